@@ -1,0 +1,80 @@
+// The event bus: eventemitter3 with typed events, isolated handler errors and an awaitable dispatch.
+import { EventEmitter } from 'eventemitter3';
+import type { EventName, MwanEvents } from './events.ts';
+import type { Logger } from './log.ts';
+
+export type Handler<E extends EventName> = (payload: MwanEvents[E]) => void | Promise<void>;
+
+export interface HandlerFailure { event: EventName; owner: string; error: unknown }
+
+/**
+ * Every handler is wrapped: a throw or a rejected promise is logged and collected, never
+ * propagated to the emitter or to the other handlers. `dispatch` waits for every handler.
+ */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  readonly failures: HandlerFailure[] = [];
+
+  constructor(private readonly log?: Logger) {}
+
+  /** Subscribes; `owner` (a plugin name) is stamped on failures. Returns an unsubscribe function. */
+  on<E extends EventName>(event: E, handler: Handler<E>, owner = 'core'): () => void {
+    const wrapped = (payload: MwanEvents[E], pending?: Promise<void>[]) => {
+      const settle = (error: unknown) => this.recordFailure(event, owner, error);
+      let result: void | Promise<void>;
+      try {
+        result = handler(payload);
+      } catch (error) {
+        settle(error);
+        return;
+      }
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        const guarded = (result as Promise<void>).catch(settle);
+        pending?.push(guarded);
+      }
+    };
+    this.emitter.on(event, wrapped);
+    return () => { this.emitter.off(event, wrapped); };
+  }
+
+  /** Fire and forget: handlers run, their failures are collected. */
+  emit<E extends EventName>(event: E, payload: MwanEvents[E]): void {
+    this.log?.debug({ event, payload }, 'event');
+    this.emitter.emit(event, payload);
+  }
+
+  /** Emits and resolves when every handler, including asynchronous ones, has finished. */
+  async dispatch<E extends EventName>(event: E, payload: MwanEvents[E]): Promise<HandlerFailure[]> {
+    const pending: Promise<void>[] = [];
+    const before = this.failures.length;
+    this.log?.debug({ event, payload }, 'event');
+    this.emitter.emit(event, payload, pending);
+    await Promise.all(pending);
+    return this.failures.slice(before).filter((f) => f.event === event);
+  }
+
+  /** Subscribes to every event (for `mwanctl events`). */
+  onAny(listener: (event: EventName, payload: unknown) => void): () => void {
+    const offs = ALL_EVENTS.map((event) => this.on(event, (payload) => listener(event, payload), 'tap'));
+    return () => offs.forEach((off) => off());
+  }
+
+  listenerCount(event: EventName): number {
+    return this.emitter.listenerCount(event);
+  }
+
+  private recordFailure(event: EventName, owner: string, error: unknown): void {
+    this.failures.push({ event, owner, error });
+    if (this.failures.length > 100) this.failures.shift();
+    this.log?.error({ event, plugin: owner, err: error }, `handler of ${event} in ${owner} failed`);
+  }
+}
+
+/** Every event name, for taps that follow the whole bus. Kept beside the map's keys by the type below. */
+export const ALL_EVENTS: EventName[] = [
+  'link.up', 'link.down', 'addr.changed', 'gateway.changed', 'wan.online', 'wan.degraded', 'wan.offline',
+  'wan.admin', 'config.loaded', 'reconcile.requested', 'reconcile.done', 'reconcile.failed', 'hook.ifupdown',
+];
+type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;
+const allEventsComplete: MissingEvents extends never ? true : never = true;
+void allEventsComplete;

@@ -1,0 +1,158 @@
+// The mwanctl commands: each talks to the daemon when one runs, and otherwise works once against the kernel.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { request, NoDaemonError } from '../control/client.ts';
+import { loadConfig } from '../config/load.ts';
+import { runDaemon } from '../daemon.ts';
+import type { ApplyPlan } from '../kernel/adapter.ts';
+import { DryRunKernel } from '../kernel/system-adapter.ts';
+import { createLogger, silentLogger } from '../log.ts';
+import { buildStatus, type StatusReport } from '../status.ts';
+import { formatStatus } from '../status-format.ts';
+import { buildEngine } from './engine-factory.ts';
+import { install, uninstall } from './install.ts';
+import { formatPlan } from './plan-format.ts';
+
+export interface CommandArgs { config?: string; json?: boolean; print?: boolean; root?: string; args: string[] }
+type Command = (a: CommandArgs) => Promise<number>;
+
+export const USAGE = `usage: mwanctl [--config FILE] COMMAND
+  daemon                 run the daemon (netlink watch, reconcile, control socket)
+  status [--json]        WAN states, shares of new connections, last reconcile
+  plan                   print exactly the nft script and ip batch an apply would run; changes nothing
+  apply [--print]        reconcile once now (through the daemon when it runs); --print shows what ran
+  stop                   remove every route, rule and nft table mwan created (and stop the daemon)
+  wan down|up NAME       take a WAN out of service by hand, or put it back
+  events                 follow the daemon's event bus
+  check                  validate the configuration and print the identifiers it gets
+  hook                   for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)
+  install|uninstall [--root DIR]   put hooks, systemd unit and wrapper in place (or remove them)
+`;
+
+async function socketOf(a: CommandArgs): Promise<string> {
+  return (await loadConfig(a.config)).config.control.socket;
+}
+
+/** Runs `viaDaemon` when a daemon answers, `alone` when none is running. */
+async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: () => Promise<T>): Promise<{ data: T | unknown; daemon: boolean }> {
+  try {
+    return { data: await request(await socketOf(a), req, { timeoutMs: 30000 }), daemon: true };
+  } catch (error) {
+    if (!(error instanceof NoDaemonError)) throw error;
+    return { data: await alone(), daemon: false };
+  }
+}
+
+const daemon: Command = async (a) => {
+  const log = createLogger();
+  const loaded = await loadConfig(a.config);
+  log.level = loaded.config.log.level;
+  const engine = await buildEngine(a.config, log, undefined, loaded);
+  engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
+  const handle = await runDaemon(engine, log);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { void handle.shutdown(false); });
+  await handle.stopped;
+  return 0;
+};
+
+const status: Command = async (a) => {
+  const { data } = await daemonOr(a, { cmd: 'status' }, async () => {
+    const engine = await buildEngine(a.config, silentLogger());
+    await engine.observe();
+    return buildStatus(engine, false);
+  });
+  process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport)}\n`);
+  return 0;
+};
+
+const plan: Command = async (a) => {
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => (await buildEngine(a.config, silentLogger(), new DryRunKernel())).plan());
+  process.stdout.write(formatPlan(data as ApplyPlan));
+  return 0;
+};
+
+const apply: Command = async (a) => {
+  const { data } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply' }, async () => {
+    const engine = await buildEngine(a.config, createLogger('warn', false));
+    await engine.observe();
+    const result = await engine.reconcile('mwanctl apply');
+    if (!result) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+    return { changed: result.changed, plan: result.plan };
+  });
+  const result = data as { changed: boolean; plan?: ApplyPlan };
+  if (a.print) process.stdout.write(result.changed && result.plan ? formatPlan(result.plan) : formatPlan({ nft: '', ip: [] }));
+  return 0;
+};
+
+const stop: Command = async (a) => {
+  const { daemon: viaDaemon } = await daemonOr(a, { cmd: 'stop' }, async () => (await buildEngine(a.config, silentLogger())).removeKernelState());
+  if (viaDaemon) {
+    const socket = await socketOf(a);
+    for (let i = 0; i < 100; i++) {
+      try { await request(socket, { cmd: 'status' }, { timeoutMs: 500 }); } catch { break; }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  process.stdout.write('mwan state removed\n');
+  return 0;
+};
+
+const wan: Command = async (a) => {
+  const [action, name] = a.args;
+  if ((action !== 'up' && action !== 'down') || !name) { process.stderr.write('usage: mwanctl wan down|up NAME\n'); return 2; }
+  const enabled = action === 'up';
+  await daemonOr(a, { cmd: 'wan', name, enabled }, async () => {
+    const engine = await buildEngine(a.config, createLogger('warn', false));
+    await engine.setEnabled(name, enabled);
+    await engine.observe();
+    await engine.reconcile(`wan ${name} ${action} by administrator`);
+  });
+  process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
+  return 0;
+};
+
+const events: Command = async (a) => {
+  await request(await socketOf(a), { cmd: 'events' }, { onLine: (line) => process.stdout.write(`${JSON.stringify(line)}\n`) });
+  return 0;
+};
+
+const check: Command = async (a) => {
+  const loaded = await loadConfig(a.config);
+  process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
+  for (const w of loaded.config.wans) {
+    const ids = loaded.layout.wans.get(w.name)!;
+    process.stdout.write(`  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`);
+  }
+  return 0;
+};
+
+/** Never blocks ifup/ifdown: notifies the daemon, or starts a detached one-shot apply when none runs. */
+const hook: Command = async (a) => {
+  const iface = process.env.IFACE ?? '';
+  const phase = process.env.PHASE ?? (process.env.MODE === 'stop' ? 'post-down' : 'post-up');
+  const loaded = await loadConfig(a.config);
+  const devices = [...loaded.config.wans.map((w) => w.device), ...loaded.config.lan.map((l) => l.device)];
+  if (!devices.includes(iface)) return 0;
+  try {
+    await request(loaded.config.control.socket, { cmd: 'hook', iface, phase }, { timeoutMs: 1000 });
+  } catch (error) {
+    if (!(error instanceof NoDaemonError)) throw error;
+    const launcher = fileURLToPath(new URL('./mwanctl.js', import.meta.url));
+    const child = spawn(process.execPath, [launcher, 'apply', ...(a.config ? ['--config', a.config] : [])], { detached: true, stdio: 'ignore' });
+    child.unref();
+  }
+  return 0;
+};
+
+const installCmd: Command = async (a) => {
+  for (const f of await install({ root: a.root ?? '/', config: a.config })) process.stdout.write(`installed ${f}\n`);
+  return 0;
+};
+const uninstallCmd: Command = async (a) => {
+  for (const f of await uninstall({ root: a.root ?? '/', config: a.config })) process.stdout.write(`removed ${f}\n`);
+  return 0;
+};
+
+export const commands: Record<string, Command> = {
+  daemon, status, plan, apply, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd,
+};

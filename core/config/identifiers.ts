@@ -1,0 +1,88 @@
+// Stable kernel identifiers per WAN (id, mark, routing table, rule priorities), independent of config order.
+import { MwanError } from '../errors.ts';
+import type { MwanConfig } from './schema.ts';
+import { maskShift } from './validators.ts';
+
+export interface WanIds { id: number; mark: number; table: number; fwmarkPriority: number; fromPriority: number }
+
+export interface Layout {
+  mask: number;
+  /** How many WAN ids the mark mask can carry (ids are 1..capacity). */
+  capacity: number;
+  /** mwan's own table holding the weighted multipath default. */
+  balanceTable: number;
+  suppressPriority: number;
+  balancePriority: number;
+  /** Every priority and table mwan may own, for ownership checks and `stop`. */
+  priorityRange: [number, number];
+  tableRange: [number, number];
+  routeProtocol: number;
+  nftTable: string;
+  wans: Map<string, WanIds>;
+}
+
+/** FNV-1a, 32 bit: a name's preferred id does not depend on the other WANs or their order. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(text, 'utf8')) {
+    h ^= ch;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * Explicit `id`s are kept; the others hash their name into 1..capacity and probe upwards on collision,
+ * visiting names in sorted order so the result never depends on the order of the config file.
+ */
+export function assignIds(names: { name: string; id?: number }[], capacity: number): Map<string, number> {
+  const ids = new Map<string, number>();
+  const used = new Set<number>();
+  for (const w of names) {
+    if (w.id === undefined) continue;
+    if (w.id > capacity) throw new MwanError('MWAN_CONFIG_INVALID', `wans.${w.name}.id: ${w.id} does not fit the mark mask (at most ${capacity})`);
+    ids.set(w.name, w.id);
+    used.add(w.id);
+  }
+  const auto = names.filter((w) => w.id === undefined).map((w) => w.name).sort();
+  if (auto.length + used.size > capacity) {
+    throw new MwanError('MWAN_CONFIG_INVALID', `wans: ${names.length} WANs do not fit the mark mask (room for ${capacity}); widen kernel.markMask`);
+  }
+  for (const name of auto) {
+    let id = (fnv1a(name) % capacity) + 1;
+    while (used.has(id)) id = (id % capacity) + 1;
+    ids.set(name, id);
+    used.add(id);
+  }
+  return ids;
+}
+
+export function computeLayout(cfg: MwanConfig): Layout {
+  const { markMask: mask, tableBase, rulePriorityBase: prio, routeProtocol, nftTable } = cfg.kernel;
+  const shift = maskShift(mask);
+  const capacity = Math.min(mask / 2 ** shift, 1023);
+  const tableRange: [number, number] = [tableBase, tableBase + capacity];
+  if (tableRange[0] <= 255 && tableRange[1] >= 253) {
+    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.tableBase: tables ${tableRange[0]}-${tableRange[1]} would include the kernel's default/main/local tables (253-255); choose a base above 255 or below ${253 - capacity}`);
+  }
+  const priorityRange: [number, number] = [prio, prio + 2 * capacity + 1];
+  if (priorityRange[1] >= 32766) {
+    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.rulePriorityBase: priorities ${priorityRange[0]}-${priorityRange[1]} must stay below the main table's rule (32766)`);
+  }
+  const idByName = assignIds(cfg.wans, capacity);
+  const wans = new Map<string, WanIds>();
+  for (const w of cfg.wans) {
+    const id = idByName.get(w.name)!;
+    wans.set(w.name, {
+      id,
+      mark: id * 2 ** shift,
+      table: tableBase + id,
+      fwmarkPriority: prio + id,
+      fromPriority: prio + capacity + id,
+    });
+  }
+  return {
+    mask, capacity, balanceTable: tableBase, suppressPriority: prio, balancePriority: priorityRange[1],
+    priorityRange, tableRange, routeProtocol, nftTable, wans,
+  };
+}

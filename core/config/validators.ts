@@ -1,0 +1,53 @@
+// Validators for names and addresses that reach the kernel: interface names, identifiers, IPv4 addresses and prefixes.
+
+/** Linux interface names: 1–15 characters, no slash, colon or whitespace. */
+export const DEVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,14}$/;
+/** Names mwan uses inside nft object names and messages: a letter, then letters, digits, '_' or '-'. */
+export const OBJECT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
+
+export function isIPv4(value: string): boolean {
+  const parts = value.split('.');
+  if (parts.length !== 4) return false;
+  return parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+/** `a.b.c.d/len` with 0 ≤ len ≤ 32. */
+export function isIPv4Prefix(value: string): boolean {
+  const [addr, len, extra] = value.split('/');
+  if (extra !== undefined || len === undefined || !isIPv4(addr)) return false;
+  return /^(0|[1-9][0-9]?)$/.test(len) && Number(len) <= 32;
+}
+
+export function ipv4ToInt(addr: string): number {
+  return addr.split('.').reduce((acc, p) => (acc * 256) + Number(p), 0);
+}
+
+export function intToIPv4(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+}
+
+/** The network address of `addr/len`, e.g. 100.64.1.2/30 → 100.64.1.0/30. */
+export function networkOf(addr: string, len: number): string {
+  const size = 2 ** (32 - len);
+  const base = Math.floor(ipv4ToInt(addr) / size) * size;
+  return `${intToIPv4(base)}/${len}`;
+}
+
+/** Whether the bits set in `mask` form one contiguous run (0xff00 yes, 0xf0f0 no). */
+export function isContiguousMask(mask: number): boolean {
+  if (mask <= 0 || mask > 0xffffffff) return false;
+  let m = mask;
+  while (m % 2 === 0) m /= 2;
+  return ((m + 1) & m) === 0 && Number.isInteger(Math.log2(m + 1));
+}
+
+/** The lowest set bit's position of a mask (0xff00 → 8). */
+export function maskShift(mask: number): number {
+  let shift = 0;
+  while (Math.floor(mask / 2 ** shift) % 2 === 0) shift++;
+  return shift;
+}
+
+export function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}

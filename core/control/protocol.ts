@@ -1,0 +1,11 @@
+// The control socket protocol: one JSON request line, one JSON reply line (or a stream of event lines for `events`).
+export type ControlRequest =
+  | { cmd: 'status' }
+  | { cmd: 'reconcile'; reason?: string }
+  | { cmd: 'plan' }
+  | { cmd: 'wan'; name: string; enabled: boolean }
+  | { cmd: 'hook'; iface: string; phase: string }
+  | { cmd: 'stop' }
+  | { cmd: 'events' };
+
+export type ControlReply = { ok: true; data?: unknown } | { ok: false; error: string };

@@ -1,0 +1,83 @@
+// The daemon: sets up plugins, watches netlink, reconciles on every change, and serves the control socket.
+import type net from 'node:net';
+import { startControlServer } from './control/server.ts';
+import type { ControlRequest } from './control/protocol.ts';
+import type { Engine } from './engine.ts';
+import type { Logger } from './log.ts';
+import { buildStatus } from './status.ts';
+
+export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
+
+/** How often the kernel state is re-checked without any event (repairs drift; a no-op when nothing changed). */
+const RESYNC_MS = 10_000;
+
+export async function runDaemon(engine: Engine, log: Logger): Promise<DaemonHandle> {
+  await engine.host.setup();
+  await engine.observe();
+  await engine.reconcile('daemon start');
+
+  let observing: Promise<void> | null = null;
+  let again = false;
+  const onNetlink = () => {
+    if (observing) { again = true; return; }
+    observing = (async () => {
+      do {
+        again = false;
+        try {
+          if (await engine.observe()) await engine.reconcile('netlink change');
+        } catch (error) {
+          log.error({ err: error }, 'observing the network failed');
+        }
+      } while (again);
+      observing = null;
+    })();
+  };
+  const unwatch = engine.opts.kernel.watch(onNetlink);
+  const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
+
+  let server: net.Server | undefined;
+  let lastHook: { iface: string; phase: string; at: string } | null = null;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  let stopping = false;
+
+  const shutdown = async (removeState: boolean) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(resync);
+    unwatch();
+    await engine.host.teardown();
+    if (removeState) {
+      const plan = await engine.removeKernelState();
+      log.info({ ipLines: plan.ip.length }, 'removed all kernel state mwan created');
+    } else {
+      log.info('stopping; kernel state left in place (run `mwanctl stop` to remove it)');
+    }
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    resolveStopped();
+  };
+
+  const handle = async (req: ControlRequest, stream: (line: unknown) => boolean, onClose: (fn: () => void) => void): Promise<unknown> => {
+    switch (req.cmd) {
+      case 'status': return { ...(await buildStatus(engine, true)), lastHook };
+      case 'plan': return engine.plan();
+      case 'reconcile': await engine.observe(); return engine.reconcile(req.reason ?? 'requested by mwanctl').then((r) => ({ changed: r?.changed ?? false, ms: r?.ms, plan: r?.plan }));
+      case 'wan': await engine.setEnabled(req.name, req.enabled); return engine.reconcile(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`).then(() => buildStatus(engine, true));
+      case 'hook':
+        lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };
+        engine.bus.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
+        onNetlink();
+        return { accepted: true };
+      case 'stop': setImmediate(() => { void shutdown(true); }); return { stopping: true };
+      case 'events': {
+        const off = engine.bus.onAny((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
+        await new Promise<void>((r) => onClose(() => { off(); r(); }));
+        return undefined;
+      }
+      default: throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
+    }
+  };
+  server = await startControlServer(engine.config.control.socket, handle);
+  log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name) }, 'mwan daemon ready');
+  return { stopped, shutdown };
+}

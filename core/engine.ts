@@ -1,0 +1,76 @@
+// The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
+import { EventBus } from './bus.ts';
+import type { LoadedConfig } from './config/load.ts';
+import type { ApplyPlan, KernelAdapter, LinkState } from './kernel/adapter.ts';
+import type { Logger } from './log.ts';
+import { PluginHost } from './plugin/host.ts';
+import type { MwanPlugin, WorldView } from './plugin/types.ts';
+import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
+import { StateStore } from './state-store.ts';
+import { WanRegistry } from './wan/registry.ts';
+import { buildWorld } from './world.ts';
+
+export interface EngineOptions { loaded: LoadedConfig; kernel: KernelAdapter; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
+
+export class Engine {
+  readonly bus: EventBus;
+  readonly registry: WanRegistry;
+  readonly host: PluginHost;
+  readonly reconciler: Reconciler;
+  readonly store: StateStore;
+  links: LinkState[] = [];
+
+  private constructor(readonly opts: EngineOptions, disabled: string[]) {
+    const { loaded, kernel, log } = opts;
+    this.bus = opts.bus ?? new EventBus(log);
+    this.store = new StateStore(loaded.config.stateDir);
+    this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
+    this.host = new PluginHost(opts.plugins, {
+      config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
+    });
+    this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.bus, log);
+  }
+
+  static async create(opts: EngineOptions): Promise<Engine> {
+    const store = new StateStore(opts.loaded.config.stateDir);
+    const { disabled } = await store.load();
+    return new Engine(opts, disabled);
+  }
+
+  get layout() { return this.opts.loaded.layout; }
+  get config() { return this.opts.loaded.config; }
+
+  world(): WorldView {
+    return buildWorld(this.opts.loaded, this.registry.wans, this.links);
+  }
+
+  /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */
+  async observe(): Promise<boolean> {
+    const net = await this.opts.kernel.observe(ownershipOf(this.layout));
+    this.links = net.links;
+    return this.registry.observe(net);
+  }
+
+  reconcile(reason: string) {
+    this.bus.emit('reconcile.requested', { reason });
+    return this.reconciler.request(reason);
+  }
+
+  /** What an apply would run now, without running it. */
+  async plan(): Promise<ApplyPlan> {
+    await this.observe();
+    return planFor(this.opts.kernel, this.layout, this.host.collect(this.world()));
+  }
+
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
+    this.registry.setEnabled(name, enabled);
+    await this.store.save({ disabled: this.registry.wans.filter((w) => !w.enabled).map((w) => w.name) });
+  }
+
+  /** Removes every route, rule and nft object mwan owns; the host's own state is not touched. */
+  async removeKernelState(): Promise<ApplyPlan> {
+    const plan = await removalPlan(this.opts.kernel, this.layout);
+    if (plan.nft || plan.ip.length) await this.opts.kernel.apply(plan);
+    return plan;
+  }
+}

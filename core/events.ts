@@ -1,0 +1,35 @@
+// The typed event map: every event name on the bus and the JSON-serialisable payload it carries.
+
+/** Why a WAN is (or is not) in service, as shown in status and events. */
+export type WanStateName = 'unknown' | 'online' | 'degraded' | 'offline' | 'link-down' | 'admin-down';
+
+export interface MwanEvents {
+  /** Carrier (or admin state) came up on a device. */
+  'link.up': { device: string };
+  /** Carrier was lost or the device was set down. */
+  'link.down': { device: string };
+  /** The IPv4 addresses on a device changed. */
+  'addr.changed': { device: string; addresses: string[] };
+  /** The gateway discovered for a WAN device changed. */
+  'gateway.changed': { device: string; gateway: string | null };
+  /** A WAN entered service (it now receives new connections). */
+  'wan.online': { wan: string; reason: string };
+  /** A WAN is reachable but its quality is below the configured thresholds. */
+  'wan.degraded': { wan: string; reason: string };
+  /** A WAN left service. */
+  'wan.offline': { wan: string; reason: string };
+  /** An administrator took a WAN out of service (`mwanctl wan down`) or put it back. */
+  'wan.admin': { wan: string; enabled: boolean };
+  /** A configuration was loaded and validated. */
+  'config.loaded': { source: string; wans: string[] };
+  /** Something asked for the kernel state to be brought up to date. */
+  'reconcile.requested': { reason: string };
+  /** A reconcile finished; `changed` is false when the kernel already matched. */
+  'reconcile.done': { reason: string; changed: boolean; ms: number; nftLines: number; ipLines: number };
+  /** A reconcile failed; the previous kernel state is left in place. */
+  'reconcile.failed': { reason: string; error: string };
+  /** An ifupdown hook reported a phase for an interface. */
+  'hook.ifupdown': { iface: string; phase: string };
+}
+
+export type EventName = keyof MwanEvents;

@@ -1,0 +1,46 @@
+// The kernel boundary's interface: read mwan's current state and the links, apply a plan, watch for netlink changes.
+import type { DesiredState, RouteSpec, RuleSpec } from './desired.ts';
+import type { Ownership } from './ip-read.ts';
+import type { CurrentNft } from './nft-read.ts';
+
+export interface KernelOwnership extends Ownership { nftTable: string }
+
+export interface KernelSnapshot { nft: CurrentNft | null; routes: RouteSpec[]; rules: RuleSpec[] }
+
+export interface LinkAddress { address: string; prefixLength: number }
+export interface LinkState {
+  name: string;
+  /** Administratively up (`ip link set up`). */
+  adminUp: boolean;
+  /** Carrier present (LOWER_UP). */
+  carrier: boolean;
+  pointToPoint: boolean;
+  addresses: LinkAddress[];
+}
+
+/** A default route someone else installed (DHCP client, ifupdown): used to discover a WAN's gateway. */
+export interface ForeignDefault { dev: string; via?: string; table: number; metric?: number }
+
+export interface ObservedNetwork { links: LinkState[]; defaults: ForeignDefault[] }
+
+export interface ApplyPlan {
+  /** The `nft -f` script, empty when the table already matches. */
+  nft: string;
+  /** The `ip -batch` lines, empty when routes and rules already match. */
+  ip: string[];
+  /** The state the plan converges to (the in-memory adapter adopts it). */
+  target?: DesiredState;
+}
+
+export interface KernelAdapter {
+  readonly kind: 'system' | 'dry-run' | 'memory';
+  read(own: KernelOwnership): Promise<KernelSnapshot>;
+  observe(own: KernelOwnership): Promise<ObservedNetwork>;
+  apply(plan: ApplyPlan): Promise<void>;
+  /** Calls `onChange` when links, addresses or routes change; returns a function that stops watching. */
+  watch(onChange: () => void): () => void;
+}
+
+export function planIsEmpty(plan: ApplyPlan): boolean {
+  return plan.nft === '' && plan.ip.length === 0;
+}

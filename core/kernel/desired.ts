@@ -1,0 +1,85 @@
+// The desired kernel state as data: routes, ip rules and nft objects that plugins contribute and renderers turn into text.
+
+export interface Nexthop { via?: string; dev: string; weight?: number; onlink?: boolean }
+
+export interface RouteSpec {
+  table: number;
+  /** 'default' or a prefix such as 100.64.1.0/30. */
+  dst: string;
+  /** A single path (`via`/`dev`) or several weighted `nexthops`. */
+  via?: string;
+  dev?: string;
+  nexthops?: Nexthop[];
+  src?: string;
+  scope?: 'link' | 'global';
+  metric?: number;
+  onlink?: boolean;
+  /** The plugin that asked for it (shown in plans and errors). */
+  owner?: string;
+}
+
+export interface RuleSpec {
+  priority: number;
+  from?: string;
+  to?: string;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  table: number;
+  suppressPrefixLength?: number;
+  owner?: string;
+}
+
+export interface BaseChainSpec {
+  type: 'filter' | 'nat' | 'route';
+  hook: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+  priority: number;
+  policy?: 'accept' | 'drop';
+}
+
+export interface ChainSpec {
+  name: string;
+  base?: BaseChainSpec;
+  /** Rule statements in nft syntax; names inside must come from validated config. */
+  rules: string[];
+  owner?: string;
+}
+
+export interface SetSpec {
+  name: string;
+  /** 'set' or 'map'; for a map, `type` is e.g. `ipv4_addr : mark`. */
+  kind: 'set' | 'map';
+  type: string;
+  flags?: string[];
+  timeout?: string;
+  /** Static elements, replaced on every apply. Omit for sets filled at run time (kept across applies). */
+  elements?: string[];
+  owner?: string;
+}
+
+export interface NftDesired {
+  chains: ChainSpec[];
+  sets: SetSpec[];
+  /** Named counters; their values survive applies. */
+  counters: string[];
+}
+
+export interface DesiredState { routes: RouteSpec[]; rules: RuleSpec[]; nft: NftDesired }
+
+export function emptyDesired(): DesiredState {
+  return { routes: [], rules: [], nft: { chains: [], sets: [], counters: [] } };
+}
+
+/** The surface a plugin writes to during a reconcile; it stamps the owner on what it adds. */
+export class DesiredBuilder {
+  readonly state: DesiredState = emptyDesired();
+  private owner = 'core';
+
+  as(owner: string): this { this.owner = owner; return this; }
+  route(spec: RouteSpec): this { this.state.routes.push({ ...spec, owner: this.owner }); return this; }
+  rule(spec: RuleSpec): this { this.state.rules.push({ ...spec, owner: this.owner }); return this; }
+  chain(spec: ChainSpec): this { this.state.nft.chains.push({ ...spec, owner: this.owner }); return this; }
+  set(spec: SetSpec): this { this.state.nft.sets.push({ ...spec, owner: this.owner }); return this; }
+  counter(name: string): this { this.state.nft.counters.push(name); return this; }
+}

@@ -1,0 +1,36 @@
+// Diffs desired routes and rules against mwan's current ones and renders the `ip -batch` script that converges them.
+import type { RouteSpec, RuleSpec } from './desired.ts';
+import { routeArgs, routeIdentity, ruleArgs } from './ip-canonical.ts';
+
+export interface IpPlan { lines: string[] }
+
+/**
+ * Replaces routes whose text differs, adds missing rules, then removes rules and routes mwan no longer wants.
+ * Everything added carries `proto <routeProtocol>`, which is how mwan recognises its own state.
+ */
+export function diffIp(desired: { routes: RouteSpec[]; rules: RuleSpec[] }, current: { routes: RouteSpec[]; rules: RuleSpec[] }, routeProtocol: number): IpPlan {
+  const lines: string[] = [];
+  const currentRoutes = new Map(current.routes.map((r) => [routeIdentity(r), routeArgs(r)]));
+  const wantedRoutes = new Map<string, string>();
+  for (const r of desired.routes) wantedRoutes.set(routeIdentity(r), routeArgs(r));
+  for (const [id, args] of wantedRoutes) {
+    if (currentRoutes.get(id) !== args) lines.push(`route replace ${withProto(args, routeProtocol)}`);
+  }
+  const currentRules = new Set(current.rules.map(ruleArgs));
+  const wantedRules = new Set(desired.rules.map(ruleArgs));
+  for (const args of wantedRules) if (!currentRules.has(args)) lines.push(`rule add ${args} protocol ${routeProtocol}`);
+  for (const args of currentRules) if (!wantedRules.has(args)) lines.push(`rule del ${args} protocol ${routeProtocol}`);
+  for (const [id] of currentRoutes) if (!wantedRoutes.has(id)) lines.push(`route del ${id} proto ${routeProtocol}`);
+  return { lines };
+}
+
+/** Inserts `proto N` before any `nexthop` clause (ip requires it there). */
+function withProto(args: string, proto: number): string {
+  const at = args.indexOf(' nexthop ');
+  return at < 0 ? `${args} proto ${proto}` : `${args.slice(0, at)} proto ${proto}${args.slice(at)}`;
+}
+
+/** Removes every route and rule given (used by `stop`). */
+export function removalIp(current: { routes: RouteSpec[]; rules: RuleSpec[] }, routeProtocol: number): IpPlan {
+  return diffIp({ routes: [], rules: [] }, current, routeProtocol);
+}

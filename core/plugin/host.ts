@@ -1,0 +1,125 @@
+// The plugin lifecycle: validate, order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
+import type { EventBus } from '../bus.ts';
+import type { MwanConfig } from '../config/schema.ts';
+import { MwanError, describeError } from '../errors.ts';
+import { DesiredBuilder, type DesiredState } from '../kernel/desired.ts';
+import type { Logger } from '../log.ts';
+import type { MwanPlugin, PluginContext, WorldView } from './types.ts';
+
+const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+export function validatePlugin(p: unknown, origin: string): MwanPlugin {
+  const fail = (why: string) => new MwanError('MWAN_PLUGIN_INVALID', `plugin from ${origin}: ${why}`);
+  if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
+  const plugin = p as MwanPlugin;
+  if (typeof plugin.name !== 'string' || !NAME.test(plugin.name)) throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
+  for (const key of ['setup', 'contribute', 'teardown'] as const) {
+    if (plugin[key] !== undefined && typeof plugin[key] !== 'function') throw fail(`${key} of plugin '${plugin.name}' must be a function`);
+  }
+  if (plugin.dependencies !== undefined && (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))) {
+    throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
+  }
+  return plugin;
+}
+
+/** Dependencies first; ties keep registration order. Fails on unknown dependencies and cycles. */
+export function orderPlugins(plugins: MwanPlugin[]): MwanPlugin[] {
+  const byName = new Map<string, MwanPlugin>();
+  for (const p of plugins) {
+    if (byName.has(p.name)) throw new MwanError('MWAN_PLUGIN_INVALID', `two plugins are named '${p.name}'`);
+    byName.set(p.name, p);
+  }
+  const ordered: MwanPlugin[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (p: MwanPlugin, trail: string[]) => {
+    if (state.get(p.name) === 'done') return;
+    if (state.get(p.name) === 'visiting') throw new MwanError('MWAN_PLUGIN_CYCLE', `plugin dependency cycle: ${[...trail, p.name].join(' -> ')}`);
+    state.set(p.name, 'visiting');
+    for (const dep of p.dependencies ?? []) {
+      const target = byName.get(dep);
+      if (!target) throw new MwanError('MWAN_PLUGIN_DEPENDENCY', `the dependency '${dep}' of plugin '${p.name}' is not registered (or is disabled)`);
+      visit(target, [...trail, p.name]);
+    }
+    state.set(p.name, 'done');
+    ordered.push(p);
+  };
+  for (const p of plugins) visit(p, []);
+  return ordered;
+}
+
+async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new MwanError('MWAN_PLUGIN_TIMEOUT', `${what} did not finish within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([Promise.resolve(work), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface HostDeps { config: MwanConfig; bus: EventBus; log: Logger; world: () => WorldView; requestReconcile: (reason: string) => void }
+
+export class PluginHost {
+  readonly plugins: MwanPlugin[];
+  private readonly started: MwanPlugin[] = [];
+  readonly timings: { name: string; ms: number }[] = [];
+
+  constructor(plugins: MwanPlugin[], private readonly deps: HostDeps) {
+    const disabled = new Set(Object.entries(deps.config.plugins).filter(([, v]) => v === false).map(([k]) => k));
+    this.plugins = orderPlugins(plugins.filter((p) => !disabled.has(p.name)));
+  }
+
+  private context(p: MwanPlugin): PluginContext {
+    const opts = this.deps.config.plugins[p.name];
+    return {
+      name: p.name,
+      config: this.deps.config,
+      options: opts && typeof opts === 'object' ? opts : {},
+      log: this.deps.log.child({ plugin: p.name }),
+      bus: this.deps.bus,
+      world: this.deps.world,
+      requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
+    };
+  }
+
+  async setup(): Promise<void> {
+    for (const p of this.plugins) {
+      const t0 = performance.now();
+      try {
+        if (p.setup) await withTimeout(p.setup(this.context(p)), p.setupTimeoutMs ?? 5000, `setup of plugin '${p.name}'`);
+      } catch (error) {
+        await this.teardown();
+        if (error instanceof MwanError) throw error;
+        throw new MwanError('MWAN_PLUGIN_FAILED', `setup of plugin '${p.name}' failed: ${describeError(error)}`, { cause: error });
+      }
+      this.started.push(p);
+      this.timings.push({ name: p.name, ms: performance.now() - t0 });
+    }
+  }
+
+  /** Asks every plugin for its part of the desired state; a throwing plugin fails the whole reconcile. */
+  collect(world: WorldView): DesiredState {
+    const builder = new DesiredBuilder();
+    for (const p of this.plugins) {
+      if (!p.contribute) continue;
+      try {
+        p.contribute(builder.as(p.name), world);
+      } catch (error) {
+        throw new MwanError('MWAN_PLUGIN_FAILED', `plugin '${p.name}' failed to describe its state: ${describeError(error)}`, { cause: error });
+      }
+    }
+    return builder.state;
+  }
+
+  /** Last in, first out; a failing teardown is logged and the others still run. */
+  async teardown(): Promise<void> {
+    while (this.started.length) {
+      const p = this.started.pop()!;
+      try {
+        if (p.teardown) await withTimeout(p.teardown(), 5000, `teardown of plugin '${p.name}'`);
+      } catch (error) {
+        this.deps.log.error({ plugin: p.name, err: error }, `teardown of plugin '${p.name}' failed`);
+      }
+    }
+  }
+}

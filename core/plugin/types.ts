@@ -1,0 +1,73 @@
+// The plugin API: what a plugin declares, the context it gets, and the read-only view of the world it renders from.
+import type { EventBus } from '../bus.ts';
+import type { Layout } from '../config/identifiers.ts';
+import type { MwanConfig, WanConfig } from '../config/schema.ts';
+import type { WanStateName } from '../events.ts';
+import type { DesiredBuilder } from '../kernel/desired.ts';
+import type { Logger } from '../log.ts';
+
+export interface WanView {
+  name: string;
+  device: string;
+  config: WanConfig;
+  id: number;
+  mark: number;
+  table: number;
+  weight: number;
+  tier: number;
+  address?: string;
+  prefixLength?: number;
+  /** The connected network, e.g. 100.64.1.0/30. */
+  network?: string;
+  gateway: string | null;
+  pointToPoint: boolean;
+  state: WanStateName;
+  inService: boolean;
+  /** The kernel can hold routes through this WAN (device up with an address), whether or not it is in service. */
+  routable: boolean;
+}
+
+export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
+
+export interface WorldView {
+  mode: MwanConfig['mode'];
+  config: MwanConfig;
+  layout: Layout;
+  wans: WanView[];
+  /** The WANs that take new connections now (mode and tiers applied), in config order. */
+  active: WanView[];
+  lans: LanView[];
+}
+
+export interface PluginContext {
+  readonly name: string;
+  readonly config: MwanConfig;
+  /** This plugin's options: `plugins.<name>` in the config, `{}` when absent. */
+  readonly options: Record<string, unknown>;
+  readonly log: Logger;
+  readonly bus: EventBus;
+  /** The current view of WANs and LANs. */
+  world(): WorldView;
+  /** Asks the core to bring the kernel up to date (coalesced with other requests). */
+  requestReconcile(reason: string): void;
+}
+
+export interface MwanPlugin {
+  /** Unique, lower-case; also the key of its options in the config. */
+  name: string;
+  /** Plugins that must be set up before this one. */
+  dependencies?: string[];
+  /** Milliseconds `setup` may take (default 5000). */
+  setupTimeoutMs?: number;
+  /** Subscribe to events, start timers; the returned promise must settle within the timeout. */
+  setup?(ctx: PluginContext): void | Promise<void>;
+  /** Describe the kernel state this plugin wants, from the world view alone. Called on every reconcile; must be pure. */
+  contribute?(desired: DesiredBuilder, world: WorldView): void;
+  /** Release what setup took (timers, sockets); run in reverse setup order. */
+  teardown?(): void | Promise<void>;
+}
+
+/** Identity helper that gives a plugin object its type. */
+export function definePlugin(plugin: MwanPlugin): MwanPlugin {
+  return plugin;
+}

@@ -1,0 +1,30 @@
+// Renders a status report as the table `mwanctl status` prints.
+import type { StatusReport } from './status.ts';
+
+function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s}s ago`;
+  if (s < 7200) return `${Math.round(s / 60)}m ago`;
+  return `${Math.round(s / 3600)}h ago`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+}
+
+export function formatStatus(report: StatusReport, now = Date.now()): string {
+  const head = `mode ${report.mode}, ${report.daemon ? `daemon running (pid ${report.pid})` : 'no daemon running (state read from the kernel)'}`;
+  const rows = [['WAN', 'STATE', 'DEVICE', 'ADDRESS', 'GATEWAY', 'WEIGHT', 'TIER', 'MARK', 'TABLE', 'SINCE', 'NEW CONNS', 'SHARE']];
+  for (const w of report.wans) {
+    const state = w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state;
+    rows.push([
+      w.name, state, w.device, w.address ?? '-', w.gateway ?? '-', String(w.weight), String(w.tier), w.mark, String(w.table),
+      ago(w.since, now), String(w.newConnections), w.share === null ? '-' : `${(w.share * 100).toFixed(1)}%`,
+    ]);
+  }
+  const reasons = report.wans.filter((w) => !w.inService).map((w) => `  ${w.name}: ${w.reason}`);
+  const last = report.lastReconcile;
+  const tail = last ? `last reconcile ${ago(last.at, now)} (${last.reason}): ${last.error ? `FAILED: ${last.error}` : `${last.changed ? 'applied' : 'no change'} in ${last.ms} ms`}` : '';
+  return [head, '', table(rows), ...(reasons.length ? ['', 'out of service:', ...reasons] : []), ...(tail ? ['', tail] : [])].join('\n');
+}

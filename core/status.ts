@@ -1,0 +1,37 @@
+// Builds the status report (per WAN state, device, gateway, weight/tier, mark, table, since, share of new connections).
+import { hex } from './config/validators.ts';
+import type { Engine } from './engine.ts';
+import { ownershipOf } from './reconciler.ts';
+
+export interface WanStatus {
+  name: string; state: string; inService: boolean; active: boolean; reason: string; device: string; address: string | null;
+  gateway: string | null; weight: number; tier: number; mark: string; table: number; since: string;
+  newConnections: number; share: number | null;
+}
+export interface StatusReport {
+  mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
+  lastReconcile: { at: string; reason: string; ms: number; changed: boolean; error?: string } | null;
+  /** The last ifupdown hook the daemon heard from. */
+  lastHook?: { iface: string; phase: string; at: string } | null;
+}
+
+export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
+  const current = await engine.opts.kernel.read(ownershipOf(engine.layout));
+  const world = engine.world();
+  const activeNames = new Set(world.active.map((w) => w.name));
+  const counts = engine.registry.wans.map((w) => current.nft?.counters.get(`new_wan${w.ids.id}`)?.packets ?? 0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const last = engine.reconciler.last;
+  return {
+    mode: engine.config.mode,
+    daemon,
+    pid: daemon ? process.pid : null,
+    wans: engine.registry.wans.map((w, i) => ({
+      name: w.name, state: w.state, inService: w.inService, active: activeNames.has(w.name), reason: w.reason,
+      device: w.config.device, address: w.facts.address ?? null, gateway: w.facts.gateway, weight: w.config.weight,
+      tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),
+      newConnections: counts[i], share: total ? counts[i] / total : null,
+    })),
+    lastReconcile: last ? { at: new Date(last.at).toISOString(), reason: last.reason, ms: Math.round(last.ms * 10) / 10, changed: last.changed, error: last.error } : null,
+  };
+}

@@ -1,0 +1,85 @@
+// The WAN state model: link facts, addresses, gateway, admin and health inputs, and the state derived from them.
+import type { WanStateName } from '../events.ts';
+import type { WanConfig } from '../config/schema.ts';
+import type { WanIds } from '../config/identifiers.ts';
+import { networkOf } from '../config/validators.ts';
+import type { ForeignDefault, LinkState } from '../kernel/adapter.ts';
+
+export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
+
+export interface WanFacts {
+  present: boolean;
+  adminUp: boolean;
+  carrier: boolean;
+  pointToPoint: boolean;
+  address?: string;
+  prefixLength?: number;
+  gateway: string | null;
+  gatewaySource: 'config' | 'route' | 'point-to-point' | 'none';
+}
+
+export interface WanRuntime {
+  name: string;
+  config: WanConfig;
+  ids: WanIds;
+  facts: WanFacts;
+  /** false after `mwanctl wan down NAME`. */
+  enabled: boolean;
+  health: Health;
+  healthReason: string;
+  state: WanStateName;
+  reason: string;
+  inService: boolean;
+  /** ms since the epoch of the last state change. */
+  since: number;
+}
+
+export function emptyFacts(cfg: WanConfig): WanFacts {
+  return { present: false, adminUp: false, carrier: false, pointToPoint: false, gateway: cfg.gateway === 'auto' ? null : cfg.gateway, gatewaySource: cfg.gateway === 'auto' ? 'none' : 'config' };
+}
+
+/** Picks the gateway: configured, else the lowest-metric foreign default route on the device (main table first). */
+export function discoverGateway(cfg: WanConfig, link: LinkState | undefined, defaults: ForeignDefault[]): Pick<WanFacts, 'gateway' | 'gatewaySource'> {
+  if (cfg.gateway !== 'auto') return { gateway: cfg.gateway, gatewaySource: 'config' };
+  if (link?.pointToPoint) return { gateway: null, gatewaySource: 'point-to-point' };
+  const candidates = defaults
+    .filter((d) => d.dev === cfg.device && d.via)
+    .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0));
+  return candidates.length ? { gateway: candidates[0].via!, gatewaySource: 'route' } : { gateway: null, gatewaySource: 'none' };
+}
+
+export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defaults: ForeignDefault[]): WanFacts {
+  const first = link?.addresses[0];
+  return {
+    present: Boolean(link),
+    adminUp: link?.adminUp ?? false,
+    carrier: link?.carrier ?? false,
+    pointToPoint: link?.pointToPoint ?? false,
+    address: first?.address,
+    prefixLength: first?.prefixLength,
+    ...discoverGateway(cfg, link, defaults),
+  };
+}
+
+/** The state and whether the WAN takes new connections, from its facts, admin flag and health verdict. */
+export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason'>): { state: WanStateName; reason: string; inService: boolean } {
+  const f = w.facts;
+  if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
+  if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
+  if (!f.adminUp) return { state: 'link-down', reason: 'device is administratively down', inService: false };
+  if (!f.carrier) return { state: 'link-down', reason: 'no carrier', inService: false };
+  if (!f.address) return { state: 'link-down', reason: 'no IPv4 address', inService: false };
+  if (!f.gateway && f.gatewaySource !== 'point-to-point') return { state: 'offline', reason: 'no gateway configured or discovered', inService: false };
+  if (w.health === 'offline') return { state: 'offline', reason: w.healthReason, inService: false };
+  if (w.health === 'degraded') return { state: 'degraded', reason: w.healthReason, inService: true };
+  return { state: 'online', reason: w.health === 'online' ? w.healthReason : 'link up', inService: true };
+}
+
+/** Whether the kernel can hold routes through the WAN's device (it exists, is up and has an address). */
+export function canRoute(f: WanFacts): boolean {
+  return f.present && f.adminUp && Boolean(f.address);
+}
+
+export function wanNetwork(f: WanFacts): string | undefined {
+  return f.address && f.prefixLength !== undefined ? networkOf(f.address, f.prefixLength) : undefined;
+}

@@ -1,0 +1,90 @@
+// Holds every WAN's runtime state, folds in observations, admin and health changes, and emits the resulting events.
+import type { EventBus } from '../bus.ts';
+import type { Layout } from '../config/identifiers.ts';
+import type { MwanConfig } from '../config/schema.ts';
+import { MwanError } from '../errors.ts';
+import type { ObservedNetwork } from '../kernel/adapter.ts';
+import { deriveState, emptyFacts, factsFromLink, type Health, type WanRuntime } from './model.ts';
+
+export class WanRegistry {
+  readonly wans: WanRuntime[];
+  /** Links seen last time, to report link.up/down and addr.changed for any device. */
+  private lastLinks = new Map<string, { up: boolean; addrs: string }>();
+
+  constructor(config: MwanConfig, layout: Layout, private readonly bus: EventBus, disabled: string[] = [], now = Date.now()) {
+    this.wans = config.wans.map((cfg) => {
+      const w: WanRuntime = {
+        name: cfg.name, config: cfg, ids: layout.wans.get(cfg.name)!, facts: emptyFacts(cfg), enabled: !disabled.includes(cfg.name),
+        health: 'unknown', healthReason: '', state: 'unknown', reason: 'not observed yet', inService: false, since: now,
+      };
+      return w;
+    });
+  }
+
+  get(name: string): WanRuntime {
+    const w = this.wans.find((x) => x.name === name);
+    if (!w) throw new MwanError('MWAN_UNKNOWN_WAN', `no WAN named '${name}' (configured: ${this.wans.map((x) => x.name).join(', ')})`);
+    return w;
+  }
+
+  /** Applies a snapshot of links and routes; returns true when any WAN's facts or state changed. */
+  observe(net: ObservedNetwork, now = Date.now()): boolean {
+    this.emitLinkEvents(net);
+    let changed = false;
+    for (const w of this.wans) {
+      const link = net.links.find((l) => l.name === w.config.device);
+      const facts = factsFromLink(w.config, link, net.defaults);
+      if (facts.gateway !== w.facts.gateway) this.bus.emit('gateway.changed', { device: w.config.device, gateway: facts.gateway });
+      if (JSON.stringify(facts) !== JSON.stringify(w.facts)) { w.facts = facts; changed = true; }
+      changed = this.refresh(w, now) || changed;
+    }
+    return changed;
+  }
+
+  setEnabled(name: string, enabled: boolean, now = Date.now()): boolean {
+    const w = this.get(name);
+    if (w.enabled === enabled) return false;
+    w.enabled = enabled;
+    this.bus.emit('wan.admin', { wan: name, enabled });
+    this.refresh(w, now);
+    return true;
+  }
+
+  /** Health verdicts come from the probe plugin (unknown until it reports). */
+  setHealth(name: string, health: Health, reason: string, now = Date.now()): boolean {
+    const w = this.get(name);
+    if (w.health === health && w.healthReason === reason) return false;
+    w.health = health;
+    w.healthReason = reason;
+    return this.refresh(w, now);
+  }
+
+  private refresh(w: WanRuntime, now: number): boolean {
+    const next = deriveState(w);
+    if (next.state === w.state && next.reason === w.reason) return false;
+    const wasInService = w.inService;
+    const stateChanged = next.state !== w.state;
+    Object.assign(w, next);
+    if (stateChanged) w.since = now;
+    if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', { wan: w.name, reason: next.reason });
+    if (next.inService && !wasInService) this.bus.emit('wan.online', { wan: w.name, reason: next.reason });
+    if (!next.inService && (wasInService || stateChanged)) this.bus.emit('wan.offline', { wan: w.name, reason: next.reason });
+    return true;
+  }
+
+  private emitLinkEvents(net: ObservedNetwork): void {
+    const seen = new Set<string>();
+    for (const l of net.links) {
+      seen.add(l.name);
+      const up = l.adminUp && l.carrier;
+      const addrs = l.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(',');
+      const prev = this.lastLinks.get(l.name);
+      if (prev && prev.up !== up) this.bus.emit(up ? 'link.up' : 'link.down', { device: l.name });
+      if (prev && prev.addrs !== addrs) this.bus.emit('addr.changed', { device: l.name, addresses: addrs ? addrs.split(',') : [] });
+      this.lastLinks.set(l.name, { up, addrs });
+    }
+    for (const name of [...this.lastLinks.keys()]) {
+      if (!seen.has(name)) { this.bus.emit('link.down', { device: name }); this.lastLinks.delete(name); }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// Builds the read-only world view plugins render from: WANs with their ids and state, LANs with their networks.
+import type { LoadedConfig } from './config/load.ts';
+import { networkOf } from './config/validators.ts';
+import type { LinkState } from './kernel/adapter.ts';
+import type { LanView, WanView, WorldView } from './plugin/types.ts';
+import { canRoute, wanNetwork, type WanRuntime } from './wan/model.ts';
+import { activeWans } from './wan/selection.ts';
+
+export function wanView(w: WanRuntime): WanView {
+  return {
+    name: w.name, device: w.config.device, config: w.config, id: w.ids.id, mark: w.ids.mark, table: w.ids.table,
+    weight: w.config.weight, tier: w.config.tier, address: w.facts.address, prefixLength: w.facts.prefixLength,
+    network: wanNetwork(w.facts), gateway: w.facts.gateway, pointToPoint: w.facts.pointToPoint,
+    state: w.state, inService: w.inService, routable: canRoute(w.facts),
+  };
+}
+
+export function buildWorld(loaded: LoadedConfig, wans: WanRuntime[], links: LinkState[]): WorldView {
+  const views = wans.map(wanView);
+  const lans: LanView[] = loaded.config.lan.map((l) => {
+    const link = links.find((x) => x.name === l.device);
+    const addrs = link?.addresses ?? [];
+    return {
+      device: l.device,
+      name: l.name ?? l.device,
+      addresses: addrs.map((a) => a.address),
+      networks: addrs.map((a) => networkOf(a.address, a.prefixLength)),
+    };
+  });
+  return { mode: loaded.config.mode, config: loaded.config, layout: loaded.layout, wans: views, active: activeWans(loaded.config.mode, views), lans };
+}

@@ -1,0 +1,20 @@
+// Built-in plugin: the weighted multipath default route over the active WANs, in mwan's own table after `main` (suppress_prefixlength 0).
+import { definePlugin } from '../../core/plugin/types.ts';
+
+export default definePlugin({
+  name: 'multipath-default',
+  dependencies: ['route-tables'],
+  contribute(d, world) {
+    const { layout } = world;
+    // Specific routes in main (LANs, connected networks, the host's own) keep winning; main's default does not.
+    d.rule({ priority: layout.suppressPriority, table: 254, suppressPrefixLength: 0 });
+    d.rule({ priority: layout.balancePriority, table: layout.balanceTable });
+    const paths = world.active.filter((w) => w.routable && (w.gateway || w.pointToPoint));
+    if (paths.length === 0) return; // nothing in service: the host's main table decides
+    d.route({
+      table: layout.balanceTable,
+      dst: 'default',
+      nexthops: paths.map((w) => ({ via: w.gateway ?? undefined, dev: w.device, weight: w.weight })),
+    });
+  },
+});

@@ -1,0 +1,19 @@
+// Built-in plugin: source NAT for LAN traffic leaving each WAN (masquerade, or snat to the WAN's address).
+import { definePlugin } from '../../core/plugin/types.ts';
+
+export const SRCNAT = 100;
+
+export default definePlugin({
+  name: 'snat',
+  contribute(d, world) {
+    if (world.lans.length === 0) return;
+    const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
+    const rules: string[] = [];
+    for (const w of world.wans) {
+      const mode = w.config.snat;
+      if (mode === 'masquerade') rules.push(`iifname ${lanSet} oifname "${w.device}" masquerade`);
+      else if (mode === 'snat' && w.address) rules.push(`iifname ${lanSet} oifname "${w.device}" snat ip to ${w.address}`);
+    }
+    d.chain({ name: 'snat_postrouting', base: { type: 'nat', hook: 'postrouting', priority: SRCNAT }, rules });
+  },
+});
