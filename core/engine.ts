@@ -1,7 +1,7 @@
 // The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
 import { EventBus } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
-import type { ApplyPlan, KernelAdapter, LinkState } from './kernel/adapter.ts';
+import { planIsEmpty, type ApplyPlan, type KernelAdapter, type LinkState } from './kernel/adapter.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
 import type { MwanPlugin, WorldView } from './plugin/types.ts';
@@ -28,7 +28,7 @@ export class Engine {
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
     });
-    this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.bus, log);
+    this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
@@ -36,6 +36,11 @@ export class Engine {
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }
+
+  private readonly sysctlMemory = {
+    load: async () => (await this.store.load()).sysctlOriginals,
+    save: (sysctlOriginals: Record<string, string>) => this.store.update({ sysctlOriginals }),
+  };
 
   get layout() { return this.opts.loaded.layout; }
   get config() { return this.opts.loaded.config; }
@@ -59,18 +64,19 @@ export class Engine {
   /** What an apply would run now, without running it. */
   async plan(): Promise<ApplyPlan> {
     await this.observe();
-    return planFor(this.opts.kernel, this.layout, this.host.collect(this.world()));
+    return (await planFor(this.opts.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load())).plan;
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
     this.registry.setEnabled(name, enabled);
-    await this.store.save({ disabled: this.registry.wans.filter((w) => !w.enabled).map((w) => w.name) });
+    await this.store.update({ disabled: this.registry.wans.filter((w) => !w.enabled).map((w) => w.name) });
   }
 
-  /** Removes every route, rule and nft object mwan owns; the host's own state is not touched. */
+  /** Removes every route, rule and nft object mwan owns and restores the sysctls it changed; nothing else is touched. */
   async removeKernelState(): Promise<ApplyPlan> {
-    const plan = await removalPlan(this.opts.kernel, this.layout);
-    if (plan.nft || plan.ip.length) await this.opts.kernel.apply(plan);
+    const { plan } = await removalPlan(this.opts.kernel, this.layout, await this.sysctlMemory.load());
+    if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
+    await this.sysctlMemory.save({});
     return plan;
   }
 }

@@ -25,7 +25,7 @@ export interface MwanEvents {
   /** Something asked for the kernel state to be brought up to date. */
   'reconcile.requested': { reason: string };
   /** A reconcile finished; `changed` is false when the kernel already matched. */
-  'reconcile.done': { reason: string; changed: boolean; ms: number; nftLines: number; ipLines: number };
+  'reconcile.done': { reason: string; changed: boolean; ms: number; nftLines: number; ipLines: number; sysctls: number };
   /** A reconcile failed; the previous kernel state is left in place. */
   'reconcile.failed': { reason: string; error: string };
   /** An ifupdown hook reported a phase for an interface. */

@@ -2,7 +2,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export interface PersistedState { disabled: string[] }
+export interface PersistedState {
+  /** WANs taken out of service by `mwanctl wan down`. */
+  disabled: string[];
+  /** Values sysctls had before mwan changed them, restored on stop. */
+  sysctlOriginals: Record<string, string>;
+}
 
 export class StateStore {
   constructor(private readonly dir: string) {}
@@ -12,10 +17,16 @@ export class StateStore {
   async load(): Promise<PersistedState> {
     try {
       const data = JSON.parse(await readFile(this.file, 'utf8')) as Partial<PersistedState>;
-      return { disabled: Array.isArray(data.disabled) ? data.disabled.filter((x) => typeof x === 'string') : [] };
+      const originals = data.sysctlOriginals && typeof data.sysctlOriginals === 'object' ? data.sysctlOriginals : {};
+      return { disabled: Array.isArray(data.disabled) ? data.disabled.filter((x) => typeof x === 'string') : [], sysctlOriginals: originals };
     } catch {
-      return { disabled: [] };
+      return { disabled: [], sysctlOriginals: {} };
     }
+  }
+
+  /** Reads, changes and writes back one part of the state. */
+  async update(change: Partial<PersistedState>): Promise<void> {
+    await this.save({ ...(await this.load()), ...change });
   }
 
   async save(state: PersistedState): Promise<void> {

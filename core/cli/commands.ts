@@ -80,7 +80,7 @@ const apply: Command = async (a) => {
     return { changed: result.changed, plan: result.plan };
   });
   const result = data as { changed: boolean; plan?: ApplyPlan };
-  if (a.print) process.stdout.write(result.changed && result.plan ? formatPlan(result.plan) : formatPlan({ nft: '', ip: [] }));
+  if (a.print) process.stdout.write(result.changed && result.plan ? formatPlan(result.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
   return 0;
 };
 

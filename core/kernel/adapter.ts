@@ -28,6 +28,8 @@ export interface ApplyPlan {
   nft: string;
   /** The `ip -batch` lines, empty when routes and rules already match. */
   ip: string[];
+  /** Kernel settings to write, as `key=value` under /proc/sys. */
+  sysctl: { key: string; value: string }[];
   /** The state the plan converges to (the in-memory adapter adopts it). */
   target?: DesiredState;
 }
@@ -37,10 +39,12 @@ export interface KernelAdapter {
   read(own: KernelOwnership): Promise<KernelSnapshot>;
   observe(own: KernelOwnership): Promise<ObservedNetwork>;
   apply(plan: ApplyPlan): Promise<void>;
+  /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */
+  readSysctls(keys: string[]): Promise<Record<string, string | null>>;
   /** Calls `onChange` when links, addresses or routes change; returns a function that stops watching. */
   watch(onChange: () => void): () => void;
 }
 
 export function planIsEmpty(plan: ApplyPlan): boolean {
-  return plan.nft === '' && plan.ip.length === 0;
+  return plan.nft === '' && plan.ip.length === 0 && plan.sysctl.length === 0;
 }

@@ -65,10 +65,13 @@ export interface NftDesired {
   counters: string[];
 }
 
-export interface DesiredState { routes: RouteSpec[]; rules: RuleSpec[]; nft: NftDesired }
+/** A kernel setting under /proc/sys, e.g. key `net/ipv4/conf/wan1/rp_filter`; the previous value is restored on stop. */
+export interface SysctlSpec { key: string; value: string; owner?: string }
+
+export interface DesiredState { routes: RouteSpec[]; rules: RuleSpec[]; nft: NftDesired; sysctls: SysctlSpec[] }
 
 export function emptyDesired(): DesiredState {
-  return { routes: [], rules: [], nft: { chains: [], sets: [], counters: [] } };
+  return { routes: [], rules: [], nft: { chains: [], sets: [], counters: [] }, sysctls: [] };
 }
 
 /** The surface a plugin writes to during a reconcile; it stamps the owner on what it adds. */
@@ -82,4 +85,5 @@ export class DesiredBuilder {
   chain(spec: ChainSpec): this { this.state.nft.chains.push({ ...spec, owner: this.owner }); return this; }
   set(spec: SetSpec): this { this.state.nft.sets.push({ ...spec, owner: this.owner }); return this; }
   counter(name: string): this { this.state.nft.counters.push(name); return this; }
+  sysctl(key: string, value: string | number): this { this.state.sysctls.push({ key, value: String(value), owner: this.owner }); return this; }
 }

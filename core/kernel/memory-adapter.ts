@@ -8,6 +8,8 @@ export class MemoryKernel implements KernelAdapter {
   readonly plans: ApplyPlan[] = [];
   state: KernelSnapshot = { nft: null, routes: [], rules: [] };
   private listeners = new Set<() => void>();
+  /** /proc/sys as a map; keys absent here read as null. */
+  sysctls: Record<string, string> = {};
 
   constructor(public network: ObservedNetwork = { links: [], defaults: [] }) {}
 
@@ -19,8 +21,13 @@ export class MemoryKernel implements KernelAdapter {
     return structuredClone(this.network);
   }
 
+  async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
+    return Object.fromEntries(keys.map((k) => [k, this.sysctls[k] ?? null]));
+  }
+
   async apply(plan: ApplyPlan): Promise<void> {
     this.plans.push(plan);
+    for (const { key, value } of plan.sysctl) this.sysctls[key] = value;
     if (!plan.target) return;
     const { routes, rules, nft } = plan.target;
     let table: CurrentNft | null = null;

@@ -1,15 +1,19 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `nft -f` and one `ip -batch`, watches `ip monitor`.
 import { execa } from 'execa';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, ObservedNetwork } from './adapter.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 import { parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { execaRunner, type Runner } from './runner.ts';
+import { validateSysctlKey } from './sysctl-plan.ts';
+
+const PROC_SYS = '/proc/sys/';
 
 export class SystemKernel implements KernelAdapter {
   readonly kind: 'system' | 'dry-run' = 'system';
   /** Every command the adapter ran to change state, in order (for `--print` and tests). */
-  readonly applied: { tool: 'nft' | 'ip'; input: string }[] = [];
+  readonly applied: { tool: 'nft' | 'ip' | 'sysctl'; input: string }[] = [];
 
   constructor(protected readonly run: Runner = execaRunner) {}
 
@@ -34,7 +38,16 @@ export class SystemKernel implements KernelAdapter {
     return { links: parseLinks(addrs.stdout), defaults: parseForeignDefaults(routes.stdout, own) };
   }
 
+  async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
+    const values = await Promise.all(keys.map((k) => readFile(PROC_SYS + validateSysctlKey(k), 'utf8').then((v) => v.trim(), () => null)));
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+  }
+
   async apply(plan: ApplyPlan): Promise<void> {
+    for (const { key, value } of plan.sysctl) {
+      await writeFile(PROC_SYS + validateSysctlKey(key), `${value}\n`);
+      this.applied.push({ tool: 'sysctl', input: `${key}=${value}` });
+    }
     if (plan.nft) {
       await this.run(['nft', '-f', '-'], { input: plan.nft });
       this.applied.push({ tool: 'nft', input: plan.nft });

@@ -9,6 +9,8 @@ export default definePlugin({
     // Specific routes in main (LANs, connected networks, the host's own) keep winning; main's default does not.
     d.rule({ priority: layout.suppressPriority, table: 254, suppressPrefixLength: 0 });
     d.rule({ priority: layout.balancePriority, table: layout.balanceTable });
+    // Hash on ports too, so the router's own connections to one server spread over the paths by weight.
+    d.sysctl('net/ipv4/fib_multipath_hash_policy', 1);
     const paths = world.active.filter((w) => w.routable && (w.gateway || w.pointToPoint));
     if (paths.length === 0) return; // nothing in service: the host's main table decides
     d.route({

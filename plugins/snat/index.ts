@@ -7,6 +7,7 @@ export default definePlugin({
   name: 'snat',
   contribute(d, world) {
     if (world.lans.length === 0) return;
+    d.sysctl('net/ipv4/ip_forward', 1); // a router with LANs forwards; the value found first is restored on stop
     const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
     const rules: string[] = [];
     for (const w of world.wans) {
