@@ -3,6 +3,7 @@ import type net from 'node:net';
 import { startControlServer } from './control/server.ts';
 import type { ControlRequest } from './control/protocol.ts';
 import type { Engine } from './engine.ts';
+import type { LinkHint } from './kernel/adapter.ts';
 import type { Logger } from './log.ts';
 import { buildStatus } from './status.ts';
 
@@ -10,6 +11,8 @@ export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: bo
 
 /** How often the kernel state is re-checked without any event (repairs drift; a no-op when nothing changed). */
 const RESYNC_MS = 10_000;
+/** Pause before the full read that follows netlink notifications. */
+const OBSERVE_SETTLE_MS = 15;
 
 export async function runDaemon(engine: Engine, log: Logger): Promise<DaemonHandle> {
   await engine.host.setup();
@@ -18,11 +21,21 @@ export async function runDaemon(engine: Engine, log: Logger): Promise<DaemonHand
 
   let observing: Promise<void> | null = null;
   let again = false;
-  const onNetlink = () => {
+  let fast: Promise<unknown> | null = null;
+  const onNetlink = (hint?: LinkHint) => {
+    // Fast path: a link's carrier or admin state is known from the notification itself; act on it at once,
+    // then confirm with a full read below (which also repairs anything the kernel removed on its own).
+    if (hint && engine.applyLinkHint(hint)) {
+      const run = engine.reconcile(`link ${hint.name} ${hint.carrier && hint.adminUp ? 'up' : 'down'}`);
+      fast = run.finally(() => { if (fast === run) fast = null; });
+    }
     if (observing) { again = true; return; }
     observing = (async () => {
       do {
         again = false;
+        // Let a burst of notifications settle and the fast path finish: spawning readers meanwhile would slow it.
+        await new Promise((r) => setTimeout(r, OBSERVE_SETTLE_MS));
+        await fast;
         try {
           if (await engine.observe()) await engine.reconcile('netlink change');
         } catch (error) {

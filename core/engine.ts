@@ -1,7 +1,7 @@
 // The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
 import { EventBus } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { planIsEmpty, type ApplyPlan, type KernelAdapter, type LinkState } from './kernel/adapter.ts';
+import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './kernel/adapter.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
 import type { MwanPlugin, WorldView } from './plugin/types.ts';
@@ -19,6 +19,7 @@ export class Engine {
   readonly reconciler: Reconciler;
   readonly store: StateStore;
   links: LinkState[] = [];
+  private defaults: ForeignDefault[] = [];
 
   private constructor(readonly opts: EngineOptions, disabled: string[]) {
     const { loaded, kernel, log } = opts;
@@ -51,9 +52,24 @@ export class Engine {
 
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */
   async observe(): Promise<boolean> {
-    const net = await this.opts.kernel.observe(ownershipOf(this.layout));
-    this.links = net.links;
-    return this.registry.observe(net);
+    const stamp = this.reconciler.stamp();
+    const { observed, current } = await this.opts.kernel.snapshot(ownershipOf(this.layout));
+    this.reconciler.offerSnapshot(current, stamp);
+    this.links = observed.links;
+    this.defaults = observed.defaults;
+    return this.registry.observe(observed);
+  }
+
+  /**
+   * Folds a link change reported by netlink into the last observation without reading the kernel again
+   * (the fast path for carrier loss). Returns true when a WAN changed; false also when the link is unknown.
+   */
+  applyLinkHint(hint: LinkHint): boolean {
+    const link = this.links.find((l) => l.name === hint.name);
+    if (!link) return false;
+    if (hint.deleted) this.links = this.links.filter((l) => l !== link);
+    else Object.assign(link, { adminUp: hint.adminUp, carrier: hint.carrier });
+    return this.registry.observe({ links: this.links, defaults: this.defaults });
   }
 
   reconcile(reason: string) {

@@ -2,33 +2,43 @@
 import type { EventBus } from './bus.ts';
 import type { Layout } from './config/identifiers.ts';
 import { describeError } from './errors.ts';
-import { planIsEmpty, type ApplyPlan, type KernelAdapter, type KernelOwnership } from './kernel/adapter.ts';
+import { planIsEmpty, type ApplyPlan, type KernelAdapter, type KernelOwnership, type KernelSnapshot } from './kernel/adapter.ts';
 import { emptyDesired, type DesiredState } from './kernel/desired.ts';
 import { diffIp, removalIp } from './kernel/ip-diff.ts';
 import { removalNft, renderNft } from './kernel/nft-render.ts';
 import { planSysctls } from './kernel/sysctl-plan.ts';
+import { stateAfter } from './kernel/state-after.ts';
 import type { Logger } from './log.ts';
 
 export function ownershipOf(layout: Layout): KernelOwnership {
   return { routeProtocol: layout.routeProtocol, priorityRange: layout.priorityRange, tableRange: layout.tableRange, nftTable: layout.nftTable };
 }
 
-export interface ReconcileResult { changed: boolean; ms: number; plan: ApplyPlan }
+export interface ReconcileResult {
+  changed: boolean;
+  /** Total, and the part spent planning (reading the kernel and diffing) and applying. */
+  ms: number;
+  planMs: number;
+  applyMs: number;
+  /** Whether the kernel was read for this reconcile (false when the known state was current). */
+  read: boolean;
+  plan: ApplyPlan;
+}
 
 /** Where the values a sysctl had before mwan changed it are kept (the state directory). */
 export interface SysctlMemory { load(): Promise<Record<string, string>>; save(originals: Record<string, string>): Promise<void> }
 
-export interface PlannedChange { plan: ApplyPlan; originals: Record<string, string> }
+export interface PlannedChange { plan: ApplyPlan; originals: Record<string, string>; current: KernelSnapshot }
 
 /** What must run to get from the kernel's current state to `desired` (reads, never writes). */
-export async function planFor(kernel: KernelAdapter, layout: Layout, desired: DesiredState, originals: Record<string, string>): Promise<PlannedChange> {
+export async function planFor(kernel: KernelAdapter, layout: Layout, desired: DesiredState, originals: Record<string, string>, prefetched?: KernelSnapshot): Promise<PlannedChange> {
   const own = ownershipOf(layout);
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
-  const [current, sysctlNow] = await Promise.all([kernel.read(own), kernel.readSysctls(keys)]);
+  const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
   const nft = renderNft(layout.nftTable, desired.nft, current.nft);
   const ip = diffIp(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
-  return { plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired }, originals: sysctl.originals };
+  return { plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired }, originals: sysctl.originals, current };
 }
 
 /** The plan that removes everything mwan owns and restores the settings it changed. */
@@ -38,6 +48,7 @@ export async function removalPlan(kernel: KernelAdapter, layout: Layout, origina
   return {
     plan: { nft: removalNft(layout.nftTable, current.nft !== null), ip: removalIp(current, layout.routeProtocol).lines, sysctl: sysctl.writes, target: emptyDesired() },
     originals: {},
+    current,
   };
 }
 
@@ -55,6 +66,30 @@ export class Reconciler {
     private readonly bus: EventBus,
     private readonly log: Logger,
   ) {}
+
+  /** Applies made so far; a snapshot taken before the latest apply is stale. */
+  applies = 0;
+  /**
+   * mwan's kernel state as last read (by the observer) or as the last successful apply left it. The daemon's
+   * observer refreshes it on every netlink change and every periodic check, so drift is still repaired.
+   */
+  private known?: { snapshot: KernelSnapshot; applies: number };
+
+  private applying = false;
+
+  /** Taken before reading the kernel: null while an apply is running (a read then may see half of it). */
+  stamp(): number | null {
+    return this.applying ? null : this.applies;
+  }
+
+  /** Hands over a kernel snapshot read since `stamp`; ignored if an apply started meanwhile. */
+  offerSnapshot(snapshot: KernelSnapshot, stamp: number | null): void {
+    if (stamp !== null && stamp === this.applies && !this.applying) this.known = { snapshot, applies: stamp };
+  }
+
+  private knownState(): KernelSnapshot | undefined {
+    return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
+  }
 
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
   request(reason: string): Promise<ReconcileResult | undefined> {
@@ -78,19 +113,30 @@ export class Reconciler {
     const t0 = performance.now();
     try {
       const before = await this.memory.load();
-      const { plan, originals } = await planFor(this.kernel, this.layout, this.desired(), before);
+      const known = this.knownState();
+      const { plan, originals, current } = await planFor(this.kernel, this.layout, this.desired(), before, known);
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
-      if (changed) await this.kernel.apply(plan);
+      const t1 = performance.now();
+      if (changed) {
+        this.applies++;
+        this.applying = true;
+        try {
+          await this.kernel.apply(plan);
+        } finally {
+          this.applying = false;
+        }
+        this.known = { snapshot: stateAfter(plan, current), applies: this.applies };
+      }
       const ms = performance.now() - t0;
-      const result = { changed, ms, plan };
+      const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };
       this.bus.emit('reconcile.done', { reason, changed, ms, nftLines: plan.nft ? plan.nft.split('\n').length - 1 : 0, ipLines: plan.ip.length, sysctls: plan.sysctl.length });
       if (changed) this.log.info({ reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' }, 'kernel state reconciled');
       return result;
     } catch (error) {
       const message = describeError(error);
-      this.last = { changed: false, ms: performance.now() - t0, plan: { nft: '', ip: [], sysctl: [] }, at: Date.now(), reason, error: message };
+      this.last = { changed: false, ms: performance.now() - t0, planMs: 0, applyMs: 0, read: true, plan: { nft: '', ip: [], sysctl: [] }, at: Date.now(), reason, error: message };
       this.bus.emit('reconcile.failed', { reason, error: message });
       this.log.error({ reason, err: error }, 'reconcile failed; previous kernel state left in place');
       return undefined;

@@ -34,15 +34,23 @@ export interface ApplyPlan {
   target?: DesiredState;
 }
 
+/** A link change as netlink reported it (name, flags), enough to act before re-reading everything. */
+export interface LinkHint { name: string; adminUp: boolean; carrier: boolean; deleted: boolean }
+
 export interface KernelAdapter {
   readonly kind: 'system' | 'dry-run' | 'memory';
   read(own: KernelOwnership): Promise<KernelSnapshot>;
   observe(own: KernelOwnership): Promise<ObservedNetwork>;
+  /** Both at once, as cheaply as the adapter can (the daemon's hot path: event → reconcile). */
+  snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }>;
   apply(plan: ApplyPlan): Promise<void>;
   /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */
   readSysctls(keys: string[]): Promise<Record<string, string | null>>;
-  /** Calls `onChange` when links, addresses or routes change; returns a function that stops watching. */
-  watch(onChange: () => void): () => void;
+  /**
+   * Calls `onChange` when links, addresses or routes change — with a hint when the change is a link's
+   * flags — and returns a function that stops watching.
+   */
+  watch(onChange: (hint?: LinkHint) => void): () => void;
 }
 
 export function planIsEmpty(plan: ApplyPlan): boolean {

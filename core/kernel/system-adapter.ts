@@ -1,7 +1,8 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `nft -f` and one `ip -batch`, watches `ip monitor`.
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, ObservedNetwork } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, ObservedNetwork } from './adapter.ts';
+import { parseMonitorLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 import { parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
@@ -17,25 +18,36 @@ export class SystemKernel implements KernelAdapter {
 
   constructor(protected readonly run: Runner = execaRunner) {}
 
+  /** Runs several `ip -json` show commands in one process; returns one JSON text per command. */
+  private async ipShow(commands: string[]): Promise<string[]> {
+    const { stdout } = await this.run(['ip', '-json', '-4', '-batch', '-'], { input: `${commands.join('\n')}\n` });
+    const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
+    if (outputs.length !== commands.length) throw new Error(`ip -batch returned ${outputs.length} outputs for ${commands.length} commands`);
+    return outputs;
+  }
+
+  private async nftTable(own: KernelOwnership) {
+    const nft = await this.run(['nft', '-j', 'list', 'table', 'inet', own.nftTable], { allowFailure: true });
+    return nft.exitCode === 0 ? parseNftTable(nft.stdout) : null;
+  }
+
   async read(own: KernelOwnership): Promise<KernelSnapshot> {
-    const [nft, rules, routes] = await Promise.all([
-      this.run(['nft', '-j', 'list', 'table', 'inet', own.nftTable], { allowFailure: true }),
-      this.run(['ip', '-j', '-4', 'rule', 'show']),
-      this.run(['ip', '-j', '-4', 'route', 'show', 'table', 'all']),
-    ]);
-    return {
-      nft: nft.exitCode === 0 ? parseNftTable(nft.stdout) : null,
-      rules: parseRules(rules.stdout, own),
-      routes: parseRoutes(routes.stdout, own),
-    };
+    const [nft, [rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['rule show', 'route show table all'])]);
+    return { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
   }
 
   async observe(own: KernelOwnership): Promise<ObservedNetwork> {
-    const [addrs, routes] = await Promise.all([
-      this.run(['ip', '-j', '-4', 'addr', 'show']),
-      this.run(['ip', '-j', '-4', 'route', 'show', 'table', 'all']),
-    ]);
-    return { links: parseLinks(addrs.stdout), defaults: parseForeignDefaults(routes.stdout, own) };
+    const [addrs, routes] = await this.ipShow(['addr show', 'route show table all']);
+    return { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) };
+  }
+
+  /** Links, routes, rules and mwan's nft table in two processes run side by side. */
+  async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
+    const [nft, [addrs, rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['addr show', 'rule show', 'route show table all'])]);
+    return {
+      observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
+      current: { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) },
+    };
   }
 
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
@@ -48,20 +60,31 @@ export class SystemKernel implements KernelAdapter {
       await writeFile(PROC_SYS + validateSysctlKey(key), `${value}\n`);
       this.applied.push({ tool: 'sysctl', input: `${key}=${value}` });
     }
-    if (plan.nft) {
-      await this.run(['nft', '-f', '-'], { input: plan.nft });
-      this.applied.push({ tool: 'nft', input: plan.nft });
-    }
-    if (plan.ip.length) {
-      const input = `${plan.ip.join('\n')}\n`;
-      await this.run(['ip', '-batch', '-'], { input });
-      this.applied.push({ tool: 'ip', input });
-    }
+    // The two transactions touch different kernel objects (nft table vs routes and rules): run them side by side.
+    const ipInput = `${plan.ip.join('\n')}\n`;
+    await Promise.all([
+      plan.nft ? this.run(['nft', '-f', '-'], { input: plan.nft }) : undefined,
+      plan.ip.length ? this.run(['ip', '-batch', '-'], { input: ipInput }) : undefined,
+    ]);
+    if (plan.nft) this.applied.push({ tool: 'nft', input: plan.nft });
+    if (plan.ip.length) this.applied.push({ tool: 'ip', input: ipInput });
   }
 
-  watch(onChange: () => void): () => void {
+  watch(onChange: (hint?: LinkHint) => void): () => void {
     const child = execa('ip', ['monitor', 'link', 'address', 'route'], { buffer: false, reject: false });
-    child.stdout?.on('data', () => onChange());
+    let partial = '';
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      let plain = false;
+      for (const line of lines) {
+        const hint = parseMonitorLine(line);
+        if (hint) onChange(hint);
+        else if (line.trim() && !line.startsWith(' ')) plain = true;
+      }
+      if (plain) onChange();
+    });
     child.catch(() => undefined);
     return () => { child.kill('SIGTERM'); };
   }
