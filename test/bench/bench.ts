@@ -7,6 +7,7 @@ import { createLab, hasLabPrivileges, type Lab } from '../lab/topology.ts';
 import { burst, nodeArgv, startServers } from '../lab/traffic.ts';
 import { labConfig, mwanFor } from '../integration/fixture.ts';
 import { median, round } from './stats.ts';
+import { startProber } from './prober-client.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const results: Record<string, unknown> = {};
@@ -34,38 +35,26 @@ async function reconcileBench(wans: number): Promise<void> {
   row('  reconcile with nothing to change', `${round(out.noopMs)} ms`, '', null);
 }
 
-interface Probe { t: number; src: string | null }
-
 async function switchBench(trials: number): Promise<void> {
   await withLab({ wans: 3 }, async (lab) => {
     await startServers(lab);
     const mwan = mwanFor(lab, (dir) => labConfig(lab, dir, { mode: 'failover', wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 3 } } }));
     try {
       await mwan.startDaemon();
-      const prober = lab.spawn(lab.ns.client, nodeArgv(here('./prober.ts'), [lab.addr.server, '80', '5', '150', String(trials * 8 + 30)]));
-      await prober.waitForLine('ready', 15000);
-      const firstAfter = async (t0: number, isp: number): Promise<number> => {
-        const want = lab.addr.ispPublic(isp);
-        for (;;) {
-          const line = await prober.nextLine(10000);
-          if (!line.startsWith('{')) continue;
-          const p = JSON.parse(line) as Probe;
-          if (p.t >= t0 && p.src === want) return p.t - t0;
-        }
-      };
+      const prober = await startProber(lab, trials * 8 + 30);
       const switches: number[] = [];
       const recoveries: number[] = [];
       for (let i = 0; i < trials; i++) {
         let t0 = Date.now();
         await lab.cutCarrier(1);
-        switches.push(await firstAfter(t0, 2));
+        switches.push(await prober.firstVia(t0, [2]));
         await new Promise((r) => setTimeout(r, 200));
         t0 = Date.now();
         await lab.restoreCarrier(1);
-        recoveries.push(await firstAfter(t0, 1));
+        recoveries.push(await prober.firstVia(t0, [1]));
         await new Promise((r) => setTimeout(r, 200));
       }
-      await prober.kill();
+      await prober.stop();
       results.carrierSwitch = { trials, switchesMs: switches, recoveriesMs: recoveries };
       row(`carrier loss → new connections on another WAN (median of ${trials})`, `${median(switches)} ms (max ${Math.max(...switches)})`, '≤ 300 ms', median(switches) <= 300);
       row(`carrier back → new connections back on it (median of ${trials})`, `${median(recoveries)} ms (max ${Math.max(...recoveries)})`, '', null);
