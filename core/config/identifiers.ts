@@ -3,6 +3,9 @@ import { MwanError } from '../errors.ts';
 import type { MwanConfig } from './schema.ts';
 import { maskShift } from './validators.ts';
 
+/** Rule priorities reserved for plugins, right after the `main` lookup. */
+export const PLUGIN_PRIORITY_SLOTS = 100;
+
 export interface WanIds { id: number; mark: number; table: number; fwmarkPriority: number; fromPriority: number }
 
 export interface Layout {
@@ -13,6 +16,8 @@ export interface Layout {
   balanceTable: number;
   suppressPriority: number;
   balancePriority: number;
+  /** Rule priorities plugins may use for their own rules (after `main`'s specific routes, before the WAN marks). */
+  pluginPriorities: [number, number];
   /** Every priority and table mwan may own, for ownership checks and `stop`. */
   priorityRange: [number, number];
   tableRange: [number, number];
@@ -65,7 +70,9 @@ export function computeLayout(cfg: MwanConfig): Layout {
   if (tableRange[0] <= 255 && tableRange[1] >= 253) {
     throw new MwanError('MWAN_CONFIG_INVALID', `kernel.tableBase: tables ${tableRange[0]}-${tableRange[1]} would include the kernel's default/main/local tables (253-255); choose a base above 255 or below ${253 - capacity}`);
   }
-  const priorityRange: [number, number] = [prio, prio + 2 * capacity + 1];
+  const pluginPriorities: [number, number] = [prio + 1, prio + PLUGIN_PRIORITY_SLOTS];
+  const wanBase = prio + PLUGIN_PRIORITY_SLOTS;
+  const priorityRange: [number, number] = [prio, wanBase + 2 * capacity + 1];
   if (priorityRange[1] >= 32766) {
     throw new MwanError('MWAN_CONFIG_INVALID', `kernel.rulePriorityBase: priorities ${priorityRange[0]}-${priorityRange[1]} must stay below the main table's rule (32766)`);
   }
@@ -77,12 +84,12 @@ export function computeLayout(cfg: MwanConfig): Layout {
       id,
       mark: id * 2 ** shift,
       table: tableBase + id,
-      fwmarkPriority: prio + id,
-      fromPriority: prio + capacity + id,
+      fwmarkPriority: wanBase + id,
+      fromPriority: wanBase + capacity + id,
     });
   }
   return {
-    mask, capacity, balanceTable: tableBase, suppressPriority: prio, balancePriority: priorityRange[1],
+    mask, capacity, balanceTable: tableBase, suppressPriority: prio, balancePriority: priorityRange[1], pluginPriorities,
     priorityRange, tableRange, routeProtocol, nftTable, wans,
   };
 }
