@@ -38,9 +38,9 @@ function describeInput(input: unknown): string {
 export function formatIssues(issues: z.core.$ZodIssue[]): string {
   return issues.map((issue) => {
     const field = issue.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
+    if (issue.code === 'unrecognized_keys') return `${field}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling`;
     const got = 'input' in issue ? `got ${describeInput(issue.input)}; ` : '';
-    const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}; check the spelling` : issue.message;
-    return `${field}: ${got}${message}`;
+    return `${field}: ${got}${issue.message}`;
   }).join('\n');
 }
 

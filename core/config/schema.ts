@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4 } from './validators.ts';
 
-const objectName = z.string().regex(OBJECT_NAME, 'a letter, then up to 23 letters, digits, "_" or "-"');
-const deviceName = z.string().regex(DEVICE_NAME, 'an interface name: 1-15 characters, no "/", ":" or spaces');
-const ipv4 = z.string().refine(isIPv4, 'a dotted IPv4 address such as 100.64.1.1');
-const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'an IPv4 address or a host name');
+const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
+const deviceName = z.string().regex(DEVICE_NAME, 'expected an interface name: 1-15 characters, no "/", ":" or spaces');
+const ipv4 = z.string().refine(isIPv4, 'expected a dotted IPv4 address such as 100.64.1.1');
+const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'expected an IPv4 address or a host name');
 
 export const probeSchema = z.strictObject({
   method: z.enum(['icmp', 'tcp', 'http', 'https', 'dns', 'command']).default('icmp'),
@@ -35,7 +35,7 @@ export const lanSchema = z.strictObject({
 
 export const kernelSchema = z.strictObject({
   nftTable: objectName.default('mwan'),
-  markMask: z.number().int().refine(isContiguousMask, 'a non-zero mask whose bits are contiguous, such as 0xff00 (65280)').default(0xff00),
+  markMask: z.number().int().refine(isContiguousMask, 'expected a non-zero mask whose bits are contiguous, such as 0xff00 (65280)').default(0xff00),
   tableBase: z.number().int().min(1).max(0x7fffff00).default(1000),
   rulePriorityBase: z.number().int().min(1).max(30000).default(1000),
   routeProtocol: z.number().int().min(5).max(255).default(249),
@@ -46,9 +46,9 @@ export const configSchema = z.strictObject({
   wans: z.array(wanSchema).min(1, 'at least one WAN'),
   lan: z.array(lanSchema).default([]),
   kernel: kernelSchema.default(kernelSchema.parse({})),
-  control: z.strictObject({ socket: z.string().startsWith('/', 'an absolute path').default('/run/mwan/mwan.sock') })
+  control: z.strictObject({ socket: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan/mwan.sock') })
     .default({ socket: '/run/mwan/mwan.sock' }),
-  stateDir: z.string().startsWith('/', 'an absolute path').default('/run/mwan'),
+  stateDir: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan'),
   pluginsDir: z.string().optional(),
   plugins: z.record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())])).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
