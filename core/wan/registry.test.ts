@@ -1,0 +1,180 @@
+// Tests the WAN registry: observations turned into link, address, gateway and WAN state events; admin and health changes.
+import assert from 'node:assert/strict';
+import { EventBus } from '../bus.ts';
+import { parseConfig } from '../config/load.ts';
+import { MwanError } from '../errors.ts';
+import type { LinkState, ObservedNetwork } from '../kernel/adapter.ts';
+import { WanRegistry } from './registry.ts';
+
+const link = (name: string, address: string, extra: Partial<LinkState> = {}): LinkState => ({
+  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength: 30 }], ...extra,
+});
+
+function network(o: { wan1?: Partial<LinkState>; wan2?: Partial<LinkState>; gw1?: string } = {}): ObservedNetwork {
+  return {
+    links: [link('wan1', '100.64.1.2', o.wan1), link('wan2', '100.64.2.2', o.wan2), link('lan0', '192.168.1.1')],
+    defaults: [{ dev: 'wan1', via: o.gw1 ?? '100.64.1.1', table: 254 }, { dev: 'wan2', via: '100.64.2.1', table: 254 }],
+  };
+}
+
+function setup(disabled: string[] = []) {
+  const loaded = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }], lan: [{ device: 'lan0' }] });
+  const bus = new EventBus();
+  const events: [string, unknown][] = [];
+  bus.onAny((event, payload) => { events.push([event, payload]); });
+  const registry = new WanRegistry(loaded.config, loaded.layout, bus, disabled, 1000);
+  return { registry, events, layout: loaded.layout };
+}
+
+const only = (events: [string, unknown][], ...names: string[]) => events.filter(([e]) => names.includes(e));
+
+describe('WanRegistry', () => {
+  it('starts every WAN unknown, out of service, with its layout ids', () => {
+    const { registry, layout } = setup();
+    assert.deepEqual(registry.wans.map((w) => [w.name, w.state, w.inService, w.enabled]), [['isp1', 'unknown', false, true], ['isp2', 'unknown', false, true]]);
+    assert.equal(registry.get('isp1').ids, layout.wans.get('isp1'));
+  });
+
+  it('starts a WAN remembered as disabled in admin-down once observed', () => {
+    const { registry, events } = setup(['isp2']);
+    registry.observe(network());
+    assert.equal(registry.get('isp2').state, 'admin-down');
+    assert.deepEqual(only(events, 'wan.online'), [['wan.online', { wan: 'isp1', reason: 'link up' }]]);
+  });
+
+  it('the first observation brings healthy WANs online and reports no link changes', () => {
+    const { registry, events } = setup();
+    assert.equal(registry.observe(network()), true);
+    assert.deepEqual(events, [
+      ['gateway.changed', { device: 'wan1', gateway: '100.64.1.1' }],
+      ['wan.online', { wan: 'isp1', reason: 'link up' }],
+      ['gateway.changed', { device: 'wan2', gateway: '100.64.2.1' }],
+      ['wan.online', { wan: 'isp2', reason: 'link up' }],
+    ]);
+    assert.equal(registry.get('isp1').facts.gatewaySource, 'route');
+  });
+
+  it('an identical observation changes nothing and emits nothing', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    assert.equal(registry.observe(network()), false);
+    assert.deepEqual(events, []);
+  });
+
+  it('carrier loss emits link.down and wan.offline; carrier back emits link.up and wan.online', () => {
+    const { registry, events } = setup();
+    registry.observe(network(), 1000);
+    events.length = 0;
+    assert.equal(registry.observe(network({ wan2: { carrier: false } }), 2000), true);
+    assert.deepEqual(events, [['link.down', { device: 'wan2' }], ['wan.offline', { wan: 'isp2', reason: 'no carrier' }]]);
+    const w = registry.get('isp2');
+    assert.deepEqual([w.state, w.inService, w.since], ['link-down', false, 2000]);
+
+    events.length = 0;
+    registry.observe(network(), 3000);
+    assert.deepEqual(events, [['link.up', { device: 'wan2' }], ['wan.online', { wan: 'isp2', reason: 'link up' }]]);
+    assert.equal(registry.get('isp2').since, 3000);
+  });
+
+  it('a device that disappears emits link.down and takes its WAN offline', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    const net = network();
+    net.links = net.links.filter((l) => l.name !== 'wan1');
+    registry.observe(net);
+    const byName = (a: [string, unknown], b: [string, unknown]) => a[0].localeCompare(b[0]);
+    assert.deepEqual(only(events, 'link.down', 'wan.offline').sort(byName), [
+      ['link.down', { device: 'wan1' }],
+      ['wan.offline', { wan: 'isp1', reason: 'device does not exist' }],
+    ]);
+    assert.equal(registry.get('isp1').facts.present, false);
+  });
+
+  it('an address change emits addr.changed with the new addresses and updates the facts', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    const changed = registry.observe(network({ wan1: { addresses: [{ address: '100.64.1.6', prefixLength: 30 }] }, gw1: '100.64.1.5' }));
+    assert.equal(changed, true);
+    assert.deepEqual(only(events, 'addr.changed'), [['addr.changed', { device: 'wan1', addresses: ['100.64.1.6/30'] }]]);
+    assert.deepEqual(only(events, 'gateway.changed'), [['gateway.changed', { device: 'wan1', gateway: '100.64.1.5' }]]);
+    assert.deepEqual(only(events, 'wan.online', 'wan.offline'), [], 'the WAN stays in service');
+    assert.equal(registry.get('isp1').facts.address, '100.64.1.6');
+  });
+
+  it('losing the address takes the WAN out with an empty addr.changed', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    registry.observe(network({ wan1: { addresses: [] } }));
+    assert.deepEqual(only(events, 'addr.changed', 'wan.offline'), [
+      ['addr.changed', { device: 'wan1', addresses: [] }],
+      ['wan.offline', { wan: 'isp1', reason: 'no IPv4 address' }],
+    ]);
+  });
+
+  it('reports link changes of non-WAN devices too', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    const net = network();
+    net.links[2] = { ...net.links[2], carrier: false };
+    assert.equal(registry.observe(net), false, 'no WAN changed');
+    assert.deepEqual(events, [['link.down', { device: 'lan0' }]]);
+  });
+
+  it('setEnabled(false) emits wan.admin and wan.offline and takes the WAN out; setEnabled(true) brings it back', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    assert.equal(registry.setEnabled('isp1', false), true);
+    assert.deepEqual(events, [
+      ['wan.admin', { wan: 'isp1', enabled: false }],
+      ['wan.offline', { wan: 'isp1', reason: 'taken out of service by an administrator' }],
+    ]);
+    assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['admin-down', false]);
+
+    events.length = 0;
+    assert.equal(registry.setEnabled('isp1', false), false, 'already disabled');
+    assert.deepEqual(events, []);
+
+    assert.equal(registry.setEnabled('isp1', true), true);
+    assert.deepEqual(events, [['wan.admin', { wan: 'isp1', enabled: true }], ['wan.online', { wan: 'isp1', reason: 'link up' }]]);
+  });
+
+  it('a disabled WAN stays out of service when its link changes', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    registry.setEnabled('isp2', false);
+    events.length = 0;
+    registry.observe(network({ wan2: { carrier: false } }));
+    registry.observe(network());
+    assert.deepEqual(only(events, 'wan.online'), []);
+    assert.equal(registry.get('isp2').inService, false);
+  });
+
+  it('health verdicts: degraded keeps the WAN in service, offline takes it out with the probe reason', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    assert.equal(registry.setHealth('isp1', 'degraded', 'loss 20%'), true);
+    assert.deepEqual(events, [['wan.degraded', { wan: 'isp1', reason: 'loss 20%' }]]);
+    assert.equal(registry.get('isp1').inService, true);
+    events.length = 0;
+    assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), true);
+    assert.deepEqual(events, [['wan.offline', { wan: 'isp1', reason: 'loss 100%' }]]);
+    assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), false, 'same verdict again');
+  });
+
+  it('names the configured WANs when asked for an unknown one', () => {
+    const { registry } = setup();
+    assert.throws(() => registry.setEnabled('isp9', false), (error: unknown) => {
+      assert.ok(error instanceof MwanError);
+      assert.equal(error.code, 'MWAN_UNKNOWN_WAN');
+      assert.match(error.message, /'isp9'.*isp1, isp2/);
+      return true;
+    });
+  });
+});
