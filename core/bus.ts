@@ -7,6 +7,9 @@ export type Handler<E extends EventName> = (payload: MwanEvents[E]) => void | Pr
 
 export interface HandlerFailure { event: EventName; owner: string; error: unknown }
 
+/** What one `dispatch` collects: the promises of asynchronous handlers and the failures of this dispatch alone. */
+interface DispatchScope { pending: Promise<void>[]; failures: HandlerFailure[] }
+
 /**
  * Every handler is wrapped: a throw or a rejected promise is logged and collected, never
  * propagated to the emitter or to the other handlers. `dispatch` waits for every handler.
@@ -19,8 +22,11 @@ export class EventBus {
 
   /** Subscribes; `owner` (a plugin name) is stamped on failures. Returns an unsubscribe function. */
   on<E extends EventName>(event: E, handler: Handler<E>, owner = 'core'): () => void {
-    const wrapped = (payload: MwanEvents[E], pending?: Promise<void>[]) => {
-      const settle = (error: unknown) => this.recordFailure(event, owner, error);
+    const wrapped = (payload: MwanEvents[E], dispatch?: DispatchScope) => {
+      const settle = (error: unknown) => {
+        const failure = this.recordFailure(event, owner, error);
+        dispatch?.failures.push(failure);
+      };
       let result: void | Promise<void>;
       try {
         result = handler(payload);
@@ -30,7 +36,7 @@ export class EventBus {
       }
       if (result && typeof (result as Promise<void>).then === 'function') {
         const guarded = (result as Promise<void>).catch(settle);
-        pending?.push(guarded);
+        dispatch?.pending.push(guarded);
       }
     };
     this.emitter.on(event, wrapped);
@@ -45,12 +51,11 @@ export class EventBus {
 
   /** Emits and resolves when every handler, including asynchronous ones, has finished. */
   async dispatch<E extends EventName>(event: E, payload: MwanEvents[E]): Promise<HandlerFailure[]> {
-    const pending: Promise<void>[] = [];
-    const before = this.failures.length;
+    const scope: DispatchScope = { pending: [], failures: [] };
     this.log?.debug({ event, payload }, 'event');
-    this.emitter.emit(event, payload, pending);
-    await Promise.all(pending);
-    return this.failures.slice(before).filter((f) => f.event === event);
+    this.emitter.emit(event, payload, scope);
+    await Promise.all(scope.pending);
+    return scope.failures;
   }
 
   /** Subscribes to every event (for `mwanctl events`). */
@@ -63,10 +68,12 @@ export class EventBus {
     return this.emitter.listenerCount(event);
   }
 
-  private recordFailure(event: EventName, owner: string, error: unknown): void {
-    this.failures.push({ event, owner, error });
+  private recordFailure(event: EventName, owner: string, error: unknown): HandlerFailure {
+    const failure = { event, owner, error };
+    this.failures.push(failure);
     if (this.failures.length > 100) this.failures.shift();
     this.log?.error({ event, plugin: owner, err: error }, `handler of ${event} in ${owner} failed`);
+    return failure;
   }
 }
 

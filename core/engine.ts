@@ -90,6 +90,7 @@ export class Engine {
 
   /** Removes every route, rule and nft object mwan owns and restores the sysctls it changed; nothing else is touched. */
   async removeKernelState(): Promise<ApplyPlan> {
+    this.reconciler.forget();
     const { plan } = await removalPlan(this.opts.kernel, this.layout, await this.sysctlMemory.load());
     if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
     await this.sysctlMemory.save({});

@@ -153,7 +153,7 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     assert.equal(balanceRoute()?.nexthops?.length, 3);
   });
 
-  it.skip('a reconcile right after removal (no new observation) puts everything back — BUG: removeKernelState bypasses the reconciler, whose cached snapshot still shows the applied state, so the reconcile is a no-op', async () => {
+  it('a reconcile right after removal (no new observation) puts everything back', async () => {
     await engine.reconcile('start');
     await engine.removeKernelState();
     const result = await engine.reconcile('restart');

@@ -87,6 +87,11 @@ export class Reconciler {
     if (stamp !== null && stamp === this.applies && !this.applying) this.known = { snapshot, applies: stamp };
   }
 
+  /** Drops the known state (after something changed the kernel behind the reconciler's back). */
+  forget(): void {
+    this.known = undefined;
+  }
+
   private knownState(): KernelSnapshot | undefined {
     return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
   }

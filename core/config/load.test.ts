@@ -147,7 +147,7 @@ describe('config loading', () => {
       });
     });
 
-    it.skip('an empty file given explicitly is reported as empty, naming it — BUG: the message says "no configuration found: pass --config FILE" although a file was passed', async () => {
+    it('an empty file given explicitly is reported as empty, naming it', async () => {
       const file = await write('empty.yaml', '');
       await assert.rejects(loadConfig(file), (error: unknown) => {
         assert.ok(error instanceof MwanError);

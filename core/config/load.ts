@@ -65,6 +65,7 @@ export async function loadConfig(file?: string): Promise<LoadedConfig> {
     if (code === 'ENOENT') throw new MwanError('MWAN_CONFIG_NOT_FOUND', `configuration file ${file} does not exist`);
     throw new MwanError('MWAN_CONFIG_INVALID', `cannot read configuration ${file ?? ''}: ${(error as Error).message}`, { cause: error });
   }
+  if (file && found?.isEmpty) throw new MwanError('MWAN_CONFIG_INVALID', `configuration file ${found.filepath} is empty`);
   if (!found || found.isEmpty) {
     throw new MwanError('MWAN_CONFIG_NOT_FOUND', `no configuration found: pass --config FILE or create ${SEARCH_PLACES.join('|')} here or in ${SYSTEM_DIR}`);
   }

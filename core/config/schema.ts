@@ -50,7 +50,7 @@ export const configSchema = z.strictObject({
     .default({ socket: '/run/mwan/mwan.sock' }),
   stateDir: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan'),
   pluginsDir: z.string().optional(),
-  plugins: z.record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())])).default({}),
+  plugins: z.record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())], { error: 'expected false (to disable the plugin) or an object of its options' })).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
 }).superRefine((cfg, ctx) => {

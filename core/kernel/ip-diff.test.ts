@@ -178,7 +178,7 @@ describe('diffIp', () => {
     ]);
   });
 
-  it.skip('matches a rule with the full 0xffffffff fwmask, which `ip -json` omits — BUG: parseRules leaves fwmask undefined, so markMask 0xffffffff re-adds and deletes the rule on every reconcile', () => {
+  it('matches a rule with the full 0xffffffff fwmask, which `ip -json` omits', () => {
     const want = { routes: [], rules: [{ priority: 1001, fwmark: 0x1, fwmask: 0xffffffff, table: 1001 }] };
     const have = { routes: [], rules: parseRules(JSON.stringify([{ priority: 1001, src: 'all', fwmark: '0x1', table: '1001', protocol: '249' }]), OWN) };
     assert.deepEqual(diffIp(want, have, 249).lines, []);

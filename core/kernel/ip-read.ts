@@ -33,7 +33,8 @@ export function parseRules(json: string, own: Ownership): RuleSpec[] {
       from: withLen(r.src, r.srclen),
       to: withLen(r.dst, r.dstlen),
       fwmark: r.fwmark !== undefined ? Number(r.fwmark) : undefined,
-      fwmask: r.fwmask !== undefined ? Number(r.fwmask) : undefined,
+      // `ip -json` leaves out a full 0xffffffff mask
+      fwmask: r.fwmask !== undefined ? Number(r.fwmask) : r.fwmark !== undefined ? 0xffffffff : undefined,
       iif: r.iif,
       oif: r.oif,
       table: tableNumber(r.table ?? 'main'),

@@ -74,12 +74,12 @@ describe('user plugins', () => {
       });
     });
 
-    it.skip('loads a .ts plugin that uses the `plugin` named export — BUG: tsx loads it as CommonJS, so mod.default is the whole exports object and is picked before mod.plugin', async () => {
+    it('loads a .ts plugin that uses the `plugin` named export', async () => {
       await put('10-named.ts', "export const plugin = { name: 'named-ts' };\n");
       assert.deepEqual((await loadUserPlugins(dir)).map((p) => p.name), ['named-ts']);
     });
 
-    it.skip('tells a .js file without a plugin export that it must export one — BUG: the CommonJS exports object is validated instead, giving "name undefined"', async () => {
+    it('tells a .js file without a plugin export that it must export one', async () => {
       await put('nothing.js', 'export const helper = 1;\n');
       await assert.rejects(loadUserPlugins(dir), /must export a plugin object/);
     });

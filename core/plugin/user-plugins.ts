@@ -22,6 +22,16 @@ export function pluginsDirOf(configDir: string, configured?: string): string {
   return path.resolve(configDir, configured ?? 'plugins.d');
 }
 
+/**
+ * The plugin object of a loaded module: its default export or its `plugin` export. tsx may load a file as
+ * CommonJS, in which case `default` is the whole exports object; a candidate must at least have a name.
+ */
+function pluginExport(mod: Record<string, unknown>): unknown {
+  const inner = mod.default as Record<string, unknown> | undefined;
+  const candidates = [mod.plugin, inner?.plugin, inner?.default, inner];
+  return candidates.find((c) => c && typeof c === 'object' && 'name' in c);
+}
+
 export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {
   let names: string[];
   try {
@@ -41,8 +51,7 @@ export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {
     } catch (error) {
       throw new MwanError('MWAN_PLUGIN_INVALID', `cannot load plugin ${file}: ${(error as Error).message}`, { cause: error });
     }
-    const exported = (mod.default as Record<string, unknown> | undefined)?.default ?? mod.default ?? mod.plugin;
-    plugins.push(validatePlugin(exported, file));
+    plugins.push(validatePlugin(pluginExport(mod), file));
   }
   return plugins;
 }

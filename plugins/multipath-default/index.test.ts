@@ -100,7 +100,7 @@ describe('multipath-default plugin', () => {
     assert.equal(s.rules.length, 2);
   });
 
-  it.skip('keeps nexthop weights within the kernel range 1-256 for a configured weight of 1000 — BUG: weights up to 1000 pass the schema but `ip route` rejects nexthop weight > 256, failing the whole ip batch', () => {
+  it('keeps nexthop weights within the kernel range 1-256 for a configured weight of 1000', () => {
     const s = contribution(worldOf({ wans: [{ name: 'isp1', device: 'wan1', weight: 1000 }, { name: 'isp2', device: 'wan2', weight: 1 }] }, net()));
     for (const n of s.routes[0].nexthops!) assert.ok(n.weight! >= 1 && n.weight! <= 256, `weight ${n.weight}`);
   });

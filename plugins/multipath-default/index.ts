@@ -1,6 +1,15 @@
 // Built-in plugin: the weighted multipath default route over the active WANs, in mwan's own table after `main` (suppress_prefixlength 0).
 import { definePlugin } from '../../core/plugin/types.ts';
 
+/** The kernel takes nexthop weights 1–256: scale larger ones down, keeping the ratios as well as integers allow. */
+export function nexthopWeights(weights: number[]): number[] {
+  const max = Math.max(...weights);
+  if (max <= MAX_NEXTHOP_WEIGHT) return weights;
+  return weights.map((w) => Math.max(1, Math.round((w * MAX_NEXTHOP_WEIGHT) / max)));
+}
+
+const MAX_NEXTHOP_WEIGHT = 256;
+
 export default definePlugin({
   name: 'multipath-default',
   dependencies: ['route-tables'],
@@ -13,10 +22,11 @@ export default definePlugin({
     d.sysctl('net/ipv4/fib_multipath_hash_policy', 1);
     const paths = world.active.filter((w) => w.routable && (w.gateway || w.pointToPoint));
     if (paths.length === 0) return; // nothing in service: the host's main table decides
+    const weights = nexthopWeights(paths.map((w) => w.weight));
     d.route({
       table: layout.balanceTable,
       dst: 'default',
-      nexthops: paths.map((w) => ({ via: w.gateway ?? undefined, dev: w.device, weight: w.weight })),
+      nexthops: paths.map((w, i) => ({ via: w.gateway ?? undefined, dev: w.device, weight: weights[i] })),
     });
   },
 });
