@@ -79,7 +79,7 @@ export class EventBus {
 
 /** Every event name, for taps that follow the whole bus. Kept beside the map's keys by the type below. */
 export const ALL_EVENTS: EventName[] = [
-  'link.up', 'link.down', 'addr.changed', 'gateway.changed', 'wan.online', 'wan.degraded', 'wan.offline',
+  'link.up', 'link.down', 'addr.changed', 'gateway.changed', 'wan.online', 'wan.degraded', 'wan.offline', 'wan.longdown', 'probe.result',
   'wan.admin', 'config.loaded', 'reconcile.requested', 'reconcile.done', 'reconcile.failed', 'hook.ifupdown',
 ];
 type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;

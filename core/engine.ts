@@ -28,6 +28,10 @@ export class Engine {
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
+      reportHealth: (wan, health, reason, figures) => {
+        if (this.registry.setHealth(wan, health, reason, figures)) void this.reconcile(`${wan} ${health}: ${reason}`);
+      },
+      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask) },
     });
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }

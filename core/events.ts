@@ -3,6 +3,19 @@
 /** Why a WAN is (or is not) in service, as shown in status and events. */
 export type WanStateName = 'unknown' | 'online' | 'degraded' | 'offline' | 'link-down' | 'admin-down';
 
+/** The figures behind a health verdict: round-trip time and loss over the sliding window. */
+export interface HealthFigures { rttMs: number | null; lossPct: number | null }
+
+/** A WAN state change: why, the figures that decided it, and how long the WAN had been out of service. */
+export interface WanChange extends Partial<HealthFigures> { wan: string; reason: string; downForMs?: number }
+
+/** One probe round of one WAN: each target's answer and the window's figures. */
+export interface ProbeRound extends HealthFigures {
+  wan: string;
+  ok: boolean;
+  targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
+}
+
 export interface MwanEvents {
   /** Carrier (or admin state) came up on a device. */
   'link.up': { device: string };
@@ -13,11 +26,15 @@ export interface MwanEvents {
   /** The gateway discovered for a WAN device changed. */
   'gateway.changed': { device: string; gateway: string | null };
   /** A WAN entered service (it now receives new connections). */
-  'wan.online': { wan: string; reason: string };
+  'wan.online': WanChange;
   /** A WAN is reachable but its quality is below the configured thresholds. */
-  'wan.degraded': { wan: string; reason: string };
+  'wan.degraded': WanChange;
   /** A WAN left service. */
-  'wan.offline': { wan: string; reason: string };
+  'wan.offline': WanChange;
+  /** A WAN has been out of service longer than the configured long-down time. */
+  'wan.longdown': WanChange;
+  /** A probe round finished for a WAN. */
+  'probe.result': ProbeRound;
   /** An administrator took a WAN out of service (`mwanctl wan down`) or put it back. */
   'wan.admin': { wan: string; enabled: boolean };
   /** A configuration was loaded and validated. */

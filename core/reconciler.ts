@@ -90,6 +90,7 @@ export class Reconciler {
   /** Drops the known state (after something changed the kernel behind the reconciler's back). */
   forget(): void {
     this.known = undefined;
+    this.applies++; // a snapshot being read right now may predate that change: offerSnapshot must refuse it
   }
 
   private knownState(): KernelSnapshot | undefined {

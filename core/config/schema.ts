@@ -1,6 +1,7 @@
 // The configuration schema (zod): every field, its default and its allowed values, plus cross-field checks.
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4 } from './validators.ts';
+import { healthProblems, healthSchema, resolveHealth } from './health.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const deviceName = z.string().regex(DEVICE_NAME, 'expected an interface name: 1-15 characters, no "/", ":" or spaces');
@@ -26,6 +27,7 @@ export const wanSchema = z.strictObject({
   id: z.number().int().min(1).optional(),
   snat: z.enum(['masquerade', 'snat', 'none']).default('masquerade'),
   probes: z.array(probeSchema).default([]),
+  health: healthSchema.optional(),
 });
 
 export const lanSchema = z.strictObject({
@@ -50,6 +52,7 @@ export const configSchema = z.strictObject({
     .default({ socket: '/run/mwan/mwan.sock' }),
   stateDir: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan'),
   pluginsDir: z.string().optional(),
+  health: healthSchema.default({}),
   plugins: z.record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())], { error: 'expected false (to disable the plugin) or an object of its options' })).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
@@ -69,6 +72,12 @@ export const configSchema = z.strictObject({
     if (w.id === undefined) return;
     if (ids.has(w.id)) ctx.addIssue({ code: 'custom', path: ['wans', i, 'id'], input: w.id, message: `duplicate id: also used by wans[${ids.get(w.id)}]` });
     ids.set(w.id, i);
+  });
+  cfg.wans.forEach((w, i) => {
+    for (const [field, message] of healthProblems(resolveHealth(cfg.health, w.health), w.probes.length)) {
+      const own = w.health && field in w.health;
+      ctx.addIssue({ code: 'custom', path: own ? ['wans', i, 'health', field] : ['health', field], message: own ? message : `${message} (for wans[${i}])` });
+    }
   });
   const wanDevices = new Set(cfg.wans.map((w) => w.device));
   cfg.lan.forEach((l, i) => {

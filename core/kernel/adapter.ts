@@ -44,6 +44,8 @@ export interface KernelAdapter {
   /** Both at once, as cheaply as the adapter can (the daemon's hot path: event → reconcile). */
   snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }>;
   apply(plan: ApplyPlan): Promise<void>;
+  /** Deletes the conntrack entries whose mark matches `mark` under `mask`; returns how many went. */
+  deleteConnections(mark: number, mask: number): Promise<number>;
   /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */
   readSysctls(keys: string[]): Promise<Record<string, string | null>>;
   /**

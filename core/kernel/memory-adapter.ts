@@ -24,6 +24,15 @@ export class MemoryKernel implements KernelAdapter {
     return { observed: await this.observe(), current: await this.read() };
   }
 
+  /** Conntrack entries as their marks; deleteConnections removes the matching ones. */
+  connections: number[] = [];
+
+  async deleteConnections(mark: number, mask: number): Promise<number> {
+    const before = this.connections.length;
+    this.connections = this.connections.filter((m) => ((m & mask) >>> 0) !== ((mark & mask) >>> 0));
+    return before - this.connections.length;
+  }
+
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
     return Object.fromEntries(keys.map((k) => [k, this.sysctls[k] ?? null]));
   }

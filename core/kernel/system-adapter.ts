@@ -8,6 +8,7 @@ import { parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { execaRunner, type Runner } from './runner.ts';
 import { validateSysctlKey } from './sysctl-plan.ts';
+import { hex } from '../config/validators.ts';
 
 const PROC_SYS = '/proc/sys/';
 
@@ -48,6 +49,14 @@ export class SystemKernel implements KernelAdapter {
       observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
       current: { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) },
     };
+  }
+
+  async deleteConnections(mark: number, mask: number): Promise<number> {
+    // conntrack exits 1 when nothing matched; its count is on stderr
+    const r = await this.run(['conntrack', '-D', '-m', `${hex(mark)}/${hex(mask)}`], { allowFailure: true });
+    const count = /(\d+) flow entries have been deleted/.exec(r.stderr);
+    if (!count) throw new Error(`conntrack -D -m ${hex(mark)}/${hex(mask)} failed: ${r.stderr.trim()}`);
+    return Number(count[1]);
   }
 
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {

@@ -9,7 +9,10 @@ import type { MwanPlugin, WorldView } from './types.ts';
 
 function deps(plugins: Record<string, unknown> = {}, requests: string[] = []): HostDeps {
   const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], plugins });
-  return { config, bus: new EventBus(), log: silentLogger(), world: () => ({}) as WorldView, requestReconcile: (r) => { requests.push(r); } };
+  return {
+    config, bus: new EventBus(), log: silentLogger(), world: () => ({}) as WorldView, requestReconcile: (r) => { requests.push(r); },
+    reportHealth: () => undefined, kernel: { deleteConnections: async () => 0 },
+  };
 }
 
 const names = (ps: MwanPlugin[]) => ps.map((p) => p.name);

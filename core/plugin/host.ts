@@ -57,7 +57,15 @@ async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): P
   }
 }
 
-export interface HostDeps { config: MwanConfig; bus: EventBus; log: Logger; world: () => WorldView; requestReconcile: (reason: string) => void }
+export interface HostDeps {
+  config: MwanConfig;
+  bus: EventBus;
+  log: Logger;
+  world: () => WorldView;
+  requestReconcile: (reason: string) => void;
+  reportHealth: PluginContext['reportHealth'];
+  kernel: PluginContext['kernel'];
+}
 
 export class PluginHost {
   readonly plugins: MwanPlugin[];
@@ -79,6 +87,8 @@ export class PluginHost {
       bus: this.deps.bus,
       world: this.deps.world,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
+      reportHealth: this.deps.reportHealth,
+      kernel: this.deps.kernel,
     };
   }
 

@@ -2,7 +2,8 @@
 import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
-import type { WanStateName } from '../events.ts';
+import type { HealthFigures, WanStateName } from '../events.ts';
+import type { Health } from '../wan/model.ts';
 import type { DesiredBuilder } from '../kernel/desired.ts';
 import type { Logger } from '../log.ts';
 
@@ -50,6 +51,13 @@ export interface PluginContext {
   world(): WorldView;
   /** Asks the core to bring the kernel up to date (coalesced with other requests). */
   requestReconcile(reason: string): void;
+  /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
+  reportHealth(wan: string, health: Health, reason: string, figures: HealthFigures): void;
+  /** Actions on the kernel that are not declared state. */
+  readonly kernel: {
+    /** Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN); returns the count. */
+    deleteConnections(mark: number, mask: number): Promise<number>;
+  };
 }
 
 export interface MwanPlugin {

@@ -1,5 +1,5 @@
 // The WAN state model: link facts, addresses, gateway, admin and health inputs, and the state derived from them.
-import type { WanStateName } from '../events.ts';
+import type { HealthFigures, WanStateName } from '../events.ts';
 import type { WanConfig } from '../config/schema.ts';
 import type { WanIds } from '../config/identifiers.ts';
 import { networkOf } from '../config/validators.ts';
@@ -27,6 +27,10 @@ export interface WanRuntime {
   enabled: boolean;
   health: Health;
   healthReason: string;
+  /** The figures behind the last health verdict. */
+  figures: HealthFigures;
+  /** ms since the epoch when the WAN last left service (undefined while in service). */
+  outSince?: number;
   state: WanStateName;
   reason: string;
   inService: boolean;

@@ -73,7 +73,7 @@ describe('WanRegistry', () => {
 
     events.length = 0;
     registry.observe(network(), 3000);
-    assert.deepEqual(events, [['link.up', { device: 'wan2' }], ['wan.online', { wan: 'isp2', reason: 'link up' }]]);
+    assert.deepEqual(events, [['link.up', { device: 'wan2' }], ['wan.online', { wan: 'isp2', reason: 'link up', downForMs: 1000 }]]);
     assert.equal(registry.get('isp2').since, 3000);
   });
 
@@ -141,6 +141,9 @@ describe('WanRegistry', () => {
     assert.deepEqual(events, []);
 
     assert.equal(registry.setEnabled('isp1', true), true);
+    const online = events[1][1] as { downForMs?: number };
+    assert.equal(typeof online.downForMs, 'number', 'wan.online says how long the WAN was out');
+    delete online.downForMs;
     assert.deepEqual(events, [['wan.admin', { wan: 'isp1', enabled: true }], ['wan.online', { wan: 'isp1', reason: 'link up' }]]);
   });
 

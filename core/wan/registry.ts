@@ -3,6 +3,7 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig } from '../config/schema.ts';
 import { MwanError } from '../errors.ts';
+import type { HealthFigures, WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../kernel/adapter.ts';
 import { deriveState, emptyFacts, factsFromLink, type Health, type WanRuntime } from './model.ts';
 
@@ -15,7 +16,7 @@ export class WanRegistry {
     this.wans = config.wans.map((cfg) => {
       const w: WanRuntime = {
         name: cfg.name, config: cfg, ids: layout.wans.get(cfg.name)!, facts: emptyFacts(cfg), enabled: !disabled.includes(cfg.name),
-        health: 'unknown', healthReason: '', state: 'unknown', reason: 'not observed yet', inService: false, since: now,
+        health: 'unknown', healthReason: '', figures: { rttMs: null, lossPct: null }, state: 'unknown', reason: 'not observed yet', inService: false, since: now,
       };
       return w;
     });
@@ -51,8 +52,9 @@ export class WanRegistry {
   }
 
   /** Health verdicts come from the probe plugin (unknown until it reports). */
-  setHealth(name: string, health: Health, reason: string, now = Date.now()): boolean {
+  setHealth(name: string, health: Health, reason: string, figures: HealthFigures = { rttMs: null, lossPct: null }, now = Date.now()): boolean {
     const w = this.get(name);
+    w.figures = figures;
     if (w.health === health && w.healthReason === reason) return false;
     w.health = health;
     w.healthReason = reason;
@@ -66,9 +68,18 @@ export class WanRegistry {
     const stateChanged = next.state !== w.state;
     Object.assign(w, next);
     if (stateChanged) w.since = now;
-    if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', { wan: w.name, reason: next.reason });
-    if (next.inService && !wasInService) this.bus.emit('wan.online', { wan: w.name, reason: next.reason });
-    if (!next.inService && (wasInService || stateChanged)) this.bus.emit('wan.offline', { wan: w.name, reason: next.reason });
+    const measured = w.figures.rttMs !== null || w.figures.lossPct !== null;
+    const change: WanChange = { wan: w.name, reason: next.reason, ...(measured ? w.figures : {}) };
+    if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
+    if (next.inService && !wasInService) {
+      if (w.outSince !== undefined) change.downForMs = now - w.outSince;
+      w.outSince = undefined;
+      this.bus.emit('wan.online', change);
+    }
+    if (!next.inService && (wasInService || stateChanged)) {
+      w.outSince ??= now;
+      this.bus.emit('wan.offline', change);
+    }
     return true;
   }
 
