@@ -4,6 +4,8 @@ import type { LoadedConfig } from './config/load.ts';
 import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './kernel/adapter.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
+import { startProbe } from './kernel/probes/index.ts';
+import { runScript } from './kernel/scripts.ts';
 import type { MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
 import { StateStore } from './state-store.ts';
@@ -31,7 +33,7 @@ export class Engine {
       reportHealth: (wan, health, reason, figures) => {
         if (this.registry.setHealth(wan, health, reason, figures)) void this.reconcile(`${wan} ${health}: ${reason}`);
       },
-      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask) },
+      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript },
     });
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }

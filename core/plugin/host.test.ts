@@ -11,7 +11,8 @@ function deps(plugins: Record<string, unknown> = {}, requests: string[] = []): H
   const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], plugins });
   return {
     config, bus: new EventBus(), log: silentLogger(), world: () => ({}) as WorldView, requestReconcile: (r) => { requests.push(r); },
-    reportHealth: () => undefined, kernel: { deleteConnections: async () => 0 },
+    reportHealth: () => undefined,
+    kernel: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }) },
   };
 }
 

@@ -4,6 +4,8 @@ import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health } from '../wan/model.ts';
+import type { StartProbe } from '../kernel/probes/types.ts';
+import type { runScript } from '../kernel/scripts.ts';
 import type { DesiredBuilder } from '../kernel/desired.ts';
 import type { Logger } from '../log.ts';
 
@@ -57,6 +59,10 @@ export interface PluginContext {
   readonly kernel: {
     /** Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN); returns the count. */
     deleteConnections(mark: number, mask: number): Promise<number>;
+    /** Starts probing one target from a WAN's address (see core/kernel/probes/types.ts). */
+    startProbe: StartProbe;
+    /** Runs a user script with a time limit; resolves when it ends or is killed. */
+    runScript: typeof runScript;
   };
 }
 
