@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../lab/topology.ts';
 import { labConfig, mwanFor, routerSnapshot, type Mwan } from './fixture.ts';
-import { NOTHING_TO_DO, ctlOk, layoutOf, settledSnapshot, skipWithoutLab } from './helpers.ts';
+import { NOTHING_TO_DO, ctlOk, layoutOf, settledSnapshot, skipWithoutLab, statusOf } from './helpers.ts';
 
 describe('mwan lab: plan equals apply --print (no daemon)', function () {
   this.timeout(60000);
@@ -86,8 +86,7 @@ describe('mwan lab: plan equals apply --print (no daemon)', function () {
     await ctlOk(m, ['wan', 'down', 'isp2']);
     assert.doesNotMatch(await balanceRoute(), /wan2/);
     assert.equal(await ctlOk(m, ['plan']), NOTHING_TO_DO);
-    const status = JSON.parse(await ctlOk(m, ['status', '--json'])) as { wans: { name: string; state: string }[] };
-    assert.equal(status.wans.find((w) => w.name === 'isp2')?.state, 'admin-down');
+    assert.equal((await statusOf(m)).wans.find((w) => w.name === 'isp2')?.state, 'admin-down');
     await ctlOk(m, ['wan', 'up', 'isp2']);
     assert.match(await balanceRoute(), /dev wan2 weight 2/);
     assert.equal(await ctlOk(m, ['plan']), NOTHING_TO_DO);
