@@ -30,8 +30,11 @@ export class Engine {
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
-      reportHealth: (wan, health, reason, figures) => {
-        if (this.registry.setHealth(wan, health, reason, figures)) void this.reconcile(`${wan} ${health}: ${reason}`);
+      reportHealth: (wan, r) => {
+        const figures = { rttMs: r.rttMs, lossPct: r.lossPct, targets: r.targets };
+        const wasIn = this.registry.get(wan).inService;
+        this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false);
+        if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript },
     });

@@ -7,6 +7,9 @@ export interface WanStatus {
   name: string; state: string; inService: boolean; active: boolean; reason: string; device: string; address: string | null;
   gateway: string | null; weight: number; tier: number; mark: string; table: number; since: string;
   newConnections: number; share: number | null;
+  /** Probe figures over the health window (null without probes), and each target's last answer. */
+  rttMs: number | null; lossPct: number | null;
+  targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
 }
 export interface StatusReport {
   mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
@@ -31,6 +34,7 @@ export async function buildStatus(engine: Engine, daemon: boolean): Promise<Stat
       device: w.config.device, address: w.facts.address ?? null, gateway: w.facts.gateway, weight: w.config.weight,
       tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),
       newConnections: counts[i], share: total ? counts[i] / total : null,
+      rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [],
     })),
     lastReconcile: last ? { at: new Date(last.at).toISOString(), reason: last.reason, ms: Math.round(last.ms * 10) / 10, changed: last.changed, error: last.error } : null,
   };

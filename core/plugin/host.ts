@@ -4,7 +4,7 @@ import type { MwanConfig } from '../config/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../kernel/desired.ts';
 import type { Logger } from '../log.ts';
-import type { MwanPlugin, PluginContext, WorldView } from './types.ts';
+import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -69,7 +69,7 @@ export interface HostDeps {
 
 export class PluginHost {
   readonly plugins: MwanPlugin[];
-  private readonly started: MwanPlugin[] = [];
+  private readonly started: { plugin: MwanPlugin; dispose?: Disposer }[] = [];
   readonly timings: { name: string; ms: number }[] = [];
 
   constructor(plugins: MwanPlugin[], private readonly deps: HostDeps) {
@@ -95,14 +95,16 @@ export class PluginHost {
   async setup(): Promise<void> {
     for (const p of this.plugins) {
       const t0 = performance.now();
+      let dispose: Disposer | undefined;
       try {
-        if (p.setup) await withTimeout(p.setup(this.context(p)), p.setupTimeoutMs ?? 5000, `setup of plugin '${p.name}'`);
+        const result = p.setup ? await withTimeout(p.setup(this.context(p)), p.setupTimeoutMs ?? 5000, `setup of plugin '${p.name}'`) : undefined;
+        if (typeof result === 'function') dispose = result;
       } catch (error) {
         await this.teardown();
         if (error instanceof MwanError) throw error;
         throw new MwanError('MWAN_PLUGIN_FAILED', `setup of plugin '${p.name}' failed: ${describeError(error)}`, { cause: error });
       }
-      this.started.push(p);
+      this.started.push({ plugin: p, dispose });
       this.timings.push({ name: p.name, ms: performance.now() - t0 });
     }
   }
@@ -124,8 +126,9 @@ export class PluginHost {
   /** Last in, first out; a failing teardown is logged and the others still run. */
   async teardown(): Promise<void> {
     while (this.started.length) {
-      const p = this.started.pop()!;
+      const { plugin: p, dispose } = this.started.pop()!;
       try {
+        if (dispose) await withTimeout(dispose(), 5000, `teardown of plugin '${p.name}'`);
         if (p.teardown) await withTimeout(p.teardown(), 5000, `teardown of plugin '${p.name}'`);
       } catch (error) {
         this.deps.log.error({ plugin: p.name, err: error }, `teardown of plugin '${p.name}' failed`);

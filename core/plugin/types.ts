@@ -3,7 +3,7 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
-import type { Health } from '../wan/model.ts';
+import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { StartProbe } from '../kernel/probes/types.ts';
 import type { runScript } from '../kernel/scripts.ts';
 import type { DesiredBuilder } from '../kernel/desired.ts';
@@ -42,6 +42,15 @@ export interface WorldView {
   lans: LanView[];
 }
 
+/** A health verdict for one WAN, with the figures behind it. */
+export interface HealthReport extends HealthFigures {
+  health: Health;
+  reason: string;
+  /** For a degraded WAN: whether its trigger level takes it out of service. */
+  outOfService?: boolean;
+  targets?: TargetAnswer[];
+}
+
 export interface PluginContext {
   readonly name: string;
   readonly config: MwanConfig;
@@ -54,7 +63,7 @@ export interface PluginContext {
   /** Asks the core to bring the kernel up to date (coalesced with other requests). */
   requestReconcile(reason: string): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
-  reportHealth(wan: string, health: Health, reason: string, figures: HealthFigures): void;
+  reportHealth(wan: string, report: HealthReport): void;
   /** Actions on the kernel that are not declared state. */
   readonly kernel: {
     /** Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN); returns the count. */
@@ -66,6 +75,8 @@ export interface PluginContext {
   };
 }
 
+export type Disposer = () => void | Promise<void>;
+
 export interface MwanPlugin {
   /** Unique, lower-case; also the key of its options in the config. */
   name: string;
@@ -74,7 +85,11 @@ export interface MwanPlugin {
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
   /** Subscribe to events, start timers; the returned promise must settle within the timeout. */
-  setup?(ctx: PluginContext): void | Promise<void>;
+  /**
+   * Subscribe to events, start timers. May return a function that undoes it (called at teardown, before
+   * `teardown`), which keeps per-instance state in the closure.
+   */
+  setup?(ctx: PluginContext): void | Disposer | Promise<void | Disposer>;
   /** Describe the kernel state this plugin wants, from the world view alone. Called on every reconcile; must be pure. */
   contribute?(desired: DesiredBuilder, world: WorldView): void;
   /** Release what setup took (timers, sockets); run in reverse setup order. */

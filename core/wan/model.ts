@@ -7,6 +7,9 @@ import type { ForeignDefault, LinkState } from '../kernel/adapter.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
 
+/** A probe target's answer in the last round (ok null: no probe was due). */
+export interface TargetAnswer { target: string; method: string; ok: boolean | null; rttMs: number | null }
+
 export interface WanFacts {
   present: boolean;
   adminUp: boolean;
@@ -27,8 +30,10 @@ export interface WanRuntime {
   enabled: boolean;
   health: Health;
   healthReason: string;
-  /** The figures behind the last health verdict. */
-  figures: HealthFigures;
+  /** The figures behind the last health verdict, and each probe target's last answer. */
+  figures: HealthFigures & { targets?: TargetAnswer[] };
+  /** A degraded verdict whose trigger level takes the WAN out of service. */
+  degradedOut: boolean;
   /** ms since the epoch when the WAN last left service (undefined while in service). */
   outSince?: number;
   state: WanStateName;
@@ -66,7 +71,7 @@ export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defau
 }
 
 /** The state and whether the WAN takes new connections, from its facts, admin flag and health verdict. */
-export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason'>): { state: WanStateName; reason: string; inService: boolean } {
+export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason'> & { degradedOut?: boolean }): { state: WanStateName; reason: string; inService: boolean } {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
@@ -75,7 +80,7 @@ export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' |
   if (!f.address) return { state: 'link-down', reason: 'no IPv4 address', inService: false };
   if (!f.gateway && f.gatewaySource !== 'point-to-point') return { state: 'offline', reason: 'no gateway configured or discovered', inService: false };
   if (w.health === 'offline') return { state: 'offline', reason: w.healthReason, inService: false };
-  if (w.health === 'degraded') return { state: 'degraded', reason: w.healthReason, inService: true };
+  if (w.health === 'degraded') return { state: 'degraded', reason: w.healthReason, inService: !w.degradedOut };
   return { state: 'online', reason: w.health === 'online' ? w.healthReason : 'link up', inService: true };
 }
 

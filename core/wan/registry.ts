@@ -16,7 +16,7 @@ export class WanRegistry {
     this.wans = config.wans.map((cfg) => {
       const w: WanRuntime = {
         name: cfg.name, config: cfg, ids: layout.wans.get(cfg.name)!, facts: emptyFacts(cfg), enabled: !disabled.includes(cfg.name),
-        health: 'unknown', healthReason: '', figures: { rttMs: null, lossPct: null }, state: 'unknown', reason: 'not observed yet', inService: false, since: now,
+        health: 'unknown', healthReason: '', figures: { rttMs: null, lossPct: null }, degradedOut: false, state: 'unknown', reason: 'not observed yet', inService: false, since: now,
       };
       return w;
     });
@@ -51,13 +51,14 @@ export class WanRegistry {
     return true;
   }
 
-  /** Health verdicts come from the probe plugin (unknown until it reports). */
-  setHealth(name: string, health: Health, reason: string, figures: HealthFigures = { rttMs: null, lossPct: null }, now = Date.now()): boolean {
+  /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
+  setHealth(name: string, health: Health, reason: string, figures: WanRuntime['figures'] = { rttMs: null, lossPct: null }, now = Date.now(), degradedOut = false): boolean {
     const w = this.get(name);
     w.figures = figures;
-    if (w.health === health && w.healthReason === reason) return false;
+    if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
     w.health = health;
     w.healthReason = reason;
+    w.degradedOut = degradedOut;
     return this.refresh(w, now);
   }
 
@@ -69,7 +70,7 @@ export class WanRegistry {
     Object.assign(w, next);
     if (stateChanged) w.since = now;
     const measured = w.figures.rttMs !== null || w.figures.lossPct !== null;
-    const change: WanChange = { wan: w.name, reason: next.reason, ...(measured ? w.figures : {}) };
+    const change: WanChange = { wan: w.name, reason: next.reason, ...(measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {}) };
     if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
     if (next.inService && !wasInService) {
       if (w.outSince !== undefined) change.downForMs = now - w.outSince;

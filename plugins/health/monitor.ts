@@ -1,0 +1,69 @@
+// Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, reports it.
+import type { HealthSettings } from '../../core/config/health.ts';
+import type { WanConfig } from '../../core/config/schema.ts';
+import type { Prober } from '../../core/kernel/probes/types.ts';
+import type { PluginContext } from '../../core/plugin/types.ts';
+import { RoundCollector } from './rounds.ts';
+import { initialState, step, type Decision } from './verdict.ts';
+
+export class WanMonitor {
+  private probers: Prober[] = [];
+  private collector?: RoundCollector;
+  private source?: string;
+  private state = initialState();
+  private timer?: NodeJS.Timeout;
+  last?: Decision;
+
+  constructor(private readonly ctx: PluginContext, private readonly wan: WanConfig, readonly settings: HealthSettings) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), this.settings.intervalMs);
+    this.tick();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.stopProbers();
+  }
+
+  private stopProbers(): void {
+    for (const p of this.probers) p.stop();
+    this.probers = [];
+    this.collector = undefined;
+  }
+
+  /** (Re)starts the probers when the WAN's address changes; probes need a source address to leave by this WAN. */
+  private ensureProbers(): void {
+    const view = this.ctx.world().wans.find((w) => w.name === this.wan.name);
+    const source = view?.routable ? view.address : undefined;
+    if (source === this.source) return;
+    this.stopProbers();
+    this.source = source;
+    if (!source) return;
+    const { intervalMs, timeoutMs } = this.settings;
+    const collector = new RoundCollector(this.wan.probes.map((p) => ({ target: p.target, method: p.method })), intervalMs, timeoutMs, Date.now());
+    this.collector = collector;
+    const context = { wan: this.wan.name, device: this.wan.device, source, intervalMs, timeoutMs };
+    for (const spec of this.wan.probes) {
+      try {
+        this.probers.push(this.ctx.kernel.startProbe(spec, context, (sample) => { if (this.collector === collector) collector.add(sample); }));
+      } catch (error) {
+        this.ctx.log.error({ wan: this.wan.name, target: spec.target, err: error }, 'cannot start probe');
+      }
+    }
+  }
+
+  private tick(): void {
+    this.ensureProbers();
+    for (const round of this.collector?.close(Date.now()) ?? []) {
+      if (round.probed === 0) continue; // no probe was due (probers starting): no evidence either way
+      const decision = step(this.state, round, this.settings);
+      this.last = decision;
+      this.ctx.bus.emit('probe.result', { wan: this.wan.name, ok: round.answered >= this.settings.quorum, targets: round.targets, rttMs: decision.rttMs, lossPct: decision.lossPct });
+      this.ctx.reportHealth(this.wan.name, {
+        health: decision.verdict, reason: decision.reason, rttMs: decision.rttMs, lossPct: decision.lossPct,
+        outOfService: decision.verdict === 'degraded' && !decision.inService, targets: round.targets,
+      });
+    }
+  }
+}

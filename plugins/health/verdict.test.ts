@@ -1,0 +1,116 @@
+// Tests the health state machine: detection and recovery counts, the default arithmetic under 10 % loss, quality and triggers.
+import assert from 'node:assert/strict';
+import { DEFAULT_HEALTH, type HealthSettings } from '../../core/config/health.ts';
+import { initialState, step, windowFigures, type Decision, type Round } from './verdict.ts';
+
+const good = (rttMs = 20, probed = 2): Round => ({ answered: probed, probed, rttMs });
+const bad = (probed = 2): Round => ({ answered: 0, probed, rttMs: null });
+const settings = (o: Partial<HealthSettings> = {}): HealthSettings => ({ ...DEFAULT_HEALTH, ...o });
+
+function run(rounds: Round[], s = settings(), state = initialState()): Decision[] {
+  return rounds.map((r) => step(state, r, s));
+}
+
+/** A small deterministic PRNG (mulberry32) so the loss simulation is repeatable. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('health verdict', () => {
+  it('one good round takes a WAN from unknown to online', () => {
+    const [d] = run([good()]);
+    assert.equal(d.verdict, 'online');
+    assert.equal(d.inService, true);
+  });
+
+  it('goes offline on exactly the downAfter-th failed round in a row', () => {
+    const ds = run([good(), bad(), bad(), bad(), bad()]);
+    assert.deepEqual(ds.map((d) => d.verdict), ['online', 'online', 'online', 'online', 'offline']);
+    assert.equal(ds[4].inService, false);
+    assert.match(ds[4].reason, /fewer than 1 of 2 targets answered in 4 rounds/);
+  });
+
+  it('a good round resets the failure streak', () => {
+    const ds = run([good(), bad(), bad(), bad(), good(), bad(), bad(), bad()]);
+    assert.ok(ds.every((d) => d.verdict === 'online'));
+  });
+
+  it('comes back on exactly the upAfter-th good round in a row', () => {
+    const s = settings();
+    const ds = run([good(), bad(), bad(), bad(), bad(), ...Array.from({ length: s.upAfter }, () => good())], s);
+    const after = ds.slice(5).map((d) => d.verdict);
+    assert.deepEqual(after.slice(0, s.upAfter - 1), Array(s.upAfter - 1).fill('offline'));
+    assert.equal(after[s.upAfter - 1], 'online');
+  });
+
+  it('with the defaults, detection takes about one second and recovery about three', () => {
+    const s = settings();
+    assert.ok(s.intervalMs * (s.downAfter - 1) + s.timeoutMs <= 1100, 'worst-case detection after the first failed probe');
+    assert.ok(s.intervalMs * s.upAfter <= 3000, 'recovery');
+  });
+
+  it('never goes offline under 10 % independent loss on two targets (20 × 1500 rounds, default settings)', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const rand = prng(seed);
+      const state = initialState();
+      for (let i = 0; i < 1500; i++) {
+        const answered = [0, 1].filter(() => rand() >= 0.1).length;
+        const d = step(state, { answered, probed: 2, rttMs: answered ? 20 + rand() * 200 : null }, settings());
+        assert.notEqual(d.verdict, 'offline', `seed ${seed}, round ${i}`);
+        assert.equal(d.inService, true);
+      }
+    }
+  });
+
+  it('quorum 2 of 2: one dead target takes the WAN down', () => {
+    const ds = run([good(), ...Array.from({ length: 4 }, () => ({ answered: 1, probed: 2, rttMs: 20 }))], settings({ quorum: 2 }));
+    assert.equal(ds.at(-1)!.verdict, 'offline');
+  });
+
+  it('heavy loss makes the WAN degraded but keeps it in service with the default trigger (down)', () => {
+    const rounds = Array.from({ length: 30 }, (_, i) => (i % 2 ? good() : { answered: 1, probed: 2, rttMs: 20 }));
+    const d = run(rounds).at(-1)!;
+    assert.equal(d.verdict, 'degraded');
+    assert.equal(d.inService, true);
+    assert.match(d.reason, /loss 2\d% above 20%/);
+  });
+
+  it('the loss trigger takes a degraded WAN out of service', () => {
+    const rounds = Array.from({ length: 30 }, (_, i) => (i % 2 ? good() : { answered: 1, probed: 2, rttMs: 20 }));
+    const d = run(rounds, settings({ trigger: 'loss' })).at(-1)!;
+    assert.equal(d.verdict, 'degraded');
+    assert.equal(d.inService, false);
+    assert.match(d.reason, /trigger loss/);
+  });
+
+  it('high latency degrades; the latency trigger takes it out; the loss trigger does not', () => {
+    const slow = Array.from({ length: 20 }, () => good(700));
+    assert.equal(run(slow, settings({ trigger: 'latency' })).at(-1)!.inService, false);
+    const d = run(slow, settings({ trigger: 'loss' })).at(-1)!;
+    assert.equal(d.verdict, 'degraded');
+    assert.equal(d.inService, true);
+    assert.match(d.reason, /rtt 700 ms above 500 ms/);
+  });
+
+  it('quality has hysteresis: between the low and high thresholds the verdict stays', () => {
+    const s = settings({ windowRounds: 10 });
+    const state = initialState();
+    run(Array.from({ length: 10 }, () => good(600)), s, state);
+    assert.equal(state.verdict, 'degraded');
+    run(Array.from({ length: 10 }, () => good(300)), s, state); // 300 ms: below high (500), above low (250)
+    assert.equal(state.verdict, 'degraded');
+    run(Array.from({ length: 10 }, () => good(100)), s, state);
+    assert.equal(state.verdict, 'online');
+  });
+
+  it('reports loss and RTT over the window', () => {
+    assert.deepEqual(windowFigures([good(10), { answered: 1, probed: 2, rttMs: 40 }, bad()]), { lossPct: 50, rttMs: 20 });
+  });
+});

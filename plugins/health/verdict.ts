@@ -1,0 +1,108 @@
+// The per-WAN health state machine (pure): probe rounds in, online / degraded / offline verdicts with their reasons out.
+import type { HealthSettings } from '../../core/config/health.ts';
+
+export type Verdict = 'unknown' | 'online' | 'degraded' | 'offline';
+
+/** One finished probe round: how many targets answered, and the mean RTT of those answers. */
+export interface Round { answered: number; probed: number; rttMs: number | null }
+
+export interface VerdictState {
+  verdict: Verdict;
+  failStreak: number;
+  okStreak: number;
+  /** The last `windowRounds` rounds, for loss and latency. */
+  window: Round[];
+  /** Quality below the high thresholds and not yet back under the low ones (hysteresis). */
+  poor: { loss: boolean; latency: boolean };
+}
+
+export interface Decision {
+  verdict: Verdict;
+  /** Whether the WAN should take new connections (a degraded WAN stays in unless the trigger says otherwise). */
+  inService: boolean;
+  reason: string;
+  rttMs: number | null;
+  lossPct: number | null;
+}
+
+export function initialState(): VerdictState {
+  return { verdict: 'unknown', failStreak: 0, okStreak: 0, window: [], poor: { loss: false, latency: false } };
+}
+
+/** Loss (% of probes unanswered) and mean RTT over the window. */
+export function windowFigures(window: Round[]): { lossPct: number | null; rttMs: number | null } {
+  const probed = window.reduce((a, r) => a + r.probed, 0);
+  const answered = window.reduce((a, r) => a + r.answered, 0);
+  const timed = window.filter((r) => r.rttMs !== null);
+  const rtt = timed.length ? timed.reduce((a, r) => a + r.rttMs! * r.answered, 0) / timed.reduce((a, r) => a + r.answered, 0) : null;
+  return { lossPct: probed ? (100 * (probed - answered)) / probed : null, rttMs: rtt };
+}
+
+/** Quality needs a few rounds of history before it can call a WAN poor. */
+const MIN_QUALITY_ROUNDS = 10;
+
+function judgeQuality(state: VerdictState, s: HealthSettings, f: { lossPct: number | null; rttMs: number | null }): void {
+  if (state.window.length < Math.min(MIN_QUALITY_ROUNDS, s.windowRounds)) return;
+  const loss = f.lossPct ?? 0;
+  if (loss > s.lossHighPct) state.poor.loss = true;
+  else if (loss < s.lossLowPct) state.poor.loss = false;
+  if (f.rttMs !== null && f.rttMs > s.latencyHighMs) state.poor.latency = true;
+  else if (f.rttMs === null || f.rttMs < s.latencyLowMs) state.poor.latency = false;
+}
+
+function qualityReason(state: VerdictState, s: HealthSettings, f: { lossPct: number | null; rttMs: number | null }): string {
+  const parts: string[] = [];
+  if (state.poor.loss) parts.push(`loss ${Math.round(f.lossPct ?? 0)}% above ${s.lossHighPct}%`);
+  if (state.poor.latency) parts.push(`rtt ${Math.round(f.rttMs ?? 0)} ms above ${s.latencyHighMs} ms`);
+  return parts.join(', ');
+}
+
+/** Whether the trigger level takes a degraded WAN out of service (pfSense's "member down / packet loss / high latency"). */
+function triggerFires(state: VerdictState, trigger: HealthSettings['trigger']): boolean {
+  if (trigger === 'loss') return state.poor.loss;
+  if (trigger === 'latency') return state.poor.latency;
+  if (trigger === 'loss-or-latency') return state.poor.loss || state.poor.latency;
+  return false;
+}
+
+/**
+ * Folds one round into the state. Reachability: `downAfter` failed rounds in a row → offline; `upAfter` good
+ * rounds in a row → back online (from unknown, one good round is enough). Quality is judged over the window.
+ */
+export function step(state: VerdictState, round: Round, s: HealthSettings): Decision {
+  const ok = round.answered >= s.quorum;
+  state.failStreak = ok ? 0 : state.failStreak + 1;
+  state.okStreak = ok ? state.okStreak + 1 : 0;
+
+  let reachable = state.verdict !== 'offline' && state.verdict !== 'unknown';
+  if (state.failStreak >= s.downAfter) reachable = false;
+  else if (state.verdict === 'unknown' && ok) reachable = true;
+  else if (state.verdict === 'offline' && state.okStreak >= s.upAfter) reachable = true;
+
+  // Quality is measured while the WAN is reachable: an outage's rounds do not count as loss after it.
+  if (reachable || state.verdict === 'unknown') state.window.push(round);
+  else state.window = [];
+  if (state.window.length > s.windowRounds) state.window.shift();
+  if (!reachable) state.poor = { loss: false, latency: false };
+  const f = windowFigures(state.window);
+  if (reachable) judgeQuality(state, s, f);
+  const figures = { rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10, lossPct: f.lossPct === null ? null : Math.round(f.lossPct * 10) / 10 };
+
+  if (!reachable) {
+    if (state.verdict === 'unknown' && state.failStreak < s.downAfter) return { verdict: 'unknown', inService: true, reason: 'waiting for probe answers', ...figures };
+    state.verdict = 'offline';
+    const reason = state.failStreak >= s.downAfter
+      ? `fewer than ${s.quorum} of ${round.probed} targets answered in ${state.failStreak} rounds`
+      : `recovering: ${state.okStreak} of ${s.upAfter} good rounds`;
+    // While out, the figures are this round's: the window only measures a reachable WAN.
+    const lossPct = round.probed ? Math.round((1000 * (round.probed - round.answered)) / round.probed) / 10 : null;
+    return { verdict: 'offline', inService: false, reason, rttMs: round.rttMs === null ? null : Math.round(round.rttMs * 10) / 10, lossPct };
+  }
+  const poor = state.poor.loss || state.poor.latency;
+  state.verdict = poor ? 'degraded' : 'online';
+  if (poor) {
+    const fires = triggerFires(state, s.trigger);
+    return { verdict: 'degraded', inService: !fires, reason: `${qualityReason(state, s, f)}${fires ? ` (trigger ${s.trigger}: out of service)` : ''}`, ...figures };
+  }
+  return { verdict: 'online', inService: true, reason: `${round.answered}/${round.probed} targets answering`, ...figures };
+}
