@@ -8,6 +8,7 @@ import { burst, nodeArgv, startServers } from '../lab/traffic.ts';
 import { labConfig, mwanFor } from '../integration/fixture.ts';
 import { median, round } from './stats.ts';
 import { startProber } from './prober-client.ts';
+import { daemonCostBench, falseVerdictBench, upstreamBench } from './health-bench.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const results: Record<string, unknown> = {};
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
   if (!only || only === 'reconcile') for (const n of [2, 8, 32]) await reconcileBench(n);
   if (!only || only === 'switch') await switchBench(10);
   if (!only || only === 'weights') await weightBench(3000);
+  if (!only || only === 'upstream') await upstreamBench(row, results, 10);
+  if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
+  if (!only || only === 'cost') await daemonCostBench(row, results, 30);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);

@@ -36,6 +36,8 @@ export interface Lab {
   restoreCarrier(i: number): Promise<void>;
   cutUpstream(i: number): Promise<void>;
   restoreUpstream(i: number): Promise<void>;
+  /** Random loss on traffic the ISP forwards from the router (percent, 0 removes it; restoreUpstream also clears it). */
+  setLoss(i: number, pct: number): Promise<void>;
   spawn(ns: string, argv: string[], opts?: SpawnOptions): ManagedProcess;
   teardown(): Promise<void>;
 }
@@ -127,6 +129,11 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     cutUpstream: (i) => nftApply(ns.isp(i), ['add rule ip lab forward iifname "up0" drop', 'add rule ip lab forward oifname "up0" drop',
       'add rule ip lab input iifname "up0" drop', 'add rule ip lab output oifname "up0" drop', ''].join('\n')),
     restoreUpstream: (i) => nftApply(ns.isp(i), 'flush chain ip lab forward\nflush chain ip lab input\nflush chain ip lab output\n'),
+    setLoss: (i, pct) => {
+      if (!(pct >= 0 && pct <= 100)) throw new Error(`loss must be 0..100 %, got ${pct}`);
+      const drop = pct > 0 ? `add rule ip lab forward iifname "down0" numgen random mod 1000 < ${Math.round(pct * 10)} drop\n` : '';
+      return nftApply(ns.isp(i), `flush chain ip lab forward\n${drop}`);
+    },
     spawn: (name, argv, o) => spawnInNs(own(name), argv, o, tracker),
     teardown,
   };

@@ -1,0 +1,93 @@
+// Health benchmarks: upstream-failure switch and recovery, false verdicts under 10 % loss, the daemon's cost probing 8 WANs.
+import { createLab, type Lab } from '../lab/topology.ts';
+import { startServers } from '../lab/traffic.ts';
+import { labConfig, MWANCTL, mwanFor, waitFor, type Mwan } from '../integration/fixture.ts';
+import { startProber } from './prober-client.ts';
+import { childrenOf, cpuSeconds, rssMiB } from './proc-usage.ts';
+import { median, round } from './stats.ts';
+
+export type Row = (what: string, value: string, target: string, ok: boolean | null) => void;
+
+async function probedDaemon(lab: Lab, mode: 'balanced' | 'failover'): Promise<Mwan> {
+  const mwan = mwanFor(lab);
+  const tiers = Object.fromEntries(Array.from({ length: lab.wans }, (_, k) => [k + 1, { tier: mode === 'failover' ? k + 1 : 1 }]));
+  const cfg = labConfig(lab, mwan.dir, { mode, wans: tiers });
+  for (const w of cfg.wans as Record<string, unknown>[]) w.probes = [{ method: 'icmp', target: lab.addr.server }, { method: 'icmp', target: lab.addr.server2 }];
+  mwan.writeConfig(cfg);
+  await mwan.startDaemon();
+  const status = async () => JSON.parse((await mwan.ctl(['status', '--json'])).stdout) as { wans: { rttMs: number | null; state: string }[] };
+  await waitFor(async () => (await status()).wans.every((w) => w.rttMs !== null), 10000, 'probe answers on every WAN');
+  return mwan;
+}
+
+export async function upstreamBench(row: Row, results: Record<string, unknown>, trials: number): Promise<void> {
+  const lab = await createLab({ wans: 3 });
+  let mwan: Mwan | undefined;
+  try {
+    await startServers(lab);
+    mwan = await probedDaemon(lab, 'failover');
+    const prober = await startProber(lab, trials * 10 + 30);
+    const switches: number[] = [];
+    const recoveries: number[] = [];
+    for (let i = 0; i < trials; i++) {
+      let t0 = Date.now();
+      await lab.cutUpstream(1);
+      switches.push(await prober.firstVia(t0, [2], 10000));
+      t0 = Date.now();
+      await lab.restoreUpstream(1);
+      recoveries.push(await prober.firstVia(t0, [1], 15000));
+    }
+    await prober.stop();
+    results.upstream = { trials, switchesMs: switches, recoveriesMs: recoveries };
+    row(`upstream cut (link up) → new connections elsewhere (median of ${trials})`, `${median(switches)} ms (worst ${Math.max(...switches)})`, '≤ 1000 ms', median(switches) <= 1000);
+    row(`upstream back → new connections back (median of ${trials})`, `${median(recoveries)} ms (worst ${Math.max(...recoveries)})`, '≤ 3000 ms', median(recoveries) <= 3000);
+  } finally { await mwan?.cleanup(); await lab.teardown(); }
+}
+
+export async function falseVerdictBench(row: Row, results: Record<string, unknown>, seconds: number): Promise<void> {
+  const lab = await createLab({ wans: 3 });
+  let mwan: Mwan | undefined;
+  try {
+    await startServers(lab);
+    mwan = await probedDaemon(lab, 'balanced');
+    const events = lab.spawn(lab.ns.router, [process.execPath, MWANCTL, '--config', mwan.configPath, 'events']);
+    let offline = 0;
+    let rounds = 0;
+    let failedRounds = 0;
+    void (async () => {
+      for (;;) {
+        const line = await events.nextLine(seconds * 1000 + 60000).catch(() => null);
+        if (line === null) return;
+        if (!line.startsWith('{')) continue;
+        const e = JSON.parse(line) as { event: string; payload: { wan?: string; ok?: boolean } };
+        if (e.event === 'wan.offline') offline++;
+        if (e.event === 'probe.result' && e.payload.wan === 'isp1') { rounds++; if (!e.payload.ok) failedRounds++; }
+      }
+    })();
+    await lab.setLoss(1, 10);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    await events.kill();
+    results.falseVerdicts = { seconds, lossPct: 10, offlineVerdicts: offline, rounds, failedRounds };
+    row(`false offline verdicts, ${seconds} s at 10 % loss (${rounds} rounds, ${failedRounds} failed)`, String(offline), '0', offline === 0);
+  } finally { await mwan?.cleanup(); await lab.teardown(); }
+}
+
+export async function daemonCostBench(row: Row, results: Record<string, unknown>, seconds: number): Promise<void> {
+  const lab = await createLab({ wans: 8 });
+  let mwan: Mwan | undefined;
+  try {
+    await startServers(lab);
+    mwan = await probedDaemon(lab, 'balanced');
+    const pid = mwan.daemon!.pid!;
+    const children = await childrenOf(pid);
+    const cpu0 = await cpuSeconds(pid);
+    const kids0 = (await Promise.all(children.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const daemonPct = ((await cpuSeconds(pid)) - cpu0) / seconds * 100;
+    const probesPct = ((await Promise.all(children.map(cpuSeconds))).reduce((a, b) => a + b, 0) - kids0) / seconds * 100;
+    const rss = await rssMiB(pid);
+    results.daemonCost = { wans: 8, targetsPerWan: 2, seconds, daemonCpuPct: daemonPct, probeProcessesCpuPct: probesPct, probeProcesses: children.length, rssMiB: rss };
+    row('daemon probing 8 WANs × 2 targets every 200 ms: CPU', `${round(daemonPct, 2)}% of a core (+ ${round(probesPct, 2)}% in ${children.length} ping processes)`, '< 2 %', daemonPct + probesPct < 2);
+    row('  resident memory', `${round(rss)} MiB`, '< 80 MB', rss < 76);
+  } finally { await mwan?.cleanup(); await lab.teardown(); }
+}
