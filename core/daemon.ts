@@ -1,11 +1,10 @@
 // The daemon: sets up plugins, watches netlink, reconciles on every change, and serves the control socket.
 import type net from 'node:net';
 import { startControlServer } from './control/server.ts';
-import type { ControlRequest } from './control/protocol.ts';
+import { controlHandler } from './daemon-control.ts';
 import type { Engine } from './engine.ts';
 import type { LinkHint } from './kernel/adapter.ts';
 import type { Logger } from './log.ts';
-import { buildStatus } from './status.ts';
 
 export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
 
@@ -14,7 +13,8 @@ const RESYNC_MS = 10_000;
 /** Pause before the full read that follows netlink notifications. */
 const OBSERVE_SETTLE_MS = 15;
 
-export async function runDaemon(engine: Engine, log: Logger): Promise<DaemonHandle> {
+export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>): Promise<DaemonHandle> {
+  let engine = initial;
   await engine.host.setup();
   await engine.observe();
   await engine.reconcile('daemon start');
@@ -52,7 +52,6 @@ export async function runDaemon(engine: Engine, log: Logger): Promise<DaemonHand
   const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
 
   let server: net.Server | undefined;
-  let lastHook: { iface: string; phase: string; at: string } | null = null;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
   let stopping = false;
@@ -73,26 +72,16 @@ export async function runDaemon(engine: Engine, log: Logger): Promise<DaemonHand
     resolveStopped();
   };
 
-  const handle = async (req: ControlRequest, stream: (line: unknown) => boolean, onClose: (fn: () => void) => void): Promise<unknown> => {
-    switch (req.cmd) {
-      case 'status': return { ...(await buildStatus(engine, true)), lastHook };
-      case 'plan': return engine.plan();
-      case 'reconcile': await engine.observe(); return engine.reconcile(req.reason ?? 'requested by mwanctl').then((r) => ({ changed: r?.changed ?? false, ms: r?.ms, plan: r?.plan }));
-      case 'wan': await engine.setEnabled(req.name, req.enabled); return engine.reconcile(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`).then(() => buildStatus(engine, true));
-      case 'hook':
-        lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };
-        engine.bus.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
-        onNetlink();
-        return { accepted: true };
-      case 'stop': setImmediate(() => { void shutdown(true); }); return { stopping: true };
-      case 'events': {
-        const off = engine.bus.onAny((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
-        await new Promise<void>((r) => onClose(() => { off(); r(); }));
-        return undefined;
-      }
-      default: throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
-    }
+  const swap = async (next: Engine) => {
+    await engine.host.teardown();
+    engine = next;
+    await engine.host.setup();
+    await engine.observe();
+    await engine.reconcile('configuration reloaded');
+    log.info({ wans: engine.config.wans.map((w) => w.name) }, 'configuration reloaded');
   };
+
+  const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await startControlServer(engine.config.control.socket, handle);
   log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name) }, 'mwan daemon ready');
   return { stopped, shutdown };

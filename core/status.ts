@@ -16,6 +16,8 @@ export interface StatusReport {
   lastReconcile: { at: string; reason: string; ms: number; changed: boolean; error?: string } | null;
   /** The last ifupdown hook the daemon heard from. */
   lastHook?: { iface: string; phase: string; at: string } | null;
+  /** Set while an `apply --confirm` waits for `mwanctl confirm`. */
+  confirmPending?: { secondsLeft: number } | null;
 }
 
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {

@@ -12,15 +12,19 @@ import { formatStatus } from '../status-format.ts';
 import { buildEngine } from './engine-factory.ts';
 import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
+import { applyOnProbation } from './probation.ts';
 
-export interface CommandArgs { config?: string; json?: boolean; print?: boolean; root?: string; args: string[] }
+export interface CommandArgs { config?: string; json?: boolean; print?: boolean; root?: string; confirm?: string; args: string[] }
 type Command = (a: CommandArgs) => Promise<number>;
 
 export const USAGE = `usage: mwanctl [--config FILE] COMMAND
   daemon                 run the daemon (netlink watch, reconcile, control socket)
   status [--json]        WAN states, shares of new connections, last reconcile
   plan                   print exactly the nft script and ip batch an apply would run; changes nothing
-  apply [--print]        reconcile once now (through the daemon when it runs); --print shows what ran
+  apply [--print] [--confirm SECONDS]
+                         apply the configuration file now (the daemon reloads it when it runs); --print shows
+                         what ran; --confirm rolls everything back unless \`mwanctl confirm\` comes in time
+  confirm                keep what the last \`apply --confirm\` applied
   stop                   remove every route, rule and nft table mwan created (and stop the daemon)
   wan down|up NAME       take a WAN out of service by hand, or put it back
   events                 follow the daemon's event bus
@@ -49,7 +53,7 @@ const daemon: Command = async (a) => {
   log.level = loaded.config.log.level;
   const engine = await buildEngine(a.config, log, undefined, loaded);
   engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
-  const handle = await runDaemon(engine, log);
+  const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { void handle.shutdown(false); });
   await handle.stopped;
   return 0;
@@ -72,15 +76,31 @@ const plan: Command = async (a) => {
 };
 
 const apply: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply' }, async () => {
+  const confirmSeconds = a.confirm === undefined ? undefined : Number(a.confirm);
+  if (confirmSeconds !== undefined && !(Number.isInteger(confirmSeconds) && confirmSeconds >= 1 && confirmSeconds <= 3600)) {
+    process.stderr.write('mwanctl: --confirm takes a number of seconds (1-3600)\n');
+    return 2;
+  }
+  const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async () => {
     const engine = await buildEngine(a.config, createLogger('warn', false));
+    if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
     await engine.observe();
     const result = await engine.reconcile('mwanctl apply');
     if (!result) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
     return { changed: result.changed, plan: result.plan };
   });
-  const result = data as { changed: boolean; plan?: ApplyPlan };
-  if (a.print) process.stdout.write(result.changed && result.plan ? formatPlan(result.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
+  const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
+  if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
+  if (confirmSeconds && viaDaemon) process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
+  if (result.rolledBack) { process.stderr.write('not confirmed in time: rolled back to the previous state\n'); return 1; }
+  return 0;
+};
+
+const printed = (r: { changed: boolean; plan?: ApplyPlan }) => (r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
+
+const confirm: Command = async (a) => {
+  await request(await socketOf(a), { cmd: 'confirm' }, { timeoutMs: 10000 });
+  process.stdout.write('confirmed: the new state stays\n');
   return 0;
 };
 
@@ -154,5 +174,5 @@ const uninstallCmd: Command = async (a) => {
 };
 
 export const commands: Record<string, Command> = {
-  daemon, status, plan, apply, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd,
+  daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd,
 };

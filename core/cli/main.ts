@@ -12,6 +12,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       print: { type: 'boolean' },
       root: { type: 'string' },
+      confirm: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -37,6 +37,15 @@ export interface ApplyPlan {
 /** A link change as netlink reported it (name, flags), enough to act before re-reading everything. */
 export interface LinkHint { name: string; adminUp: boolean; carrier: boolean; deleted: boolean }
 
+/** Everything mwan owns in the kernel, as it was at one moment (for `apply --confirm` rollbacks). */
+export interface SavedState {
+  /** `nft list table` output of mwan's table (null when there was none); fed back to `nft -f` on restore. */
+  nftText: string | null;
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+  sysctls: Record<string, string | null>;
+}
+
 export interface KernelAdapter {
   readonly kind: 'system' | 'dry-run' | 'memory';
   read(own: KernelOwnership): Promise<KernelSnapshot>;
@@ -44,6 +53,10 @@ export interface KernelAdapter {
   /** Both at once, as cheaply as the adapter can (the daemon's hot path: event → reconcile). */
   snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }>;
   apply(plan: ApplyPlan): Promise<void>;
+  /** Saves mwan's state (its table, routes, rules and the given sysctls). */
+  saveState(own: KernelOwnership, sysctlKeys: string[]): Promise<SavedState>;
+  /** Puts a saved state back exactly: the table as listed, routes and rules via one ip batch, the sysctls. */
+  restoreState(own: KernelOwnership, saved: SavedState): Promise<void>;
   /** Deletes the conntrack entries whose mark matches `mark` under `mask`; returns how many went. */
   deleteConnections(mark: number, mask: number): Promise<number>;
   /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */

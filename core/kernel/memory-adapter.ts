@@ -1,5 +1,5 @@
 // An in-memory kernel for unit tests: it adopts each plan's target state and records every script it was given.
-import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, ObservedNetwork } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, ObservedNetwork, SavedState } from './adapter.ts';
 import { stateAfter } from './state-after.ts';
 
 export class MemoryKernel implements KernelAdapter {
@@ -22,6 +22,15 @@ export class MemoryKernel implements KernelAdapter {
 
   async snapshot(): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
     return { observed: await this.observe(), current: await this.read() };
+  }
+
+  async saveState(_own: unknown, sysctlKeys: string[]): Promise<SavedState> {
+    return { nftText: this.state.nft ? JSON.stringify([...this.state.nft.chains.keys()]) : null, routes: structuredClone(this.state.routes), rules: structuredClone(this.state.rules), sysctls: await this.readSysctls(sysctlKeys), saved: structuredClone(this.state) } as SavedState;
+  }
+
+  async restoreState(_own: unknown, saved: SavedState): Promise<void> {
+    this.state = structuredClone((saved as SavedState & { saved: KernelSnapshot }).saved);
+    for (const [k, v] of Object.entries(saved.sysctls)) if (v !== null) this.sysctls[k] = v;
   }
 
   /** Conntrack entries as their marks; deleteConnections removes the matching ones. */

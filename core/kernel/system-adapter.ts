@@ -1,7 +1,8 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `nft -f` and one `ip -batch`, watches `ip monitor`.
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, ObservedNetwork } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, ObservedNetwork, SavedState } from './adapter.ts';
+import { diffIp } from './ip-diff.ts';
 import { parseMonitorLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 import { parseNftTable } from './nft-read.ts';
@@ -49,6 +50,22 @@ export class SystemKernel implements KernelAdapter {
       observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
       current: { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) },
     };
+  }
+
+  async saveState(own: KernelOwnership, sysctlKeys: string[]): Promise<SavedState> {
+    const [listing, current, sysctls] = await Promise.all([
+      this.run(['nft', 'list', 'table', 'inet', own.nftTable], { allowFailure: true }),
+      this.read(own),
+      this.readSysctls(sysctlKeys),
+    ]);
+    return { nftText: listing.exitCode === 0 ? listing.stdout : null, routes: current.routes, rules: current.rules, sysctls };
+  }
+
+  async restoreState(own: KernelOwnership, saved: SavedState): Promise<void> {
+    const current = await this.read(own);
+    const nft = `${current.nft ? `delete table inet ${own.nftTable}\n` : ''}${saved.nftText ?? ''}`;
+    const sysctl = Object.entries(saved.sysctls).flatMap(([key, value]) => (value === null ? [] : [{ key, value }]));
+    await this.apply({ nft: nft.trim() ? nft : '', ip: diffIp(saved, current, own.routeProtocol).lines, sysctl });
   }
 
   async deleteConnections(mark: number, mask: number): Promise<number> {
