@@ -78,7 +78,7 @@ export async function runScript(file: string, env: Record<string, string>, timeo
     sub.once('exit', (code, sig) => {
       exited = { code, signal: sig };
       // A background child may hold the pipes open: stop waiting for them shortly after the script itself is gone.
-      setTimeout(() => { sub.stdout?.destroy(); sub.stderr?.destroy(); resolve(exited!); }, CLOSE_GRACE_MS).unref();
+      setTimeout(() => { sub.stdout?.destroy(); sub.stderr?.destroy(); resolve(exited!); }, CLOSE_GRACE_MS);
     });
     // execa resolves (never rejects, reject: false); a spawn failure (ENOENT, EACCES) has no exit event.
     sub.then((r) => { if (r.failed && r.exitCode === undefined && !r.signal) resolve({ code: null, signal: null, error: r.originalMessage || r.shortMessage }); },
