@@ -3,8 +3,13 @@ import marker from './marker/index.ts';
 import multipathDefault from './multipath-default/index.ts';
 import routeTables from './route-tables/index.ts';
 import snat from './snat/index.ts';
+import portForward from './port-forward/index.ts';
+import firewall from './firewall/index.ts';
+import rpFilter from './rp-filter/index.ts';
 import health from './health/index.ts';
 import flowMover from './flow-mover/index.ts';
+import mail from './mail/index.ts';
+import eventScripts from './event-scripts/index.ts';
 import type { MwanPlugin } from '../core/plugin/types.ts';
 
-export const builtinPlugins: MwanPlugin[] = [routeTables, multipathDefault, marker, snat, health, flowMover];
+export const builtinPlugins: MwanPlugin[] = [routeTables, multipathDefault, marker, snat, portForward, firewall, rpFilter, health, flowMover, mail, eventScripts];

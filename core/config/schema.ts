@@ -1,6 +1,6 @@
 // The configuration schema (zod): every field, its default and its allowed values, plus cross-field checks.
 import { z } from 'zod';
-import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4 } from './validators.ts';
+import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4, isIPv4Prefix } from './validators.ts';
 import { healthProblems, healthSchema, resolveHealth } from './health.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
@@ -43,6 +43,54 @@ export const kernelSchema = z.strictObject({
   routeProtocol: z.number().int().min(5).max(255).default(249),
 });
 
+/** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. */
+export function portRange(port: number | string): { from: number; to: number } | undefined {
+  const m = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/.exec(String(port));
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
+}
+
+/** A forward's target "10.0.0.5" or "10.0.0.5:8080" as `{ address, port? }`; undefined when malformed. */
+export function forwardTarget(to: string): { address: string; port?: number } | undefined {
+  const [address, port, extra] = to.split(':');
+  if (extra !== undefined || !isIPv4(address)) return undefined;
+  if (port === undefined) return { address };
+  const range = portRange(port);
+  return range && range.from === range.to ? { address, port: range.from } : undefined;
+}
+
+const portNumber = z.number().int().min(1).max(65535);
+
+export const forwardSchema = z.strictObject({
+  name: objectName.optional(),
+  port: z.union([portNumber, z.string().refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"')],
+    { error: 'expected a port 1-65535 or an ordered range such as "8000-8010"' }),
+  proto: z.enum(['tcp', 'udp', 'both']).default('tcp'),
+  to: z.string().refine((t) => forwardTarget(t) !== undefined, 'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080'),
+  wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
+});
+
+/** Forwarding-group members: LAN or WAN names, or ':lan' (every LAN) and ':isp' / ':wan' (every WAN). */
+export const GROUP_ALIASES = [':lan', ':isp', ':wan'] as const;
+
+export const firewallSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  ssh: z.union([
+    z.literal(false),
+    z.strictObject({
+      port: portNumber.default(22),
+      from: z.array(z.string().refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24'))
+        .min(1, 'list at least one network, or set ssh to false').default(['0.0.0.0/0']),
+    }),
+  ], { error: 'expected false (no SSH from the WANs) or { port, from }' }).default({ port: 22, from: ['0.0.0.0/0'] }),
+  icmpRatePerSecond: z.number().int().min(0).max(100000).default(10),
+  log: z.boolean().default(true),
+  logRatePerMinute: z.number().int().min(1).max(100000).default(10),
+  forwardingGroups: z.array(z.array(z.string()).min(1, 'a group lists at least one LAN, WAN, ":lan" or ":isp"')).optional(),
+});
+
 export const configSchema = z.strictObject({
   mode: z.enum(['balanced', 'failover']).default('balanced'),
   wans: z.array(wanSchema).min(1, 'at least one WAN'),
@@ -56,6 +104,8 @@ export const configSchema = z.strictObject({
   plugins: z.record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())], { error: 'expected false (to disable the plugin) or an object of its options' })).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
+  forwards: z.array(forwardSchema).default([]),
+  firewall: firewallSchema.default(firewallSchema.parse({})),
 }).superRefine((cfg, ctx) => {
   const seen = (key: 'name' | 'device', path: string) => {
     const first = new Map<string, number>();
@@ -83,9 +133,46 @@ export const configSchema = z.strictObject({
   cfg.lan.forEach((l, i) => {
     if (wanDevices.has(l.device)) ctx.addIssue({ code: 'custom', path: ['lan', i, 'device'], input: l.device, message: 'this device is also a WAN device' });
   });
-});
+  inboundProblems(cfg, ctx);
+}).transform((cfg) => ({ ...cfg, firewall: { ...cfg.firewall, enabled: cfg.firewall.enabled ?? cfg.lan.length > 0 } }));
+
+type RefineCtx = { addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void };
+
+/** Cross-checks for forwards and the firewall: WAN and LAN names exist, no two forwards claim a port on one WAN. */
+function inboundProblems(cfg: { wans: { name: string }[]; lan: { device: string; name?: string }[]; forwards: z.output<typeof forwardSchema>[]; firewall: z.output<typeof firewallSchema> }, ctx: RefineCtx): void {
+  const wanNames = cfg.wans.map((w) => w.name);
+  const claimed: { wan: string; proto: 'tcp' | 'udp'; from: number; to: number; index: number }[] = [];
+  cfg.forwards.forEach((f, i) => {
+    f.wans?.forEach((name, j) => {
+      if (!wanNames.includes(name)) ctx.addIssue({ code: 'custom', path: ['forwards', i, 'wans', j], input: name, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
+    });
+    const range = portRange(f.port);
+    const target = forwardTarget(f.to);
+    if (!range || !target) return;
+    if (range.from !== range.to && target.port !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['forwards', i, 'to'], input: f.to, message: 'a port range keeps its ports: give the host without a port' });
+    }
+    const protos: ('tcp' | 'udp')[] = f.proto === 'both' ? ['tcp', 'udp'] : [f.proto];
+    for (const wan of f.wans ?? wanNames) {
+      for (const proto of protos) {
+        const clash = claimed.find((c) => c.wan === wan && c.proto === proto && c.from <= range.to && range.from <= c.to && c.index !== i);
+        if (clash) {
+          ctx.addIssue({ code: 'custom', path: ['forwards', i, 'port'], input: f.port, message: `${proto} port overlaps forwards[${clash.index}] on WAN ${wan}` });
+          return;
+        }
+        claimed.push({ wan, proto, ...range, index: i });
+      }
+    }
+  });
+  const members = new Set([...GROUP_ALIASES, ...wanNames, ...cfg.lan.map((l) => l.name ?? l.device)]);
+  cfg.firewall.forwardingGroups?.forEach((group, i) => group.forEach((m, j) => {
+    if (!members.has(m)) ctx.addIssue({ code: 'custom', path: ['firewall', 'forwardingGroups', i, j], input: m, message: 'expected a LAN name (lan[].name, else its device), a WAN name, ":lan" or ":isp"' });
+  }));
+}
 
 export type MwanConfigInput = z.input<typeof configSchema>;
 export type MwanConfig = z.output<typeof configSchema>;
 export type WanConfig = z.output<typeof wanSchema>;
 export type ProbeConfig = z.output<typeof probeSchema>;
+export type ForwardConfig = z.output<typeof forwardSchema>;
+export type FirewallConfig = MwanConfig['firewall'];

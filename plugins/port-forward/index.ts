@@ -1,0 +1,77 @@
+// Built-in plugin: port forwards (DNAT) on the chosen WANs, and hairpin for LAN clients that use a WAN address.
+import { forwardTarget, portRange, type ForwardConfig } from '../../core/config/schema.ts';
+import { definePlugin, type WanView, type WorldView } from '../../core/plugin/types.ts';
+
+export const DSTNAT = -100;
+export const SRCNAT = 100;
+export const PREROUTING_CHAIN = 'forward_prerouting';
+export const POSTROUTING_CHAIN = 'forward_postrouting';
+
+/** `{ "a", "b" }` for interface names, `{ 1.2.3.4, 5.6.7.8 }` for addresses; callers never pass an empty list. */
+export const nftSet = (items: string[], quote = true): string => `{ ${items.map((i) => (quote ? `"${i}"` : i)).join(', ')} }`;
+
+const protocols = (f: ForwardConfig): ('tcp' | 'udp')[] => (f.proto === 'both' ? ['tcp', 'udp'] : [f.proto]);
+
+/** `tcp dport 80`, `udp dport 8000-8010`. */
+export function portMatch(proto: 'tcp' | 'udp', port: ForwardConfig['port']): string {
+  const r = portRange(port);
+  if (!r) throw new Error(`invalid forward port ${JSON.stringify(port)}`);
+  return `${proto} dport ${r.from === r.to ? r.from : `${r.from}-${r.to}`}`;
+}
+
+/** `dnat ip to 10.0.0.5:8080`, or without a port: the destination port stays (ranges keep theirs). */
+export function dnatStatement(f: ForwardConfig): string {
+  const t = forwardTarget(f.to);
+  if (!t) throw new Error(`invalid forward target ${JSON.stringify(f.to)}`);
+  return `dnat ip to ${t.address}${t.port === undefined ? '' : `:${t.port}`}`;
+}
+
+/** The WANs a forward listens on: its `wans`, or every WAN. Service state does not matter, only the config. */
+export function forwardWans(f: ForwardConfig, world: WorldView): WanView[] {
+  return f.wans ? world.wans.filter((w) => f.wans!.includes(w.name)) : world.wans;
+}
+
+/**
+ * Per forward and protocol: DNAT for connections arriving on its WANs addressed to the router itself, and
+ * (hairpin) for LAN clients connecting to one of those WANs' addresses.
+ */
+export function dnatRules(world: WorldView): string[] {
+  const lans = world.lans.map((l) => l.device);
+  const rules: string[] = [];
+  for (const f of world.config.forwards) {
+    const wans = forwardWans(f, world);
+    if (wans.length === 0) continue;
+    const addresses = wans.flatMap((w) => (w.address ? [w.address] : []));
+    for (const proto of protocols(f)) {
+      const match = portMatch(proto, f.port);
+      rules.push(`iifname ${nftSet(wans.map((w) => w.device))} fib daddr type local ${match} ${dnatStatement(f)}`);
+      if (lans.length && addresses.length) rules.push(`iifname ${nftSet(lans)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);
+    }
+  }
+  return rules;
+}
+
+/**
+ * Hairpin connections (a LAN client to a WAN address, DNATed back into a LAN) are masqueraded to the router's
+ * LAN address, so the server answers through the router instead of straight to the client.
+ */
+export function hairpinRules(world: WorldView): string[] {
+  const lans = world.lans.map((l) => l.device);
+  const forwarded = new Set(world.config.forwards.flatMap((f) => forwardWans(f, world)));
+  const addresses = [...new Set(world.wans.filter((w) => forwarded.has(w) && w.address).map((w) => w.address!))];
+  if (lans.length === 0 || addresses.length === 0) return [];
+  return [`iifname ${nftSet(lans)} oifname ${nftSet(lans)} ct status dnat ct original ip daddr ${nftSet(addresses, false)} masquerade`];
+}
+
+export default definePlugin({
+  name: 'port-forward',
+  // Replies leave by the WAN the request came in on because the marker marks new inbound connections with
+  // their WAN and restores the mark on every packet, the LAN server's replies included.
+  dependencies: ['marker'],
+  contribute(d, world) {
+    if (world.config.forwards.length === 0) return;
+    d.chain({ name: PREROUTING_CHAIN, base: { type: 'nat', hook: 'prerouting', priority: DSTNAT }, rules: dnatRules(world) });
+    const hairpin = hairpinRules(world);
+    if (hairpin.length) d.chain({ name: POSTROUTING_CHAIN, base: { type: 'nat', hook: 'postrouting', priority: SRCNAT }, rules: hairpin });
+  },
+});
