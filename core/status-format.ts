@@ -15,12 +15,12 @@ function table(rows: string[][]): string {
 
 export function formatStatus(report: StatusReport, now = Date.now()): string {
   const head = `mode ${report.mode}, ${report.daemon ? `daemon running (pid ${report.pid})` : 'no daemon running (state read from the kernel)'}`;
-  const rows = [['WAN', 'STATE', 'DEVICE', 'ADDRESS', 'GATEWAY', 'WEIGHT', 'TIER', 'MARK', 'TABLE', 'SINCE', 'RTT', 'LOSS', 'NEW CONNS', 'SHARE']];
+  const rows = [['WAN', 'STATE', 'DEVICE', 'ADDRESS', 'GATEWAY', 'WEIGHT', 'TIER', 'MARK', 'TABLE', 'SINCE', 'RTT', 'LOSS', 'RP_FILTER', 'NEW CONNS', 'SHARE']];
   for (const w of report.wans) {
     const state = w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state;
     rows.push([
       w.name, state, w.device, w.address ?? '-', w.gateway ?? '-', String(w.weight), String(w.tier), w.mark, String(w.table),
-      ago(w.since, now), w.rttMs === null ? '-' : `${w.rttMs} ms`, w.lossPct === null ? '-' : `${w.lossPct}%`, String(w.newConnections), w.share === null ? '-' : `${(w.share * 100).toFixed(1)}%`,
+      ago(w.since, now), w.rttMs === null ? '-' : `${w.rttMs} ms`, w.lossPct === null ? '-' : `${w.lossPct}%`, w.rpFilter?.mode ?? '-', String(w.newConnections), w.share === null ? '-' : `${(w.share * 100).toFixed(1)}%`,
     ]);
   }
   const reasons = report.wans.filter((w) => !w.inService || w.state === 'degraded').map((w) => `  ${w.name}: ${w.reason}`);

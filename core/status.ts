@@ -10,7 +10,10 @@ export interface WanStatus {
   /** Probe figures over the health window (null without probes), and each target's last answer. */
   rttMs: number | null; lossPct: number | null;
   targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
+  /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
+  rpFilter: RpFilterStatus;
 }
+export interface RpFilterStatus { device: number | null; all: number | null; mode: 'off' | 'strict' | 'loose' | null }
 export interface StatusReport {
   mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
   lastReconcile: { at: string; reason: string; ms: number; changed: boolean; error?: string } | null;
@@ -20,8 +23,22 @@ export interface StatusReport {
   confirmPending?: { secondsLeft: number } | null;
 }
 
+const rpKey = (dev: string) => `net/ipv4/conf/${dev}/rp_filter`;
+const num = (v: string | null | undefined): number | null => (v === null || v === undefined || !/^\d+$/.test(v.trim()) ? null : Number(v));
+
+/** The kernel uses max(all, device): 0 off, 1 strict, 2 loose. */
+export function rpFilterStatus(device: number | null, all: number | null): RpFilterStatus {
+  if (device === null) return { device, all, mode: null };
+  const effective = Math.max(device, all ?? 0);
+  return { device, all, mode: effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose' };
+}
+
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
-  const current = await engine.opts.kernel.read(ownershipOf(engine.layout));
+  const devices = engine.registry.wans.map((w) => w.config.device);
+  const [current, rp] = await Promise.all([
+    engine.opts.kernel.read(ownershipOf(engine.layout)),
+    engine.opts.kernel.readSysctls([rpKey('all'), ...devices.map(rpKey)]),
+  ]);
   const world = engine.world();
   const activeNames = new Set(world.active.map((w) => w.name));
   const counts = engine.registry.wans.map((w) => current.nft?.counters.get(`new_wan${w.ids.id}`)?.packets ?? 0);
@@ -37,6 +54,7 @@ export async function buildStatus(engine: Engine, daemon: boolean): Promise<Stat
       tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),
       newConnections: counts[i], share: total ? counts[i] / total : null,
       rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [],
+      rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
     })),
     lastReconcile: last ? { at: new Date(last.at).toISOString(), reason: last.reason, ms: Math.round(last.ms * 10) / 10, changed: last.changed, error: last.error } : null,
   };

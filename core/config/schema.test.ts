@@ -161,3 +161,65 @@ describe('configSchema', () => {
     });
   });
 });
+
+describe('configSchema: forwards and firewall', () => {
+  const wans = [wan('isp1', 'wan1'), wan('isp2', 'wan2')];
+
+  it('defaults: no forwards; a forward is tcp on every WAN; the firewall is on with a LAN (router role), off without', () => {
+    const host = configSchema.parse({ wans });
+    assert.deepEqual(host.forwards, []);
+    assert.deepEqual(host.firewall, { enabled: false, ssh: { port: 22, from: ['0.0.0.0/0'] }, icmpRatePerSecond: 10, log: true, logRatePerMinute: 10 });
+    const router = configSchema.parse({ wans, lan: [{ device: 'lan0' }], forwards: [{ port: 80, to: '10.0.0.5' }] });
+    assert.equal(router.firewall.enabled, true);
+    assert.deepEqual(router.forwards, [{ port: 80, proto: 'tcp', to: '10.0.0.5' }]);
+    assert.equal(configSchema.parse({ wans, lan: [{ device: 'lan0' }], firewall: { enabled: false } }).firewall.enabled, false);
+    assert.equal(configSchema.parse({ wans, firewall: { enabled: true } }).firewall.enabled, true);
+  });
+
+  it('accepts ranges, host:port, chosen WANs, names, SSH settings and forwarding groups', () => {
+    const { config } = parseConfig({
+      wans, lan: [{ device: 'lan0', name: 'office' }],
+      forwards: [{ name: 'web', port: 443, proto: 'both', to: '10.0.0.5:8443', wans: ['isp2'] }, { port: '6000-6010', proto: 'udp', to: '10.0.0.6' }],
+      firewall: { ssh: { port: 2222, from: ['192.0.2.0/24', '198.51.100.7'] }, forwardingGroups: [['office', ':isp'], [':lan', 'isp1'], [':wan']] },
+    });
+    assert.equal(config.forwards[0].wans?.[0], 'isp2');
+    assert.deepEqual(config.firewall.ssh, { port: 2222, from: ['192.0.2.0/24', '198.51.100.7'] });
+    assert.equal(configSchema.parse({ wans, firewall: { ssh: false } }).firewall.ssh, false);
+  });
+
+  const cases: { what: string; input: Record<string, unknown>; field: string; got: string; allowed: RegExp }[] = [
+    { what: 'port 0', input: { forwards: [{ port: 0, to: '10.0.0.5' }] }, field: 'forwards[0].port', got: '0', allowed: />=\s*1/ },
+    { what: 'port 65536', input: { forwards: [{ port: 65536, to: '10.0.0.5' }] }, field: 'forwards[0].port', got: '65536', allowed: /<=\s*65535/ },
+    { what: 'reversed range', input: { forwards: [{ port: '8010-8000', to: '10.0.0.5' }] }, field: 'forwards[0].port', got: '"8010-8000"', allowed: /ordered range/ },
+    { what: 'range past 65535', input: { forwards: [{ port: '65000-70000', to: '10.0.0.5' }] }, field: 'forwards[0].port', got: '"65000-70000"', allowed: /ordered range/ },
+    { what: 'service name as port', input: { forwards: [{ port: 'http', to: '10.0.0.5' }] }, field: 'forwards[0].port', got: '"http"', allowed: /port 1-65535/ },
+    { what: 'unknown proto', input: { forwards: [{ port: 80, proto: 'sctp', to: '10.0.0.5' }] }, field: 'forwards[0].proto', got: '"sctp"', allowed: /"tcp".*"udp".*"both"/ },
+    { what: 'target not an address', input: { forwards: [{ port: 80, to: 'nas.local' }] }, field: 'forwards[0].to', got: '"nas.local"', allowed: /IPv4 address with an optional port/ },
+    { what: 'target port 0', input: { forwards: [{ port: 80, to: '10.0.0.5:0' }] }, field: 'forwards[0].to', got: '"10.0.0.5:0"', allowed: /IPv4 address with an optional port/ },
+    { what: 'missing target', input: { forwards: [{ port: 80 }] }, field: 'forwards[0].to', got: 'nothing', allowed: /expected string/ },
+    { what: 'unknown WAN', input: { forwards: [{ port: 80, to: '10.0.0.5' }, { port: 81, to: '10.0.0.5' }, { port: 82, to: '10.0.0.5', wans: ['isp3'] }] }, field: 'forwards[2].wans[0]', got: '"isp3"', allowed: /no WAN is named so; WANs: isp1, isp2/ },
+    { what: 'empty WAN list', input: { forwards: [{ port: 80, to: '10.0.0.5', wans: [] }] }, field: 'forwards[0].wans', got: '[]', allowed: /leave wans out/ },
+    { what: 'range with a target port', input: { forwards: [{ port: '80-81', to: '10.0.0.5:8080' }] }, field: 'forwards[0].to', got: '"10.0.0.5:8080"', allowed: /range keeps its ports/ },
+    { what: 'overlapping forwards on one WAN', input: { forwards: [{ port: '8000-8010', to: '10.0.0.5' }, { port: 8005, to: '10.0.0.6', wans: ['isp2'] }] }, field: 'forwards[1].port', got: '8005', allowed: /overlaps forwards\[0\] on WAN isp2/ },
+    { what: 'misspelt forward field', input: { forwards: [{ port: 80, to: '10.0.0.5', wan: ['isp1'] }] }, field: 'forwards[0]', got: '', allowed: /unknown field "wan"/ },
+    { what: 'ssh true', input: { firewall: { ssh: true } }, field: 'firewall.ssh', got: 'true', allowed: /false .*or \{ port, from \}/ },
+    { what: 'ssh from a bad prefix', input: { firewall: { ssh: { from: ['192.0.2.0/33'] } } }, field: 'firewall.ssh.from[0]', got: '"192.0.2.0/33"', allowed: /IPv4 address or prefix/ },
+    { what: 'negative ICMP rate', input: { firewall: { icmpRatePerSecond: -1 } }, field: 'firewall.icmpRatePerSecond', got: '-1', allowed: />=\s*0/ },
+    { what: 'log rate 0', input: { firewall: { logRatePerMinute: 0 } }, field: 'firewall.logRatePerMinute', got: '0', allowed: />=\s*1/ },
+    { what: 'unknown group member', input: { lan: [{ device: 'lan0' }], firewall: { forwardingGroups: [[':lan', ':isp'], ['lan0', 'isp9']] } }, field: 'firewall.forwardingGroups[1][1]', got: '"isp9"', allowed: /LAN name .*WAN name, ":lan" or ":isp"/ },
+    { what: 'empty group', input: { firewall: { forwardingGroups: [[]] } }, field: 'firewall.forwardingGroups[0]', got: '[]', allowed: /at least one/ },
+    { what: 'misspelt firewall field', input: { firewall: { enable: true } }, field: 'firewall', got: '', allowed: /unknown field "enable"/ },
+  ];
+  for (const c of cases) {
+    it(`${c.what} → ${c.field}`, () => {
+      const line = lineFor(rejection({ wans, ...c.input }), c.field);
+      if (c.got) assert.ok(line.includes(`got ${c.got}`), `value ${c.got} not named in: ${line}`);
+      assert.match(line, c.allowed);
+    });
+  }
+
+  it('the same port on different WANs or protocols is no overlap', () => {
+    const { config } = parseConfig({ wans, forwards: [{ port: 80, to: '10.0.0.5', wans: ['isp1'] }, { port: 80, to: '10.0.0.6', wans: ['isp2'] }, { port: 80, proto: 'udp', to: '10.0.0.7' }] });
+    assert.equal(config.forwards.length, 3);
+  });
+});

@@ -143,11 +143,12 @@ function inboundProblems(cfg: { wans: { name: string }[]; lan: { device: string;
   const wanNames = cfg.wans.map((w) => w.name);
   const claimed: { wan: string; proto: 'tcp' | 'udp'; from: number; to: number; index: number }[] = [];
   cfg.forwards.forEach((f, i) => {
+    if (f.wans !== undefined && !Array.isArray(f.wans)) return;
     f.wans?.forEach((name, j) => {
       if (!wanNames.includes(name)) ctx.addIssue({ code: 'custom', path: ['forwards', i, 'wans', j], input: name, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
     });
     const range = portRange(f.port);
-    const target = forwardTarget(f.to);
+    const target = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
     if (!range || !target) return;
     if (range.from !== range.to && target.port !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['forwards', i, 'to'], input: f.to, message: 'a port range keeps its ports: give the host without a port' });
@@ -165,7 +166,7 @@ function inboundProblems(cfg: { wans: { name: string }[]; lan: { device: string;
     }
   });
   const members = new Set([...GROUP_ALIASES, ...wanNames, ...cfg.lan.map((l) => l.name ?? l.device)]);
-  cfg.firewall.forwardingGroups?.forEach((group, i) => group.forEach((m, j) => {
+  cfg.firewall?.forwardingGroups?.forEach((group, i) => group.forEach?.((m, j) => {
     if (!members.has(m)) ctx.addIssue({ code: 'custom', path: ['firewall', 'forwardingGroups', i, j], input: m, message: 'expected a LAN name (lan[].name, else its device), a WAN name, ":lan" or ":isp"' });
   }));
 }

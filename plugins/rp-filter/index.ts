@@ -6,13 +6,6 @@ export const LOOSE = 2;
 /** The sysctl key of a device's rp_filter, e.g. net/ipv4/conf/wan1/rp_filter. */
 export const rpFilterKey = (device: string): string => `net/ipv4/conf/${device}/rp_filter`;
 
-/** Names the kernel's effective mode: the larger of `all` and the device's value (0 off, 1 strict, 2 loose). */
-export function rpFilterMode(device: number | null, all: number | null): 'off' | 'strict' | 'loose' | null {
-  if (device === null) return null;
-  const effective = Math.max(device, all ?? 0);
-  return effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose';
-}
-
 /**
  * With several WANs a reply-path check against the main routing decision drops legitimate packets (a WAN out
  * of service is not in the balance route; inbound forwards arrive on any WAN). Loose mode only asks that the

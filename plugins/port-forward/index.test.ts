@@ -1,0 +1,127 @@
+// Tests the port-forward plugin: DNAT per forward on its WANs whatever their state, hairpin DNAT and masquerade, ports and ranges.
+import assert from 'node:assert/strict';
+import { EventBus } from '../../core/bus.ts';
+import { parseConfig } from '../../core/config/load.ts';
+import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
+import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
+import type { WorldView } from '../../core/plugin/types.ts';
+import { WanRegistry } from '../../core/wan/registry.ts';
+import { buildWorld } from '../../core/world.ts';
+import portForward, { DSTNAT, POSTROUTING_CHAIN, PREROUTING_CHAIN, SRCNAT, dnatStatement, portMatch } from './index.ts';
+
+const link = (name: string, address: string | null, extra: Partial<LinkState> = {}): LinkState => ({
+  name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength: name.startsWith('lan') ? 24 : 30 }] : [], ...extra,
+});
+
+function net(o: { down?: string[]; noAddress?: string[] } = {}): ObservedNetwork {
+  return {
+    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(`wan${i}`) ? null : `100.64.${i}.2`, { carrier: !o.down?.includes(`wan${i}`) }))
+      .concat(link('lan0', '10.0.0.1'), link('lan1', '10.1.0.1')),
+    defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
+  };
+}
+
+const WANS = [1, 2, 3].map((i) => ({ name: `isp${i}`, device: `wan${i}` }));
+const LAN = [{ device: 'lan0' }];
+
+function worldOf(extra: Record<string, unknown>, network = net()): WorldView {
+  const loaded = parseConfig({ wans: WANS, lan: LAN, ...extra });
+  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
+  registry.observe(network);
+  return buildWorld(loaded, registry.wans, network.links);
+}
+
+function contribution(world: WorldView): DesiredState {
+  const d = new DesiredBuilder().as('port-forward');
+  portForward.contribute!(d, world);
+  return d.state;
+}
+
+const chain = (s: DesiredState, name: string) => s.nft.chains.find((c) => c.name === name);
+const ALL_WANS = '{ "wan1", "wan2", "wan3" }';
+const WAN_ADDRS = '{ 100.64.1.2, 100.64.2.2, 100.64.3.2 }';
+
+describe('port-forward plugin', () => {
+  it('without forwards contributes nothing', () => {
+    const s = contribution(worldOf({}));
+    assert.deepEqual(s.nft.chains, []);
+    assert.deepEqual(s.sysctls, []);
+  });
+
+  it('DNATs a forwarded port arriving on every WAN for the router itself, in a nat prerouting chain at dstnat', () => {
+    const s = contribution(worldOf({ forwards: [{ port: 80, to: '10.0.0.5' }] }));
+    const pre = chain(s, PREROUTING_CHAIN)!;
+    assert.deepEqual(pre.base, { type: 'nat', hook: 'prerouting', priority: DSTNAT });
+    assert.equal(pre.rules[0], `iifname ${ALL_WANS} fib daddr type local tcp dport 80 dnat ip to 10.0.0.5`);
+  });
+
+  it('hairpin: LAN clients connecting to a WAN address are DNATed too, and masqueraded LAN to LAN', () => {
+    const s = contribution(worldOf({ forwards: [{ port: 443, to: '10.0.0.5:8443' }] }));
+    assert.equal(chain(s, PREROUTING_CHAIN)!.rules[1], `iifname { "lan0" } ip daddr ${WAN_ADDRS} tcp dport 443 dnat ip to 10.0.0.5:8443`);
+    const post = chain(s, POSTROUTING_CHAIN)!;
+    assert.deepEqual(post.base, { type: 'nat', hook: 'postrouting', priority: SRCNAT });
+    assert.deepEqual(post.rules, [`iifname { "lan0" } oifname { "lan0" } ct status dnat ct original ip daddr ${WAN_ADDRS} masquerade`]);
+  });
+
+  it('limits a forward to its chosen WANs, for DNAT and hairpin alike', () => {
+    const s = contribution(worldOf({ forwards: [{ port: 22, to: '10.0.0.9', wans: ['isp3', 'isp1'] }] }));
+    assert.deepEqual(chain(s, PREROUTING_CHAIN)!.rules, [
+      'iifname { "wan1", "wan3" } fib daddr type local tcp dport 22 dnat ip to 10.0.0.9',
+      'iifname { "lan0" } ip daddr { 100.64.1.2, 100.64.3.2 } tcp dport 22 dnat ip to 10.0.0.9',
+    ]);
+    assert.match(chain(s, POSTROUTING_CHAIN)!.rules[0], /ct original ip daddr \{ 100\.64\.1\.2, 100\.64\.3\.2 \} masquerade$/);
+  });
+
+  it('keeps forwarding on a WAN that is out of service (carrier lost or taken down): forwards follow the link, not the balancing', () => {
+    const world = worldOf({ forwards: [{ port: 80, to: '10.0.0.5' }] }, net({ down: ['wan2'] }));
+    assert.equal(world.wans[1].inService, false);
+    const rules = chain(contribution(world), PREROUTING_CHAIN)!.rules;
+    assert.equal(rules[0], `iifname ${ALL_WANS} fib daddr type local tcp dport 80 dnat ip to 10.0.0.5`);
+    assert.ok(rules[1].includes(WAN_ADDRS));
+  });
+
+  it('a WAN without an address still DNATs by device; only the hairpin needs the address', () => {
+    const s = contribution(worldOf({ forwards: [{ port: 80, to: '10.0.0.5' }] }, net({ noAddress: ['wan2'] })));
+    assert.deepEqual(chain(s, PREROUTING_CHAIN)!.rules, [
+      `iifname ${ALL_WANS} fib daddr type local tcp dport 80 dnat ip to 10.0.0.5`,
+      'iifname { "lan0" } ip daddr { 100.64.1.2, 100.64.3.2 } tcp dport 80 dnat ip to 10.0.0.5',
+    ]);
+  });
+
+  it('proto both gives one rule per protocol; a range keeps its ports', () => {
+    const rules = chain(contribution(worldOf({ forwards: [{ port: '6000-6010', proto: 'both', to: '10.0.0.7', wans: ['isp1'] }] })), PREROUTING_CHAIN)!.rules;
+    assert.deepEqual(rules, [
+      'iifname { "wan1" } fib daddr type local tcp dport 6000-6010 dnat ip to 10.0.0.7',
+      'iifname { "lan0" } ip daddr { 100.64.1.2 } tcp dport 6000-6010 dnat ip to 10.0.0.7',
+      'iifname { "wan1" } fib daddr type local udp dport 6000-6010 dnat ip to 10.0.0.7',
+      'iifname { "lan0" } ip daddr { 100.64.1.2 } udp dport 6000-6010 dnat ip to 10.0.0.7',
+    ]);
+  });
+
+  it('without a LAN there is no hairpin, only the WAN DNAT', () => {
+    const loaded = parseConfig({ wans: WANS, forwards: [{ port: 80, proto: 'udp', to: '192.168.5.5' }] });
+    const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
+    registry.observe(net());
+    const s = contribution(buildWorld(loaded, registry.wans, net().links));
+    assert.deepEqual(chain(s, PREROUTING_CHAIN)!.rules, [`iifname ${ALL_WANS} fib daddr type local udp dport 80 dnat ip to 192.168.5.5`]);
+    assert.equal(chain(s, POSTROUTING_CHAIN), undefined);
+  });
+
+  it('hairpin covers every LAN device', () => {
+    const s = contribution(worldOf({ lan: [{ device: 'lan0' }, { device: 'lan1' }], forwards: [{ port: 80, to: '10.0.0.5', wans: ['isp2'] }] }));
+    assert.equal(chain(s, PREROUTING_CHAIN)!.rules[1], 'iifname { "lan0", "lan1" } ip daddr { 100.64.2.2 } tcp dport 80 dnat ip to 10.0.0.5');
+    assert.equal(chain(s, POSTROUTING_CHAIN)!.rules[0], 'iifname { "lan0", "lan1" } oifname { "lan0", "lan1" } ct status dnat ct original ip daddr { 100.64.2.2 } masquerade');
+  });
+
+  it('renders ports and targets', () => {
+    assert.equal(portMatch('udp', 53), 'udp dport 53');
+    assert.equal(portMatch('tcp', '8000-8010'), 'tcp dport 8000-8010');
+    assert.throws(() => portMatch('tcp', '90-80'), /invalid forward port/);
+    assert.equal(dnatStatement({ port: 80, proto: 'tcp', to: '10.0.0.5:8080' }), 'dnat ip to 10.0.0.5:8080');
+    assert.equal(dnatStatement({ port: 80, proto: 'tcp', to: '10.0.0.5' }), 'dnat ip to 10.0.0.5');
+  });
+
+  it('declares the marker as a dependency: replies follow the connection mark it sets on inbound connections', () => {
+    assert.deepEqual(portForward.dependencies, ['marker']);
+  });
+});
