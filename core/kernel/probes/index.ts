@@ -1,6 +1,32 @@
-// Starts a prober for a probe spec (icmp, tcp, http, https, dns, command).
-import type { StartProbe } from './types.ts';
+// Starts a prober for a probe spec (icmp, tcp, http, https, dns, command), after checking the context it is given.
+import net from 'node:net';
+import type { ProbeContext, StartProbe } from './types.ts';
+import { startIcmpProbe } from './icmp.ts';
+import { startTcpProbe } from './tcp.ts';
+import { startHttpProbe } from './http.ts';
+import { startDnsProbe } from './dns.ts';
+import { startCommandProbe } from './command.ts';
 
-export const startProbe: StartProbe = (spec) => {
-  throw new Error(`probe method ${spec.method} is not implemented yet`);
+export type { ProbeSample, ProbeContext, Prober, StartProbe } from './types.ts';
+
+function checkContext(method: string, target: string, ctx: ProbeContext): void {
+  const where = `${method} probe of ${target} for WAN ${ctx.wan}`;
+  if (!net.isIPv4(ctx.source)) throw new Error(`${where}: source must be the WAN's IPv4 address, got ${JSON.stringify(ctx.source)}`);
+  for (const k of ['intervalMs', 'timeoutMs'] as const) {
+    if (!Number.isFinite(ctx[k]) || ctx[k] <= 0) throw new Error(`${where}: ${k} must be a positive number of ms, got ${ctx[k]}`);
+  }
+}
+
+/** Sends one probe per interval from `ctx.source` and reports each outcome once; stop() releases everything. */
+export const startProbe: StartProbe = (spec, ctx, onSample) => {
+  checkContext(spec.method, spec.target, ctx);
+  switch (spec.method) {
+    case 'icmp': return startIcmpProbe(spec, ctx, onSample);
+    case 'tcp': return startTcpProbe(spec, ctx, onSample);
+    case 'http':
+    case 'https': return startHttpProbe(spec, ctx, onSample);
+    case 'dns': return startDnsProbe(spec, ctx, onSample);
+    case 'command': return startCommandProbe(spec, ctx, onSample);
+    default: throw new Error(`unknown probe method ${JSON.stringify((spec as { method: unknown }).method)}`);
+  }
 };

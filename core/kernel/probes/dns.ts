@@ -1,0 +1,79 @@
+// DNS probe: an A query over UDP from the WAN's address on one long-lived socket; any well-formed reply is an answer.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeContext, ProbeSample, Prober } from './types.ts';
+import { decodeMessage, encodeName, encodeQuery, TYPE_A } from './dns-wire.ts';
+import { describeError, probeLoop, type Attempt } from './timing.ts';
+
+/**
+ * The default name asked for. `.invalid` is reserved (RFC 6761): resolvers answer NXDOMAIN, often without asking
+ * anyone, so the probe costs nothing upstream and leaks nothing.
+ */
+export const DEFAULT_DNS_QUERY = 'mwan-probe.invalid';
+
+/**
+ * Queries resolver `target:port` (default 53) for `spec.query` once per interval. Every well-formed response whose id
+ * and question match counts as an answer, whatever its rcode (NXDOMAIN, SERVFAIL, REFUSED included): it proves the
+ * resolver answered through this WAN, which is what the probe is for. Replies from another address are ignored.
+ * One UDP socket bound to `ctx.source` serves every query; if binding fails (the address is gone) each round reports
+ * the error and the next round binds again.
+ */
+export function startDnsProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s: ProbeSample) => void): Prober {
+  const port = spec.port ?? 53;
+  const name = spec.query ?? DEFAULT_DNS_QUERY;
+  encodeName(name); // throws now, naming the bad label, rather than once per round
+  const wanted = name.replace(/\.$/, '').toLowerCase();
+  const fromTarget = (addr: string): boolean => !net.isIP(spec.target) || addr === spec.target;
+  const pending = new Map<number, Attempt>();
+  let sock: dgram.Socket | undefined;
+
+  const onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
+    if (!fromTarget(rinfo.address) || rinfo.port !== port) return;
+    let m;
+    try { m = decodeMessage(msg); } catch { return; }
+    const attempt = pending.get(m.id);
+    if (!attempt || !m.response) return;
+    const q = m.questions[0];
+    if (q && (q.name.toLowerCase() !== wanted || q.type !== TYPE_A)) return;
+    attempt.ok();
+  };
+
+  const open = (): dgram.Socket => {
+    const s = dgram.createSocket({ type: 'udp4' });
+    s.on('message', onMessage);
+    s.on('error', (err) => {
+      // A bind error (address not present) or a socket failure: fail what is waiting, start afresh next round.
+      const why = describeError(err);
+      for (const a of [...pending.values()]) a.fail(why);
+      if (sock === s) sock = undefined;
+      try { s.close(); } catch { /* never bound, or closed already */ }
+    });
+    s.bind({ address: ctx.source, port: 0, exclusive: true });
+    return s;
+  };
+
+  const freeId = (): number => {
+    for (;;) {
+      const id = Math.floor(Math.random() * 0x10000);
+      if (!pending.has(id)) return id;
+    }
+  };
+
+  return probeLoop(spec.target, spec.method, ctx, onSample, (attempt) => {
+    sock ??= open();
+    const s = sock;
+    const id = freeId();
+    pending.set(id, attempt);
+    s.send(encodeQuery(id, name), port, spec.target, (err) => { if (err) attempt.fail(describeError(err)); });
+    return () => { pending.delete(id); };
+  }, {
+    onStop() {
+      pending.clear();
+      const s = sock;
+      sock = undefined;
+      s?.removeAllListeners('message');
+      try { s?.close(); } catch { /* already closed */ }
+    },
+  });
+}
