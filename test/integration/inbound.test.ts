@@ -14,7 +14,11 @@ describe('mwan lab: inbound connections through a WAN', function () {
     await skipWithoutLab(this, 'inbound');
     lab = await createLab({ wans: 3, ispPortForward: [{ isp: 2, port: 2222 }] });
     const l = lab;
-    mwan = mwanFor(l, (dir) => labConfig(l, dir, { wans: { 1: { weight: 10 }, 2: { weight: 1 }, 3: { weight: 1 } } }));
+    // The report server on the router stands in for its SSH daemon on port 2222, which mwan's firewall lets in.
+    mwan = mwanFor(l, (dir) => labConfig(l, dir, {
+      wans: { 1: { weight: 10 }, 2: { weight: 1 }, 3: { weight: 1 } },
+      extra: { firewall: { ssh: { port: 2222 } } },
+    }));
     await Promise.all([
       startServers(l),
       startServerInNs(l, l.ns.router, '0.0.0.0', 2222),
