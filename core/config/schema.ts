@@ -16,6 +16,9 @@ export const probeSchema = z.strictObject({
   expectStatus: z.number().int().min(100).max(599).optional(),
   query: z.string().optional(),
   command: z.array(z.string()).min(1).optional(),
+}).superRefine((p, ctx) => {
+  if (p.method === 'tcp' && p.port === undefined) ctx.addIssue({ code: 'custom', path: ['port'], input: p.port, message: 'a tcp probe needs a port' });
+  if (p.method === 'command' && !p.command) ctx.addIssue({ code: 'custom', path: ['command'], input: p.command, message: 'a command probe needs command: [program, args...]' });
 });
 
 export const wanSchema = z.strictObject({

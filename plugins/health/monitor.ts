@@ -46,7 +46,11 @@ export class WanMonitor {
     const context = { wan: this.wan.name, device: this.wan.device, source, intervalMs, timeoutMs };
     for (const spec of this.wan.probes) {
       try {
-        this.probers.push(this.ctx.kernel.startProbe(spec, context, (sample) => { if (this.collector === collector) collector.add(sample); }));
+        this.probers.push(this.ctx.kernel.startProbe(spec, context, (sample) => {
+          if (this.collector !== collector) return;
+          collector.add(sample);
+          this.judge(); // a round whose targets have all reported is judged at once, not at the next tick
+        }));
       } catch (error) {
         this.ctx.log.error({ wan: this.wan.name, target: spec.target, err: error }, 'cannot start probe');
       }
@@ -55,6 +59,10 @@ export class WanMonitor {
 
   private tick(): void {
     this.ensureProbers();
+    this.judge();
+  }
+
+  private judge(): void {
     for (const round of this.collector?.close(Date.now()) ?? []) {
       if (round.probed === 0) continue; // no probe was due (probers starting): no evidence either way
       const decision = step(this.state, round, this.settings);

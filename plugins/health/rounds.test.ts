@@ -5,16 +5,25 @@ import { RoundCollector } from './rounds.ts';
 const targets = [{ target: 'a', method: 'icmp' }, { target: 'b', method: 'tcp' }];
 
 describe('RoundCollector', () => {
-  it('closes a slot only after its end plus the timeout', () => {
+  it('closes an incomplete slot only after its end plus the timeout', () => {
     const c = new RoundCollector(targets, 200, 300, 1000);
     c.add({ target: 'a', method: 'icmp', sentAt: 1010, rttMs: 5 });
-    c.add({ target: 'b', method: 'tcp', sentAt: 1020, rttMs: null });
-    assert.deepEqual(c.close(1450), [], 'slot [1000,1200) closes at 1200 + 300 + grace');
+    assert.deepEqual(c.close(1450), [], 'slot [1000,1200) waits for b until 1200 + 300 + grace');
     const [r] = c.close(1540);
-    assert.equal(r.answered, 1);
-    assert.equal(r.probed, 2);
-    assert.equal(r.rttMs, 5);
-    assert.deepEqual(r.targets.map((t) => t.ok), [true, false]);
+    assert.deepEqual([r.answered, r.probed, r.rttMs], [1, 1, 5]);
+    assert.deepEqual(r.targets.map((t) => t.ok), [true, null]);
+  });
+
+  it('closes a slot as soon as every target has reported, in order', () => {
+    const c = new RoundCollector(targets, 200, 300, 1000);
+    c.add({ target: 'a', method: 'icmp', sentAt: 1210, rttMs: 4 });
+    c.add({ target: 'b', method: 'tcp', sentAt: 1220, rttMs: 6 });
+    c.add({ target: 'a', method: 'icmp', sentAt: 1010, rttMs: 5 });
+    assert.deepEqual(c.close(1230), [], 'slot 1 is complete but slot 0 still waits for b');
+    c.add({ target: 'b', method: 'tcp', sentAt: 1020, rttMs: null });
+    const rounds = c.close(1320);
+    assert.deepEqual(rounds.map((r) => [r.answered, r.probed]), [[1, 2], [2, 2]]);
+    assert.deepEqual(rounds[0].targets.map((t) => t.ok), [true, false]);
   });
 
   it('reports a target without a sample in the slot as not probed, and rounds in order', () => {

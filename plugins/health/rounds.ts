@@ -25,15 +25,16 @@ export class RoundCollector {
   }
 
   /**
-   * Closes every slot whose last probe's answer is due by `now` (end + timeout + grace) and returns the rounds,
-   * oldest first. A target without a sample in a slot counts as not answering only when it has no sample at all
-   * in the slot (prober late or stopped): it is reported with ok null.
+   * Closes, oldest first, every slot that is complete (every target has reported) or whose last answer is due by
+   * `now` (end + timeout + grace), stopping at the first slot that is neither, so rounds always come out in order.
+   * A target without a sample in a closed slot (prober late or stopped) is reported with ok null.
    */
   close(now: number, graceMs = 30): ClosedRound[] {
     const out: ClosedRound[] = [];
     for (const slot of [...this.slots.keys()].sort((a, b) => a - b)) {
       const end = this.origin + (slot + 1) * this.intervalMs;
-      if (end + this.timeoutMs + graceMs > now) break;
+      const complete = this.targets.every((t) => this.slots.get(slot)!.has(this.key(t)));
+      if (!complete && end + this.timeoutMs + graceMs > now) break;
       const bySlot = this.slots.get(slot)!;
       this.slots.delete(slot);
       const targets = this.targets.map((t) => {

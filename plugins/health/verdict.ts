@@ -85,7 +85,8 @@ export function step(state: VerdictState, round: Round, s: HealthSettings): Deci
   if (state.window.length > s.windowRounds) state.window.shift();
   if (!reachable) state.poor = { loss: false, latency: false };
   const f = windowFigures(state.window);
-  if (reachable) judgeQuality(state, s, f);
+  // Quality is re-judged on answered rounds only: during a hard failure the streak decides, without a detour via degraded.
+  if (reachable && ok) judgeQuality(state, s, f);
   const figures = { rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10, lossPct: f.lossPct === null ? null : Math.round(f.lossPct * 10) / 10 };
 
   if (!reachable) {
