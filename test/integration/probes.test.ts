@@ -19,7 +19,7 @@ const RESPONDER = fileURLToPath(new URL('./servers/probe-responder.ts', import.m
 const PORTS = { tcp: 7000, http: 8000, https: 8443, dns: 53 };
 const { intervalMs, timeoutMs } = DEFAULT_HEALTH; // 200 ms, 300 ms
 /** How late past the timeout a sample may be delivered on a busy test machine. */
-const SLACK_MS = 100;
+const SLACK_MS = 300; // a sanity bound, not a benchmark: the probe runner shares 2 cores with the whole lab
 /**
  * The command method starts sh + ping every round; on a loaded 2-core machine that alone can take over 200 ms, so it
  * gets a 400 ms interval (timeout still 300 ms) and, in the answer tests, one slow run is forgiven.
