@@ -5,11 +5,21 @@ import { createLab, type Lab, type ManagedProcess } from '../lab/topology.ts';
 import { burst, nodeArgv, startServers } from '../lab/traffic.ts';
 import { startProber } from '../bench/prober-client.ts';
 import { median } from '../bench/stats.ts';
-import { labConfig, mwanFor, MWANCTL, waitFor, type Mwan } from './fixture.ts';
+import { labConfig, mwanFor, MWANCTL, waitFor, type ConfigOptions, type Mwan } from './fixture.ts';
 import { skipWithoutLab, statusOf } from './helpers.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const icmpProbes = (lab: Lab) => [{ method: 'icmp', target: lab.addr.server }, { method: 'icmp', target: lab.addr.server2 }];
+
+/** Starts the daemon with two ICMP probe targets on every WAN. */
+async function startProbed(lab: Lab, options?: ConfigOptions): Promise<Mwan> {
+  const mwan = mwanFor(lab);
+  const cfg = labConfig(lab, mwan.dir, options);
+  (cfg.wans as Record<string, unknown>[]).forEach((w) => { w.probes = icmpProbes(lab); });
+  mwan.writeConfig(cfg);
+  await mwan.startDaemon();
+  return mwan;
+}
 
 /** Follows the daemon's bus (`mwanctl events`) and keeps every event with the time it was read. */
 function followEvents(lab: Lab, mwan: Mwan): { proc: ManagedProcess; events: { at: number; event: string; payload: Record<string, unknown> }[] } {
@@ -44,11 +54,7 @@ describe('mwan lab: health monitoring', function () {
 
   it('an upstream cut behind a live link moves new connections in about a second, and back within about three (10 trials)', async () => {
     const l = lab!;
-    mwan = mwanFor(l);
-    const cfg = labConfig(l, mwan.dir, { mode: 'failover', wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 3 } } });
-    (cfg.wans as Record<string, unknown>[]).forEach((w) => { w.probes = icmpProbes(l); });
-    mwan.writeConfig(cfg);
-    await mwan.startDaemon();
+    mwan = await startProbed(l, { mode: 'failover', wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 3 } } });
     await waitFor(async () => (await statusOf(mwan!)).wans.every((w) => w.rttMs !== null), 5000, 'probe answers on every WAN');
     const prober = await startProber(l, 120);
     const switches: number[] = [];
@@ -71,11 +77,7 @@ describe('mwan lab: health monitoring', function () {
 
   it('10 % random loss on one WAN for 60 s never takes it out (default settings)', async () => {
     const l = lab!;
-    mwan = mwanFor(l);
-    const cfg = labConfig(l, mwan.dir);
-    (cfg.wans as Record<string, unknown>[]).forEach((w) => { w.probes = icmpProbes(l); });
-    mwan.writeConfig(cfg);
-    await mwan.startDaemon();
+    mwan = await startProbed(l);
     const follow = followEvents(l, mwan);
     try {
       await waitFor(async () => (await statusOf(mwan!)).wans.every((w) => w.rttMs !== null), 5000, 'probe answers');
@@ -118,11 +120,7 @@ describe('mwan lab: health monitoring', function () {
 
   it('a UDP flow pinned to a dying WAN moves within a second of the verdict; other WANs keep their flows', async () => {
     const l = lab!;
-    mwan = mwanFor(l);
-    const cfg = labConfig(l, mwan.dir);
-    (cfg.wans as Record<string, unknown>[]).forEach((w) => { w.probes = icmpProbes(l); });
-    mwan.writeConfig(cfg);
-    await mwan.startDaemon();
+    mwan = await startProbed(l);
     const follow = followEvents(l, mwan);
     const flows: { proc: ManagedProcess; last: () => string | undefined; log: { t: number; src: string }[] }[] = [];
     try {
