@@ -6,7 +6,7 @@ import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
 import { startProbe } from './kernel/probes/index.ts';
 import { runScript } from './kernel/scripts.ts';
-import type { MwanPlugin, WorldView } from './plugin/types.ts';
+import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
 import { StateStore } from './state-store.ts';
 import { WanRegistry } from './wan/registry.ts';
@@ -22,6 +22,8 @@ export class Engine {
   readonly store: StateStore;
   links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
+  /** What adaptive strategies decided, per policy (see PluginContext.setPolicyWeights). */
+  private adaptive: Record<string, AdaptiveWeights> = {};
 
   private constructor(readonly opts: EngineOptions, disabled: string[]) {
     const { loaded, kernel, log } = opts;
@@ -36,6 +38,7 @@ export class Engine {
         this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false);
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
+      setPolicyWeights: (policy, choice) => this.setPolicyWeights(policy, choice),
       kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript },
     });
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
@@ -56,7 +59,19 @@ export class Engine {
   get config() { return this.opts.loaded.config; }
 
   world(): WorldView {
-    return buildWorld(this.opts.loaded, this.registry.wans, this.links);
+    return buildWorld(this.opts.loaded, this.registry.wans, this.links, this.adaptive);
+  }
+
+  /** Keeps an adaptive strategy's choice; a change emits `policy.weights` and reconciles. */
+  setPolicyWeights(policy: string, choice: AdaptiveWeights | null): void {
+    const before = this.adaptive[policy];
+    if (JSON.stringify(before?.weights ?? null) === JSON.stringify(choice?.weights ?? null)) return;
+    const next = { ...this.adaptive };
+    if (choice) next[policy] = { weights: { ...choice.weights }, reason: choice.reason };
+    else delete next[policy];
+    this.adaptive = next;
+    this.bus.emit('policy.weights', { policy, weights: choice?.weights ?? null, reason: choice?.reason ?? 'static weights' });
+    void this.reconcile(`policy ${policy}: ${choice?.reason ?? 'static weights'}`);
   }
 
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */

@@ -45,6 +45,8 @@ export interface MwanEvents {
   'reconcile.done': { reason: string; changed: boolean; ms: number; nftLines: number; ipLines: number; sysctls: number };
   /** A reconcile failed; the previous kernel state is left in place. */
   'reconcile.failed': { reason: string; error: string };
+  /** An adaptive strategy changed a policy's kernel weights (null: back to the configured weights). */
+  'policy.weights': { policy: string; weights: Record<string, number> | null; reason: string };
   /** An ifupdown hook reported a phase for an interface. */
   'hook.ifupdown': { iface: string; phase: string };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4, isIPv4Prefix } from './validators.ts';
 import { healthProblems, healthSchema, resolveHealth } from './health.ts';
+import { policyProblems, policySchema, ruleSchema } from './policies.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const deviceName = z.string().regex(DEVICE_NAME, 'expected an interface name: 1-15 characters, no "/", ":" or spaces');
@@ -109,6 +110,9 @@ export const configSchema = z.strictObject({
     .default({ level: 'info' }),
   forwards: z.array(forwardSchema).default([]),
   firewall: firewallSchema.default(firewallSchema.parse({})),
+  policies: z.record(z.string(), policySchema).default({}),
+  rules: z.array(ruleSchema).default([]),
+  defaultPolicy: z.string().optional(),
 }).superRefine((cfg, ctx) => {
   const seen = (key: 'name' | 'device', path: string) => {
     const first = new Map<string, number>();
@@ -137,6 +141,7 @@ export const configSchema = z.strictObject({
     if (wanDevices.has(l.device)) ctx.addIssue({ code: 'custom', path: ['lan', i, 'device'], input: l.device, message: 'this device is also a WAN device' });
   });
   inboundProblems(cfg, ctx);
+  policyProblems(cfg, ctx);
 }).transform((cfg) => ({ ...cfg, firewall: { ...cfg.firewall, enabled: cfg.firewall.enabled ?? cfg.lan.length > 0 } }));
 
 type RefineCtx = { addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void };

@@ -4,6 +4,8 @@ export interface Nexthop { via?: string; dev: string; weight?: number; onlink?: 
 
 export interface RouteSpec {
   table: number;
+  /** A route that answers instead of forwarding (no via, dev or nexthops); unicast when absent. */
+  type?: 'unreachable' | 'blackhole';
   /** 'default' or a prefix such as 100.64.1.0/30. */
   dst: string;
   /** A single path (`via`/`dev`) or several weighted `nexthops`. */

@@ -18,6 +18,11 @@ export function routeIdentity(r: Pick<RouteSpec, 'table' | 'dst' | 'metric'>): s
   return `${stripHostLen(r.dst)} table ${r.table}${r.metric ? ` metric ${r.metric}` : ''}`;
 }
 
+/** An unreachable or blackhole route: only its type, destination, table and metric matter. */
+function typedRouteArgs(r: RouteSpec): string {
+  return `${r.type} ${routeIdentity(r)}`;
+}
+
 function nexthopText(n: Nexthop): string {
   return `nexthop${n.via ? ` via ${n.via}` : ''} dev ${n.dev} weight ${n.weight ?? 1}${n.onlink ? ' onlink' : ''}`;
 }
@@ -27,6 +32,7 @@ function nexthopText(n: Nexthop): string {
  * as a single path, as the kernel reports it.
  */
 export function routeArgs(r: RouteSpec): string {
+  if (r.type) return typedRouteArgs(r);
   let { via, dev, onlink } = r;
   let nexthops = r.nexthops;
   if (nexthops && nexthops.length === 1) {

@@ -54,6 +54,7 @@ export function parseRoutes(json: string, own: Ownership): RouteSpec[] {
     .filter((r) => { const t = tableNumber(r.table!); return t >= own.tableRange[0] && t <= own.tableRange[1]; })
     .map((r) => ({
       table: tableNumber(r.table!),
+      ...(r.type === 'unreachable' || r.type === 'blackhole' ? { type: r.type } : {}),
       dst: r.dst,
       via: r.gateway,
       dev: r.dev,

@@ -64,6 +64,7 @@ export interface HostDeps {
   world: () => WorldView;
   requestReconcile: (reason: string) => void;
   reportHealth: PluginContext['reportHealth'];
+  setPolicyWeights?: PluginContext['setPolicyWeights'];
   kernel: PluginContext['kernel'];
 }
 
@@ -88,6 +89,7 @@ export class PluginHost {
       world: this.deps.world,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
       reportHealth: this.deps.reportHealth,
+      setPolicyWeights: this.deps.setPolicyWeights,
       kernel: this.deps.kernel,
     };
   }

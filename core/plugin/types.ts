@@ -2,6 +2,7 @@
 import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
+import type { ResolvedPolicy } from '../config/policies.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { StartProbe } from '../kernel/probes/types.ts';
@@ -28,7 +29,13 @@ export interface WanView {
   inService: boolean;
   /** The kernel can hold routes through this WAN (device up with an address), whether or not it is in service. */
   routable: boolean;
+  /** Mean probe round-trip time and loss over the health window (null without probes or answers yet). */
+  rttMs: number | null;
+  lossPct: number | null;
 }
+
+/** An adaptive strategy's current choice for a policy: kernel weights per WAN name (0 = no new connections). */
+export interface AdaptiveWeights { weights: Record<string, number>; reason: string }
 
 export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
 
@@ -37,9 +44,15 @@ export interface WorldView {
   config: MwanConfig;
   layout: Layout;
   wans: WanView[];
-  /** The WANs that take new connections now (mode and tiers applied), in config order. */
+  /** The WANs the default policy can use now (tiers applied, member weights), in member order. */
   active: WanView[];
   lans: LanView[];
+  /** Every policy (the implicit `default` one included), members resolved. */
+  policies: Map<string, ResolvedPolicy>;
+  /** The policy of the default rule. */
+  defaultPolicy: string;
+  /** What the adaptive strategies last decided, per policy (absent: static weights). */
+  adaptive: Record<string, AdaptiveWeights>;
 }
 
 /** A health verdict for one WAN, with the figures behind it. */
@@ -62,6 +75,12 @@ export interface PluginContext {
   world(): WorldView;
   /** Asks the core to bring the kernel up to date (coalesced with other requests). */
   requestReconcile(reason: string): void;
+  /**
+   * Publishes an adaptive strategy's choice for a policy (null: back to static weights). A change is kept in the
+   * world view, emits `policy.weights` and triggers a reconcile; the caller bounds the rate. The engine always
+   * provides it; it is optional only so that contexts built by hand in tests need not.
+   */
+  setPolicyWeights?(policy: string, choice: AdaptiveWeights | null): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
   reportHealth(wan: string, report: HealthReport): void;
   /** Actions on the kernel that are not declared state. */

@@ -1,5 +1,6 @@
-// Which WANs take new connections: all in service (balanced) or the lowest tier with one in service (failover).
+// Which WANs take new connections: all in service (balanced) or the lowest tier with one in service (failover), per policy.
 import type { MwanConfig } from '../config/schema.ts';
+import type { ResolvedMember, ResolvedPolicy } from '../config/policies.ts';
 
 export interface Selectable { name: string; inService: boolean; weight: number; tier: number }
 
@@ -21,4 +22,18 @@ export function weightRanges<T extends { weight: number }>(wans: T[]): { wan: T;
     next += wan.weight;
     return { wan, from, to: next - 1 };
   });
+}
+
+/**
+ * The members of a policy that can take new connections now: those in service, and for `priority` only the
+ * lowest tier among them. Each comes back as its WAN with the member's weight and tier.
+ */
+export function usableMembers<T extends Selectable>(policy: Pick<ResolvedPolicy, 'strategy' | 'members'>, wans: T[]): (T & { member: ResolvedMember })[] {
+  const live = policy.members.flatMap((m) => {
+    const w = wans.find((x) => x.name === m.wan);
+    return w && w.inService ? [{ ...w, weight: m.weight, tier: m.tier, member: m }] : [];
+  });
+  if (policy.strategy !== 'priority' || live.length === 0) return live;
+  const best = Math.min(...live.map((w) => w.tier));
+  return live.filter((w) => w.tier === best);
 }

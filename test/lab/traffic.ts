@@ -40,6 +40,8 @@ export async function startServers(lab: Lab): Promise<{ main: ManagedProcess; se
 export interface BurstOptions { count: number; concurrency?: number; port?: number; to?: string; bind?: string; timeoutMs?: number }
 export interface BurstResult {
   ok: number; failed: number; bySource: Record<string, number>; ms: number;
+  /** The ISP of every answer, in the order the answers came (0: not an ISP's address). */
+  ispOrder: number[];
   /** byIsp[i] = connections the server saw from ispPublic(i); index 0 unused. */
   byIsp: number[];
   /** Connections seen from an address that is no ISP's public address. */
@@ -55,7 +57,7 @@ export async function burst(lab: Lab, ns: string, o: BurstOptions): Promise<Burs
   ];
   const r = await lab.exec(ns, nodeArgv(BURST_CLIENT, args), { timeout: o.count * timeoutMs + 15000 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
-  let parsed: Omit<BurstResult, 'byIsp' | 'other'>;
+  let parsed: Omit<BurstResult, 'byIsp' | 'other' | 'ispOrder'> & { order: string[] };
   try {
     parsed = JSON.parse(last);
   } catch {
@@ -67,7 +69,8 @@ export async function burst(lab: Lab, ns: string, o: BurstOptions): Promise<Burs
     const i = lab.ispForPublicAddress(src);
     if (i === undefined) other += n; else byIsp[i] += n;
   }
-  return { ...parsed, byIsp, other };
+  const { order, ...rest } = parsed;
+  return { ...rest, byIsp, other, ispOrder: order.map((src) => lab.ispForPublicAddress(src) ?? 0) };
 }
 
 export interface LongLived {

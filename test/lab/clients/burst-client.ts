@@ -19,6 +19,8 @@ if (!to || !(port > 0) || !(count >= 0) || !(timeoutMs > 0)) {
 
 const started = Date.now();
 const bySource: Record<string, number> = {};
+/** Every answer's source address in the order the answers came (with --concurrency 1, the order of the connections). */
+const order: string[] = [];
 let ok = 0;
 let failed = 0;
 
@@ -47,14 +49,14 @@ async function worker(): Promise<void> {
   while (next < count) {
     next++;
     const src = await once();
-    if (src) { ok++; bySource[src] = (bySource[src] ?? 0) + 1; } else failed++;
+    if (src) { ok++; bySource[src] = (bySource[src] ?? 0) + 1; order.push(src); } else failed++;
   }
 }
 
 function report(): void {
   clearTimeout(abort);
   failed = count - ok;
-  process.stdout.write(JSON.stringify({ ok, failed, bySource, ms: Date.now() - started }) + '\n');
+  process.stdout.write(JSON.stringify({ ok, failed, bySource, order, ms: Date.now() - started }) + '\n');
   process.exit(0);
 }
 

@@ -1,0 +1,96 @@
+// Tests the policies and rules configuration: defaults, errors naming the field, cross-checks, the implicit default policy.
+import assert from 'node:assert/strict';
+import { MwanError } from '../errors.ts';
+import { parseConfig } from './load.ts';
+import { resolvePolicies } from './policies.ts';
+
+const WANS = [{ name: 'isp1', device: 'wan1', weight: 3 }, { name: 'isp2', device: 'wan2', tier: 2 }, { name: 'isp3', device: 'wan3', probes: [{ target: '192.0.2.1' }] }];
+
+function problems(extra: Record<string, unknown>, wans: unknown[] = WANS): string[] {
+  try {
+    parseConfig({ wans, ...extra });
+  } catch (error) {
+    assert.ok(error instanceof MwanError, String(error));
+    return error.message.split('\n').slice(1);
+  }
+  assert.fail('expected the configuration to be rejected');
+}
+
+describe('policies and rules configuration', () => {
+  it('defaults: no policies, no rules, whenNone main, persistence src for 600 s', () => {
+    const { config } = parseConfig({ wans: WANS, policies: { p: { strategy: 'persistence', persistence: {} } } });
+    assert.deepEqual(config.rules, []);
+    assert.equal(config.defaultPolicy, undefined);
+    assert.equal(config.policies.p.whenNone, 'main');
+    assert.deepEqual(config.policies.p.persistence, { key: 'src', timeoutSeconds: 600 });
+    assert.equal(config.policies.p.intervalMs, 1000);
+  });
+
+  it('accepts ports as a number, a range or a list, and keeps them as text', () => {
+    const { config } = parseConfig({ wans: WANS, rules: [{ dport: 443, policy: 'default' }, { sport: ['1000-2000', 53], proto: 'udp', policy: 'default' }] });
+    assert.deepEqual(config.rules[0].dport, ['443']);
+    assert.deepEqual(config.rules[1].sport, ['1000-2000', '53']);
+  });
+
+  it('names the field of each malformed value', () => {
+    const lines = problems({ policies: { bad: { strategy: 'fastest' } }, rules: [{ dport: '80-20', policy: 'default' }] });
+    assert.match(lines[0], /^policies\.bad\.strategy: got "fastest"; expected one of weighted, priority, round-robin/);
+    assert.match(lines[1], /^rules\[0\]\.dport: got "80-20"; expected a port 1-65535 or an ordered range/);
+  });
+
+  it('cross-checks members, strategies, rules and the default policy, naming the field', () => {
+    const lines = problems({
+      policies: {
+        bad: { strategy: 'weighted', members: [{ wan: 'nope' }] },
+        over: { strategy: 'overflow', members: [{ wan: 'isp1', capacityMbps: 10 }, { wan: 'isp2' }] },
+        lat: { strategy: 'lowest-latency', members: [{ wan: 'isp1' }, { wan: 'isp3' }, { wan: 'isp3' }], overflow: {} },
+      },
+      rules: [{ policy: 'nope' }, { enforce: 'isp9' }, {}, { policy: 'default', proto: 'icmp', dport: 80 }, { enforce: 'isp1', sticky: {} }, { set: 'local_nets', policy: 'default' }],
+      defaultPolicy: 'nope',
+    });
+    const expected = [
+      /^policies\.bad\.members\[0\]\.wan: got "nope"; no WAN is named so; WANs: isp1, isp2, isp3$/,
+      /^policies\.over\.members\[1\]\.capacityMbps: got nothing; strategy overflow needs capacityMbps/,
+      /^policies\.lat\.members\[0\]\.wan: got "isp1"; strategy lowest-latency needs health probes on WAN isp1/,
+      /^policies\.lat\.members\[2\]\.wan: got "isp3"; this WAN is already a member/,
+      /^policies\.lat\.overflow: .*only for strategy overflow/,
+      /^defaultPolicy: got "nope"; no policy is named so; policies: default, bad, over, lat/,
+      /^rules\[0\]\.policy: got "nope"; no policy is named so/,
+      /^rules\[1\]\.enforce: got "isp9"; no WAN is named so; WANs: isp1, isp2, isp3/,
+      /^rules\[2\]: .*a rule needs exactly one of policy .* or enforce/,
+      /^rules\[3\]\.dport: .*ports need proto tcp or udp/,
+      /^rules\[4\]\.sticky: .*sticky has no meaning there/,
+      /^rules\[5\]\.set: got "local_nets"; this name is reserved/,
+    ];
+    for (const re of expected) assert.ok(lines.some((l) => re.test(l)), `${re} not in:\n${lines.join('\n')}`);
+    assert.equal(lines.length, expected.length, lines.join('\n'));
+  });
+
+  it('refuses NFQUEUE strategies for now, naming the field', () => {
+    assert.match(problems({ policies: { q: { strategy: 'nfqueue:rr' } } })[0], /^policies\.q\.strategy: got "nfqueue:rr"; NFQUEUE strategies are not available/);
+  });
+
+  it('resolves the implicit default policy from mode: weighted when balanced, priority over tiers when failover', () => {
+    const balanced = resolvePolicies(parseConfig({ wans: WANS }).config).get('default')!;
+    assert.equal(balanced.strategy, 'weighted');
+    assert.deepEqual(balanced.members, [{ wan: 'isp1', weight: 3, tier: 1 }, { wan: 'isp2', weight: 1, tier: 2 }, { wan: 'isp3', weight: 1, tier: 1 }]);
+    assert.equal(resolvePolicies(parseConfig({ wans: WANS, mode: 'failover' }).config).get('default')!.strategy, 'priority');
+  });
+
+  it('members inherit weights; ordered strategies without tiers take the member order as priority', () => {
+    const { config } = parseConfig({
+      wans: WANS,
+      policies: {
+        prio: { strategy: 'priority', members: [{ wan: 'isp3' }, { wan: 'isp1', weight: 5 }] },
+        tiers: { strategy: 'priority', members: [{ wan: 'isp3', tier: 2 }, { wan: 'isp1' }] },
+        all: { strategy: 'weighted' },
+        default: { strategy: 'round-robin' },
+      },
+    });
+    const p = resolvePolicies(config);
+    assert.deepEqual(p.get('prio')!.members, [{ wan: 'isp3', weight: 1, tier: 1 }, { wan: 'isp1', weight: 5, tier: 2 }]);
+    assert.deepEqual(p.get('tiers')!.members.map((m) => m.tier), [2, 1]);
+    assert.deepEqual(p.get('all')!.members.map((m) => m.wan), ['isp1', 'isp2', 'isp3']);
+    assert.equal(p.get('default')!.strategy, 'round-robin', 'a policy named default replaces the implicit one');
+  });
+});

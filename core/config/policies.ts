@@ -1,0 +1,163 @@
+// Policies and rules in the configuration: their schema, defaults, cross-checks, and the implicit default policy.
+import { z } from 'zod';
+import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts';
+
+/** Strategies decided in the kernel. `nfqueue:<name>` is reserved for strategies decided in user space. */
+export const STRATEGIES = ['weighted', 'priority', 'round-robin', 'persistence', 'overflow', 'least-used', 'lowest-latency', 'least-connections', 'fastest-response'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+/** Strategies whose kernel weights the daemon rewrites from measurements. */
+export const ADAPTIVE: readonly StrategyName[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];
+/** Strategies whose members are an ordered list (tiers default to the member's position). */
+const ORDERED: readonly StrategyName[] = ['priority', 'overflow'];
+export const IMPLICIT_DEFAULT = 'default';
+
+const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
+const network = z.string().refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24');
+const PORT = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/;
+export function isPortSpec(p: number | string): boolean {
+  const m = PORT.exec(String(p));
+  return Boolean(m) && Number(m![1]) <= 65535 && (m![2] === undefined || (Number(m![2]) <= 65535 && Number(m![1]) <= Number(m![2])));
+}
+const portSpec = z.union([z.number(), z.string()]).refine(isPortSpec, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
+const ports = z.union([portSpec, z.array(portSpec).min(1)]).transform((p) => (Array.isArray(p) ? p : [p]).map(String));
+
+export const memberSchema = z.strictObject({
+  wan: z.string(),
+  weight: z.number().int().min(1).max(1000).optional(),
+  tier: z.number().int().min(1).max(16).optional(),
+  capacityMbps: z.number().positive().max(1_000_000).optional(),
+});
+
+export const policySchema = z.strictObject({
+  strategy: z.string().refine((s) => (STRATEGIES as readonly string[]).includes(s) || /^nfqueue:/.test(s), `expected one of ${STRATEGIES.join(', ')}`)
+    .refine((s) => !/^nfqueue:/.test(s), 'NFQUEUE strategies are not available in this version'),
+  /** Default: every WAN, with its own weight and tier. */
+  members: z.array(memberSchema).min(1, 'list at least one member, or leave members out for every WAN').optional(),
+  whenNone: z.enum(['unreachable', 'blackhole', 'main']).default('main'),
+  persistence: z.strictObject({ key: z.enum(['src', 'src-dst']).default('src'), timeoutSeconds: z.number().int().min(1).max(604800).default(600) }).optional(),
+  overflow: z.strictObject({ thresholdPct: z.number().min(1).max(100).default(80) }).optional(),
+  latency: z.strictObject({
+    hysteresisMs: z.number().min(0).max(10000).default(10),
+    hysteresisPct: z.number().min(0).max(100).default(20),
+    holdSeconds: z.number().min(0).max(3600).default(3),
+  }).optional(),
+  fastest: z.strictObject({
+    prefixLength: z.number().int().min(8).max(32).default(24),
+    timeoutSeconds: z.number().int().min(5).max(86400).default(300),
+  }).optional(),
+  /** How often an adaptive strategy may rewrite the kernel's choice. */
+  intervalMs: z.number().int().min(200).max(60000).default(1000),
+});
+
+export const ruleSchema = z.strictObject({
+  name: objectName.optional(),
+  src: z.array(network).min(1).optional(),
+  dst: z.array(network).min(1).optional(),
+  proto: z.enum(['tcp', 'udp', 'icmp']).optional(),
+  dport: ports.optional(),
+  sport: ports.optional(),
+  iif: z.string().regex(DEVICE_NAME, 'expected an interface name').optional(),
+  /** An nft set of destination addresses that other tools fill (created empty in mwan's table, kept across applies). */
+  set: objectName.optional(),
+  policy: z.string().optional(),
+  enforce: z.string().optional(),
+  sticky: z.strictObject({ timeoutSeconds: z.number().int().min(1).max(604800).default(600) }).optional(),
+});
+
+export type MemberConfig = z.output<typeof memberSchema>;
+export type PolicyConfig = z.output<typeof policySchema>;
+export type RuleConfig = z.output<typeof ruleSchema>;
+
+type RefineCtx = { addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void };
+interface WanLike { name: string; probes: unknown[] }
+interface Shape { wans: WanLike[]; policies: Record<string, PolicyConfig>; rules: RuleConfig[]; defaultPolicy?: string }
+
+/** Names mwan uses for its own nft sets: a rule's `set` may not take them. */
+const RESERVED_SET = /^(local_nets|persist_|sticky_|fastest_)/;
+
+/** Cross-checks: members and enforced WANs exist, strategies have what they need, rules name a policy or a WAN. */
+export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
+  const wanNames = cfg.wans.map((w) => w.name);
+  const policyNames = [...new Set([IMPLICIT_DEFAULT, ...Object.keys(cfg.policies)])];
+  for (const [name, p] of Object.entries(cfg.policies)) {
+    const at = (...path: (string | number)[]) => ['policies', name, ...path];
+    if (!OBJECT_NAME.test(name)) ctx.addIssue({ code: 'custom', path: at(), input: name, message: 'a policy name is a letter, then up to 23 letters, digits, "_" or "-"' });
+    const seen = new Set<string>();
+    p.members?.forEach((m, i) => {
+      if (!wanNames.includes(m.wan)) ctx.addIssue({ code: 'custom', path: at('members', i, 'wan'), input: m.wan, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
+      else if (seen.has(m.wan)) ctx.addIssue({ code: 'custom', path: at('members', i, 'wan'), input: m.wan, message: 'this WAN is already a member' });
+      seen.add(m.wan);
+    });
+    const members = p.members ?? wanNames.map((wan) => ({ wan }) as MemberConfig);
+    if (p.strategy === 'overflow' || p.strategy === 'least-used') {
+      members.forEach((m, i) => {
+        if (m.capacityMbps === undefined) ctx.addIssue({ code: 'custom', path: p.members ? at('members', i, 'capacityMbps') : at('members'), input: m.capacityMbps, message: `strategy ${p.strategy} needs capacityMbps for every member (${m.wan})` });
+      });
+    }
+    if (p.strategy === 'lowest-latency') {
+      members.forEach((m, i) => {
+        const wan = cfg.wans.find((w) => w.name === m.wan);
+        if (wan && wan.probes.length === 0) ctx.addIssue({ code: 'custom', path: p.members ? at('members', i, 'wan') : at('members'), input: m.wan, message: `strategy lowest-latency needs health probes on WAN ${m.wan} (wans[].probes)` });
+      });
+    }
+    const own: [keyof PolicyConfig, StrategyName][] = [['persistence', 'persistence'], ['overflow', 'overflow'], ['latency', 'lowest-latency'], ['fastest', 'fastest-response']];
+    for (const [key, strategy] of own) {
+      if (p[key] !== undefined && p.strategy !== strategy) ctx.addIssue({ code: 'custom', path: at(key), input: p[key], message: `only for strategy ${strategy}` });
+    }
+  }
+  if (cfg.defaultPolicy !== undefined && !policyNames.includes(cfg.defaultPolicy)) {
+    ctx.addIssue({ code: 'custom', path: ['defaultPolicy'], input: cfg.defaultPolicy, message: `no policy is named so; policies: ${policyNames.join(', ')}` });
+  }
+  const ruleNames = new Set<string>();
+  cfg.rules.forEach((r, i) => {
+    const at = (...path: (string | number)[]) => ['rules', i, ...path];
+    if ((r.policy === undefined) === (r.enforce === undefined)) ctx.addIssue({ code: 'custom', path: at(), input: { policy: r.policy, enforce: r.enforce }, message: 'a rule needs exactly one of policy (a policy name) or enforce (a WAN name)' });
+    if (r.policy !== undefined && !policyNames.includes(r.policy)) ctx.addIssue({ code: 'custom', path: at('policy'), input: r.policy, message: `no policy is named so; policies: ${policyNames.join(', ')}` });
+    if (r.enforce !== undefined && !wanNames.includes(r.enforce)) ctx.addIssue({ code: 'custom', path: at('enforce'), input: r.enforce, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
+    if (r.enforce !== undefined && r.sticky) ctx.addIssue({ code: 'custom', path: at('sticky'), input: r.sticky, message: 'an enforced rule always uses its WAN: sticky has no meaning there' });
+    if ((r.dport || r.sport) && r.proto === 'icmp') ctx.addIssue({ code: 'custom', path: at(r.dport ? 'dport' : 'sport'), input: r.dport ?? r.sport, message: 'ports need proto tcp or udp (or no proto: both)' });
+    if (r.set !== undefined && RESERVED_SET.test(r.set)) ctx.addIssue({ code: 'custom', path: at('set'), input: r.set, message: 'this name is reserved for mwan\'s own sets' });
+    if (r.name !== undefined) {
+      if (ruleNames.has(r.name)) ctx.addIssue({ code: 'custom', path: at('name'), input: r.name, message: 'another rule has this name' });
+      ruleNames.add(r.name);
+    }
+  });
+}
+
+/** A policy with its members resolved (weights and tiers filled in). */
+export interface ResolvedMember { wan: string; weight: number; tier: number; capacityMbps?: number }
+export interface ResolvedPolicy extends Omit<PolicyConfig, 'members' | 'strategy'> { name: string; strategy: StrategyName; members: ResolvedMember[] }
+
+interface ResolveInput { mode: 'balanced' | 'failover'; wans: { name: string; weight: number; tier: number }[]; policies: Record<string, PolicyConfig>; defaultPolicy?: string }
+
+/**
+ * Every policy, with the implicit `default` one (from `mode`: balanced = weighted, failover = priority over the WANs'
+ * own tiers) unless the configuration defines a policy of that name. Members inherit the WAN's weight; in ordered
+ * strategies (priority, overflow) without explicit tiers, the member order is the priority order.
+ */
+export function resolvePolicies(cfg: ResolveInput): Map<string, ResolvedPolicy> {
+  const out = new Map<string, ResolvedPolicy>();
+  const wan = (name: string) => cfg.wans.find((w) => w.name === name)!;
+  if (!cfg.policies[IMPLICIT_DEFAULT]) {
+    out.set(IMPLICIT_DEFAULT, {
+      name: IMPLICIT_DEFAULT, strategy: cfg.mode === 'failover' ? 'priority' : 'weighted', whenNone: 'main', intervalMs: 1000,
+      members: cfg.wans.map((w) => ({ wan: w.name, weight: w.weight, tier: w.tier })),
+    });
+  }
+  for (const [name, p] of Object.entries(cfg.policies)) {
+    const listed = p.members ?? cfg.wans.map((w) => ({ wan: w.name }) as MemberConfig);
+    const strategy = p.strategy as StrategyName;
+    const byOrder = ORDERED.includes(strategy) && listed.every((m) => m.tier === undefined);
+    const members = listed.map((m, i) => ({
+      wan: m.wan, weight: m.weight ?? wan(m.wan).weight, tier: byOrder ? Math.min(i + 1, 16) : m.tier ?? wan(m.wan).tier,
+      ...(m.capacityMbps !== undefined ? { capacityMbps: m.capacityMbps } : {}),
+    }));
+    out.set(name, { ...p, name, strategy, members });
+  }
+  return out;
+}
+
+/** The policy the default rule uses. */
+export function defaultPolicyName(cfg: { defaultPolicy?: string }): string {
+  return cfg.defaultPolicy ?? IMPLICIT_DEFAULT;
+}

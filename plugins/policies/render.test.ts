@@ -1,0 +1,82 @@
+// Tests each strategy's kernel rendering: weighted, priority, round robin, persistence, fastest response, adaptive weights, whenNone.
+import assert from 'node:assert/strict';
+import { chainRules, markOf, markerState, toWan, worldOf } from './testing.ts';
+
+const members = (...wans: string[]) => wans.map((wan) => ({ wan }));
+
+describe('policy rendering', () => {
+  it('the default policy renders as the balance chain, exactly as the marker always did', () => {
+    const world = worldOf({ wans: [{ name: 'isp1', device: 'wan1', weight: 3 }, { name: 'isp2', device: 'wan2', weight: 2 }, { name: 'isp3', device: 'wan3' }] });
+    assert.deepEqual(chainRules(markerState(world), 'balance'), [`numgen random mod 6 vmap { 0-2 : jump ${toWan(world, 'isp1')}, 3-4 : jump ${toWan(world, 'isp2')}, 5 : jump ${toWan(world, 'isp3')} }`]);
+  });
+
+  it('a named default policy takes the balance chain and its strategy', () => {
+    const world = worldOf({ policies: { rr: { strategy: 'round-robin', members: members('isp3', 'isp1') } }, defaultPolicy: 'rr' });
+    assert.deepEqual(chainRules(markerState(world), 'balance'), [`numgen inc mod 2 vmap { 0 : jump ${toWan(world, 'isp3')}, 1 : jump ${toWan(world, 'isp1')} }`]);
+    assert.deepEqual(world.active.map((w) => w.name), ['isp3', 'isp1']);
+  });
+
+  it('priority: the first member in service takes everything; the next when it is out', () => {
+    const cfg = { policies: { p: { strategy: 'priority', members: members('isp2', 'isp1', 'isp3') } }, defaultPolicy: 'p' };
+    assert.deepEqual(chainRules(markerState(worldOf(cfg)), 'balance'), [`jump ${toWan(worldOf(cfg), 'isp2')}`]);
+    const down = worldOf(cfg, ['wan2']);
+    assert.deepEqual(chainRules(markerState(down), 'balance'), [`jump ${toWan(down, 'isp1')}`]);
+  });
+
+  it('whenNone: unreachable rejects, blackhole drops, main leaves the connection unmarked', () => {
+    const all = ['wan1', 'wan2', 'wan3'];
+    const of = (whenNone: string) => worldOf({ policies: { p: { strategy: 'weighted', whenNone } }, rules: [{ dport: 80, policy: 'p' }] }, all);
+    assert.deepEqual(chainRules(markerState(of('unreachable')), 'policy_p'), ['reject with icmpx type host-unreachable']);
+    assert.deepEqual(chainRules(markerState(of('blackhole')), 'policy_p'), ['drop']);
+    assert.deepEqual(chainRules(markerState(of('main')), 'policy_p'), []);
+  });
+
+  it('persistence: a source map with a timeout, live WANs refreshed, stale entries replaced by a round-robin choice', () => {
+    const world = worldOf({ policies: { s: { strategy: 'persistence', persistence: { timeoutSeconds: 30 } } }, defaultPolicy: 's' }, ['wan3']);
+    const state = markerState(world);
+    const [a, b] = ['isp1', 'isp2'];
+    assert.deepEqual(chainRules(state, 'balance'), [
+      'meta mark set meta mark & 0xffff00ff',
+      'meta mark set ip saddr map @persist_s_src',
+      `meta mark & 0xff00 vmap { ${markOf(world, a)} : goto keep_persist_s_src_${world.wans[0].id}, ${markOf(world, b)} : goto keep_persist_s_src_${world.wans[1].id} }`,
+      'delete @persist_s_src { ip saddr : 0x0 }',
+      `numgen inc mod 2 vmap { 0 : jump ${toWan(world, a)}, 1 : jump ${toWan(world, b)} }`,
+      'ct mark & 0xff00 != 0 update @persist_s_src { ip saddr : ct mark & 0xff00 }',
+    ]);
+    assert.deepEqual(chainRules(state, `keep_persist_s_src_${world.wans[0].id}`), [`update @persist_s_src { ip saddr : ${markOf(world, a)} }`, `jump ${toWan(world, a)}`]);
+    assert.equal(chainRules(state, `keep_persist_s_src_${world.wans[2].id}`), undefined, 'no keep chain for a WAN out of service');
+    const map = state.nft.sets.find((s) => s.name === 'persist_s_src')!;
+    assert.deepEqual(map, { name: 'persist_s_src', kind: 'map', type: 'ipv4_addr : mark', flags: ['dynamic', 'timeout'], timeout: '30s', owner: 'marker' });
+    assert.equal(map.elements, undefined, 'filled at run time, so it survives applies');
+  });
+
+  it('persistence by source and destination keys the map on both', () => {
+    const world = worldOf({ policies: { s: { strategy: 'persistence', persistence: { key: 'src-dst' } } }, defaultPolicy: 's' });
+    const state = markerState(world);
+    assert.ok(chainRules(state, 'balance')!.includes('meta mark set ip saddr . ip daddr map @persist_s_pair'));
+    assert.equal(state.nft.sets.find((s) => s.name === 'persist_s_pair')!.type, 'ipv4_addr . ipv4_addr : mark');
+  });
+
+  it('fastest response: a learned destination map in front of the weighted choice', () => {
+    const world = worldOf({ policies: { f: { strategy: 'fastest-response', fastest: { prefixLength: 16 } } }, defaultPolicy: 'f' });
+    const rules = chainRules(markerState(world), 'balance')!;
+    assert.equal(rules[1], 'meta mark set ip daddr & 255.255.0.0 map @fastest_f');
+    assert.match(rules[2], new RegExp(`^meta mark & 0xff00 vmap \\{ ${markOf(world, 'isp1')} : goto ${toWan(world, 'isp1')}, `));
+    assert.match(rules[3], /^numgen random mod 3 vmap/);
+  });
+
+  it('adaptive weights replace the static ones, restricted to WANs in service; nothing usable falls back to static', () => {
+    const cfg = { policies: { lc: { strategy: 'least-connections' } }, defaultPolicy: 'lc' };
+    const world = worldOf(cfg, ['wan3'], { lc: { weights: { isp1: 0, isp2: 7, isp3: 9 }, reason: 'test' } });
+    assert.deepEqual(chainRules(markerState(world), 'balance'), [`jump ${toWan(world, 'isp2')}`]);
+    const none = worldOf(cfg, ['wan2', 'wan3'], { lc: { weights: { isp1: 0, isp2: 7, isp3: 9 }, reason: 'test' } });
+    assert.deepEqual(chainRules(markerState(none), 'balance'), [`jump ${toWan(none, 'isp1')}`]);
+  });
+
+  it('static weights before any measurement: overflow fills its first member, least used splits by capacity', () => {
+    const over = worldOf({ policies: { o: { strategy: 'overflow', members: [{ wan: 'isp2', capacityMbps: 10 }, { wan: 'isp1', capacityMbps: 10 }] } }, defaultPolicy: 'o' });
+    assert.deepEqual(chainRules(markerState(over), 'balance'), [`jump ${toWan(over, 'isp2')}`]);
+    const used = worldOf({ policies: { u: { strategy: 'least-used', members: [{ wan: 'isp1', capacityMbps: 30 }, { wan: 'isp2', capacityMbps: 10 }] } }, defaultPolicy: 'u' });
+    assert.deepEqual(chainRules(markerState(used), 'balance'), [`numgen random mod 100 vmap { 0-74 : jump ${toWan(used, 'isp1')}, 75-99 : jump ${toWan(used, 'isp2')} }`]);
+  });
+});

@@ -1,0 +1,68 @@
+// Tests rules in nft: matches, first-match classify chain, sticky rule chains, enforced WANs, run-time sets and the entry rule.
+import assert from 'node:assert/strict';
+import { ruleMatch } from './rules.ts';
+import { chainRules, markerState, toWan, worldOf } from './testing.ts';
+import { ENFORCE_METRIC } from '../marker/index.ts';
+
+describe('rules rendering', () => {
+  it('matches networks, sets, protocol, ports and the input interface', () => {
+    const r = (x: Record<string, unknown>) => ruleMatch({ policy: 'p', ...x });
+    assert.equal(r({ src: ['10.0.0.0/24'], dst: ['192.0.2.1', '198.51.100.0/24'] }), 'ip saddr 10.0.0.0/24 ip daddr { 192.0.2.1, 198.51.100.0/24 }');
+    assert.equal(r({ proto: 'tcp', dport: ['443'] }), 'tcp dport 443');
+    assert.equal(r({ proto: 'udp', sport: ['1000-2000', '53'] }), 'udp sport { 1000-2000, 53 }');
+    assert.equal(r({ dport: ['80', '8000-8010'] }), 'meta l4proto { tcp, udp } th dport { 80, 8000-8010 }');
+    assert.equal(r({ proto: 'icmp' }), 'meta l4proto icmp');
+    assert.equal(r({ proto: 'tcp' }), 'meta l4proto tcp');
+    assert.equal(r({ iif: 'vpn0', set: 'streaming' }), 'iifname "vpn0" ip daddr @streaming');
+    assert.equal(r({}), '');
+  });
+
+  it('classifies in order, first match wins, the rest of the LAN goes to the default policy', () => {
+    const world = worldOf({
+      policies: { web: { strategy: 'round-robin' } },
+      rules: [{ set: 'vip', policy: 'web' }, { proto: 'tcp', dport: 25, enforce: 'isp3' }, { dst: ['192.0.2.0/24'], policy: 'default' }],
+    });
+    const s = markerState(world);
+    assert.deepEqual(chainRules(s, 'classify'), [
+      'ip daddr @vip goto policy_web',
+      `tcp dport 25 goto ${toWan(world, 'isp3')}`,
+      'ip daddr 192.0.2.0/24 goto balance',
+      'iifname { "lan0" } goto balance',
+    ]);
+    const entry = chainRules(s, 'mark_prerouting')!.find((r) => r.includes('classify'));
+    assert.equal(entry, 'iifname { "lan0" } ct state new ct mark & 0xff00 == 0 ip daddr != @local_nets jump classify');
+    assert.deepEqual(s.nft.sets.find((x) => x.name === 'vip'), { name: 'vip', kind: 'set', type: 'ipv4_addr', flags: ['interval'], owner: 'marker' });
+  });
+
+  it('a rule on another input interface widens the entry; only LAN traffic falls through to the default policy', () => {
+    const s = markerState(worldOf({ rules: [{ iif: 'vpn0', policy: 'default' }] }));
+    assert.ok(chainRules(s, 'mark_prerouting')!.some((r) => r.startsWith('iifname { "lan0", "vpn0" } ct state new')));
+    assert.deepEqual(chainRules(s, 'classify'), ['iifname "vpn0" goto balance', 'iifname { "lan0" } goto balance']);
+  });
+
+  it('an enforced WAN out of service rejects its traffic; its table gets an unreachable route for when its routes are gone', () => {
+    const world = worldOf({ rules: [{ proto: 'tcp', dport: 443, enforce: 'isp2' }] }, ['wan2']);
+    const s = markerState(world);
+    assert.deepEqual(chainRules(s, 'classify'), ['tcp dport 443 reject with icmpx type host-unreachable', 'iifname { "lan0" } goto balance']);
+    const isp2 = world.wans.find((w) => w.name === 'isp2')!;
+    assert.deepEqual(s.routes, [{ table: isp2.table, dst: 'default', type: 'unreachable', metric: ENFORCE_METRIC, owner: 'marker' }]);
+  });
+
+  it('a sticky rule remembers the WAN per source in front of its policy', () => {
+    const world = worldOf({ policies: { p: { strategy: 'weighted', members: [{ wan: 'isp1' }, { wan: 'isp2' }] } }, rules: [{ name: 'bank', dst: ['192.0.2.0/24'], policy: 'p', sticky: { timeoutSeconds: 90 } }] });
+    const s = markerState(world);
+    assert.deepEqual(chainRules(s, 'classify')![0], 'ip daddr 192.0.2.0/24 goto rule_bank');
+    const rule = chainRules(s, 'rule_bank')!;
+    assert.equal(rule[1], 'meta mark set ip saddr map @sticky_bank');
+    assert.equal(rule[4], 'jump policy_p');
+    assert.equal(rule[5], 'ct mark & 0xff00 != 0 update @sticky_bank { ip saddr : ct mark & 0xff00 }');
+    assert.equal(s.nft.sets.find((x) => x.name === 'sticky_bank')!.timeout, '90s');
+    assert.ok(chainRules(s, `keep_sticky_bank_${world.wans[0].id}`));
+    assert.equal(chainRules(s, `keep_sticky_bank_${world.wans[2].id}`), undefined, 'isp3 is not in the policy');
+  });
+
+  it('renders only the policies in use', () => {
+    const s = markerState(worldOf({ policies: { unused: { strategy: 'round-robin' } }, rules: [{ dport: 53, policy: 'default' }] }));
+    assert.equal(chainRules(s, 'policy_unused'), undefined);
+  });
+});

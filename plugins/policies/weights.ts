@@ -1,0 +1,35 @@
+// The weights a policy's kernel choice uses now: an adaptive strategy's last decision, else the strategy's static weights.
+import type { ResolvedMember, ResolvedPolicy } from '../../core/config/policies.ts';
+import type { AdaptiveWeights, WanView } from '../../core/plugin/types.ts';
+import { scaleWeights, type Slot } from './choice.ts';
+
+export type UsableWan = WanView & { member: ResolvedMember };
+
+/**
+ * Static weights, used until an adaptive strategy has measured anything: overflow fills its first tier, least used
+ * splits by capacity, every other strategy by member weight.
+ */
+export function staticSlots(policy: Pick<ResolvedPolicy, 'strategy'>, usable: UsableWan[]): Slot[] {
+  if (usable.length === 0) return [];
+  if (policy.strategy === 'overflow') {
+    const first = Math.min(...usable.map((w) => w.tier));
+    return usable.filter((w) => w.tier === first).map((w) => ({ id: w.id, weight: w.weight }));
+  }
+  if (policy.strategy === 'least-used') {
+    const scaled = scaleWeights(usable.map((w) => w.member.capacityMbps ?? 0));
+    return usable.map((w, i) => ({ id: w.id, weight: scaled[i] })).filter((s) => s.weight > 0);
+  }
+  return usable.map((w) => ({ id: w.id, weight: w.weight }));
+}
+
+/**
+ * The slots the kernel gets: the adaptive decision restricted to WANs usable now (a WAN may have left service since
+ * it was made); when that leaves nothing, the static weights.
+ */
+export function kernelSlots(policy: Pick<ResolvedPolicy, 'strategy'>, usable: UsableWan[], adaptive?: AdaptiveWeights): Slot[] {
+  if (adaptive) {
+    const slots = usable.map((w) => ({ id: w.id, weight: adaptive.weights[w.name] ?? 0 })).filter((s) => s.weight > 0);
+    if (slots.length) return slots;
+  }
+  return staticSlots(policy, usable);
+}
