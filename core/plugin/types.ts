@@ -7,6 +7,7 @@ import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { StartProbe } from '../kernel/probes/types.ts';
 import type { runScript } from '../kernel/scripts.ts';
+import type { Supervise } from '../kernel/supervise.ts';
 import type { DesiredBuilder } from '../kernel/desired.ts';
 import type { Logger } from '../log.ts';
 
@@ -91,6 +92,11 @@ export interface PluginContext {
     startProbe: StartProbe;
     /** Runs a user script with a time limit; resolves when it ends or is killed. */
     runScript: typeof runScript;
+    /**
+     * Keeps a helper daemon running (restarted with backoff) until the returned handle is stopped. The engine always
+     * provides it; it is optional only so that contexts built by hand in tests need not.
+     */
+    supervise?: Supervise;
   };
 }
 
