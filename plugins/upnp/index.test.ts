@@ -1,0 +1,167 @@
+// Tests the upnp plugin with a fake supervisor: it follows the preferred WAN, forwards the leased mappings, survives restarts.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { EventBus } from '../../core/bus.ts';
+import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
+import type { ProcessEvents, ProcessSpec } from '../../core/kernel/supervise.ts';
+import type { Disposer, PluginContext, WorldView } from '../../core/plugin/types.ts';
+import { createUpnp } from './index.ts';
+import { PREROUTING_CHAIN } from './rules.ts';
+import { loadedWith, network, worldOf } from './testing.ts';
+
+interface Run { spec: ProcessSpec; events: ProcessEvents; stopped: boolean }
+
+async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('upnp plugin', () => {
+  let dir: string;
+  let bus: EventBus;
+  let runs: Run[];
+  let reconciles: string[];
+  let logs: { msg: string }[];
+  let world: WorldView;
+  let dispose: Disposer | undefined;
+  const plugin = createUpnp({ pollMs: 20 });
+  const leases = () => path.join(dir, 'upnp', 'miniupnpd.leases');
+  const logged = (re: RegExp) => logs.some((l) => re.test(l.msg));
+
+  async function start(options: Record<string, unknown>, mode: 'balanced' | 'failover' = 'failover'): Promise<ReturnType<typeof loadedWith>> {
+    const loaded = loadedWith({ mode, stateDir: dir, plugins: { upnp: options } });
+    world = worldOf(loaded);
+    const log = pino({ level: 'debug' }, { write: (s: string) => { logs.push(JSON.parse(s)); } });
+    const ctx: PluginContext = {
+      name: 'upnp', config: loaded.config, options, log, bus, world: () => world, requestReconcile: (r) => { reconciles.push(r); }, reportHealth: () => undefined,
+      kernel: {
+        deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
+        supervise: (spec, events = {}) => {
+          const run: Run = { spec, events, stopped: false };
+          runs.push(run);
+          events.started?.(1000 + runs.length);
+          return { name: spec.name, pid: undefined, starts: 1, stop: async () => { run.stopped = true; } };
+        },
+      },
+    };
+    const result = await plugin.setup!(ctx);
+    dispose = typeof result === 'function' ? result : undefined;
+    return loaded;
+  }
+
+  const reconciled = () => bus.emit('reconcile.done', { reason: 'test', changed: true, ms: 1, nftLines: 0, ipLines: 0, sysctls: 0 });
+  const contribution = (): DesiredState => { const d = new DesiredBuilder().as('upnp'); plugin.contribute!(d, world); return d.state; };
+  const extIf = (r: Run) => /^ext_ifname=(.*)$/m.exec(r.spec.files![0].content)?.[1];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-upnp-'));
+    bus = new EventBus();
+    runs = [];
+    reconciles = [];
+    logs = [];
+  });
+  afterEach(async () => {
+    await dispose?.();
+    dispose = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is off unless enabled: no process, nothing in the kernel', async () => {
+    await start({});
+    reconciled();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(runs.length, 0);
+    assert.equal(dispose, undefined);
+    assert.deepEqual(contribution(), new DesiredBuilder().state);
+  });
+
+  it('starts miniupnpd on the preferred WAN after a reconcile, and restarts it on the next one when a failover changed it', async () => {
+    const loaded = await start({ enabled: true, stun: { host: '192.0.2.10' } });
+    assert.equal(runs.length, 0, 'not before the first reconcile: the WANs are not observed yet');
+    reconciled();
+    await until('a start', () => runs.length === 1);
+    assert.equal(extIf(runs[0]), 'wan1');
+    assert.ok(logged(/^UPnP: miniupnpd serves isp1 \(wan1\)$/));
+    assert.deepEqual(contribution().rules, [{ priority: loaded.layout.pluginPriorities[1], to: '192.0.2.10', iif: 'lo', table: world.wans[0].table, owner: 'upnp' }]);
+
+    reconciled();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(runs.length, 1, 'nothing changed: the instance keeps running');
+
+    world = worldOf(loaded, network({ down: [1] }));
+    assert.equal(contribution().rules[0].table, world.wans[1].table, 'STUN leaves by the new preferred WAN at once');
+    reconciled();
+    await until('a restart', () => runs.length === 2);
+    assert.equal(runs[0].stopped, true);
+    assert.equal(extIf(runs[1]), 'wan2');
+    assert.ok(logged(/^UPnP: miniupnpd serves isp2 \(wan2\), was isp1$/));
+
+    world = worldOf(loaded, network({ down: [1, 2, 3] }));
+    reconciled();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(runs.length, 2, 'with no WAN in service it stays where it is');
+    assert.deepEqual(contribution().rules, []);
+  });
+
+  it('forwards the leased mappings on every UPnP WAN and asks for a reconcile when they change', async () => {
+    await start({ enabled: true, wans: ['isp2', 'isp3'] });
+    reconciled();
+    await until('a start', () => runs.length === 1);
+    runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    assert.deepEqual(contribution().nft.chains, []);
+    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:game\nbroken line\n');
+    await until('the mapping', () => reconciles.length === 1);
+    assert.deepEqual(reconciles, ['1 UPnP mapping(s)']);
+    assert.ok(logged(/^UPnP: 1 mapping, forwarded on isp2, isp3$/));
+    assert.ok(logged(/lease file lines that are not mappings were ignored/));
+    const chain = contribution().nft.chains.find((c) => c.name === PREROUTING_CHAIN)!;
+    assert.deepEqual(chain.base, { type: 'nat', hook: 'prerouting', priority: -99 });
+    assert.equal(chain.rules[0], 'iifname { "wan2", "wan3" } fib daddr type local tcp dport 9000 dnat ip to 10.0.0.5:9000');
+    await writeFile(leases(), '');
+    await until('no mapping', () => reconciles.length === 2);
+    assert.deepEqual(contribution().nft.chains, []);
+  });
+
+  it('keeps forwarding the mappings while miniupnpd restarts and rewrites its lease file; reads it again once it listens', async () => {
+    const loaded = await start({ enabled: true });
+    await writeFile(leases(), 'UDP:3074:10.0.0.9:3074:0:console\n');
+    await until('the mapping', () => reconciles.length === 1);
+    reconciled();
+    await until('a start', () => runs.length === 1);
+    await writeFile(leases(), ''); // miniupnpd empties the file first ...
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(reconciles.length, 1, 'no reconcile while it starts');
+    assert.equal(contribution().nft.chains.length, 2, 'DNAT and hairpin kept');
+    await writeFile(leases(), 'UDP:3074:10.0.0.9:3074:0:console\n'); // ... and writes the mappings back
+    runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(reconciles.length, 1, 'the same mapping: nothing to do');
+
+    world = worldOf(loaded, network({ down: [1] }));
+    reconciled();
+    await until('a restart', () => runs.length === 2);
+    await writeFile(leases(), '');
+    runs[1].events.exited?.({ code: 1, signal: null, ms: 5, restartInMs: 1000 });
+    await until('the crash to be noticed', () => reconciles.length === 2);
+    assert.ok(logged(/^UPnP: miniupnpd ended; restarting in 1000 ms$/));
+  });
+
+  it('teardown stops miniupnpd and withdraws the mappings from mwan\'s table', async () => {
+    await start({ enabled: true });
+    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:game\n');
+    reconciled();
+    await until('a start', () => runs.length === 1);
+    runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    await until('the mapping', () => contribution().nft.chains.length > 0);
+    await dispose!();
+    dispose = undefined;
+    assert.equal(runs[0].stopped, true);
+    assert.deepEqual(contribution().nft.chains, []);
+  });
+});

@@ -1,0 +1,152 @@
+// Built-in plugin: one supervised miniupnpd that follows the preferred WAN; its mappings are forwarded on every UPnP WAN.
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeError } from '../../core/errors.ts';
+import type { Supervised } from '../../core/kernel/supervise.ts';
+import type { MwanPlugin, PluginContext } from '../../core/plugin/types.ts';
+import { describeMapping, parseLeases, type Mapping } from './leases.ts';
+import { classifyLine, planInstance, processSpec, upnpPaths, type InstancePlan } from './miniupnpd.ts';
+import { PLUGIN_NAME, parseUpnpOptions, type UpnpOptions } from './options.ts';
+import { POSTROUTING_CHAIN, PREROUTING_CHAIN, UPNP_DSTNAT, UPNP_SRCNAT, mappingDnatRules, mappingHairpinRules, preferredWan, stunRule, upnpWans } from './rules.ts';
+
+export { parseUpnpOptions, upnpOptionsSchema, type UpnpOptions } from './options.ts';
+export { parseLeases, type Mapping } from './leases.ts';
+
+export interface UpnpDeps {
+  /** How often the lease file is read besides change notifications (expiries, missed events); default 1000 ms. */
+  pollMs?: number;
+  /** Unix time in seconds (tests). */
+  now?: () => number;
+}
+
+/** Longest a start may take before the lease file is read again anyway (STUN alone may take 9 s). */
+const STARTUP_LIMIT_MS = 15_000;
+
+interface Live { options: UpnpOptions; mappings: Mapping[] }
+
+/** A fresh plugin instance (the registered one is `createUpnp()`). */
+export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  let live: Live | undefined;
+
+  async function setup(ctx: PluginContext) {
+    const options = parseUpnpOptions(ctx.options, ctx.config);
+    if (!options.enabled) return undefined;
+    const supervise = ctx.kernel.supervise;
+    if (!supervise) throw new Error('the kernel boundary offers no process supervisor (kernel.supervise)');
+    const paths = upnpPaths(ctx.config.stateDir);
+    const log = ctx.log;
+    const state: Live = { options, mappings: [] };
+    live = state;
+    let running: { key: string; plan: InstancePlan; handle: Supervised } | undefined;
+    let queue: Promise<void> = Promise.resolve();
+    let closed = false;
+    let seen = '';
+    // miniupnpd empties its lease file when it starts and writes the mappings back one by one: from before a (re)start
+    // until it listens, the file is not read, so the mappings keep being forwarded without a gap.
+    let frozen = false;
+    let thawTimer: NodeJS.Timeout | undefined;
+    const freeze = () => { frozen = true; clearTimeout(thawTimer); thawTimer = setTimeout(() => thaw(), STARTUP_LIMIT_MS); };
+    const thaw = () => { clearTimeout(thawTimer); if (!frozen) return; frozen = false; void refresh(); };
+
+    /** Reads the lease file; a changed set of live mappings is logged and reconciled into mwan's table. */
+    const readLeases = async (): Promise<void> => {
+      let text = '';
+      try { text = await readFile(paths.leases, 'utf8'); } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ err: error, file: paths.leases }, 'UPnP: cannot read the lease file');
+      }
+      if (frozen) return;
+      const { mappings, rejected } = parseLeases(text, now());
+      const key = JSON.stringify([mappings, rejected]);
+      if (closed || key === seen) return;
+      seen = key;
+      if (rejected.length) log.warn({ lines: rejected }, 'UPnP: lease file lines that are not mappings were ignored');
+      const changed = JSON.stringify(mappings) !== JSON.stringify(state.mappings);
+      state.mappings = mappings;
+      if (!changed) return;
+      log.info({ wan: running?.plan.wan.name ?? null, mappings: mappings.length, list: mappings.map(describeMapping) },
+        `UPnP: ${mappings.length} mapping${mappings.length === 1 ? '' : 's'}, forwarded on ${options.wans.join(', ')}`);
+      ctx.requestReconcile(`${mappings.length} UPnP mapping(s)`);
+    };
+    // One read at a time, in order: a slow older read must not overwrite what a newer one found.
+    let reading: Promise<void> = Promise.resolve();
+    const refresh = (): Promise<void> => (reading = reading.then(readLeases, readLeases));
+
+    /** Starts the instance on the preferred WAN, or restarts it when what it should run differs from what runs. */
+    const follow = async (): Promise<void> => {
+      const world = ctx.world();
+      const wan = preferredWan(world, options.wans) ?? running?.plan.wan ?? upnpWans(world, options.wans)[0];
+      if (closed || !wan) return;
+      const plan = planInstance(world, options, wan, paths);
+      const spec = processSpec(plan);
+      const key = JSON.stringify(spec);
+      if (running?.key === key) return;
+      const previous = running;
+      running = undefined;
+      freeze();
+      await previous?.handle.stop();
+      if (closed) return;
+      const handle = supervise(spec, {
+        started: freeze,
+        line: (l) => {
+          const { level, text, ready } = classifyLine(l);
+          log[level]({ wan: wan.name }, `miniupnpd: ${text}`);
+          if (ready) thaw();
+        },
+        exited: (e) => {
+          thaw();
+          if (e.restartInMs !== null) log.warn({ wan: wan.name, ...e }, `UPnP: miniupnpd ended; restarting in ${e.restartInMs} ms`);
+        },
+        problem: (m) => log.warn({ wan: wan.name }, `UPnP: ${m}`),
+      });
+      running = { key, plan, handle };
+      log.info({ wan: wan.name, device: wan.device, from: previous?.plan.wan.name ?? null, mappings: state.mappings.length },
+        `UPnP: miniupnpd serves ${wan.name} (${wan.device})${previous && previous.plan.wan.name !== wan.name ? `, was ${previous.plan.wan.name}` : ''}`);
+    };
+    const sync = () => { queue = queue.then(follow).catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`)); };
+
+    await mkdir(paths.dir, { recursive: true });
+    await refresh();
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(paths.dir, (_event, file) => { if (file === path.basename(paths.leases)) void refresh(); });
+      watcher.on('error', () => undefined);
+    } catch (error) { log.warn({ err: error }, 'UPnP: cannot watch the lease file; reading it every second instead'); }
+    const poll = setInterval(() => { void refresh(); }, deps.pollMs ?? 1000);
+    const offDone = ctx.bus.on('reconcile.done', sync, PLUGIN_NAME);
+
+    return async () => {
+      closed = true;
+      clearTimeout(thawTimer);
+      offDone();
+      clearInterval(poll);
+      watcher?.close();
+      await queue;
+      await running?.handle.stop();
+      running = undefined;
+      if (live === state) live = undefined;
+    };
+  }
+
+  return {
+    name: PLUGIN_NAME,
+    // Replies leave by the WAN the request came in on because the marker marks inbound connections with their WAN.
+    dependencies: ['marker'],
+    setup,
+    contribute(d, world) {
+      if (!live) return;
+      const { options, mappings } = live;
+      const wans = upnpWans(world, options.wans);
+      const lans = world.lans.map((l) => l.device);
+      const dnat = mappingDnatRules(mappings, wans, lans);
+      if (dnat.length) d.chain({ name: PREROUTING_CHAIN, base: { type: 'nat', hook: 'prerouting', priority: UPNP_DSTNAT }, rules: dnat });
+      const hairpin = mappingHairpinRules(mappings, wans, lans);
+      if (hairpin.length) d.chain({ name: POSTROUTING_CHAIN, base: { type: 'nat', hook: 'postrouting', priority: UPNP_SRCNAT }, rules: hairpin });
+      const stun = stunRule(options, world, preferredWan(world, options.wans));
+      if (stun) d.rule(stun);
+    },
+  };
+}
+
+export default createUpnp();

@@ -1,0 +1,31 @@
+// Helpers for the upnp unit tests: a world of three WANs (wan1..3, 100.64.N.2/30) and a LAN, with links cut or admin-down.
+import { EventBus } from '../../core/bus.ts';
+import { parseConfig, type LoadedConfig } from '../../core/config/load.ts';
+import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
+import type { WorldView } from '../../core/plugin/types.ts';
+import { WanRegistry } from '../../core/wan/registry.ts';
+import { buildWorld } from '../../core/world.ts';
+
+export const WANS = [1, 2, 3].map((i) => ({ name: `isp${i}`, device: `wan${i}` }));
+
+const link = (name: string, address: string | null, prefixLength: number, carrier = true): LinkState => ({
+  name, adminUp: true, carrier, pointToPoint: false, addresses: address ? [{ address, prefixLength }] : [],
+});
+
+export function network(o: { down?: number[]; noAddress?: number[] } = {}): ObservedNetwork {
+  return {
+    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(i) ? null : `100.64.${i}.2`, 30, !o.down?.includes(i)))
+      .concat(link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24)),
+    defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
+  };
+}
+
+export const loadedWith = (extra: Record<string, unknown> = {}): LoadedConfig =>
+  parseConfig({ wans: WANS, lan: [{ device: 'lan0' }, { device: 'lan1' }], ...extra });
+
+/** The world of `loaded` as the registry sees `net`; `disabled` WANs are taken down by the administrator. */
+export function worldOf(loaded: LoadedConfig, net: ObservedNetwork = network(), disabled: string[] = []): WorldView {
+  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus(), disabled);
+  registry.observe(net);
+  return buildWorld(loaded, registry.wans, net.links);
+}
