@@ -2,7 +2,6 @@
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { MwanError } from '../errors.ts';
 import { computeLayout, type Layout } from './identifiers.ts';
@@ -16,6 +15,7 @@ export const SEARCH_PLACES = [
 export const SYSTEM_DIR = '/etc/mwan';
 
 const loadTs: Loader = async (filepath) => {
+  const { tsImport } = await import('tsx/esm/api'); // loaded only for a .ts config
   const mod = await tsImport(pathToFileURL(filepath).href, import.meta.url);
   return mod.default?.default ?? mod.default ?? mod;
 };

@@ -2,7 +2,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { MwanError } from '../errors.ts';
 import { validatePlugin } from './host.ts';
 import type { MwanPlugin } from './types.ts';
@@ -47,6 +46,7 @@ export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {
     await assertSafeFile(file);
     let mod: Record<string, unknown>;
     try {
+      const { tsImport } = await import('tsx/esm/api'); // loaded only when there are user plugins
       mod = await tsImport(pathToFileURL(file).href, import.meta.url);
     } catch (error) {
       throw new MwanError('MWAN_PLUGIN_INVALID', `cannot load plugin ${file}: ${(error as Error).message}`, { cause: error });

@@ -6,23 +6,32 @@ import type { PluginContext } from '../../core/plugin/types.ts';
 import { RoundCollector } from './rounds.ts';
 import { initialState, step, type Decision } from './verdict.ts';
 
+/** Safety net: the WAN's address is looked up at least this often even without a link or address event. */
+const ADDRESS_RECHECK_MS = 2000;
+
 export class WanMonitor {
   private probers: Prober[] = [];
   private collector?: RoundCollector;
   private source?: string;
   private state = initialState();
   private timer?: NodeJS.Timeout;
+  private offs: (() => void)[] = [];
+  /** When the WAN's address was last looked up; links and addresses change rarely, so not on every tick. */
+  private checkedAt = 0;
   last?: Decision;
 
   constructor(private readonly ctx: PluginContext, private readonly wan: WanConfig, readonly settings: HealthSettings) {}
 
   start(): void {
+    const recheck = () => { this.checkedAt = 0; };
+    this.offs = (['addr.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map((e) => this.ctx.bus.on(e, recheck, 'health'));
     this.timer = setInterval(() => this.tick(), this.settings.intervalMs);
     this.tick();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    for (const off of this.offs) off();
     this.stopProbers();
   }
 
@@ -34,6 +43,9 @@ export class WanMonitor {
 
   /** (Re)starts the probers when the WAN's address changes; probes need a source address to leave by this WAN. */
   private ensureProbers(): void {
+    const now = Date.now();
+    if (now - this.checkedAt < ADDRESS_RECHECK_MS) return;
+    this.checkedAt = now;
     const view = this.ctx.world().wans.find((w) => w.name === this.wan.name);
     const source = view?.routable ? view.address : undefined;
     if (source === this.source) return;

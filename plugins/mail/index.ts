@@ -1,6 +1,6 @@
 // Built-in plugin: mails WAN state changes (flaps coalesced into one message) and long-down notices via SMTP or sendmail.
 import os from 'node:os';
-import { createTransport, type TransportConfig } from 'nodemailer';
+import type { TransportConfig } from 'nodemailer';
 import type { WanChange } from '../../core/events.ts';
 import type { MwanPlugin } from '../../core/plugin/types.ts';
 import { Coalescer } from './coalesce.ts';
@@ -43,14 +43,15 @@ export function createMail(deps: { transport?: (options: MailOptions) => Transpo
 
   return {
     name: PLUGIN_NAME,
-    setup(ctx) {
+    async setup(ctx) {
       const options = parseMailOptions(ctx.options);
       if (!options.to) {
         if (Object.keys(ctx.options).length) ctx.log.info({ plugin: PLUGIN_NAME }, 'no recipients (plugins.mail.to): not sending mail');
         return;
       }
       const host = deps.host ?? os.hostname();
-      const transport = deps.transport?.(options) ?? (createTransport(transportConfig(options.transport)) as Transporter);
+      // nodemailer is loaded only when mail is configured: it is large, and most routers do not send mail
+      const transport = deps.transport?.(options) ?? ((await import('nodemailer')).createTransport(transportConfig(options.transport)) as Transporter);
       const out = new MailSender(transport, { from: options.from, to: options.to, retries: options.retries, retryDelayMs: options.retryDelayMs }, ctx.log);
       const groups = new Coalescer<Transition>(options.coalesceMs, (_wan, transitions) => out.send(composeChanges(options.subjectPrefix, host, transitions)));
       const longDownSent = new Set<string>();

@@ -31,7 +31,8 @@ export interface Mwan {
   /** Runs `mwanctl --config <file> ...args` in the router namespace. */
   ctl(args: string[], opts?: { env?: Record<string, string>; timeout?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   writeConfig(cfg: unknown): void;
-  startDaemon(): Promise<ManagedProcess>;
+  /** Starts `mwanctl daemon`; `nodeFlags` as the installed wrapper passes them (benchmarks use core/cli/install.ts NODE_FLAGS). */
+  startDaemon(nodeFlags?: string[]): Promise<ManagedProcess>;
   daemon?: ManagedProcess;
   /** Stops the daemon (`mwanctl stop`) if running, and removes the temp dir. */
   cleanup(): Promise<void>;
@@ -49,8 +50,8 @@ export function mwanFor(lab: Lab, cfg?: (dir: string) => unknown): Mwan {
       const envArgs = opts.env ? ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`)] : [];
       return lab.exec(lab.ns.router, [...envArgs, process.execPath, MWANCTL, '--config', configPath, ...args], { reject: false, timeout: opts.timeout ?? 30000 });
     },
-    async startDaemon() {
-      const d = lab.spawn(lab.ns.router, [process.execPath, MWANCTL, '--config', configPath, 'daemon']);
+    async startDaemon(nodeFlags = []) {
+      const d = lab.spawn(lab.ns.router, [process.execPath, ...nodeFlags, MWANCTL, '--config', configPath, 'daemon']);
       await d.waitForLine(/mwan daemon ready/, 20000);
       m.daemon = d;
       return d;
