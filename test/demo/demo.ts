@@ -27,8 +27,13 @@ async function main(): Promise<void> {
   try {
     await startServers(lab);
     console.log(`  namespaces ${lab.namespaces.join(', ')} (nothing touches this machine's own network)`);
-    mwan = mwanFor(lab, (dir) => labConfig(lab, dir, { wans: { 1: { weight: 3 }, 2: { weight: 2 }, 3: { weight: 1 } } }));
-    say('The configuration: three WANs weighted 3:2:1, LAN lan0');
+    mwan = mwanFor(lab, (dir) => {
+      const cfg = labConfig(lab, dir, { wans: { 1: { weight: 3 }, 2: { weight: 2 }, 3: { weight: 1 } } });
+      // two ping targets per WAN, probed through that WAN (both "internet" servers of the lab)
+      for (const w of cfg.wans as Record<string, unknown>[]) w.probes = [{ method: 'icmp', target: lab.addr.server }, { method: 'icmp', target: lab.addr.server2 }];
+      return cfg;
+    });
+    say('The configuration: three WANs weighted 3:2:1, each probed with two ping targets; LAN lan0');
     console.log((await mwan.ctl(['check'])).stdout.trimEnd());
     say('Starting the mwan daemon in the router namespace');
     await mwan.startDaemon();
@@ -50,6 +55,21 @@ async function main(): Promise<void> {
     await lab.restoreCarrier(1);
     await new Promise((r) => setTimeout(r, 300));
     await shares(lab, 300);
+    say('Breaking the path behind isp2 (its link stays up: only the probes can tell)');
+    const probe2 = await startProber(lab, 40);
+    const broken = Date.now();
+    await lab.cutUpstream(2);
+    const healed = await probe2.lastFailureAfter(broken, 3000);
+    await probe2.stop();
+    console.log(`  the last new connection that failed started ${healed} ms after the break; every later one got through`);
+    console.log((await mwan.ctl(['status'])).stdout.split('\n').filter((l) => /isp2|WAN /.test(l)).join('\n'));
+    say('Repairing isp2\'s upstream: it is back after enough good probe rounds');
+    const repaired = Date.now();
+    await lab.restoreUpstream(2);
+    const prober3 = await startProber(lab, 20);
+    const back = await prober3.firstVia(repaired, [2], 10000);
+    await prober3.stop();
+    console.log(`  the first new connection through isp2 again started ${back} ms after the repair`);
     say('mwanctl stop: everything mwan created is removed, nothing else');
     console.log((await mwan.ctl(['stop'])).stdout.trimEnd());
   } finally {
