@@ -1,0 +1,115 @@
+// The NFQUEUE service: a bound queue, a strategy from the registry, the runtime between them; what a policy `nfqueue:<name>` will start.
+import { readdirSync, readFileSync } from 'node:fs';
+import { NfqueueClient, type ClientStats } from './client.ts';
+import { ConnectionCounts, type FlowFeed } from './conn-counts.ts';
+import { NfqueueRuntime, type RuntimeStats, type RuntimeWan } from './runtime.ts';
+import type { NfqueueStrategyRegistry } from './strategy.ts';
+import { nfqueueStrategies } from './strategies/index.ts';
+import { openNetfilterSocket, type NetlinkTransport } from './transport.ts';
+
+export { applyNfqRules, removeNfqRules, renderNfqRules, NFQ_CHAIN, NFQ_COMMENT, type NfqRulesSpec, type QueueBinding } from './rules.ts';
+export { nfqueueStrategies, createStrategyRegistry } from './strategies/index.ts';
+export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from './strategy.ts';
+export { nfqueueStrategyName, NfqueueStrategyRegistry } from './strategy.ts';
+export type { RuntimeWan } from './runtime.ts';
+
+/** The packet-mark bit a verdict sets so the queue chain saves the decision (outside every mark mask mwan accepts). */
+export const NFQ_DONE_BIT = 0x80000000;
+
+export interface NfqueueServiceOptions {
+  queue: number;
+  /** A registered strategy name (`round-robin`, `least-connections`, or a user plugin's). */
+  strategy: string;
+  strategyOptions?: Record<string, unknown>;
+  registry?: NfqueueStrategyRegistry;
+  /** The WANs decisions may use now, with their marks (in service, member order); read on every decision. */
+  wans: () => readonly RuntimeWan[];
+  /** mwan's mark mask. */
+  mask: number;
+  doneBit?: number;
+  /** Conntrack events, for strategies that count connections (followed only once a strategy asks). */
+  conntrack?: FlowFeed;
+  /** Bytes copied per packet (default 64) and packets held before fail-open passes them (default 1024). */
+  copyRange?: number;
+  maxLen?: number;
+  /** The netlink socket (tests pass a fake); default: a NETLINK_NETFILTER socket in this namespace. */
+  transport?: NetlinkTransport;
+  onProblem?: (what: string) => void;
+}
+
+export interface NfqueueService {
+  readonly queue: number;
+  readonly strategy: string;
+  stats(): ClientStats & RuntimeStats;
+  /** Unbinds and closes; the queue rule's --queue-bypass then lets new connections take the kernel's choice. */
+  close(): Promise<void>;
+}
+
+/** Binds the queue and starts deciding. Rejects (closing the socket) when the queue cannot be bound. */
+export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueService> {
+  const registry = o.registry ?? nfqueueStrategies;
+  const problem = o.onProblem ?? (() => {});
+  let counts: ConnectionCounts | undefined;
+  let unfollow: (() => void) | undefined;
+  const markOf = (wan: string) => o.wans().find((w) => w.name === wan)?.mark;
+  const strategy = registry.create(o.strategy, {
+    wans: () => o.wans().map((w) => w.name),
+    connections: (wan) => {
+      if (!counts) {
+        counts = new ConnectionCounts(o.mask);
+        if (o.conntrack) unfollow = counts.follow(o.conntrack, (e) => problem(`conntrack listing failed: ${String(e)}`));
+      }
+      const mark = markOf(wan);
+      return mark === undefined ? 0 : counts.count(mark);
+    },
+    options: o.strategyOptions ?? {},
+  });
+  const names = interfaceNames();
+  const runtime = new NfqueueRuntime({
+    mask: o.mask, doneBit: o.doneBit ?? NFQ_DONE_BIT, strategy, wans: o.wans, ifName: names,
+    onDecision: (conn, wan) => counts?.decided(conn, wan.mark), onProblem: problem,
+  });
+  const transport = o.transport ?? await openNetfilterSocket();
+  const client: NfqueueClient = new NfqueueClient(transport, { queue: o.queue, copyRange: o.copyRange, maxLen: o.maxLen },
+    (p) => client.verdict(runtime.handle(p)), problem);
+  try {
+    await client.bind();
+  } catch (err) {
+    transport.close();
+    strategy.close?.();
+    throw err;
+  }
+  return {
+    queue: o.queue,
+    strategy: o.strategy,
+    stats: () => ({ ...client.stats, ...runtime.stats, decided: { ...runtime.stats.decided } }),
+    async close() {
+      unfollow?.();
+      strategy.close?.();
+      await client.close();
+    },
+  };
+}
+
+/** Interface index → name from this namespace's /sys/class/net, re-read (at most once a second) for an unknown index. */
+export function interfaceNames(root = '/sys/class/net'): (index: number) => string | undefined {
+  let map = new Map<number, string>();
+  let readAt = -Infinity;
+  const read = () => {
+    readAt = Date.now();
+    const next = new Map<number, string>();
+    try {
+      for (const dev of readdirSync(root)) {
+        try { next.set(Number(readFileSync(`${root}/${dev}/ifindex`, 'utf8').trim()), dev); } catch { /* gone meanwhile */ }
+      }
+    } catch { /* no sysfs: names stay unknown */ }
+    map = next;
+  };
+  return (index) => {
+    if (index === 0) return undefined;
+    const hit = map.get(index);
+    if (hit !== undefined || Date.now() - readAt < 1000) return hit;
+    read();
+    return map.get(index);
+  };
+}
