@@ -6,6 +6,9 @@ import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
 import { startProbe } from './kernel/probes/index.ts';
 import { runScript } from './kernel/scripts.ts';
+import { readLinkBytes } from './kernel/link-stats.ts';
+import { createConntrackFeed } from './kernel/conntrack/feed.ts';
+import { updateMap } from './kernel/nft-elements.ts';
 import { supervise } from './kernel/supervise.ts';
 import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
@@ -40,7 +43,9 @@ export class Engine {
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       setPolicyWeights: (policy, choice) => this.setPolicyWeights(policy, choice),
-      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript, supervise: (spec, events) => supervise(spec, events) },
+      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
+        linkBytes: (devices) => readLinkBytes(devices), conntrack: createConntrackFeed(),
+        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events) },
     });
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }

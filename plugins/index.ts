@@ -10,7 +10,8 @@ import health from './health/index.ts';
 import flowMover from './flow-mover/index.ts';
 import mail from './mail/index.ts';
 import eventScripts from './event-scripts/index.ts';
+import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
 import type { MwanPlugin } from '../core/plugin/types.ts';
 
-export const builtinPlugins: MwanPlugin[] = [routeTables, multipathDefault, marker, snat, portForward, firewall, rpFilter, health, flowMover, mail, eventScripts, upnp];
+export const builtinPlugins: MwanPlugin[] = [routeTables, multipathDefault, marker, policies, snat, portForward, firewall, rpFilter, health, flowMover, mail, eventScripts, upnp];

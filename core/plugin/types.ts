@@ -9,6 +9,9 @@ import type { StartProbe } from '../kernel/probes/types.ts';
 import type { runScript } from '../kernel/scripts.ts';
 import type { Supervise } from '../kernel/supervise.ts';
 import type { DesiredBuilder } from '../kernel/desired.ts';
+import type { LinkBytes } from '../kernel/link-stats.ts';
+import type { ConntrackFeed } from '../kernel/conntrack/feed.ts';
+import type { MapElement } from '../kernel/nft-elements.ts';
 import type { Logger } from '../log.ts';
 
 export interface WanView {
@@ -92,6 +95,12 @@ export interface PluginContext {
     startProbe: StartProbe;
     /** Runs a user script with a time limit; resolves when it ends or is killed. */
     runScript: typeof runScript;
+    /** Byte counters of network devices (/sys/class/net/<dev>/statistics); null for a missing device. */
+    linkBytes?: (devices: string[]) => Promise<Record<string, LinkBytes | null>>;
+    /** conntrack events, one `conntrack -E` shared by every subscriber, and a listing of the table. */
+    conntrack?: ConntrackFeed;
+    /** Writes elements (with timeouts) of one of mwan's run-time maps, in one transaction. */
+    updateMap?: (map: string, add: MapElement[], remove: string[]) => Promise<void>;
     /**
      * Keeps a helper daemon running (restarted with backoff) until the returned handle is stopped. The engine always
      * provides it; it is optional only so that contexts built by hand in tests need not.

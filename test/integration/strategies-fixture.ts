@@ -1,6 +1,7 @@
 // Shared pieces of the strategy lab tests: a daemon with policies and rules, reading a policy's chain, ISP shaping.
-import { createLab, type Lab } from '../lab/topology.ts';
-import { startServers } from '../lab/traffic.ts';
+import { fileURLToPath } from 'node:url';
+import { createLab, type Lab, type ManagedProcess } from '../lab/topology.ts';
+import { nodeArgv, startServers } from '../lab/traffic.ts';
 import { labConfig, mwanFor, type ConfigOptions, type Mwan } from './fixture.ts';
 import { layoutOf } from './helpers.ts';
 
@@ -58,3 +59,44 @@ export async function shapeUpload(lab: Lab, isp: number, mbit: number): Promise<
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
+
+/** A sink server in inet on the main server address (reads and discards uploads). */
+export async function startSink(lab: Lab, port: number): Promise<ManagedProcess> {
+  const p = lab.spawn(lab.ns.inet, nodeArgv(here('../lab/servers/sink-server.ts'), ['--bind', lab.addr.server, '--port', String(port)]));
+  await p.waitForLine('ready', 15000);
+  return p;
+}
+
+/** Starts one bulk upload from the client (bounded by bytes and seconds); resolves once connected, with the ISP used. */
+export async function startBulk(lab: Lab, port: number, bytes: number, seconds: number): Promise<{ proc: ManagedProcess; isp: number | undefined; done: Promise<{ sent: number; ms: number }> }> {
+  const proc = lab.spawn(lab.ns.client, nodeArgv(here('../lab/clients/bulk-client.ts'), ['--to', lab.addr.server, '--port', String(port), '--bytes', String(bytes), '--seconds', String(seconds)]));
+  const first = await proc.nextLine(15000);
+  if (!first.startsWith('connected ')) throw new Error(`bulk upload failed: ${first}`);
+  const done = proc.nextLine((seconds + 5) * 1000).then((l) => JSON.parse(l) as { sent: number; ms: number });
+  return { proc, isp: lab.ispForPublicAddress(first.slice('connected '.length)), done };
+}
+
+/** Opens `count` connections one after another (`intervalMs` apart) from the client and holds them; resolves with the ISP of each. */
+export async function holdConnections(lab: Lab, o: { port: number; count: number; intervalMs: number; seconds?: number }): Promise<{ proc: ManagedProcess; isps: number[] }> {
+  const proc = lab.spawn(lab.ns.client, nodeArgv(here('../lab/clients/hold-client.ts'), ['--to', lab.addr.server, '--port', String(o.port), '--count', String(o.count), '--interval-ms', String(o.intervalMs), '--seconds', String(o.seconds ?? 40)]));
+  const isps: number[] = [];
+  for (;;) {
+    const line = await proc.nextLine(10000);
+    if (line === 'done') break;
+    isps.push(lab.ispForPublicAddress(JSON.parse(line).src) ?? 0);
+  }
+  return { proc, isps };
+}
+
+/** Counts per ISP (index 1..3) of a list of ISP numbers. */
+export const tally = (isps: number[]) => [1, 2, 3].map((i) => isps.filter((x) => x === i).length);
+
+/** The router's transmit rate on a WAN device over `ms`, in Mbit/s (what mwan measures too). */
+export async function txMbps(lab: Lab, dev: string, ms = 1000): Promise<number> {
+  const read = async () => Number((await lab.exec(lab.ns.router, ['cat', `/sys/class/net/${dev}/statistics/tx_bytes`])).stdout.trim());
+  const a = await read();
+  await sleep(ms);
+  return ((await read()) - a) * 8 / (ms / 1000) / 1e6;
+}

@@ -1,0 +1,80 @@
+// Runs the adaptive strategies: every interval, measures (interface rates, probe RTT, open connections) and publishes each policy's kernel weights.
+import { ADAPTIVE, type ResolvedPolicy } from '../../core/config/policies.ts';
+import type { PluginContext } from '../../core/plugin/types.ts';
+import { usableMembers } from '../../core/wan/selection.ts';
+import { ConnCounter } from './conn-counter.ts';
+import { RateMeter } from './rates.ts';
+import { policiesInUse } from './rules.ts';
+import { leastConnectionsStrategy } from './strategies/least-connections.ts';
+import { leastUsedStrategy } from './strategies/least-used.ts';
+import { lowestLatencyStrategy } from './strategies/lowest-latency.ts';
+import { overflowStrategy } from './strategies/overflow.ts';
+import type { AdaptiveStrategy } from './strategies/types.ts';
+
+function strategyFor(p: ResolvedPolicy): AdaptiveStrategy {
+  switch (p.strategy) {
+    case 'overflow': return overflowStrategy(p.overflow?.thresholdPct ?? 80);
+    case 'least-used': return leastUsedStrategy();
+    case 'lowest-latency': return lowestLatencyStrategy(p.latency ?? { hysteresisMs: 10, hysteresisPct: 20, holdSeconds: 3 });
+    default: return leastConnectionsStrategy();
+  }
+}
+
+interface Running { policy: ResolvedPolicy; strategy: AdaptiveStrategy; lastRun: number; arrivalsAt: number }
+
+/** Starts the measurement loop for the adaptive policies in use; returns a function that stops it. */
+export function startAdaptive(ctx: PluginContext): () => void {
+  const world = ctx.world();
+  const running: Running[] = policiesInUse(world)
+    .map((name) => world.policies.get(name)!)
+    .filter((p) => ADAPTIVE.includes(p.strategy))
+    .map((policy) => ({ policy, strategy: strategyFor(policy), lastRun: 0, arrivalsAt: 0 }));
+  if (running.length === 0 || !ctx.setPolicyWeights) return () => undefined;
+  const needsRates = running.some((r) => r.policy.strategy === 'overflow' || r.policy.strategy === 'least-used');
+  const needsConns = running.some((r) => r.policy.strategy === 'least-connections');
+  const meter = new RateMeter();
+  const counter = new ConnCounter(world.layout.mask);
+  const devices = world.wans.map((w) => w.device);
+  let unsubscribe = () => undefined as void;
+  if (needsConns && ctx.kernel.conntrack) {
+    const feed = ctx.kernel.conntrack;
+    const resync = () => {
+      counter.beginLoad();
+      void feed.list().then((l) => counter.load(l), (err) => { counter.load([]); ctx.log.warn({ err }, 'listing conntrack failed'); });
+    };
+    unsubscribe = feed.subscribe({ event: (r) => counter.event(r), resync });
+    resync();
+  }
+  const tickMs = Math.min(...running.map((r) => r.policy.intervalMs));
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = Date.now();
+      if (needsRates && ctx.kernel.linkBytes) meter.update(now, await ctx.kernel.linkBytes(devices));
+      const view = ctx.world();
+      for (const r of running) {
+        if (now - r.lastRun < r.policy.intervalMs - tickMs / 2) continue;
+        r.lastRun = now;
+        const members = usableMembers(r.policy, view.wans).map((w) => ({
+          wan: w.name, weight: w.weight, tier: w.tier, capacityMbps: w.member.capacityMbps,
+          rttMs: w.rttMs, mbps: meter.mbps(w.device), connections: counter.count(w.mark),
+        }));
+        const arrivals = counter.arrivals - r.arrivalsAt;
+        r.arrivalsAt = counter.arrivals;
+        ctx.setPolicyWeights!(r.policy.name, r.strategy.decide({ now, members, arrivals }));
+      }
+    } catch (err) {
+      ctx.log.warn({ err }, 'adaptive strategies: a measurement failed');
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => { void tick(); }, tickMs);
+  void tick();
+  return () => {
+    clearInterval(timer);
+    unsubscribe();
+  };
+}
