@@ -97,6 +97,7 @@ async function main(): Promise<void> {
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);
   if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
   if (!only || only === 'cost') await daemonCostBench(row, results, 30);
+  if (!only || only === 'nfqueue') await (await import('./nfqueue-bench.ts')).nfqueueBench(row, results);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);

@@ -16,10 +16,10 @@ describe('nfqueue client', () => {
     assert.equal(c.config.copyRange, 64);
   });
 
-  it('rejects naming the reason when the kernel refuses (EBUSY: the queue is taken)', async () => {
-    const t = fakeTransport(() => 16);
+  it('rejects naming the reason when the kernel refuses (EPERM: the queue is taken)', async () => {
+    const t = fakeTransport(() => 1);
     const c = new NfqueueClient(t, { queue: 4 }, () => {});
-    await assert.rejects(c.bind(), /bind queue 4: EBUSY \(another process holds this queue\)/);
+    await assert.rejects(c.bind(), /bind queue 4: EPERM \(another process holds this queue/);
   });
 
   it('sends the verdicts of one event-loop turn in one datagram', async () => {

@@ -57,7 +57,7 @@ export class NfqueueClient {
     transport.onError((err) => { this.stats.socketErrors++; this.onProblem(`netlink socket: ${err.code ?? err.message}`); });
   }
 
-  /** Binds the queue; rejects with the kernel's reason (EBUSY: another process holds this queue number). */
+  /** Binds the queue; rejects with the kernel's reason (EPERM: another process holds this queue number). */
   async bind(): Promise<void> {
     const seq = this.seq;
     this.seq += 2;
@@ -128,5 +128,5 @@ export class NfqueueClient {
   }
 }
 
-const ERRNO: Record<number, string> = { 1: 'EPERM (needs CAP_NET_ADMIN)', 2: 'ENOENT (no such queued packet)', 16: 'EBUSY (another process holds this queue)', 22: 'EINVAL', 95: 'EOPNOTSUPP' };
+const ERRNO: Record<number, string> = { 1: 'EPERM (another process holds this queue, or no CAP_NET_ADMIN)', 2: 'ENOENT (no such queued packet)', 16: 'EBUSY', 22: 'EINVAL', 95: 'EOPNOTSUPP' };
 const errnoText = (code: number): string => ERRNO[code] ?? `errno ${code}`;

@@ -80,12 +80,21 @@ export class ConnectionCounts {
     for (const r of list) this.event({ ...r, type: 'LIST' });
   }
 
-  /** Follows a feed: events as they come, a listing now and after lost events. Returns the unsubscribe function. */
-  follow(feed: FlowFeed, onError: (e: unknown) => void = () => {}): () => void {
-    const resync = () => { feed.list().then((l) => this.load(l), onError); };
-    const stop = feed.subscribe({ event: (r) => this.event(r), resync });
-    resync();
-    return stop;
+  /**
+   * Follows a feed: events as they come, a listing now and after lost events. Events that arrive while a listing
+   * is on its way are applied at once and again on top of it (the listing may predate them). `listed` settles after
+   * the first listing.
+   */
+  follow(feed: FlowFeed, onError: (e: unknown) => void = () => {}): { stop(): void; listed: Promise<void> } {
+    let during: FlowEvent[] | undefined;
+    const resync = (): Promise<void> => {
+      if (during) return Promise.resolve();
+      during = [];
+      return feed.list().then((l) => { const late = during ?? []; this.load(l); for (const r of late) this.event(r); }, onError)
+        .finally(() => { during = undefined; });
+    };
+    const stop = feed.subscribe({ event: (r) => { during?.push(r); this.event(r); }, resync: () => { void resync(); } });
+    return { stop, listed: resync() };
   }
 
   private bump(m: Map<number, number>, key: number, n: number): void {

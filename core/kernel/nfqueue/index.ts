@@ -50,20 +50,25 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
   const registry = o.registry ?? nfqueueStrategies;
   const problem = o.onProblem ?? (() => {});
   let counts: ConnectionCounts | undefined;
-  let unfollow: (() => void) | undefined;
+  let following: { stop(): void; listed: Promise<void> } | undefined;
   const markOf = (wan: string) => o.wans().find((w) => w.name === wan)?.mark;
+  const countsNow = (): ConnectionCounts => {
+    if (!counts) {
+      counts = new ConnectionCounts(o.mask);
+      if (o.conntrack) following = counts.follow(o.conntrack, (e) => problem(`conntrack listing failed: ${String(e)}`));
+    }
+    return counts;
+  };
   const strategy = registry.create(o.strategy, {
     wans: () => o.wans().map((w) => w.name),
     connections: (wan) => {
-      if (!counts) {
-        counts = new ConnectionCounts(o.mask);
-        if (o.conntrack) unfollow = counts.follow(o.conntrack, (e) => problem(`conntrack listing failed: ${String(e)}`));
-      }
       const mark = markOf(wan);
-      return mark === undefined ? 0 : counts.count(mark);
+      return mark === undefined ? 0 : countsNow().count(mark);
     },
     options: o.strategyOptions ?? {},
   });
+  // A counting strategy starts from the table as it is, before its first decision.
+  if (strategy.usesConnections) { countsNow(); await following?.listed; }
   const names = interfaceNames();
   const runtime = new NfqueueRuntime({
     mask: o.mask, doneBit: o.doneBit ?? NFQ_DONE_BIT, strategy, wans: o.wans, ifName: names,
@@ -84,7 +89,7 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
     strategy: o.strategy,
     stats: () => ({ ...client.stats, ...runtime.stats, decided: { ...runtime.stats.decided } }),
     async close() {
-      unfollow?.();
+      following?.stop();
       strategy.close?.();
       await client.close();
     },

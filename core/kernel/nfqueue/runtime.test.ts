@@ -67,22 +67,21 @@ describe('nfqueue service', () => {
     assert.ok(t.closed);
   });
 
-  it('least-connections counts its own decisions until conntrack confirms them', async () => {
+  it('least-connections reads the table before binding and counts its own decisions until conntrack confirms them', async () => {
     const t = fakeTransport();
     const svc = await startNfqueue({ queue: 0, strategy: 'least-connections', registry: createStrategyRegistry(), wans: () => WANS, mask: MASK, transport: t,
       conntrack: { subscribe: () => () => {}, list: async () => [{ type: 'LIST', id: 1, proto: 'tcp', state: 'ESTABLISHED', src: '10.0.0.9', dst: '192.0.2.1', sport: 5, dport: 80, mark: 0x3900 }] } });
-    t.inject(packetMessage(1));
-    await new Promise((r) => setTimeout(r, 5));
-    // isp1: the first decision (a tie) plus the listed connection; isp2 then takes new ones until they are even.
-    t.inject(Buffer.concat([2, 3, 4].map((id) => packetMessage(id))));
+    // The listing (one connection on isp1) is read before the queue is bound: the first new one goes to isp2,
+    // and each counts at once, so the rest alternate from there.
+    t.inject(Buffer.concat([1, 2, 3, 4].map((id) => packetMessage(id))));
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(svc.stats().decided, { isp1: 1, isp2: 3 });
     await svc.close();
   });
 
   it('rejects and closes the socket when the queue cannot be bound', async () => {
-    const t = fakeTransport(() => 16);
-    await assert.rejects(startNfqueue({ queue: 0, strategy: 'round-robin', wans: () => WANS, mask: MASK, transport: t }), /EBUSY/);
+    const t = fakeTransport(() => 1);
+    await assert.rejects(startNfqueue({ queue: 0, strategy: 'round-robin', wans: () => WANS, mask: MASK, transport: t }), /EPERM/);
     assert.ok(t.closed);
   });
 });

@@ -86,8 +86,8 @@ describe('connection counts', () => {
     let listing = [ev('LIST', 7, 0x100, { state: 'ESTABLISHED' }), ev('LIST', 8, 0x100, { state: 'TIME_WAIT' })];
     const feed: FlowFeed = { subscribe(s) { sub = s; return () => { sub = undefined; }; }, list: async () => listing };
     const c = new ConnectionCounts(MASK);
-    const stop = c.follow(feed);
-    await new Promise((r) => setImmediate(r));
+    const { stop, listed } = c.follow(feed);
+    await listed;
     assert.equal(c.count(0x100), 1);
     sub!.event(ev('NEW', 9, 0x100));
     assert.equal(c.count(0x100), 2);
@@ -97,5 +97,21 @@ describe('connection counts', () => {
     assert.equal(c.count(0x100), 0);
     stop();
     assert.equal(sub, undefined);
+  });
+});
+
+describe('connection counts during a listing', () => {
+  it('keeps events that arrive while the listing is on its way (the listing may be older than them)', async () => {
+    let sub: { event(r: FlowEvent): void } | undefined;
+    let answer: (l: FlowEvent[]) => void = () => {};
+    const feed: FlowFeed = { subscribe(s) { sub = s; return () => {}; }, list: () => new Promise((r) => { answer = r; }) };
+    const c = new ConnectionCounts(0xff00);
+    c.follow(feed);
+    sub!.event(ev('NEW', 1, 0x100));
+    sub!.event(ev('NEW', 2, 0x100));
+    assert.equal(c.count(0x100), 2);
+    answer([ev('LIST', 1, 0x100, { state: 'ESTABLISHED' }), ev('LIST', 5, 0x200, { state: 'ESTABLISHED' })]);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([c.count(0x100), c.count(0x200)], [2, 1]);
   });
 });

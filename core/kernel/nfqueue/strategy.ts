@@ -20,6 +20,8 @@ export interface NfqueueStrategy {
   name: string;
   /** A WAN name from `ctx.wans()`, or undefined to keep the kernel's choice. Must be fast and synchronous; may throw (= undefined). */
   decide(conn: NewConnection): string | undefined;
+  /** Set when `decide` reads `ctx.connections`: the service then follows conntrack before the queue is bound. */
+  usesConnections?: boolean;
   /** Releases subscriptions and timers. */
   close?(): void;
 }

@@ -5,6 +5,7 @@ export const leastConnections: StrategyFactory = (ctx) => {
   let turn = 0;
   return {
     name: 'least-connections',
+    usesConnections: true,
     decide() {
       const wans = ctx.wans();
       const n = wans.length;
