@@ -3,13 +3,14 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createConntrackFeed } from '../../core/kernel/conntrack/feed.ts';
 import { execaRunner } from '../../core/kernel/runner.ts';
-import { NFQ_DONE_BIT, applyNfqRules, startNfqueue, type RuntimeWan } from '../../core/kernel/nfqueue/index.ts';
+import { NFQ_DONE_BIT, applyNfqRules, nfqueueStrategies, startNfqueue, type RuntimeWan } from '../../core/kernel/nfqueue/index.ts';
+import { roundRobin } from '../../core/kernel/nfqueue/strategies/round-robin.ts';
 
 const { values } = parseArgs({
   options: {
     queue: { type: 'string', default: '0' }, strategy: { type: 'string', default: 'round-robin' },
     wans: { type: 'string' }, mask: { type: 'string', default: '0xff00' }, iif: { type: 'string', default: 'lan0' },
-    'max-len': { type: 'string', default: '1024' },
+    'max-len': { type: 'string', default: '1024' }, 'delay-ms': { type: 'string', default: '0' },
   },
 });
 if (!values.wans) throw new Error('usage: nfqueue-runner --wans name=mark,… [--queue N] [--strategy S] [--mask M] [--iif DEV]');
@@ -17,6 +18,13 @@ const all: RuntimeWan[] = values.wans.split(',').map((kv) => { const [name, mark
 let wans = all;
 const queue = Number(values.queue);
 const mask = Number(values.mask);
+
+// A user strategy, registered as a plugin would: round robin that blocks the event loop for --delay-ms per decision.
+nfqueueStrategies.register('slow-round-robin', (ctx) => {
+  const rr = roundRobin(ctx);
+  const delay = Number(values['delay-ms']);
+  return { name: 'slow-round-robin', decide: (c) => { const until = Date.now() + delay; while (Date.now() < until); return rr.decide(c); } };
+}, 'nfqueue-runner');
 
 const changed = await applyNfqRules(execaRunner, { mask, doneBit: NFQ_DONE_BIT, bindings: [{ queue, match: ['-i', values.iif!] }] });
 const svc = await startNfqueue({

@@ -36,8 +36,8 @@ describe('NFQUEUE strategies (lab)', function () {
     await lab?.teardown();
   });
 
-  async function startRunner(strategy: string): Promise<ManagedProcess> {
-    const p = lab.spawn(lab.ns.router, nodeArgv(RUNNER, ['--strategy', strategy, '--wans', wansArg, '--iif', 'lan0']));
+  async function startRunner(strategy: string, extra: string[] = []): Promise<ManagedProcess> {
+    const p = lab.spawn(lab.ns.router, nodeArgv(RUNNER, ['--strategy', strategy, '--wans', wansArg, '--iif', 'lan0', ...extra]));
     await p.waitForLine(/^ready /, 20000);
     return p;
   }
@@ -117,5 +117,20 @@ describe('NFQUEUE strategies (lab)', function () {
     assert.equal(after.other, 0);
     const nat = (await lab.exec(lab.ns.router, ['iptables', '-t', 'nat', '-S', 'MWAN_NFQ'])).stdout;
     assert.match(nat, /--queue-bypass/, 'the queue rule is still there: the bypass let traffic through');
+  });
+
+  it('a slow strategy (200 ms per decision, a queue of 2) does not hold traffic up: the full queue fails open', async () => {
+    const runner = await startRunner('slow-round-robin', ['--delay-ms', '200', '--max-len', '2']);
+    try {
+      const hits = async () => Number((await lab.exec(lab.ns.router, ['iptables', '-t', 'nat', '-L', 'MWAN_NFQ', '-nvx'])).stdout.split('\n').find((l) => l.includes('NFQUEUE'))!.trim().split(/\s+/)[0]);
+      const h0 = await hits();
+      const b = await burst(lab, lab.ns.client, { count: 60, concurrency: 10, timeoutMs: 3000 });
+      const s = await stats(runner);
+      assert.equal(b.failed, 0);
+      assert.ok(b.ms < 60 * 200 / 2, `60 connections took ${b.ms} ms: they did not wait for the strategy`);
+      const queued = (await hits()) - h0;
+      assert.ok(queued >= 60, `every connection met the queue rule (${queued})`);
+      assert.ok(s.packets < 40, `most connections passed by fail-open, ${s.packets} reached the strategy`);
+    } finally { await runner.kill(); }
   });
 });
