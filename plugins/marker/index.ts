@@ -1,12 +1,14 @@
-// Built-in plugin: nftables connection marking: new LAN connections classified by rules into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
+// Built-in plugin: nftables connection marking: new LAN (and, with rules, router) connections classified into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
 import { hex } from '../../core/config/validators.ts';
+import { isIPv4 } from '../../core/config/validators.ts';
 import { definePlugin, type WorldView } from '../../core/plugin/types.ts';
 import { DesiredBuilder } from '../../core/kernel/desired.ts';
-import { CLASSIFY_CHAIN, DEFAULT_CHAIN, chainFor, counterFor } from '../policies/names.ts';
+import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor } from '../policies/names.ts';
 import { renderPolicy } from '../policies/render.ts';
 import { policiesInUse, renderRules, ruleSets } from '../policies/rules.ts';
 
 export const MANGLE = -150;
+export const SRCNAT = 100;
 export { chainFor, counterFor };
 /** Metric of the unreachable route in an enforced WAN's table: below any real default, kept when the device goes. */
 export const ENFORCE_METRIC = 4294967295;
@@ -24,54 +26,86 @@ function localNetworks(world: WorldView): string[] {
 const devices = (names: string[]) => `{ ${names.map((n) => `"${n}"`).join(', ')} }`;
 
 /**
- * Policies, rules and the entry that sends new LAN connections to them. Without rules this is exactly the classic
- * marker: LAN connections jump to `balance` (the default policy), which is left out when it has nothing to do.
- * Returns the entry rule for mark_prerouting, if any; the objects go into `d`.
+ * Health probes leave by their own WAN (bound to its address): the router's connections that look like one (same
+ * target, protocol and port) are never classified. A bound socket cannot be told from an unbound one in nft: TCP's
+ * connect looks the route up again with the chosen source address, so both end in the WAN's `from` rule.
  */
-function classification(d: DesiredBuilder, world: WorldView): string | undefined {
+function probeExclusions(world: WorldView): string[] {
+  const lines = world.wans.flatMap((w) => w.config.probes.flatMap((p) => {
+    if (!isIPv4(p.target)) return [];
+    if (p.method === 'icmp') return [`ip daddr ${p.target} meta l4proto icmp return`];
+    if (p.method === 'tcp' || p.method === 'http' || p.method === 'https') return [`ip daddr ${p.target} tcp dport ${p.port ?? (p.method === 'https' ? 443 : 80)} return`];
+    if (p.method === 'dns') return [`ip daddr ${p.target} udp dport ${p.port ?? 53} return`];
+    return [];
+  }));
+  return [...new Set(lines)];
+}
+
+interface Entries { lan?: string; local?: string }
+
+/**
+ * Policies, rules and the entries that send new connections to them. Without rules this is exactly the classic
+ * marker: LAN connections jump to `balance` (the default policy), which is left out when it has nothing to do,
+ * and the router's own connections follow the multipath route. With rules that can match the router's own
+ * connections (no source network, no input interface), the router's new connections are classified by them too
+ * (health probes excepted) and leave with the chosen WAN's address (snat_local); the rest keep the multipath route.
+ */
+function classification(d: DesiredBuilder, world: WorldView): Entries {
+  const { mask } = world.layout;
   const lanDevices = world.lans.map((l) => l.device);
   const rules = world.config.rules;
   const extraIif = [...new Set(rules.flatMap((r) => (r.iif && !lanDevices.includes(r.iif) ? [r.iif] : [])))];
   const entryDevices = [...lanDevices, ...extraIif];
-  if (entryDevices.length === 0) return undefined;
+  const r = rules.length ? renderRules(world) : undefined;
+  const local = Boolean(r?.local.length);
+  if (entryDevices.length === 0 && !local) return {};
   const rendered = policiesInUse(world).map((name) => renderPolicy(world.policies.get(name)!, world));
-  const defaultChain = rendered[0];
-  if (rules.length === 0 && defaultChain.chain.rules.length === 0) return undefined;
+  if (!r && rendered[0].chain.rules.length === 0) return {};
   for (const p of rendered) {
     d.chain(p.chain);
     for (const c of p.extraChains) d.chain(c);
     for (const s of p.sets) d.set(s);
   }
-  let target = DEFAULT_CHAIN;
-  if (rules.length) {
-    const r = renderRules(world);
+  if (r) {
     for (const s of [...ruleSets(world), ...r.sets]) d.set(s);
     for (const c of r.chains) d.chain(c);
     const fallback = lanDevices.length ? [`iifname ${devices(lanDevices)} goto ${DEFAULT_CHAIN}`] : [];
     d.chain({ name: CLASSIFY_CHAIN, rules: [...r.classify, ...fallback] });
+    if (local) d.chain({ name: CLASSIFY_LOCAL_CHAIN, rules: [...probeExclusions(world), ...r.local] });
     for (const name of r.enforced) {
       const w = world.wans.find((x) => x.name === name)!;
       // Marked traffic of an enforced WAN whose routes are gone (device down) meets this instead of another WAN.
       d.route({ table: w.table, dst: 'default', type: 'unreachable', metric: ENFORCE_METRIC });
     }
-    target = CLASSIFY_CHAIN;
   }
   const nets = localNetworks(world);
   d.set({ name: 'local_nets', kind: 'set', type: 'ipv4_addr', flags: ['interval'], elements: nets });
   const skipLocal = nets.length ? ' ip daddr != @local_nets' : '';
-  return `iifname ${devices(entryDevices)} ct state new ct mark & ${hex(world.layout.mask)} == 0${skipLocal} jump ${target}`;
+  const out: Entries = {};
+  if (entryDevices.length) out.lan = `iifname ${devices(entryDevices)} ct state new ct mark & ${hex(mask)} == 0${skipLocal} jump ${r ? CLASSIFY_CHAIN : DEFAULT_CHAIN}`;
+  if (local) {
+    out.local = `ct state new ct mark & ${hex(mask)} == 0${skipLocal} jump ${CLASSIFY_LOCAL_CHAIN}`;
+    // A connection moved to another WAN still has the source address of the route it was first given.
+    const rewrite = world.wans.flatMap((w) => {
+      const others = world.wans.filter((o) => o !== w && o.address).map((o) => o.address!);
+      return others.length ? [`oifname "${w.device}" ip saddr { ${others.join(', ')} } masquerade`] : [];
+    });
+    d.chain({ name: 'snat_local', base: { type: 'nat', hook: 'postrouting', priority: SRCNAT }, rules: rewrite });
+  }
+  return out;
 }
 
 export default definePlugin({
   name: 'marker',
   contribute(d, world) {
     const { mask } = world.layout;
+    const restore = `ct mark & ${hex(mask)} != 0 meta mark set ct mark & ${hex(mask)}`;
     const rules = world.wans.map((w) => `iifname "${w.device}" ct state new ${setCtMark(mask, w.mark)}`);
     // Policy objects are declared after mark_prerouting, as they always were (the table block keeps its order).
     const objects = new DesiredBuilder().as('marker');
-    const entry = classification(objects, world);
-    if (entry) rules.push(entry);
-    rules.push(`ct mark & ${hex(mask)} != 0 meta mark set ct mark & ${hex(mask)}`);
+    const entries = classification(objects, world);
+    if (entries.lan) rules.push(entries.lan);
+    rules.push(restore);
     d.chain({ name: 'mark_prerouting', base: { type: 'filter', hook: 'prerouting', priority: MANGLE }, rules });
     for (const c of objects.state.nft.chains) d.chain(c);
     for (const s of objects.state.nft.sets) d.set(s);
@@ -80,8 +114,8 @@ export default definePlugin({
       d.counter(counterFor(w.id));
       d.chain({ name: chainFor(w.id), rules: [`${setCtMark(mask, w.mark)} counter name "${counterFor(w.id)}"`] });
     }
-    // The router's own connections: the multipath route picks the WAN, postrouting records it, output restores it.
-    d.chain({ name: 'mark_output', base: { type: 'route', hook: 'output', priority: MANGLE }, rules: [`ct mark & ${hex(mask)} != 0 meta mark set ct mark & ${hex(mask)}`] });
+    // The router's own connections: the multipath route picks the WAN (unless a rule does), postrouting records it, output restores it.
+    d.chain({ name: 'mark_output', base: { type: 'route', hook: 'output', priority: MANGLE }, rules: [...(entries.local ? [entries.local] : []), restore] });
     d.chain({
       name: 'mark_postrouting',
       base: { type: 'filter', hook: 'postrouting', priority: MANGLE },

@@ -6,6 +6,8 @@ export const counterFor = (id: number) => `new_wan${id}`;
 /** The default policy keeps the chain name mwan always used for its balance. */
 export const DEFAULT_CHAIN = 'balance';
 export const CLASSIFY_CHAIN = 'classify';
+/** The rules that apply to the router's own new connections. */
+export const CLASSIFY_LOCAL_CHAIN = 'classify_local';
 export const policyChain = (policy: string, isDefault: boolean) => (isDefault ? DEFAULT_CHAIN : `policy_${policy}`);
 /** A persistence map's name carries its key, so a key change makes a new map (nft cannot change a set's type). */
 export const persistMap = (policy: string, key: 'src' | 'src-dst') => `persist_${policy}_${key === 'src' ? 'src' : 'pair'}`;

@@ -66,3 +66,35 @@ describe('rules rendering', () => {
     assert.equal(chainRules(s, 'policy_unused'), undefined);
   });
 });
+
+describe('rules for the router\'s own connections', () => {
+  it('classifies new router connections by the rules without src or iif, health probes excepted, and rewrites their source', () => {
+    const probes = [{ method: 'icmp', target: '192.0.2.9' }, { method: 'http', target: '192.0.2.9' }, { method: 'dns', target: '192.0.2.53' }, { method: 'icmp', target: 'probe.example' }];
+    const world = worldOf({
+      wans: [{ name: 'isp1', device: 'wan1', probes }, { name: 'isp2', device: 'wan2', probes }, { name: 'isp3', device: 'wan3' }],
+      rules: [{ src: ['10.0.0.0/24'], policy: 'default' }, { proto: 'tcp', dport: 8080, enforce: 'isp2' }, { iif: 'vpn0', policy: 'default' }, { dst: ['192.0.2.0/24'], policy: 'default' }],
+    });
+    const s = markerState(world);
+    assert.deepEqual(chainRules(s, 'classify_local'), [
+      'ip daddr 192.0.2.9 meta l4proto icmp return',
+      'ip daddr 192.0.2.9 tcp dport 80 return',
+      'ip daddr 192.0.2.53 udp dport 53 return',
+      `tcp dport 8080 goto ${toWan(world, 'isp2')}`,
+      'ip daddr 192.0.2.0/24 goto balance',
+    ]);
+    assert.deepEqual(chainRules(s, 'mark_output'), [
+      'ct state new ct mark & 0xff00 == 0 ip daddr != @local_nets jump classify_local',
+      'ct mark & 0xff00 != 0 meta mark set ct mark & 0xff00',
+    ]);
+    const snat = s.nft.chains.find((c) => c.name === 'snat_local')!;
+    assert.deepEqual(snat.base, { type: 'nat', hook: 'postrouting', priority: 100 });
+    assert.equal(snat.rules[0], 'oifname "wan1" ip saddr { 100.64.2.2, 100.64.3.2 } masquerade');
+  });
+
+  it('leaves the router alone when every rule names a source network or an input interface', () => {
+    const s = markerState(worldOf({ rules: [{ src: ['10.0.0.0/24'], policy: 'default' }, { iif: 'vpn0', policy: 'default' }] }));
+    assert.equal(chainRules(s, 'classify_local'), undefined);
+    assert.equal(chainRules(s, 'snat_local'), undefined);
+    assert.deepEqual(chainRules(s, 'mark_output'), ['ct mark & 0xff00 != 0 meta mark set ct mark & 0xff00']);
+  });
+});

@@ -24,7 +24,17 @@ export function ruleMatch(r: RuleConfig): string {
   return parts.join(' ');
 }
 
-export interface RenderedRules { classify: string[]; chains: ChainSpec[]; sets: SetSpec[]; enforced: string[] }
+export interface RenderedRules {
+  classify: string[];
+  /** The classify lines of the rules that can apply to the router's own connections (no src, no iif). */
+  local: string[];
+  chains: ChainSpec[];
+  sets: SetSpec[];
+  enforced: string[];
+}
+
+/** A rule can match the router's own connections unless it asks for a source network or an input interface. */
+export const appliesToRouter = (r: RuleConfig) => r.src === undefined && r.iif === undefined;
 
 /**
  * One classify line per rule, first match wins (`goto` never comes back to the classify chain): to the policy's
@@ -32,26 +42,30 @@ export interface RenderedRules { classify: string[]; chains: ChainSpec[]; sets: 
  * enforced WAN out of service answers new connections with an ICMP error at once: they fail, never leak.
  */
 export function renderRules(world: WorldView): RenderedRules {
-  const out: RenderedRules = { classify: [], chains: [], sets: [], enforced: [] };
+  const out: RenderedRules = { classify: [], local: [], chains: [], sets: [], enforced: [] };
   world.config.rules.forEach((r, i) => {
     const match = ruleMatch(r);
-    const prefix = match ? `${match} ` : '';
+    const line = (action: string) => {
+      const text = match ? `${match} ${action}` : action;
+      out.classify.push(text);
+      if (appliesToRouter(r)) out.local.push(text);
+    };
     if (r.enforce !== undefined) {
       const wan = world.wans.find((w) => w.name === r.enforce)!;
-      out.classify.push(`${prefix}${wan.inService ? `goto ${chainFor(wan.id)}` : whenNoneRules('unreachable')[0]}`);
+      line(wan.inService ? `goto ${chainFor(wan.id)}` : whenNoneRules('unreachable')[0]);
       if (!out.enforced.includes(wan.name)) out.enforced.push(wan.name);
       return;
     }
     const policy = world.policies.get(r.policy!)!;
     const target = policyChain(policy.name, policy.name === world.defaultPolicy);
     if (!r.sticky) {
-      out.classify.push(`${prefix}goto ${target}`);
+      line(`goto ${target}`);
       return;
     }
     const label = ruleLabel(r, i);
     const live = liveOf(policy, world).map((w) => ({ id: w.id, mark: w.mark }));
     const layer = persistenceLayer({ map: stickyMap(label), key: 'src', timeoutSeconds: r.sticky.timeoutSeconds, mask: world.layout.mask, live, base: [`jump ${target}`] });
-    out.classify.push(`${prefix}goto ${ruleChain(label)}`);
+    line(`goto ${ruleChain(label)}`);
     out.chains.push({ name: ruleChain(label), rules: layer.rules }, ...layer.chains);
     out.sets.push(...layer.sets);
   });
