@@ -25,8 +25,12 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
   }
   const reasons = report.wans.filter((w) => !w.inService || w.state === 'degraded').map((w) => `  ${w.name}: ${w.reason}`);
   const probes = report.wans.filter((w) => w.targets.length).map((w) => `  ${w.name}: ${w.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? `${t.rttMs} ms` : 'no answer'}`).join(', ')}`);
+  const policies = (report.policies ?? []).map((p) => {
+    const weights = p.weights ? ` weights ${Object.entries(p.weights).map(([w, n]) => `${w} ${n}`).join(', ')}` : '';
+    return `  ${p.name} (${p.strategy}${p.isDefault ? ', default rule' : ''}): usable ${p.usable.join(', ') || 'none'};${weights}${p.reason ? ` (${p.reason})` : ''}`;
+  });
   const pending = report.confirmPending ? [`an apply waits for \`mwanctl confirm\`: rolled back in ${report.confirmPending.secondsLeft} s`] : [];
   const last = report.lastReconcile;
   const tail = last ? `last reconcile ${ago(last.at, now)} (${last.reason}): ${last.error ? `FAILED: ${last.error}` : `${last.changed ? 'applied' : 'no change'} in ${last.ms} ms`}` : '';
-  return [head, '', table(rows), ...(probes.length ? ['', 'probes (last round):', ...probes] : []), ...(reasons.length ? ['', 'out of service or degraded:', ...reasons] : []), ...(tail ? ['', tail] : []), ...pending].join('\n');
+  return [head, '', table(rows), ...(probes.length ? ['', 'probes (last round):', ...probes] : []), ...(policies.length ? ['', 'policies:', ...policies] : []), ...(reasons.length ? ['', 'out of service or degraded:', ...reasons] : []), ...(tail ? ['', tail] : []), ...pending].join('\n');
 }

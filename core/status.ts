@@ -2,6 +2,7 @@
 import { hex } from './config/validators.ts';
 import type { Engine } from './engine.ts';
 import { ownershipOf } from './reconciler.ts';
+import { usableMembers } from './wan/selection.ts';
 
 export interface WanStatus {
   name: string; state: string; inService: boolean; active: boolean; reason: string; device: string; address: string | null;
@@ -13,12 +14,16 @@ export interface WanStatus {
   /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
   rpFilter: RpFilterStatus;
 }
+/** A policy in use: its strategy, the WANs it can use now, and an adaptive strategy's current weights and why. */
+export interface PolicyStatus { name: string; strategy: string; isDefault: boolean; usable: string[]; weights: Record<string, number> | null; reason: string | null }
 export interface RpFilterStatus { device: number | null; all: number | null; mode: 'off' | 'strict' | 'loose' | null }
 export interface StatusReport {
   mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
   lastReconcile: { at: string; reason: string; ms: number; changed: boolean; error?: string } | null;
   /** The last ifupdown hook the daemon heard from. */
   lastHook?: { iface: string; phase: string; at: string } | null;
+  /** With policies or rules configured: the policies in use (the default one first). */
+  policies?: PolicyStatus[];
   /** Set while an `apply --confirm` waits for `mwanctl confirm`. */
   confirmPending?: { secondsLeft: number } | null;
 }
@@ -31,6 +36,15 @@ export function rpFilterStatus(device: number | null, all: number | null): RpFil
   if (device === null) return { device, all, mode: null };
   const effective = Math.max(device, all ?? 0);
   return { device, all, mode: effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose' };
+}
+
+function policyStatus(world: ReturnType<Engine['world']>): PolicyStatus[] {
+  const names = [...new Set([world.defaultPolicy, ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : []))])];
+  return names.map((name) => {
+    const p = world.policies.get(name)!;
+    const adaptive = world.adaptive[name];
+    return { name, strategy: p.strategy, isDefault: name === world.defaultPolicy, usable: usableMembers(p, world.wans).map((w) => w.name), weights: adaptive?.weights ?? null, reason: adaptive?.reason ?? null };
+  });
 }
 
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
@@ -56,6 +70,7 @@ export async function buildStatus(engine: Engine, daemon: boolean): Promise<Stat
       rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [],
       rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
     })),
+    ...(engine.config.rules.length || Object.keys(engine.config.policies).length ? { policies: policyStatus(world) } : {}),
     lastReconcile: last ? { at: new Date(last.at).toISOString(), reason: last.reason, ms: Math.round(last.ms * 10) / 10, changed: last.changed, error: last.error } : null,
   };
 }

@@ -5,7 +5,6 @@ import { startFastest } from './fastest-runner.ts';
 
 const plugin: MwanPlugin = {
   name: 'policies',
-  dependencies: ['marker'],
   setup(ctx) {
     const stops = [startAdaptive(ctx), startFastest(ctx)];
     return () => stops.forEach((stop) => stop());

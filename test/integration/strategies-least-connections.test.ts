@@ -1,7 +1,7 @@
 // Least connections in the lab: 12 connections held on isp1; new long-lived connections go to isp2 and isp3 until the counts even out.
 import assert from 'node:assert/strict';
 import { waitFor } from './fixture.ts';
-import { skipWithoutLab } from './helpers.ts';
+import { skipWithoutLab, statusOf } from './helpers.ts';
 import { chainShares, holdConnections, startStrategyLab, tally, type StrategyLab } from './strategies-fixture.ts';
 import type { ManagedProcess } from '../lab/topology.ts';
 
@@ -30,7 +30,9 @@ describe('mwan lab: least connections', function () {
     assert.deepEqual(tally(pinned.isps), [12, 0, 0]);
     // 12 open on isp1, none elsewhere: isp1 leaves the choice.
     await waitFor(async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined, 5000, 'isp1 to leave the choice');
-    console.log(`      12 held on isp1: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}`);
+    const policy = (await statusOf(mwan)).policies!.find((p) => p.name === 'fewest')!;
+    console.log(`      12 held on isp1: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}; status: ${JSON.stringify(policy.weights)} (${policy.reason})`);
+    assert.equal(policy.weights!.isp1, 0);
 
     const t0 = Date.now();
     const fresh = await holdConnections(lab, { port: 80, count: 24, intervalMs: 150 });
