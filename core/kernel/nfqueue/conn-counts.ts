@@ -1,19 +1,10 @@
 // Open connections per WAN for least-connections: conntrack events applied one by one (a listing only at start and after lost events), plus decisions not yet confirmed.
+import type { ConntrackRecord } from '../conntrack/parse.ts';
 
-/** What is read from a conntrack record (core/kernel/conntrack/parse.ts's ConntrackRecord has this shape). */
-export interface FlowEvent {
-  type: 'NEW' | 'UPDATE' | 'DESTROY' | 'LIST';
-  id: number;
-  proto: string;
-  state?: string;
-  src: string;
-  dst: string;
-  sport?: number;
-  dport?: number;
-  mark: number;
-}
+/** What is read from a conntrack record (core/kernel/conntrack's parser makes them). */
+export type FlowEvent = Pick<ConntrackRecord, 'type' | 'id' | 'proto' | 'state' | 'src' | 'dst' | 'sport' | 'dport' | 'mark'>;
 
-/** A conntrack event source (core/kernel/conntrack/feed.ts's ConntrackFeed has this shape). */
+/** A conntrack event source: core/kernel/conntrack/feed.ts's ConntrackFeed, or a test double. */
 export interface FlowFeed {
   subscribe(s: { event(r: FlowEvent): void; resync?(): void }): () => void;
   list(): Promise<FlowEvent[]>;
