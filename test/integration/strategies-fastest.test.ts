@@ -47,8 +47,8 @@ describe('mwan lab: fastest response', function () {
   it('learns per destination network which WAN answers first, prefers it, and relearns after the timeout', async () => {
     const { lab } = s!;
     await Promise.all([slowHandshakes(lab, 1, true), slowHandshakes(lab, 3, true)]);
-    // Exploration: the policy's weighted choice spreads the first connections, conntrack times each handshake.
-    const explore = await burst(lab, lab.ns.client, { count: 12, concurrency: 12, timeoutMs: 3000 });
+    // Exploration: the policy's weighted choice spreads the first connections (24, so that every WAN gets some), conntrack times each handshake.
+    const explore = await burst(lab, lab.ns.client, { count: 24, concurrency: 24, timeoutMs: 3000 });
     console.log(`      exploring: ${JSON.stringify(explore.byIsp.slice(1))} in ${explore.ms} ms (isp1 and isp3 answer a SYN after ~1 s)`);
     const ms = await waitFor(async () => (await learned())['203.0.113.0'] === 2, 5000, '203.0.113.0/24 learned via isp2');
     const after = await burst(lab, lab.ns.client, { count: 30, concurrency: 10 });
@@ -61,7 +61,7 @@ describe('mwan lab: fastest response', function () {
     await Promise.all([slowHandshakes(lab, 2, true), slowHandshakes(lab, 1, false)]);
     await sleep(TIMEOUT_S * 1000 + 500);
     assert.equal((await learned())['203.0.113.0'], undefined, 'the learned entry expired');
-    await burst(lab, lab.ns.client, { count: 12, concurrency: 12, timeoutMs: 3000 });
+    await burst(lab, lab.ns.client, { count: 24, concurrency: 24, timeoutMs: 3000 });
     const ms2 = await waitFor(async () => (await learned())['203.0.113.0'] === 1, 5000, '203.0.113.0/24 relearned via isp1');
     const again = await burst(lab, lab.ns.client, { count: 30, concurrency: 10 });
     console.log(`      after the timeout, with isp1 fast: relearned ${JSON.stringify(await learned())} in ${Math.round(ms2)} ms; 30 connections ${JSON.stringify(again.byIsp.slice(1))}`);
