@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const planTimes: number[] = [];
   const applyTimes: number[] = [];
   for (let t = 0; t < trials; t++) {
-    await new Promise((r) => setTimeout(r, 60)); // let the confirming full read of the previous trial finish
+    await new Promise((r) => setTimeout(r, 250)); // let the confirming full read of the previous trial finish
     const committed = new Promise<{ ms: number; planMs: number; applyMs: number }>((resolve, reject) => {
       done = resolve;
       setTimeout(() => reject(new Error('no reconcile after the carrier change within 5 s')), 5000);
