@@ -27,7 +27,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     // then confirm with a full read below (which also repairs anything the kernel removed on its own).
     // A device set down or deleted makes the kernel flush every route through it, mwan's included: the state the
     // last apply left is stale then, and planning from it would `route del` routes that are gone (the batch fails).
-    if (hint && (hint.deleted || !hint.adminUp)) engine.reconciler.forget();
+    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name)) engine.reconciler.forget();
     if (hint && engine.applyLinkHint(hint)) {
       const run = engine.reconcile(`link ${hint.name} ${hint.carrier && hint.adminUp ? 'up' : 'down'}`);
       fast = run.finally(() => { if (fast === run) fast = null; });
