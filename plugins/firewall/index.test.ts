@@ -1,13 +1,10 @@
 // Tests the firewall plugin: enabled by role, input and forward rules for WAN traffic, SSH, ICMP, logging, forwarding groups.
 import assert from 'node:assert/strict';
-import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
 import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
 import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
-import { WanRegistry } from '../../core/wan/registry.ts';
-import { buildWorld } from '../../core/world.ts';
 import firewall, { FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, INPUT_CHAIN, INPUT_DROP_CHAIN, groupDevices } from './index.ts';
+import { worldFrom } from '../testing.ts';
 
 const link = (name: string, address: string, prefixLength = 30): LinkState => ({
   name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }],
@@ -22,10 +19,7 @@ const LAN = [{ device: 'lan0' }];
 const W = '{ "wan1", "wan2" }';
 
 function worldOf(cfg: Record<string, unknown>): WorldView {
-  const loaded = parseConfig({ wans: WANS, ...cfg });
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe(NET);
-  return buildWorld(loaded, registry.wans, NET.links);
+  return worldFrom({ wans: WANS, ...cfg }, NET);
 }
 
 function contribution(world: WorldView): DesiredState {

@@ -1,18 +1,13 @@
 // Tests the marker plugin: weighted numgen vmap, failover jump, inbound and router marks, LAN-only balancing and the local_nets set.
 import assert from 'node:assert/strict';
-import { EventBus } from '../../core/bus.ts';
 import { hex } from '../../core/config/validators.ts';
-import { parseConfig } from '../../core/config/load.ts';
-import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
+import type { DesiredState } from '../../core/kernel/desired.ts';
+import type { ObservedNetwork } from '../../core/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
-import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import marker, { MANGLE, chainFor, counterFor } from './index.ts';
+import { contributionOf, link, worldFrom } from '../testing.ts';
 
-const link = (name: string, address: string, prefixLength = 30, extra: Partial<LinkState> = {}): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }], ...extra,
-});
 
 function net(down: string[] = []): ObservedNetwork {
   return {
@@ -23,16 +18,11 @@ function net(down: string[] = []): ObservedNetwork {
 
 /** A world built the way the engine builds it: config → registry (WanRuntime) → buildWorld. */
 function worldOf(cfg: Record<string, unknown>, network: ObservedNetwork): WorldView {
-  const loaded = parseConfig(cfg);
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe(network);
-  return buildWorld(loaded, registry.wans, network.links);
+  return worldFrom(cfg, network);
 }
 
 function contribution(world: WorldView): DesiredState {
-  const d = new DesiredBuilder().as('marker');
-  marker.contribute!(d, world);
-  return d.state;
+  return contributionOf(marker, world);
 }
 
 const WANS = [

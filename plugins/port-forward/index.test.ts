@@ -8,6 +8,7 @@ import type { WorldView } from '../../core/plugin/types.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import portForward, { DSTNAT, POSTROUTING_CHAIN, PREROUTING_CHAIN, SRCNAT, dnatStatement, portMatch } from './index.ts';
+import { worldFrom } from '../testing.ts';
 
 const link = (name: string, address: string | null, extra: Partial<LinkState> = {}): LinkState => ({
   name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength: name.startsWith('lan') ? 24 : 30 }] : [], ...extra,
@@ -25,10 +26,7 @@ const WANS = [1, 2, 3].map((i) => ({ name: `isp${i}`, device: `wan${i}` }));
 const LAN = [{ device: 'lan0' }];
 
 function worldOf(extra: Record<string, unknown>, network = net()): WorldView {
-  const loaded = parseConfig({ wans: WANS, lan: LAN, ...extra });
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe(network);
-  return buildWorld(loaded, registry.wans, network.links);
+  return worldFrom({ wans: WANS, lan: LAN, ...extra }, network);
 }
 
 function contribution(world: WorldView): DesiredState {

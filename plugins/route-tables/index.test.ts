@@ -1,13 +1,11 @@
 // Tests the route-tables plugin: a table per WAN with connected and default routes, fwmark and source rules, onlink and point-to-point.
 import assert from 'node:assert/strict';
-import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
 import { DesiredBuilder, type DesiredState, type RouteSpec } from '../../core/kernel/desired.ts';
 import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
-import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import routeTables from './index.ts';
+import { worldFrom } from '../testing.ts';
 
 const link = (name: string, address: string | null, prefixLength = 30, extra: Partial<LinkState> = {}): LinkState => ({
   name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength }] : [], ...extra,
@@ -15,10 +13,7 @@ const link = (name: string, address: string | null, prefixLength = 30, extra: Pa
 
 /** A world built the way the engine builds it: config → registry (WanRuntime) → buildWorld. */
 function worldOf(wans: Record<string, unknown>[], network: ObservedNetwork): WorldView {
-  const loaded = parseConfig({ wans });
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe(network);
-  return buildWorld(loaded, registry.wans, network.links);
+  return worldFrom({ wans }, network);
 }
 
 function contribution(world: WorldView): DesiredState {

@@ -1,13 +1,11 @@
 // Tests the snat plugin: masquerade or snat to the WAN address for LAN traffic per WAN, nothing without a LAN.
 import assert from 'node:assert/strict';
-import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
 import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
 import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
-import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import snat, { SRCNAT } from './index.ts';
+import { worldFrom } from '../testing.ts';
 
 const link = (name: string, address: string | null, prefixLength = 30): LinkState => ({
   name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength }] : [],
@@ -20,10 +18,7 @@ const NET: ObservedNetwork = {
 
 /** A world built the way the engine builds it: config → registry (WanRuntime) → buildWorld. */
 function worldOf(cfg: Record<string, unknown>, network: ObservedNetwork = NET): WorldView {
-  const loaded = parseConfig(cfg);
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe(network);
-  return buildWorld(loaded, registry.wans, network.links);
+  return worldFrom(cfg, network);
 }
 
 function contribution(world: WorldView): DesiredState {

@@ -1,0 +1,27 @@
+// Shared helpers for plugin unit tests: links, a world built the way the engine builds it, one plugin's contribution.
+import { EventBus } from '../core/bus.ts';
+import { parseConfig } from '../core/config/load.ts';
+import type { LinkState, ObservedNetwork } from '../core/kernel/adapter.ts';
+import { DesiredBuilder, type DesiredState } from '../core/kernel/desired.ts';
+import type { MwanPlugin, WorldView } from '../core/plugin/types.ts';
+import { WanRegistry } from '../core/wan/registry.ts';
+import { buildWorld } from '../core/world.ts';
+
+export const link = (name: string, address: string, prefixLength = 30, extra: Partial<LinkState> = {}): LinkState => ({
+  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }], ...extra,
+});
+
+/** config → registry (WanRuntime) → buildWorld, as the engine does it. */
+export function worldFrom(cfg: Record<string, unknown>, network: ObservedNetwork): WorldView {
+  const loaded = parseConfig(cfg);
+  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
+  registry.observe(network);
+  return buildWorld(loaded, registry.wans, network.links);
+}
+
+/** What one plugin contributes to the desired state for `world`. */
+export function contributionOf(plugin: MwanPlugin, world: WorldView): DesiredState {
+  const d = new DesiredBuilder().as(plugin.name);
+  plugin.contribute!(d, world);
+  return d.state;
+}
