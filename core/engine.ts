@@ -56,9 +56,15 @@ export class Engine {
     return new Engine(opts, disabled);
   }
 
+  /** The originals are read from the state directory once, then kept here: every reconcile needs them. */
+  private sysctlOriginals?: Record<string, string>;
+
   private readonly sysctlMemory = {
-    load: async () => (await this.store.load()).sysctlOriginals,
-    save: (sysctlOriginals: Record<string, string>) => this.store.update({ sysctlOriginals }),
+    load: async () => (this.sysctlOriginals ??= (await this.store.load()).sysctlOriginals),
+    save: async (sysctlOriginals: Record<string, string>) => {
+      this.sysctlOriginals = sysctlOriginals;
+      await this.store.update({ sysctlOriginals });
+    },
   };
 
   get layout() { return this.opts.loaded.layout; }
