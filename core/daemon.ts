@@ -4,6 +4,7 @@ import { startControlServer } from './control/server.ts';
 import { controlHandler } from './daemon-control.ts';
 import type { Engine } from './engine.ts';
 import type { LinkHint } from './kernel/adapter.ts';
+import { icmpBackend } from './kernel/probes/index.ts';
 import type { Logger } from './log.ts';
 
 export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
@@ -83,6 +84,6 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await startControlServer(engine.config.control.socket, handle);
-  log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name) }, 'mwan daemon ready');
+  log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name), icmpProbes: icmpBackend() }, 'mwan daemon ready');
   return { stopped, shutdown };
 }

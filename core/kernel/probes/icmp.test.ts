@@ -1,9 +1,8 @@
-// Tests the ICMP prober with the real ping against loopback: cadence, timeliness, restarts when ping cannot start, stop().
+// Tests the ping-process ICMP prober (used when the addon is not built) with the real ping against loopback: cadence, timeliness, restarts when ping cannot start, stop().
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { pingArgv } from './icmp.ts';
-import { startProbe } from './index.ts';
+import { pingArgv, startIcmpProbe } from './icmp.ts';
 import { assertTimely, bad, localCtx, probeFor, sleep, spec } from './testing.ts';
 
 /** pids of ping processes whose argv contains `target` (targets are unique 127.x addresses per test). */
@@ -20,7 +19,7 @@ function pingsTo(target: string): number[] {
   return out;
 }
 
-describe('icmp prober (ping on loopback)', function () {
+describe('icmp prober, ping processes (on loopback)', function () {
   this.timeout(20000);
   before(async function () {
     const r = await execa('ping', ['-n', '-c', '1', '-W', '1', '-I', '127.0.0.1', '127.0.0.1'], { reject: false });
@@ -41,7 +40,7 @@ describe('icmp prober (ping on loopback)', function () {
     const ctx = localCtx({ intervalMs: 100, timeoutMs: 300 });
     const seenPings = new Set<number>();
     const watch = setInterval(() => { for (const p of pingsTo(target)) seenPings.add(p); }, 150);
-    const run = await probeFor(s, ctx, 1000).finally(() => clearInterval(watch));
+    const run = await probeFor(s, ctx, 1000, undefined, startIcmpProbe).finally(() => clearInterval(watch));
     assertTimely(run, s, ctx);
     assert.equal(seenPings.size, 1, `ping processes: ${[...seenPings].join(', ')}`);
     // -l 2 sends two requests at start, then one per interval.
@@ -57,7 +56,7 @@ describe('icmp prober (ping on loopback)', function () {
     const target = '127.0.0.32';
     const s = spec({ method: 'icmp', target });
     const ctx = localCtx({ source: '192.0.2.1', intervalMs: 100, timeoutMs: 300 });
-    const run = await probeFor(s, ctx, 1500);
+    const run = await probeFor(s, ctx, 1500, undefined, startIcmpProbe);
     assertTimely(run, s, ctx);
     assert.ok(run.during.length >= 11 && run.during.length <= 18, `${run.during.length} samples`);
     assert.ok(run.during.every((x) => x.rttMs === null && /^ping exited \(exit code 2\): ping: bind: Cannot assign requested address/.test(x.error ?? '')),
@@ -68,7 +67,7 @@ describe('icmp prober (ping on loopback)', function () {
   it('stop() right after start kills ping and reports nothing', async () => {
     const target = '127.0.0.33';
     const seen: unknown[] = [];
-    const p = startProbe(spec({ method: 'icmp', target }), localCtx(), (x) => seen.push(x));
+    const p = startIcmpProbe(spec({ method: 'icmp', target }), localCtx(), (x) => seen.push(x));
     await sleep(150);
     assert.equal(pingsTo(target).length, 1);
     p.stop();

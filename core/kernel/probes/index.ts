@@ -2,12 +2,20 @@
 import net from 'node:net';
 import type { ProbeContext, StartProbe } from './types.ts';
 import { startIcmpProbe } from './icmp.ts';
+import { icmpAddon } from './icmp-addon.ts';
+import { startNativeIcmpProbe } from './icmp-native.ts';
 import { startTcpProbe } from './tcp.ts';
 import { startHttpProbe } from './http.ts';
 import { startDnsProbe } from './dns.ts';
 import { startCommandProbe } from './command.ts';
 
 export type { ProbeSample, ProbeContext, Prober, StartProbe } from './types.ts';
+
+/** How ICMP probes are sent here: through the addon's raw sockets, or (without it) one ping process per target. */
+export function icmpBackend(): string {
+  const native = icmpAddon();
+  return 'addon' in native ? 'raw sockets (addon)' : `ping processes (${native.error})`;
+}
 
 function checkContext(method: string, target: string, ctx: ProbeContext): void {
   const where = `${method} probe of ${target} for WAN ${ctx.wan}`;
@@ -21,7 +29,10 @@ function checkContext(method: string, target: string, ctx: ProbeContext): void {
 export const startProbe: StartProbe = (spec, ctx, onSample) => {
   checkContext(spec.method, spec.target, ctx);
   switch (spec.method) {
-    case 'icmp': return startIcmpProbe(spec, ctx, onSample);
+    case 'icmp': {
+      const native = icmpAddon();
+      return 'addon' in native ? startNativeIcmpProbe(native.addon, spec, ctx, onSample) : startIcmpProbe(spec, ctx, onSample);
+    }
     case 'tcp': return startTcpProbe(spec, ctx, onSample);
     case 'http':
     case 'https': return startHttpProbe(spec, ctx, onSample);
