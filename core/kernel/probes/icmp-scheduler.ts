@@ -1,0 +1,158 @@
+// One timer for every ICMP target that shares an interval and timeout: a batch of requests per tick, a few drains per batch.
+import net from 'node:net';
+import type { IcmpAddon } from './icmp-addon.ts';
+import type { ProbeSample } from './types.ts';
+
+export interface IcmpTarget { device: string; source: string; target: string; onSample(s: ProbeSample): void }
+
+/**
+ * After a batch is sent, the sockets are drained at these offsets (ms): most answers are in by then, and a round
+ * whose targets have all answered is judged at once. The deadline (sent + timeout) settles the rest. Between
+ * wake-ups the kernel keeps the replies with their receive timestamps, so the RTT does not depend on when we read.
+ */
+export const DRAIN_AFTER_MS = [5, 25, 75];
+const REOPEN_AFTER_MS = 1000;
+/** Timers can fire up to a millisecond before performance.now() says they are due. */
+const EARLY_MS = 1;
+
+interface Socket { device: string; source: string; fd?: number; id: number; users: number; error?: string; retryAt: number }
+interface Entry { t: IcmpTarget; addr: number; seq: number; pending: Map<number, { sentAt: number; mono: number }>; sock: Socket }
+
+const toUint32 = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+let nextId = process.pid;
+
+export class IcmpScheduler {
+  private readonly entries = new Set<Entry>();
+  private readonly sockets = new Map<string, Socket>();
+  private timer?: NodeJS.Timeout;
+  private nextTickAt = 0;
+  private batchAt = -Infinity;
+
+  constructor(private readonly addon: IcmpAddon, readonly intervalMs: number, readonly timeoutMs: number,
+    private readonly onEmpty: () => void = () => {}) {}
+
+  get size(): number { return this.entries.size; }
+
+  /** Probes `t.target` from the next tick on (at once if this is the first target); the result removes it. */
+  add(t: IcmpTarget): () => void {
+    if (!net.isIPv4(t.target)) throw new Error(`icmp probe target must be an IPv4 address, got ${JSON.stringify(t.target)}`);
+    const key = `${t.device}\0${t.source}`;
+    let sock = this.sockets.get(key);
+    if (!sock) this.sockets.set(key, (sock = { device: t.device, source: t.source, id: (nextId++ * 7919) & 0xffff, users: 0, retryAt: 0 }));
+    sock.users++;
+    const entry: Entry = { t, addr: toUint32(t.target), seq: 0, pending: new Map(), sock };
+    this.entries.add(entry);
+    if (this.entries.size === 1) { this.nextTickAt = performance.now(); this.wake(); }
+    return () => this.remove(entry, key);
+  }
+
+  private remove(entry: Entry, key: string): void {
+    if (!this.entries.delete(entry)) return;
+    if (--entry.sock.users === 0) {
+      if (entry.sock.fd !== undefined) this.addon.close(entry.sock.fd);
+      this.sockets.delete(key);
+    }
+    if (this.entries.size === 0) { clearTimeout(this.timer); this.timer = undefined; this.onEmpty(); }
+  }
+
+  private wake(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    this.drain();
+    this.expire(now);
+    if (now >= this.nextTickAt - EARLY_MS) {
+      this.send(now);
+      this.nextTickAt += this.intervalMs * Math.max(1, Math.ceil((now - this.nextTickAt) / this.intervalMs));
+    }
+    if (this.entries.size > 0) this.arm(performance.now());
+  }
+
+  private arm(now: number): void {
+    let next = this.nextTickAt;
+    let pending = false;
+    for (const e of this.entries) {
+      for (const p of e.pending.values()) { pending = true; next = Math.min(next, p.mono + this.timeoutMs); }
+    }
+    if (pending) {
+      const drainAt = DRAIN_AFTER_MS.map((d) => this.batchAt + d).find((t) => t > now + EARLY_MS);
+      if (drainAt !== undefined) next = Math.min(next, drainAt);
+    }
+    this.timer = setTimeout(() => this.wake(), Math.max(0, next - now));
+  }
+
+  private report(e: Entry, sentAt: number, rttMs: number | null, error?: string): void {
+    e.t.onSample(error === undefined ? { target: e.t.target, method: 'icmp', sentAt, rttMs }
+      : { target: e.t.target, method: 'icmp', sentAt, rttMs: null, error });
+  }
+
+  /** Opens the socket if it is not open (at most once a second after a failure); returns why it is not usable. */
+  private ready(sock: Socket, now: number): string | undefined {
+    if (sock.fd !== undefined) return undefined;
+    if (now < sock.retryAt) return sock.error;
+    try {
+      sock.fd = this.addon.open(sock.device, sock.source);
+      sock.error = undefined;
+    } catch (err) {
+      sock.error = `cannot open an ICMP socket on ${sock.device} from ${sock.source}: ${(err as Error).message}`;
+      sock.retryAt = now + REOPEN_AFTER_MS;
+    }
+    return sock.error;
+  }
+
+  private send(now: number): void {
+    this.batchAt = now;
+    const sentAt = Date.now();
+    for (const e of [...this.entries]) {
+      if (!this.entries.has(e)) continue; // removed by an earlier report's listener
+      const broken = this.ready(e.sock, now);
+      if (broken) { this.report(e, sentAt, null, broken); continue; }
+      e.seq = (e.seq + 1) & 0xffff;
+      try {
+        this.addon.send(e.sock.fd!, e.t.target, e.sock.id, e.seq);
+        e.pending.set(e.seq, { sentAt, mono: now });
+      } catch (err) {
+        this.report(e, sentAt, null, `could not send: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private drain(): void {
+    const bySocket = new Map<Socket, Entry[]>();
+    for (const e of this.entries) {
+      if (e.sock.fd === undefined || e.pending.size === 0) continue;
+      bySocket.set(e.sock, [...(bySocket.get(e.sock) ?? []), e]);
+    }
+    for (const [sock, entries] of bySocket) {
+      let replies: number[];
+      try {
+        replies = this.addon.drain(sock.fd!, sock.id);
+      } catch (err) {
+        this.addon.close(sock.fd!);
+        sock.fd = undefined;
+        sock.error = `ICMP socket on ${sock.device} failed: ${(err as Error).message}`;
+        continue;
+      }
+      for (let i = 0; i < replies.length; i += 3) {
+        const [addr, seq, rtt] = [replies[i], replies[i + 1], replies[i + 2]];
+        for (const e of entries) {
+          const p = e.addr === addr ? e.pending.get(seq) : undefined;
+          if (!p || !this.entries.has(e)) continue;
+          e.pending.delete(seq);
+          if (rtt > this.timeoutMs) this.report(e, p.sentAt, null, `answer after ${Math.round(rtt)} ms, over the ${this.timeoutMs} ms timeout`);
+          else this.report(e, p.sentAt, round3(rtt));
+        }
+      }
+    }
+  }
+
+  private expire(now: number): void {
+    for (const e of [...this.entries]) {
+      for (const [seq, p] of e.pending) {
+        if (now - p.mono < this.timeoutMs - EARLY_MS) continue;
+        e.pending.delete(seq);
+        if (this.entries.has(e)) this.report(e, p.sentAt, null, e.sock.error ?? `no answer within ${this.timeoutMs} ms`);
+      }
+    }
+  }
+}
