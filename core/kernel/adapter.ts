@@ -2,6 +2,7 @@
 import type { DesiredState, RouteSpec, RuleSpec } from './desired.ts';
 import type { Ownership } from './ip-read.ts';
 import type { CurrentNft } from './nft-read.ts';
+import type { NfqueueKernel } from './nfqueue/adapters.ts';
 
 export interface KernelOwnership extends Ownership { nftTable: string }
 
@@ -28,6 +29,8 @@ export interface ApplyPlan {
   nft: string;
   /** The `ip -batch` lines, empty when routes and rules already match. */
   ip: string[];
+  /** iptables commands (argv) for the NFQUEUE policies' queue rules, when they change (run one by one). */
+  iptables?: string[][];
   /** Kernel settings to write, as `key=value` under /proc/sys. */
   sysctl: { key: string; value: string }[];
   /** The state the plan converges to (the in-memory adapter adopts it). */
@@ -48,6 +51,8 @@ export interface SavedState {
 
 export interface KernelAdapter {
   readonly kind: 'system' | 'dry-run' | 'memory';
+  /** NFQUEUE: the queue rules of `nfqueue:<name>` policies and their listeners. */
+  readonly nfqueue: NfqueueKernel;
   read(own: KernelOwnership): Promise<KernelSnapshot>;
   observe(own: KernelOwnership): Promise<ObservedNetwork>;
   /** Both at once, as cheaply as the adapter can (the daemon's hot path: event → reconcile). */
@@ -69,5 +74,5 @@ export interface KernelAdapter {
 }
 
 export function planIsEmpty(plan: ApplyPlan): boolean {
-  return plan.nft === '' && plan.ip.length === 0 && plan.sysctl.length === 0;
+  return plan.nft === '' && plan.ip.length === 0 && plan.sysctl.length === 0 && !plan.iptables?.length;
 }

@@ -1,9 +1,11 @@
 // An in-memory kernel for unit tests: it adopts each plan's target state and records every script it was given.
 import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, ObservedNetwork, SavedState } from './adapter.ts';
 import { stateAfter } from './state-after.ts';
+import { MemoryNfqueue } from './nfqueue/adapters.ts';
 
 export class MemoryKernel implements KernelAdapter {
   readonly kind = 'memory' as const;
+  readonly nfqueue = new MemoryNfqueue();
   readonly plans: ApplyPlan[] = [];
   state: KernelSnapshot = { nft: null, routes: [], rules: [] };
   private listeners = new Set<(hint?: LinkHint) => void>();

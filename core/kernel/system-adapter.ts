@@ -10,6 +10,7 @@ import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { execaRunner, type Runner } from './runner.ts';
 import { validateSysctlKey } from './sysctl-plan.ts';
 import { hex } from '../config/validators.ts';
+import { SystemNfqueue, type NfqueueKernel } from './nfqueue/adapters.ts';
 
 const PROC_SYS = '/proc/sys/';
 
@@ -18,7 +19,12 @@ export class SystemKernel implements KernelAdapter {
   /** Every command the adapter ran to change state, in order (for `--print` and tests). */
   readonly applied: { tool: 'nft' | 'ip' | 'sysctl'; input: string }[] = [];
 
-  constructor(protected readonly run: Runner = execaRunner) {}
+  /** Queue rules applied with iptables, queues bound for real. */
+  readonly nfqueue: NfqueueKernel;
+
+  constructor(protected readonly run: Runner = execaRunner, nfqueue?: NfqueueKernel) {
+    this.nfqueue = nfqueue ?? new SystemNfqueue(run);
+  }
 
   /** Runs several `ip -json` show commands in one process; returns one JSON text per command. */
   private async ipShow(commands: string[]): Promise<string[]> {
@@ -120,6 +126,11 @@ export class SystemKernel implements KernelAdapter {
 export class DryRunKernel extends SystemKernel {
   override readonly kind = 'dry-run' as const;
   readonly planned: ApplyPlan[] = [];
+
+  constructor(run: Runner = execaRunner) {
+    super(run, new SystemNfqueue(run, true));
+  }
+
   override async apply(plan: ApplyPlan): Promise<void> {
     this.planned.push(plan);
   }

@@ -1,37 +1,9 @@
 // The queue chain rules: exact argv, idempotent apply and removal of mwan's own rules only, against an in-memory iptables.
 import assert from 'node:assert/strict';
-import type { Runner } from '../runner.ts';
+import { fakeIptables } from './testing.ts';
 import { applyCommands, applyNfqRules, removeNfqRules, renderNfqRules, type NfqRulesSpec } from './rules.ts';
 
 const SPEC: NfqRulesSpec = { mask: 0xff00, doneBit: 0x80000000, bindings: [{ queue: 0, match: ['-i', 'lan0'] }] };
-
-/** iptables -t nat with just enough behaviour: chains of rule strings, -S/-N/-F/-X/-A/-I/-C/-D. */
-function fakeIptables(initial: Record<string, string[]> = { PREROUTING: [] }) {
-  const chains = new Map(Object.entries(initial).map(([k, v]) => [k, [...v]]));
-  const writes: string[] = [];
-  const run: Runner = async (argv, o = {}) => {
-    assert.deepEqual(argv.slice(0, 4), ['iptables', '-w', '-t', 'nat']);
-    const [op, chain, ...rest] = argv.slice(4);
-    const rules = chains.get(chain);
-    const ok = (stdout = '') => ({ stdout, stderr: '', exitCode: 0 });
-    const fail = () => { if (o.allowFailure) return { stdout: '', stderr: 'No chain/target/match by that name.', exitCode: 1 }; throw new Error(`iptables ${argv.join(' ')} failed`); };
-    if (op !== '-S' && op !== '-C') writes.push(argv.slice(4).join(' '));
-    if (op === '-N') { if (rules) return fail(); chains.set(chain, []); return ok(); }
-    if (!rules) return fail();
-    const spec = rest.join(' ');
-    switch (op) {
-      case '-S': return ok([`-N ${chain}`, ...rules.map((r) => `-A ${chain} ${r}`)].join('\n') + '\n');
-      case '-F': rules.length = 0; return ok();
-      case '-X': chains.delete(chain); return ok();
-      case '-A': rules.push(spec); return ok();
-      case '-I': rules.splice(Number(rest[0]) - 1, 0, rest.slice(1).join(' ')); return ok();
-      case '-C': return rules.includes(spec) ? ok() : fail();
-      case '-D': { const i = rules.indexOf(spec); if (i < 0) return fail(); rules.splice(i, 1); return ok(); }
-    }
-    throw new Error(`unexpected ${op}`);
-  };
-  return { run, chains, writes };
-}
 
 describe('nfqueue rules', () => {
   it('renders the chain: saved-and-done first, then the queue rule with bypass; the done chain saves mwan bits and clears the bit', () => {
