@@ -9,8 +9,8 @@ import type { Logger } from './log.ts';
 
 export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
 
-/** How often the kernel state is re-checked without any event (repairs drift; a no-op when nothing changed). */
-const RESYNC_MS = 10_000;
+/** How often the kernel state is re-checked without any event: repairs what no notification reports (another tool deleting mwan's nft table); a no-op when nothing changed. */
+const RESYNC_MS = 30_000;
 /** Pause before the full read that follows netlink notifications. */
 const OBSERVE_SETTLE_MS = 15;
 
@@ -75,6 +75,8 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
 
   const swap = async (next: Engine) => {
     await engine.host.teardown();
+    // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
+    if (engine.nfqRules.spec && !next.nfqRules.spec) await next.opts.kernel.nfqueue.removeRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     engine = next;
     await engine.host.setup();
     await engine.observe();

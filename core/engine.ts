@@ -10,6 +10,8 @@ import { readLinkBytes } from './kernel/link-stats.ts';
 import { createConntrackFeed } from './kernel/conntrack/feed.ts';
 import { updateMap } from './kernel/nft-elements.ts';
 import { supervise } from './kernel/supervise.ts';
+import type { NfqueueStrategyRegistry } from './kernel/nfqueue/strategy.ts';
+import { NfqueueRules, checkNfqueueStrategies, nfqRulesSpec, strategyRegistry } from './nfqueue-wiring.ts';
 import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
 import { StateStore } from './state-store.ts';
@@ -29,9 +31,16 @@ export class Engine {
   /** What adaptive strategies decided, per policy (see PluginContext.setPolicyWeights). */
   private adaptive: Record<string, AdaptiveWeights> = {};
 
+  /** NFQUEUE strategies by name: built in, registered in-process, and the plugins' own. */
+  readonly strategies: NfqueueStrategyRegistry;
+  /** The queue rules of this configuration's NFQUEUE policies. */
+  readonly nfqRules: NfqueueRules;
+
   private constructor(readonly opts: EngineOptions, disabled: string[]) {
     const { loaded, kernel, log } = opts;
     this.bus = opts.bus ?? new EventBus(log);
+    this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
+    const conntrack = createConntrackFeed();
     this.store = new StateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
@@ -44,9 +53,12 @@ export class Engine {
       },
       setPolicyWeights: (policy, choice) => this.setPolicyWeights(policy, choice),
       kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
-        linkBytes: (devices) => readLinkBytes(devices), conntrack: createConntrackFeed(),
-        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events) },
+        linkBytes: (devices) => readLinkBytes(devices), conntrack,
+        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
+        nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack, registry: this.strategies }) } },
     });
+    this.strategies = strategyRegistry(this.host.plugins);
+    checkNfqueueStrategies(loaded.layout, this.strategies);
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }
 
@@ -108,15 +120,22 @@ export class Engine {
     return this.registry.observe({ links: this.links, defaults: this.defaults });
   }
 
+  /** Brings the kernel up to date; the first one also applies the NFQUEUE queue rules (their commands join the plan). */
   reconcile(reason: string) {
     this.bus.emit('reconcile.requested', { reason });
-    return this.reconciler.request(reason);
+    const run = this.reconciler.request(reason);
+    if (!this.nfqRules.pending) return run;
+    return Promise.all([run, this.nfqRules.ensure()]).then(([r, iptables]) => (r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r));
   }
 
   /** What an apply would run now, without running it. */
   async plan(): Promise<ApplyPlan> {
     await this.observe();
-    return (await planFor(this.opts.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load())).plan;
+    const [{ plan }, iptables] = await Promise.all([
+      planFor(this.opts.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
+      this.nfqRules.pending ? this.nfqRules.plan() : [],
+    ]);
+    return iptables.length ? { ...plan, iptables } : plan;
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<void> {
@@ -124,12 +143,16 @@ export class Engine {
     await this.store.update({ disabled: this.registry.wans.filter((w) => !w.enabled).map((w) => w.name) });
   }
 
-  /** Removes every route, rule and nft object mwan owns and restores the sysctls it changed; nothing else is touched. */
+  /**
+   * Removes every route, rule and nft object mwan owns, its NFQUEUE chains and their jump, and restores the sysctls it
+   * changed; nothing else is touched.
+   */
   async removeKernelState(): Promise<ApplyPlan> {
     this.reconciler.forget();
     const { plan } = await removalPlan(this.opts.kernel, this.layout, await this.sysctlMemory.load());
     if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
+    const iptables = await this.opts.kernel.nfqueue.removeRules();
     await this.sysctlMemory.save({});
-    return plan;
+    return iptables.length ? { ...plan, iptables } : plan;
   }
 }

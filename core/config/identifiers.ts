@@ -2,6 +2,7 @@
 import { MwanError } from '../errors.ts';
 import type { MwanConfig } from './schema.ts';
 import { maskShift } from './validators.ts';
+import { nfqueueLayout, type NfqueueLayout } from './nfqueue-layout.ts';
 
 /** Rule priorities reserved for plugins, right after the `main` lookup. */
 export const PLUGIN_PRIORITY_SLOTS = 100;
@@ -24,10 +25,12 @@ export interface Layout {
   routeProtocol: number;
   nftTable: string;
   wans: Map<string, WanIds>;
+  /** Tags and queue numbers of the `nfqueue:<name>` policies. */
+  nfqueue: NfqueueLayout;
 }
 
 /** FNV-1a, 32 bit: a name's preferred id does not depend on the other WANs or their order. */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (const ch of Buffer.from(text, 'utf8')) {
     h ^= ch;
@@ -90,6 +93,6 @@ export function computeLayout(cfg: MwanConfig): Layout {
   }
   return {
     mask, capacity, balanceTable: tableBase, suppressPriority: prio, balancePriority: priorityRange[1], pluginPriorities,
-    priorityRange, tableRange, routeProtocol, nftTable, wans,
+    priorityRange, tableRange, routeProtocol, nftTable, wans, nfqueue: nfqueueLayout(cfg),
   };
 }

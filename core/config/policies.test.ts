@@ -66,8 +66,22 @@ describe('policies and rules configuration', () => {
     assert.equal(lines.length, expected.length, lines.join('\n'));
   });
 
-  it('refuses NFQUEUE strategies for now, naming the field', () => {
-    assert.match(problems({ policies: { q: { strategy: 'nfqueue:rr' } } })[0], /^policies\.q\.strategy: got "nfqueue:rr"; NFQUEUE strategies are not available/);
+  it('accepts nfqueue:<name> strategies with their queue and options; refuses malformed names, misplaced fields and sticky, naming the field', () => {
+    const { config } = parseConfig({ wans: WANS, policies: { q: { strategy: 'nfqueue:round-robin', nfqueue: { queue: 7 } } }, defaultPolicy: 'q' });
+    assert.deepEqual(config.policies.q.nfqueue, { queue: 7, options: {} });
+    assert.equal(resolvePolicies(config).get('q')!.strategy, 'nfqueue:round-robin');
+    const lines = problems({
+      policies: { a: { strategy: 'nfqueue:Bad_Name' }, b: { strategy: 'weighted', nfqueue: {} }, c: { strategy: 'nfqueue:x', nfqueue: { queue: 70000 } }, d: { strategy: 'nfqueue:rr' } },
+      rules: [{ dport: 80, policy: 'd', sticky: {} }],
+    });
+    const expected = [
+      /^policies\.a\.strategy: got "nfqueue:Bad_Name"; expected nfqueue:<name>, the name a lower-case letter/,
+      /^policies\.b\.nfqueue: .*only for nfqueue:<name> strategies/,
+      /^policies\.c\.nfqueue\.queue: got 70000;/,
+      /^rules\[0\]\.sticky: .*policy d decides in user space \(NFQUEUE\)/,
+    ];
+    for (const re of expected) assert.ok(lines.some((l) => re.test(l)), `${re} not in:\n${lines.join('\n')}`);
+    assert.equal(lines.length, expected.length, lines.join('\n'));
   });
 
   it('resolves the implicit default policy from mode: weighted when balanced, priority over tiers when failover', () => {

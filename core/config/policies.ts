@@ -2,11 +2,19 @@
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts';
 
-/** Strategies decided in the kernel. `nfqueue:<name>` is reserved for strategies decided in user space. */
+/** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/kernel/nfqueue). */
 export const STRATEGIES = ['weighted', 'priority', 'round-robin', 'persistence', 'overflow', 'least-used', 'lowest-latency', 'least-connections', 'fastest-response'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+/** A policy's strategy: one decided in the kernel, or an NFQUEUE strategy by its registered name. */
+export type PolicyStrategy = StrategyName | `nfqueue:${string}`;
+/** `nfqueue:<name>`, the name as an NFQUEUE strategy registry accepts it. */
+export const NFQUEUE_STRATEGY = /^nfqueue:([a-z][a-z0-9-]{0,31})$/;
+/** The registered name of an `nfqueue:<name>` strategy; undefined for a kernel strategy. */
+export function nfqueueName(strategy: string): string | undefined {
+  return NFQUEUE_STRATEGY.exec(strategy)?.[1];
+}
 /** Strategies whose kernel weights the daemon rewrites from measurements. */
-export const ADAPTIVE: readonly StrategyName[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];
+export const ADAPTIVE: readonly PolicyStrategy[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];
 /** Strategies whose members are an ordered list (tiers default to the member's position). */
 const ORDERED: readonly StrategyName[] = ['priority', 'overflow'];
 export const IMPLICIT_DEFAULT = 'default';
@@ -29,8 +37,8 @@ export const memberSchema = z.strictObject({
 });
 
 export const policySchema = z.strictObject({
-  strategy: z.string().refine((s) => (STRATEGIES as readonly string[]).includes(s) || /^nfqueue:/.test(s), `expected one of ${STRATEGIES.join(', ')}`)
-    .refine((s) => !/^nfqueue:/.test(s), 'NFQUEUE strategies are not available in this version'),
+  strategy: z.string().refine((s) => (STRATEGIES as readonly string[]).includes(s) || /^nfqueue:/.test(s), `expected one of ${STRATEGIES.join(', ')}, or nfqueue:<name>`)
+    .refine((s) => !/^nfqueue:/.test(s) || NFQUEUE_STRATEGY.test(s), 'expected nfqueue:<name>, the name a lower-case letter, then up to 31 lower-case letters, digits or "-"'),
   /** Default: every WAN, with its own weight and tier. */
   members: z.array(memberSchema).min(1, 'list at least one member, or leave members out for every WAN').optional(),
   whenNone: z.enum(['unreachable', 'blackhole', 'main']).default('main'),
@@ -44,6 +52,11 @@ export const policySchema = z.strictObject({
   fastest: z.strictObject({
     prefixLength: z.number().int().min(8).max(32).default(24),
     timeoutSeconds: z.number().int().min(5).max(86400).default(300),
+  }).optional(),
+  /** `nfqueue:<name>` strategies only: a fixed queue number (default: kernel.nfqueueBase + a slot from the policy name) and the strategy's options. */
+  nfqueue: z.strictObject({
+    queue: z.number().int().min(0).max(65535).optional(),
+    options: z.record(z.string(), z.unknown()).default({}),
   }).optional(),
   /** How often an adaptive strategy may rewrite the kernel's choice. */
   intervalMs: z.number().int().min(200).max(60000).default(1000),
@@ -104,6 +117,7 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
     for (const [key, strategy] of own) {
       if (p[key] !== undefined && p.strategy !== strategy) ctx.addIssue({ code: 'custom', path: at(key), input: p[key], message: `only for strategy ${strategy}` });
     }
+    if (p.nfqueue !== undefined && !/^nfqueue:/.test(p.strategy)) ctx.addIssue({ code: 'custom', path: at('nfqueue'), input: p.nfqueue, message: 'only for nfqueue:<name> strategies' });
   }
   if (cfg.defaultPolicy !== undefined && !policyNames.includes(cfg.defaultPolicy)) {
     ctx.addIssue({ code: 'custom', path: ['defaultPolicy'], input: cfg.defaultPolicy, message: `no policy is named so; policies: ${policyNames.join(', ')}` });
@@ -115,6 +129,9 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
     if (r.policy !== undefined && !policyNames.includes(r.policy)) ctx.addIssue({ code: 'custom', path: at('policy'), input: r.policy, message: `no policy is named so; policies: ${policyNames.join(', ')}` });
     if (r.enforce !== undefined && !wanNames.includes(r.enforce)) ctx.addIssue({ code: 'custom', path: at('enforce'), input: r.enforce, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
     if (r.enforce !== undefined && r.sticky) ctx.addIssue({ code: 'custom', path: at('sticky'), input: r.sticky, message: 'an enforced rule always uses its WAN: sticky has no meaning there' });
+    if (r.sticky && r.policy !== undefined && /^nfqueue:/.test(cfg.policies[r.policy]?.strategy ?? '')) {
+      ctx.addIssue({ code: 'custom', path: at('sticky'), input: r.sticky, message: `policy ${r.policy} decides in user space (NFQUEUE) after the kernel: sticky would remember the kernel's choice, not the decision; leave sticky out` });
+    }
     if ((r.dport || r.sport) && r.proto === 'icmp') ctx.addIssue({ code: 'custom', path: at(r.dport ? 'dport' : 'sport'), input: r.dport ?? r.sport, message: 'ports need proto tcp or udp (or no proto: both)' });
     if (r.set !== undefined && RESERVED_SET.test(r.set)) ctx.addIssue({ code: 'custom', path: at('set'), input: r.set, message: 'this name is reserved for mwan\'s own sets' });
     if (r.name !== undefined) {
@@ -126,7 +143,7 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
 
 /** A policy with its members resolved (weights and tiers filled in). */
 export interface ResolvedMember { wan: string; weight: number; tier: number; capacityMbps?: number }
-export interface ResolvedPolicy extends Omit<PolicyConfig, 'members' | 'strategy'> { name: string; strategy: StrategyName; members: ResolvedMember[] }
+export interface ResolvedPolicy extends Omit<PolicyConfig, 'members' | 'strategy'> { name: string; strategy: PolicyStrategy; members: ResolvedMember[] }
 
 interface ResolveInput { mode: 'balanced' | 'failover'; wans: { name: string; weight: number; tier: number }[]; policies: Record<string, PolicyConfig>; defaultPolicy?: string }
 
@@ -146,8 +163,8 @@ export function resolvePolicies(cfg: ResolveInput): Map<string, ResolvedPolicy> 
   }
   for (const [name, p] of Object.entries(cfg.policies)) {
     const listed = p.members ?? cfg.wans.map((w) => ({ wan: w.name }) as MemberConfig);
-    const strategy = p.strategy as StrategyName;
-    const byOrder = ORDERED.includes(strategy) && listed.every((m) => m.tier === undefined);
+    const strategy = p.strategy as PolicyStrategy;
+    const byOrder = (ORDERED as readonly string[]).includes(strategy) && listed.every((m) => m.tier === undefined);
     const members = listed.map((m, i) => ({
       wan: m.wan, weight: m.weight ?? wan(m.wan).weight, tier: byOrder ? Math.min(i + 1, 16) : m.tier ?? wan(m.wan).tier,
       ...(m.capacityMbps !== undefined ? { capacityMbps: m.capacityMbps } : {}),

@@ -31,7 +31,7 @@ describe('configSchema', () => {
       const cfg = configSchema.parse({ wans: [wan('isp1', 'wan1')] });
       assert.equal(cfg.mode, 'balanced');
       assert.deepEqual(cfg.lan, []);
-      assert.deepEqual(cfg.kernel, { nftTable: 'mwan', markMask: 0xff00, tableBase: 1000, rulePriorityBase: 1000, routeProtocol: 249 });
+      assert.deepEqual(cfg.kernel, { nftTable: 'mwan', markMask: 0xff00, tableBase: 1000, rulePriorityBase: 1000, routeProtocol: 249, nfqueueBase: 2000, nfqueueTagMask: 0x7f000000 });
       assert.deepEqual(cfg.control, { socket: '/run/mwan/mwan.sock' });
       assert.equal(cfg.stateDir, '/run/mwan');
       assert.equal(cfg.pluginsDir, undefined);

@@ -45,6 +45,10 @@ export const kernelSchema = z.strictObject({
   tableBase: z.number().int().min(1).max(0x7fffff00).default(1000),
   rulePriorityBase: z.number().int().min(1).max(30000).default(1000),
   routeProtocol: z.number().int().min(5).max(255).default(249),
+  /** NFQUEUE policies: queue numbers are base + a slot from the policy name (policies.<name>.nfqueue.queue overrides). */
+  nfqueueBase: z.number().int().min(0).max(65535).default(2000),
+  /** NFQUEUE policies: the packet-mark field their queue tags use; outside markMask and the done bit 0x80000000. */
+  nfqueueTagMask: z.number().int().refine(isContiguousMask, 'expected a non-zero mask whose bits are contiguous, such as 0x7f000000').default(0x7f000000),
 });
 
 /** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. */

@@ -16,6 +16,10 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   for (const key of ['setup', 'contribute', 'teardown'] as const) {
     if (plugin[key] !== undefined && typeof plugin[key] !== 'function') throw fail(`${key} of plugin '${plugin.name}' must be a function`);
   }
+  const strategies = plugin.nfqueueStrategies;
+  if (strategies !== undefined && (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))) {
+    throw fail(`nfqueueStrategies of plugin '${plugin.name}' must map strategy names to factory functions`);
+  }
   if (plugin.dependencies !== undefined && (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))) {
     throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
   }

@@ -12,7 +12,24 @@ import type { DesiredBuilder } from '../kernel/desired.ts';
 import type { LinkBytes } from '../kernel/link-stats.ts';
 import type { ConntrackFeed } from '../kernel/conntrack/feed.ts';
 import type { MapElement } from '../kernel/nft-elements.ts';
+import type { NfqueueService } from '../kernel/nfqueue/index.ts';
+import type { RuntimeWan } from '../kernel/nfqueue/runtime.ts';
+import type { StrategyFactory } from '../kernel/nfqueue/strategy.ts';
 import type { Logger } from '../log.ts';
+
+export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../kernel/nfqueue/strategy.ts';
+export type { NfqueueService } from '../kernel/nfqueue/index.ts';
+
+/** A queue listener a plugin asks for; the core adds mwan's mark mask, the done bit, conntrack and the strategy registry. */
+export interface NfqueueStart {
+  queue: number;
+  /** A registered NFQUEUE strategy name (built in, or from a plugin's `nfqueueStrategies`). */
+  strategy: string;
+  strategyOptions?: Record<string, unknown>;
+  /** The WANs a decision may name, with their marks; read on every decision. */
+  wans: () => readonly RuntimeWan[];
+  onProblem?: (what: string) => void;
+}
 
 export interface WanView {
   name: string;
@@ -106,6 +123,11 @@ export interface PluginContext {
      * provides it; it is optional only so that contexts built by hand in tests need not.
      */
     supervise?: Supervise;
+    /**
+     * NFQUEUE: binds a queue and decides its new connections with a strategy (the core applies the queue rules).
+     * Closing the service unbinds it; the rule's bypass then lets the kernel's choice stand. Optional like supervise.
+     */
+    nfqueue?: { start(o: NfqueueStart): Promise<NfqueueService> };
   };
 }
 
@@ -116,6 +138,11 @@ export interface MwanPlugin {
   name: string;
   /** Plugins that must be set up before this one. */
   dependencies?: string[];
+  /**
+   * NFQUEUE strategies this plugin provides, by name: a policy uses one as `strategy: nfqueue:<name>`. Registered
+   * when the engine is built (before any setup); a name already taken is an error naming both plugins.
+   */
+  nfqueueStrategies?: Record<string, StrategyFactory>;
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
   /** Subscribe to events, start timers; the returned promise must settle within the timeout. */

@@ -3,8 +3,8 @@ import { hex } from '../../core/config/validators.ts';
 import { isIPv4 } from '../../core/config/validators.ts';
 import { definePlugin, type WorldView } from '../../core/plugin/types.ts';
 import { DesiredBuilder } from '../../core/kernel/desired.ts';
-import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor } from '../policies/names.ts';
-import { renderPolicy } from '../policies/render.ts';
+import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from '../policies/names.ts';
+import { countByMark, renderPolicy } from '../policies/render.ts';
 import { policiesInUse, renderRules, ruleSets } from '../policies/rules.ts';
 
 export const MANGLE = -150;
@@ -110,16 +110,24 @@ export default definePlugin({
     for (const c of objects.state.nft.chains) d.chain(c);
     for (const s of objects.state.nft.sets) d.set(s);
     for (const r of objects.state.routes) d.route(r);
+    // NFQUEUE policies in use: uncounted mark chains for their kernel choice, and the decision counted in postrouting.
+    const { tagMask, policies } = world.layout.nfqueue;
+    const queued = [...policies.values()].some((p) => p.inUse);
     for (const w of world.wans) {
       d.counter(counterFor(w.id));
       d.chain({ name: chainFor(w.id), rules: [`${setCtMark(mask, w.mark)} counter name "${counterFor(w.id)}"`] });
+      if (queued) d.chain({ name: setChainFor(w.id), rules: [setCtMark(mask, w.mark)] });
     }
     // The router's own connections: the multipath route picks the WAN (unless a rule does), postrouting records it, output restores it.
     d.chain({ name: 'mark_output', base: { type: 'route', hook: 'output', priority: MANGLE }, rules: [...(entries.local ? [entries.local] : []), restore] });
     d.chain({
       name: 'mark_postrouting',
       base: { type: 'filter', hook: 'postrouting', priority: MANGLE },
-      rules: world.wans.map((w) => `oifname "${w.device}" ct state new ct mark & ${hex(mask)} == 0 ${setCtMark(mask, w.mark)}`),
+      rules: [
+        ...world.wans.map((w) => `oifname "${w.device}" ct state new ct mark & ${hex(mask)} == 0 ${setCtMark(mask, w.mark)}`),
+        // Only a queued connection's first packet carries a tag (later packets get the mark restored without it).
+        ...(queued ? countByMark(`meta mark & ${hex(tagMask)} != 0 `, mask, world.wans) : []),
+      ],
     });
   },
 });

@@ -5,17 +5,17 @@ export interface Slot { id: number; weight: number }
 
 /**
  * `numgen random mod Σw vmap { 0-2 : jump to_wanA, … }`: contiguous, non-overlapping ranges sized by weight;
- * one WAN is a plain `jump`.
+ * one WAN is a plain `jump`. `target` names the chain per WAN id (default `to_wan<id>`, which also counts).
  */
-export function randomChoice(slots: Slot[]): string | undefined {
+export function randomChoice(slots: Slot[], target: (id: number) => string = chainFor): string | undefined {
   if (slots.length === 0) return undefined;
-  if (slots.length === 1) return `jump ${chainFor(slots[0].id)}`;
+  if (slots.length === 1) return `jump ${target(slots[0].id)}`;
   let next = 0;
   const entries = slots.map((s) => {
     const from = next;
     next += s.weight;
     const to = next - 1;
-    return `${from === to ? from : `${from}-${to}`} : jump ${chainFor(s.id)}`;
+    return `${from === to ? from : `${from}-${to}`} : jump ${target(s.id)}`;
   });
   return `numgen random mod ${next} vmap { ${entries.join(', ')} }`;
 }

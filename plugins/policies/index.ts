@@ -1,13 +1,18 @@
-// Built-in plugin: the daemon side of policies — measures and rewrites the adaptive strategies' weights, and learns fastest-response choices. (The marker renders them.)
+// Built-in plugin: the daemon side of policies — measures and rewrites the adaptive strategies' weights, learns fastest-response choices, and runs the NFQUEUE policies' listeners. (The marker renders them.)
 import type { MwanPlugin } from '../../core/plugin/types.ts';
 import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
+import { startNfqueuePolicies } from './nfqueue-policies.ts';
 
 const plugin: MwanPlugin = {
   name: 'policies',
-  setup(ctx) {
+  async setup(ctx) {
+    const closeQueues = await startNfqueuePolicies(ctx);
     const stops = [startAdaptive(ctx), startFastest(ctx)];
-    return () => stops.forEach((stop) => stop());
+    return async () => {
+      stops.forEach((stop) => stop());
+      await closeQueues();
+    };
   },
 };
 

@@ -3,6 +3,8 @@
 /** The chain that marks a connection for WAN `id` and counts it (shared by every policy). */
 export const chainFor = (id: number) => `to_wan${id}`;
 export const counterFor = (id: number) => `new_wan${id}`;
+/** Marks a connection for WAN `id` without counting it: NFQUEUE policies count the decision later (mark_postrouting). */
+export const setChainFor = (id: number) => `set_wan${id}`;
 /** The default policy keeps the chain name mwan always used for its balance. */
 export const DEFAULT_CHAIN = 'balance';
 export const CLASSIFY_CHAIN = 'classify';

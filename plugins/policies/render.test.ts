@@ -73,6 +73,27 @@ describe('policy rendering', () => {
     assert.deepEqual(chainRules(markerState(none), 'balance'), [`jump ${toWan(none, 'isp1')}`]);
   });
 
+  it('nfqueue:<name>: the weighted choice (uncounted), the queue tag (accept), local connections counted; nothing usable: whenNone and no tag', () => {
+    const cfg = { policies: { q: { strategy: 'nfqueue:round-robin', members: [{ wan: 'isp1', weight: 2 }, { wan: 'isp3' }], whenNone: 'unreachable' } }, rules: [{ dport: 80, policy: 'q' }] };
+    const world = worldOf(cfg);
+    const tag = world.layout.nfqueue.policies.get('q')!.tag;
+    const [a, c] = ['isp1', 'isp3'].map((n) => world.wans.find((w) => w.name === n)!.id);
+    assert.ok(tag > 0xffff && tag < 0x80000000);
+    const tagRule = `meta iif != 0 meta mark set ct mark & 0xff00 | 0x${tag.toString(16)} accept`;
+    const count = (id: number, n: string) => `ct mark & 0xff00 == ${markOf(world, n)} counter name "new_wan${id}"`;
+    const state = markerState(world);
+    assert.deepEqual(chainRules(state, 'policy_q'), [`numgen random mod 3 vmap { 0-1 : jump set_wan${a}, 2 : jump set_wan${c} }`, tagRule, count(a, 'isp1'), count(c, 'isp3')]);
+    assert.deepEqual(chainRules(state, `set_wan${a}`), [`ct mark set ct mark & 0xffff00ff | ${markOf(world, 'isp1')}`]);
+    const post = chainRules(state, 'mark_postrouting')!;
+    for (const w of world.wans) assert.ok(post.includes(`meta mark & 0x7f000000 != 0 ct mark & 0xff00 == ${markOf(world, w.name)} counter name "new_wan${w.id}"`), w.name);
+    const one = worldOf(cfg, ['wan1']);
+    assert.deepEqual(chainRules(markerState(one), 'policy_q')!.slice(0, 2), [`jump set_wan${c}`, tagRule]);
+    assert.deepEqual(chainRules(markerState(worldOf(cfg, ['wan1', 'wan3'])), 'policy_q'), ['reject with icmpx type host-unreachable']);
+    const plain = markerState(worldOf({ policies: { q: { strategy: 'nfqueue:round-robin' } } }));
+    assert.ok(!plain.nft.chains.some((ch) => ch.name.startsWith('set_wan')), 'without an NFQUEUE policy in use the table is as before');
+    assert.ok(!chainRules(plain, 'mark_postrouting')!.some((r) => r.includes('counter')));
+  });
+
   it('static weights before any measurement: overflow fills its first member, least used splits by capacity', () => {
     const over = worldOf({ policies: { o: { strategy: 'overflow', members: [{ wan: 'isp2', capacityMbps: 10 }, { wan: 'isp1', capacityMbps: 10 }] } }, defaultPolicy: 'o' });
     assert.deepEqual(chainRules(markerState(over), 'balance'), [`jump ${toWan(over, 'isp2')}`]);

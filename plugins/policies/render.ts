@@ -1,11 +1,12 @@
 // Renders one policy into nft: its chain (the strategy's choice, lookup layers, what to do when no WAN is usable) and its maps.
 import type { ResolvedPolicy } from '../../core/config/policies.ts';
+import { hex } from '../../core/config/validators.ts';
 import type { ChainSpec, SetSpec } from '../../core/kernel/desired.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { usableMembers } from '../../core/wan/selection.ts';
 import { randomChoice, roundRobinChoice } from './choice.ts';
 import { learnedLayer, persistenceLayer } from './layers.ts';
-import { fastestMap, persistMap, policyChain } from './names.ts';
+import { counterFor, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
 import { kernelSlots } from './weights.ts';
 
 export interface RenderedPolicy { chain: ChainSpec; extraChains: ChainSpec[]; sets: SetSpec[] }
@@ -20,6 +21,30 @@ export function whenNoneRules(whenNone: ResolvedPolicy['whenNone']): string[] {
 /** The WANs of a policy usable now, as the kernel sees them. */
 export function liveOf(policy: ResolvedPolicy, world: WorldView) {
   return usableMembers(policy, world.wans);
+}
+
+/**
+ * After the kernel's choice, an NFQUEUE policy tags the packet for its queue: the packet mark becomes the chosen
+ * WAN's mark plus the policy's tag, and `accept` ends mark_prerouting for this packet (its restore would clear the
+ * tag). The nat hook then queues the packet (iptables rule matching the tag); the verdict may override the WAN. Only
+ * forwarded packets are tagged (`iif != 0`): the router's own connections keep the kernel's choice.
+ */
+export function queueTag(mask: number, tag: number): string {
+  return `meta iif != 0 meta mark set ct mark & ${hex(mask)} | ${hex(tag)} accept`;
+}
+
+/** Counts a connection for the WAN its mark names (one rule per WAN). */
+export function countByMark(match: string, mask: number, live: { id: number; mark: number }[]): string[] {
+  return live.map((w) => `${match}ct mark & ${hex(mask)} == ${hex(w.mark)} counter name "${counterFor(w.id)}"`);
+}
+
+/**
+ * An NFQUEUE policy: the kernel's weighted choice marks the connection without counting it (`set_wan<id>`); a
+ * forwarded packet is tagged for the queue and counted in mark_postrouting once the verdict is known; the router's
+ * own connections (never queued) are counted here.
+ */
+function nfqueueRules(choice: string, mask: number, tag: number, live: { id: number; mark: number }[]): string[] {
+  return [choice, queueTag(mask, tag), ...countByMark('', mask, live)];
 }
 
 export function renderPolicy(policy: ResolvedPolicy, world: WorldView): RenderedPolicy {
@@ -39,5 +64,7 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
     const layer = learnedLayer({ map: fastestMap(policy.name), prefixLength: policy.fastest?.prefixLength ?? 24, mask, live, base });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
+  const nfq = world.layout.nfqueue.policies.get(policy.name);
+  if (nfq && slots.length) return { chain: { name, rules: nfqueueRules(randomChoice(slots, setChainFor)!, mask, nfq.tag, live) }, extraChains: [], sets: [] };
   return { chain: { name, rules: base }, extraChains: [], sets: [] };
 }

@@ -13,8 +13,9 @@ export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory }
 export { nfqueueStrategyName, NfqueueStrategyRegistry } from './strategy.ts';
 export type { RuntimeWan } from './runtime.ts';
 
-/** The packet-mark bit a verdict sets so the queue chain saves the decision (outside every mark mask mwan accepts). */
-export const NFQ_DONE_BIT = 0x80000000;
+/** The packet-mark bit a verdict sets so the queue chain saves the decision (outside the mark mask; checked with the config). */
+export { NFQ_DONE_BIT } from '../../config/nfqueue-layout.ts';
+import { NFQ_DONE_BIT } from '../../config/nfqueue-layout.ts';
 
 export interface NfqueueServiceOptions {
   queue: number;

@@ -1,0 +1,78 @@
+// The core's side of NFQUEUE policies: the strategy registry plugins add to, the name check, and the queue rules applied once per engine.
+import type { Layout } from './config/identifiers.ts';
+import { MwanError, describeError } from './errors.ts';
+import type { NfqueueKernel } from './kernel/nfqueue/adapters.ts';
+import type { NfqRulesSpec } from './kernel/nfqueue/rules.ts';
+import { nfqueueStrategies } from './kernel/nfqueue/strategies/index.ts';
+import { NfqueueStrategyRegistry } from './kernel/nfqueue/strategy.ts';
+import { hex } from './config/validators.ts';
+import type { Logger } from './log.ts';
+import type { MwanPlugin } from './plugin/types.ts';
+
+/** The built-in strategies, those registered in-process on `nfqueueStrategies`, and every plugin's `nfqueueStrategies`. */
+export function strategyRegistry(plugins: MwanPlugin[]): NfqueueStrategyRegistry {
+  const registry = new NfqueueStrategyRegistry(nfqueueStrategies);
+  for (const p of plugins) {
+    for (const [name, factory] of Object.entries(p.nfqueueStrategies ?? {})) {
+      try {
+        registry.register(name, factory, `plugin '${p.name}'`);
+      } catch (error) {
+        throw new MwanError('MWAN_PLUGIN_INVALID', `plugin '${p.name}': ${describeError(error)}`, { cause: error });
+      }
+    }
+  }
+  return registry;
+}
+
+/** Every `nfqueue:<name>` policy must name a registered strategy; the error names the field and what exists. */
+export function checkNfqueueStrategies(layout: Layout, registry: NfqueueStrategyRegistry): void {
+  for (const [policy, ids] of layout.nfqueue.policies) {
+    if (registry.has(ids.strategy)) continue;
+    throw new MwanError('MWAN_CONFIG_INVALID', `policies.${policy}.strategy: got "nfqueue:${ids.strategy}"; no NFQUEUE strategy has that name ` +
+      `(registered: ${registry.names().join(', ')}); a plugin adds its own with nfqueueStrategies: { '<name>': factory }`);
+  }
+}
+
+/** One queue rule per NFQUEUE policy in use, matching its tag; null when there is none (then iptables is never run). */
+export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
+  const { tagMask, doneBit, policies } = layout.nfqueue;
+  const bindings = [...policies.values()].filter((p) => p.inUse).sort((a, b) => a.queue - b.queue)
+    .map((p) => ({ queue: p.queue, match: ['-m', 'mark', '--mark', `${hex(p.tag)}/${hex(tagMask)}`] }));
+  return bindings.length ? { mask: layout.mask, doneBit, bindings } : null;
+}
+
+/**
+ * The queue rules of one engine (one configuration): applied with the first reconcile, then left alone (a second
+ * apply is a no-op anyway); a failure is logged and retried with the next reconcile. Without NFQUEUE policies in
+ * use nothing runs.
+ */
+export class NfqueueRules {
+  private applied = false;
+  private running?: Promise<string[][]>;
+
+  constructor(private readonly kernel: NfqueueKernel, readonly spec: NfqRulesSpec | null, private readonly log: Logger) {}
+
+  /** Whether `ensure` still has something to do. */
+  get pending(): boolean {
+    return this.spec !== null && !this.applied;
+  }
+
+  /** Applies the rules unless this engine already did; resolves with the commands that ran. */
+  ensure(): Promise<string[][]> {
+    if (!this.pending) return Promise.resolve([]);
+    this.running ??= this.kernel.applyRules(this.spec!).then((ran) => {
+      this.applied = true;
+      if (ran.length) this.log.info({ queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length }, 'NFQUEUE rules applied');
+      return ran;
+    }, (error: unknown) => {
+      this.log.error({ err: error }, 'applying the NFQUEUE rules failed; new connections keep the kernel\'s choice (retried with the next reconcile)');
+      return [];
+    }).finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  /** What `ensure` would run now (nothing when there are no NFQUEUE policies in use). */
+  plan(): Promise<string[][]> {
+    return this.spec ? this.kernel.planRules(this.spec) : Promise.resolve([]);
+  }
+}
