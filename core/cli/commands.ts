@@ -143,6 +143,9 @@ const check: Command = async (a) => {
     const ids = loaded.layout.wans.get(w.name)!;
     process.stdout.write(`  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`);
   }
+  for (const [name, q] of loaded.layout.nfqueue.policies) {
+    process.stdout.write(`  policy ${name}: nfqueue:${q.strategy}, queue ${q.queue}, tag 0x${q.tag.toString(16)}/0x${loaded.layout.nfqueue.tagMask.toString(16)}${q.inUse ? '' : ' (not used by any rule)'}\n`);
+  }
   return 0;
 };
 
