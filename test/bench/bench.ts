@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
   if (!only || only === 'cost') await daemonCostBench(row, results, 30);
   if (!only || only === 'nfqueue') await (await import('./nfqueue-bench.ts')).nfqueueBench(row, results);
+  if (!only || only === 'makespan') await (await import('./makespan-bench.ts')).makespanBench(row, results);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
