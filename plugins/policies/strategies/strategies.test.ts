@@ -1,6 +1,6 @@
 // Tests the adaptive weight math: overflow spill and return, least used, lowest latency with hysteresis, least connections by water-filling.
 import assert from 'node:assert/strict';
-import { leastConnectionsStrategy, waterFill } from './least-connections.ts';
+import { ARRIVAL_PEAK_DECISIONS, leastConnectionsStrategy, waterFill } from './least-connections.ts';
 import { leastUsedStrategy } from './least-used.ts';
 import { lowestLatencyStrategy } from './lowest-latency.ts';
 import { overflowStrategy } from './overflow.ts';
@@ -54,5 +54,16 @@ describe('adaptive strategies', () => {
     const d = s.decide({ now: 0, arrivals: 10, members: [m('isp1', { connections: 12 }), m('isp2', { connections: 2 }), m('isp3', { connections: 4 })] })!;
     assert.deepEqual(d.weights, { isp1: 0, isp2: 12, isp3: 8 });
     assert.match(d.reason, /open connections isp1 12, isp2 2, isp3 4; 10 expected/);
+  });
+
+  it('least connections: plans for the most arrivals of the last few intervals, so a burst after a lull is spread', () => {
+    const s = leastConnectionsStrategy();
+    const at = (arrivals: number, counts: number[]) => s.decide({ now: 0, arrivals, members: counts.map((c, i) => m(`isp${i + 1}`, { connections: c })) })!;
+    assert.match(at(12, [4, 4, 4]).reason, /12 expected/);
+    const lull = at(2, [6, 0, 6]);
+    assert.match(lull.reason, /12 expected/, 'a quiet interval does not shrink the plan at once');
+    assert.deepEqual(lull.weights, { isp1: 3, isp2: 13, isp3: 3 }, 'the emptiest member leads, the others keep a share (planning for 2 would give isp2 everything)');
+    for (let k = 0; k < ARRIVAL_PEAK_DECISIONS - 1; k++) at(2, [4, 4, 4]);
+    assert.match(at(2, [4, 4, 4]).reason, /4 expected/, 'the burst is forgotten after ARRIVAL_PEAK_DECISIONS quiet intervals');
   });
 });
