@@ -8,6 +8,11 @@ import { initialState, step, type Decision } from './verdict.ts';
 
 /** Safety net: the WAN's address is looked up at least this often even without a link or address event. */
 const ADDRESS_RECHECK_MS = 2000;
+/**
+ * Rounds are judged when their samples arrive (every prober reports each probe by its timeout), so the monitor's
+ * own timer is only a safety net: it closes rounds a prober left incomplete and rechecks the address.
+ */
+const SAFETY_TICK_MS = 1000;
 
 export class WanMonitor {
   private probers: Prober[] = [];
@@ -18,19 +23,26 @@ export class WanMonitor {
   private offs: (() => void)[] = [];
   /** When the WAN's address was last looked up; links and addresses change rarely, so not on every tick. */
   private checkedAt = 0;
+  private judging = false;
+  private recheck?: NodeJS.Immediate;
   last?: Decision;
 
   constructor(private readonly ctx: PluginContext, private readonly wan: WanConfig, readonly settings: HealthSettings) {}
 
   start(): void {
-    const recheck = () => { this.checkedAt = 0; };
+    // A link or address change is looked at once (after the events of this turn), not at the next safety tick.
+    const recheck = () => {
+      this.checkedAt = 0;
+      this.recheck ??= setImmediate(() => { this.recheck = undefined; this.ensureProbers(); });
+    };
     this.offs = (['addr.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map((e) => this.ctx.bus.on(e, recheck, 'health'));
-    this.timer = setInterval(() => this.tick(), this.settings.intervalMs);
+    this.timer = setInterval(() => this.tick(), Math.max(this.settings.intervalMs, SAFETY_TICK_MS));
     this.tick();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    if (this.recheck) clearImmediate(this.recheck);
     for (const off of this.offs) off();
     this.stopProbers();
   }
@@ -61,7 +73,8 @@ export class WanMonitor {
         this.probers.push(this.ctx.kernel.startProbe(spec, context, (sample) => {
           if (this.collector !== collector) return;
           collector.add(sample);
-          this.judge(); // a round whose targets have all reported is judged at once, not at the next tick
+          // A round whose targets have all reported is judged at once: once per batch of samples, after the batch.
+          if (!this.judging) { this.judging = true; queueMicrotask(() => { this.judging = false; this.judge(); }); }
         }));
       } catch (error) {
         this.ctx.log.error({ wan: this.wan.name, target: spec.target, err: error }, 'cannot start probe');

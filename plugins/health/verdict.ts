@@ -31,11 +31,14 @@ export function initialState(): VerdictState {
 
 /** Loss (% of probes unanswered) and mean RTT over the window. */
 export function windowFigures(window: Round[]): { lossPct: number | null; rttMs: number | null } {
-  const probed = window.reduce((a, r) => a + r.probed, 0);
-  const answered = window.reduce((a, r) => a + r.answered, 0);
-  const timed = window.filter((r) => r.rttMs !== null);
-  const rtt = timed.length ? timed.reduce((a, r) => a + r.rttMs! * r.answered, 0) / timed.reduce((a, r) => a + r.answered, 0) : null;
-  return { lossPct: probed ? (100 * (probed - answered)) / probed : null, rttMs: rtt };
+  // Runs for every round of every WAN: plain loops, no intermediate arrays.
+  let probed = 0, answered = 0, timedAnswers = 0, rttSum = 0;
+  for (const r of window) {
+    probed += r.probed;
+    answered += r.answered;
+    if (r.rttMs !== null) { timedAnswers += r.answered; rttSum += r.rttMs * r.answered; }
+  }
+  return { lossPct: probed ? (100 * (probed - answered)) / probed : null, rttMs: timedAnswers ? rttSum / timedAnswers : null };
 }
 
 /** Quality needs a few rounds of history before it can call a WAN poor. */

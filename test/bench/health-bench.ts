@@ -6,6 +6,7 @@ import { startProber } from './prober-client.ts';
 import { childrenOf, cpuSeconds, rssMiB } from './proc-usage.ts';
 import { NODE_FLAGS } from '../../core/cli/install.ts';
 import { median, round } from './stats.ts';
+import { icmpBackend } from '../../core/kernel/probes/index.ts';
 
 export type Row = (what: string, value: string, target: string, ok: boolean | null) => void;
 
@@ -82,13 +83,17 @@ export async function daemonCostBench(row: Row, results: Record<string, unknown>
     const pid = mwan.daemon!.pid!;
     const children = await childrenOf(pid);
     const cpu0 = await cpuSeconds(pid);
-    const kids0 = (await Promise.all(children.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+    const all0 = await cpuSeconds(pid, true);
+    const kids0 = (await Promise.all(children.map((c) => cpuSeconds(c)))).reduce((a, b) => a + b, 0);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const daemonPct = ((await cpuSeconds(pid)) - cpu0) / seconds * 100;
-    const probesPct = ((await Promise.all(children.map(cpuSeconds))).reduce((a, b) => a + b, 0) - kids0) / seconds * 100;
+    // Commands the daemon ran and reaped meanwhile (the periodic kernel-state check) and the long-lived children.
+    const reapedPct = ((await cpuSeconds(pid, true)) - all0) / seconds * 100 - daemonPct;
+    const livePct = ((await Promise.all(children.map((c) => cpuSeconds(c)))).reduce((a, b) => a + b, 0) - kids0) / seconds * 100;
+    const totalPct = daemonPct + reapedPct + livePct;
     const rss = await rssMiB(pid);
-    results.daemonCost = { wans: 8, targetsPerWan: 2, seconds, daemonCpuPct: daemonPct, probeProcessesCpuPct: probesPct, probeProcesses: children.length, rssMiB: rss };
-    row('daemon probing 8 WANs × 2 targets every 150 ms: CPU', `${round(daemonPct, 2)}% of a core (+ ${round(probesPct, 2)}% in ${children.length} ping processes)`, '< 2 %', daemonPct + probesPct < 2);
-    row('  resident memory', `${round(rss)} MiB`, '< 80 MB', rss < 76);
+    results.daemonCost = { wans: 8, targetsPerWan: 2, seconds, icmpBackend: icmpBackend(), daemonCpuPct: daemonPct, reapedChildrenCpuPct: reapedPct, liveChildrenCpuPct: livePct, liveChildren: children.length, totalCpuPct: totalPct, rssMiB: rss };
+    row(`daemon probing 8 WANs × 2 targets every 150 ms (${seconds} s): CPU`, `${round(totalPct, 2)}% of a core (daemon ${round(daemonPct, 2)}%, commands it ran ${round(reapedPct, 2)}%, ${children.length} long-lived children ${round(livePct, 2)}%)`, '< 2 %', totalPct < 2);
+    row(`  ICMP probes: ${icmpBackend()}; resident memory`, `${round(rss)} MiB`, '< 80 MB', rss < 76);
   } finally { await mwan?.cleanup(); await lab.teardown(); }
 }

@@ -7,12 +7,13 @@ async function read(path: string): Promise<string | null> {
   return readFile(path, 'utf8').catch(() => null);
 }
 
-/** CPU seconds (user + system) used so far by `pid`. */
-export async function cpuSeconds(pid: number): Promise<number> {
+/** CPU seconds (user + system) used so far by `pid`, all its threads; with `reaped`, also by its children that have exited. */
+export async function cpuSeconds(pid: number, reaped = false): Promise<number> {
   const stat = await read(`/proc/${pid}/stat`);
   if (!stat) return 0;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const own = fields[11] + fields[12]; // utime, stime
+  return (reaped ? own + fields[13] + fields[14] : own) / TICKS_PER_SECOND; // cutime, cstime
 }
 
 export async function rssMiB(pid: number): Promise<number> {
