@@ -12,8 +12,7 @@ import type { DesiredBuilder } from '../kernel/desired.ts';
 import type { LinkBytes } from '../kernel/link-stats.ts';
 import type { ConntrackFeed } from '../kernel/conntrack/feed.ts';
 import type { MapElement } from '../kernel/nft-elements.ts';
-import type { NfqueueService } from '../kernel/nfqueue/index.ts';
-import type { RuntimeWan } from '../kernel/nfqueue/runtime.ts';
+import type { NfqueueService, NfqueueServiceOptions } from '../kernel/nfqueue/index.ts';
 import type { StrategyFactory } from '../kernel/nfqueue/strategy.ts';
 import type { Logger } from '../log.ts';
 
@@ -21,15 +20,7 @@ export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory }
 export type { NfqueueService } from '../kernel/nfqueue/index.ts';
 
 /** A queue listener a plugin asks for; the core adds mwan's mark mask, the done bit, conntrack and the strategy registry. */
-export interface NfqueueStart {
-  queue: number;
-  /** A registered NFQUEUE strategy name (built in, or from a plugin's `nfqueueStrategies`). */
-  strategy: string;
-  strategyOptions?: Record<string, unknown>;
-  /** The WANs a decision may name, with their marks; read on every decision. */
-  wans: () => readonly RuntimeWan[];
-  onProblem?: (what: string) => void;
-}
+export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'strategyOptions' | 'wans' | 'onProblem'>;
 
 export interface WanView {
   name: string;
