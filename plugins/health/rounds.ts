@@ -6,13 +6,16 @@ export interface ClosedRound { targets: TargetAnswer[]; answered: number; probed
 
 export class RoundCollector {
   private readonly slots = new Map<number, Map<string, ProbeSample[]>>();
+  private readonly keys: string[];
 
   constructor(
     private readonly targets: { target: string; method: string }[],
     private readonly intervalMs: number,
     private readonly timeoutMs: number,
     private readonly origin: number,
-  ) {}
+  ) {
+    this.keys = targets.map((t) => this.key(t));
+  }
 
   private key(t: { target: string; method: string }): string { return `${t.method}:${t.target}`; }
 
@@ -21,32 +24,38 @@ export class RoundCollector {
     let bySlot = this.slots.get(slot);
     if (!bySlot) this.slots.set(slot, (bySlot = new Map()));
     const k = this.key(sample);
-    bySlot.set(k, [...(bySlot.get(k) ?? []), sample]);
+    const samples = bySlot.get(k);
+    if (samples) samples.push(sample);
+    else bySlot.set(k, [sample]);
   }
 
   /**
    * Closes, oldest first, every slot that is complete (every target has reported) or whose last answer is due by
    * `now` (end + timeout + grace), stopping at the first slot that is neither, so rounds always come out in order.
    * A target without a sample in a closed slot (prober late or stopped) is reported with ok null.
+   * Runs for every batch of samples of every WAN, so it is written with plain loops.
    */
   close(now: number, graceMs = 30): ClosedRound[] {
     const out: ClosedRound[] = [];
-    for (const slot of [...this.slots.keys()].sort((a, b) => a - b)) {
-      const end = this.origin + (slot + 1) * this.intervalMs;
-      const complete = this.targets.every((t) => this.slots.get(slot)!.has(this.key(t)));
-      if (!complete && end + this.timeoutMs + graceMs > now) break;
+    const order = [...this.slots.keys()];
+    if (order.length > 1) order.sort((a, b) => a - b);
+    for (const slot of order) {
       const bySlot = this.slots.get(slot)!;
+      const end = this.origin + (slot + 1) * this.intervalMs;
+      if (!this.keys.every((k) => bySlot.has(k)) && end + this.timeoutMs + graceMs > now) break;
       this.slots.delete(slot);
-      const targets = this.targets.map((t) => {
-        const samples = bySlot.get(this.key(t)) ?? [];
-        const good = samples.filter((s) => s.rttMs !== null);
-        if (samples.length === 0) return { ...t, ok: null, rttMs: null };
-        return { ...t, ok: good.length > 0, rttMs: good.length ? Math.min(...good.map((s) => s.rttMs!)) : null };
+      const targets: TargetAnswer[] = [];
+      let answered = 0, probed = 0, rttSum = 0, timed = 0;
+      this.targets.forEach((t, i) => {
+        const samples = bySlot.get(this.keys[i]);
+        if (!samples) { targets.push({ ...t, ok: null, rttMs: null }); return; }
+        let best: number | null = null;
+        for (const x of samples) if (x.rttMs !== null && (best === null || x.rttMs < best)) best = x.rttMs;
+        targets.push({ ...t, ok: best !== null, rttMs: best });
+        probed++;
+        if (best !== null) { answered++; rttSum += best; timed++; }
       });
-      const answered = targets.filter((t) => t.ok === true).length;
-      const probed = targets.filter((t) => t.ok !== null).length;
-      const rtts = targets.filter((t) => t.rttMs !== null).map((t) => t.rttMs!);
-      out.push({ targets, answered, probed, rttMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : null });
+      out.push({ targets, answered, probed, rttMs: timed ? rttSum / timed : null });
     }
     return out;
   }

@@ -9,7 +9,7 @@ export interface IcmpAddon {
   open(device: string, source: string): number;
   /** Sends one echo request; throws an Error whose `code` is the errno name (ENETUNREACH …). */
   send(fd: number, target: string, id: number, seq: number): void;
-  /** Every waiting reply with this id, flattened: [source address as uint32, seq, rtt ms (kernel timestamps), …]. */
+  /** Every waiting reply with this id, flattened: [source address as uint32, seq, rtt ms from kernel timestamps or -1 without one, …]. */
   drain(fd: number, id: number): number[];
   close(fd: number): void;
 }

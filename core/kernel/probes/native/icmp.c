@@ -151,17 +151,17 @@ static napi_value icmp_drain(napi_env env, napi_callback_info info) {
     struct timespec rx = { 0, 0 }, tx;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) memcpy(&rx, CMSG_DATA(c), sizeof rx);
-    if (rx.tv_sec == 0) clock_gettime(CLOCK_REALTIME, &rx);
     int64_t sec, nsec;
     memcpy(&sec, icmp + 8, 8);
     memcpy(&nsec, icmp + 16, 8);
     tx.tv_sec = (time_t)sec;
     tx.tv_nsec = (long)nsec;
-    double rtt = ts_ms(&rx) - ts_ms(&tx);
+    /* No timestamp: timestamps were only just turned on (the kernel does that a moment after the first socket asks). */
+    double rtt = rx.tv_sec == 0 ? -1 : ts_ms(&rx) - ts_ms(&tx);
     napi_value v;
     napi_create_uint32(env, ntohl(from.sin_addr.s_addr), &v); napi_set_element(env, out, n++, v);
     napi_create_uint32(env, (uint32_t)((icmp[6] << 8) | icmp[7]), &v); napi_set_element(env, out, n++, v);
-    napi_create_double(env, rtt < 0 ? 0 : rtt, &v); napi_set_element(env, out, n++, v);
+    napi_create_double(env, rx.tv_sec != 0 && rtt < 0 ? 0 : rtt, &v); napi_set_element(env, out, n++, v);
   }
   return out;
 }
