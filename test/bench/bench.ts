@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   if (!only || only === 'weights') await weightBench(3000);
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);
   if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
-  if (!only || only === 'cost') await daemonCostBench(row, results, 30);
+  if (!only || only === 'cost') await daemonCostBench(row, results, 60);
   if (!only || only === 'nfqueue') await (await import('./nfqueue-bench.ts')).nfqueueBench(row, results);
   if (!only || only === 'makespan') await (await import('./makespan-bench.ts')).makespanBench(row, results);
   printTable();
