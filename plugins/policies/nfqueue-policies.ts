@@ -2,11 +2,11 @@
 import type { NfqueueService, PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { usableMembers } from '../../core/wan/selection.ts';
 
-type Usable = Map<string, { name: string; mark: number }[]>;
+type Usable = Map<string, { name: string; mark: number; weight: number }[]>;
 
-/** Each NFQUEUE policy's members in service, in member order, with their marks. */
+/** Each NFQUEUE policy's members in service, in member order, with their marks and member weights. */
 function usableNow(world: WorldView, policies: string[]): Usable {
-  return new Map(policies.map((p) => [p, usableMembers(world.policies.get(p)!, world.wans).map((w) => ({ name: w.name, mark: w.mark }))]));
+  return new Map(policies.map((p) => [p, usableMembers(world.policies.get(p)!, world.wans).map((w) => ({ name: w.name, mark: w.mark, weight: w.weight }))]));
 }
 
 /** A cached view is rebuilt after anything that may change service (each such change requests a reconcile), and at least this often. */

@@ -3,6 +3,7 @@ import type { Runner } from '../runner.ts';
 import { startNfqueue, type NfqueueService, type NfqueueServiceOptions } from './index.ts';
 import { applyCommands, applyNfqRules, removeNfqRules, type NfqRulesSpec } from './rules.ts';
 import { nfqueueStrategies } from './strategies/index.ts';
+import { weightOf } from './runtime.ts';
 import type { NewConnection, NfqueueStrategy } from './strategy.ts';
 
 export interface NfqueueKernel {
@@ -63,7 +64,7 @@ export class SystemNfqueue implements NfqueueKernel {
 
   async start(o: NfqueueServiceOptions): Promise<NfqueueService> {
     if (!this.dry) return startNfqueue(o);
-    (o.registry ?? nfqueueStrategies).create(o.strategy, { wans: () => [], connections: () => 0, options: o.strategyOptions ?? {} }).close?.();
+    (o.registry ?? nfqueueStrategies).create(o.strategy, { wans: () => [], connections: () => 0, weight: () => 1, options: o.strategyOptions ?? {} }).close?.();
     return { queue: o.queue, strategy: o.strategy, stats: idleStats, close: async () => {} };
   }
 }
@@ -92,7 +93,7 @@ export class MemoryNfqueue implements NfqueueKernel {
   async start(o: NfqueueServiceOptions): Promise<NfqueueService> {
     if (this.queues.has(o.queue)) throw new Error(`nfqueue: bind queue ${o.queue}: EPERM (another listener has it)`);
     const strategy = (o.registry ?? nfqueueStrategies).create(o.strategy, {
-      wans: () => o.wans().map((w) => w.name), connections: () => 0, options: o.strategyOptions ?? {},
+      wans: () => o.wans().map((w) => w.name), connections: () => 0, weight: (wan) => weightOf(o.wans(), wan), options: o.strategyOptions ?? {},
     });
     this.queues.set(o.queue, { options: o, strategy });
     return {

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { NfqueueClient, type ClientStats } from './client.ts';
 import { ConnectionCounts, type FlowFeed } from './conn-counts.ts';
-import { NfqueueRuntime, type RuntimeStats, type RuntimeWan } from './runtime.ts';
+import { NfqueueRuntime, weightOf, type RuntimeStats, type RuntimeWan } from './runtime.ts';
 import type { NfqueueStrategyRegistry } from './strategy.ts';
 import { nfqueueStrategies } from './strategies/index.ts';
 import { openNetfilterSocket, type NetlinkTransport } from './transport.ts';
@@ -66,6 +66,7 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
       const mark = markOf(wan);
       return mark === undefined ? 0 : countsNow().count(mark);
     },
+    weight: (wan) => weightOf(o.wans(), wan),
     options: o.strategyOptions ?? {},
   });
   // A counting strategy starts from the table as it is, before its first decision.

@@ -3,7 +3,18 @@ import { NF_REPEAT, type QueuedPacket, type Verdict } from './messages.ts';
 import { parseIpv4, protoName } from './packet.ts';
 import type { NewConnection, NfqueueStrategy } from './strategy.ts';
 
-export interface RuntimeWan { name: string; mark: number }
+export interface RuntimeWan {
+  name: string;
+  mark: number;
+  /** The member's weight in the policy (1 when absent). */
+  weight?: number;
+}
+
+/** A WAN's weight from the list a queue decides among: a positive finite weight, else 1. */
+export function weightOf(wans: readonly RuntimeWan[], wan: string): number {
+  const w = wans.find((x) => x.name === wan)?.weight;
+  return w !== undefined && Number.isFinite(w) && w > 0 ? w : 1;
+}
 
 export interface RuntimeOptions {
   /** mwan's bits of the mark. */

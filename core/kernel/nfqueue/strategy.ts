@@ -32,6 +32,8 @@ export interface StrategyContext {
   wans(): readonly string[];
   /** Open connections on a WAN: conntrack events plus decisions the kernel has not confirmed yet. */
   connections(wan: string): number;
+  /** The WAN's weight in this policy (its member weight, 1 when none is set; 1 for a WAN it does not list). */
+  weight(wan: string): number;
   /** The strategy's options from the configuration. */
   options: Record<string, unknown>;
 }
