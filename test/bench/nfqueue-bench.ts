@@ -8,6 +8,7 @@ import { mwanFor } from '../integration/fixture.ts';
 import { layoutOf } from '../integration/helpers.ts';
 import { percentile, round } from './stats.ts';
 import type { Row } from './health-bench.ts';
+import { NODE_FLAGS } from '../../core/cli/install.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const RUNNER = here('../integration/nfqueue-runner.ts');
@@ -73,7 +74,7 @@ export async function nfqueueBench(row: Row, results: Record<string, unknown>, o
       await new Promise((r) => setTimeout(r, 1000));
     }
 
-    runner = lab.spawn(lab.ns.router, nodeArgv(RUNNER, ['--strategy', 'round-robin', '--wans', wansArg, '--iif', 'lan0']));
+    runner = lab.spawn(lab.ns.router, nodeArgv(RUNNER, ['--strategy', 'round-robin', '--wans', wansArg, '--iif', 'lan0'], NODE_FLAGS));
     await runner.waitForLine(/^ready /, 20000);
     const queued = await latencies(lab, latencyCount);
     out.latency = { plain, queued };

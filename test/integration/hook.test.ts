@@ -1,5 +1,6 @@
 // The ifupdown hook and `mwanctl install`: the hook notifies the daemon or starts a one-shot apply, never fails, never blocks.
 import assert from 'node:assert/strict';
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,6 +138,13 @@ describe('mwan lab: ifupdown hook and install', function () {
     const wrapper = readFileSync(path.join(root, files.wrapper), 'utf8');
     assert.ok(wrapper.startsWith('#!/bin/sh\n'), wrapper);
     assert.ok(wrapper.includes(MWANCTL), wrapper);
+    // The wrapper runs mwanctl with the daemon's Node flags; MWAN_NODE_FLAGS replaces them.
+    const run = (env: Record<string, string>) => execa('sh', [path.join(root, files.wrapper), 'check', '--config', m.configPath], { reject: false, env });
+    const plain = await run({});
+    assert.equal(plain.exitCode, 0, plain.stderr);
+    const bogus = await run({ MWAN_NODE_FLAGS: '--no-such-node-flag' });
+    assert.notEqual(bogus.exitCode, 0);
+    assert.match(bogus.stderr, /no-such-node-flag/);
 
     const removed = await ctlOk(m, ['uninstall', '--root', root]);
     for (const f of Object.values(files)) {

@@ -10,8 +10,8 @@ const LONG_LIVED_CLIENT = here('./clients/long-lived-client.ts');
 const TSX = import.meta.resolve('tsx');
 
 /** argv that runs a TypeScript file with this repo's node + tsx. */
-export function nodeArgv(file: string, args: string[]): string[] {
-  return [process.execPath, '--import', TSX, file, ...args];
+export function nodeArgv(file: string, args: string[], nodeFlags: string[] = []): string[] {
+  return [process.execPath, ...nodeFlags, '--import', TSX, file, ...args];
 }
 
 /** Starts report-server in `ns` bound to `bind` (TCP `ports`, optional UDP), resolved once it prints `ready`. */
