@@ -18,7 +18,7 @@ export function reportMakespan(row: Row, results: Record<string, unknown>, o: Ma
   const nominalIdealS = (totalBytes * 8) / (sum(o.capsMbps) * 1e6);
   const goodput = measured.map((m) => round(m, 1)).join('/');
   const runs = o.runs > 1 ? `median of ${o.runs} runs (range)` : '1 run';
-  console.log(`\nmakespan: ${o.transfers} downloads of ${o.transferBytes / 1e6} MB by ${o.workers} workers over ${o.capsMbps.length} WANs shaped to ${o.capsMbps.join('/')} Mbit/s (tbf, download direction)`);
+  console.log(`\nmakespan: ${o.transfers} downloads of ${o.transferBytes / 1e6} MB by ${o.workers} workers over ${o.capsMbps.length} WANs shaped to ${o.capsMbps.join('/')} Mbit/s (tbf, ${o.tbfLatencyMs} ms queue, download direction)`);
   console.log(`measured goodput alone ${goodput} Mbit/s: ideal ${round(idealS, 2)} s (${round(nominalIdealS, 2)} s from the nominal rates); ${runs}; load average at start ${round(load0, 2)} on ${os.cpus().length} cores`);
   const head = ['strategy', 'makespan s', '× ideal', 'bytes % per WAN (mean)', 'WANs done at s', 'transfer p50 / max s', 'failed'];
   const lines = all.map((s) => {
