@@ -1,14 +1,26 @@
-// A drop-in user plugin (config/plugins.d/force-route.ts) loaded from the plugins directory steers real traffic; unsafe files are refused.
+// Drop-in user plugins loaded from the plugins directory steer real traffic (force-route.ts; an NFQUEUE strategy); unsafe files are refused.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab } from '../lab/topology.ts';
 import { burst, startServers } from '../lab/traffic.ts';
 import { labConfig, mwanFor, type Mwan } from './fixture.ts';
-import { skipWithoutLab, settledSnapshot } from './helpers.ts';
+import { ctlOk, skipWithoutLab, settledSnapshot } from './helpers.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/plugins.d/force-route.ts', import.meta.url));
+
+/** A user plugin declaring an NFQUEUE strategy that sends every new connection to the last member in service. */
+const LAST_MEMBER = `// Test plugin: an NFQUEUE strategy that picks the last member in service.
+import type { MwanPlugin } from 'mwan/plugin';
+
+const plugin: MwanPlugin = {
+  name: 'last-member',
+  nfqueueStrategies: { 'last-member': (ctx) => ({ name: 'last-member', decide: () => ctx.wans().at(-1) }) },
+};
+
+export default plugin;
+`;
 
 describe('mwan lab: user plugins from the plugins directory', function () {
   this.timeout(60000);
@@ -61,5 +73,25 @@ describe('mwan lab: user plugins from the plugins directory', function () {
     assert.match(r.stderr, /refusing plugin .*force-route\.ts: it is writable by group or others/);
     assert.match(r.stderr, /chmod go-w/);
     assert.equal(await settledSnapshot(l), before);
+  });
+
+  it('a drop-in plugin\'s NFQUEUE strategy decides real connections of the policy that names it', async () => {
+    const l = lab!;
+    const m = mwanFor(l, (dir) => labConfig(l, dir, {
+      extra: { policies: { last: { strategy: 'nfqueue:last-member' } }, defaultPolicy: 'last' },
+    }));
+    mwan = m;
+    const dir = path.join(m.dir, 'plugins.d');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    writeFileSync(path.join(dir, 'last-member.ts'), LAST_MEMBER, { mode: 0o644 });
+    await m.startDaemon();
+    const r = await burst(l, l.ns.client, { count: 30, concurrency: 5 });
+    assert.equal(r.ok, 30, JSON.stringify(r));
+    // The kernel's own choice (equal weights) would spread them; the plugin's strategy sends all to isp3.
+    assert.deepEqual(r.byIsp.slice(1), [0, 0, 30], JSON.stringify(r.byIsp));
+    await ctlOk(m, ['wan', 'down', 'isp3']);
+    const without = await burst(l, l.ns.client, { count: 20, concurrency: 5 });
+    assert.deepEqual(without.byIsp.slice(1), [0, 20, 0], `with isp3 down the last member in service is isp2: ${JSON.stringify(without.byIsp)}`);
   });
 });
