@@ -1,7 +1,11 @@
 // How a policy's kernel choice is written: weighted `numgen random` ranges, interleaved `numgen inc` slots, weight scaling.
+import { weightRanges } from '../../core/wan/selection.ts';
 import { chainFor } from './names.ts';
 
 export interface Slot { id: number; weight: number }
+
+/** A vmap key: one value, or an inclusive range. */
+const span = (from: number, to: number) => (from === to ? String(from) : `${from}-${to}`);
 
 /**
  * `numgen random mod Σw vmap { 0-2 : jump to_wanA, … }`: contiguous, non-overlapping ranges sized by weight;
@@ -10,14 +14,9 @@ export interface Slot { id: number; weight: number }
 export function randomChoice(slots: Slot[], target: (id: number) => string = chainFor): string | undefined {
   if (slots.length === 0) return undefined;
   if (slots.length === 1) return `jump ${target(slots[0].id)}`;
-  let next = 0;
-  const entries = slots.map((s) => {
-    const from = next;
-    next += s.weight;
-    const to = next - 1;
-    return `${from === to ? from : `${from}-${to}`} : jump ${target(s.id)}`;
-  });
-  return `numgen random mod ${next} vmap { ${entries.join(', ')} }`;
+  const ranges = weightRanges(slots);
+  const entries = ranges.map((r) => `${span(r.from, r.to)} : jump ${target(r.wan.id)}`);
+  return `numgen random mod ${ranges[ranges.length - 1].to + 1} vmap { ${entries.join(', ')} }`;
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -53,7 +52,7 @@ export function roundRobinChoice(slots: Slot[]): string | undefined {
   for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1] === order[i]) j++;
-    entries.push(`${i === j ? i : `${i}-${j}`} : jump ${chainFor(slots[order[i]].id)}`);
+    entries.push(`${span(i, j)} : jump ${chainFor(slots[order[i]].id)}`);
     i = j + 1;
   }
   return `numgen inc mod ${order.length} vmap { ${entries.join(', ')} }`;
