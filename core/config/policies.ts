@@ -21,12 +21,15 @@ export const IMPLICIT_DEFAULT = 'default';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const network = z.string().refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24');
-const PORT = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/;
-export function isPortSpec(p: number | string): boolean {
-  const m = PORT.exec(String(p));
-  return Boolean(m) && Number(m![1]) <= 65535 && (m![2] === undefined || (Number(m![2]) <= 65535 && Number(m![1]) <= Number(m![2])));
+/** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. (Forwards use it too, via schema.ts.) */
+export function portRange(port: number | string): { from: number; to: number } | undefined {
+  const m = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/.exec(String(port));
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
 }
-const portSpec = z.union([z.number(), z.string()]).refine(isPortSpec, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
+const portSpec = z.union([z.number(), z.string()]).refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
 const ports = z.union([portSpec, z.array(portSpec).min(1)]).transform((p) => (Array.isArray(p) ? p : [p]).map(String));
 
 export const memberSchema = z.strictObject({

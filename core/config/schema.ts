@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4, isIPv4Prefix } from './validators.ts';
 import { healthProblems, healthSchema, resolveHealth } from './health.ts';
-import { policyProblems, policySchema, ruleSchema } from './policies.ts';
+import { policyProblems, policySchema, portRange, ruleSchema } from './policies.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const deviceName = z.string().regex(DEVICE_NAME, 'expected an interface name: 1-15 characters, no "/", ":" or spaces');
@@ -51,14 +51,7 @@ export const kernelSchema = z.strictObject({
   nfqueueTagMask: z.number().int().refine(isContiguousMask, 'expected a non-zero mask whose bits are contiguous, such as 0x7f000000').default(0x7f000000),
 });
 
-/** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. */
-export function portRange(port: number | string): { from: number; to: number } | undefined {
-  const m = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/.exec(String(port));
-  if (!m) return undefined;
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
-  return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
-}
+export { portRange };
 
 /** A forward's target "10.0.0.5" or "10.0.0.5:8080" as `{ address, port? }`; undefined when malformed. */
 export function forwardTarget(to: string): { address: string; port?: number } | undefined {
