@@ -13,12 +13,15 @@ export function startFastest(ctx: PluginContext): () => void {
   const write = ctx.kernel.updateMap;
   if (policies.length === 0 || !feed || !write) return () => undefined;
   const { mask } = world.layout;
-  const wanOfMark = (mark: number) => ctx.world().wans.find((w) => w.mark === ((mark & mask) >>> 0))?.name;
-  const local = () => new Set(ctx.world().wans.flatMap((w) => (w.address ? [w.address] : [])));
+  // Marks are fixed by the layout for the plugin's lifetime: no world to build per conntrack event.
+  const wanByMark = new Map(world.wans.map((w) => [w.mark, w.name]));
+  const wanOfMark = (mark: number) => wanByMark.get((mark & mask) >>> 0);
+  // Addresses can change (DHCP): read now, for the NEW flows that reached a WAN.
+  const isLocal = (dst: string) => ctx.world().wans.some((w) => w.address === dst);
   const stops: (() => void)[] = [];
   for (const policy of policies) {
     const o = { prefixLength: policy.fastest?.prefixLength ?? 24, timeoutSeconds: policy.fastest?.timeoutSeconds ?? 300 };
-    const learner = new FastestLearner(o, wanOfMark, (dst) => local().has(dst));
+    const learner = new FastestLearner(o, wanOfMark, isLocal);
     stops.push(feed.subscribe({ event: (r) => learner.event(r) }));
     let busy = false;
     const timer = setInterval(() => {
