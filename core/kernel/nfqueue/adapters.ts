@@ -36,9 +36,9 @@ function recording(run: Runner, dry: boolean): { run: Runner; ran: string[][] } 
   };
 }
 
-const idleStats = () => ({
-  packets: 0, verdicts: 0, batchMessages: 0, sends: 0, kernelErrors: 0, decided: {}, kernelChoice: 0, strategyErrors: 0, notIpv4: 0,
-}) as unknown as ReturnType<NfqueueService['stats']>;
+const idleStats = (): ReturnType<NfqueueService['stats']> => ({
+  packets: 0, verdicts: 0, batchMessages: 0, sends: 0, kernelErrors: 0, socketErrors: 0, decided: {}, kernelChoice: 0, strategyErrors: 0, notIpv4: 0,
+});
 
 /** The real kernel (`dry`: reads it, runs no change and binds no queue: what `mwanctl plan` uses). */
 export class SystemNfqueue implements NfqueueKernel {
