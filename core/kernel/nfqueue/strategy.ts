@@ -72,11 +72,6 @@ export class NfqueueStrategyRegistry {
     return [...new Set([...this.factories.keys(), ...(this.parent?.names() ?? [])])].sort();
   }
 
-  /** Who registered a strategy (undefined for an unknown name). */
-  ownerOf(name: string): string | undefined {
-    return this.entry(name)?.owner;
-  }
-
   private entry(name: string): { factory: StrategyFactory; owner: string } | undefined {
     return this.factories.get(name) ?? this.parent?.entry(name);
   }
