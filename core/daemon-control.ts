@@ -41,7 +41,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
           if (JSON.stringify(current.layout) !== JSON.stringify(old.layout)) await current.removeKernelState();
           await core.swap(old);
         }
-        old.reconciler.forget();
+        old.forgetKernelState();
         await old.opts.kernel.restoreState(ownershipOf(old.layout), saved);
       });
     }

@@ -143,12 +143,18 @@ export class Engine {
     await this.store.update({ disabled: this.registry.wans.filter((w) => !w.enabled).map((w) => w.name) });
   }
 
+  /** Drops what this engine believes the kernel holds (routes, rules, nft, queue rules): the next reconcile repairs all of it. */
+  forgetKernelState(): void {
+    this.reconciler.forget();
+    this.nfqRules.forget();
+  }
+
   /**
    * Removes every route, rule and nft object mwan owns, its NFQUEUE chains and their jump, and restores the sysctls it
    * changed; nothing else is touched.
    */
   async removeKernelState(): Promise<ApplyPlan> {
-    this.reconciler.forget();
+    this.forgetKernelState();
     const { plan } = await removalPlan(this.opts.kernel, this.layout, await this.sysctlMemory.load());
     if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
     const iptables = await this.opts.kernel.nfqueue.removeRules();

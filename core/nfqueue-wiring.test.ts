@@ -69,6 +69,17 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
     assert.equal((await again.plan()).iptables, undefined);
   });
 
+  it('once the engine forgets its kernel state (a rollback removed the rules), the next reconcile applies them again', async () => {
+    const e = await start(POLICIES);
+    await e.reconcile('start');
+    await kernel.nfqueue.removeRules();
+    assert.equal(kernel.nfqueue.rules, null);
+    e.forgetKernelState();
+    const again = await e.reconcile('after the rollback');
+    assert.ok(again?.plan.iptables?.some((argv) => argv.includes('NFQUEUE')), JSON.stringify(again?.plan.iptables));
+    assert.ok(kernel.nfqueue.rules);
+  });
+
   it('without NFQUEUE policies in use no iptables command is planned or run', async () => {
     const e = await start({ policies: { idle: { strategy: 'nfqueue:round-robin' } } });
     assert.equal((await e.plan()).iptables, undefined);

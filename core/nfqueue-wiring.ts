@@ -43,8 +43,8 @@ export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
 
 /**
  * The queue rules of one engine (one configuration): applied with the first reconcile, then left alone (a second
- * apply is a no-op anyway); a failure is logged and retried with the next reconcile. Without NFQUEUE policies in
- * use nothing runs.
+ * apply is a no-op anyway) until the engine forgets its kernel state; a failure is logged and retried with the next
+ * reconcile. Without NFQUEUE policies in use nothing runs.
  */
 export class NfqueueRules {
   private applied = false;
@@ -69,6 +69,11 @@ export class NfqueueRules {
       return [];
     }).finally(() => { this.running = undefined; });
     return this.running;
+  }
+
+  /** The rules may be gone (mwan's state was removed or rolled back): the next `ensure` checks and applies them again. */
+  forget(): void {
+    this.applied = false;
   }
 
   /** What `ensure` would run now (nothing when there are no NFQUEUE policies in use). */
