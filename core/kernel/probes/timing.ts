@@ -1,13 +1,13 @@
 // Shared probe timing: a drift-free interval ticker and a loop that gives every probe exactly one sample within its timeout.
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 
-export interface Ticker { stop(): void }
+interface Ticker { stop(): void }
 
 /**
  * Calls `tick` now and then every `intervalMs`, on a fixed schedule (start + k × interval) so it does not drift.
  * Ticks the event loop was too late for are skipped, not bunched up.
  */
-export function startTicker(intervalMs: number, tick: () => void): Ticker {
+function startTicker(intervalMs: number, tick: () => void): Ticker {
   const t0 = performance.now();
   let k = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -26,9 +26,6 @@ export function startTicker(intervalMs: number, tick: () => void): Ticker {
 
 /** One probe in flight: settle it once; later calls (a late answer after the timeout) are ignored. */
 export interface Attempt {
-  readonly sentAt: number;
-  /** Milliseconds since the probe was sent (monotonic clock). */
-  elapsed(): number;
   /** A good answer now: the sample's rtt is the elapsed time (a failure if that already exceeds the timeout). */
   ok(): void;
   fail(error: string): void;
@@ -77,8 +74,6 @@ export function probeLoop(target: string, method: string, ctx: ProbeContext, onS
       onSample(error === undefined ? { target, method, sentAt, rttMs } : { target, method, sentAt, rttMs, error });
     };
     const attempt: Attempt = {
-      sentAt,
-      elapsed: () => performance.now() - t0,
       ok() {
         const rtt = performance.now() - t0;
         if (rtt > ctx.timeoutMs) settle(null, `answer after ${Math.round(rtt)} ms, over the ${ctx.timeoutMs} ms timeout`);
