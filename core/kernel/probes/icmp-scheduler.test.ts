@@ -1,11 +1,10 @@
 // Tests the ICMP scheduler against a scripted addon: batching, socket sharing, answers, timeouts, send and open errors.
 import assert from 'node:assert/strict';
+import { ipv4ToInt } from '../../config/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import { IcmpScheduler, nextDrain } from './icmp-scheduler.ts';
 import type { ProbeSample } from './types.ts';
 import { sleep } from './testing.ts';
-
-const u32 = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 
 /** An addon whose targets answer after `rtt[target]` ms (reported by drain once that time has passed), or never. */
 function scriptedAddon(rtt: Record<string, number | undefined>, o: { openError?: string; sendError?: string } = {}) {
@@ -30,7 +29,7 @@ function scriptedAddon(rtt: Record<string, number | undefined>, o: { openError?:
         const r = rtt[p.target];
         if (p.fd !== fd || p.id !== id || r === undefined || performance.now() - p.at < r) continue;
         inFlight.splice(inFlight.indexOf(p), 1);
-        out.push(u32(p.target), p.seq, r);
+        out.push(ipv4ToInt(p.target), p.seq, r);
       }
       return out;
     },

@@ -1,5 +1,6 @@
 // One timer for every ICMP target that shares an interval and timeout: a batch of requests per tick, a few drains per batch.
 import net from 'node:net';
+import { ipv4ToInt } from '../../config/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import type { ProbeSample } from './types.ts';
 
@@ -30,7 +31,6 @@ const EARLY_MS = 1;
 interface Socket { device: string; source: string; fd?: number; id: number; users: number; error?: string; retryAt: number }
 interface Entry { t: IcmpTarget; addr: number; seq: number; pending: Map<number, { sentAt: number; mono: number }>; sock: Socket }
 
-const toUint32 = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 let nextId = process.pid;
 
@@ -53,7 +53,7 @@ export class IcmpScheduler {
     let sock = this.sockets.get(key);
     if (!sock) this.sockets.set(key, (sock = { device: t.device, source: t.source, id: (nextId++ * 7919) & 0xffff, users: 0, retryAt: 0 }));
     sock.users++;
-    const entry: Entry = { t, addr: toUint32(t.target), seq: 0, pending: new Map(), sock };
+    const entry: Entry = { t, addr: ipv4ToInt(t.target), seq: 0, pending: new Map(), sock };
     this.entries.add(entry);
     // Open now: the first socket that asks for receive timestamps turns them on for the whole kernel, a moment later.
     this.ready(sock, performance.now());
