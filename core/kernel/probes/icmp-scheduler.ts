@@ -134,7 +134,9 @@ export class IcmpScheduler {
     const bySocket = new Map<Socket, Entry[]>();
     for (const e of this.entries) {
       if (e.sock.fd === undefined || e.pending.size === 0) continue;
-      bySocket.set(e.sock, [...(bySocket.get(e.sock) ?? []), e]);
+      const list = bySocket.get(e.sock);
+      if (list) list.push(e);
+      else bySocket.set(e.sock, [e]);
     }
     for (const [sock, entries] of bySocket) {
       let replies: number[];
