@@ -5,7 +5,7 @@ import type { DesiredState } from '../../core/kernel/desired.ts';
 import type { ObservedNetwork } from '../../core/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
-import marker, { MANGLE, chainFor, counterFor } from './index.ts';
+import marker, { MANGLE, chainFor, counterFor, restoreChainFor } from './index.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 
 
@@ -34,6 +34,7 @@ const LAN = [{ device: 'lan0' }];
 
 const chain = (s: DesiredState, name: string) => s.nft.chains.find((c) => c.name === name);
 const idOf = (world: WorldView, name: string) => world.wans.find((w) => w.name === name)!.id;
+const restoreVmap = (world: WorldView) => `ct mark & 0xff00 vmap { ${world.wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`;
 
 describe('marker plugin', () => {
   it('3:2:1 weights split new LAN connections with numgen mod 6 over exact ranges', () => {
@@ -110,7 +111,15 @@ describe('marker plugin', () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net());
     const rules = chain(contribution(world), 'mark_prerouting')!.rules;
     for (const w of world.wans) assert.ok(rules.includes(`iifname "${w.device}" ct state new ct mark set ct mark & 0xffff00ff | ${hex(w.mark)}`), w.name);
-    assert.equal(rules[rules.length - 1], 'ct mark & 0xff00 != 0 meta mark set ct mark & 0xff00');
+    assert.equal(rules[rules.length - 1], restoreVmap(world));
+  });
+
+  it("restores only mwan's bits of the packet mark: per-WAN constants keep the host's bits (nft 1.0.6 has no mark | ct mark)", () => {
+    const world = worldOf({ wans: WANS, lan: LAN }, net(['wan2']));
+    const s = contribution(world);
+    for (const w of world.wans) assert.deepEqual(chain(s, restoreChainFor(w.id))?.rules, [`meta mark set meta mark & 0xffff00ff | ${hex(w.mark)}`], w.name);
+    const all = s.nft.chains.flatMap((c) => c.rules);
+    assert.ok(!all.some((r) => /meta mark set (ct mark|ip |numgen)/.test(r)), 'no rule writes the whole packet mark');
   });
 
   it("records the WAN of the router's own new connections in postrouting and restores it in output", () => {
@@ -121,7 +130,7 @@ describe('marker plugin', () => {
     for (const w of world.wans) assert.ok(post.rules.some((r) => r.startsWith(`oifname "${w.device}" ct state new ct mark & 0xff00 == 0 `) && r.endsWith(hex(w.mark))), w.name);
     const out = chain(s, 'mark_output')!;
     assert.deepEqual(out.base, { type: 'route', hook: 'output', priority: MANGLE });
-    assert.deepEqual(out.rules, ['ct mark & 0xff00 != 0 meta mark set ct mark & 0xff00']);
+    assert.deepEqual(out.rules, [restoreVmap(world)]);
     assert.deepEqual(chain(s, 'mark_prerouting')!.base, { type: 'filter', hook: 'prerouting', priority: MANGLE });
   });
 

@@ -2,6 +2,7 @@
 import { hex } from '../../core/config/validators.ts';
 import { isIPv4 } from '../../core/config/validators.ts';
 import { definePlugin, type WorldView } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 import { DesiredBuilder } from '../../core/kernel/desired.ts';
 import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from '../policies/names.ts';
 import { countByMark, renderPolicy } from '../policies/render.ts';
@@ -16,6 +17,18 @@ export const ENFORCE_METRIC = 4294967295;
 /** `ct mark set` that changes only mwan's bits of the connection mark. */
 function setCtMark(mask: number, mark: number): string {
   return `ct mark set ct mark & ${hex(~mask >>> 0)} | ${hex(mark)}`;
+}
+
+/** The chain that sets mwan's bits of the packet mark to WAN `id`'s mark, keeping every other bit. */
+export const restoreChainFor = (id: number) => `mark_wan${id}`;
+
+/**
+ * Restore: mwan's bits of the packet mark := those of the connection mark, the host's bits kept. nft 1.0.6 refuses
+ * `meta mark & ~mask | ct mark`, so a vmap over the connection's WAN mark goes to a per-WAN chain with constants.
+ */
+function restoreRules(mask: number, wans: { id: number; mark: number }[]): string[] {
+  if (wans.length === 0) return [];
+  return [`ct mark & ${hex(mask)} vmap { ${wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`];
 }
 
 function localNetworks(world: WorldView): string[] {
@@ -97,15 +110,16 @@ function classification(d: DesiredBuilder, world: WorldView): Entries {
 
 export default definePlugin({
   name: 'marker',
+  options: NO_OPTIONS,
   contribute(d, world) {
     const { mask } = world.layout;
-    const restore = `ct mark & ${hex(mask)} != 0 meta mark set ct mark & ${hex(mask)}`;
+    const restore = restoreRules(mask, world.wans);
     const rules = world.wans.map((w) => `iifname "${w.device}" ct state new ${setCtMark(mask, w.mark)}`);
     // Policy objects are declared after mark_prerouting, as they always were (the table block keeps its order).
     const objects = new DesiredBuilder().as('marker');
     const entries = classification(objects, world);
     if (entries.lan) rules.push(entries.lan);
-    rules.push(restore);
+    rules.push(...restore);
     d.chain({ name: 'mark_prerouting', base: { type: 'filter', hook: 'prerouting', priority: MANGLE }, rules });
     for (const c of objects.state.nft.chains) d.chain(c);
     for (const s of objects.state.nft.sets) d.set(s);
@@ -115,11 +129,12 @@ export default definePlugin({
     const queued = [...policies.values()].some((p) => p.inUse);
     for (const w of world.wans) {
       d.counter(counterFor(w.id));
+      d.chain({ name: restoreChainFor(w.id), rules: [`meta mark set meta mark & ${hex(~mask >>> 0)} | ${hex(w.mark)}`] });
       d.chain({ name: chainFor(w.id), rules: [`${setCtMark(mask, w.mark)} counter name "${counterFor(w.id)}"`] });
       if (queued) d.chain({ name: setChainFor(w.id), rules: [setCtMark(mask, w.mark)] });
     }
     // The router's own connections: the multipath route picks the WAN (unless a rule does), postrouting records it, output restores it.
-    d.chain({ name: 'mark_output', base: { type: 'route', hook: 'output', priority: MANGLE }, rules: [...(entries.local ? [entries.local] : []), restore] });
+    d.chain({ name: 'mark_output', base: { type: 'route', hook: 'output', priority: MANGLE }, rules: [...(entries.local ? [entries.local] : []), ...restore] });
     d.chain({
       name: 'mark_postrouting',
       base: { type: 'filter', hook: 'postrouting', priority: MANGLE },

@@ -11,22 +11,36 @@ export function persistKey(key: 'src' | 'src-dst'): { expr: string; type: string
   return key === 'src' ? { expr: 'ip saddr', type: 'ipv4_addr' } : { expr: 'ip saddr . ip daddr', type: 'ipv4_addr . ipv4_addr' };
 }
 
-/** Clears mwan's bits of the packet mark, which the lookups below use as scratch (the marker restores it from the connection mark). */
+/** Clears mwan's bits of the packet mark, which the learned lookup below uses as scratch (the marker restores it from the connection mark). */
 const clearScratch = (mask: number) => `meta mark set meta mark & ${hex(~mask >>> 0)}`;
 
+/** The set of keys remembered for WAN `id` by the persistence layer `map`. */
+export const persistSet = (map: string, id: number) => `${map}_${id}`;
+/** The chain that records a new connection's key in the set of the WAN it was given. */
+export const rememberChain = (map: string, id: number) => `remember_${map}_${id}`;
+
 /**
- * Persistence: a map `key → mark` with a timeout, filled from the packet path. A hit on a WAN that can take
- * traffic refreshes the entry and marks the connection for it (the `keep_` chain); an entry for a WAN that cannot
- * is deleted, the `base` rules choose anew, and the choice is remembered. The map is filled at run time, so it
- * keeps its contents across applies and daemon restarts.
+ * Persistence: one set of keys per WAN, with a timeout, filled from the packet path (a set per WAN, not a
+ * `key → mark` map, because reading such a map writes the whole packet mark and would clear the host's bits). A
+ * key remembered for a WAN that can take traffic refreshes the entry and marks the connection for it (the `keep_`
+ * chain); entries of WANs that cannot are deleted, the `base` rules choose anew, and the choice is remembered. The
+ * sets are filled at run time, so they keep their contents across applies and daemon restarts.
  */
-export function persistenceLayer(o: { map: string; key: 'src' | 'src-dst'; timeoutSeconds: number; mask: number; live: LiveWan[]; base: string[] }): Layer {
+export function persistenceLayer(o: { map: string; key: 'src' | 'src-dst'; timeoutSeconds: number; mask: number; live: LiveWan[]; all: LiveWan[]; base: string[] }): Layer {
   const { expr, type } = persistKey(o.key);
-  const rules = [clearScratch(o.mask), `meta mark set ${expr} map @${o.map}`];
-  if (o.live.length) rules.push(`meta mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${keepChain(o.map, w.id)}`).join(', ')} }`);
-  rules.push(`delete @${o.map} { ${expr} : 0x0 }`, ...o.base, `ct mark & ${hex(o.mask)} != 0 update @${o.map} { ${expr} : ct mark & ${hex(o.mask)} }`);
-  const chains = o.live.map((w) => ({ name: keepChain(o.map, w.id), rules: [`update @${o.map} { ${expr} : ${hex(w.mark)} }`, `jump ${chainFor(w.id)}`] }));
-  return { rules, chains, sets: [{ name: o.map, kind: 'map', type: `${type} : mark`, flags: ['dynamic', 'timeout'], timeout: `${o.timeoutSeconds}s` }] };
+  const live = new Set(o.live.map((w) => w.id));
+  const rules = [
+    ...o.live.map((w) => `${expr} @${persistSet(o.map, w.id)} goto ${keepChain(o.map, w.id)}`),
+    ...o.all.filter((w) => !live.has(w.id)).map((w) => `delete @${persistSet(o.map, w.id)} { ${expr} }`),
+    ...o.base,
+  ];
+  if (o.live.length) rules.push(`ct mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${rememberChain(o.map, w.id)}`).join(', ')} }`);
+  const chains = o.live.flatMap((w) => [
+    { name: keepChain(o.map, w.id), rules: [`update @${persistSet(o.map, w.id)} { ${expr} }`, `jump ${chainFor(w.id)}`] },
+    { name: rememberChain(o.map, w.id), rules: [`update @${persistSet(o.map, w.id)} { ${expr} }`] },
+  ]);
+  const sets: SetSpec[] = o.all.map((w) => ({ name: persistSet(o.map, w.id), kind: 'set', type, flags: ['dynamic', 'timeout'], timeout: `${o.timeoutSeconds}s` }));
+  return { rules, chains, sets };
 }
 
 /** The netmask of a prefix length, e.g. 24 → 255.255.255.0. */
@@ -37,7 +51,9 @@ export function netmask(prefixLength: number): string {
 
 /**
  * Learned choices: a map `destination network → mark` that the daemon writes (with per-element timeouts). A hit
- * on a WAN that can take traffic marks the connection for it; otherwise the `base` rules decide.
+ * on a WAN that can take traffic marks the connection for it; otherwise the `base` rules decide. Known limit: the
+ * lookup writes the whole packet mark, so the first packet of a new connection of such a policy loses the host's
+ * mark bits (later packets keep them); a verdict map written by the daemon would lift it.
  */
 export function learnedLayer(o: { map: string; prefixLength: number; mask: number; live: LiveWan[]; base: string[] }): Layer {
   const rules = [clearScratch(o.mask), `meta mark set ip daddr & ${netmask(o.prefixLength)} map @${o.map}`];

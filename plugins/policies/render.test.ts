@@ -31,30 +31,33 @@ describe('policy rendering', () => {
     assert.deepEqual(chainRules(markerState(of('main')), 'policy_p'), []);
   });
 
-  it('persistence: a source map with a timeout, live WANs refreshed, stale entries replaced by a round-robin choice', () => {
+  it('persistence: a set of sources per WAN with a timeout, live WANs refreshed, stale entries dropped and replaced by a round-robin choice', () => {
     const world = worldOf({ policies: { s: { strategy: 'persistence', persistence: { timeoutSeconds: 30 } } }, defaultPolicy: 's' }, ['wan3']);
     const state = markerState(world);
     const [a, b] = ['isp1', 'isp2'];
+    const [i1, i2, i3] = world.wans.map((w) => w.id);
     assert.deepEqual(chainRules(state, 'balance'), [
-      'meta mark set meta mark & 0xffff00ff',
-      'meta mark set ip saddr map @persist_s_src',
-      `meta mark & 0xff00 vmap { ${markOf(world, a)} : goto keep_persist_s_src_${world.wans[0].id}, ${markOf(world, b)} : goto keep_persist_s_src_${world.wans[1].id} }`,
-      'delete @persist_s_src { ip saddr : 0x0 }',
+      `ip saddr @persist_s_src_${i1} goto keep_persist_s_src_${i1}`,
+      `ip saddr @persist_s_src_${i2} goto keep_persist_s_src_${i2}`,
+      `delete @persist_s_src_${i3} { ip saddr }`,
       `numgen inc mod 2 vmap { 0 : jump ${toWan(world, a)}, 1 : jump ${toWan(world, b)} }`,
-      'ct mark & 0xff00 != 0 update @persist_s_src { ip saddr : ct mark & 0xff00 }',
+      `ct mark & 0xff00 vmap { ${markOf(world, a)} : goto remember_persist_s_src_${i1}, ${markOf(world, b)} : goto remember_persist_s_src_${i2} }`,
     ]);
-    assert.deepEqual(chainRules(state, `keep_persist_s_src_${world.wans[0].id}`), [`update @persist_s_src { ip saddr : ${markOf(world, a)} }`, `jump ${toWan(world, a)}`]);
-    assert.equal(chainRules(state, `keep_persist_s_src_${world.wans[2].id}`), undefined, 'no keep chain for a WAN out of service');
-    const map = state.nft.sets.find((s) => s.name === 'persist_s_src')!;
-    assert.deepEqual(map, { name: 'persist_s_src', kind: 'map', type: 'ipv4_addr : mark', flags: ['dynamic', 'timeout'], timeout: '30s', owner: 'marker' });
-    assert.equal(map.elements, undefined, 'filled at run time, so it survives applies');
+    assert.ok(!chainRules(state, 'balance')!.some((r) => r.includes('meta mark set')), "the lookup never writes the packet mark (the host's bits stay)");
+    assert.deepEqual(chainRules(state, `keep_persist_s_src_${i1}`), [`update @persist_s_src_${i1} { ip saddr }`, `jump ${toWan(world, a)}`]);
+    assert.deepEqual(chainRules(state, `remember_persist_s_src_${i2}`), [`update @persist_s_src_${i2} { ip saddr }`]);
+    assert.equal(chainRules(state, `keep_persist_s_src_${i3}`), undefined, 'no keep chain for a WAN out of service');
+    const set = state.nft.sets.find((s) => s.name === `persist_s_src_${i3}`)!;
+    assert.deepEqual(set, { name: `persist_s_src_${i3}`, kind: 'set', type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeout: '30s', owner: 'marker' }, 'every WAN has its set, in service or not');
+    assert.equal(set.elements, undefined, 'filled at run time, so it survives applies');
   });
 
-  it('persistence by source and destination keys the map on both', () => {
+  it('persistence by source and destination keys the sets on both', () => {
     const world = worldOf({ policies: { s: { strategy: 'persistence', persistence: { key: 'src-dst' } } }, defaultPolicy: 's' });
     const state = markerState(world);
-    assert.ok(chainRules(state, 'balance')!.includes('meta mark set ip saddr . ip daddr map @persist_s_pair'));
-    assert.equal(state.nft.sets.find((s) => s.name === 'persist_s_pair')!.type, 'ipv4_addr . ipv4_addr : mark');
+    const id = world.wans[0].id;
+    assert.ok(chainRules(state, 'balance')!.includes(`ip saddr . ip daddr @persist_s_pair_${id} goto keep_persist_s_pair_${id}`));
+    assert.equal(state.nft.sets.find((s) => s.name === `persist_s_pair_${id}`)!.type, 'ipv4_addr . ipv4_addr');
   });
 
   it('fastest response: a learned destination map in front of the weighted choice', () => {
@@ -73,13 +76,13 @@ describe('policy rendering', () => {
     assert.deepEqual(chainRules(markerState(none), 'balance'), [`jump ${toWan(none, 'isp1')}`]);
   });
 
-  it('nfqueue:<name>: the weighted choice (uncounted), the queue tag (accept), local connections counted; nothing usable: whenNone and no tag', () => {
+  it('nfqueue:<name>: the weighted choice (uncounted), the queue tag (tag field only, return), local connections counted; nothing usable: whenNone and no tag', () => {
     const cfg = { policies: { q: { strategy: 'nfqueue:round-robin', members: [{ wan: 'isp1', weight: 2 }, { wan: 'isp3' }], whenNone: 'unreachable' } }, rules: [{ dport: 80, policy: 'q' }] };
     const world = worldOf(cfg);
     const tag = world.layout.nfqueue.policies.get('q')!.tag;
     const [a, c] = ['isp1', 'isp3'].map((n) => world.wans.find((w) => w.name === n)!.id);
     assert.ok(tag > 0xffff && tag < 0x80000000);
-    const tagRule = `meta iif != 0 meta mark set ct mark & 0xff00 | 0x${tag.toString(16)} accept`;
+    const tagRule = `meta iif != 0 meta mark set meta mark & 0x80ffffff | 0x${tag.toString(16)} return`;
     const count = (id: number, n: string) => `ct mark & 0xff00 == ${markOf(world, n)} counter name "new_wan${id}"`;
     const state = markerState(world);
     assert.deepEqual(chainRules(state, 'policy_q'), [`numgen random mod 3 vmap { 0-1 : jump set_wan${a}, 2 : jump set_wan${c} }`, tagRule, count(a, 'isp1'), count(c, 'isp3')]);

@@ -24,13 +24,14 @@ export function liveOf(policy: ResolvedPolicy, world: WorldView) {
 }
 
 /**
- * After the kernel's choice, an NFQUEUE policy tags the packet for its queue: the packet mark becomes the chosen
- * WAN's mark plus the policy's tag, and `accept` ends mark_prerouting for this packet (its restore would clear the
- * tag). The nat hook then queues the packet (iptables rule matching the tag); the verdict may override the WAN. Only
- * forwarded packets are tagged (`iif != 0`): the router's own connections keep the kernel's choice.
+ * After the kernel's choice, an NFQUEUE policy tags the packet for its queue: the policy's tag goes into the tag
+ * field of the packet mark (the host's bits stay), and `return` leaves the policy before its counters; the
+ * marker's restore then sets mwan's bits from the connection mark, keeping the tag. The nat hook then queues the
+ * packet (iptables rule matching the tag); the verdict may override the WAN. Only forwarded packets are tagged
+ * (`iif != 0`): the router's own connections keep the kernel's choice.
  */
-export function queueTag(mask: number, tag: number): string {
-  return `meta iif != 0 meta mark set ct mark & ${hex(mask)} | ${hex(tag)} accept`;
+export function queueTag(tagMask: number, tag: number): string {
+  return `meta iif != 0 meta mark set meta mark & ${hex(~tagMask >>> 0)} | ${hex(tag)} return`;
 }
 
 /** Counts a connection for the WAN its mark names (one rule per WAN). */
@@ -43,8 +44,8 @@ export function countByMark(match: string, mask: number, live: { id: number; mar
  * forwarded packet is tagged for the queue and counted in mark_postrouting once the verdict is known; the router's
  * own connections (never queued) are counted here.
  */
-function nfqueueRules(choice: string, mask: number, tag: number, live: { id: number; mark: number }[]): string[] {
-  return [choice, queueTag(mask, tag), ...countByMark('', mask, live)];
+function nfqueueRules(choice: string, mask: number, tagMask: number, tag: number, live: { id: number; mark: number }[]): string[] {
+  return [choice, queueTag(tagMask, tag), ...countByMark('', mask, live)];
 }
 
 export function renderPolicy(policy: ResolvedPolicy, world: WorldView): RenderedPolicy {
@@ -57,7 +58,8 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
   const live = usable.map((w) => ({ id: w.id, mark: w.mark }));
   if (policy.strategy === 'persistence') {
     const p = policy.persistence ?? { key: 'src' as const, timeoutSeconds: 600 };
-    const layer = persistenceLayer({ map: persistMap(policy.name, p.key), key: p.key, timeoutSeconds: p.timeoutSeconds, mask, live, base });
+    const all = world.wans.map((w) => ({ id: w.id, mark: w.mark }));
+    const layer = persistenceLayer({ map: persistMap(policy.name, p.key), key: p.key, timeoutSeconds: p.timeoutSeconds, mask, live, all, base });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
   if (policy.strategy === 'fastest-response') {
@@ -65,6 +67,6 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
   const nfq = world.layout.nfqueue.policies.get(policy.name);
-  if (nfq && slots.length) return { chain: { name, rules: nfqueueRules(randomChoice(slots, setChainFor)!, mask, nfq.tag, live) }, extraChains: [], sets: [] };
+  if (nfq && slots.length) return { chain: { name, rules: nfqueueRules(randomChoice(slots, setChainFor)!, mask, world.layout.nfqueue.tagMask, nfq.tag, live) }, extraChains: [], sets: [] };
   return { chain: { name, rules: base }, extraChains: [], sets: [] };
 }

@@ -64,7 +64,7 @@ export function renderRules(world: WorldView): RenderedRules {
     }
     const label = ruleLabel(r, i);
     const live = liveOf(policy, world).map((w) => ({ id: w.id, mark: w.mark }));
-    const layer = persistenceLayer({ map: stickyMap(label), key: 'src', timeoutSeconds: r.sticky.timeoutSeconds, mask: world.layout.mask, live, base: [`jump ${target}`] });
+    const layer = persistenceLayer({ map: stickyMap(label), key: 'src', timeoutSeconds: r.sticky.timeoutSeconds, mask: world.layout.mask, live, all: world.wans.map((w) => ({ id: w.id, mark: w.mark })), base: [`jump ${target}`] });
     line(`goto ${ruleChain(label)}`);
     out.chains.push({ name: ruleChain(label), rules: layer.rules }, ...layer.chains);
     out.sets.push(...layer.sets);

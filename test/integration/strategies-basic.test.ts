@@ -61,8 +61,10 @@ describe('mwan lab: round robin and persistence', function () {
     assert.equal(again.byIsp[wanA], 20, `moved after restart/apply: ${JSON.stringify(again.byIsp)}`);
 
     await sleep(TIMEOUT_S * 1000 + 1500);
-    const map = (await lab.exec(lab.ns.router, ['nft', 'list', 'map', 'inet', 'mwan', 'persist_sticky_src'])).stdout;
-    assert.ok(!map.includes('10.77.0.2 '), `the entry did not expire:\n${map}`);
+    // One set of sources per WAN (persist_sticky_src_<id>): list them all.
+    const listed = JSON.parse((await lab.exec(lab.ns.router, ['nft', '-j', 'list', 'sets', 'inet'])).stdout) as { nftables: { set?: { name: string; elem?: unknown[] } }[] };
+    const map = JSON.stringify(listed.nftables.flatMap((x) => (x.set?.name.startsWith('persist_sticky_src_') ? [x.set] : [])));
+    assert.ok(!map.includes('"10.77.0.2"'), `the entry did not expire:\n${map}`);
     const later = await burst(lab, lab.ns.client, { count: 20, concurrency: 5 });
     const wanLater = later.byIsp.findIndex((n) => n > 0);
     console.log(`      after ${TIMEOUT_S + 1.5} s idle: ${JSON.stringify(later.byIsp.slice(1))}`);
