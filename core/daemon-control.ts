@@ -26,13 +26,17 @@ export function controlHandler(core: DaemonCore, log: Logger) {
   /** Applies the configuration file as it is now; with `confirmSeconds`, rolls back unless confirmed in time. */
   const apply = async (reason: string, confirmSeconds?: number) => {
     const old = core.engine();
-    const keys = Object.keys((await old.store.load()).sysctlOriginals);
+    const state = await old.store.load();
+    // Written again first: when the state file cannot be written (a full disk) the apply is refused before the engine or the kernel changes.
+    await old.store.save(state);
+    const keys = Object.keys(state.sysctlOriginals);
     const saved = confirmSeconds ? await old.opts.kernel.saveState(ownershipOf(old.layout), [...keys, ...old.host.collect(old.world()).sysctls.map((s) => s.key)]) : undefined;
     const next = core.reload ? await core.reload() : old;
     const changedConfig = JSON.stringify(next.config) !== JSON.stringify(old.config);
     if (changedConfig) await core.swap(next);
     await core.engine().observe();
     const result = await core.engine().reconcile(reason);
+    if (!result) throw new Error(core.engine().reconciler.last?.error ?? 'reconcile failed');
     if (confirmSeconds && saved) {
       await window.arm(confirmSeconds, async () => {
         log.warn({ seconds: confirmSeconds }, 'apply was not confirmed in time: rolling back to the previous state');
@@ -57,7 +61,12 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       case 'confirm':
         if (!window.confirm()) throw new Error('nothing to confirm: no `apply --confirm` is waiting');
         return { confirmed: true };
-      case 'wan': await engine.setEnabled(req.name, req.enabled); return engine.reconcile(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`).then(() => buildStatus(engine, true));
+      case 'wan': {
+        await engine.setEnabled(req.name, req.enabled); // the state file first: a full disk refuses the change here
+        const done = await engine.reconcile(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`);
+        if (!done) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+        return buildStatus(engine, true);
+      }
       case 'hook':
         lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };
         engine.bus.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });

@@ -41,7 +41,7 @@ export class Engine {
     this.bus = opts.bus ?? new EventBus(log);
     this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
     const conntrack = createConntrackFeed();
-    this.store = new StateStore(loaded.config.stateDir);
+    this.store = new StateStore(loaded.config.stateDir, (m) => log.warn(m));
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
@@ -63,7 +63,7 @@ export class Engine {
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
-    const store = new StateStore(opts.loaded.config.stateDir);
+    const store = new StateStore(opts.loaded.config.stateDir, (m) => opts.log.warn(m));
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }
@@ -74,8 +74,8 @@ export class Engine {
   private readonly sysctlMemory = {
     load: async () => (this.sysctlOriginals ??= (await this.store.load()).sysctlOriginals),
     save: async (sysctlOriginals: Record<string, string>) => {
+      await this.store.update({ sysctlOriginals }); // the file first: when it cannot be written nothing changes
       this.sysctlOriginals = sysctlOriginals;
-      await this.store.update({ sysctlOriginals });
     },
   };
 
@@ -138,9 +138,11 @@ export class Engine {
     return iptables.length ? { ...plan, iptables } : plan;
   }
 
+  /** Writes the state file first: when it cannot be written (a full disk), the WAN stays as it was. */
   async setEnabled(name: string, enabled: boolean): Promise<void> {
+    this.registry.get(name);
+    await this.store.update({ disabled: this.registry.wans.filter((w) => (w.name === name ? !enabled : !w.enabled)).map((w) => w.name) });
     this.registry.setEnabled(name, enabled);
-    await this.store.update({ disabled: this.registry.wans.filter((w) => !w.enabled).map((w) => w.name) });
   }
 
   /** Drops what this engine believes the kernel holds (routes, rules, nft, queue rules): the next reconcile repairs all of it. */
@@ -155,10 +157,16 @@ export class Engine {
    */
   async removeKernelState(): Promise<ApplyPlan> {
     this.forgetKernelState();
-    const { plan } = await removalPlan(this.opts.kernel, this.layout, await this.sysctlMemory.load());
-    if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
+    const originals = await this.sysctlMemory.load();
+    const { plan } = await removalPlan(this.opts.kernel, this.layout, originals);
+    await this.sysctlMemory.save({}); // the file first: when it cannot be written the kernel is left as it is
+    try {
+      if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
+    } catch (error) {
+      await this.sysctlMemory.save(originals).catch(() => undefined);
+      throw error;
+    }
     const iptables = await this.opts.kernel.nfqueue.removeRules();
-    await this.sysctlMemory.save({});
     return iptables.length ? { ...plan, iptables } : plan;
   }
 }

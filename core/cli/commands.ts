@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request, NoDaemonError } from '../control/client.ts';
+import { acquireLock, LockHeldError, type HeldLock } from '../daemon-lock.ts';
 import { loadConfig } from '../config/load.ts';
 import { runDaemon } from '../daemon.ts';
 import type { ApplyPlan } from '../kernel/adapter.ts';
@@ -12,6 +13,7 @@ import { formatStatus } from '../status-format.ts';
 import { buildEngine } from './engine-factory.ts';
 import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
+import { requireNetAdmin } from './privilege.ts';
 import { applyOnProbation } from './probation.ts';
 
 export interface CommandArgs { config?: string; json?: boolean; print?: boolean; root?: string; confirm?: string; args: string[] }
@@ -37,25 +39,55 @@ async function socketOf(a: CommandArgs): Promise<string> {
   return (await loadConfig(a.config)).config.control.socket;
 }
 
-/** Runs `viaDaemon` when a daemon answers, `alone` when none is running. */
-async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: () => Promise<T>): Promise<{ data: T | unknown; daemon: boolean }> {
+/**
+ * Runs the request through the daemon when one answers, `alone` when none is running. With `exclusive` (commands
+ * that change the kernel), `alone` runs only while holding the state directory's lock: when a daemon holds it but
+ * its socket does not answer, nothing is done.
+ */
+async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: () => Promise<T>, exclusive = false): Promise<{ data: T | unknown; daemon: boolean }> {
+  requireNetAdmin();
+  const { config } = await loadConfig(a.config);
   try {
-    return { data: await request(await socketOf(a), req, { timeoutMs: 30000 }), daemon: true };
+    return { data: await request(config.control.socket, req, { timeoutMs: 30000 }), daemon: true };
   } catch (error) {
     if (!(error instanceof NoDaemonError)) throw error;
+  }
+  if (!exclusive) return { data: await alone(), daemon: false };
+  const lock = lockOrExplain(config.stateDir, `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`, () =>
+    `its control socket ${config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`);
+  try {
     return { data: await alone(), daemon: false };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Takes the state directory's lock, or throws naming who holds it, followed by `then()`. */
+function lockOrExplain(stateDir: string, role: string, then: () => string): HeldLock {
+  try {
+    return acquireLock(stateDir, role);
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new Error(`lock held: ${error.message}; ${then()}`, { cause: error });
+    throw error;
   }
 }
 
 const daemon: Command = async (a) => {
+  requireNetAdmin();
   const log = createLogger();
   const loaded = await loadConfig(a.config);
   log.level = loaded.config.log.level;
-  const engine = await buildEngine(a.config, log, undefined, loaded);
-  engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
-  const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { void handle.shutdown(false); });
-  await handle.stopped;
+  // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
+  const lock = lockOrExplain(loaded.config.stateDir, 'mwanctl daemon', () => 'another mwan daemon runs for this state directory; this one changes nothing and exits');
+  try {
+    const engine = await buildEngine(a.config, log, undefined, loaded);
+    engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
+    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { void handle.shutdown(false); });
+    await handle.stopped;
+  } finally {
+    lock.release();
+  }
   return 0;
 };
 
@@ -88,7 +120,7 @@ const apply: Command = async (a) => {
     const result = await engine.reconcile('mwanctl apply');
     if (!result) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
     return { changed: result.changed, plan: result.plan };
-  });
+  }, true);
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
   if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
   if (confirmSeconds && viaDaemon) process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
@@ -99,13 +131,14 @@ const apply: Command = async (a) => {
 const printed = (r: { changed: boolean; plan?: ApplyPlan }) => (r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
 
 const confirm: Command = async (a) => {
+  requireNetAdmin();
   await request(await socketOf(a), { cmd: 'confirm' }, { timeoutMs: 10000 });
   process.stdout.write('confirmed: the new state stays\n');
   return 0;
 };
 
 const stop: Command = async (a) => {
-  const { daemon: viaDaemon } = await daemonOr(a, { cmd: 'stop' }, async () => (await buildEngine(a.config, silentLogger())).removeKernelState());
+  const { daemon: viaDaemon } = await daemonOr(a, { cmd: 'stop' }, async () => (await buildEngine(a.config, silentLogger())).removeKernelState(), true);
   if (viaDaemon) {
     const socket = await socketOf(a);
     for (let i = 0; i < 100; i++) {
@@ -125,13 +158,14 @@ const wan: Command = async (a) => {
     const engine = await buildEngine(a.config, createLogger('warn', false));
     await engine.setEnabled(name, enabled);
     await engine.observe();
-    await engine.reconcile(`wan ${name} ${action} by administrator`);
-  });
+    if (!await engine.reconcile(`wan ${name} ${action} by administrator`)) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+  }, true);
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;
 };
 
 const events: Command = async (a) => {
+  requireNetAdmin();
   await request(await socketOf(a), { cmd: 'events' }, { onLine: (line) => process.stdout.write(`${JSON.stringify(line)}\n`) });
   return 0;
 };

@@ -1,5 +1,6 @@
 // mwanctl: the command line — parses arguments, runs a command, maps errors to a message and an exit code.
 import { parseArgs } from 'node:util';
+import { PermissionDeniedError } from '../control/client.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { commands, USAGE } from './commands.ts';
 
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
+    if (error instanceof PermissionDeniedError) { process.stderr.write(`${error.message}\n`); process.exitCode = 1; return; }
     const prefix = error instanceof MwanError ? `mwanctl: ${error.code}: ` : 'mwanctl: ';
     process.stderr.write(`${prefix}${describeError(error)}\n`);
     process.exitCode = error instanceof MwanError && error.code.startsWith('MWAN_CONFIG') ? 2 : 1;

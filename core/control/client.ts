@@ -5,6 +5,11 @@ import type { ControlReply, ControlRequest } from './protocol.ts';
 
 export class NoDaemonError extends Error {}
 
+/** The socket exists but this user may not use it (it is root's, mode 0600). */
+export class PermissionDeniedError extends Error {
+  constructor() { super('permission denied: mwanctl needs root (CAP_NET_ADMIN)'); }
+}
+
 /** Sends `req`; `onLine` receives streamed lines (for `events`). Rejects with NoDaemonError when nothing listens. */
 export function request(file: string, req: ControlRequest, opts: { timeoutMs?: number; onLine?: (line: unknown) => void } = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -16,7 +21,9 @@ export function request(file: string, req: ControlRequest, opts: { timeoutMs?: n
     sock.once('connect', () => { connected = true; sock.write(`${JSON.stringify(req)}\n`); });
     sock.on('error', (err) => {
       clearTimeout(timer);
-      reject(connected ? new MwanError('MWAN_CONTROL', `control socket ${file}: ${err.message}`) : new NoDaemonError(`no daemon listening on ${file}`));
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!connected && (code === 'EACCES' || code === 'EPERM')) reject(new PermissionDeniedError());
+      else reject(connected ? new MwanError('MWAN_CONTROL', `control socket ${file}: ${err.message}`) : new NoDaemonError(`no daemon listening on ${file}`));
     });
     sock.on('data', (chunk: string) => {
       buffer += chunk;

@@ -1,5 +1,6 @@
 // The control socket server: a root-only unix socket answering JSON requests from mwanctl and the ifupdown hook.
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { describeError } from '../errors.ts';
@@ -7,7 +8,22 @@ import type { ControlReply, ControlRequest } from './protocol.ts';
 
 export type RequestHandler = (req: ControlRequest, stream: (line: unknown) => boolean, onClose: (fn: () => void) => void) => Promise<unknown>;
 
+/** What sits at a path, in words, for an error message. */
+function kindOf(st: Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFile()) return 'a regular file';
+  return 'not a socket';
+}
+
+/**
+ * Clears the way for the socket: nothing there is fine; a socket nobody answers on (a dead daemon's) is removed; a
+ * live socket, and anything that is not a socket (a file, a directory, a link), is refused and never deleted.
+ */
 async function removeStaleSocket(file: string): Promise<void> {
+  const st = await lstat(file).catch((error: NodeJS.ErrnoException) => { if (error.code === 'ENOENT') return null; throw error; });
+  if (!st) return;
+  if (!st.isSocket()) throw new Error(`control socket path ${file} is ${kindOf(st)}, not a socket; refusing to replace it (move it away or set control.socket)`);
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(file);
     probe.once('connect', () => { probe.destroy(); resolve(true); });
@@ -44,7 +60,12 @@ export async function startControlServer(file: string, handle: RequestHandler): 
       if (!sock.destroyed) sock.end(`${JSON.stringify(reply)}\n`);
     };
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(file, resolve); });
+  // Bound with umask 077 so that the socket is never, even for a moment, open to others; then 0600 as well.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const umask = process.umask(0o077);
+    try { server.listen(file, resolve); } finally { process.umask(umask); } // bind(2) runs inside listen()
+  });
   await chmod(file, 0o600);
   return server;
 }

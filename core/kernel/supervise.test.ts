@@ -115,3 +115,29 @@ describe('supervise', () => {
     assert.deepEqual(problems, ['d: no such table']);
   });
 });
+
+describe('supervise: tied to the supervisor\'s life', () => {
+  it('the supervised process gets SIGKILL when the process that supervises it is killed with kill -9', async function () {
+    this.timeout(20000);
+    const { execa } = await import('execa');
+    const script = `import('${new URL('./supervise.ts', import.meta.url).href}').then(({ supervise }) => supervise({ name: 'sleeper', argv: ['sleep', '60'] }, { started: (pid) => console.log(pid) }))`;
+    const parent = execa(process.execPath, ['--import', 'tsx', '-e', script], { reject: false, buffer: false });
+    const pid = await new Promise<number>((resolve, reject) => {
+      parent.stdout?.setEncoding('utf8');
+      parent.stdout?.once('data', (line: string) => resolve(Number(line.trim())));
+      void parent.then(() => reject(new Error('the supervising process ended early')));
+    });
+    const t0 = Date.now();
+    while (!(await alive(pid)) || !(await readFile(`/proc/${pid}/cmdline`, 'utf8')).startsWith('sleep')) {
+      if (Date.now() - t0 > 5000) throw new Error('sleep never ran');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    parent.kill('SIGKILL');
+    await parent;
+    const t1 = Date.now();
+    while (await alive(pid)) {
+      if (Date.now() - t1 > 5000) { process.kill(pid, 'SIGKILL'); assert.fail(`sleep (pid ${pid}) outlived its killed supervisor`); }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+});

@@ -1,10 +1,12 @@
 // Supervises one long-lived helper process (a daemon such as miniupnpd): start with argv, restart with backoff, stop.
 import { execa, type ResultPromise } from 'execa';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeError } from '../errors.ts';
 import { execaRunner, type Runner } from './runner.ts';
+import { tiedArgv } from './tied-spawn.ts';
 
 export interface ProcessSpec {
   /** A label for logs and errors, e.g. `miniupnpd`. */
@@ -73,6 +75,15 @@ function eachLine(stream: Readable | null | undefined, onLine: (line: string) =>
   stream.on('error', () => undefined);
 }
 
+/** Throws `spawn <file> ENOENT` unless `file` (a path, or a name looked up in PATH) is an executable. */
+async function findProgram(file: string): Promise<void> {
+  const dirs = file.includes('/') ? [''] : (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter(Boolean);
+  for (const d of dirs) {
+    try { await access(d ? path.join(d, file) : file, constants.X_OK); return; } catch { /* next */ }
+  }
+  throw Object.assign(new Error(`spawn ${file} ENOENT`), { code: 'ENOENT' });
+}
+
 /** Starts `spec` at once and keeps it running until `stop()`. `run` executes the before/after commands (tests swap it). */
 export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Runner = execaRunner): Supervised {
   if (spec.argv.length === 0) throw new Error(`supervise ${spec.name}: empty argv`);
@@ -91,6 +102,7 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
   const schedule = (ms: number) => { timer = setTimeout(() => { timer = undefined; starting = start(); }, ms); };
 
   async function prepare(): Promise<void> {
+    await findProgram(spec.argv[0]); // setpriv would only exit 127: say plainly that the program is missing
     for (const f of spec.files ?? []) {
       await mkdir(path.dirname(f.path), { recursive: true });
       await writeFile(f.path, f.content, { mode: f.mode ?? 0o600 });
@@ -110,7 +122,7 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
       return;
     }
     if (stopped) return;
-    const [file, ...args] = spec.argv;
+    const [file, ...args] = tiedArgv(spec.argv); // SIGKILL when the daemon dies, even by kill -9
     const t0 = performance.now();
     const sub = execa(file, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true });
     child = sub;

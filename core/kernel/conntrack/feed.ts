@@ -1,6 +1,7 @@
 // One `conntrack -E` process shared by every subscriber: flow events as records, a resync signal when events were lost.
 import { execa, type ResultPromise } from 'execa';
 import { execaRunner, type Runner } from '../runner.ts';
+import { tiedArgv } from '../tied-spawn.ts';
 import { parseConntrackLine, type ConntrackRecord } from './parse.ts';
 
 export interface ConntrackSubscriber {
@@ -18,7 +19,10 @@ export interface ConntrackFeed {
 
 const RESTART_MS = 1000;
 
-export function createConntrackFeed(run: Runner = execaRunner, spawn = (argv: string[]) => execa(argv[0], argv.slice(1), { buffer: false, reject: false })): ConntrackFeed {
+export function createConntrackFeed(run: Runner = execaRunner, spawn = (argv: string[]) => {
+  const [file, ...args] = tiedArgv(argv); // SIGKILL when the daemon dies, even by kill -9
+  return execa(file, args, { buffer: false, reject: false });
+}): ConntrackFeed {
   const subscribers = new Set<ConntrackSubscriber>();
   let child: ResultPromise | undefined;
   let restart: NodeJS.Timeout | undefined;

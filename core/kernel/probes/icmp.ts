@@ -4,6 +4,7 @@ import type { ProbeConfig } from '../../config/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { parsePingLine, pingIntervalArg } from './ping-output.ts';
 import { PingLedger, type LedgerSample } from './ping-ledger.ts';
+import { tiedArgv } from '../tied-spawn.ts';
 
 /** ping's -l: the token bucket then carries over the few ms its timer oversleeps, so the rate is exactly 1/interval. */
 const PRELOAD = 2;
@@ -67,7 +68,8 @@ export function startIcmpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
     let banner = false; // ping prints "PING …" once its socket is ready: before that it has sent nothing
     ledger = own;
     stderrLine = { text: '', at: -Infinity };
-    const proc = execa(argv[0], argv.slice(1), {
+    const [file, ...args] = tiedArgv(argv); // SIGKILL when the daemon dies (kept across ping's file capabilities: root's set already holds them)
+    const proc = execa(file, args, {
       stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, env: { LC_ALL: 'C' },
     });
     child = proc;
