@@ -1,9 +1,10 @@
-// Tests configuration loading: parseConfig's coded errors and issue formatting, loadConfig from YAML, JSON and .ts files, missing files.
+// Tests configuration loading: parseConfig's coded errors and issue formatting, loadConfig from YAML, JSON and .ts files, missing files, the /etc/mwan search and the file limits.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MwanError } from '../errors.ts';
+import { FILE_LIMITS } from './file-limits.ts';
 import { formatIssues, loadConfig, parseConfig } from './load.ts';
 import { configSchema } from './schema.ts';
 
@@ -159,17 +160,81 @@ describe('config loading', () => {
   });
 
   describe('loadConfig() without a file', () => {
-    it('finds mwan.config.* in the working directory', async () => {
+    it('never searches the working directory, and says what it searched', async () => {
       await write('mwan.config.json', JSON.stringify({ wans: [{ name: 'found', device: 'wan1' }] }));
+      const system = await mkdtemp(path.join(root, 'etc-'));
       const cwd = process.cwd();
       process.chdir(dir);
       try {
-        const loaded = await loadConfig();
-        assert.equal(loaded.config.wans[0].name, 'found');
-        assert.equal(path.basename(loaded.source), 'mwan.config.json');
+        await assert.rejects(loadConfig(undefined, system), (error: unknown) => {
+          assert.ok(error instanceof MwanError);
+          assert.equal(error.code, 'MWAN_CONFIG_NOT_FOUND');
+          assert.ok(error.message.includes(`config.yaml, config.yml, config.json, config.ts, config.js, mwan.config.yaml, mwan.config.yml, mwan.config.json, mwan.config.ts, mwan.config.js in ${system}`), error.message);
+          assert.match(error.message, /pass --config FILE/);
+          assert.match(error.message, /the working directory is never searched/);
+          return true;
+        });
       } finally {
         process.chdir(cwd);
       }
+    });
+
+    it('finds the one configuration in the system directory', async () => {
+      const file = path.join(dir, 'config.yaml');
+      await writeFile(file, 'wans:\n  - name: sys\n    device: wan1\n');
+      const loaded = await loadConfig(undefined, dir);
+      assert.equal(loaded.source, file);
+      assert.equal(loaded.config.wans[0].name, 'sys');
+    });
+
+    it('refuses to choose between two configurations in the system directory', async () => {
+      await write('config.yaml', 'wans:\n  - name: a\n    device: wan1\n');
+      await write('mwan.config.json', JSON.stringify({ wans: [{ name: 'b', device: 'wan1' }] }));
+      await assert.rejects(loadConfig(undefined, dir), /several configurations in .*config\.yaml, .*mwan\.config\.json.*keep one, or pass --config FILE/);
+    });
+  });
+
+  describe('file limits', () => {
+    const refusedFor = (file: string, ...patterns: RegExp[]) => (error: unknown) => {
+      assert.ok(error instanceof MwanError, String(error));
+      assert.equal(error.code, 'MWAN_CONFIG_INVALID');
+      assert.ok(error.message.startsWith(`refusing configuration ${file}: `), error.message);
+      for (const p of patterns) assert.match(error.message, p);
+      return true;
+    };
+
+    it('refuses a file larger than 1 MiB before parsing it', async () => {
+      const file = await write('big.yaml', `# ${'x'.repeat(FILE_LIMITS.bytes)}\nwans: []\n`);
+      await assert.rejects(loadConfig(file), refusedFor(file, /1\.0 MiB; the limit for a configuration file is 1 MiB/));
+    });
+
+    it('accepts nesting up to the limit and refuses one level more (JSON)', async () => {
+      const nest = (n: number) => ({ wans: [{ name: 'isp1', device: 'wan1' }], x: JSON.parse('['.repeat(n) + ']'.repeat(n)) });
+      const ok = await write('ok.json', JSON.stringify(nest(FILE_LIMITS.depth - 1)));
+      await assert.rejects(loadConfig(ok), /unknown field "x"/); // parsed, then refused by the schema, not by the limit
+      const deep = await write('deep.json', JSON.stringify(nest(FILE_LIMITS.depth)));
+      await assert.rejects(loadConfig(deep), refusedFor(deep, /more than 64 levels deep \(the limit\)/));
+    });
+
+    it('refuses deep YAML flow nesting without overflowing the stack', async () => {
+      const file = await write('deep.yaml', `wans: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+      await assert.rejects(loadConfig(file), refusedFor(file, /more than 64 levels deep/));
+    });
+
+    it('refuses YAML aliases that expand exponentially (billion laughs)', async () => {
+      let text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n';
+      let previous = 'a';
+      for (const name of 'bcdefghi') {
+        text += `${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]\n`;
+        previous = name;
+      }
+      const file = await write('bomb.yaml', `${text}wans: *i\n`);
+      await assert.rejects(loadConfig(file), refusedFor(file, /aliases \(\*name\) are expanded more than 100 times \(the limit\)/));
+    });
+
+    it('accepts a few aliases', async () => {
+      const file = await write('aliases.yaml', 'x-probe: &probe [{ target: 192.0.2.1 }]\nwans:\n  - { name: isp1, device: wan1, probes: *probe }\n  - { name: isp2, device: wan2, probes: *probe }\n');
+      await assert.rejects(loadConfig(file), /unknown field "x-probe"/); // got past the limits to the schema
     });
   });
 });

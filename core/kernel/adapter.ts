@@ -6,6 +6,10 @@ import type { NfqueueKernel } from './nfqueue/adapters.ts';
 
 export interface KernelOwnership extends Ownership { nftTable: string }
 
+/** The nft families a table may be listed from, and one object of `nft -j` output (`{ rule: {...} }`, `{ chain: {...} }` ...). */
+export type NftFamily = 'inet' | 'ip' | 'ip6';
+export type NftJsonItem = Record<string, Record<string, unknown>>;
+
 export interface KernelSnapshot { nft: CurrentNft | null; routes: RouteSpec[]; rules: RuleSpec[] }
 
 export interface LinkAddress { address: string; prefixLength: number }
@@ -66,6 +70,11 @@ export interface KernelAdapter {
   deleteConnections(mark: number, mask: number): Promise<number>;
   /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */
   readSysctls(keys: string[]): Promise<Record<string, string | null>>;
+  /**
+   * Read-only: the objects of one nft table as `nft -j list table` gives them (the `nftables` array without its
+   * metainfo), or null when the table does not exist. Family and name are validated; nothing is changed.
+   */
+  listNftTable?(family: NftFamily, name: string): Promise<NftJsonItem[] | null>;
   /**
    * Calls `onChange` when links, addresses or routes change — with a hint when the change is a link's
    * flags — and returns a function that stops watching.

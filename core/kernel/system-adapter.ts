@@ -1,7 +1,7 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `nft -f` and one `ip -batch`, watches `ip monitor`.
 import { execa } from 'execa';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, ObservedNetwork, SavedState } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, SavedState } from './adapter.ts';
 import { diffIp } from './ip-diff.ts';
 import { parseMonitorLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
@@ -85,6 +85,18 @@ export class SystemKernel implements KernelAdapter {
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
     const values = await Promise.all(keys.map((k) => readFile(PROC_SYS + validateSysctlKey(k), 'utf8').then((v) => v.trim(), () => null)));
     return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+  }
+
+  async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
+    if (!['inet', 'ip', 'ip6'].includes(family) || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error(`bad nft table: ${JSON.stringify(`${family} ${name}`)}`);
+    const r = await this.run(['nft', '-j', 'list', 'table', family, name], { allowFailure: true });
+    if (r.exitCode !== 0) {
+      if (/No such file or directory/.test(r.stderr)) return null;
+      throw new Error(`nft -j list table ${family} ${name} failed: ${r.stderr.trim()}`);
+    }
+    const items = (JSON.parse(r.stdout) as { nftables?: NftJsonItem[] }).nftables;
+    if (!Array.isArray(items)) throw new Error(`nft -j list table ${family} ${name}: no "nftables" array`);
+    return items.filter((i) => !i.metainfo);
   }
 
   async apply(plan: ApplyPlan): Promise<void> {

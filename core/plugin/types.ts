@@ -12,6 +12,7 @@ import type { DesiredBuilder } from '../kernel/desired.ts';
 import type { LinkBytes } from '../kernel/link-stats.ts';
 import type { ConntrackFeed } from '../kernel/conntrack/feed.ts';
 import type { MapElement } from '../kernel/nft-elements.ts';
+import type { NftFamily, NftJsonItem } from '../kernel/adapter.ts';
 import type { NfqueueService, NfqueueServiceOptions } from '../kernel/nfqueue/index.ts';
 import type { StrategyFactory } from '../kernel/nfqueue/strategy.ts';
 import type { Logger } from '../log.ts';
@@ -109,6 +110,11 @@ export interface PluginContext {
     conntrack?: ConntrackFeed;
     /** Writes elements (with timeouts) of one of mwan's run-time maps, in one transaction. */
     updateMap?: (map: string, add: MapElement[], remove: string[]) => Promise<void>;
+    /**
+     * Read-only: another program's nft table as `nft -j` objects (null when it does not exist), e.g. the table
+     * miniupnpd records its mappings in. Optional like supervise.
+     */
+    listNftTable?: (family: NftFamily, name: string) => Promise<NftJsonItem[] | null>;
     /**
      * Keeps a helper daemon running (restarted with backoff) until the returned handle is stopped. The engine always
      * provides it; it is optional only so that contexts built by hand in tests need not.

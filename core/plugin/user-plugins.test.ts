@@ -115,7 +115,7 @@ describe('user plugins', () => {
       if (!isRoot) this.skip();
       await put('10-ok.js', JS_PLUGIN);
       await chmod(dir, 0o777);
-      await assert.rejects(loadUserPlugins(dir), refused(new RegExp(`refusing plugin ${dir}`), /writable by group or others/));
+      await assert.rejects(loadUserPlugins(dir), refused(new RegExp(`refusing plugin ${dir}/10-ok\\.js: the directory ${dir} above it is writable by group or others`), /mode 777/, /no sticky bit/, /chmod go-w/));
     });
   });
 
@@ -139,10 +139,14 @@ describe('user plugins', () => {
       await assert.doesNotReject(assertSafeFile(file, 0));
     });
 
-    it('does not check files when not running as root', async () => {
-      const file = await put('anyone.ts', JS_PLUGIN, 0o666);
+    it('when not running as root, accepts files of root or the invoking user but still refuses ones others can write', async function () {
+      if (!isRoot) this.skip();
+      const file = await put('mine.ts', JS_PLUGIN, 0o644);
+      await chown(file, 1000, 1000);
       await assert.doesNotReject(assertSafeFile(file, 1000));
-      await assert.rejects(assertSafeFile(file, 0), refused());
+      await assert.rejects(assertSafeFile(file, 1001), refused(/owned by uid 1000, not root or uid 1001/));
+      await chmod(file, 0o666);
+      await assert.rejects(assertSafeFile(file, 1000), refused(/writable by group or others/, /mode 666/));
     });
   });
 

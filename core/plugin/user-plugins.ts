@@ -1,19 +1,20 @@
-// Loads user plugins (`.ts`/`.js` files) from the configured plugins directory with tsx, refusing files others could have written.
-import { readdir, stat } from 'node:fs/promises';
+// Loads user plugins (`.ts`/`.js`/`.mjs` files) from the configured plugins directory with tsx, refusing any that loads a file others could have written.
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { MwanError } from '../errors.ts';
 import { validatePlugin } from './host.ts';
+import { importTrusted } from './trusted-code.ts';
+import { assertTrustedFile } from './trusted-files.ts';
 import type { MwanPlugin } from './types.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
-/** Throws when `file` could have been written by anyone but root (only enforced when running as root). */
-export async function assertSafeFile(file: string, uid = process.getuid?.() ?? -1): Promise<void> {
-  if (uid !== 0) return;
-  const st = await stat(file);
-  if (st.uid !== 0) throw new MwanError('MWAN_PLUGIN_UNSAFE_FILE', `refusing plugin ${file}: it is owned by uid ${st.uid}, not root; a plugin runs as root, so only root may own it (chown root ${file})`);
-  if ((st.mode & 0o022) !== 0) throw new MwanError('MWAN_PLUGIN_UNSAFE_FILE', `refusing plugin ${file}: it is writable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod go-w ${file}`);
+/**
+ * Throws when `file`, or a directory above it, could have been written by anyone but root (or, when `uid` is not
+ * root, by anyone but root and that user): the plugin runs with the invoking user's rights.
+ */
+export async function assertSafeFile(file: string, uid = process.getuid?.() ?? 0): Promise<void> {
+  await assertTrustedFile(file, { what: `plugin ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid });
 }
 
 /** The plugins directory: `pluginsDir` from the config (relative to the config file), or `plugins.d` beside it. */
@@ -39,16 +40,15 @@ export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  if (names.length) await assertSafeFile(dir);
   const plugins: MwanPlugin[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    await assertSafeFile(file);
     let mod: Record<string, unknown>;
     try {
-      const { tsImport } = await import('tsx/esm/api'); // loaded only when there are user plugins
-      mod = await tsImport(pathToFileURL(file).href, import.meta.url);
+      // The plugin, every file it imports and every directory above them must be root's (see trusted-code.ts).
+      mod = await importTrusted(file, { what: `plugin ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE' });
     } catch (error) {
+      if (error instanceof MwanError) throw error;
       throw new MwanError('MWAN_PLUGIN_INVALID', `cannot load plugin ${file}: ${(error as Error).message}`, { cause: error });
     }
     plugins.push(validatePlugin(pluginExport(mod), file));

@@ -1,26 +1,28 @@
 // Built-in plugin: one supervised miniupnpd that follows the preferred WAN; its mappings are forwarded on every UPnP WAN.
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../../core/errors.ts';
 import type { Supervised } from '../../core/kernel/supervise.ts';
 import type { MwanPlugin, PluginContext } from '../../core/plugin/types.ts';
-import { describeMapping, parseLeases, type Mapping } from './leases.ts';
-import { classifyLine, planInstance, processSpec, upnpPaths, type InstancePlan } from './miniupnpd.ts';
+import { describeMapping, type Mapping } from './mapping.ts';
+import { MappingSource } from './mapping-source.ts';
+import { classifyLine, planInstance, processSpec, upnpPaths, upnpTable, type InstancePlan } from './miniupnpd.ts';
 import { PLUGIN_NAME, parseUpnpOptions, type UpnpOptions } from './options.ts';
 import { POSTROUTING_CHAIN, PREROUTING_CHAIN, UPNP_DSTNAT, UPNP_SRCNAT, mappingDnatRules, mappingHairpinRules, preferredWan, stunRule, upnpWans } from './rules.ts';
+import { mappingRules } from './validate.ts';
 
 export { parseUpnpOptions, upnpOptionsSchema, type UpnpOptions } from './options.ts';
-export { parseLeases, type Mapping } from './leases.ts';
+export type { Mapping } from './mapping.ts';
 
 export interface UpnpDeps {
-  /** How often the lease file is read besides change notifications (expiries, missed events); default 1000 ms. */
+  /** How often miniupnpd's table is read besides lease-file change notifications; default 1000 ms. */
   pollMs?: number;
   /** Unix time in seconds (tests). */
   now?: () => number;
 }
 
-/** Longest a start may take before the lease file is read again anyway (STUN alone may take 9 s). */
+/** Longest a start may take before the table is read again anyway (STUN alone may take 9 s). */
 const STARTUP_LIMIT_MS = 15_000;
 
 interface Live { options: UpnpOptions; mappings: Mapping[] }
@@ -33,45 +35,50 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
   async function setup(ctx: PluginContext) {
     const options = parseUpnpOptions(ctx.options, ctx.config);
     if (!options.enabled) return undefined;
-    const supervise = ctx.kernel.supervise;
+    const { supervise, listNftTable } = ctx.kernel;
     if (!supervise) throw new Error('the kernel boundary offers no process supervisor (kernel.supervise)');
+    if (!listNftTable) throw new Error('the kernel boundary offers no nft table reader (kernel.listNftTable)');
     const paths = upnpPaths(ctx.config.stateDir);
     const log = ctx.log;
     const state: Live = { options, mappings: [] };
     live = state;
+    // The mappings come from miniupnpd's nft table (structured, written by miniupnpd alone), never from lease-file text:
+    // a client chooses the description, newlines included. The lease file only triggers a read.
+    const source = new MappingSource({ listNftTable, table: upnpTable(ctx.world()), paths, rules: () => mappingRules(ctx.world(), options), log, now });
     let running: { key: string; plan: InstancePlan; handle: Supervised } | undefined;
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
-    let seen = '';
-    // miniupnpd empties its lease file when it starts and writes the mappings back one by one: from before a (re)start
-    // until it listens, the file is not read, so the mappings keep being forwarded without a gap.
+    // miniupnpd starts with an empty table and re-creates the mappings of its lease file one by one: from before a
+    // (re)start until it listens, the table is not read, so the mappings keep being forwarded without a gap.
     let frozen = false;
+    // The running instance has restored its leases: only then does its table say what it should get back next start.
+    let ready = false;
     let thawTimer: NodeJS.Timeout | undefined;
-    const freeze = () => { frozen = true; clearTimeout(thawTimer); thawTimer = setTimeout(() => thaw(), STARTUP_LIMIT_MS); };
+    const freeze = () => { frozen = true; ready = false; clearTimeout(thawTimer); thawTimer = setTimeout(() => thaw(), STARTUP_LIMIT_MS); };
     const thaw = () => { clearTimeout(thawTimer); if (!frozen) return; frozen = false; void refresh(); };
+    let saveFailed = false;
 
-    /** Reads the lease file; a changed set of live mappings is logged and reconciled into mwan's table. */
-    const readLeases = async (): Promise<void> => {
-      let text = '';
-      try { text = await readFile(paths.leases, 'utf8'); } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ err: error, file: paths.leases }, 'UPnP: cannot read the lease file');
-      }
+    /** Reads and checks the table; a changed set of mappings is logged and reconciled into mwan's table. */
+    const readMappings = async (): Promise<void> => {
       if (frozen) return;
-      const { mappings, rejected } = parseLeases(text, now());
-      const key = JSON.stringify([mappings, rejected]);
-      if (closed || key === seen) return;
-      seen = key;
-      if (rejected.length) log.warn({ lines: rejected }, 'UPnP: lease file lines that are not mappings were ignored');
-      const changed = JSON.stringify(mappings) !== JSON.stringify(state.mappings);
+      const read = await source.read();
+      if (!read || frozen || closed) return;
+      if (ready) {
+        try { await source.saveAccepted(read.mappings); saveFailed = false; } catch (error) {
+          if (!saveFailed) log.warn({ err: error, file: paths.accepted }, `UPnP: cannot write ${paths.accepted}: ${describeError(error)}`);
+          saveFailed = true;
+        }
+      }
+      const mappings = read.mappings;
+      if (JSON.stringify(mappings) === JSON.stringify(state.mappings)) return;
       state.mappings = mappings;
-      if (!changed) return;
       log.info({ wan: running?.plan.wan.name ?? null, mappings: mappings.length, list: mappings.map(describeMapping) },
         `UPnP: ${mappings.length} mapping${mappings.length === 1 ? '' : 's'}, forwarded on ${options.wans.join(', ')}`);
       ctx.requestReconcile(`${mappings.length} UPnP mapping(s)`);
     };
     // One read at a time, in order: a slow older read must not overwrite what a newer one found.
     let reading: Promise<void> = Promise.resolve();
-    const refresh = (): Promise<void> => (reading = reading.then(readLeases, readLeases));
+    const refresh = (): Promise<void> => (reading = reading.then(readMappings, readMappings));
 
     /** Starts the instance on the preferred WAN, or restarts it when what it should run differs from what runs. */
     const follow = async (): Promise<void> => {
@@ -83,6 +90,7 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       const key = JSON.stringify(spec);
       if (running?.key === key) return;
       const previous = running;
+      if (previous) await refresh(); // the latest accepted leases, for the next start
       running = undefined;
       freeze();
       await previous?.handle.stop();
@@ -90,11 +98,12 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       const handle = supervise(spec, {
         started: freeze,
         line: (l) => {
-          const { level, text, ready } = classifyLine(l);
+          const { level, text, ready: listening } = classifyLine(l);
           log[level]({ wan: wan.name }, `miniupnpd: ${text}`);
-          if (ready) thaw();
+          if (listening) { thaw(); ready = true; }
         },
         exited: (e) => {
+          ready = false;
           thaw();
           if (e.restartInMs !== null) log.warn({ wan: wan.name, ...e }, `UPnP: miniupnpd ended; restarting in ${e.restartInMs} ms`);
         },
@@ -106,13 +115,14 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
     };
     const sync = () => { queue = queue.then(follow).catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`)); };
 
-    await mkdir(paths.dir, { recursive: true });
+    await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    await source.ensureAccepted();
     await refresh();
     let watcher: FSWatcher | undefined;
     try {
       watcher = watch(paths.dir, (_event, file) => { if (file === path.basename(paths.leases)) void refresh(); });
       watcher.on('error', () => undefined);
-    } catch (error) { log.warn({ err: error }, 'UPnP: cannot watch the lease file; reading it every second instead'); }
+    } catch (error) { log.warn({ err: error }, 'UPnP: cannot watch the lease file; reading the table every second instead'); }
     const poll = setInterval(() => { void refresh(); }, deps.pollMs ?? 1000);
     const offDone = ctx.bus.on('reconcile.done', sync, PLUGIN_NAME);
 
