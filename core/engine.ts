@@ -55,6 +55,7 @@ export class Engine {
       kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
         linkBytes: (devices) => readLinkBytes(devices), conntrack,
         updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
+        listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
         nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack, registry: this.strategies }) } },
     });
     this.strategies = strategyRegistry(this.host.plugins);

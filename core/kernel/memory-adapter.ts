@@ -1,5 +1,5 @@
 // An in-memory kernel for unit tests: it adopts each plan's target state and records every script it was given.
-import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, ObservedNetwork, SavedState } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, SavedState } from './adapter.ts';
 import { stateAfter } from './state-after.ts';
 import { MemoryNfqueue } from './nfqueue/adapters.ts';
 
@@ -46,6 +46,14 @@ export class MemoryKernel implements KernelAdapter {
 
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
     return Object.fromEntries(keys.map((k) => [k, this.sysctls[k] ?? null]));
+  }
+
+  /** Other programs' nft tables as `nft -j` objects, by `<family> <name>` (absent: the table does not exist). */
+  nftTables: Record<string, NftJsonItem[]> = {};
+
+  async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
+    const items = this.nftTables[`${family} ${name}`];
+    return items ? structuredClone(items) : null;
   }
 
   async apply(plan: ApplyPlan): Promise<void> {

@@ -1,6 +1,6 @@
-// Tests the upnp plugin with a fake supervisor: it follows the preferred WAN, forwards the leased mappings, survives restarts.
+// Tests the upnp plugin with a fake supervisor and nft table: it follows the preferred WAN, forwards checked mappings, survives restarts.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -10,7 +10,7 @@ import type { ProcessEvents, ProcessSpec } from '../../core/kernel/supervise.ts'
 import type { Disposer, PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createUpnp } from './index.ts';
 import { PREROUTING_CHAIN } from './rules.ts';
-import { loadedWith, network, worldOf } from './testing.ts';
+import { loadedWith, miniupnpdRule, miniupnpdTable, network, worldOf } from './testing.ts';
 
 interface Run { spec: ProcessSpec; events: ProcessEvents; stopped: boolean }
 
@@ -27,11 +27,14 @@ describe('upnp plugin', () => {
   let bus: EventBus;
   let runs: Run[];
   let reconciles: string[];
-  let logs: { msg: string }[];
+  let logs: { msg: string; level: number }[];
+  /** miniupnpd's table as the fake kernel lists it (null: it does not exist). */
+  let table: ReturnType<typeof miniupnpdTable> | null;
   let world: WorldView;
   let dispose: Disposer | undefined;
   const plugin = createUpnp({ pollMs: 20 });
   const leases = () => path.join(dir, 'upnp', 'miniupnpd.leases');
+  const accepted = () => path.join(dir, 'upnp', 'accepted.leases');
   const logged = (re: RegExp) => logs.some((l) => re.test(l.msg));
 
   async function start(options: Record<string, unknown>, mode: 'balanced' | 'failover' = 'failover'): Promise<ReturnType<typeof loadedWith>> {
@@ -41,6 +44,7 @@ describe('upnp plugin', () => {
     const ctx: PluginContext = {
       name: 'upnp', config: loaded.config, options, log, bus, world: () => world, requestReconcile: (r) => { reconciles.push(r); }, reportHealth: () => undefined,
       kernel: {
+        listNftTable: async (family, name) => { assert.equal(`${family} ${name}`, 'inet mwan_upnp'); return table && structuredClone(table); },
         deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
         supervise: (spec, events = {}) => {
           const run: Run = { spec, events, stopped: false };
@@ -65,6 +69,7 @@ describe('upnp plugin', () => {
     runs = [];
     reconciles = [];
     logs = [];
+    table = null;
   });
   afterEach(async () => {
     await dispose?.();
@@ -109,52 +114,92 @@ describe('upnp plugin', () => {
     assert.deepEqual(contribution().rules, []);
   });
 
-  it('forwards the leased mappings on every UPnP WAN and asks for a reconcile when they change', async () => {
+  it('forwards the mappings of miniupnpd\'s table on every UPnP WAN and asks for a reconcile when they change; lease text adds nothing', async () => {
     await start({ enabled: true, wans: ['isp2', 'isp3'] });
     reconciled();
     await until('a start', () => runs.length === 1);
     runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
     assert.deepEqual(contribution().nft.chains, []);
-    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:game\nbroken line\n');
+    // A client put a newline into its description: the lease file holds a forged line, the table only the honest rule.
+    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:x\nTCP:6000:10.0.0.3:22:0:injected\n');
+    table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000)]);
     await until('the mapping', () => reconciles.length === 1);
     assert.deepEqual(reconciles, ['1 UPnP mapping(s)']);
     assert.ok(logged(/^UPnP: 1 mapping, forwarded on isp2, isp3$/));
-    assert.ok(logged(/lease file lines that are not mappings were ignored/));
     const chain = contribution().nft.chains.find((c) => c.name === PREROUTING_CHAIN)!;
     assert.deepEqual(chain.base, { type: 'nat', hook: 'prerouting', priority: -99 });
-    assert.equal(chain.rules[0], 'iifname { "wan2", "wan3" } fib daddr type local tcp dport 9000 dnat ip to 10.0.0.5:9000');
-    await writeFile(leases(), '');
+    assert.deepEqual(chain.rules, [
+      'iifname { "wan2", "wan3" } fib daddr type local tcp dport 9000 dnat ip to 10.0.0.5:9000',
+      'iifname { "lan0", "lan1" } ip daddr { 100.64.2.2, 100.64.3.2 } tcp dport 9000 dnat ip to 10.0.0.5:9000',
+    ], 'the forged line is not forwarded');
+    table = miniupnpdTable([]);
     await until('no mapping', () => reconciles.length === 2);
     assert.deepEqual(contribution().nft.chains, []);
   });
 
-  it('keeps forwarding the mappings while miniupnpd restarts and rewrites its lease file; reads it again once it listens', async () => {
-    const loaded = await start({ enabled: true });
-    await writeFile(leases(), 'UDP:3074:10.0.0.9:3074:0:console\n');
-    await until('the mapping', () => reconciles.length === 1);
+  it('refuses a rule that breaks mwan\'s rules, logging it once (not at every read), and forwards the rest', async () => {
+    await start({ enabled: true });
     reconciled();
     await until('a start', () => runs.length === 1);
-    await writeFile(leases(), ''); // miniupnpd empties the file first ...
-    await new Promise((r) => setTimeout(r, 80));
-    assert.equal(reconciles.length, 1, 'no reconcile while it starts');
-    assert.equal(contribution().nft.chains.length, 2, 'DNAT and hairpin kept');
-    await writeFile(leases(), 'UDP:3074:10.0.0.9:3074:0:console\n'); // ... and writes the mappings back
     runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000), miniupnpdRule(9, 'tcp', 6000, '10.0.0.1', 22)]);
+    await until('the mapping', () => reconciles.length === 1);
+    await new Promise((r) => setTimeout(r, 120)); // several polls
+    const warnings = logs.filter((l) => /^UPnP: refused/.test(l.msg));
+    assert.deepEqual(warnings.map((l) => [l.level, l.msg]), [[40, 'UPnP: refused tcp 6000 → 10.0.0.1:22: internal address 10.0.0.1 is one of the router\'s own addresses']]);
+    assert.equal(contribution().nft.chains.find((c) => c.name === PREROUTING_CHAIN)!.rules.length, 2, 'only the honest mapping');
+  });
+
+  it('writes the accepted leases (checked, sanitised) for miniupnpd\'s next start, only once it has restored its own', async () => {
+    await mkdir(path.dirname(accepted()), { recursive: true });
+    await writeFile(accepted(), 'TCP:9000:10.0.0.5:9000:0:kept from the last run\n');
+    await start({ enabled: true });
+    reconciled();
+    await until('a start', () => runs.length === 1);
+    assert.deepEqual(runs[0].spec.before?.[1], ['cp', '--remove-destination', accepted(), leases()], 'copied over the lease file before every start');
+    table = miniupnpdTable([]); // not yet restored: nothing is written
     await new Promise((r) => setTimeout(r, 80));
-    assert.equal(reconciles.length, 1, 'the same mapping: nothing to do');
+    assert.equal(await readFile(accepted(), 'utf8'), 'TCP:9000:10.0.0.5:9000:0:kept from the last run\n');
+    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:kept\nTCP:5557:10.0.0.5:5557:0:x\nTCP:6000:10.0.0.3:22:0:injected\n');
+    table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000), miniupnpdRule(9, 'tcp', 5557, '10.0.0.5', 5557)]);
+    runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    await until('the accepted leases', () => reconciles.length === 1);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(await readFile(accepted(), 'utf8'), 'TCP:9000:10.0.0.5:9000:0:kept\nTCP:5557:10.0.0.5:5557:0:x\n', 'never the forged line');
+  });
+
+  it('keeps forwarding the mappings while miniupnpd restarts and re-creates them; reads the table again once it listens', async () => {
+    const loaded = await start({ enabled: true });
+    reconciled();
+    await until('a start', () => runs.length === 1);
+    table = miniupnpdTable([miniupnpdRule(3, 'udp', 3074, '10.0.0.9', 3074)]);
+    runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    await until('the mapping', () => reconciles.length === 1);
 
     world = worldOf(loaded, network({ down: [1] }));
     reconciled();
     await until('a restart', () => runs.length === 2);
-    await writeFile(leases(), '');
-    runs[1].events.exited?.({ code: 1, signal: null, ms: 5, restartInMs: 1000 });
+    table = miniupnpdTable([]); // the new instance starts from an empty table ...
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(reconciles.length, 1, 'no reconcile while it starts');
+    assert.equal(contribution().nft.chains.length, 2, 'DNAT and hairpin kept');
+    table = miniupnpdTable([miniupnpdRule(4, 'udp', 3074, '10.0.0.9', 3074)]); // ... and re-creates the leases
+    runs[1].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(reconciles.length, 1, 'the same mapping: nothing to do');
+
+    world = worldOf(loaded, network({ down: [2] }));
+    reconciled();
+    await until('a restart', () => runs.length === 3);
+    table = null;
+    runs[2].events.exited?.({ code: 1, signal: null, ms: 5, restartInMs: 1000 });
     await until('the crash to be noticed', () => reconciles.length === 2);
     assert.ok(logged(/^UPnP: miniupnpd ended; restarting in 1000 ms$/));
   });
 
   it('teardown stops miniupnpd and withdraws the mappings from mwan\'s table', async () => {
     await start({ enabled: true });
-    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:game\n');
+    table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000)]);
     reconciled();
     await until('a start', () => runs.length === 1);
     runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');

@@ -1,49 +1,80 @@
-// Parses miniupnpd's lease file (`TCP:9000:10.0.0.5:9000:1700000000:description` per mapping) into validated mappings.
+// miniupnpd's lease file (`TCP:9000:10.0.0.5:9000:1700000000:description` per line): read strictly, written clean.
 import { isIPv4 } from '../../core/config/validators.ts';
+import { mappingKey, type Mapping } from './mapping.ts';
 
-export interface Mapping {
-  proto: 'tcp' | 'udp';
-  /** The port opened on the WANs. */
-  externalPort: number;
-  /** The LAN host and port it leads to. */
-  address: string;
-  port: number;
-  /** Unix time (seconds) the lease ends; 0: no end. */
-  expires: number;
-  description: string;
-}
+/**
+ * A lease line: a mapping, its end (Unix seconds; 0: none) and description. The lease file is NOT a source of mappings
+ * (a client controls the description, newlines included); mwan only takes the end and description of mappings it
+ * read from miniupnpd's nft table, to write them back before miniupnpd starts.
+ */
+export interface LeaseLine extends Mapping { expires: number; description: string }
+
+/** Longest lease line mwan reads; longer lines are refused whole. */
+export const MAX_LEASE_LINE = 1024;
+/**
+ * Longest line mwan writes: miniupnpd 2.3 reads its lease file with fgets() into 128 bytes, so a longer line would be
+ * split and its tail read as a mapping of its own.
+ */
+export const MAX_WRITTEN_LINE = 120;
 
 const PORT = /^[1-9][0-9]{0,4}$/;
 const isPort = (s: string): boolean => PORT.test(s) && Number(s) <= 65535;
 
-/** One lease line, or undefined when it is not one (an empty line, a corrupted or foreign entry). */
-export function parseLeaseLine(line: string): Mapping | undefined {
+/**
+ * One lease line, or the reason it is not one. The five fields before the description are taken from their known
+ * positions and must each be exactly what miniupnpd writes; the description is the rest of the line.
+ */
+export function parseLeaseLine(line: string): LeaseLine | string {
+  if (line.length > MAX_LEASE_LINE) return `longer than ${MAX_LEASE_LINE} characters`;
   const fields = line.split(':');
-  if (fields.length < 6) return undefined;
+  if (fields.length < 6) return `${fields.length} fields, expected 6 (protocol:port:host:port:end:description)`;
   const [proto, eport, address, iport, expires] = fields;
   const p = proto.toLowerCase();
-  if ((p !== 'tcp' && p !== 'udp') || !isPort(eport) || !isIPv4(address) || !isPort(iport) || !/^[0-9]{1,12}$/.test(expires)) return undefined;
-  return { proto: p, externalPort: Number(eport), address, port: Number(iport), expires: Number(expires), description: fields.slice(5).join(':') };
+  if (proto !== 'TCP' && proto !== 'UDP') return `protocol ${JSON.stringify(proto.slice(0, 16))}`;
+  if (!isPort(eport)) return `external port ${JSON.stringify(eport.slice(0, 16))}`;
+  if (!isIPv4(address)) return `internal address ${JSON.stringify(address.slice(0, 40))}`;
+  if (!isPort(iport)) return `internal port ${JSON.stringify(iport.slice(0, 16))}`;
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(expires) || Number(expires) > 0xffffffff) return `end of lease ${JSON.stringify(expires.slice(0, 16))}`;
+  return { proto: p as 'tcp' | 'udp', externalPort: Number(eport), address, port: Number(iport), expires: Number(expires), description: fields.slice(5).join(':') };
+}
+
+const fullKey = (m: Mapping): string => `${mappingKey(m)}:${m.address}:${m.port}`;
+
+/**
+ * End and description per mapping (protocol, ports and host all equal) from a lease file's text. Where several lines
+ * name the same mapping (a forged line may copy one), the latest end wins (0, no end, is the latest): a line can only
+ * keep a mapping miniupnpd holds anyway, never shorten another client's.
+ */
+export function leaseDetails(text: string): Map<string, { expires: number; description: string }> {
+  const details = new Map<string, { expires: number; description: string }>();
+  for (const line of text.split('\n')) {
+    const l = parseLeaseLine(line);
+    if (typeof l === 'string') continue;
+    const known = details.get(fullKey(l));
+    const later = !known || (known.expires !== 0 && (l.expires === 0 || l.expires > known.expires));
+    if (later) details.set(fullKey(l), { expires: l.expires, description: l.description });
+  }
+  return details;
+}
+
+/** A description miniupnpd reads back as it was meant: printable ASCII only (others become '?'), trimmed, bounded. */
+export function sanitizeDescription(description: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  return description.replace(/[^\x20-\x7e]/g, '?').trim().slice(0, Math.max(0, max)).trim();
 }
 
 /**
- * The live mappings of a lease file at `nowSec`: expired leases are left out, a later line for the same protocol and
- * external port replaces an earlier one, and lines that are not leases are returned in `rejected`.
+ * The lease file mwan writes before every miniupnpd start: one line per mapping it validated, with the end and
+ * description the lease file had for exactly that mapping (none known: no end, empty description). Leases that
+ * ended are left out (miniupnpd would skip them too).
  */
-export function parseLeases(text: string, nowSec: number): { mappings: Mapping[]; rejected: string[] } {
-  const byKey = new Map<string, Mapping>();
-  const rejected: string[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const m = parseLeaseLine(line);
-    if (!m) { rejected.push(line); continue; }
-    const key = `${m.proto}:${m.externalPort}`;
-    byKey.delete(key);
-    if (m.expires === 0 || m.expires > nowSec) byKey.set(key, m);
-  }
-  const mappings = [...byKey.values()].sort((a, b) => a.proto.localeCompare(b.proto) || a.externalPort - b.externalPort);
-  return { mappings, rejected };
+export function renderLeaseFile(mappings: Mapping[], details: Map<string, { expires: number; description: string }>, nowSec: number): string {
+  const lines = mappings.flatMap((m) => {
+    const d = details.get(fullKey(m));
+    const expires = d?.expires ?? 0;
+    if (expires !== 0 && expires <= nowSec) return [];
+    const head = `${m.proto.toUpperCase()}:${m.externalPort}:${m.address}:${m.port}:${expires}:`;
+    return [`${head}${sanitizeDescription(d?.description ?? '', MAX_WRITTEN_LINE - head.length)}`];
+  });
+  return lines.map((l) => `${l}\n`).join('');
 }
-
-/** `tcp 9000 → 10.0.0.5:9000`, for logs. */
-export const describeMapping = (m: Mapping): string => `${m.proto} ${m.externalPort} → ${m.address}:${m.port}`;

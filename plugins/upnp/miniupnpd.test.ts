@@ -16,7 +16,8 @@ function plan(options: Record<string, unknown> = {}, extra: Record<string, unkno
 describe('miniupnpd instance', () => {
   it('keeps its files under the state directory and its table beside mwan\'s', () => {
     assert.deepEqual(paths, {
-      dir: '/run/mwan/upnp', config: '/run/mwan/upnp/miniupnpd.conf', leases: '/run/mwan/upnp/miniupnpd.leases', pid: '/run/mwan/upnp/miniupnpd.pid',
+      dir: '/run/mwan/upnp', config: '/run/mwan/upnp/miniupnpd.conf', leases: '/run/mwan/upnp/miniupnpd.leases', accepted: '/run/mwan/upnp/accepted.leases',
+      pid: '/run/mwan/upnp/miniupnpd.pid',
       nftInit: '/run/mwan/upnp/nft-init.nft', nftRemove: '/run/mwan/upnp/nft-remove.nft',
     });
     assert.equal(upnpTable(worldOf(loadedWith())), 'mwan_upnp');
@@ -88,7 +89,8 @@ describe('miniupnpd instance', () => {
     const spec = processSpec(plan());
     assert.deepEqual(spec.argv, ['/usr/sbin/miniupnpd', '-d', '-f', '/run/mwan/upnp/miniupnpd.conf', '-P', '/run/mwan/upnp/miniupnpd.pid']);
     assert.deepEqual(spec.files?.map((f) => f.path), ['/run/mwan/upnp/miniupnpd.conf', '/run/mwan/upnp/nft-init.nft', '/run/mwan/upnp/nft-remove.nft']);
-    assert.deepEqual(spec.before, [['nft', '-f', '/run/mwan/upnp/nft-init.nft']]);
+    assert.deepEqual(spec.before, [['nft', '-f', '/run/mwan/upnp/nft-init.nft'], ['cp', '--remove-destination', '/run/mwan/upnp/accepted.leases', '/run/mwan/upnp/miniupnpd.leases']],
+      'miniupnpd gets back only the leases mwan accepted');
     assert.deepEqual(spec.after, [['nft', '-f', '/run/mwan/upnp/nft-remove.nft']]);
   });
 

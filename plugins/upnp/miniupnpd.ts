@@ -1,17 +1,19 @@
 // The miniupnpd instance as data: its configuration file, its bookkeeping nft table, and the process spec mwan supervises.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { portRange } from '../../core/config/schema.ts';
 import type { ProcessSpec } from '../../core/kernel/supervise.ts';
 import type { WanView, WorldView } from '../../core/plugin/types.ts';
 import type { UpnpOptions } from './options.ts';
+import { reservedPortRanges } from './validate.ts';
 
-export interface UpnpPaths { dir: string; config: string; leases: string; pid: string; nftInit: string; nftRemove: string }
+/** `accepted`: the leases mwan validated, copied over miniupnpd's lease file before every start. */
+export interface UpnpPaths { dir: string; config: string; leases: string; accepted: string; pid: string; nftInit: string; nftRemove: string }
 
 export function upnpPaths(stateDir: string): UpnpPaths {
   const dir = path.join(stateDir, 'upnp');
   return {
-    dir, config: path.join(dir, 'miniupnpd.conf'), leases: path.join(dir, 'miniupnpd.leases'), pid: path.join(dir, 'miniupnpd.pid'),
+    dir, config: path.join(dir, 'miniupnpd.conf'), leases: path.join(dir, 'miniupnpd.leases'), accepted: path.join(dir, 'accepted.leases'),
+    pid: path.join(dir, 'miniupnpd.pid'),
     nftInit: path.join(dir, 'nft-init.nft'), nftRemove: path.join(dir, 'nft-remove.nft'),
   };
 }
@@ -43,10 +45,7 @@ export function deviceUuid(table: string, lanDevice: string): string {
 
 export function planInstance(world: WorldView, options: UpnpOptions, wan: Pick<WanView, 'name' | 'device'>, paths: UpnpPaths): InstancePlan {
   const lan = world.lans.find((l) => l.device === options.lanDevice);
-  const reservedPorts = world.config.forwards.flatMap((f) => {
-    const r = portRange(f.port);
-    return r && (!f.wans || f.wans.some((w) => options.wans.includes(w))) ? [r] : [];
-  });
+  const reservedPorts = reservedPortRanges(world.config, options.wans).map(({ from, to }) => ({ from, to }));
   const table = upnpTable(world);
   return {
     wan: { name: wan.name, device: wan.device }, lanDevice: options.lanDevice, lanNetworks: lan?.networks ?? [], reservedPorts,
@@ -104,7 +103,9 @@ export function processSpec(p: InstancePlan): ProcessSpec {
       { path: p.paths.nftInit, content: renderNftInit(p.table) },
       { path: p.paths.nftRemove, content: renderNftRemove(p.table) },
     ],
-    before: [['nft', '-f', p.paths.nftInit]],
+    // miniupnpd re-creates the mappings in its lease file at start without secure-mode checks: it gets only the ones mwan
+    // validated from its nft table (never a line a client forged through a description).
+    before: [['nft', '-f', p.paths.nftInit], ['cp', '--remove-destination', p.paths.accepted, p.paths.leases]],
     after: [['nft', '-f', p.paths.nftRemove]],
     backoff: { firstMs: 1000, maxMs: 30_000, stableMs: 10_000 },
   };

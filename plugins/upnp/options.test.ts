@@ -22,7 +22,7 @@ describe('upnp options', () => {
     const o = parseUpnpOptions({ enabled: true }, config);
     assert.deepEqual(o, {
       enabled: true, lanDevice: 'lan0', wans: ['isp1', 'isp2', 'isp3'], externalAddresses: {}, natPmp: true, secureMode: true,
-      minPort: 1024, httpPort: 5000, binary: '/usr/sbin/miniupnpd',
+      minPort: 1024, maxPerClient: 32, maxMappings: 256, httpPort: 5000, binary: '/usr/sbin/miniupnpd',
     });
   });
 
@@ -49,6 +49,16 @@ describe('upnp options', () => {
     rejects({ wans: ['isp1', 'isp1'] }, /plugins\.upnp\.wans\[1\]: got "isp1"; listed twice/);
     rejects({ lanDevice: 'eth9' }, /plugins\.upnp\.lanDevice: got "eth9"; expected one of the lan\[\] devices: lan0, lan1/);
     rejects({ externalAddresses: { isp7: '8.8.4.5' } }, /plugins\.upnp\.externalAddresses\.isp7: got "isp7"; no WAN is named so/);
+  });
+
+  it('bounds the mappings per client and in all: 1-4096, the per-client bound within the total', () => {
+    const o = parseUpnpOptions({ enabled: true, maxPerClient: 4, maxMappings: 10 }, config);
+    assert.equal(o.maxPerClient, 4);
+    assert.equal(o.maxMappings, 10);
+    rejects({ maxPerClient: 0 }, /plugins\.upnp\.maxPerClient: got 0/);
+    rejects({ maxMappings: 5000 }, /plugins\.upnp\.maxMappings: got 5000/);
+    rejects({ maxPerClient: 1.5 }, /plugins\.upnp\.maxPerClient: got 1\.5/);
+    rejects({ maxPerClient: 20, maxMappings: 10 }, /plugins\.upnp\.maxPerClient: got 20; must not exceed maxMappings \(10\)/);
   });
 
   it('needs a LAN when enabled', () => {

@@ -31,6 +31,10 @@ export const upnpOptionsSchema = z.strictObject({
   secureMode: z.boolean().default(true),
   /** Lowest external and internal port a client may map. */
   minPort: z.number().int().min(1).max(65535).default(1024),
+  /** Most mappings mwan forwards for one LAN host (internal address); the newest above it are refused. */
+  maxPerClient: z.number().int().min(1).max(4096).default(32),
+  /** Most mappings mwan forwards in all; the newest above it are refused. */
+  maxMappings: z.number().int().min(1).max(4096).default(256),
   /** miniupnpd's HTTP port (descriptions and SOAP); fixed so clients keep their control URL across restarts. 0: any. */
   httpPort: z.number().int().min(0).max(65535).default(5000),
   binary: z.string().regex(/^\/[^\s]*$/, 'expected an absolute path without spaces').default('/usr/sbin/miniupnpd'),
@@ -40,7 +44,7 @@ export type UpnpOptions = Omit<z.output<typeof upnpOptionsSchema>, 'lanDevice' |
 
 type Issue = { path: (string | number)[]; input?: unknown; message: string };
 
-/** Cross-checks against the configuration: the LAN device and WAN names exist. */
+/** Cross-checks against the configuration: the LAN device and WAN names exist; the per-client bound fits the total. */
 function crossProblems(o: z.output<typeof upnpOptionsSchema>, config: MwanConfig): Issue[] {
   const wanNames = config.wans.map((w) => w.name);
   const lanDevices = config.lan.map((l) => l.device);
@@ -49,6 +53,7 @@ function crossProblems(o: z.output<typeof upnpOptionsSchema>, config: MwanConfig
     issues.push({ path: ['lanDevice'], input: o.lanDevice, message: `expected one of the lan[] devices: ${lanDevices.join(', ') || '(none configured)'}` });
   }
   if (o.enabled && lanDevices.length === 0) issues.push({ path: ['enabled'], input: true, message: 'UPnP serves a LAN: configure lan[] first' });
+  if (o.maxPerClient > o.maxMappings) issues.push({ path: ['maxPerClient'], input: o.maxPerClient, message: `must not exceed maxMappings (${o.maxMappings})` });
   const seen = new Set<string>();
   o.wans?.forEach((name, i) => {
     if (!wanNames.includes(name)) issues.push({ path: ['wans', i], input: name, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });

@@ -1,12 +1,12 @@
 // Tests the upnp rules: the preferred WAN, each mapping as a forward on every UPnP WAN (and hairpin), the STUN route.
 import assert from 'node:assert/strict';
-import type { Mapping } from './leases.ts';
+import type { Mapping } from './mapping.ts';
 import { mappingDnatRules, mappingHairpinRules, preferredWan, stunRule, upnpWans } from './rules.ts';
 import { loadedWith, network, worldOf } from './testing.ts';
 
 const ALL = ['isp1', 'isp2', 'isp3'];
-const tcp: Mapping = { proto: 'tcp', externalPort: 9000, address: '10.0.0.5', port: 9000, expires: 0, description: 'game' };
-const udp: Mapping = { proto: 'udp', externalPort: 3074, address: '10.0.0.9', port: 3075, expires: 0, description: 'console' };
+const tcp: Mapping = { proto: 'tcp', externalPort: 9000, address: '10.0.0.5', port: 9000 };
+const udp: Mapping = { proto: 'udp', externalPort: 3074, address: '10.0.0.9', port: 3075 };
 
 describe('upnp rules', () => {
   describe('preferredWan', () => {

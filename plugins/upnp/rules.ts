@@ -3,7 +3,7 @@ import type { RuleSpec } from '../../core/kernel/desired.ts';
 import { isIPv4 } from '../../core/config/validators.ts';
 import type { WanView, WorldView } from '../../core/plugin/types.ts';
 import { dnatStatement, nftSet, portMatch } from '../port-forward/index.ts';
-import type { Mapping } from './leases.ts';
+import type { Mapping } from './mapping.ts';
 import type { UpnpOptions } from './options.ts';
 
 export const PREROUTING_CHAIN = 'upnp_prerouting';

@@ -29,3 +29,25 @@ export function worldOf(loaded: LoadedConfig, net: ObservedNetwork = network(), 
   registry.observe(net);
   return buildWorld(loaded, registry.wans, net.links);
 }
+
+/** A DNAT rule as miniupnpd 2.3.1 (nft backend) writes it and `nft -j` 1.0.6 lists it. */
+export function miniupnpdRule(handle: number, proto: 'tcp' | 'udp', externalPort: number, address: string, port: number, chain = 'prerouting_miniupnpd'): Record<string, Record<string, unknown>> {
+  return {
+    rule: {
+      family: 'inet', table: 'mwan_upnp', chain, handle,
+      expr: [
+        { match: { op: '==', left: { meta: { key: 'iif' } }, right: 'wan1' } },
+        { match: { op: '==', left: { payload: { base: 'nh', offset: 72, len: 8 } }, right: proto === 'tcp' ? 6 : 17 } },
+        { match: { op: '==', left: { payload: { protocol: 'th', field: 'dport' } }, right: externalPort } },
+        { dnat: { family: 'ip', addr: address, port } },
+      ],
+    },
+  };
+}
+
+/** miniupnpd's table as `nft -j list table` lists it (without metainfo), with `rules` in it. */
+export const miniupnpdTable = (rules: Record<string, Record<string, unknown>>[]): Record<string, Record<string, unknown>>[] => [
+  { table: { family: 'inet', name: 'mwan_upnp', handle: 3 } },
+  ...['miniupnpd', 'prerouting_miniupnpd', 'postrouting_miniupnpd'].map((name, i) => ({ chain: { family: 'inet', table: 'mwan_upnp', name, handle: i + 1 } })),
+  ...rules,
+];

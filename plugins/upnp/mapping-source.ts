@@ -1,0 +1,81 @@
+// Where the forwarded UPnP mappings come from: miniupnpd's nft table, checked by mwan's rules; each refusal logged once.
+import { writeFile } from 'node:fs/promises';
+import { describeError } from '../../core/errors.ts';
+import type { NftFamily, NftJsonItem } from '../../core/kernel/adapter.ts';
+import type { Logger } from '../../core/log.ts';
+import { leaseDetails, renderLeaseFile } from './leases.ts';
+import { readLeaseText, writeFileAtomic } from './lease-store.ts';
+import type { Mapping, Refusal } from './mapping.ts';
+import { CHAINS, type UpnpPaths } from './miniupnpd.ts';
+import { mappingsFromNft } from './nft-mappings.ts';
+import { checkMappings, type MappingRules } from './validate.ts';
+
+export interface MappingSourceDeps {
+  listNftTable: (family: NftFamily, name: string) => Promise<NftJsonItem[] | null>;
+  /** miniupnpd's table (`inet <table>`). */
+  table: string;
+  paths: UpnpPaths;
+  /** mwan's rules as of now (LAN networks and router addresses follow the world). */
+  rules: () => MappingRules;
+  log: Logger;
+  /** Unix time in seconds. */
+  now: () => number;
+}
+
+export interface MappingRead { mappings: Mapping[]; refused: Refusal[] }
+
+export class MappingSource {
+  /** Refusals logged and still present: each is logged once, again only after it went away and came back. */
+  private logged = new Set<string>();
+  private listingFailed = false;
+  private written: string | undefined;
+
+  constructor(private readonly deps: MappingSourceDeps) {}
+
+  /** The checked mappings in miniupnpd's table (none when it does not exist); undefined when it cannot be listed. */
+  async read(): Promise<MappingRead | undefined> {
+    const { log, table } = this.deps;
+    let items: NftJsonItem[] | null;
+    try {
+      items = await this.deps.listNftTable('inet', table);
+      this.listingFailed = false;
+    } catch (error) {
+      if (!this.listingFailed) log.warn({ err: error, table }, `UPnP: cannot list miniupnpd's table inet ${table}: ${describeError(error)}`);
+      this.listingFailed = true;
+      return undefined;
+    }
+    const listed = items ? mappingsFromNft(items, CHAINS.prerouting) : { mappings: [], refused: [] };
+    const checked = checkMappings(listed.mappings, this.deps.rules());
+    const refused = [...listed.refused, ...checked.refused];
+    this.report(refused);
+    return { mappings: checked.mappings, refused };
+  }
+
+  private report(refused: Refusal[]): void {
+    const now = new Set<string>();
+    for (const r of refused) {
+      const key = `${r.what}\n${r.reason}`;
+      now.add(key);
+      if (!this.logged.has(key)) this.deps.log.warn({ mapping: r.what, reason: r.reason }, `UPnP: refused ${r.what}: ${r.reason}`);
+    }
+    this.logged = now;
+  }
+
+  /**
+   * Writes the accepted lease file (what miniupnpd gets back at its next start) when it changed: the checked mappings
+   * with the end and description their own lease lines give, sanitised.
+   */
+  async saveAccepted(mappings: Mapping[]): Promise<void> {
+    const content = renderLeaseFile(mappings, leaseDetails(await readLeaseText(this.deps.paths.leases)), this.deps.now());
+    if (content === this.written) return;
+    await writeFileAtomic(this.deps.paths.accepted, content);
+    this.written = content;
+  }
+
+  /** Creates an empty accepted lease file unless one exists (the first start after an upgrade restores nothing). */
+  async ensureAccepted(): Promise<void> {
+    try { await writeFile(this.deps.paths.accepted, '', { flag: 'wx', mode: 0o600 }); } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
