@@ -15,6 +15,7 @@ import { NfqueueRules, checkNfqueueStrategies, nfqRulesSpec, strategyRegistry } 
 import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
 import { StateStore } from './state-store.ts';
+import { assertTablesOwned, type ForeignRouteReader } from './kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
 
@@ -122,11 +123,22 @@ export class Engine {
   }
 
   /** Brings the kernel up to date; the first one also applies the NFQUEUE queue rules (their commands join the plan). */
-  reconcile(reason: string) {
+  reconcile(reason: string): ReturnType<Reconciler['request']> {
+    // Before the first change: a table in mwan's range holding another tool's routes is refused, never taken over.
+    if (!this.tablesOwned) return this.checkTablesOwned().then(() => this.reconcile(reason));
     this.bus.emit('reconcile.requested', { reason });
     const run = this.reconciler.request(reason);
     if (!this.nfqRules.pending) return run;
     return Promise.all([run, this.nfqRules.ensure()]).then(([r, iptables]) => (r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r));
+  }
+
+  private tablesOwned = false;
+
+  private async checkTablesOwned(): Promise<void> {
+    const own = ownershipOf(this.layout);
+    const reader = this.opts.kernel as KernelAdapter & ForeignRouteReader;
+    if (reader.foreignRoutes) assertTablesOwned(await reader.foreignRoutes(own), own);
+    this.tablesOwned = true;
   }
 
   /** What an apply would run now, without running it. */

@@ -1,5 +1,5 @@
-// Parses `ip -json rule show` and `ip -json route show` into the same specs plugins write, keeping only mwan's own.
-import { tableNumber } from './ip-canonical.ts';
+// Parses `ip -N -json rule show` and `ip -N -json route show` (numbers, so names in rt_tables/rt_protos change nothing) into the same specs plugins write, keeping only mwan's own.
+import { routeTypeOf, scopeOf, tableNumber } from './ip-canonical.ts';
 import type { Nexthop, RouteSpec, RuleSpec } from './desired.ts';
 
 export interface Ownership { routeProtocol: number; priorityRange: [number, number]; tableRange: [number, number] }
@@ -52,9 +52,10 @@ export function parseRoutes(json: string, own: Ownership): RouteSpec[] {
   return rows
     .filter((r) => protocolMatches(r.protocol, own.routeProtocol) && r.table !== undefined)
     .filter((r) => { const t = tableNumber(r.table!); return t >= own.tableRange[0] && t <= own.tableRange[1]; })
+    .map((r) => ({ ...r, type: routeTypeOf(r.type), scope: scopeOf(r.scope) }))
     .map((r) => ({
       table: tableNumber(r.table!),
-      ...(r.type === 'unreachable' || r.type === 'blackhole' ? { type: r.type } : {}),
+      ...(r.type === 'unreachable' || r.type === 'blackhole' ? { type: r.type as 'unreachable' | 'blackhole' } : {}),
       dst: r.dst,
       via: r.gateway,
       dev: r.dev,

@@ -7,6 +7,7 @@ import { parseMonitorLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 import { parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
+import { parseForeignRoutes, type ForeignRoute, type TableOwnership } from './table-ownership.ts';
 import { execaRunner, type Runner } from './runner.ts';
 import { validateSysctlKey } from './sysctl-plan.ts';
 import { hex } from '../config/validators.ts';
@@ -26,9 +27,9 @@ export class SystemKernel implements KernelAdapter {
     this.nfqueue = nfqueue ?? new SystemNfqueue(run);
   }
 
-  /** Runs several `ip -json` show commands in one process; returns one JSON text per command. */
+  /** Runs several `ip -json` show commands in one process; returns one JSON text per command (`-N`: tables and protocols as numbers, whatever rt_tables/rt_protos name them). */
   private async ipShow(commands: string[]): Promise<string[]> {
-    const { stdout } = await this.run(['ip', '-json', '-4', '-batch', '-'], { input: `${commands.join('\n')}\n` });
+    const { stdout } = await this.run(['ip', '-json', '-N', '-4', '-batch', '-'], { input: `${commands.join('\n')}\n` });
     const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
     if (outputs.length !== commands.length) throw new Error(`ip -batch returned ${outputs.length} outputs for ${commands.length} commands`);
     return outputs;
@@ -42,6 +43,12 @@ export class SystemKernel implements KernelAdapter {
   async read(own: KernelOwnership): Promise<KernelSnapshot> {
     const [nft, [rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['rule show', 'route show table all'])]);
     return { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
+  }
+
+  /** Routes in mwan's tables that another tool made (checked before the first apply; see table-ownership.ts). */
+  async foreignRoutes(own: TableOwnership): Promise<ForeignRoute[]> {
+    const [routes] = await this.ipShow(['route show table all']);
+    return parseForeignRoutes(routes, own);
   }
 
   async observe(own: KernelOwnership): Promise<ObservedNetwork> {
