@@ -10,7 +10,10 @@ import { DryRunKernel } from '../kernel/system-adapter.ts';
 import { createLogger, silentLogger } from '../log.ts';
 import { buildStatus, type StatusReport } from '../status.ts';
 import { formatStatus } from '../status-format.ts';
-import { buildEngine } from './engine-factory.ts';
+import { buildEngine, pluginsFor } from './engine-factory.ts';
+import { checkPlugins } from '../plugin/host.ts';
+import { checkNfqueueStrategies, strategyRegistry } from '../nfqueue-wiring.ts';
+import { DEVICE_NAME } from '../config/validators.ts';
 import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
 import { requireNetAdmin } from './privilege.ts';
@@ -172,6 +175,9 @@ const events: Command = async (a) => {
 
 const check: Command = async (a) => {
   const loaded = await loadConfig(a.config);
+  // What building the daemon's engine checks: plugin keys and options, dependencies, NFQUEUE strategy names.
+  const { plugins } = checkPlugins(await pluginsFor(loaded), loaded.config);
+  checkNfqueueStrategies(loaded.layout, strategyRegistry(plugins));
   process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
   for (const w of loaded.config.wans) {
     const ids = loaded.layout.wans.get(w.name)!;
@@ -183,10 +189,15 @@ const check: Command = async (a) => {
   return 0;
 };
 
+/** The phases hooks/mwan passes on (ifupdown's, and the short forms other hook runners use). */
+const HOOK_PHASES = ['pre-up', 'post-up', 'pre-down', 'post-down', 'up', 'down'];
+
 /** Never blocks ifup/ifdown: notifies the daemon, or starts a detached one-shot apply when none runs. */
 const hook: Command = async (a) => {
   const iface = process.env.IFACE ?? '';
   const phase = process.env.PHASE ?? (process.env.MODE === 'stop' ? 'post-down' : 'post-up');
+  // Environment from ifupdown (or whoever runs the hook): only a plain interface name and a known phase go on.
+  if (!DEVICE_NAME.test(iface) || !HOOK_PHASES.includes(phase)) return 0;
   const loaded = await loadConfig(a.config);
   const devices = [...loaded.config.wans.map((w) => w.device), ...loaded.config.lan.map((l) => l.device)];
   if (!devices.includes(iface)) return 0;

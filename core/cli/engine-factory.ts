@@ -5,6 +5,7 @@ import type { KernelAdapter } from '../kernel/adapter.ts';
 import { SystemKernel } from '../kernel/system-adapter.ts';
 import { checkRouteProtocol } from '../kernel/route-protocols.ts';
 import type { Logger } from '../log.ts';
+import type { MwanPlugin } from '../plugin/types.ts';
 import { loadUserPlugins, pluginsDirOf } from '../plugin/user-plugins.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 
@@ -12,6 +13,10 @@ export async function buildEngine(configFile: string | undefined, log: Logger, k
   const cfg = loaded ?? await loadConfig(configFile);
   // A protocol another routing daemon uses would make its routes and rules look like mwan's (and `stop` delete them).
   await checkRouteProtocol(cfg.config.kernel.routeProtocol);
-  const user = await loadUserPlugins(pluginsDirOf(cfg.dir, cfg.config.pluginsDir));
-  return Engine.create({ loaded: cfg, kernel, log, plugins: [...builtinPlugins, ...user] });
+  return Engine.create({ loaded: cfg, kernel, log, plugins: await pluginsFor(cfg) });
+}
+
+/** The built-in plugins and the user plugins of the configured plugins directory: every plugin an engine would run. */
+export async function pluginsFor(loaded: LoadedConfig): Promise<MwanPlugin[]> {
+  return [...builtinPlugins, ...await loadUserPlugins(pluginsDirOf(loaded.dir, loaded.config.pluginsDir))];
 }

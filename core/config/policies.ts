@@ -1,6 +1,7 @@
 // Policies and rules in the configuration: their schema, defaults, cross-checks, and the implicit default policy.
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts';
+import { LIMITS, atMost } from './limits.ts';
 
 /** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/kernel/nfqueue). */
 export const STRATEGIES = ['weighted', 'priority', 'round-robin', 'persistence', 'overflow', 'least-used', 'lowest-latency', 'least-connections', 'fastest-response'] as const;
@@ -30,7 +31,7 @@ export function portRange(port: number | string): { from: number; to: number } |
   return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
 }
 const portSpec = z.union([z.number(), z.string()]).refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
-const ports = z.union([portSpec, z.array(portSpec).min(1)]).transform((p) => (Array.isArray(p) ? p : [p]).map(String));
+const ports = z.union([portSpec, z.array(portSpec).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'ports'))]).transform((p) => (Array.isArray(p) ? p : [p]).map(String));
 
 export const memberSchema = z.strictObject({
   wan: z.string(),
@@ -43,7 +44,7 @@ export const policySchema = z.strictObject({
   strategy: z.string().refine((s) => (STRATEGIES as readonly string[]).includes(s) || /^nfqueue:/.test(s), `expected one of ${STRATEGIES.join(', ')}, or nfqueue:<name>`)
     .refine((s) => !/^nfqueue:/.test(s) || NFQUEUE_STRATEGY.test(s), 'expected nfqueue:<name>, the name a lower-case letter, then up to 31 lower-case letters, digits or "-"'),
   /** Default: every WAN, with its own weight and tier. */
-  members: z.array(memberSchema).min(1, 'list at least one member, or leave members out for every WAN').optional(),
+  members: z.array(memberSchema).min(1, 'list at least one member, or leave members out for every WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'members')).optional(),
   whenNone: z.enum(['unreachable', 'blackhole', 'main']).default('main'),
   persistence: z.strictObject({ key: z.enum(['src', 'src-dst']).default('src'), timeoutSeconds: z.number().int().min(1).max(604800).default(600) }).optional(),
   overflow: z.strictObject({ thresholdPct: z.number().min(1).max(100).default(80) }).optional(),
@@ -67,8 +68,8 @@ export const policySchema = z.strictObject({
 
 export const ruleSchema = z.strictObject({
   name: objectName.optional(),
-  src: z.array(network).min(1).optional(),
-  dst: z.array(network).min(1).optional(),
+  src: z.array(network).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'networks')).optional(),
+  dst: z.array(network).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'networks')).optional(),
   proto: z.enum(['tcp', 'udp', 'icmp']).optional(),
   dport: ports.optional(),
   sport: ports.optional(),

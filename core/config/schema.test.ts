@@ -212,14 +212,72 @@ describe('configSchema: forwards and firewall', () => {
   ];
   for (const c of cases) {
     it(`${c.what} → ${c.field}`, () => {
-      const line = lineFor(rejection({ wans, ...c.input }), c.field);
+      const line = lineFor(rejection({ wans, lan: [{ device: 'lan0' }], ...c.input }), c.field);
       if (c.got) assert.ok(line.includes(`got ${c.got}`), `value ${c.got} not named in: ${line}`);
       assert.match(line, c.allowed);
     });
   }
 
   it('the same port on different WANs or protocols is no overlap', () => {
-    const { config } = parseConfig({ wans, forwards: [{ port: 80, to: '10.0.0.5', wans: ['isp1'] }, { port: 80, to: '10.0.0.6', wans: ['isp2'] }, { port: 80, proto: 'udp', to: '10.0.0.7' }] });
+    const { config } = parseConfig({ wans, lan: [{ device: 'lan0' }], forwards: [{ port: 80, to: '10.0.0.5', wans: ['isp1'] }, { port: 80, to: '10.0.0.6', wans: ['isp2'] }, { port: 80, proto: 'udp', to: '10.0.0.7' }] });
     assert.equal(config.forwards.length, 3);
+  });
+});
+
+describe('configSchema: devices, limits, addresses, gateways and forward targets', () => {
+  const wans = [wan('isp1', 'wan1'), wan('isp2', 'wan2')];
+  const lan = [{ device: 'lan0', addresses: ['10.0.0.1/24'] }];
+  const cases: { what: string; input: Record<string, unknown>; field: string; allowed: RegExp }[] = [
+    { what: 'WAN device lo', input: { wans: [wan('isp1', 'lo')] }, field: 'wans[0].device', allowed: /"lo" is reserved/ },
+    { what: 'WAN device all', input: { wans: [wan('isp1', 'all')] }, field: 'wans[0].device', allowed: /"all" is reserved/ },
+    { what: 'LAN device default', input: { lan: [{ device: 'default' }] }, field: 'lan[0].device', allowed: /"default" is reserved/ },
+    { what: 'device ".."', input: { lan: [{ device: '..' }] }, field: 'lan[0].device', allowed: /interface name/ },
+    { what: 'device with a space', input: { lan: [{ device: 'lan 0' }] }, field: 'lan[0].device', allowed: /interface name/ },
+    { what: 'a LAN device listed twice', input: { lan: [{ device: 'lan0' }, { device: 'lan0' }] }, field: 'lan[1].device', allowed: /duplicate LAN device: also used by lan\[0\]/ },
+    { what: 'a LAN device that is a WAN device', input: { lan: [{ device: 'wan2' }] }, field: 'lan[0].device', allowed: /also a WAN device \(wans\[1\]\)/ },
+    { what: '17 probes on a WAN', input: { wans: [wan('isp1', 'wan1', { probes: Array.from({ length: 17 }, () => ({ target: '192.0.2.1' })) })] }, field: 'wans[0].probes', allowed: /at most 16 probes per WAN/ },
+    { what: '257 probes in all', input: { wans: Array.from({ length: 17 }, (_, i) => wan(`isp${i}`, `wan${i}`, { probes: Array.from({ length: 16 }, () => ({ target: '192.0.2.1' })) })) }, field: 'wans[16].probes', allowed: /at most 256 probes over all WANs/ },
+    { what: '1025 rules', input: { rules: Array.from({ length: 1025 }, () => ({ dst: ['192.0.2.0/24'], enforce: 'isp1' })) }, field: 'rules', allowed: /at most 1024 rules/ },
+    { what: '1025 forwards', input: { forwards: Array.from({ length: 1025 }, (_, i) => ({ port: 1000 + i, to: '10.0.0.5' })) }, field: 'forwards', allowed: /at most 1024 forwards/ },
+    { what: '129 policies', input: { policies: Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`p${i}`, { strategy: 'weighted' }])) }, field: 'policies', allowed: /at most 128 policies/ },
+    { what: 'gateway 255.255.255.255', input: { wans: [wan('isp1', 'wan1', { gateway: '255.255.255.255' })] }, field: 'wans[0].gateway', allowed: /limited broadcast/ },
+    { what: 'gateway 127.0.0.1', input: { wans: [wan('isp1', 'wan1', { gateway: '127.0.0.1' })] }, field: 'wans[0].gateway', allowed: /loopback/ },
+    { what: 'gateway outside the WAN network', input: { wans: [wan('isp1', 'wan1', { address: '100.64.1.2/30', gateway: '100.64.9.1' })] }, field: 'wans[0].gateway', allowed: /outside 100\.64\.1\.0\/30/ },
+    { what: 'gateway on the WAN network\'s broadcast', input: { wans: [wan('isp1', 'wan1', { address: '100.64.1.2/30', gateway: '100.64.1.3' })] }, field: 'wans[0].gateway', allowed: /broadcast address of 100\.64\.1\.0\/30/ },
+    { what: 'gateway = the WAN\'s own address', input: { wans: [wan('isp1', 'wan1', { address: '100.64.1.2/30', gateway: '100.64.1.2' })] }, field: 'wans[0].gateway', allowed: /WAN's own address/ },
+    { what: 'a WAN address that is its network\'s address', input: { wans: [wan('isp1', 'wan1', { address: '100.64.1.0/30' })] }, field: 'wans[0].address', allowed: /network address/ },
+    { what: 'a malformed LAN address', input: { lan: [{ device: 'lan0', addresses: ['10.0.0.1'] }] }, field: 'lan[0].addresses[0]', allowed: /with its prefix length/ },
+    { what: 'forward to loopback', input: { lan, forwards: [{ port: 80, to: '127.0.0.1' }] }, field: 'forwards[0].to', allowed: /loopback/ },
+    { what: 'forward to multicast', input: { lan, forwards: [{ port: 80, to: '239.1.1.1' }] }, field: 'forwards[0].to', allowed: /multicast/ },
+    { what: 'forward to 0.0.0.0', input: { lan, forwards: [{ port: 80, to: '0.0.0.0' }] }, field: 'forwards[0].to', allowed: /0\.0\.0\.0\/8/ },
+    { what: 'forward to the LAN broadcast', input: { lan, forwards: [{ port: 80, to: '10.0.0.255' }] }, field: 'forwards[0].to', allowed: /broadcast address of 10\.0\.0\.0\/24/ },
+    { what: 'forward to the router\'s LAN address', input: { lan, forwards: [{ port: 22, to: '10.0.0.1:22' }] }, field: 'forwards[0].to', allowed: /address of the router itself/ },
+    { what: 'forward to the router\'s WAN address', input: { lan, wans: [wan('isp1', 'wan1', { address: '100.64.1.2/30' })], forwards: [{ port: 80, to: '100.64.1.2', allowOutsideLan: true }] }, field: 'forwards[0].to', allowed: /address of the router itself/ },
+    { what: 'forward outside the LAN networks', input: { lan, forwards: [{ port: 80, to: '10.9.9.9' }] }, field: 'forwards[0].to', allowed: /outside every LAN network \(10\.0\.0\.0\/24\); set allowOutsideLan/ },
+    { what: 'forward without any LAN', input: { lan: [], forwards: [{ port: 80, to: '10.0.0.5' }] }, field: 'forwards[0].to', allowed: /no LAN is configured/ },
+  ];
+  for (const c of cases) {
+    it(`${c.what} → ${c.field}`, () => {
+      assert.match(lineFor(rejection({ wans, ...c.input }), c.field), c.allowed);
+    });
+  }
+
+  it('accepts targets inside a LAN, outside one when allowed, gateways in the network or on-link for a /32', () => {
+    const { config } = parseConfig({
+      wans: [wan('isp1', 'wan1', { address: '100.64.1.2/30', gateway: '100.64.1.1' }), wan('isp2', 'wan2', { address: '203.0.113.9/32', gateway: '172.31.1.1' })],
+      lan: [{ device: 'lan0', addresses: ['10.0.0.1/24', '10.1.0.1/16'] }],
+      forwards: [{ port: 80, to: '10.0.0.5' }, { port: 81, to: '10.1.200.3:8080' }, { port: 82, to: '192.0.2.7', allowOutsideLan: true }],
+    });
+    assert.equal(config.forwards.length, 3);
+    assert.equal(config.wans[1].address, '203.0.113.9/32');
+  });
+
+  it('without declared LAN addresses, only the address class is checked here (the plugin checks the rest at run time)', () => {
+    assert.doesNotThrow(() => parseConfig({ wans, lan: [{ device: 'lan0' }], forwards: [{ port: 80, to: '10.9.9.9' }] }));
+  });
+
+  it('more WANs than the mark mask carries names the capacity', () => {
+    const many = Array.from({ length: 16 }, (_, i) => wan(`isp${i}`, `wan${i}`));
+    assert.match(rejection({ wans: many, kernel: { markMask: 0xf00 } }), /wans: 16 WANs do not fit the mark mask \(room for 15\)/);
   });
 });

@@ -1,11 +1,19 @@
 // The configuration schema (zod): every field, its default and its allowed values, plus cross-field checks.
 import { z } from 'zod';
-import { DEVICE_NAME, OBJECT_NAME, isContiguousMask, isIPv4, isIPv4Prefix } from './validators.ts';
+import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4, isIPv4Prefix } from './validators.ts';
 import { healthProblems, healthSchema, resolveHealth } from './health.ts';
 import { policyProblems, policySchema, portRange, ruleSchema } from './policies.ts';
+import { parseAddressWithPrefix } from './addresses.ts';
+import { LIMITS, atMost } from './limits.ts';
+import { networkProblems } from './network-checks.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
-const deviceName = z.string().regex(DEVICE_NAME, 'expected an interface name: 1-15 characters, no "/", ":" or spaces');
+const deviceName = z.string().superRefine((name, ctx) => {
+  const problem = deviceNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', input: name, message: problem });
+});
+/** An interface address with its prefix length (`ip addr` style); mwan never sets it, it only checks against it. */
+const addressWithPrefix = z.string().refine((a) => parseAddressWithPrefix(a) !== undefined, 'expected an address with its prefix length, such as 10.0.0.1/24');
 const ipv4 = z.string().refine(isIPv4, 'expected a dotted IPv4 address such as 100.64.1.1');
 const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'expected an IPv4 address or a host name');
 
@@ -16,7 +24,7 @@ export const probeSchema = z.strictObject({
   path: z.string().optional(),
   expectStatus: z.number().int().min(100).max(599).optional(),
   query: z.string().optional(),
-  command: z.array(z.string()).min(1).optional(),
+  command: z.array(z.string()).min(1).max(LIMITS.probeCommandArgs, atMost(LIMITS.probeCommandArgs, 'arguments')).optional(),
 }).superRefine((p, ctx) => {
   if (p.method === 'tcp' && p.port === undefined) ctx.addIssue({ code: 'custom', path: ['port'], input: p.port, message: 'a tcp probe needs a port' });
   if (p.method === 'command' && !p.command) ctx.addIssue({ code: 'custom', path: ['command'], input: p.command, message: 'a command probe needs command: [program, args...]' });
@@ -26,17 +34,21 @@ export const wanSchema = z.strictObject({
   name: objectName,
   device: deviceName,
   gateway: z.union([z.literal('auto'), ipv4]).default('auto'),
+  /** The WAN's static address as the device has it (e.g. 100.64.1.2/30): the gateway must then lie in its network. */
+  address: addressWithPrefix.optional(),
   weight: z.number().int().min(1).max(1000).default(1),
   tier: z.number().int().min(1).max(16).default(1),
   id: z.number().int().min(1).optional(),
   snat: z.enum(['masquerade', 'snat', 'none']).default('masquerade'),
-  probes: z.array(probeSchema).default([]),
+  probes: z.array(probeSchema).max(LIMITS.probesPerWan, atMost(LIMITS.probesPerWan, 'probes per WAN')).default([]),
   health: healthSchema.optional(),
 });
 
 export const lanSchema = z.strictObject({
   device: deviceName,
   name: objectName.optional(),
+  /** The router's addresses on this LAN as the device has them (e.g. 10.0.0.1/24): forward targets must lie in their networks. */
+  addresses: z.array(addressWithPrefix).min(1).max(LIMITS.lanAddresses, atMost(LIMITS.lanAddresses, 'addresses per LAN')).optional(),
 });
 
 export const kernelSchema = z.strictObject({
@@ -71,6 +83,8 @@ export const forwardSchema = z.strictObject({
   proto: z.enum(['tcp', 'udp', 'both']).default('tcp'),
   to: z.string().refine((t) => forwardTarget(t) !== undefined, 'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080'),
   wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
+  /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
+  allowOutsideLan: z.boolean().optional(),
 });
 
 /** Forwarding-group members: LAN or WAN names, or ':lan' (every LAN) and ':isp' / ':wan' (every WAN). */
@@ -83,19 +97,20 @@ export const firewallSchema = z.strictObject({
     z.strictObject({
       port: portNumber.default(22),
       from: z.array(z.string().refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24'))
-        .min(1, 'list at least one network, or set ssh to false').default(['0.0.0.0/0']),
+        .min(1, 'list at least one network, or set ssh to false').max(LIMITS.firewallSources, atMost(LIMITS.firewallSources, 'networks')).default(['0.0.0.0/0']),
     }),
   ], { error: 'expected false (no SSH from the WANs) or { port, from }' }).default({ port: 22, from: ['0.0.0.0/0'] }),
   icmpRatePerSecond: z.number().int().min(0).max(100000).default(10),
   log: z.boolean().default(true),
   logRatePerMinute: z.number().int().min(1).max(100000).default(10),
-  forwardingGroups: z.array(z.array(z.string()).min(1, 'a group lists at least one LAN, WAN, ":lan" or ":isp"')).optional(),
+  forwardingGroups: z.array(z.array(z.string()).min(1, 'a group lists at least one LAN, WAN, ":lan" or ":isp"').max(LIMITS.groupMembers, atMost(LIMITS.groupMembers, 'members per group')))
+    .max(LIMITS.forwardingGroups, atMost(LIMITS.forwardingGroups, 'forwarding groups')).optional(),
 });
 
 export const configSchema = z.strictObject({
   mode: z.enum(['balanced', 'failover']).default('balanced'),
-  wans: z.array(wanSchema).min(1, 'at least one WAN'),
-  lan: z.array(lanSchema).default([]),
+  wans: z.array(wanSchema).min(1, 'at least one WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'WANs')),
+  lan: z.array(lanSchema).max(LIMITS.lans, atMost(LIMITS.lans, 'LANs')).default([]),
   kernel: kernelSchema.default(kernelSchema.parse({})),
   control: z.strictObject({ socket: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan/mwan.sock') })
     .default({ socket: '/run/mwan/mwan.sock' }),
@@ -105,13 +120,14 @@ export const configSchema = z.strictObject({
   plugins: z.record(z.string(), z.union([z.literal(false), z.record(z.string(), z.unknown())], { error: 'expected false (to disable the plugin) or an object of its options' })).default({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
-  forwards: z.array(forwardSchema).default([]),
+  forwards: z.array(forwardSchema).max(LIMITS.forwards, atMost(LIMITS.forwards, 'forwards')).default([]),
   firewall: firewallSchema.default(firewallSchema.parse({})),
-  policies: z.record(z.string(), policySchema).default({}),
-  rules: z.array(ruleSchema).default([]),
+  policies: z.record(z.string(), policySchema)
+    .refine((p) => Object.keys(p).length <= LIMITS.policies, atMost(LIMITS.policies, 'policies')).default({}),
+  rules: z.array(ruleSchema).max(LIMITS.rules, atMost(LIMITS.rules, 'rules')).default([]),
   defaultPolicy: z.string().optional(),
 }).superRefine((cfg, ctx) => {
-  const seen = (key: 'name' | 'device', path: string) => {
+  const seen = (key: 'name', path: string) => {
     const first = new Map<string, number>();
     cfg.wans.forEach((w, i) => {
       const v = w[key];
@@ -120,7 +136,6 @@ export const configSchema = z.strictObject({
     });
   };
   seen('name', 'WAN name');
-  seen('device', 'WAN device');
   const ids = new Map<number, number>();
   cfg.wans.forEach((w, i) => {
     if (w.id === undefined) return;
@@ -133,10 +148,7 @@ export const configSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: own ? ['wans', i, 'health', field] : ['health', field], message: own ? message : `${message} (for wans[${i}])` });
     }
   });
-  const wanDevices = new Set(cfg.wans.map((w) => w.device));
-  cfg.lan.forEach((l, i) => {
-    if (wanDevices.has(l.device)) ctx.addIssue({ code: 'custom', path: ['lan', i, 'device'], input: l.device, message: 'this device is also a WAN device' });
-  });
+  networkProblems(cfg, ctx);
   inboundProblems(cfg, ctx);
   policyProblems(cfg, ctx);
 }).transform((cfg) => ({ ...cfg, firewall: { ...cfg.firewall, enabled: cfg.firewall.enabled ?? cfg.lan.length > 0 } }));

@@ -2,6 +2,14 @@
 
 /** Linux interface names: 1–15 characters, no slash, colon or whitespace. */
 export const DEVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,14}$/;
+/** Names the kernel gives a meaning of their own (sysctl `conf/all`, `conf/default`, the loopback): never a WAN or LAN device. */
+export const RESERVED_DEVICES = ['all', 'default', 'lo'];
+/** Why `name` cannot be a WAN or LAN device, or undefined when it can (1-15 characters, no "/", ":" or whitespace, not "." or ".."). */
+export function deviceNameProblem(name: string): string | undefined {
+  if (!DEVICE_NAME.test(name)) return 'expected an interface name: 1-15 characters, no "/", ":" or spaces';
+  if (RESERVED_DEVICES.includes(name)) return `"${name}" is reserved (${RESERVED_DEVICES.join(', ')}): name the real interface`;
+  return undefined;
+}
 /** Names mwan uses inside nft object names and messages: a letter, then letters, digits, '_' or '-'. */
 export const OBJECT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
 

@@ -53,6 +53,10 @@ describe('validatePlugin', () => {
     });
   }
 
+  it('rejects options without a parse function', () => {
+    assert.throws(() => validatePlugin({ name: 'x', options: { schema: {} } }, 'test'), expectCode('MWAN_PLUGIN_INVALID', /options of plugin 'x' must be an object with a parse\(raw, config\) function/));
+  });
+
   it('rejects dependencies that are not an array of names', () => {
     assert.throws(() => validatePlugin({ name: 'x', dependencies: 'route-tables' }, 'test'), expectCode('MWAN_PLUGIN_INVALID', /dependencies of plugin 'x'/));
     assert.throws(() => validatePlugin({ name: 'x', dependencies: [1] }, 'test'), expectCode('MWAN_PLUGIN_INVALID', /dependencies/));
@@ -157,6 +161,24 @@ describe('PluginHost', () => {
     assert.deepEqual(names(host.plugins), ['marker']);
     await host.setup();
     assert.deepEqual(log, ['setup marker']);
+  });
+
+  it('refuses bad plugin options when it is built, before any setup, naming plugins.<name>.<field>', () => {
+    const log: string[] = [];
+    const strict = recorder(log, 'probe', { options: { parse: (raw) => { if (raw.interval !== undefined) throw Object.assign(new Error('bad'), { issues: [{ path: ['interval'], message: 'expected milliseconds' }] }); return {}; } } });
+    assert.throws(() => new PluginHost([recorder(log, 'first'), strict], deps({ probe: { interval: 'fast' } })),
+      expectCode('MWAN_CONFIG_INVALID', /^plugins\.probe\.interval: expected milliseconds$/m));
+    assert.deepEqual(log, []);
+  });
+
+  it('refuses a plugins key that names no registered plugin, with a hint', () => {
+    assert.throws(() => new PluginHost([{ name: 'marker' }, { name: 'snat' }], deps({ snta: false })),
+      expectCode('MWAN_CONFIG_INVALID', /plugins\.snta: no plugin is named so; did you mean 'snat'\?/));
+  });
+
+  it('keeps every enabled plugin\'s parsed options', () => {
+    const host = new PluginHost([{ name: 'probe', options: { parse: (raw) => ({ interval: 100, ...raw }) } }], deps({ probe: { interval: 5 } }));
+    assert.deepEqual(host.options.get('probe'), { interval: 5 });
   });
 
   it('reports a dependency on a disabled plugin', () => {

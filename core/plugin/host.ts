@@ -1,9 +1,10 @@
-// The plugin lifecycle: validate, order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
+// The plugin lifecycle: validate (the plugins and their options), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
 import type { EventBus } from '../bus.ts';
 import type { MwanConfig } from '../config/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../kernel/desired.ts';
 import type { Logger } from '../log.ts';
+import { validatePluginOptions } from './options.ts';
 import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -15,6 +16,9 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   if (typeof plugin.name !== 'string' || !NAME.test(plugin.name)) throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
   for (const key of ['setup', 'contribute', 'teardown'] as const) {
     if (plugin[key] !== undefined && typeof plugin[key] !== 'function') throw fail(`${key} of plugin '${plugin.name}' must be a function`);
+  }
+  if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
+    throw fail(`options of plugin '${plugin.name}' must be an object with a parse(raw, config) function`);
   }
   const strategies = plugin.nfqueueStrategies;
   if (strategies !== undefined && (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))) {
@@ -61,6 +65,16 @@ async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): P
   }
 }
 
+/**
+ * What the host checks before anything runs, for `mwanctl check` too: every `plugins.<name>` key names a plugin,
+ * every enabled plugin's options parse, and the enabled plugins' dependencies resolve. Returns them in setup order.
+ */
+export function checkPlugins(plugins: MwanPlugin[], config: MwanConfig): { plugins: MwanPlugin[]; options: Map<string, unknown> } {
+  const options = validatePluginOptions(plugins, config);
+  const disabled = new Set(Object.entries(config.plugins).filter(([, v]) => v === false).map(([k]) => k));
+  return { plugins: orderPlugins(plugins.filter((p) => !disabled.has(p.name))), options };
+}
+
 export interface HostDeps {
   config: MwanConfig;
   bus: EventBus;
@@ -77,9 +91,12 @@ export class PluginHost {
   private readonly started: { plugin: MwanPlugin; dispose?: Disposer }[] = [];
   readonly timings: { name: string; ms: number }[] = [];
 
+  /** Every enabled plugin's parsed options (plugins that declare a parser), by name. */
+  readonly options: Map<string, unknown>;
+
+  /** Validates every plugin's options first (unknown `plugins.<name>` keys included): a bad one fails before anything runs. */
   constructor(plugins: MwanPlugin[], private readonly deps: HostDeps) {
-    const disabled = new Set(Object.entries(deps.config.plugins).filter(([, v]) => v === false).map(([k]) => k));
-    this.plugins = orderPlugins(plugins.filter((p) => !disabled.has(p.name)));
+    ({ plugins: this.plugins, options: this.options } = checkPlugins(plugins, deps.config));
   }
 
   private context(p: MwanPlugin): PluginContext {

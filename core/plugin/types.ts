@@ -130,11 +130,26 @@ export interface PluginContext {
 
 export type Disposer = () => void | Promise<void>;
 
+/**
+ * How a plugin validates its options (`plugins.<name>`): `parse` returns them typed (defaults filled in) or throws.
+ * It may throw an object with `issues: { path, message }[]` (a zod error, or one built by hand: paths are inside the
+ * options), an MwanError, or any Error; the host reports each as `plugins.<name>.<field>: ...`. Must be pure.
+ */
+export interface PluginOptions<T = unknown> {
+  parse(raw: Record<string, unknown>, config: MwanConfig): T;
+}
+
 export interface MwanPlugin {
   /** Unique, lower-case; also the key of its options in the config. */
   name: string;
   /** Plugins that must be set up before this one. */
   dependencies?: string[];
+  /**
+   * Validates `plugins.<name>`: the host parses every enabled plugin's options before anything is built or applied
+   * (check, plan, apply and daemon alike), so a bad option never gets as far as setup. Without it the options are
+   * passed on unchecked.
+   */
+  options?: PluginOptions;
   /**
    * NFQUEUE strategies this plugin provides, by name: a policy uses one as `strategy: nfqueue:<name>`. Registered
    * when the engine is built (before any setup); a name already taken is an error naming both plugins.

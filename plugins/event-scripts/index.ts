@@ -114,6 +114,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
 
   return {
     name: PLUGIN_NAME,
+    options: { parse: parseEventScriptsOptions },
     setup(ctx) {
       const options = parseEventScriptsOptions(ctx.options);
       if (!options.enabled) return;

@@ -1,5 +1,6 @@
 // Built-in plugin: a safe firewall in mwan's own table, dropping only WAN-arriving (and group-forbidden) traffic.
 import { definePlugin } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 import {
   FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, FORWARD_LOG_PREFIX, INPUT_CHAIN, INPUT_DROP_CHAIN, INPUT_LOG_PREFIX,
   dropChainRules, forwardRules, inputRules,
@@ -9,6 +10,7 @@ export * from './rules.ts';
 
 export default definePlugin({
   name: 'firewall',
+  options: NO_OPTIONS,
   contribute(d, world) {
     const fw = world.config.firewall;
     if (!fw.enabled) return;

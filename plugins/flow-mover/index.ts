@@ -1,9 +1,11 @@
 // Built-in plugin: moves flows off a dead WAN by deleting only that WAN's conntrack entries (and, optionally, back to a returning preferred WAN).
 import { resolveHealth } from '../../core/config/health.ts';
 import type { MwanPlugin } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 const plugin: MwanPlugin = {
   name: 'flow-mover',
+  options: NO_OPTIONS,
   setup(ctx) {
     const settingsOf = (name: string) => resolveHealth(ctx.config.health, ctx.config.wans.find((w) => w.name === name)?.health);
     /** WANs whose connections must go once the kernel no longer sends new connections to them. */

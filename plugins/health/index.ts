@@ -3,9 +3,11 @@ import { resolveHealth } from '../../core/config/health.ts';
 import type { MwanPlugin } from '../../core/plugin/types.ts';
 import { LongDownTimers } from './long-down.ts';
 import { WanMonitor } from './monitor.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 const plugin: MwanPlugin = {
   name: 'health',
+  options: NO_OPTIONS,
   setup(ctx) {
     const settingsOf = (name: string) => resolveHealth(ctx.config.health, ctx.config.wans.find((w) => w.name === name)?.health);
     const monitors = ctx.config.wans.filter((w) => w.probes.length > 0).map((w) => new WanMonitor(ctx, w, settingsOf(w.name)));

@@ -43,6 +43,7 @@ export function createMail(deps: { transport?: (options: MailOptions) => Transpo
 
   return {
     name: PLUGIN_NAME,
+    options: { parse: parseMailOptions },
     async setup(ctx) {
       const options = parseMailOptions(ctx.options);
       if (!options.to) {

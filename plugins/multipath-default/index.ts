@@ -1,5 +1,6 @@
 // Built-in plugin: the weighted multipath default route over the active WANs, in mwan's own table after `main` (suppress_prefixlength 0).
 import { definePlugin } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 /** The kernel takes nexthop weights 1–256: scale larger ones down, keeping the ratios as well as integers allow. */
 export function nexthopWeights(weights: number[]): number[] {
@@ -12,6 +13,7 @@ const MAX_NEXTHOP_WEIGHT = 256;
 
 export default definePlugin({
   name: 'multipath-default',
+  options: NO_OPTIONS,
   dependencies: ['route-tables'],
   contribute(d, world) {
     const { layout } = world;

@@ -3,9 +3,11 @@ import type { MwanPlugin } from '../../core/plugin/types.ts';
 import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
 import { startNfqueuePolicies } from './nfqueue-policies.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 const plugin: MwanPlugin = {
   name: 'policies',
+  options: NO_OPTIONS,
   async setup(ctx) {
     const closeQueues = await startNfqueuePolicies(ctx);
     const stops = [startAdaptive(ctx), startFastest(ctx)];

@@ -9,6 +9,7 @@ import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import portForward, { DSTNAT, POSTROUTING_CHAIN, PREROUTING_CHAIN, SRCNAT, dnatStatement, portMatch } from './index.ts';
 import { worldFrom } from '../testing.ts';
+import { forwardRefusal, sortForwards } from './targets.ts';
 
 const link = (name: string, address: string | null, extra: Partial<LinkState> = {}): LinkState => ({
   name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength: name.startsWith('lan') ? 24 : 30 }] : [], ...extra,
@@ -96,8 +97,8 @@ describe('port-forward plugin', () => {
     ]);
   });
 
-  it('without a LAN there is no hairpin, only the WAN DNAT', () => {
-    const loaded = parseConfig({ wans: WANS, forwards: [{ port: 80, proto: 'udp', to: '192.168.5.5' }] });
+  it('without a LAN there is no hairpin, only the WAN DNAT (to a host outside any LAN, allowed explicitly)', () => {
+    const loaded = parseConfig({ wans: WANS, forwards: [{ port: 80, proto: 'udp', to: '192.168.5.5', allowOutsideLan: true }] });
     const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
     registry.observe(net());
     const s = contribution(buildWorld(loaded, registry.wans, net().links));
@@ -117,6 +118,29 @@ describe('port-forward plugin', () => {
     assert.throws(() => portMatch('tcp', '90-80'), /invalid forward port/);
     assert.equal(dnatStatement({ port: 80, proto: 'tcp', to: '10.0.0.5:8080' }), 'dnat ip to 10.0.0.5:8080');
     assert.equal(dnatStatement({ port: 80, proto: 'tcp', to: '10.0.0.5' }), 'dnat ip to 10.0.0.5');
+  });
+
+  it('renders only forwards whose target is a LAN host now: not outside the LAN networks, not the router, not a broadcast', () => {
+    const world = worldOf({ lan: [{ device: 'lan0' }, { device: 'lan1' }], forwards: [
+      { port: 80, to: '10.0.0.5' }, { port: 81, to: '10.9.9.9' }, { port: 82, to: '10.0.0.1' }, { port: 83, to: '10.1.0.255' },
+      { port: 84, to: '100.64.2.2', allowOutsideLan: true }, { port: 85, to: '192.0.2.7', allowOutsideLan: true },
+    ] });
+    const rules = chain(contribution(world), PREROUTING_CHAIN)!.rules.filter((r) => r.startsWith('iifname { "wan1"'));
+    assert.deepEqual(rules.map((r) => r.replace(/.* dnat ip to /, '')), ['10.0.0.5', '192.0.2.7']);
+    const { refused } = sortForwards(world);
+    assert.deepEqual(refused.map((r) => r.index), [1, 2, 3, 4]);
+    assert.match(refused[0].reason, /outside every LAN network \(10\.0\.0\.0\/24, 10\.1\.0\.0\/24\)/);
+    assert.match(refused[1].reason, /address of the router itself/);
+    assert.match(refused[2].reason, /broadcast address of 10\.1\.0\.0\/24/);
+    assert.match(refused[3].reason, /address of the router itself/);
+  });
+
+  it('forwards nothing to a LAN whose device has no address yet (its network is unknown)', () => {
+    const network = net();
+    network.links = network.links.map((l) => (l.name === 'lan0' ? { ...l, addresses: [] } : l));
+    const world = worldOf({ forwards: [{ port: 80, to: '10.0.0.5' }] }, network);
+    assert.deepEqual(chain(contribution(world), PREROUTING_CHAIN)!.rules, []);
+    assert.match(forwardRefusal(world.config.forwards[0], world)!, /no LAN network is known yet \(no IPv4 address on lan0\)/);
   });
 
   it('declares the marker as a dependency: replies follow the connection mark it sets on inbound connections', () => {

@@ -1,6 +1,8 @@
 // Built-in plugin: port forwards (DNAT) on the chosen WANs, and hairpin for LAN clients that use a WAN address.
 import { forwardTarget, portRange, type ForwardConfig } from '../../core/config/schema.ts';
 import { definePlugin, type WanView, type WorldView } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { sortForwards } from './targets.ts';
 
 export const DSTNAT = -100;
 export const SRCNAT = 100;
@@ -33,12 +35,13 @@ export function forwardWans(f: ForwardConfig, world: WorldView): WanView[] {
 
 /**
  * Per forward and protocol: DNAT for connections arriving on its WANs addressed to the router itself, and
- * (hairpin) for LAN clients connecting to one of those WANs' addresses.
+ * (hairpin) for LAN clients connecting to one of those WANs' addresses. Only forwards whose target is a LAN host
+ * now (targets.ts) are rendered.
  */
 export function dnatRules(world: WorldView): string[] {
   const lans = world.lans.map((l) => l.device);
   const rules: string[] = [];
-  for (const f of world.config.forwards) {
+  for (const f of sortForwards(world).accepted) {
     const wans = forwardWans(f, world);
     if (wans.length === 0) continue;
     const addresses = wans.flatMap((w) => (w.address ? [w.address] : []));
@@ -57,7 +60,7 @@ export function dnatRules(world: WorldView): string[] {
  */
 export function hairpinRules(world: WorldView): string[] {
   const lans = world.lans.map((l) => l.device);
-  const forwarded = new Set(world.config.forwards.flatMap((f) => forwardWans(f, world)));
+  const forwarded = new Set(sortForwards(world).accepted.flatMap((f) => forwardWans(f, world)));
   const addresses = [...new Set(world.wans.filter((w) => forwarded.has(w) && w.address).map((w) => w.address!))];
   if (lans.length === 0 || addresses.length === 0) return [];
   return [`iifname ${nftSet(lans)} oifname ${nftSet(lans)} ct status dnat ct original ip daddr ${nftSet(addresses, false)} masquerade`];
@@ -65,9 +68,20 @@ export function hairpinRules(world: WorldView): string[] {
 
 export default definePlugin({
   name: 'port-forward',
+  options: NO_OPTIONS,
   // Replies leave by the WAN the request came in on because the marker marks new inbound connections with
   // their WAN and restores the mark on every packet, the LAN server's replies included.
   dependencies: ['marker'],
+  setup(ctx) {
+    // A forward refused at run time (target outside the LANs the kernel has, or the router itself) is logged once per reason.
+    let reported = '';
+    return ctx.bus.on('reconcile.done', () => {
+      const { refused } = sortForwards(ctx.world());
+      const text = refused.map((r) => `forwards[${r.index}].to: ${r.reason}; not forwarded`).join('\n');
+      if (text && text !== reported) ctx.log.warn({ refused }, text);
+      reported = text;
+    }, 'port-forward');
+  },
   contribute(d, world) {
     if (world.config.forwards.length === 0) return;
     d.chain({ name: PREROUTING_CHAIN, base: { type: 'nat', hook: 'prerouting', priority: DSTNAT }, rules: dnatRules(world) });

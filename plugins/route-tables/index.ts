@@ -2,6 +2,7 @@
 import { ipv4ToInt } from '../../core/config/validators.ts';
 import { definePlugin, type WanView } from '../../core/plugin/types.ts';
 import type { DesiredBuilder } from '../../core/kernel/desired.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 /** A gateway outside the WAN's connected network needs `onlink` (some ISPs hand out such leases). */
 function gatewayIsOnlink(w: WanView): boolean {
@@ -19,6 +20,7 @@ function wanRoutes(d: DesiredBuilder, w: WanView): void {
 
 export default definePlugin({
   name: 'route-tables',
+  options: NO_OPTIONS,
   contribute(d, world) {
     const mask = world.layout.mask;
     for (const w of world.wans) {

@@ -1,5 +1,6 @@
 // Built-in plugin: loose reverse-path filtering (rp_filter = 2) on every WAN device while mwan runs.
 import { definePlugin } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 export const LOOSE = 2;
 
@@ -14,6 +15,7 @@ export const rpFilterKey = (device: string): string => `net/ipv4/conf/${device}/
  */
 export default definePlugin({
   name: 'rp-filter',
+  options: NO_OPTIONS,
   contribute(d, world) {
     for (const w of world.wans) d.sysctl(rpFilterKey(w.device), LOOSE);
   },

@@ -1,10 +1,12 @@
 // Built-in plugin: source NAT for LAN traffic leaving each WAN (masquerade, or snat to the WAN's address).
 import { definePlugin } from '../../core/plugin/types.ts';
+import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 export const SRCNAT = 100;
 
 export default definePlugin({
   name: 'snat',
+  options: NO_OPTIONS,
   contribute(d, world) {
     if (world.lans.length === 0) return;
     d.sysctl('net/ipv4/ip_forward', 1); // a router with LANs forwards; the value found first is restored on stop

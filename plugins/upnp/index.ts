@@ -141,6 +141,7 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
 
   return {
     name: PLUGIN_NAME,
+    options: { parse: parseUpnpOptions },
     // Replies leave by the WAN the request came in on because the marker marks inbound connections with their WAN.
     dependencies: ['marker'],
     setup,

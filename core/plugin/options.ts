@@ -1,0 +1,88 @@
+// Plugin options: every `plugins.<name>` key names a registered plugin, and each enabled plugin's options parse.
+import type { z } from 'zod';
+import { formatIssues } from '../config/load.ts';
+import type { MwanConfig } from '../config/schema.ts';
+import { MwanError, describeError } from '../errors.ts';
+import type { MwanPlugin, PluginOptions } from './types.ts';
+
+/** One problem inside a plugin's options; `path` is relative to `plugins.<name>`. */
+export interface OptionIssue { path: (string | number)[]; message: string; input?: unknown }
+
+/** What a plugin's `options.parse` may throw to name the fields at fault (zod errors have the same shape). */
+export class PluginOptionsError extends Error {
+  constructor(readonly issues: OptionIssue[]) {
+    super(issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; '));
+    this.name = 'PluginOptionsError';
+  }
+}
+
+/** A spec for plugins that take no options: any key is an error. */
+export const NO_OPTIONS: PluginOptions<Record<string, never>> = {
+  parse(raw) {
+    const keys = Object.keys(raw);
+    if (keys.length) throw new PluginOptionsError(keys.map((k) => ({ path: [k], input: raw[k], message: 'this plugin takes no options' })));
+    return {};
+  },
+};
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The closest candidate within a third of the word's length (at least 2 edits), or undefined. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  const scored = candidates.map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) })).filter((s) => s.d <= limit);
+  return scored.sort((x, y) => x.d - y.d)[0]?.c;
+}
+
+const hasIssues = (e: unknown): e is { issues: OptionIssue[] } =>
+  typeof e === 'object' && e !== null && Array.isArray((e as { issues?: unknown }).issues)
+  && (e as { issues: unknown[] }).issues.every((i) => typeof i === 'object' && i !== null && Array.isArray((i as OptionIssue).path) && typeof (i as OptionIssue).message === 'string');
+
+/** The lines naming each field at fault, whatever the plugin's parser threw. */
+function problemLines(name: string, error: unknown): string[] {
+  if (error instanceof MwanError && error.code === 'MWAN_CONFIG_INVALID') {
+    const lines = error.message.split('\n');
+    return lines[0].startsWith('invalid options of plugin') && lines.length > 1 ? lines.slice(1) : [`plugins.${name}: ${lines.join(' ')}`];
+  }
+  if (hasIssues(error) && error.issues.length) {
+    const named = error.issues.map((i) => ({ code: 'custom', ...i, path: ['plugins', name, ...i.path] }));
+    return formatIssues(named as z.core.$ZodIssue[]).split('\n');
+  }
+  return [`plugins.${name}: ${describeError(error)}`];
+}
+
+/**
+ * Checks `plugins.*` against the registered plugins: unknown keys (with a "did you mean" hint) and the options of
+ * every enabled plugin that declares a parser. Throws one MWAN_CONFIG_INVALID naming every field at fault; returns
+ * the parsed options by plugin name.
+ */
+export function validatePluginOptions(plugins: MwanPlugin[], config: MwanConfig): Map<string, unknown> {
+  const names = plugins.map((p) => p.name);
+  const lines: string[] = [];
+  for (const key of Object.keys(config.plugins)) {
+    if (names.includes(key)) continue;
+    const hint = closest(key, names);
+    lines.push(`plugins.${key}: no plugin is named so${hint ? `; did you mean '${hint}'?` : ''} (plugins: ${[...names].sort().join(', ')})`);
+  }
+  const parsed = new Map<string, unknown>();
+  for (const p of plugins) {
+    const raw = config.plugins[p.name];
+    if (raw === false || !p.options) continue;
+    try {
+      parsed.set(p.name, p.options.parse(raw ?? {}, config));
+    } catch (error) {
+      lines.push(...problemLines(p.name, error));
+    }
+  }
+  if (lines.length) throw new MwanError('MWAN_CONFIG_INVALID', `invalid plugin options:\n${lines.join('\n')}`);
+  return parsed;
+}
