@@ -1,7 +1,8 @@
-// `mwanctl install|uninstall`: puts the ifupdown hooks, a systemd unit and an mwanctl wrapper under a root directory.
+// `mwanctl install|uninstall`: puts the ifupdown hooks, a systemd unit and an mwanctl wrapper (bundle only, /etc/mwan/config.yaml by default) under a root directory.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MwanError } from '../errors.ts';
 
 const MARKER = '# installed by mwanctl install';
 /**
@@ -14,17 +15,47 @@ export const NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt'];
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const launcher = path.join(repoRoot, 'core/cli/mwanctl.js');
 
+/** The configuration the installed wrapper, unit and hooks use unless --config is given (at install time or to the wrapper). */
+export const DEFAULT_CONFIG = '/etc/mwan/config.yaml';
+
 export interface InstallOptions { root: string; config?: string; node?: string }
 
+/** Paths written into shell scripts and the unit unquoted: plain characters only. */
+function plainPath(what: string, p: string): string {
+  if (!/^\/[\w./+@,:-]*$/.test(p)) throw new MwanError('MWAN_CONFIG_INVALID', `${what}: got ${JSON.stringify(p)}; expected an absolute path of letters, digits and ._/+@,:- (it is written into shell scripts)`);
+  return p;
+}
+
+/**
+ * The wrapper runs only the prebuilt bundle (MWANCTL_INSTALLED=1: mwanctl.js refuses a stale one rather than
+ * compile the sources) and passes --config <the configuration> unless the command line has its own.
+ */
+function wrapperText(node: string, config: string): string {
+  return [
+    '#!/bin/sh', MARKER,
+    `# Runs the bundle only (a stale one is refused); uses ${config} unless --config is given.`,
+    `config=${config}`,
+    'for arg in "$@"; do',
+    '  case "$arg" in --config|--config=*|-c|-c?*) config= ;; esac',
+    'done',
+    'if [ -n "$config" ]; then set -- --config "$config" "$@"; fi',
+    'MWANCTL_INSTALLED=1',
+    'export MWANCTL_INSTALLED',
+    '# MWAN_NODE_FLAGS replaces the Node flags below (unquoted on purpose: several flags)',
+    `exec ${node} \${MWAN_NODE_FLAGS-${NODE_FLAGS.join(' ')}} ${plainPath('mwanctl.js', launcher)} "$@"`, '',
+  ].join('\n');
+}
+
 function files(opts: InstallOptions, hook: string): { file: string; mode: number; text: string }[] {
-  const node = opts.node ?? process.execPath;
+  const node = plainPath('node', opts.node ?? process.execPath);
   const wrapper = '/usr/local/sbin/mwanctl';
-  const configArg = opts.config ? ` --config ${opts.config}` : '';
+  const config = plainPath('--config', opts.config ? path.resolve(opts.config) : DEFAULT_CONFIG);
+  const configArg = ` --config ${config}`;
   const hookText = hook
     .replace(/^MWANCTL=.*$/m, `MWANCTL="${wrapper}"  ${MARKER}`)
-    .replace(/^MWAN_CONFIG=.*$/m, `MWAN_CONFIG="${opts.config ?? ''}"`);
+    .replace(/^MWAN_CONFIG=.*$/m, `MWAN_CONFIG="${config}"`);
   return [
-    { file: wrapper, mode: 0o755, text: `#!/bin/sh\n${MARKER}\n# MWAN_NODE_FLAGS replaces the Node flags below (unquoted on purpose: several flags)\nexec ${node} \${MWAN_NODE_FLAGS-${NODE_FLAGS.join(' ')}} ${launcher} "$@"\n` },
+    { file: wrapper, mode: 0o755, text: wrapperText(node, config) },
     { file: '/etc/network/if-up.d/mwan', mode: 0o755, text: hookText },
     { file: '/etc/network/if-down.d/mwan', mode: 0o755, text: hookText },
     {

@@ -10,6 +10,7 @@ import { MWANCTL, mwanFor, waitFor, type Mwan } from './fixture.ts';
 import { ctlOk, skipWithoutLab, statusOf } from './helpers.ts';
 
 const HOOK = fileURLToPath(new URL('../../hooks/mwan', import.meta.url));
+const BUILD_BUNDLE = fileURLToPath(new URL('../../core/cli/build-bundle.mjs', import.meta.url));
 /** The hook's own budget is `timeout 2`; allow for starting processes around it. */
 const HOOK_BUDGET_MS = 2500;
 
@@ -138,6 +139,9 @@ describe('mwan lab: ifupdown hook and install', function () {
     const wrapper = readFileSync(path.join(root, files.wrapper), 'utf8');
     assert.ok(wrapper.startsWith('#!/bin/sh\n'), wrapper);
     assert.ok(wrapper.includes(MWANCTL), wrapper);
+    assert.match(wrapper, /^MWANCTL_INSTALLED=1$/m, 'the installed wrapper must run the bundle only');
+    // The installed wrapper refuses a stale bundle: build it from the sources as they are now (atomic; others may run it).
+    await execa(process.execPath, [BUILD_BUNDLE]);
     // The wrapper runs mwanctl with the daemon's Node flags; MWAN_NODE_FLAGS replaces them.
     const run = (env: Record<string, string>) => execa('sh', [path.join(root, files.wrapper), 'check', '--config', m.configPath], { reject: false, env });
     const plain = await run({});
