@@ -1,4 +1,5 @@
-// UPnP: upnpc on the LAN maps a port through miniupnpd, the internet reaches it through the WAN served, and after a failover through the next.
+// UPnP: upnpc on the LAN maps a port through miniupnpd, the internet reaches it through the WAN served, and after a failover through the next;
+// a mapping forged through a description with a newline is never forwarded, not even after miniupnpd restarts.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +12,10 @@ import { labConfig, mwanFor, routerSnapshot, waitFor, type Mwan } from './fixtur
 import { NOTHING_TO_DO, ctlOk, layoutOf, settledSnapshot, skipWithoutLab, statusOf } from './helpers.ts';
 
 const PORT = 9000; // the client maps external TCP 9000 to its own 9000; every ISP forwards its public 9000 to the router
+const HONEST = 5557; // the mapping whose description carries the forged line
+const FORGED = 6000; // the forged line maps WAN 6000 to another LAN host's SSH
+const OTHER_HOST = '10.77.0.3';
+const FORGED_DESCRIPTION = `x\nTCP:${FORGED}:${OTHER_HOST}:22:0:injected`;
 const MINIUPNPD = '/usr/sbin/miniupnpd';
 const STUN_SERVER = fileURLToPath(new URL('./servers/stun-server.ts', import.meta.url));
 const IGD = 'http://10.77.0.1:5000/rootDesc.xml';
@@ -37,7 +42,7 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
       console.log(`upnp: skipped (needs miniupnpd and upnpc): ${missing}`);
       this.skip();
     }
-    lab = await createLab({ wans: 3, ispPortForward: [1, 2, 3].map((isp) => ({ isp, port: PORT })) });
+    lab = await createLab({ wans: 3, ispPortForward: [1, 2, 3].flatMap((isp) => [PORT, HONEST, FORGED].map((port) => ({ isp, port }))) });
     const l = lab;
     pristine = await settledSnapshot(l);
     mwan = mwanFor(l, (dir) => labConfig(l, dir, {
@@ -49,7 +54,9 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
       extra: { plugins: { upnp: { enabled: true, stun: { host: l.addr.server } } } },
     }));
     const stun = l.spawn(l.ns.inet, nodeArgv(STUN_SERVER, ['--bind', l.addr.server]));
-    await Promise.all([stun.waitForLine('ready', 15000), startServerInNs(l, l.ns.client, '0.0.0.0', PORT)]);
+    // Another LAN host (a second address of the client namespace) runs SSH-like port 22: the forged mapping's target.
+    await l.exec(l.ns.client, ['ip', 'addr', 'add', `${OTHER_HOST}/24`, 'dev', 'eth0']);
+    await Promise.all([stun.waitForLine('ready', 15000), startServerInNs(l, l.ns.client, '0.0.0.0', [PORT, HONEST, 22])]);
     daemon = await mwan.startDaemon();
   });
 
@@ -70,7 +77,17 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     `the gateway to report ${address} as its external address`);
 
   /** `count` connections from inet to ISP `i`'s public address, port PORT. */
-  const viaIsp = (i: number, count = 5) => burst(lab!, lab!.ns.inet, { count, concurrency: 5, to: lab!.addr.ispPublic(i), port: PORT, timeoutMs: 1500 });
+  const viaIsp = (i: number, count = 5, port = PORT) => burst(lab!, lab!.ns.inet, { count, concurrency: 5, to: lab!.addr.ispPublic(i), port, timeoutMs: 1500 });
+  const table = async (name: string) => (await lab!.exec(lab!.ns.router, ['nft', 'list', 'table', 'inet', name])).stdout;
+  const files = () => ({ leases: path.join(mwan!.dir, 'state', 'upnp', 'miniupnpd.leases'), accepted: path.join(mwan!.dir, 'state', 'upnp', 'accepted.leases') });
+
+  /** The forged mapping is nowhere: not in miniupnpd's table, not in mwan's, not in the accepted leases; WAN port FORGED does not answer. */
+  async function assertForgedRefused(when: string): Promise<void> {
+    assert.doesNotMatch(await table('mwan_upnp'), new RegExp(`dport ${FORGED}\\b`), `${when}: miniupnpd's table`);
+    assert.doesNotMatch(await table('mwan'), new RegExp(`dport ${FORGED}\\b|${OTHER_HOST.replaceAll('.', '\\.')}`), `${when}: mwan's table`);
+    assert.doesNotMatch(await readFile(files().accepted, 'utf8'), new RegExp(`:${FORGED}:`), `${when}: the leases miniupnpd gets back`);
+    for (const i of [1, 2, 3]) assert.equal((await viaIsp(i, 2, FORGED)).ok, 0, `${when}: WAN port ${FORGED} on isp${i} must not reach ${OTHER_HOST}:22`);
+  }
 
   const miniupnpdPids = async (): Promise<string[]> => {
     const pids = (await execa('ip', ['netns', 'pids', lab!.ns.router])).stdout.split('\n').filter(Boolean);
@@ -104,6 +121,19 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     }
   });
 
+  it('a description with a newline forges a lease line for another host: mwan does not forward it; the honest mapping works', async () => {
+    const l = lab!;
+    const out = await upnpc(['-e', FORGED_DESCRIPTION, '-a', l.addr.client, String(HONEST), String(HONEST), 'TCP']);
+    assert.match(out, new RegExp(`is redirected to internal ${l.addr.client.replaceAll('.', '\\.')}:${HONEST}`), out);
+    await waitFor(async () => (await table('mwan')).includes(`tcp dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`), 5000, 'mwan to forward the honest mapping');
+    assert.match(await readFile(files().leases, 'utf8'), new RegExp(`^TCP:${FORGED}:${OTHER_HOST.replaceAll('.', '\\.')}:22:0:injected$`, 'm'),
+      'miniupnpd wrote the forged line into its lease file (the attack is real)');
+    await waitFor(async () => (await viaIsp(1, 1, HONEST)).ok === 1, 5000, 'the honest mapping to answer');
+    for (const i of [1, 2, 3]) assert.equal((await viaIsp(i, 3, HONEST)).ok, 3, `honest mapping through isp${i}`);
+    await waitFor(async () => (await readFile(files().accepted, 'utf8')).includes(`TCP:${HONEST}:`), 5000, 'the accepted leases to hold the honest mapping');
+    await assertForgedRefused('while miniupnpd runs');
+  });
+
   it('on failover (isp1 loses carrier) miniupnpd moves to isp2 with the mapping, reports isp2\'s address, and isp2 answers', async () => {
     const l = lab!;
     const before = await miniupnpdPids();
@@ -133,6 +163,18 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     await reports(l.addr.ispPublic(1));
     assert.equal((await viaIsp(1)).ok, 5);
     assert.ok(!daemon.lines.some((line) => /UPnP: 0 mappings/.test(line)), 'the mapping stayed forwarded while miniupnpd restarted');
+  });
+
+  it('after miniupnpd restarted (failover and back) the forged line did not come back; the honest mapping did', async () => {
+    const l = lab!;
+    assert.ok(daemon.lines.filter((line) => /UPnP: miniupnpd serves/.test(line)).length >= 3, 'miniupnpd was restarted twice');
+    await waitFor(async () => (await table('mwan_upnp')).includes(`th dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`), 15000, 'miniupnpd to re-create the honest mapping');
+    const leases = await readFile(files().leases, 'utf8');
+    assert.doesNotMatch(leases, new RegExp(`:${FORGED}:|injected`), `the lease file miniupnpd started from:\n${leases}`);
+    await assertForgedRefused('after two restarts');
+    assert.equal((await viaIsp(1, 3, HONEST)).ok, 3, 'the honest mapping still answers');
+    await upnpc(['-d', String(HONEST), 'TCP']);
+    await waitFor(async () => !(await table('mwan')).includes(`dport ${HONEST} `), 5000, 'mwan to withdraw the deleted mapping');
   });
 
   it('a deleted mapping stops answering; `mwanctl stop` ends miniupnpd and leaves the router as it was, byte for byte', async () => {
