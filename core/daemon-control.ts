@@ -72,7 +72,11 @@ export function controlHandler(core: DaemonCore, log: Logger) {
         engine.bus.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
         core.nudge();
         return { accepted: true };
-      case 'stop': window.cancel(); setImmediate(() => { void core.shutdown(true); }); return { stopping: true };
+      case 'stop':
+        await engine.store.save(await engine.store.load()); // a full disk refuses the stop here, not halfway through it
+        window.cancel();
+        setImmediate(() => { void core.shutdown(true); });
+        return { stopping: true };
       case 'events': {
         const off = engine.bus.onAny((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
         await new Promise<void>((r) => onClose(() => { off(); r(); }));

@@ -43,8 +43,10 @@ export function acquireLock(stateDir: string, role: string): HeldLock {
       throw new LockHeldError(file, pid, holder);
     }
     if (r.status !== 0) throw new Error(`cannot lock ${file}: flock ${r.error?.message ?? `exited ${r.status}: ${r.stderr?.toString().trim()}`}`);
-    ftruncateSync(fd, 0);
-    writeSync(fd, `${process.pid}\n${role}\n`, 0);
+    try {
+      ftruncateSync(fd, 0);
+      writeSync(fd, `${process.pid}\n${role}\n`, 0);
+    } catch { /* a full disk: the lock holds all the same, only its holder is not named */ }
   } catch (error) {
     closeSync(fd);
     throw error;

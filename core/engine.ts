@@ -42,7 +42,7 @@ export class Engine {
     this.bus = opts.bus ?? new EventBus(log);
     this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
     const conntrack = createConntrackFeed();
-    this.store = new StateStore(loaded.config.stateDir, (m) => log.warn(m));
+    this.store = new StateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
@@ -65,7 +65,7 @@ export class Engine {
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
-    const store = new StateStore(opts.loaded.config.stateDir, (m) => opts.log.warn(m));
+    const store = new StateStore(opts.loaded.config.stateDir);
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }

@@ -25,7 +25,8 @@ export type StateWarn = (message: string) => void;
 export class StateStore {
   private readonly warned = new Set<string>();
 
-  constructor(private readonly dir: string, private readonly warn: StateWarn = (m) => process.stderr.write(`mwan: ${m}\n`)) {}
+  /** Warnings go to stderr by default (the journal for the daemon; the terminal for one-shot commands, whose logger is silent). */
+  constructor(private readonly dir: string, private readonly warn: StateWarn = (m) => process.stderr.write(`mwan: warning: ${m}\n`)) {}
 
   get file(): string { return path.join(this.dir, 'state.json'); }
 

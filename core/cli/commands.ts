@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request, NoDaemonError } from '../control/client.ts';
+import { removeStaleSocket } from '../control/server.ts';
 import { acquireLock, LockHeldError, type HeldLock } from '../daemon-lock.ts';
 import { loadConfig } from '../config/load.ts';
 import { runDaemon } from '../daemon.ts';
@@ -83,6 +84,8 @@ const daemon: Command = async (a) => {
   // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
   const lock = lockOrExplain(loaded.config.stateDir, 'mwanctl daemon', () => 'another mwan daemon runs for this state directory; this one changes nothing and exits');
   try {
+    // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
+    await removeStaleSocket(loaded.config.control.socket);
     const engine = await buildEngine(a.config, log, undefined, loaded);
     engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
     const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
@@ -118,6 +121,7 @@ const apply: Command = async (a) => {
   }
   const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async () => {
     const engine = await buildEngine(a.config, createLogger('warn', false));
+    if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
     if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
     await engine.observe();
     const result = await engine.reconcile('mwanctl apply');

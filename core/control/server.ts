@@ -20,7 +20,7 @@ function kindOf(st: Stats): string {
  * Clears the way for the socket: nothing there is fine; a socket nobody answers on (a dead daemon's) is removed; a
  * live socket, and anything that is not a socket (a file, a directory, a link), is refused and never deleted.
  */
-async function removeStaleSocket(file: string): Promise<void> {
+export async function removeStaleSocket(file: string): Promise<void> {
   const st = await lstat(file).catch((error: NodeJS.ErrnoException) => { if (error.code === 'ENOENT') return null; throw error; });
   if (!st) return;
   if (!st.isSocket()) throw new Error(`control socket path ${file} is ${kindOf(st)}, not a socket; refusing to replace it (move it away or set control.socket)`);
