@@ -6,10 +6,16 @@ import type { Engine } from './engine.ts';
 import type { LinkHint } from './kernel/adapter.ts';
 import { icmpBackend } from './kernel/probes/index.ts';
 import type { Logger } from './log.ts';
+import { ownershipOf } from './reconciler.ts';
+import { SelfRepair } from './self-repair.ts';
 
 export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
 
-/** How often the kernel state is re-checked without any event: repairs what no notification reports (another tool deleting mwan's nft table); a no-op when nothing changed. */
+/**
+ * How often the kernel state is re-checked without any event: repairs what no notification reports (a sysctl, set
+ * elements, a repair the rate limiter held back); a no-op when nothing changed. Deleted tables, rules and routes are
+ * repaired at once (see ./self-repair.ts).
+ */
 const RESYNC_MS = 30_000;
 /** Pause before the full read that follows netlink notifications. */
 const OBSERVE_SETTLE_MS = 15;
@@ -49,7 +55,10 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
       observing = null;
     })();
   };
-  const unwatch = engine.opts.kernel.watch(onNetlink);
+  // mwan's own table, rules and routes changing under it (another tool deleting them) are repaired at once.
+  const repair = new SelfRepair(() => engine, log);
+  const watchFor = (e: Engine) => e.opts.kernel.watch(onNetlink, { ownership: ownershipOf(e.layout), onChange: (c) => repair.onChange(c) });
+  let unwatch = watchFor(engine);
   const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
 
   let server: net.Server | undefined;
@@ -61,6 +70,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     if (stopping) return;
     stopping = true;
     clearInterval(resync);
+    repair.stop();
     unwatch();
     await engine.host.teardown();
     if (removeState) {
@@ -77,7 +87,9 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     await engine.host.teardown();
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
     if (engine.nfqRules.spec && !next.nfqRules.spec) await next.opts.kernel.nfqueue.removeRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
+    const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
+    if (rewatch) { unwatch(); unwatch = watchFor(engine); }
     await engine.host.setup();
     await engine.observe();
     await engine.reconcile('configuration reloaded');

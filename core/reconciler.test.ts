@@ -162,10 +162,11 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
   });
 
   it('coalesces requests made while a reconcile runs into one follow-up run', async () => {
-    const p1 = engine.reconcile('a');
-    const p2 = engine.reconcile('b');
-    const p3 = engine.reconcile('c');
-    const p4 = engine.reconcile('b');
+    // the reconciler itself: Engine.reconcile first checks (asynchronously, once) that mwan's tables hold no foreign routes
+    const p1 = engine.reconciler.request('a');
+    const p2 = engine.reconciler.request('b');
+    const p3 = engine.reconciler.request('c');
+    const p4 = engine.reconciler.request('b');
     const results = await Promise.all([p1, p2, p3, p4]);
     assert.deepEqual(done.map((d) => d.reason), ['a', 'b; c']);
     assert.deepEqual(done.map((d) => d.changed), [true, false]);

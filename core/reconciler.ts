@@ -23,6 +23,18 @@ export interface ReconcileResult {
   /** Whether the kernel was read for this reconcile (false when the known state was current). */
   read: boolean;
   plan: ApplyPlan;
+  /** The plan was not empty but the request's gate refused it (a repair the rate limiter held back): nothing ran. */
+  refused?: boolean;
+}
+
+export interface RequestOptions {
+  /**
+   * Asked once the plan is known and not empty; false skips the apply. A request with a gate is quiet: when nothing
+   * is to be done, or the gate refuses, nothing is emitted or logged (it checks for drift; a no-op is the usual answer).
+   */
+  gate?: (plan: ApplyPlan) => boolean;
+  /** Reads the kernel instead of trusting the state the last apply left (something changed behind mwan's back). */
+  fresh?: boolean;
 }
 
 /** Where the values a sysctl had before mwan changed it are kept (the state directory). */
@@ -38,15 +50,18 @@ export async function planFor(kernel: KernelAdapter, layout: Layout, desired: De
   const nft = renderNft(layout.nftTable, desired.nft, current.nft);
   const ip = diffIp(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
-  return { plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired }, originals: sysctl.originals, current };
+  const before = { routes: current.routes, rules: current.rules, ownership: own };
+  return { plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before }, originals: sysctl.originals, current };
 }
 
 /** The plan that removes everything mwan owns and restores the settings it changed. */
 export async function removalPlan(kernel: KernelAdapter, layout: Layout, originals: Record<string, string>): Promise<PlannedChange> {
-  const current = await kernel.read(ownershipOf(layout));
+  const own = ownershipOf(layout);
+  const current = await kernel.read(own);
   const sysctl = planSysctls([], await kernel.readSysctls(Object.keys(originals)), originals);
+  const before = { routes: current.routes, rules: current.rules, ownership: own };
   return {
-    plan: { nft: removalNft(layout.nftTable, current.nft !== null), ip: removalIp(current, layout.routeProtocol).lines, sysctl: sysctl.writes, target: emptyDesired() },
+    plan: { nft: removalNft(layout.nftTable, current.nft !== null), ip: removalIp(current, layout.routeProtocol).lines, sysctl: sysctl.writes, target: emptyDesired(), before },
     originals: {},
     current,
   };
@@ -55,7 +70,7 @@ export async function removalPlan(kernel: KernelAdapter, layout: Layout, origina
 /** Serialises reconciles: requests that arrive during one are coalesced into a single follow-up run. */
 export class Reconciler {
   private running: Promise<ReconcileResult | undefined> | null = null;
-  private pending: string[] = [];
+  private pending: { reason: string; opts: RequestOptions }[] = [];
   last?: ReconcileResult & { at: number; reason: string; error?: string };
 
   constructor(
@@ -98,8 +113,8 @@ export class Reconciler {
   }
 
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
-  request(reason: string): Promise<ReconcileResult | undefined> {
-    this.pending.push(reason);
+  request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
+    this.pending.push({ reason, opts });
     if (!this.running) this.running = this.drain();
     return this.running;
   }
@@ -107,15 +122,19 @@ export class Reconciler {
   private async drain(): Promise<ReconcileResult | undefined> {
     let result: ReconcileResult | undefined;
     while (this.pending.length) {
-      const reason = [...new Set(this.pending)].join('; ');
+      const batch = this.pending;
       this.pending = [];
-      result = await this.once(reason);
+      const reason = [...new Set(batch.map((p) => p.reason))].join('; ');
+      // One plain request in the batch makes it a plain reconcile; else the last gate decides.
+      const gate = batch.every((p) => p.opts.gate) ? batch[batch.length - 1].opts.gate : undefined;
+      if (batch.some((p) => p.opts.fresh)) this.forget();
+      result = await this.once(reason, gate);
     }
     this.running = null;
     return result;
   }
 
-  private async once(reason: string): Promise<ReconcileResult | undefined> {
+  private async once(reason: string, gate?: RequestOptions['gate']): Promise<ReconcileResult | undefined> {
     const t0 = performance.now();
     try {
       const before = await this.memory.load();
@@ -124,6 +143,7 @@ export class Reconciler {
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
+      if (gate && (!changed || !gate(plan))) return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
       if (changed) {
         this.applies++;
         this.applying = true;

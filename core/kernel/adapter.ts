@@ -39,10 +39,27 @@ export interface ApplyPlan {
   sysctl: { key: string; value: string }[];
   /** The state the plan converges to (the in-memory adapter adopts it). */
   target?: DesiredState;
+  /**
+   * mwan's routes and rules the plan was diffed against, and how to recognise them: an apply that fails half-way
+   * puts them back (without it, a failed `ip -batch` leaves its first lines applied).
+   */
+  before?: { routes: RouteSpec[]; rules: RuleSpec[]; ownership: Ownership };
 }
 
 /** A link change as netlink reported it (name, flags), enough to act before re-reading everything. */
 export interface LinkHint { name: string; adminUp: boolean; carrier: boolean; deleted: boolean }
+
+/** What a monitor saw change in mwan's own state (its nft table, an ip rule or route it owns, its NFQUEUE rules). */
+export type OwnStateKind = 'nft' | 'rule' | 'route' | 'nfqueue';
+export interface OwnStateChange {
+  kind: OwnStateKind;
+  /** For logs, e.g. `nft table inet mwan deleted` or `ip rule 1000 deleted (from all fwmark 0x100/0xff00 lookup 201)`. */
+  what: string;
+  deleted: boolean;
+}
+
+/** Watch mwan's own state too: changes to it (including mwan's own applies) are reported to `onChange`. */
+export interface OwnWatch { ownership: KernelOwnership; onChange(change: OwnStateChange): void }
 
 /** Everything mwan owns in the kernel, as it was at one moment (for `apply --confirm` rollbacks). */
 export interface SavedState {
@@ -77,9 +94,10 @@ export interface KernelAdapter {
   listNftTable?(family: NftFamily, name: string): Promise<NftJsonItem[] | null>;
   /**
    * Calls `onChange` when links, addresses or routes change — with a hint when the change is a link's
-   * flags — and returns a function that stops watching.
+   * flags — and, with `own`, reports changes to mwan's own table, rules and routes to `own.onChange` instead;
+   * returns a function that stops watching.
    */
-  watch(onChange: (hint?: LinkHint) => void): () => void;
+  watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void;
 }
 
 export function planIsEmpty(plan: ApplyPlan): boolean {

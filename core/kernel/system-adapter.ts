@@ -1,9 +1,11 @@
-// The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `nft -f` and one `ip -batch`, watches `ip monitor`.
-import { execa } from 'execa';
+// The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `ip -batch` and one `nft -f` (all or nothing), watches `ip monitor` and `nft monitor`.
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, SavedState } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, OwnWatch, SavedState } from './adapter.ts';
+import { applyAllOrNothing } from './atomic-apply.ts';
+import { monitorLines } from './line-monitor.ts';
+import { parseNftMonitorLine } from './nft-monitor.ts';
 import { diffIp } from './ip-diff.ts';
-import { parseMonitorLine } from './monitor-parse.ts';
+import { parseMonitorLine, parseOwnIpLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 import { parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
@@ -78,7 +80,7 @@ export class SystemKernel implements KernelAdapter {
     const current = await this.read(own);
     const nft = `${current.nft ? `delete table inet ${own.nftTable}\n` : ''}${saved.nftText ?? ''}`;
     const sysctl = Object.entries(saved.sysctls).flatMap(([key, value]) => (value === null ? [] : [{ key, value }]));
-    await this.apply({ nft: nft.trim() ? nft : '', ip: diffIp(saved, current, own.routeProtocol).lines, sysctl });
+    await this.apply({ nft: nft.trim() ? nft : '', ip: diffIp(saved, current, own.routeProtocol).lines, sysctl, before: { routes: current.routes, rules: current.rules, ownership: own } });
   }
 
   async deleteConnections(mark: number, mask: number): Promise<number> {
@@ -106,38 +108,53 @@ export class SystemKernel implements KernelAdapter {
     return items.filter((i) => !i.metainfo);
   }
 
+  /**
+   * All or nothing: sysctls, then the `ip -batch`, then `nft -f` (one kernel transaction: nothing after it can fail).
+   * When a step fails, what the earlier steps changed is put back (see ./atomic-apply.ts) and the error names the step.
+   */
   async apply(plan: ApplyPlan): Promise<void> {
-    for (const { key, value } of plan.sysctl) {
-      await writeFile(PROC_SYS + validateSysctlKey(key), `${value}\n`);
-      this.applied.push({ tool: 'sysctl', input: `${key}=${value}` });
-    }
-    // The two transactions touch different kernel objects (nft table vs routes and rules): run them side by side.
-    const ipInput = `${plan.ip.join('\n')}\n`;
-    await Promise.all([
-      plan.nft ? this.run(['nft', '-f', '-'], { input: plan.nft }) : undefined,
-      plan.ip.length ? this.run(['ip', '-batch', '-'], { input: ipInput }) : undefined,
-    ]);
-    if (plan.nft) this.applied.push({ tool: 'nft', input: plan.nft });
-    if (plan.ip.length) this.applied.push({ tool: 'ip', input: ipInput });
+    await applyAllOrNothing(plan, {
+      readSysctls: (keys) => this.readSysctls(keys),
+      writeSysctl: async (key, value) => {
+        await writeFile(PROC_SYS + validateSysctlKey(key), `${value}\n`);
+        this.applied.push({ tool: 'sysctl', input: `${key}=${value}` });
+      },
+      ipBatch: async (lines) => {
+        const input = `${lines.join('\n')}\n`;
+        await this.run(['ip', '-batch', '-'], { input });
+        this.applied.push({ tool: 'ip', input });
+      },
+      nft: async (script) => {
+        await this.run(['nft', '-f', '-'], { input: script });
+        this.applied.push({ tool: 'nft', input: script });
+      },
+      readIp: async (own) => {
+        const [rules, routes] = await this.ipShow(['rule show', 'route show table all']);
+        return { rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
+      },
+    });
   }
 
-  watch(onChange: (hint?: LinkHint) => void): () => void {
-    const child = execa('ip', ['monitor', 'link', 'address', 'route'], { buffer: false, reject: false });
-    let partial = '';
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
+  watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void {
+    // -N: numeric tables and protocols, so names in rt_tables / rt_protos change nothing in what is recognised.
+    const stopIp = monitorLines(['ip', '-N', 'monitor', 'link', 'address', 'route', ...(own ? ['rule'] : [])], (lines) => {
       let plain = false;
       for (const line of lines) {
         const hint = parseMonitorLine(line);
+        const mine = !hint && own ? parseOwnIpLine(line, own.ownership) : undefined;
         if (hint) onChange(hint);
-        else if (line.trim() && !line.startsWith(' ')) plain = true;
+        else if (mine) own!.onChange(mine);
+        else if (line.trim() && !line.startsWith(' ') && !/^(Deleted )?\d+:\t/.test(line)) plain = true;
       }
       if (plain) onChange();
     });
-    child.catch(() => undefined);
-    return () => { child.kill('SIGTERM'); };
+    const stopNft = own ? monitorLines(['nft', 'monitor'], (lines) => {
+      for (const line of lines) {
+        const change = parseNftMonitorLine(line, own.ownership.nftTable);
+        if (change) own.onChange(change);
+      }
+    }) : undefined;
+    return () => { stopIp(); stopNft?.(); };
   }
 }
 
