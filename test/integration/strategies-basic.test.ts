@@ -5,7 +5,8 @@ import { labConfig } from './fixture.ts';
 import { ctlOk, skipWithoutLab } from './helpers.ts';
 import { chainText, sleep, startStrategyLab, type StrategyLab } from './strategies-fixture.ts';
 
-const TIMEOUT_S = 6;
+// Long enough for a daemon restart and an apply on a loaded machine (the entry must outlive both).
+const TIMEOUT_S = 15;
 const POLICIES = {
   policies: {
     rr: { strategy: 'round-robin' },
@@ -47,7 +48,7 @@ describe('mwan lab: round robin and persistence', function () {
     assert.equal(a.byIsp[wanA], 100, `10.77.0.2 used more than one WAN: ${JSON.stringify(a.byIsp)}`);
     assert.equal(b.byIsp[wanB], 20, `10.77.0.3 used more than one WAN: ${JSON.stringify(b.byIsp)}`);
     assert.notEqual(wanA, wanB, 'the second source was assigned the next WAN in round-robin order');
-    assert.match(await chainText(lab, 'balance'), /update @persist_sticky_src/);
+    assert.match(await chainText(lab, 'balance'), /ip saddr @persist_sticky_src_\d+ goto keep_persist_sticky_src_\d+/);
 
     // The map is filled at run time: a daemon restart and an apply that rewrites the table keep it.
     const t0 = Date.now();
