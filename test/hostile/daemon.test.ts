@@ -89,6 +89,24 @@ describe('hostile: one daemon, and commands that never act beside it', function 
     assert.equal(await routerSnapshot(lab!), pristine);
   });
 
+  it('a live socket is never replaced: a daemon with another state directory but the same socket path exits 1 naming it', async () => {
+    const m = fresh();
+    const first = await m.startDaemon();
+    const running = await routerSnapshot(lab!);
+    const other = fresh();
+    // Different weights: had it reconciled before looking at the socket, the kernel would show it.
+    const cfg = JSON.parse(readFileSync(other.configPath, 'utf8')) as { wans: Record<string, unknown>[] };
+    cfg.wans[0].weight = 5;
+    other.writeConfig({ ...cfg, control: { socket: socketOf(m) } });
+    const r = await other.ctl(['daemon'], { timeout: 20000 });
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.ok(r.stderr.includes(`another mwan daemon is already listening on ${socketOf(m)}`), r.stderr);
+    assert.equal(await routerSnapshot(lab!), running);
+    await ctlOk(m, ['status']);
+    await ctlOk(m, ['stop']);
+    await first.exited;
+  });
+
   for (const kind of ['a regular file', 'a directory', 'a symbolic link'] as const) {
     it(`control.socket naming ${kind} is refused, named, and left in place; the kernel is untouched`, async () => {
       const m = fresh({ socket: 'ctl/mwan.sock' });
