@@ -70,7 +70,7 @@ describe('applyAllOrNothing', () => {
 
   it('a failing nft script after the ip batch: routes, rules and sysctls are put back', async () => {
     const k = fakeKernel({ nft: true });
-    await assert.rejects(applyAllOrNothing(plan(), k.steps), /^Error: nft -f failed: \/dev\/stdin:2:1-5: Error: syntax error, unexpected junk; rolled back: nothing of this apply stays \(\d+ ip lines undone, 2 sysctls restored\)$/);
+    await assert.rejects(applyAllOrNothing(plan(), k.steps), /^MwanError: nft -f failed: \/dev\/stdin:2:1-5: Error: syntax error, unexpected junk; rolled back: nothing of this apply stays \(\d+ ip lines undone, 2 sysctls restored\)$/);
     assert.deepEqual(k.state(), { routes: [oldRoute], rules: [] });
     assert.equal(k.sysctls['net/ipv4/ip_forward'], '0');
   });
