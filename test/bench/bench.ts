@@ -1,4 +1,4 @@
-// `npm run bench`: reconcile time (2/8/32 WANs) vs one-command-at-a-time, carrier-loss switch time, weight error; table + JSON.
+// `npm run bench`: reconcile time (2/8/32 WANs) vs one-command-at-a-time, carrier-loss switch time, weight error, repair after deletions; table + JSON.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   if (!only || only === 'cost') await daemonCostBench(row, results, 60);
   if (!only || only === 'nfqueue') await (await import('./nfqueue-bench.ts')).nfqueueBench(row, results);
   if (!only || only === 'makespan') await (await import('./makespan-bench.ts')).makespanBench(row, results);
+  if (!only || only === 'repair') await (await import('./repair-bench.ts')).repairBench(row, results, 10);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
