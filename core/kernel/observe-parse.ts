@@ -1,4 +1,4 @@
-// Parses `ip -json addr show` and default routes from `ip -json route show table all` into observed links and gateways.
+// Parses `ip -N -json addr show` and default routes from `ip -N -json route show table all` (numeric tables and protocols) into observed links and gateways.
 import { tableNumber } from './ip-canonical.ts';
 import type { ForeignDefault, LinkState, KernelOwnership } from './adapter.ts';
 
