@@ -1,5 +1,5 @@
 // An in-memory kernel for unit tests: it adopts each plan's target state and records every script it was given.
-import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, SavedState } from './adapter.ts';
+import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, OwnStateChange, OwnWatch, SavedState } from './adapter.ts';
 import { stateAfter } from './state-after.ts';
 import { MemoryNfqueue } from './nfqueue/adapters.ts';
 
@@ -67,8 +67,17 @@ export class MemoryKernel implements KernelAdapter {
     for (const l of this.listeners) l(hint);
   }
 
-  watch(onChange: (hint?: LinkHint) => void): () => void {
+  private ownListeners = new Set<(change: OwnStateChange) => void>();
+
+  /** Simulates a monitor reporting a change to mwan's own state (after changing `state`). */
+  notifyOwn(change: OwnStateChange): void {
+    for (const l of this.ownListeners) l(change);
+  }
+
+  watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void {
     this.listeners.add(onChange);
-    return () => this.listeners.delete(onChange);
+    const onOwn = own ? (c: OwnStateChange) => own.onChange(c) : undefined;
+    if (onOwn) this.ownListeners.add(onOwn);
+    return () => { this.listeners.delete(onChange); if (onOwn) this.ownListeners.delete(onOwn); };
   }
 }
