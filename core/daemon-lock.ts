@@ -55,17 +55,6 @@ export function acquireLock(stateDir: string, role: string): HeldLock {
   return { file, release: () => { if (open) { open = false; closeSync(fd); } } };
 }
 
-/** Who holds the lock now, or null when nobody does (checked by taking and dropping it). */
-export function lockHolder(stateDir: string): { pid: number | null; role: string | null } | null {
-  try {
-    acquireLock(stateDir, 'probe').release();
-    return null;
-  } catch (error) {
-    if (error instanceof LockHeldError) return { pid: error.pid, role: error.role };
-    throw error;
-  }
-}
-
 function openLockFile(file: string): number {
   const { O_RDWR, O_CREAT, O_NOFOLLOW } = constants;
   let fd: number;
