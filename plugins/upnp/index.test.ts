@@ -50,7 +50,13 @@ describe('upnp plugin', () => {
           const run: Run = { spec, events, stopped: false };
           runs.push(run);
           events.started?.(1000 + runs.length);
-          return { name: spec.name, pid: undefined, starts: 1, stop: async () => { run.stopped = true; } };
+          return { name: spec.name, pid: undefined, starts: 1, stop: async () => {
+            // As the real supervisor: the exit is reported, then the after-commands delete miniupnpd's table.
+            run.stopped = true;
+            events.exited?.({ code: 0, signal: 'SIGTERM', ms: 5, restartInMs: null });
+            table = null;
+            await new Promise((r) => setTimeout(r, 30));
+          } };
         },
       },
     };
@@ -183,17 +189,23 @@ describe('upnp plugin', () => {
     await new Promise((r) => setTimeout(r, 80));
     assert.equal(reconciles.length, 1, 'no reconcile while it starts');
     assert.equal(contribution().nft.chains.length, 2, 'DNAT and hairpin kept');
+    assert.equal(await readFile(accepted(), 'utf8'), 'UDP:3074:10.0.0.9:3074:0:\n', 'what it gets back');
+    runs[1].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr'); // listening, leases not re-created yet
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(reconciles.length, 1, 'an empty table right after it listens is not taken for the truth');
+    assert.equal(contribution().nft.chains.length, 2);
     table = miniupnpdTable([miniupnpdRule(4, 'udp', 3074, '10.0.0.9', 3074)]); // ... and re-creates the leases
-    runs[1].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
     await new Promise((r) => setTimeout(r, 80));
     assert.equal(reconciles.length, 1, 'the same mapping: nothing to do');
+    table = miniupnpdTable([]);
+    await until('the mapping to go once restored', () => reconciles.length === 2);
 
     world = worldOf(loaded, network({ down: [2] }));
     reconciled();
     await until('a restart', () => runs.length === 3);
     table = null;
     runs[2].events.exited?.({ code: 1, signal: null, ms: 5, restartInMs: 1000 });
-    await until('the crash to be noticed', () => reconciles.length === 2);
+    await until('the crash to be noticed', () => logged(/^UPnP: miniupnpd ended/));
     assert.ok(logged(/^UPnP: miniupnpd ended; restarting in 1000 ms$/));
   });
 

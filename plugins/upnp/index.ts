@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describeError } from '../../core/errors.ts';
 import type { Supervised } from '../../core/kernel/supervise.ts';
 import type { MwanPlugin, PluginContext } from '../../core/plugin/types.ts';
+import { acceptedKeys } from './leases.ts';
+import { readLeaseText } from './lease-store.ts';
 import { describeMapping, type Mapping } from './mapping.ts';
 import { MappingSource } from './mapping-source.ts';
 import { classifyLine, planInstance, processSpec, upnpPaths, upnpTable, type InstancePlan } from './miniupnpd.ts';
@@ -48,21 +50,43 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
     let running: { key: string; plan: InstancePlan; handle: Supervised } | undefined;
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
-    // miniupnpd starts with an empty table and re-creates the mappings of its lease file one by one: from before a
-    // (re)start until it listens, the table is not read, so the mappings keep being forwarded without a gap.
-    let frozen = false;
+    // miniupnpd starts with an empty table and, once it listens, re-creates the mappings of the lease file mwan gave it
+    // one by one: until the table holds them all (or STARTUP_LIMIT_MS passed), it is not taken as the truth, so the
+    // mappings keep being forwarded without a gap. `starting`: not listening yet; `restoring`: re-creating `expected`.
+    let phase: 'starting' | 'restoring' | 'running' = 'running';
+    const phaseNow = () => phase;
+    let expected = new Set<string>();
     // The running instance has restored its leases: only then does its table say what it should get back next start.
     let ready = false;
     let thawTimer: NodeJS.Timeout | undefined;
-    const freeze = () => { frozen = true; ready = false; clearTimeout(thawTimer); thawTimer = setTimeout(() => thaw(), STARTUP_LIMIT_MS); };
-    const thaw = () => { clearTimeout(thawTimer); if (!frozen) return; frozen = false; void refresh(); };
+    const freeze = () => {
+      phase = 'starting';
+      ready = false;
+      clearTimeout(thawTimer);
+      thawTimer = setTimeout(() => { ready = phase === 'restoring'; thaw(); }, STARTUP_LIMIT_MS);
+    };
+    const thaw = () => { clearTimeout(thawTimer); if (phase === 'running') return; phase = 'running'; void refresh(); };
+    const listening = async () => {
+      if (phase !== 'starting') return;
+      expected = acceptedKeys(await readLeaseText(paths.accepted).catch(() => ''), now());
+      if (phase !== 'starting') return;
+      phase = 'restoring';
+      void refresh();
+    };
     let saveFailed = false;
 
     /** Reads and checks the table; a changed set of mappings is logged and reconciled into mwan's table. */
     const readMappings = async (): Promise<void> => {
-      if (frozen) return;
+      if (phase === 'starting') return;
       const read = await source.read();
-      if (!read || frozen || closed) return;
+      const after = phaseNow(); // it may have changed while the table was read
+      if (!read || after === 'starting' || closed) return;
+      if (after === 'restoring') {
+        if ([...expected].some((k) => !read.listed.has(k))) return;
+        clearTimeout(thawTimer);
+        phase = 'running';
+        ready = true;
+      }
       if (ready) {
         try { await source.saveAccepted(read.mappings); saveFailed = false; } catch (error) {
           if (!saveFailed) log.warn({ err: error, file: paths.accepted }, `UPnP: cannot write ${paths.accepted}: ${describeError(error)}`);
@@ -98,14 +122,16 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       const handle = supervise(spec, {
         started: freeze,
         line: (l) => {
-          const { level, text, ready: listening } = classifyLine(l);
+          const { level, text, ready } = classifyLine(l);
           log[level]({ wan: wan.name }, `miniupnpd: ${text}`);
-          if (listening) { thaw(); ready = true; }
+          if (ready) void listening();
         },
         exited: (e) => {
+          // Stopped on purpose (a restart elsewhere, teardown): the next instance's start decides what is read.
+          if (e.restartInMs === null) return;
           ready = false;
           thaw();
-          if (e.restartInMs !== null) log.warn({ wan: wan.name, ...e }, `UPnP: miniupnpd ended; restarting in ${e.restartInMs} ms`);
+          log.warn({ wan: wan.name, ...e }, `UPnP: miniupnpd ended; restarting in ${e.restartInMs} ms`);
         },
         problem: (m) => log.warn({ wan: wan.name }, `UPnP: ${m}`),
       });

@@ -78,3 +78,13 @@ export function renderLeaseFile(mappings: Mapping[], details: Map<string, { expi
   });
   return lines.map((l) => `${l}\n`).join('');
 }
+
+/** Protocol and external port (mappingKey) of each lease in `text` that has not ended: what miniupnpd will re-create. */
+export function acceptedKeys(text: string, nowSec: number): Set<string> {
+  const keys = new Set<string>();
+  for (const line of text.split('\n')) {
+    const l = parseLeaseLine(line);
+    if (typeof l !== 'string' && (l.expires === 0 || l.expires > nowSec)) keys.add(mappingKey(l));
+  }
+  return keys;
+}

@@ -5,7 +5,7 @@ import type { NftFamily, NftJsonItem } from '../../core/kernel/adapter.ts';
 import type { Logger } from '../../core/log.ts';
 import { leaseDetails, renderLeaseFile } from './leases.ts';
 import { readLeaseText, writeFileAtomic } from './lease-store.ts';
-import type { Mapping, Refusal } from './mapping.ts';
+import { mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import { CHAINS, type UpnpPaths } from './miniupnpd.ts';
 import { mappingsFromNft } from './nft-mappings.ts';
 import { checkMappings, type MappingRules } from './validate.ts';
@@ -22,7 +22,8 @@ export interface MappingSourceDeps {
   now: () => number;
 }
 
-export interface MappingRead { mappings: Mapping[]; refused: Refusal[] }
+/** `listed`: protocol and external port (mappingKey) of every mapping rule in the table, checked or not. */
+export interface MappingRead { mappings: Mapping[]; refused: Refusal[]; listed: Set<string> }
 
 export class MappingSource {
   /** Refusals logged and still present: each is logged once, again only after it went away and came back. */
@@ -48,7 +49,7 @@ export class MappingSource {
     const checked = checkMappings(listed.mappings, this.deps.rules());
     const refused = [...listed.refused, ...checked.refused];
     this.report(refused);
-    return { mappings: checked.mappings, refused };
+    return { mappings: checked.mappings, refused, listed: new Set(listed.mappings.map(mappingKey)) };
   }
 
   private report(refused: Refusal[]): void {

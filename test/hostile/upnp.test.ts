@@ -90,10 +90,10 @@ describe('hostile UPnP input (lab: mwan\'s table never takes a refused mapping)'
   let baseline = '';
   const IGD = 'http://10.77.0.1:5000/rootDesc.xml';
 
-  /** mwan's own state: its nft table, ip rules and every route. */
+  /** mwan's own state: its nft table, ip rules and every IPv4 route (mwan is IPv4; link-local IPv6 routes come and go). */
   async function ownState(): Promise<string> {
     const run = async (argv: string[]) => (await lab!.exec(lab!.ns.router, argv)).stdout;
-    return [await run(['nft', 'list', 'table', 'inet', 'mwan']), await run(['ip', 'rule', 'show']), await run(['ip', 'route', 'show', 'table', 'all'])].join('\n## \n');
+    return [await run(['nft', 'list', 'table', 'inet', 'mwan']), await run(['ip', 'rule', 'show']), await run(['ip', '-4', 'route', 'show', 'table', 'all'])].join('\n## \n');
   }
   /** Waits for the refusal warning naming `re`, then asserts mwan's state is what it was with only the honest mapping. */
   async function refusedAndUnchanged(re: RegExp): Promise<void> {
