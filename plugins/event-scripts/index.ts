@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeError } from '../../core/errors.ts';
 import type { WanChange } from '../../core/events.ts';
 import type { Logger } from '../../core/log.ts';
-import { assertSafeFile } from '../../core/plugin/user-plugins.ts';
+import { assertTrustedFile } from '../../core/plugin/trusted-files.ts';
 import type { MwanPlugin, PluginContext, WanView } from '../../core/plugin/types.ts';
 import { parseEventScriptsOptions, PLUGIN_NAME } from './options.ts';
 import { ScriptQueues } from './queue.ts';
@@ -63,14 +63,14 @@ export async function listScripts(dir: string, log: Logger, uid?: number, warned
     return [];
   }
   if (!names.length) return [];
-  try { await assertSafeFile(dir, uid); } catch (error) { refuse(dir, error); return []; }
+  try { await assertTrustedFile(dir, { what: `event scripts directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid }, { expect: 'dir' }); } catch (error) { refuse(dir, error); return []; }
   const files: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     try {
       const st = await stat(file);
       if (!st.isFile() || (st.mode & 0o111) === 0) continue;
-      await assertSafeFile(file, uid);
+      await assertTrustedFile(file, { what: `event script ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid });
       files.push(file);
     } catch (error) {
       refuse(file, error);
