@@ -19,8 +19,11 @@ describe('icmp prober, raw sockets through the addon (on loopback)', function ()
   it('reports one answer per interval per target with a millisecond-scale kernel RTT, without child processes', async () => {
     const ctx = localCtx({ device: 'lo', source: '127.0.0.1', intervalMs: 100, timeoutMs: 300 });
     const fds = openFds();
+    // Children that exist before (an esbuild service of an earlier test still being reaped) are not the prober's.
+    const listChildren = () => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const earlier = new Set(listChildren());
     let children = '';
-    const watch = setInterval(() => { children += readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8'); }, 100);
+    const watch = setInterval(() => { children += listChildren().filter((pid) => !earlier.has(pid)).map((pid) => `${pid} `).join(''); }, 100);
     const [a, b] = await Promise.all([
       probeFor(spec({ target: '127.0.0.41' }), ctx, 1000),
       probeFor(spec({ target: '127.0.0.42' }), ctx, 1000),
