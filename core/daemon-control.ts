@@ -75,7 +75,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       case 'stop':
         await engine.store.save(await engine.store.load()); // a full disk refuses the stop here, not halfway through it
         window.cancel();
-        setImmediate(() => { void core.shutdown(true); });
+        setImmediate(() => { core.shutdown(true).catch((err: unknown) => log.error({ err }, 'stop failed: removing kernel state did not complete')); });
         return { stopping: true };
       case 'events': {
         const off = engine.bus.onAny((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });

@@ -89,7 +89,7 @@ const daemon: Command = async (a) => {
     const engine = await buildEngine(a.config, log, undefined, loaded);
     engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
     const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { void handle.shutdown(false); });
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
     await handle.stopped;
   } finally {
     lock.release();
