@@ -137,10 +137,16 @@ export class Engine {
   /** Kernels without the listing (test doubles) have nothing to check, and reconcile at once as before. */
   private foreignRouteReader = () => this.opts.kernel as KernelAdapter & ForeignRouteReader;
 
-  private async checkTablesOwned(): Promise<void> {
-    const own = ownershipOf(this.layout);
-    assertTablesOwned(await this.foreignRouteReader().foreignRoutes!(own), own);
-    this.tablesOwned = true;
+  /** One listing however many reconciles are requested while it runs; a refusal is checked afresh next time. */
+  private tablesChecking: Promise<void> | undefined;
+
+  private checkTablesOwned(): Promise<void> {
+    this.tablesChecking ??= (async () => {
+      const own = ownershipOf(this.layout);
+      assertTablesOwned(await this.foreignRouteReader().foreignRoutes!(own), own);
+      this.tablesOwned = true;
+    })().catch((error: unknown) => { this.tablesChecking = undefined; throw error; });
+    return this.tablesChecking;
   }
 
   /** What an apply would run now, without running it. */
