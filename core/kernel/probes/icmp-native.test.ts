@@ -33,7 +33,11 @@ describe('icmp prober, raw sockets through the addon (on loopback)', function ()
       assertTimely(run, spec({ target }), ctx, 30);
       assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
       assert.ok(run.during.length >= 9 && run.during.length <= 11, `${run.during.length} samples for ${target}`);
-      assert.ok(good(run).every((x) => x.rttMs! < 5), JSON.stringify(good(run).map((x) => x.rttMs)));
+      // The kernel turns receive timestamps on a moment after the first socket asks (a deferred static key), so the
+      // first answers may lack one and are then bounded by the time until they were read; the rest are the kernel's.
+      const rtts = good(run).map((x) => x.rttMs!);
+      assert.ok(rtts.every((x) => x <= ctx.intervalMs + 30), JSON.stringify(rtts));
+      assert.ok(rtts.filter((x) => x < 5).length >= rtts.length / 2, `most RTTs are the kernel's: ${JSON.stringify(rtts)}`);
       // Read at the next tick (one interval after sending), not at the timeout.
       assert.ok(run.during.every((x) => x.deliveredAt - x.sentAt <= ctx.intervalMs + 30), JSON.stringify(run.during.map((x) => x.deliveredAt - x.sentAt)));
     }
