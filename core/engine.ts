@@ -1,21 +1,21 @@
 // The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
 import { EventBus } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './kernel/adapter.ts';
+import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './system/kernel/adapter.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import { startProbe } from './kernel/probes/index.ts';
-import { runScript } from './kernel/scripts.ts';
-import { readLinkBytes } from './kernel/link-stats.ts';
-import { createConntrackFeed } from './kernel/conntrack/feed.ts';
-import { updateMap } from './kernel/nft-elements.ts';
-import { supervise } from './kernel/supervise.ts';
-import type { NfqueueStrategyRegistry } from './kernel/nfqueue/strategy.ts';
+import { startProbe } from './system/probes/index.ts';
+import { runScript } from './system/process/scripts.ts';
+import { readLinkBytes } from './system/kernel/link-stats.ts';
+import { createConntrackFeed } from './system/conntrack/feed.ts';
+import { updateMap } from './system/kernel/nft-elements.ts';
+import { supervise } from './system/process/supervise.ts';
+import type { NfqueueStrategyRegistry } from './system/nfqueue/strategy.ts';
 import { NfqueueRules, checkNfqueueStrategies, nfqRulesSpec, strategyRegistry } from './nfqueue-wiring.ts';
 import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
-import { Reconciler, ownershipOf, planFor, removalPlan } from './reconciler.ts';
-import { StateStore } from './state-store.ts';
-import { assertTablesOwned, type ForeignRouteReader } from './kernel/table-ownership.ts';
+import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
+import { StateStore } from './system/state-store.ts';
+import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
 

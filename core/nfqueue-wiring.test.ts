@@ -7,8 +7,8 @@ import { builtinPlugins } from '../plugins/index.ts';
 import { parseConfig } from './config/load.ts';
 import { Engine } from './engine.ts';
 import { MwanError } from './errors.ts';
-import type { LinkState, ObservedNetwork } from './kernel/adapter.ts';
-import { MemoryKernel } from './kernel/memory-adapter.ts';
+import type { LinkState, ObservedNetwork } from './system/kernel/adapter.ts';
+import { MemoryKernel } from './system/kernel/memory-adapter.ts';
 import { silentLogger } from './log.ts';
 import type { MwanPlugin } from './plugin/types.ts';
 

@@ -1,10 +1,10 @@
 // The core's side of NFQUEUE policies: the strategy registry plugins add to, the name check, and the queue rules applied once per engine.
 import type { Layout } from './config/identifiers.ts';
 import { MwanError, describeError } from './errors.ts';
-import type { NfqueueKernel } from './kernel/nfqueue/adapters.ts';
-import type { NfqRulesSpec } from './kernel/nfqueue/rules.ts';
-import { nfqueueStrategies } from './kernel/nfqueue/strategies/index.ts';
-import { NfqueueStrategyRegistry } from './kernel/nfqueue/strategy.ts';
+import type { NfqueueKernel } from './system/nfqueue/adapters.ts';
+import type { NfqRulesSpec } from './system/nfqueue/rules.ts';
+import { nfqueueStrategies } from './system/nfqueue/strategies/index.ts';
+import { NfqueueStrategyRegistry } from './system/nfqueue/strategy.ts';
 import { hex } from './config/validators.ts';
 import type { Logger } from './log.ts';
 import type { MwanPlugin } from './plugin/types.ts';

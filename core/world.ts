@@ -1,7 +1,7 @@
 // Builds the read-only world view plugins render from: WANs with their ids and state, LANs with their networks.
 import type { LoadedConfig } from './config/load.ts';
 import { networkOf } from './config/validators.ts';
-import type { LinkState } from './kernel/adapter.ts';
+import type { LinkState } from './system/kernel/adapter.ts';
 import type { LanView, WanView, WorldView } from './plugin/types.ts';
 import { canRoute, wanNetwork, type WanRuntime } from './wan/model.ts';
 import { usableMembers } from './wan/selection.ts';

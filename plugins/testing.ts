@@ -1,8 +1,8 @@
 // Shared helpers for plugin unit tests: links, a world built the way the engine builds it, one plugin's contribution.
 import { EventBus } from '../core/bus.ts';
 import { parseConfig } from '../core/config/load.ts';
-import type { LinkState, ObservedNetwork } from '../core/kernel/adapter.ts';
-import { DesiredBuilder, type DesiredState } from '../core/kernel/desired.ts';
+import type { LinkState, ObservedNetwork } from '../core/system/kernel/adapter.ts';
+import { DesiredBuilder, type DesiredState } from '../core/reconcile/desired.ts';
 import type { MwanPlugin, WorldView } from '../core/plugin/types.ts';
 import { WanRegistry } from '../core/wan/registry.ts';
 import { buildWorld } from '../core/world.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts';
 import { LIMITS, atMost } from './limits.ts';
 
-/** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/kernel/nfqueue). */
+/** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/system/nfqueue). */
 export const STRATEGIES = ['weighted', 'priority', 'round-robin', 'persistence', 'overflow', 'least-used', 'lowest-latency', 'least-connections', 'fastest-response'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 /** A policy's strategy: one decided in the kernel, or an NFQUEUE strategy by its registered name. */

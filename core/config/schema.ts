@@ -56,7 +56,7 @@ export const kernelSchema = z.strictObject({
   markMask: z.number().int().refine(isContiguousMask, 'expected a non-zero mask whose bits are contiguous, such as 0xff00 (65280)').default(0xff00),
   tableBase: z.number().int().min(1).max(0x7fffff00).default(1000),
   rulePriorityBase: z.number().int().min(1).max(30000).default(1000),
-  /** Marks mwan's routes and rules; 0-4 are the kernel's own (unspec, redirect, kernel, boot, static). Names in rt_protos are refused at run time (core/kernel/route-protocols.ts). */
+  /** Marks mwan's routes and rules; 0-4 are the kernel's own (unspec, redirect, kernel, boot, static). Names in rt_protos are refused at run time (core/system/kernel/route-protocols.ts). */
   routeProtocol: z.number().int().min(5, "0-4 are the kernel's own protocols (unspec, redirect, kernel, boot, static); choose 5-255, one no rt_protos file names (default 249)").max(255).default(249),
   /** NFQUEUE policies: queue numbers are base + a slot from the policy name (policies.<name>.nfqueue.queue overrides). */
   nfqueueBase: z.number().int().min(0).max(65535).default(2000),

@@ -2,7 +2,7 @@
 import type { EventBus } from '../bus.ts';
 import type { MwanConfig } from '../config/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
-import { DesiredBuilder, type DesiredState } from '../kernel/desired.ts';
+import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
 import type { Logger } from '../log.ts';
 import { validatePluginOptions } from './options.ts';
 import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';

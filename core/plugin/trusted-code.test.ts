@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findComputedImports, importGraph } from './import-graph.ts';
 import { importTrusted, TSX_TSCONFIG } from './trusted-code.ts';
 
-const CORE = fileURLToPath(new URL('../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 // Top-level await: mocha import()s this file as ESM, which tsx's tsImport needs (see user-plugins.test.ts).
 const root = await mkdtemp(path.join(os.tmpdir(), 'mwan-trusted-code-'));
 
@@ -58,7 +58,7 @@ describe('trusted code', () => {
       assert.equal(process.env.TSX_TSCONFIG_PATH, TSX_TSCONFIG);
     });
 
-    it('only trusted-code.ts (after hardenTsxEnv) and the launcher (after its environment lines) load tsx in core/', async () => {
+    it('only trusted-code.ts (after hardenTsxEnv) and the launcher (after its environment lines) load tsx in core/ and cli/', async () => {
       const loaders: string[] = [];
       const walk = async (dir: string): Promise<void> => {
         for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -66,15 +66,16 @@ describe('trusted code', () => {
           if (e.isDirectory()) await walk(p);
           else if (/\.(ts|js|mjs)$/.test(e.name) && !e.name.endsWith('.test.ts') && !e.name.endsWith('.bundle.mjs')) {
             const text = await readFile(p, 'utf8');
-            if (/import\(['"]tsx|from ['"]tsx/.test(text)) loaders.push(path.relative(CORE, p));
+            if (/import\(['"]tsx|from ['"]tsx/.test(text)) loaders.push(path.relative(REPO, p));
           }
         }
       };
-      await walk(CORE);
-      assert.deepEqual(loaders.sort(), ['cli/mwanctl.js', 'plugin/trusted-code.ts']);
-      const code = await readFile(path.join(CORE, 'plugin/trusted-code.ts'), 'utf8');
+      await walk(path.join(REPO, 'core'));
+      await walk(path.join(REPO, 'cli'));
+      assert.deepEqual(loaders.sort(), ['cli/mwanctl.js', 'core/plugin/trusted-code.ts']);
+      const code = await readFile(path.join(REPO, 'core/plugin/trusted-code.ts'), 'utf8');
       assert.ok(code.indexOf('hardenTsxEnv();\n  const { tsImport }') > 0, 'trusted-code.ts must call hardenTsxEnv() right before it imports tsx');
-      const launcher = await readFile(path.join(CORE, 'cli/mwanctl.js'), 'utf8');
+      const launcher = await readFile(path.join(REPO, 'cli/mwanctl.js'), 'utf8');
       assert.ok(launcher.indexOf("process.env.TSX_DISABLE_CACHE = '1';") < launcher.indexOf("import('tsx"), 'the launcher must disable the cache before it imports tsx');
     });
   });

@@ -1,19 +1,17 @@
 // Imports code that runs as root (a .ts/.js config, user plugins) only after checking every file it loads, and never through tsx's disk cache.
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { MwanError } from '../errors.ts';
+import { packageFile } from '../system/package-root.ts';
 import { importGraph } from './import-graph.ts';
 import { assertTrustedFile, type Refusal } from './trusted-files.ts';
 
-/**
- * The tsconfig tsx and the import check use. Relative to this file and to core/cli/mwanctl.bundle.mjs alike (both
- * two levels below the package root), so the bundle finds it too.
- */
-export const TSX_TSCONFIG = fileURLToPath(new URL('../plugin/tsconfig.plugins.json', import.meta.url));
+/** The tsconfig tsx and the import check use, found from the package root so the CLI bundle finds it too. */
+export const TSX_TSCONFIG = packageFile('core/plugin/tsconfig.plugins.json');
 
 /**
  * Sets what tsx reads from the environment when it loads (its loader thread copies the environment once): no
  * transform cache (tsx keeps it in $TMPDIR/tsx-<uid>, a directory anyone could create first and fill with code),
- * and a fixed tsconfig instead of whatever tsconfig.json the working directory holds. core/cli/mwanctl.js does the
+ * and a fixed tsconfig instead of whatever tsconfig.json the working directory holds. cli/mwanctl.js does the
  * same before anything loads tsx; this covers other entry paths (tests, the demo).
  */
 export function hardenTsxEnv(): void {

@@ -5,20 +5,20 @@ import type { MwanConfig, WanConfig } from '../config/schema.ts';
 import type { ResolvedPolicy } from '../config/policies.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
-import type { StartProbe } from '../kernel/probes/types.ts';
-import type { runScript } from '../kernel/scripts.ts';
-import type { Supervise } from '../kernel/supervise.ts';
-import type { DesiredBuilder } from '../kernel/desired.ts';
-import type { LinkBytes } from '../kernel/link-stats.ts';
-import type { ConntrackFeed } from '../kernel/conntrack/feed.ts';
-import type { MapElement } from '../kernel/nft-elements.ts';
-import type { NftFamily, NftJsonItem } from '../kernel/adapter.ts';
-import type { NfqueueService, NfqueueServiceOptions } from '../kernel/nfqueue/index.ts';
-import type { StrategyFactory } from '../kernel/nfqueue/strategy.ts';
+import type { StartProbe } from '../system/probes/types.ts';
+import type { runScript } from '../system/process/scripts.ts';
+import type { Supervise } from '../system/process/supervise.ts';
+import type { DesiredBuilder } from '../reconcile/desired.ts';
+import type { LinkBytes } from '../system/kernel/link-stats.ts';
+import type { ConntrackFeed } from '../system/conntrack/feed.ts';
+import type { MapElement } from '../system/kernel/nft-elements.ts';
+import type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
+import type { NfqueueService, NfqueueServiceOptions } from '../system/nfqueue/index.ts';
+import type { StrategyFactory } from '../system/nfqueue/strategy.ts';
 import type { Logger } from '../log.ts';
 
-export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../kernel/nfqueue/strategy.ts';
-export type { NfqueueService } from '../kernel/nfqueue/index.ts';
+export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
+export type { NfqueueService } from '../system/nfqueue/index.ts';
 
 /** A queue listener a plugin asks for; the core adds mwan's mark mask, the done bit, conntrack and the strategy registry. */
 export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'strategyOptions' | 'wans' | 'onProblem'>;
@@ -100,7 +100,7 @@ export interface PluginContext {
   readonly kernel: {
     /** Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN); returns the count. */
     deleteConnections(mark: number, mask: number): Promise<number>;
-    /** Starts probing one target from a WAN's address (see core/kernel/probes/types.ts). */
+    /** Starts probing one target from a WAN's address (see core/system/probes/types.ts). */
     startProbe: StartProbe;
     /** Runs a user script with a time limit; resolves when it ends or is killed. */
     runScript: typeof runScript;

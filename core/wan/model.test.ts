@@ -1,7 +1,7 @@
 // Tests the WAN model: the state derived from link facts, admin flag and health, gateway discovery and link facts.
 import assert from 'node:assert/strict';
 import { wanSchema, type WanConfig } from '../config/schema.ts';
-import type { ForeignDefault, LinkState } from '../kernel/adapter.ts';
+import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 import { canRoute, deriveState, discoverGateway, emptyFacts, factsFromLink, wanNetwork, type Health, type WanFacts } from './model.ts';
 
 const cfg = (extra: Record<string, unknown> = {}): WanConfig => wanSchema.parse({ name: 'isp1', device: 'wan1', ...extra });

@@ -3,7 +3,7 @@ import type { HealthFigures, WanStateName } from '../events.ts';
 import type { WanConfig } from '../config/schema.ts';
 import type { WanIds } from '../config/identifiers.ts';
 import { networkOf } from '../config/validators.ts';
-import type { ForeignDefault, LinkState } from '../kernel/adapter.ts';
+import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventBus } from '../bus.ts';
 import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
-import type { LinkState, ObservedNetwork } from '../kernel/adapter.ts';
+import type { LinkState, ObservedNetwork } from '../system/kernel/adapter.ts';
 import { WanRegistry } from './registry.ts';
 
 const link = (name: string, address: string, extra: Partial<LinkState> = {}): LinkState => ({

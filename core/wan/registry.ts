@@ -4,7 +4,7 @@ import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig } from '../config/schema.ts';
 import { MwanError } from '../errors.ts';
 import type { HealthFigures, WanChange } from '../events.ts';
-import type { ObservedNetwork } from '../kernel/adapter.ts';
+import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { deriveState, emptyFacts, factsFromLink, type Health, type WanRuntime } from './model.ts';
 
 export class WanRegistry {

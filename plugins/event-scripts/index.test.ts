@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../core/config/load.ts';
-import { runScript } from '../../core/kernel/scripts.ts';
+import { runScript } from '../../core/system/process/scripts.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createEventScripts, scriptEnv, type EventScriptsPlugin } from './index.ts';

@@ -1,7 +1,7 @@
 // Tests the firewall plugin: enabled by role, input and forward rules for WAN traffic, SSH, ICMP, logging, forwarding groups.
 import assert from 'node:assert/strict';
-import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
+import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
+import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import firewall, { FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, INPUT_CHAIN, INPUT_DROP_CHAIN, groupDevices } from './index.ts';
 import { worldFrom } from '../testing.ts';

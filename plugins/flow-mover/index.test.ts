@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
-import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
-import { MemoryKernel } from '../../core/kernel/memory-adapter.ts';
+import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
 import { silentLogger } from '../../core/log.ts';
 import { builtinPlugins } from '../index.ts';
 

@@ -1,8 +1,8 @@
 // Tests the marker plugin: weighted numgen vmap, failover jump, inbound and router marks, LAN-only balancing and the local_nets set.
 import assert from 'node:assert/strict';
 import { hex } from '../../core/config/validators.ts';
-import type { DesiredState } from '../../core/kernel/desired.ts';
-import type { ObservedNetwork } from '../../core/kernel/adapter.ts';
+import type { DesiredState } from '../../core/reconcile/desired.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
 import marker, { MANGLE, chainFor, counterFor, restoreChainFor } from './index.ts';

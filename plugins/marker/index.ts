@@ -3,7 +3,7 @@ import { hex } from '../../core/config/validators.ts';
 import { isIPv4 } from '../../core/config/validators.ts';
 import { definePlugin, type WorldView } from '../../core/plugin/types.ts';
 import { NO_OPTIONS } from '../../core/plugin/options.ts';
-import { DesiredBuilder } from '../../core/kernel/desired.ts';
+import { DesiredBuilder } from '../../core/reconcile/desired.ts';
 import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from '../policies/names.ts';
 import { countByMark, renderPolicy } from '../policies/render.ts';
 import { policiesInUse, renderRules, ruleSets } from '../policies/rules.ts';

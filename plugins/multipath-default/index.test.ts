@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../core/config/load.ts';
-import type { DesiredState } from '../../core/kernel/desired.ts';
-import type { ObservedNetwork } from '../../core/kernel/adapter.ts';
+import type { DesiredState } from '../../core/reconcile/desired.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { silentLogger } from '../../core/log.ts';
-import type { ConntrackSubscriber } from '../../core/kernel/conntrack/feed.ts';
+import type { ConntrackSubscriber } from '../../core/system/conntrack/feed.ts';
 import type { AdaptiveWeights, PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { startAdaptive } from './adaptive.ts';
 import { worldOf } from './testing.ts';

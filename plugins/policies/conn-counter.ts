@@ -1,6 +1,6 @@
 // Open connections per WAN mark, kept incrementally from conntrack events (NEW, closing TCP states, DESTROY); a listing only at start and after lost events.
-import type { ConntrackRecord } from '../../core/kernel/conntrack/parse.ts';
-import { OpenFlows } from '../../core/kernel/conntrack/open-flows.ts';
+import type { ConntrackRecord } from '../../core/system/conntrack/parse.ts';
+import { OpenFlows } from '../../core/system/conntrack/open-flows.ts';
 
 export class ConnCounter {
   private readonly flows: OpenFlows;

@@ -1,6 +1,6 @@
 // Tests the measurements behind adaptive strategies: open connections per WAN from conntrack events, interface rates, fastest-response learning.
 import assert from 'node:assert/strict';
-import type { ConntrackRecord } from '../../core/kernel/conntrack/parse.ts';
+import type { ConntrackRecord } from '../../core/system/conntrack/parse.ts';
 import { ConnCounter } from './conn-counter.ts';
 import { RateMeter } from './rates.ts';
 import { FastestLearner } from './strategies/fastest.ts';

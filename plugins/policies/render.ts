@@ -1,7 +1,7 @@
 // Renders one policy into nft: its chain (the strategy's choice, lookup layers, what to do when no WAN is usable) and its maps.
 import type { ResolvedPolicy } from '../../core/config/policies.ts';
 import { hex } from '../../core/config/validators.ts';
-import type { ChainSpec, SetSpec } from '../../core/kernel/desired.ts';
+import type { ChainSpec, SetSpec } from '../../core/reconcile/desired.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { usableMembers } from '../../core/wan/selection.ts';
 import { randomChoice, roundRobinChoice } from './choice.ts';

@@ -1,6 +1,6 @@
 // Test helpers for policy rendering: a world built the way the engine builds it, and the marker's contribution to it.
-import type { ObservedNetwork } from '../../core/kernel/adapter.ts';
-import type { DesiredState } from '../../core/kernel/desired.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { DesiredState } from '../../core/reconcile/desired.ts';
 import type { AdaptiveWeights, WorldView } from '../../core/plugin/types.ts';
 import marker from '../marker/index.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';

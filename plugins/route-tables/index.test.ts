@@ -1,7 +1,7 @@
 // Tests the route-tables plugin: a table per WAN with connected and default routes, fwmark and source rules, onlink and point-to-point.
 import assert from 'node:assert/strict';
-import { DesiredBuilder, type DesiredState, type RouteSpec } from '../../core/kernel/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
+import { DesiredBuilder, type DesiredState, type RouteSpec } from '../../core/reconcile/desired.ts';
+import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
 import routeTables from './index.ts';

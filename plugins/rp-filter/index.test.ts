@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../core/config/load.ts';
-import { DesiredBuilder } from '../../core/kernel/desired.ts';
-import type { LinkState } from '../../core/kernel/adapter.ts';
-import { planSysctls } from '../../core/kernel/sysctl-plan.ts';
-import { rpFilterStatus } from '../../core/status.ts';
+import { DesiredBuilder } from '../../core/reconcile/desired.ts';
+import type { LinkState } from '../../core/system/kernel/adapter.ts';
+import { planSysctls } from '../../core/reconcile/sysctl-plan.ts';
+import { rpFilterStatus } from '../../cli/status/status.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import rpFilter, { LOOSE, rpFilterKey } from './index.ts';

@@ -1,7 +1,7 @@
 // Tests the snat plugin: masquerade or snat to the WAN address for LAN traffic per WAN, nothing without a LAN.
 import assert from 'node:assert/strict';
-import { DesiredBuilder, type DesiredState } from '../../core/kernel/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/kernel/adapter.ts';
+import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
+import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
 import snat, { SRCNAT } from './index.ts';

@@ -3,7 +3,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../../core/errors.ts';
-import type { Supervised } from '../../core/kernel/supervise.ts';
+import type { Supervised } from '../../core/system/process/supervise.ts';
 import type { MwanPlugin, PluginContext } from '../../core/plugin/types.ts';
 import { acceptedKeys } from './leases.ts';
 import { readLeaseText } from './lease-store.ts';

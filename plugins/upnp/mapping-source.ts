@@ -1,7 +1,7 @@
 // Where the forwarded UPnP mappings come from: miniupnpd's nft table, checked by mwan's rules; each refusal logged once.
 import { writeFile } from 'node:fs/promises';
 import { describeError } from '../../core/errors.ts';
-import type { NftFamily, NftJsonItem } from '../../core/kernel/adapter.ts';
+import type { NftFamily, NftJsonItem } from '../../core/system/kernel/adapter.ts';
 import type { Logger } from '../../core/log.ts';
 import { leaseDetails, renderLeaseFile } from './leases.ts';
 import { readLeaseText, writeFileAtomic } from './lease-store.ts';

@@ -1,5 +1,5 @@
 // UPnP in mwan's own table: each mapping becomes a port forward on every UPnP WAN, plus the WAN the instance serves.
-import type { RuleSpec } from '../../core/kernel/desired.ts';
+import type { RuleSpec } from '../../core/reconcile/desired.ts';
 import { isIPv4 } from '../../core/config/validators.ts';
 import type { WanView, WorldView } from '../../core/plugin/types.ts';
 import { dnatStatement, nftSet, portMatch } from '../port-forward/index.ts';

@@ -4,9 +4,9 @@ import { startServers } from '../lab/traffic.ts';
 import { labConfig, MWANCTL, mwanFor, waitFor, type Mwan } from '../integration/fixture.ts';
 import { startProber } from './prober-client.ts';
 import { childrenOf, cpuSeconds, rssMiB } from './proc-usage.ts';
-import { NODE_FLAGS } from '../../core/cli/install.ts';
+import { NODE_FLAGS } from '../../cli/install.ts';
 import { median, round } from './stats.ts';
-import { icmpBackend } from '../../core/kernel/probes/index.ts';
+import { icmpBackend } from '../../core/system/probes/index.ts';
 
 /** How long the daemon runs before its cost is measured. */
 const SETTLE_MS = 10_000;
@@ -82,7 +82,7 @@ export async function daemonCostBench(row: Row, results: Record<string, unknown>
   let mwan: Mwan | undefined;
   try {
     await startServers(lab);
-    mwan = await probedDaemon(lab, 'balanced', NODE_FLAGS); // as installed (see core/cli/install.ts)
+    mwan = await probedDaemon(lab, 'balanced', NODE_FLAGS); // as installed (see cli/install.ts)
     const pid = mwan.daemon!.pid!;
     // Steady state: start and the first rounds (module loading, compilation, the first reconciles) are not counted.
     await new Promise((r) => setTimeout(r, SETTLE_MS));

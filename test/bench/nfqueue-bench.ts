@@ -8,7 +8,7 @@ import { mwanFor } from '../integration/fixture.ts';
 import { layoutOf } from '../integration/helpers.ts';
 import { percentile, round } from './stats.ts';
 import type { Row } from './health-bench.ts';
-import { NODE_FLAGS } from '../../core/cli/install.ts';
+import { NODE_FLAGS } from '../../cli/install.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const RUNNER = here('../integration/nfqueue-runner.ts');

@@ -2,11 +2,11 @@
 import { execa } from 'execa';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
-import { SystemKernel } from '../../core/kernel/system-adapter.ts';
-import { ruleArgs, routeArgs } from '../../core/kernel/ip-canonical.ts';
-import type { DesiredState } from '../../core/kernel/desired.ts';
+import { SystemKernel } from '../../core/system/kernel/system-adapter.ts';
+import { ruleArgs, routeArgs } from '../../core/reconcile/ip-canonical.ts';
+import type { DesiredState } from '../../core/reconcile/desired.ts';
 import { silentLogger } from '../../core/log.ts';
-import { runDaemon } from '../../core/daemon.ts';
+import { runDaemon } from '../../cli/daemon/daemon.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { median } from './stats.ts';
 

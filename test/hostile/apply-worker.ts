@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
-import { SystemKernel } from '../../core/kernel/system-adapter.ts';
+import { SystemKernel } from '../../core/system/kernel/system-adapter.ts';
 import { silentLogger } from '../../core/log.ts';
 import { NO_OPTIONS } from '../../core/plugin/options.ts';
 import { definePlugin } from '../../core/plugin/types.ts';

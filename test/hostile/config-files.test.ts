@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MWANCTL = fileURLToPath(new URL('../../core/cli/mwanctl.js', import.meta.url));
+const MWANCTL = fileURLToPath(new URL('../../cli/mwanctl.js', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 const VALID = 'wans:\n  - name: isp1\n    device: wan1\n';
 

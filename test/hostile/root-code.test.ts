@@ -11,7 +11,7 @@ import { MwanError } from '../../core/errors.ts';
 import { loadUserPlugins } from '../../core/plugin/user-plugins.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MWANCTL = path.join(REPO, 'core/cli/mwanctl.js');
+const MWANCTL = path.join(REPO, 'cli/mwanctl.js');
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
 
@@ -158,7 +158,7 @@ describe('hostile: code that runs as root', function () {
     assert.equal(existsSync(marker), false, 'the unsafe import ran');
   });
 
-  describe('the launcher (a private copy of core/cli/mwanctl.js in a temp tree)', () => {
+  describe('the launcher (a private copy of cli/mwanctl.js in a temp tree)', () => {
     let tree: string;
     const STAMP_MARK = '\n//# mwan-build-stamp ';
     const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -166,19 +166,19 @@ describe('hostile: code that runs as root', function () {
 
     beforeEach(async () => {
       tree = await mkdtemp(path.join(base, 'tree-'));
-      await mkdir(path.join(tree, 'core/cli'), { recursive: true });
+      await mkdir(path.join(tree, 'cli'), { recursive: true });
       await mkdir(path.join(tree, 'core/plugin'), { recursive: true });
       await mkdir(path.join(tree, 'tmp'));
-      await copyFile(MWANCTL, path.join(tree, 'core/cli/mwanctl.js'));
+      await copyFile(MWANCTL, path.join(tree, 'cli/mwanctl.js'));
       await copyFile(path.join(REPO, 'core/plugin/tsconfig.plugins.json'), path.join(tree, 'core/plugin/tsconfig.plugins.json'));
       await symlink(path.join(REPO, 'node_modules'), path.join(tree, 'node_modules'));
       await writeFile(path.join(tree, 'package.json'), '{ "type": "module" }\n');
-      await writeFile(path.join(tree, 'core/cli/main.ts'), "const who: string = 'sources';\nconsole.log(`${who} ran`);\n");
+      await writeFile(path.join(tree, 'cli/main.ts'), "const who: string = 'sources';\nconsole.log(`${who} ran`);\n");
       await writeFile(path.join(tree, 'core/source.ts'), source);
-      await writeFile(path.join(tree, 'core/cli/mwanctl.bundle.mjs'), `console.log('bundle ran');${STAMP_MARK}${JSON.stringify({ inputs: { 'core/source.ts': sha256(source) } })}\n`);
+      await writeFile(path.join(tree, 'cli/mwanctl.bundle.mjs'), `console.log('bundle ran');${STAMP_MARK}${JSON.stringify({ inputs: { 'core/source.ts': sha256(source) } })}\n`);
     });
 
-    const launch = (env: Record<string, string> = {}) => execa(process.execPath, [path.join(tree, 'core/cli/mwanctl.js')], { reject: false, env: { TMPDIR: path.join(tree, 'tmp'), ...env } });
+    const launch = (env: Record<string, string> = {}) => execa(process.execPath, [path.join(tree, 'cli/mwanctl.js')], { reject: false, env: { TMPDIR: path.join(tree, 'tmp'), ...env } });
 
     it('runs the bundle while its stamp matches, whatever the file times say', async () => {
       const fresh = await launch();
@@ -204,18 +204,18 @@ describe('hostile: code that runs as root', function () {
     });
 
     it('a bundle without a build stamp is stale', async () => {
-      await writeFile(path.join(tree, 'core/cli/mwanctl.bundle.mjs'), "console.log('bundle ran');\n");
+      await writeFile(path.join(tree, 'cli/mwanctl.bundle.mjs'), "console.log('bundle ran');\n");
       const installed = await launch({ MWANCTL_INSTALLED: '1' });
       assert.equal(installed.exitCode, 1);
       assert.match(installed.stderr, /mwanctl\.bundle\.mjs carries no build stamp/);
     });
 
     it('a tsx transform cache planted in $TMPDIR/tsx-0 is never read nor written', async () => {
-      await rm(path.join(tree, 'core/cli/mwanctl.bundle.mjs')); // the launcher runs the sources through tsx
+      await rm(path.join(tree, 'cli/mwanctl.bundle.mjs')); // the launcher runs the sources through tsx
       const cacheDir = path.join(tree, 'tmp', `tsx-${process.getuid!()}`);
       // Plant: let tsx (cache on) fill the cache for main.ts, then replace the cached code with the attacker's.
       const fill = () => execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-        `await import(${JSON.stringify(path.join(tree, 'core/cli/main.ts'))}); await new Promise((r) => setTimeout(r, 300));`],
+        `await import(${JSON.stringify(path.join(tree, 'cli/main.ts'))}); await new Promise((r) => setTimeout(r, 300));`],
       { env: { TMPDIR: path.join(tree, 'tmp'), TSX_TSCONFIG_PATH: path.join(tree, 'core/plugin/tsconfig.plugins.json'), TSX_DISABLE_CACHE: '' } });
       await fill();
       const planted = await readdir(cacheDir);

@@ -4,9 +4,9 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { planSysctls } from '../../core/kernel/sysctl-plan.ts';
-import { UnsafeStateDirError, checkStateDir } from '../../core/state-dir.ts';
-import { StateStore } from '../../core/state-store.ts';
+import { planSysctls } from '../../core/reconcile/sysctl-plan.ts';
+import { UnsafeStateDirError, checkStateDir } from '../../core/system/state-dir.ts';
+import { StateStore } from '../../core/system/state-store.ts';
 import { createLab, type Lab } from '../lab/topology.ts';
 import { MWANCTL, mwanFor, routerSnapshot, waitFor, type Mwan } from '../integration/fixture.ts';
 import { ctlOk, settledSnapshot, skipWithoutLab, statusOf } from '../integration/helpers.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, ManagedProcess } from '../lab/topology.ts';
 
-export const MWANCTL = fileURLToPath(new URL('../../core/cli/mwanctl.js', import.meta.url));
+export const MWANCTL = fileURLToPath(new URL('../../cli/mwanctl.js', import.meta.url));
 
 export interface WanOverrides { weight?: number; tier?: number; gateway?: string; snat?: string; id?: number }
 export interface ConfigOptions { mode?: 'balanced' | 'failover'; wans?: Record<number, WanOverrides>; extra?: Record<string, unknown> }
@@ -31,7 +31,7 @@ export interface Mwan {
   /** Runs `mwanctl --config <file> ...args` in the router namespace. */
   ctl(args: string[], opts?: { env?: Record<string, string>; timeout?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   writeConfig(cfg: unknown): void;
-  /** Starts `mwanctl daemon`; `nodeFlags` as the installed wrapper passes them (benchmarks use core/cli/install.ts NODE_FLAGS). */
+  /** Starts `mwanctl daemon`; `nodeFlags` as the installed wrapper passes them (benchmarks use cli/install.ts NODE_FLAGS). */
   startDaemon(nodeFlags?: string[]): Promise<ManagedProcess>;
   daemon?: ManagedProcess;
   /** Stops the daemon (`mwanctl stop`) if running, and removes the temp dir. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../core/config/load.ts';
 import type { Layout } from '../../core/config/identifiers.ts';
-import type { StatusReport } from '../../core/status.ts';
+import type { StatusReport } from '../../cli/status/status.ts';
 import { hasLabPrivileges, type Lab } from '../lab/topology.ts';
 import { routerSnapshot, waitFor, type Mwan } from './fixture.ts';
 

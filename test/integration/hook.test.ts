@@ -10,7 +10,7 @@ import { MWANCTL, mwanFor, waitFor, type Mwan } from './fixture.ts';
 import { ctlOk, skipWithoutLab, statusOf } from './helpers.ts';
 
 const HOOK = fileURLToPath(new URL('../../hooks/mwan', import.meta.url));
-const BUILD_BUNDLE = fileURLToPath(new URL('../../core/cli/build-bundle.mjs', import.meta.url));
+const BUILD_BUNDLE = fileURLToPath(new URL('../../cli/build-bundle.mjs', import.meta.url));
 /** The hook's own budget is `timeout 2`; allow for starting processes around it. */
 const HOOK_BUDGET_MS = 2500;
 

@@ -1,10 +1,10 @@
 // Lab helper run in the router namespace: installs mwan's queue chain for new connections from --iif and decides them with an NFQUEUE strategy.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createConntrackFeed } from '../../core/kernel/conntrack/feed.ts';
-import { execaRunner } from '../../core/kernel/runner.ts';
-import { NFQ_DONE_BIT, applyNfqRules, nfqueueStrategies, startNfqueue, type RuntimeWan } from '../../core/kernel/nfqueue/index.ts';
-import { roundRobin } from '../../core/kernel/nfqueue/strategies/round-robin.ts';
+import { createConntrackFeed } from '../../core/system/conntrack/feed.ts';
+import { execaRunner } from '../../core/system/process/runner.ts';
+import { NFQ_DONE_BIT, applyNfqRules, nfqueueStrategies, startNfqueue, type RuntimeWan } from '../../core/system/nfqueue/index.ts';
+import { roundRobin } from '../../core/system/nfqueue/strategies/round-robin.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,9 +1,9 @@
 // Lab: NFQUEUE strategies in TypeScript decide real connections beside mwan's daemon: round robin alternates, least connections evens out, SIGKILL loses nothing.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { execaRunner } from '../../core/kernel/runner.ts';
-import { NFQ_DONE_BIT, applyNfqRules, removeNfqRules } from '../../core/kernel/nfqueue/index.ts';
-import type { Runner } from '../../core/kernel/runner.ts';
+import { execaRunner } from '../../core/system/process/runner.ts';
+import { NFQ_DONE_BIT, applyNfqRules, removeNfqRules } from '../../core/system/nfqueue/index.ts';
+import type { Runner } from '../../core/system/process/runner.ts';
 import { createLab, type Lab, type ManagedProcess } from '../lab/topology.ts';
 import { burst, nodeArgv, openLongLived, startServers, type LongLived } from '../lab/traffic.ts';
 import { mwanFor, waitFor, type Mwan } from './fixture.ts';

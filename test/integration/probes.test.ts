@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { DEFAULT_HEALTH } from '../../core/config/health.ts';
 import type { ProbeConfig } from '../../core/config/schema.ts';
-import type { ProbeContext, ProbeSample } from '../../core/kernel/probes/types.ts';
+import type { ProbeContext, ProbeSample } from '../../core/system/probes/types.ts';
 import { createLab, type Lab, type ManagedProcess } from '../lab/topology.ts';
 import { nodeArgv } from '../lab/traffic.ts';
 import { mwanFor, type Mwan } from './fixture.ts';

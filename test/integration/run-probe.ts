@@ -4,8 +4,8 @@
 // after waiting out every timeout {"event":"done","afterStop":<samples delivered after stop(), which must be 0>}.
 // It then exits by itself once every prober has released its sockets, processes and timers; if something still
 // holds the event loop 5 s later it prints {"event":"leak"} and exits 3.
-import { startProbe } from '../../core/kernel/probes/index.ts';
-import type { ProbeContext } from '../../core/kernel/probes/types.ts';
+import { startProbe } from '../../core/system/probes/index.ts';
+import type { ProbeContext } from '../../core/system/probes/types.ts';
 import type { ProbeConfig } from '../../core/config/schema.ts';
 
 interface Job { durationMs: number; probes: { id: string; spec: ProbeConfig; ctx: ProbeContext }[] }

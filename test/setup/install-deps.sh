@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
-# iputils-ping and socat are used by the ICMP fallback and the lab tests; g++, make and python3 build the ICMP addon (core/kernel/probes/native) when npm ci runs `prepare`.
+# iputils-ping and socat are used by the ICMP fallback and the lab tests; g++, make and python3 build the ICMP addon (core/system/probes/native) when npm ci runs `prepare`.
 packages=(iproute2 nftables iptables conntrack procps coreutils iputils-ping socat miniupnpd-nftables miniupnpc hping3 g++ make python3)
 # Node.js 20.19 or newer: Debian 13's nodejs is; keep a newer one that is already installed.
 node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; }

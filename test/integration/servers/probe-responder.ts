@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { decodeMessage, encodeResponse } from '../../../core/kernel/probes/dns-wire.ts';
+import { decodeMessage, encodeResponse } from '../../../core/system/probes/dns-wire.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,0 +1,230 @@
+// The mwanctl commands: each talks to the daemon when one runs, and otherwise works once against the kernel.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { request, NoDaemonError } from './control/client.ts';
+import { removeStaleSocket } from './control/server.ts';
+import { acquireLock, LockHeldError, type HeldLock } from './daemon/daemon-lock.ts';
+import { loadConfig } from '../core/config/load.ts';
+import { runDaemon } from './daemon/daemon.ts';
+import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
+import { DryRunKernel } from '../core/system/kernel/system-adapter.ts';
+import { createLogger, silentLogger } from '../core/log.ts';
+import { buildStatus, type StatusReport } from './status/status.ts';
+import { formatStatus } from './status/status-format.ts';
+import { buildEngine, pluginsFor } from './engine-factory.ts';
+import { checkPlugins } from '../core/plugin/host.ts';
+import { checkNfqueueStrategies, strategyRegistry } from '../core/nfqueue-wiring.ts';
+import { DEVICE_NAME } from '../core/config/validators.ts';
+import { install, uninstall } from './install.ts';
+import { formatPlan } from './plan-format.ts';
+import { requireNetAdmin } from './privilege.ts';
+import { applyOnProbation } from './probation.ts';
+
+export interface CommandArgs { config?: string; json?: boolean; print?: boolean; root?: string; confirm?: string; args: string[] }
+type Command = (a: CommandArgs) => Promise<number>;
+
+export const USAGE = `usage: mwanctl [--config FILE] COMMAND
+  daemon                 run the daemon (netlink watch, reconcile, control socket)
+  status [--json]        WAN states, shares of new connections, last reconcile
+  plan                   print exactly the nft script and ip batch an apply would run; changes nothing
+  apply [--print] [--confirm SECONDS]
+                         apply the configuration file now (the daemon reloads it when it runs); --print shows
+                         what ran; --confirm rolls everything back unless \`mwanctl confirm\` comes in time
+  confirm                keep what the last \`apply --confirm\` applied
+  stop                   remove every route, rule and nft table mwan created (and stop the daemon)
+  wan down|up NAME       take a WAN out of service by hand, or put it back
+  events                 follow the daemon's event bus
+  check                  validate the configuration and print the identifiers it gets
+  hook                   for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)
+  install|uninstall [--root DIR]   put hooks, systemd unit and wrapper in place (or remove them)
+`;
+
+async function socketOf(a: CommandArgs): Promise<string> {
+  return (await loadConfig(a.config)).config.control.socket;
+}
+
+/**
+ * Runs the request through the daemon when one answers, `alone` when none is running. With `exclusive` (commands
+ * that change the kernel), `alone` runs only while holding the state directory's lock: when a daemon holds it but
+ * its socket does not answer, nothing is done.
+ */
+async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: () => Promise<T>, exclusive = false): Promise<{ data: T | unknown; daemon: boolean }> {
+  requireNetAdmin();
+  const { config } = await loadConfig(a.config);
+  try {
+    return { data: await request(config.control.socket, req, { timeoutMs: 30000 }), daemon: true };
+  } catch (error) {
+    if (!(error instanceof NoDaemonError)) throw error;
+  }
+  if (!exclusive) return { data: await alone(), daemon: false };
+  const lock = lockOrExplain(config.stateDir, `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`, () =>
+    `its control socket ${config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`);
+  try {
+    return { data: await alone(), daemon: false };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Takes the state directory's lock, or throws naming who holds it, followed by `then()`. */
+function lockOrExplain(stateDir: string, role: string, then: () => string): HeldLock {
+  try {
+    return acquireLock(stateDir, role);
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new Error(`lock held: ${error.message}; ${then()}`, { cause: error });
+    throw error;
+  }
+}
+
+const daemon: Command = async (a) => {
+  requireNetAdmin();
+  const log = createLogger();
+  const loaded = await loadConfig(a.config);
+  log.level = loaded.config.log.level;
+  // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
+  const lock = lockOrExplain(loaded.config.stateDir, 'mwanctl daemon', () => 'another mwan daemon runs for this state directory; this one changes nothing and exits');
+  try {
+    // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
+    await removeStaleSocket(loaded.config.control.socket);
+    const engine = await buildEngine(a.config, log, undefined, loaded);
+    engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
+    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
+    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
+    await handle.stopped;
+  } finally {
+    lock.release();
+  }
+  return 0;
+};
+
+const status: Command = async (a) => {
+  const { data } = await daemonOr(a, { cmd: 'status' }, async () => {
+    const engine = await buildEngine(a.config, silentLogger());
+    await engine.observe();
+    return buildStatus(engine, false);
+  });
+  process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport)}\n`);
+  return 0;
+};
+
+const plan: Command = async (a) => {
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => (await buildEngine(a.config, silentLogger(), new DryRunKernel())).plan());
+  process.stdout.write(formatPlan(data as ApplyPlan));
+  return 0;
+};
+
+const apply: Command = async (a) => {
+  const confirmSeconds = a.confirm === undefined ? undefined : Number(a.confirm);
+  if (confirmSeconds !== undefined && !(Number.isInteger(confirmSeconds) && confirmSeconds >= 1 && confirmSeconds <= 3600)) {
+    process.stderr.write('mwanctl: --confirm takes a number of seconds (1-3600)\n');
+    return 2;
+  }
+  const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async () => {
+    const engine = await buildEngine(a.config, createLogger('warn', false));
+    if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
+    if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
+    await engine.observe();
+    const result = await engine.reconcile('mwanctl apply');
+    if (!result) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+    return { changed: result.changed, plan: result.plan };
+  }, true);
+  const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
+  if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
+  if (confirmSeconds && viaDaemon) process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
+  if (result.rolledBack) { process.stderr.write('not confirmed in time: rolled back to the previous state\n'); return 1; }
+  return 0;
+};
+
+const printed = (r: { changed: boolean; plan?: ApplyPlan }) => (r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
+
+const confirm: Command = async (a) => {
+  requireNetAdmin();
+  await request(await socketOf(a), { cmd: 'confirm' }, { timeoutMs: 10000 });
+  process.stdout.write('confirmed: the new state stays\n');
+  return 0;
+};
+
+const stop: Command = async (a) => {
+  const { daemon: viaDaemon } = await daemonOr(a, { cmd: 'stop' }, async () => (await buildEngine(a.config, silentLogger())).removeKernelState(), true);
+  if (viaDaemon) {
+    const socket = await socketOf(a);
+    for (let i = 0; i < 100; i++) {
+      try { await request(socket, { cmd: 'status' }, { timeoutMs: 500 }); } catch { break; }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  process.stdout.write('mwan state removed\n');
+  return 0;
+};
+
+const wan: Command = async (a) => {
+  const [action, name] = a.args;
+  if ((action !== 'up' && action !== 'down') || !name) { process.stderr.write('usage: mwanctl wan down|up NAME\n'); return 2; }
+  const enabled = action === 'up';
+  await daemonOr(a, { cmd: 'wan', name, enabled }, async () => {
+    const engine = await buildEngine(a.config, createLogger('warn', false));
+    await engine.setEnabled(name, enabled);
+    await engine.observe();
+    if (!await engine.reconcile(`wan ${name} ${action} by administrator`)) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+  }, true);
+  process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
+  return 0;
+};
+
+const events: Command = async (a) => {
+  requireNetAdmin();
+  await request(await socketOf(a), { cmd: 'events' }, { onLine: (line) => process.stdout.write(`${JSON.stringify(line)}\n`) });
+  return 0;
+};
+
+const check: Command = async (a) => {
+  const loaded = await loadConfig(a.config);
+  // What building the daemon's engine checks: plugin keys and options, dependencies, NFQUEUE strategy names.
+  const { plugins } = checkPlugins(await pluginsFor(loaded), loaded.config);
+  checkNfqueueStrategies(loaded.layout, strategyRegistry(plugins));
+  process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
+  for (const w of loaded.config.wans) {
+    const ids = loaded.layout.wans.get(w.name)!;
+    process.stdout.write(`  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`);
+  }
+  for (const [name, q] of loaded.layout.nfqueue.policies) {
+    process.stdout.write(`  policy ${name}: nfqueue:${q.strategy}, queue ${q.queue}, tag 0x${q.tag.toString(16)}/0x${loaded.layout.nfqueue.tagMask.toString(16)}${q.inUse ? '' : ' (not used by any rule)'}\n`);
+  }
+  return 0;
+};
+
+/** The phases hooks/mwan passes on (ifupdown's, and the short forms other hook runners use). */
+const HOOK_PHASES = ['pre-up', 'post-up', 'pre-down', 'post-down', 'up', 'down'];
+
+/** Never blocks ifup/ifdown: notifies the daemon, or starts a detached one-shot apply when none runs. */
+const hook: Command = async (a) => {
+  const iface = process.env.IFACE ?? '';
+  const phase = process.env.PHASE ?? (process.env.MODE === 'stop' ? 'post-down' : 'post-up');
+  // Environment from ifupdown (or whoever runs the hook): only a plain interface name and a known phase go on.
+  if (!DEVICE_NAME.test(iface) || !HOOK_PHASES.includes(phase)) return 0;
+  const loaded = await loadConfig(a.config);
+  const devices = [...loaded.config.wans.map((w) => w.device), ...loaded.config.lan.map((l) => l.device)];
+  if (!devices.includes(iface)) return 0;
+  try {
+    await request(loaded.config.control.socket, { cmd: 'hook', iface, phase }, { timeoutMs: 1000 });
+  } catch (error) {
+    if (!(error instanceof NoDaemonError)) throw error;
+    const launcher = fileURLToPath(new URL('./mwanctl.js', import.meta.url));
+    const child = spawn(process.execPath, [launcher, 'apply', ...(a.config ? ['--config', a.config] : [])], { detached: true, stdio: 'ignore' });
+    child.unref();
+  }
+  return 0;
+};
+
+const installCmd: Command = async (a) => {
+  for (const f of await install({ root: a.root ?? '/', config: a.config })) process.stdout.write(`installed ${f}\n`);
+  return 0;
+};
+const uninstallCmd: Command = async (a) => {
+  for (const f of await uninstall({ root: a.root ?? '/', config: a.config })) process.stdout.write(`removed ${f}\n`);
+  return 0;
+};
+
+export const commands: Record<string, Command> = {
+  daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd,
+};

@@ -1,0 +1,88 @@
+// The daemon's control-socket commands: status, plan, apply (reloading the config, optionally on probation), wan, hook, stop, events.
+import type { ControlRequest } from '../control/protocol.ts';
+import { ConfirmWindow } from './confirm-window.ts';
+import type { Engine } from '../../core/engine.ts';
+import type { Logger } from '../../core/log.ts';
+import { ownershipOf } from '../../core/reconcile/reconciler.ts';
+import { buildStatus } from '../status/status.ts';
+
+export interface DaemonCore {
+  engine(): Engine;
+  /** Replaces the running engine (plugins torn down and set up, kernel reconciled to the new desired state). */
+  swap(next: Engine): Promise<void>;
+  /** Builds an engine from the configuration file as it is now (throws on an invalid file: nothing changes). */
+  reload?: () => Promise<Engine>;
+  nudge(): void;
+  shutdown(removeState: boolean): Promise<void>;
+}
+
+type Stream = (line: unknown) => boolean;
+type OnClose = (fn: () => void) => void;
+
+export function controlHandler(core: DaemonCore, log: Logger) {
+  let lastHook: { iface: string; phase: string; at: string } | null = null;
+  const window = new ConfirmWindow();
+
+  /** Applies the configuration file as it is now; with `confirmSeconds`, rolls back unless confirmed in time. */
+  const apply = async (reason: string, confirmSeconds?: number) => {
+    const old = core.engine();
+    const state = await old.store.load();
+    // Written again first: when the state file cannot be written (a full disk) the apply is refused before the engine or the kernel changes.
+    await old.store.save(state);
+    const keys = Object.keys(state.sysctlOriginals);
+    const saved = confirmSeconds ? await old.opts.kernel.saveState(ownershipOf(old.layout), [...keys, ...old.host.collect(old.world()).sysctls.map((s) => s.key)]) : undefined;
+    const next = core.reload ? await core.reload() : old;
+    const changedConfig = JSON.stringify(next.config) !== JSON.stringify(old.config);
+    if (changedConfig) await core.swap(next);
+    await core.engine().observe();
+    const result = await core.engine().reconcile(reason);
+    if (!result) throw new Error(core.engine().reconciler.last?.error ?? 'reconcile failed');
+    if (confirmSeconds && saved) {
+      await window.arm(confirmSeconds, async () => {
+        log.warn({ seconds: confirmSeconds }, 'apply was not confirmed in time: rolling back to the previous state');
+        const current = core.engine();
+        if (current !== old) {
+          if (JSON.stringify(current.layout) !== JSON.stringify(old.layout)) await current.removeKernelState();
+          await core.swap(old);
+        }
+        old.forgetKernelState();
+        await old.opts.kernel.restoreState(ownershipOf(old.layout), saved);
+      });
+    }
+    return { changed: result?.changed ?? false, configReloaded: changedConfig, ms: result?.ms, plan: result?.plan, confirmBy: confirmSeconds ? window.pending : null };
+  };
+
+  return async (req: ControlRequest, stream: Stream, onClose: OnClose): Promise<unknown> => {
+    const engine = core.engine();
+    switch (req.cmd) {
+      case 'status': return { ...(await buildStatus(engine, true)), lastHook, confirmPending: window.pending };
+      case 'plan': return engine.plan();
+      case 'reconcile': return apply(req.reason ?? 'requested by mwanctl', req.confirmSeconds);
+      case 'confirm':
+        if (!window.confirm()) throw new Error('nothing to confirm: no `apply --confirm` is waiting');
+        return { confirmed: true };
+      case 'wan': {
+        await engine.setEnabled(req.name, req.enabled); // the state file first: a full disk refuses the change here
+        const done = await engine.reconcile(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`);
+        if (!done) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+        return buildStatus(engine, true);
+      }
+      case 'hook':
+        lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };
+        engine.bus.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
+        core.nudge();
+        return { accepted: true };
+      case 'stop':
+        await engine.store.save(await engine.store.load()); // a full disk refuses the stop here, not halfway through it
+        window.cancel();
+        setImmediate(() => { core.shutdown(true).catch((err: unknown) => log.error({ err }, 'stop failed: removing kernel state did not complete')); });
+        return { stopping: true };
+      case 'events': {
+        const off = engine.bus.onAny((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
+        await new Promise<void>((r) => onClose(() => { off(); r(); }));
+        return undefined;
+      }
+      default: throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
+    }
+  };
+}

@@ -1,0 +1,76 @@
+// Builds the status report (per WAN state, device, gateway, weight/tier, mark, table, since, share of new connections).
+import { hex } from '../../core/config/validators.ts';
+import type { Engine } from '../../core/engine.ts';
+import { ownershipOf } from '../../core/reconcile/reconciler.ts';
+import { usableMembers } from '../../core/wan/selection.ts';
+
+export interface WanStatus {
+  name: string; state: string; inService: boolean; active: boolean; reason: string; device: string; address: string | null;
+  gateway: string | null; weight: number; tier: number; mark: string; table: number; since: string;
+  newConnections: number; share: number | null;
+  /** Probe figures over the health window (null without probes), and each target's last answer. */
+  rttMs: number | null; lossPct: number | null;
+  targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
+  /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
+  rpFilter: RpFilterStatus;
+}
+/** A policy in use: its strategy, the WANs it can use now, and an adaptive strategy's current weights and why. */
+export interface PolicyStatus { name: string; strategy: string; isDefault: boolean; usable: string[]; weights: Record<string, number> | null; reason: string | null }
+export interface RpFilterStatus { device: number | null; all: number | null; mode: 'off' | 'strict' | 'loose' | null }
+export interface StatusReport {
+  mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
+  lastReconcile: { at: string; reason: string; ms: number; changed: boolean; error?: string } | null;
+  /** The last ifupdown hook the daemon heard from. */
+  lastHook?: { iface: string; phase: string; at: string } | null;
+  /** With policies or rules configured: the policies in use (the default one first). */
+  policies?: PolicyStatus[];
+  /** Set while an `apply --confirm` waits for `mwanctl confirm`. */
+  confirmPending?: { secondsLeft: number } | null;
+}
+
+const rpKey = (dev: string) => `net/ipv4/conf/${dev}/rp_filter`;
+const num = (v: string | null | undefined): number | null => (v === null || v === undefined || !/^\d+$/.test(v.trim()) ? null : Number(v));
+
+/** The kernel uses max(all, device): 0 off, 1 strict, 2 loose. */
+export function rpFilterStatus(device: number | null, all: number | null): RpFilterStatus {
+  if (device === null) return { device, all, mode: null };
+  const effective = Math.max(device, all ?? 0);
+  return { device, all, mode: effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose' };
+}
+
+function policyStatus(world: ReturnType<Engine['world']>): PolicyStatus[] {
+  const names = [...new Set([world.defaultPolicy, ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : []))])];
+  return names.map((name) => {
+    const p = world.policies.get(name)!;
+    const adaptive = world.adaptive[name];
+    return { name, strategy: p.strategy, isDefault: name === world.defaultPolicy, usable: usableMembers(p, world.wans).map((w) => w.name), weights: adaptive?.weights ?? null, reason: adaptive?.reason ?? null };
+  });
+}
+
+export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
+  const devices = engine.registry.wans.map((w) => w.config.device);
+  const [current, rp] = await Promise.all([
+    engine.opts.kernel.read(ownershipOf(engine.layout)),
+    engine.opts.kernel.readSysctls([rpKey('all'), ...devices.map(rpKey)]),
+  ]);
+  const world = engine.world();
+  const activeNames = new Set(world.active.map((w) => w.name));
+  const counts = engine.registry.wans.map((w) => current.nft?.counters.get(`new_wan${w.ids.id}`)?.packets ?? 0);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const last = engine.reconciler.last;
+  return {
+    mode: engine.config.mode,
+    daemon,
+    pid: daemon ? process.pid : null,
+    wans: engine.registry.wans.map((w, i) => ({
+      name: w.name, state: w.state, inService: w.inService, active: activeNames.has(w.name), reason: w.reason,
+      device: w.config.device, address: w.facts.address ?? null, gateway: w.facts.gateway, weight: w.config.weight,
+      tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),
+      newConnections: counts[i], share: total ? counts[i] / total : null,
+      rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [],
+      rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
+    })),
+    ...(engine.config.rules.length || Object.keys(engine.config.policies).length ? { policies: policyStatus(world) } : {}),
+    lastReconcile: last ? { at: new Date(last.at).toISOString(), reason: last.reason, ms: Math.round(last.ms * 10) / 10, changed: last.changed, error: last.error } : null,
+  };
+}

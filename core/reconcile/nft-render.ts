@@ -1,0 +1,88 @@
+// Renders the desired nft objects into one `nft -f` transaction on mwan's own table, preserving counters and run-time sets.
+import { createHash } from 'node:crypto';
+import type { ChainSpec, NftDesired, SetSpec } from './desired.ts';
+import type { CurrentNft } from '../system/kernel/nft-read.ts';
+
+export const FINGERPRINT_PREFIX = 'fingerprint_';
+
+export interface NftPlan { script: string; fingerprint: string; noop: boolean }
+
+function chainBody(c: ChainSpec): string[] {
+  const lines: string[] = [];
+  if (c.base) lines.push(`type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy ${c.base.policy ?? 'accept'};`);
+  lines.push(...c.rules);
+  return lines;
+}
+
+function setBody(s: SetSpec): string[] {
+  const lines = [`type ${s.type}`];
+  if (s.flags?.length) lines.push(`flags ${s.flags.join(', ')}`);
+  if (s.timeout) lines.push(`timeout ${s.timeout}`);
+  if (s.elements?.length) lines.push(`elements = { ${s.elements.join(', ')} }`);
+  return lines;
+}
+
+/** The table's content as one block; its hash is the fingerprint that makes a second apply a no-op. */
+export function renderTableBlock(table: string, nft: NftDesired, fingerprint?: string): string {
+  const out: string[] = [`table inet ${table} {`];
+  for (const name of nft.counters) out.push(`\tcounter ${name} {`, '\t}');
+  for (const s of nft.sets) out.push(`\t${s.kind} ${s.name} {`, ...setBody(s).map((l) => `\t\t${l}`), '\t}');
+  if (fingerprint) out.push(`\tchain ${FINGERPRINT_PREFIX}${fingerprint} {`, '\t}');
+  for (const c of nft.chains) out.push(`\tchain ${c.name} {`, ...chainBody(c).map((l) => `\t\t${l}`), '\t}');
+  out.push('}');
+  return out.join('\n');
+}
+
+export function fingerprintOf(table: string, nft: NftDesired): string {
+  return createHash('sha256').update(renderTableBlock(table, nft)).digest('hex').slice(0, 16);
+}
+
+function baseChanged(c: ChainSpec, cur: CurrentNft['chains'] extends Map<string, infer V> ? V : never): boolean {
+  if (!c.base) return cur.hook !== undefined;
+  return cur.type !== c.base.type || cur.hook !== c.base.hook || cur.priority !== c.base.priority || (cur.policy ?? 'accept') !== (c.base.policy ?? 'accept');
+}
+
+/** Whether the kernel already holds exactly this fingerprint and the same objects and rule counts. */
+function alreadyApplied(nft: NftDesired, current: CurrentNft, fingerprint: string): boolean {
+  const wantedChains = new Set([...nft.chains.map((c) => c.name), `${FINGERPRINT_PREFIX}${fingerprint}`]);
+  if (current.chains.size !== wantedChains.size) return false;
+  for (const c of nft.chains) {
+    const cur = current.chains.get(c.name);
+    if (!cur || cur.rules !== c.rules.length || baseChanged(c, cur)) return false;
+  }
+  if (!current.chains.has(`${FINGERPRINT_PREFIX}${fingerprint}`)) return false;
+  if (current.sets.size !== nft.sets.length || !nft.sets.every((s) => current.sets.has(s.name))) return false;
+  return current.counters.size === nft.counters.length && nft.counters.every((n) => current.counters.has(n));
+}
+
+/**
+ * One atomic script: flush the table's rules, delete objects no longer wanted (or whose hook changed),
+ * refill static sets, then add everything back. Counters and sets without static elements keep their contents.
+ */
+export function renderNft(table: string, nft: NftDesired, current: CurrentNft | null): NftPlan {
+  const fingerprint = fingerprintOf(table, nft);
+  if (current && alreadyApplied(nft, current, fingerprint)) return { script: '', fingerprint, noop: true };
+  const lines: string[] = [];
+  if (current) {
+    lines.push(`flush table inet ${table}`);
+    const wanted = new Map(nft.chains.map((c) => [c.name, c]));
+    for (const [name, cur] of current.chains) {
+      const want = wanted.get(name);
+      if (!want || baseChanged(want, cur)) lines.push(`delete chain inet ${table} ${name}`);
+    }
+    const wantedSets = new Map(nft.sets.map((s) => [s.name, s]));
+    for (const name of current.sets) {
+      const want = wantedSets.get(name);
+      if (!want) lines.push(`delete set inet ${table} ${name}`);
+      else if (want.elements) lines.push(`flush ${want.kind} inet ${table} ${name}`);
+    }
+    for (const name of current.counters.keys()) if (!nft.counters.includes(name)) lines.push(`delete counter inet ${table} ${name}`);
+  }
+  lines.push(renderTableBlock(table, nft, fingerprint));
+  return { script: `${lines.join('\n')}\n`, fingerprint, noop: false };
+}
+
+/** Removes the whole table (mwan owns all of it). */
+export function removalNft(table: string, exists: boolean): string {
+  return exists ? `delete table inet ${table}\n` : '';
+}

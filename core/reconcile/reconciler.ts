@@ -1,0 +1,171 @@
+// The reconciler: collects every plugin's desired state, diffs it against the kernel, and applies one nft and one ip transaction.
+import type { EventBus } from '../bus.ts';
+import type { Layout } from '../config/identifiers.ts';
+import { describeError } from '../errors.ts';
+import { planIsEmpty, type ApplyPlan, type KernelAdapter, type KernelOwnership, type KernelSnapshot } from '../system/kernel/adapter.ts';
+import { emptyDesired, type DesiredState } from './desired.ts';
+import { diffIp, removalIp } from './ip-diff.ts';
+import { removalNft, renderNft } from './nft-render.ts';
+import { planSysctls } from './sysctl-plan.ts';
+import { stateAfter } from './state-after.ts';
+import type { Logger } from '../log.ts';
+
+export function ownershipOf(layout: Layout): KernelOwnership {
+  return { routeProtocol: layout.routeProtocol, priorityRange: layout.priorityRange, tableRange: layout.tableRange, nftTable: layout.nftTable };
+}
+
+export interface ReconcileResult {
+  changed: boolean;
+  /** Total, and the part spent planning (reading the kernel and diffing) and applying. */
+  ms: number;
+  planMs: number;
+  applyMs: number;
+  /** Whether the kernel was read for this reconcile (false when the known state was current). */
+  read: boolean;
+  plan: ApplyPlan;
+  /** The plan was not empty but the request's gate refused it (a repair the rate limiter held back): nothing ran. */
+  refused?: boolean;
+}
+
+export interface RequestOptions {
+  /**
+   * Asked once the plan is known and not empty; false skips the apply. A request with a gate is quiet: when nothing
+   * is to be done, or the gate refuses, nothing is emitted or logged (it checks for drift; a no-op is the usual answer).
+   */
+  gate?: (plan: ApplyPlan) => boolean;
+  /** Reads the kernel instead of trusting the state the last apply left (something changed behind mwan's back). */
+  fresh?: boolean;
+}
+
+/** Where the values a sysctl had before mwan changed it are kept (the state directory). */
+export interface SysctlMemory { load(): Promise<Record<string, string>>; save(originals: Record<string, string>): Promise<void> }
+
+export interface PlannedChange { plan: ApplyPlan; originals: Record<string, string>; current: KernelSnapshot }
+
+/** What must run to get from the kernel's current state to `desired` (reads, never writes). */
+export async function planFor(kernel: KernelAdapter, layout: Layout, desired: DesiredState, originals: Record<string, string>, prefetched?: KernelSnapshot): Promise<PlannedChange> {
+  const own = ownershipOf(layout);
+  const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
+  const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
+  const nft = renderNft(layout.nftTable, desired.nft, current.nft);
+  const ip = diffIp(desired, current, layout.routeProtocol);
+  const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
+  const before = { routes: current.routes, rules: current.rules, ownership: own };
+  return { plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before }, originals: sysctl.originals, current };
+}
+
+/** The plan that removes everything mwan owns and restores the settings it changed. */
+export async function removalPlan(kernel: KernelAdapter, layout: Layout, originals: Record<string, string>): Promise<PlannedChange> {
+  const own = ownershipOf(layout);
+  const current = await kernel.read(own);
+  const sysctl = planSysctls([], await kernel.readSysctls(Object.keys(originals)), originals);
+  const before = { routes: current.routes, rules: current.rules, ownership: own };
+  return {
+    plan: { nft: removalNft(layout.nftTable, current.nft !== null), ip: removalIp(current, layout.routeProtocol).lines, sysctl: sysctl.writes, target: emptyDesired(), before },
+    originals: {},
+    current,
+  };
+}
+
+/** Serialises reconciles: requests that arrive during one are coalesced into a single follow-up run. */
+export class Reconciler {
+  private running: Promise<ReconcileResult | undefined> | null = null;
+  private pending: { reason: string; opts: RequestOptions }[] = [];
+  last?: ReconcileResult & { at: number; reason: string; error?: string };
+
+  constructor(
+    private readonly kernel: KernelAdapter,
+    private readonly layout: Layout,
+    private readonly desired: () => DesiredState,
+    private readonly memory: SysctlMemory,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  /** Applies made so far; a snapshot taken before the latest apply is stale. */
+  applies = 0;
+  /**
+   * mwan's kernel state as last read (by the observer) or as the last successful apply left it. The daemon's
+   * observer refreshes it on every netlink change and every periodic check, so drift is still repaired.
+   */
+  private known?: { snapshot: KernelSnapshot; applies: number };
+
+  private applying = false;
+
+  /** Taken before reading the kernel: null while an apply is running (a read then may see half of it). */
+  stamp(): number | null {
+    return this.applying ? null : this.applies;
+  }
+
+  /** Hands over a kernel snapshot read since `stamp`; ignored if an apply started meanwhile. */
+  offerSnapshot(snapshot: KernelSnapshot, stamp: number | null): void {
+    if (stamp !== null && stamp === this.applies && !this.applying) this.known = { snapshot, applies: stamp };
+  }
+
+  /** Drops the known state (after something changed the kernel behind the reconciler's back). */
+  forget(): void {
+    this.known = undefined;
+    this.applies++; // a snapshot being read right now may predate that change: offerSnapshot must refuse it
+  }
+
+  private knownState(): KernelSnapshot | undefined {
+    return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
+  }
+
+  /** Runs now, or after the current run; resolves when the kernel reflects this request. */
+  request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
+    this.pending.push({ reason, opts });
+    if (!this.running) this.running = this.drain();
+    return this.running;
+  }
+
+  private async drain(): Promise<ReconcileResult | undefined> {
+    let result: ReconcileResult | undefined;
+    while (this.pending.length) {
+      const batch = this.pending;
+      this.pending = [];
+      const reason = [...new Set(batch.map((p) => p.reason))].join('; ');
+      // One plain request in the batch makes it a plain reconcile; else the last gate decides.
+      const gate = batch.every((p) => p.opts.gate) ? batch[batch.length - 1].opts.gate : undefined;
+      if (batch.some((p) => p.opts.fresh)) this.forget();
+      result = await this.once(reason, gate);
+    }
+    this.running = null;
+    return result;
+  }
+
+  private async once(reason: string, gate?: RequestOptions['gate']): Promise<ReconcileResult | undefined> {
+    const t0 = performance.now();
+    try {
+      const before = await this.memory.load();
+      const known = this.knownState();
+      const { plan, originals, current } = await planFor(this.kernel, this.layout, this.desired(), before, known);
+      const changed = !planIsEmpty(plan);
+      if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
+      const t1 = performance.now();
+      if (gate && (!changed || !gate(plan))) return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
+      if (changed) {
+        this.applies++;
+        this.applying = true;
+        try {
+          await this.kernel.apply(plan);
+        } finally {
+          this.applying = false;
+        }
+        this.known = { snapshot: stateAfter(plan, current), applies: this.applies };
+      }
+      const ms = performance.now() - t0;
+      const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), read: !known, plan };
+      this.last = { ...result, at: Date.now(), reason };
+      this.bus.emit('reconcile.done', { reason, changed, ms, nftLines: plan.nft ? plan.nft.split('\n').length - 1 : 0, ipLines: plan.ip.length, sysctls: plan.sysctl.length });
+      if (changed) this.log.info({ reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' }, 'kernel state reconciled');
+      return result;
+    } catch (error) {
+      const message = describeError(error);
+      this.last = { changed: false, ms: performance.now() - t0, planMs: 0, applyMs: 0, read: true, plan: { nft: '', ip: [], sysctl: [] }, at: Date.now(), reason, error: message };
+      this.bus.emit('reconcile.failed', { reason, error: message });
+      this.log.error({ reason, err: error }, 'reconcile failed; previous kernel state left in place');
+      return undefined;
+    }
+  }
+}

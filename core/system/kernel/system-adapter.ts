@@ -1,0 +1,173 @@
+// The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `ip -batch` and one `nft -f` (all or nothing), watches `ip monitor` and `nft monitor`.
+import { readFile, writeFile } from 'node:fs/promises';
+import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, OwnWatch, SavedState } from './adapter.ts';
+import { applyAllOrNothing } from './atomic-apply.ts';
+import { monitorLines } from './line-monitor.ts';
+import { parseNftMonitorLine } from './nft-monitor.ts';
+import { diffIp } from '../../reconcile/ip-diff.ts';
+import { parseMonitorLine, parseOwnIpLine } from './monitor-parse.ts';
+import { parseRoutes, parseRules } from './ip-read.ts';
+import { parseNftTable } from './nft-read.ts';
+import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
+import { parseForeignRoutes, type ForeignRoute, type TableOwnership } from './table-ownership.ts';
+import { execaRunner, type Runner } from '../process/runner.ts';
+import { validateSysctlKey } from '../../reconcile/sysctl-plan.ts';
+import { hex } from '../../config/validators.ts';
+import { SystemNfqueue, type NfqueueKernel } from '../nfqueue/adapters.ts';
+
+const PROC_SYS = '/proc/sys/';
+
+export class SystemKernel implements KernelAdapter {
+  readonly kind: 'system' | 'dry-run' = 'system';
+  /** Every command the adapter ran to change state, in order (for `--print` and tests). */
+  readonly applied: { tool: 'nft' | 'ip' | 'sysctl'; input: string }[] = [];
+
+  /** Queue rules applied with iptables, queues bound for real. */
+  readonly nfqueue: NfqueueKernel;
+
+  constructor(protected readonly run: Runner = execaRunner, nfqueue?: NfqueueKernel) {
+    this.nfqueue = nfqueue ?? new SystemNfqueue(run);
+  }
+
+  /** Runs several `ip -json` show commands in one process; returns one JSON text per command (`-N`: tables and protocols as numbers, whatever rt_tables/rt_protos name them). */
+  private async ipShow(commands: string[]): Promise<string[]> {
+    const { stdout } = await this.run(['ip', '-json', '-N', '-4', '-batch', '-'], { input: `${commands.join('\n')}\n` });
+    const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
+    if (outputs.length !== commands.length) throw new Error(`ip -batch returned ${outputs.length} outputs for ${commands.length} commands`);
+    return outputs;
+  }
+
+  private async nftTable(own: KernelOwnership) {
+    const nft = await this.run(['nft', '-j', 'list', 'table', 'inet', own.nftTable], { allowFailure: true });
+    return nft.exitCode === 0 ? parseNftTable(nft.stdout) : null;
+  }
+
+  async read(own: KernelOwnership): Promise<KernelSnapshot> {
+    const [nft, [rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['rule show', 'route show table all'])]);
+    return { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
+  }
+
+  /** Routes in mwan's tables that another tool made (checked before the first apply; see table-ownership.ts). */
+  async foreignRoutes(own: TableOwnership): Promise<ForeignRoute[]> {
+    const [routes] = await this.ipShow(['route show table all']);
+    return parseForeignRoutes(routes, own);
+  }
+
+  async observe(own: KernelOwnership): Promise<ObservedNetwork> {
+    const [addrs, routes] = await this.ipShow(['addr show', 'route show table all']);
+    return { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) };
+  }
+
+  /** Links, routes, rules and mwan's nft table in two processes run side by side. */
+  async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
+    const [nft, [addrs, rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['addr show', 'rule show', 'route show table all'])]);
+    return {
+      observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
+      current: { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) },
+    };
+  }
+
+  async saveState(own: KernelOwnership, sysctlKeys: string[]): Promise<SavedState> {
+    const [listing, current, sysctls] = await Promise.all([
+      this.run(['nft', 'list', 'table', 'inet', own.nftTable], { allowFailure: true }),
+      this.read(own),
+      this.readSysctls(sysctlKeys),
+    ]);
+    return { nftText: listing.exitCode === 0 ? listing.stdout : null, routes: current.routes, rules: current.rules, sysctls };
+  }
+
+  async restoreState(own: KernelOwnership, saved: SavedState): Promise<void> {
+    const current = await this.read(own);
+    const nft = `${current.nft ? `delete table inet ${own.nftTable}\n` : ''}${saved.nftText ?? ''}`;
+    const sysctl = Object.entries(saved.sysctls).flatMap(([key, value]) => (value === null ? [] : [{ key, value }]));
+    await this.apply({ nft: nft.trim() ? nft : '', ip: diffIp(saved, current, own.routeProtocol).lines, sysctl, before: { routes: current.routes, rules: current.rules, ownership: own } });
+  }
+
+  async deleteConnections(mark: number, mask: number): Promise<number> {
+    // conntrack exits 1 when nothing matched; its count is on stderr
+    const r = await this.run(['conntrack', '-D', '-m', `${hex(mark)}/${hex(mask)}`], { allowFailure: true });
+    const count = /(\d+) flow entries have been deleted/.exec(r.stderr);
+    if (!count) throw new Error(`conntrack -D -m ${hex(mark)}/${hex(mask)} failed: ${r.stderr.trim()}`);
+    return Number(count[1]);
+  }
+
+  async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
+    const values = await Promise.all(keys.map((k) => readFile(PROC_SYS + validateSysctlKey(k), 'utf8').then((v) => v.trim(), () => null)));
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+  }
+
+  async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
+    if (!['inet', 'ip', 'ip6'].includes(family) || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error(`bad nft table: ${JSON.stringify(`${family} ${name}`)}`);
+    const r = await this.run(['nft', '-j', 'list', 'table', family, name], { allowFailure: true });
+    if (r.exitCode !== 0) {
+      if (/No such file or directory/.test(r.stderr)) return null;
+      throw new Error(`nft -j list table ${family} ${name} failed: ${r.stderr.trim()}`);
+    }
+    const items = (JSON.parse(r.stdout) as { nftables?: NftJsonItem[] }).nftables;
+    if (!Array.isArray(items)) throw new Error(`nft -j list table ${family} ${name}: no "nftables" array`);
+    return items.filter((i) => !i.metainfo);
+  }
+
+  /**
+   * All or nothing: sysctls, then the `ip -batch`, then `nft -f` (one kernel transaction: nothing after it can fail).
+   * When a step fails, what the earlier steps changed is put back (see ./atomic-apply.ts) and the error names the step.
+   */
+  async apply(plan: ApplyPlan): Promise<void> {
+    await applyAllOrNothing(plan, {
+      readSysctls: (keys) => this.readSysctls(keys),
+      writeSysctl: async (key, value) => {
+        await writeFile(PROC_SYS + validateSysctlKey(key), `${value}\n`);
+        this.applied.push({ tool: 'sysctl', input: `${key}=${value}` });
+      },
+      ipBatch: async (lines) => {
+        const input = `${lines.join('\n')}\n`;
+        await this.run(['ip', '-batch', '-'], { input });
+        this.applied.push({ tool: 'ip', input });
+      },
+      nft: async (script) => {
+        await this.run(['nft', '-f', '-'], { input: script });
+        this.applied.push({ tool: 'nft', input: script });
+      },
+      readIp: async (own) => {
+        const [rules, routes] = await this.ipShow(['rule show', 'route show table all']);
+        return { rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
+      },
+    });
+  }
+
+  watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void {
+    // -N: numeric tables and protocols, so names in rt_tables / rt_protos change nothing in what is recognised.
+    const stopIp = monitorLines(['ip', '-N', 'monitor', 'link', 'address', 'route', ...(own ? ['rule'] : [])], (lines) => {
+      let plain = false;
+      for (const line of lines) {
+        const hint = parseMonitorLine(line);
+        const mine = !hint && own ? parseOwnIpLine(line, own.ownership) : undefined;
+        if (hint) onChange(hint);
+        else if (mine) own!.onChange(mine);
+        else if (line.trim() && !line.startsWith(' ') && !/^(Deleted )?\d+:\t/.test(line)) plain = true;
+      }
+      if (plain) onChange();
+    });
+    const stopNft = own ? monitorLines(['nft', 'monitor'], (lines) => {
+      for (const line of lines) {
+        const change = parseNftMonitorLine(line, own.ownership.nftTable);
+        if (change) own.onChange(change);
+      }
+    }) : undefined;
+    return () => { stopIp(); stopNft?.(); };
+  }
+}
+
+/** Reads the real kernel but applies nothing: `apply` records the plan for printing. */
+export class DryRunKernel extends SystemKernel {
+  override readonly kind = 'dry-run' as const;
+  readonly planned: ApplyPlan[] = [];
+
+  constructor(run: Runner = execaRunner) {
+    super(run, new SystemNfqueue(run, true));
+  }
+
+  override async apply(plan: ApplyPlan): Promise<void> {
+    this.planned.push(plan);
+  }
+}

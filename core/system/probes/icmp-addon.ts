@@ -1,0 +1,35 @@
+// Loads the ICMP echo addon (native/icmp.c) if it was built; without it, ICMP probes fall back to ping processes.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions: a raw ICMP socket per WAN, requests, and non-blocking drains of the replies. */
+export interface IcmpAddon {
+  /** A non-blocking raw socket bound to `device` and `source` that receives only echo replies. */
+  open(device: string, source: string): number;
+  /** Sends one echo request; throws an Error whose `code` is the errno name (ENETUNREACH …). */
+  send(fd: number, target: string, id: number, seq: number): void;
+  /** Every waiting reply with this id, flattened: [source address as uint32, seq, rtt ms from kernel timestamps or -1 without one, …]. */
+  drain(fd: number, id: number): number[];
+  close(fd: number): void;
+}
+
+const ADDON = 'native/build/Release/mwan_icmp.node';
+/** Where the addon is, seen from this file (core/system/probes) or from the mwanctl bundle (cli/). */
+const CANDIDATES = [new URL(`./${ADDON}`, import.meta.url), new URL(`../core/system/probes/${ADDON}`, import.meta.url)];
+
+let loaded: { addon: IcmpAddon } | { error: string } | undefined;
+
+/** The addon, or why it is not available (not built: `npm run build`; or MWAN_ICMP=ping asks for ping processes). */
+export function icmpAddon(): { addon: IcmpAddon } | { error: string } {
+  if (process.env.MWAN_ICMP === 'ping') return { error: 'MWAN_ICMP=ping' };
+  if (loaded) return loaded;
+  const path = CANDIDATES.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+  if (!path) return (loaded = { error: `${ADDON} is not built (npm run build)` });
+  try {
+    loaded = { addon: createRequire(import.meta.url)(path) as IcmpAddon };
+  } catch (err) {
+    loaded = { error: `cannot load ${path}: ${(err as Error).message}` };
+  }
+  return loaded;
+}
