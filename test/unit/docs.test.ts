@@ -40,9 +40,8 @@ type ZodLike = { _zod?: { def?: Record<string, unknown> & { type: string } } };
  * Every field path of a zod schema, breadth first: `wans[].probes[].method`, `policies.<name>.strategy`. An object
  * schema met a second time (health settings under `health` and `wans[].health`) is listed under its shortest path only.
  */
-export function schemaFields(schema: unknown, prefix = ''): string[] {
+export function schemaFields(schema: unknown, prefix = '', seen = new Set<unknown>()): string[] {
   const out: string[] = [];
-  const seen = new Set<unknown>();
   const queue: [unknown, string][] = [[schema, prefix]];
   const join = (base: string, key: string) => (base ? `${base}.${key}` : key);
   while (queue.length) {
@@ -75,21 +74,30 @@ export function schemaFields(schema: unknown, prefix = ''): string[] {
 
 const isZodObject = (v: unknown): boolean => {
   let def = (v as ZodLike)?._zod?.def;
-  while (def && 'innerType' in def) def = (def.innerType as ZodLike)._zod?.def;
+  while (def && ('innerType' in def || def.type === 'pipe')) def = ((def.innerType ?? def.in) as ZodLike)._zod?.def;
   return def?.type === 'object';
 };
+
+/** Object schemas reachable from the config schemas: a plugin module re-exporting one of them (policies) adds no options. */
+async function configObjects(): Promise<Set<unknown>> {
+  const seen = new Set<unknown>();
+  for (const s of SOURCES.configSchemas) schemaFields(await load(s.module, s.exportName), s.prefix, seen);
+  return seen;
+}
 
 interface PluginLike { name: string; options?: { schema?: unknown } }
 
 /** A plugin's option fields as `plugins.<name>.<path>` (main schema) or patterns for its secondary schemas (nested somewhere below). */
-async function pluginOptionFields(plugin: PluginLike): Promise<{ exact: string[]; nested: string[] }> {
+async function pluginOptionFields(plugin: PluginLike, inConfig: Set<unknown>): Promise<{ exact: string[]; nested: string[] }> {
   const prefix = `plugins.${plugin.name}`;
   const schemas: { name: string; schema: unknown }[] = [];
   if (isZodObject(plugin.options?.schema)) schemas.push({ name: 'schema', schema: plugin.options!.schema });
   const file = SOURCES.pluginOptionsModule(plugin.name);
   if (existsSync(path.join(root, file))) {
     const mod = await import(path.join(root, file)) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(mod)) if (isZodObject(value) && !schemas.some((s) => s.schema === value)) schemas.push({ name, schema: value });
+    for (const [name, value] of Object.entries(mod)) {
+      if (isZodObject(value) && !inConfig.has(value) && !schemas.some((s) => s.schema === value)) schemas.push({ name, schema: value });
+    }
   }
   const main = schemas.find((s) => s.name === 'schema') ?? schemas.find((s) => /options?schema$/i.test(s.name)) ?? schemas[0];
   const exact = main ? schemaFields(main.schema, prefix) : [];
@@ -100,8 +108,16 @@ async function pluginOptionFields(plugin: PluginLike): Promise<{ exact: string[]
 /** Event names declared in `interface MwanEvents { ... }` blocks. */
 export function eventNames(source: string): string[] {
   const names: string[] = [];
-  for (const m of source.matchAll(/interface MwanEvents\b[^{]*\{([\s\S]*?)\n\s*\}/g)) {
-    for (const k of m[1].matchAll(/^\s*'([a-z][\w-]*(?:\.[\w-]+)+)'\??\s*:/gm)) names.push(k[1]);
+  for (const m of source.matchAll(/interface MwanEvents\b[^{]*\{/g)) {
+    let depth = 1;
+    let body = '';
+    for (let i = m.index + m[0].length; i < source.length && depth > 0; i++) {
+      const c = source[i];
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+      else if (depth === 1) body += c; // keys only: payload types sit deeper
+    }
+    for (const k of body.matchAll(/^\s*['"]([a-z][\w-]*(?:\.[\w-]+)+)['"]\??\s*:/gm)) names.push(k[1]);
   }
   return names;
 }
@@ -165,8 +181,9 @@ describe('docs/ names everything there is', function () {
     const plugins = await load<PluginLike[]>(SOURCES.plugins.module, SOURCES.plugins.exportName);
     const exact: string[] = [];
     const nested: { prefix: string; path: string }[] = [];
+    const inConfig = await configObjects();
     for (const p of plugins) {
-      const f = await pluginOptionFields(p);
+      const f = await pluginOptionFields(p, inConfig);
       exact.push(...f.exact);
       nested.push(...f.nested.map((n) => ({ prefix: `plugins.${p.name}`, path: n })));
     }
@@ -202,6 +219,6 @@ describe('docs/ names everything there is', function () {
     const text = '`wans[].name` `plugins.mail.transport.host`';
     assert.deepEqual(missingFields(text, { exact: ['wans[].name', 'wans[].device'], nested: [{ prefix: 'plugins.mail', path: 'host' }, { prefix: 'plugins.mail', path: 'port' }] }),
       ['wans[].device', 'plugins.mail.….port']);
-    assert.deepEqual(eventNames("interface MwanEvents {\n  'a.b': { x: 1 };\n  'c.d'?: {};\n}\n"), ['a.b', 'c.d']);
+    assert.deepEqual(eventNames("interface MwanEvents {\n  'a.b': {\n    x: 1;\n  };\n  'c.d'?: {};\n}\ninterface MwanEvents { \"e.f\": { y: 'g.h' } }\n"), ['a.b', 'c.d', 'e.f']);
   });
 });
