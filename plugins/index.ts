@@ -12,6 +12,6 @@ import mail from './mail/index.ts';
 import eventScripts from './event-scripts/index.ts';
 import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
-import type { MwanPlugin } from '../core/plugin/types.ts';
+import type { MwanPlugin } from '../core/plugin/api.ts';
 
 export const builtinPlugins: MwanPlugin[] = [routeTables, multipathDefault, marker, policies, snat, portForward, firewall, rpFilter, health, flowMover, mail, eventScripts, upnp];

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
-import { NO_OPTIONS, PluginOptionsError, closest, editDistance, validatePluginOptions } from './options.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { NO_OPTIONS, PluginOptionsError, closest, editDistance, invalidOptions, validatePluginOptions } from './options.ts';
 import type { MwanPlugin } from './types.ts';
 
 const configWith = (plugins: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -81,6 +82,23 @@ describe('plugin options', () => {
   it('built-in plugins without options refuse any key, naming it', () => {
     assert.match(rejection(builtinPlugins, { health: { intervalMs: 100 } }), /^plugins\.health\.intervalMs: got 100; this plugin takes no options$/m);
     assert.throws(() => NO_OPTIONS.parse({ x: 1 }, configWith({})), PluginOptionsError);
+  });
+
+  it('invalidOptions names each field under plugins.<name> (and a prefix), as the host reports it', () => {
+    const error = invalidOptions('probe', [{ path: ['port'], message: 'expected a port number', input: 'x' } as { path: string[]; message: string }], ['server']);
+    assert.equal(error.code, 'MWAN_CONFIG_INVALID');
+    assert.equal(error.message, 'invalid options of plugin \'probe\':\nplugins.probe.server.port: got "x"; expected a port number');
+    const plugin: MwanPlugin = { name: 'probe', options: { parse() { throw invalidOptions('probe', [{ path: ['a', 0], message: 'bad' }]); } } };
+    assert.match(rejection([plugin], { probe: {} }), /^plugins\.probe\.a\[0\]: bad$/m);
+  });
+
+  it('a built-in plugin that takes options keeps their schema in its folder\'s options.ts', () => {
+    for (const p of builtinPlugins) {
+      if (p.options === NO_OPTIONS) continue;
+      const folder = new URL(`../../plugins/${p.name}/`, import.meta.url);
+      assert.ok(existsSync(new URL('options.ts', folder)), `plugins/${p.name}/options.ts is missing`);
+      assert.match(readFileSync(new URL('options.ts', folder), 'utf8'), /from 'zod'/, `plugins/${p.name}/options.ts declares no zod schema`);
+    }
   });
 
   for (const [plugin, options, field] of [

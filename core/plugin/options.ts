@@ -16,6 +16,15 @@ export class PluginOptionsError extends Error {
   }
 }
 
+/**
+ * The error an options parser throws for zod issues (or hand-made ones): one line per issue, each field named
+ * `plugins.<plugin>.<prefix>.<path>`, e.g. `plugins.mail.transport.port: got "smtp"; expected number`.
+ */
+export function invalidOptions(plugin: string, issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: PropertyKey[] = []): MwanError {
+  const named = issues.map((i) => ({ code: 'custom', ...i, path: ['plugins', plugin, ...prefix, ...i.path] }));
+  return new MwanError('MWAN_CONFIG_INVALID', `invalid options of plugin '${plugin}':\n${formatIssues(named as z.core.$ZodIssue[])}`);
+}
+
 /** A spec for plugins that take no options: any key is an error. */
 export const NO_OPTIONS: PluginOptions<Record<string, never>> = {
   parse(raw) {

@@ -1,11 +1,7 @@
 // Built-in plugin: runs every executable in a directory on each WAN change (mwan3.user / foolsm style), never blocking the daemon.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { describeError } from '../../core/errors.ts';
-import type { WanChange } from '../../core/events.ts';
-import type { Logger } from '../../core/log.ts';
-import { assertTrustedFile } from '../../core/plugin/trusted-files.ts';
-import type { MwanPlugin, PluginContext, WanView } from '../../core/plugin/types.ts';
+import { assertTrustedFile, describeError, type Logger, type MwanPlugin, type PluginContext, type WanChange, type WanView } from '../../core/plugin/api.ts';
 import { parseEventScriptsOptions, PLUGIN_NAME } from './options.ts';
 import { ScriptQueues } from './queue.ts';
 

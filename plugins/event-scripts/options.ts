@@ -1,8 +1,7 @@
 // The event-scripts options (zod): the scripts directory, the time limit per run, and the queue bound per script.
 import path from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../../core/config/load.ts';
-import { MwanError } from '../../core/errors.ts';
+import { invalidOptions } from '../../core/plugin/api.ts';
 
 export const PLUGIN_NAME = 'event-scripts';
 export const DEFAULT_DIR = '/etc/mwan/events.d';
@@ -23,9 +22,6 @@ export type EventScriptsOptions = z.output<typeof eventScriptsOptionsSchema>;
 /** Validates `plugins.event-scripts`; errors name each field as `plugins.event-scripts.<field>`. */
 export function parseEventScriptsOptions(options: unknown): EventScriptsOptions {
   const result = eventScriptsOptionsSchema.safeParse(options ?? {}, { reportInput: true });
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ ...i, path: ['plugins', PLUGIN_NAME, ...i.path] }));
-    throw new MwanError('MWAN_CONFIG_INVALID', `invalid options of plugin '${PLUGIN_NAME}':\n${formatIssues(issues)}`);
-  }
+  if (!result.success) throw invalidOptions(PLUGIN_NAME, result.error.issues);
   return { ...result.data, dir: path.resolve(result.data.dir) };
 }

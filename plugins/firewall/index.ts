@@ -1,6 +1,5 @@
 // Built-in plugin: a safe firewall in mwan's own table, dropping only WAN-arriving (and group-forbidden) traffic.
-import { definePlugin } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
 import {
   FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, FORWARD_LOG_PREFIX, INPUT_CHAIN, INPUT_DROP_CHAIN, INPUT_LOG_PREFIX,
   dropChainRules, forwardRules, inputRules,

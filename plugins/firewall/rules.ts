@@ -1,7 +1,5 @@
 // The firewall's rules as data: input and forward chains for WAN-arriving traffic, forwarding groups between interfaces.
-import type { FirewallConfig } from '../../core/config/schema.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
-import { nftSet } from '../port-forward/index.ts';
+import { nftSet, type FirewallConfig, type WorldView } from '../../core/plugin/api.ts';
 
 export const FILTER = 0;
 export const INPUT_CHAIN = 'fw_input';

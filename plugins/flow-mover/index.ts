@@ -1,7 +1,5 @@
 // Built-in plugin: moves flows off a dead WAN by deleting only that WAN's conntrack entries (and, optionally, back to a returning preferred WAN).
-import { resolveHealth } from '../../core/config/health.ts';
-import type { MwanPlugin } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, resolveHealth, type MwanPlugin } from '../../core/plugin/api.ts';
 
 const plugin: MwanPlugin = {
   name: 'flow-mover',

@@ -1,9 +1,7 @@
 // Built-in plugin: health monitoring — probes every WAN through itself, decides online / degraded / offline, emits long-down.
-import { resolveHealth } from '../../core/config/health.ts';
-import type { MwanPlugin } from '../../core/plugin/types.ts';
+import { NO_OPTIONS, resolveHealth, type MwanPlugin } from '../../core/plugin/api.ts';
 import { LongDownTimers } from './long-down.ts';
 import { WanMonitor } from './monitor.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
 
 const plugin: MwanPlugin = {
   name: 'health',

@@ -1,5 +1,5 @@
 // Emits wan.longdown once a WAN has been out of service for longer than its long-down time (Net-ISP-Balance's long_down_time).
-import type { EventBus } from '../../core/bus.ts';
+import type { EventBus } from '../../core/plugin/api.ts';
 
 export class LongDownTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();

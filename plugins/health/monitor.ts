@@ -1,8 +1,5 @@
 // Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, reports it.
-import type { HealthSettings } from '../../core/config/health.ts';
-import type { WanConfig } from '../../core/config/schema.ts';
-import type { Prober } from '../../core/system/probes/types.ts';
-import type { PluginContext } from '../../core/plugin/types.ts';
+import type { HealthSettings, PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
 import { RoundCollector } from './rounds.ts';
 import { initialState, step, type Decision } from './verdict.ts';
 

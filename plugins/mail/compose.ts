@@ -1,5 +1,5 @@
 // Pure message composition: the subject and plain-text body of a state change, a coalesced flap, or a long-down notice.
-import type { WanChange } from '../../core/events.ts';
+import type { WanChange } from '../../core/plugin/api.ts';
 
 export type MailState = 'online' | 'degraded' | 'offline';
 

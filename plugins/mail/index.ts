@@ -1,8 +1,7 @@
 // Built-in plugin: mails WAN state changes (flaps coalesced into one message) and long-down notices via SMTP or sendmail.
 import os from 'node:os';
 import type { TransportConfig } from 'nodemailer';
-import type { WanChange } from '../../core/events.ts';
-import type { MwanPlugin } from '../../core/plugin/types.ts';
+import type { MwanPlugin, WanChange } from '../../core/plugin/api.ts';
 import { Coalescer } from './coalesce.ts';
 import { composeChanges, composeLongDown, type MailState, type Transition } from './compose.ts';
 import { isSendmail, parseMailOptions, PLUGIN_NAME, type MailOptions } from './options.ts';

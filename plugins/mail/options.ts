@@ -1,8 +1,7 @@
 // The mail options (zod): recipients, sender, SMTP or sendmail transport, subject prefix, coalescing and retries.
 import os from 'node:os';
 import { z } from 'zod';
-import { formatIssues } from '../../core/config/load.ts';
-import { MwanError } from '../../core/errors.ts';
+import { invalidOptions } from '../../core/plugin/api.ts';
 
 export const PLUGIN_NAME = 'mail';
 
@@ -48,8 +47,7 @@ export const mailOptionsSchema = z.strictObject({
 export type MailOptions = Omit<z.output<typeof mailOptionsSchema>, 'transport'> & { transport: SendmailTransportOptions | SmtpTransportOptions };
 
 function fail(issues: z.core.$ZodIssue[], prefix: PropertyKey[]): never {
-  const named = issues.map((i) => ({ ...i, path: ['plugins', PLUGIN_NAME, ...prefix, ...i.path] }));
-  throw new MwanError('MWAN_CONFIG_INVALID', `invalid options of plugin '${PLUGIN_NAME}':\n${formatIssues(named)}`);
+  throw invalidOptions(PLUGIN_NAME, issues, prefix);
 }
 
 /** Validates `plugins.mail`; errors name each field as `plugins.mail.<field>` (`plugins.mail.transport.port`, ...). */

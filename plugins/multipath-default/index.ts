@@ -1,6 +1,5 @@
 // Built-in plugin: the weighted multipath default route over the active WANs, in mwan's own table after `main` (suppress_prefixlength 0).
-import { definePlugin } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
 
 /** The kernel takes nexthop weights 1–256: scale larger ones down, keeping the ratios as well as integers allow. */
 export function nexthopWeights(weights: number[]): number[] {

@@ -1,7 +1,5 @@
 // Built-in plugin: port forwards (DNAT) on the chosen WANs, and hairpin for LAN clients that use a WAN address.
-import { forwardTarget, portRange, type ForwardConfig } from '../../core/config/schema.ts';
-import { definePlugin, type WanView, type WorldView } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, definePlugin, dnatStatement, nftSet, portMatch, type ForwardConfig, type WanView, type WorldView } from '../../core/plugin/api.ts';
 import { sortForwards } from './targets.ts';
 
 export const DSTNAT = -100;
@@ -9,24 +7,7 @@ export const SRCNAT = 100;
 export const PREROUTING_CHAIN = 'forward_prerouting';
 export const POSTROUTING_CHAIN = 'forward_postrouting';
 
-/** `{ "a", "b" }` for interface names, `{ 1.2.3.4, 5.6.7.8 }` for addresses; callers never pass an empty list. */
-export const nftSet = (items: string[], quote = true): string => `{ ${items.map((i) => (quote ? `"${i}"` : i)).join(', ')} }`;
-
 const protocols = (f: ForwardConfig): ('tcp' | 'udp')[] => (f.proto === 'both' ? ['tcp', 'udp'] : [f.proto]);
-
-/** `tcp dport 80`, `udp dport 8000-8010`. */
-export function portMatch(proto: 'tcp' | 'udp', port: ForwardConfig['port']): string {
-  const r = portRange(port);
-  if (!r) throw new Error(`invalid forward port ${JSON.stringify(port)}`);
-  return `${proto} dport ${r.from === r.to ? r.from : `${r.from}-${r.to}`}`;
-}
-
-/** `dnat ip to 10.0.0.5:8080`, or without a port: the destination port stays (ranges keep theirs). */
-export function dnatStatement(f: ForwardConfig): string {
-  const t = forwardTarget(f.to);
-  if (!t) throw new Error(`invalid forward target ${JSON.stringify(f.to)}`);
-  return `dnat ip to ${t.address}${t.port === undefined ? '' : `:${t.port}`}`;
-}
 
 /** The WANs a forward listens on: its `wans`, or every WAN. Service state does not matter, only the config. */
 export function forwardWans(f: ForwardConfig, world: WorldView): WanView[] {

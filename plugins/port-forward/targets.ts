@@ -1,7 +1,5 @@
 // Run-time check of port-forward targets against the LAN networks and router addresses the kernel has now.
-import { forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix } from '../../core/config/addresses.ts';
-import { forwardTarget, type ForwardConfig } from '../../core/config/schema.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import { forwardTarget, forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix, type ForwardConfig, type WorldView } from '../../core/plugin/api.ts';
 
 /** The LANs' addresses with prefix lengths as the kernel has them (LanView keeps addresses and networks in step). */
 function lanAddresses(world: WorldView): AddressWithPrefix[] {

@@ -1,8 +1,5 @@
 // Built-in plugin: one routing table per WAN (connected and default route) reached by `fwmark` and `from <wan address>` rules.
-import { ipv4ToInt } from '../../core/config/validators.ts';
-import { definePlugin, type WanView } from '../../core/plugin/types.ts';
-import type { DesiredBuilder } from '../../core/reconcile/desired.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, definePlugin, ipv4ToInt, type DesiredBuilder, type WanView } from '../../core/plugin/api.ts';
 
 /** A gateway outside the WAN's connected network needs `onlink` (some ISPs hand out such leases). */
 function gatewayIsOnlink(w: WanView): boolean {

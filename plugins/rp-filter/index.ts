@@ -1,6 +1,5 @@
 // Built-in plugin: loose reverse-path filtering (rp_filter = 2) on every WAN device while mwan runs.
-import { definePlugin } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
 
 export const LOOSE = 2;
 

@@ -1,6 +1,5 @@
 // Built-in plugin: source NAT for LAN traffic leaving each WAN (masquerade, or snat to the WAN's address).
-import { definePlugin } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
 
 export const SRCNAT = 100;
 

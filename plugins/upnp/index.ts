@@ -2,9 +2,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describeError } from '../../core/errors.ts';
-import type { Supervised } from '../../core/system/process/supervise.ts';
-import type { MwanPlugin, PluginContext } from '../../core/plugin/types.ts';
+import { describeError, type MwanPlugin, type PluginContext, type Supervised } from '../../core/plugin/api.ts';
 import { acceptedKeys } from './leases.ts';
 import { readLeaseText } from './lease-store.ts';
 import { describeMapping, type Mapping } from './mapping.ts';

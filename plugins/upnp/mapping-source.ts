@@ -1,8 +1,6 @@
 // Where the forwarded UPnP mappings come from: miniupnpd's nft table, checked by mwan's rules; each refusal logged once.
 import { writeFile } from 'node:fs/promises';
-import { describeError } from '../../core/errors.ts';
-import type { NftFamily, NftJsonItem } from '../../core/system/kernel/adapter.ts';
-import type { Logger } from '../../core/log.ts';
+import { describeError, type Logger, type NftFamily, type NftJsonItem } from '../../core/plugin/api.ts';
 import { leaseDetails, renderLeaseFile } from './leases.ts';
 import { readLeaseText, writeFileAtomic } from './lease-store.ts';
 import { mappingKey, type Mapping, type Refusal } from './mapping.ts';

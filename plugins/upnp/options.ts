@@ -1,9 +1,6 @@
 // The upnp options (zod): on/off, the LAN it serves, the WANs it may use, how miniupnpd learns the public address, limits.
 import { z } from 'zod';
-import { formatIssues } from '../../core/config/load.ts';
-import type { MwanConfig } from '../../core/config/schema.ts';
-import { isIPv4 } from '../../core/config/validators.ts';
-import { MwanError } from '../../core/errors.ts';
+import { invalidOptions, isIPv4, type MwanConfig } from '../../core/plugin/api.ts';
 import { isReservedIPv4 } from './reserved.ts';
 
 export const PLUGIN_NAME = 'upnp';
@@ -70,10 +67,7 @@ function crossProblems(o: z.output<typeof upnpOptionsSchema>, config: MwanConfig
 export function parseUpnpOptions(options: unknown, config: MwanConfig): UpnpOptions {
   const parsed = upnpOptionsSchema.safeParse(options ?? {}, { reportInput: true });
   const issues: Issue[] = parsed.success ? crossProblems(parsed.data, config) : parsed.error.issues.map((i) => ({ ...i, path: i.path as (string | number)[] }));
-  if (issues.length || !parsed.success) {
-    const named = issues.map((i) => ({ code: 'custom' as const, ...i, path: ['plugins', PLUGIN_NAME, ...i.path] }));
-    throw new MwanError('MWAN_CONFIG_INVALID', `invalid options of plugin '${PLUGIN_NAME}':\n${formatIssues(named as z.core.$ZodIssue[])}`);
-  }
+  if (issues.length || !parsed.success) throw invalidOptions(PLUGIN_NAME, issues);
   const o = parsed.data;
   return { ...o, lanDevice: o.lanDevice ?? config.lan[0]?.device ?? '', wans: o.wans ?? config.wans.map((w) => w.name) };
 }

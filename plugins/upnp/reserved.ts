@@ -1,5 +1,5 @@
 // The IPv4 blocks miniupnpd 2.3 treats as private or reserved (it refuses them as external address): RFC 6890 and friends.
-import { ipv4ToInt } from '../../core/config/validators.ts';
+import { ipv4ToInt } from '../../core/plugin/api.ts';
 
 export const RESERVED_IPV4 = [
   '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',

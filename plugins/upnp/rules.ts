@@ -1,8 +1,5 @@
 // UPnP in mwan's own table: each mapping becomes a port forward on every UPnP WAN, plus the WAN the instance serves.
-import type { RuleSpec } from '../../core/reconcile/desired.ts';
-import { isIPv4 } from '../../core/config/validators.ts';
-import type { WanView, WorldView } from '../../core/plugin/types.ts';
-import { dnatStatement, nftSet, portMatch } from '../port-forward/index.ts';
+import { dnatStatement, isIPv4, nftSet, portMatch, type RuleSpec, type WanView, type WorldView } from '../../core/plugin/api.ts';
 import type { Mapping } from './mapping.ts';
 import type { UpnpOptions } from './options.ts';
 

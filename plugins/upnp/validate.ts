@@ -1,8 +1,5 @@
 // mwan's own rules for every UPnP mapping it forwards: a LAN host of the served LAN, never the router, ports, bounds.
-import { portRange } from '../../core/config/schema.ts';
-import type { MwanConfig } from '../../core/config/schema.ts';
-import { ipv4ToInt } from '../../core/config/validators.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import { ipv4ToInt, portRange, type MwanConfig, type WorldView } from '../../core/plugin/api.ts';
 import { describeMapping, mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import type { UpnpOptions } from './options.ts';
 

@@ -1,0 +1,46 @@
+// The public plugin API (`mwan/plugin`): everything a plugin, built-in or a user's drop-in, may import from mwan.
+// Built-in plugins import only this module and their own folder's files (core/plugin/api-boundary.test.ts checks it).
+
+// The plugin object, its context, the world it renders from, its options.
+export {
+  definePlugin,
+  type AdaptiveWeights, type Disposer, type HealthReport, type LanView, type MwanPlugin, type NewConnection,
+  type NfqueueService, type NfqueueStart, type NfqueueStrategy, type PluginContext, type PluginOptions,
+  type StrategyContext, type StrategyFactory, type WanView, type WorldView,
+} from './types.ts';
+export { NO_OPTIONS, PluginOptionsError, invalidOptions, type OptionIssue } from './options.ts';
+
+// Desired state: what `contribute` describes.
+export type {
+  BaseChainSpec, ChainSpec, DesiredBuilder, DesiredState, Nexthop, RouteSpec, RuleSpec, SetSpec, SysctlSpec,
+} from '../reconcile/desired.ts';
+
+// Events: the bus and its event map.
+export type { EventBus } from '../bus.ts';
+export type { EventName, HealthFigures, MwanEvents, ProbeRound, WanChange, WanStateName } from '../events.ts';
+
+// Errors and logging.
+export { MwanError, describeError, type MwanErrorCode } from '../errors.ts';
+export type { Logger } from '../log.ts';
+
+// The configuration plugins read, and the validators for names and addresses.
+export type { FirewallConfig, ForwardConfig, MwanConfig, WanConfig } from '../config/schema.ts';
+export { forwardTarget, portRange } from '../config/schema.ts';
+export { hex, intToIPv4, ipv4ToInt, isIPv4 } from '../config/validators.ts';
+export { forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix } from '../config/addresses.ts';
+export { resolveHealth, type HealthSettings } from '../config/health.ts';
+
+// Shared nft rule text.
+export { dnatStatement, nftSet, portMatch } from './nft-helpers.ts';
+
+// Types of what the context's kernel actions take and return.
+export type { ProbeSample, Prober } from '../system/probes/types.ts';
+export type { ProcessSpec, Supervised } from '../system/process/supervise.ts';
+export type { ScriptResult } from '../system/process/scripts.ts';
+export type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
+export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
+export type { ConntrackRecord } from '../system/conntrack/parse.ts';
+export type { LinkBytes } from '../system/kernel/link-stats.ts';
+
+// Refuses a file or directory others than root (or the invoking user) could have written, before running it.
+export { assertTrustedFile } from './trusted-files.ts';
