@@ -95,7 +95,7 @@ export class WanMonitor {
       this.ctx.bus.emit('probe.result', { wan: this.wan.name, ok: round.answered >= this.settings.quorum, targets: round.targets, rttMs: decision.rttMs, lossPct: decision.lossPct });
       this.ctx.reportHealth(this.wan.name, {
         health: decision.verdict, reason: decision.reason, rttMs: decision.rttMs, lossPct: decision.lossPct,
-        outOfService: decision.verdict === 'degraded' && !decision.inService, targets: round.targets,
+        outOfService: decision.outOfService, targets: round.targets,
       });
     }
   }
