@@ -87,7 +87,7 @@ const daemon: Command = async (a) => {
     // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
     await removeStaleSocket(loaded.config.control.socket);
     const engine = await buildEngine(a.config, log, undefined, loaded);
-    engine.bus.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
+    engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
     const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
     await handle.stopped;
@@ -124,8 +124,7 @@ const apply: Command = async (a) => {
     if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
     if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
     await engine.observe();
-    const result = await engine.reconcile('mwanctl apply');
-    if (!result) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+    const result = await engine.apply('mwanctl apply');
     return { changed: result.changed, plan: result.plan };
   }, true);
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
@@ -165,7 +164,7 @@ const wan: Command = async (a) => {
     const engine = await buildEngine(a.config, createLogger('warn', false));
     await engine.setEnabled(name, enabled);
     await engine.observe();
-    if (!await engine.reconcile(`wan ${name} ${action} by administrator`)) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+    await engine.apply(`wan ${name} ${action} by administrator`);
   }, true);
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;

@@ -18,26 +18,30 @@ import { StateStore } from './system/state-store.ts';
 import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
+import type { EventName, MwanEvents } from './events.ts';
+import type { Handler } from './bus.ts';
+import type { KernelSnapshot, OwnStateChange, SavedState } from './system/kernel/adapter.ts';
+import type { WanRuntime } from './wan/model.ts';
 
 export interface EngineOptions { loaded: LoadedConfig; kernel: KernelAdapter; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
 
 export class Engine {
-  readonly bus: EventBus;
-  readonly registry: WanRegistry;
-  readonly host: PluginHost;
-  readonly reconciler: Reconciler;
-  readonly store: StateStore;
-  links: LinkState[] = [];
+  private readonly bus: EventBus;
+  private readonly registry: WanRegistry;
+  private readonly host: PluginHost;
+  private readonly reconciler: Reconciler;
+  private readonly store: StateStore;
+  private links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
   /** What adaptive strategies decided, per policy (see PluginContext.setPolicyWeights). */
   private adaptive: Record<string, AdaptiveWeights> = {};
 
   /** NFQUEUE strategies by name: built in, registered in-process, and the plugins' own. */
-  readonly strategies: NfqueueStrategyRegistry;
+  private readonly strategies: NfqueueStrategyRegistry;
   /** The queue rules of this configuration's NFQUEUE policies. */
-  readonly nfqRules: NfqueueRules;
+  private readonly nfqRules: NfqueueRules;
 
-  private constructor(readonly opts: EngineOptions, disabled: string[]) {
+  private constructor(private readonly opts: EngineOptions, disabled: string[]) {
     const { loaded, kernel, log } = opts;
     this.bus = opts.bus ?? new EventBus(log);
     this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
@@ -189,5 +193,56 @@ export class Engine {
     }
     const iptables = await this.opts.kernel.nfqueue.removeRules();
     return iptables.length ? { ...plan, iptables } : plan;
+  }
+
+  // The façade: what the daemon, the CLI, status and tests use instead of the engine's parts.
+  /** Sets the plugins up (the daemon's start). */
+  start(): Promise<void> { return this.host.setup(); }
+  /** Tears the plugins down, last set up first. */
+  stop(): Promise<void> { return this.host.teardown(); }
+  pluginNames(): string[] { return this.host.plugins.map((p) => p.name); }
+  wans(): readonly WanRuntime[] { return this.registry.wans; }
+  /** What every plugin wants the kernel to hold, for the world as it is now. */
+  desired(): ReturnType<PluginHost['collect']> { return this.host.collect(this.world()); }
+  lastReconcile(): Reconciler['last'] { return this.reconciler.last; }
+  on<E extends EventName>(event: E, handler: Handler<E>): () => void { return this.bus.on(event, handler); }
+  onEvent(listener: (event: EventName, payload: unknown) => void): () => void { return this.bus.onAny(listener); }
+  emit<E extends EventName>(event: E, payload: MwanEvents[E]): void { this.bus.emit(event, payload); }
+
+  /** Reconciles now; a failed reconcile throws with its error. */
+  async apply(reason: string): Promise<NonNullable<Awaited<ReturnType<Reconciler['request']>>>> {
+    const result = await this.reconcile(reason);
+    if (!result) throw new Error(this.reconciler.last?.error ?? 'reconcile failed');
+    return result;
+  }
+
+  /** Re-plans from a fresh kernel read (mwan's state changed behind its back); `gate` may still refuse the apply. */
+  repair(reason: string, gate: () => boolean): ReturnType<Reconciler['request']> { return this.reconciler.request(reason, { fresh: true, gate }); }
+  /** The kernel flushed routes on its own (a device went down or away): the next plan starts from a fresh read. */
+  forgetRoutes(): void { this.reconciler.forget(); }
+  /** Netlink changes (`onLink`) and changes to mwan's own kernel state (`onOwnChange`); returns the unwatch. */
+  watch(onLink: (hint?: LinkHint) => void, onOwnChange: (change: OwnStateChange) => void): () => void {
+    return this.opts.kernel.watch(onLink, { ownership: ownershipOf(this.layout), onChange: onOwnChange });
+  }
+  readKernel(): Promise<KernelSnapshot> { return this.opts.kernel.read(ownershipOf(this.layout)); }
+  readSysctls(keys: string[]): Promise<Record<string, string | null>> { return this.opts.kernel.readSysctls(keys); }
+
+  /** Whether this configuration has NFQUEUE policies in use (queue rules to keep in place). */
+  usesNfqueue(): boolean { return this.nfqRules.spec !== null; }
+  /** Checks the queue rules again and puts back what is missing; true when it changed them. */
+  async repairNfqueueRules(): Promise<boolean> {
+    this.nfqRules.forget();
+    return (await this.nfqRules.ensure()).length > 0;
+  }
+  removeNfqueueRules(): Promise<string[][]> { return this.opts.kernel.nfqueue.removeRules(); }
+
+  /** Writes the state file again as it is: a full disk refuses here, before anything changes. */
+  async assertStateWritable(): Promise<void> { await this.store.save(await this.store.load()); }
+  /** Saves the kernel state mwan owns (with every sysctl it changed or would change); the restore puts it back. */
+  async saveKernelState(): Promise<() => Promise<void>> {
+    const own = ownershipOf(this.layout);
+    const keys = [...Object.keys((await this.store.load()).sysctlOriginals), ...this.desired().sysctls.map((s) => s.key)];
+    const saved: SavedState = await this.opts.kernel.saveState(own, keys);
+    return () => this.opts.kernel.restoreState(own, saved);
   }
 }

@@ -48,7 +48,7 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
     kernel = new MemoryKernel(network());
   });
   afterEach(async () => {
-    await engine?.host.teardown();
+    await engine?.stop();
     engine = undefined;
     await rm(stateDir, { recursive: true, force: true });
   });
@@ -96,7 +96,7 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
 
   it('setup starts a listener per policy in use; decisions use the members in service, and a WAN leaving service leaves at once', async () => {
     const e = await start(POLICIES);
-    await e.host.setup();
+    await e.start();
     const rr = queueOf(e, 'rr');
     assert.deepEqual([...kernel.nfqueue.queues.keys()].sort(), [rr, queueOf(e, 'lc')].sort());
     assert.deepEqual(Array.from({ length: 6 }, () => kernel.nfqueue.decide(rr)), ['isp1', 'isp2', 'isp3', 'isp1', 'isp2', 'isp3']);
@@ -112,9 +112,9 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
 
   it('teardown closes the queues and leaves the rules (fail static); removing the kernel state removes them', async () => {
     const e = await start(POLICIES);
-    await e.host.setup();
+    await e.start();
     await e.reconcile('start');
-    await e.host.teardown();
+    await e.stop();
     assert.equal(kernel.nfqueue.queues.size, 0);
     assert.ok(kernel.nfqueue.rules);
     const removed = await e.removeKernelState();
@@ -136,10 +136,10 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
       nfqueueStrategies: { 'last-member': (ctx) => ({ name: 'last-member', decide: () => (ctx.options.skip ? ctx.wans().at(-2) : ctx.wans().at(-1)) }) },
     };
     const e = await start({ policies: { q: { strategy: 'nfqueue:last-member' }, s: { strategy: 'nfqueue:last-member', nfqueue: { options: { skip: true } } } }, rules: [{ dport: 22, policy: 's' }], defaultPolicy: 'q' }, [mine]);
-    await e.host.setup();
+    await e.start();
     assert.equal(kernel.nfqueue.decide(queueOf(e, 'q')), 'isp3');
     assert.equal(kernel.nfqueue.decide(queueOf(e, 's')), 'isp2', 'the policy\'s nfqueue.options reach the strategy');
-    await e.host.teardown();
+    await e.stop();
     const clash: MwanPlugin = { name: 'clash', nfqueueStrategies: { 'round-robin': (ctx) => ({ name: 'x', decide: () => ctx.wans()[0] }) } };
     await assert.rejects(start(POLICIES, [clash]), /plugin 'clash': nfqueue strategy 'round-robin' from plugin 'clash' is already registered by mwan/);
   });

@@ -3,7 +3,6 @@ import type { ControlRequest } from '../control/protocol.ts';
 import { ConfirmWindow } from './confirm-window.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { Logger } from '../../core/log.ts';
-import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { buildStatus } from '../status/status.ts';
 
 export interface DaemonCore {
@@ -26,30 +25,26 @@ export function controlHandler(core: DaemonCore, log: Logger) {
   /** Applies the configuration file as it is now; with `confirmSeconds`, rolls back unless confirmed in time. */
   const apply = async (reason: string, confirmSeconds?: number) => {
     const old = core.engine();
-    const state = await old.store.load();
     // Written again first: when the state file cannot be written (a full disk) the apply is refused before the engine or the kernel changes.
-    await old.store.save(state);
-    const keys = Object.keys(state.sysctlOriginals);
-    const saved = confirmSeconds ? await old.opts.kernel.saveState(ownershipOf(old.layout), [...keys, ...old.host.collect(old.world()).sysctls.map((s) => s.key)]) : undefined;
-    const next = core.reload ? await core.reload() : old;
-    const changedConfig = JSON.stringify(next.config) !== JSON.stringify(old.config);
-    if (changedConfig) await core.swap(next);
-    await core.engine().observe();
-    const result = await core.engine().reconcile(reason);
-    if (!result) throw new Error(core.engine().reconciler.last?.error ?? 'reconcile failed');
-    if (confirmSeconds && saved) {
-      await window.arm(confirmSeconds, async () => {
-        log.warn({ seconds: confirmSeconds }, 'apply was not confirmed in time: rolling back to the previous state');
-        const current = core.engine();
-        if (current !== old) {
-          if (JSON.stringify(current.layout) !== JSON.stringify(old.layout)) await current.removeKernelState();
-          await core.swap(old);
-        }
-        old.forgetKernelState();
-        await old.opts.kernel.restoreState(ownershipOf(old.layout), saved);
-      });
-    }
-    return { changed: result?.changed ?? false, configReloaded: changedConfig, ms: result?.ms, plan: result?.plan, confirmBy: confirmSeconds ? window.pending : null };
+    await old.assertStateWritable();
+    const change = async () => {
+      const next = core.reload ? await core.reload() : old;
+      const configReloaded = JSON.stringify(next.config) !== JSON.stringify(old.config);
+      if (configReloaded) await core.swap(next);
+      await core.engine().observe();
+      return { configReloaded, result: await core.engine().apply(reason) };
+    };
+    const undo = async () => {
+      log.warn({ seconds: confirmSeconds }, 'apply was not confirmed in time: rolling back to the previous state');
+      const current = core.engine();
+      if (current !== old) {
+        if (JSON.stringify(current.layout) !== JSON.stringify(old.layout)) await current.removeKernelState();
+        await core.swap(old);
+      }
+      old.forgetKernelState();
+    };
+    const { configReloaded, result } = confirmSeconds ? (await window.applyOnProbation(old, confirmSeconds, change, undo)).result : await change();
+    return { changed: result.changed, configReloaded, ms: result.ms, plan: result.plan, confirmBy: confirmSeconds ? window.pending : null };
   };
 
   return async (req: ControlRequest, stream: Stream, onClose: OnClose): Promise<unknown> => {
@@ -63,22 +58,21 @@ export function controlHandler(core: DaemonCore, log: Logger) {
         return { confirmed: true };
       case 'wan': {
         await engine.setEnabled(req.name, req.enabled); // the state file first: a full disk refuses the change here
-        const done = await engine.reconcile(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`);
-        if (!done) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
+        await engine.apply(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`);
         return buildStatus(engine, true);
       }
       case 'hook':
         lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };
-        engine.bus.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
+        engine.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
         core.nudge();
         return { accepted: true };
       case 'stop':
-        await engine.store.save(await engine.store.load()); // a full disk refuses the stop here, not halfway through it
+        await engine.assertStateWritable(); // a full disk refuses the stop here, not halfway through it
         window.cancel();
         setImmediate(() => { core.shutdown(true).catch((err: unknown) => log.error({ err }, 'stop failed: removing kernel state did not complete')); });
         return { stopping: true };
       case 'events': {
-        const off = engine.bus.onAny((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
+        const off = engine.onEvent((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
         await new Promise<void>((r) => onClose(() => { off(); r(); }));
         return undefined;
       }

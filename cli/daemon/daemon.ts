@@ -22,7 +22,7 @@ const OBSERVE_SETTLE_MS = 15;
 
 export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>): Promise<DaemonHandle> {
   let engine = initial;
-  await engine.host.setup();
+  await engine.start();
   await engine.observe();
   await engine.reconcile('daemon start');
 
@@ -34,7 +34,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     // then confirm with a full read below (which also repairs anything the kernel removed on its own).
     // A device set down or deleted makes the kernel flush every route through it, mwan's included: the state the
     // last apply left is stale then, and planning from it would `route del` routes that are gone (the batch fails).
-    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name)) engine.reconciler.forget();
+    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name)) engine.forgetRoutes();
     if (hint && engine.applyLinkHint(hint)) {
       const run = engine.reconcile(`link ${hint.name} ${hint.carrier && hint.adminUp ? 'up' : 'down'}`);
       fast = run.finally(() => { if (fast === run) fast = null; });
@@ -57,7 +57,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   };
   // mwan's own table, rules and routes changing under it (another tool deleting them) are repaired at once.
   const repair = new SelfRepair(() => engine, log);
-  const watchFor = (e: Engine) => e.opts.kernel.watch(onNetlink, { ownership: ownershipOf(e.layout), onChange: (c) => repair.onChange(c) });
+  const watchFor = (e: Engine) => e.watch(onNetlink, (c) => repair.onChange(c));
   let unwatch = watchFor(engine);
   const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
 
@@ -72,7 +72,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     clearInterval(resync);
     repair.stop();
     unwatch();
-    await engine.host.teardown();
+    await engine.stop();
     if (removeState) {
       const plan = await engine.removeKernelState();
       log.info({ ipLines: plan.ip.length }, 'removed all kernel state mwan created');
@@ -84,13 +84,13 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   };
 
   const swap = async (next: Engine) => {
-    await engine.host.teardown();
+    await engine.stop();
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
-    if (engine.nfqRules.spec && !next.nfqRules.spec) await next.opts.kernel.nfqueue.removeRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
+    if (engine.usesNfqueue() && !next.usesNfqueue()) await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
     if (rewatch) { unwatch(); unwatch = watchFor(engine); }
-    await engine.host.setup();
+    await engine.start();
     await engine.observe();
     await engine.reconcile('configuration reloaded');
     log.info({ wans: engine.config.wans.map((w) => w.name) }, 'configuration reloaded');
@@ -98,6 +98,6 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await startControlServer(engine.config.control.socket, handle);
-  log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name), icmpProbes: icmpBackend() }, 'mwan daemon ready');
+  log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: icmpBackend() }, 'mwan daemon ready');
   return { stopped, shutdown };
 }

@@ -28,7 +28,7 @@ describe('SelfRepair (Engine + MemoryKernel)', () => {
     kernel = new MemoryKernel({ links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24)], defaults: [] });
     engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
     events = [];
-    engine.bus.onAny((event, payload) => { events.push(`${event} ${JSON.stringify(payload)}`); });
+    engine.onEvent((event, payload) => { events.push(`${event} ${JSON.stringify(payload)}`); });
     await engine.observe();
     await engine.reconcile('start');
     assert.ok(kernel.state.nft);
@@ -92,7 +92,12 @@ describe('SelfRepair (Engine + MemoryKernel)', () => {
 
   it('while the last reconcile failed there is nothing to repair towards: the periodic check retries', async () => {
     const repair = new SelfRepair(() => engine, log);
-    engine.reconciler.last = { ...engine.reconciler.last!, error: 'ip -batch failed at line 1 of 1' };
+    // A reconcile that fails in the kernel: isp2 taken down by hand, and the batch refused.
+    kernel.apply = async () => { throw new Error('ip -batch failed at line 1 of 1'); };
+    await engine.setEnabled('isp2', false);
+    assert.equal(await engine.reconcile('isp2 down'), undefined);
+    assert.match(engine.lastReconcile()?.error ?? '', /ip -batch failed/);
+    kernel.apply = MemoryKernel.prototype.apply;
     kernel.state.nft = null;
     repair.onChange({ kind: 'nft', what: 'nft table inet mwan deleted', deleted: true });
     await repair.settled();

@@ -35,7 +35,7 @@ export class SelfRepair {
 
   onChange(change: OwnStateChange): void {
     if (this.stopped) return;
-    if (change.kind === 'nfqueue' && !this.engine().nfqRules.spec) return;
+    if (change.kind === 'nfqueue' && !this.engine().usesNfqueue()) return;
     // keep the most telling description of the burst: a deletion over a change
     if (!this.pending.has(change.kind) || change.deleted) this.pending.set(change.kind, change.what);
     this.schedule();
@@ -72,17 +72,16 @@ export class SelfRepair {
     const kinds = [...batch.keys()].filter((k) => !this.limiter.blocked(k, now) && !this.due.has(k));
     if (!kinds.length || this.stopped) return;
     const engine = this.engine();
-    if (engine.reconciler.last?.error) return;
+    if (engine.lastReconcile()?.error) return;
     const reason = `repair: ${kinds.map((k) => batch.get(k)).join('; ')}`;
     if (kinds.includes('nfqueue')) {
       if (this.allowed(['nfqueue'], batch)) {
-        engine.nfqRules.forget();
-        if ((await engine.nfqRules.ensure()).length) this.repairs.nfqueue++;
+        if (await engine.repairNfqueueRules()) this.repairs.nfqueue++;
       }
     }
     const kernelKinds = kinds.filter((k) => k !== 'nfqueue');
     if (!kernelKinds.length) return;
-    const result = await engine.reconciler.request(reason, { fresh: true, gate: () => this.allowed(kernelKinds, batch) });
+    const result = await engine.repair(reason, () => this.allowed(kernelKinds, batch));
     if (result?.changed) for (const k of kernelKinds) this.repairs[k]++;
   }
 

@@ -1,7 +1,6 @@
 // Builds the status report (per WAN state, device, gateway, weight/tier, mark, table, since, share of new connections).
 import { hex } from '../../core/config/validators.ts';
 import type { Engine } from '../../core/engine.ts';
-import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { usableMembers } from '../../core/wan/selection.ts';
 
 export interface WanStatus {
@@ -48,21 +47,18 @@ function policyStatus(world: ReturnType<Engine['world']>): PolicyStatus[] {
 }
 
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
-  const devices = engine.registry.wans.map((w) => w.config.device);
-  const [current, rp] = await Promise.all([
-    engine.opts.kernel.read(ownershipOf(engine.layout)),
-    engine.opts.kernel.readSysctls([rpKey('all'), ...devices.map(rpKey)]),
-  ]);
+  const devices = engine.wans().map((w) => w.config.device);
+  const [current, rp] = await Promise.all([engine.readKernel(), engine.readSysctls([rpKey('all'), ...devices.map(rpKey)])]);
   const world = engine.world();
   const activeNames = new Set(world.active.map((w) => w.name));
-  const counts = engine.registry.wans.map((w) => current.nft?.counters.get(`new_wan${w.ids.id}`)?.packets ?? 0);
+  const counts = engine.wans().map((w) => current.nft?.counters.get(`new_wan${w.ids.id}`)?.packets ?? 0);
   const total = counts.reduce((a, b) => a + b, 0);
-  const last = engine.reconciler.last;
+  const last = engine.lastReconcile();
   return {
     mode: engine.config.mode,
     daemon,
     pid: daemon ? process.pid : null,
-    wans: engine.registry.wans.map((w, i) => ({
+    wans: engine.wans().map((w, i) => ({
       name: w.name, state: w.state, inService: w.inService, active: activeNames.has(w.name), reason: w.reason,
       device: w.config.device, address: w.facts.address ?? null, gateway: w.facts.gateway, weight: w.config.weight,
       tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),

@@ -42,8 +42,8 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: [...builtinPlugins, ...extraPlugins] });
     done = [];
     failed = [];
-    engine.bus.on('reconcile.done', (p) => { done.push(p); });
-    engine.bus.on('reconcile.failed', (p) => { failed.push(p); });
+    engine.on('reconcile.done', (p) => { done.push(p); });
+    engine.on('reconcile.failed', (p) => { failed.push(p); });
     await engine.observe();
   }
 
@@ -162,11 +162,11 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
   });
 
   it('coalesces requests made while a reconcile runs into one follow-up run', async () => {
-    // the reconciler itself: Engine.reconcile first checks (asynchronously, once) that mwan's tables hold no foreign routes
-    const p1 = engine.reconciler.request('a');
-    const p2 = engine.reconciler.request('b');
-    const p3 = engine.reconciler.request('c');
-    const p4 = engine.reconciler.request('b');
+    // the memory kernel lists no foreign routes, so Engine.reconcile hands each request to the reconciler at once
+    const p1 = engine.reconcile('a');
+    const p2 = engine.reconcile('b');
+    const p3 = engine.reconcile('c');
+    const p4 = engine.reconcile('b');
     const results = await Promise.all([p1, p2, p3, p4]);
     assert.deepEqual(done.map((d) => d.reason), ['a', 'b; c']);
     assert.deepEqual(done.map((d) => d.changed), [true, false]);
@@ -193,7 +193,7 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     assert.equal(failed.length, 1);
     assert.equal(failed[0].reason, 'with flaky');
     assert.match(failed[0].error, /plugin 'flaky'.*lost its marbles/);
-    assert.match(engine.reconciler.last?.error ?? '', /flaky/);
+    assert.match(engine.lastReconcile()?.error ?? '', /flaky/);
     assert.deepEqual(kernel.state, before);
     assert.equal(kernel.plans.length, 0);
   });

@@ -15,8 +15,8 @@ const link = (extra: Partial<LinkState> = {}): LinkState => ({
   name: 'wan1', adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address: '100.64.1.2', prefixLength: 30 }], ...extra,
 });
 
-const derive = (facts: WanFacts, o: { enabled?: boolean; health?: Health; healthReason?: string } = {}) =>
-  deriveState({ facts, enabled: o.enabled ?? true, health: o.health ?? 'unknown', healthReason: o.healthReason ?? '' });
+const derive = (facts: WanFacts, o: { enabled?: boolean; health?: Health; healthReason?: string; degradedOut?: boolean } = {}) =>
+  deriveState({ facts, enabled: o.enabled ?? true, health: o.health ?? 'unknown', healthReason: o.healthReason ?? '', degradedOut: o.degradedOut ?? false });
 
 describe('deriveState', () => {
   const cases: { what: string; facts: WanFacts; o?: Parameters<typeof derive>[1]; state: string; inService: boolean; reason: RegExp }[] = [
@@ -29,6 +29,8 @@ describe('deriveState', () => {
     { what: 'point-to-point without a gateway', facts: upFacts({ pointToPoint: true, gateway: null, gatewaySource: 'point-to-point' }), state: 'online', inService: true, reason: /link up/ },
     { what: 'health offline', facts: upFacts(), o: { health: 'offline', healthReason: '3 of 3 probes lost' }, state: 'offline', inService: false, reason: /^3 of 3 probes lost$/ },
     { what: 'health degraded (still in service)', facts: upFacts(), o: { health: 'degraded', healthReason: 'rtt 450 ms' }, state: 'degraded', inService: true, reason: /^rtt 450 ms$/ },
+    { what: 'health degraded, the trigger takes it out', facts: upFacts(), o: { health: 'degraded', healthReason: 'loss 30% (trigger loss: out of service)', degradedOut: true }, state: 'degraded', inService: false, reason: /trigger loss/ },
+    { what: 'a trigger flag on another verdict is ignored', facts: upFacts(), o: { health: 'online', healthReason: 'probes answered', degradedOut: true }, state: 'online', inService: true, reason: /^probes answered$/ },
     { what: 'health online', facts: upFacts(), o: { health: 'online', healthReason: 'probes answered' }, state: 'online', inService: true, reason: /^probes answered$/ },
     { what: 'health unknown with the link up', facts: upFacts(), state: 'online', inService: true, reason: /^link up$/ },
   ];

@@ -70,8 +70,11 @@ export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defau
   };
 }
 
-/** The state and whether the WAN takes new connections, from its facts, admin flag and health verdict. */
-export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason'> & { degradedOut?: boolean }): { state: WanStateName; reason: string; inService: boolean } {
+/**
+ * The one place that decides whether a WAN takes new connections: from its facts, admin flag and the verdict health
+ * published (a degraded WAN stays in service unless its trigger level takes it out).
+ */
+export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>): { state: WanStateName; reason: string; inService: boolean } {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };

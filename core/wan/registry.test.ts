@@ -171,6 +171,20 @@ describe('WanRegistry', () => {
     assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), false, 'same verdict again');
   });
 
+  it('health verdicts: a degraded WAN whose trigger fires leaves service (degraded, then offline), and comes back when it clears', () => {
+    const { registry, events } = setup();
+    registry.observe(network());
+    events.length = 0;
+    const figures = { rttMs: 20, lossPct: 30 };
+    assert.equal(registry.setHealth('isp1', 'degraded', 'loss 30% (trigger loss: out of service)', figures, 1000, true), true);
+    assert.deepEqual(events.map((e) => e[0]), ['wan.degraded', 'wan.offline']);
+    assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['degraded', false]);
+    events.length = 0;
+    assert.equal(registry.setHealth('isp1', 'degraded', 'loss 30%', figures, 2000, false), true);
+    assert.deepEqual(events, [['wan.online', { wan: 'isp1', reason: 'loss 30%', rttMs: 20, lossPct: 30, downForMs: 1000 }]]);
+    assert.equal(registry.get('isp1').inService, true);
+  });
+
   it('names the configured WANs when asked for an unknown one', () => {
     const { registry } = setup();
     assert.throws(() => registry.setEnabled('isp9', false), (error: unknown) => {

@@ -25,7 +25,7 @@ describe('flow-mover plugin', () => {
     const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }], ...config });
     kernel = new MemoryKernel(network());
     engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
-    await engine.host.setup();
+    await engine.start();
     await engine.observe();
     await engine.reconcile('start');
     const mark = (wan: string) => loaded.layout.wans.get(wan)!.mark;
@@ -42,7 +42,7 @@ describe('flow-mover plugin', () => {
   }
 
   beforeEach(async () => { stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-flow-')); });
-  afterEach(async () => { await engine?.host.teardown(); await rm(stateDir, { recursive: true, force: true }); });
+  afterEach(async () => { await engine?.stop(); await rm(stateDir, { recursive: true, force: true }); });
 
   it('deletes only the entries of the WAN that went out of service', async () => {
     const mark = await start({});

@@ -1,7 +1,7 @@
-// Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, reports it.
+// Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, publishes the verdict.
 import type { HealthSettings, PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
 import { RoundCollector } from './rounds.ts';
-import { initialState, step, type Decision } from './verdict.ts';
+import { initialState, step } from './verdict.ts';
 
 /** Safety net: the WAN's address is looked up at least this often even without a link or address event. */
 const ADDRESS_RECHECK_MS = 2000;
@@ -22,7 +22,6 @@ export class WanMonitor {
   private checkedAt = 0;
   private judging = false;
   private recheck?: NodeJS.Immediate;
-  last?: Decision;
 
   constructor(private readonly ctx: PluginContext, private readonly wan: WanConfig, readonly settings: HealthSettings) {}
 
@@ -88,11 +87,10 @@ export class WanMonitor {
     for (const round of this.collector?.close(Date.now()) ?? []) {
       if (round.probed === 0) continue; // no probe was due (probers starting): no evidence either way
       const decision = step(this.state, round, this.settings);
-      this.last = decision;
       this.ctx.bus.emit('probe.result', { wan: this.wan.name, ok: round.answered >= this.settings.quorum, targets: round.targets, rttMs: decision.rttMs, lossPct: decision.lossPct });
       this.ctx.reportHealth(this.wan.name, {
         health: decision.verdict, reason: decision.reason, rttMs: decision.rttMs, lossPct: decision.lossPct,
-        outOfService: decision.verdict === 'degraded' && !decision.inService, targets: round.targets,
+        outOfService: decision.outOfService, targets: round.targets,
       });
     }
   }

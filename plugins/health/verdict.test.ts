@@ -27,13 +27,13 @@ describe('health verdict', () => {
   it('one good round takes a WAN from unknown to online', () => {
     const [d] = run([good()]);
     assert.equal(d.verdict, 'online');
-    assert.equal(d.inService, true);
+    assert.equal(d.outOfService, false);
   });
 
   it('goes offline on exactly the downAfter-th failed round in a row', () => {
     const ds = run([good(), bad(), bad(), bad(), bad()]);
     assert.deepEqual(ds.map((d) => d.verdict), ['online', 'online', 'online', 'online', 'offline']);
-    assert.equal(ds[4].inService, false);
+    assert.equal(ds[4].outOfService, false, 'the trigger flag is for degraded verdicts only');
     assert.match(ds[4].reason, /fewer than 1 of 2 targets answered in 4 rounds/);
   });
 
@@ -64,7 +64,7 @@ describe('health verdict', () => {
         const answered = [0, 1].filter(() => rand() >= 0.1).length;
         const d = step(state, { answered, probed: 2, rttMs: answered ? 20 + rand() * 200 : null }, settings());
         assert.notEqual(d.verdict, 'offline', `seed ${seed}, round ${i}`);
-        assert.equal(d.inService, true);
+        assert.equal(d.outOfService, false);
       }
     }
   });
@@ -78,7 +78,7 @@ describe('health verdict', () => {
     const rounds = Array.from({ length: 30 }, (_, i) => (i % 2 ? good() : { answered: 1, probed: 2, rttMs: 20 }));
     const d = run(rounds).at(-1)!;
     assert.equal(d.verdict, 'degraded');
-    assert.equal(d.inService, true);
+    assert.equal(d.outOfService, false);
     assert.match(d.reason, /loss 2\d% above 20%/);
   });
 
@@ -86,16 +86,16 @@ describe('health verdict', () => {
     const rounds = Array.from({ length: 30 }, (_, i) => (i % 2 ? good() : { answered: 1, probed: 2, rttMs: 20 }));
     const d = run(rounds, settings({ trigger: 'loss' })).at(-1)!;
     assert.equal(d.verdict, 'degraded');
-    assert.equal(d.inService, false);
+    assert.equal(d.outOfService, true);
     assert.match(d.reason, /trigger loss/);
   });
 
   it('high latency degrades; the latency trigger takes it out; the loss trigger does not', () => {
     const slow = Array.from({ length: 20 }, () => good(700));
-    assert.equal(run(slow, settings({ trigger: 'latency' })).at(-1)!.inService, false);
+    assert.equal(run(slow, settings({ trigger: 'latency' })).at(-1)!.outOfService, true);
     const d = run(slow, settings({ trigger: 'loss' })).at(-1)!;
     assert.equal(d.verdict, 'degraded');
-    assert.equal(d.inService, true);
+    assert.equal(d.outOfService, false);
     assert.match(d.reason, /rtt 700 ms above 500 ms/);
   });
 

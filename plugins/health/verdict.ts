@@ -16,10 +16,11 @@ export interface VerdictState {
   poor: { loss: boolean; latency: boolean };
 }
 
+/** The verdict health publishes; whether the WAN is in service is the WAN registry's to derive from it. */
 export interface Decision {
   verdict: Verdict;
-  /** Whether the WAN should take new connections (a degraded WAN stays in unless the trigger says otherwise). */
-  inService: boolean;
+  /** For a degraded verdict: whether the trigger level takes the WAN out of service (false for any other verdict). */
+  outOfService: boolean;
   reason: string;
   rttMs: number | null;
   lossPct: number | null;
@@ -93,20 +94,20 @@ export function step(state: VerdictState, round: Round, s: HealthSettings): Deci
   const figures = { rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10, lossPct: f.lossPct === null ? null : Math.round(f.lossPct * 10) / 10 };
 
   if (!reachable) {
-    if (state.verdict === 'unknown' && state.failStreak < s.downAfter) return { verdict: 'unknown', inService: true, reason: 'waiting for probe answers', ...figures };
+    if (state.verdict === 'unknown' && state.failStreak < s.downAfter) return { verdict: 'unknown', outOfService: false, reason: 'waiting for probe answers', ...figures };
     state.verdict = 'offline';
     const reason = state.failStreak >= s.downAfter
       ? `fewer than ${s.quorum} of ${round.probed} targets answered in ${state.failStreak} rounds`
       : `recovering: ${state.okStreak} of ${s.upAfter} good rounds`;
     // While out, the figures are this round's: the window only measures a reachable WAN.
     const lossPct = round.probed ? Math.round((1000 * (round.probed - round.answered)) / round.probed) / 10 : null;
-    return { verdict: 'offline', inService: false, reason, rttMs: round.rttMs === null ? null : Math.round(round.rttMs * 10) / 10, lossPct };
+    return { verdict: 'offline', outOfService: false, reason, rttMs: round.rttMs === null ? null : Math.round(round.rttMs * 10) / 10, lossPct };
   }
   const poor = state.poor.loss || state.poor.latency;
   state.verdict = poor ? 'degraded' : 'online';
   if (poor) {
     const fires = triggerFires(state, s.trigger);
-    return { verdict: 'degraded', inService: !fires, reason: `${qualityReason(state, s, f)}${fires ? ` (trigger ${s.trigger}: out of service)` : ''}`, ...figures };
+    return { verdict: 'degraded', outOfService: fires, reason: `${qualityReason(state, s, f)}${fires ? ` (trigger ${s.trigger}: out of service)` : ''}`, ...figures };
   }
-  return { verdict: 'online', inService: true, reason: `${round.answered}/${round.probed} targets answering`, ...figures };
+  return { verdict: 'online', outOfService: false, reason: `${round.answered}/${round.probed} targets answering`, ...figures };
 }

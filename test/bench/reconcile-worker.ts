@@ -58,10 +58,10 @@ async function main(): Promise<void> {
   // the end of the reconcile that changed the kernel is the commit.
   let eventAt = 0;
   let done: ((r: { ms: number; planMs: number; applyMs: number; read?: boolean }) => void) | undefined;
-  engine.bus.on('link.down', (e) => { if (e.device === 'w1') eventAt = performance.now(); });
-  engine.bus.on('link.up', (e) => { if (e.device === 'w1') eventAt = performance.now(); });
-  engine.bus.on('reconcile.done', (e) => {
-    if (e.changed && eventAt && done) { done({ ms: performance.now() - eventAt, planMs: engine.reconciler.last?.planMs ?? 0, read: engine.reconciler.last?.read, applyMs: engine.reconciler.last?.applyMs ?? 0 }); done = undefined; eventAt = 0; }
+  engine.on('link.down', (e) => { if (e.device === 'w1') eventAt = performance.now(); });
+  engine.on('link.up', (e) => { if (e.device === 'w1') eventAt = performance.now(); });
+  engine.on('reconcile.done', (e) => {
+    if (e.changed && eventAt && done) { done({ ms: performance.now() - eventAt, planMs: engine.lastReconcile()?.planMs ?? 0, read: engine.lastReconcile()?.read, applyMs: engine.lastReconcile()?.applyMs ?? 0 }); done = undefined; eventAt = 0; }
   });
   const times: number[] = [];
   const planTimes: number[] = [];
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const noop = performance.now();
   await engine.reconcile('no change');
   const noopMs = performance.now() - noop;
-  const desired = engine.host.collect(engine.world());
+  const desired = engine.desired();
   await daemon.shutdown(false);
   const classic: number[] = [];
   for (let t = 0; t < 3; t++) classic.push(await classicApply(desired));

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const engine = await Engine.create({ loaded, kernel: new SystemKernel(), log: silentLogger(), plugins: [...builtinPlugins, faults[fault]] });
   await engine.observe();
   const result = await engine.reconcile(`hostile ${fault}`);
-  process.stdout.write(`${JSON.stringify({ applied: result?.changed ?? false, error: engine.reconciler.last?.error ?? null })}\n`);
+  process.stdout.write(`${JSON.stringify({ applied: result?.changed ?? false, error: engine.lastReconcile()?.error ?? null })}\n`);
 }
 
 main().catch((e) => { process.stderr.write(`${e.stack ?? e}\n`); process.exit(1); });
