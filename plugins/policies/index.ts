@@ -1,4 +1,4 @@
-// Built-in plugin: the daemon side of policies — measures and rewrites the adaptive strategies' weights, learns fastest-response choices, and runs the NFQUEUE policies' listeners. (The marker renders them.)
+// Built-in plugin: the daemon side of policies — measures and rewrites the adaptive strategies' weights, learns fastest-response choices, and runs the NFQUEUE policies' listeners. (The 'marker' plugin beside it, marker.ts, renders them.)
 import type { MwanPlugin } from '../../core/plugin/types.ts';
 import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';

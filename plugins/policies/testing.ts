@@ -2,7 +2,7 @@
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
 import type { AdaptiveWeights, WorldView } from '../../core/plugin/types.ts';
-import marker from '../marker/index.ts';
+import marker from './marker.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 
 /** Three WANs wan1..3 (100.64.i.2/30, gateway .1) and lan0; `down` lists devices without carrier. */
