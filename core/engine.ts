@@ -10,8 +10,7 @@ import { readLinkBytes } from './system/kernel/link-stats.ts';
 import { createConntrackFeed } from './system/conntrack/feed.ts';
 import { updateMap } from './system/kernel/nft-elements.ts';
 import { supervise } from './system/process/supervise.ts';
-import type { NfqueueStrategyRegistry } from './system/nfqueue/strategy.ts';
-import { NfqueueRules, checkNfqueueStrategies, nfqRulesSpec, strategyRegistry } from './nfqueue-wiring.ts';
+import { NfqueueRules, nfqRulesSpec } from './nfqueue-wiring.ts';
 import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { StateStore } from './system/state-store.ts';
@@ -32,8 +31,6 @@ export class Engine {
   /** What adaptive strategies decided, per policy (see PluginContext.setPolicyWeights). */
   private adaptive: Record<string, AdaptiveWeights> = {};
 
-  /** NFQUEUE strategies by name: built in, registered in-process, and the plugins' own. */
-  readonly strategies: NfqueueStrategyRegistry;
   /** The queue rules of this configuration's NFQUEUE policies. */
   readonly nfqRules: NfqueueRules;
 
@@ -57,10 +54,8 @@ export class Engine {
         linkBytes: (devices) => readLinkBytes(devices), conntrack,
         updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
         listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
-        nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack, registry: this.strategies }) } },
+        nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }) } },
     });
-    this.strategies = strategyRegistry(this.host.plugins);
-    checkNfqueueStrategies(loaded.layout, this.strategies);
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }
 

@@ -20,8 +20,8 @@ import type { Logger } from '../log.ts';
 export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
 export type { NfqueueService } from '../system/nfqueue/index.ts';
 
-/** A queue listener a plugin asks for; the core adds mwan's mark mask, the done bit, conntrack and the strategy registry. */
-export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'strategyOptions' | 'wans' | 'onProblem'>;
+/** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */
+export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'>;
 
 export interface WanView {
   name: string;
@@ -86,6 +86,11 @@ export interface PluginContext {
   readonly bus: EventBus;
   /** The current view of WANs and LANs. */
   world(): WorldView;
+  /**
+   * The enabled plugins, in setup order, for a plugin that gathers what others declare (the policies plugin: their
+   * nfqueueStrategies). The host always provides it; optional only so that contexts built by hand in tests need not.
+   */
+  readonly plugins?: readonly MwanPlugin[];
   /** Asks the core to bring the kernel up to date (coalesced with other requests). */
   requestReconcile(reason: string): void;
   /**
@@ -155,6 +160,12 @@ export interface MwanPlugin {
    * when the engine is built (before any setup); a name already taken is an error naming both plugins.
    */
   nfqueueStrategies?: Record<string, StrategyFactory>;
+  /**
+   * Checks the configuration against the enabled plugins (e.g. that every `nfqueue:<name>` policy names a strategy
+   * one of them declares); throws to refuse. Run with the options check, before anything is built or applied (check,
+   * plan, apply and daemon alike). Must be pure.
+   */
+  check?(config: MwanConfig, plugins: readonly MwanPlugin[]): void;
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
   /** Subscribe to events, start timers; the returned promise must settle within the timeout. */

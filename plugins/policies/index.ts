@@ -4,10 +4,15 @@ import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
 import { startNfqueuePolicies } from './nfqueue-policies.ts';
 import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { checkNfqueueStrategies, strategyRegistry } from './nfqueue/wiring.ts';
 
 const plugin: MwanPlugin = {
   name: 'policies',
   options: NO_OPTIONS,
+  /** Every `nfqueue:<name>` policy names a strategy: built in, registered in-process, or one a plugin declares. */
+  check(config, plugins) {
+    checkNfqueueStrategies(config, strategyRegistry(plugins));
+  },
   async setup(ctx) {
     const closeQueues = await startNfqueuePolicies(ctx);
     const stops = [startAdaptive(ctx), startFastest(ctx)];

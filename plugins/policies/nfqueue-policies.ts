@@ -1,6 +1,7 @@
 // The daemon side of nfqueue:<name> policies: one queue listener per policy in use, deciding among its members in service.
 import type { NfqueueService, PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { usableMembers } from '../../core/wan/selection.ts';
+import { strategyRegistry } from './nfqueue/wiring.ts';
 
 type Usable = Map<string, { name: string; mark: number; weight: number }[]>;
 
@@ -22,6 +23,7 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
   const start = ctx.kernel.nfqueue?.start;
   if (wanted.length === 0 || !start) return async () => {};
   const names = wanted.map(([n]) => n);
+  const registry = strategyRegistry(ctx.plugins ?? []);
   let cache: { at: number; usable: Usable } | undefined;
   const off = ctx.bus.on('reconcile.requested', () => { cache = undefined; }, 'policies');
   // Read on every decision: cheap while the cache is fresh, and never older than the last change.
@@ -35,7 +37,7 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
   for (const [name, ids] of wanted) {
     try {
       services.push(await start({
-        queue: ids.queue, strategy: ids.strategy, strategyOptions: world.policies.get(name)!.nfqueue?.options, wans: () => wansOf(name),
+        queue: ids.queue, strategy: ids.strategy, factory: (c) => registry.create(ids.strategy, c), strategyOptions: world.policies.get(name)!.nfqueue?.options, wans: () => wansOf(name),
         onProblem: (what) => ctx.log.warn({ policy: name, queue: ids.queue }, what),
       }));
     } catch (error) {
