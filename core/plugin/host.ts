@@ -14,7 +14,7 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
   const plugin = p as MwanPlugin;
   if (typeof plugin.name !== 'string' || !NAME.test(plugin.name)) throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
-  for (const key of ['setup', 'contribute', 'teardown', 'check'] as const) {
+  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive'] as const) {
     if (plugin[key] !== undefined && typeof plugin[key] !== 'function') throw fail(`${key} of plugin '${plugin.name}' must be a function`);
   }
   if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
@@ -92,7 +92,7 @@ export interface HostDeps {
   world: () => WorldView;
   requestReconcile: (reason: string) => void;
   reportHealth: PluginContext['reportHealth'];
-  setPolicyWeights?: PluginContext['setPolicyWeights'];
+  setRuntimeWeights?: PluginContext['setRuntimeWeights'];
   kernel: PluginContext['kernel'];
 }
 
@@ -121,7 +121,7 @@ export class PluginHost {
       plugins: this.plugins,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
       reportHealth: this.deps.reportHealth,
-      setPolicyWeights: this.deps.setPolicyWeights,
+      setRuntimeWeights: this.deps.setRuntimeWeights,
       kernel: this.deps.kernel,
     };
   }

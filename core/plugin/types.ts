@@ -2,7 +2,6 @@
 import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
-import type { ResolvedPolicy } from '../config/policies.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { StartProbe } from '../system/probes/types.ts';
@@ -47,8 +46,10 @@ export interface WanView {
   lossPct: number | null;
 }
 
-/** An adaptive strategy's current choice for a policy: kernel weights per WAN name (0 = no new connections). */
-export interface AdaptiveWeights { weights: Record<string, number>; reason: string }
+/** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */
+export interface RuntimeWeights { weights: Record<string, number>; reason: string }
+/** The policies plugin's name for its run-time weights. */
+export type AdaptiveWeights = RuntimeWeights;
 
 export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
 
@@ -57,15 +58,15 @@ export interface WorldView {
   config: MwanConfig;
   layout: Layout;
   wans: WanView[];
-  /** The WANs the default policy can use now (tiers applied, member weights), in member order. */
+  /**
+   * The WANs that take new connections by default now (tiers applied, their weights), in order: what the plugin that
+   * declares `selectActive` chooses (the policies' marker: the default policy's members), else every WAN in service
+   * (balanced) or the lowest tier in service (failover).
+   */
   active: WanView[];
   lans: LanView[];
-  /** Every policy (the implicit `default` one included), members resolved. */
-  policies: Map<string, ResolvedPolicy>;
-  /** The policy of the default rule. */
-  defaultPolicy: string;
-  /** What the adaptive strategies last decided, per policy (absent: static weights). */
-  adaptive: Record<string, AdaptiveWeights>;
+  /** Weights plugins decided at run time, by their key (the policies plugin: per policy; absent: static weights). */
+  runtimeWeights: Record<string, RuntimeWeights>;
 }
 
 /** A health verdict for one WAN, with the figures behind it. */
@@ -94,11 +95,11 @@ export interface PluginContext {
   /** Asks the core to bring the kernel up to date (coalesced with other requests). */
   requestReconcile(reason: string): void;
   /**
-   * Publishes an adaptive strategy's choice for a policy (null: back to static weights). A change is kept in the
-   * world view, emits `policy.weights` and triggers a reconcile; the caller bounds the rate. The engine always
-   * provides it; it is optional only so that contexts built by hand in tests need not.
+   * Keeps run-time weights under `key` in the world view (`runtimeWeights`; null removes them) and reconciles with
+   * `reason`; the caller publishes its own events and bounds the rate. The engine always provides it; it is optional
+   * only so that contexts built by hand in tests need not.
    */
-  setPolicyWeights?(policy: string, choice: AdaptiveWeights | null): void;
+  setRuntimeWeights?(key: string, choice: RuntimeWeights | null, reason: string): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
   reportHealth(wan: string, report: HealthReport): void;
   /** Actions on the kernel that are not declared state. */
@@ -166,6 +167,11 @@ export interface MwanPlugin {
    * plan, apply and daemon alike). Must be pure.
    */
   check?(config: MwanConfig, plugins: readonly MwanPlugin[]): void;
+  /**
+   * Chooses the world view's `active` WANs from the rest of the view (the first enabled plugin that declares it
+   * decides; without one, the mode's choice). Called on every world view; must be pure and fast.
+   */
+  selectActive?(world: Omit<WorldView, 'active'>): WanView[];
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
   /** Subscribe to events, start timers; the returned promise must settle within the timeout. */

@@ -14,7 +14,7 @@ function fakeContext(world: WorldView, bytes: () => Record<string, { rxBytes: nu
   const ctx = {
     name: 'policies', config: world.config, options: {}, log: silentLogger(), bus: new EventBus(), world: () => world,
     requestReconcile: () => undefined, reportHealth: () => undefined,
-    setPolicyWeights: (policy: string, choice: AdaptiveWeights | null) => { published.push({ policy, choice }); },
+    setRuntimeWeights: (policy: string, choice: AdaptiveWeights | null) => { published.push({ policy, choice }); },
     kernel: {
       deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
       linkBytes: async (devices: string[]) => { reads.push(devices); return bytes(); },

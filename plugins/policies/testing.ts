@@ -15,8 +15,8 @@ export function network(down: string[] = []): ObservedNetwork {
 
 export const THREE_WANS = [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }, { name: 'isp3', device: 'wan3' }];
 
-export function worldOf(cfg: Record<string, unknown>, down: string[] = [], adaptive: Record<string, AdaptiveWeights> = {}): WorldView {
-  return { ...worldFrom({ wans: THREE_WANS, lan: [{ device: 'lan0' }], ...cfg }, network(down)), adaptive };
+export function worldOf(cfg: Record<string, unknown>, down: string[] = [], runtimeWeights: Record<string, AdaptiveWeights> = {}): WorldView {
+  return { ...worldFrom({ wans: THREE_WANS, lan: [{ device: 'lan0' }], ...cfg }, network(down), [marker]), runtimeWeights };
 }
 
 export const markerState = (world: WorldView): DesiredState => contributionOf(marker, world);

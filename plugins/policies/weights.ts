@@ -1,5 +1,5 @@
 // The weights a policy's kernel choice uses now: an adaptive strategy's last decision, else the strategy's static weights.
-import type { ResolvedMember, ResolvedPolicy } from '../../core/config/policies.ts';
+import type { ResolvedMember, ResolvedPolicy } from './resolve.ts';
 import type { AdaptiveWeights, WanView } from '../../core/plugin/types.ts';
 import { scaleWeights, type Slot } from './choice.ts';
 
