@@ -58,6 +58,23 @@ describe('adaptive loop', () => {
     } finally { stop(); }
   });
 
+  it('publishes a policy\'s weights only when they change: policy.weights on the bus first, then the world view\'s run-time weights', async () => {
+    const world = worldOf({ policies: { lc: { strategy: 'least-connections', intervalMs: 200 } }, defaultPolicy: 'lc' });
+    const f = fakeContext(world, () => ({}));
+    const order: string[] = [];
+    f.ctx.bus.on('policy.weights', (e) => { order.push(`event ${e.policy} ${JSON.stringify(e.weights)}`); }, 'test');
+    const set = f.ctx.setRuntimeWeights!;
+    const reasons: string[] = [];
+    (f.ctx as { setRuntimeWeights: typeof set }).setRuntimeWeights = (key, choice, reason) => { order.push(`set ${key}`); reasons.push(reason); set(key, choice, reason); };
+    const stop = startAdaptive(f.ctx);
+    try {
+      await sleep(650);
+    } finally { stop(); }
+    assert.equal(f.published.length, 1, 'the same weights on every tick are published once');
+    assert.deepEqual(order, [`event lc ${JSON.stringify(f.published[0].choice!.weights)}`, 'set lc']);
+    assert.match(reasons[0], /^policy lc: /);
+  });
+
   it('does nothing without an adaptive policy in use', () => {
     const world = worldOf({ policies: { lc: { strategy: 'least-connections' } } });
     const f = fakeContext(world, () => ({}));
