@@ -48,8 +48,6 @@ export interface WanView {
 
 /** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */
 export interface RuntimeWeights { weights: Record<string, number>; reason: string }
-/** The policies plugin's name for its run-time weights. */
-export type AdaptiveWeights = RuntimeWeights;
 
 export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
 

@@ -1,8 +1,8 @@
 // Runs the adaptive strategies: every interval, measures (interface rates, probe RTT, open connections) and publishes each policy's kernel weights.
-import type { AdaptiveWeights } from '../../core/plugin/types.ts';
 import type { PluginContext } from '../../core/plugin/types.ts';
 import { ADAPTIVE, policiesOf, type ResolvedPolicy } from './resolve.ts';
 import { usableMembers } from './selection.ts';
+import type { AdaptiveWeights } from './weights.ts';
 import { ConnCounter } from './conn-counter.ts';
 import { RateMeter } from './rates.ts';
 import { policiesInUse } from './rules.ts';
