@@ -10,7 +10,7 @@ import { readLinkBytes } from './system/kernel/link-stats.ts';
 import { createConntrackFeed } from './system/conntrack/feed.ts';
 import { updateMap } from './system/kernel/nft-elements.ts';
 import { supervise } from './system/process/supervise.ts';
-import { NfqueueRules, nfqRulesSpec } from './nfqueue-wiring.ts';
+import { NfqueueRules, nfqRulesSpec } from './reconcile/nfqueue-rules.ts';
 import type { MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { StateStore } from './system/state-store.ts';

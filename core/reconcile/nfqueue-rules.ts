@@ -1,9 +1,9 @@
 // The core's side of NFQUEUE: the queue rules of the layout's queues, applied once per engine (strategies and listeners belong to the policies plugin).
-import type { Layout } from './config/identifiers.ts';
-import type { NfqueueKernel } from './system/nfqueue/adapters.ts';
-import type { NfqRulesSpec } from './system/nfqueue/rules.ts';
-import { hex } from './config/validators.ts';
-import type { Logger } from './log.ts';
+import type { Layout } from '../config/identifiers.ts';
+import type { NfqueueKernel } from '../system/nfqueue/adapters.ts';
+import type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
+import { hex } from '../config/validators.ts';
+import type { Logger } from '../log.ts';
 
 /** One queue rule per NFQUEUE policy in use, matching its tag; null when there is none (then iptables is never run). */
 export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
