@@ -13,7 +13,6 @@ import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
-import { checkNfqueueStrategies, strategyRegistry } from '../core/nfqueue-wiring.ts';
 import { DEVICE_NAME } from '../core/config/validators.ts';
 import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
@@ -178,9 +177,8 @@ const events: Command = async (a) => {
 
 const check: Command = async (a) => {
   const loaded = await loadConfig(a.config);
-  // What building the daemon's engine checks: plugin keys and options, dependencies, NFQUEUE strategy names.
-  const { plugins } = checkPlugins(await pluginsFor(loaded), loaded.config);
-  checkNfqueueStrategies(loaded.layout, strategyRegistry(plugins));
+  // What building the daemon's engine checks: plugin keys and options, dependencies, the plugins' checks (NFQUEUE strategy names).
+  checkPlugins(await pluginsFor(loaded), loaded.config);
   process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
   for (const w of loaded.config.wans) {
     const ids = loaded.layout.wans.get(w.name)!;

@@ -10,9 +10,8 @@ import { readLinkBytes } from './system/kernel/link-stats.ts';
 import { createConntrackFeed } from './system/conntrack/feed.ts';
 import { updateMap } from './system/kernel/nft-elements.ts';
 import { supervise } from './system/process/supervise.ts';
-import type { NfqueueStrategyRegistry } from './system/nfqueue/strategy.ts';
-import { NfqueueRules, checkNfqueueStrategies, nfqRulesSpec, strategyRegistry } from './nfqueue-wiring.ts';
-import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
+import { NfqueueRules, nfqRulesSpec } from './reconcile/nfqueue-rules.ts';
+import type { MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { StateStore } from './system/state-store.ts';
 import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
@@ -33,11 +32,9 @@ export class Engine {
   private readonly store: StateStore;
   private links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
-  /** What adaptive strategies decided, per policy (see PluginContext.setPolicyWeights). */
-  private adaptive: Record<string, AdaptiveWeights> = {};
+  /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
+  private runtimeWeights: Record<string, RuntimeWeights> = {};
 
-  /** NFQUEUE strategies by name: built in, registered in-process, and the plugins' own. */
-  private readonly strategies: NfqueueStrategyRegistry;
   /** The queue rules of this configuration's NFQUEUE policies. */
   private readonly nfqRules: NfqueueRules;
 
@@ -56,15 +53,13 @@ export class Engine {
         this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false);
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
-      setPolicyWeights: (policy, choice) => this.setPolicyWeights(policy, choice),
+      setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
       kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
         linkBytes: (devices) => readLinkBytes(devices), conntrack,
         updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
         listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
-        nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack, registry: this.strategies }) } },
+        nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }) } },
     });
-    this.strategies = strategyRegistry(this.host.plugins);
-    checkNfqueueStrategies(loaded.layout, this.strategies);
     this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
   }
 
@@ -89,19 +84,16 @@ export class Engine {
   get config() { return this.opts.loaded.config; }
 
   world(): WorldView {
-    return buildWorld(this.opts.loaded, this.registry.wans, this.links, this.adaptive);
+    return buildWorld(this.opts.loaded, this.registry.wans, this.links, this.runtimeWeights, this.host.plugins);
   }
 
-  /** Keeps an adaptive strategy's choice; a change emits `policy.weights` and reconciles. */
-  setPolicyWeights(policy: string, choice: AdaptiveWeights | null): void {
-    const before = this.adaptive[policy];
-    if (JSON.stringify(before?.weights ?? null) === JSON.stringify(choice?.weights ?? null)) return;
-    const next = { ...this.adaptive };
-    if (choice) next[policy] = { weights: { ...choice.weights }, reason: choice.reason };
-    else delete next[policy];
-    this.adaptive = next;
-    this.bus.emit('policy.weights', { policy, weights: choice?.weights ?? null, reason: choice?.reason ?? 'static weights' });
-    void this.reconcile(`policy ${policy}: ${choice?.reason ?? 'static weights'}`);
+  /** Keeps weights a plugin decided at run time (null removes them) and reconciles. */
+  setRuntimeWeights(key: string, choice: RuntimeWeights | null, reason: string): void {
+    const next = { ...this.runtimeWeights };
+    if (choice) next[key] = { weights: { ...choice.weights }, reason: choice.reason };
+    else delete next[key];
+    this.runtimeWeights = next;
+    void this.reconcile(reason);
   }
 
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */

@@ -1,11 +1,10 @@
-// Builds the read-only world view plugins render from: WANs with their ids and state, LANs with their networks.
+// Builds the read-only world view plugins render from: WANs with their ids and state, LANs with their networks, the WANs in use by default.
 import type { LoadedConfig } from './config/load.ts';
+import type { MwanConfig } from './config/schema.ts';
 import { networkOf } from './config/validators.ts';
 import type { LinkState } from './system/kernel/adapter.ts';
-import type { LanView, WanView, WorldView } from './plugin/types.ts';
+import type { LanView, MwanPlugin, RuntimeWeights, WanView, WorldView } from './plugin/types.ts';
 import { canRoute, wanNetwork, type WanRuntime } from './wan/model.ts';
-import { usableMembers } from './wan/selection.ts';
-import { defaultPolicyName, resolvePolicies } from './config/policies.ts';
 
 export function wanView(w: WanRuntime): WanView {
   return {
@@ -16,7 +15,16 @@ export function wanView(w: WanRuntime): WanView {
   };
 }
 
-export function buildWorld(loaded: LoadedConfig, wans: WanRuntime[], links: LinkState[], adaptive: WorldView['adaptive'] = {}): WorldView {
+/** Without a plugin that selects: every WAN in service (balanced), or the lowest tier with one in service (failover). */
+export function activeWans<T extends { inService: boolean; tier: number }>(mode: MwanConfig['mode'], wans: T[]): T[] {
+  const live = wans.filter((w) => w.inService);
+  if (mode === 'balanced' || live.length === 0) return live;
+  const best = Math.min(...live.map((w) => w.tier));
+  return live.filter((w) => w.tier === best);
+}
+
+/** `plugins`: the first that declares `selectActive` decides `active` (the policies' marker: the default policy's members). */
+export function buildWorld(loaded: LoadedConfig, wans: WanRuntime[], links: LinkState[], runtimeWeights: Record<string, RuntimeWeights> = {}, plugins: readonly MwanPlugin[] = []): WorldView {
   const views = wans.map(wanView);
   const lans: LanView[] = loaded.config.lan.map((l) => {
     const link = links.find((x) => x.name === l.device);
@@ -28,8 +36,7 @@ export function buildWorld(loaded: LoadedConfig, wans: WanRuntime[], links: Link
       networks: addrs.map((a) => networkOf(a.address, a.prefixLength)),
     };
   });
-  const policies = resolvePolicies(loaded.config);
-  const defaultPolicy = defaultPolicyName(loaded.config);
-  const active = usableMembers(policies.get(defaultPolicy)!, views).map(({ member: _m, ...w }) => w);
-  return { mode: loaded.config.mode, config: loaded.config, layout: loaded.layout, wans: views, active, lans, policies, defaultPolicy, adaptive };
+  const world = { mode: loaded.config.mode, config: loaded.config, layout: loaded.layout, wans: views, lans, runtimeWeights };
+  const selector = plugins.find((p) => p.selectActive);
+  return { ...world, active: selector ? selector.selectActive!(world) : activeWans(loaded.config.mode, views) };
 }

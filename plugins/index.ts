@@ -1,5 +1,5 @@
 // The built-in plugins, in the order they are registered.
-import marker from './marker/index.ts';
+import marker from './policies/marker.ts';
 import multipathDefault from './multipath-default/index.ts';
 import routeTables from './route-tables/index.ts';
 import snat from './snat/index.ts';

@@ -11,12 +11,12 @@ export const link = (name: string, address: string, prefixLength = 30, extra: Pa
   name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }], ...extra,
 });
 
-/** config → registry (WanRuntime) → buildWorld, as the engine does it. */
-export function worldFrom(cfg: Record<string, unknown>, network: ObservedNetwork): WorldView {
+/** config → registry (WanRuntime) → buildWorld, as the engine does it (`plugins`: those that may select the active WANs). */
+export function worldFrom(cfg: Record<string, unknown>, network: ObservedNetwork, plugins: MwanPlugin[] = []): WorldView {
   const loaded = parseConfig(cfg);
   const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
   registry.observe(network);
-  return buildWorld(loaded, registry.wans, network.links);
+  return buildWorld(loaded, registry.wans, network.links, {}, plugins);
 }
 
 /** What one plugin contributes to the desired state for `world`. */

@@ -1,7 +1,7 @@
 // Builds the status report (per WAN state, device, gateway, weight/tier, mark, table, since, share of new connections).
 import { hex } from '../../core/config/validators.ts';
 import type { Engine } from '../../core/engine.ts';
-import { usableMembers } from '../../core/wan/selection.ts';
+import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
 
 export interface WanStatus {
   name: string; state: string; inService: boolean; active: boolean; reason: string; device: string; address: string | null;
@@ -13,8 +13,7 @@ export interface WanStatus {
   /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
   rpFilter: RpFilterStatus;
 }
-/** A policy in use: its strategy, the WANs it can use now, and an adaptive strategy's current weights and why. */
-export interface PolicyStatus { name: string; strategy: string; isDefault: boolean; usable: string[]; weights: Record<string, number> | null; reason: string | null }
+export type { PolicyStatus };
 export interface RpFilterStatus { device: number | null; all: number | null; mode: 'off' | 'strict' | 'loose' | null }
 export interface StatusReport {
   mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
@@ -35,15 +34,6 @@ export function rpFilterStatus(device: number | null, all: number | null): RpFil
   if (device === null) return { device, all, mode: null };
   const effective = Math.max(device, all ?? 0);
   return { device, all, mode: effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose' };
-}
-
-function policyStatus(world: ReturnType<Engine['world']>): PolicyStatus[] {
-  const names = [...new Set([world.defaultPolicy, ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : []))])];
-  return names.map((name) => {
-    const p = world.policies.get(name)!;
-    const adaptive = world.adaptive[name];
-    return { name, strategy: p.strategy, isDefault: name === world.defaultPolicy, usable: usableMembers(p, world.wans).map((w) => w.name), weights: adaptive?.weights ?? null, reason: adaptive?.reason ?? null };
-  });
 }
 
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {

@@ -3,6 +3,7 @@ import { MwanError } from '../errors.ts';
 import type { MwanConfig } from './schema.ts';
 import { maskShift } from './validators.ts';
 import { nfqueueLayout, type NfqueueLayout } from './nfqueue-layout.ts';
+import { fnv1a } from './fnv1a.ts';
 
 /** Rule priorities reserved for plugins, right after the `main` lookup. */
 export const PLUGIN_PRIORITY_SLOTS = 100;
@@ -27,16 +28,6 @@ export interface Layout {
   wans: Map<string, WanIds>;
   /** Tags and queue numbers of the `nfqueue:<name>` policies. */
   nfqueue: NfqueueLayout;
-}
-
-/** FNV-1a, 32 bit: a name's preferred id does not depend on the other WANs or their order. */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (const ch of Buffer.from(text, 'utf8')) {
-    h ^= ch;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }
 
 /**

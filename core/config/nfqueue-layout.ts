@@ -1,6 +1,6 @@
 // Stable NFQUEUE identifiers per policy (a tag in the packet mark, a queue number), independent of config order, and the checks that keep their bits apart from mwan's.
 import { MwanError } from '../errors.ts';
-import { fnv1a } from './identifiers.ts';
+import { fnv1a } from './fnv1a.ts';
 import { defaultPolicyName, nfqueueName } from './policies.ts';
 import type { MwanConfig } from './schema.ts';
 import { hex, maskShift } from './validators.ts';

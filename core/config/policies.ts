@@ -1,4 +1,4 @@
-// Policies and rules in the configuration: their schema, defaults, cross-checks, and the implicit default policy.
+// Policies and rules as users write them in the configuration: their schema, defaults and cross-checks (the policies plugin resolves and runs them).
 import { z } from 'zod';
 import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts';
 import { LIMITS, atMost } from './limits.ts';
@@ -14,10 +14,7 @@ export const NFQUEUE_STRATEGY = /^nfqueue:([a-z][a-z0-9-]{0,31})$/;
 export function nfqueueName(strategy: string): string | undefined {
   return NFQUEUE_STRATEGY.exec(strategy)?.[1];
 }
-/** Strategies whose kernel weights the daemon rewrites from measurements. */
-export const ADAPTIVE: readonly PolicyStrategy[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];
-/** Strategies whose members are an ordered list (tiers default to the member's position). */
-const ORDERED: readonly StrategyName[] = ['priority', 'overflow'];
+/** The policy that always exists: from `mode` unless the configuration defines a policy of that name (see plugins/policies). */
 export const IMPLICIT_DEFAULT = 'default';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
@@ -143,39 +140,6 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
       ruleNames.add(r.name);
     }
   });
-}
-
-/** A policy with its members resolved (weights and tiers filled in). */
-export interface ResolvedMember { wan: string; weight: number; tier: number; capacityMbps?: number }
-export interface ResolvedPolicy extends Omit<PolicyConfig, 'members' | 'strategy'> { name: string; strategy: PolicyStrategy; members: ResolvedMember[] }
-
-interface ResolveInput { mode: 'balanced' | 'failover'; wans: { name: string; weight: number; tier: number }[]; policies: Record<string, PolicyConfig>; defaultPolicy?: string }
-
-/**
- * Every policy, with the implicit `default` one (from `mode`: balanced = weighted, failover = priority over the WANs'
- * own tiers) unless the configuration defines a policy of that name. Members inherit the WAN's weight; in ordered
- * strategies (priority, overflow) without explicit tiers, the member order is the priority order.
- */
-export function resolvePolicies(cfg: ResolveInput): Map<string, ResolvedPolicy> {
-  const out = new Map<string, ResolvedPolicy>();
-  const wan = (name: string) => cfg.wans.find((w) => w.name === name)!;
-  if (!cfg.policies[IMPLICIT_DEFAULT]) {
-    out.set(IMPLICIT_DEFAULT, {
-      name: IMPLICIT_DEFAULT, strategy: cfg.mode === 'failover' ? 'priority' : 'weighted', whenNone: 'main', intervalMs: 1000,
-      members: cfg.wans.map((w) => ({ wan: w.name, weight: w.weight, tier: w.tier })),
-    });
-  }
-  for (const [name, p] of Object.entries(cfg.policies)) {
-    const listed = p.members ?? cfg.wans.map((w) => ({ wan: w.name }) as MemberConfig);
-    const strategy = p.strategy as PolicyStrategy;
-    const byOrder = (ORDERED as readonly string[]).includes(strategy) && listed.every((m) => m.tier === undefined);
-    const members = listed.map((m, i) => ({
-      wan: m.wan, weight: m.weight ?? wan(m.wan).weight, tier: byOrder ? Math.min(i + 1, 16) : m.tier ?? wan(m.wan).tier,
-      ...(m.capacityMbps !== undefined ? { capacityMbps: m.capacityMbps } : {}),
-    }));
-    out.set(name, { ...p, name, strategy, members });
-  }
-  return out;
 }
 
 /** The policy the default rule uses. */

@@ -4,7 +4,7 @@
 // The plugin object, its context, the world it renders from, its options.
 export {
   definePlugin,
-  type AdaptiveWeights, type Disposer, type HealthReport, type LanView, type MwanPlugin, type NewConnection,
+  type RuntimeWeights, type Disposer, type HealthReport, type LanView, type MwanPlugin, type NewConnection,
   type NfqueueService, type NfqueueStart, type NfqueueStrategy, type PluginContext, type PluginOptions,
   type StrategyContext, type StrategyFactory, type WanView, type WorldView,
 } from './types.ts';

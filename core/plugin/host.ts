@@ -14,7 +14,7 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
   const plugin = p as MwanPlugin;
   if (typeof plugin.name !== 'string' || !NAME.test(plugin.name)) throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
-  for (const key of ['setup', 'contribute', 'teardown'] as const) {
+  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive'] as const) {
     if (plugin[key] !== undefined && typeof plugin[key] !== 'function') throw fail(`${key} of plugin '${plugin.name}' must be a function`);
   }
   if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
@@ -67,12 +67,22 @@ async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): P
 
 /**
  * What the host checks before anything runs, for `mwanctl check` too: every `plugins.<name>` key names a plugin,
- * every enabled plugin's options parse, and the enabled plugins' dependencies resolve. Returns them in setup order.
+ * every enabled plugin's options parse, the enabled plugins' dependencies resolve, and their `check`s pass. Returns
+ * them in setup order.
  */
 export function checkPlugins(plugins: MwanPlugin[], config: MwanConfig): { plugins: MwanPlugin[]; options: Map<string, unknown> } {
   const options = validatePluginOptions(plugins, config);
   const disabled = new Set(Object.entries(config.plugins).filter(([, v]) => v === false).map(([k]) => k));
-  return { plugins: orderPlugins(plugins.filter((p) => !disabled.has(p.name))), options };
+  const ordered = orderPlugins(plugins.filter((p) => !disabled.has(p.name)));
+  for (const p of ordered) {
+    try {
+      p.check?.(config, ordered);
+    } catch (error) {
+      if (error instanceof MwanError) throw error;
+      throw new MwanError('MWAN_PLUGIN_INVALID', `plugin '${p.name}': ${describeError(error)}`, { cause: error });
+    }
+  }
+  return { plugins: ordered, options };
 }
 
 export interface HostDeps {
@@ -82,7 +92,7 @@ export interface HostDeps {
   world: () => WorldView;
   requestReconcile: (reason: string) => void;
   reportHealth: PluginContext['reportHealth'];
-  setPolicyWeights?: PluginContext['setPolicyWeights'];
+  setRuntimeWeights?: PluginContext['setRuntimeWeights'];
   kernel: PluginContext['kernel'];
 }
 
@@ -108,9 +118,10 @@ export class PluginHost {
       log: this.deps.log.child({ plugin: p.name }),
       bus: this.deps.bus,
       world: this.deps.world,
+      plugins: this.plugins,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
       reportHealth: this.deps.reportHealth,
-      setPolicyWeights: this.deps.setPolicyWeights,
+      setRuntimeWeights: this.deps.setRuntimeWeights,
       kernel: this.deps.kernel,
     };
   }

@@ -2,7 +2,6 @@
 import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
-import type { ResolvedPolicy } from '../config/policies.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { StartProbe } from '../system/probes/types.ts';
@@ -20,8 +19,8 @@ import type { Logger } from '../log.ts';
 export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
 export type { NfqueueService } from '../system/nfqueue/index.ts';
 
-/** A queue listener a plugin asks for; the core adds mwan's mark mask, the done bit, conntrack and the strategy registry. */
-export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'strategyOptions' | 'wans' | 'onProblem'>;
+/** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */
+export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'>;
 
 export interface WanView {
   name: string;
@@ -47,8 +46,8 @@ export interface WanView {
   lossPct: number | null;
 }
 
-/** An adaptive strategy's current choice for a policy: kernel weights per WAN name (0 = no new connections). */
-export interface AdaptiveWeights { weights: Record<string, number>; reason: string }
+/** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */
+export interface RuntimeWeights { weights: Record<string, number>; reason: string }
 
 export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
 
@@ -57,15 +56,15 @@ export interface WorldView {
   config: MwanConfig;
   layout: Layout;
   wans: WanView[];
-  /** The WANs the default policy can use now (tiers applied, member weights), in member order. */
+  /**
+   * The WANs that take new connections by default now (tiers applied, their weights), in order: what the plugin that
+   * declares `selectActive` chooses (the policies' marker: the default policy's members), else every WAN in service
+   * (balanced) or the lowest tier in service (failover).
+   */
   active: WanView[];
   lans: LanView[];
-  /** Every policy (the implicit `default` one included), members resolved. */
-  policies: Map<string, ResolvedPolicy>;
-  /** The policy of the default rule. */
-  defaultPolicy: string;
-  /** What the adaptive strategies last decided, per policy (absent: static weights). */
-  adaptive: Record<string, AdaptiveWeights>;
+  /** Weights plugins decided at run time, by their key (the policies plugin: per policy; absent: static weights). */
+  runtimeWeights: Record<string, RuntimeWeights>;
 }
 
 /** A health verdict for one WAN, with the figures behind it. */
@@ -86,14 +85,19 @@ export interface PluginContext {
   readonly bus: EventBus;
   /** The current view of WANs and LANs. */
   world(): WorldView;
+  /**
+   * The enabled plugins, in setup order, for a plugin that gathers what others declare (the policies plugin: their
+   * nfqueueStrategies). The host always provides it; optional only so that contexts built by hand in tests need not.
+   */
+  readonly plugins?: readonly MwanPlugin[];
   /** Asks the core to bring the kernel up to date (coalesced with other requests). */
   requestReconcile(reason: string): void;
   /**
-   * Publishes an adaptive strategy's choice for a policy (null: back to static weights). A change is kept in the
-   * world view, emits `policy.weights` and triggers a reconcile; the caller bounds the rate. The engine always
-   * provides it; it is optional only so that contexts built by hand in tests need not.
+   * Keeps run-time weights under `key` in the world view (`runtimeWeights`; null removes them) and reconciles with
+   * `reason`; the caller publishes its own events and bounds the rate. The engine always provides it; it is optional
+   * only so that contexts built by hand in tests need not.
    */
-  setPolicyWeights?(policy: string, choice: AdaptiveWeights | null): void;
+  setRuntimeWeights?(key: string, choice: RuntimeWeights | null, reason: string): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
   reportHealth(wan: string, report: HealthReport): void;
   /** Actions on the kernel that are not declared state. */
@@ -155,6 +159,17 @@ export interface MwanPlugin {
    * when the engine is built (before any setup); a name already taken is an error naming both plugins.
    */
   nfqueueStrategies?: Record<string, StrategyFactory>;
+  /**
+   * Checks the configuration against the enabled plugins (e.g. that every `nfqueue:<name>` policy names a strategy
+   * one of them declares); throws to refuse. Run with the options check, before anything is built or applied (check,
+   * plan, apply and daemon alike). Must be pure.
+   */
+  check?(config: MwanConfig, plugins: readonly MwanPlugin[]): void;
+  /**
+   * Chooses the world view's `active` WANs from the rest of the view (the first enabled plugin that declares it
+   * decides; without one, the mode's choice). Called on every world view; must be pure and fast.
+   */
+  selectActive?(world: Omit<WorldView, 'active'>): WanView[];
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
   /** Subscribe to events, start timers; the returned promise must settle within the timeout. */

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
-import { chainFor } from '../../plugins/marker/index.ts';
+import { chainFor } from '../../plugins/policies/marker.ts';
 import { parseConfig } from '../config/load.ts';
 import { Engine } from '../engine.ts';
 import type { MwanEvents } from '../events.ts';

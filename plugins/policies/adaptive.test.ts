@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { silentLogger } from '../../core/log.ts';
 import type { ConntrackSubscriber } from '../../core/system/conntrack/feed.ts';
-import type { AdaptiveWeights, PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { AdaptiveWeights } from './weights.ts';
 import { startAdaptive } from './adaptive.ts';
 import { worldOf } from './testing.ts';
 
@@ -14,7 +15,7 @@ function fakeContext(world: WorldView, bytes: () => Record<string, { rxBytes: nu
   const ctx = {
     name: 'policies', config: world.config, options: {}, log: silentLogger(), bus: new EventBus(), world: () => world,
     requestReconcile: () => undefined, reportHealth: () => undefined,
-    setPolicyWeights: (policy: string, choice: AdaptiveWeights | null) => { published.push({ policy, choice }); },
+    setRuntimeWeights: (policy: string, choice: AdaptiveWeights | null) => { published.push({ policy, choice }); },
     kernel: {
       deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
       linkBytes: async (devices: string[]) => { reads.push(devices); return bytes(); },
@@ -56,6 +57,23 @@ describe('adaptive loop', () => {
       assert.deepEqual(f.reads[0], ['wan1', 'wan2', 'wan3']);
       assert.equal(f.subscribers.size, 0, 'overflow does not need conntrack');
     } finally { stop(); }
+  });
+
+  it('publishes a policy\'s weights only when they change: policy.weights on the bus first, then the world view\'s run-time weights', async () => {
+    const world = worldOf({ policies: { lc: { strategy: 'least-connections', intervalMs: 200 } }, defaultPolicy: 'lc' });
+    const f = fakeContext(world, () => ({}));
+    const order: string[] = [];
+    f.ctx.bus.on('policy.weights', (e) => { order.push(`event ${e.policy} ${JSON.stringify(e.weights)}`); }, 'test');
+    const set = f.ctx.setRuntimeWeights!;
+    const reasons: string[] = [];
+    (f.ctx as { setRuntimeWeights: typeof set }).setRuntimeWeights = (key, choice, reason) => { order.push(`set ${key}`); reasons.push(reason); set(key, choice, reason); };
+    const stop = startAdaptive(f.ctx);
+    try {
+      await sleep(650);
+    } finally { stop(); }
+    assert.equal(f.published.length, 1, 'the same weights on every tick are published once');
+    assert.deepEqual(order, [`event lc ${JSON.stringify(f.published[0].choice!.weights)}`, 'set lc']);
+    assert.match(reasons[0], /^policy lc: /);
   });
 
   it('does nothing without an adaptive policy in use', () => {

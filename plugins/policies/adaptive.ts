@@ -1,7 +1,8 @@
 // Runs the adaptive strategies: every interval, measures (interface rates, probe RTT, open connections) and publishes each policy's kernel weights.
-import { ADAPTIVE, type ResolvedPolicy } from '../../core/config/policies.ts';
 import type { PluginContext } from '../../core/plugin/types.ts';
-import { usableMembers } from '../../core/wan/selection.ts';
+import { ADAPTIVE, policiesOf, type ResolvedPolicy } from './resolve.ts';
+import { usableMembers } from './selection.ts';
+import type { AdaptiveWeights } from './weights.ts';
 import { ConnCounter } from './conn-counter.ts';
 import { RateMeter } from './rates.ts';
 import { policiesInUse } from './rules.ts';
@@ -20,16 +21,32 @@ function strategyFor(p: ResolvedPolicy): AdaptiveStrategy {
   }
 }
 
+/**
+ * Publishes a policy's choice (null: back to static weights) when its weights change: `policy.weights` on the bus,
+ * then the world view's run-time weights, which reconciles.
+ */
+function publisher(ctx: PluginContext): (policy: string, choice: AdaptiveWeights | null) => void {
+  const last = new Map<string, AdaptiveWeights | null>();
+  return (policy, choice) => {
+    if (JSON.stringify(last.get(policy)?.weights ?? null) === JSON.stringify(choice?.weights ?? null)) return;
+    last.set(policy, choice);
+    const reason = choice?.reason ?? 'static weights';
+    ctx.bus.emit('policy.weights', { policy, weights: choice?.weights ?? null, reason });
+    ctx.setRuntimeWeights!(policy, choice, `policy ${policy}: ${reason}`);
+  };
+}
+
 interface Running { policy: ResolvedPolicy; strategy: AdaptiveStrategy; lastRun: number; arrivalsAt: number }
 
 /** Starts the measurement loop for the adaptive policies in use; returns a function that stops it. */
 export function startAdaptive(ctx: PluginContext): () => void {
   const world = ctx.world();
   const running: Running[] = policiesInUse(world)
-    .map((name) => world.policies.get(name)!)
+    .map((name) => policiesOf(world.config).policies.get(name)!)
     .filter((p) => ADAPTIVE.includes(p.strategy))
     .map((policy) => ({ policy, strategy: strategyFor(policy), lastRun: 0, arrivalsAt: 0 }));
-  if (running.length === 0 || !ctx.setPolicyWeights) return () => undefined;
+  if (running.length === 0 || !ctx.setRuntimeWeights) return () => undefined;
+  const publish = publisher(ctx);
   const needsRates = running.some((r) => r.policy.strategy === 'overflow' || r.policy.strategy === 'least-used');
   const needsConns = running.some((r) => r.policy.strategy === 'least-connections');
   const meter = new RateMeter();
@@ -63,7 +80,7 @@ export function startAdaptive(ctx: PluginContext): () => void {
         }));
         const arrivals = counter.arrivals - r.arrivalsAt;
         r.arrivalsAt = counter.arrivals;
-        ctx.setPolicyWeights!(r.policy.name, r.strategy.decide({ now, members, arrivals }));
+        publish(r.policy.name, r.strategy.decide({ now, members, arrivals }));
       }
     } catch (err) {
       ctx.log.warn({ err }, 'adaptive strategies: a measurement failed');

@@ -1,5 +1,5 @@
 // How a policy's kernel choice is written: weighted `numgen random` ranges, interleaved `numgen inc` slots, weight scaling.
-import { weightRanges } from '../../core/wan/selection.ts';
+import { weightRanges } from './selection.ts';
 import { chainFor } from './names.ts';
 
 export interface Slot { id: number; weight: number }

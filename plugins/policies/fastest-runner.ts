@@ -1,6 +1,7 @@
 // Runs the fastest-response learners: conntrack events in, learned `network → WAN` choices written to each policy's map at a bounded rate.
 import type { PluginContext } from '../../core/plugin/types.ts';
 import { fastestMap } from './names.ts';
+import { policiesOf } from './resolve.ts';
 import { policiesInUse } from './rules.ts';
 import { liveOf } from './render.ts';
 import { FastestLearner } from './strategies/fastest.ts';
@@ -8,7 +9,7 @@ import { FastestLearner } from './strategies/fastest.ts';
 /** Starts a learner per fastest-response policy in use; returns a function that stops them. */
 export function startFastest(ctx: PluginContext): () => void {
   const world = ctx.world();
-  const policies = policiesInUse(world).map((n) => world.policies.get(n)!).filter((p) => p.strategy === 'fastest-response');
+  const policies = policiesInUse(world).map((n) => policiesOf(world.config).policies.get(n)!).filter((p) => p.strategy === 'fastest-response');
   const feed = ctx.kernel.conntrack;
   const write = ctx.kernel.updateMap;
   if (policies.length === 0 || !feed || !write) return () => undefined;

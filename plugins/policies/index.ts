@@ -1,13 +1,18 @@
-// Built-in plugin: the daemon side of policies — measures and rewrites the adaptive strategies' weights, learns fastest-response choices, and runs the NFQUEUE policies' listeners. (The marker renders them.)
+// Built-in plugin 'policies': the daemon side of policies — measures and rewrites the adaptive strategies' weights (strategies/), learns fastest-response choices, runs the NFQUEUE policies' listeners (nfqueue/). The 'marker' plugin beside it (marker.ts) renders policies and rules; resolve.ts and selection.ts are shared by both.
 import type { MwanPlugin } from '../../core/plugin/types.ts';
 import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
-import { startNfqueuePolicies } from './nfqueue-policies.ts';
+import { startNfqueuePolicies } from './nfqueue/listeners.ts';
 import { NO_OPTIONS } from '../../core/plugin/options.ts';
+import { checkNfqueueStrategies, strategyRegistry } from './nfqueue/wiring.ts';
 
 const plugin: MwanPlugin = {
   name: 'policies',
   options: NO_OPTIONS,
+  /** Every `nfqueue:<name>` policy names a strategy: built in, registered in-process, or one a plugin declares. */
+  check(config, plugins) {
+    checkNfqueueStrategies(config, strategyRegistry(plugins));
+  },
   async setup(ctx) {
     const closeQueues = await startNfqueuePolicies(ctx);
     const stops = [startAdaptive(ctx), startFastest(ctx)];

@@ -1,9 +1,9 @@
 // Renders one policy into nft: its chain (the strategy's choice, lookup layers, what to do when no WAN is usable) and its maps.
-import type { ResolvedPolicy } from '../../core/config/policies.ts';
+import { policiesOf, type ResolvedPolicy } from './resolve.ts';
 import { hex } from '../../core/config/validators.ts';
 import type { ChainSpec, SetSpec } from '../../core/reconcile/desired.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
-import { usableMembers } from '../../core/wan/selection.ts';
+import { usableMembers } from './selection.ts';
 import { randomChoice, roundRobinChoice } from './choice.ts';
 import { learnedLayer, persistenceLayer } from './layers.ts';
 import { counterFor, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
@@ -49,9 +49,9 @@ function nfqueueRules(choice: string, mask: number, tagMask: number, tag: number
 }
 
 export function renderPolicy(policy: ResolvedPolicy, world: WorldView): RenderedPolicy {
-  const name = policyChain(policy.name, policy.name === world.defaultPolicy);
+  const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy);
   const usable = liveOf(policy, world);
-  const slots = kernelSlots(policy, usable, world.adaptive[policy.name]);
+  const slots = kernelSlots(policy, usable, world.runtimeWeights[policy.name]);
   const choice = policy.strategy === 'round-robin' || policy.strategy === 'persistence' ? roundRobinChoice(slots) : randomChoice(slots);
   const base = choice ? [choice] : whenNoneRules(policy.whenNone);
   const mask = world.layout.mask;

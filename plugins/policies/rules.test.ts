@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { ruleMatch } from './rules.ts';
 import { chainRules, markOf, markerState, toWan, worldOf } from './testing.ts';
-import { ENFORCE_METRIC } from '../marker/index.ts';
+import { ENFORCE_METRIC } from './marker.ts';
 
 describe('rules rendering', () => {
   it('matches networks, sets, protocol, ports and the input interface', () => {

@@ -1,5 +1,6 @@
 // Rules in nft: each rule's match (networks, protocol, ports, input interface, a named set) and where it sends a new connection.
 import type { RuleConfig } from '../../core/config/policies.ts';
+import { policiesOf } from './resolve.ts';
 import type { ChainSpec, SetSpec } from '../../core/reconcile/desired.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { persistenceLayer } from './layers.ts';
@@ -56,8 +57,8 @@ export function renderRules(world: WorldView): RenderedRules {
       if (!out.enforced.includes(wan.name)) out.enforced.push(wan.name);
       return;
     }
-    const policy = world.policies.get(r.policy!)!;
-    const target = policyChain(policy.name, policy.name === world.defaultPolicy);
+    const policy = policiesOf(world.config).policies.get(r.policy!)!;
+    const target = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy);
     if (!r.sticky) {
       line(`goto ${target}`);
       return;
@@ -80,5 +81,5 @@ export function ruleSets(world: WorldView): SetSpec[] {
 
 /** The policies rules and the default rule send traffic to, default first. */
 export function policiesInUse(world: WorldView): string[] {
-  return [...new Set([world.defaultPolicy, ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : []))])];
+  return [...new Set([policiesOf(world.config).defaultPolicy, ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : []))])];
 }

@@ -1,8 +1,9 @@
 // Test helpers for policy rendering: a world built the way the engine builds it, and the marker's contribution to it.
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
-import type { AdaptiveWeights, WorldView } from '../../core/plugin/types.ts';
-import marker from '../marker/index.ts';
+import type { WorldView } from '../../core/plugin/types.ts';
+import type { AdaptiveWeights } from './weights.ts';
+import marker from './marker.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 
 /** Three WANs wan1..3 (100.64.i.2/30, gateway .1) and lan0; `down` lists devices without carrier. */
@@ -15,8 +16,8 @@ export function network(down: string[] = []): ObservedNetwork {
 
 export const THREE_WANS = [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }, { name: 'isp3', device: 'wan3' }];
 
-export function worldOf(cfg: Record<string, unknown>, down: string[] = [], adaptive: Record<string, AdaptiveWeights> = {}): WorldView {
-  return { ...worldFrom({ wans: THREE_WANS, lan: [{ device: 'lan0' }], ...cfg }, network(down)), adaptive };
+export function worldOf(cfg: Record<string, unknown>, down: string[] = [], runtimeWeights: Record<string, AdaptiveWeights> = {}): WorldView {
+  return { ...worldFrom({ wans: THREE_WANS, lan: [{ device: 'lan0' }], ...cfg }, network(down), [marker]), runtimeWeights };
 }
 
 export const markerState = (world: WorldView): DesiredState => contributionOf(marker, world);

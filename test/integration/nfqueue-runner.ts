@@ -3,8 +3,8 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createConntrackFeed } from '../../core/system/conntrack/feed.ts';
 import { execaRunner } from '../../core/system/process/runner.ts';
-import { NFQ_DONE_BIT, applyNfqRules, nfqueueStrategies, startNfqueue, type RuntimeWan } from '../../core/system/nfqueue/index.ts';
-import { roundRobin } from '../../core/system/nfqueue/strategies/round-robin.ts';
+import { NFQ_DONE_BIT, applyNfqRules, startNfqueue, type RuntimeWan } from '../../core/system/nfqueue/index.ts';
+import { nfqueueStrategies, roundRobin } from '../../plugins/policies/nfqueue/builtins.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +28,7 @@ nfqueueStrategies.register('slow-round-robin', (ctx) => {
 
 const changed = await applyNfqRules(execaRunner, { mask, doneBit: NFQ_DONE_BIT, bindings: [{ queue, match: ['-i', values.iif!] }] });
 const svc = await startNfqueue({
-  queue, strategy: values.strategy!, wans: () => wans, mask, conntrack: createConntrackFeed(), maxLen: Number(values['max-len']),
+  queue, strategy: values.strategy!, factory: (ctx) => nfqueueStrategies.create(values.strategy!, ctx), wans: () => wans, mask, conntrack: createConntrackFeed(), maxLen: Number(values['max-len']),
   onProblem: (w) => process.stderr.write(`${w}\n`),
 });
 process.stdout.write(`ready ${JSON.stringify({ queue, strategy: svc.strategy, rulesChanged: changed })}\n`);

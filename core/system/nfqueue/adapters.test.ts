@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { MemoryNfqueue, SystemNfqueue } from './adapters.ts';
 import type { NfqRulesSpec } from './rules.ts';
-import { fakeIptables } from './testing.ts';
+import { fakeIptables, inTurn } from './testing.ts';
 
 const SPEC: NfqRulesSpec = { mask: 0xff00, doneBit: 0x80000000, bindings: [{ queue: 2001, match: ['-m', 'mark', '--mark', '0x1000000/0x7f000000'] }] };
 
@@ -28,22 +28,23 @@ describe('NFQUEUE kernel services', () => {
     assert.deepEqual(await nfq.removeRules(), [], 'nothing left to remove: nothing reported');
   });
 
-  it('dry run: applyRules and removeRules change nothing; start binds no queue but still refuses an unknown strategy', async () => {
+  it('dry run: applyRules and removeRules change nothing; start binds no queue but still builds the strategy (its failure rejects)', async () => {
     const ipt = fakeIptables();
     const dry = new SystemNfqueue(ipt.run, true);
     assert.equal((await dry.applyRules(SPEC)).length, 7);
     assert.deepEqual(ipt.writes, []);
-    const svc = await dry.start({ queue: 1, strategy: 'round-robin', wans: () => [], mask: 0xff00 });
+    const svc = await dry.start({ queue: 1, strategy: 'in-turn', factory: inTurn, wans: () => [], mask: 0xff00 });
     assert.equal(svc.stats().packets, 0);
     await svc.close();
-    await assert.rejects(dry.start({ queue: 1, strategy: 'nope', wans: () => [], mask: 0xff00 }), /unknown nfqueue strategy 'nope'/);
+    const unknown = () => { throw new Error("unknown nfqueue strategy 'nope'"); };
+    await assert.rejects(dry.start({ queue: 1, strategy: 'nope', factory: unknown, wans: () => [], mask: 0xff00 }), /unknown nfqueue strategy 'nope'/);
   });
 
   it('memory: one listener per queue, decisions among the WANs given', async () => {
     const m = new MemoryNfqueue();
     const wans = [{ name: 'a', mark: 0x100 }, { name: 'b', mark: 0x200 }];
-    const svc = await m.start({ queue: 3, strategy: 'round-robin', wans: () => wans, mask: 0xff00 });
-    await assert.rejects(m.start({ queue: 3, strategy: 'round-robin', wans: () => wans, mask: 0xff00 }), /EPERM/);
+    const svc = await m.start({ queue: 3, strategy: 'in-turn', factory: inTurn, wans: () => wans, mask: 0xff00 });
+    await assert.rejects(m.start({ queue: 3, strategy: 'in-turn', factory: inTurn, wans: () => wans, mask: 0xff00 }), /EPERM/);
     assert.deepEqual([m.decide(3), m.decide(3), m.decide(3)], ['a', 'b', 'a']);
     await svc.close();
     assert.equal(m.queues.size, 0);

@@ -2,7 +2,6 @@
 import type { Runner } from '../process/runner.ts';
 import { startNfqueue, type NfqueueService, type NfqueueServiceOptions } from './index.ts';
 import { applyCommands, applyNfqRules, removeNfqRules, type NfqRulesSpec } from './rules.ts';
-import { nfqueueStrategies } from './strategies/index.ts';
 import { weightOf } from './runtime.ts';
 import type { NewConnection, NfqueueStrategy } from './strategy.ts';
 
@@ -13,7 +12,7 @@ export interface NfqueueKernel {
   applyRules(spec: NfqRulesSpec): Promise<string[][]>;
   /** Removes mwan's queue chains and the jump carrying mwan's comment, nothing else; returns the commands that did. */
   removeRules(): Promise<string[][]>;
-  /** Binds a queue and decides its packets (rejects when the queue cannot be bound or the strategy is unknown). */
+  /** Binds a queue and decides its packets (rejects when the queue cannot be bound or the strategy cannot be built). */
   start(o: NfqueueServiceOptions): Promise<NfqueueService>;
 }
 
@@ -64,7 +63,7 @@ export class SystemNfqueue implements NfqueueKernel {
 
   async start(o: NfqueueServiceOptions): Promise<NfqueueService> {
     if (!this.dry) return startNfqueue(o);
-    (o.registry ?? nfqueueStrategies).create(o.strategy, { wans: () => [], connections: () => 0, weight: () => 1, options: o.strategyOptions ?? {} }).close?.();
+    o.factory({ wans: () => [], connections: () => 0, weight: () => 1, options: o.strategyOptions ?? {} }).close?.();
     return { queue: o.queue, strategy: o.strategy, stats: idleStats, close: async () => {} };
   }
 }
@@ -92,7 +91,7 @@ export class MemoryNfqueue implements NfqueueKernel {
 
   async start(o: NfqueueServiceOptions): Promise<NfqueueService> {
     if (this.queues.has(o.queue)) throw new Error(`nfqueue: bind queue ${o.queue}: EPERM (another listener has it)`);
-    const strategy = (o.registry ?? nfqueueStrategies).create(o.strategy, {
+    const strategy = o.factory({
       wans: () => o.wans().map((w) => w.name), connections: () => 0, weight: (wan) => weightOf(o.wans(), wan), options: o.strategyOptions ?? {},
     });
     this.queues.set(o.queue, { options: o, strategy });

@@ -1,16 +1,13 @@
-// The NFQUEUE service: a bound queue, a strategy from the registry, the runtime between them; what a policy `nfqueue:<name>` will start.
+// The NFQUEUE service: a bound queue, a strategy built from the factory it is given, the runtime between them; what a policy `nfqueue:<name>` will start.
 import { readdirSync, readFileSync } from 'node:fs';
 import { NfqueueClient, type ClientStats } from './client.ts';
 import { ConnectionCounts, type FlowFeed } from './conn-counts.ts';
 import { NfqueueRuntime, weightOf, type RuntimeStats, type RuntimeWan } from './runtime.ts';
-import type { NfqueueStrategyRegistry } from './strategy.ts';
-import { nfqueueStrategies } from './strategies/index.ts';
+import type { StrategyFactory } from './strategy.ts';
 import { openNetfilterSocket, type NetlinkTransport } from './transport.ts';
 
 export { applyNfqRules, removeNfqRules, renderNfqRules, NFQ_CHAIN, NFQ_COMMENT, type NfqRulesSpec, type QueueBinding } from './rules.ts';
-export { nfqueueStrategies, createStrategyRegistry } from './strategies/index.ts';
 export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from './strategy.ts';
-export { nfqueueStrategyName, NfqueueStrategyRegistry } from './strategy.ts';
 export type { RuntimeWan } from './runtime.ts';
 
 /** The packet-mark bit a verdict sets so the queue chain saves the decision (outside the mark mask; checked with the config). */
@@ -19,10 +16,11 @@ import { NFQ_DONE_BIT } from '../../config/nfqueue-layout.ts';
 
 export interface NfqueueServiceOptions {
   queue: number;
-  /** A registered strategy name (`round-robin`, `least-connections`, or a user plugin's). */
+  /** The strategy's name (`round-robin`, `least-connections`, or a user plugin's), as stats and logs show it. */
   strategy: string;
+  /** Builds the strategy (the caller looked the name up in its registry). */
+  factory: StrategyFactory;
   strategyOptions?: Record<string, unknown>;
-  registry?: NfqueueStrategyRegistry;
   /** The WANs decisions may use now, with their marks (in service, member order); read on every decision. */
   wans: () => readonly RuntimeWan[];
   /** mwan's mark mask. */
@@ -48,7 +46,6 @@ export interface NfqueueService {
 
 /** Binds the queue and starts deciding. Rejects (closing the socket) when the queue cannot be bound. */
 export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueService> {
-  const registry = o.registry ?? nfqueueStrategies;
   const problem = o.onProblem ?? (() => {});
   let counts: ConnectionCounts | undefined;
   let following: { stop(): void; listed: Promise<void> } | undefined;
@@ -60,7 +57,7 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
     }
     return counts;
   };
-  const strategy = registry.create(o.strategy, {
+  const strategy = o.factory({
     wans: () => o.wans().map((w) => w.name),
     connections: (wan) => {
       const mark = markOf(wan);

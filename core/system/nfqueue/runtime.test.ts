@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { NF_REPEAT, type QueuedPacket } from './messages.ts';
 import { NfqueueRuntime, type RuntimeWan } from './runtime.ts';
-import { createStrategyRegistry } from './strategies/index.ts';
 import { NFQ_DONE_BIT, startNfqueue } from './index.ts';
-import { fakeTransport, packetMessage, verdictsIn } from './testing.ts';
+import { fakeTransport, inTurn, packetMessage, verdictsIn } from './testing.ts';
 
 const MASK = 0xff00;
 const WANS: RuntimeWan[] = [{ name: 'isp1', mark: 0x3900 }, { name: 'isp2', mark: 0xa300 }];
@@ -53,9 +52,9 @@ describe('nfqueue runtime', () => {
 });
 
 describe('nfqueue service', () => {
-  it('binds, decides round robin over the WANs, answers one burst in one datagram, closes', async () => {
+  it('binds, decides in turn over the WANs, answers one burst in one datagram, closes', async () => {
     const t = fakeTransport();
-    const svc = await startNfqueue({ queue: 3, strategy: 'round-robin', registry: createStrategyRegistry(), wans: () => WANS, mask: MASK, transport: t });
+    const svc = await startNfqueue({ queue: 3, strategy: 'in-turn', factory: inTurn, wans: () => WANS, mask: MASK, transport: t });
     t.sent.length = 0;
     t.inject(Buffer.concat([1, 2, 3].map((id) => packetMessage(id, { queue: 3, mark: 0x3900 }))));
     await new Promise((r) => setImmediate(r));
@@ -67,21 +66,9 @@ describe('nfqueue service', () => {
     assert.ok(t.closed);
   });
 
-  it('least-connections reads the table before binding and counts its own decisions until conntrack confirms them', async () => {
-    const t = fakeTransport();
-    const svc = await startNfqueue({ queue: 0, strategy: 'least-connections', registry: createStrategyRegistry(), wans: () => WANS, mask: MASK, transport: t,
-      conntrack: { subscribe: () => () => {}, list: async () => [{ type: 'LIST', id: 1, proto: 'tcp', state: 'ESTABLISHED', src: '10.0.0.9', dst: '192.0.2.1', sport: 5, dport: 80, mark: 0x3900 }] } });
-    // The listing (one connection on isp1) is read before the queue is bound: the first new one goes to isp2,
-    // and each counts at once, so the rest alternate from there.
-    t.inject(Buffer.concat([1, 2, 3, 4].map((id) => packetMessage(id))));
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual(svc.stats().decided, { isp1: 1, isp2: 3 });
-    await svc.close();
-  });
-
   it('rejects and closes the socket when the queue cannot be bound', async () => {
     const t = fakeTransport(() => 1);
-    await assert.rejects(startNfqueue({ queue: 0, strategy: 'round-robin', wans: () => WANS, mask: MASK, transport: t }), /EPERM/);
+    await assert.rejects(startNfqueue({ queue: 0, strategy: 'in-turn', factory: inTurn, wans: () => WANS, mask: MASK, transport: t }), /EPERM/);
     assert.ok(t.closed);
   });
 });

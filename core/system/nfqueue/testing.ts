@@ -1,9 +1,10 @@
-// Test doubles for NFQUEUE: a fake netlink socket, kernel-shaped packet messages, a reader for sent verdicts, an in-memory iptables.
+// Test doubles for NFQUEUE: a fake netlink socket, kernel-shaped packet messages, a reader for sent verdicts, an in-memory iptables, a round-robin strategy.
 import assert from 'node:assert/strict';
 import type { Runner } from '../process/runner.ts';
 import { NLMSG_ERROR, eachAttr, encodeNfMessage, messages } from './netlink-frame.ts';
 import { NFQA, NFQNL_MSG_PACKET, NFQNL_MSG_VERDICT, NFQNL_MSG_VERDICT_BATCH, msgType } from './messages.ts';
 import type { NetlinkTransport } from './transport.ts';
+import type { StrategyFactory } from './strategy.ts';
 
 /** A fake socket: records what is sent, answers config requests with `answer(seq)` (errno, 0 = ack). */
 export function fakeTransport(answer: (seq: number) => number = () => 0) {
@@ -81,3 +82,9 @@ export function fakeIptables(initial: Record<string, string[]> = { PREROUTING: [
   };
   return { run, chains, writes };
 }
+
+/** A strategy for the service's tests: the WANs in turn (the real strategies belong to the policies plugin). */
+export const inTurn: StrategyFactory = (ctx) => {
+  let next = 0;
+  return { name: 'in-turn', decide: () => { const wans = ctx.wans(); return wans.length ? wans[next++ % wans.length] : undefined; } };
+};

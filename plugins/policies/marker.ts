@@ -1,12 +1,14 @@
-// Built-in plugin: nftables connection marking: new LAN (and, with rules, router) connections classified into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
+// Built-in plugin 'marker' (part of the policies feature): nftables connection marking: new LAN (and, with rules, router) connections classified into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
 import { hex } from '../../core/config/validators.ts';
 import { isIPv4 } from '../../core/config/validators.ts';
 import { definePlugin, type WorldView } from '../../core/plugin/types.ts';
 import { NO_OPTIONS } from '../../core/plugin/options.ts';
 import { DesiredBuilder } from '../../core/reconcile/desired.ts';
-import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from '../policies/names.ts';
-import { countByMark, renderPolicy } from '../policies/render.ts';
-import { policiesInUse, renderRules, ruleSets } from '../policies/rules.ts';
+import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from './names.ts';
+import { countByMark, renderPolicy } from './render.ts';
+import { policiesOf } from './resolve.ts';
+import { policiesInUse, renderRules, ruleSets } from './rules.ts';
+import { usableMembers } from './selection.ts';
 
 export const MANGLE = -150;
 export const SRCNAT = 100;
@@ -72,7 +74,7 @@ function classification(d: DesiredBuilder, world: WorldView): Entries {
   const r = rules.length ? renderRules(world) : undefined;
   const local = Boolean(r?.local.length);
   if (entryDevices.length === 0 && !local) return {};
-  const rendered = policiesInUse(world).map((name) => renderPolicy(world.policies.get(name)!, world));
+  const rendered = policiesInUse(world).map((name) => renderPolicy(policiesOf(world.config).policies.get(name)!, world));
   if (!r && rendered[0].chain.rules.length === 0) return {};
   for (const p of rendered) {
     d.chain(p.chain);
@@ -111,6 +113,11 @@ function classification(d: DesiredBuilder, world: WorldView): Entries {
 export default definePlugin({
   name: 'marker',
   options: NO_OPTIONS,
+  /** The world's `active` WANs: the default policy's members that can take new connections now (its chain is what it renders). */
+  selectActive(world) {
+    const { policies, defaultPolicy } = policiesOf(world.config);
+    return usableMembers(policies.get(defaultPolicy)!, world.wans).map(({ member: _m, ...w }) => w);
+  },
   contribute(d, world) {
     const { mask } = world.layout;
     const restore = restoreRules(mask, world.wans);

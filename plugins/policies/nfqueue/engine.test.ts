@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { builtinPlugins } from '../plugins/index.ts';
-import { parseConfig } from './config/load.ts';
-import { Engine } from './engine.ts';
-import { MwanError } from './errors.ts';
-import type { LinkState, ObservedNetwork } from './system/kernel/adapter.ts';
-import { MemoryKernel } from './system/kernel/memory-adapter.ts';
-import { silentLogger } from './log.ts';
-import type { MwanPlugin } from './plugin/types.ts';
+import { builtinPlugins } from '../../index.ts';
+import { parseConfig } from '../../../core/config/load.ts';
+import { Engine } from '../../../core/engine.ts';
+import { MwanError } from '../../../core/errors.ts';
+import type { LinkState, ObservedNetwork } from '../../../core/system/kernel/adapter.ts';
+import { MemoryKernel } from '../../../core/system/kernel/memory-adapter.ts';
+import { silentLogger } from '../../../core/log.ts';
+import type { MwanPlugin } from '../../../core/plugin/types.ts';
 
 const link = (name: string, address: string, carrier = true, prefixLength = 30): LinkState => ({
   name, adminUp: true, carrier, pointToPoint: false, addresses: [{ address, prefixLength }],

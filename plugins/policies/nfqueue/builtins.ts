@@ -1,5 +1,5 @@
-// The built-in NFQUEUE strategies and the shared registry they are registered in.
-import { NfqueueStrategyRegistry } from '../strategy.ts';
+// The built-in NFQUEUE strategies and the process-wide registry they are registered in (in-process registrations join them).
+import { NfqueueStrategyRegistry } from './registry.ts';
 import { leastConnections } from './least-connections.ts';
 import { roundRobin } from './round-robin.ts';
 
@@ -13,5 +13,5 @@ export function createStrategyRegistry(): NfqueueStrategyRegistry {
   return r;
 }
 
-/** The process-wide registry: user plugins register their strategies here. */
+/** The process-wide registry: code running in the daemon's process may register strategies here. */
 export const nfqueueStrategies = createStrategyRegistry();

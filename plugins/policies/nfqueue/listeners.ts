@@ -1,12 +1,14 @@
 // The daemon side of nfqueue:<name> policies: one queue listener per policy in use, deciding among its members in service.
-import type { NfqueueService, PluginContext, WorldView } from '../../core/plugin/types.ts';
-import { usableMembers } from '../../core/wan/selection.ts';
+import type { NfqueueService, PluginContext, WorldView } from '../../../core/plugin/types.ts';
+import { policiesOf } from '../resolve.ts';
+import { usableMembers } from '../selection.ts';
+import { strategyRegistry } from './wiring.ts';
 
 type Usable = Map<string, { name: string; mark: number; weight: number }[]>;
 
 /** Each NFQUEUE policy's members in service, in member order, with their marks and member weights. */
 function usableNow(world: WorldView, policies: string[]): Usable {
-  return new Map(policies.map((p) => [p, usableMembers(world.policies.get(p)!, world.wans).map((w) => ({ name: w.name, mark: w.mark, weight: w.weight }))]));
+  return new Map(policies.map((p) => [p, usableMembers(policiesOf(world.config).policies.get(p)!, world.wans).map((w) => ({ name: w.name, mark: w.mark, weight: w.weight }))]));
 }
 
 /** A cached view is rebuilt after anything that may change service (each such change requests a reconcile), and at least this often. */
@@ -22,6 +24,7 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
   const start = ctx.kernel.nfqueue?.start;
   if (wanted.length === 0 || !start) return async () => {};
   const names = wanted.map(([n]) => n);
+  const registry = strategyRegistry(ctx.plugins ?? []);
   let cache: { at: number; usable: Usable } | undefined;
   const off = ctx.bus.on('reconcile.requested', () => { cache = undefined; }, 'policies');
   // Read on every decision: cheap while the cache is fresh, and never older than the last change.
@@ -35,7 +38,7 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
   for (const [name, ids] of wanted) {
     try {
       services.push(await start({
-        queue: ids.queue, strategy: ids.strategy, strategyOptions: world.policies.get(name)!.nfqueue?.options, wans: () => wansOf(name),
+        queue: ids.queue, strategy: ids.strategy, factory: (c) => registry.create(ids.strategy, c), strategyOptions: policiesOf(world.config).policies.get(name)!.nfqueue?.options, wans: () => wansOf(name),
         onProblem: (what) => ctx.log.warn({ policy: name, queue: ids.queue }, what),
       }));
     } catch (error) {

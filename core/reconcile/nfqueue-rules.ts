@@ -1,37 +1,9 @@
-// The core's side of NFQUEUE policies: the strategy registry plugins add to, the name check, and the queue rules applied once per engine.
-import type { Layout } from './config/identifiers.ts';
-import { MwanError, describeError } from './errors.ts';
-import type { NfqueueKernel } from './system/nfqueue/adapters.ts';
-import type { NfqRulesSpec } from './system/nfqueue/rules.ts';
-import { nfqueueStrategies } from './system/nfqueue/strategies/index.ts';
-import { NfqueueStrategyRegistry } from './system/nfqueue/strategy.ts';
-import { hex } from './config/validators.ts';
-import type { Logger } from './log.ts';
-import type { MwanPlugin } from './plugin/types.ts';
-
-/** The built-in strategies, those registered in-process on `nfqueueStrategies`, and every plugin's `nfqueueStrategies`. */
-export function strategyRegistry(plugins: MwanPlugin[]): NfqueueStrategyRegistry {
-  const registry = new NfqueueStrategyRegistry(nfqueueStrategies);
-  for (const p of plugins) {
-    for (const [name, factory] of Object.entries(p.nfqueueStrategies ?? {})) {
-      try {
-        registry.register(name, factory, `plugin '${p.name}'`);
-      } catch (error) {
-        throw new MwanError('MWAN_PLUGIN_INVALID', `plugin '${p.name}': ${describeError(error)}`, { cause: error });
-      }
-    }
-  }
-  return registry;
-}
-
-/** Every `nfqueue:<name>` policy must name a registered strategy; the error names the field and what exists. */
-export function checkNfqueueStrategies(layout: Layout, registry: NfqueueStrategyRegistry): void {
-  for (const [policy, ids] of layout.nfqueue.policies) {
-    if (registry.has(ids.strategy)) continue;
-    throw new MwanError('MWAN_CONFIG_INVALID', `policies.${policy}.strategy: got "nfqueue:${ids.strategy}"; no NFQUEUE strategy has that name ` +
-      `(registered: ${registry.names().join(', ')}); a plugin adds its own with nfqueueStrategies: { '<name>': factory }`);
-  }
-}
+// The core's side of NFQUEUE: the queue rules of the layout's queues, applied once per engine (strategies and listeners belong to the policies plugin).
+import type { Layout } from '../config/identifiers.ts';
+import type { NfqueueKernel } from '../system/nfqueue/adapters.ts';
+import type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
+import { hex } from '../config/validators.ts';
+import type { Logger } from '../log.ts';
 
 /** One queue rule per NFQUEUE policy in use, matching its tag; null when there is none (then iptables is never run). */
 export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {

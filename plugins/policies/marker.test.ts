@@ -5,7 +5,7 @@ import type { DesiredState } from '../../core/reconcile/desired.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
-import marker, { MANGLE, chainFor, counterFor, restoreChainFor } from './index.ts';
+import marker, { MANGLE, chainFor, counterFor, restoreChainFor } from './marker.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 
 

@@ -1,15 +1,7 @@
-// Which WANs take new connections: all in service (balanced) or the lowest tier with one in service (failover), per policy.
-import type { MwanConfig } from '../config/schema.ts';
-import type { ResolvedMember, ResolvedPolicy } from '../config/policies.ts';
+// Which WANs of a policy take new connections (those in service; for priority the lowest tier among them), and exact weight ranges.
+import type { ResolvedMember, ResolvedPolicy } from './resolve.ts';
 
 export interface Selectable { name: string; inService: boolean; weight: number; tier: number }
-
-export function activeWans<T extends Selectable>(mode: MwanConfig['mode'], wans: T[]): T[] {
-  const live = wans.filter((w) => w.inService);
-  if (mode === 'balanced' || live.length === 0) return live;
-  const best = Math.min(...live.map((w) => w.tier));
-  return live.filter((w) => w.tier === best);
-}
 
 /**
  * Splits 0..total-1 into one contiguous range per WAN, sized by weight: the shares are exact and never overlap
