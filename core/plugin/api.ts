@@ -10,9 +10,10 @@ export {
 } from './types.ts';
 export { NO_OPTIONS, PluginOptionsError, invalidOptions, type OptionIssue } from './options.ts';
 
-// Desired state: what `contribute` describes.
-export type {
-  BaseChainSpec, ChainSpec, DesiredBuilder, DesiredState, Nexthop, RouteSpec, RuleSpec, SetSpec, SysctlSpec,
+// Desired state: what `contribute` describes (a plugin may build a part of it apart, then add it in order).
+export {
+  DesiredBuilder,
+  type BaseChainSpec, type ChainSpec, type DesiredState, type Nexthop, type RouteSpec, type RuleSpec, type SetSpec, type SysctlSpec,
 } from '../reconcile/desired.ts';
 
 // Events: the bus and its event map.
@@ -29,6 +30,11 @@ export { forwardTarget, portRange } from '../config/schema.ts';
 export { hex, intToIPv4, ipv4ToInt, isIPv4 } from '../config/validators.ts';
 export { forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix } from '../config/addresses.ts';
 export { resolveHealth, type HealthSettings } from '../config/health.ts';
+export {
+  IMPLICIT_DEFAULT, defaultPolicyName,
+  type MemberConfig, type PolicyConfig, type PolicyStrategy, type RuleConfig, type StrategyName,
+} from '../config/policies.ts';
+export { nfqueueLayout } from '../config/nfqueue-layout.ts';
 
 // Shared nft rule text.
 export { dnatStatement, nftSet, portMatch } from './nft-helpers.ts';
@@ -40,6 +46,7 @@ export type { ScriptResult } from '../system/process/scripts.ts';
 export type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
 export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
+export { OpenFlows } from '../system/conntrack/open-flows.ts';
 export type { LinkBytes } from '../system/kernel/link-stats.ts';
 
 // Refuses a file or directory others than root (or the invoking user) could have written, before running it.

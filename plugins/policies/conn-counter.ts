@@ -1,6 +1,5 @@
 // Open connections per WAN mark, kept incrementally from conntrack events (NEW, closing TCP states, DESTROY); a listing only at start and after lost events.
-import type { ConntrackRecord } from '../../core/system/conntrack/parse.ts';
-import { OpenFlows } from '../../core/system/conntrack/open-flows.ts';
+import { type ConntrackRecord, OpenFlows } from '../../core/plugin/api.ts';
 
 export class ConnCounter {
   private readonly flows: OpenFlows;

@@ -1,5 +1,5 @@
 // Runs the fastest-response learners: conntrack events in, learned `network → WAN` choices written to each policy's map at a bounded rate.
-import type { PluginContext } from '../../core/plugin/types.ts';
+import type { PluginContext } from '../../core/plugin/api.ts';
 import { fastestMap } from './names.ts';
 import { policiesOf } from './resolve.ts';
 import { policiesInUse } from './rules.ts';

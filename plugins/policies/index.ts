@@ -1,9 +1,8 @@
 // Built-in plugin 'policies': the daemon side of policies — measures and rewrites the adaptive strategies' weights (strategies/), learns fastest-response choices, runs the NFQUEUE policies' listeners (nfqueue/). The 'marker' plugin beside it (marker.ts) renders policies and rules; resolve.ts and selection.ts are shared by both.
-import type { MwanPlugin } from '../../core/plugin/types.ts';
+import { type MwanPlugin, NO_OPTIONS } from '../../core/plugin/api.ts';
 import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
 import { startNfqueuePolicies } from './nfqueue/listeners.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
 import { checkNfqueueStrategies, strategyRegistry } from './nfqueue/wiring.ts';
 
 const plugin: MwanPlugin = {

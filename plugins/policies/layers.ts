@@ -1,6 +1,5 @@
 // Lookup layers in front of a policy's choice: persistence (a map of remembered WANs, refreshed per connection) and learned per-destination choices.
-import { hex } from '../../core/config/validators.ts';
-import type { ChainSpec, SetSpec } from '../../core/reconcile/desired.ts';
+import { type ChainSpec, hex, type SetSpec } from '../../core/plugin/api.ts';
 import { chainFor, keepChain } from './names.ts';
 
 export interface LiveWan { id: number; mark: number }

@@ -1,9 +1,5 @@
 // Built-in plugin 'marker' (part of the policies feature): nftables connection marking: new LAN (and, with rules, router) connections classified into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
-import { hex } from '../../core/config/validators.ts';
-import { isIPv4 } from '../../core/config/validators.ts';
-import { definePlugin, type WorldView } from '../../core/plugin/types.ts';
-import { NO_OPTIONS } from '../../core/plugin/options.ts';
-import { DesiredBuilder } from '../../core/reconcile/desired.ts';
+import { definePlugin, DesiredBuilder, hex, isIPv4, NO_OPTIONS, type WorldView } from '../../core/plugin/api.ts';
 import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from './names.ts';
 import { countByMark, renderPolicy } from './render.ts';
 import { policiesOf } from './resolve.ts';

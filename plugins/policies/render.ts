@@ -1,8 +1,6 @@
 // Renders one policy into nft: its chain (the strategy's choice, lookup layers, what to do when no WAN is usable) and its maps.
 import { policiesOf, type ResolvedPolicy } from './resolve.ts';
-import { hex } from '../../core/config/validators.ts';
-import type { ChainSpec, SetSpec } from '../../core/reconcile/desired.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import { type ChainSpec, hex, type SetSpec, type WorldView } from '../../core/plugin/api.ts';
 import { usableMembers } from './selection.ts';
 import { randomChoice, roundRobinChoice } from './choice.ts';
 import { learnedLayer, persistenceLayer } from './layers.ts';

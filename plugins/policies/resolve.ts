@@ -1,6 +1,5 @@
 // Policies resolved from the configuration: the implicit default policy, members with their weights and tiers filled in.
-import { IMPLICIT_DEFAULT, defaultPolicyName, type MemberConfig, type PolicyConfig, type PolicyStrategy, type StrategyName } from '../../core/config/policies.ts';
-import type { MwanConfig } from '../../core/config/schema.ts';
+import { defaultPolicyName, IMPLICIT_DEFAULT, type MemberConfig, type MwanConfig, type PolicyConfig, type PolicyStrategy, type StrategyName } from '../../core/plugin/api.ts';
 
 /** Strategies whose kernel weights the daemon rewrites from measurements. */
 export const ADAPTIVE: readonly PolicyStrategy[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];

@@ -1,8 +1,6 @@
 // Rules in nft: each rule's match (networks, protocol, ports, input interface, a named set) and where it sends a new connection.
-import type { RuleConfig } from '../../core/config/policies.ts';
+import type { ChainSpec, RuleConfig, SetSpec, WorldView } from '../../core/plugin/api.ts';
 import { policiesOf } from './resolve.ts';
-import type { ChainSpec, SetSpec } from '../../core/reconcile/desired.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
 import { persistenceLayer } from './layers.ts';
 import { chainFor, policyChain, ruleChain, ruleLabel, stickyMap } from './names.ts';
 import { liveOf, whenNoneRules } from './render.ts';

@@ -1,5 +1,5 @@
 // The daemon side of nfqueue:<name> policies: one queue listener per policy in use, deciding among its members in service.
-import type { NfqueueService, PluginContext, WorldView } from '../../../core/plugin/types.ts';
+import type { NfqueueService, PluginContext, WorldView } from '../../../core/plugin/api.ts';
 import { policiesOf } from '../resolve.ts';
 import { usableMembers } from '../selection.ts';
 import { strategyRegistry } from './wiring.ts';

@@ -1,8 +1,5 @@
 // The registry an engine's NFQUEUE policies use (built-ins, in-process registrations, every plugin's nfqueueStrategies) and the check that each policy names one.
-import type { MwanConfig } from '../../../core/config/schema.ts';
-import { nfqueueLayout } from '../../../core/config/nfqueue-layout.ts';
-import { MwanError, describeError } from '../../../core/errors.ts';
-import type { MwanPlugin } from '../../../core/plugin/types.ts';
+import { describeError, type MwanConfig, MwanError, type MwanPlugin, nfqueueLayout } from '../../../core/plugin/api.ts';
 import { nfqueueStrategies } from './builtins.ts';
 import { NfqueueStrategyRegistry } from './registry.ts';
 

@@ -1,6 +1,5 @@
 // Fastest response: learns, per destination network, how long each WAN takes to get the first answer to a new connection (SYN → SYN-ACK), and picks the fastest.
-import { intToIPv4, ipv4ToInt } from '../../../core/config/validators.ts';
-import type { ConntrackRecord } from '../../../core/system/conntrack/parse.ts';
+import { type ConntrackRecord, intToIPv4, ipv4ToInt } from '../../../core/plugin/api.ts';
 
 export interface FastestOptions { prefixLength: number; timeoutSeconds: number }
 interface Sample { ms: number; n: number; at: number }
