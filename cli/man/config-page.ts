@@ -1,5 +1,5 @@
 // The mwan.yaml(5) man page: docs/configuration.md's sections in roff, checked against the config schema's fields.
-import { escape, header, inline } from './roff.ts';
+import { roffEscape, header, inline } from './roff.ts';
 
 type ZodLike = { _zod?: { def?: { type: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown } } };
 
@@ -21,7 +21,7 @@ export function markdownToRoff(md: string): string[] {
   const flush = () => { if (paragraph.length) out.push('.PP', inline(paragraph.join(' '))); paragraph = []; };
   for (const line of md.split('\n')) {
     if (line.startsWith('```')) { flush(); out.push(inCode ? '.fi\n.RE' : '.RS 4\n.nf'); inCode = !inCode; continue; }
-    if (inCode) { out.push(escape(line) || '\\&'); continue; }
+    if (inCode) { out.push(roffEscape(line) || '\\&'); continue; }
     const heading = /^(#{1,3}) (.*)$/.exec(line);
     if (heading) {
       flush();
@@ -56,7 +56,7 @@ export function configPage(version: string, configurationMd: string, schemaField
   const lines = [
     '.SH NAME', 'mwan.yaml \\- configuration of mwan, multi\\-WAN load balancing for Linux routers',
     '.SH SYNOPSIS', '.I /etc/mwan/config.yaml',
-    '.SH DESCRIPTION', `Top-level fields: ${schemaFields.map((f) => `\\fB${escape(f)}\\fR`).join(', ')}.`,
+    '.SH DESCRIPTION', `Top-level fields: ${schemaFields.map((f) => `\\fB${roffEscape(f)}\\fR`).join(', ')}.`,
     ...markdownToRoff(body),
     '.SH SEE ALSO', '\\fBmwanctl\\fR(8)',
   ];

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { COMMAND_SPECS } from '../cli-spec.ts';
 import { configPage, markdownToRoff } from './config-page.ts';
 import { manPages } from './generate.ts';
-import { escape, inline } from './roff.ts';
+import { roffEscape, inline } from './roff.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,7 +31,7 @@ describe('man pages', function () {
   });
 
   it('escapes roff: requests at line starts, backslashes, hyphens, non-ASCII; markdown code, links and lists', () => {
-    assert.equal(escape('.x \\ a-b –'), '\\&.x \\e a\\-b \\[u2013]');
+    assert.equal(roffEscape('.x \\ a-b –'), '\\&.x \\e a\\-b \\[u2013]');
     assert.equal(inline('see [health.md](health.md) and `--config`'), 'see health.md and \\fB\\-\\-config\\fR');
     assert.deepEqual(markdownToRoff('- one\n  more\n\n```\n.dot\n```'), ['.IP \\(bu 2', 'one more', '.RS 4\n.nf', '\\&.dot', '.fi\n.RE']);
   });

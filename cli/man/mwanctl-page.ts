@@ -1,12 +1,12 @@
 // The mwanctl(8) man page, from the same command texts as --help (cli/cli-spec.ts).
 import { COMMAND_SPECS, GLOBAL_FLAGS, PROGRAM, type FlagSpec } from '../cli-spec.ts';
-import { escape, header, inline } from './roff.ts';
+import { roffEscape, header, inline } from './roff.ts';
 
 /** `-c, --config <file>` → `\fB\-c\fR, \fB\-\-config\fR \fIfile\fR`. */
 function flagSyntax(flags: string): string {
   return flags.split(/,\s*/).map((part) => {
     const [flag, value] = part.split(' ');
-    return `\\fB${escape(flag)}\\fR${value ? ` \\fI${escape(value.replace(/[<>]/g, ''))}\\fR` : ''}`;
+    return `\\fB${roffEscape(flag)}\\fR${value ? ` \\fI${roffEscape(value.replace(/[<>]/g, ''))}\\fR` : ''}`;
   }).join(', ');
 }
 
@@ -14,7 +14,7 @@ const flagItems = (flags: readonly FlagSpec[]) => flags.flatMap((f) => ['.TP', f
 
 export function mwanctlPage(version: string): string {
   const lines = [
-    '.SH NAME', `mwanctl \\- ${escape(PROGRAM.summary)}`,
+    '.SH NAME', `mwanctl \\- ${roffEscape(PROGRAM.summary)}`,
     '.SH SYNOPSIS', '.B mwanctl', '[\\fB\\-c\\fR \\fIfile\\fR] \\fIcommand\\fR [\\fIargs\\fR]', '.br',
     '.B mwanctl', '[\\fB\\-h\\fR | \\fB\\-V\\fR] | \\fBhelp\\fR [\\fIcommand\\fR]',
     '.SH DESCRIPTION', inline(PROGRAM.description),
@@ -24,10 +24,10 @@ export function mwanctlPage(version: string): string {
     '.SH COMMANDS',
   ];
   for (const c of COMMAND_SPECS) {
-    const args = (c.args ?? []).map((a) => ` \\fI${escape(a.name.replace(/[<>]/g, ''))}\\fR`).join('');
+    const args = (c.args ?? []).map((a) => ` \\fI${roffEscape(a.name.replace(/[<>]/g, ''))}\\fR`).join('');
     const flags = (c.flags ?? []).map((f) => ` [${flagSyntax(f.flags.split(', ').at(-1)!)}]`).join('');
     lines.push('.TP', `\\fB${c.name}\\fR${args}${flags}`, `${inline(c.summary)}.${c.details ? ` ${inline(c.details)}` : ''}${c.root ? ' Needs root (CAP_NET_ADMIN).' : ''}`);
-    for (const a of c.args ?? []) if (a.choices) lines.push('.br', `\\fI${escape(a.name.replace(/[<>]/g, ''))}\\fR: ${escape(a.choices.join(', '))}`);
+    for (const a of c.args ?? []) if (a.choices) lines.push('.br', `\\fI${roffEscape(a.name.replace(/[<>]/g, ''))}\\fR: ${roffEscape(a.choices.join(', '))}`);
     if (c.flags?.length) lines.push('.RS', ...flagItems(c.flags), '.RE');
   }
   lines.push(

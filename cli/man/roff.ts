@@ -1,9 +1,9 @@
 // roff helpers for the man pages: escaping, inline markdown (code, bold, links) to font changes, and the page header.
 
 /** Escapes text for roff: backslashes, hyphens, a leading `.` or `'` (a request), and non-ASCII as \[uXXXX]. */
-export function escape(text: string): string {
+export function roffEscape(text: string): string {
   return text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/, '\\&$1')
-    .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
+    .replace(/[\u{80}-\u{10FFFF}]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 
 /** Inline markdown to roff: `code` and **bold** in bold, [text](link) as its text; everything else escaped. */
@@ -12,13 +12,13 @@ export function inline(md: string): string {
   const re = /`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\([^)]*\)/g;
   let last = 0;
   for (const m of md.matchAll(re)) {
-    out.push(escape(md.slice(last, m.index)));
-    if (m[1] !== undefined) out.push(`\\fB${escape(m[1])}\\fR`);
-    else if (m[2] !== undefined) out.push(`\\fB${escape(m[2])}\\fR`);
+    out.push(roffEscape(md.slice(last, m.index)));
+    if (m[1] !== undefined) out.push(`\\fB${roffEscape(m[1])}\\fR`);
+    else if (m[2] !== undefined) out.push(`\\fB${roffEscape(m[2])}\\fR`);
     else out.push(inline(m[3].replace(/^`|`$/g, '')));
     last = m.index + m[0].length;
   }
-  out.push(escape(md.slice(last)));
+  out.push(roffEscape(md.slice(last)));
   return out.join('').replace(/^([.'])/, '\\&$1');
 }
 
