@@ -18,25 +18,16 @@ import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
 import { requireNetAdmin } from './privilege.ts';
 import { applyOnProbation } from './probation.ts';
+import { eventFilter, textLine, type EventLine } from './events/event-lines.ts';
+import { bashCompletion } from './completion.ts';
 
-export interface CommandArgs { config?: string; json?: boolean; print?: boolean; root?: string; confirm?: string; args: string[] }
+export interface CommandArgs {
+  config?: string; json?: boolean; verbose?: boolean; print?: boolean; root?: string; confirm?: string;
+  /** `events --type`: event name globs; `--text`: readable lines. */
+  type?: string[]; text?: boolean;
+  args: string[];
+}
 type Command = (a: CommandArgs) => Promise<number>;
-
-export const USAGE = `usage: mwanctl [--config FILE] COMMAND
-  daemon                 run the daemon (netlink watch, reconcile, control socket)
-  status [--json]        WAN states, shares of new connections, last reconcile
-  plan                   print exactly the nft script and ip batch an apply would run; changes nothing
-  apply [--print] [--confirm SECONDS]
-                         apply the configuration file now (the daemon reloads it when it runs); --print shows
-                         what ran; --confirm rolls everything back unless \`mwanctl confirm\` comes in time
-  confirm                keep what the last \`apply --confirm\` applied
-  stop                   remove every route, rule and nft table mwan created (and stop the daemon)
-  wan down|up NAME       take a WAN out of service by hand, or put it back
-  events                 follow the daemon's event bus
-  check                  validate the configuration and print the identifiers it gets
-  hook                   for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)
-  install|uninstall [--root DIR]   put hooks, systemd unit and wrapper in place (or remove them)
-`;
 
 async function socketOf(a: CommandArgs): Promise<string> {
   return (await loadConfig(a.config)).config.control.socket;
@@ -102,7 +93,7 @@ const status: Command = async (a) => {
     await engine.observe();
     return buildStatus(engine, false);
   });
-  process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport)}\n`);
+  process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport, Date.now(), { verbose: a.verbose })}\n`);
   return 0;
 };
 
@@ -171,7 +162,14 @@ const wan: Command = async (a) => {
 
 const events: Command = async (a) => {
   requireNetAdmin();
-  await request(await socketOf(a), { cmd: 'events' }, { onLine: (line) => process.stdout.write(`${JSON.stringify(line)}\n`) });
+  const wanted = eventFilter(a.type);
+  await request(await socketOf(a), { cmd: 'events' }, {
+    onLine: (line) => {
+      const event = line as EventLine;
+      if (!wanted(String(event.event))) return;
+      process.stdout.write(a.text ? `${textLine(event)}\n` : `${JSON.stringify(line)}\n`);
+    },
+  });
   return 0;
 };
 
@@ -222,6 +220,12 @@ const uninstallCmd: Command = async (a) => {
   return 0;
 };
 
+const completion: Command = async (a) => {
+  if (a.args[0] !== 'bash') { process.stderr.write('usage: mwanctl completion bash\n'); return 2; }
+  process.stdout.write(bashCompletion());
+  return 0;
+};
+
 export const commands: Record<string, Command> = {
-  daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd,
+  daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd, completion,
 };

@@ -1,27 +1,27 @@
-// mwanctl: the command line — parses arguments, runs a command, maps errors to a message and an exit code.
-import { parseArgs } from 'node:util';
+// mwanctl: the command line — parses arguments (cli/program.ts), runs a command, maps errors to a message and an exit code.
 import { PermissionDeniedError } from './control/client.ts';
 import { MwanError, describeError } from '../core/errors.ts';
-import { commands, USAGE } from './commands.ts';
+import { commands } from './commands.ts';
+import { buildProgram, CommanderError, usageExitCode } from './program.ts';
+
+// A reader that went away (`mwanctl check | head -1`) ends mwanctl quietly: no stack trace for EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      json: { type: 'boolean' },
-      print: { type: 'boolean' },
-      root: { type: 'string' },
-      confirm: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [name, ...rest] = positionals;
-  if (values.help || !name) { process.stdout.write(USAGE); return name || values.help ? 0 : 2; }
-  const command = commands[name];
-  if (!command) { process.stderr.write(`mwanctl: unknown command '${name}'\n\n${USAGE}`); return 2; }
-  return command({ ...values, args: rest });
+  const result = { code: 0 };
+  const program = buildProgram((name, args) => commands[name](args), result);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return usageExitCode(error);
+    throw error;
+  }
+  return result.code;
 }
 
 main(process.argv.slice(2)).then(

@@ -52,3 +52,14 @@ export interface MwanEvents {
 }
 
 export type EventName = keyof MwanEvents;
+
+/** Every event name, for taps that follow the whole bus (`mwanctl events`). The compiler keeps it complete: */
+export const ALL_EVENTS = [
+  'link.up', 'link.down', 'addr.changed', 'gateway.changed', 'wan.online', 'wan.degraded', 'wan.offline', 'wan.longdown',
+  'probe.result', 'wan.admin', 'config.loaded', 'reconcile.requested', 'reconcile.done', 'reconcile.failed', 'policy.weights',
+  'hook.ifupdown',
+] as const satisfies readonly EventName[];
+/** Names of the map missing from ALL_EVENTS: a missing one makes this `true` an error naming it. */
+type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;
+const allEventsListed: [MissingEvents] extends [never] ? true : MissingEvents = true;
+void allEventsListed;

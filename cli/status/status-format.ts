@@ -1,11 +1,17 @@
-// Renders a status report as the table `mwanctl status` prints.
-import type { StatusReport } from './status.ts';
+// Renders a status report as the table `mwanctl status` prints: 100 columns at most, or every detail with -v.
+import type { StatusReport, WanStatus } from './status.ts';
+
+/** The default output's width: the table and the wrapped lines below it fit. */
+export const STATUS_WIDTH = 100;
+
+export interface StatusFormatOptions { verbose?: boolean }
 
 function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (s < 120) return `${s}s ago`;
   if (s < 7200) return `${Math.round(s / 60)}m ago`;
-  return `${Math.round(s / 3600)}h ago`;
+  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
 }
 
 function table(rows: string[][]): string {
@@ -13,18 +19,56 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
 }
 
-export function formatStatus(report: StatusReport, now = Date.now()): string {
-  const head = `mode ${report.mode}, ${report.daemon ? `daemon running (pid ${report.pid})` : 'no daemon running (state read from the kernel)'}`;
-  const rows = [['WAN', 'STATE', 'DEVICE', 'ADDRESS', 'GATEWAY', 'WEIGHT', 'TIER', 'MARK', 'TABLE', 'SINCE', 'RTT', 'LOSS', 'RP_FILTER', 'NEW CONNS', 'SHARE']];
+/** Breaks a line at spaces so no piece is longer than `width`; continuation lines get `indent`. */
+export function wrap(line: string, width = STATUS_WIDTH, indent = '    '): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    let at = rest.lastIndexOf(' ', width);
+    if (at <= indent.length) at = rest.indexOf(' ', width);
+    if (at < 0) break;
+    out.push(rest.slice(0, at));
+    rest = `${indent}${rest.slice(at + 1).trimStart()}`;
+  }
+  return [...out, rest];
+}
+
+const stateOf = (w: WanStatus) => (w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state);
+const rtt = (ms: number | null) => (ms === null ? '-' : ms >= 10000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms)} ms`);
+const loss = (pct: number | null) => (pct === null ? '-' : `${Math.round(pct)}%`);
+const share = (s: number | null) => (s === null ? '-' : `${(s * 100).toFixed(1)}%`);
+
+/** WAN, state, since, RTT, loss, flaps, last failure, share: 98 columns with 24-character names. */
+function narrowRows(report: StatusReport, now: number): string[][] {
+  const rows = [['WAN', 'STATE', 'SINCE', 'RTT', 'LOSS', 'FLAPS', 'LAST FAILURE', 'SHARE']];
   for (const w of report.wans) {
-    const state = w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state;
+    rows.push([w.name, stateOf(w), ago(w.since, now), rtt(w.rttMs), loss(w.lossPct), String(w.flaps ?? 0),
+      w.lastFailure ? ago(w.lastFailure.at, now) : '-', share(w.share)]);
+  }
+  return rows;
+}
+
+function wideRows(report: StatusReport, now: number): string[][] {
+  const rows = [['WAN', 'STATE', 'DEVICE', 'ADDRESS', 'GATEWAY', 'WEIGHT', 'TIER', 'MARK', 'TABLE', 'SINCE', 'RTT', 'LOSS',
+    'FLAPS', 'LAST FAILURE', 'RP_FILTER', 'NEW CONNS', 'SHARE']];
+  for (const w of report.wans) {
     rows.push([
-      w.name, state, w.device, w.address ?? '-', w.gateway ?? '-', String(w.weight), String(w.tier), w.mark, String(w.table),
-      ago(w.since, now), w.rttMs === null ? '-' : `${w.rttMs} ms`, w.lossPct === null ? '-' : `${w.lossPct}%`, w.rpFilter?.mode ?? '-', String(w.newConnections), w.share === null ? '-' : `${(w.share * 100).toFixed(1)}%`,
+      w.name, stateOf(w), w.device, w.address ?? '-', w.gateway ?? '-', String(w.weight), String(w.tier), w.mark, String(w.table),
+      ago(w.since, now), rtt(w.rttMs), loss(w.lossPct), String(w.flaps ?? 0), w.lastFailure ? ago(w.lastFailure.at, now) : '-',
+      w.rpFilter?.mode ?? '-', String(w.newConnections), share(w.share),
     ]);
   }
+  return rows;
+}
+
+const section = (title: string, lines: string[]) => (lines.length ? ['', title, ...lines] : []);
+
+export function formatStatus(report: StatusReport, now = Date.now(), opts: StatusFormatOptions = {}): string {
+  const verbose = opts.verbose ?? false;
+  const head = `mode ${report.mode}, ${report.daemon ? `daemon running (pid ${report.pid})` : 'no daemon running (state read from the kernel)'}`;
   const reasons = report.wans.filter((w) => !w.inService || w.state === 'degraded').map((w) => `  ${w.name}: ${w.reason}`);
   const probes = report.wans.filter((w) => w.targets.length).map((w) => `  ${w.name}: ${w.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? `${t.rttMs} ms` : 'no answer'}`).join(', ')}`);
+  const failures = report.wans.filter((w) => w.lastFailure).map((w) => `  ${w.name}: ${w.lastFailure!.at} ${w.lastFailure!.reason}`);
   const policies = (report.policies ?? []).map((p) => {
     const weights = p.weights ? ` weights ${Object.entries(p.weights).map(([w, n]) => `${w} ${n}`).join(', ')}` : '';
     return `  ${p.name} (${p.strategy}${p.isDefault ? ', default rule' : ''}): usable ${p.usable.join(', ') || 'none'};${weights}${p.reason ? ` (${p.reason})` : ''}`;
@@ -32,5 +76,13 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
   const pending = report.confirmPending ? [`an apply waits for \`mwanctl confirm\`: rolled back in ${report.confirmPending.secondsLeft} s`] : [];
   const last = report.lastReconcile;
   const tail = last ? `last reconcile ${ago(last.at, now)} (${last.reason}): ${last.error ? `FAILED: ${last.error}` : `${last.changed ? 'applied' : 'no change'} in ${last.ms} ms`}` : '';
-  return [head, '', table(rows), ...(probes.length ? ['', 'probes (last round):', ...probes] : []), ...(policies.length ? ['', 'policies:', ...policies] : []), ...(reasons.length ? ['', 'out of service or degraded:', ...reasons] : []), ...(tail ? ['', tail] : []), ...pending].join('\n');
+  const lines = [
+    head, '', table(verbose ? wideRows(report, now) : narrowRows(report, now)),
+    ...(verbose ? section('probes (last round):', probes) : []),
+    ...section('policies:', policies),
+    ...section('out of service or degraded:', reasons),
+    ...(verbose ? section('last failure:', failures) : []),
+    ...(tail ? ['', tail] : []), ...pending,
+  ];
+  return (verbose ? lines : lines.flatMap((l) => (l.includes('\n') ? [l] : wrap(l)))).join('\n');
 }

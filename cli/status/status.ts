@@ -12,6 +12,9 @@ export interface WanStatus {
   targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
   /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
   rpFilter: RpFilterStatus;
+  /** How often the WAN left service for a failure since the daemon started, and the last time (ISO) with why. */
+  flaps: number;
+  lastFailure: { at: string; reason: string } | null;
 }
 export type { PolicyStatus };
 export interface RpFilterStatus { device: number | null; all: number | null; mode: 'off' | 'strict' | 'loose' | null }
@@ -53,7 +56,9 @@ export async function buildStatus(engine: Engine, daemon: boolean): Promise<Stat
       device: w.config.device, address: w.facts.address ?? null, gateway: w.facts.gateway, weight: w.config.weight,
       tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),
       newConnections: counts[i], share: total ? counts[i] / total : null,
-      rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [],
+      // A WAN without a link has no current figures, whatever the last probe round measured.
+      ...(w.state === 'link-down' ? { rttMs: null, lossPct: null, targets: [] } : { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [] }),
+      flaps: w.flaps, lastFailure: w.lastFailure ? { at: new Date(w.lastFailure.at).toISOString(), reason: w.lastFailure.reason } : null,
       rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
     })),
     ...(engine.config.rules.length || Object.keys(engine.config.policies).length ? { policies: policyStatus(world) } : {}),

@@ -41,6 +41,10 @@ export interface WanRuntime {
   inService: boolean;
   /** ms since the epoch of the last state change. */
   since: number;
+  /** Flaps: how often the WAN left service for a failure (offline, link-down, or degraded out of service; not `wan down`) since the daemon started. */
+  flaps: number;
+  /** The last time it did, and why. */
+  lastFailure?: { at: number; reason: string };
 }
 
 export function emptyFacts(cfg: WanConfig): WanFacts {

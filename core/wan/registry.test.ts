@@ -194,4 +194,30 @@ describe('WanRegistry', () => {
       return true;
     });
   });
+
+  it('counts flaps (leaving service for a failure, not by hand) and keeps the last failure with its reason', () => {
+    const { registry } = setup();
+    registry.observe(network(), 2000);
+    assert.deepEqual([registry.get('isp1').flaps, registry.get('isp1').lastFailure], [0, undefined]);
+    registry.setHealth('isp1', 'offline', 'fewer than 1 of 2 targets answered in 4 rounds', { rttMs: null, lossPct: 100 }, 3000);
+    registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 10, lossPct: null }, 4000);
+    registry.observe(network({ wan1: { carrier: false } }), 5000);
+    registry.observe(network(), 6000);
+    registry.setEnabled('isp1', false, 7000);
+    registry.setEnabled('isp1', true, 8000);
+    const w = registry.get('isp1');
+    assert.equal(w.flaps, 2);
+    assert.deepEqual(w.lastFailure, { at: 5000, reason: 'link-down: no carrier' });
+    assert.equal(registry.get('isp2').flaps, 0);
+  });
+
+  it('a link-down WAN keeps no RTT or loss from before, even when a late probe round reports', () => {
+    const { registry } = setup();
+    registry.observe(network(), 2000);
+    registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 12, lossPct: 0 }, 3000);
+    registry.observe(network({ wan1: { carrier: false } }), 4000);
+    assert.deepEqual(registry.get('isp1').figures, { rttMs: null, lossPct: null });
+    registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 13, lossPct: 0 }, 4500);
+    assert.deepEqual(registry.get('isp1').figures, { rttMs: null, lossPct: null });
+  });
 });

@@ -16,7 +16,7 @@ export class WanRegistry {
     this.wans = config.wans.map((cfg) => {
       const w: WanRuntime = {
         name: cfg.name, config: cfg, ids: layout.wans.get(cfg.name)!, facts: emptyFacts(cfg), enabled: !disabled.includes(cfg.name),
-        health: 'unknown', healthReason: '', figures: { rttMs: null, lossPct: null }, degradedOut: false, state: 'unknown', reason: 'not observed yet', inService: false, since: now,
+        health: 'unknown', healthReason: '', figures: { rttMs: null, lossPct: null }, degradedOut: false, state: 'unknown', reason: 'not observed yet', inService: false, since: now, flaps: 0,
       };
       return w;
     });
@@ -54,7 +54,7 @@ export class WanRegistry {
   /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
   setHealth(name: string, health: Health, reason: string, figures: WanRuntime['figures'] = { rttMs: null, lossPct: null }, now = Date.now(), degradedOut = false): boolean {
     const w = this.get(name);
-    w.figures = figures;
+    w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
     if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
     w.health = health;
     w.healthReason = reason;
@@ -69,6 +69,12 @@ export class WanRegistry {
     const stateChanged = next.state !== w.state;
     Object.assign(w, next);
     if (stateChanged) w.since = now;
+    // Figures measured before the link went away are stale: none until probes answer again.
+    if (next.state === 'link-down') w.figures = { rttMs: null, lossPct: null };
+    if (wasInService && !next.inService && next.state !== 'admin-down') {
+      w.flaps++;
+      w.lastFailure = { at: now, reason: `${next.state}: ${next.reason}` };
+    }
     const measured = w.figures.rttMs !== null || w.figures.lossPct !== null;
     const change: WanChange = { wan: w.name, reason: next.reason, ...(measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {}) };
     if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);

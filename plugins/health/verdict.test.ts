@@ -110,6 +110,22 @@ describe('health verdict', () => {
     assert.equal(state.verdict, 'online');
   });
 
+  it('reports no loss before the first full window (a lost first ping is not 33 % loss), RTT at once', () => {
+    const s = settings({ windowRounds: 5 });
+    const state = initialState();
+    const early = run([{ answered: 2, probed: 3, rttMs: 12 }, good(10, 3), good(10, 3)], s, state);
+    assert.deepEqual(early.map((d) => [d.verdict, d.lossPct]), [['online', null], ['online', null], ['online', null]]);
+    assert.equal(early[0].rttMs, 12);
+    const later = run([good(10, 3), good(10, 3)], s, state);
+    assert.deepEqual(later.map((d) => d.lossPct), [null, 6.7]); // the fifth round fills the window: 1 of 15 lost
+    // after an outage the window starts again: unknown until it has filled once more
+    run(Array.from({ length: s.downAfter }, () => bad(3)), s, state);
+    assert.equal(state.verdict, 'offline');
+    const back = run(Array.from({ length: s.upAfter }, () => good(10, 3)), s, state);
+    assert.equal(back.at(-1)!.verdict, 'online');
+    assert.equal(back.at(-1)!.lossPct, null);
+  });
+
   it('reports loss and RTT over the window', () => {
     assert.deepEqual(windowFigures([good(10), { answered: 1, probed: 2, rttMs: 40 }, bad()]), { lossPct: 50, rttMs: 20 });
   });

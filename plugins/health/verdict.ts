@@ -91,7 +91,10 @@ export function step(state: VerdictState, round: Round, s: HealthSettings): Deci
   const f = windowFigures(state.window);
   // Quality is re-judged on answered rounds only: during a hard failure the streak decides, without a detour via degraded.
   if (reachable && ok) judgeQuality(state, s, f);
-  const figures = { rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10, lossPct: f.lossPct === null ? null : Math.round(f.lossPct * 10) / 10 };
+  // Loss is a share of the whole window: until the window has filled once (after start or an outage) it is unknown,
+  // not the share of a few first rounds (one lost first ping of three once read as 33 % loss on a healthy WAN).
+  const full = state.window.length >= s.windowRounds;
+  const figures = { rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10, lossPct: f.lossPct === null || !full ? null : Math.round(f.lossPct * 10) / 10 };
 
   if (!reachable) {
     if (state.verdict === 'unknown' && state.failStreak < s.downAfter) return { verdict: 'unknown', outOfService: false, reason: 'waiting for probe answers', ...figures };

@@ -17,8 +17,8 @@ const SOURCES = {
   pluginOptionsModule: (plugin: string) => `plugins/${plugin}/options.ts`,
   /** Files whose `interface MwanEvents { ... }` blocks (declaration merging included) name the events. */
   eventFiles: ['core/events.ts', ...globPluginFiles('events.ts')],
-  /** The mwanctl commands (an exported record by command name) and the file declaring the flags (parseArgs options). */
-  cli: { module: 'cli/commands.ts', exportName: 'commands', flagsFile: 'cli/main.ts' },
+  /** The mwanctl commands (an exported record by command name) and the file declaring the flags (`flags: '--x <v>'`). */
+  cli: { module: 'cli/commands.ts', exportName: 'commands', flagsFile: 'cli/cli-spec.ts' },
   docsDir: 'docs',
 };
 
@@ -210,7 +210,7 @@ describe('docs/ names everything there is', function () {
     assert.ok(commands.includes('daemon'), `found no commands in ${SOURCES.cli.module}`);
     assert.deepEqual(commands.filter((c) => !row(c)), [], 'commands missing from docs/cli.md');
     const main = readFileSync(path.join(root, SOURCES.cli.flagsFile), 'utf8');
-    const flags = [...main.matchAll(/^\s+(\w+): \{ type: '(?:string|boolean)'/gm)].map((m) => `--${m[1]}`);
+    const flags = [...main.matchAll(/flags: '([^']+)'/g)].flatMap((m) => m[1].split(/[ ,]+/).filter((f) => f.startsWith('--')));
     assert.ok(flags.includes('--config'), `found no flags in ${SOURCES.cli.flagsFile}`);
     assert.deepEqual(flags.filter((f) => !row(f)), [], 'flags missing from docs/cli.md');
   });
