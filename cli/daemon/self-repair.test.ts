@@ -6,13 +6,12 @@ import path from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
-import type { LinkState } from '../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
 import { silentLogger } from '../../core/log.ts';
 import { RepairLimiter, DEFAULT_REPAIR_LIMITS } from './repair-limiter.ts';
 import { SelfRepair } from './self-repair.ts';
+import { link } from '../../test/kit/link.ts';
 
-const link = (name: string, address: string, prefixLength = 30): LinkState => ({ name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }] });
 
 describe('SelfRepair (Engine + MemoryKernel)', () => {
   let stateDir: string;

@@ -9,8 +9,8 @@ import { rpFilterStatus } from '../../cli/status/status.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import rpFilter, { LOOSE, rpFilterKey } from './index.ts';
+import { link } from '../../test/kit/link.ts';
 
-const link = (name: string, address: string, carrier = true): LinkState => ({ name, adminUp: true, carrier, pointToPoint: false, addresses: [{ address, prefixLength: 30 }] });
 
 function sysctlsFor(links: LinkState[]) {
   const loaded = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'eth0.100' }], lan: [{ device: 'lan0' }] });
@@ -23,7 +23,7 @@ function sysctlsFor(links: LinkState[]) {
 
 describe('rp-filter plugin', () => {
   it('asks for loose mode (2) on every WAN device, also one out of service, and leaves `all` and the LANs alone', () => {
-    const s = sysctlsFor([link('wan1', '100.64.1.2', false), link('eth0.100', '100.64.2.2'), link('lan0', '10.0.0.1')]);
+    const s = sysctlsFor([link('wan1', '100.64.1.2', 30, { carrier: false }), link('eth0.100', '100.64.2.2'), link('lan0', '10.0.0.1')]);
     assert.deepEqual(s.map((x) => [x.key, x.value]), [['net/ipv4/conf/wan1/rp_filter', '2'], ['net/ipv4/conf/eth0.100/rp_filter', '2']]);
     assert.equal(LOOSE, 2);
     assert.equal(rpFilterKey('wan1'), 'net/ipv4/conf/wan1/rp_filter');

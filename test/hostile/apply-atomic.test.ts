@@ -93,7 +93,7 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
     await mwan!.ctl(['apply']);
     const failure = () => daemon.lines.find((l) => /reconcile failed/.test(l) && /100\.64\.9\.1/.test(l));
     if (!daemon.lines.some((l) => /gateway/.test(l) && /MWAN_CONFIG_INVALID|config/i.test(l) && !/ip -batch/.test(l))) {
-      await waitFor(() => Boolean(failure()), 10000, 'the daemon to log the failed apply');
+      await waitFor(() => Boolean(failure()), 20000, 'the daemon to log the failed apply');
       assert.match(failure()!, /ip -batch failed at line \d+ of \d+: \\?"route replace [^"\\]*via 100\.64\.9\.1/);
     }
     assert.equal(await routerSnapshot(lab!), running);

@@ -193,7 +193,7 @@ describe('hostile: one daemon, and commands that never act beside it', function 
       }, 20000, `the daemon's helpers to run (${wanted.join(', ')})`).catch((e: Error) => { throw new Error(`${e.message}: running ${JSON.stringify(started)}`); });
       process.kill(d.pid!, 'SIGKILL');
       await d.exited;
-      await waitFor(() => started.every((p) => !alive(p.pid)), 10000, 'the helpers to die').catch(() => undefined);
+      await waitFor(() => started.every((p) => !alive(p.pid)), 20000, 'the helpers to die').catch(() => undefined);
       const left = started.filter((p) => alive(p.pid));
       for (const p of left) process.kill(p.pid, 'SIGKILL');
       assert.deepEqual(left, [], 'processes the killed daemon started still run');

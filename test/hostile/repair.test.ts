@@ -15,7 +15,7 @@ const settled = (s: string) => {
   return `${withoutLinkLocal.replace(/packets \d+ bytes \d+/g, 'packets 0 bytes 0').replace(fingerprint?.[0] ?? '\0', '')}\n## ${fingerprint?.[1] ?? 'no fingerprint'}`;
 };
 /** Generous: the goal is 1 s (see `npm run bench`), the machine is loaded. */
-const REPAIR_MS = 5000;
+const REPAIR_MS = 15000;
 
 interface LogLine { msg?: string; reason?: string; level?: number; what?: string; kind?: string }
 
@@ -38,7 +38,7 @@ describe('hostile: mwan repairs its own kernel state when another tool deletes i
     const before = repairs(what).length;
     for (const a of argv) await router(a);
     await waitFor(async () => (await snapshot()) === healthy, REPAIR_MS, `the router to be back as it was after: ${argv.map((a) => a.join(' ')).join('; ')}`);
-    await waitFor(() => repairs(what).length > before, 2000, `a repair log line naming ${what}`);
+    await waitFor(() => repairs(what).length > before, 20000, `a repair log line naming ${what}`);
     return repairs(what).slice(before);
   }
 

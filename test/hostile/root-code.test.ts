@@ -196,7 +196,7 @@ describe('hostile: code that runs as root', function () {
       const installed = await launch({ MWANCTL_INSTALLED: '1' });
       assert.equal(installed.exitCode, 1);
       assert.equal(installed.stdout, '');
-      assert.match(installed.stderr, /^mwanctl: refusing to run: core\/cli\/mwanctl\.bundle\.mjs is stale: core\/source\.ts changed since it was built; the installed mwanctl runs only an up-to-date bundle: run `npm run build`/);
+      assert.match(installed.stderr, /^mwanctl: refusing to run: cli\/mwanctl\.bundle\.mjs is stale: core\/source\.ts changed since it was built; the installed mwanctl runs only an up-to-date bundle: run `npm run build`/);
       const checkout = await launch();
       assert.equal(checkout.stdout, 'sources ran');
       assert.equal(checkout.stderr.trim().split('\n').length, 1, checkout.stderr);

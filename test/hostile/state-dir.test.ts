@@ -181,7 +181,7 @@ describe('hostile: the state directory in the lab', function () {
     const inDaemonMounts = (argv: string[]) => execa('nsenter', ['-t', String(d.pid), '-m', ...argv], { reject: false });
     try {
       await d.waitForLine(/mwan daemon ready/, 20000);
-      await waitFor(() => `${d.lines.join('\n')}${d.stderr()}`.includes(`cannot write state file ${file}`), 10000, 'the daemon to report the state file');
+      await waitFor(() => `${d.lines.join('\n')}${d.stderr()}`.includes(`cannot write state file ${file}`), 20000, 'the daemon to report the state file');
       assert.equal(await routerSnapshot(l), pristine, 'the first start changed the kernel without saving the sysctl originals');
 
       await inDaemonMounts(['rm', `${dir}/fill`]);

@@ -126,7 +126,7 @@ describe('hostile UPnP input (lab: mwan\'s table never takes a refused mapping)'
     await waitFor(() => daemon.lines.some((line) => /Port forwarding is now enabled/.test(line)), 20000, 'miniupnpd to enable port forwarding');
     const honest = await upnpc(['-a', l.addr.client, '5557', '5557', 'TCP']);
     assert.match(honest.stdout, /is redirected to internal 10\.77\.0\.2:5557/, honest.stdout + honest.stderr);
-    await waitFor(async () => (await lab!.exec(l.ns.router, ['nft', 'list', 'table', 'inet', 'mwan'])).stdout.includes('dport 5557 dnat ip to 10.77.0.2:5557'), 10000, 'the honest mapping in mwan\'s table');
+    await waitFor(async () => (await lab!.exec(l.ns.router, ['nft', 'list', 'table', 'inet', 'mwan'])).stdout.includes('dport 5557 dnat ip to 10.77.0.2:5557'), 20000, 'the honest mapping in mwan\'s table');
     baseline = await ownState();
   });
 
@@ -142,7 +142,7 @@ describe('hostile UPnP input (lab: mwan\'s table never takes a refused mapping)'
 
   it('a client floods mappings to one host above maxPerClient: the newest is refused', async () => {
     assert.match((await upnpc(['-a', lab!.addr.client, '5558', '5558', 'TCP'])).stdout, /is redirected/);
-    await waitFor(async () => (await ownState()).includes('dport 5558 dnat'), 10000, 'the second mapping of the client');
+    await waitFor(async () => (await ownState()).includes('dport 5558 dnat'), 20000, 'the second mapping of the client');
     baseline = await ownState();
     assert.match((await upnpc(['-a', lab!.addr.client, '5559', '5559', 'TCP'])).stdout, /is redirected/);
     await refusedAndUnchanged(/tcp 5559 → 10\.77\.0\.2:5559: 10\.77\.0\.2 already has 2 mappings \(maxPerClient\)/);

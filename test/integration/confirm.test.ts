@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../lab/topology.ts';
 import { labConfig, mwanFor, routerSnapshot, type Mwan } from './fixture.ts';
 import { ctlOk, settledSnapshot, skipWithoutLab, statusOf } from './helpers.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitFor } from '../kit/time.ts';
 
 describe('mwan lab: apply --confirm', function () {
   this.timeout(90000);
@@ -26,19 +25,20 @@ describe('mwan lab: apply --confirm', function () {
     await mwan.startDaemon();
     const before = await settledSnapshot(l);
     mwan.writeConfig(configB(l, mwan.dir));
-    const r = await mwan.ctl(['apply', '--confirm', '3']);
+    // Windows of 8 s: each mwanctl call (a node start) must fit in the window on a loaded machine too.
+    const r = await mwan.ctl(['apply', '--confirm', '8']);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.match(r.stderr, /mwanctl confirm/);
     const applied = await routerSnapshot(l);
     assert.notEqual(applied, before, 'the new configuration changed the kernel');
     assert.ok((await statusOf(mwan)).confirmPending, 'status shows the pending confirmation');
-    await sleep(4500);
+    await waitFor(async () => (await routerSnapshot(l)) === before, 30000, 'the unconfirmed state to roll back');
     assert.equal(await routerSnapshot(l), before, 'rolled back byte for byte');
     assert.equal((await statusOf(mwan)).mode, 'balanced', 'the daemon went back to the previous configuration');
 
-    await ctlOk(mwan, ['apply', '--confirm', '3']);
+    await ctlOk(mwan, ['apply', '--confirm', '8']);
     await ctlOk(mwan, ['confirm']);
-    await sleep(4000);
+    await sleep(9000);
     assert.equal(await routerSnapshot(l), applied, 'the confirmed state stays');
     assert.equal((await statusOf(mwan)).mode, 'failover');
     const again = await mwan.ctl(['confirm']);

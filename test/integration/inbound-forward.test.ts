@@ -118,7 +118,7 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
     const l = lab!;
     await l.cutCarrier(2);
     try {
-      await waitFor(async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.state === 'link-down', 5000, 'isp2 to be link-down');
+      await waitFor(async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.state === 'link-down', 20000, 'isp2 to be link-down');
       for (const i of [1, 3]) {
         const r = await viaIsp(i, WEB, 10);
         assert.equal(r.ok, 10, `isp${i}: ${JSON.stringify(r)}`);
@@ -126,7 +126,7 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
     } finally {
       await l.restoreCarrier(2);
     }
-    await waitFor(async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.inService === true, 10000, 'isp2 back in service');
+    await waitFor(async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.inService === true, 20000, 'isp2 back in service');
     const back = await viaIsp(2, WEB, 10);
     assert.equal(back.ok, 10, JSON.stringify(back));
     assert.deepEqual(back.bySource, { [l.addr.inetPeer(2)]: 10 });

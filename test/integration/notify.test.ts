@@ -68,7 +68,7 @@ describe('mwan lab: mail and event scripts on state changes', function () {
 
   it('the event scripts ran with the documented variables', async () => {
     const log = path.join(mwan!.dir, 'script.log');
-    await waitFor(() => existsSync(log) && /ACTION=connected WAN=isp2 \S+ \S+ RTT_MS=\d/.test(readFileSync(log, 'utf8')), 10000, 'the connected action after recovery');
+    await waitFor(() => existsSync(log) && /ACTION=connected WAN=isp2 \S+ \S+ RTT_MS=\d/.test(readFileSync(log, 'utf8')), 20000, 'the connected action after recovery');
     const text = readFileSync(log, 'utf8');
     assert.match(text, /ACTION=disconnected WAN=isp2 DEVICE=wan2 GATEWAY=100\.64\.2\.1 RTT_MS=\S* LOSS_PCT=\d/);
     assert.match(text, /ACTION=connected WAN=isp2 DEVICE=wan2 GATEWAY=100\.64\.2\.1 RTT_MS=[\d.]+ /);

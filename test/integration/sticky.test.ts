@@ -72,7 +72,7 @@ describe('mwan lab: sticky connections', function () {
       else if (down) await l.cutCarrier(other);
       else await l.restoreCarrier(other);
       const want = down ? without : all;
-      await waitFor(async () => JSON.stringify(await balancedIds(l)) === JSON.stringify(want), 5000,
+      await waitFor(async () => JSON.stringify(await balancedIds(l)) === JSON.stringify(want), 20000,
         `reconcile ${n}: the balance chain to use ids ${want.join(',')}`);
       await checkAll(`after reconcile ${n}`);
     }

@@ -55,7 +55,7 @@ describe('mwan lab: enforced rules', function () {
     // An established enforced connection that lives through the phases: its packets must not leak either.
     const held = await openLongLived(lab, lab.ns.client, { port: 8080 });
     assert.equal(lab.ispForPublicAddress(held.seenAs), 2);
-    const outOfService = () => waitFor(async () => !(await statusOf(mwan)).wans.find((w) => w.name === 'isp2')!.inService, 5000, 'isp2 out of service');
+    const outOfService = () => waitFor(async () => !(await statusOf(mwan)).wans.find((w) => w.name === 'isp2')!.inService, 20000, 'isp2 out of service');
     const phases: [string, () => Promise<void>, () => Promise<void>][] = [
       ['taken down by hand', () => ctlOk(mwan, ['wan', 'down', 'isp2']).then(() => undefined), () => ctlOk(mwan, ['wan', 'up', 'isp2']).then(() => undefined)],
       ['without carrier', () => lab.cutCarrier(2), () => lab.restoreCarrier(2)],
@@ -72,7 +72,7 @@ describe('mwan lab: enforced rules', function () {
       assert.equal(r.control.ok, 20, `${state}: control ${JSON.stringify(r.control)}`);
       assert.equal(r.control.byIsp[2], 0);
       await up();
-      await waitFor(async () => (await statusOf(mwan)).wans.find((w) => w.name === 'isp2')!.inService, 10000, 'isp2 back in service');
+      await waitFor(async () => (await statusOf(mwan)).wans.find((w) => w.name === 'isp2')!.inService, 20000, 'isp2 back in service');
       const back = await burst(lab, lab.ns.client, { count: 10, concurrency: 10, port: 8080 });
       assert.deepEqual(back.byIsp.slice(1), [0, 10, 0], `after ${state}: ${JSON.stringify(back)}`);
       await held.check(1000).catch(() => undefined); // sends a packet whether or not the connection survived

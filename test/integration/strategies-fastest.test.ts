@@ -50,7 +50,7 @@ describe('mwan lab: fastest response', function () {
     // Exploration: the policy's weighted choice spreads the first connections (24, so that every WAN gets some), conntrack times each handshake.
     const explore = await burst(lab, lab.ns.client, { count: 24, concurrency: 24, timeoutMs: 3000 });
     console.log(`      exploring: ${JSON.stringify(explore.byIsp.slice(1))} in ${explore.ms} ms (isp1 and isp3 answer a SYN after ~1 s)`);
-    const ms = await waitFor(async () => (await learned())['203.0.113.0'] === 2, 5000, '203.0.113.0/24 learned via isp2');
+    const ms = await waitFor(async () => (await learned())['203.0.113.0'] === 2, 20000, '203.0.113.0/24 learned via isp2');
     const after = await burst(lab, lab.ns.client, { count: 30, concurrency: 10 });
     const other = await burst(lab, lab.ns.client, { count: 30, concurrency: 10, to: lab.addr.server2 });
     console.log(`      learned ${JSON.stringify(await learned())} ${Math.round(ms)} ms after exploring; then 30 connections ${JSON.stringify(after.byIsp.slice(1))} in ${after.ms} ms, to 203.0.113.11 (same /24) ${JSON.stringify(other.byIsp.slice(1))}`);
@@ -62,7 +62,7 @@ describe('mwan lab: fastest response', function () {
     await sleep(TIMEOUT_S * 1000 + 500);
     assert.equal((await learned())['203.0.113.0'], undefined, 'the learned entry expired');
     await burst(lab, lab.ns.client, { count: 24, concurrency: 24, timeoutMs: 3000 });
-    const ms2 = await waitFor(async () => (await learned())['203.0.113.0'] === 1, 5000, '203.0.113.0/24 relearned via isp1');
+    const ms2 = await waitFor(async () => (await learned())['203.0.113.0'] === 1, 20000, '203.0.113.0/24 relearned via isp1');
     const again = await burst(lab, lab.ns.client, { count: 30, concurrency: 10 });
     console.log(`      after the timeout, with isp1 fast: relearned ${JSON.stringify(await learned())} in ${Math.round(ms2)} ms; 30 connections ${JSON.stringify(again.byIsp.slice(1))}`);
     assert.deepEqual(again.byIsp.slice(1), [30, 0, 0]);

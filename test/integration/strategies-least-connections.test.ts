@@ -29,7 +29,7 @@ describe('mwan lab: least connections', function () {
     holders.push(pinned.proc);
     assert.deepEqual(tally(pinned.isps), [12, 0, 0]);
     // 12 open on isp1, none elsewhere: isp1 leaves the choice.
-    await waitFor(async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined, 5000, 'isp1 to leave the choice');
+    await waitFor(async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined, 20000, 'isp1 to leave the choice');
     const policy = (await statusOf(mwan)).policies!.find((p) => p.name === 'fewest')!;
     console.log(`      12 held on isp1: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}; status: ${JSON.stringify(policy.weights)} (${policy.reason})`);
     assert.equal(policy.weights!.isp1, 0);
@@ -49,7 +49,7 @@ describe('mwan lab: least connections', function () {
     const backMs = await waitFor(async () => {
       const sh = await chainShares(lab, mwan, 'balance');
       return (sh[1] ?? 0) > Math.max(sh[2] ?? 0, sh[3] ?? 0);
-    }, 5000, 'isp1 to take the largest share');
+    }, 20000, 'isp1 to take the largest share');
     console.log(`      ${Math.round(backMs)} ms after the 12 on isp1 closed: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}`);
   });
 });

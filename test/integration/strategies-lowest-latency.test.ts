@@ -36,13 +36,13 @@ describe('mwan lab: lowest latency', function () {
 
   it('sends new connections to the WAN with the lowest probe RTT, and follows a change', async () => {
     const { lab } = s!;
-    await waitFor(async () => (await chosen()) === '{"2":1}', 10000, 'isp2 (40 ms) to be chosen');
+    await waitFor(async () => (await chosen()) === '{"2":1}', 20000, 'isp2 (40 ms) to be chosen');
     const a = await burst(lab, lab.ns.client, { count: 20, concurrency: 5 });
     console.log(`      RTT ${await rtts()}: new connections ${JSON.stringify(a.byIsp.slice(1))}`);
     assert.deepEqual(a.byIsp.slice(1), [0, 20, 0]);
 
     await delays({ 2: 300, 3: 40 });
-    const ms = await waitFor(async () => (await chosen()) === '{"3":1}', 10000, 'isp3 (now 40 ms) to be chosen');
+    const ms = await waitFor(async () => (await chosen()) === '{"3":1}', 20000, 'isp3 (now 40 ms) to be chosen');
     const b = await burst(lab, lab.ns.client, { count: 20, concurrency: 5 });
     console.log(`      isp2 slowed to 300 ms, isp3 sped up to 40 ms: switched after ${Math.round(ms)} ms (5-round window, 2 s hold); RTT ${await rtts()}: ${JSON.stringify(b.byIsp.slice(1))}`);
     assert.deepEqual(b.byIsp.slice(1), [0, 0, 20]);

@@ -51,7 +51,7 @@ describe('mwan lab: rules for the router\'s own connections', function () {
     // so each WAN's probes still leave by that WAN.
     await lab.cutUpstream(3);
     try {
-      await waitFor(async () => (await statusOf(mwan)).wans.find((w) => w.name === 'isp3')!.state === 'offline', 5000, 'isp3 offline');
+      await waitFor(async () => (await statusOf(mwan)).wans.find((w) => w.name === 'isp3')!.state === 'offline', 20000, 'isp3 offline');
       const st = await statusOf(mwan);
       console.log(`      isp3 upstream cut: ${st.wans.map((w) => `${w.name} ${w.state}`).join(', ')}`);
       assert.deepEqual(st.wans.map((w) => w.inService), [true, true, false]);

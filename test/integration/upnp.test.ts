@@ -103,7 +103,7 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     assert.match(out, new RegExp(`ExternalIPAddress = ${l.addr.ispPublic(1).replaceAll('.', '\\.')}`), out);
     assert.match(out, new RegExp(`external ${l.addr.ispPublic(1).replaceAll('.', '\\.')}:${PORT} TCP is redirected to internal ${l.addr.client.replaceAll('.', '\\.')}:${PORT}`), out);
     await logged(/UPnP: 1 mapping, forwarded on isp1, isp2, isp3/, 5000);
-    const ms = await waitFor(async () => (await viaIsp(1, 1)).ok === 1, 5000, 'the mapping to answer through isp1');
+    const ms = await waitFor(async () => (await viaIsp(1, 1)).ok === 1, 20000, 'the mapping to answer through isp1');
     const r = await viaIsp(1);
     assert.equal(r.ok, 5, JSON.stringify(r));
     assert.deepEqual(r.bySource, { [l.addr.inetPeer(1)]: 5 }, 'the LAN server sees the remote address');
@@ -125,12 +125,12 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     const l = lab!;
     const out = await upnpc(['-e', FORGED_DESCRIPTION, '-a', l.addr.client, String(HONEST), String(HONEST), 'TCP']);
     assert.match(out, new RegExp(`is redirected to internal ${l.addr.client.replaceAll('.', '\\.')}:${HONEST}`), out);
-    await waitFor(async () => (await table('mwan')).includes(`tcp dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`), 5000, 'mwan to forward the honest mapping');
+    await waitFor(async () => (await table('mwan')).includes(`tcp dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`), 20000, 'mwan to forward the honest mapping');
     assert.match(await readFile(files().leases, 'utf8'), new RegExp(`^TCP:${FORGED}:${OTHER_HOST.replaceAll('.', '\\.')}:22:0:injected$`, 'm'),
       'miniupnpd wrote the forged line into its lease file (the attack is real)');
-    await waitFor(async () => (await viaIsp(1, 1, HONEST)).ok === 1, 5000, 'the honest mapping to answer');
+    await waitFor(async () => (await viaIsp(1, 1, HONEST)).ok === 1, 20000, 'the honest mapping to answer');
     for (const i of [1, 2, 3]) assert.equal((await viaIsp(i, 3, HONEST)).ok, 3, `honest mapping through isp${i}`);
-    await waitFor(async () => (await readFile(files().accepted, 'utf8')).includes(`TCP:${HONEST}:`), 5000, 'the accepted leases to hold the honest mapping');
+    await waitFor(async () => (await readFile(files().accepted, 'utf8')).includes(`TCP:${HONEST}:`), 20000, 'the accepted leases to hold the honest mapping');
     await assertForgedRefused('while miniupnpd runs');
   });
 
@@ -174,14 +174,14 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     await assertForgedRefused('after two restarts');
     assert.equal((await viaIsp(1, 3, HONEST)).ok, 3, 'the honest mapping still answers');
     await upnpc(['-d', String(HONEST), 'TCP']);
-    await waitFor(async () => !(await table('mwan')).includes(`dport ${HONEST} `), 5000, 'mwan to withdraw the deleted mapping');
+    await waitFor(async () => !(await table('mwan')).includes(`dport ${HONEST} `), 20000, 'mwan to withdraw the deleted mapping');
   });
 
   it('a deleted mapping stops answering; `mwanctl stop` ends miniupnpd and leaves the router as it was, byte for byte', async () => {
     const l = lab!;
     await upnpc(['-d', String(PORT), 'TCP']);
     await logged(/UPnP: 0 mappings/, 5000);
-    await waitFor(async () => (await viaIsp(1, 1)).ok === 0, 5000, 'the deleted mapping to stop answering');
+    await waitFor(async () => (await viaIsp(1, 1)).ok === 0, 20000, 'the deleted mapping to stop answering');
     assert.match((await l.exec(l.ns.router, ['nft', 'list', 'tables'])).stdout, /table inet mwan_upnp/);
     await ctlOk(mwan!, ['stop']);
     const exit = await mwan!.daemon!.exited;
