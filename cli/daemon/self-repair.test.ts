@@ -13,7 +13,6 @@ import { SelfRepair } from './self-repair.ts';
 import { link } from '../../test/kit/link.ts';
 import { waitFor } from '../../test/kit/time.ts';
 
-
 describe('SelfRepair (Engine + MemoryKernel)', () => {
   let stateDir: string;
   let kernel: MemoryKernel;

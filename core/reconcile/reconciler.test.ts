@@ -14,7 +14,6 @@ import { silentLogger } from '../log.ts';
 import type { MwanPlugin } from '../plugin/types.ts';
 import { link } from '../../test/kit/link.ts';
 
-
 /** Three WANs (weights 3:2:1) and one LAN, gateways learned from the main table. */
 function network(): ObservedNetwork {
   return {

@@ -7,7 +7,6 @@ import type { LinkState, ObservedNetwork } from '../system/kernel/adapter.ts';
 import { WanRegistry } from './registry.ts';
 import { link } from '../../test/kit/link.ts';
 
-
 function network(o: { wan1?: Partial<LinkState>; wan2?: Partial<LinkState>; gw1?: string } = {}): ObservedNetwork {
   return {
     links: [link('wan1', '100.64.1.2', 30, o.wan1), link('wan2', '100.64.2.2', 30, o.wan2), link('lan0', '192.168.1.1')],

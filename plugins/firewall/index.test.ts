@@ -7,7 +7,6 @@ import firewall, { FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, INPUT_CHAIN, INPUT
 import { worldFrom } from '../testing.ts';
 import { link } from '../../test/kit/link.ts';
 
-
 const NET: ObservedNetwork = {
   links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24), link('lan2', '10.2.0.1', 24)],
   defaults: [1, 2].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),

@@ -25,7 +25,6 @@ function fakeContext(world: WorldView, bytes: () => Record<string, { rxBytes: nu
   return { ctx, published, subscribers, reads };
 }
 
-
 describe('adaptive loop', () => {
   it('least connections: counts from conntrack events become weights away from the busiest WAN', async () => {
     const world = worldOf({ policies: { lc: { strategy: 'least-connections', intervalMs: 200 } }, defaultPolicy: 'lc' });

@@ -12,7 +12,6 @@ import { worldFrom } from '../testing.ts';
 import { forwardRefusal, sortForwards } from './targets.ts';
 import { link } from '../../test/kit/link.ts';
 
-
 function net(o: { down?: string[]; noAddress?: string[] } = {}): ObservedNetwork {
   return {
     links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(`wan${i}`) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(`wan${i}`) }))

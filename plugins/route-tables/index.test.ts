@@ -8,7 +8,6 @@ import routeTables from './index.ts';
 import { worldFrom } from '../testing.ts';
 import { link } from '../../test/kit/link.ts';
 
-
 /** A world built the way the engine builds it: config → registry (WanRuntime) → buildWorld. */
 function worldOf(wans: Record<string, unknown>[], network: ObservedNetwork): WorldView {
   return worldFrom({ wans }, network);

@@ -1,24 +1,15 @@
 // Tests the rp-filter plugin (loose mode on every WAN device, `all` untouched) and the status helper naming the effective mode.
 import assert from 'node:assert/strict';
-import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
-import { DesiredBuilder } from '../../core/reconcile/desired.ts';
 import type { LinkState } from '../../core/system/kernel/adapter.ts';
 import { planSysctls } from '../../core/reconcile/sysctl-plan.ts';
 import { rpFilterStatus } from '../../cli/status/status.ts';
-import { WanRegistry } from '../../core/wan/registry.ts';
-import { buildWorld } from '../../core/world.ts';
 import rpFilter, { LOOSE, rpFilterKey } from './index.ts';
 import { link } from '../../test/kit/link.ts';
-
+import { contributionOf, worldFrom } from '../../test/kit/world.ts';
 
 function sysctlsFor(links: LinkState[]) {
-  const loaded = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'eth0.100' }], lan: [{ device: 'lan0' }] });
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe({ links, defaults: [] });
-  const d = new DesiredBuilder().as('rp-filter');
-  rpFilter.contribute!(d, buildWorld(loaded, registry.wans, links));
-  return d.state.sysctls;
+  const world = worldFrom({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'eth0.100' }], lan: [{ device: 'lan0' }] }, { links, defaults: [] });
+  return contributionOf(rpFilter, world).sysctls;
 }
 
 describe('rp-filter plugin', () => {

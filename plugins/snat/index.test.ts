@@ -8,7 +8,6 @@ import snat, { SRCNAT } from './index.ts';
 import { worldFrom } from '../testing.ts';
 import { link } from '../../test/kit/link.ts';
 
-
 const NET: ObservedNetwork = {
   links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('wan3', '100.64.3.2'), link('wan4', null), link('lan0', '192.168.1.1', 24), link('lan1', '192.168.2.1', 24)],
   defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),

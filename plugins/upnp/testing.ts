@@ -9,7 +9,6 @@ import { link } from '../../test/kit/link.ts';
 
 export const WANS = [1, 2, 3].map((i) => ({ name: `isp${i}`, device: `wan${i}` }));
 
-
 export function network(o: { down?: number[]; noAddress?: number[] } = {}): ObservedNetwork {
   return {
     links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(i) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(i) }))
