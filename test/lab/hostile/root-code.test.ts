@@ -70,7 +70,7 @@ describe('hostile: code that runs as root', function () {
 
   it('a plugin importing a group-writable helper: refused, naming the helper, owner, mode and chmod go-w', async () => {
     const lib = await put('lib/helper.mjs', helper(), 0o664);
-    await put('plugins.d/10-p.mjs', plugin("import { helper } from '../../lib/helper.mjs';"));
+    await put('plugins.d/10-p.mjs', plugin("import { helper } from '../lib/helper.mjs';"));
     await refused(re(`refusing plugin ${plugins}/10-p.mjs: the file ${lib} it imports is writable by group or others (owner root, mode 664); run chmod go-w ${lib}`));
   });
 
@@ -120,7 +120,7 @@ describe('hostile: code that runs as root', function () {
 
   it('a re-export (export * from) of a file uid 65534 owns: refused', async () => {
     const lib = await put('lib/re.mjs', helper(), 0o644, NOBODY);
-    await put('plugins.d/10-p.mjs', `export * from '../../lib/re.mjs';\nexport const plugin = { name: 'reexport' };\n`);
+    await put('plugins.d/10-p.mjs', `export * from '../lib/re.mjs';\nexport const plugin = { name: 'reexport' };\n`);
     await refused(re(`the file ${lib} it imports is owned by uid 65534, not root`));
   });
 
