@@ -1,15 +1,13 @@
 // Shared helpers for plugin unit tests: links, a world built the way the engine builds it, one plugin's contribution.
 import { EventBus } from '../core/bus.ts';
 import { parseConfig } from '../core/config/load.ts';
-import type { LinkState, ObservedNetwork } from '../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../core/system/kernel/adapter.ts';
 import { DesiredBuilder, type DesiredState } from '../core/reconcile/desired.ts';
 import type { MwanPlugin, WorldView } from '../core/plugin/types.ts';
 import { WanRegistry } from '../core/wan/registry.ts';
 import { buildWorld } from '../core/world.ts';
 
-export const link = (name: string, address: string, prefixLength = 30, extra: Partial<LinkState> = {}): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }], ...extra,
-});
+export { link } from '../test/kit/link.ts';
 
 /** config → registry (WanRuntime) → buildWorld, as the engine does it (`plugins`: those that may select the active WANs). */
 export function worldFrom(cfg: Record<string, unknown>, network: ObservedNetwork, plugins: MwanPlugin[] = []): WorldView {

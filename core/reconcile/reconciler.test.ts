@@ -8,14 +8,11 @@ import { chainFor } from '../../plugins/policies/marker.ts';
 import { parseConfig } from '../config/load.ts';
 import { Engine } from '../engine.ts';
 import type { MwanEvents } from '../events.ts';
-import type { LinkState, ObservedNetwork } from '../system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { MemoryKernel } from '../system/kernel/memory-adapter.ts';
 import { silentLogger } from '../log.ts';
 import type { MwanPlugin } from '../plugin/types.ts';
-
-const link = (name: string, address: string, prefixLength = 30): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }],
-});
+import { link } from '../../test/kit/link.ts';
 
 /** Three WANs (weights 3:2:1) and one LAN, gateways learned from the main table. */
 function network(): ObservedNetwork {

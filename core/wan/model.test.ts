@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { wanSchema, type WanConfig } from '../config/schema.ts';
 import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 import { canRoute, deriveState, discoverGateway, emptyFacts, factsFromLink, wanNetwork, type Health, type WanFacts } from './model.ts';
+import { link } from '../../test/kit/link.ts';
 
 const cfg = (extra: Record<string, unknown> = {}): WanConfig => wanSchema.parse({ name: 'isp1', device: 'wan1', ...extra });
 
@@ -11,9 +12,7 @@ const upFacts = (extra: Partial<WanFacts> = {}): WanFacts => ({
   gateway: '100.64.1.1', gatewaySource: 'route', ...extra,
 });
 
-const link = (extra: Partial<LinkState> = {}): LinkState => ({
-  name: 'wan1', adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address: '100.64.1.2', prefixLength: 30 }], ...extra,
-});
+const wan1Link = (extra: Partial<LinkState> = {}): LinkState => link('wan1', '100.64.1.2', 30, extra);
 
 const derive = (facts: WanFacts, o: { enabled?: boolean; health?: Health; healthReason?: string; degradedOut?: boolean } = {}) =>
   deriveState({ facts, enabled: o.enabled ?? true, health: o.health ?? 'unknown', healthReason: o.healthReason ?? '', degradedOut: o.degradedOut ?? false });
@@ -58,34 +57,34 @@ describe('discoverGateway', () => {
   ];
 
   it('uses the configured gateway, whatever the routes say', () => {
-    assert.deepEqual(discoverGateway(cfg({ gateway: '100.64.1.254' }), link(), defaults), { gateway: '100.64.1.254', gatewaySource: 'config' });
+    assert.deepEqual(discoverGateway(cfg({ gateway: '100.64.1.254' }), wan1Link(), defaults), { gateway: '100.64.1.254', gatewaySource: 'config' });
   });
 
   it('prefers a default route in the main table, then the lowest metric', () => {
-    assert.deepEqual(discoverGateway(cfg(), link(), defaults), { gateway: '100.64.1.1', gatewaySource: 'route' });
+    assert.deepEqual(discoverGateway(cfg(), wan1Link(), defaults), { gateway: '100.64.1.1', gatewaySource: 'route' });
   });
 
   it('picks the lowest metric among main-table defaults whatever their order', () => {
-    assert.deepEqual(discoverGateway(cfg(), link(), [...defaults].reverse()), { gateway: '100.64.1.1', gatewaySource: 'route' });
+    assert.deepEqual(discoverGateway(cfg(), wan1Link(), [...defaults].reverse()), { gateway: '100.64.1.1', gatewaySource: 'route' });
   });
 
   it('falls back to another table when main has no default on the device', () => {
     const onlyOther = defaults.filter((d) => d.table !== 254 || d.dev !== 'wan1');
-    assert.deepEqual(discoverGateway(cfg(), link(), onlyOther), { gateway: '100.64.1.9', gatewaySource: 'route' });
+    assert.deepEqual(discoverGateway(cfg(), wan1Link(), onlyOther), { gateway: '100.64.1.9', gatewaySource: 'route' });
   });
 
   it('ignores defaults of other devices and defaults without a gateway', () => {
-    assert.deepEqual(discoverGateway(cfg(), link(), [{ dev: 'wan2', via: '100.64.2.1', table: 254 }, { dev: 'wan1', table: 254 }]), { gateway: null, gatewaySource: 'none' });
+    assert.deepEqual(discoverGateway(cfg(), wan1Link(), [{ dev: 'wan2', via: '100.64.2.1', table: 254 }, { dev: 'wan1', table: 254 }]), { gateway: null, gatewaySource: 'none' });
   });
 
   it('needs no gateway on a point-to-point link', () => {
-    assert.deepEqual(discoverGateway(cfg(), link({ pointToPoint: true }), defaults), { gateway: null, gatewaySource: 'point-to-point' });
+    assert.deepEqual(discoverGateway(cfg(), wan1Link({ pointToPoint: true }), defaults), { gateway: null, gatewaySource: 'point-to-point' });
   });
 });
 
 describe('factsFromLink', () => {
   it('takes link flags and the first address', () => {
-    const facts = factsFromLink(cfg(), link({ addresses: [{ address: '100.64.1.2', prefixLength: 30 }, { address: '100.64.1.3', prefixLength: 30 }] }), [{ dev: 'wan1', via: '100.64.1.1', table: 254 }]);
+    const facts = factsFromLink(cfg(), wan1Link({ addresses: [{ address: '100.64.1.2', prefixLength: 30 }, { address: '100.64.1.3', prefixLength: 30 }] }), [{ dev: 'wan1', via: '100.64.1.1', table: 254 }]);
     assert.deepEqual(facts, { present: true, adminUp: true, carrier: true, pointToPoint: false, address: '100.64.1.2', prefixLength: 30, gateway: '100.64.1.1', gatewaySource: 'route' });
   });
 

@@ -5,14 +5,11 @@ import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
 import type { LinkState, ObservedNetwork } from '../system/kernel/adapter.ts';
 import { WanRegistry } from './registry.ts';
-
-const link = (name: string, address: string, extra: Partial<LinkState> = {}): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength: 30 }], ...extra,
-});
+import { link } from '../../test/kit/link.ts';
 
 function network(o: { wan1?: Partial<LinkState>; wan2?: Partial<LinkState>; gw1?: string } = {}): ObservedNetwork {
   return {
-    links: [link('wan1', '100.64.1.2', o.wan1), link('wan2', '100.64.2.2', o.wan2), link('lan0', '192.168.1.1')],
+    links: [link('wan1', '100.64.1.2', 30, o.wan1), link('wan2', '100.64.2.2', 30, o.wan2), link('lan0', '192.168.1.1')],
     defaults: [{ dev: 'wan1', via: o.gw1 ?? '100.64.1.1', table: 254 }, { dev: 'wan2', via: '100.64.2.1', table: 254 }],
   };
 }

@@ -1,14 +1,11 @@
 // Tests the firewall plugin: enabled by role, input and forward rules for WAN traffic, SSH, ICMP, logging, forwarding groups.
 import assert from 'node:assert/strict';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import firewall, { FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, INPUT_CHAIN, INPUT_DROP_CHAIN, groupDevices } from './index.ts';
 import { worldFrom } from '../testing.ts';
-
-const link = (name: string, address: string, prefixLength = 30): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }],
-});
+import { link } from '../../test/kit/link.ts';
 
 const NET: ObservedNetwork = {
   links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24), link('lan2', '10.2.0.1', 24)],

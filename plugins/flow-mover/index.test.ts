@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
-import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
 import { silentLogger } from '../../core/log.ts';
 import { builtinPlugins } from '../index.ts';
+import { link } from '../../test/kit/link.ts';
 
-const link = (name: string, address: string, carrier = true): LinkState => ({ name, adminUp: true, carrier, pointToPoint: false, addresses: [{ address, prefixLength: 30 }] });
 const network = (carrier2 = true, carrier1 = true): ObservedNetwork => ({
-  links: [link('wan1', '100.64.1.2', carrier1), link('wan2', '100.64.2.2', carrier2), { ...link('lan0', '10.0.0.1'), addresses: [{ address: '10.0.0.1', prefixLength: 24 }] }],
+  links: [link('wan1', '100.64.1.2', 30, { carrier: carrier1 }), link('wan2', '100.64.2.2', 30, { carrier: carrier2 }), { ...link('lan0', '10.0.0.1'), addresses: [{ address: '10.0.0.1', prefixLength: 24 }] }],
   defaults: [1, 2].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
 });
 

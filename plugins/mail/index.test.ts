@@ -11,6 +11,7 @@ import { parseConfig } from '../../core/config/load.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createMail, type MailPlugin } from './index.ts';
+import { sleep, waitFor } from '../../test/kit/time.ts';
 
 interface Received { subject: string; text: string; secure: boolean; user: string; to: string[] }
 interface Server { port: number; received: Received[]; attempts: number; close(): Promise<void> }
@@ -49,15 +50,6 @@ function parse(raw: string): { subject: string; text: string } {
   return { subject: /^subject: (.*)$/im.exec(headers)![1], text: body.replace(/\r\n/g, '\n') };
 }
 
-async function waitFor(what: string, predicate: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }] });
 
 function context(options: Record<string, unknown>, bus: EventBus, log: Logger): PluginContext {
@@ -93,9 +85,9 @@ describe('mail plugin', () => {
     server = await smtpServer();
     await start({});
     bus.emit('wan.offline', { wan: 'isp2', reason: 'no answer from 2 targets', rttMs: null, lossPct: 100 });
-    await waitFor('the offline message', () => server!.received.length === 1);
+    await waitFor(() => server!.received.length === 1, 5000, 'the offline message');
     bus.emit('wan.online', { wan: 'isp2', reason: 'answers from 2 targets', rttMs: 23.46, lossPct: 5, downForMs: 42_000 });
-    await waitFor('the online message', () => server!.received.length === 2);
+    await waitFor(() => server!.received.length === 2, 5000, 'the online message');
     const [offline, online] = server.received;
     assert.equal(offline.secure, true, 'the session was upgraded with STARTTLS');
     assert.equal(offline.user, 'mwan');
@@ -118,7 +110,7 @@ describe('mail plugin', () => {
       await sleep(30);
     }
     bus.emit('wan.offline', { wan: 'isp2', reason: 'another WAN has its own window', lossPct: 100 });
-    await waitFor('two messages', () => server!.received.length === 2);
+    await waitFor(() => server!.received.length === 2, 5000, 'two messages');
     await sleep(400);
     assert.equal(server.received.length, 2, 'one message per WAN');
     const flap = server.received.find((m) => m.subject.includes('isp1'))!;
@@ -137,7 +129,7 @@ describe('mail plugin', () => {
     bus.emit('wan.offline', { wan: 'isp2', reason: 'no answer', lossPct: 100 });
     bus.emit('wan.longdown', { wan: 'isp2', reason: 'out of service longer than 120 s', lossPct: 100, downForMs: 120_000 });
     bus.emit('wan.longdown', { wan: 'isp2', reason: 'again', downForMs: 121_000 });
-    await waitFor('two messages', () => server!.received.length === 2);
+    await waitFor(() => server!.received.length === 2, 5000, 'two messages');
     await sleep(100);
     assert.deepEqual(server.received.map((m) => m.subject), ['[mwan] isp2 offline: no answer', '[mwan] isp2 long down for 2 min 0 s: out of service longer than 120 s']);
     assert.match(server.received[1].text, /isp2 has been out of service for 2 min 0 s and is still down\./);
@@ -148,7 +140,7 @@ describe('mail plugin', () => {
     server = await smtpServer({ failFirst: 2 });
     await start({ coalesceMs: 0, retries: 3 });
     bus.emit('wan.degraded', { wan: 'isp1', reason: 'loss 25 % above 20 %', rttMs: 80, lossPct: 25 });
-    await waitFor('the message', () => server!.received.length === 1);
+    await waitFor(() => server!.received.length === 1, 5000, 'the message');
     assert.equal(server.attempts, 3);
     assert.equal(logged.filter((l) => /retrying in (20|40) ms/.test(l.msg)).length, 2);
     assert.equal(server.received[0].subject, '[mwan] isp1 degraded: loss 25 % above 20 %');
@@ -159,7 +151,7 @@ describe('mail plugin', () => {
     server = await smtpServer({ noStartTls: true });
     await start({ coalesceMs: 0, retries: 1 });
     bus.emit('wan.offline', { wan: 'isp1', reason: 'r' });
-    await waitFor('giving up', () => logged.some((l) => /giving up/.test(l.msg)));
+    await waitFor(() => logged.some((l) => /giving up/.test(l.msg)), 5000, 'giving up');
     await plugin!.idle();
     assert.equal(server.received.length, 0);
     const problems = logged.filter((l) => l.level >= 40).map((l) => l.msg);
@@ -173,7 +165,7 @@ describe('mail plugin', () => {
     server = await smtpServer({ noStartTls: true });
     await start({ coalesceMs: 0, retries: 0 }, { starttls: 'never' });
     bus.emit('wan.offline', { wan: 'isp1', reason: 'r' });
-    await waitFor('the message', () => server!.received.length === 1);
+    await waitFor(() => server!.received.length === 1, 5000, 'the message');
     assert.equal(server.received[0].secure, false);
   });
 
@@ -196,7 +188,7 @@ describe('mail plugin', () => {
       await chmod(sendmail, 0o755);
       await start({ coalesceMs: 0, transport: { sendmail: true, path: sendmail } });
       bus.emit('wan.offline', { wan: 'isp1', reason: 'carrier lost' });
-      await waitFor('the sendmail run', () => logged.some((l) => l.msg === 'mail sent'));
+      await waitFor(() => logged.some((l) => l.msg === 'mail sent'), 5000, 'the sendmail run');
       const message = parse((await readFile(path.join(dir, 'message'), 'utf8')).replace(/\r?\n/g, '\r\n'));
       assert.equal(message.subject, '[mwan] isp1 offline: carrier lost');
       assert.match(await readFile(path.join(dir, 'args'), 'utf8'), /noc@example\.net ops@example\.net/);

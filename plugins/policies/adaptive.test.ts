@@ -7,6 +7,7 @@ import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import type { AdaptiveWeights } from './weights.ts';
 import { startAdaptive } from './adaptive.ts';
 import { worldOf } from './testing.ts';
+import { sleep } from '../../test/kit/time.ts';
 
 function fakeContext(world: WorldView, bytes: () => Record<string, { rxBytes: number; txBytes: number }>) {
   const published: { policy: string; choice: AdaptiveWeights | null }[] = [];
@@ -24,8 +25,6 @@ function fakeContext(world: WorldView, bytes: () => Record<string, { rxBytes: nu
   } as unknown as PluginContext;
   return { ctx, published, subscribers, reads };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('adaptive loop', () => {
   it('least connections: counts from conntrack events become weights away from the busiest WAN', async () => {

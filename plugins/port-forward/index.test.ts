@@ -3,22 +3,19 @@ import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../core/config/load.ts';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import portForward, { DSTNAT, POSTROUTING_CHAIN, PREROUTING_CHAIN, SRCNAT } from './index.ts';
 import { worldFrom } from '../testing.ts';
 import { forwardRefusal, sortForwards } from './targets.ts';
-
-const link = (name: string, address: string | null, extra: Partial<LinkState> = {}): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength: name.startsWith('lan') ? 24 : 30 }] : [], ...extra,
-});
+import { link } from '../../test/kit/link.ts';
 
 function net(o: { down?: string[]; noAddress?: string[] } = {}): ObservedNetwork {
   return {
-    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(`wan${i}`) ? null : `100.64.${i}.2`, { carrier: !o.down?.includes(`wan${i}`) }))
-      .concat(link('lan0', '10.0.0.1'), link('lan1', '10.1.0.1')),
+    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(`wan${i}`) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(`wan${i}`) }))
+      .concat(link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24)),
     defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
   };
 }

@@ -1,15 +1,12 @@
 // Tests the route-tables plugin: a table per WAN with connected and default routes, fwmark and source rules, onlink and point-to-point.
 import assert from 'node:assert/strict';
 import { DesiredBuilder, type DesiredState, type RouteSpec } from '../../core/reconcile/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
 import routeTables from './index.ts';
 import { worldFrom } from '../testing.ts';
-
-const link = (name: string, address: string | null, prefixLength = 30, extra: Partial<LinkState> = {}): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength }] : [], ...extra,
-});
+import { link } from '../../test/kit/link.ts';
 
 /** A world built the way the engine builds it: config → registry (WanRuntime) → buildWorld. */
 function worldOf(wans: Record<string, unknown>[], network: ObservedNetwork): WorldView {

@@ -1,29 +1,20 @@
 // Tests the rp-filter plugin (loose mode on every WAN device, `all` untouched) and the status helper naming the effective mode.
 import assert from 'node:assert/strict';
-import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
-import { DesiredBuilder } from '../../core/reconcile/desired.ts';
 import type { LinkState } from '../../core/system/kernel/adapter.ts';
 import { planSysctls } from '../../core/reconcile/sysctl-plan.ts';
 import { rpFilterStatus } from '../../cli/status/status.ts';
-import { WanRegistry } from '../../core/wan/registry.ts';
-import { buildWorld } from '../../core/world.ts';
 import rpFilter, { LOOSE, rpFilterKey } from './index.ts';
-
-const link = (name: string, address: string, carrier = true): LinkState => ({ name, adminUp: true, carrier, pointToPoint: false, addresses: [{ address, prefixLength: 30 }] });
+import { link } from '../../test/kit/link.ts';
+import { contributionOf, worldFrom } from '../../test/kit/world.ts';
 
 function sysctlsFor(links: LinkState[]) {
-  const loaded = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'eth0.100' }], lan: [{ device: 'lan0' }] });
-  const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  registry.observe({ links, defaults: [] });
-  const d = new DesiredBuilder().as('rp-filter');
-  rpFilter.contribute!(d, buildWorld(loaded, registry.wans, links));
-  return d.state.sysctls;
+  const world = worldFrom({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'eth0.100' }], lan: [{ device: 'lan0' }] }, { links, defaults: [] });
+  return contributionOf(rpFilter, world).sysctls;
 }
 
 describe('rp-filter plugin', () => {
   it('asks for loose mode (2) on every WAN device, also one out of service, and leaves `all` and the LANs alone', () => {
-    const s = sysctlsFor([link('wan1', '100.64.1.2', false), link('eth0.100', '100.64.2.2'), link('lan0', '10.0.0.1')]);
+    const s = sysctlsFor([link('wan1', '100.64.1.2', 30, { carrier: false }), link('eth0.100', '100.64.2.2'), link('lan0', '10.0.0.1')]);
     assert.deepEqual(s.map((x) => [x.key, x.value]), [['net/ipv4/conf/wan1/rp_filter', '2'], ['net/ipv4/conf/eth0.100/rp_filter', '2']]);
     assert.equal(LOOSE, 2);
     assert.equal(rpFilterKey('wan1'), 'net/ipv4/conf/wan1/rp_filter');

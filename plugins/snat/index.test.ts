@@ -1,15 +1,12 @@
 // Tests the snat plugin: masquerade or snat to the WAN address for LAN traffic per WAN, nothing without a LAN.
 import assert from 'node:assert/strict';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
-import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { buildWorld } from '../../core/world.ts';
 import snat, { SRCNAT } from './index.ts';
 import { worldFrom } from '../testing.ts';
-
-const link = (name: string, address: string | null, prefixLength = 30): LinkState => ({
-  name, adminUp: true, carrier: true, pointToPoint: false, addresses: address ? [{ address, prefixLength }] : [],
-});
+import { link } from '../../test/kit/link.ts';
 
 const NET: ObservedNetwork = {
   links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('wan3', '100.64.3.2'), link('wan4', null), link('lan0', '192.168.1.1', 24), link('lan1', '192.168.2.1', 24)],

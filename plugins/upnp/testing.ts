@@ -1,20 +1,17 @@
 // Helpers for the upnp unit tests: a world of three WANs (wan1..3, 100.64.N.2/30) and a LAN, with links cut or admin-down.
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig, type LoadedConfig } from '../../core/config/load.ts';
-import type { LinkState, ObservedNetwork } from '../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
+import { link } from '../../test/kit/link.ts';
 
 export const WANS = [1, 2, 3].map((i) => ({ name: `isp${i}`, device: `wan${i}` }));
 
-const link = (name: string, address: string | null, prefixLength: number, carrier = true): LinkState => ({
-  name, adminUp: true, carrier, pointToPoint: false, addresses: address ? [{ address, prefixLength }] : [],
-});
-
 export function network(o: { down?: number[]; noAddress?: number[] } = {}): ObservedNetwork {
   return {
-    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(i) ? null : `100.64.${i}.2`, 30, !o.down?.includes(i)))
+    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(i) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(i) }))
       .concat(link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24)),
     defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
   };

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLab, hasLabPrivileges, type Lab } from '../lab/topology.ts';
-import { burst, nodeArgv, startServers } from '../lab/traffic.ts';
-import { labConfig, mwanFor } from '../integration/fixture.ts';
+import { hasLabPrivileges } from '../kit/lab/topology.ts';
+import { burst, nodeArgv, startServers } from '../kit/lab/traffic.ts';
+import { labConfig, mwanFor } from '../kit/lab/fixture.ts';
+import { withLab } from '../kit/lab/with-lab.ts';
 import { median, round } from './stats.ts';
 import { startProber } from './prober-client.ts';
 import { daemonCostBench, falseVerdictBench, upstreamBench } from './health-bench.ts';
@@ -14,11 +15,6 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const results: Record<string, unknown> = {};
 const rows: [string, string, string, string][] = [];
 const row = (what: string, value: string, target: string, ok: boolean | null) => rows.push([what, value, target, ok === null ? '' : ok ? 'yes' : 'NO']);
-
-async function withLab<T>(opts: Parameters<typeof createLab>[0], fn: (lab: Lab) => Promise<T>): Promise<T> {
-  const lab = await createLab(opts);
-  try { return await fn(lab); } finally { await lab.teardown(); }
-}
 
 async function reconcileBench(wans: number): Promise<void> {
   const out = await withLab({ wans: 1 }, async (lab) => {

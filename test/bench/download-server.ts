@@ -1,6 +1,6 @@
 // Lab server for the makespan bench: each TCP client gets a line with the source address it saw, then --bytes of payload, then end.
 import { parseArgs } from 'node:util';
-import { startGreetingServer } from '../lab/servers/greeting-server.ts';
+import { startGreetingServer } from '../kit/lab/servers/greeting-server.ts';
 
 const { values } = parseArgs({ options: { bind: { type: 'string' }, port: { type: 'string' }, bytes: { type: 'string' } } });
 const bytes = Number(values.bytes);

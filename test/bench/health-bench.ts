@@ -1,12 +1,13 @@
 // Health benchmarks: upstream-failure switch and recovery, false verdicts under 10 % loss, the daemon's cost probing 8 WANs.
-import { createLab, type Lab } from '../lab/topology.ts';
-import { startServers } from '../lab/traffic.ts';
-import { labConfig, MWANCTL, mwanFor, waitFor, type Mwan } from '../integration/fixture.ts';
+import { createLab, type Lab } from '../kit/lab/topology.ts';
+import { startServers } from '../kit/lab/traffic.ts';
+import { labConfig, MWANCTL, mwanFor, type Mwan } from '../kit/lab/fixture.ts';
 import { startProber } from './prober-client.ts';
 import { childrenOf, cpuSeconds, rssMiB } from './proc-usage.ts';
 import { NODE_FLAGS } from '../../cli/install.ts';
 import { median, round } from './stats.ts';
 import { icmpBackend } from '../../core/system/probes/index.ts';
+import { waitFor } from '../kit/time.ts';
 
 /** How long the daemon runs before its cost is measured. */
 const SETTLE_MS = 10_000;

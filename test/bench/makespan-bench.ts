@@ -1,17 +1,17 @@
 // Makespan bench (issue 4): many 1 MB downloads from a worker pool over WANs shaped to unequal capacities; each strategy's makespan over the ideal.
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createLab, type Lab, type ManagedProcess } from '../lab/topology.ts';
-import { nodeArgv } from '../lab/traffic.ts';
-import { labConfig, mwanFor, waitFor, type Mwan } from '../integration/fixture.ts';
+import { createLab, type Lab, type ManagedProcess } from '../kit/lab/topology.ts';
+import { nodeArgv } from '../kit/lab/traffic.ts';
+import { labConfig, mwanFor, type Mwan } from '../kit/lab/fixture.ts';
 import { median, round } from './stats.ts';
 import { strategySpecs, type StrategySpec } from './makespan-strategies.ts';
 import type { Row } from './health-bench.ts';
 import { reportMakespan } from './makespan-report.ts';
+import { sleep, waitFor } from '../kit/time.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const PORT = 9100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface MakespanOptions { capsMbps: number[]; workers: number; transfers: number; transferBytes: number; deadlineS: number; runs: number; intervalMs?: number; only?: string[]; tbfLatencyMs: number; tbfBurstBytes?: number }
 

@@ -2,16 +2,16 @@
 import { execa } from 'execa';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createLab, type Lab, type ManagedProcess } from '../lab/topology.ts';
-import { nodeArgv, startServers } from '../lab/traffic.ts';
-import { mwanFor } from '../integration/fixture.ts';
-import { layoutOf } from '../integration/helpers.ts';
+import { createLab, type Lab, type ManagedProcess } from '../kit/lab/topology.ts';
+import { nodeArgv, startServers } from '../kit/lab/traffic.ts';
+import { mwanFor } from '../kit/lab/fixture.ts';
+import { layoutOf } from '../kit/lab/helpers.ts';
 import { percentile, round } from './stats.ts';
 import type { Row } from './health-bench.ts';
 import { NODE_FLAGS } from '../../cli/install.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
-const RUNNER = here('../integration/nfqueue-runner.ts');
+const RUNNER = here('../kit/lab/nfqueue-runner.ts');
 const TARGET = 20000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 

@@ -1,7 +1,7 @@
 // Drives prober.ts in the lab's client namespace: the first connection attempt after a moment that left by given WANs.
 import { fileURLToPath } from 'node:url';
-import type { Lab, ManagedProcess } from '../lab/topology.ts';
-import { nodeArgv } from '../lab/traffic.ts';
+import type { Lab, ManagedProcess } from '../kit/lab/topology.ts';
+import { nodeArgv } from '../kit/lab/traffic.ts';
 
 const PROBER = fileURLToPath(new URL('./prober.ts', import.meta.url));
 

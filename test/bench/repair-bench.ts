@@ -1,11 +1,12 @@
 // Repair benchmark: time from another tool deleting mwan's nft table, one of its ip rules or one of its routes to mwan's repair (daemon on a realistic config).
-import { createLab } from '../lab/topology.ts';
-import type { ManagedProcess } from '../lab/processes.ts';
-import { startServers } from '../lab/traffic.ts';
-import { labConfig, mwanFor, waitFor, type Mwan } from '../integration/fixture.ts';
-import { layoutOf } from '../integration/helpers.ts';
+import { createLab } from '../kit/lab/topology.ts';
+import type { ManagedProcess } from '../kit/lab/processes.ts';
+import { startServers } from '../kit/lab/traffic.ts';
+import { labConfig, mwanFor, type Mwan } from '../kit/lab/fixture.ts';
+import { layoutOf } from '../kit/lab/helpers.ts';
 import type { Row } from './health-bench.ts';
 import { median, round } from './stats.ts';
+import { waitFor } from '../kit/time.ts';
 
 /** The goal of issue 9: a deleted table, rule or route is back within a second. */
 const GOAL_MS = 1000;

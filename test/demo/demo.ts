@@ -1,7 +1,7 @@
 // `npm run demo`: a guided tour in the namespace lab — balance, status, a carrier cut and its switch time, recovery, teardown.
-import { createLab, hasLabPrivileges, type Lab } from '../lab/topology.ts';
-import { burst, startServers } from '../lab/traffic.ts';
-import { labConfig, mwanFor, type Mwan } from '../integration/fixture.ts';
+import { createLab, hasLabPrivileges, type Lab } from '../kit/lab/topology.ts';
+import { burst, startServers } from '../kit/lab/traffic.ts';
+import { labConfig, mwanFor, type Mwan } from '../kit/lab/fixture.ts';
 import { startProber } from '../bench/prober-client.ts';
 
 const say = (text: string) => console.log(`\n\x1b[1m== ${text}\x1b[0m`);

@@ -30,16 +30,16 @@ describe('icmp prober, raw sockets through the addon (on loopback)', function ()
     ]).finally(() => clearInterval(watch));
     assert.equal(children.trim(), '', 'no child process was started');
     for (const [run, target] of [[a, '127.0.0.41'], [b, '127.0.0.42']] as const) {
-      assertTimely(run, spec({ target }), ctx, 30);
+      assertTimely(run, spec({ target }), ctx, 100);
       assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
       assert.ok(run.during.length >= 9 && run.during.length <= 11, `${run.during.length} samples for ${target}`);
       // The kernel turns receive timestamps on a moment after the first socket asks (a deferred static key), so the
       // first answers may lack one and are then bounded by the time until they were read; the rest are the kernel's.
       const rtts = good(run).map((x) => x.rttMs!);
-      assert.ok(rtts.every((x) => x <= ctx.intervalMs + 30), JSON.stringify(rtts));
+      assert.ok(rtts.every((x) => x <= ctx.intervalMs + 100), JSON.stringify(rtts));
       assert.ok(rtts.filter((x) => x < 5).length >= rtts.length / 2, `most RTTs are the kernel's: ${JSON.stringify(rtts)}`);
-      // Read at the next tick (one interval after sending), not at the timeout.
-      assert.ok(run.during.every((x) => x.deliveredAt - x.sentAt <= ctx.intervalMs + 30), JSON.stringify(run.during.map((x) => x.deliveredAt - x.sentAt)));
+      // Read at the next tick (one interval after sending), not at the timeout (300 ms); generous for a loaded machine.
+      assert.ok(run.during.every((x) => x.deliveredAt - x.sentAt <= ctx.intervalMs + 100), JSON.stringify(run.during.map((x) => x.deliveredAt - x.sentAt)));
     }
     assert.equal(openFds(), fds, 'the socket is closed once its last target stops');
   });

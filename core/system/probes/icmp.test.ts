@@ -48,7 +48,9 @@ describe('icmp prober, ping processes (on loopback)', function () {
     assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
     const sent = run.during.map((x) => x.sentAt).sort((a, b) => a - b);
     const gaps = sent.slice(2).map((t, i) => t - sent[i + 1]);
-    assert.ok(gaps.every((g) => g > 60 && g < 140), `gaps between requests: ${gaps.join(' ')}`);
+    // One request per interval, not bursts: on a loaded machine one gap may stretch and the next shrink, the mean holds.
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    assert.ok(gaps.every((g) => g > 20 && g < 250) && mean > 80 && mean < 130, `gaps between requests: ${gaps.join(' ')}`);
     assert.deepEqual(pingsTo(target), [], 'ping outlived stop()');
   });
 

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { ProbeConfig } from '../../config/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { startProbe } from './index.ts';
+import { sleep } from '../../../test/kit/time.ts';
+
+export { sleep };
 
 export interface Seen extends ProbeSample { deliveredAt: number }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const localCtx = (o: Partial<ProbeContext> = {}): ProbeContext =>
   ({ wan: 'isp1', device: 'lo', source: '127.0.0.1', intervalMs: 100, timeoutMs: 300, ...o });

@@ -7,16 +7,14 @@ import { builtinPlugins } from '../../index.ts';
 import { parseConfig } from '../../../core/config/load.ts';
 import { Engine } from '../../../core/engine.ts';
 import { MwanError } from '../../../core/errors.ts';
-import type { LinkState, ObservedNetwork } from '../../../core/system/kernel/adapter.ts';
+import type { ObservedNetwork } from '../../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../../core/system/kernel/memory-adapter.ts';
 import { silentLogger } from '../../../core/log.ts';
 import type { MwanPlugin } from '../../../core/plugin/types.ts';
+import { link } from '../../../test/kit/link.ts';
 
-const link = (name: string, address: string, carrier = true, prefixLength = 30): LinkState => ({
-  name, adminUp: true, carrier, pointToPoint: false, addresses: [{ address, prefixLength }],
-});
 const network = (down: string[] = []): ObservedNetwork => ({
-  links: [1, 2, 3].map((i) => link(`wan${i}`, `100.64.${i}.2`, !down.includes(`wan${i}`))).concat(link('lan0', '192.168.1.1', true, 24)),
+  links: [1, 2, 3].map((i) => link(`wan${i}`, `100.64.${i}.2`, 30, { carrier: !down.includes(`wan${i}`) })).concat(link('lan0', '192.168.1.1', 24)),
   defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
 });
 const WANS = [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }, { name: 'isp3', device: 'wan3' }];

@@ -1,10 +1,11 @@
 // The CLI against a real daemon: status in 100 columns with flaps and last failure, no loss before a full window,
 // no stale RTT on a link-down WAN, and `events --type 'wan.*' --text`.
 import assert from 'node:assert/strict';
-import { createLab, type Lab, type ManagedProcess } from '../topology.ts';
-import { startServers } from '../traffic.ts';
-import { labConfig, mwanFor, MWANCTL, waitFor, type Mwan } from '../../integration/fixture.ts';
-import { ctlOk, skipWithoutLab, statusOf } from '../../integration/helpers.ts';
+import { createLab, type Lab, type ManagedProcess } from '../../kit/lab/topology.ts';
+import { startServers } from '../../kit/lab/traffic.ts';
+import { labConfig, mwanFor, MWANCTL, type Mwan } from '../../kit/lab/fixture.ts';
+import { waitFor } from '../../kit/time.ts';
+import { ctlOk, skipWithoutLab, statusOf } from '../../kit/lab/helpers.ts';
 
 /** 24 characters, the longest a WAN name may be. */
 const longName = (i: number) => `uplink-${i}-fiber-provider-x`.slice(0, 24);
@@ -41,7 +42,7 @@ describe('mwan lab: status and events as an admin reads them', function () {
     events = l.spawn(l.ns.router, [process.execPath, MWANCTL, '--config', mwan.configPath, 'events', '--type', 'wan.*', '--type', 'link.down', '--text']);
 
     // RTT at once; loss unknown while the 66-round window (about 10 s) fills
-    await waitFor(async () => (await statusOf(mwan!)).wans.every((w) => w.rttMs !== null), 8000, 'probe answers on every WAN');
+    await waitFor(async () => (await statusOf(mwan!)).wans.every((w) => w.rttMs !== null), 20000, 'probe answers on every WAN');
     const fresh = await statusOf(mwan);
     if (Date.now() - t0 < 8000) assert.deepEqual(fresh.wans.map((w) => w.lossPct), [null, null, null, null], JSON.stringify(fresh.wans.map((w) => w.lossPct)));
     const text = await ctlOk(mwan, ['status']);
@@ -54,7 +55,7 @@ describe('mwan lab: status and events as an admin reads them', function () {
 
     // a link loss: a flap and a last failure, no RTT or loss left over from before
     await l.cutCarrier(2);
-    await waitFor(async () => (await statusOf(mwan!)).wans[1].state === 'link-down', 10000, `${longName(2)} link-down`);
+    await waitFor(async () => (await statusOf(mwan!)).wans[1].state === 'link-down', 20000, `${longName(2)} link-down`);
     const down = (await statusOf(mwan)).wans[1];
     assert.deepEqual([down.rttMs, down.lossPct, down.flaps], [null, null, 1]);
     assert.match(down.lastFailure?.reason ?? '', /^link-down: no carrier$/);
