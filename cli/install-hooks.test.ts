@@ -40,10 +40,8 @@ describe('network manager hooks (NetworkManager dispatcher, networkd-dispatcher)
       }
     });
 
-    it('down: a post-down; pre-down: a pre-down', () => {
+    it('down: a post-down', () => {
       assert.deepEqual(run(nm, ['eth2', 'down'], nmEnv('eth2')), ['argv=hook IFACE=eth2 PHASE=post-down MODE=stop']);
-      rmSync(calls);
-      assert.deepEqual(run(nm, ['eth2', 'pre-down'], nmEnv('eth2')), ['argv=hook IFACE=eth2 PHASE=pre-down MODE=stop']);
     });
 
     it('PPPoE: names the IP interface (DEVICE_IP_IFACE), where the routes are', () => {
