@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { buildDeb, type BuiltDeb } from '../../../cli/package/deb.ts';
-import { DOC_DIR, LIB_DIR, UNIT, WRAPPER } from '../../../cli/package/deb-tree.ts';
+import { DOC_DIR, LIB_DIR, MAN_PAGES_DIR, UNIT, WRAPPER } from '../../../cli/package/deb-tree.ts';
+import { packageRoot } from '../../../core/system/package-root.ts';
 import { HOOKS } from '../../../cli/install.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -81,6 +82,11 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
     assert.match(unit, /^Documentation=man:mwanctl\(8\)/m);
     assert.doesNotMatch(unit, /file:\/\/|installed by mwanctl install/);
     assert.match(readFileSync(at('/etc/network/if-up.d/mwan'), 'utf8'), /^MWANCTL="\/usr\/sbin\/mwanctl"$/m);
+    // Man pages: each generated NAME.N in man/ is installed compressed (none generated yet: nothing to check).
+    const manDir = path.join(packageRoot(), MAN_PAGES_DIR);
+    for (const page of existsSync(manDir) ? readdirSync(manDir).filter((p) => /\.[1-8]$/.test(p)) : []) {
+      assert.ok(existsSync(at(`/usr/share/man/man${page.slice(-1)}/${page}.gz`)), `man page ${page} is not installed`);
+    }
     // The addon was built for this machine: the installed copy loads.
     execFileSync(process.execPath, ['-e', `require(${JSON.stringify(at(`${LIB_DIR}/core/system/probes/native/build/Release/mwan_icmp.node`))})`]);
   });
