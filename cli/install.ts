@@ -49,7 +49,7 @@ export function wrapperText(spec: WrapperSpec): string {
   const [node, ...fallbacks] = spec.nodes.map((n) => plainPath('node', n));
   return [
     '#!/bin/sh', ...(spec.marker ? [MARKER] : []),
-    `# Runs the bundle only (a stale one is refused); uses ${spec.config} unless --config is given.`,
+    `# Runs the prebuilt bundle only, never the TypeScript sources; uses ${spec.config} unless --config is given.`,
     `config=${spec.config}`,
     'for arg in "$@"; do',
     '  case "$arg" in --config|--config=*|-c|-c?*) config= ;; esac',
