@@ -23,9 +23,14 @@ describe('network manager hooks (NetworkManager dispatcher, networkd-dispatcher)
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs a hook script with only the given environment (plus PATH and CALLS); returns the fake mwanctl's calls. */
-  function run(script: string, args: string[], env: Record<string, string>): string[] {
+  /**
+   * Runs a hook script with only the given environment (plus PATH and CALLS); returns the fake mwanctl's calls. The
+   * hook starts mwanctl in the background, so its call is awaited (up to 5 s; 1 s when none comes).
+   */
+  function run(script: string, args: string[], env: Record<string, string>, expectCall = true): string[] {
     execFileSync('sh', [script, ...args], { env: { PATH: `${bin}:/usr/bin:/bin`, CALLS: calls, ...env }, stdio: 'ignore' });
+    const start = Date.now();
+    while (!existsSync(calls) && Date.now() - start < (expectCall ? 5000 : 1000)) execFileSync('sleep', ['0.05']);
     return existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [];
   }
 
@@ -49,10 +54,10 @@ describe('network manager hooks (NetworkManager dispatcher, networkd-dispatcher)
     });
 
     it('ignores other actions, the hostname event (device "none") and lo', () => {
-      assert.deepEqual(run(nm, ['eth1', 'connectivity-change'], nmEnv('eth1')), []);
-      assert.deepEqual(run(nm, ['eth1', 'vpn-up'], nmEnv('eth1')), []);
-      assert.deepEqual(run(nm, ['none', 'hostname'], {}), []);
-      assert.deepEqual(run(nm, ['lo', 'up'], nmEnv('lo')), []);
+      assert.deepEqual(run(nm, ['eth1', 'connectivity-change'], nmEnv('eth1'), false), []);
+      assert.deepEqual(run(nm, ['eth1', 'vpn-up'], nmEnv('eth1'), false), []);
+      assert.deepEqual(run(nm, ['none', 'hostname'], {}, false), []);
+      assert.deepEqual(run(nm, ['lo', 'up'], nmEnv('lo'), false), []);
     });
   });
 
@@ -69,8 +74,8 @@ describe('network manager hooks (NetworkManager dispatcher, networkd-dispatcher)
     });
 
     it('ignores other states and lo', () => {
-      assert.deepEqual(run(nd, [], ndEnv('wan0', 'carrier')), []);
-      assert.deepEqual(run(nd, [], ndEnv('lo', 'routable')), []);
+      assert.deepEqual(run(nd, [], ndEnv('wan0', 'carrier'), false), []);
+      assert.deepEqual(run(nd, [], ndEnv('lo', 'routable'), false), []);
     });
   });
 
