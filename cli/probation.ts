@@ -11,7 +11,7 @@ export async function applyOnProbation(engine: Engine, seconds: number, onApplie
   const own = ownershipOf(engine.layout);
   await engine.observe();
   const keys = [...Object.keys((await engine.store.load()).sysctlOriginals), ...engine.host.collect(engine.world()).sysctls.map((s) => s.key)];
-  const saved = await engine.opts.kernel.saveState(own, keys);
+  const saved = await engine.opts.system.kernel.saveState(own, keys);
   const result = await engine.reconcile('mwanctl apply --confirm');
   if (!result) throw new Error(engine.reconciler.last?.error ?? 'reconcile failed');
   onApplied(result);
@@ -19,7 +19,7 @@ export async function applyOnProbation(engine: Engine, seconds: number, onApplie
   const window = new ConfirmWindow();
   const outcome = new Promise<boolean>((resolve) => {
     void window.arm(seconds, async () => {
-      await engine.opts.kernel.restoreState(own, saved);
+      await engine.opts.system.kernel.restoreState(own, saved);
       resolve(true);
     });
   });

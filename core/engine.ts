@@ -2,31 +2,25 @@
 import { EventBus } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './system/kernel/adapter.ts';
+import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import { startProbe } from './system/probes/index.ts';
-import { runScript } from './system/process/scripts.ts';
-import { readLinkBytes } from './system/kernel/link-stats.ts';
-import { createConntrackFeed } from './system/conntrack/feed.ts';
-import { updateMap } from './system/kernel/nft-elements.ts';
-import { supervise } from './system/process/supervise.ts';
 import type { NfqueueStrategyRegistry } from './system/nfqueue/strategy.ts';
 import { NfqueueRules, checkNfqueueStrategies, nfqRulesSpec, strategyRegistry } from './nfqueue-wiring.ts';
 import type { AdaptiveWeights, MwanPlugin, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
-import { StateStore } from './system/state-store.ts';
 import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
 
-export interface EngineOptions { loaded: LoadedConfig; kernel: KernelAdapter; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
+export interface EngineOptions { loaded: LoadedConfig; system: System; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
 
 export class Engine {
   readonly bus: EventBus;
   readonly registry: WanRegistry;
   readonly host: PluginHost;
   readonly reconciler: Reconciler;
-  readonly store: StateStore;
+  readonly store: StateStorage;
   links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
   /** What adaptive strategies decided, per policy (see PluginContext.setPolicyWeights). */
@@ -38,11 +32,12 @@ export class Engine {
   readonly nfqRules: NfqueueRules;
 
   private constructor(readonly opts: EngineOptions, disabled: string[]) {
-    const { loaded, kernel, log } = opts;
+    const { loaded, system, log } = opts;
+    const { kernel } = system;
     this.bus = opts.bus ?? new EventBus(log);
     this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
-    const conntrack = createConntrackFeed();
-    this.store = new StateStore(loaded.config.stateDir);
+    const conntrack = system.conntrackFeed();
+    this.store = system.stateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
@@ -53,9 +48,9 @@ export class Engine {
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       setPolicyWeights: (policy, choice) => this.setPolicyWeights(policy, choice),
-      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
-        linkBytes: (devices) => readLinkBytes(devices), conntrack,
-        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
+      system: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe: system.startProbe, runScript: system.runScript,
+        linkBytes: (devices) => system.linkBytes(devices), conntrack, files: system.files, mail: system.mail,
+        updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => system.supervise(spec, events),
         listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
         nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack, registry: this.strategies }) } },
     });
@@ -65,7 +60,7 @@ export class Engine {
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
-    const store = new StateStore(opts.loaded.config.stateDir);
+    const store = opts.system.stateStore(opts.loaded.config.stateDir);
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }
@@ -103,7 +98,7 @@ export class Engine {
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */
   async observe(): Promise<boolean> {
     const stamp = this.reconciler.stamp();
-    const { observed, current } = await this.opts.kernel.snapshot(ownershipOf(this.layout));
+    const { observed, current } = await this.opts.system.kernel.snapshot(ownershipOf(this.layout));
     this.reconciler.offerSnapshot(current, stamp);
     this.links = observed.links;
     this.defaults = observed.defaults;
@@ -135,7 +130,7 @@ export class Engine {
   private tablesOwned = false;
 
   /** Kernels without the listing (test doubles) have nothing to check, and reconcile at once as before. */
-  private foreignRouteReader = () => this.opts.kernel as KernelAdapter & ForeignRouteReader;
+  private foreignRouteReader = () => this.opts.system.kernel as KernelAdapter & ForeignRouteReader;
 
   /** One listing however many reconciles are requested while it runs; a refusal is checked afresh next time. */
   private tablesChecking: Promise<void> | undefined;
@@ -153,7 +148,7 @@ export class Engine {
   async plan(): Promise<ApplyPlan> {
     await this.observe();
     const [{ plan }, iptables] = await Promise.all([
-      planFor(this.opts.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
+      planFor(this.opts.system.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
       this.nfqRules.pending ? this.nfqRules.plan() : [],
     ]);
     return iptables.length ? { ...plan, iptables } : plan;
@@ -179,15 +174,15 @@ export class Engine {
   async removeKernelState(): Promise<ApplyPlan> {
     this.forgetKernelState();
     const originals = await this.sysctlMemory.load();
-    const { plan } = await removalPlan(this.opts.kernel, this.layout, originals);
+    const { plan } = await removalPlan(this.opts.system.kernel, this.layout, originals);
     await this.sysctlMemory.save({}); // the file first: when it cannot be written the kernel is left as it is
     try {
-      if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
+      if (!planIsEmpty(plan)) await this.opts.system.kernel.apply(plan);
     } catch (error) {
       await this.sysctlMemory.save(originals).catch(() => undefined);
       throw error;
     }
-    const iptables = await this.opts.kernel.nfqueue.removeRules();
+    const iptables = await this.opts.system.kernel.nfqueue.removeRules();
     return iptables.length ? { ...plan, iptables } : plan;
   }
 }

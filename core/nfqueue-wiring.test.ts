@@ -9,6 +9,7 @@ import { Engine } from './engine.ts';
 import { MwanError } from './errors.ts';
 import type { LinkState, ObservedNetwork } from './system/kernel/adapter.ts';
 import { MemoryKernel } from './system/kernel/memory-adapter.ts';
+import { MemorySystem } from './system/memory.ts';
 import { silentLogger } from './log.ts';
 import type { MwanPlugin } from './plugin/types.ts';
 
@@ -37,7 +38,7 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
 
   async function start(cfg: Record<string, unknown>, plugins: MwanPlugin[] = []): Promise<Engine> {
     const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: WANS, ...cfg });
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: [...builtinPlugins, ...plugins] });
+    engine = await Engine.create({ loaded, system: new MemorySystem(kernel), log: silentLogger(), plugins: [...builtinPlugins, ...plugins] });
     await engine.observe();
     return engine;
   }

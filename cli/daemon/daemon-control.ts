@@ -30,7 +30,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
     // Written again first: when the state file cannot be written (a full disk) the apply is refused before the engine or the kernel changes.
     await old.store.save(state);
     const keys = Object.keys(state.sysctlOriginals);
-    const saved = confirmSeconds ? await old.opts.kernel.saveState(ownershipOf(old.layout), [...keys, ...old.host.collect(old.world()).sysctls.map((s) => s.key)]) : undefined;
+    const saved = confirmSeconds ? await old.opts.system.kernel.saveState(ownershipOf(old.layout), [...keys, ...old.host.collect(old.world()).sysctls.map((s) => s.key)]) : undefined;
     const next = core.reload ? await core.reload() : old;
     const changedConfig = JSON.stringify(next.config) !== JSON.stringify(old.config);
     if (changedConfig) await core.swap(next);
@@ -46,7 +46,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
           await core.swap(old);
         }
         old.forgetKernelState();
-        await old.opts.kernel.restoreState(ownershipOf(old.layout), saved);
+        await old.opts.system.kernel.restoreState(ownershipOf(old.layout), saved);
       });
     }
     return { changed: result?.changed ?? false, configReloaded: changedConfig, ms: result?.ms, plan: result?.plan, confirmBy: confirmSeconds ? window.pending : null };

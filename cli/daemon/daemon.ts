@@ -4,7 +4,6 @@ import { startControlServer } from '../control/server.ts';
 import { controlHandler } from './daemon-control.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { LinkHint } from '../../core/system/kernel/adapter.ts';
-import { icmpBackend } from '../../core/system/probes/index.ts';
 import type { Logger } from '../../core/log.ts';
 import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
@@ -57,7 +56,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   };
   // mwan's own table, rules and routes changing under it (another tool deleting them) are repaired at once.
   const repair = new SelfRepair(() => engine, log);
-  const watchFor = (e: Engine) => e.opts.kernel.watch(onNetlink, { ownership: ownershipOf(e.layout), onChange: (c) => repair.onChange(c) });
+  const watchFor = (e: Engine) => e.opts.system.kernel.watch(onNetlink, { ownership: ownershipOf(e.layout), onChange: (c) => repair.onChange(c) });
   let unwatch = watchFor(engine);
   const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
 
@@ -86,7 +85,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   const swap = async (next: Engine) => {
     await engine.host.teardown();
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
-    if (engine.nfqRules.spec && !next.nfqRules.spec) await next.opts.kernel.nfqueue.removeRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
+    if (engine.nfqRules.spec && !next.nfqRules.spec) await next.opts.system.kernel.nfqueue.removeRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
     if (rewatch) { unwatch(); unwatch = watchFor(engine); }
@@ -98,6 +97,6 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await startControlServer(engine.config.control.socket, handle);
-  log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name), icmpProbes: icmpBackend() }, 'mwan daemon ready');
+  log.info({ socket: engine.config.control.socket, plugins: engine.host.plugins.map((p) => p.name), icmpProbes: engine.opts.system.icmpBackend() }, 'mwan daemon ready');
   return { stopped, shutdown };
 }

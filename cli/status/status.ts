@@ -50,8 +50,8 @@ function policyStatus(world: ReturnType<Engine['world']>): PolicyStatus[] {
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
   const devices = engine.registry.wans.map((w) => w.config.device);
   const [current, rp] = await Promise.all([
-    engine.opts.kernel.read(ownershipOf(engine.layout)),
-    engine.opts.kernel.readSysctls([rpKey('all'), ...devices.map(rpKey)]),
+    engine.opts.system.kernel.read(ownershipOf(engine.layout)),
+    engine.opts.system.kernel.readSysctls([rpKey('all'), ...devices.map(rpKey)]),
   ]);
   const world = engine.world();
   const activeNames = new Set(world.active.map((w) => w.name));

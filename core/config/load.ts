@@ -4,9 +4,10 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { MwanError } from '../errors.ts';
-import { importTrusted } from '../plugin/trusted-code.ts';
-import { trustedOwners } from '../plugin/trusted-files.ts';
-import { assertBoundedValue, assertJsonDepth, readBounded, yamlNestingError } from './file-limits.ts';
+import { importTrusted } from '../system/code/trusted-code.ts';
+import { trustedOwners } from '../system/code/trusted-files.ts';
+import { assertBoundedValue, assertJsonDepth, yamlNestingError } from './file-limits.ts';
+import { readBounded } from '../system/config-file.ts';
 import { computeLayout, type Layout } from './identifiers.ts';
 import { configSchema, type MwanConfig } from './schema.ts';
 

@@ -83,7 +83,7 @@ export interface HostDeps {
   requestReconcile: (reason: string) => void;
   reportHealth: PluginContext['reportHealth'];
   setPolicyWeights?: PluginContext['setPolicyWeights'];
-  kernel: PluginContext['kernel'];
+  system: PluginContext['system'];
 }
 
 export class PluginHost {
@@ -111,7 +111,7 @@ export class PluginHost {
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
       reportHealth: this.deps.reportHealth,
       setPolicyWeights: this.deps.setPolicyWeights,
-      kernel: this.deps.kernel,
+      system: this.deps.system,
     };
   }
 

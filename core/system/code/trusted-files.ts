@@ -2,7 +2,7 @@
 import { lstat, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { MwanError, type MwanErrorCode } from '../errors.ts';
+import { MwanError, type MwanErrorCode } from '../../errors.ts';
 
 const STICKY = 0o1000;
 const MAX_SYMLINKS = 40;
