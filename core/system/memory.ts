@@ -38,7 +38,7 @@ export class MemoryFiles implements FileService {
     this.watchers.add(w);
     return () => { this.watchers.delete(w); };
   }
-  async trustedExecutables(dir: string): Promise<string[]> {
+  async trustedExecutables(dir: string, _o?: Parameters<FileService['trustedExecutables']>[1]): Promise<string[]> {
     return [...this.files].filter(([f, e]) => e.executable && path.dirname(f) === dir && !path.basename(f).startsWith('.')).map(([f]) => f).sort();
   }
 }
