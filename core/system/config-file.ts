@@ -1,5 +1,5 @@
-// Reads a configuration file within FILE_LIMITS.bytes: a regular file only, reading stops one byte past the limit.
-import { open } from 'node:fs/promises';
+// Finds and reads configuration files: whether a candidate exists, and its text within FILE_LIMITS.bytes (a regular file only).
+import { access, open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { FILE_LIMITS, refuse } from '../config/file-limits.ts';
 
@@ -23,4 +23,9 @@ export async function readBounded(file: string): Promise<{ text: string; st: Sta
   } finally {
     await handle.close();
   }
+}
+
+/** Whether `file` exists (a candidate configuration file). */
+export function fileExists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
 }
