@@ -61,14 +61,14 @@ const trustedExecutables: FileService['trustedExecutables'] = async (dir, o) => 
     return [];
   }
   if (!names.length) return [];
-  try { await assertTrustedFile(dir, { what: `event scripts directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid }, { expect: 'dir' }); } catch (error) { o.refused(dir, error); return []; }
+  try { await assertTrustedFile(dir, { what: `${o.what}s directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid }, { expect: 'dir' }); } catch (error) { o.refused(dir, error); return []; }
   const files: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     try {
       const st = await stat(file);
       if (!st.isFile() || (st.mode & 0o111) === 0) continue;
-      await assertTrustedFile(file, { what: `event script ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid });
+      await assertTrustedFile(file, { what: `${o.what} ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid });
       files.push(file);
     } catch (error) {
       o.refused(file, error);

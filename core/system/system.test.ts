@@ -73,7 +73,7 @@ describe('system implementations', () => {
     system.files.put('/scripts/10-a', '#!/bin/sh\n', true);
     system.files.put('/scripts/.hidden', '#!/bin/sh\n', true);
     system.files.put('/scripts/readme', 'text\n');
-    assert.deepEqual(await system.files.trustedExecutables('/scripts', { refused: () => undefined, unreadable: () => undefined }), ['/scripts/10-a']);
+    assert.deepEqual(await system.files.trustedExecutables('/scripts', { what: 'script', refused: () => undefined, unreadable: () => undefined }), ['/scripts/10-a']);
     assert.equal((await system.runScript('/scripts/10-a', { ACTION: 'ifup' }, 1000)).exitCode, 0);
 
     await system.updateMap('mwan', 'sticky', [{ key: '10.0.0.2', mark: 0x100, timeoutSeconds: 60 }], []);

@@ -26,9 +26,10 @@ export interface FileService {
   watchDir(dir: string, onChange: (name: string | null) => void): () => void;
   /**
    * The executable regular files of `dir` (dotfiles skipped), sorted, each passing the trusted-code check for `uid`
-   * (the directory too); each refusal goes to `refused`, a directory that cannot be read to `unreadable`.
+   * (the directory too); each refusal goes to `refused`, a directory that cannot be read to `unreadable`. `what` names
+   * one file in refusals (`event script`).
    */
-  trustedExecutables(dir: string, o: { uid?: number; refused(file: string, error: unknown): void; unreadable(error: unknown): void }): Promise<string[]>;
+  trustedExecutables(dir: string, o: { what: string; uid?: number; refused(file: string, error: unknown): void; unreadable(error: unknown): void }): Promise<string[]>;
 }
 
 /** A sendmail or SMTP transport, as the mail plugin validated it. */

@@ -55,7 +55,7 @@ export async function listScripts(files: FileService, dir: string, log: Logger, 
     warned.add(message);
   };
   const unreadable = (error: unknown) => log.warn({ plugin: PLUGIN_NAME, dir, err: describeError(error) }, 'cannot read the event scripts directory');
-  return files.trustedExecutables(dir, { uid, refused, unreadable });
+  return files.trustedExecutables(dir, { what: 'event script', uid, refused, unreadable });
 }
 
 export interface EventScriptsPlugin extends MwanPlugin {
