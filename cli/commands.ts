@@ -7,7 +7,7 @@ import { acquireLock, LockHeldError, type HeldLock } from './daemon/daemon-lock.
 import { loadConfig } from '../core/config/load.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
-import { DryRunKernel } from '../core/system/kernel/system-adapter.ts';
+import { dryRunSystem } from '../core/system/dry-run.ts';
 import { createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
@@ -98,7 +98,7 @@ const status: Command = async (a) => {
 };
 
 const plan: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => (await buildEngine(a.config, silentLogger(), new DryRunKernel())).plan());
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => (await buildEngine(a.config, silentLogger(), dryRunSystem())).plan());
   process.stdout.write(formatPlan(data as ApplyPlan));
   return 0;
 };

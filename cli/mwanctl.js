@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 // First, before anything can load tsx (its loader thread copies the environment once): no transform cache (tsx keeps
 // it in $TMPDIR/tsx-<uid>, which anyone may create first and fill with code) and a fixed tsconfig, not the one in
-// the working directory. core/plugin/trusted-code.ts sets the same for other entry paths.
+// the working directory. core/system/code/trusted-code.ts sets the same for other entry paths.
 process.env.TSX_DISABLE_CACHE = '1';
 process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('../core/plugin/tsconfig.plugins.json', import.meta.url));
 

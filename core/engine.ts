@@ -2,18 +2,12 @@
 import { EventBus } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './system/kernel/adapter.ts';
+import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import { startProbe } from './system/probes/index.ts';
-import { runScript } from './system/process/scripts.ts';
-import { readLinkBytes } from './system/kernel/link-stats.ts';
-import { createConntrackFeed } from './system/conntrack/feed.ts';
-import { updateMap } from './system/kernel/nft-elements.ts';
-import { supervise } from './system/process/supervise.ts';
 import { NfqueueRules, nfqRulesSpec } from './reconcile/nfqueue-rules.ts';
 import type { MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
-import { StateStore } from './system/state-store.ts';
 import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
@@ -22,14 +16,14 @@ import type { Handler } from './bus.ts';
 import type { KernelSnapshot, OwnStateChange, SavedState } from './system/kernel/adapter.ts';
 import type { WanRuntime } from './wan/model.ts';
 
-export interface EngineOptions { loaded: LoadedConfig; kernel: KernelAdapter; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
+export interface EngineOptions { loaded: LoadedConfig; system: System; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
 
 export class Engine {
   private readonly bus: EventBus;
   private readonly registry: WanRegistry;
   private readonly host: PluginHost;
   private readonly reconciler: Reconciler;
-  private readonly store: StateStore;
+  private readonly store: StateStorage;
   private links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
@@ -39,11 +33,12 @@ export class Engine {
   private readonly nfqRules: NfqueueRules;
 
   private constructor(private readonly opts: EngineOptions, disabled: string[]) {
-    const { loaded, kernel, log } = opts;
+    const { loaded, system, log } = opts;
+    const { kernel } = system;
     this.bus = opts.bus ?? new EventBus(log);
     this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
-    const conntrack = createConntrackFeed();
-    this.store = new StateStore(loaded.config.stateDir);
+    const conntrack = system.conntrackFeed();
+    this.store = system.stateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
@@ -54,9 +49,9 @@ export class Engine {
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
-      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
-        linkBytes: (devices) => readLinkBytes(devices), conntrack,
-        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
+      system: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe: system.startProbe, runScript: system.runScript,
+        linkBytes: (devices) => system.linkBytes(devices), conntrack, files: system.files, mail: system.mail,
+        updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => system.supervise(spec, events),
         listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
         nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }) } },
     });
@@ -64,7 +59,7 @@ export class Engine {
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
-    const store = new StateStore(opts.loaded.config.stateDir);
+    const store = opts.system.stateStore(opts.loaded.config.stateDir);
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }
@@ -99,7 +94,7 @@ export class Engine {
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */
   async observe(): Promise<boolean> {
     const stamp = this.reconciler.stamp();
-    const { observed, current } = await this.opts.kernel.snapshot(ownershipOf(this.layout));
+    const { observed, current } = await this.opts.system.kernel.snapshot(ownershipOf(this.layout));
     this.reconciler.offerSnapshot(current, stamp);
     this.links = observed.links;
     this.defaults = observed.defaults;
@@ -131,7 +126,7 @@ export class Engine {
   private tablesOwned = false;
 
   /** Kernels without the listing (test doubles) have nothing to check, and reconcile at once as before. */
-  private foreignRouteReader = () => this.opts.kernel as KernelAdapter & ForeignRouteReader;
+  private foreignRouteReader = () => this.opts.system.kernel as KernelAdapter & ForeignRouteReader;
 
   /** One listing however many reconciles are requested while it runs; a refusal is checked afresh next time. */
   private tablesChecking: Promise<void> | undefined;
@@ -149,7 +144,7 @@ export class Engine {
   async plan(): Promise<ApplyPlan> {
     await this.observe();
     const [{ plan }, iptables] = await Promise.all([
-      planFor(this.opts.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
+      planFor(this.opts.system.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
       this.nfqRules.pending ? this.nfqRules.plan() : [],
     ]);
     return iptables.length ? { ...plan, iptables } : plan;
@@ -175,15 +170,15 @@ export class Engine {
   async removeKernelState(): Promise<ApplyPlan> {
     this.forgetKernelState();
     const originals = await this.sysctlMemory.load();
-    const { plan } = await removalPlan(this.opts.kernel, this.layout, originals);
+    const { plan } = await removalPlan(this.opts.system.kernel, this.layout, originals);
     await this.sysctlMemory.save({}); // the file first: when it cannot be written the kernel is left as it is
     try {
-      if (!planIsEmpty(plan)) await this.opts.kernel.apply(plan);
+      if (!planIsEmpty(plan)) await this.opts.system.kernel.apply(plan);
     } catch (error) {
       await this.sysctlMemory.save(originals).catch(() => undefined);
       throw error;
     }
-    const iptables = await this.opts.kernel.nfqueue.removeRules();
+    const iptables = await this.opts.system.kernel.nfqueue.removeRules();
     return iptables.length ? { ...plan, iptables } : plan;
   }
 
@@ -193,6 +188,8 @@ export class Engine {
   /** Tears the plugins down, last set up first. */
   stop(): Promise<void> { return this.host.teardown(); }
   pluginNames(): string[] { return this.host.plugins.map((p) => p.name); }
+  /** How ICMP probes are sent here (raw sockets through the addon, or ping processes). */
+  icmpBackend(): string { return this.opts.system.icmpBackend(); }
   wans(): readonly WanRuntime[] { return this.registry.wans; }
   /** What every plugin wants the kernel to hold, for the world as it is now. */
   desired(): ReturnType<PluginHost['collect']> { return this.host.collect(this.world()); }
@@ -214,10 +211,10 @@ export class Engine {
   forgetRoutes(): void { this.reconciler.forget(); }
   /** Netlink changes (`onLink`) and changes to mwan's own kernel state (`onOwnChange`); returns the unwatch. */
   watch(onLink: (hint?: LinkHint) => void, onOwnChange: (change: OwnStateChange) => void): () => void {
-    return this.opts.kernel.watch(onLink, { ownership: ownershipOf(this.layout), onChange: onOwnChange });
+    return this.opts.system.kernel.watch(onLink, { ownership: ownershipOf(this.layout), onChange: onOwnChange });
   }
-  readKernel(): Promise<KernelSnapshot> { return this.opts.kernel.read(ownershipOf(this.layout)); }
-  readSysctls(keys: string[]): Promise<Record<string, string | null>> { return this.opts.kernel.readSysctls(keys); }
+  readKernel(): Promise<KernelSnapshot> { return this.opts.system.kernel.read(ownershipOf(this.layout)); }
+  readSysctls(keys: string[]): Promise<Record<string, string | null>> { return this.opts.system.kernel.readSysctls(keys); }
 
   /** Whether this configuration has NFQUEUE policies in use (queue rules to keep in place). */
   usesNfqueue(): boolean { return this.nfqRules.spec !== null; }
@@ -226,7 +223,7 @@ export class Engine {
     this.nfqRules.forget();
     return (await this.nfqRules.ensure()).length > 0;
   }
-  removeNfqueueRules(): Promise<string[][]> { return this.opts.kernel.nfqueue.removeRules(); }
+  removeNfqueueRules(): Promise<string[][]> { return this.opts.system.kernel.nfqueue.removeRules(); }
 
   /** Writes the state file again as it is: a full disk refuses here, before anything changes. */
   async assertStateWritable(): Promise<void> { await this.store.save(await this.store.load()); }
@@ -234,7 +231,7 @@ export class Engine {
   async saveKernelState(): Promise<() => Promise<void>> {
     const own = ownershipOf(this.layout);
     const keys = [...Object.keys((await this.store.load()).sysctlOriginals), ...this.desired().sysctls.map((s) => s.key)];
-    const saved: SavedState = await this.opts.kernel.saveState(own, keys);
-    return () => this.opts.kernel.restoreState(own, saved);
+    const saved: SavedState = await this.opts.system.kernel.saveState(own, keys);
+    return () => this.opts.system.kernel.restoreState(own, saved);
   }
 }

@@ -8,6 +8,7 @@ import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
 import type { LinkState } from '../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
+import { MemorySystem } from '../../core/system/memory.ts';
 import { silentLogger } from '../../core/log.ts';
 import { ConfirmWindow } from './confirm-window.ts';
 
@@ -22,7 +23,7 @@ describe('ConfirmWindow (Engine + MemoryKernel)', () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-confirm-'));
     const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: [{ name: 'isp1', device: 'wan1', gateway: '100.64.1.1' }, { name: 'isp2', device: 'wan2', gateway: '100.64.2.1' }] });
     kernel = new MemoryKernel({ links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24)], defaults: [] });
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
+    engine = await Engine.create({ loaded, system: new MemorySystem(kernel), log: silentLogger(), plugins: builtinPlugins });
     await engine.observe();
   });
   afterEach(async () => { await rm(stateDir, { recursive: true, force: true }); });

@@ -1,15 +1,16 @@
 // The daemon: sets up plugins, watches netlink, reconciles on every change, and serves the control socket.
-import type net from 'node:net';
-import { startControlServer } from '../control/server.ts';
+import { startControlServer, type RequestHandler } from '../control/server.ts';
 import { controlHandler } from './daemon-control.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { LinkHint } from '../../core/system/kernel/adapter.ts';
-import { icmpBackend } from '../../core/system/probes/index.ts';
 import type { Logger } from '../../core/log.ts';
 import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
 
 export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
+
+/** Serves the control socket (a test may serve it in memory); `close` ends it. */
+export type ServeControl = (socket: string, handle: RequestHandler) => Promise<{ close(done: () => void): unknown }>;
 
 /**
  * How often the kernel state is re-checked without any event: repairs what no notification reports (a sysctl, set
@@ -20,7 +21,7 @@ const RESYNC_MS = 30_000;
 /** Pause before the full read that follows netlink notifications. */
 const OBSERVE_SETTLE_MS = 15;
 
-export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>): Promise<DaemonHandle> {
+export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>, serve: ServeControl = startControlServer): Promise<DaemonHandle> {
   let engine = initial;
   await engine.start();
   await engine.observe();
@@ -61,7 +62,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   let unwatch = watchFor(engine);
   const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
 
-  let server: net.Server | undefined;
+  let server: Awaited<ReturnType<ServeControl>> | undefined;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
   let stopping = false;
@@ -97,7 +98,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   };
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
-  server = await startControlServer(engine.config.control.socket, handle);
-  log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: icmpBackend() }, 'mwan daemon ready');
+  server = await serve(engine.config.control.socket, handle);
+  log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() }, 'mwan daemon ready');
   return { stopped, shutdown };
 }

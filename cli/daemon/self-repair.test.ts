@@ -7,6 +7,7 @@ import { builtinPlugins } from '../../plugins/index.ts';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
+import { MemorySystem } from '../../core/system/memory.ts';
 import { silentLogger } from '../../core/log.ts';
 import { RepairLimiter, DEFAULT_REPAIR_LIMITS } from './repair-limiter.ts';
 import { SelfRepair } from './self-repair.ts';
@@ -25,7 +26,7 @@ describe('SelfRepair (Engine + MemoryKernel)', () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-repair-'));
     const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: [{ name: 'isp1', device: 'wan1', gateway: '100.64.1.1' }, { name: 'isp2', device: 'wan2', gateway: '100.64.2.1' }] });
     kernel = new MemoryKernel({ links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24)], defaults: [] });
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
+    engine = await Engine.create({ loaded, system: new MemorySystem(kernel), log: silentLogger(), plugins: builtinPlugins });
     events = [];
     engine.onEvent((event, payload) => { events.push(`${event} ${JSON.stringify(payload)}`); });
     await engine.observe();

@@ -1,6 +1,4 @@
-// Bounds on a configuration file: its size, its nesting depth and how far YAML aliases expand; each refusal names the file and the limit.
-import { open } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+// Bounds on a configuration file: its size, its nesting depth and how far YAML aliases expand (checks only; core/system/config-file.ts reads); each refusal names the file and the limit.
 import { MwanError } from '../errors.ts';
 
 /**
@@ -12,30 +10,9 @@ import { MwanError } from '../errors.ts';
  */
 export const FILE_LIMITS = { bytes: 1024 * 1024, depth: 64, aliasUses: 100, values: 200_000 } as const;
 
-const refuse = (file: string, why: string) => new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: ${why}`);
+/** The refusal of configuration `file`, naming why. */
+export const refuse = (file: string, why: string) => new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: ${why}`);
 const tooDeep = (file: string) => refuse(file, `it nests objects and lists more than ${FILE_LIMITS.depth} levels deep (the limit)`);
-
-/** Reads a regular file of at most FILE_LIMITS.bytes; returns its text and the stat of the opened file. */
-export async function readBounded(file: string): Promise<{ text: string; st: Stats }> {
-  const handle = await open(file, 'r');
-  try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw refuse(file, 'it is not a regular file');
-    const tooBig = () => refuse(file, `it is ${(st.size / 1024 / 1024).toFixed(1)} MiB; the limit for a configuration file is 1 MiB`);
-    if (st.size > FILE_LIMITS.bytes) throw tooBig();
-    const buffer = Buffer.alloc(FILE_LIMITS.bytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > FILE_LIMITS.bytes) throw refuse(file, 'it is larger than 1 MiB, the limit for a configuration file');
-    }
-    return { text: buffer.subarray(0, length).toString('utf8'), st };
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Refuses JSON text nesting deeper than the limit before JSON.parse builds it. */
 export function assertJsonDepth(file: string, text: string): void {

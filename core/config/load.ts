@@ -1,12 +1,12 @@
 // Reads and validates the configuration (--config FILE, or a fixed list of names in /etc/mwan); errors name the file, the field, the value and what is allowed.
 import { defaultLoaders } from 'cosmiconfig';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import { MwanError } from '../errors.ts';
-import { importTrusted } from '../plugin/trusted-code.ts';
-import { trustedOwners } from '../plugin/trusted-files.ts';
-import { assertBoundedValue, assertJsonDepth, readBounded, yamlNestingError } from './file-limits.ts';
+import { importTrusted } from '../system/code/trusted-code.ts';
+import { trustedOwners } from '../system/code/trusted-files.ts';
+import { assertBoundedValue, assertJsonDepth, yamlNestingError } from './file-limits.ts';
+import { fileExists, readBounded } from '../system/config-file.ts';
 import { computeLayout, type Layout } from './identifiers.ts';
 import { configSchema, type MwanConfig } from './schema.ts';
 
@@ -89,7 +89,7 @@ async function searchSystemDir(dir: string): Promise<string> {
   const found: string[] = [];
   for (const name of SEARCH_PLACES) {
     const file = path.join(dir, name);
-    if (await access(file).then(() => true, () => false)) found.push(file);
+    if (await fileExists(file)) found.push(file);
   }
   if (found.length > 1) {
     throw new MwanError('MWAN_CONFIG_INVALID', `several configurations in ${dir} (${found.join(', ')}): keep one, or pass --config FILE`);

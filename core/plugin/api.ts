@@ -48,6 +48,5 @@ export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
 export { OpenFlows } from '../system/conntrack/open-flows.ts';
 export type { LinkBytes } from '../system/kernel/link-stats.ts';
+export type { FileService, MailService, PluginServices } from '../system/system.ts';
 
-// Refuses a file or directory others than root (or the invoking user) could have written, before running it.
-export { assertTrustedFile } from './trusted-files.ts';

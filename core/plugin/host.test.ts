@@ -12,7 +12,7 @@ function deps(plugins: Record<string, unknown> = {}, requests: string[] = []): H
   return {
     config, bus: new EventBus(), log: silentLogger(), world: () => ({}) as WorldView, requestReconcile: (r) => { requests.push(r); },
     reportHealth: () => undefined,
-    kernel: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
+    system: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
       supervise: (spec) => ({ name: spec.name, pid: undefined, starts: 0, stop: async () => undefined }) },
   };
 }

@@ -93,7 +93,7 @@ export interface HostDeps {
   requestReconcile: (reason: string) => void;
   reportHealth: PluginContext['reportHealth'];
   setRuntimeWeights?: PluginContext['setRuntimeWeights'];
-  kernel: PluginContext['kernel'];
+  system: PluginContext['system'];
 }
 
 export class PluginHost {
@@ -122,7 +122,7 @@ export class PluginHost {
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
       reportHealth: this.deps.reportHealth,
       setRuntimeWeights: this.deps.setRuntimeWeights,
-      kernel: this.deps.kernel,
+      system: this.deps.system,
     };
   }
 

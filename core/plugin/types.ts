@@ -4,23 +4,15 @@ import type { Layout } from '../config/identifiers.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
-import type { StartProbe } from '../system/probes/types.ts';
-import type { runScript } from '../system/process/scripts.ts';
-import type { Supervise } from '../system/process/supervise.ts';
 import type { DesiredBuilder } from '../reconcile/desired.ts';
-import type { LinkBytes } from '../system/kernel/link-stats.ts';
-import type { ConntrackFeed } from '../system/conntrack/feed.ts';
-import type { MapElement } from '../system/kernel/nft-elements.ts';
-import type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
-import type { NfqueueService, NfqueueServiceOptions } from '../system/nfqueue/index.ts';
+import type { PluginServices } from '../system/system.ts';
 import type { StrategyFactory } from '../system/nfqueue/strategy.ts';
 import type { Logger } from '../log.ts';
 
 export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
 export type { NfqueueService } from '../system/nfqueue/index.ts';
 
-/** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */
-export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'>;
+export type { NfqueueStart, PluginServices } from '../system/system.ts';
 
 export interface WanView {
   name: string;
@@ -100,36 +92,8 @@ export interface PluginContext {
   setRuntimeWeights?(key: string, choice: RuntimeWeights | null, reason: string): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
   reportHealth(wan: string, report: HealthReport): void;
-  /** Actions on the kernel that are not declared state. */
-  readonly kernel: {
-    /** Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN); returns the count. */
-    deleteConnections(mark: number, mask: number): Promise<number>;
-    /** Starts probing one target from a WAN's address (see core/system/probes/types.ts). */
-    startProbe: StartProbe;
-    /** Runs a user script with a time limit; resolves when it ends or is killed. */
-    runScript: typeof runScript;
-    /** Byte counters of network devices (/sys/class/net/<dev>/statistics); null for a missing device. */
-    linkBytes?: (devices: string[]) => Promise<Record<string, LinkBytes | null>>;
-    /** conntrack events, one `conntrack -E` shared by every subscriber, and a listing of the table. */
-    conntrack?: ConntrackFeed;
-    /** Writes elements (with timeouts) of one of mwan's run-time maps, in one transaction. */
-    updateMap?: (map: string, add: MapElement[], remove: string[]) => Promise<void>;
-    /**
-     * Read-only: another program's nft table as `nft -j` objects (null when it does not exist), e.g. the table
-     * miniupnpd records its mappings in. Optional like supervise.
-     */
-    listNftTable?: (family: NftFamily, name: string) => Promise<NftJsonItem[] | null>;
-    /**
-     * Keeps a helper daemon running (restarted with backoff) until the returned handle is stopped. The engine always
-     * provides it; it is optional only so that contexts built by hand in tests need not.
-     */
-    supervise?: Supervise;
-    /**
-     * NFQUEUE: binds a queue and decides its new connections with a strategy (the core applies the queue rules).
-     * Closing the service unbinds it; the rule's bypass then lets the kernel's choice stand. Optional like supervise.
-     */
-    nfqueue?: { start(o: NfqueueStart): Promise<NfqueueService> };
-  };
+  /** The side effects a plugin may cause (kernel actions that are not declared state, probes, processes, files, mail). */
+  readonly system: PluginServices;
 }
 
 export type Disposer = () => void | Promise<void>;

@@ -10,6 +10,7 @@ import { Engine } from '../engine.ts';
 import type { MwanEvents } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { MemoryKernel } from '../system/kernel/memory-adapter.ts';
+import { MemorySystem } from '../system/memory.ts';
 import { silentLogger } from '../log.ts';
 import type { MwanPlugin } from '../plugin/types.ts';
 import { link } from '../../test/kit/link.ts';
@@ -36,7 +37,7 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
       wans: [{ name: 'isp1', device: 'wan1', weight: 3 }, { name: 'isp2', device: 'wan2', weight: 2 }, { name: 'isp3', device: 'wan3', weight: 1 }],
     });
     kernel = new MemoryKernel(network());
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: [...builtinPlugins, ...extraPlugins] });
+    engine = await Engine.create({ loaded, system: new MemorySystem(kernel), log: silentLogger(), plugins: [...builtinPlugins, ...extraPlugins] });
     done = [];
     failed = [];
     engine.on('reconcile.done', (p) => { done.push(p); });

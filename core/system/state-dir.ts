@@ -1,15 +1,15 @@
-// Trusts the state directory only when it is safe: it and every directory above it owned by root and writable by no one else.
+// Trusts the state directory only when it is safe: it and every directory above it pass the trust rule of code/trusted-files.ts.
 import { lstatSync, mkdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { trustedOwners, trustViolation } from './code/trusted-files.ts';
 
 /** The state directory (or a directory above it) could be changed by someone other than root. */
 export class UnsafeStateDirError extends Error {}
 
-const STICKY = 0o1000;
 const octal = (mode: number) => `0${(mode & 0o7777).toString(8)}`;
 
 /** Owners trusted besides root: the process's own user (the same trust as root for a root process; lets tests run unprivileged). */
-const trustedOwner = (uid: number) => uid === 0 || uid === process.geteuid?.();
+const owners = () => trustedOwners(process.geteuid?.() ?? 0);
 
 /**
  * Why `dir` may not be trusted, or null. `parent` marks a directory above the state directory: a root-owned sticky
@@ -17,9 +17,9 @@ const trustedOwner = (uid: number) => uid === 0 || uid === process.geteuid?.();
  */
 function problemOf(dir: string, st: Stats, parent: boolean): string | null {
   if (!st.isDirectory()) return `${dir} is not a directory`;
-  const loose = (st.mode & 0o022) !== 0;
-  if (!trustedOwner(st.uid)) return `${dir} is owned by uid ${st.uid} (mode ${octal(st.mode)}); it must be owned by root: chown root:root ${dir}`;
-  if (loose && !(parent && st.uid === 0 && (st.mode & STICKY) !== 0)) {
+  const violation = trustViolation(st, owners(), parent);
+  if (violation === 'owner') return `${dir} is owned by uid ${st.uid} (mode ${octal(st.mode)}); it must be owned by root: chown root:root ${dir}`;
+  if (violation === 'writable') {
     return `${dir} is writable by group or others (owner uid ${st.uid}, mode ${octal(st.mode)}): chmod go-w ${dir}`;
   }
   return null;

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../core/config/load.ts';
 import { runScript } from '../../core/system/process/scripts.ts';
+import { systemFiles } from '../../core/system/files.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createEventScripts, scriptEnv, type EventScriptsPlugin } from './index.ts';
@@ -18,7 +19,7 @@ const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name
 function context(options: Record<string, unknown>, bus: EventBus, log: Logger = silentLogger()): PluginContext {
   return {
     name: 'event-scripts', config, options, log, bus, world: () => WORLD, requestReconcile: () => undefined, reportHealth: () => undefined,
-    kernel: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript },
+    system: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript, files: systemFiles },
   };
 }
 

@@ -1,7 +1,6 @@
 // Built-in plugin: runs every executable in a directory on each WAN change (mwan3.user / foolsm style), never blocking the daemon.
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { assertTrustedFile, describeError, type Logger, type MwanPlugin, type PluginContext, type WanChange, type WanView } from '../../core/plugin/api.ts';
+import { describeError, type FileService, type Logger, type MwanPlugin, type PluginContext, type WanChange, type WanView } from '../../core/plugin/api.ts';
 import { parseEventScriptsOptions, PLUGIN_NAME } from './options.ts';
 import { ScriptQueues } from './queue.ts';
 
@@ -45,34 +44,14 @@ export function scriptEnv(event: ScriptEvent, wan: string, view: Pick<WanView, '
  * The scripts to run, sorted by name: executable regular files, dotfiles skipped. When running as root, a
  * directory or file that someone other than root could have written is refused (logged once per reason).
  */
-export async function listScripts(dir: string, log: Logger, uid?: number, warned = new Set<string>()): Promise<string[]> {
-  const refuse = (what: string, error: unknown) => {
+export async function listScripts(files: FileService, dir: string, log: Logger, uid?: number, warned = new Set<string>()): Promise<string[]> {
+  const refused = (what: string, error: unknown) => {
     const message = describeError(error);
     if (!warned.has(message)) log.warn({ plugin: PLUGIN_NAME, file: what }, `event script refused: ${message}`);
     warned.add(message);
   };
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ plugin: PLUGIN_NAME, dir, err: describeError(error) }, 'cannot read the event scripts directory');
-    return [];
-  }
-  if (!names.length) return [];
-  try { await assertTrustedFile(dir, { what: `event scripts directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid }, { expect: 'dir' }); } catch (error) { refuse(dir, error); return []; }
-  const files: string[] = [];
-  for (const name of names) {
-    const file = path.join(dir, name);
-    try {
-      const st = await stat(file);
-      if (!st.isFile() || (st.mode & 0o111) === 0) continue;
-      await assertTrustedFile(file, { what: `event script ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid });
-      files.push(file);
-    } catch (error) {
-      refuse(file, error);
-    }
-  }
-  return files;
+  const unreadable = (error: unknown) => log.warn({ plugin: PLUGIN_NAME, dir, err: describeError(error) }, 'cannot read the event scripts directory');
+  return files.trustedExecutables(dir, { what: 'event script', uid, refused, unreadable });
 }
 
 export interface EventScriptsPlugin extends MwanPlugin {
@@ -86,7 +65,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
   let offs: (() => void)[] = [];
   let ordered: Promise<void> = Promise.resolve();
 
-  function subscribe(ctx: PluginContext, dir: string): void {
+  function subscribe(ctx: PluginContext, files: FileService, dir: string): void {
     const warned = new Set<string>();
     const wanOf = (event: ScriptEvent, payload: { device: string } | WanChange): { wan: string; view?: WanView } | undefined => {
       const wans = ctx.world().wans;
@@ -102,7 +81,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
         const env = scriptEnv(event, target.wan, target.view, change);
         // Listing is asynchronous: chain it so runs are queued in the order the events came.
         ordered = ordered.then(async () => {
-          for (const file of await listScripts(dir, ctx.log, deps.uid, warned)) queues?.enqueue(file, env);
+          for (const file of await listScripts(files, dir, ctx.log, deps.uid, warned)) queues?.enqueue(file, env);
         }).catch((error) => ctx.log.error({ plugin: PLUGIN_NAME, err: describeError(error) }, 'cannot queue event scripts'));
       }, PLUGIN_NAME));
     }
@@ -114,7 +93,9 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
     setup(ctx) {
       const options = parseEventScriptsOptions(ctx.options);
       if (!options.enabled) return;
-      queues = new ScriptQueues(ctx.kernel.runScript, options.timeoutMs, options.maxQueued, {
+      const files = ctx.system.files;
+      if (!files) throw new Error('the system boundary offers no file service (system.files)');
+      queues = new ScriptQueues(ctx.system.runScript, options.timeoutMs, options.maxQueued, {
         finished(file, env, r) {
           const fields = { plugin: PLUGIN_NAME, script: file, action: env.ACTION, wan: env.WAN, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms };
           if (r.exitCode === 0) ctx.log.debug(fields, `event script ${path.basename(file)} done`);
@@ -127,7 +108,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
             : `event script ${path.basename(file)}: run dropped at shutdown`);
         },
       });
-      subscribe(ctx, options.dir);
+      subscribe(ctx, files, options.dir);
       ctx.log.debug({ plugin: PLUGIN_NAME, dir: options.dir }, 'event scripts ready');
     },
     async idle() {

@@ -7,6 +7,7 @@ import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
+import { MemorySystem } from '../../core/system/memory.ts';
 import { silentLogger } from '../../core/log.ts';
 import { builtinPlugins } from '../index.ts';
 import { link } from '../../test/kit/link.ts';
@@ -24,7 +25,7 @@ describe('flow-mover plugin', () => {
   async function start(config: Record<string, unknown>) {
     const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }], ...config });
     kernel = new MemoryKernel(network());
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
+    engine = await Engine.create({ loaded, system: new MemorySystem(kernel), log: silentLogger(), plugins: builtinPlugins });
     await engine.start();
     await engine.observe();
     await engine.reconcile('start');

@@ -25,7 +25,7 @@ const plugin: MwanPlugin = {
           if (active.has(wan)) continue;
           pending.delete(wan);
           const view = ctx.world().wans.find((w) => w.name === wan)!;
-          const count = await ctx.kernel.deleteConnections(view.mark, ctx.world().layout.mask);
+          const count = await ctx.system.deleteConnections(view.mark, ctx.world().layout.mask);
           ctx.log.info({ wan, count, reason }, `moved ${count} connections off ${wan}`);
         }
       }, plugin.name),

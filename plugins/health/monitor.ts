@@ -66,7 +66,7 @@ export class WanMonitor {
     const context = { wan: this.wan.name, device: this.wan.device, source, intervalMs, timeoutMs };
     for (const spec of this.wan.probes) {
       try {
-        this.probers.push(this.ctx.kernel.startProbe(spec, context, (sample) => {
+        this.probers.push(this.ctx.system.startProbe(spec, context, (sample) => {
           if (this.collector !== collector) return;
           collector.add(sample);
           // A round whose targets have all reported is judged at once: once per batch of samples, after the batch.

@@ -9,6 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../core/config/load.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
+import { systemMail } from '../../core/system/mail.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createMail, type MailPlugin } from './index.ts';
 import { sleep, waitFor } from '../../test/kit/time.ts';
@@ -55,7 +56,7 @@ const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name
 function context(options: Record<string, unknown>, bus: EventBus, log: Logger): PluginContext {
   return {
     name: 'mail', config, options, log, bus, world: () => ({ wans: [] }) as unknown as WorldView, requestReconcile: () => undefined, reportHealth: () => undefined,
-    kernel: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }) },
+    system: { mail: systemMail, deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }) },
   };
 }
 

@@ -1,6 +1,5 @@
 // Built-in plugin: mails WAN state changes (flaps coalesced into one message) and long-down notices via SMTP or sendmail.
 import os from 'node:os';
-import type { TransportConfig } from 'nodemailer';
 import type { MwanPlugin, WanChange } from '../../core/plugin/api.ts';
 import { Coalescer } from './coalesce.ts';
 import { composeChanges, composeLongDown, type MailState, type Transition } from './compose.ts';
@@ -15,26 +14,12 @@ export const FLUSH_WAIT_MS = 3000;
 
 const STATE_EVENTS = { 'wan.online': 'online', 'wan.degraded': 'degraded', 'wan.offline': 'offline' } as const satisfies Record<string, MailState>;
 
-/** nodemailer's transport options for our validated transport. */
-export function transportConfig(t: MailOptions['transport']): TransportConfig {
-  if (isSendmail(t)) return { sendmail: true, newline: 'unix', ...(t.path ? { path: t.path } : {}) };
-  return {
-    host: t.host, port: t.port, secure: t.secure,
-    requireTLS: !t.secure && t.starttls === 'required',
-    opportunisticTLS: t.starttls === 'opportunistic',
-    ignoreTLS: t.starttls === 'never',
-    ...(t.auth ? { auth: { user: t.auth.user, pass: t.auth.pass } } : {}),
-    tls: { rejectUnauthorized: t.tls.rejectUnauthorized, ...(t.tls.servername ? { servername: t.tls.servername } : {}) },
-    connectionTimeout: t.timeoutMs, greetingTimeout: t.timeoutMs, socketTimeout: t.timeoutMs,
-  };
-}
-
 export interface MailPlugin extends MwanPlugin {
   /** Resolves when nothing is waiting to be sent (open coalescing windows not included). */
   idle(): Promise<void>;
 }
 
-/** A fresh plugin instance; `transport` replaces the nodemailer transport built from the options (tests). */
+/** A fresh plugin instance; `transport` replaces the transport the system's mail service opens (tests). */
 export function createMail(deps: { transport?: (options: MailOptions) => Transporter; host?: string } = {}): MailPlugin {
   let sender: MailSender | undefined;
   let coalescer: Coalescer<Transition> | undefined;
@@ -50,8 +35,9 @@ export function createMail(deps: { transport?: (options: MailOptions) => Transpo
         return;
       }
       const host = deps.host ?? os.hostname();
-      // nodemailer is loaded only when mail is configured: it is large, and most routers do not send mail
-      const transport = deps.transport?.(options) ?? ((await import('nodemailer')).createTransport(transportConfig(options.transport)) as Transporter);
+      const mail = ctx.system.mail;
+      if (!deps.transport && !mail) throw new Error('the system boundary offers no mail transport (system.mail)');
+      const transport = deps.transport?.(options) ?? await mail!.open(options.transport);
       const out = new MailSender(transport, { from: options.from, to: options.to, retries: options.retries, retryDelayMs: options.retryDelayMs }, ctx.log);
       const groups = new Coalescer<Transition>(options.coalesceMs, (_wan, transitions) => out.send(composeChanges(options.subjectPrefix, host, transitions)));
       const longDownSent = new Set<string>();

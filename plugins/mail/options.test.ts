@@ -1,6 +1,7 @@
 // Tests the mail options (fields named in errors, defaults), their mapping to nodemailer, and duration wording.
 import assert from 'node:assert/strict';
-import { formatDuration, parseMailOptions, transportConfig } from './index.ts';
+import { transportConfig } from '../../core/system/mail.ts';
+import { formatDuration, parseMailOptions } from './index.ts';
 
 describe('mail options', () => {
   it('validates options, naming the field', () => {

@@ -17,7 +17,7 @@ function fakeContext(world: WorldView, bytes: () => Record<string, { rxBytes: nu
     name: 'policies', config: world.config, options: {}, log: silentLogger(), bus: new EventBus(), world: () => world,
     requestReconcile: () => undefined, reportHealth: () => undefined,
     setRuntimeWeights: (policy: string, choice: AdaptiveWeights | null) => { published.push({ policy, choice }); },
-    kernel: {
+    system: {
       deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
       linkBytes: async (devices: string[]) => { reads.push(devices); return bytes(); },
       conntrack: { subscribe: (s: ConntrackSubscriber) => { subscribers.add(s); return () => { subscribers.delete(s); }; }, list: async () => [] },

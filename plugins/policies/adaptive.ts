@@ -53,8 +53,8 @@ export function startAdaptive(ctx: PluginContext): () => void {
   const counter = new ConnCounter(world.layout.mask);
   const devices = world.wans.map((w) => w.device);
   let unsubscribe = () => undefined as void;
-  if (needsConns && ctx.kernel.conntrack) {
-    const feed = ctx.kernel.conntrack;
+  if (needsConns && ctx.system.conntrack) {
+    const feed = ctx.system.conntrack;
     const resync = () => {
       counter.beginLoad();
       void feed.list().then((l) => counter.load(l), (err) => { counter.load([]); ctx.log.warn({ err }, 'listing conntrack failed'); });
@@ -69,7 +69,7 @@ export function startAdaptive(ctx: PluginContext): () => void {
     busy = true;
     try {
       const now = Date.now();
-      if (needsRates && ctx.kernel.linkBytes) meter.update(now, await ctx.kernel.linkBytes(devices));
+      if (needsRates && ctx.system.linkBytes) meter.update(now, await ctx.system.linkBytes(devices));
       const view = ctx.world();
       for (const r of running) {
         if (now - r.lastRun < r.policy.intervalMs - tickMs / 2) continue;

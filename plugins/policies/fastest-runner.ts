@@ -10,8 +10,8 @@ import { FastestLearner } from './strategies/fastest.ts';
 export function startFastest(ctx: PluginContext): () => void {
   const world = ctx.world();
   const policies = policiesInUse(world).map((n) => policiesOf(world.config).policies.get(n)!).filter((p) => p.strategy === 'fastest-response');
-  const feed = ctx.kernel.conntrack;
-  const write = ctx.kernel.updateMap;
+  const feed = ctx.system.conntrack;
+  const write = ctx.system.updateMap;
   if (policies.length === 0 || !feed || !write) return () => undefined;
   const { mask } = world.layout;
   // Marks are fixed by the layout for the plugin's lifetime: no world to build per conntrack event.

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
 import type { ProcessEvents, ProcessSpec } from '../../core/system/process/supervise.ts';
+import { systemFiles } from '../../core/system/files.ts';
 import type { Disposer, PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createUpnp } from './index.ts';
 import { PREROUTING_CHAIN } from './rules.ts';
@@ -43,7 +44,8 @@ describe('upnp plugin', () => {
     const log = pino({ level: 'debug' }, { write: (s: string) => { logs.push(JSON.parse(s)); } });
     const ctx: PluginContext = {
       name: 'upnp', config: loaded.config, options, log, bus, world: () => world, requestReconcile: (r) => { reconciles.push(r); }, reportHealth: () => undefined,
-      kernel: {
+      system: {
+        files: systemFiles,
         listNftTable: async (family, name) => { assert.equal(`${family} ${name}`, 'inet mwan_upnp'); return table && structuredClone(table); },
         deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
         supervise: (spec, events = {}) => {

@@ -1,10 +1,7 @@
 // Built-in plugin: one supervised miniupnpd that follows the preferred WAN; its mappings are forwarded on every UPnP WAN.
-import { watch, type FSWatcher } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, type MwanPlugin, type PluginContext, type Supervised } from '../../core/plugin/api.ts';
-import { acceptedKeys } from './leases.ts';
-import { readLeaseText } from './lease-store.ts';
+import { acceptedKeys, MAX_LEASE_FILE } from './leases.ts';
 import { describeMapping, type Mapping } from './mapping.ts';
 import { MappingSource } from './mapping-source.ts';
 import { classifyLine, planInstance, processSpec, upnpPaths, upnpTable, type InstancePlan } from './miniupnpd.ts';
@@ -35,16 +32,17 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
   async function setup(ctx: PluginContext) {
     const options = parseUpnpOptions(ctx.options, ctx.config);
     if (!options.enabled) return undefined;
-    const { supervise, listNftTable } = ctx.kernel;
-    if (!supervise) throw new Error('the kernel boundary offers no process supervisor (kernel.supervise)');
-    if (!listNftTable) throw new Error('the kernel boundary offers no nft table reader (kernel.listNftTable)');
+    const { supervise, listNftTable, files } = ctx.system;
+    if (!supervise) throw new Error('the system boundary offers no process supervisor (system.supervise)');
+    if (!listNftTable) throw new Error('the system boundary offers no nft table reader (system.listNftTable)');
+    if (!files) throw new Error('the system boundary offers no file service (system.files)');
     const paths = upnpPaths(ctx.config.stateDir);
     const log = ctx.log;
     const state: Live = { options, mappings: [] };
     live = state;
     // The mappings come from miniupnpd's nft table (structured, written by miniupnpd alone), never from lease-file text:
     // a client chooses the description, newlines included. The lease file only triggers a read.
-    const source = new MappingSource({ listNftTable, table: upnpTable(ctx.world()), paths, rules: () => mappingRules(ctx.world(), options), log, now });
+    const source = new MappingSource({ listNftTable, files, table: upnpTable(ctx.world()), paths, rules: () => mappingRules(ctx.world(), options), log, now });
     let running: { key: string; plan: InstancePlan; handle: Supervised } | undefined;
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
@@ -66,7 +64,7 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
     const thaw = () => { clearTimeout(thawTimer); if (phase === 'running') return; phase = 'running'; void refresh(); };
     const listening = async () => {
       if (phase !== 'starting') return;
-      expected = acceptedKeys(await readLeaseText(paths.accepted).catch(() => ''), now());
+      expected = acceptedKeys(await files.readTextPrefix(paths.accepted, MAX_LEASE_FILE).catch(() => ''), now());
       if (phase !== 'starting') return;
       phase = 'restoring';
       void refresh();
@@ -139,13 +137,12 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
     };
     const sync = () => { queue = queue.then(follow).catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`)); };
 
-    await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    await files.mkdir(paths.dir, 0o700);
     await source.ensureAccepted();
     await refresh();
-    let watcher: FSWatcher | undefined;
+    let unwatch: (() => void) | undefined;
     try {
-      watcher = watch(paths.dir, (_event, file) => { if (file === path.basename(paths.leases)) void refresh(); });
-      watcher.on('error', () => undefined);
+      unwatch = files.watchDir(paths.dir, (file) => { if (file === path.basename(paths.leases)) void refresh(); });
     } catch (error) { log.warn({ err: error }, 'UPnP: cannot watch the lease file; reading the table every second instead'); }
     const poll = setInterval(() => { void refresh(); }, deps.pollMs ?? 1000);
     const offDone = ctx.bus.on('reconcile.done', sync, PLUGIN_NAME);
@@ -155,7 +152,7 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       clearTimeout(thawTimer);
       offDone();
       clearInterval(poll);
-      watcher?.close();
+      unwatch?.();
       await queue;
       await running?.handle.stop();
       running = undefined;

@@ -9,6 +9,9 @@ import { mappingKey, type Mapping } from './mapping.ts';
  */
 export interface LeaseLine extends Mapping { expires: number; description: string }
 
+/** Most of the lease file mwan reads (a lease line is short; 256 KiB is thousands of them). */
+export const MAX_LEASE_FILE = 256 * 1024;
+
 /** Longest lease line mwan reads; longer lines are refused whole. */
 export const MAX_LEASE_LINE = 1024;
 /**

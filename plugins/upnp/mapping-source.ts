@@ -1,8 +1,6 @@
 // Where the forwarded UPnP mappings come from: miniupnpd's nft table, checked by mwan's rules; each refusal logged once.
-import { writeFile } from 'node:fs/promises';
-import { describeError, type Logger, type NftFamily, type NftJsonItem } from '../../core/plugin/api.ts';
-import { leaseDetails, renderLeaseFile } from './leases.ts';
-import { readLeaseText, writeFileAtomic } from './lease-store.ts';
+import { describeError, type FileService, type Logger, type NftFamily, type NftJsonItem } from '../../core/plugin/api.ts';
+import { leaseDetails, MAX_LEASE_FILE, renderLeaseFile } from './leases.ts';
 import { mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import { CHAINS, type UpnpPaths } from './miniupnpd.ts';
 import { mappingsFromNft } from './nft-mappings.ts';
@@ -10,6 +8,8 @@ import { checkMappings, type MappingRules } from './validate.ts';
 
 export interface MappingSourceDeps {
   listNftTable: (family: NftFamily, name: string) => Promise<NftJsonItem[] | null>;
+  /** Reads and writes the lease files. */
+  files: FileService;
   /** miniupnpd's table (`inet <table>`). */
   table: string;
   paths: UpnpPaths;
@@ -65,16 +65,14 @@ export class MappingSource {
    * with the end and description their own lease lines give, sanitised.
    */
   async saveAccepted(mappings: Mapping[]): Promise<void> {
-    const content = renderLeaseFile(mappings, leaseDetails(await readLeaseText(this.deps.paths.leases)), this.deps.now());
+    const content = renderLeaseFile(mappings, leaseDetails(await this.deps.files.readTextPrefix(this.deps.paths.leases, MAX_LEASE_FILE)), this.deps.now());
     if (content === this.written) return;
-    await writeFileAtomic(this.deps.paths.accepted, content);
+    await this.deps.files.writeAtomic(this.deps.paths.accepted, content);
     this.written = content;
   }
 
   /** Creates an empty accepted lease file unless one exists (the first start after an upgrade restores nothing). */
   async ensureAccepted(): Promise<void> {
-    try { await writeFile(this.deps.paths.accepted, '', { flag: 'wx', mode: 0o600 }); } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    await this.deps.files.createIfMissing(this.deps.paths.accepted, '');
   }
 }

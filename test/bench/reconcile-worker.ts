@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { parseConfig } from '../../core/config/load.ts';
 import { Engine } from '../../core/engine.ts';
 import { SystemKernel } from '../../core/system/kernel/system-adapter.ts';
+import { realSystem } from '../../core/system/real.ts';
 import { ruleArgs, routeArgs } from '../../core/reconcile/ip-canonical.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
 import { silentLogger } from '../../core/log.ts';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     lan: [{ device: 'lan0' }], stateDir, control: { socket: `${stateDir}/mwan.sock` },
     wans: Array.from({ length: wans }, (_, k) => ({ name: `wan${k + 1}`, device: `w${k + 1}`, gateway: `100.64.${k + 1}.1`, weight: (k % 3) + 1 })),
   };
-  const engine = await Engine.create({ loaded: parseConfig(config), kernel: new SystemKernel(), log: silentLogger(), plugins: builtinPlugins });
+  const engine = await Engine.create({ loaded: parseConfig(config), system: realSystem(new SystemKernel()), log: silentLogger(), plugins: builtinPlugins });
   const t00 = performance.now();
   const daemon = await runDaemon(engine, silentLogger());
   const startMs = performance.now() - t00;

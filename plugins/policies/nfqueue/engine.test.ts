@@ -9,6 +9,7 @@ import { Engine } from '../../../core/engine.ts';
 import { MwanError } from '../../../core/errors.ts';
 import type { ObservedNetwork } from '../../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../../core/system/kernel/memory-adapter.ts';
+import { MemorySystem } from '../../../core/system/memory.ts';
 import { silentLogger } from '../../../core/log.ts';
 import type { MwanPlugin } from '../../../core/plugin/types.ts';
 import { link } from '../../../test/kit/link.ts';
@@ -35,7 +36,7 @@ describe('NFQUEUE policies (Engine + MemoryKernel)', () => {
 
   async function start(cfg: Record<string, unknown>, plugins: MwanPlugin[] = []): Promise<Engine> {
     const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: WANS, ...cfg });
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: [...builtinPlugins, ...plugins] });
+    engine = await Engine.create({ loaded, system: new MemorySystem(kernel), log: silentLogger(), plugins: [...builtinPlugins, ...plugins] });
     await engine.observe();
     return engine;
   }

@@ -15,13 +15,13 @@ function usableNow(world: WorldView, policies: string[]): Usable {
 const MAX_AGE_MS = 1000;
 
 /**
- * Starts the listeners through the core (`ctx.kernel.nfqueue`); resolves with a function that closes them (the queue
+ * Starts the listeners through the core (`ctx.system.nfqueue`); resolves with a function that closes them (the queue
  * rules' bypass then lets the kernel's choice stand). A listener that cannot start fails the setup, naming the policy.
  */
 export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Promise<void>> {
   const world = ctx.world();
   const wanted = [...world.layout.nfqueue.policies].filter(([, p]) => p.inUse);
-  const start = ctx.kernel.nfqueue?.start;
+  const start = ctx.system.nfqueue?.start;
   if (wanted.length === 0 || !start) return async () => {};
   const names = wanted.map(([n]) => n);
   const registry = strategyRegistry(ctx.plugins ?? []);

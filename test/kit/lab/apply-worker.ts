@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../../core/config/load.ts';
 import { Engine } from '../../../core/engine.ts';
 import { SystemKernel } from '../../../core/system/kernel/system-adapter.ts';
+import { realSystem } from '../../../core/system/real.ts';
 import { silentLogger } from '../../../core/log.ts';
 import { NO_OPTIONS } from '../../../core/plugin/options.ts';
 import { definePlugin } from '../../../core/plugin/types.ts';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const [configPath, fault] = process.argv.slice(2) as [string, keyof typeof faults];
   if (!faults[fault]) throw new Error(`unknown fault ${fault}: ${Object.keys(faults).join(', ')}`);
   const loaded = parseConfig(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
-  const engine = await Engine.create({ loaded, kernel: new SystemKernel(), log: silentLogger(), plugins: [...builtinPlugins, faults[fault]] });
+  const engine = await Engine.create({ loaded, system: realSystem(new SystemKernel()), log: silentLogger(), plugins: [...builtinPlugins, faults[fault]] });
   await engine.observe();
   const result = await engine.reconcile(`hostile ${fault}`);
   process.stdout.write(`${JSON.stringify({ applied: result?.changed ?? false, error: engine.lastReconcile()?.error ?? null })}\n`);

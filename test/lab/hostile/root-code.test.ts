@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MwanError } from '../../../core/errors.ts';
-import { loadUserPlugins } from '../../../core/plugin/user-plugins.ts';
+import { loadUserPlugins } from '../../../core/system/code/user-plugins.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const MWANCTL = path.join(REPO, 'cli/mwanctl.js');
@@ -18,7 +18,7 @@ const isRoot = process.getuid?.() === 0;
 /** A plugin that loads `spec` and, through it, anything that writes the marker file. */
 const plugin = (line: string) => `${line}\nexport default { name: 'hostile-case', setup() {} };\n`;
 
-// Top-level await: mocha import()s this file as ESM, which tsx's tsImport needs (see core/plugin/user-plugins.test.ts).
+// Top-level await: mocha import()s this file as ESM, which tsx's tsImport needs (see core/system/code/user-plugins.test.ts).
 const base = await mkdtemp(path.join(os.tmpdir(), 'mwan-hostile-root-'));
 
 describe('hostile: code that runs as root', function () {

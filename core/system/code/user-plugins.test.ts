@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MwanError } from '../errors.ts';
+import { MwanError } from '../../errors.ts';
 import { assertSafeFile, loadUserPlugins, pluginsDirOf } from './user-plugins.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load plugins) points its loader at a

@@ -2,7 +2,7 @@
 import { lstat, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { MwanError, type MwanErrorCode } from '../errors.ts';
+import { MwanError, type MwanErrorCode } from '../../errors.ts';
 
 const STICKY = 0o1000;
 const MAX_SYMLINKS = 40;
@@ -14,6 +14,18 @@ export function trustedOwners(uid = process.getuid?.() ?? 0): number[] {
 }
 
 const ownerText = (uid: number) => (uid === 0 ? 'root' : `uid ${uid}`);
+
+/**
+ * The one trust rule for code mwan runs and state it keeps: an entry is trusted when one of `owners` owns it and no one
+ * else may write it. With `stickyDirOk`, a root-owned directory with the sticky bit (like /tmp) may be writable by
+ * others: they can add entries to it but never replace or rename root's. Says what is wrong, or null.
+ */
+export function trustViolation(st: Stats, owners: number[], stickyDirOk: boolean): 'owner' | 'writable' | null {
+  if (!owners.includes(st.uid)) return 'owner';
+  if ((st.mode & 0o022) === 0) return null;
+  if (stickyDirOk && st.isDirectory() && st.uid === 0 && (st.mode & STICKY) !== 0) return null;
+  return 'writable';
+}
 
 /** What is being refused and why, for the error text: `plugin /etc/mwan/plugins.d/x.ts`. */
 export interface Refusal { what: string; code: MwanErrorCode; uid?: number }
@@ -31,11 +43,11 @@ function problemOf(p: string, st: Stats, role: 'file' | 'dir' | 'symlink', owner
   const owned = `owned by ${ownerText(st.uid)}, not ${owners.map(ownerText).join(' or ')} (${mode})`;
   const who = role === 'file' ? `${subject} is` : role === 'dir' ? `the directory ${p} above ${subject} is` : `the symlink ${p} on the way to ${subject} is`;
   const fix = `code that runs as ${ownerText(owners.at(-1)!)} must be writable by no one else: chown root ${p}`;
-  if (!owners.includes(st.uid)) return `${who} ${owned}; ${fix}`;
+  const violation = trustViolation(st, owners, role === 'dir');
+  if (violation === 'owner') return `${who} ${owned}; ${fix}`;
   if (role === 'symlink') return null;
   if (role === 'file' && !st.isFile()) return `${who} not a regular file (${mode})`;
-  if ((st.mode & 0o022) === 0) return null;
-  if (role === 'dir' && st.uid === 0 && (st.mode & STICKY) !== 0) return null;
+  if (!violation) return null;
   const sticky = role === 'dir' ? ' and has no sticky bit (only a root-owned sticky directory such as /tmp may be writable by others)' : '';
   return `${who} writable by group or others (owner ${ownerText(st.uid)}, ${mode})${sticky}; run chmod go-w ${p}`;
 }

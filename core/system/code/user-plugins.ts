@@ -1,11 +1,11 @@
 // Loads user plugins (`.ts`/`.js`/`.mjs` files) from the configured plugins directory with tsx, refusing any that loads a file others could have written.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { MwanError } from '../errors.ts';
-import { validatePlugin } from './host.ts';
+import { MwanError } from '../../errors.ts';
+import { validatePlugin } from '../../plugin/host.ts';
 import { importTrusted } from './trusted-code.ts';
 import { assertTrustedFile } from './trusted-files.ts';
-import type { MwanPlugin } from './types.ts';
+import type { MwanPlugin } from '../../plugin/types.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { findComputedImports, importGraph } from './import-graph.ts';
 import { importTrusted, TSX_TSCONFIG } from './trusted-code.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 // Top-level await: mocha import()s this file as ESM, which tsx's tsImport needs (see user-plugins.test.ts).
 const root = await mkdtemp(path.join(os.tmpdir(), 'mwan-trusted-code-'));
 
@@ -72,8 +72,8 @@ describe('trusted code', () => {
       };
       await walk(path.join(REPO, 'core'));
       await walk(path.join(REPO, 'cli'));
-      assert.deepEqual(loaders.sort(), ['cli/mwanctl.js', 'core/plugin/trusted-code.ts']);
-      const code = await readFile(path.join(REPO, 'core/plugin/trusted-code.ts'), 'utf8');
+      assert.deepEqual(loaders.sort(), ['cli/mwanctl.js', 'core/system/code/trusted-code.ts']);
+      const code = await readFile(path.join(REPO, 'core/system/code/trusted-code.ts'), 'utf8');
       assert.ok(code.indexOf('hardenTsxEnv();\n  const { tsImport }') > 0, 'trusted-code.ts must call hardenTsxEnv() right before it imports tsx');
       const launcher = await readFile(path.join(REPO, 'cli/mwanctl.js'), 'utf8');
       assert.ok(launcher.indexOf("process.env.TSX_DISABLE_CACHE = '1';") < launcher.indexOf("import('tsx"), 'the launcher must disable the cache before it imports tsx');

@@ -1,7 +1,7 @@
 // Imports code that runs as root (a .ts/.js config, user plugins) only after checking every file it loads, and never through tsx's disk cache.
 import { pathToFileURL } from 'node:url';
-import { MwanError } from '../errors.ts';
-import { packageFile } from '../system/package-root.ts';
+import { MwanError } from '../../errors.ts';
+import { packageFile } from '../package-root.ts';
 import { importGraph } from './import-graph.ts';
 import { assertTrustedFile, type Refusal } from './trusted-files.ts';
 

@@ -1,0 +1,84 @@
+// The real file service of the system boundary: bounded text reads, atomic 0600 writes, directory watches, trusted executables.
+import { randomBytes } from 'node:crypto';
+import { watch } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { assertTrustedFile } from './code/trusted-files.ts';
+import type { FileService } from './system.ts';
+
+/** The first `max` bytes of `file` as text; '' when it does not exist. A cut last line is dropped. */
+export async function readTextPrefix(file: string, max: number): Promise<string> {
+  let handle;
+  try { handle = await open(file, 'r'); } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+  try {
+    const buffer = Buffer.alloc(max);
+    const { bytesRead } = await handle.read(buffer, 0, max, 0);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    // A cut last line is not a whole record.
+    return bytesRead === max ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Replaces `file` with `content`: a new temp file (O_EXCL, mode 0600) in the same directory, then rename. */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFile(temp, content, { flag: 'wx', mode: 0o600 });
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function createIfMissing(file: string, content: string): Promise<void> {
+  try { await writeFile(file, content, { flag: 'wx', mode: 0o600 }); } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+function watchDir(dir: string, onChange: (name: string | null) => void): () => void {
+  const watcher = watch(dir, (_event, file) => onChange(file));
+  watcher.on('error', () => undefined);
+  return () => watcher.close();
+}
+
+/**
+ * The executable regular files of `dir`, dotfiles skipped, sorted; the directory and each file must pass the trusted-code
+ * check (when running as root, nothing someone else could have written).
+ */
+const trustedExecutables: FileService['trustedExecutables'] = async (dir, o) => {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') o.unreadable(error);
+    return [];
+  }
+  if (!names.length) return [];
+  try { await assertTrustedFile(dir, { what: `${o.what}s directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid }, { expect: 'dir' }); } catch (error) { o.refused(dir, error); return []; }
+  const files: string[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      const st = await stat(file);
+      if (!st.isFile() || (st.mode & 0o111) === 0) continue;
+      await assertTrustedFile(file, { what: `${o.what} ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid });
+      files.push(file);
+    } catch (error) {
+      o.refused(file, error);
+    }
+  }
+  return files;
+};
+
+export const systemFiles: FileService = {
+  readTextPrefix, writeAtomic: writeFileAtomic, createIfMissing,
+  mkdir: async (dir, mode) => { await mkdir(dir, { recursive: true, mode }); },
+  watchDir, trustedExecutables,
+};

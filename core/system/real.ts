@@ -1,0 +1,31 @@
+// The real system: the kernel through ip/nft/iptables, probes on sockets, supervised processes, files on disk, mail by nodemailer.
+import type { KernelAdapter } from './kernel/adapter.ts';
+import { SystemKernel } from './kernel/system-adapter.ts';
+import { readLinkBytes } from './kernel/link-stats.ts';
+import { updateMap } from './kernel/nft-elements.ts';
+import { createConntrackFeed } from './conntrack/feed.ts';
+import { icmpBackend, startProbe } from './probes/index.ts';
+import { runScript } from './process/scripts.ts';
+import { supervise } from './process/supervise.ts';
+import { systemFiles } from './files.ts';
+import { systemMail } from './mail.ts';
+import { StateStore } from './state-store.ts';
+import type { System } from './system.ts';
+
+/** The system the daemon and `apply` use; `kernel` may be given (a dry-run kernel, a test's runner). */
+export function realSystem(kernel: KernelAdapter = new SystemKernel()): System {
+  return {
+    kind: 'system',
+    kernel,
+    startProbe,
+    icmpBackend,
+    runScript,
+    supervise: (spec, events) => supervise(spec, events),
+    conntrackFeed: () => createConntrackFeed(),
+    updateMap: (table, map, add, remove) => updateMap(table, map, add, remove),
+    linkBytes: (devices) => readLinkBytes(devices),
+    files: systemFiles,
+    mail: systemMail,
+    stateStore: (dir) => new StateStore(dir),
+  };
+}
