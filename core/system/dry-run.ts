@@ -16,7 +16,9 @@ export interface DryRunSystem extends System {
 }
 
 /** `print` gets one line per refused change (stderr by default: stdout carries the plan). */
-export function dryRunSystem(print: (line: string) => void = (l) => process.stderr.write(`mwan (dry run): ${l}\n`)): DryRunSystem {
+export function dryRunSystem(
+  print: (line: string) => void = (l) => process.stderr.write(`mwan (dry run): ${l}\n`),
+): DryRunSystem {
   const refused: string[] = [];
   const refuse = (what: string): never => {
     refused.push(what);
@@ -26,7 +28,11 @@ export function dryRunSystem(print: (line: string) => void = (l) => process.stde
   const feed = createConntrackFeed();
   const store = (dir: string) => {
     const real = new StateStore(dir);
-    return { load: () => real.load(), update: async () => refuse(`write the state file in ${dir}`), save: async () => refuse(`write the state file in ${dir}`) };
+    return {
+      load: () => real.load(),
+      update: async () => refuse(`write the state file in ${dir}`),
+      save: async () => refuse(`write the state file in ${dir}`),
+    };
   };
   return {
     kind: 'dry-run',

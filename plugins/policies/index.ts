@@ -16,7 +16,7 @@ const plugin: MwanPlugin = {
     const closeQueues = await startNfqueuePolicies(ctx);
     const stops = [startAdaptive(ctx), startFastest(ctx)];
     return async () => {
-      stops.forEach((stop) => stop());
+      for (const stop of stops) stop();
       await closeQueues();
     };
   },

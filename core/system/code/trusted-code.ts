@@ -27,7 +27,7 @@ export function hardenTsxEnv(): void {
 export async function assertTrustedCode(file: string, refusal: Refusal): Promise<void> {
   const checked = new Set<string>();
   const real = await assertTrustedFile(file, refusal, { checked });
-  let graph;
+  let graph: Awaited<ReturnType<typeof importGraph>>;
   try {
     graph = await importGraph(real, TSX_TSCONFIG);
   } catch (error) {
@@ -40,7 +40,10 @@ export async function assertTrustedCode(file: string, refusal: Refusal): Promise
   }
   const computed = graph.computed[0];
   if (computed) {
-    throw new MwanError(refusal.code, `refusing ${refusal.what}: ${computed.file}:${computed.line} loads a module whose name is computed at run time (${computed.text}), so mwan cannot check that file; import it by a literal name`);
+    throw new MwanError(
+      refusal.code,
+      `refusing ${refusal.what}: ${computed.file}:${computed.line} loads a module whose name is computed at run time (${computed.text}), so mwan cannot check that file; import it by a literal name`,
+    );
   }
 }
 
