@@ -67,7 +67,7 @@ describe('mwan lab: rp_filter on the WANs', function () {
     assert.deepEqual(await values(), { all: 1, wan1: 2, wan2: 2, wan3: 2 });
     const s = await statusOf(mwan!);
     for (const w of s.wans) assert.deepEqual(w.rpFilter, { device: 2, all: 1, mode: 'loose' }, w.name);
-    const text = await ctlOk(mwan!, ['status']);
+    const text = await ctlOk(mwan!, ['status', '-v']);
     assert.match(text, /RP_FILTER/);
     assert.equal(text.split('\n').filter((line) => /^isp\d .* loose /.test(line)).length, 3, text);
   });

@@ -62,7 +62,9 @@ describe('mwan lab: least used', function () {
     console.log(
       `      isp1 at ${rate.toFixed(2)} Mbit/s of 2 after ${Math.round(ms)} ms: shares ${JSON.stringify(shares)}, 60 connections ${JSON.stringify(during.byIsp.slice(1))}`,
     );
-    assert.equal(during.byIsp[1], 0, 'no new flow on the saturated WAN');
+    // Without the strategy isp1 would take a third (20); the choice follows a rate sampled every second, so on a loaded
+    // machine a stall of the upload can let isp1 back for a moment: a few flows, never its share.
+    assert.ok(during.byIsp[1] <= 5, `almost no new flow on the saturated WAN: ${JSON.stringify(during.byIsp)}`);
     assert.ok(
       during.byIsp[2] >= 15 && during.byIsp[3] >= 15,
       `the free WANs share them: ${JSON.stringify(during.byIsp)}`,
