@@ -13,8 +13,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 ref=HEAD
 . /etc/os-release
 suite=${SUITE:-$VERSION_CODENAME}
-mirror=${MIRROR:-$(grep -hoE 'https?://[^ ]*debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-  /etc/apt/sources.list.d/*.list 2>/dev/null | grep -v security | head -1)}
+mirror=${MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+  sed -nE 's/^(URIs:|deb) *(\[[^]]*\] *)?(https?:\/\/[^ ]*debian\/?)( .*)?$/\3/p' | grep -v security | head -1 || true)}
+[ -n "$mirror" ] || { echo 'clean-root.sh: no Debian mirror in /etc/apt/sources*; set MIRROR' >&2; exit 1; }
 commands=${COMMANDS:-demo test}
 work=${WORKDIR:-$(mktemp -d /var/tmp/mwan-clean-root.XXXXXX)}
 root=$work/root
