@@ -41,9 +41,9 @@ debootstrap --variant=minbase --cache-dir="$cache" "$suite" "$root" "$mirror" >"
   { tail -20 "$work/debootstrap.log" >&2; exit 1; }
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
 if [ "$suite" = "$VERSION_CODENAME" ]; then
-  grep -lE 'debian' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    while read -r f; do cp "$f" "$root/etc/apt/${f#/etc/apt/}"; done
-  [ -s "$root/etc/apt/sources.list.d/debian.sources" ] && : >"$root/etc/apt/sources.list"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    if grep -q '^URIs:.*debian' "$f"; then cp "$f" "$root/etc/apt/sources.list.d/" && : >"$root/etc/apt/sources.list"; fi
+  done
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 git -C "$repo" bundle create "$root/tmp/mwan.bundle" "$ref" 2>/dev/null
