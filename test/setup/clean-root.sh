@@ -46,19 +46,24 @@ if [ "$suite" = "$VERSION_CODENAME" ]; then
   done
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This machine's own trust anchors (e.g. a proxy's CA), so apt and npm inside reach the registries as they do here.
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+extra_ca=${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS}
 git -C "$repo" bundle create "$root/tmp/mwan.bundle" "$ref" 2>/dev/null
 git -C "$repo" rev-parse "$ref" >"$root/tmp/mwan.ref"
 
 # What the admin brings: git from Debian, and Node >= 20.19 (Debian's when it is new enough, else this machine's).
 inside() {
   unshare --mount --propagation private -- sh -c '
-    root=$1; shift
+    root=$1; ca=$2; shift 2
     mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" &&
       mkdir -p "$root/run/netns" &&
-      exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' clean-root "$root" "$@"
+      exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb ${ca:+"$ca"} \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' clean-root "$root" "$extra_ca" "$@"
 }
-inside sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git ca-certificates >/dev/null'
+inside sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+  git ca-certificates >/dev/null 2>&1 && update-ca-certificates >/dev/null'
 debian_node=$(inside apt-cache policy nodejs | awk '/Candidate:/ { print $2 }')
 if inside sh -c "dpkg --compare-versions '${debian_node%%~*}' ge 20.19"; then
   echo "== Node: Debian's nodejs $debian_node"
@@ -73,7 +78,7 @@ else
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 fi
-inside sh -c 'git clone -q /tmp/mwan.bundle /root/mwan && cd /root/mwan && git checkout -q "$(cat /tmp/mwan.ref)"'
+inside sh -c 'git clone -q /tmp/mwan.bundle /root/mwan && cd /root/mwan && git -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"'
 echo "== root ready in $(($(date +%s) - t0)) s: node $(inside node --version), $(inside git --version)"
 
 status=0
