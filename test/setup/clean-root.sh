@@ -7,6 +7,8 @@
 # a Node.js tarball or NodeSource package would have put it. The root runs in a private mount namespace (every mount
 # disappears with it) and in this machine's network namespace only for apt and npm; the lab builds its own
 # namespaces. Services never start inside it (policy-rc.d). Everything is unmounted and removed on exit.
+# The braces make bash read the whole script before it runs, so editing the file meanwhile cannot derail a run.
+{
 set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo 'clean-root.sh: run as root' >&2; exit 1; }
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,3 +95,4 @@ for c in $commands; do
 done
 echo "== clean root: $([ $status = 0 ] && echo 'both commands passed' || echo FAILED) in $(($(date +%s) - t0)) s"
 exit $status
+}
