@@ -59,7 +59,7 @@ git -C "$repo" rev-parse "$ref" >"$root/tmp/mwan.ref"
 inside() {
   unshare --mount --propagation private -- sh -c '
     root=$1; ca=$2; shift 2
-    mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" &&
+    mount --bind "$root" "$root" && mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" &&
       mkdir -p "$root/run/netns" &&
       exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb ${ca:+"$ca"} \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' clean-root "$root" "$extra_ca" "$@"
@@ -80,7 +80,7 @@ else
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 fi
-inside sh -c 'git clone -q /tmp/mwan.bundle /root/mwan && cd /root/mwan && git -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"'
+inside sh -c 'git -c advice.detachedHead=false clone -q /tmp/mwan.bundle /root/mwan && cd /root/mwan && git -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"'
 echo "== root ready in $(($(date +%s) - t0)) s: node $(inside node --version), $(inside git --version)"
 
 status=0

@@ -19,4 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 node_ok || { echo "Node.js >= 20.19 is required; found $(node --version 2>/dev/null || echo none)" >&2; exit 1; }
+# node-gyp builds the ICMP addon against the installed Node's headers rather than downloading them.
+node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+if [ -z "${npm_config_nodedir:-}" ] && [ "$(npm config get nodedir)" = undefined ] &&
+  [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir=$node_prefix
+fi
 npm ci --no-audit --no-fund --loglevel=error
