@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves a fresh install: a clean Debian root (debootstrap), Node and git only, then the README's two quick-start commands.
+# Proves a fresh install: a clean Debian root (debootstrap) with only Node and git runs the README's two quick-start lines.
 # Usage (root): bash test/setup/clean-root.sh   (clones this checkout's committed HEAD; logs: LOGDIR=dir keeps them)
 # Env: SUITE (default: this machine's Debian release), MIRROR (default: the first Debian URI in /etc/apt/sources*),
 #      WORKDIR (default: a new directory under /var/tmp), COMMANDS ("demo", "test" or "demo test", the default).
@@ -44,7 +44,8 @@ debootstrap --variant=minbase --cache-dir="$cache" "$suite" "$root" "$mirror" >"
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
 if [ "$suite" = "$VERSION_CODENAME" ]; then
   for f in /etc/apt/sources.list.d/*.sources; do
-    if grep -q '^URIs:.*debian' "$f"; then cp "$f" "$root/etc/apt/sources.list.d/" && : >"$root/etc/apt/sources.list"; fi
+    grep -q '^URIs:.*debian' "$f" || continue
+    cp "$f" "$root/etc/apt/sources.list.d/" && : >"$root/etc/apt/sources.list"
   done
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
@@ -59,7 +60,8 @@ git -C "$repo" rev-parse "$ref" >"$root/tmp/mwan.ref"
 inside() {
   unshare --mount --propagation private -- sh -c '
     root=$1; ca=$2; shift 2
-    mount --bind "$root" "$root" && mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" &&
+    mount --bind "$root" "$root" && mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" &&
+      mount --rbind /dev "$root/dev" &&
       mkdir -p "$root/run/netns" &&
       exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb ${ca:+"$ca"} \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' clean-root "$root" "$extra_ca" "$@"
@@ -80,7 +82,8 @@ else
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 fi
-inside sh -c 'git -c advice.detachedHead=false clone -q /tmp/mwan.bundle /root/mwan && cd /root/mwan && git -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"'
+inside sh -c 'git -c advice.detachedHead=false clone -q /tmp/mwan.bundle /root/mwan &&
+  git -C /root/mwan -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"'
 echo "== root ready in $(($(date +%s) - t0)) s: node $(inside node --version), $(inside git --version)"
 
 status=0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what a router running mwan needs and what the demo, the tests and the bench run (Debian, as root), then npm ci.
+# Installs what a router running mwan needs and what the demo, tests and bench run (Debian, as root), then npm ci.
 # `--runtime` installs only runtime-packages.txt (a router); the default adds test-packages.txt. Node.js >= 20.19 is
 # expected (Debian 13's nodejs is one; on Debian 12 install Node.js 20.19+ first), and kept when already present.
 set -euo pipefail

@@ -1,4 +1,4 @@
-// Preflight for `npm test`, the demo and the bench: names, in one line, every program the install lists promise but PATH lacks.
+// Preflight for `npm test`, the demo and the bench: names in one line each listed program that PATH lacks.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
