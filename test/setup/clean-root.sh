@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Proves a fresh install: a clean Debian root (debootstrap) with only Node and git runs the README's two quick-start lines.
+# Proves a fresh install: a clean Debian root (debootstrap), only Node and git, runs the README's two quick-start lines.
 # Usage (root): bash test/setup/clean-root.sh   (clones this checkout's committed HEAD; logs: LOGDIR=dir keeps them)
-# Env: SUITE (default: this machine's Debian release), MIRROR (default: the first Debian URI in /etc/apt/sources*),
+# The root becomes its mount namespace's real root (pivot_root), as on a machine: nsenter -m lands inside it too.
+# Env: CLONE_DIR (default /opt/mwan, the README's example), SUITE (default: this machine's Debian release),
+#      MIRROR (default: the first Debian URI in /etc/apt/sources*),
 #      WORKDIR (default: a new directory under /var/tmp), COMMANDS ("demo", "test" or "demo test", the default).
 # Debian 12's nodejs is 18, older than mwan's 20.19: then this machine's Node (binary, npm, headers) is copied in, as
 # a Node.js tarball or NodeSource package would have put it. The root runs in a private mount namespace (every mount
@@ -19,6 +21,7 @@ mirror=${MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2
   sed -nE 's/^(URIs:|deb) *(\[[^]]*\] *)?(https?:\/\/[^ ]*debian\/?)( .*)?$/\3/p' | grep -v security | head -1 || true)}
 [ -n "$mirror" ] || { echo 'clean-root.sh: no Debian mirror in /etc/apt/sources*; set MIRROR' >&2; exit 1; }
 commands=${COMMANDS:-demo test}
+clone=${CLONE_DIR:-/opt/mwan}
 work=${WORKDIR:-$(mktemp -d /var/tmp/mwan-clean-root.XXXXXX)}
 root=$work/root
 cache=/var/cache/mwan-clean-root/$suite
@@ -61,9 +64,9 @@ inside() {
   unshare --mount --propagation private -- sh -c '
     root=$1; ca=$2; shift 2
     mount --bind "$root" "$root" && mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" &&
-      mount --rbind /dev "$root/dev" &&
-      mkdir -p "$root/run/netns" &&
-      exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb ${ca:+"$ca"} \
+      mount --rbind /dev "$root/dev" && mkdir -p "$root/run/netns" "$root/.old-root" &&
+      cd "$root" && pivot_root . .old-root && umount -l /.old-root &&
+      exec /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb ${ca:+"$ca"} \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"' clean-root "$root" "$extra_ca" "$@"
 }
 inside sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -82,15 +85,15 @@ else
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 fi
-inside sh -c 'git -c advice.detachedHead=false clone -q /tmp/mwan.bundle /root/mwan &&
-  git -C /root/mwan -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"'
+inside sh -c 'git -c advice.detachedHead=false clone -q /tmp/mwan.bundle "$0" &&
+  git -C "$0" -c advice.detachedHead=false checkout -q "$(cat /tmp/mwan.ref)"' "$clone"
 echo "== root ready in $(($(date +%s) - t0)) s: node $(inside node --version), $(inside git --version)"
 
 status=0
 for c in $commands; do
   t=$(date +%s)
   echo "== bash test/setup/install-deps.sh && npm $([ "$c" = test ] && echo test || echo "run $c")"
-  if inside sh -c "cd /root/mwan && bash test/setup/install-deps.sh && npm $([ "$c" = test ] || echo run) $c" \
+  if inside sh -c "cd '$clone' && bash test/setup/install-deps.sh && npm $([ "$c" = test ] || echo run) $c" \
     >"$work/$c.log" 2>&1; then r=passed; else r="FAILED ($?)"; status=1; fi
   tail -40 "$work/$c.log"
   [ -n "${LOGDIR:-}" ] && cp "$work/$c.log" "$LOGDIR/clean-root-$c.log"
