@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the demo, the tests and the benchmark need on a Debian machine (run as root), then the npm packages.
+# Installs what a router running mwan needs and what the demo, tests and bench run (Debian, as root), then npm ci.
+# `--runtime` installs only runtime-packages.txt (a router); the default adds test-packages.txt. Node.js >= 20.19 is
+# expected (Debian 13's nodejs is one; on Debian 12 install Node.js 20.19+ first), and kept when already present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DEBIAN_FRONTEND=noninteractive
 
-# iputils-ping and socat are used by the ICMP fallback and the lab tests; g++, make and python3 build the ICMP addon (core/system/probes/native) when npm ci runs `prepare`.
-packages=(iproute2 nftables iptables conntrack procps coreutils iputils-ping socat miniupnpd-nftables miniupnpc hping3 g++ make python3)
-# Node.js 20.19 or newer: Debian 13's nodejs is; keep a newer one that is already installed.
+lists=(test/setup/runtime-packages.txt)
+[ "${1:-}" = --runtime ] || lists+=(test/setup/test-packages.txt)
+mapfile -t packages < <(sed -e 's/#.*//' "${lists[@]}" | awk 'NF { print $1 }' | sort -u)
 node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; }
 node_ok || packages+=(nodejs npm libnode-dev)
 
@@ -17,4 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 node_ok || { echo "Node.js >= 20.19 is required; found $(node --version 2>/dev/null || echo none)" >&2; exit 1; }
+# node-gyp builds the ICMP addon against the installed Node's headers rather than downloading them.
+node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+if [ -z "${npm_config_nodedir:-}" ] && [ "$(npm config get nodedir)" = undefined ] &&
+  [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir=$node_prefix
+fi
 npm ci --no-audit --no-fund --loglevel=error
