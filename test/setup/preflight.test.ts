@@ -21,7 +21,10 @@ describe('preflight', () => {
     for (const p of ['ip', 'nft', 'conntrack', 'ping', 'socat', 'iptables', 'sysctl', 'miniupnpd', 'upnpc']) {
       assert.ok(programs.includes(p), `${p} is not in the package lists`);
     }
-    assert.deepEqual(requiredPrograms().find((p) => p.program === 'ping'), { program: 'ping', pkg: 'iputils-ping' });
+    assert.deepEqual(
+      requiredPrograms().find((p) => p.program === 'ping'),
+      { program: 'ping', pkg: 'iputils-ping' },
+    );
   });
 
   it('parses "package program[,program]" lines and refuses a line without a program', () => {
