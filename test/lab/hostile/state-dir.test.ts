@@ -271,7 +271,7 @@ describe('hostile: the state directory in the lab', function () {
       'daemon',
     ]);
     const inDaemonMounts = (argv: string[]) =>
-      execa('nsenter', ['-t', String(d.pid), '-m', ...argv], { reject: false });
+      execa('nsenter', ['-t', String(d.pid), '-m', '-r', '-w', ...argv], { reject: false });
     try {
       await d.waitForLine(/mwan daemon ready/, 20000);
       await waitFor(
