@@ -72,4 +72,4 @@ export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
 export { OpenFlows } from '../system/conntrack/open-flows.ts';
 export type { LinkBytes } from '../system/kernel/link-stats.ts';
-export type { FileService, MailService, PluginServices } from '../system/system.ts';
+export type { FileService, MailService, PluginServices, RunScript } from '../system/system.ts';

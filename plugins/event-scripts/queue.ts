@@ -1,12 +1,5 @@
 // One queue per script: runs of the same script never overlap, waiting runs are bounded, and closing stops them all.
-import type { ScriptResult } from '../../core/plugin/api.ts';
-
-export type RunScript = (
-  file: string,
-  env: Record<string, string>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-) => Promise<ScriptResult>;
+import type { RunScript, ScriptResult } from '../../core/plugin/api.ts';
 
 export interface QueueHooks {
   /** Called after every run with what the script did. */
