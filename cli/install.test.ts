@@ -39,7 +39,7 @@ describe('mwanctl install', () => {
 
   it('with --config at install time: that file everywhere, as an absolute path', async () => {
     await install({ root, node: fakeNode, config: '/srv/mwan/router.yaml' });
-    assert.match(read('etc/systemd/system/mwan.service'), /^ExecStop=\/usr\/local\/sbin\/mwanctl stop --config \/srv\/mwan\/router\.yaml$/m);
+    assert.match(read('etc/systemd/system/mwan.service'), /^ExecStopPost=\/bin\/sh -c '.*; then exec \/usr\/local\/sbin\/mwanctl stop --config \/srv\/mwan\/router\.yaml; fi'$/m);
     assert.equal(runWrapper('apply'), 'installed=1 args=--config /srv/mwan/router.yaml apply');
   });
 

@@ -25,7 +25,10 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   let engine = initial;
   await engine.start();
   await engine.observe();
-  await engine.reconcile('daemon start');
+  const first = await engine.reconcile('daemon start');
+  // After a crash or restart the kernel still holds what the last daemon applied: adopting it changes nothing.
+  if (first) log.info({ changed: first.changed, ipLines: first.changed ? first.plan.ip.length : 0, nft: first.changed && first.plan.nft !== '' },
+    first.changed ? 'kernel state set up at start' : 'kernel state adopted at start: nothing to change');
 
   let observing: Promise<void> | null = null;
   let again = false;

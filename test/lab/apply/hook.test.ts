@@ -139,7 +139,7 @@ describe('mwan lab: ifupdown hook and install', function () {
     assert.equal(syntax.exitCode, 0, syntax.stderr);
     const unit = readFileSync(path.join(root, files.unit), 'utf8');
     assert.match(unit, new RegExp(`^ExecStart=/usr/local/sbin/mwanctl daemon --config ${m.configPath.replace(/[.]/g, '\\.')}$`, 'm'));
-    assert.match(unit, /^ExecStop=\/usr\/local\/sbin\/mwanctl stop/m);
+    assert.match(unit, /^ExecStopPost=.* exec \/usr\/local\/sbin\/mwanctl stop/m);
     const wrapper = readFileSync(path.join(root, files.wrapper), 'utf8');
     assert.ok(wrapper.startsWith('#!/bin/sh\n'), wrapper);
     assert.ok(wrapper.includes(MWANCTL), wrapper);
