@@ -45,8 +45,10 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
 
 export const COMMAND_SPECS: readonly CommandSpec[] = [
   { name: 'daemon', root: true, summary: 'run the daemon (netlink watch, reconcile, control socket)',
-    details: 'SIGTERM and SIGINT stop it and leave the kernel state in place (fail static). A second daemon for the '
-      + 'same state directory exits 1 naming the first one\'s pid.' },
+    details: 'SIGTERM and SIGINT stop it and leave the kernel state in place (fail static). SIGHUP (systemctl reload) '
+      + 're-reads the configuration: a valid one is applied and the log names what changed; an invalid one is refused '
+      + '(the error names the field) and the running one stays; WANs whose probes did not change keep their health '
+      + 'and since. A second daemon for the same state directory exits 1 naming the first one\'s pid.' },
   { name: 'status', root: true, summary: 'WAN states, flaps, last failure, shares of new connections, last reconcile',
     details: 'The table fits 100 columns; -v adds device, address, gateway, weight, tier, mark, table, rp_filter, '
       + 'new connections and the last probe round per target.',

@@ -69,6 +69,9 @@ function lockOrExplain(stateDir: string, role: string, then: () => string): Held
 const daemon: Command = async (a) => {
   requireNetAdmin();
   const log = createLogger();
+  // SIGHUP's default action ends the process: until the daemon can reload, one only says the config just loaded is current.
+  let onHup = () => { log.info('SIGHUP while starting: the configuration being loaded is current'); };
+  process.on('SIGHUP', () => onHup());
   const loaded = await loadConfig(a.config);
   log.level = loaded.config.log.level;
   // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
@@ -80,6 +83,7 @@ const daemon: Command = async (a) => {
     engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
     const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
+    onHup = () => { log.info('SIGHUP: reloading the configuration'); void handle.reload('SIGHUP'); };
     await handle.stopped;
   } finally {
     lock.release();

@@ -216,6 +216,9 @@ export class Engine {
   readKernel(): Promise<KernelSnapshot> { return this.opts.system.kernel.read(ownershipOf(this.layout)); }
   readSysctls(keys: string[]): Promise<Record<string, string | null>> { return this.opts.system.kernel.readSysctls(keys); }
 
+  /** A reload: the named WANs keep the health state, `since` and flaps `previous` holds (see WanRegistry.adopt). */
+  carryWanState(previous: Engine, names: string[]): void { this.registry.adopt(previous.registry, names); }
+
   /** Whether this configuration has NFQUEUE policies in use (queue rules to keep in place). */
   usesNfqueue(): boolean { return this.nfqRules.spec !== null; }
   /** Checks the queue rules again and puts back what is missing; true when it changed them. */

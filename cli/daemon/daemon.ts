@@ -6,8 +6,18 @@ import type { LinkHint } from '../../core/system/kernel/adapter.ts';
 import type { Logger } from '../../core/log.ts';
 import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
+import { configChanges, wansKeepingHealth } from './config-changes.ts';
+import { describeError } from '../../core/errors.ts';
 
-export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
+export interface DaemonHandle {
+  stopped: Promise<void>;
+  shutdown(removeState: boolean): Promise<void>;
+  /**
+   * SIGHUP / `systemctl reload`: re-reads the configuration file. Valid → applied, with a log line naming what changed;
+   * invalid → the running configuration stays and the error (naming the field) is logged. Never rejects.
+   */
+  reload(why: string): Promise<void>;
+}
 
 /** Serves the control socket (a test may serve it in memory); `close` ends it. */
 export type ServeControl = (socket: string, handle: RequestHandler) => Promise<{ close(done: () => void): unknown }>;
@@ -88,7 +98,10 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   };
 
   const swap = async (next: Engine) => {
+    const changes = configChanges(engine.config, next.config, engine.pluginNames(), next.pluginNames());
     await engine.stop();
+    // WANs whose probes did not change keep their verdict, state and `since`: a reload is not an outage.
+    next.carryWanState(engine, wansKeepingHealth(engine.config, next.config));
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
     if (engine.usesNfqueue() && !next.usesNfqueue()) await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
@@ -97,11 +110,34 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     await engine.start();
     await engine.observe();
     await engine.reconcile('configuration reloaded');
-    log.info({ wans: engine.config.wans.map((w) => w.name) }, 'configuration reloaded');
+    log.info({ wans: engine.config.wans.map((w) => w.name), changes }, `configuration reloaded: ${changes.join('; ') || 'no change'}`);
   };
+
+  /** Reloads run one at a time (a second SIGHUP waits for the first). */
+  let reloading: Promise<void> = Promise.resolve();
+  const reloadFile = (why: string): Promise<void> => (reloading = reloading.then(async () => {
+    if (stopping || !reload) return;
+    let next: Engine;
+    try {
+      next = await reload();
+    } catch (error) {
+      log.error({ err: error, why }, `configuration reload refused, the running configuration stays: ${describeError(error)}`);
+      return;
+    }
+    if (stopping) return;
+    if (configChanges(engine.config, next.config, engine.pluginNames(), next.pluginNames()).length === 0) {
+      log.info({ why }, 'configuration reloaded: no change');
+      return;
+    }
+    try {
+      await swap(next);
+    } catch (error) {
+      log.error({ err: error, why }, `applying the reloaded configuration failed: ${describeError(error)}`);
+    }
+  }));
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await serve(engine.config.control.socket, handle);
   log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() }, 'mwan daemon ready');
-  return { stopped, shutdown };
+  return { stopped, shutdown, reload: reloadFile };
 }
