@@ -8,7 +8,7 @@ import { loadConfig } from '../core/config/load.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 import { dryRunSystem } from '../core/system/dry-run.ts';
-import { createLogger, silentLogger } from '../core/log.ts';
+import { chooseLogLevel, createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor } from './engine-factory.ts';
@@ -22,7 +22,7 @@ import { eventFilter, textLine, type EventLine } from './events/event-lines.ts';
 import { bashCompletion } from './completion.ts';
 
 export interface CommandArgs {
-  config?: string; json?: boolean; verbose?: boolean; print?: boolean; root?: string; confirm?: string;
+  config?: string; json?: boolean; verbose?: boolean; print?: boolean; root?: string; confirm?: string; logLevel?: string;
   /** `events --type`: event name globs; `--text`: readable lines. */
   type?: string[]; text?: boolean;
   args: string[];
@@ -73,7 +73,7 @@ const daemon: Command = async (a) => {
   let onHup = () => { log.info('SIGHUP while starting: the configuration being loaded is current'); };
   process.on('SIGHUP', () => onHup());
   const loaded = await loadConfig(a.config);
-  log.level = loaded.config.log.level;
+  log.level = chooseLogLevel(a.logLevel, process.env.MWAN_LOG_LEVEL, loaded.config.log.level);
   // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
   const lock = lockOrExplain(loaded.config.stateDir, 'mwanctl daemon', () => 'another mwan daemon runs for this state directory; this one changes nothing and exits');
   try {

@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.ts';
 import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
 import { configChanges, wansKeepingHealth } from './config-changes.ts';
+import { logStateChanges } from './state-log.ts';
 import { describeError } from '../../core/errors.ts';
 
 export interface DaemonHandle {
@@ -33,6 +34,8 @@ const OBSERVE_SETTLE_MS = 15;
 
 export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>, serve: ServeControl = startControlServer): Promise<DaemonHandle> {
   let engine = initial;
+  const outOfService = new Set<string>();
+  let unlog = logStateChanges(engine, log, outOfService);
   await engine.start();
   await engine.observe();
   const first = await engine.reconcile('daemon start');
@@ -86,6 +89,7 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     clearInterval(resync);
     repair.stop();
     unwatch();
+    unlog();
     await engine.stop();
     if (removeState) {
       const plan = await engine.removeKernelState();
@@ -106,6 +110,8 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     if (engine.usesNfqueue() && !next.usesNfqueue()) await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
+    unlog();
+    unlog = logStateChanges(engine, log, outOfService);
     if (rewatch) { unwatch(); unwatch = watchFor(engine); }
     await engine.start();
     await engine.observe();

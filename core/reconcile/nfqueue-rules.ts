@@ -34,7 +34,7 @@ export class NfqueueRules {
     if (!this.pending) return Promise.resolve([]);
     this.running ??= this.kernel.applyRules(this.spec!).then((ran) => {
       this.applied = true;
-      if (ran.length) this.log.info({ queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length }, 'NFQUEUE rules applied');
+      if (ran.length) this.log.debug({ queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length }, 'NFQUEUE rules applied');
       return ran;
     }, (error: unknown) => {
       this.log.error({ err: error }, 'applying the NFQUEUE rules failed; new connections keep the kernel\'s choice (retried with the next reconcile)');

@@ -158,7 +158,7 @@ export class Reconciler {
       const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };
       this.bus.emit('reconcile.done', { reason, changed, ms, nftLines: plan.nft ? plan.nft.split('\n').length - 1 : 0, ipLines: plan.ip.length, sysctls: plan.sysctl.length });
-      if (changed) this.log.info({ reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' }, 'kernel state reconciled');
+      if (changed) this.log.debug({ reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' }, 'kernel state reconciled');
       return result;
     } catch (error) {
       const message = describeError(error);

@@ -47,7 +47,7 @@ describe('hostile: mwan repairs its own kernel state when another tool deletes i
     await skipWithoutLab(this, 'hostile repair');
     lab = await createLab({ wans: 2 });
     const l = lab;
-    mwan = mwanFor(l, (dir) => labConfig(l, dir, { extra: { forwards: [{ name: 'web', port: 8080, to: l.addr.client }] } }));
+    mwan = mwanFor(l, (dir) => labConfig(l, dir, { extra: { forwards: [{ name: 'web', port: 8080, to: l.addr.client }], log: { level: 'debug' } } }));
     await mwan.startDaemon();
     healthy = await snapshot();
     assert.match(healthy, /table inet mwan/);
