@@ -8,6 +8,7 @@ import { loadConfig } from '../core/config/load.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 import { dryRunSystem } from '../core/system/dry-run.ts';
+import { realSystem } from '../core/system/real.ts';
 import { chooseLogLevel, createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
@@ -79,9 +80,10 @@ const daemon: Command = async (a) => {
   try {
     // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
     await removeStaleSocket(loaded.config.control.socket);
-    const engine = await buildEngine(a.config, log, undefined, loaded);
+    const system = realSystem();
+    const engine = await buildEngine(a.config, log, system, loaded);
     engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
-    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
+    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log, realSystem(undefined, system.notifier)), undefined, system.notifier);
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
     onHup = () => { log.info('SIGHUP: reloading the configuration'); void handle.reload('SIGHUP'); };
     await handle.stopped;

@@ -88,6 +88,8 @@ export const UNIT_HARDENING = [
  * SIGTERM too) and `Restart=on-failure` brings the daemon back to adopt it. Only a clean stop (the daemon exited 0
  * after SIGTERM: `systemctl stop`) runs `mwanctl stop` from ExecStopPost to remove the state; ExecStop is not used
  * because systemd runs it after a crash as well. `$$` is systemd's escape for a `$` the shell expands.
+ * Type=notify: the daemon sends READY=1 after its first reconcile, STATUS= per WAN change ("2/3 WANs in service") and
+ * WATCHDOG=1 every 15 s from its event loop (through the native addon: Node has no unix datagram sockets).
  */
 export function unitText(wrapper: string, config: string, marker: boolean): string {
   const configArg = ` --config ${plainPath('--config', config)}`;
@@ -96,7 +98,7 @@ export function unitText(wrapper: string, config: string, marker: boolean): stri
     ...(marker ? [MARKER] : []), '[Unit]', 'Description=mwan multi-WAN load balancing and failover',
     'Documentation=man:mwanctl(8) man:mwan.yaml(5)',
     'After=network-pre.target', 'Wants=network-pre.target', '',
-    '[Service]', 'Type=simple', `ExecStart=${wrapper} daemon${configArg}`,
+    '[Service]', 'Type=notify', 'NotifyAccess=main', 'WatchdogSec=30', `ExecStart=${wrapper} daemon${configArg}`,
     'ExecReload=/bin/kill -HUP $MAINPID',
     `ExecStopPost=/bin/sh -c 'if ${cleanStop}; then exec ${wrapper} stop${configArg}; fi'`,
     'Restart=on-failure', 'RestartSec=2', 'TimeoutStopSec=30',

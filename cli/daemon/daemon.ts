@@ -8,6 +8,8 @@ import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
 import { configChanges, wansKeepingHealth } from './config-changes.ts';
 import { logStateChanges } from './state-log.ts';
+import { ServiceNotifications } from './service-notify.ts';
+import { noNotifier, type ServiceNotifier } from '../../core/system/notify.ts';
 import { describeError } from '../../core/errors.ts';
 
 export interface DaemonHandle {
@@ -32,8 +34,11 @@ const RESYNC_MS = 30_000;
 /** Pause before the full read that follows netlink notifications. */
 const OBSERVE_SETTLE_MS = 15;
 
-export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>, serve: ServeControl = startControlServer): Promise<DaemonHandle> {
+export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>, serve: ServeControl = startControlServer,
+  notifier: ServiceNotifier = noNotifier): Promise<DaemonHandle> {
   let engine = initial;
+  const service = new ServiceNotifications(notifier, log);
+  let unfollow = service.follow(engine);
   const outOfService = new Set<string>();
   let unlog = logStateChanges(engine, log, outOfService);
   await engine.start();
@@ -86,6 +91,8 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   const shutdown = async (removeState: boolean) => {
     if (stopping) return;
     stopping = true;
+    service.stopping();
+    unfollow();
     clearInterval(resync);
     repair.stop();
     unwatch();
@@ -112,6 +119,8 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     engine = next;
     unlog();
     unlog = logStateChanges(engine, log, outOfService);
+    unfollow();
+    unfollow = service.follow(engine);
     if (rewatch) { unwatch(); unwatch = watchFor(engine); }
     await engine.start();
     await engine.observe();
@@ -135,15 +144,18 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
       log.info({ why }, 'configuration reloaded: no change');
       return;
     }
+    service.reloading();
     try {
       await swap(next);
     } catch (error) {
       log.error({ err: error, why }, `applying the reloaded configuration failed: ${describeError(error)}`);
     }
+    service.ready(engine);
   }));
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await serve(engine.config.control.socket, handle);
   log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() }, 'mwan daemon ready');
+  service.ready(engine);
   return { stopped, shutdown, reload: reloadFile };
 }

@@ -5,6 +5,7 @@ import { createConntrackFeed } from './conntrack/feed.ts';
 import { systemFiles } from './files.ts';
 import { StateStore } from './state-store.ts';
 import type { System } from './system.ts';
+import { noNotifier } from './notify.ts';
 
 /** Thrown for a side effect a dry run does not cause; the message says what would have happened. */
 export class DryRunRefusal extends Error {}
@@ -50,5 +51,6 @@ export function dryRunSystem(print: (line: string) => void = (l) => process.stde
     },
     mail: { open: async () => refuse('open a mail transport') },
     stateStore: store,
+    notifier: noNotifier,
   };
 }
