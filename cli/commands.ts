@@ -9,10 +9,11 @@ import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 import { dryRunSystem } from '../core/system/dry-run.ts';
 import { realSystem } from '../core/system/real.ts';
+import { oneShotSystem } from '../core/system/one-shot.ts';
 import { chooseLogLevel, createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
-import { buildEngine, pluginsFor } from './engine-factory.ts';
+import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
 import { DEVICE_NAME } from '../core/config/validators.ts';
 import { install, uninstall } from './install.ts';
@@ -104,7 +105,10 @@ const status: Command = async (a) => {
 };
 
 const plan: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => (await buildEngine(a.config, silentLogger(), dryRunSystem())).plan());
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => {
+    const engine = await buildEngine(a.config, silentLogger(), dryRunSystem());
+    return withPlugins(engine, () => engine.plan());
+  });
   process.stdout.write(formatPlan(data as ApplyPlan));
   return 0;
 };
@@ -116,12 +120,14 @@ const apply: Command = async (a) => {
     return 2;
   }
   const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async () => {
-    const engine = await buildEngine(a.config, createLogger('warn', false));
+    const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
     if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
-    if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
-    await engine.observe();
-    const result = await engine.apply('mwanctl apply');
-    return { changed: result.changed, plan: result.plan };
+    return withPlugins(engine, async () => {
+      if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
+      await engine.observe();
+      const result = await engine.apply('mwanctl apply');
+      return { changed: result.changed, plan: result.plan };
+    });
   }, true);
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
   if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
@@ -157,10 +163,12 @@ const wan: Command = async (a) => {
   if ((action !== 'up' && action !== 'down') || !name) { process.stderr.write('usage: mwanctl wan down|up NAME\n'); return 2; }
   const enabled = action === 'up';
   await daemonOr(a, { cmd: 'wan', name, enabled }, async () => {
-    const engine = await buildEngine(a.config, createLogger('warn', false));
+    const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
     await engine.setEnabled(name, enabled);
-    await engine.observe();
-    await engine.apply(`wan ${name} ${action} by administrator`);
+    await withPlugins(engine, async () => {
+      await engine.observe();
+      await engine.apply(`wan ${name} ${action} by administrator`);
+    });
   }, true);
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;
