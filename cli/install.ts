@@ -73,7 +73,7 @@ export function wrapperText(spec: WrapperSpec): string {
  */
 export const UNIT_HARDENING = [
   'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW', 'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW',
-  'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/run/mwan /var/lib/mwan',
+  'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=-/run/mwan -/var/lib/mwan',
   'ProtectHome=yes', 'PrivateTmp=yes', 'PrivateDevices=yes',
   'ProtectKernelModules=yes', 'ProtectKernelLogs=yes', 'ProtectControlGroups=yes', 'ProtectClock=yes', 'ProtectHostname=yes',
   'ProtectProc=invisible', 'LockPersonality=yes', 'RestrictRealtime=yes', 'RestrictSUIDSGID=yes', 'RestrictNamespaces=yes',
