@@ -32,11 +32,13 @@ export interface CommandSpec {
 export const PROGRAM = {
   name: 'mwanctl',
   summary: 'multi-WAN load balancing and failover for Linux routers',
-  description: 'mwanctl runs the mwan daemon and talks to it: status, plan, apply, stop, taking WANs out of service, '
-    + 'following events. Commands that change state go through the daemon when one runs (over its control socket), '
-    + 'and otherwise work once against the kernel while holding the state directory\'s lock.',
-  exitStatus: '0 success; 2 invalid configuration or usage (unknown command or flag, missing or extra argument, bad '
-    + 'value); 1 anything else (the message says what failed).',
+  description:
+    'mwanctl runs the mwan daemon and talks to it: status, plan, apply, stop, taking WANs out of service, ' +
+    'following events. Commands that change state go through the daemon when one runs (over its control socket), ' +
+    "and otherwise work once against the kernel while holding the state directory's lock.",
+  exitStatus:
+    '0 success; 2 invalid configuration or usage (unknown command or flag, missing or extra argument, bad ' +
+    'value); 1 anything else (the message says what failed).',
 } as const;
 
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
@@ -44,44 +46,100 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const COMMAND_SPECS: readonly CommandSpec[] = [
-  { name: 'daemon', root: true, summary: 'run the daemon (netlink watch, reconcile, control socket)',
-    details: 'SIGTERM and SIGINT stop it and leave the kernel state in place (fail static). SIGHUP (systemctl reload) '
-      + 're-reads the configuration: a valid one is applied and the log names what changed; an invalid one is refused '
-      + '(the error names the field) and the running one stays; WANs whose probes did not change keep their health '
-      + 'and since. A second daemon for the same state directory exits 1 naming the first one\'s pid. Under systemd '
-      + 'each log line carries its syslog priority: WAN offline or degraded is warn, online info, failed applies and '
-      + 'plugin errors error, reconciles debug.',
-    flags: [{ flags: '--log-level <level>', help: 'log level (default: MWAN_LOG_LEVEL, else the configuration\'s log.level, info)',
-      choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }] },
-  { name: 'status', root: true, summary: 'WAN states, flaps, last failure, shares of new connections, last reconcile',
-    details: 'The table fits 100 columns; -v adds device, address, gateway, weight, tier, mark, table, rp_filter, '
-      + 'new connections and the last probe round per target.',
-    flags: [{ flags: '--json', help: 'print the report as JSON instead of a table' },
-      { flags: '-v, --verbose', help: 'the wide table and every detail' }] },
+  {
+    name: 'daemon',
+    root: true,
+    summary: 'run the daemon (netlink watch, reconcile, control socket)',
+    details:
+      'SIGTERM and SIGINT stop it and leave the kernel state in place (fail static). SIGHUP (systemctl reload) ' +
+      're-reads the configuration: a valid one is applied and the log names what changed; an invalid one is refused ' +
+      '(the error names the field) and the running one stays; WANs whose probes did not change keep their health ' +
+      "and since. A second daemon for the same state directory exits 1 naming the first one's pid. Under systemd " +
+      'each log line carries its syslog priority: WAN offline or degraded is warn, online info, failed applies and ' +
+      'plugin errors error, reconciles debug.',
+    flags: [
+      {
+        flags: '--log-level <level>',
+        help: "log level (default: MWAN_LOG_LEVEL, else the configuration's log.level, info)",
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      },
+    ],
+  },
+  {
+    name: 'status',
+    root: true,
+    summary: 'WAN states, flaps, last failure, shares of new connections, last reconcile',
+    details:
+      'The table fits 100 columns; -v adds device, address, gateway, weight, tier, mark, table, rp_filter, ' +
+      'new connections and the last probe round per target.',
+    flags: [
+      { flags: '--json', help: 'print the report as JSON instead of a table' },
+      { flags: '-v, --verbose', help: 'the wide table and every detail' },
+    ],
+  },
   { name: 'plan', root: true, summary: 'print the nft script and ip batch an apply would run; changes nothing' },
-  { name: 'apply', root: true, summary: 'apply the configuration file now (the daemon reloads it when it runs)',
-    details: 'With --confirm everything is rolled back unless `mwanctl confirm` comes in time (exit 1 when it was '
-      + 'rolled back).',
-    flags: [{ flags: '--print', help: 'print what ran, in the plan format' },
-      { flags: '--confirm <seconds>', help: '1-3600: roll back unless `mwanctl confirm` comes within this time' }] },
+  {
+    name: 'apply',
+    root: true,
+    summary: 'apply the configuration file now (the daemon reloads it when it runs)',
+    details:
+      'With --confirm everything is rolled back unless `mwanctl confirm` comes in time (exit 1 when it was ' +
+      'rolled back).',
+    flags: [
+      { flags: '--print', help: 'print what ran, in the plan format' },
+      { flags: '--confirm <seconds>', help: '1-3600: roll back unless `mwanctl confirm` comes within this time' },
+    ],
+  },
   { name: 'confirm', root: true, summary: 'keep what the last `apply --confirm` applied' },
   { name: 'stop', root: true, summary: 'remove every route, rule and nft table mwan created (and stop the daemon)' },
-  { name: 'wan', root: true, summary: 'take a WAN out of service by hand, or put it back',
-    args: [{ name: '<action>', help: 'down or up', choices: ['down', 'up'] },
-      { name: '<name>', help: 'the WAN\'s name', complete: 'wan-names' }] },
-  { name: 'events', root: true, summary: 'follow the daemon\'s event bus (JSON lines, or text with --text)',
-    flags: [{ flags: '--type <glob>', help: 'only events whose name matches (wan.*, probe.result); repeatable or comma-separated' },
-      { flags: '--text', help: 'one readable line per event instead of JSON' }] },
+  {
+    name: 'wan',
+    root: true,
+    summary: 'take a WAN out of service by hand, or put it back',
+    args: [
+      { name: '<action>', help: 'down or up', choices: ['down', 'up'] },
+      { name: '<name>', help: "the WAN's name", complete: 'wan-names' },
+    ],
+  },
+  {
+    name: 'events',
+    root: true,
+    summary: "follow the daemon's event bus (JSON lines, or text with --text)",
+    flags: [
+      {
+        flags: '--type <glob>',
+        help: 'only events whose name matches (wan.*, probe.result); repeatable or comma-separated',
+      },
+      { flags: '--text', help: 'one readable line per event instead of JSON' },
+    ],
+  },
   { name: 'check', root: false, summary: 'validate the configuration and print the identifiers it gets' },
-  { name: 'hook', root: false, summary: 'for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)' },
-  { name: 'install', root: false, summary: 'put hooks, systemd unit and wrapper in place',
-    flags: [{ flags: '--root <dir>', help: 'write the files under DIR instead of /' }] },
-  { name: 'uninstall', root: false, summary: 'remove what install put in place (only files carrying its marker)',
-    flags: [{ flags: '--root <dir>', help: 'remove the files under DIR instead of /' }] },
-  { name: 'completion', root: false, summary: 'print a shell completion script',
-    details: 'Load it with `source <(mwanctl completion bash)`, or save it as '
-      + '/usr/share/bash-completion/completions/mwanctl.',
-    args: [{ name: '<shell>', help: 'bash', choices: ['bash'] }] },
+  {
+    name: 'hook',
+    root: false,
+    summary: 'for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)',
+  },
+  {
+    name: 'install',
+    root: false,
+    summary: 'put hooks, systemd unit and wrapper in place',
+    flags: [{ flags: '--root <dir>', help: 'write the files under DIR instead of /' }],
+  },
+  {
+    name: 'uninstall',
+    root: false,
+    summary: 'remove what install put in place (only files carrying its marker)',
+    flags: [{ flags: '--root <dir>', help: 'remove the files under DIR instead of /' }],
+  },
+  {
+    name: 'completion',
+    root: false,
+    summary: 'print a shell completion script',
+    details:
+      'Load it with `source <(mwanctl completion bash)`, or save it as ' +
+      '/usr/share/bash-completion/completions/mwanctl.',
+    args: [{ name: '<shell>', help: 'bash', choices: ['bash'] }],
+  },
 ];
 
 /** `--config <file>` → `--config`; `-c, --config <file>` → [`-c`, `--config`]. */

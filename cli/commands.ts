@@ -24,9 +24,16 @@ import { eventFilter, textLine, type EventLine } from './events/event-lines.ts';
 import { bashCompletion } from './completion.ts';
 
 export interface CommandArgs {
-  config?: string; json?: boolean; verbose?: boolean; print?: boolean; root?: string; confirm?: string; logLevel?: string;
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  print?: boolean;
+  root?: string;
+  confirm?: string;
+  logLevel?: string;
   /** `events --type`: event name globs; `--text`: readable lines. */
-  type?: string[]; text?: boolean;
+  type?: string[];
+  text?: boolean;
   args: string[];
 }
 type Command = (a: CommandArgs) => Promise<number>;
@@ -40,7 +47,12 @@ async function socketOf(a: CommandArgs): Promise<string> {
  * that change the kernel), `alone` runs only while holding the state directory's lock: when a daemon holds it but
  * its socket does not answer, nothing is done.
  */
-async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: () => Promise<T>, exclusive = false): Promise<{ data: T | unknown; daemon: boolean }> {
+async function daemonOr<T>(
+  a: CommandArgs,
+  req: Parameters<typeof request>[1],
+  alone: () => Promise<T>,
+  exclusive = false,
+): Promise<{ data: T | unknown; daemon: boolean }> {
   requireNetAdmin();
   const { config } = await loadConfig(a.config);
   try {
@@ -49,8 +61,12 @@ async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], a
     if (!(error instanceof NoDaemonError)) throw error;
   }
   if (!exclusive) return { data: await alone(), daemon: false };
-  const lock = lockOrExplain(config.stateDir, `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`, () =>
-    `its control socket ${config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`);
+  const lock = lockOrExplain(
+    config.stateDir,
+    `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`,
+    () =>
+      `its control socket ${config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`,
+  );
   try {
     return { data: await alone(), daemon: false };
   } finally {
@@ -72,21 +88,39 @@ const daemon: Command = async (a) => {
   requireNetAdmin();
   const log = createLogger();
   // SIGHUP's default action ends the process: until the daemon can reload, one only says the config just loaded is current.
-  let onHup = () => { log.info('SIGHUP while starting: the configuration being loaded is current'); };
+  let onHup = () => {
+    log.info('SIGHUP while starting: the configuration being loaded is current');
+  };
   process.on('SIGHUP', () => onHup());
   const loaded = await loadConfig(a.config);
   log.level = chooseLogLevel(a.logLevel, process.env.MWAN_LOG_LEVEL, loaded.config.log.level);
   // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
-  const lock = lockOrExplain(loaded.config.stateDir, 'mwanctl daemon', () => 'another mwan daemon runs for this state directory; this one changes nothing and exits');
+  const lock = lockOrExplain(
+    loaded.config.stateDir,
+    'mwanctl daemon',
+    () => 'another mwan daemon runs for this state directory; this one changes nothing and exits',
+  );
   try {
     // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
     await removeStaleSocket(loaded.config.control.socket);
     const system = realSystem();
     const engine = await buildEngine(a.config, log, system, loaded);
     engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
-    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log, realSystem(undefined, system.notifier)), undefined, system.notifier);
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
-    onHup = () => { log.info('SIGHUP: reloading the configuration'); void handle.reload('SIGHUP'); };
+    const handle = await runDaemon(
+      engine,
+      log,
+      async () => buildEngine(a.config, log, realSystem(undefined, system.notifier)),
+      undefined,
+      system.notifier,
+    );
+    for (const sig of ['SIGTERM', 'SIGINT'] as const)
+      process.once(sig, () => {
+        handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed'));
+      });
+    onHup = () => {
+      log.info('SIGHUP: reloading the configuration');
+      void handle.reload('SIGHUP');
+    };
     await handle.stopped;
   } finally {
     lock.release();
@@ -100,7 +134,11 @@ const status: Command = async (a) => {
     await engine.observe();
     return buildStatus(engine, false);
   });
-  process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport, Date.now(), { verbose: a.verbose })}\n`);
+  process.stdout.write(
+    a.json
+      ? `${JSON.stringify(data, null, 2)}\n`
+      : `${formatStatus(data as StatusReport, Date.now(), { verbose: a.verbose })}\n`,
+  );
   return 0;
 };
 
@@ -115,28 +153,44 @@ const plan: Command = async (a) => {
 
 const apply: Command = async (a) => {
   const confirmSeconds = a.confirm === undefined ? undefined : Number(a.confirm);
-  if (confirmSeconds !== undefined && !(Number.isInteger(confirmSeconds) && confirmSeconds >= 1 && confirmSeconds <= 3600)) {
+  if (
+    confirmSeconds !== undefined &&
+    !(Number.isInteger(confirmSeconds) && confirmSeconds >= 1 && confirmSeconds <= 3600)
+  ) {
     process.stderr.write('mwanctl: --confirm takes a number of seconds (1-3600)\n');
     return 2;
   }
-  const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async () => {
-    const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
-    if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
-    return withPlugins(engine, async () => {
-      if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
-      await engine.observe();
-      const result = await engine.apply('mwanctl apply');
-      return { changed: result.changed, plan: result.plan };
-    });
-  }, true);
+  const { data, daemon: viaDaemon } = await daemonOr(
+    a,
+    { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds },
+    async () => {
+      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
+      if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
+      return withPlugins(engine, async () => {
+        if (confirmSeconds)
+          return applyOnProbation(engine, confirmSeconds, (r) => {
+            if (a.print) process.stdout.write(printed(r));
+          });
+        await engine.observe();
+        const result = await engine.apply('mwanctl apply');
+        return { changed: result.changed, plan: result.plan };
+      });
+    },
+    true,
+  );
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
   if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
-  if (confirmSeconds && viaDaemon) process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
-  if (result.rolledBack) { process.stderr.write('not confirmed in time: rolled back to the previous state\n'); return 1; }
+  if (confirmSeconds && viaDaemon)
+    process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
+  if (result.rolledBack) {
+    process.stderr.write('not confirmed in time: rolled back to the previous state\n');
+    return 1;
+  }
   return 0;
 };
 
-const printed = (r: { changed: boolean; plan?: ApplyPlan }) => (r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
+const printed = (r: { changed: boolean; plan?: ApplyPlan }) =>
+  r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] });
 
 const confirm: Command = async (a) => {
   requireNetAdmin();
@@ -146,11 +200,20 @@ const confirm: Command = async (a) => {
 };
 
 const stop: Command = async (a) => {
-  const { daemon: viaDaemon } = await daemonOr(a, { cmd: 'stop' }, async () => (await buildEngine(a.config, silentLogger())).removeKernelState(), true);
+  const { daemon: viaDaemon } = await daemonOr(
+    a,
+    { cmd: 'stop' },
+    async () => (await buildEngine(a.config, silentLogger())).removeKernelState(),
+    true,
+  );
   if (viaDaemon) {
     const socket = await socketOf(a);
     for (let i = 0; i < 100; i++) {
-      try { await request(socket, { cmd: 'status' }, { timeoutMs: 500 }); } catch { break; }
+      try {
+        await request(socket, { cmd: 'status' }, { timeoutMs: 500 });
+      } catch {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -160,16 +223,24 @@ const stop: Command = async (a) => {
 
 const wan: Command = async (a) => {
   const [action, name] = a.args;
-  if ((action !== 'up' && action !== 'down') || !name) { process.stderr.write('usage: mwanctl wan down|up NAME\n'); return 2; }
+  if ((action !== 'up' && action !== 'down') || !name) {
+    process.stderr.write('usage: mwanctl wan down|up NAME\n');
+    return 2;
+  }
   const enabled = action === 'up';
-  await daemonOr(a, { cmd: 'wan', name, enabled }, async () => {
-    const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
-    await engine.setEnabled(name, enabled);
-    await withPlugins(engine, async () => {
-      await engine.observe();
-      await engine.apply(`wan ${name} ${action} by administrator`);
-    });
-  }, true);
+  await daemonOr(
+    a,
+    { cmd: 'wan', name, enabled },
+    async () => {
+      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
+      await engine.setEnabled(name, enabled);
+      await withPlugins(engine, async () => {
+        await engine.observe();
+        await engine.apply(`wan ${name} ${action} by administrator`);
+      });
+    },
+    true,
+  );
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;
 };
@@ -177,13 +248,17 @@ const wan: Command = async (a) => {
 const events: Command = async (a) => {
   requireNetAdmin();
   const wanted = eventFilter(a.type);
-  await request(await socketOf(a), { cmd: 'events' }, {
-    onLine: (line) => {
-      const event = line as EventLine;
-      if (!wanted(String(event.event))) return;
-      process.stdout.write(a.text ? `${textLine(event)}\n` : `${JSON.stringify(line)}\n`);
+  await request(
+    await socketOf(a),
+    { cmd: 'events' },
+    {
+      onLine: (line) => {
+        const event = line as EventLine;
+        if (!wanted(String(event.event))) return;
+        process.stdout.write(a.text ? `${textLine(event)}\n` : `${JSON.stringify(line)}\n`);
+      },
     },
-  });
+  );
   return 0;
 };
 
@@ -194,10 +269,14 @@ const check: Command = async (a) => {
   process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
   for (const w of loaded.config.wans) {
     const ids = loaded.layout.wans.get(w.name)!;
-    process.stdout.write(`  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`);
+    process.stdout.write(
+      `  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`,
+    );
   }
   for (const [name, q] of loaded.layout.nfqueue.policies) {
-    process.stdout.write(`  policy ${name}: nfqueue:${q.strategy}, queue ${q.queue}, tag 0x${q.tag.toString(16)}/0x${loaded.layout.nfqueue.tagMask.toString(16)}${q.inUse ? '' : ' (not used by any rule)'}\n`);
+    process.stdout.write(
+      `  policy ${name}: nfqueue:${q.strategy}, queue ${q.queue}, tag 0x${q.tag.toString(16)}/0x${loaded.layout.nfqueue.tagMask.toString(16)}${q.inUse ? '' : ' (not used by any rule)'}\n`,
+    );
   }
   return 0;
 };
@@ -219,7 +298,10 @@ const hook: Command = async (a) => {
   } catch (error) {
     if (!(error instanceof NoDaemonError)) throw error;
     const launcher = fileURLToPath(new URL('./mwanctl.js', import.meta.url));
-    const child = spawn(process.execPath, [launcher, 'apply', ...(a.config ? ['--config', a.config] : [])], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [launcher, 'apply', ...(a.config ? ['--config', a.config] : [])], {
+      detached: true,
+      stdio: 'ignore',
+    });
     child.unref();
   }
   return 0;
@@ -235,11 +317,26 @@ const uninstallCmd: Command = async (a) => {
 };
 
 const completion: Command = async (a) => {
-  if (a.args[0] !== 'bash') { process.stderr.write('usage: mwanctl completion bash\n'); return 2; }
+  if (a.args[0] !== 'bash') {
+    process.stderr.write('usage: mwanctl completion bash\n');
+    return 2;
+  }
   process.stdout.write(bashCompletion());
   return 0;
 };
 
 export const commands: Record<string, Command> = {
-  daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd, completion,
+  daemon,
+  status,
+  plan,
+  apply,
+  confirm,
+  stop,
+  wan,
+  events,
+  check,
+  hook,
+  install: installCmd,
+  uninstall: uninstallCmd,
+  completion,
 };

@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { unitText } from './install.ts';
 
-describe('the systemd unit\'s hardening', function () {
+describe("the systemd unit's hardening", function () {
   this.timeout(60000);
 
   it('systemd-analyze security --offline=yes reports an exposure of at most 3.5', function () {
     if (spawnSync('systemd-analyze', ['--version']).status !== 0) {
-      console.log('unit security: skipped (systemd-analyze missing: install Debian\'s `systemd` package)');
+      console.log("unit security: skipped (systemd-analyze missing: install Debian's `systemd` package)");
       this.skip();
     }
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-unit-'));
@@ -23,10 +23,12 @@ describe('the systemd unit\'s hardening', function () {
       assert.ok(figure, `no exposure figure in:\n${r.stdout}\n${r.stderr}`);
       console.log(`      systemd-analyze security: exposure ${figure[1]}`);
       assert.ok(Number(figure[1]) <= 3.5, `exposure ${figure[1]} > 3.5:\n${r.stdout}`);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it('keeps /proc/sys writable and Node\'s JIT working (mwan writes sysctls; JIT pages are W+X)', () => {
+  it("keeps /proc/sys writable and Node's JIT working (mwan writes sysctls; JIT pages are W+X)", () => {
     const unit = unitText('/usr/sbin/mwanctl', '/etc/mwan/config.yaml', false);
     assert.doesNotMatch(unit, /^ProtectKernelTunables=yes/m);
     assert.doesNotMatch(unit, /^MemoryDenyWriteExecute=yes/m);

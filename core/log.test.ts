@@ -9,12 +9,21 @@ import { chooseLogLevel, stdoutIsJournal, syslogPriority, withSyslogPrefix } fro
 describe('log levels and journald priorities', () => {
   it('maps pino levels to syslog priorities: warn → 4 (journalctl -p warning shows it), info → 6, debug → 7', () => {
     const levels = pino.levels.values;
-    assert.deepEqual(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => syslogPriority(levels[l])), [2, 3, 4, 6, 7, 7]);
+    assert.deepEqual(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => syslogPriority(levels[l])),
+      [2, 3, 4, 6, 7, 7],
+    );
   });
 
   it('prefixes each JSON line with <N> from its level', () => {
-    assert.equal(withSyslogPrefix('{"level":40,"msg":"isp1 offline: no carrier"}\n'), '<4>{"level":40,"msg":"isp1 offline: no carrier"}\n');
-    assert.equal(withSyslogPrefix('{"level":20,"msg":"kernel state reconciled"}\n'), '<7>{"level":20,"msg":"kernel state reconciled"}\n');
+    assert.equal(
+      withSyslogPrefix('{"level":40,"msg":"isp1 offline: no carrier"}\n'),
+      '<4>{"level":40,"msg":"isp1 offline: no carrier"}\n',
+    );
+    assert.equal(
+      withSyslogPrefix('{"level":20,"msg":"kernel state reconciled"}\n'),
+      '<7>{"level":20,"msg":"kernel state reconciled"}\n',
+    );
     assert.equal(withSyslogPrefix('{"level":50}\n').slice(0, 3), '<3>');
   });
 
@@ -26,7 +35,10 @@ describe('log levels and journald priorities', () => {
       assert.equal(stdoutIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino}` }, fd), true);
       assert.equal(stdoutIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino + 1}` }, fd), false);
       assert.equal(stdoutIsJournal({}, fd), false);
-    } finally { closeSync(fd); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('level: --log-level, else MWAN_LOG_LEVEL, else the configuration; unknown names are skipped', () => {

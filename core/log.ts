@@ -37,7 +37,9 @@ export function stdoutIsJournal(env: NodeJS.ProcessEnv = process.env, fd = 1): b
   try {
     const st = fstatSync(fd, { bigint: true });
     return st.dev === BigInt(stream[1]) && st.ino === BigInt(stream[2]);
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** The level to log at: `--log-level`, else MWAN_LOG_LEVEL, else the configuration's `log.level`; unknown names are skipped. */
@@ -46,12 +48,30 @@ export function chooseLogLevel(flag: string | undefined, env: string | undefined
   return configured;
 }
 
-export function createLogger(level: string = process.env.MWAN_LOG_LEVEL ?? 'info', pretty = process.stdout.isTTY, journal = !pretty && stdoutIsJournal()): Logger {
+export function createLogger(
+  level: string = process.env.MWAN_LOG_LEVEL ?? 'info',
+  pretty = process.stdout.isTTY,
+  journal = !pretty && stdoutIsJournal(),
+): Logger {
   if (!(LOG_LEVELS as readonly string[]).includes(level)) level = 'info';
   if (pretty) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      level,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
+    });
   }
-  if (journal) return pino({ level, base: { name: 'mwan' } }, { write: (line: string) => { process.stdout.write(withSyslogPrefix(line)); } });
+  if (journal)
+    return pino(
+      { level, base: { name: 'mwan' } },
+      {
+        write: (line: string) => {
+          process.stdout.write(withSyslogPrefix(line));
+        },
+      },
+    );
   return pino({ level, base: { name: 'mwan' } });
 }
 

@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../core/config/load.ts';
 import { configChanges, wansKeepingHealth } from './config-changes.ts';
 
-const base = () => ({
-  wans: [
-    { name: 'isp1', device: 'wan1', gateway: '100.64.1.1', probes: [{ method: 'icmp', target: '192.0.2.1' }] },
-    { name: 'isp2', device: 'wan2', gateway: '100.64.2.1', probes: [{ method: 'icmp', target: '192.0.2.1' }] },
-  ] as Record<string, unknown>[],
-  lan: [{ device: 'lan0' }],
-} as Record<string, unknown> & { wans: Record<string, unknown>[] });
+const base = () =>
+  ({
+    wans: [
+      { name: 'isp1', device: 'wan1', gateway: '100.64.1.1', probes: [{ method: 'icmp', target: '192.0.2.1' }] },
+      { name: 'isp2', device: 'wan2', gateway: '100.64.2.1', probes: [{ method: 'icmp', target: '192.0.2.1' }] },
+    ] as Record<string, unknown>[],
+    lan: [{ device: 'lan0' }],
+  }) as Record<string, unknown> & { wans: Record<string, unknown>[] };
 const cfg = (o: ReturnType<typeof base>) => parseConfig(o).config;
 
 describe('configChanges / wansKeepingHealth', () => {
@@ -26,8 +27,13 @@ describe('configChanges / wansKeepingHealth', () => {
     next.health = { downAfter: 6 };
     next.plugins = { upnp: false };
     assert.deepEqual(configChanges(cfg(base()), cfg(next), ['health'], ['health', 'force-route']), [
-      'wan isp2 changed (probes, weight)', 'wan isp3 added', 'wan isp1 removed',
-      'health changed (downAfter)', 'mode changed', 'plugin upnp disabled', 'plugins loaded: +force-route',
+      'wan isp2 changed (probes, weight)',
+      'wan isp3 added',
+      'wan isp1 removed',
+      'health changed (downAfter)',
+      'mode changed',
+      'plugin upnp disabled',
+      'plugins loaded: +force-route',
     ]);
   });
 

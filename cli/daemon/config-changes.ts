@@ -12,7 +12,12 @@ function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): st
  * One phrase per change: `wan isp2 changed (weight, probes)`, `wan isp4 added`, `health changed (intervalMs)`,
  * `plugin upnp changed`, `plugins loaded: +force-route`. Empty when nothing changed.
  */
-export function configChanges(old: MwanConfig, next: MwanConfig, oldPlugins: string[] = [], nextPlugins: string[] = []): string[] {
+export function configChanges(
+  old: MwanConfig,
+  next: MwanConfig,
+  oldPlugins: string[] = [],
+  nextPlugins: string[] = [],
+): string[] {
   const out: string[] = [];
   const byName = (c: MwanConfig) => new Map(c.wans.map((w) => [w.name, w]));
   const [before, after] = [byName(old), byName(next)];
@@ -22,20 +27,41 @@ export function configChanges(old: MwanConfig, next: MwanConfig, oldPlugins: str
     else if (!same(was, w)) out.push(`wan ${name} changed (${changedKeys(was, w).join(', ')})`);
   }
   for (const name of before.keys()) if (!after.has(name)) out.push(`wan ${name} removed`);
-  if (!same(old.wans.map((w) => w.name), next.wans.map((w) => w.name)) && !out.some((c) => / (added|removed)$/.test(c))) out.push('wan order changed');
-  for (const key of changedKeys(old as unknown as Record<string, unknown>, next as unknown as Record<string, unknown>)) {
+  if (
+    !same(
+      old.wans.map((w) => w.name),
+      next.wans.map((w) => w.name),
+    ) &&
+    !out.some((c) => / (added|removed)$/.test(c))
+  )
+    out.push('wan order changed');
+  for (const key of changedKeys(
+    old as unknown as Record<string, unknown>,
+    next as unknown as Record<string, unknown>,
+  )) {
     if (key === 'wans') continue;
     if (key === 'plugins') {
-      for (const p of changedKeys(old.plugins, next.plugins)) out.push(`plugin ${p} ${next.plugins[p] === false ? 'disabled' : p in old.plugins ? 'options changed' : 'options set'}`);
+      for (const p of changedKeys(old.plugins, next.plugins))
+        out.push(
+          `plugin ${p} ${next.plugins[p] === false ? 'disabled' : p in old.plugins ? 'options changed' : 'options set'}`,
+        );
       continue;
     }
-    const [a, b] = [(old as unknown as Record<string, unknown>)[key], (next as unknown as Record<string, unknown>)[key]];
+    const [a, b] = [
+      (old as unknown as Record<string, unknown>)[key],
+      (next as unknown as Record<string, unknown>)[key],
+    ];
     const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-    out.push(isObject(a) && isObject(b) ? `${key} changed (${changedKeys(a as Record<string, unknown>, b as Record<string, unknown>).join(', ')})` : `${key} changed`);
+    out.push(
+      isObject(a) && isObject(b)
+        ? `${key} changed (${changedKeys(a as Record<string, unknown>, b as Record<string, unknown>).join(', ')})`
+        : `${key} changed`,
+    );
   }
   const added = nextPlugins.filter((p) => !oldPlugins.includes(p));
   const removed = oldPlugins.filter((p) => !nextPlugins.includes(p));
-  if (added.length || removed.length) out.push(`plugins loaded: ${[...added.map((p) => `+${p}`), ...removed.map((p) => `-${p}`)].join(' ')}`);
+  if (added.length || removed.length)
+    out.push(`plugins loaded: ${[...added.map((p) => `+${p}`), ...removed.map((p) => `-${p}`)].join(' ')}`);
   return out;
 }
 
@@ -45,8 +71,10 @@ export function configChanges(old: MwanConfig, next: MwanConfig, oldPlugins: str
  */
 export function wansKeepingHealth(old: MwanConfig, next: MwanConfig): string[] {
   if (!same(old.health, next.health)) return [];
-  return next.wans.filter((w) => {
-    const was = old.wans.find((o) => o.name === w.name);
-    return was !== undefined && was.device === w.device && same(was.probes, w.probes) && same(was.health, w.health);
-  }).map((w) => w.name);
+  return next.wans
+    .filter((w) => {
+      const was = old.wans.find((o) => o.name === w.name);
+      return was !== undefined && was.device === w.device && same(was.probes, w.probes) && same(was.health, w.health);
+    })
+    .map((w) => w.name);
 }

@@ -34,8 +34,13 @@ const RESYNC_MS = 30_000;
 /** Pause before the full read that follows netlink notifications. */
 const OBSERVE_SETTLE_MS = 15;
 
-export async function runDaemon(initial: Engine, log: Logger, reload?: () => Promise<Engine>, serve: ServeControl = startControlServer,
-  notifier: ServiceNotifier = noNotifier): Promise<DaemonHandle> {
+export async function runDaemon(
+  initial: Engine,
+  log: Logger,
+  reload?: () => Promise<Engine>,
+  serve: ServeControl = startControlServer,
+  notifier: ServiceNotifier = noNotifier,
+): Promise<DaemonHandle> {
   let engine = initial;
   const service = new ServiceNotifications(notifier, log);
   let unfollow = service.follow(engine);
@@ -45,8 +50,15 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   await engine.observe();
   const first = await engine.reconcile('daemon start');
   // After a crash or restart the kernel still holds what the last daemon applied: adopting it changes nothing.
-  if (first) log.info({ changed: first.changed, ipLines: first.changed ? first.plan.ip.length : 0, nft: first.changed && first.plan.nft !== '' },
-    first.changed ? 'kernel state set up at start' : 'kernel state adopted at start: nothing to change');
+  if (first)
+    log.info(
+      {
+        changed: first.changed,
+        ipLines: first.changed ? first.plan.ip.length : 0,
+        nft: first.changed && first.plan.nft !== '',
+      },
+      first.changed ? 'kernel state set up at start' : 'kernel state adopted at start: nothing to change',
+    );
 
   let observing: Promise<void> | null = null;
   let again = false;
@@ -56,12 +68,18 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     // then confirm with a full read below (which also repairs anything the kernel removed on its own).
     // A device set down or deleted makes the kernel flush every route through it, mwan's included: the state the
     // last apply left is stale then, and planning from it would `route del` routes that are gone (the batch fails).
-    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name)) engine.forgetRoutes();
+    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name))
+      engine.forgetRoutes();
     if (hint && engine.applyLinkHint(hint)) {
       const run = engine.reconcile(`link ${hint.name} ${hint.carrier && hint.adminUp ? 'up' : 'down'}`);
-      fast = run.finally(() => { if (fast === run) fast = null; });
+      fast = run.finally(() => {
+        if (fast === run) fast = null;
+      });
     }
-    if (observing) { again = true; return; }
+    if (observing) {
+      again = true;
+      return;
+    }
     observing = (async () => {
       do {
         again = false;
@@ -81,11 +99,18 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   const repair = new SelfRepair(() => engine, log);
   const watchFor = (e: Engine) => e.watch(onNetlink, (c) => repair.onChange(c));
   let unwatch = watchFor(engine);
-  const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
+  const resync = setInterval(() => {
+    void engine
+      .observe()
+      .then(() => engine.reconcile('periodic check'))
+      .catch(() => undefined);
+  }, RESYNC_MS);
 
   let server: Awaited<ReturnType<ServeControl>> | undefined;
   let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  const stopped = new Promise<void>((r) => {
+    resolveStopped = r;
+  });
   let stopping = false;
 
   const shutdown = async (removeState: boolean) => {
@@ -114,48 +139,62 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     // WANs whose probes did not change keep their verdict, state and `since`: a reload is not an outage.
     next.carryWanState(engine, wansKeepingHealth(engine.config, next.config));
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
-    if (engine.usesNfqueue() && !next.usesNfqueue()) await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
+    if (engine.usesNfqueue() && !next.usesNfqueue())
+      await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
     unlog();
     unlog = logStateChanges(engine, log, outOfService);
     unfollow();
     unfollow = service.follow(engine);
-    if (rewatch) { unwatch(); unwatch = watchFor(engine); }
+    if (rewatch) {
+      unwatch();
+      unwatch = watchFor(engine);
+    }
     await engine.start();
     await engine.observe();
     await engine.reconcile('configuration reloaded');
-    log.info({ wans: engine.config.wans.map((w) => w.name), changes }, `configuration reloaded: ${changes.join('; ') || 'no change'}`);
+    log.info(
+      { wans: engine.config.wans.map((w) => w.name), changes },
+      `configuration reloaded: ${changes.join('; ') || 'no change'}`,
+    );
   };
 
   /** Reloads run one at a time (a second SIGHUP waits for the first). */
   let reloading: Promise<void> = Promise.resolve();
-  const reloadFile = (why: string): Promise<void> => (reloading = reloading.then(async () => {
-    if (stopping || !reload) return;
-    let next: Engine;
-    try {
-      next = await reload();
-    } catch (error) {
-      log.error({ err: error, why }, `configuration reload refused, the running configuration stays: ${describeError(error)}`);
-      return;
-    }
-    if (stopping) return;
-    if (configChanges(engine.config, next.config, engine.pluginNames(), next.pluginNames()).length === 0) {
-      log.info({ why }, 'configuration reloaded: no change');
-      return;
-    }
-    service.reloading();
-    try {
-      await swap(next);
-    } catch (error) {
-      log.error({ err: error, why }, `applying the reloaded configuration failed: ${describeError(error)}`);
-    }
-    service.ready(engine);
-  }));
+  const reloadFile = (why: string): Promise<void> =>
+    (reloading = reloading.then(async () => {
+      if (stopping || !reload) return;
+      let next: Engine;
+      try {
+        next = await reload();
+      } catch (error) {
+        log.error(
+          { err: error, why },
+          `configuration reload refused, the running configuration stays: ${describeError(error)}`,
+        );
+        return;
+      }
+      if (stopping) return;
+      if (configChanges(engine.config, next.config, engine.pluginNames(), next.pluginNames()).length === 0) {
+        log.info({ why }, 'configuration reloaded: no change');
+        return;
+      }
+      service.reloading();
+      try {
+        await swap(next);
+      } catch (error) {
+        log.error({ err: error, why }, `applying the reloaded configuration failed: ${describeError(error)}`);
+      }
+      service.ready(engine);
+    }));
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await serve(engine.config.control.socket, handle);
-  log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() }, 'mwan daemon ready');
+  log.info(
+    { socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() },
+    'mwan daemon ready',
+  );
   service.ready(engine);
   return { stopped, shutdown, reload: reloadFile };
 }

@@ -18,7 +18,10 @@ export class ServiceNotifications {
   private lastStatus = '';
   private failed = false;
 
-  constructor(private readonly notifier: ServiceNotifier, private readonly log: Logger) {}
+  constructor(
+    private readonly notifier: ServiceNotifier,
+    private readonly log: Logger,
+  ) {}
 
   private send(fields: Record<string, string>): void {
     const error = this.notifier.notify(fields);
@@ -32,23 +35,30 @@ export class ServiceNotifications {
     this.lastStatus = serviceStatus(engine.wans());
     this.send({ READY: '1', STATUS: this.lastStatus });
     const ms = this.notifier.watchdogMs;
-    if (ms && !this.heartbeat) this.heartbeat = setInterval(() => this.send({ WATCHDOG: '1' }), Math.max(Math.floor(ms / 2), 10));
+    if (ms && !this.heartbeat)
+      this.heartbeat = setInterval(() => this.send({ WATCHDOG: '1' }), Math.max(Math.floor(ms / 2), 10));
   }
 
   /** Updates STATUS when a WAN changes (once per turn of the event loop); returns the unsubscribe. */
   follow(engine: Engine): () => void {
     if (!this.notifier.enabled) return () => undefined;
-    const offs = WAN_EVENTS.map((e) => engine.on(e, () => {
-      this.pending ??= setImmediate(() => {
-        this.pending = undefined;
-        const status = serviceStatus(engine.wans());
-        if (status !== this.lastStatus) this.send({ STATUS: (this.lastStatus = status) });
-      });
-    }));
-    return () => { for (const off of offs) off(); };
+    const offs = WAN_EVENTS.map((e) =>
+      engine.on(e, () => {
+        this.pending ??= setImmediate(() => {
+          this.pending = undefined;
+          const status = serviceStatus(engine.wans());
+          if (status !== this.lastStatus) this.send({ STATUS: (this.lastStatus = status) });
+        });
+      }),
+    );
+    return () => {
+      for (const off of offs) off();
+    };
   }
 
-  reloading(): void { if (this.notifier.enabled) this.send({ RELOADING: '1', STATUS: 'reloading the configuration' }); }
+  reloading(): void {
+    if (this.notifier.enabled) this.send({ RELOADING: '1', STATUS: 'reloading the configuration' });
+  }
 
   /** Ends the heartbeats and says the daemon is stopping. */
   stopping(): void {

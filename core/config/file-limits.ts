@@ -11,8 +11,10 @@ import { MwanError } from '../errors.ts';
 export const FILE_LIMITS = { bytes: 1024 * 1024, depth: 64, aliasUses: 100, values: 200_000 } as const;
 
 /** The refusal of configuration `file`, naming why. */
-export const refuse = (file: string, why: string) => new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: ${why}`);
-const tooDeep = (file: string) => refuse(file, `it nests objects and lists more than ${FILE_LIMITS.depth} levels deep (the limit)`);
+export const refuse = (file: string, why: string) =>
+  new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: ${why}`);
+const tooDeep = (file: string) =>
+  refuse(file, `it nests objects and lists more than ${FILE_LIMITS.depth} levels deep (the limit)`);
 
 /** Refuses JSON text nesting deeper than the limit before JSON.parse builds it. */
 export function assertJsonDepth(file: string, text: string): void {
@@ -21,17 +23,20 @@ export function assertJsonDepth(file: string, text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) { if (++depth > FILE_LIMITS.depth) throw tooDeep(file); }
-    else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > FILE_LIMITS.depth) throw tooDeep(file);
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
 
 /** Turns a YAML parser's nesting failure (js-yaml's maxDepth, or a stack overflow) into the depth refusal. */
 export function yamlNestingError(file: string, error: unknown): MwanError | null {
-  if (error instanceof RangeError || /nesting exceeded maxDepth/.test((error as Error)?.message ?? '')) return tooDeep(file);
+  if (error instanceof RangeError || /nesting exceeded maxDepth/.test((error as Error)?.message ?? ''))
+    return tooDeep(file);
   return null;
 }
 
@@ -46,12 +51,16 @@ export function assertBoundedValue(file: string, value: unknown): void {
   let aliasUses = 0;
   while (stack.length) {
     const [v, depth] = stack.pop()!;
-    if (++values > FILE_LIMITS.values) throw refuse(file, `it expands to more than ${FILE_LIMITS.values} values (the limit)`);
+    if (++values > FILE_LIMITS.values)
+      throw refuse(file, `it expands to more than ${FILE_LIMITS.values} values (the limit)`);
     if (v === null || typeof v !== 'object') continue;
     if (depth > FILE_LIMITS.depth) throw tooDeep(file);
     if (seen.has(v)) {
       if (++aliasUses > FILE_LIMITS.aliasUses) {
-        throw refuse(file, `its YAML aliases (*name) are expanded more than ${FILE_LIMITS.aliasUses} times (the limit); write the values out instead of nesting aliases`);
+        throw refuse(
+          file,
+          `its YAML aliases (*name) are expanded more than ${FILE_LIMITS.aliasUses} times (the limit); write the values out instead of nesting aliases`,
+        );
       }
     } else {
       seen.add(v);

@@ -39,9 +39,17 @@ export interface WanView {
 }
 
 /** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */
-export interface RuntimeWeights { weights: Record<string, number>; reason: string }
+export interface RuntimeWeights {
+  weights: Record<string, number>;
+  reason: string;
+}
 
-export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
+export interface LanView {
+  device: string;
+  name: string;
+  addresses: string[];
+  networks: string[];
+}
 
 export interface WorldView {
   mode: MwanConfig['mode'];

@@ -9,7 +9,8 @@ export async function readBounded(file: string): Promise<{ text: string; st: Sta
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw refuse(file, 'it is not a regular file');
-    const tooBig = () => refuse(file, `it is ${(st.size / 1024 / 1024).toFixed(1)} MiB; the limit for a configuration file is 1 MiB`);
+    const tooBig = () =>
+      refuse(file, `it is ${(st.size / 1024 / 1024).toFixed(1)} MiB; the limit for a configuration file is 1 MiB`);
     if (st.size > FILE_LIMITS.bytes) throw tooBig();
     const buffer = Buffer.alloc(FILE_LIMITS.bytes + 1);
     let length = 0;
@@ -27,5 +28,8 @@ export async function readBounded(file: string): Promise<{ text: string; st: Sta
 
 /** Whether `file` exists (a candidate configuration file). */
 export function fileExists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -18,7 +18,9 @@ export interface DryRunSystem extends System {
 }
 
 /** `print` gets one line per refused change (stderr by default: stdout carries the plan). */
-export function dryRunSystem(print: (line: string) => void = (l) => process.stderr.write(`mwan (dry run): ${l}\n`)): DryRunSystem {
+export function dryRunSystem(
+  print: (line: string) => void = (l) => process.stderr.write(`mwan (dry run): ${l}\n`),
+): DryRunSystem {
   const refused: string[] = [];
   const refuse = (what: string): never => {
     refused.push(what);
@@ -26,10 +28,16 @@ export function dryRunSystem(print: (line: string) => void = (l) => process.stde
     throw new DryRunRefusal(`dry run: would ${what}`);
   };
   /** A change plugins make while setting up (a directory, an empty file): printed, not done, and setup goes on. */
-  const skip = async (what: string): Promise<void> => { print(`would ${what}; not done`); };
+  const skip = async (what: string): Promise<void> => {
+    print(`would ${what}; not done`);
+  };
   const store = (dir: string) => {
     const real = new StateStore(dir);
-    return { load: () => real.load(), update: async () => refuse(`write the state file in ${dir}`), save: async () => refuse(`write the state file in ${dir}`) };
+    return {
+      load: () => real.load(),
+      update: async () => refuse(`write the state file in ${dir}`),
+      save: async () => refuse(`write the state file in ${dir}`),
+    };
   };
   return {
     kind: 'dry-run',

@@ -9,7 +9,9 @@ import type { FileService } from './system.ts';
 /** The first `max` bytes of `file` as text; '' when it does not exist. A cut last line is dropped. */
 export async function readTextPrefix(file: string, max: number): Promise<string> {
   let handle;
-  try { handle = await open(file, 'r'); } catch (error) {
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   }
@@ -26,7 +28,10 @@ export async function readTextPrefix(file: string, max: number): Promise<string>
 
 /** Replaces `file` with `content`: a new temp file (O_EXCL, mode 0600) in the same directory, then rename. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`,
+  );
   try {
     await writeFile(temp, content, { flag: 'wx', mode: 0o600 });
     await rename(temp, file);
@@ -37,7 +42,9 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
 }
 
 async function createIfMissing(file: string, content: string): Promise<void> {
-  try { await writeFile(file, content, { flag: 'wx', mode: 0o600 }); } catch (error) {
+  try {
+    await writeFile(file, content, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
@@ -61,7 +68,16 @@ const trustedExecutables: FileService['trustedExecutables'] = async (dir, o) => 
     return [];
   }
   if (!names.length) return [];
-  try { await assertTrustedFile(dir, { what: `${o.what}s directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid }, { expect: 'dir' }); } catch (error) { o.refused(dir, error); return []; }
+  try {
+    await assertTrustedFile(
+      dir,
+      { what: `${o.what}s directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid: o.uid },
+      { expect: 'dir' },
+    );
+  } catch (error) {
+    o.refused(dir, error);
+    return [];
+  }
   const files: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
@@ -78,7 +94,12 @@ const trustedExecutables: FileService['trustedExecutables'] = async (dir, o) => 
 };
 
 export const systemFiles: FileService = {
-  readTextPrefix, writeAtomic: writeFileAtomic, createIfMissing,
-  mkdir: async (dir, mode) => { await mkdir(dir, { recursive: true, mode }); },
-  watchDir, trustedExecutables,
+  readTextPrefix,
+  writeAtomic: writeFileAtomic,
+  createIfMissing,
+  mkdir: async (dir, mode) => {
+    await mkdir(dir, { recursive: true, mode });
+  },
+  watchDir,
+  trustedExecutables,
 };

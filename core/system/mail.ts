@@ -8,13 +8,20 @@ const isSendmail = (t: MailTransportOptions): t is Extract<MailTransportOptions,
 export function transportConfig(t: MailTransportOptions): TransportConfig {
   if (isSendmail(t)) return { sendmail: true, newline: 'unix', ...(t.path ? { path: t.path } : {}) };
   return {
-    host: t.host, port: t.port, secure: t.secure,
+    host: t.host,
+    port: t.port,
+    secure: t.secure,
     requireTLS: !t.secure && t.starttls === 'required',
     opportunisticTLS: t.starttls === 'opportunistic',
     ignoreTLS: t.starttls === 'never',
     ...(t.auth ? { auth: { user: t.auth.user, pass: t.auth.pass } } : {}),
-    tls: { rejectUnauthorized: t.tls.rejectUnauthorized, ...(t.tls.servername ? { servername: t.tls.servername } : {}) },
-    connectionTimeout: t.timeoutMs, greetingTimeout: t.timeoutMs, socketTimeout: t.timeoutMs,
+    tls: {
+      rejectUnauthorized: t.tls.rejectUnauthorized,
+      ...(t.tls.servername ? { servername: t.tls.servername } : {}),
+    },
+    connectionTimeout: t.timeoutMs,
+    greetingTimeout: t.timeoutMs,
+    socketTimeout: t.timeoutMs,
   };
 }
 

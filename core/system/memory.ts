@@ -13,8 +13,17 @@ import type { PersistedState } from './state-store.ts';
 import type { FileService, MailMessage, MailTransportOptions, StateStorage, System } from './system.ts';
 import { notifyMessage, type ServiceNotifier } from './notify.ts';
 
-export interface MemoryProbe { spec: ProbeConfig; ctx: ProbeContext; sample(s: Omit<ProbeSample, 'target' | 'method'>): void; stopped: boolean }
-export interface MemoryProcess { spec: ProcessSpec; events: ProcessEvents; stopped: boolean }
+export interface MemoryProbe {
+  spec: ProbeConfig;
+  ctx: ProbeContext;
+  sample(s: Omit<ProbeSample, 'target' | 'method'>): void;
+  stopped: boolean;
+}
+export interface MemoryProcess {
+  spec: ProcessSpec;
+  events: ProcessEvents;
+  stopped: boolean;
+}
 
 /** Files as a map of path to content; `executable` marks scripts (trusted: the memory system owns them all). */
 export class MemoryFiles implements FileService {
@@ -31,16 +40,27 @@ export class MemoryFiles implements FileService {
     const text = this.files.get(file)?.content ?? '';
     return text.length > max ? text.slice(0, text.lastIndexOf('\n', max - 1) + 1) : text;
   }
-  async writeAtomic(file: string, content: string): Promise<void> { this.put(file, content); }
-  async createIfMissing(file: string, content: string): Promise<void> { if (!this.files.has(file)) this.put(file, content); }
-  async mkdir(dir: string): Promise<void> { this.dirs.add(dir); }
+  async writeAtomic(file: string, content: string): Promise<void> {
+    this.put(file, content);
+  }
+  async createIfMissing(file: string, content: string): Promise<void> {
+    if (!this.files.has(file)) this.put(file, content);
+  }
+  async mkdir(dir: string): Promise<void> {
+    this.dirs.add(dir);
+  }
   watchDir(dir: string, onChange: (name: string | null) => void): () => void {
     const w = { dir, onChange };
     this.watchers.add(w);
-    return () => { this.watchers.delete(w); };
+    return () => {
+      this.watchers.delete(w);
+    };
   }
   async trustedExecutables(dir: string, _o?: Parameters<FileService['trustedExecutables']>[1]): Promise<string[]> {
-    return [...this.files].filter(([f, e]) => e.executable && path.dirname(f) === dir && !path.basename(f).startsWith('.')).map(([f]) => f).sort();
+    return [...this.files]
+      .filter(([f, e]) => e.executable && path.dirname(f) === dir && !path.basename(f).startsWith('.'))
+      .map(([f]) => f)
+      .sort();
   }
 }
 
@@ -48,9 +68,18 @@ export class MemoryFiles implements FileService {
 export class MemoryConntrack implements ConntrackFeed {
   readonly subscribers = new Set<ConntrackSubscriber>();
   table: ConntrackRecord[] = [];
-  subscribe(s: ConntrackSubscriber): () => void { this.subscribers.add(s); return () => { this.subscribers.delete(s); }; }
-  async list(): Promise<ConntrackRecord[]> { return structuredClone(this.table); }
-  emit(r: ConntrackRecord): void { for (const s of [...this.subscribers]) s.event(r); }
+  subscribe(s: ConntrackSubscriber): () => void {
+    this.subscribers.add(s);
+    return () => {
+      this.subscribers.delete(s);
+    };
+  }
+  async list(): Promise<ConntrackRecord[]> {
+    return structuredClone(this.table);
+  }
+  emit(r: ConntrackRecord): void {
+    for (const s of [...this.subscribers]) s.event(r);
+  }
 }
 
 export class MemorySystem implements System {
@@ -79,22 +108,37 @@ export class MemorySystem implements System {
     const watchdog = () => this.watchdogMs;
     this.notifier = {
       enabled: true,
-      get watchdogMs() { return watchdog(); },
-      notify: (fields) => { this.notifications.push(notifyMessage(fields)); return null; },
+      get watchdogMs() {
+        return watchdog();
+      },
+      notify: (fields) => {
+        this.notifications.push(notifyMessage(fields));
+        return null;
+      },
     };
   }
 
   readonly startProbe: System['startProbe'] = (spec, ctx, onSample) => {
     this.calls.push(`probe ${spec.method} ${spec.target} ${ctx.wan}`);
     const probe: MemoryProbe = {
-      spec, ctx, stopped: false,
-      sample: (s) => { if (!probe.stopped) onSample({ target: spec.target, method: spec.method, ...s }); },
+      spec,
+      ctx,
+      stopped: false,
+      sample: (s) => {
+        if (!probe.stopped) onSample({ target: spec.target, method: spec.method, ...s });
+      },
     };
     this.probes.push(probe);
-    return { stop: () => { probe.stopped = true; } };
+    return {
+      stop: () => {
+        probe.stopped = true;
+      },
+    };
   };
 
-  icmpBackend(): string { return 'memory'; }
+  icmpBackend(): string {
+    return 'memory';
+  }
 
   readonly runScript: System['runScript'] = async (file, env) => {
     this.calls.push(`script ${file}`);
@@ -109,7 +153,9 @@ export class MemorySystem implements System {
     for (const f of spec.files ?? []) this.files.put(f.path, f.content);
     events.started?.(10_000 + this.processes.length);
     return {
-      name: spec.name, pid: undefined, starts: 1,
+      name: spec.name,
+      pid: undefined,
+      starts: 1,
       stop: async () => {
         if (run.stopped) return;
         run.stopped = true;
@@ -137,7 +183,10 @@ export class MemorySystem implements System {
     open: async (transport) => {
       this.calls.push('mail open');
       return {
-        sendMail: async (message) => { this.mails.push({ transport, message: structuredClone(message) }); return { messageId: `<${this.mails.length}@memory>` }; },
+        sendMail: async (message) => {
+          this.mails.push({ transport, message: structuredClone(message) });
+          return { messageId: `<${this.mails.length}@memory>` };
+        },
         close: () => undefined,
       };
     },
@@ -147,8 +196,12 @@ export class MemorySystem implements System {
     const get = () => structuredClone(this.states.get(dir) ?? { disabled: [], sysctlOriginals: {} });
     return {
       load: async () => get(),
-      save: async (state) => { this.states.set(dir, structuredClone(state)); },
-      update: async (change) => { this.states.set(dir, { ...get(), ...structuredClone(change) }); },
+      save: async (state) => {
+        this.states.set(dir, structuredClone(state));
+      },
+      update: async (change) => {
+        this.states.set(dir, { ...get(), ...structuredClone(change) });
+      },
     };
   }
 }

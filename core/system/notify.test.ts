@@ -11,7 +11,9 @@ import { notifyMessage, systemNotifier } from './notify.ts';
 async function receiver(kind: 'UNIX-RECV' | 'ABSTRACT-RECV', name: string) {
   const p = spawn('socat', ['-u', `${kind}:${name}`, 'STDOUT'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  p.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   await new Promise((r) => setTimeout(r, 300)); // socat binds
   return { text: () => out, stop: () => p.kill() };
 }
@@ -20,14 +22,24 @@ describe('sd_notify (core/system/notify.ts)', function () {
   this.timeout(20000);
 
   it('formats KEY=value lines, one line per value', () => {
-    assert.equal(notifyMessage({ READY: '1', STATUS: '2/3 WANs in service\n(isp2 offline)' }), 'READY=1\nSTATUS=2/3 WANs in service (isp2 offline)\n');
+    assert.equal(
+      notifyMessage({ READY: '1', STATUS: '2/3 WANs in service\n(isp2 offline)' }),
+      'READY=1\nSTATUS=2/3 WANs in service (isp2 offline)\n',
+    );
   });
 
   it('reads NOTIFY_SOCKET and WATCHDOG_USEC once, removes them, and takes the watchdog only when meant for this pid', () => {
-    const env: NodeJS.ProcessEnv = { NOTIFY_SOCKET: '/run/systemd/notify', WATCHDOG_USEC: '30000000', WATCHDOG_PID: '42' };
+    const env: NodeJS.ProcessEnv = {
+      NOTIFY_SOCKET: '/run/systemd/notify',
+      WATCHDOG_USEC: '30000000',
+      WATCHDOG_PID: '42',
+    };
     const n = systemNotifier(env, 42);
     assert.deepEqual([n.enabled, n.watchdogMs, env], [true, 30000, {}]);
-    assert.equal(systemNotifier({ NOTIFY_SOCKET: '/x', WATCHDOG_USEC: '30000000', WATCHDOG_PID: '7' }, 42).watchdogMs, null);
+    assert.equal(
+      systemNotifier({ NOTIFY_SOCKET: '/x', WATCHDOG_USEC: '30000000', WATCHDOG_PID: '7' }, 42).watchdogMs,
+      null,
+    );
     const none = systemNotifier({}, 42);
     assert.deepEqual([none.enabled, none.watchdogMs, none.notify({ READY: '1' })], [false, null, null]);
   });
@@ -42,12 +54,21 @@ describe('sd_notify (core/system/notify.ts)', function () {
     const abstract = `mwan-test-${process.pid}`;
     const abs = await receiver('ABSTRACT-RECV', abstract);
     try {
-      assert.equal(systemNotifier({ NOTIFY_SOCKET: path.join(dir, 'notify') }).notify({ READY: '1', STATUS: '1/1 WANs in service' }), null);
+      assert.equal(
+        systemNotifier({ NOTIFY_SOCKET: path.join(dir, 'notify') }).notify({
+          READY: '1',
+          STATUS: '1/1 WANs in service',
+        }),
+        null,
+      );
       assert.equal(systemNotifier({ NOTIFY_SOCKET: `@${abstract}` }).notify({ WATCHDOG: '1' }), null);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(file.text(), 'READY=1\nSTATUS=1/1 WANs in service\n');
       assert.equal(abs.text(), 'WATCHDOG=1\n');
-      assert.match(systemNotifier({ NOTIFY_SOCKET: path.join(dir, 'nobody') }).notify({ READY: '1' }) ?? '', /sd_notify to .*nobody: No such file/);
+      assert.match(
+        systemNotifier({ NOTIFY_SOCKET: path.join(dir, 'nobody') }).notify({ READY: '1' }) ?? '',
+        /sd_notify to .*nobody: No such file/,
+      );
     } finally {
       file.stop();
       abs.stop();

@@ -13,7 +13,9 @@ export interface ServiceNotifier {
 
 /** `READY=1\nSTATUS=…\n`: values are one line each (a newline would start another field). */
 export function notifyMessage(fields: Record<string, string>): string {
-  return Object.entries(fields).map(([k, v]) => `${k}=${v.replace(/[\r\n]+/g, ' ')}\n`).join('');
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${v.replace(/[\r\n]+/g, ' ')}\n`)
+    .join('');
 }
 
 /**

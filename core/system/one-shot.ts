@@ -11,10 +11,26 @@ export const idleServices: Pick<System, 'startProbe' | 'supervise' | 'runScript'
 } = {
   startProbe: () => ({ stop: () => undefined }),
   supervise: (spec) => ({ name: spec.name, pid: undefined, starts: 0, stop: async () => undefined }),
-  runScript: async () => ({ exitCode: null, signal: null, timedOut: false, ms: 0, stderr: 'not run: a one-shot command runs no scripts' }),
+  runScript: async () => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    ms: 0,
+    stderr: 'not run: a one-shot command runs no scripts',
+  }),
   // Listing the table only reads; following its events is the daemon's.
-  conntrackFeed: (feed) => { const real = feed(); return { subscribe: () => () => undefined, list: () => real.list() }; },
-  mail: { open: async () => ({ sendMail: async () => { throw new Error('not sent: a one-shot command sends no mail'); }, close: () => undefined }) },
+  conntrackFeed: (feed) => {
+    const real = feed();
+    return { subscribe: () => () => undefined, list: () => real.list() };
+  },
+  mail: {
+    open: async () => ({
+      sendMail: async () => {
+        throw new Error('not sent: a one-shot command sends no mail');
+      },
+      close: () => undefined,
+    }),
+  },
 };
 
 /** NFQUEUE rules as the kernel's, but no queue is bound (the daemon's listeners decide; the rules' bypass meanwhile). */
@@ -24,8 +40,21 @@ export function idleNfqueue(real: NfqueueKernel): NfqueueKernel {
     applyRules: (spec) => real.applyRules(spec),
     removeRules: () => real.removeRules(),
     start: async (o): Promise<NfqueueService> => ({
-      queue: o.queue, strategy: o.strategy, close: async () => undefined,
-      stats: () => ({ packets: 0, verdicts: 0, batchMessages: 0, sends: 0, kernelErrors: 0, socketErrors: 0, decided: {}, kernelChoice: 0, strategyErrors: 0, notIpv4: 0 }),
+      queue: o.queue,
+      strategy: o.strategy,
+      close: async () => undefined,
+      stats: () => ({
+        packets: 0,
+        verdicts: 0,
+        batchMessages: 0,
+        sends: 0,
+        kernelErrors: 0,
+        socketErrors: 0,
+        decided: {},
+        kernelChoice: 0,
+        strategyErrors: 0,
+        notIpv4: 0,
+      }),
     }),
   };
 }

@@ -14,7 +14,10 @@ import type { System } from './system.ts';
 import { systemNotifier, type ServiceNotifier } from './notify.ts';
 
 /** The system the daemon and `apply` use; `kernel` may be given (a dry-run kernel, a test's runner). */
-export function realSystem(kernel: KernelAdapter = new SystemKernel(), notifier: ServiceNotifier = lazyNotifier()): System {
+export function realSystem(
+  kernel: KernelAdapter = new SystemKernel(),
+  notifier: ServiceNotifier = lazyNotifier(),
+): System {
   return {
     kind: 'system',
     kernel,
@@ -36,5 +39,13 @@ export function realSystem(kernel: KernelAdapter = new SystemKernel(), notifier:
 function lazyNotifier(): ServiceNotifier {
   let n: ServiceNotifier | undefined;
   const get = () => (n ??= systemNotifier());
-  return { get enabled() { return get().enabled; }, get watchdogMs() { return get().watchdogMs; }, notify: (f) => get().notify(f) };
+  return {
+    get enabled() {
+      return get().enabled;
+    },
+    get watchdogMs() {
+      return get().watchdogMs;
+    },
+    notify: (f) => get().notify(f),
+  };
 }

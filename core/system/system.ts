@@ -11,7 +11,12 @@ import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
 
 /** Runs a user script with a time limit; resolves when it ends or is killed. */
-export type RunScript = (file: string, env: Record<string, string>, timeoutMs: number, signal?: AbortSignal) => Promise<ScriptResult>;
+export type RunScript = (
+  file: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) => Promise<ScriptResult>;
 
 /** The files plugins read and write (the upnp lease files, event script directories); paths are the plugin's own. */
 export interface FileService {
@@ -30,15 +35,31 @@ export interface FileService {
    * (the directory too); each refusal goes to `refused`, a directory that cannot be read to `unreadable`. `what` names
    * one file in refusals (`event script`).
    */
-  trustedExecutables(dir: string, o: { what: string; uid?: number; refused(file: string, error: unknown): void; unreadable(error: unknown): void }): Promise<string[]>;
+  trustedExecutables(
+    dir: string,
+    o: { what: string; uid?: number; refused(file: string, error: unknown): void; unreadable(error: unknown): void },
+  ): Promise<string[]>;
 }
 
 /** A sendmail or SMTP transport, as the mail plugin validated it. */
 export type MailTransportOptions =
   | { sendmail: true; path?: string }
-  | { host: string; port: number; secure: boolean; starttls: 'required' | 'opportunistic' | 'never'; auth?: { user: string; pass: string }; tls: { rejectUnauthorized: boolean; servername?: string }; timeoutMs: number };
+  | {
+      host: string;
+      port: number;
+      secure: boolean;
+      starttls: 'required' | 'opportunistic' | 'never';
+      auth?: { user: string; pass: string };
+      tls: { rejectUnauthorized: boolean; servername?: string };
+      timeoutMs: number;
+    };
 
-export interface MailMessage { from: string; to: string[]; subject: string; text: string }
+export interface MailMessage {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
 
 /** One open mail transport: sends messages, then is closed. */
 export interface MailTransport {
@@ -87,7 +108,10 @@ export interface System {
 }
 
 /** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */
-export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'>;
+export type NfqueueStart = Pick<
+  NfqueueServiceOptions,
+  'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'
+>;
 
 /** The services a plugin gets as `ctx.system`: the System, bound to this engine's table and layout. */
 export interface PluginServices {

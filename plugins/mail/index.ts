@@ -12,7 +12,11 @@ export { composeChanges, composeLongDown, formatDuration, type Transition } from
 /** How long teardown waits for pending messages before closing the transport (the host allows 5 s). */
 export const FLUSH_WAIT_MS = 3000;
 
-const STATE_EVENTS = { 'wan.online': 'online', 'wan.degraded': 'degraded', 'wan.offline': 'offline' } as const satisfies Record<string, MailState>;
+const STATE_EVENTS = {
+  'wan.online': 'online',
+  'wan.degraded': 'degraded',
+  'wan.offline': 'offline',
+} as const satisfies Record<string, MailState>;
 
 export interface MailPlugin extends MwanPlugin {
   /** Resolves when nothing is waiting to be sent (open coalescing windows not included). */
@@ -20,7 +24,9 @@ export interface MailPlugin extends MwanPlugin {
 }
 
 /** A fresh plugin instance; `transport` replaces the transport the system's mail service opens (tests). */
-export function createMail(deps: { transport?: (options: MailOptions) => Transporter; host?: string } = {}): MailPlugin {
+export function createMail(
+  deps: { transport?: (options: MailOptions) => Transporter; host?: string } = {},
+): MailPlugin {
   let sender: MailSender | undefined;
   let coalescer: Coalescer<Transition> | undefined;
   let offs: (() => void)[] = [];
@@ -31,32 +37,58 @@ export function createMail(deps: { transport?: (options: MailOptions) => Transpo
     async setup(ctx) {
       const options = parseMailOptions(ctx.options);
       if (!options.to) {
-        if (Object.keys(ctx.options).length) ctx.log.info({ plugin: PLUGIN_NAME }, 'no recipients (plugins.mail.to): not sending mail');
+        if (Object.keys(ctx.options).length)
+          ctx.log.info({ plugin: PLUGIN_NAME }, 'no recipients (plugins.mail.to): not sending mail');
         return;
       }
       const host = deps.host ?? os.hostname();
       const mail = ctx.system.mail;
       if (!deps.transport && !mail) throw new Error('the system boundary offers no mail transport (system.mail)');
-      const transport = deps.transport?.(options) ?? await mail!.open(options.transport);
-      const out = new MailSender(transport, { from: options.from, to: options.to, retries: options.retries, retryDelayMs: options.retryDelayMs }, ctx.log);
-      const groups = new Coalescer<Transition>(options.coalesceMs, (_wan, transitions) => out.send(composeChanges(options.subjectPrefix, host, transitions)));
+      const transport = deps.transport?.(options) ?? (await mail!.open(options.transport));
+      const out = new MailSender(
+        transport,
+        { from: options.from, to: options.to, retries: options.retries, retryDelayMs: options.retryDelayMs },
+        ctx.log,
+      );
+      const groups = new Coalescer<Transition>(options.coalesceMs, (_wan, transitions) =>
+        out.send(composeChanges(options.subjectPrefix, host, transitions)),
+      );
       const longDownSent = new Set<string>();
       sender = out;
       coalescer = groups;
 
       for (const [event, state] of Object.entries(STATE_EVENTS) as [keyof typeof STATE_EVENTS, MailState][]) {
-        offs.push(ctx.bus.on(event, (change: WanChange) => {
-          if (state !== 'offline') longDownSent.delete(change.wan);
-          groups.add(change.wan, { state, at: new Date(), change });
-        }, PLUGIN_NAME));
+        offs.push(
+          ctx.bus.on(
+            event,
+            (change: WanChange) => {
+              if (state !== 'offline') longDownSent.delete(change.wan);
+              groups.add(change.wan, { state, at: new Date(), change });
+            },
+            PLUGIN_NAME,
+          ),
+        );
       }
-      offs.push(ctx.bus.on('wan.longdown', (change) => {
-        if (longDownSent.has(change.wan)) return; // one notice per outage
-        longDownSent.add(change.wan);
-        groups.flush(change.wan); // the changes that led here go first
-        out.send(composeLongDown(options.subjectPrefix, host, change, new Date()));
-      }, PLUGIN_NAME));
-      ctx.log.debug({ plugin: PLUGIN_NAME, to: options.to, transport: isSendmail(options.transport) ? 'sendmail' : options.transport.host }, 'mail ready');
+      offs.push(
+        ctx.bus.on(
+          'wan.longdown',
+          (change) => {
+            if (longDownSent.has(change.wan)) return; // one notice per outage
+            longDownSent.add(change.wan);
+            groups.flush(change.wan); // the changes that led here go first
+            out.send(composeLongDown(options.subjectPrefix, host, change, new Date()));
+          },
+          PLUGIN_NAME,
+        ),
+      );
+      ctx.log.debug(
+        {
+          plugin: PLUGIN_NAME,
+          to: options.to,
+          transport: isSendmail(options.transport) ? 'sendmail' : options.transport.host,
+        },
+        'mail ready',
+      );
     },
     async idle() {
       await sender?.idle();

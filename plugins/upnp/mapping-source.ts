@@ -1,5 +1,11 @@
 // Where the forwarded UPnP mappings come from: miniupnpd's nft table, checked by mwan's rules; each refusal logged once.
-import { describeError, type FileService, type Logger, type NftFamily, type NftJsonItem } from '../../core/plugin/api.ts';
+import {
+  describeError,
+  type FileService,
+  type Logger,
+  type NftFamily,
+  type NftJsonItem,
+} from '../../core/plugin/api.ts';
 import { leaseDetails, MAX_LEASE_FILE, renderLeaseFile } from './leases.ts';
 import { mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import { CHAINS, type UpnpPaths } from './miniupnpd.ts';
@@ -21,7 +27,11 @@ export interface MappingSourceDeps {
 }
 
 /** `listed`: protocol and external port (mappingKey) of every mapping rule in the table, checked or not. */
-export interface MappingRead { mappings: Mapping[]; refused: Refusal[]; listed: Set<string> }
+export interface MappingRead {
+  mappings: Mapping[];
+  refused: Refusal[];
+  listed: Set<string>;
+}
 
 export class MappingSource {
   /** Refusals logged and still present: each is logged once, again only after it went away and came back. */
@@ -39,7 +49,8 @@ export class MappingSource {
       items = await this.deps.listNftTable('inet', table);
       this.listingFailed = false;
     } catch (error) {
-      if (!this.listingFailed) log.warn({ err: error, table }, `UPnP: cannot list miniupnpd's table inet ${table}: ${describeError(error)}`);
+      if (!this.listingFailed)
+        log.warn({ err: error, table }, `UPnP: cannot list miniupnpd's table inet ${table}: ${describeError(error)}`);
       this.listingFailed = true;
       return undefined;
     }
@@ -55,7 +66,8 @@ export class MappingSource {
     for (const r of refused) {
       const key = `${r.what}\n${r.reason}`;
       now.add(key);
-      if (!this.logged.has(key)) this.deps.log.warn({ mapping: r.what, reason: r.reason }, `UPnP: refused ${r.what}: ${r.reason}`);
+      if (!this.logged.has(key))
+        this.deps.log.warn({ mapping: r.what, reason: r.reason }, `UPnP: refused ${r.what}: ${r.reason}`);
     }
     this.logged = now;
   }
@@ -65,7 +77,11 @@ export class MappingSource {
    * with the end and description their own lease lines give, sanitised.
    */
   async saveAccepted(mappings: Mapping[]): Promise<void> {
-    const content = renderLeaseFile(mappings, leaseDetails(await this.deps.files.readTextPrefix(this.deps.paths.leases, MAX_LEASE_FILE)), this.deps.now());
+    const content = renderLeaseFile(
+      mappings,
+      leaseDetails(await this.deps.files.readTextPrefix(this.deps.paths.leases, MAX_LEASE_FILE)),
+      this.deps.now(),
+    );
     if (content === this.written) return;
     await this.deps.files.writeAtomic(this.deps.paths.accepted, content);
     this.written = content;

@@ -27,7 +27,9 @@ export function icmpAddon(): { addon: IcmpAddon } | { error: string } {
 }
 
 /** The addon's sd_notify (native/notify.c): one datagram to the service manager's socket. */
-export interface NotifyAddon { notify(socket: string, message: string): void }
+export interface NotifyAddon {
+  notify(socket: string, message: string): void;
+}
 
 /** The addon as built (whatever MWAN_ICMP says), or why it cannot be loaded. */
 export function nativeAddon(): { addon: IcmpAddon & NotifyAddon } | { error: string } {

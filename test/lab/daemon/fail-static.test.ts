@@ -5,7 +5,7 @@ import { mwanFor, routerSnapshot, type Mwan } from '../../kit/lab/fixture.ts';
 import { settledSnapshot, skipWithoutLab } from '../../kit/lab/helpers.ts';
 import { execArgv, labUnit, unitValue } from './unit-commands.ts';
 
-describe('daemon under systemd: fail static with the unit\'s commands', function () {
+describe("daemon under systemd: fail static with the unit's commands", function () {
   this.timeout(180000);
   let lab: Lab | undefined;
   let mwan: Mwan | undefined;
@@ -26,7 +26,9 @@ describe('daemon under systemd: fail static with the unit\'s commands', function
       for (const p of running) await p.kill(500).catch(() => undefined);
       await mwan?.ctl(['stop']).catch(() => undefined);
       await mwan?.cleanup();
-    } finally { await lab?.teardown(); }
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   /** ExecStart as systemd runs it (in the router namespace), once the daemon says it is ready. */
@@ -39,7 +41,10 @@ describe('daemon under systemd: fail static with the unit\'s commands', function
   /** ExecStopPost with the variables systemd sets after the main process ended (systemd.exec(5)). */
   const execStopPost = async (env: { SERVICE_RESULT: string; EXIT_CODE: string; EXIT_STATUS: string }) => {
     const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const r = await lab!.exec(lab!.ns.router, ['env', ...vars, ...execArgv(unitValue(unit, 'ExecStopPost')!)], { reject: false, timeout: 60000 });
+    const r = await lab!.exec(lab!.ns.router, ['env', ...vars, ...execArgv(unitValue(unit, 'ExecStopPost')!)], {
+      reject: false,
+      timeout: 60000,
+    });
     assert.equal(r.exitCode, 0, `ExecStopPost exited ${r.exitCode}: ${r.stderr}`);
     return r;
   };
@@ -62,15 +67,19 @@ describe('daemon under systemd: fail static with the unit\'s commands', function
     assert.equal(await routerSnapshot(lab!), applied, 'a crash left the kernel state as it was');
 
     const second = await execStart();
-    const adopted = second.lines.map((l) => JSON.parse(l) as { msg: string; changed?: boolean; ipLines?: number; nft?: boolean })
+    const adopted = second.lines
+      .map((l) => JSON.parse(l) as { msg: string; changed?: boolean; ipLines?: number; nft?: boolean })
       .find((l) => l.msg.startsWith('kernel state adopted') || l.msg.startsWith('kernel state set up'));
-    assert.deepEqual(adopted && { msg: adopted.msg, changed: adopted.changed, ipLines: adopted.ipLines, nft: adopted.nft },
-      { msg: 'kernel state adopted at start: nothing to change', changed: false, ipLines: 0, nft: false }, second.lines.join('\n'));
+    assert.deepEqual(
+      adopted && { msg: adopted.msg, changed: adopted.changed, ipLines: adopted.ipLines, nft: adopted.nft },
+      { msg: 'kernel state adopted at start: nothing to change', changed: false, ipLines: 0, nft: false },
+      second.lines.join('\n'),
+    );
     assert.equal(await routerSnapshot(lab!), applied, 'the restart changed nothing');
   });
 
   it('stop as the admin (SIGTERM, exit 0, ExecStopPost): the router is byte-for-byte as before mwan', async () => {
-    const daemon = running.find((p) => !p.hasExited) ?? await execStart();
+    const daemon = running.find((p) => !p.hasExited) ?? (await execStart());
     const exit = await daemon.kill(20000);
     assert.deepEqual(exit, { exitCode: 0, signal: undefined }, daemon.stderr());
     assert.match(await routerSnapshot(lab!), /table inet mwan/, 'SIGTERM alone leaves the state (fail static)');

@@ -24,7 +24,9 @@ describe('daemon under systemd: Type=notify', function () {
       for (const p of procs) await p.kill(2000).catch(() => undefined);
       await mwan?.ctl(['stop']).catch(() => undefined);
       await mwan?.cleanup();
-    } finally { await lab?.teardown(); }
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   it('READY=1 with "2/2 WANs in service" once reconciled, heartbeats every half WATCHDOG_USEC, STATUS naming a cut WAN', async () => {
@@ -35,13 +37,20 @@ describe('daemon under systemd: Type=notify', function () {
     // socat prints each datagram; the daemon's lines end in a newline, so they stay apart.
     const systemd = lab!.spawn(lab!.ns.router, ['socat', '-u', `UNIX-RECV:${socket}`, 'STDOUT']);
     procs.push(systemd);
-    await waitFor(async () => (await lab!.exec(lab!.ns.router, ['test', '-S', socket], { reject: false })).exitCode === 0, 10000, 'the notify socket');
+    await waitFor(
+      async () => (await lab!.exec(lab!.ns.router, ['test', '-S', socket], { reject: false })).exitCode === 0,
+      10000,
+      'the notify socket',
+    );
     const env = ['env', `NOTIFY_SOCKET=${socket}`, 'WATCHDOG_USEC=1000000'];
     const daemon = lab!.spawn(lab!.ns.router, [...env, ...execArgv(unitValue(unit, 'ExecStart')!)]);
     procs.push(daemon);
     const t0 = Date.now();
     await systemd.waitForLine('READY=1', 30000);
-    assert.ok(daemon.lines.some((l) => l.includes('kernel state set up at start')), 'READY came after the first reconcile');
+    assert.ok(
+      daemon.lines.some((l) => l.includes('kernel state set up at start')),
+      'READY came after the first reconcile',
+    );
     assert.equal(await systemd.nextLine(5000), 'STATUS=2/2 WANs in service');
     await waitFor(() => systemd.lines.filter((l) => l === 'WATCHDOG=1').length >= 3, 10000, 'three heartbeats');
     assert.ok(Date.now() - t0 >= 1000, 'heartbeats are paced (every 500 ms)');

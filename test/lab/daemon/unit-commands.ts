@@ -24,13 +24,16 @@ export function execArgv(line: string, env: Record<string, string> = {}): string
     let quoted = false;
     while (i < line.length && line[i] !== ' ') {
       const q = line[i];
-      if (q === '\'' || q === '"') {
+      if (q === "'" || q === '"') {
         const end = line.indexOf(q, i + 1);
         if (end < 0) throw new Error(`unterminated quote in ${line}`);
         word += line.slice(i + 1, end);
         i = end + 1;
         quoted = true;
-      } else { word += q; i++; }
+      } else {
+        word += q;
+        i++;
+      }
     }
     const variable = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(word);
     if (!quoted && variable && !word.startsWith('$$')) word = env[variable[1]] ?? '';
