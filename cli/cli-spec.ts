@@ -51,8 +51,19 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     root: true,
     summary: 'run the daemon (netlink watch, reconcile, control socket)',
     details:
-      'SIGTERM and SIGINT stop it and leave the kernel state in place (fail static). A second daemon for the ' +
-      "same state directory exits 1 naming the first one's pid.",
+      'SIGTERM and SIGINT stop it and leave the kernel state in place (fail static). SIGHUP (systemctl reload) ' +
+      're-reads the configuration: a valid one is applied and the log names what changed; an invalid one is refused ' +
+      '(the error names the field) and the running one stays; WANs whose probes did not change keep their health ' +
+      "and since. A second daemon for the same state directory exits 1 naming the first one's pid. Under systemd " +
+      'each log line carries its syslog priority: WAN offline or degraded is warn, online info, failed applies and ' +
+      'plugin errors error, reconciles debug.',
+    flags: [
+      {
+        flags: '--log-level <level>',
+        help: "log level (default: MWAN_LOG_LEVEL, else the configuration's log.level, info)",
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      },
+    ],
   },
   {
     name: 'status',

@@ -8,10 +8,12 @@ import { loadConfig } from '../core/config/load.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 import { dryRunSystem } from '../core/system/dry-run.ts';
-import { createLogger, silentLogger } from '../core/log.ts';
+import { realSystem } from '../core/system/real.ts';
+import { oneShotSystem } from '../core/system/one-shot.ts';
+import { chooseLogLevel, createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
-import { buildEngine, pluginsFor } from './engine-factory.ts';
+import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
 import { DEVICE_NAME } from '../core/config/validators.ts';
 import { install, uninstall } from './install.ts';
@@ -28,6 +30,7 @@ export interface CommandArgs {
   print?: boolean;
   root?: string;
   confirm?: string;
+  logLevel?: string;
   /** `events --type`: event name globs; `--text`: readable lines. */
   type?: string[];
   text?: boolean;
@@ -84,8 +87,13 @@ function lockOrExplain(stateDir: string, role: string, then: () => string): Held
 const daemon: Command = async (a) => {
   requireNetAdmin();
   const log = createLogger();
+  // SIGHUP's default action ends the process: until the daemon can reload, one only says the config just loaded is current.
+  let onHup = () => {
+    log.info('SIGHUP while starting: the configuration being loaded is current');
+  };
+  process.on('SIGHUP', () => onHup());
   const loaded = await loadConfig(a.config);
-  log.level = loaded.config.log.level;
+  log.level = chooseLogLevel(a.logLevel, process.env.MWAN_LOG_LEVEL, loaded.config.log.level);
   // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
   const lock = lockOrExplain(
     loaded.config.stateDir,
@@ -95,13 +103,24 @@ const daemon: Command = async (a) => {
   try {
     // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
     await removeStaleSocket(loaded.config.control.socket);
-    const engine = await buildEngine(a.config, log, undefined, loaded);
+    const system = realSystem();
+    const engine = await buildEngine(a.config, log, system, loaded);
     engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
-    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
+    const handle = await runDaemon(
+      engine,
+      log,
+      async () => buildEngine(a.config, log, realSystem(undefined, system.notifier)),
+      undefined,
+      system.notifier,
+    );
     for (const sig of ['SIGTERM', 'SIGINT'] as const)
       process.once(sig, () => {
         handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed'));
       });
+    onHup = () => {
+      log.info('SIGHUP: reloading the configuration');
+      void handle.reload('SIGHUP');
+    };
     await handle.stopped;
   } finally {
     lock.release();
@@ -124,9 +143,10 @@ const status: Command = async (a) => {
 };
 
 const plan: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'plan' }, async () =>
-    (await buildEngine(a.config, silentLogger(), dryRunSystem())).plan(),
-  );
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => {
+    const engine = await buildEngine(a.config, silentLogger(), dryRunSystem());
+    return withPlugins(engine, () => engine.plan());
+  });
   process.stdout.write(formatPlan(data as ApplyPlan));
   return 0;
 };
@@ -144,15 +164,17 @@ const apply: Command = async (a) => {
     a,
     { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds },
     async () => {
-      const engine = await buildEngine(a.config, createLogger('warn', false));
+      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
       if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
-      if (confirmSeconds)
-        return applyOnProbation(engine, confirmSeconds, (r) => {
-          if (a.print) process.stdout.write(printed(r));
-        });
-      await engine.observe();
-      const result = await engine.apply('mwanctl apply');
-      return { changed: result.changed, plan: result.plan };
+      return withPlugins(engine, async () => {
+        if (confirmSeconds)
+          return applyOnProbation(engine, confirmSeconds, (r) => {
+            if (a.print) process.stdout.write(printed(r));
+          });
+        await engine.observe();
+        const result = await engine.apply('mwanctl apply');
+        return { changed: result.changed, plan: result.plan };
+      });
     },
     true,
   );
@@ -210,10 +232,12 @@ const wan: Command = async (a) => {
     a,
     { cmd: 'wan', name, enabled },
     async () => {
-      const engine = await buildEngine(a.config, createLogger('warn', false));
+      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
       await engine.setEnabled(name, enabled);
-      await engine.observe();
-      await engine.apply(`wan ${name} ${action} by administrator`);
+      await withPlugins(engine, async () => {
+        await engine.observe();
+        await engine.apply(`wan ${name} ${action} by administrator`);
+      });
     },
     true,
   );

@@ -21,6 +21,20 @@ export async function buildEngine(
   return Engine.create({ loaded: cfg, system, log, plugins: await pluginsFor(cfg) });
 }
 
+/**
+ * Runs a one-shot command's work with the plugins set up as the daemon sets them up (a drop-in plugin whose state
+ * comes from its setup contributes to `plan` and `apply` too), and tears them down after, whatever happens.
+ * Give the engine a dry-run or oneShotSystem(): their probes, helpers and scripts are idle.
+ */
+export async function withPlugins<T>(engine: Engine, work: () => Promise<T>): Promise<T> {
+  await engine.start();
+  try {
+    return await work();
+  } finally {
+    await engine.stop();
+  }
+}
+
 /** The built-in plugins and the user plugins of the configured plugins directory: every plugin an engine would run. */
 export async function pluginsFor(loaded: LoadedConfig): Promise<MwanPlugin[]> {
   return [...builtinPlugins, ...(await loadUserPlugins(pluginsDirOf(loaded.dir, loaded.config.pluginsDir)))];

@@ -49,7 +49,7 @@ describe('mwanctl install', () => {
     await install({ root, node: fakeNode, config: '/srv/mwan/router.yaml' });
     assert.match(
       read('etc/systemd/system/mwan.service'),
-      /^ExecStop=\/usr\/local\/sbin\/mwanctl stop --config \/srv\/mwan\/router\.yaml$/m,
+      /^ExecStopPost=\/bin\/sh -c '.*; then exec \/usr\/local\/sbin\/mwanctl stop --config \/srv\/mwan\/router\.yaml; fi'$/m,
     );
     assert.equal(runWrapper('apply'), 'installed=1 args=--config /srv/mwan/router.yaml apply');
   });

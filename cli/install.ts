@@ -80,9 +80,53 @@ export function wrapperText(spec: WrapperSpec): string {
   ].join('\n');
 }
 
-/** The systemd unit (`mwanctl install` and the Debian package both write this text). */
+/**
+ * What the daemon may do under systemd: the network capabilities only (nft, ip, conntrack, raw ICMP sockets;
+ * miniupnpd binds ports above 1024). ProtectKernelTunables stays off: mwan writes sysctls (rp_filter, forwarding,
+ * the multipath hash) under /proc/sys. MemoryDenyWriteExecute stays off: Node's JIT needs writable, executable pages.
+ * NoNewPrivileges means no setuid/setgid helper works: the mail plugin's sendmail transport through Postfix's setgid
+ * postdrop fails (use its SMTP transport, or a drop-in that relaxes this).
+ */
+export const UNIT_HARDENING = [
+  'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW',
+  'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW',
+  'NoNewPrivileges=yes',
+  'ProtectSystem=strict',
+  'ReadWritePaths=-/run/mwan -/var/lib/mwan',
+  'ProtectHome=yes',
+  'PrivateTmp=yes',
+  'PrivateDevices=yes',
+  'ProtectKernelModules=yes',
+  'ProtectKernelLogs=yes',
+  'ProtectControlGroups=yes',
+  'ProtectClock=yes',
+  'ProtectHostname=yes',
+  'ProtectProc=invisible',
+  'LockPersonality=yes',
+  'RestrictRealtime=yes',
+  'RestrictSUIDSGID=yes',
+  'RestrictNamespaces=yes',
+  'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
+  'SystemCallArchitectures=native',
+  'SystemCallFilter=@system-service',
+  'SystemCallFilter=~@mount @swap @reboot @module @cpu-emulation @obsolete @debug @raw-io',
+  'SystemCallErrorNumber=EPERM',
+  'KeyringMode=private',
+  'UMask=0077',
+];
+
+/**
+ * The systemd unit (`mwanctl install` and the Debian package both write this text).
+ * Fail static: a crash, `kill -9` or a watchdog timeout leaves mwan's kernel state in place (the daemon does that on
+ * SIGTERM too) and `Restart=on-failure` brings the daemon back to adopt it. Only a clean stop (the daemon exited 0
+ * after SIGTERM: `systemctl stop`) runs `mwanctl stop` from ExecStopPost to remove the state; ExecStop is not used
+ * because systemd runs it after a crash as well. `$$` is systemd's escape for a `$` the shell expands.
+ * Type=notify: the daemon sends READY=1 after its first reconcile, STATUS= per WAN change ("2/3 WANs in service") and
+ * WATCHDOG=1 every 15 s from its event loop (through the native addon: Node has no unix datagram sockets).
+ */
 export function unitText(wrapper: string, config: string, marker: boolean): string {
   const configArg = ` --config ${plainPath('--config', config)}`;
+  const cleanStop = '[ "$$SERVICE_RESULT" = success ] && [ "$$EXIT_CODE" = exited ] && [ "$$EXIT_STATUS" = 0 ]';
   return [
     ...(marker ? [MARKER] : []),
     '[Unit]',
@@ -92,11 +136,23 @@ export function unitText(wrapper: string, config: string, marker: boolean): stri
     'Wants=network-pre.target',
     '',
     '[Service]',
-    'Type=simple',
+    'Type=notify',
+    'NotifyAccess=main',
+    'WatchdogSec=30',
     `ExecStart=${wrapper} daemon${configArg}`,
-    `ExecStop=${wrapper} stop${configArg}`,
+    'ExecReload=/bin/kill -HUP $MAINPID',
+    `ExecStopPost=/bin/sh -c 'if ${cleanStop}; then exec ${wrapper} stop${configArg}; fi'`,
     'Restart=on-failure',
     'RestartSec=2',
+    'TimeoutStopSec=30',
+    'SyslogLevelPrefix=true',
+    'RuntimeDirectory=mwan',
+    'RuntimeDirectoryMode=0700',
+    'RuntimeDirectoryPreserve=yes',
+    'StateDirectory=mwan',
+    'StateDirectoryMode=0700',
+    'ConfigurationDirectory=mwan',
+    ...UNIT_HARDENING,
     '',
     '[Install]',
     'WantedBy=multi-user.target',

@@ -296,6 +296,11 @@ export class Engine {
     return this.opts.system.kernel.readSysctls(keys);
   }
 
+  /** A reload: the named WANs keep the health state, `since` and flaps `previous` holds (see WanRegistry.adopt). */
+  carryWanState(previous: Engine, names: string[]): void {
+    this.registry.adopt(previous.registry, names);
+  }
+
   /** Whether this configuration has NFQUEUE policies in use (queue rules to keep in place). */
   usesNfqueue(): boolean {
     return this.nfqRules.spec !== null;

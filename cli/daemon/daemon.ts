@@ -6,10 +6,20 @@ import type { LinkHint } from '../../core/system/kernel/adapter.ts';
 import type { Logger } from '../../core/log.ts';
 import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
+import { configChanges, wansKeepingHealth } from './config-changes.ts';
+import { logStateChanges } from './state-log.ts';
+import { ServiceNotifications } from './service-notify.ts';
+import { noNotifier, type ServiceNotifier } from '../../core/system/notify.ts';
+import { describeError } from '../../core/errors.ts';
 
 export interface DaemonHandle {
   stopped: Promise<void>;
   shutdown(removeState: boolean): Promise<void>;
+  /**
+   * SIGHUP / `systemctl reload`: re-reads the configuration file. Valid → applied, with a log line naming what changed;
+   * invalid → the running configuration stays and the error (naming the field) is logged. Never rejects.
+   */
+  reload(why: string): Promise<void>;
 }
 
 /** Serves the control socket (a test may serve it in memory); `close` ends it. */
@@ -29,11 +39,26 @@ export async function runDaemon(
   log: Logger,
   reload?: () => Promise<Engine>,
   serve: ServeControl = startControlServer,
+  notifier: ServiceNotifier = noNotifier,
 ): Promise<DaemonHandle> {
   let engine = initial;
+  const service = new ServiceNotifications(notifier, log);
+  let unfollow = service.follow(engine);
+  const outOfService = new Set<string>();
+  let unlog = logStateChanges(engine, log, outOfService);
   await engine.start();
   await engine.observe();
-  await engine.reconcile('daemon start');
+  const first = await engine.reconcile('daemon start');
+  // After a crash or restart the kernel still holds what the last daemon applied: adopting it changes nothing.
+  if (first)
+    log.info(
+      {
+        changed: first.changed,
+        ipLines: first.changed ? first.plan.ip.length : 0,
+        nft: first.changed && first.plan.nft !== '',
+      },
+      first.changed ? 'kernel state set up at start' : 'kernel state adopted at start: nothing to change',
+    );
 
   let observing: Promise<void> | null = null;
   let again = false;
@@ -91,9 +116,12 @@ export async function runDaemon(
   const shutdown = async (removeState: boolean) => {
     if (stopping) return;
     stopping = true;
+    service.stopping();
+    unfollow();
     clearInterval(resync);
     repair.stop();
     unwatch();
+    unlog();
     await engine.stop();
     if (removeState) {
       const plan = await engine.removeKernelState();
@@ -106,12 +134,19 @@ export async function runDaemon(
   };
 
   const swap = async (next: Engine) => {
+    const changes = configChanges(engine.config, next.config, engine.pluginNames(), next.pluginNames());
     await engine.stop();
+    // WANs whose probes did not change keep their verdict, state and `since`: a reload is not an outage.
+    next.carryWanState(engine, wansKeepingHealth(engine.config, next.config));
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
     if (engine.usesNfqueue() && !next.usesNfqueue())
       await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
+    unlog();
+    unlog = logStateChanges(engine, log, outOfService);
+    unfollow();
+    unfollow = service.follow(engine);
     if (rewatch) {
       unwatch();
       unwatch = watchFor(engine);
@@ -119,8 +154,40 @@ export async function runDaemon(
     await engine.start();
     await engine.observe();
     await engine.reconcile('configuration reloaded');
-    log.info({ wans: engine.config.wans.map((w) => w.name) }, 'configuration reloaded');
+    log.info(
+      { wans: engine.config.wans.map((w) => w.name), changes },
+      `configuration reloaded: ${changes.join('; ') || 'no change'}`,
+    );
   };
+
+  /** Reloads run one at a time (a second SIGHUP waits for the first). */
+  let reloading: Promise<void> = Promise.resolve();
+  const reloadFile = (why: string): Promise<void> =>
+    (reloading = reloading.then(async () => {
+      if (stopping || !reload) return;
+      let next: Engine;
+      try {
+        next = await reload();
+      } catch (error) {
+        log.error(
+          { err: error, why },
+          `configuration reload refused, the running configuration stays: ${describeError(error)}`,
+        );
+        return;
+      }
+      if (stopping) return;
+      if (configChanges(engine.config, next.config, engine.pluginNames(), next.pluginNames()).length === 0) {
+        log.info({ why }, 'configuration reloaded: no change');
+        return;
+      }
+      service.reloading();
+      try {
+        await swap(next);
+      } catch (error) {
+        log.error({ err: error, why }, `applying the reloaded configuration failed: ${describeError(error)}`);
+      }
+      service.ready(engine);
+    }));
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await serve(engine.config.control.socket, handle);
@@ -128,5 +195,6 @@ export async function runDaemon(
     { socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() },
     'mwan daemon ready',
   );
-  return { stopped, shutdown };
+  service.ready(engine);
+  return { stopped, shutdown, reload: reloadFile };
 }

@@ -162,10 +162,17 @@ describe('daemon start on the memory system', () => {
       const log = silentLogger();
       const engine = await buildEngine(configFile, log, system);
       let served: string | undefined;
-      const handle = await runDaemon(engine, log, undefined, async (socket) => {
-        served = socket;
-        return { close: (done) => done() };
-      });
+      system.watchdogMs = 40;
+      const handle = await runDaemon(
+        engine,
+        log,
+        undefined,
+        async (socket) => {
+          served = socket;
+          return { close: (done) => done() };
+        },
+        system.notifier,
+      );
       assert.equal(served, path.join(dir, 'mwan.sock'));
 
       // The first reconcile reached the memory kernel: mwan's table, the WANs' routes, the NFQUEUE queue rule.
@@ -202,9 +209,19 @@ describe('daemon start on the memory system', () => {
       await until('the event script', () =>
         system.scripts.some((s) => s.env.ACTION === 'ifdown' && s.env.WAN === 'isp1'),
       );
+      // systemd heard READY after the first reconcile, the status after the carrier loss, and heartbeats (WATCHDOG_USEC 40 ms).
+      assert.equal(system.notifications[0], 'READY=1\nSTATUS=2/2 WANs in service\n');
+      await until('the status naming isp1', () =>
+        system.notifications.includes('STATUS=1/2 WANs in service (isp1 link-down)\n'),
+      );
+      await until('two heartbeats', () => system.notifications.filter((n) => n === 'WATCHDOG=1\n').length >= 2);
 
       await handle.shutdown(false);
       await handle.stopped;
+      assert.equal(system.notifications.at(-1), 'STOPPING=1\nSTATUS=stopping\n');
+      const beats = system.notifications.length;
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(system.notifications.length, beats, 'heartbeats after the stop');
       assert.ok(
         system.probes.every((p) => p.stopped),
         'a probe was left running',

@@ -44,7 +44,7 @@ export class NfqueueRules {
         (ran) => {
           this.applied = true;
           if (ran.length)
-            this.log.info(
+            this.log.debug(
               { queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length },
               'NFQUEUE rules applied',
             );

@@ -205,7 +205,7 @@ export class Reconciler {
         sysctls: plan.sysctl.length,
       });
       if (changed)
-        this.log.info(
+        this.log.debug(
           { reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' },
           'kernel state reconciled',
         );

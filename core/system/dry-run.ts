@@ -1,10 +1,12 @@
-// The dry-run system (`mwanctl plan`): reads the real kernel and files, changes nothing — each change is printed and refused.
+// The dry-run system (`mwanctl plan`): reads the real kernel and files, changes nothing — each change is printed and refused; the daemon's services are idle.
 import { DryRunKernel } from './kernel/system-adapter.ts';
 import { readLinkBytes } from './kernel/link-stats.ts';
 import { createConntrackFeed } from './conntrack/feed.ts';
 import { systemFiles } from './files.ts';
 import { StateStore } from './state-store.ts';
 import type { System } from './system.ts';
+import { noNotifier } from './notify.ts';
+import { idleServices } from './one-shot.ts';
 
 /** Thrown for a side effect a dry run does not cause; the message says what would have happened. */
 export class DryRunRefusal extends Error {}
@@ -25,7 +27,10 @@ export function dryRunSystem(
     print(`would ${what}; not done`);
     throw new DryRunRefusal(`dry run: would ${what}`);
   };
-  const feed = createConntrackFeed();
+  /** A change plugins make while setting up (a directory, an empty file): printed, not done, and setup goes on. */
+  const skip = async (what: string): Promise<void> => {
+    print(`would ${what}; not done`);
+  };
   const store = (dir: string) => {
     const real = new StateStore(dir);
     return {
@@ -38,23 +43,24 @@ export function dryRunSystem(
     kind: 'dry-run',
     kernel: new DryRunKernel(),
     refused,
-    startProbe: (spec, ctx) => refuse(`probe ${spec.target} (${spec.method}) from ${ctx.source}`),
+    // Plugins set up as in the daemon (plan shows what they contribute); probes, helpers, scripts, event feeds and mail stay idle.
+    startProbe: idleServices.startProbe,
     icmpBackend: () => 'none (dry run)',
-    runScript: async (file) => refuse(`run ${file}`),
-    supervise: (spec) => refuse(`start ${spec.argv.join(' ')}`),
-    // Listing the table only reads; following its events would start a process.
-    conntrackFeed: () => ({ subscribe: () => refuse('follow conntrack events'), list: () => feed.list() }),
+    runScript: idleServices.runScript,
+    supervise: idleServices.supervise,
+    conntrackFeed: () => idleServices.conntrackFeed(createConntrackFeed),
     updateMap: async (table, map) => refuse(`update map ${map} of table ${table}`),
     linkBytes: (devices) => readLinkBytes(devices),
     files: {
       readTextPrefix: (file, max) => systemFiles.readTextPrefix(file, max),
       trustedExecutables: (dir, o) => systemFiles.trustedExecutables(dir, o),
       writeAtomic: async (file) => refuse(`write ${file}`),
-      createIfMissing: async (file) => refuse(`create ${file}`),
-      mkdir: async (dir) => refuse(`create ${dir}`),
-      watchDir: (dir) => refuse(`watch ${dir}`),
+      createIfMissing: (file) => skip(`create ${file}`),
+      mkdir: (dir) => skip(`create ${dir}`),
+      watchDir: () => () => undefined,
     },
-    mail: { open: async () => refuse('open a mail transport') },
+    mail: idleServices.mail,
     stateStore: store,
+    notifier: noNotifier,
   };
 }

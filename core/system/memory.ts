@@ -11,6 +11,7 @@ import type { ScriptResult } from './process/scripts.ts';
 import type { ProcessEvents, ProcessSpec } from './process/supervise.ts';
 import type { PersistedState } from './state-store.ts';
 import type { FileService, MailMessage, MailTransportOptions, StateStorage, System } from './system.ts';
+import { notifyMessage, type ServiceNotifier } from './notify.ts';
 
 export interface MemoryProbe {
   spec: ProbeConfig;
@@ -97,8 +98,25 @@ export class MemorySystem implements System {
   readonly mails: { transport: MailTransportOptions; message: MailMessage }[] = [];
   readonly files = new MemoryFiles();
   readonly states = new Map<string, PersistedState>();
+  /** Every sd_notify datagram, as sent (`READY=1\nSTATUS=…\n`). */
+  readonly notifications: string[] = [];
+  /** Set before the daemon starts to make it send heartbeats (as systemd's WATCHDOG_USEC would). */
+  watchdogMs: number | null = null;
+  readonly notifier: ServiceNotifier;
 
-  constructor(readonly kernel: MemoryKernel = new MemoryKernel()) {}
+  constructor(readonly kernel: MemoryKernel = new MemoryKernel()) {
+    const watchdog = () => this.watchdogMs;
+    this.notifier = {
+      enabled: true,
+      get watchdogMs() {
+        return watchdog();
+      },
+      notify: (fields) => {
+        this.notifications.push(notifyMessage(fields));
+        return null;
+      },
+    };
+  }
 
   readonly startProbe: System['startProbe'] = (spec, ctx, onSample) => {
     this.calls.push(`probe ${spec.method} ${spec.target} ${ctx.wan}`);

@@ -11,9 +11,13 @@ import { systemFiles } from './files.ts';
 import { systemMail } from './mail.ts';
 import { StateStore } from './state-store.ts';
 import type { System } from './system.ts';
+import { systemNotifier, type ServiceNotifier } from './notify.ts';
 
 /** The system the daemon and `apply` use; `kernel` may be given (a dry-run kernel, a test's runner). */
-export function realSystem(kernel: KernelAdapter = new SystemKernel()): System {
+export function realSystem(
+  kernel: KernelAdapter = new SystemKernel(),
+  notifier: ServiceNotifier = lazyNotifier(),
+): System {
   return {
     kind: 'system',
     kernel,
@@ -27,5 +31,21 @@ export function realSystem(kernel: KernelAdapter = new SystemKernel()): System {
     files: systemFiles,
     mail: systemMail,
     stateStore: (dir) => new StateStore(dir),
+    notifier,
+  };
+}
+
+/** Reads (and removes) NOTIFY_SOCKET from the environment the first time it is used: only the daemon uses it. */
+function lazyNotifier(): ServiceNotifier {
+  let n: ServiceNotifier | undefined;
+  const get = () => (n ??= systemNotifier());
+  return {
+    get enabled() {
+      return get().enabled;
+    },
+    get watchdogMs() {
+      return get().watchdogMs;
+    },
+    notify: (f) => get().notify(f),
   };
 }

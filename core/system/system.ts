@@ -8,6 +8,7 @@ import type { MapElement } from './kernel/nft-elements.ts';
 import type { LinkBytes } from './kernel/link-stats.ts';
 import type { NfqueueService, NfqueueServiceOptions } from './nfqueue/index.ts';
 import type { PersistedState } from './state-store.ts';
+import type { ServiceNotifier } from './notify.ts';
 
 /** Runs a user script with a time limit; resolves when it ends or is killed. */
 export type RunScript = (
@@ -102,6 +103,8 @@ export interface System {
   readonly mail: MailService;
   /** The state store of a state directory. */
   stateStore(dir: string): StateStorage;
+  /** The service manager's notifications (systemd Type=notify: READY, STATUS, watchdog); a no-op without one. */
+  readonly notifier: ServiceNotifier;
 }
 
 /** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */

@@ -268,4 +268,27 @@ describe('WanRegistry', () => {
     registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 13, lossPct: 0 }, 4500);
     assert.deepEqual(registry.get('isp1').figures, { rttMs: null, lossPct: null });
   });
+  it("a reload keeps the named WANs' verdict, state and since; their new probes' first `unknown` does not replace it", () => {
+    const old = setup();
+    old.registry.observe(network(), 2000);
+    old.registry.setHealth('isp1', 'online', '2/2 targets answering', undefined, 3000);
+    old.registry.setHealth('isp2', 'offline', 'fewer than 1 of 2 targets answered in 4 rounds', undefined, 4000);
+    const next = setup();
+    next.registry.adopt(old.registry, ['isp1', 'isp2']);
+    assert.equal(next.registry.observe(network(), 9000), false, 'nothing changed');
+    assert.equal(next.registry.setHealth('isp1', 'unknown', 'waiting for probe answers', undefined, 9500), false);
+    next.registry.setHealth('isp1', 'online', '1/2 targets answering', undefined, 9600);
+    assert.deepEqual(
+      next.registry.wans.map((w) => [w.name, w.state, w.since, w.inService]),
+      [
+        ['isp1', 'online', 2000, true],
+        ['isp2', 'offline', 4000, false],
+      ],
+    );
+    assert.deepEqual(only(next.events, 'wan.online', 'wan.offline'), []);
+    const fresh = setup();
+    fresh.registry.adopt(old.registry, ['isp2']);
+    fresh.registry.observe(network(), 9000);
+    assert.equal(fresh.registry.get('isp1').since, 9000, 'a WAN not named starts afresh');
+  });
 });

@@ -77,6 +77,49 @@ export class WanRegistry {
     return true;
   }
 
+  /**
+   * A reload: the named WANs keep the health verdict, state, `since`, flaps and figures `previous` holds (their probes
+   * did not change). Until their new probes reach a verdict, the 'unknown' they report first does not replace it.
+   */
+  adopt(previous: WanRegistry, names: string[]): void {
+    for (const w of this.wans) {
+      const was = previous.wans.find((p) => p.name === w.name);
+      if (!was || !names.includes(w.name)) continue;
+      const {
+        health,
+        healthReason,
+        figures,
+        degradedOut,
+        outSince,
+        state,
+        reason,
+        inService,
+        since,
+        flaps,
+        lastFailure,
+        facts,
+      } = was;
+      Object.assign(w, {
+        health,
+        healthReason,
+        figures,
+        degradedOut,
+        outSince,
+        state,
+        reason,
+        inService,
+        since,
+        flaps,
+        lastFailure,
+        facts,
+      });
+      if (health !== 'unknown') this.carried.add(w.name);
+    }
+  }
+
+  /** WANs whose verdict came over a reload and whose new probes have not judged yet. */
+  private carried = new Set<string>();
+
   /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
   setHealth(
     name: string,
@@ -87,6 +130,8 @@ export class WanRegistry {
     degradedOut = false,
   ): boolean {
     const w = this.get(name);
+    if (this.carried.has(name) && health === 'unknown') return false; // the new probes' first rounds after a reload
+    this.carried.delete(name);
     w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
     if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
     w.health = health;

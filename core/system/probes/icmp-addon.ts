@@ -18,16 +18,26 @@ const ADDON = 'native/build/Release/mwan_icmp.node';
 /** Where the addon is, seen from this file (core/system/probes) or from the mwanctl bundle (cli/). */
 const CANDIDATES = [new URL(`./${ADDON}`, import.meta.url), new URL(`../core/system/probes/${ADDON}`, import.meta.url)];
 
-let loaded: { addon: IcmpAddon } | { error: string } | undefined;
+let loaded: { addon: IcmpAddon & NotifyAddon } | { error: string } | undefined;
 
 /** The addon, or why it is not available (not built: `npm run build`; or MWAN_ICMP=ping asks for ping processes). */
 export function icmpAddon(): { addon: IcmpAddon } | { error: string } {
   if (process.env.MWAN_ICMP === 'ping') return { error: 'MWAN_ICMP=ping' };
+  return nativeAddon();
+}
+
+/** The addon's sd_notify (native/notify.c): one datagram to the service manager's socket. */
+export interface NotifyAddon {
+  notify(socket: string, message: string): void;
+}
+
+/** The addon as built (whatever MWAN_ICMP says), or why it cannot be loaded. */
+export function nativeAddon(): { addon: IcmpAddon & NotifyAddon } | { error: string } {
   if (loaded) return loaded;
   const path = CANDIDATES.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
   if (!path) return (loaded = { error: `${ADDON} is not built (npm run build)` });
   try {
-    loaded = { addon: createRequire(import.meta.url)(path) as IcmpAddon };
+    loaded = { addon: createRequire(import.meta.url)(path) as IcmpAddon & NotifyAddon };
   } catch (err) {
     loaded = { error: `cannot load ${path}: ${(err as Error).message}` };
   }

@@ -166,7 +166,7 @@ describe('mwan lab: ifupdown hook and install', function () {
       unit,
       new RegExp(`^ExecStart=/usr/local/sbin/mwanctl daemon --config ${m.configPath.replace(/[.]/g, '\\.')}$`, 'm'),
     );
-    assert.match(unit, /^ExecStop=\/usr\/local\/sbin\/mwanctl stop/m);
+    assert.match(unit, /^ExecStopPost=.* exec \/usr\/local\/sbin\/mwanctl stop/m);
     const wrapper = readFileSync(path.join(root, files.wrapper), 'utf8');
     assert.ok(wrapper.startsWith('#!/bin/sh\n'), wrapper);
     assert.ok(wrapper.includes(MWANCTL), wrapper);

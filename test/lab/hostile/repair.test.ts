@@ -71,7 +71,9 @@ describe('hostile: mwan repairs its own kernel state when another tool deletes i
     lab = await createLab({ wans: 2 });
     const l = lab;
     mwan = mwanFor(l, (dir) =>
-      labConfig(l, dir, { extra: { forwards: [{ name: 'web', port: 8080, to: l.addr.client }] } }),
+      labConfig(l, dir, {
+        extra: { forwards: [{ name: 'web', port: 8080, to: l.addr.client }], log: { level: 'debug' } },
+      }),
     );
     await mwan.startDaemon();
     healthy = await snapshot();

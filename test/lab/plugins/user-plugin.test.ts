@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createLab, type Lab } from '../../kit/lab/topology.ts';
 import { burst, startServers } from '../../kit/lab/traffic.ts';
 import { labConfig, mwanFor, type Mwan } from '../../kit/lab/fixture.ts';
-import { ctlOk, skipWithoutLab, settledSnapshot } from '../../kit/lab/helpers.ts';
+import { ctlOk, NOTHING_TO_DO, skipWithoutLab, settledSnapshot } from '../../kit/lab/helpers.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../../config/plugins.d/force-route.ts', import.meta.url));
 
@@ -72,6 +72,21 @@ describe('mwan lab: user plugins from the plugins directory', function () {
     );
     const rules = (await l.exec(l.ns.router, ['ip', 'rule', 'show'])).stdout;
     assert.match(rules, new RegExp(`to ${l.addr.server2.replaceAll('.', '\\.')} lookup \\d+ proto 249`));
+  });
+
+  it('plan and a one-shot apply (no daemon) set the drop-in up as the daemon does: its rule is planned, then applied', async () => {
+    const l = lab!;
+    mwan = withPlugin(0o644);
+    const pristine = await settledSnapshot(l);
+    const rule = new RegExp(`to ${l.addr.server2.replaceAll('.', '\\.')}(/32)? .*(lookup|table) \\d+`);
+    const plan = await ctlOk(mwan, ['plan']);
+    assert.match(plan, rule, `plan lacks the force-route rule:\n${plan}`);
+    assert.equal(await settledSnapshot(l), pristine, 'plan changed nothing');
+    await ctlOk(mwan, ['apply']);
+    const rules = (await l.exec(l.ns.router, ['ip', 'rule', 'show'])).stdout;
+    assert.match(rules, new RegExp(`to ${l.addr.server2.replaceAll('.', '\\.')} lookup \\d+ proto 249`));
+    assert.equal((await ctlOk(mwan, ['plan'])).trim(), NOTHING_TO_DO, 'the applied state is what plan shows');
+    await ctlOk(mwan, ['stop']);
   });
 
   it('refuses a plugin file that group or others may write, naming the file and the fix, and applies nothing', async () => {

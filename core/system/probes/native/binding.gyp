@@ -1,9 +1,9 @@
-# Builds the ICMP echo addon (icmp.c) for mwan's health probes: `node-gyp rebuild -C core/system/probes/native`.
+# Builds mwan's addon: ICMP echo (icmp.c) for the health probes, sd_notify (notify.c) for systemd: `node-gyp rebuild -C core/system/probes/native`.
 {
   "targets": [
     {
       "target_name": "mwan_icmp",
-      "sources": ["icmp.c"],
+      "sources": ["icmp.c", "notify.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]

@@ -176,6 +176,8 @@ static napi_value icmp_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+void mwan_define_notify(napi_env env, napi_value exports); /* notify.c */
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "open", NULL, icmp_open, NULL, NULL, NULL, napi_default, NULL },
@@ -184,6 +186,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "close", NULL, icmp_close, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  mwan_define_notify(env, exports);
   return exports;
 }
 
