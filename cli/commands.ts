@@ -4,10 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { request, NoDaemonError } from './control/client.ts';
 import { removeStaleSocket } from './control/server.ts';
 import { acquireLock, LockHeldError, type HeldLock } from './daemon/daemon-lock.ts';
-import { loadConfig } from '../core/config/load.ts';
+import { loadConfig, type LoadedConfig } from '../core/config/load.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
-import { DryRunKernel } from '../core/system/kernel/system-adapter.ts';
+import { DryRunKernel, SystemKernel } from '../core/system/kernel/system-adapter.ts';
+import { ownershipOf } from '../core/reconcile/reconciler.ts';
+import { describeError } from '../core/errors.ts';
+import { checkFindings } from './check/check-warnings.ts';
 import { createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
@@ -177,6 +180,10 @@ const check: Command = async (a) => {
   const loaded = await loadConfig(a.config);
   // What building the daemon's engine checks: plugin keys and options, dependencies, the plugins' checks (NFQUEUE strategy names).
   checkPlugins(await pluginsFor(loaded), loaded.config);
+  const { warnings, errors } = checkFindings(loaded.config, await linkNames(loaded));
+  for (const e of errors) process.stderr.write(`mwanctl: error: ${e}\n`);
+  if (errors.length) return 2;
+  for (const w of warnings) process.stderr.write(`mwanctl: warning: ${w}\n`);
   process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
   for (const w of loaded.config.wans) {
     const ids = loaded.layout.wans.get(w.name)!;
@@ -187,6 +194,16 @@ const check: Command = async (a) => {
   }
   return 0;
 };
+
+/** The names of this machine's links, read as the daemon reads them (undefined, with a warning, when that fails). */
+async function linkNames(loaded: LoadedConfig): Promise<string[] | undefined> {
+  try {
+    return (await new SystemKernel().observe(ownershipOf(loaded.layout))).links.map((l) => l.name);
+  } catch (error) {
+    process.stderr.write(`mwanctl: warning: cannot read this machine's links (${describeError(error)}): devices not checked\n`);
+    return undefined;
+  }
+}
 
 /** The phases hooks/mwan passes on (ifupdown's, and the short forms other hook runners use). */
 const HOOK_PHASES = ['pre-up', 'post-up', 'pre-down', 'post-down', 'up', 'down'];
