@@ -67,6 +67,10 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     flags: [{ flags: '--type <glob>', help: 'only events whose name matches (wan.*, probe.result); repeatable or comma-separated' },
       { flags: '--text', help: 'one readable line per event instead of JSON' }] },
   { name: 'check', root: false, summary: 'validate the configuration and print the identifiers it gets' },
+  { name: 'schema', root: false, summary: 'print the configuration\'s JSON Schema (for editors; shipped as mwan.schema.json)',
+    details: 'Generated from the schema mwanctl validates with. Point an editor at it with a first-lines comment '
+      + '`# yaml-language-server: $schema=/path/to/mwan.schema.json`. Cross-field checks (duplicate names, gateways in '
+      + 'their networks, …) are `mwanctl check`\'s.' },
   { name: 'hook', root: false, summary: 'for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)' },
   { name: 'install', root: false, summary: 'put hooks, systemd unit and wrapper in place',
     flags: [{ flags: '--root <dir>', help: 'write the files under DIR instead of /' }] },

@@ -11,6 +11,7 @@ import { DryRunKernel, SystemKernel } from '../core/system/kernel/system-adapter
 import { ownershipOf } from '../core/reconcile/reconciler.ts';
 import { describeError } from '../core/errors.ts';
 import { checkFindings } from './check/check-warnings.ts';
+import { configJsonSchemaText } from './schema.ts';
 import { createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
@@ -243,6 +244,12 @@ const completion: Command = async (a) => {
   return 0;
 };
 
+const schema: Command = async () => {
+  process.stdout.write(configJsonSchemaText());
+  return 0;
+};
+
 export const commands: Record<string, Command> = {
   daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd, completion,
+  schema,
 };
