@@ -71,6 +71,14 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     details: 'Generated from the schema mwanctl validates with. Point an editor at it with a first-lines comment '
       + '`# yaml-language-server: $schema=/path/to/mwan.schema.json`. Cross-field checks (duplicate names, gateways in '
       + 'their networks, …) are `mwanctl check`\'s.' },
+  { name: 'import-balance', root: false, summary: 'convert Net-ISP-Balance\'s balance.conf (and network.conf) into mwan\'s YAML',
+    details: 'Carries the isp and lan services, mode, weights, ping targets, forwarding_group, warn_email, long_down_time '
+      + 'and the link monitor\'s settings; every setting it cannot carry over gets a `# not carried over:` comment. '
+      + 'Prints the YAML, or writes it with --output.',
+    args: [{ name: '<balance.conf>', help: 'Net-ISP-Balance\'s configuration, usually /etc/network/balance.conf' },
+      { name: '[network.conf]', help: 'a second file with more services or settings' }],
+    flags: [{ flags: '-o, --output <file>', help: 'write the YAML to FILE instead of printing it' },
+      { flags: '--force', help: 'replace FILE when it exists' }] },
   { name: 'hook', root: false, summary: 'for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)' },
   { name: 'install', root: false, summary: 'put hooks, systemd unit and wrapper in place',
     flags: [{ flags: '--root <dir>', help: 'write the files under DIR instead of /' }] },

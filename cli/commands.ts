@@ -12,6 +12,8 @@ import { ownershipOf } from '../core/reconcile/reconciler.ts';
 import { describeError } from '../core/errors.ts';
 import { checkFindings } from './check/check-warnings.ts';
 import { configJsonSchemaText } from './schema.ts';
+import { importBalance } from './import-balance/command.ts';
+import { writeConfigFile } from './write-config.ts';
 import { createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
@@ -29,6 +31,8 @@ export interface CommandArgs {
   config?: string; json?: boolean; verbose?: boolean; print?: boolean; root?: string; confirm?: string;
   /** `events --type`: event name globs; `--text`: readable lines. */
   type?: string[]; text?: boolean;
+  /** `init`, `import-balance`: where to write, and whether an existing file may be replaced. */
+  output?: string; force?: boolean;
   args: string[];
 }
 type Command = (a: CommandArgs) => Promise<number>;
@@ -244,6 +248,14 @@ const completion: Command = async (a) => {
   return 0;
 };
 
+const importBalanceCmd: Command = async (a) => {
+  const yaml = await importBalance(a.args.filter((f) => f !== undefined));
+  if (a.output === undefined) { process.stdout.write(yaml); return 0; }
+  await writeConfigFile(a.output, yaml, a.force ?? false);
+  process.stdout.write(`wrote ${a.output}: review it, then \`mwanctl check --config ${a.output}\`\n`);
+  return 0;
+};
+
 const schema: Command = async () => {
   process.stdout.write(configJsonSchemaText());
   return 0;
@@ -251,5 +263,5 @@ const schema: Command = async () => {
 
 export const commands: Record<string, Command> = {
   daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd, completion,
-  schema,
+  schema, 'import-balance': importBalanceCmd,
 };
