@@ -14,6 +14,7 @@ import { checkFindings } from './check/check-warnings.ts';
 import { configJsonSchemaText } from './schema.ts';
 import { importBalance } from './import-balance/command.ts';
 import { writeConfigFile } from './write-config.ts';
+import { DEFAULT_OUTPUT, runInit } from './init/command.ts';
 import { createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
@@ -248,6 +249,14 @@ const completion: Command = async (a) => {
   return 0;
 };
 
+const init: Command = async (a) => {
+  const output = a.output ?? DEFAULT_OUTPUT;
+  const starter = await runInit(output, a.force ?? false);
+  process.stdout.write(`wrote ${output}: WANs ${starter.wans.join(', ')}; LANs ${starter.lans.join(', ') || 'none'}\n`
+    + `review it, then: mwanctl --config ${output} check && mwanctl --config ${output} plan\n`);
+  return 0;
+};
+
 const importBalanceCmd: Command = async (a) => {
   const yaml = await importBalance(a.args.filter((f) => f !== undefined));
   if (a.output === undefined) { process.stdout.write(yaml); return 0; }
@@ -263,5 +272,5 @@ const schema: Command = async () => {
 
 export const commands: Record<string, Command> = {
   daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd, completion,
-  schema, 'import-balance': importBalanceCmd,
+  schema, init, 'import-balance': importBalanceCmd,
 };
