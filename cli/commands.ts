@@ -14,6 +14,7 @@ import { checkFindings } from './check/check-warnings.ts';
 import { configJsonSchemaText } from './schema.ts';
 import { importBalance } from './import-balance/command.ts';
 import { writeConfigFile } from './write-config.ts';
+import { controlTarget, recordLastConfig, type ControlTarget } from './last-applied.ts';
 import { DEFAULT_OUTPUT, runInit } from './init/command.ts';
 import { createLogger, silentLogger } from '../core/log.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
@@ -38,32 +39,35 @@ export interface CommandArgs {
 }
 type Command = (a: CommandArgs) => Promise<number>;
 
-async function socketOf(a: CommandArgs): Promise<string> {
-  return (await loadConfig(a.config)).config.control.socket;
-}
-
 /**
  * Runs the request through the daemon when one answers, `alone` when none is running. With `exclusive` (commands
  * that change the kernel), `alone` runs only while holding the state directory's lock: when a daemon holds it but
- * its socket does not answer, nothing is done.
+ * its socket does not answer, nothing is done. With `lastGood` (status, wan, stop), a broken configuration file is a
+ * warning: the daemon is found, and `alone` works, through the last good configuration (cli/last-applied.ts).
  */
-async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: () => Promise<T>, exclusive = false): Promise<{ data: T | unknown; daemon: boolean }> {
+async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: (loaded: LoadedConfig) => Promise<T>,
+  opts: { exclusive?: boolean; lastGood?: boolean } = {}): Promise<{ data: T | unknown; daemon: boolean; socket: string }> {
   requireNetAdmin();
-  const { config } = await loadConfig(a.config);
+  const target: ControlTarget = opts.lastGood ? await controlTarget(a.config) : targetOf(await loadConfig(a.config));
   try {
-    return { data: await request(config.control.socket, req, { timeoutMs: 30000 }), daemon: true };
+    return { data: await request(target.socket, req, { timeoutMs: 30000 }), daemon: true, socket: target.socket };
   } catch (error) {
     if (!(error instanceof NoDaemonError)) throw error;
   }
-  if (!exclusive) return { data: await alone(), daemon: false };
-  const lock = lockOrExplain(config.stateDir, `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`, () =>
-    `its control socket ${config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`);
+  const loaded = target.loaded;
+  if (!loaded) throw target.configError ?? new Error('no configuration');
+  const socket = loaded.config.control.socket;
+  if (!opts.exclusive) return { data: await alone(loaded), daemon: false, socket };
+  const lock = lockOrExplain(loaded.config.stateDir, `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`, () =>
+    `its control socket ${loaded.config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`);
   try {
-    return { data: await alone(), daemon: false };
+    return { data: await alone(loaded), daemon: false, socket };
   } finally {
     lock.release();
   }
 }
+
+const targetOf = (loaded: LoadedConfig): ControlTarget => ({ socket: loaded.config.control.socket, stateDir: loaded.config.stateDir, loaded });
 
 /** Takes the state directory's lock, or throws naming who holds it, followed by `then()`. */
 function lockOrExplain(stateDir: string, role: string, then: () => string): HeldLock {
@@ -87,7 +91,14 @@ const daemon: Command = async (a) => {
     await removeStaleSocket(loaded.config.control.socket);
     const engine = await buildEngine(a.config, log, undefined, loaded);
     engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
-    const handle = await runDaemon(engine, log, async () => buildEngine(a.config, log));
+    const warn = (m: string) => log.warn(m);
+    const handle = await runDaemon(engine, log, async () => {
+      const reloaded = await loadConfig(a.config);
+      const next = await buildEngine(a.config, log, undefined, reloaded);
+      await recordLastConfig(reloaded, warn);
+      return next;
+    });
+    await recordLastConfig(loaded, warn);
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
     await handle.stopped;
   } finally {
@@ -97,17 +108,17 @@ const daemon: Command = async (a) => {
 };
 
 const status: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'status' }, async () => {
-    const engine = await buildEngine(a.config, silentLogger());
+  const { data } = await daemonOr(a, { cmd: 'status' }, async (loaded) => {
+    const engine = await buildEngine(a.config, silentLogger(), undefined, loaded);
     await engine.observe();
     return buildStatus(engine, false);
-  });
+  }, { lastGood: true });
   process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport, Date.now(), { verbose: a.verbose })}\n`);
   return 0;
 };
 
 const plan: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => (await buildEngine(a.config, silentLogger(), new DryRunKernel())).plan());
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async (loaded) => (await buildEngine(a.config, silentLogger(), new DryRunKernel(), loaded)).plan());
   process.stdout.write(formatPlan(data as ApplyPlan));
   return 0;
 };
@@ -118,14 +129,19 @@ const apply: Command = async (a) => {
     process.stderr.write('mwanctl: --confirm takes a number of seconds (1-3600)\n');
     return 2;
   }
-  const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async () => {
-    const engine = await buildEngine(a.config, createLogger('warn', false));
-    if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
-    if (confirmSeconds) return applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
+  const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async (loaded) => {
+    const engine = await buildEngine(a.config, createLogger('warn', false), undefined, loaded);
+    if (confirmSeconds) {
+      await removeStaleSocket(loaded.config.control.socket); // probation serves it after applying
+      const kept = await applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
+      if (!kept.rolledBack) await recordLastConfig(loaded);
+      return kept;
+    }
     await engine.observe();
     const result = await engine.apply('mwanctl apply');
+    await recordLastConfig(loaded);
     return { changed: result.changed, plan: result.plan };
-  }, true);
+  }, { exclusive: true });
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
   if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
   if (confirmSeconds && viaDaemon) process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
@@ -137,15 +153,15 @@ const printed = (r: { changed: boolean; plan?: ApplyPlan }) => (r.changed && r.p
 
 const confirm: Command = async (a) => {
   requireNetAdmin();
-  await request(await socketOf(a), { cmd: 'confirm' }, { timeoutMs: 10000 });
+  await request((await loadConfig(a.config)).config.control.socket, { cmd: 'confirm' }, { timeoutMs: 10000 });
   process.stdout.write('confirmed: the new state stays\n');
   return 0;
 };
 
 const stop: Command = async (a) => {
-  const { daemon: viaDaemon } = await daemonOr(a, { cmd: 'stop' }, async () => (await buildEngine(a.config, silentLogger())).removeKernelState(), true);
+  const { daemon: viaDaemon, socket } = await daemonOr(a, { cmd: 'stop' }, async (loaded) =>
+    (await buildEngine(a.config, silentLogger(), undefined, loaded)).removeKernelState(), { exclusive: true, lastGood: true });
   if (viaDaemon) {
-    const socket = await socketOf(a);
     for (let i = 0; i < 100; i++) {
       try { await request(socket, { cmd: 'status' }, { timeoutMs: 500 }); } catch { break; }
       await new Promise((r) => setTimeout(r, 50));
@@ -159,12 +175,12 @@ const wan: Command = async (a) => {
   const [action, name] = a.args;
   if ((action !== 'up' && action !== 'down') || !name) { process.stderr.write('usage: mwanctl wan down|up NAME\n'); return 2; }
   const enabled = action === 'up';
-  await daemonOr(a, { cmd: 'wan', name, enabled }, async () => {
-    const engine = await buildEngine(a.config, createLogger('warn', false));
+  await daemonOr(a, { cmd: 'wan', name, enabled }, async (loaded) => {
+    const engine = await buildEngine(a.config, createLogger('warn', false), undefined, loaded);
     await engine.setEnabled(name, enabled);
     await engine.observe();
     await engine.apply(`wan ${name} ${action} by administrator`);
-  }, true);
+  }, { exclusive: true, lastGood: true });
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;
 };
@@ -172,7 +188,7 @@ const wan: Command = async (a) => {
 const events: Command = async (a) => {
   requireNetAdmin();
   const wanted = eventFilter(a.type);
-  await request(await socketOf(a), { cmd: 'events' }, {
+  await request((await controlTarget(a.config)).socket, { cmd: 'events' }, {
     onLine: (line) => {
       const event = line as EventLine;
       if (!wanted(String(event.event))) return;
