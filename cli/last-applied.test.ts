@@ -13,15 +13,24 @@ describe('last good configuration', () => {
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-last-'));
     stderr = [];
-    process.stderr.write = ((s: string) => { stderr.push(s); return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      stderr.push(s);
+      return true;
+    }) as typeof process.stderr.write;
   });
   afterEach(() => {
     process.stderr.write = write;
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const good = () => ({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2', weight: 3 }],
-    stateDir: path.join(dir, 'state'), control: { socket: path.join(dir, 'mwan.sock') } });
+  const good = () => ({
+    wans: [
+      { name: 'isp1', device: 'wan1' },
+      { name: 'isp2', device: 'wan2', weight: 3 },
+    ],
+    stateDir: path.join(dir, 'state'),
+    control: { socket: path.join(dir, 'mwan.sock') },
+  });
 
   it('is read back as the configuration that was recorded, with its source', async () => {
     const loaded = parseConfig(good(), path.join(dir, 'config.json'));
@@ -30,14 +39,20 @@ describe('last good configuration', () => {
     assert.deepEqual([back?.config, back?.layout, back?.source], [loaded.config, loaded.layout, loaded.source]);
   });
 
-  it('a broken file warns naming the field and yields the daemon\'s socket and the last good configuration', async () => {
+  it("a broken file warns naming the field and yields the daemon's socket and the last good configuration", async () => {
     const file = path.join(dir, 'config.json');
     await recordLastConfig(parseConfig(good(), file));
     writeFileSync(file, JSON.stringify({ ...good(), wans: [{ name: 'isp1', device: 'wan1', weight: -3 }] }));
     const t = await controlTarget(file);
     assert.equal(t.socket, path.join(dir, 'mwan.sock'));
-    assert.deepEqual(t.loaded?.config.wans.map((w) => w.weight), [1, 3]);
-    assert.match(stderr.join(''), /^mwanctl: warning: invalid configuration in .*config\.json: wans\[0\]\.weight: got -3/m);
+    assert.deepEqual(
+      t.loaded?.config.wans.map((w) => w.weight),
+      [1, 3],
+    );
+    assert.match(
+      stderr.join(''),
+      /^mwanctl: warning: invalid configuration in .*config\.json: wans\[0\]\.weight: got -3/m,
+    );
     assert.match(stderr.join(''), /using the last good configuration \(of .*config\.json, recorded in /);
   });
 

@@ -16,13 +16,23 @@ const MAX_BYTES = 2 << 20;
 const DEFAULTS = { stateDir: '/run/mwan', socket: '/run/mwan/mwan.sock' };
 
 /** Where to reach the daemon and what it last ran; `loaded` is the configuration file's, or else the last good one. */
-export interface ControlTarget { socket: string; stateDir: string; loaded?: LoadedConfig; configError?: MwanError }
+export interface ControlTarget {
+  socket: string;
+  stateDir: string;
+  loaded?: LoadedConfig;
+  configError?: MwanError;
+}
 
 /**
  * Records `loaded` (validated, defaults filled in: it parses again to the same configuration) as the last good one.
  * Best effort: a failure is a warning, never a failed start or apply.
  */
-export async function recordLastConfig(loaded: LoadedConfig, warn: (m: string) => void = (m) => { process.stderr.write(`mwan: warning: ${m}\n`); }): Promise<void> {
+export async function recordLastConfig(
+  loaded: LoadedConfig,
+  warn: (m: string) => void = (m) => {
+    process.stderr.write(`mwan: warning: ${m}\n`);
+  },
+): Promise<void> {
   const dir = loaded.config.stateDir;
   const file = path.join(dir, FILE);
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
@@ -67,12 +77,16 @@ export async function readLastConfig(stateDir: string): Promise<LoadedConfig | u
 async function salvagePaths(file: string | undefined): Promise<{ stateDir: string; socket: string }> {
   const out = { ...DEFAULTS };
   try {
-    const source = file ? path.resolve(file) : SEARCH_PLACES.map((n) => path.join(SYSTEM_DIR, n)).find((f) => existsSync(f));
+    const source = file
+      ? path.resolve(file)
+      : SEARCH_PLACES.map((n) => path.join(SYSTEM_DIR, n)).find((f) => existsSync(f));
     if (!source || !/\.(ya?ml|json)$/.test(source)) return out;
     const { text, st } = await readBounded(source);
     if (!trustedOwners().includes(st.uid)) return out;
-    const data = (source.endsWith('.json') ? JSON.parse(text) : await defaultLoaders['.yaml'](source, text)) as
-      { stateDir?: unknown; control?: { socket?: unknown } } | null;
+    const data = (source.endsWith('.json') ? JSON.parse(text) : await defaultLoaders['.yaml'](source, text)) as {
+      stateDir?: unknown;
+      control?: { socket?: unknown };
+    } | null;
     if (typeof data?.stateDir === 'string' && data.stateDir.startsWith('/')) out.stateDir = data.stateDir;
     const socket = data?.control?.socket;
     if (typeof socket === 'string' && socket.startsWith('/')) out.socket = socket;
@@ -95,7 +109,14 @@ export async function controlTarget(file: string | undefined): Promise<ControlTa
     const paths = await salvagePaths(file);
     const last = await readLastConfig(paths.stateDir);
     process.stderr.write(`mwanctl: warning: ${error.message.replace(/:\n/, ': ').replace(/\n/g, '; ')}\n`);
-    process.stderr.write(`mwanctl: warning: using ${last ? `the last good configuration (of ${last.source}, recorded in ${paths.stateDir})` : 'the running daemon only'}\n`);
-    return { socket: last?.config.control.socket ?? paths.socket, stateDir: paths.stateDir, loaded: last, configError: error };
+    process.stderr.write(
+      `mwanctl: warning: using ${last ? `the last good configuration (of ${last.source}, recorded in ${paths.stateDir})` : 'the running daemon only'}\n`,
+    );
+    return {
+      socket: last?.config.control.socket ?? paths.socket,
+      stateDir: paths.stateDir,
+      loaded: last,
+      configError: error,
+    };
   }
 }

@@ -12,7 +12,11 @@ describe('configuration JSON Schema', () => {
   });
 
   it('describes the fields, their enums and defaults, and refuses unknown fields', () => {
-    const schema = configJsonSchema() as { required: string[]; additionalProperties: boolean; properties: Record<string, { enum?: string[]; default?: unknown }> };
+    const schema = configJsonSchema() as {
+      required: string[];
+      additionalProperties: boolean;
+      properties: Record<string, { enum?: string[]; default?: unknown }>;
+    };
     assert.deepEqual(schema.required, ['wans']);
     assert.equal(schema.additionalProperties, false);
     assert.deepEqual(schema.properties.mode.enum, ['balanced', 'failover']);
@@ -22,7 +26,11 @@ describe('configuration JSON Schema', () => {
   it('every example configuration names it on a yaml-language-server line', () => {
     const dir = fileURLToPath(new URL('config/', root));
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
-      assert.match(readFileSync(`${dir}${file}`, 'utf8'), /^# yaml-language-server: \$schema=\.\/mwan\.schema\.json$/m, file);
+      assert.match(
+        readFileSync(`${dir}${file}`, 'utf8'),
+        /^# yaml-language-server: \$schema=\.\/mwan\.schema\.json$/m,
+        file,
+      );
     }
   });
 });

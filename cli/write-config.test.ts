@@ -7,7 +7,9 @@ import { writeConfigFile } from './write-config.ts';
 
 describe('writeConfigFile', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-write-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-write-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes a new file 0640, refuses an existing one without force, replaces it with force', async () => {
@@ -24,7 +26,10 @@ describe('writeConfigFile', () => {
     await writeConfigFile(path.join(dir, 'mwan', 'config.yaml'), 'a: 1\n', false);
     assert.equal(readFileSync(path.join(dir, 'mwan', 'config.yaml'), 'utf8'), 'a: 1\n');
     chmodSync(dir, 0o777);
-    await assert.rejects(writeConfigFile(path.join(dir, 'x.yaml'), 'a: 1\n', false), /refusing to write into .*: its group or others may write it \(mode 777\)/);
+    await assert.rejects(
+      writeConfigFile(path.join(dir, 'x.yaml'), 'a: 1\n', false),
+      /refusing to write into .*: its group or others may write it \(mode 777\)/,
+    );
   });
 
   it('replaces a link planted at the path (with force) instead of writing through it; without force refuses it', async () => {

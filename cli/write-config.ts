@@ -11,7 +11,9 @@ async function checkDirectory(dir: string): Promise<void> {
   const st = await stat(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
   if (st.mode & 0o022) {
-    throw new Error(`refusing to write into ${dir}: its group or others may write it (mode ${(st.mode & 0o7777).toString(8)}), so they could swap the file before mwan reads it; choose another --output or chmod go-w ${dir}`);
+    throw new Error(
+      `refusing to write into ${dir}: its group or others may write it (mode ${(st.mode & 0o7777).toString(8)}), so they could swap the file before mwan reads it; choose another --output or chmod go-w ${dir}`,
+    );
   }
 }
 
@@ -22,12 +24,20 @@ async function checkDirectory(dir: string): Promise<void> {
 export async function writeConfigFile(file: string, text: string, force: boolean): Promise<void> {
   const target = path.resolve(file);
   const dir = path.dirname(target);
-  if (!(await stat(dir).then(() => true, () => false))) {
+  if (
+    !(await stat(dir).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await checkDirectory(path.dirname(dir));
     await mkdir(dir, { mode: 0o755 });
   }
   await checkDirectory(dir);
-  const exists = await lstat(target).then(() => true, () => false);
+  const exists = await lstat(target).then(
+    () => true,
+    () => false,
+  );
   if (exists && !force) throw new Error(`${target} exists; not overwriting it (pass --force to replace it)`);
   const tmp = exists ? `${target}.${randomBytes(6).toString('hex')}.tmp` : target;
   const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o640).catch((error: NodeJS.ErrnoException) => {
@@ -40,5 +50,9 @@ export async function writeConfigFile(file: string, text: string, force: boolean
   } finally {
     await fh.close();
   }
-  if (tmp !== target) await rename(tmp, target).catch(async (error: unknown) => { await unlink(tmp).catch(() => undefined); throw error; });
+  if (tmp !== target)
+    await rename(tmp, target).catch(async (error: unknown) => {
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    });
 }

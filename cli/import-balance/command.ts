@@ -17,10 +17,18 @@ export async function importBalance(files: string[]): Promise<string> {
   let yaml = convertBalance(parsed, files);
   const dir = path.dirname(path.resolve(files[0]));
   const found: string[] = [];
-  for (const f of FRAGMENTS) if (await stat(path.join(dir, f)).then(() => true, () => false)) found.push(path.join(dir, f));
+  for (const f of FRAGMENTS)
+    if (
+      await stat(path.join(dir, f)).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(path.join(dir, f));
   for (const f of found) {
-    yaml += `# not carried over: ${f} (shell or Perl fragments): mwan runs no code from its configuration; see forwards, `
-      + 'the force-route plugin and event-scripts in the docs\n';
+    yaml +=
+      `# not carried over: ${f} (shell or Perl fragments): mwan runs no code from its configuration; see forwards, ` +
+      'the force-route plugin and event-scripts in the docs\n';
   }
   parseConfig(await defaultLoaders['.yaml']('converted.yaml', yaml), '(converted configuration)');
   return yaml;

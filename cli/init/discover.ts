@@ -6,7 +6,11 @@ import { SystemKernel } from '../../core/system/kernel/system-adapter.ts';
 import { execaRunner, type Runner } from '../../core/system/process/runner.ts';
 import { parseDhclientLeases, parseNetworkdLease, type Lease } from './leases.ts';
 
-export interface Machine { links: LinkState[]; defaults: ForeignDefault[]; leases: Lease[] }
+export interface Machine {
+  links: LinkState[];
+  defaults: ForeignDefault[];
+  leases: Lease[];
+}
 
 export const LEASE_PLACES = { dhclient: '/var/lib/dhcp', networkd: '/run/systemd/netif/leases' };
 
@@ -35,10 +39,17 @@ export async function readLeases(ifnames: Map<number, string>, places = LEASE_PL
 
 /** The machine as the daemon reads it (`ip -json`), plus leases; mwan's own routes (protocol 249) are left out. */
 export async function discoverMachine(run: Runner = execaRunner): Promise<Machine> {
-  const own = { routeProtocol: 249, priorityRange: [0, 0] as [number, number], tableRange: [0, 0] as [number, number], nftTable: 'mwan' };
+  const own = {
+    routeProtocol: 249,
+    priorityRange: [0, 0] as [number, number],
+    tableRange: [0, 0] as [number, number],
+    nftTable: 'mwan',
+  };
   const observed = await new SystemKernel(run).observe(own);
   const { stdout } = await run(['ip', '-json', 'link', 'show']);
-  const ifnames = new Map((JSON.parse(stdout || '[]') as { ifindex: number; ifname: string }[]).map((l) => [l.ifindex, l.ifname]));
+  const ifnames = new Map(
+    (JSON.parse(stdout || '[]') as { ifindex: number; ifname: string }[]).map((l) => [l.ifindex, l.ifname]),
+  );
   const present = new Set(observed.links.map((l) => l.name));
   // Leases of interfaces this machine (or namespace) does not have are stale: left out.
   const leases = (await readLeases(ifnames)).filter((l) => present.has(l.device));

@@ -1,7 +1,10 @@
 // Reads DHCP leases for `mwanctl init`: dhclient's /var/lib/dhcp/*.leases and systemd-networkd's /run/systemd/netif/leases/IFINDEX.
 
 /** A lease: the interface it is for and the router (gateway) it offered. */
-export interface Lease { device: string; router?: string }
+export interface Lease {
+  device: string;
+  router?: string;
+}
 
 /** dhclient's lease file: `lease { interface "eth1"; option routers 100.64.1.1; … }` blocks; the last per interface wins. */
 export function parseDhclientLeases(text: string): Lease[] {

@@ -7,7 +7,9 @@ import { WanMonitor } from './monitor.ts';
 
 describe('WanMonitor target gateway', () => {
   it('probes the current gateway, restarts on gateway.changed, and leaves it out without a gateway', async () => {
-    const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1', probes: [{ target: 'gateway' }, { target: '192.0.2.9' }] }] });
+    const { config } = parseConfig({
+      wans: [{ name: 'isp1', device: 'wan1', probes: [{ target: 'gateway' }, { target: '192.0.2.9' }] }],
+    });
     const bus = new EventBus();
     let gateway: string | null = '100.64.1.1';
     const started: string[][] = [];
@@ -16,10 +18,18 @@ describe('WanMonitor target gateway', () => {
       bus,
       log: { error: () => undefined },
       world: () => ({ wans: [{ name: 'isp1', routable: true, address: '100.64.1.2', gateway }] }),
-      kernel: { startProbe: (spec: { target: string }) => { batch.push(spec.target); return { stop: () => undefined }; } },
+      kernel: {
+        startProbe: (spec: { target: string }) => {
+          batch.push(spec.target);
+          return { stop: () => undefined };
+        },
+      },
       reportHealth: () => undefined,
     } as unknown as PluginContext;
-    const flush = () => { started.push(batch); batch = []; };
+    const flush = () => {
+      started.push(batch);
+      batch = [];
+    };
     const monitor = new WanMonitor(ctx, config.wans[0], resolveHealth(config.health, undefined));
     monitor.start();
     flush();

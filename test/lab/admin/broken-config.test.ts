@@ -27,7 +27,11 @@ describe('mwan lab: a broken configuration file', function () {
   /** Runs mwanctl, insists on exit 0 and on the warning naming the broken field; returns stdout. */
   const warnedOk = async (args: string[]) => {
     const r = await mwan!.ctl(args, { timeout: 60000 });
-    assert.equal(r.exitCode, 0, `mwanctl ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.equal(
+      r.exitCode,
+      0,
+      `mwanctl ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+    );
     assert.match(r.stderr, WARNED, `mwanctl ${args.join(' ')}: ${r.stderr}`);
     return r;
   };
@@ -46,9 +50,21 @@ describe('mwan lab: a broken configuration file', function () {
 
     const s = await status();
     assert.equal(s.daemon, true);
-    assert.deepEqual(s.wans.map((w) => w.name), ['isp1', 'isp2', 'isp3']);
+    assert.deepEqual(
+      s.wans.map((w) => w.name),
+      ['isp1', 'isp2', 'isp3'],
+    );
 
-    events = l.spawn(l.ns.router, [process.execPath, MWANCTL, '--config', mwan.configPath, 'events', '--type', 'wan.*', '--text']);
+    events = l.spawn(l.ns.router, [
+      process.execPath,
+      MWANCTL,
+      '--config',
+      mwan.configPath,
+      'events',
+      '--type',
+      'wan.*',
+      '--text',
+    ]);
     await waitFor(async () => WARNED.test(events!.stderr()), 30000, 'events warns about the configuration');
     await warnedOk(['wan', 'down', 'isp2']);
     await waitFor(async () => (await status()).wans[1].state === 'admin-down', 20000, 'isp2 admin-down');
@@ -78,7 +94,10 @@ describe('mwan lab: a broken configuration file', function () {
 
     const s = await status();
     assert.equal(s.daemon, false);
-    assert.deepEqual(s.wans.map((w) => w.name), ['isp1', 'isp2', 'isp3']);
+    assert.deepEqual(
+      s.wans.map((w) => w.name),
+      ['isp1', 'isp2', 'isp3'],
+    );
     assert.match((await l.exec(l.ns.router, ['nft', 'list', 'tables'])).stdout, /inet mwan/);
     await warnedOk(['stop']);
     assert.doesNotMatch((await l.exec(l.ns.router, ['nft', 'list', 'tables'])).stdout, /inet mwan/);

@@ -14,7 +14,19 @@ describe('mwan lab: probe target gateway', function () {
     await skipWithoutLab(this, 'admin gateway probe');
     lab = await createLab({ wans: 2 });
     // gateways discovered, not configured: each WAN's default route in a table of its own (as a DHCP client may leave it)
-    for (const i of [1, 2]) await lab.exec(lab.ns.router, ['ip', 'route', 'add', 'default', 'via', lab.addr.ispGateway(i), 'dev', `wan${i}`, 'table', `${200 + i}`]);
+    for (const i of [1, 2])
+      await lab.exec(lab.ns.router, [
+        'ip',
+        'route',
+        'add',
+        'default',
+        'via',
+        lab.addr.ispGateway(i),
+        'dev',
+        `wan${i}`,
+        'table',
+        `${200 + i}`,
+      ]);
   });
   after(async () => {
     await mwan?.cleanup();
@@ -29,12 +41,32 @@ describe('mwan lab: probe target gateway', function () {
       return cfg;
     });
     await mwan.startDaemon();
-    await waitFor(async () => (await statusOf(mwan!)).wans.every((w) => w.state === 'online' && w.rttMs !== null), 30000, 'both WANs online with an RTT');
+    await waitFor(
+      async () => (await statusOf(mwan!)).wans.every((w) => w.state === 'online' && w.rttMs !== null),
+      30000,
+      'both WANs online with an RTT',
+    );
     const before = await statusOf(mwan);
-    assert.deepEqual(before.wans.map((w) => w.gateway), [l.addr.ispGateway(1), l.addr.ispGateway(2)]);
+    assert.deepEqual(
+      before.wans.map((w) => w.gateway),
+      [l.addr.ispGateway(1), l.addr.ispGateway(2)],
+    );
 
     // isp1's router stops answering pings to itself; forwarding is untouched, so only a gateway probe can tell
-    await l.exec(l.ns.isp(1), ['nft', 'add', 'rule', 'ip', 'lab', 'input', 'iifname', 'down0', 'icmp', 'type', 'echo-request', 'drop']);
+    await l.exec(l.ns.isp(1), [
+      'nft',
+      'add',
+      'rule',
+      'ip',
+      'lab',
+      'input',
+      'iifname',
+      'down0',
+      'icmp',
+      'type',
+      'echo-request',
+      'drop',
+    ]);
     await waitFor(async () => (await statusOf(mwan!)).wans[0].state === 'offline', 20000, 'isp1 offline');
     assert.equal((await statusOf(mwan)).wans[1].state, 'online');
     await l.restoreUpstream(1);
