@@ -30,11 +30,18 @@ import { eventFilter, textLine, type EventLine } from './events/event-lines.ts';
 import { bashCompletion } from './completion.ts';
 
 export interface CommandArgs {
-  config?: string; json?: boolean; verbose?: boolean; print?: boolean; root?: string; confirm?: string;
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  print?: boolean;
+  root?: string;
+  confirm?: string;
   /** `events --type`: event name globs; `--text`: readable lines. */
-  type?: string[]; text?: boolean;
+  type?: string[];
+  text?: boolean;
   /** `init`, `import-balance`: where to write, and whether an existing file may be replaced. */
-  output?: string; force?: boolean;
+  output?: string;
+  force?: boolean;
   args: string[];
 }
 type Command = (a: CommandArgs) => Promise<number>;
@@ -45,8 +52,12 @@ type Command = (a: CommandArgs) => Promise<number>;
  * its socket does not answer, nothing is done. With `lastGood` (status, wan, stop), a broken configuration file is a
  * warning: the daemon is found, and `alone` works, through the last good configuration (cli/last-applied.ts).
  */
-async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], alone: (loaded: LoadedConfig) => Promise<T>,
-  opts: { exclusive?: boolean; lastGood?: boolean } = {}): Promise<{ data: T | unknown; daemon: boolean; socket: string }> {
+async function daemonOr<T>(
+  a: CommandArgs,
+  req: Parameters<typeof request>[1],
+  alone: (loaded: LoadedConfig) => Promise<T>,
+  opts: { exclusive?: boolean; lastGood?: boolean } = {},
+): Promise<{ data: T | unknown; daemon: boolean; socket: string }> {
   requireNetAdmin();
   const target: ControlTarget = opts.lastGood ? await controlTarget(a.config) : targetOf(await loadConfig(a.config));
   try {
@@ -58,8 +69,12 @@ async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], a
   if (!loaded) throw target.configError ?? new Error('no configuration');
   const socket = loaded.config.control.socket;
   if (!opts.exclusive) return { data: await alone(loaded), daemon: false, socket };
-  const lock = lockOrExplain(loaded.config.stateDir, `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`, () =>
-    `its control socket ${loaded.config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`);
+  const lock = lockOrExplain(
+    loaded.config.stateDir,
+    `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`,
+    () =>
+      `its control socket ${loaded.config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`,
+  );
   try {
     return { data: await alone(loaded), daemon: false, socket };
   } finally {
@@ -67,7 +82,11 @@ async function daemonOr<T>(a: CommandArgs, req: Parameters<typeof request>[1], a
   }
 }
 
-const targetOf = (loaded: LoadedConfig): ControlTarget => ({ socket: loaded.config.control.socket, stateDir: loaded.config.stateDir, loaded });
+const targetOf = (loaded: LoadedConfig): ControlTarget => ({
+  socket: loaded.config.control.socket,
+  stateDir: loaded.config.stateDir,
+  loaded,
+});
 
 /** Takes the state directory's lock, or throws naming who holds it, followed by `then()`. */
 function lockOrExplain(stateDir: string, role: string, then: () => string): HeldLock {
@@ -85,7 +104,11 @@ const daemon: Command = async (a) => {
   const loaded = await loadConfig(a.config);
   log.level = loaded.config.log.level;
   // Held for the daemon's whole life; the kernel releases it when the process ends, however it ends.
-  const lock = lockOrExplain(loaded.config.stateDir, 'mwanctl daemon', () => 'another mwan daemon runs for this state directory; this one changes nothing and exits');
+  const lock = lockOrExplain(
+    loaded.config.stateDir,
+    'mwanctl daemon',
+    () => 'another mwan daemon runs for this state directory; this one changes nothing and exits',
+  );
   try {
     // Before anything changes: a socket path holding a file, directory or link (or a live socket) is refused here.
     await removeStaleSocket(loaded.config.control.socket);
@@ -99,7 +122,10 @@ const daemon: Command = async (a) => {
       return next;
     });
     await recordLastConfig(loaded, warn);
-    for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed')); });
+    for (const sig of ['SIGTERM', 'SIGINT'] as const)
+      process.once(sig, () => {
+        handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed'));
+      });
     await handle.stopped;
   } finally {
     lock.release();
@@ -108,48 +134,74 @@ const daemon: Command = async (a) => {
 };
 
 const status: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'status' }, async (loaded) => {
-    const engine = await buildEngine(a.config, silentLogger(), undefined, loaded);
-    await engine.observe();
-    return buildStatus(engine, false);
-  }, { lastGood: true });
-  process.stdout.write(a.json ? `${JSON.stringify(data, null, 2)}\n` : `${formatStatus(data as StatusReport, Date.now(), { verbose: a.verbose })}\n`);
+  const { data } = await daemonOr(
+    a,
+    { cmd: 'status' },
+    async (loaded) => {
+      const engine = await buildEngine(a.config, silentLogger(), undefined, loaded);
+      await engine.observe();
+      return buildStatus(engine, false);
+    },
+    { lastGood: true },
+  );
+  process.stdout.write(
+    a.json
+      ? `${JSON.stringify(data, null, 2)}\n`
+      : `${formatStatus(data as StatusReport, Date.now(), { verbose: a.verbose })}\n`,
+  );
   return 0;
 };
 
 const plan: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'plan' }, async (loaded) => (await buildEngine(a.config, silentLogger(), new DryRunKernel(), loaded)).plan());
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async (loaded) =>
+    (await buildEngine(a.config, silentLogger(), new DryRunKernel(), loaded)).plan(),
+  );
   process.stdout.write(formatPlan(data as ApplyPlan));
   return 0;
 };
 
 const apply: Command = async (a) => {
   const confirmSeconds = a.confirm === undefined ? undefined : Number(a.confirm);
-  if (confirmSeconds !== undefined && !(Number.isInteger(confirmSeconds) && confirmSeconds >= 1 && confirmSeconds <= 3600)) {
+  if (
+    confirmSeconds !== undefined &&
+    !(Number.isInteger(confirmSeconds) && confirmSeconds >= 1 && confirmSeconds <= 3600)
+  ) {
     process.stderr.write('mwanctl: --confirm takes a number of seconds (1-3600)\n');
     return 2;
   }
-  const { data, daemon: viaDaemon } = await daemonOr(a, { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds }, async (loaded) => {
-    const engine = await buildEngine(a.config, createLogger('warn', false), undefined, loaded);
-    if (confirmSeconds) {
-      await removeStaleSocket(loaded.config.control.socket); // probation serves it after applying
-      const kept = await applyOnProbation(engine, confirmSeconds, (r) => { if (a.print) process.stdout.write(printed(r)); });
-      if (!kept.rolledBack) await recordLastConfig(loaded);
-      return kept;
-    }
-    await engine.observe();
-    const result = await engine.apply('mwanctl apply');
-    await recordLastConfig(loaded);
-    return { changed: result.changed, plan: result.plan };
-  }, { exclusive: true });
+  const { data, daemon: viaDaemon } = await daemonOr(
+    a,
+    { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds },
+    async (loaded) => {
+      const engine = await buildEngine(a.config, createLogger('warn', false), undefined, loaded);
+      if (confirmSeconds) {
+        await removeStaleSocket(loaded.config.control.socket); // probation serves it after applying
+        const kept = await applyOnProbation(engine, confirmSeconds, (r) => {
+          if (a.print) process.stdout.write(printed(r));
+        });
+        if (!kept.rolledBack) await recordLastConfig(loaded);
+        return kept;
+      }
+      await engine.observe();
+      const result = await engine.apply('mwanctl apply');
+      await recordLastConfig(loaded);
+      return { changed: result.changed, plan: result.plan };
+    },
+    { exclusive: true },
+  );
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
   if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
-  if (confirmSeconds && viaDaemon) process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
-  if (result.rolledBack) { process.stderr.write('not confirmed in time: rolled back to the previous state\n'); return 1; }
+  if (confirmSeconds && viaDaemon)
+    process.stderr.write(`applied; run \`mwanctl confirm\` within ${confirmSeconds} s or it is rolled back\n`);
+  if (result.rolledBack) {
+    process.stderr.write('not confirmed in time: rolled back to the previous state\n');
+    return 1;
+  }
   return 0;
 };
 
-const printed = (r: { changed: boolean; plan?: ApplyPlan }) => (r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] }));
+const printed = (r: { changed: boolean; plan?: ApplyPlan }) =>
+  r.changed && r.plan ? formatPlan(r.plan) : formatPlan({ nft: '', ip: [], sysctl: [] });
 
 const confirm: Command = async (a) => {
   requireNetAdmin();
@@ -159,11 +211,19 @@ const confirm: Command = async (a) => {
 };
 
 const stop: Command = async (a) => {
-  const { daemon: viaDaemon, socket } = await daemonOr(a, { cmd: 'stop' }, async (loaded) =>
-    (await buildEngine(a.config, silentLogger(), undefined, loaded)).removeKernelState(), { exclusive: true, lastGood: true });
+  const { daemon: viaDaemon, socket } = await daemonOr(
+    a,
+    { cmd: 'stop' },
+    async (loaded) => (await buildEngine(a.config, silentLogger(), undefined, loaded)).removeKernelState(),
+    { exclusive: true, lastGood: true },
+  );
   if (viaDaemon) {
     for (let i = 0; i < 100; i++) {
-      try { await request(socket, { cmd: 'status' }, { timeoutMs: 500 }); } catch { break; }
+      try {
+        await request(socket, { cmd: 'status' }, { timeoutMs: 500 });
+      } catch {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -173,14 +233,22 @@ const stop: Command = async (a) => {
 
 const wan: Command = async (a) => {
   const [action, name] = a.args;
-  if ((action !== 'up' && action !== 'down') || !name) { process.stderr.write('usage: mwanctl wan down|up NAME\n'); return 2; }
+  if ((action !== 'up' && action !== 'down') || !name) {
+    process.stderr.write('usage: mwanctl wan down|up NAME\n');
+    return 2;
+  }
   const enabled = action === 'up';
-  await daemonOr(a, { cmd: 'wan', name, enabled }, async (loaded) => {
-    const engine = await buildEngine(a.config, createLogger('warn', false), undefined, loaded);
-    await engine.setEnabled(name, enabled);
-    await engine.observe();
-    await engine.apply(`wan ${name} ${action} by administrator`);
-  }, { exclusive: true, lastGood: true });
+  await daemonOr(
+    a,
+    { cmd: 'wan', name, enabled },
+    async (loaded) => {
+      const engine = await buildEngine(a.config, createLogger('warn', false), undefined, loaded);
+      await engine.setEnabled(name, enabled);
+      await engine.observe();
+      await engine.apply(`wan ${name} ${action} by administrator`);
+    },
+    { exclusive: true, lastGood: true },
+  );
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;
 };
@@ -188,13 +256,17 @@ const wan: Command = async (a) => {
 const events: Command = async (a) => {
   requireNetAdmin();
   const wanted = eventFilter(a.type);
-  await request((await controlTarget(a.config)).socket, { cmd: 'events' }, {
-    onLine: (line) => {
-      const event = line as EventLine;
-      if (!wanted(String(event.event))) return;
-      process.stdout.write(a.text ? `${textLine(event)}\n` : `${JSON.stringify(line)}\n`);
+  await request(
+    (await controlTarget(a.config)).socket,
+    { cmd: 'events' },
+    {
+      onLine: (line) => {
+        const event = line as EventLine;
+        if (!wanted(String(event.event))) return;
+        process.stdout.write(a.text ? `${textLine(event)}\n` : `${JSON.stringify(line)}\n`);
+      },
     },
-  });
+  );
   return 0;
 };
 
@@ -209,10 +281,14 @@ const check: Command = async (a) => {
   process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
   for (const w of loaded.config.wans) {
     const ids = loaded.layout.wans.get(w.name)!;
-    process.stdout.write(`  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`);
+    process.stdout.write(
+      `  ${w.name}: device ${w.device}, id ${ids.id}, mark 0x${ids.mark.toString(16)}, table ${ids.table}, rules ${ids.fwmarkPriority}/${ids.fromPriority}\n`,
+    );
   }
   for (const [name, q] of loaded.layout.nfqueue.policies) {
-    process.stdout.write(`  policy ${name}: nfqueue:${q.strategy}, queue ${q.queue}, tag 0x${q.tag.toString(16)}/0x${loaded.layout.nfqueue.tagMask.toString(16)}${q.inUse ? '' : ' (not used by any rule)'}\n`);
+    process.stdout.write(
+      `  policy ${name}: nfqueue:${q.strategy}, queue ${q.queue}, tag 0x${q.tag.toString(16)}/0x${loaded.layout.nfqueue.tagMask.toString(16)}${q.inUse ? '' : ' (not used by any rule)'}\n`,
+    );
   }
   return 0;
 };
@@ -222,7 +298,9 @@ async function linkNames(loaded: LoadedConfig): Promise<string[] | undefined> {
   try {
     return (await new SystemKernel().observe(ownershipOf(loaded.layout))).links.map((l) => l.name);
   } catch (error) {
-    process.stderr.write(`mwanctl: warning: cannot read this machine's links (${describeError(error)}): devices not checked\n`);
+    process.stderr.write(
+      `mwanctl: warning: cannot read this machine's links (${describeError(error)}): devices not checked\n`,
+    );
     return undefined;
   }
 }
@@ -244,7 +322,10 @@ const hook: Command = async (a) => {
   } catch (error) {
     if (!(error instanceof NoDaemonError)) throw error;
     const launcher = fileURLToPath(new URL('./mwanctl.js', import.meta.url));
-    const child = spawn(process.execPath, [launcher, 'apply', ...(a.config ? ['--config', a.config] : [])], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [launcher, 'apply', ...(a.config ? ['--config', a.config] : [])], {
+      detached: true,
+      stdio: 'ignore',
+    });
     child.unref();
   }
   return 0;
@@ -260,7 +341,10 @@ const uninstallCmd: Command = async (a) => {
 };
 
 const completion: Command = async (a) => {
-  if (a.args[0] !== 'bash') { process.stderr.write('usage: mwanctl completion bash\n'); return 2; }
+  if (a.args[0] !== 'bash') {
+    process.stderr.write('usage: mwanctl completion bash\n');
+    return 2;
+  }
   process.stdout.write(bashCompletion());
   return 0;
 };
@@ -268,14 +352,19 @@ const completion: Command = async (a) => {
 const init: Command = async (a) => {
   const output = a.output ?? DEFAULT_OUTPUT;
   const starter = await runInit(output, a.force ?? false);
-  process.stdout.write(`wrote ${output}: WANs ${starter.wans.join(', ')}; LANs ${starter.lans.join(', ') || 'none'}\n`
-    + `review it, then: mwanctl --config ${output} check && mwanctl --config ${output} plan\n`);
+  process.stdout.write(
+    `wrote ${output}: WANs ${starter.wans.join(', ')}; LANs ${starter.lans.join(', ') || 'none'}\n` +
+      `review it, then: mwanctl --config ${output} check && mwanctl --config ${output} plan\n`,
+  );
   return 0;
 };
 
 const importBalanceCmd: Command = async (a) => {
   const yaml = await importBalance(a.args.filter((f) => f !== undefined));
-  if (a.output === undefined) { process.stdout.write(yaml); return 0; }
+  if (a.output === undefined) {
+    process.stdout.write(yaml);
+    return 0;
+  }
   await writeConfigFile(a.output, yaml, a.force ?? false);
   process.stdout.write(`wrote ${a.output}: review it, then \`mwanctl check --config ${a.output}\`\n`);
   return 0;
@@ -287,6 +376,20 @@ const schema: Command = async () => {
 };
 
 export const commands: Record<string, Command> = {
-  daemon, status, plan, apply, confirm, stop, wan, events, check, hook, install: installCmd, uninstall: uninstallCmd, completion,
-  schema, init, 'import-balance': importBalanceCmd,
+  daemon,
+  status,
+  plan,
+  apply,
+  confirm,
+  stop,
+  wan,
+  events,
+  check,
+  hook,
+  install: installCmd,
+  uninstall: uninstallCmd,
+  completion,
+  schema,
+  init,
+  'import-balance': importBalanceCmd,
 };

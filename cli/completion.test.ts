@@ -17,7 +17,10 @@ describe('bash completion', function () {
     writeFileSync(path.join(dir, 'script.bash'), bashCompletion());
     // stands in for mwanctl: prints `check` output and records its arguments
     stub = path.join(dir, 'mwanctl-stub');
-    writeFileSync(stub, `#!/bin/sh\necho "$@" > '${dir}/args'\necho 'configuration x is valid (mode balanced)'\necho '  isp1: device eth1, id 1, mark 0x100, table 1001, rules 1/2'\necho '  lte-backup: device wwan0, id 2, mark 0x200, table 1002, rules 3/4'\n`);
+    writeFileSync(
+      stub,
+      `#!/bin/sh\necho "$@" > '${dir}/args'\necho 'configuration x is valid (mode balanced)'\necho '  isp1: device eth1, id 1, mark 0x100, table 1001, rules 1/2'\necho '  lte-backup: device wwan0, id 2, mark 0x200, table 1002, rules 3/4'\n`,
+    );
     chmodSync(stub, 0o755);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,20 +34,41 @@ describe('bash completion', function () {
 
   it('registers itself for mwanctl and completes every command', async () => {
     assert.match(bashCompletion(), /^complete -F _mwanctl mwanctl$/m);
-    assert.deepEqual(await complete('mwanctl', ''), [...COMMAND_SPECS.map((c) => c.name), 'help', '-c', '--config', '-h', '--help', '-V', '--version'].sort());
+    assert.deepEqual(
+      await complete('mwanctl', ''),
+      [...COMMAND_SPECS.map((c) => c.name), 'help', '-c', '--config', '-h', '--help', '-V', '--version'].sort(),
+    );
     assert.deepEqual(await complete('mwanctl', 'st'), ['status', 'stop']);
   });
 
-  it('completes a command\'s flags and fixed values; --type offers event names without globbing files', async () => {
-    assert.deepEqual(await complete('mwanctl', 'status', '-'), ['--config', '--help', '--json', '--verbose', '-c', '-h', '-v']);
+  it("completes a command's flags and fixed values; --type offers event names without globbing files", async () => {
+    assert.deepEqual(await complete('mwanctl', 'status', '-'), [
+      '--config',
+      '--help',
+      '--json',
+      '--verbose',
+      '-c',
+      '-h',
+      '-v',
+    ]);
     assert.deepEqual(await complete('mwanctl', 'wan', ''), ['down', 'up']);
     assert.deepEqual(await complete('mwanctl', 'completion', ''), ['bash']);
     writeFileSync(path.join(dir, 'wan.offline-file'), ''); // a file `wan.*` would match as a glob
-    assert.deepEqual(await complete('mwanctl', 'events', '--type', 'wan.'), ['wan.*', 'wan.admin', 'wan.degraded', 'wan.longdown', 'wan.offline', 'wan.online']);
+    assert.deepEqual(await complete('mwanctl', 'events', '--type', 'wan.'), [
+      'wan.*',
+      'wan.admin',
+      'wan.degraded',
+      'wan.longdown',
+      'wan.offline',
+      'wan.online',
+    ]);
   });
 
   it('completes WAN names from the configuration the command line names', async () => {
-    assert.deepEqual(await complete(stub, '--config', '/etc/mwan/other.yaml', 'wan', 'down', ''), ['isp1', 'lte-backup']);
+    assert.deepEqual(await complete(stub, '--config', '/etc/mwan/other.yaml', 'wan', 'down', ''), [
+      'isp1',
+      'lte-backup',
+    ]);
     assert.equal(readFileSync(path.join(dir, 'args'), 'utf8').trim(), '--config /etc/mwan/other.yaml check');
     assert.deepEqual(await complete(stub, 'wan', 'up', 'l'), ['lte-backup']);
   });

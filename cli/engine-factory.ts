@@ -9,8 +9,13 @@ import type { MwanPlugin } from '../core/plugin/types.ts';
 import { loadUserPlugins, pluginsDirOf } from '../core/plugin/user-plugins.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 
-export async function buildEngine(configFile: string | undefined, log: Logger, kernel: KernelAdapter = new SystemKernel(), loaded?: LoadedConfig): Promise<Engine> {
-  const cfg = loaded ?? await loadConfig(configFile);
+export async function buildEngine(
+  configFile: string | undefined,
+  log: Logger,
+  kernel: KernelAdapter = new SystemKernel(),
+  loaded?: LoadedConfig,
+): Promise<Engine> {
+  const cfg = loaded ?? (await loadConfig(configFile));
   // A protocol another routing daemon uses would make its routes and rules look like mwan's (and `stop` delete them).
   await checkRouteProtocol(cfg.config.kernel.routeProtocol);
   return Engine.create({ loaded: cfg, kernel, log, plugins: await pluginsFor(cfg) });
@@ -18,5 +23,5 @@ export async function buildEngine(configFile: string | undefined, log: Logger, k
 
 /** The built-in plugins and the user plugins of the configured plugins directory: every plugin an engine would run. */
 export async function pluginsFor(loaded: LoadedConfig): Promise<MwanPlugin[]> {
-  return [...builtinPlugins, ...await loadUserPlugins(pluginsDirOf(loaded.dir, loaded.config.pluginsDir))];
+  return [...builtinPlugins, ...(await loadUserPlugins(pluginsDirOf(loaded.dir, loaded.config.pluginsDir)))];
 }

@@ -26,20 +26,34 @@ export const HOOKS: readonly { source: string; file: string }[] = [
   { source: 'hooks/mwan', file: '/etc/network/if-down.d/mwan' },
   { source: 'hooks/networkmanager', file: '/etc/NetworkManager/dispatcher.d/90-mwan' },
   ...['routable', 'degraded', 'no-carrier', 'off'].map((state) => ({
-    source: 'hooks/networkd-dispatcher', file: `/etc/networkd-dispatcher/${state}.d/mwan`,
+    source: 'hooks/networkd-dispatcher',
+    file: `/etc/networkd-dispatcher/${state}.d/mwan`,
   })),
 ];
 
-export interface InstallOptions { root: string; config?: string; node?: string }
+export interface InstallOptions {
+  root: string;
+  config?: string;
+  node?: string;
+}
 
 /** Paths written into shell scripts and the unit unquoted: plain characters only. */
 export function plainPath(what: string, p: string): string {
-  if (!/^\/[\w./+@,:-]*$/.test(p)) throw new MwanError('MWAN_CONFIG_INVALID', `${what}: got ${JSON.stringify(p)}; expected an absolute path of letters, digits and ._/+@,:- (it is written into shell scripts)`);
+  if (!/^\/[\w./+@,:-]*$/.test(p))
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `${what}: got ${JSON.stringify(p)}; expected an absolute path of letters, digits and ._/+@,:- (it is written into shell scripts)`,
+    );
   return p;
 }
 
 /** What the wrapper runs: Node (the first of `nodes` that is executable), its flags, and the launcher. */
-export interface WrapperSpec { nodes: string[]; launcher: string; config: string; marker: boolean }
+export interface WrapperSpec {
+  nodes: string[];
+  launcher: string;
+  config: string;
+  marker: boolean;
+}
 
 /**
  * The wrapper runs only the prebuilt bundle (MWANCTL_INSTALLED=1: mwanctl.js refuses a stale one rather than
@@ -48,7 +62,8 @@ export interface WrapperSpec { nodes: string[]; launcher: string; config: string
 export function wrapperText(spec: WrapperSpec): string {
   const [node, ...fallbacks] = spec.nodes.map((n) => plainPath('node', n));
   return [
-    '#!/bin/sh', ...(spec.marker ? [MARKER] : []),
+    '#!/bin/sh',
+    ...(spec.marker ? [MARKER] : []),
     `# Runs the prebuilt bundle only, never the TypeScript sources; uses ${spec.config} unless --config is given.`,
     `config=${spec.config}`,
     'for arg in "$@"; do',
@@ -60,7 +75,8 @@ export function wrapperText(spec: WrapperSpec): string {
     `node=${node}`,
     ...fallbacks.map((f) => `[ -x "$node" ] || node=${f}`),
     '# MWAN_NODE_FLAGS replaces the Node flags below (unquoted on purpose: several flags)',
-    `exec "$node" \${MWAN_NODE_FLAGS-${NODE_FLAGS.join(' ')}} ${plainPath('launcher', spec.launcher)} "$@"`, '',
+    `exec "$node" \${MWAN_NODE_FLAGS-${NODE_FLAGS.join(' ')}} ${plainPath('launcher', spec.launcher)} "$@"`,
+    '',
   ].join('\n');
 }
 
@@ -68,12 +84,23 @@ export function wrapperText(spec: WrapperSpec): string {
 export function unitText(wrapper: string, config: string, marker: boolean): string {
   const configArg = ` --config ${plainPath('--config', config)}`;
   return [
-    ...(marker ? [MARKER] : []), '[Unit]', 'Description=mwan multi-WAN load balancing and failover',
+    ...(marker ? [MARKER] : []),
+    '[Unit]',
+    'Description=mwan multi-WAN load balancing and failover',
     'Documentation=man:mwanctl(8) man:mwan.yaml(5)',
-    'After=network-pre.target', 'Wants=network-pre.target', '',
-    '[Service]', 'Type=simple', `ExecStart=${wrapper} daemon${configArg}`, `ExecStop=${wrapper} stop${configArg}`,
-    'Restart=on-failure', 'RestartSec=2', '',
-    '[Install]', 'WantedBy=multi-user.target', '',
+    'After=network-pre.target',
+    'Wants=network-pre.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${wrapper} daemon${configArg}`,
+    `ExecStop=${wrapper} stop${configArg}`,
+    'Restart=on-failure',
+    'RestartSec=2',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
   ].join('\n');
 }
 
@@ -98,7 +125,11 @@ function files(opts: InstallOptions, sources: Map<string, string>): { file: stri
   const config = plainPath('--config', opts.config ? path.resolve(opts.config) : DEFAULT_CONFIG);
   return [
     { file: INSTALL_WRAPPER, mode: 0o755, text: wrapperText({ nodes: [node], launcher, config, marker: true }) },
-    ...HOOKS.map((h) => ({ file: h.file, mode: 0o755, text: hookText(sources.get(h.source) ?? '', INSTALL_WRAPPER, config, true) })),
+    ...HOOKS.map((h) => ({
+      file: h.file,
+      mode: 0o755,
+      text: hookText(sources.get(h.source) ?? '', INSTALL_WRAPPER, config, true),
+    })),
     { file: '/etc/systemd/system/mwan.service', mode: 0o644, text: unitText(INSTALL_WRAPPER, config, true) },
   ];
 }

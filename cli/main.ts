@@ -25,9 +25,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
-    if (error instanceof PermissionDeniedError) { process.stderr.write(`${error.message}\n`); process.exitCode = 1; return; }
+    if (error instanceof PermissionDeniedError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const prefix = error instanceof MwanError ? `mwanctl: ${error.code}: ` : 'mwanctl: ';
     process.stderr.write(`${prefix}${describeError(error)}\n`);
     process.exitCode = error instanceof MwanError && error.code.startsWith('MWAN_CONFIG') ? 2 : 1;

@@ -18,15 +18,28 @@ const bundleName = 'cli/mwanctl.bundle.mjs';
 /** Why the bundle may not run (missing, no stamp, a source file changed or gone), or null when it matches the sources. */
 function staleness() {
   let text;
-  try { text = readFileSync(bundle, 'utf8'); } catch { return `${bundleName} is missing`; }
+  try {
+    text = readFileSync(bundle, 'utf8');
+  } catch {
+    return `${bundleName} is missing`;
+  }
   const at = text.lastIndexOf(STAMP_MARK);
   let inputs;
-  try { inputs = JSON.parse(text.slice(at + STAMP_MARK.length)).inputs; } catch { inputs = undefined; }
+  try {
+    inputs = JSON.parse(text.slice(at + STAMP_MARK.length)).inputs;
+  } catch {
+    inputs = undefined;
+  }
   if (at < 0 || !inputs) return `${bundleName} carries no build stamp`;
   for (const [file, hash] of Object.entries(inputs)) {
     let content;
-    try { content = readFileSync(new URL(file, root)); } catch { return `${bundleName} is stale: ${file}, one of its sources, is gone`; }
-    if (createHash('sha256').update(content).digest('hex') !== hash) return `${bundleName} is stale: ${file} changed since it was built`;
+    try {
+      content = readFileSync(new URL(file, root));
+    } catch {
+      return `${bundleName} is stale: ${file}, one of its sources, is gone`;
+    }
+    if (createHash('sha256').update(content).digest('hex') !== hash)
+      return `${bundleName} is stale: ${file} changed since it was built`;
   }
   return null;
 }
@@ -36,10 +49,14 @@ if (!stale) {
   await import(bundle.href);
 } else if (process.env.MWANCTL_INSTALLED === '1') {
   // Set by the wrapper `mwanctl install` writes: an installed mwanctl runs only the bundle it was built as.
-  process.stderr.write(`mwanctl: refusing to run: ${stale}; the installed mwanctl runs only an up-to-date bundle: run \`npm run build\` in ${fileURLToPath(root)}\n`);
+  process.stderr.write(
+    `mwanctl: refusing to run: ${stale}; the installed mwanctl runs only an up-to-date bundle: run \`npm run build\` in ${fileURLToPath(root)}\n`,
+  );
   process.exitCode = 1;
 } else {
-  process.stderr.write(`mwanctl: ${stale}; running the TypeScript sources through tsx instead (slower start; \`npm run build\` rebuilds the bundle)\n`);
+  process.stderr.write(
+    `mwanctl: ${stale}; running the TypeScript sources through tsx instead (slower start; \`npm run build\` rebuilds the bundle)\n`,
+  );
   const { register } = await import('tsx/esm/api');
   register();
   await import('./main.ts');

@@ -3,12 +3,14 @@ import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 
 export function formatPlan(plan: Pick<ApplyPlan, 'nft' | 'ip' | 'sysctl' | 'iptables'>): string {
   const iptables = plan.iptables ?? [];
-  if (!plan.nft && plan.ip.length === 0 && plan.sysctl.length === 0 && iptables.length === 0) return '# nothing to do: the kernel already matches the configuration\n';
+  if (!plan.nft && plan.ip.length === 0 && plan.sysctl.length === 0 && iptables.length === 0)
+    return '# nothing to do: the kernel already matches the configuration\n';
   const parts: string[] = [];
   if (plan.sysctl.length) parts.push('# write /proc/sys', ...plan.sysctl.map((s) => `${s.key} = ${s.value}`));
   if (plan.nft) parts.push('# nft -f -', plan.nft.trimEnd());
   if (plan.ip.length) parts.push('# ip -batch -', ...plan.ip);
   // argv arrays, one command each (mwan's own arguments contain no spaces or quotes)
-  if (iptables.length) parts.push('# NFQUEUE queue rules (iptables-nft, one command each)', ...iptables.map((argv) => argv.join(' ')));
+  if (iptables.length)
+    parts.push('# NFQUEUE queue rules (iptables-nft, one command each)', ...iptables.map((argv) => argv.join(' ')));
   return `${parts.join('\n')}\n`;
 }

@@ -9,7 +9,9 @@ export function hasNetAdmin(): boolean {
   try {
     const line = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
     if (line) return ((BigInt(`0x${line[1]}`) >> CAP_NET_ADMIN) & 1n) === 1n;
-  } catch { /* no /proc */ }
+  } catch {
+    /* no /proc */
+  }
   return process.geteuid?.() === 0;
 }
 

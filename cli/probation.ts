@@ -4,9 +4,17 @@ import { ConfirmWindow } from './daemon/confirm-window.ts';
 import type { Engine } from '../core/engine.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 
-export interface ProbationResult { changed: boolean; plan?: ApplyPlan; rolledBack: boolean }
+export interface ProbationResult {
+  changed: boolean;
+  plan?: ApplyPlan;
+  rolledBack: boolean;
+}
 
-export async function applyOnProbation(engine: Engine, seconds: number, onApplied: (r: { changed: boolean; plan?: ApplyPlan }) => void): Promise<ProbationResult> {
+export async function applyOnProbation(
+  engine: Engine,
+  seconds: number,
+  onApplied: (r: { changed: boolean; plan?: ApplyPlan }) => void,
+): Promise<ProbationResult> {
   await engine.observe();
   const window = new ConfirmWindow();
   const { result, closed } = await window.applyOnProbation(engine, seconds, async () => {
@@ -16,7 +24,8 @@ export async function applyOnProbation(engine: Engine, seconds: number, onApplie
     return applied;
   });
   const server = await startControlServer(engine.config.control.socket, async (req) => {
-    if (req.cmd !== 'confirm') throw new Error(`only \`confirm\` is served while an apply waits for confirmation (got ${req.cmd})`);
+    if (req.cmd !== 'confirm')
+      throw new Error(`only \`confirm\` is served while an apply waits for confirmation (got ${req.cmd})`);
     if (!window.confirm()) throw new Error('nothing to confirm');
     return { confirmed: true };
   });

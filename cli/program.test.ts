@@ -7,10 +7,15 @@ import { COMMAND_SPECS } from './cli-spec.ts';
 
 const launcher = fileURLToPath(new URL('./mwanctl.js', import.meta.url));
 const config = fileURLToPath(new URL('../config/seed-000-three-nat-links.yaml', import.meta.url));
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 /** stderr without the launcher's note that it runs the sources (a stale bundle in a checkout). */
-const clean = (stderr: string) => stderr.split('\n').filter((l) => l && !/running the TypeScript sources through tsx/.test(l)).join('\n');
+const clean = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l && !/running the TypeScript sources through tsx/.test(l))
+    .join('\n');
 
 async function mwanctl(...args: string[]) {
   const r = await execa(process.execPath, [launcher, ...args], { reject: false, timeout: 60000 });
@@ -25,10 +30,16 @@ describe('mwanctl argument parsing', function () {
       [['bogus'], /^mwanctl: unknown command 'bogus'$/],
       [['status', '--bogus'], /^mwanctl: unknown option '--bogus'$/],
       [['stauts'], /^mwanctl: unknown command 'stauts' \(Did you mean status\?\)$/],
-      [['wan', 'sideways', 'isp1'], /^mwanctl: .*'sideways' is invalid for argument 'action'\. Allowed choices are down, up\.$/],
+      [
+        ['wan', 'sideways', 'isp1'],
+        /^mwanctl: .*'sideways' is invalid for argument 'action'\. Allowed choices are down, up\.$/,
+      ],
       [['wan', 'down'], /^mwanctl: missing required argument 'name'$/],
       [['check', 'extra'], /^mwanctl: too many arguments for 'check'/],
-      [['apply', '--confirm', '0'], /^mwanctl: option '--confirm <seconds>' argument '0' is invalid\. expected a number of seconds \(1-3600\)\.$/],
+      [
+        ['apply', '--confirm', '0'],
+        /^mwanctl: option '--confirm <seconds>' argument '0' is invalid\. expected a number of seconds \(1-3600\)\.$/,
+      ],
       [['events', '--type', 'wan/*'], /^mwanctl: option '--type <glob>' argument 'wan\/\*' is invalid/],
       [['completion', 'fish'], /^mwanctl: .*'fish' is invalid for argument 'shell'/],
       [['--config'], /^mwanctl: option '-c, --config <file>' argument missing$/],
@@ -63,7 +74,7 @@ describe('mwanctl argument parsing', function () {
     assert.match(viaHelp.stdout, /--type <glob>[\s\S]*--text/);
   });
 
-  it('--version prints package.json\'s version', async () => {
+  it("--version prints package.json's version", async () => {
     for (const flag of ['--version', '-V']) {
       const r = await mwanctl(flag);
       assert.deepEqual([r.code, r.stdout, r.stderr], [0, version, '']);
@@ -71,7 +82,11 @@ describe('mwanctl argument parsing', function () {
   });
 
   it('takes --config before or after the command (the installed wrapper puts it first)', async () => {
-    for (const args of [['--config', config, 'check'], ['check', '--config', config], ['check', '-c', config]]) {
+    for (const args of [
+      ['--config', config, 'check'],
+      ['check', '--config', config],
+      ['check', '-c', config],
+    ]) {
       const r = await mwanctl(...args);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^configuration .* is valid \(mode balanced\)/);
@@ -79,13 +94,22 @@ describe('mwanctl argument parsing', function () {
   });
 
   it('a reader that goes away ends it quietly: no stack trace for EPIPE', async () => {
-    for (const [args, reader] of [[`--config '${config}' check`, 'head -1'], ['help', 'head -1'], ['--help', 'head -0']]) {
+    for (const [args, reader] of [
+      [`--config '${config}' check`, 'head -1'],
+      ['help', 'head -1'],
+      ['--help', 'head -0'],
+    ]) {
       // head -0 exits before mwanctl writes anything, so the write meets a closed pipe
-      const r = await execa('bash', ['-c', `'${process.execPath}' '${launcher}' ${args} | ${reader}; exit \${PIPESTATUS[0]}`], { reject: false, timeout: 60000 });
+      const r = await execa(
+        'bash',
+        ['-c', `'${process.execPath}' '${launcher}' ${args} | ${reader}; exit \${PIPESTATUS[0]}`],
+        { reject: false, timeout: 60000 },
+      );
       // check's warnings (devices this machine lacks, WANs without probes) are not failures
       assert.equal(clean(r.stderr).replace(/^mwanctl: warning: .*\n?/gm, ''), '', `${args} | ${reader}`);
       assert.equal(r.exitCode, 0, `${args} | ${reader}`);
-      if (reader === 'head -1') assert.match(r.stdout, /^\S.*$/, args); // one line came through
+      if (reader === 'head -1')
+        assert.match(r.stdout, /^\S.*$/, args); // one line came through
       else assert.equal(r.stdout, '');
     }
   });

@@ -9,24 +9,57 @@ describe('EventBus', () => {
   it('runs every handler even when a sync one throws and an async one rejects', async () => {
     const bus = new EventBus();
     const seen: string[] = [];
-    bus.on('link.down', () => { seen.push('first'); }, 'alpha');
-    bus.on('link.down', () => { throw new Error('sync boom'); }, 'beta');
-    bus.on('link.down', async () => { throw new Error('async boom'); }, 'gamma');
-    bus.on('link.down', (p) => { seen.push(`last:${p.device}`); }, 'delta');
+    bus.on(
+      'link.down',
+      () => {
+        seen.push('first');
+      },
+      'alpha',
+    );
+    bus.on(
+      'link.down',
+      () => {
+        throw new Error('sync boom');
+      },
+      'beta',
+    );
+    bus.on(
+      'link.down',
+      async () => {
+        throw new Error('async boom');
+      },
+      'gamma',
+    );
+    bus.on(
+      'link.down',
+      (p) => {
+        seen.push(`last:${p.device}`);
+      },
+      'delta',
+    );
 
     const failures = await bus.dispatch('link.down', { device: 'wan1' });
 
     assert.deepEqual(seen, ['first', 'last:wan1']);
-    assert.deepEqual(failures.map((f) => [f.event, f.owner, (f.error as Error).message]), [
-      ['link.down', 'beta', 'sync boom'],
-      ['link.down', 'gamma', 'async boom'],
-    ]);
+    assert.deepEqual(
+      failures.map((f) => [f.event, f.owner, (f.error as Error).message]),
+      [
+        ['link.down', 'beta', 'sync boom'],
+        ['link.down', 'gamma', 'async boom'],
+      ],
+    );
     assert.equal(bus.failures.length, 2);
   });
 
   it('emit never throws and still collects the failures of fire-and-forget handlers', async () => {
     const bus = new EventBus();
-    bus.on('wan.offline', () => { throw new Error('sync'); }, 'probe');
+    bus.on(
+      'wan.offline',
+      () => {
+        throw new Error('sync');
+      },
+      'probe',
+    );
     bus.on('wan.offline', () => Promise.reject(new Error('later')), 'notify');
     assert.doesNotThrow(() => bus.emit('wan.offline', { wan: 'isp1', reason: 'no carrier' }));
     await tick();
@@ -35,7 +68,9 @@ describe('EventBus', () => {
 
   it('stamps "core" as the owner when none is given', async () => {
     const bus = new EventBus();
-    bus.on('link.up', () => { throw new Error('x'); });
+    bus.on('link.up', () => {
+      throw new Error('x');
+    });
     const [failure] = await bus.dispatch('link.up', { device: 'wan1' });
     assert.equal(failure.owner, 'core');
   });
@@ -48,7 +83,9 @@ describe('EventBus', () => {
       await tick();
       done.push(`slow:${p.source}`);
     });
-    bus.on('config.loaded', async () => { done.push('fast'); });
+    bus.on('config.loaded', async () => {
+      done.push('fast');
+    });
     const failures = await bus.dispatch('config.loaded', { source: '/etc/mwan/mwan.config.yaml', wans: ['isp1'] });
     assert.deepEqual(done.sort(), ['fast', 'slow:/etc/mwan/mwan.config.yaml']);
     assert.deepEqual(failures, []);
@@ -56,23 +93,50 @@ describe('EventBus', () => {
 
   it('dispatch reports only the failures of the event it dispatched', async () => {
     const bus = new EventBus();
-    bus.on('link.up', () => { throw new Error('up failed'); }, 'a');
-    bus.on('link.down', () => { throw new Error('down failed'); }, 'b');
+    bus.on(
+      'link.up',
+      () => {
+        throw new Error('up failed');
+      },
+      'a',
+    );
+    bus.on(
+      'link.down',
+      () => {
+        throw new Error('down failed');
+      },
+      'b',
+    );
     bus.emit('link.up', { device: 'wan1' });
     const failures = await bus.dispatch('link.down', { device: 'wan1' });
-    assert.deepEqual(failures.map((f) => f.owner), ['b']);
+    assert.deepEqual(
+      failures.map((f) => f.owner),
+      ['b'],
+    );
   });
 
   it('keeps the failure list bounded', () => {
     const bus = new EventBus();
-    bus.on('link.up', () => { throw new Error('again'); }, 'noisy');
+    bus.on(
+      'link.up',
+      () => {
+        throw new Error('again');
+      },
+      'noisy',
+    );
     for (let i = 0; i < 150; i++) bus.emit('link.up', { device: 'wan1' });
     assert.equal(bus.failures.length, 100);
   });
 
   it('dispatch still reports a failure once 100 failures have accumulated', async () => {
     const bus = new EventBus();
-    bus.on('link.up', () => { throw new Error('again'); }, 'noisy');
+    bus.on(
+      'link.up',
+      () => {
+        throw new Error('again');
+      },
+      'noisy',
+    );
     for (let i = 0; i < 100; i++) bus.emit('link.up', { device: 'wan1' });
     const failures = await bus.dispatch('link.up', { device: 'wan1' });
     assert.equal(failures.length, 1);
@@ -81,8 +145,12 @@ describe('EventBus', () => {
   it('the function returned by on() unsubscribes that handler only', async () => {
     const bus = new EventBus();
     const calls: string[] = [];
-    const off = bus.on('wan.admin', () => { calls.push('removed'); });
-    bus.on('wan.admin', () => { calls.push('kept'); });
+    const off = bus.on('wan.admin', () => {
+      calls.push('removed');
+    });
+    bus.on('wan.admin', () => {
+      calls.push('kept');
+    });
     assert.equal(bus.listenerCount('wan.admin'), 2);
     off();
     assert.equal(bus.listenerCount('wan.admin'), 1);
@@ -93,12 +161,17 @@ describe('EventBus', () => {
   it('onAny receives every event with its name and payload, and unsubscribes from all of them', async () => {
     const bus = new EventBus();
     const seen: [string, unknown][] = [];
-    const off = bus.onAny((event, payload) => { seen.push([event, payload]); });
+    const off = bus.onAny((event, payload) => {
+      seen.push([event, payload]);
+    });
     for (const event of ALL_EVENTS) assert.equal(bus.listenerCount(event), 1, event);
 
     bus.emit('link.up', { device: 'wan1' });
     await bus.dispatch('reconcile.requested', { reason: 'test' });
-    assert.deepEqual(seen, [['link.up', { device: 'wan1' }], ['reconcile.requested', { reason: 'test' }]]);
+    assert.deepEqual(seen, [
+      ['link.up', { device: 'wan1' }],
+      ['reconcile.requested', { reason: 'test' }],
+    ]);
 
     off();
     for (const event of ALL_EVENTS) assert.equal(bus.listenerCount(event), 0, event);
@@ -109,10 +182,17 @@ describe('EventBus', () => {
   it('a throwing onAny listener is isolated and stamped "tap"', async () => {
     const bus = new EventBus();
     const got: string[] = [];
-    bus.onAny(() => { throw new Error('tap broke'); });
-    bus.on('hook.ifupdown', (p) => { got.push(p.phase); });
+    bus.onAny(() => {
+      throw new Error('tap broke');
+    });
+    bus.on('hook.ifupdown', (p) => {
+      got.push(p.phase);
+    });
     const failures = await bus.dispatch('hook.ifupdown', { iface: 'wan1', phase: 'post-up' });
     assert.deepEqual(got, ['post-up']);
-    assert.deepEqual(failures.map((f) => f.owner), ['tap']);
+    assert.deepEqual(
+      failures.map((f) => f.owner),
+      ['tap'],
+    );
   });
 });

@@ -5,10 +5,17 @@ import type { Logger } from './log.ts';
 
 export type Handler<E extends EventName> = (payload: MwanEvents[E]) => void | Promise<void>;
 
-export interface HandlerFailure { event: EventName; owner: string; error: unknown }
+export interface HandlerFailure {
+  event: EventName;
+  owner: string;
+  error: unknown;
+}
 
 /** What one `dispatch` collects: the promises of asynchronous handlers and the failures of this dispatch alone. */
-interface DispatchScope { pending: Promise<void>[]; failures: HandlerFailure[] }
+interface DispatchScope {
+  pending: Promise<void>[];
+  failures: HandlerFailure[];
+}
 
 /**
  * Every handler is wrapped: a throw or a rejected promise is logged and collected, never
@@ -40,7 +47,9 @@ export class EventBus {
       }
     };
     this.emitter.on(event, wrapped);
-    return () => { this.emitter.off(event, wrapped); };
+    return () => {
+      this.emitter.off(event, wrapped);
+    };
   }
 
   /** Fire and forget: handlers run, their failures are collected. */

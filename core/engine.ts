@@ -1,7 +1,14 @@
 // The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
 import { EventBus } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { planIsEmpty, type ApplyPlan, type ForeignDefault, type KernelAdapter, type LinkHint, type LinkState } from './system/kernel/adapter.ts';
+import {
+  planIsEmpty,
+  type ApplyPlan,
+  type ForeignDefault,
+  type KernelAdapter,
+  type LinkHint,
+  type LinkState,
+} from './system/kernel/adapter.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
 import { startProbe } from './system/probes/index.ts';
@@ -22,7 +29,13 @@ import type { Handler } from './bus.ts';
 import type { KernelSnapshot, OwnStateChange, SavedState } from './system/kernel/adapter.ts';
 import type { WanRuntime } from './wan/model.ts';
 
-export interface EngineOptions { loaded: LoadedConfig; kernel: KernelAdapter; log: Logger; plugins: MwanPlugin[]; bus?: EventBus }
+export interface EngineOptions {
+  loaded: LoadedConfig;
+  kernel: KernelAdapter;
+  log: Logger;
+  plugins: MwanPlugin[];
+  bus?: EventBus;
+}
 
 export class Engine {
   private readonly bus: EventBus;
@@ -38,7 +51,10 @@ export class Engine {
   /** The queue rules of this configuration's NFQUEUE policies. */
   private readonly nfqRules: NfqueueRules;
 
-  private constructor(private readonly opts: EngineOptions, disabled: string[]) {
+  private constructor(
+    private readonly opts: EngineOptions,
+    disabled: string[],
+  ) {
     const { loaded, kernel, log } = opts;
     this.bus = opts.bus ?? new EventBus(log);
     this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
@@ -46,7 +62,13 @@ export class Engine {
     this.store = new StateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     this.host = new PluginHost(opts.plugins, {
-      config: loaded.config, bus: this.bus, log, world: () => this.world(), requestReconcile: (reason) => { void this.reconcile(reason); },
+      config: loaded.config,
+      bus: this.bus,
+      log,
+      world: () => this.world(),
+      requestReconcile: (reason) => {
+        void this.reconcile(reason);
+      },
       reportHealth: (wan, r) => {
         const figures = { rttMs: r.rttMs, lossPct: r.lossPct, targets: r.targets };
         const wasIn = this.registry.get(wan).inService;
@@ -54,13 +76,29 @@ export class Engine {
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
-      kernel: { deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask), startProbe, runScript,
-        linkBytes: (devices) => readLinkBytes(devices), conntrack,
-        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove), supervise: (spec, events) => supervise(spec, events),
+      kernel: {
+        deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask),
+        startProbe,
+        runScript,
+        linkBytes: (devices) => readLinkBytes(devices),
+        conntrack,
+        updateMap: (map, add, remove) => updateMap(loaded.layout.nftTable, map, add, remove),
+        supervise: (spec, events) => supervise(spec, events),
         listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
-        nfqueue: { start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }) } },
+        nfqueue: {
+          start: (o) =>
+            kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }),
+        },
+      },
     });
-    this.reconciler = new Reconciler(kernel, loaded.layout, () => this.host.collect(this.world()), this.sysctlMemory, this.bus, log);
+    this.reconciler = new Reconciler(
+      kernel,
+      loaded.layout,
+      () => this.host.collect(this.world()),
+      this.sysctlMemory,
+      this.bus,
+      log,
+    );
   }
 
   static async create(opts: EngineOptions): Promise<Engine> {
@@ -80,8 +118,12 @@ export class Engine {
     },
   };
 
-  get layout() { return this.opts.loaded.layout; }
-  get config() { return this.opts.loaded.config; }
+  get layout() {
+    return this.opts.loaded.layout;
+  }
+  get config() {
+    return this.opts.loaded.config;
+  }
 
   world(): WorldView {
     return buildWorld(this.opts.loaded, this.registry.wans, this.links, this.runtimeWeights, this.host.plugins);
@@ -121,11 +163,14 @@ export class Engine {
   /** Brings the kernel up to date; the first one also applies the NFQUEUE queue rules (their commands join the plan). */
   reconcile(reason: string): ReturnType<Reconciler['request']> {
     // Before the first change: a table in mwan's range holding another tool's routes is refused, never taken over.
-    if (!this.tablesOwned && this.foreignRouteReader().foreignRoutes) return this.checkTablesOwned().then(() => this.reconcile(reason));
+    if (!this.tablesOwned && this.foreignRouteReader().foreignRoutes)
+      return this.checkTablesOwned().then(() => this.reconcile(reason));
     this.bus.emit('reconcile.requested', { reason });
     const run = this.reconciler.request(reason);
     if (!this.nfqRules.pending) return run;
-    return Promise.all([run, this.nfqRules.ensure()]).then(([r, iptables]) => (r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r));
+    return Promise.all([run, this.nfqRules.ensure()]).then(([r, iptables]) =>
+      r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r,
+    );
   }
 
   private tablesOwned = false;
@@ -141,7 +186,10 @@ export class Engine {
       const own = ownershipOf(this.layout);
       assertTablesOwned(await this.foreignRouteReader().foreignRoutes!(own), own);
       this.tablesOwned = true;
-    })().catch((error: unknown) => { this.tablesChecking = undefined; throw error; });
+    })().catch((error: unknown) => {
+      this.tablesChecking = undefined;
+      throw error;
+    });
     return this.tablesChecking;
   }
 
@@ -158,7 +206,9 @@ export class Engine {
   /** Writes the state file first: when it cannot be written (a full disk), the WAN stays as it was. */
   async setEnabled(name: string, enabled: boolean): Promise<void> {
     this.registry.get(name);
-    await this.store.update({ disabled: this.registry.wans.filter((w) => (w.name === name ? !enabled : !w.enabled)).map((w) => w.name) });
+    await this.store.update({
+      disabled: this.registry.wans.filter((w) => (w.name === name ? !enabled : !w.enabled)).map((w) => w.name),
+    });
     this.registry.setEnabled(name, enabled);
   }
 
@@ -189,17 +239,35 @@ export class Engine {
 
   // The façade: what the daemon, the CLI, status and tests use instead of the engine's parts.
   /** Sets the plugins up (the daemon's start). */
-  start(): Promise<void> { return this.host.setup(); }
+  start(): Promise<void> {
+    return this.host.setup();
+  }
   /** Tears the plugins down, last set up first. */
-  stop(): Promise<void> { return this.host.teardown(); }
-  pluginNames(): string[] { return this.host.plugins.map((p) => p.name); }
-  wans(): readonly WanRuntime[] { return this.registry.wans; }
+  stop(): Promise<void> {
+    return this.host.teardown();
+  }
+  pluginNames(): string[] {
+    return this.host.plugins.map((p) => p.name);
+  }
+  wans(): readonly WanRuntime[] {
+    return this.registry.wans;
+  }
   /** What every plugin wants the kernel to hold, for the world as it is now. */
-  desired(): ReturnType<PluginHost['collect']> { return this.host.collect(this.world()); }
-  lastReconcile(): Reconciler['last'] { return this.reconciler.last; }
-  on<E extends EventName>(event: E, handler: Handler<E>): () => void { return this.bus.on(event, handler); }
-  onEvent(listener: (event: EventName, payload: unknown) => void): () => void { return this.bus.onAny(listener); }
-  emit<E extends EventName>(event: E, payload: MwanEvents[E]): void { this.bus.emit(event, payload); }
+  desired(): ReturnType<PluginHost['collect']> {
+    return this.host.collect(this.world());
+  }
+  lastReconcile(): Reconciler['last'] {
+    return this.reconciler.last;
+  }
+  on<E extends EventName>(event: E, handler: Handler<E>): () => void {
+    return this.bus.on(event, handler);
+  }
+  onEvent(listener: (event: EventName, payload: unknown) => void): () => void {
+    return this.bus.onAny(listener);
+  }
+  emit<E extends EventName>(event: E, payload: MwanEvents[E]): void {
+    this.bus.emit(event, payload);
+  }
 
   /** Reconciles now; a failed reconcile throws with its error. */
   async apply(reason: string): Promise<NonNullable<Awaited<ReturnType<Reconciler['request']>>>> {
@@ -209,31 +277,48 @@ export class Engine {
   }
 
   /** Re-plans from a fresh kernel read (mwan's state changed behind its back); `gate` may still refuse the apply. */
-  repair(reason: string, gate: () => boolean): ReturnType<Reconciler['request']> { return this.reconciler.request(reason, { fresh: true, gate }); }
+  repair(reason: string, gate: () => boolean): ReturnType<Reconciler['request']> {
+    return this.reconciler.request(reason, { fresh: true, gate });
+  }
   /** The kernel flushed routes on its own (a device went down or away): the next plan starts from a fresh read. */
-  forgetRoutes(): void { this.reconciler.forget(); }
+  forgetRoutes(): void {
+    this.reconciler.forget();
+  }
   /** Netlink changes (`onLink`) and changes to mwan's own kernel state (`onOwnChange`); returns the unwatch. */
   watch(onLink: (hint?: LinkHint) => void, onOwnChange: (change: OwnStateChange) => void): () => void {
     return this.opts.kernel.watch(onLink, { ownership: ownershipOf(this.layout), onChange: onOwnChange });
   }
-  readKernel(): Promise<KernelSnapshot> { return this.opts.kernel.read(ownershipOf(this.layout)); }
-  readSysctls(keys: string[]): Promise<Record<string, string | null>> { return this.opts.kernel.readSysctls(keys); }
+  readKernel(): Promise<KernelSnapshot> {
+    return this.opts.kernel.read(ownershipOf(this.layout));
+  }
+  readSysctls(keys: string[]): Promise<Record<string, string | null>> {
+    return this.opts.kernel.readSysctls(keys);
+  }
 
   /** Whether this configuration has NFQUEUE policies in use (queue rules to keep in place). */
-  usesNfqueue(): boolean { return this.nfqRules.spec !== null; }
+  usesNfqueue(): boolean {
+    return this.nfqRules.spec !== null;
+  }
   /** Checks the queue rules again and puts back what is missing; true when it changed them. */
   async repairNfqueueRules(): Promise<boolean> {
     this.nfqRules.forget();
     return (await this.nfqRules.ensure()).length > 0;
   }
-  removeNfqueueRules(): Promise<string[][]> { return this.opts.kernel.nfqueue.removeRules(); }
+  removeNfqueueRules(): Promise<string[][]> {
+    return this.opts.kernel.nfqueue.removeRules();
+  }
 
   /** Writes the state file again as it is: a full disk refuses here, before anything changes. */
-  async assertStateWritable(): Promise<void> { await this.store.save(await this.store.load()); }
+  async assertStateWritable(): Promise<void> {
+    await this.store.save(await this.store.load());
+  }
   /** Saves the kernel state mwan owns (with every sysctl it changed or would change); the restore puts it back. */
   async saveKernelState(): Promise<() => Promise<void>> {
     const own = ownershipOf(this.layout);
-    const keys = [...Object.keys((await this.store.load()).sysctlOriginals), ...this.desired().sysctls.map((s) => s.key)];
+    const keys = [
+      ...Object.keys((await this.store.load()).sysctlOriginals),
+      ...this.desired().sysctls.map((s) => s.key),
+    ];
     const saved: SavedState = await this.opts.kernel.saveState(own, keys);
     return () => this.opts.kernel.restoreState(own, saved);
   }

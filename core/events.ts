@@ -4,10 +4,17 @@
 export type WanStateName = 'unknown' | 'online' | 'degraded' | 'offline' | 'link-down' | 'admin-down';
 
 /** The figures behind a health verdict: round-trip time and loss over the sliding window. */
-export interface HealthFigures { rttMs: number | null; lossPct: number | null }
+export interface HealthFigures {
+  rttMs: number | null;
+  lossPct: number | null;
+}
 
 /** A WAN state change: why, the figures that decided it, and how long the WAN had been out of service. */
-export interface WanChange extends Partial<HealthFigures> { wan: string; reason: string; downForMs?: number }
+export interface WanChange extends Partial<HealthFigures> {
+  wan: string;
+  reason: string;
+  downForMs?: number;
+}
 
 /** One probe round of one WAN: each target's answer and the window's figures. */
 export interface ProbeRound extends HealthFigures {
@@ -42,7 +49,14 @@ export interface MwanEvents {
   /** Something asked for the kernel state to be brought up to date. */
   'reconcile.requested': { reason: string };
   /** A reconcile finished; `changed` is false when the kernel already matched. */
-  'reconcile.done': { reason: string; changed: boolean; ms: number; nftLines: number; ipLines: number; sysctls: number };
+  'reconcile.done': {
+    reason: string;
+    changed: boolean;
+    ms: number;
+    nftLines: number;
+    ipLines: number;
+    sysctls: number;
+  };
   /** A reconcile failed; the previous kernel state is left in place. */
   'reconcile.failed': { reason: string; error: string };
   /** An adaptive strategy changed a policy's kernel weights (null: back to the configured weights). */
@@ -55,8 +69,21 @@ export type EventName = keyof MwanEvents;
 
 /** Every event name, for taps that follow the whole bus (`mwanctl events`). The compiler keeps it complete: */
 export const ALL_EVENTS = [
-  'link.up', 'link.down', 'addr.changed', 'gateway.changed', 'wan.online', 'wan.degraded', 'wan.offline', 'wan.longdown',
-  'probe.result', 'wan.admin', 'config.loaded', 'reconcile.requested', 'reconcile.done', 'reconcile.failed', 'policy.weights',
+  'link.up',
+  'link.down',
+  'addr.changed',
+  'gateway.changed',
+  'wan.online',
+  'wan.degraded',
+  'wan.offline',
+  'wan.longdown',
+  'probe.result',
+  'wan.admin',
+  'config.loaded',
+  'reconcile.requested',
+  'reconcile.done',
+  'reconcile.failed',
+  'policy.weights',
   'hook.ifupdown',
 ] as const satisfies readonly EventName[];
 /** Names of the map missing from ALL_EVENTS: a missing one makes this `true` an error naming it. */

@@ -3,9 +3,18 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string = process.env.MWAN_LOG_LEVEL ?? 'info', pretty = process.stdout.isTTY): Logger {
+export function createLogger(
+  level: string = process.env.MWAN_LOG_LEVEL ?? 'info',
+  pretty = process.stdout.isTTY,
+): Logger {
   if (pretty) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      level,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
+    });
   }
   return pino({ level, base: { name: 'mwan' } });
 }

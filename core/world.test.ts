@@ -6,7 +6,12 @@ import type { MwanPlugin } from './plugin/types.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { activeWans, buildWorld } from './world.ts';
 
-interface Selectable { name: string; inService: boolean; weight: number; tier: number }
+interface Selectable {
+  name: string;
+  inService: boolean;
+  weight: number;
+  tier: number;
+}
 const w = (name: string, inService: boolean, tier = 1, weight = 1): Selectable => ({ name, inService, tier, weight });
 const names = (ws: Selectable[]) => ws.map((x) => x.name);
 
@@ -39,22 +44,46 @@ describe('activeWans', () => {
 });
 
 describe('buildWorld: the active WANs', () => {
-  const loaded = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2', tier: 2 }], mode: 'failover' });
+  const loaded = parseConfig({
+    wans: [
+      { name: 'isp1', device: 'wan1' },
+      { name: 'isp2', device: 'wan2', tier: 2 },
+    ],
+    mode: 'failover',
+  });
   const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
-  const links = [1, 2].map((i) => ({ name: `wan${i}`, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address: `100.64.${i}.2`, prefixLength: 30 }] }));
+  const links = [1, 2].map((i) => ({
+    name: `wan${i}`,
+    adminUp: true,
+    carrier: true,
+    pointToPoint: false,
+    addresses: [{ address: `100.64.${i}.2`, prefixLength: 30 }],
+  }));
   registry.observe({ links, defaults: [1, 2].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })) });
 
   it('without a selecting plugin: the mode decides (failover: the lowest tier in service)', () => {
-    assert.deepEqual(buildWorld(loaded, registry.wans, links).active.map((w) => w.name), ['isp1']);
+    assert.deepEqual(
+      buildWorld(loaded, registry.wans, links).active.map((w) => w.name),
+      ['isp1'],
+    );
   });
 
   it('the first plugin that declares selectActive decides, from the rest of the view; run-time weights are in the view', () => {
     let saw: string[] = [];
-    const last: MwanPlugin = { name: 'last', selectActive: (world) => { saw = world.wans.map((w) => w.name); return world.wans.slice(-1); } };
+    const last: MwanPlugin = {
+      name: 'last',
+      selectActive: (world) => {
+        saw = world.wans.map((w) => w.name);
+        return world.wans.slice(-1);
+      },
+    };
     const other: MwanPlugin = { name: 'other', selectActive: () => [] };
     const weights = { p: { weights: { isp2: 1 }, reason: 'test' } };
     const world = buildWorld(loaded, registry.wans, links, weights, [{ name: 'none' }, last, other]);
-    assert.deepEqual(world.active.map((w) => w.name), ['isp2']);
+    assert.deepEqual(
+      world.active.map((w) => w.name),
+      ['isp2'],
+    );
     assert.deepEqual(saw, ['isp1', 'isp2']);
     assert.deepEqual(world.runtimeWeights, weights);
   });

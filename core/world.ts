@@ -8,10 +8,24 @@ import { canRoute, wanNetwork, type WanRuntime } from './wan/model.ts';
 
 export function wanView(w: WanRuntime): WanView {
   return {
-    name: w.name, device: w.config.device, config: w.config, id: w.ids.id, mark: w.ids.mark, table: w.ids.table,
-    weight: w.config.weight, tier: w.config.tier, address: w.facts.address, prefixLength: w.facts.prefixLength,
-    network: wanNetwork(w.facts), gateway: w.facts.gateway, pointToPoint: w.facts.pointToPoint,
-    state: w.state, inService: w.inService, routable: canRoute(w.facts), rttMs: w.figures.rttMs, lossPct: w.figures.lossPct,
+    name: w.name,
+    device: w.config.device,
+    config: w.config,
+    id: w.ids.id,
+    mark: w.ids.mark,
+    table: w.ids.table,
+    weight: w.config.weight,
+    tier: w.config.tier,
+    address: w.facts.address,
+    prefixLength: w.facts.prefixLength,
+    network: wanNetwork(w.facts),
+    gateway: w.facts.gateway,
+    pointToPoint: w.facts.pointToPoint,
+    state: w.state,
+    inService: w.inService,
+    routable: canRoute(w.facts),
+    rttMs: w.figures.rttMs,
+    lossPct: w.figures.lossPct,
   };
 }
 
@@ -24,7 +38,13 @@ export function activeWans<T extends { inService: boolean; tier: number }>(mode:
 }
 
 /** `plugins`: the first that declares `selectActive` decides `active` (the policies' marker: the default policy's members). */
-export function buildWorld(loaded: LoadedConfig, wans: WanRuntime[], links: LinkState[], runtimeWeights: Record<string, RuntimeWeights> = {}, plugins: readonly MwanPlugin[] = []): WorldView {
+export function buildWorld(
+  loaded: LoadedConfig,
+  wans: WanRuntime[],
+  links: LinkState[],
+  runtimeWeights: Record<string, RuntimeWeights> = {},
+  plugins: readonly MwanPlugin[] = [],
+): WorldView {
   const views = wans.map(wanView);
   const lans: LanView[] = loaded.config.lan.map((l) => {
     const link = links.find((x) => x.name === l.device);
@@ -36,7 +56,14 @@ export function buildWorld(loaded: LoadedConfig, wans: WanRuntime[], links: Link
       networks: addrs.map((a) => networkOf(a.address, a.prefixLength)),
     };
   });
-  const world = { mode: loaded.config.mode, config: loaded.config, layout: loaded.layout, wans: views, lans, runtimeWeights };
+  const world = {
+    mode: loaded.config.mode,
+    config: loaded.config,
+    layout: loaded.layout,
+    wans: views,
+    lans,
+    runtimeWeights,
+  };
   const selector = plugins.find((p) => p.selectActive);
   return { ...world, active: selector ? selector.selectActive!(world) : activeWans(loaded.config.mode, views) };
 }

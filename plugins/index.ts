@@ -14,4 +14,18 @@ import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
 import type { MwanPlugin } from '../core/plugin/api.ts';
 
-export const builtinPlugins: MwanPlugin[] = [routeTables, multipathDefault, marker, policies, snat, portForward, firewall, rpFilter, health, flowMover, mail, eventScripts, upnp];
+export const builtinPlugins: MwanPlugin[] = [
+  routeTables,
+  multipathDefault,
+  marker,
+  policies,
+  snat,
+  portForward,
+  firewall,
+  rpFilter,
+  health,
+  flowMover,
+  mail,
+  eventScripts,
+  upnp,
+];

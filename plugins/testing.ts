@@ -10,7 +10,11 @@ import { buildWorld } from '../core/world.ts';
 export { link } from '../test/kit/link.ts';
 
 /** config → registry (WanRuntime) → buildWorld, as the engine does it (`plugins`: those that may select the active WANs). */
-export function worldFrom(cfg: Record<string, unknown>, network: ObservedNetwork, plugins: MwanPlugin[] = []): WorldView {
+export function worldFrom(
+  cfg: Record<string, unknown>,
+  network: ObservedNetwork,
+  plugins: MwanPlugin[] = [],
+): WorldView {
   const loaded = parseConfig(cfg);
   const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
   registry.observe(network);

@@ -7,23 +7,42 @@ export class NoDaemonError extends Error {}
 
 /** The socket exists but this user may not use it (it is root's, mode 0600). */
 export class PermissionDeniedError extends Error {
-  constructor() { super('permission denied: mwanctl needs root (CAP_NET_ADMIN)'); }
+  constructor() {
+    super('permission denied: mwanctl needs root (CAP_NET_ADMIN)');
+  }
 }
 
 /** Sends `req`; `onLine` receives streamed lines (for `events`). Rejects with NoDaemonError when nothing listens. */
-export function request(file: string, req: ControlRequest, opts: { timeoutMs?: number; onLine?: (line: unknown) => void } = {}): Promise<unknown> {
+export function request(
+  file: string,
+  req: ControlRequest,
+  opts: { timeoutMs?: number; onLine?: (line: unknown) => void } = {},
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(file);
     let buffer = '';
     let connected = false;
-    const timer = opts.timeoutMs ? setTimeout(() => { sock.destroy(); reject(new MwanError('MWAN_CONTROL', `the daemon did not answer '${req.cmd}' within ${opts.timeoutMs} ms`)); }, opts.timeoutMs) : undefined;
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          sock.destroy();
+          reject(new MwanError('MWAN_CONTROL', `the daemon did not answer '${req.cmd}' within ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs)
+      : undefined;
     sock.setEncoding('utf8');
-    sock.once('connect', () => { connected = true; sock.write(`${JSON.stringify(req)}\n`); });
+    sock.once('connect', () => {
+      connected = true;
+      sock.write(`${JSON.stringify(req)}\n`);
+    });
     sock.on('error', (err) => {
       clearTimeout(timer);
       const code = (err as NodeJS.ErrnoException).code;
       if (!connected && (code === 'EACCES' || code === 'EPERM')) reject(new PermissionDeniedError());
-      else reject(connected ? new MwanError('MWAN_CONTROL', `control socket ${file}: ${err.message}`) : new NoDaemonError(`no daemon listening on ${file}`));
+      else
+        reject(
+          connected
+            ? new MwanError('MWAN_CONTROL', `control socket ${file}: ${err.message}`)
+            : new NoDaemonError(`no daemon listening on ${file}`),
+        );
     });
     sock.on('data', (chunk: string) => {
       buffer += chunk;

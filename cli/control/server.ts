@@ -6,7 +6,11 @@ import path from 'node:path';
 import { describeError } from '../../core/errors.ts';
 import type { ControlReply, ControlRequest } from './protocol.ts';
 
-export type RequestHandler = (req: ControlRequest, stream: (line: unknown) => boolean, onClose: (fn: () => void) => void) => Promise<unknown>;
+export type RequestHandler = (
+  req: ControlRequest,
+  stream: (line: unknown) => boolean,
+  onClose: (fn: () => void) => void,
+) => Promise<unknown>;
 
 /** What sits at a path, in words, for an error message. */
 function kindOf(st: Stats): string {
@@ -21,12 +25,21 @@ function kindOf(st: Stats): string {
  * live socket, and anything that is not a socket (a file, a directory, a link), is refused and never deleted.
  */
 export async function removeStaleSocket(file: string): Promise<void> {
-  const st = await lstat(file).catch((error: NodeJS.ErrnoException) => { if (error.code === 'ENOENT') return null; throw error; });
+  const st = await lstat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
   if (!st) return;
-  if (!st.isSocket()) throw new Error(`control socket path ${file} is ${kindOf(st)}, not a socket; refusing to replace it (move it away or set control.socket)`);
+  if (!st.isSocket())
+    throw new Error(
+      `control socket path ${file} is ${kindOf(st)}, not a socket; refusing to replace it (move it away or set control.socket)`,
+    );
   const alive = await new Promise<boolean>((resolve) => {
     const probe = net.connect(file);
-    probe.once('connect', () => { probe.destroy(); resolve(true); });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
     probe.once('error', () => resolve(false));
   });
   if (alive) throw new Error(`another mwan daemon is already listening on ${file}`);
@@ -52,7 +65,11 @@ export async function startControlServer(file: string, handle: RequestHandler): 
       let reply: ControlReply;
       try {
         const req = JSON.parse(line) as ControlRequest;
-        const data = await handle(req, (l) => sock.write(`${JSON.stringify(l)}\n`), (fn) => sock.once('close', fn));
+        const data = await handle(
+          req,
+          (l) => sock.write(`${JSON.stringify(l)}\n`),
+          (fn) => sock.once('close', fn),
+        );
         reply = { ok: true, data };
       } catch (error) {
         reply = { ok: false, error: describeError(error) };
@@ -64,7 +81,11 @@ export async function startControlServer(file: string, handle: RequestHandler): 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const umask = process.umask(0o077);
-    try { server.listen(file, resolve); } finally { process.umask(umask); } // bind(2) runs inside listen()
+    try {
+      server.listen(file, resolve);
+    } finally {
+      process.umask(umask);
+    } // bind(2) runs inside listen()
   });
   await chmod(file, 0o600);
   return server;

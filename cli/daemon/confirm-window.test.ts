@@ -11,7 +11,13 @@ import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
 import { silentLogger } from '../../core/log.ts';
 import { ConfirmWindow } from './confirm-window.ts';
 
-const link = (name: string, address: string, prefixLength = 30): LinkState => ({ name, adminUp: true, carrier: true, pointToPoint: false, addresses: [{ address, prefixLength }] });
+const link = (name: string, address: string, prefixLength = 30): LinkState => ({
+  name,
+  adminUp: true,
+  carrier: true,
+  pointToPoint: false,
+  addresses: [{ address, prefixLength }],
+});
 
 describe('ConfirmWindow (Engine + MemoryKernel)', () => {
   let stateDir: string;
@@ -20,20 +26,39 @@ describe('ConfirmWindow (Engine + MemoryKernel)', () => {
 
   beforeEach(async () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-confirm-'));
-    const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: [{ name: 'isp1', device: 'wan1', gateway: '100.64.1.1' }, { name: 'isp2', device: 'wan2', gateway: '100.64.2.1' }] });
-    kernel = new MemoryKernel({ links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24)], defaults: [] });
+    const loaded = parseConfig({
+      stateDir,
+      lan: [{ device: 'lan0' }],
+      wans: [
+        { name: 'isp1', device: 'wan1', gateway: '100.64.1.1' },
+        { name: 'isp2', device: 'wan2', gateway: '100.64.2.1' },
+      ],
+    });
+    kernel = new MemoryKernel({
+      links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24)],
+      defaults: [],
+    });
     engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
     await engine.observe();
   });
-  afterEach(async () => { await rm(stateDir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
 
   it('unconfirmed: undo runs, then the state saved before the change comes back; closed says rolled back', async () => {
     const window = new ConfirmWindow();
     const order: string[] = [];
-    const { result, closed } = await window.applyOnProbation(engine, 0.05, async () => {
-      order.push('change');
-      return engine.apply('on probation');
-    }, async () => { order.push('undo'); });
+    const { result, closed } = await window.applyOnProbation(
+      engine,
+      0.05,
+      async () => {
+        order.push('change');
+        return engine.apply('on probation');
+      },
+      async () => {
+        order.push('undo');
+      },
+    );
     assert.equal(result.changed, true);
     assert.ok(kernel.state.nft, 'applied');
     assert.ok(window.pending);
@@ -55,7 +80,12 @@ describe('ConfirmWindow (Engine + MemoryKernel)', () => {
 
   it('a change that fails arms nothing and restores nothing', async () => {
     const window = new ConfirmWindow();
-    await assert.rejects(window.applyOnProbation(engine, 0.05, async () => { throw new Error('reload refused'); }), /reload refused/);
+    await assert.rejects(
+      window.applyOnProbation(engine, 0.05, async () => {
+        throw new Error('reload refused');
+      }),
+      /reload refused/,
+    );
     assert.equal(window.pending, null);
   });
 

@@ -13,7 +13,12 @@ export class ConfirmWindow {
    * (the daemon puts its previous engine back) and the saved state is restored. When `change` throws, nothing is armed.
    * `closed` resolves true once rolled back, false when confirmed or cancelled.
    */
-  async applyOnProbation<T>(engine: Engine, seconds: number, change: () => Promise<T>, undo?: () => Promise<void>): Promise<{ result: T; closed: Promise<boolean> }> {
+  async applyOnProbation<T>(
+    engine: Engine,
+    seconds: number,
+    change: () => Promise<T>,
+    undo?: () => Promise<void>,
+  ): Promise<{ result: T; closed: Promise<boolean> }> {
     const restore = await engine.saveKernelState();
     const result = await change();
     const { closed } = await this.arm(seconds, async () => {
@@ -28,8 +33,12 @@ export class ConfirmWindow {
     if (this.rollback) await this.expire();
     this.rollback = rollback;
     this.deadline = Date.now() + seconds * 1000;
-    const closed = new Promise<boolean>((resolve) => { this.settle = resolve; });
-    this.timer = setTimeout(() => { void this.expire(); }, seconds * 1000);
+    const closed = new Promise<boolean>((resolve) => {
+      this.settle = resolve;
+    });
+    this.timer = setTimeout(() => {
+      void this.expire();
+    }, seconds * 1000);
     return { closed };
   }
 

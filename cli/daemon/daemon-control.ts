@@ -43,16 +43,27 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       }
       old.forgetKernelState();
     };
-    const { configReloaded, result } = confirmSeconds ? (await window.applyOnProbation(old, confirmSeconds, change, undo)).result : await change();
-    return { changed: result.changed, configReloaded, ms: result.ms, plan: result.plan, confirmBy: confirmSeconds ? window.pending : null };
+    const { configReloaded, result } = confirmSeconds
+      ? (await window.applyOnProbation(old, confirmSeconds, change, undo)).result
+      : await change();
+    return {
+      changed: result.changed,
+      configReloaded,
+      ms: result.ms,
+      plan: result.plan,
+      confirmBy: confirmSeconds ? window.pending : null,
+    };
   };
 
   return async (req: ControlRequest, stream: Stream, onClose: OnClose): Promise<unknown> => {
     const engine = core.engine();
     switch (req.cmd) {
-      case 'status': return { ...(await buildStatus(engine, true)), lastHook, confirmPending: window.pending };
-      case 'plan': return engine.plan();
-      case 'reconcile': return apply(req.reason ?? 'requested by mwanctl', req.confirmSeconds);
+      case 'status':
+        return { ...(await buildStatus(engine, true)), lastHook, confirmPending: window.pending };
+      case 'plan':
+        return engine.plan();
+      case 'reconcile':
+        return apply(req.reason ?? 'requested by mwanctl', req.confirmSeconds);
       case 'confirm':
         if (!window.confirm()) throw new Error('nothing to confirm: no `apply --confirm` is waiting');
         return { confirmed: true };
@@ -69,14 +80,26 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       case 'stop':
         await engine.assertStateWritable(); // a full disk refuses the stop here, not halfway through it
         window.cancel();
-        setImmediate(() => { core.shutdown(true).catch((err: unknown) => log.error({ err }, 'stop failed: removing kernel state did not complete')); });
+        setImmediate(() => {
+          core
+            .shutdown(true)
+            .catch((err: unknown) => log.error({ err }, 'stop failed: removing kernel state did not complete'));
+        });
         return { stopping: true };
       case 'events': {
-        const off = engine.onEvent((event, payload) => { stream({ event, payload, at: new Date().toISOString() }); });
-        await new Promise<void>((r) => onClose(() => { off(); r(); }));
+        const off = engine.onEvent((event, payload) => {
+          stream({ event, payload, at: new Date().toISOString() });
+        });
+        await new Promise<void>((r) =>
+          onClose(() => {
+            off();
+            r();
+          }),
+        );
         return undefined;
       }
-      default: throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
+      default:
+        throw new Error(`unknown command ${(req as { cmd: string }).cmd}`);
     }
   };
 }

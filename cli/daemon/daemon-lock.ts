@@ -6,7 +6,11 @@ import { checkStateDir } from '../../core/system/state-dir.ts';
 
 /** Another mwan process holds the lock; `pid` and `role` as it wrote them (null when unknown). */
 export class LockHeldError extends Error {
-  constructor(readonly file: string, readonly pid: number | null, readonly role: string | null) {
+  constructor(
+    readonly file: string,
+    readonly pid: number | null,
+    readonly role: string | null,
+  ) {
     super(`${file} is locked by ${describeHolder(pid, role)}`);
   }
 }
@@ -37,22 +41,37 @@ export function acquireLock(stateDir: string, role: string): HeldLock {
   const file = lockFileOf(stateDir);
   const fd = openLockFile(file);
   try {
-    const r = spawnSync('flock', ['--nonblock', '--conflict-exit-code', String(BUSY), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const r = spawnSync('flock', ['--nonblock', '--conflict-exit-code', String(BUSY), '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+    });
     if (r.status === BUSY) {
       const { pid, role: holder } = readHolder(file);
       throw new LockHeldError(file, pid, holder);
     }
-    if (r.status !== 0) throw new Error(`cannot lock ${file}: flock ${r.error?.message ?? `exited ${r.status}: ${r.stderr?.toString().trim()}`}`);
+    if (r.status !== 0)
+      throw new Error(
+        `cannot lock ${file}: flock ${r.error?.message ?? `exited ${r.status}: ${r.stderr?.toString().trim()}`}`,
+      );
     try {
       ftruncateSync(fd, 0);
       writeSync(fd, `${process.pid}\n${role}\n`, 0);
-    } catch { /* a full disk: the lock holds all the same, only its holder is not named */ }
+    } catch {
+      /* a full disk: the lock holds all the same, only its holder is not named */
+    }
   } catch (error) {
     closeSync(fd);
     throw error;
   }
   let open = true;
-  return { file, release: () => { if (open) { open = false; closeSync(fd); } } };
+  return {
+    file,
+    release: () => {
+      if (open) {
+        open = false;
+        closeSync(fd);
+      }
+    },
+  };
 }
 
 function openLockFile(file: string): number {
@@ -62,9 +81,16 @@ function openLockFile(file: string): number {
     fd = openSync(file, O_RDWR | O_CREAT | O_NOFOLLOW, 0o600); // libuv adds O_CLOEXEC
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ELOOP' ? `lock file ${file} is a symbolic link; refusing to follow it (remove it)` : `cannot open lock file ${file}: ${(error as Error).message}`);
+    throw new Error(
+      code === 'ELOOP'
+        ? `lock file ${file} is a symbolic link; refusing to follow it (remove it)`
+        : `cannot open lock file ${file}: ${(error as Error).message}`,
+    );
   }
-  if (!fstatSync(fd).isFile()) { closeSync(fd); throw new Error(`lock file ${file} is not a regular file; refusing it`); }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new Error(`lock file ${file} is not a regular file; refusing it`);
+  }
   return fd;
 }
 

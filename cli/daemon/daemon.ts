@@ -9,7 +9,10 @@ import type { Logger } from '../../core/log.ts';
 import { ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
 
-export interface DaemonHandle { stopped: Promise<void>; shutdown(removeState: boolean): Promise<void> }
+export interface DaemonHandle {
+  stopped: Promise<void>;
+  shutdown(removeState: boolean): Promise<void>;
+}
 
 /**
  * How often the kernel state is re-checked without any event: repairs what no notification reports (a sysctl, set
@@ -34,12 +37,18 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
     // then confirm with a full read below (which also repairs anything the kernel removed on its own).
     // A device set down or deleted makes the kernel flush every route through it, mwan's included: the state the
     // last apply left is stale then, and planning from it would `route del` routes that are gone (the batch fails).
-    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name)) engine.forgetRoutes();
+    if (hint && (hint.deleted || !hint.adminUp) && engine.config.wans.some((w) => w.device === hint.name))
+      engine.forgetRoutes();
     if (hint && engine.applyLinkHint(hint)) {
       const run = engine.reconcile(`link ${hint.name} ${hint.carrier && hint.adminUp ? 'up' : 'down'}`);
-      fast = run.finally(() => { if (fast === run) fast = null; });
+      fast = run.finally(() => {
+        if (fast === run) fast = null;
+      });
     }
-    if (observing) { again = true; return; }
+    if (observing) {
+      again = true;
+      return;
+    }
     observing = (async () => {
       do {
         again = false;
@@ -59,11 +68,18 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   const repair = new SelfRepair(() => engine, log);
   const watchFor = (e: Engine) => e.watch(onNetlink, (c) => repair.onChange(c));
   let unwatch = watchFor(engine);
-  const resync = setInterval(() => { void engine.observe().then(() => engine.reconcile('periodic check')).catch(() => undefined); }, RESYNC_MS);
+  const resync = setInterval(() => {
+    void engine
+      .observe()
+      .then(() => engine.reconcile('periodic check'))
+      .catch(() => undefined);
+  }, RESYNC_MS);
 
   let server: net.Server | undefined;
   let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  const stopped = new Promise<void>((r) => {
+    resolveStopped = r;
+  });
   let stopping = false;
 
   const shutdown = async (removeState: boolean) => {
@@ -86,10 +102,14 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
   const swap = async (next: Engine) => {
     await engine.stop();
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
-    if (engine.usesNfqueue() && !next.usesNfqueue()) await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
+    if (engine.usesNfqueue() && !next.usesNfqueue())
+      await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;
-    if (rewatch) { unwatch(); unwatch = watchFor(engine); }
+    if (rewatch) {
+      unwatch();
+      unwatch = watchFor(engine);
+    }
     await engine.start();
     await engine.observe();
     await engine.reconcile('configuration reloaded');
@@ -98,6 +118,9 @@ export async function runDaemon(initial: Engine, log: Logger, reload?: () => Pro
 
   const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
   server = await startControlServer(engine.config.control.socket, handle);
-  log.info({ socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: icmpBackend() }, 'mwan daemon ready');
+  log.info(
+    { socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: icmpBackend() },
+    'mwan daemon ready',
+  );
   return { stopped, shutdown };
 }

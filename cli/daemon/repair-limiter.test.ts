@@ -5,7 +5,8 @@ import { DEFAULT_REPAIR_LIMITS, RepairLimiter } from './repair-limiter.ts';
 describe('RepairLimiter', () => {
   it('allows a burst, then refuses with back-offs of 1 s, 2 s, 4 s … capped at 30 s', () => {
     const l = new RepairLimiter();
-    for (let i = 0; i < DEFAULT_REPAIR_LIMITS.burst; i++) assert.deepEqual(l.take('nft', i), { allowed: true }, `repair ${i} of the burst`);
+    for (let i = 0; i < DEFAULT_REPAIR_LIMITS.burst; i++)
+      assert.deepEqual(l.take('nft', i), { allowed: true }, `repair ${i} of the burst`);
     const backoffs: number[] = [];
     let now = 10;
     for (let i = 0; i < 8; i++) {
@@ -27,7 +28,10 @@ describe('RepairLimiter', () => {
     let repairs = 0;
     let dueAt: number | undefined;
     for (let now = 0; now <= 10_000; now += 50) {
-      if (dueAt !== undefined && now >= dueAt) { if (l.take('nft', now).allowed) repairs++; dueAt = undefined; }
+      if (dueAt !== undefined && now >= dueAt) {
+        if (l.take('nft', now).allowed) repairs++;
+        dueAt = undefined;
+      }
       if (l.blocked('nft', now)) continue;
       const v = l.take('nft', now);
       if (v.allowed) repairs++;
@@ -52,7 +56,10 @@ describe('RepairLimiter', () => {
     let refusals = 0;
     for (let now = 1; now < 130_000; now += 11) {
       const v = l.take('rule', now);
-      if (!v.allowed) { refusals++; if (v.warn) warnings.push(now); }
+      if (!v.allowed) {
+        refusals++;
+        if (v.warn) warnings.push(now);
+      }
     }
     assert.ok(refusals > 100, `refusals: ${refusals}`);
     assert.equal(warnings.length, 3, `warnings at ${warnings.join(', ')}`);
@@ -68,6 +75,7 @@ describe('RepairLimiter', () => {
     assert.equal(l.take('route', 2000 + 30_100).allowed, false, 'still striking: no refill during back-off');
     assert.deepEqual(l.take('route', 2000 + 30_100 + 2000), { allowed: true }, 'after the second back-off (2 s)');
     const later = 2000 + 30_100 + 2000 + 60_000;
-    for (let i = 0; i < 5; i++) assert.deepEqual(l.take('route', later + i), { allowed: true }, 'a full bucket again after a quiet minute');
+    for (let i = 0; i < 5; i++)
+      assert.deepEqual(l.take('route', later + i), { allowed: true }, 'a full bucket again after a quiet minute');
   });
 });

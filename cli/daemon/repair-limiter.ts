@@ -19,14 +19,29 @@ export interface RepairLimits {
  * 5 repairs at once and one every 2 s; past that, back-offs of 1 s, 2 s, 4 s … up to the 30 s periodic check (the bucket
  * does not refill meanwhile), until a minute passes with nothing to repair; a warning a minute at most.
  */
-export const DEFAULT_REPAIR_LIMITS: RepairLimits = { burst: 5, refillPerSecond: 0.5, baseBackoffMs: 1000, maxBackoffMs: 30_000, warnEveryMs: 60_000, forgiveAfterMs: 60_000 };
+export const DEFAULT_REPAIR_LIMITS: RepairLimits = {
+  burst: 5,
+  refillPerSecond: 0.5,
+  baseBackoffMs: 1000,
+  maxBackoffMs: 30_000,
+  warnEveryMs: 60_000,
+  forgiveAfterMs: 60_000,
+};
 
 export type RepairVerdict =
   | { allowed: true }
   /** Refused: repair again at `retryAt` (ms, same clock as `now`); `warn` is true at most once per `warnEveryMs`. */
   | { allowed: false; retryAt: number; backoffMs: number; warn: boolean; refusedSinceWarn: number };
 
-interface Bucket { tokens: number; at: number; strikes: number; blockedUntil: number; reserved: boolean; lastWarn: number; refused: number }
+interface Bucket {
+  tokens: number;
+  at: number;
+  strikes: number;
+  blockedUntil: number;
+  reserved: boolean;
+  lastWarn: number;
+  refused: number;
+}
 
 export class RepairLimiter {
   private readonly buckets = new Map<OwnStateKind, Bucket>();
@@ -36,11 +51,23 @@ export class RepairLimiter {
   private bucket(kind: OwnStateKind, now: number): Bucket {
     let b = this.buckets.get(kind);
     if (!b) {
-      b = { tokens: this.limits.burst, at: now, strikes: 0, blockedUntil: 0, reserved: false, lastWarn: -Infinity, refused: 0 };
+      b = {
+        tokens: this.limits.burst,
+        at: now,
+        strikes: 0,
+        blockedUntil: 0,
+        reserved: false,
+        lastWarn: -Infinity,
+        refused: 0,
+      };
       this.buckets.set(kind, b);
     }
-    if (b.strikes > 0 && now >= b.blockedUntil && now - b.at >= this.limits.forgiveAfterMs) { b.strikes = 0; b.tokens = this.limits.burst; }
-    if (b.strikes === 0) b.tokens = Math.min(this.limits.burst, b.tokens + ((now - b.at) / 1000) * this.limits.refillPerSecond);
+    if (b.strikes > 0 && now >= b.blockedUntil && now - b.at >= this.limits.forgiveAfterMs) {
+      b.strikes = 0;
+      b.tokens = this.limits.burst;
+    }
+    if (b.strikes === 0)
+      b.tokens = Math.min(this.limits.burst, b.tokens + ((now - b.at) / 1000) * this.limits.refillPerSecond);
     b.at = now;
     return b;
   }
@@ -57,8 +84,14 @@ export class RepairLimiter {
   take(kind: OwnStateKind, now: number): RepairVerdict {
     const b = this.bucket(kind, now);
     if (now < b.blockedUntil) return this.refusal(b, now, false);
-    if (b.reserved) { b.reserved = false; return { allowed: true }; }
-    if (b.tokens >= 1) { b.tokens -= 1; return { allowed: true }; }
+    if (b.reserved) {
+      b.reserved = false;
+      return { allowed: true };
+    }
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return { allowed: true };
+    }
     b.strikes++;
     const backoffMs = Math.min(this.limits.maxBackoffMs, this.limits.baseBackoffMs * 2 ** (b.strikes - 1));
     b.blockedUntil = now + backoffMs;
@@ -70,7 +103,10 @@ export class RepairLimiter {
     if (counted) b.refused++;
     const warn = counted && now - b.lastWarn >= this.limits.warnEveryMs;
     const refusedSinceWarn = b.refused;
-    if (warn) { b.lastWarn = now; b.refused = 0; }
+    if (warn) {
+      b.lastWarn = now;
+      b.refused = 0;
+    }
     return { allowed: false, retryAt: b.blockedUntil, backoffMs: b.blockedUntil - now, warn, refusedSinceWarn };
   }
 }

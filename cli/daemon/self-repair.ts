@@ -7,9 +7,17 @@ import { RepairLimiter } from './repair-limiter.ts';
 /** Pause after a notification so a burst (a whole `nft flush ruleset`, networkd removing several rules) is one repair. */
 const SETTLE_MS = 15;
 
-const KIND_NAMES: Record<OwnStateKind, string> = { nft: "mwan's nft table", rule: "mwan's ip rules", route: "mwan's routes", nfqueue: "mwan's NFQUEUE rules (iptables nat)" };
+const KIND_NAMES: Record<OwnStateKind, string> = {
+  nft: "mwan's nft table",
+  rule: "mwan's ip rules",
+  route: "mwan's routes",
+  nfqueue: "mwan's NFQUEUE rules (iptables nat)",
+};
 
-export interface SelfRepairOptions { limiter?: RepairLimiter; now?: () => number }
+export interface SelfRepairOptions {
+  limiter?: RepairLimiter;
+  now?: () => number;
+}
 
 /**
  * Collects own-state changes, then re-plans from a fresh read: when mwan's own applies caused them the plan is empty
@@ -28,7 +36,11 @@ export class SelfRepair {
   /** Repairs that changed the kernel, per kind (status and tests). */
   readonly repairs: Record<OwnStateKind, number> = { nft: 0, rule: 0, route: 0, nfqueue: 0 };
 
-  constructor(private readonly engine: () => Engine, private readonly log: Logger, opts: SelfRepairOptions = {}) {
+  constructor(
+    private readonly engine: () => Engine,
+    private readonly log: Logger,
+    opts: SelfRepairOptions = {},
+  ) {
     this.limiter = opts.limiter ?? new RepairLimiter();
     this.now = opts.now ?? (() => performance.now());
   }
@@ -42,7 +54,11 @@ export class SelfRepair {
   }
 
   private schedule(): void {
-    if (!this.stopped) this.timer ??= setTimeout(() => { this.timer = undefined; this.run(); }, SETTLE_MS);
+    if (!this.stopped)
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.run();
+      }, SETTLE_MS);
   }
 
   stop(): void {
@@ -61,8 +77,13 @@ export class SelfRepair {
   private run(): void {
     if (this.running) return;
     this.running = this.repair()
-      .catch((err: unknown) => { this.log.error({ err }, 'repairing mwan\'s kernel state failed'); })
-      .finally(() => { this.running = undefined; if (this.pending.size) this.schedule(); });
+      .catch((err: unknown) => {
+        this.log.error({ err }, "repairing mwan's kernel state failed");
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.pending.size) this.schedule();
+      });
   }
 
   private async repair(): Promise<void> {
@@ -91,17 +112,28 @@ export class SelfRepair {
     let any = false;
     for (const kind of kinds) {
       const v = this.limiter.take(kind, now);
-      if (v.allowed) { any = true; continue; }
+      if (v.allowed) {
+        any = true;
+        continue;
+      }
       const what = batch.get(kind) ?? KIND_NAMES[kind];
       if (v.warn) {
-        this.log.warn({ kind, what, refusedRepairs: v.refusedSinceWarn, backoffMs: Math.round(v.backoffMs) },
-          `${KIND_NAMES[kind]} keep${kind === 'nft' ? 's' : ''} being deleted or changed by another tool (last: ${what}); repairs back off for ${Math.round(v.backoffMs / 1000)} s`);
+        this.log.warn(
+          { kind, what, refusedRepairs: v.refusedSinceWarn, backoffMs: Math.round(v.backoffMs) },
+          `${KIND_NAMES[kind]} keep${kind === 'nft' ? 's' : ''} being deleted or changed by another tool (last: ${what}); repairs back off for ${Math.round(v.backoffMs / 1000)} s`,
+        );
       }
       if (!this.due.has(kind)) {
-        this.due.set(kind, setTimeout(() => {
-          this.due.delete(kind);
-          this.onChange({ kind, what, deleted: true });
-        }, Math.max(0, v.retryAt - now) + 5));
+        this.due.set(
+          kind,
+          setTimeout(
+            () => {
+              this.due.delete(kind);
+              this.onChange({ kind, what, deleted: true });
+            },
+            Math.max(0, v.retryAt - now) + 5,
+          ),
+        );
       }
     }
     return any;

@@ -2,11 +2,18 @@
 import type { MwanEvents } from '../../core/events.ts';
 
 /** One line of the daemon's event stream. */
-export interface EventLine { event: string; payload: unknown; at?: string }
+export interface EventLine {
+  event: string;
+  payload: unknown;
+  at?: string;
+}
 
 /** `wan.*` → /^wan\.[^]*$/: `*` matches any run of characters, `?` one; everything else literally. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  const body = glob
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`);
 }
 
@@ -20,8 +27,13 @@ export function eventFilter(globs: readonly string[] = []): (name: string) => bo
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? '-' : `${Math.round(n)} ms`);
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '-' : `${Math.round(n)}%`);
 const figures = (f: { rttMs?: number | null; lossPct?: number | null }) =>
-  (f.rttMs !== undefined || f.lossPct !== undefined ? ` (rtt ${ms(f.rttMs)}, loss ${pct(f.lossPct)})` : '');
-const duration = (n: number) => (n < 120000 ? `${Math.round(n / 1000)} s` : n < 7200000 ? `${Math.round(n / 60000)} min` : `${Math.round(n / 3600000)} h`);
+  f.rttMs !== undefined || f.lossPct !== undefined ? ` (rtt ${ms(f.rttMs)}, loss ${pct(f.lossPct)})` : '';
+const duration = (n: number) =>
+  n < 120000
+    ? `${Math.round(n / 1000)} s`
+    : n < 7200000
+      ? `${Math.round(n / 60000)} min`
+      : `${Math.round(n / 3600000)} h`;
 
 type Describe = { [K in keyof MwanEvents]: (p: MwanEvents[K]) => string };
 
@@ -31,17 +43,28 @@ const DESCRIBE: Describe = {
   'link.down': (p) => `${p.device} link down`,
   'addr.changed': (p) => `${p.device} addresses ${p.addresses.join(', ') || 'none'}`,
   'gateway.changed': (p) => `${p.device} gateway ${p.gateway ?? 'none'}`,
-  'wan.online': (p) => `${p.wan} online: ${p.reason}${figures(p)}${p.downForMs !== undefined ? `, after ${duration(p.downForMs)} out` : ''}`,
+  'wan.online': (p) =>
+    `${p.wan} online: ${p.reason}${figures(p)}${p.downForMs !== undefined ? `, after ${duration(p.downForMs)} out` : ''}`,
   'wan.degraded': (p) => `${p.wan} degraded: ${p.reason}${figures(p)}`,
   'wan.offline': (p) => `${p.wan} offline: ${p.reason}${figures(p)}`,
-  'wan.longdown': (p) => `${p.wan} down for long: ${p.reason}${p.downForMs !== undefined ? ` (${duration(p.downForMs)})` : ''}`,
-  'probe.result': (p) => `${p.wan} probe round ${p.ok ? 'ok' : 'failed'}: ${p.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? ms(t.rttMs) : 'no answer'}`).join(', ')}${figures(p)}`,
+  'wan.longdown': (p) =>
+    `${p.wan} down for long: ${p.reason}${p.downForMs !== undefined ? ` (${duration(p.downForMs)})` : ''}`,
+  'probe.result': (p) =>
+    `${p.wan} probe round ${p.ok ? 'ok' : 'failed'}: ${p.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? ms(t.rttMs) : 'no answer'}`).join(', ')}${figures(p)}`,
   'wan.admin': (p) => `${p.wan} ${p.enabled ? 'put back in service' : 'taken out of service'} by an administrator`,
   'config.loaded': (p) => `configuration ${p.source} loaded (WANs ${p.wans.join(', ')})`,
   'reconcile.requested': (p) => `reconcile requested: ${p.reason}`,
-  'reconcile.done': (p) => `reconciled (${p.reason}): ${p.changed ? `applied ${p.nftLines} nft, ${p.ipLines} ip lines, ${p.sysctls} sysctls` : 'no change'} in ${Math.round(p.ms)} ms`,
+  'reconcile.done': (p) =>
+    `reconciled (${p.reason}): ${p.changed ? `applied ${p.nftLines} nft, ${p.ipLines} ip lines, ${p.sysctls} sysctls` : 'no change'} in ${Math.round(p.ms)} ms`,
   'reconcile.failed': (p) => `reconcile FAILED (${p.reason}): ${p.error}`,
-  'policy.weights': (p) => `policy ${p.policy} weights ${p.weights ? Object.entries(p.weights).map(([w, n]) => `${w} ${n}`).join(', ') : 'back to configured'}: ${p.reason}`,
+  'policy.weights': (p) =>
+    `policy ${p.policy} weights ${
+      p.weights
+        ? Object.entries(p.weights)
+            .map(([w, n]) => `${w} ${n}`)
+            .join(', ')
+        : 'back to configured'
+    }: ${p.reason}`,
   'hook.ifupdown': (p) => `ifupdown hook: ${p.iface} ${p.phase}`,
 };
 

@@ -14,16 +14,22 @@ describe('man pages', function () {
   this.timeout(60000);
 
   it('the committed pages are what `npm run man` writes (run it after changing cli-spec.ts or configuration.md)', () => {
-    for (const page of manPages()) assert.equal(readFileSync(`${root}${page.file}`, 'utf8'), page.text, `${page.file} is stale: run npm run man`);
+    for (const page of manPages())
+      assert.equal(readFileSync(`${root}${page.file}`, 'utf8'), page.text, `${page.file} is stale: run npm run man`);
   });
 
   it('mwanctl.8 names every command and flag; mwan.yaml.5 every top-level field', () => {
     const [mwanctl, config] = manPages().map((p) => p.text);
     for (const c of COMMAND_SPECS) assert.match(mwanctl, new RegExp(`^\\.TP\\n\\\\fB${c.name}\\\\fR`, 'm'), c.name);
-    for (const flag of ['config', 'json', 'verbose', 'print', 'confirm', 'type', 'text', 'root']) assert.ok(mwanctl.includes(`\\fB\\-\\-${flag}\\fR`), flag);
-    for (const field of ['mode', 'wans', 'lan', 'kernel', 'health', 'policies', 'rules', 'defaultPolicy']) assert.match(config, new RegExp(`\\\\fB${field}\\\\fR`), field);
+    for (const flag of ['config', 'json', 'verbose', 'print', 'confirm', 'type', 'text', 'root'])
+      assert.ok(mwanctl.includes(`\\fB\\-\\-${flag}\\fR`), flag);
+    for (const field of ['mode', 'wans', 'lan', 'kernel', 'health', 'policies', 'rules', 'defaultPolicy'])
+      assert.match(config, new RegExp(`\\\\fB${field}\\\\fR`), field);
     assert.match(config, /^\.SH "WANS: WANS\[\]"$/m);
-    assert.match(config, /^\.TP\n\\fBwans\[\]\.weight\\fR\nDefault: \\fB1\\fR\. 1\\\[u2013\]1000: share of new connections$/m);
+    assert.match(
+      config,
+      /^\.TP\n\\fBwans\[\]\.weight\\fR\nDefault: \\fB1\\fR\. 1\\\[u2013\]1000: share of new connections$/m,
+    );
   });
 
   it('refuses a configuration.md that misses a schema field', () => {
@@ -33,7 +39,13 @@ describe('man pages', function () {
   it('escapes roff: requests at line starts, backslashes, hyphens, non-ASCII; markdown code, links and lists', () => {
     assert.equal(roffEscape('.x \\ a-b –'), '\\&.x \\e a\\-b \\[u2013]');
     assert.equal(inline('see [health.md](health.md) and `--config`'), 'see health.md and \\fB\\-\\-config\\fR');
-    assert.deepEqual(markdownToRoff('- one\n  more\n\n```\n.dot\n```'), ['.IP \\(bu 2', 'one more', '.RS 4\n.nf', '\\&.dot', '.fi\n.RE']);
+    assert.deepEqual(markdownToRoff('- one\n  more\n\n```\n.dot\n```'), [
+      '.IP \\(bu 2',
+      'one more',
+      '.RS 4\n.nf',
+      '\\&.dot',
+      '.fi\n.RE',
+    ]);
   });
 
   it('man -l renders both without a groff warning', async function () {
@@ -41,9 +53,15 @@ describe('man pages', function () {
     for (const page of ['man/mwanctl.8', 'man/mwan.yaml.5']) {
       const r = await execa('groff', ['-ww', '-man', '-Tutf8', '-z', `${root}${page}`], { reject: false });
       assert.deepEqual([r.exitCode, r.stderr], [0, ''], page);
-      const shown = await execa('man', ['-l', `${root}${page}`], { env: { MANPAGER: 'cat', MANWIDTH: '80' }, reject: false });
+      const shown = await execa('man', ['-l', `${root}${page}`], {
+        env: { MANPAGER: 'cat', MANWIDTH: '80' },
+        reject: false,
+      });
       assert.equal(shown.exitCode, 0, page);
-      assert.match(shown.stdout, page.endsWith('.8') ? /MWANCTL\(8\)[\s\S]*COMMANDS[\s\S]*completion shell/ : /MWAN\.YAML\(5\)[\s\S]*TOP LEVEL/);
+      assert.match(
+        shown.stdout,
+        page.endsWith('.8') ? /MWANCTL\(8\)[\s\S]*COMMANDS[\s\S]*completion shell/ : /MWAN\.YAML\(5\)[\s\S]*TOP LEVEL/,
+      );
     }
   });
 });

@@ -2,7 +2,10 @@
 
 /** Escapes text for roff: backslashes, hyphens, a leading `.` or `'` (a request), and non-ASCII as \[uXXXX]. */
 export function roffEscape(text: string): string {
-  return text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/, '\\&$1')
+  return text
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .replace(/^([.'])/, '\\&$1')
     .replace(/[\u{80}-\u{10FFFF}]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`);
 }
 

@@ -27,8 +27,15 @@ describe('Debian package: control file and maintainer scripts', () => {
   function run(script: keyof typeof MAINTAINER_SCRIPTS, args: string[], live = false): string[] {
     const file = path.join(dir, script);
     mkdirSync(path.join(dir, 'run-systemd-system'), { recursive: true });
-    writeFileSync(file, MAINTAINER_SCRIPTS[script].replaceAll('/run/systemd/system', path.join(dir, 'run-systemd-system')));
-    const env = { PATH: `${dir}/bin:/usr/bin:/bin`, CALLS: calls, ...(live ? {} : { DPKG_ROOT: path.join(dir, 'root') }) };
+    writeFileSync(
+      file,
+      MAINTAINER_SCRIPTS[script].replaceAll('/run/systemd/system', path.join(dir, 'run-systemd-system')),
+    );
+    const env = {
+      PATH: `${dir}/bin:/usr/bin:/bin`,
+      CALLS: calls,
+      ...(live ? {} : { DPKG_ROOT: path.join(dir, 'root') }),
+    };
     execFileSync('sh', [file, ...args], { env });
     const got = existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [];
     rmSync(calls, { force: true });
@@ -36,14 +43,19 @@ describe('Debian package: control file and maintainer scripts', () => {
   }
 
   it('the control file has the fields dpkg needs, the Depends line, and a folded description', () => {
-    const text = controlText({ version: '1.2.3', architecture: 'arm64', installedSizeKiB: 42, description: 'short\nlong one\n\nlong two' });
+    const text = controlText({
+      version: '1.2.3',
+      architecture: 'arm64',
+      installedSizeKiB: 42,
+      description: 'short\nlong one\n\nlong two',
+    });
     assert.match(text, /^Package: mwan\nVersion: 1\.2\.3\nArchitecture: arm64\n/);
     assert.match(text, /^Installed-Size: 42$/m);
     assert.equal(DEPENDS, 'nodejs (>= 20.19) | mwan-node-runtime, nftables, iproute2, conntrack');
     assert.match(text, /^Description: short\n long one\n \.\n long two\n$/m);
   });
 
-  it('with DPKG_ROOT (another root): no systemctl call; purge removes that root\'s /var/lib/mwan and unit link only', () => {
+  it("with DPKG_ROOT (another root): no systemctl call; purge removes that root's /var/lib/mwan and unit link only", () => {
     const state = path.join(dir, 'root/var/lib/mwan');
     const link = path.join(dir, 'root/etc/systemd/system/multi-user.target.wants/mwan.service');
     mkdirSync(state, { recursive: true });
@@ -65,11 +77,16 @@ describe('Debian package: control file and maintainer scripts', () => {
     assert.deepEqual(run('postrm', ['upgrade', '0.2.0'], true), []);
   });
 
-  it('ships the production dependencies only, and only this platform\'s prebuilt binaries', () => {
+  it("ships the production dependencies only, and only this platform's prebuilt binaries", () => {
     const deps = runtimeDependencies(packageRoot());
-    for (const d of ['node_modules/zod', 'node_modules/pino', 'node_modules/tsx', 'node_modules/esbuild']) assert.ok(deps.includes(d), d);
-    for (const d of ['node_modules/mocha', 'node_modules/typescript', 'node_modules/@biomejs/biome']) assert.ok(!deps.includes(d), d);
-    assert.equal(isOtherPlatformPrebuild('/x/node_modules/netlink/prebuilds/linux-arm'), `${process.platform}-${process.arch}` !== 'linux-arm');
+    for (const d of ['node_modules/zod', 'node_modules/pino', 'node_modules/tsx', 'node_modules/esbuild'])
+      assert.ok(deps.includes(d), d);
+    for (const d of ['node_modules/mocha', 'node_modules/typescript', 'node_modules/@biomejs/biome'])
+      assert.ok(!deps.includes(d), d);
+    assert.equal(
+      isOtherPlatformPrebuild('/x/node_modules/netlink/prebuilds/linux-arm'),
+      `${process.platform}-${process.arch}` !== 'linux-arm',
+    );
     assert.equal(isOtherPlatformPrebuild(`/x/prebuilds/${process.platform}-${process.arch}`), false);
     assert.equal(isOtherPlatformPrebuild('/x/prebuilds/linux-arm/netlink.node'), false); // inside a skipped folder: never reached
   });

@@ -27,7 +27,8 @@ const LAUNCHER = [
   "import { fileURLToPath } from 'node:url';",
   "process.env.TSX_DISABLE_CACHE = '1';",
   "process.env.TSX_TSCONFIG_PATH = fileURLToPath(new URL('../core/plugin/tsconfig.plugins.json', import.meta.url));",
-  "await import('./mwanctl.bundle.mjs');", '',
+  "await import('./mwanctl.bundle.mjs');",
+  '',
 ].join('\n');
 
 /** Throws unless the bundle exists and its build stamp matches every source it was built from. */
@@ -72,13 +73,19 @@ function normalizeModes(dir: string): void {
 /** Stages the package's files under `stage` (an empty folder); returns the conffiles (every file under /etc). */
 export async function stageTree(root: string, stage: string): Promise<string[]> {
   assertFreshBundle(root);
-  if (!existsSync(path.join(root, ADDON))) throw new Error(`${ADDON} is not built: install g++, make and python3, then \`npm run build\``);
+  if (!existsSync(path.join(root, ADDON)))
+    throw new Error(`${ADDON} is not built: install g++, make and python3, then \`npm run build\``);
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
   const lib = (f: string) => path.join(LIB_DIR, f);
 
   // /usr/lib/mwan: package.json (the package root the bundle looks for), the bundle, its launcher, the addon, the deps.
   const { name, version, description, license, type, engines } = pkg;
-  put(stage, lib('package.json'), `${JSON.stringify({ name, version, description, license, type, engines, private: true }, null, 2)}\n`, 0o644);
+  put(
+    stage,
+    lib('package.json'),
+    `${JSON.stringify({ name, version, description, license, type, engines, private: true }, null, 2)}\n`,
+    0o644,
+  );
   copy(stage, path.join(root, BUNDLE), lib(BUNDLE));
   put(stage, lib('cli/mwanctl.js'), LAUNCHER, 0o755);
   copy(stage, path.join(root, 'core/plugin/tsconfig.plugins.json'), lib('core/plugin/tsconfig.plugins.json'));
@@ -92,14 +99,25 @@ export async function stageTree(root: string, stage: string): Promise<string[]> 
 
   // The wrapper, the unit and the hooks: the texts `mwanctl install` writes, with the package's paths and no install marker.
   const launcher = lib('cli/mwanctl.js');
-  put(stage, WRAPPER, wrapperText({ nodes: ['/usr/bin/node', '/usr/local/bin/node'], launcher, config: DEFAULT_CONFIG, marker: false }), 0o755);
+  put(
+    stage,
+    WRAPPER,
+    wrapperText({ nodes: ['/usr/bin/node', '/usr/local/bin/node'], launcher, config: DEFAULT_CONFIG, marker: false }),
+    0o755,
+  );
   put(stage, UNIT, unitText(WRAPPER, DEFAULT_CONFIG, false), 0o644);
   const sources = await readHookSources(root);
-  for (const h of HOOKS) put(stage, h.file, hookText(sources.get(h.source) ?? '', WRAPPER, DEFAULT_CONFIG, false), 0o755);
+  for (const h of HOOKS)
+    put(stage, h.file, hookText(sources.get(h.source) ?? '', WRAPPER, DEFAULT_CONFIG, false), 0o755);
   put(stage, DEFAULT_CONFIG, readFileSync(path.join(root, 'cli/package/etc-config.yaml')), 0o640);
 
   // Docs, examples, copyright and the man pages (if generated).
-  for (const f of ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
+  for (const f of [
+    'README.md',
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ]) {
     copy(stage, path.join(root, f), path.join(DOC_DIR, path.basename(f)));
   }
   copy(stage, path.join(root, 'config'), path.join(DOC_DIR, 'examples'));
@@ -107,7 +125,13 @@ export async function stageTree(root: string, stage: string): Promise<string[]> 
   const manDir = path.join(root, MAN_PAGES_DIR);
   for (const page of existsSync(manDir) ? readdirSync(manDir) : []) {
     const section = /^[\w.-]+\.([1-8])$/.exec(page)?.[1];
-    if (section) put(stage, `/usr/share/man/man${section}/${page}.gz`, gzipSync(readFileSync(path.join(manDir, page)), { level: 9 }), 0o644);
+    if (section)
+      put(
+        stage,
+        `/usr/share/man/man${section}/${page}.gz`,
+        gzipSync(readFileSync(path.join(manDir, page)), { level: 9 }),
+        0o644,
+      );
   }
   normalizeModes(stage);
   chmodSync(stage, 0o755); // the package's ./ (a temporary folder is 0700)

@@ -7,7 +7,11 @@ import { packageRoot } from '../../core/system/package-root.ts';
 import { controlText, MAINTAINER_SCRIPTS } from './deb-control.ts';
 import { stageTree } from './deb-tree.ts';
 
-export interface BuiltDeb { file: string; bytes: number; files: number }
+export interface BuiltDeb {
+  file: string;
+  bytes: number;
+  files: number;
+}
 
 /** Total size in KiB (rounded up per file, as dpkg counts Installed-Size) and count of the files under `dir`. */
 function measure(dir: string): { kib: number; files: number } {
@@ -27,16 +31,25 @@ export async function buildDeb(outDir: string, root = packageRoot()): Promise<Bu
   try {
     const conffiles = await stageTree(root, stage);
     const { kib, files } = measure(stage);
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; description: string };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      version: string;
+      description: string;
+    };
     const architecture = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
     const description = `${pkg.description}\n${DESCRIPTION}`;
     mkdirSync(path.join(stage, 'DEBIAN'), { mode: 0o755 });
-    writeFileSync(path.join(stage, 'DEBIAN/control'), controlText({ version: pkg.version, architecture, installedSizeKiB: kib, description }));
+    writeFileSync(
+      path.join(stage, 'DEBIAN/control'),
+      controlText({ version: pkg.version, architecture, installedSizeKiB: kib, description }),
+    );
     writeFileSync(path.join(stage, 'DEBIAN/conffiles'), `${conffiles.join('\n')}\n`);
-    for (const [name, text] of Object.entries(MAINTAINER_SCRIPTS)) writeFileSync(path.join(stage, 'DEBIAN', name), text, { mode: 0o755 });
+    for (const [name, text] of Object.entries(MAINTAINER_SCRIPTS))
+      writeFileSync(path.join(stage, 'DEBIAN', name), text, { mode: 0o755 });
     mkdirSync(outDir, { recursive: true });
     const file = path.resolve(outDir, `mwan_${pkg.version}_${architecture}.deb`);
-    execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, file], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     return { file, bytes: statSync(file).size, files };
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -2,7 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-interface LockEntry { dev?: boolean; devOptional?: boolean }
+interface LockEntry {
+  dev?: boolean;
+  devOptional?: boolean;
+}
 
 /**
  * The node_modules/... folders to ship, from the lockfile: every package that is not a dev dependency and is
@@ -11,7 +14,9 @@ interface LockEntry { dev?: boolean; devOptional?: boolean }
  * does not use; .ts configs and plugins load through tsx).
  */
 export function runtimeDependencies(root: string): string[] {
-  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   return Object.entries(lock.packages)
     .filter(([dir, entry]) => dir.startsWith('node_modules/') && !entry.dev && !entry.devOptional)
     .map(([dir]) => dir)

@@ -4,7 +4,9 @@ import type { StatusReport, WanStatus } from './status.ts';
 /** The default output's width: the table and the wrapped lines below it fit. */
 export const STATUS_WIDTH = 100;
 
-export interface StatusFormatOptions { verbose?: boolean }
+export interface StatusFormatOptions {
+  verbose?: boolean;
+}
 
 function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
@@ -16,7 +18,14 @@ function ago(iso: string, now: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Breaks a line at spaces so no piece is longer than `width`; continuation lines get `indent`. */
@@ -34,7 +43,8 @@ export function wrap(line: string, width = STATUS_WIDTH, indent = '    '): strin
 }
 
 const stateOf = (w: WanStatus) => (w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state);
-const rtt = (ms: number | null) => (ms === null ? '-' : ms >= 10000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms)} ms`);
+const rtt = (ms: number | null) =>
+  ms === null ? '-' : ms >= 10000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms)} ms`;
 const loss = (pct: number | null) => (pct === null ? '-' : `${Math.round(pct)}%`);
 const share = (s: number | null) => (s === null ? '-' : `${(s * 100).toFixed(1)}%`);
 
@@ -42,20 +52,61 @@ const share = (s: number | null) => (s === null ? '-' : `${(s * 100).toFixed(1)}
 function narrowRows(report: StatusReport, now: number): string[][] {
   const rows = [['WAN', 'STATE', 'SINCE', 'RTT', 'LOSS', 'FLAPS', 'LAST FAILURE', 'SHARE']];
   for (const w of report.wans) {
-    rows.push([w.name, stateOf(w), ago(w.since, now), rtt(w.rttMs), loss(w.lossPct), String(w.flaps ?? 0),
-      w.lastFailure ? ago(w.lastFailure.at, now) : '-', share(w.share)]);
+    rows.push([
+      w.name,
+      stateOf(w),
+      ago(w.since, now),
+      rtt(w.rttMs),
+      loss(w.lossPct),
+      String(w.flaps ?? 0),
+      w.lastFailure ? ago(w.lastFailure.at, now) : '-',
+      share(w.share),
+    ]);
   }
   return rows;
 }
 
 function wideRows(report: StatusReport, now: number): string[][] {
-  const rows = [['WAN', 'STATE', 'DEVICE', 'ADDRESS', 'GATEWAY', 'WEIGHT', 'TIER', 'MARK', 'TABLE', 'SINCE', 'RTT', 'LOSS',
-    'FLAPS', 'LAST FAILURE', 'RP_FILTER', 'NEW CONNS', 'SHARE']];
+  const rows = [
+    [
+      'WAN',
+      'STATE',
+      'DEVICE',
+      'ADDRESS',
+      'GATEWAY',
+      'WEIGHT',
+      'TIER',
+      'MARK',
+      'TABLE',
+      'SINCE',
+      'RTT',
+      'LOSS',
+      'FLAPS',
+      'LAST FAILURE',
+      'RP_FILTER',
+      'NEW CONNS',
+      'SHARE',
+    ],
+  ];
   for (const w of report.wans) {
     rows.push([
-      w.name, stateOf(w), w.device, w.address ?? '-', w.gateway ?? '-', String(w.weight), String(w.tier), w.mark, String(w.table),
-      ago(w.since, now), rtt(w.rttMs), loss(w.lossPct), String(w.flaps ?? 0), w.lastFailure ? ago(w.lastFailure.at, now) : '-',
-      w.rpFilter?.mode ?? '-', String(w.newConnections), share(w.share),
+      w.name,
+      stateOf(w),
+      w.device,
+      w.address ?? '-',
+      w.gateway ?? '-',
+      String(w.weight),
+      String(w.tier),
+      w.mark,
+      String(w.table),
+      ago(w.since, now),
+      rtt(w.rttMs),
+      loss(w.lossPct),
+      String(w.flaps ?? 0),
+      w.lastFailure ? ago(w.lastFailure.at, now) : '-',
+      w.rpFilter?.mode ?? '-',
+      String(w.newConnections),
+      share(w.share),
     ]);
   }
   return rows;
@@ -66,23 +117,43 @@ const section = (title: string, lines: string[]) => (lines.length ? ['', title, 
 export function formatStatus(report: StatusReport, now = Date.now(), opts: StatusFormatOptions = {}): string {
   const verbose = opts.verbose ?? false;
   const head = `mode ${report.mode}, ${report.daemon ? `daemon running (pid ${report.pid})` : 'no daemon running (state read from the kernel)'}`;
-  const reasons = report.wans.filter((w) => !w.inService || w.state === 'degraded').map((w) => `  ${w.name}: ${w.reason}`);
-  const probes = report.wans.filter((w) => w.targets.length).map((w) => `  ${w.name}: ${w.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? `${t.rttMs} ms` : 'no answer'}`).join(', ')}`);
-  const failures = report.wans.filter((w) => w.lastFailure).map((w) => `  ${w.name}: ${w.lastFailure!.at} ${w.lastFailure!.reason}`);
+  const reasons = report.wans
+    .filter((w) => !w.inService || w.state === 'degraded')
+    .map((w) => `  ${w.name}: ${w.reason}`);
+  const probes = report.wans
+    .filter((w) => w.targets.length)
+    .map(
+      (w) =>
+        `  ${w.name}: ${w.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? `${t.rttMs} ms` : 'no answer'}`).join(', ')}`,
+    );
+  const failures = report.wans
+    .filter((w) => w.lastFailure)
+    .map((w) => `  ${w.name}: ${w.lastFailure!.at} ${w.lastFailure!.reason}`);
   const policies = (report.policies ?? []).map((p) => {
-    const weights = p.weights ? ` weights ${Object.entries(p.weights).map(([w, n]) => `${w} ${n}`).join(', ')}` : '';
+    const weights = p.weights
+      ? ` weights ${Object.entries(p.weights)
+          .map(([w, n]) => `${w} ${n}`)
+          .join(', ')}`
+      : '';
     return `  ${p.name} (${p.strategy}${p.isDefault ? ', default rule' : ''}): usable ${p.usable.join(', ') || 'none'};${weights}${p.reason ? ` (${p.reason})` : ''}`;
   });
-  const pending = report.confirmPending ? [`an apply waits for \`mwanctl confirm\`: rolled back in ${report.confirmPending.secondsLeft} s`] : [];
+  const pending = report.confirmPending
+    ? [`an apply waits for \`mwanctl confirm\`: rolled back in ${report.confirmPending.secondsLeft} s`]
+    : [];
   const last = report.lastReconcile;
-  const tail = last ? `last reconcile ${ago(last.at, now)} (${last.reason}): ${last.error ? `FAILED: ${last.error}` : `${last.changed ? 'applied' : 'no change'} in ${last.ms} ms`}` : '';
+  const tail = last
+    ? `last reconcile ${ago(last.at, now)} (${last.reason}): ${last.error ? `FAILED: ${last.error}` : `${last.changed ? 'applied' : 'no change'} in ${last.ms} ms`}`
+    : '';
   const lines = [
-    head, '', table(verbose ? wideRows(report, now) : narrowRows(report, now)),
+    head,
+    '',
+    table(verbose ? wideRows(report, now) : narrowRows(report, now)),
     ...(verbose ? section('probes (last round):', probes) : []),
     ...section('policies:', policies),
     ...section('out of service or degraded:', reasons),
     ...(verbose ? section('last failure:', failures) : []),
-    ...(tail ? ['', tail] : []), ...pending,
+    ...(tail ? ['', tail] : []),
+    ...pending,
   ];
   return (verbose ? lines : lines.flatMap((l) => (l.includes('\n') ? [l] : wrap(l)))).join('\n');
 }

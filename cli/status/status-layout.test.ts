@@ -8,24 +8,79 @@ const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
 
 function wan(i: number, o: Partial<WanStatus> = {}): WanStatus {
   return {
-    name: `uplink-${i}-with-a-long-nam`.slice(0, 24), state: 'online', inService: true, active: true, reason: '2/2 targets answering',
-    device: `enp3s0f${i}.1000@x`.slice(0, 15), address: `100.100.100.${100 + i}`, gateway: `100.100.100.${200 + i}`, weight: 1000, tier: 16,
-    mark: '0xff00', table: 2147483000 + i, since: iso(400 * 86400000), newConnections: 123456789, share: 0.25,
-    rttMs: 1234.5, lossPct: 100, targets: [{ target: '203.0.113.250', method: 'icmp', ok: true, rttMs: 1234 }, { target: 'probe.example.net', method: 'https', ok: false, rttMs: null }],
-    rpFilter: { device: 2, all: 0, mode: 'loose' }, flaps: 12345, lastFailure: { at: iso(3 * 86400000), reason: 'offline: fewer than 1 of 2 targets answered in 4 rounds' },
+    name: `uplink-${i}-with-a-long-nam`.slice(0, 24),
+    state: 'online',
+    inService: true,
+    active: true,
+    reason: '2/2 targets answering',
+    device: `enp3s0f${i}.1000@x`.slice(0, 15),
+    address: `100.100.100.${100 + i}`,
+    gateway: `100.100.100.${200 + i}`,
+    weight: 1000,
+    tier: 16,
+    mark: '0xff00',
+    table: 2147483000 + i,
+    since: iso(400 * 86400000),
+    newConnections: 123456789,
+    share: 0.25,
+    rttMs: 1234.5,
+    lossPct: 100,
+    targets: [
+      { target: '203.0.113.250', method: 'icmp', ok: true, rttMs: 1234 },
+      { target: 'probe.example.net', method: 'https', ok: false, rttMs: null },
+    ],
+    rpFilter: { device: 2, all: 0, mode: 'loose' },
+    flaps: 12345,
+    lastFailure: { at: iso(3 * 86400000), reason: 'offline: fewer than 1 of 2 targets answered in 4 rounds' },
     ...o,
   };
 }
 
 const report: StatusReport = {
-  mode: 'failover', daemon: true, pid: 4242,
+  mode: 'failover',
+  daemon: true,
+  pid: 4242,
   wans: [
-    wan(1), wan(2, { state: 'degraded', active: false, reason: 'loss 40% above 20%, rtt 3000 ms above 500 ms (trigger loss-or-latency: out of service) and more words' }),
-    wan(3, { state: 'link-down', inService: false, active: false, rttMs: null, lossPct: null, reason: 'no carrier', share: null }),
-    wan(4, { state: 'admin-down', inService: false, active: false, reason: 'taken out of service by an administrator', lastFailure: null, flaps: 0 }),
+    wan(1),
+    wan(2, {
+      state: 'degraded',
+      active: false,
+      reason: 'loss 40% above 20%, rtt 3000 ms above 500 ms (trigger loss-or-latency: out of service) and more words',
+    }),
+    wan(3, {
+      state: 'link-down',
+      inService: false,
+      active: false,
+      rttMs: null,
+      lossPct: null,
+      reason: 'no carrier',
+      share: null,
+    }),
+    wan(4, {
+      state: 'admin-down',
+      inService: false,
+      active: false,
+      reason: 'taken out of service by an administrator',
+      lastFailure: null,
+      flaps: 0,
+    }),
   ],
-  policies: [{ name: 'fewest', strategy: 'least-connections', isDefault: true, usable: ['uplink-1-with-a-long-nam', 'uplink-2-with-a-long-nam'], weights: { 'uplink-1-with-a-long-nam': 1000, 'uplink-2-with-a-long-nam': 1000 }, reason: 'open connections uplink-1-with-a-long-nam 12345, uplink-2-with-a-long-nam 0; 4 expected' }],
-  lastReconcile: { at: iso(5000), reason: 'uplink-3-with-a-long-nam offline: no carrier on enp3s0f3.1000@ after a very long time', ms: 31.2, changed: true },
+  policies: [
+    {
+      name: 'fewest',
+      strategy: 'least-connections',
+      isDefault: true,
+      usable: ['uplink-1-with-a-long-nam', 'uplink-2-with-a-long-nam'],
+      weights: { 'uplink-1-with-a-long-nam': 1000, 'uplink-2-with-a-long-nam': 1000 },
+      reason: 'open connections uplink-1-with-a-long-nam 12345, uplink-2-with-a-long-nam 0; 4 expected',
+    },
+  ],
+  lastReconcile: {
+    at: iso(5000),
+    reason: 'uplink-3-with-a-long-nam offline: no carrier on enp3s0f3.1000@ after a very long time',
+    ms: 31.2,
+    changed: true,
+  },
   confirmPending: { secondsLeft: 30 },
 };
 
@@ -35,19 +90,41 @@ describe('status layout', () => {
     const wide = text.split('\n').filter((l) => l.length > STATUS_WIDTH);
     assert.deepEqual(wide, []);
     assert.match(text, /^WAN {23}STATE {15}SINCE {5}RTT {6}LOSS {2}FLAPS {2}LAST FAILURE {2}SHARE$/m);
-    assert.match(text, /^uplink-2-with-a-long-nam {2}degraded \(standby\) {2}400d ago {2}1235 ms {2}100% {2}12345 {2}3d ago {8}25\.0%$/m);
-    assert.match(text, /^uplink-3-with-a-long-nam {2}link-down {11}400d ago {2}- {8}- {5}/m, 'no RTT or loss on a link-down WAN');
+    assert.match(
+      text,
+      /^uplink-2-with-a-long-nam {2}degraded \(standby\) {2}400d ago {2}1235 ms {2}100% {2}12345 {2}3d ago {8}25\.0%$/m,
+    );
+    assert.match(
+      text,
+      /^uplink-3-with-a-long-nam {2}link-down {11}400d ago {2}- {8}- {5}/m,
+      'no RTT or loss on a link-down WAN',
+    );
     assert.ok(!text.includes('enp3s0f1'), 'the device is a wide detail');
     assert.ok(!text.includes('probes (last round)'), 'so are the probe answers');
   });
 
   it('-v shows the wide details: device, address, gateway, mark, table, rp_filter, new connections, probes, last failures', () => {
     const text = formatStatus(report, now, { verbose: true });
-    assert.match(text, /^WAN +STATE +DEVICE +ADDRESS +GATEWAY +WEIGHT +TIER +MARK +TABLE +SINCE +RTT +LOSS +FLAPS +LAST FAILURE +RP_FILTER +NEW CONNS +SHARE$/m);
-    assert.match(text, /^uplink-1-with-a-long-nam +online +enp3s0f1\.1000@x +100\.100\.100\.101 +100\.100\.100\.201 +1000 +16 +0xff00 +2147483001 .* loose +123456789 +25\.0%$/m);
-    assert.match(text, /\nprobes \(last round\):\n {2}uplink-1-with-a-long-nam: icmp 203\.0\.113\.250 1234 ms, https probe\.example\.net no answer\n/);
-    assert.match(text, /\nlast failure:\n {2}uplink-1-with-a-long-nam: 2026-11-30T12:00:00\.000Z offline: fewer than 1 of 2 targets/);
-    assert.ok(text.split('\n').some((l) => l.length > STATUS_WIDTH), 'the wide table is wider than 100 columns');
+    assert.match(
+      text,
+      /^WAN +STATE +DEVICE +ADDRESS +GATEWAY +WEIGHT +TIER +MARK +TABLE +SINCE +RTT +LOSS +FLAPS +LAST FAILURE +RP_FILTER +NEW CONNS +SHARE$/m,
+    );
+    assert.match(
+      text,
+      /^uplink-1-with-a-long-nam +online +enp3s0f1\.1000@x +100\.100\.100\.101 +100\.100\.100\.201 +1000 +16 +0xff00 +2147483001 .* loose +123456789 +25\.0%$/m,
+    );
+    assert.match(
+      text,
+      /\nprobes \(last round\):\n {2}uplink-1-with-a-long-nam: icmp 203\.0\.113\.250 1234 ms, https probe\.example\.net no answer\n/,
+    );
+    assert.match(
+      text,
+      /\nlast failure:\n {2}uplink-1-with-a-long-nam: 2026-11-30T12:00:00\.000Z offline: fewer than 1 of 2 targets/,
+    );
+    assert.ok(
+      text.split('\n').some((l) => l.length > STATUS_WIDTH),
+      'the wide table is wider than 100 columns',
+    );
   });
 
   it('a loss not yet measured (fresh window) shows as -, not 0% or a guess', () => {

@@ -4,11 +4,24 @@ import type { Engine } from '../../core/engine.ts';
 import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
 
 export interface WanStatus {
-  name: string; state: string; inService: boolean; active: boolean; reason: string; device: string; address: string | null;
-  gateway: string | null; weight: number; tier: number; mark: string; table: number; since: string;
-  newConnections: number; share: number | null;
+  name: string;
+  state: string;
+  inService: boolean;
+  active: boolean;
+  reason: string;
+  device: string;
+  address: string | null;
+  gateway: string | null;
+  weight: number;
+  tier: number;
+  mark: string;
+  table: number;
+  since: string;
+  newConnections: number;
+  share: number | null;
   /** Probe figures over the health window (null without probes), and each target's last answer. */
-  rttMs: number | null; lossPct: number | null;
+  rttMs: number | null;
+  lossPct: number | null;
   targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
   /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
   rpFilter: RpFilterStatus;
@@ -17,9 +30,16 @@ export interface WanStatus {
   lastFailure: { at: string; reason: string } | null;
 }
 export type { PolicyStatus };
-export interface RpFilterStatus { device: number | null; all: number | null; mode: 'off' | 'strict' | 'loose' | null }
+export interface RpFilterStatus {
+  device: number | null;
+  all: number | null;
+  mode: 'off' | 'strict' | 'loose' | null;
+}
 export interface StatusReport {
-  mode: string; daemon: boolean; pid: number | null; wans: WanStatus[];
+  mode: string;
+  daemon: boolean;
+  pid: number | null;
+  wans: WanStatus[];
   lastReconcile: { at: string; reason: string; ms: number; changed: boolean; error?: string } | null;
   /** The last ifupdown hook the daemon heard from. */
   lastHook?: { iface: string; phase: string; at: string } | null;
@@ -30,7 +50,8 @@ export interface StatusReport {
 }
 
 const rpKey = (dev: string) => `net/ipv4/conf/${dev}/rp_filter`;
-const num = (v: string | null | undefined): number | null => (v === null || v === undefined || !/^\d+$/.test(v.trim()) ? null : Number(v));
+const num = (v: string | null | undefined): number | null =>
+  v === null || v === undefined || !/^\d+$/.test(v.trim()) ? null : Number(v);
 
 /** The kernel uses max(all, device): 0 off, 1 strict, 2 loose. */
 export function rpFilterStatus(device: number | null, all: number | null): RpFilterStatus {
@@ -41,7 +62,10 @@ export function rpFilterStatus(device: number | null, all: number | null): RpFil
 
 export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
   const devices = engine.wans().map((w) => w.config.device);
-  const [current, rp] = await Promise.all([engine.readKernel(), engine.readSysctls([rpKey('all'), ...devices.map(rpKey)])]);
+  const [current, rp] = await Promise.all([
+    engine.readKernel(),
+    engine.readSysctls([rpKey('all'), ...devices.map(rpKey)]),
+  ]);
   const world = engine.world();
   const activeNames = new Set(world.active.map((w) => w.name));
   const counts = engine.wans().map((w) => current.nft?.counters.get(`new_wan${w.ids.id}`)?.packets ?? 0);
@@ -52,16 +76,42 @@ export async function buildStatus(engine: Engine, daemon: boolean): Promise<Stat
     daemon,
     pid: daemon ? process.pid : null,
     wans: engine.wans().map((w, i) => ({
-      name: w.name, state: w.state, inService: w.inService, active: activeNames.has(w.name), reason: w.reason,
-      device: w.config.device, address: w.facts.address ?? null, gateway: w.facts.gateway, weight: w.config.weight,
-      tier: w.config.tier, mark: hex(w.ids.mark), table: w.ids.table, since: new Date(w.since).toISOString(),
-      newConnections: counts[i], share: total ? counts[i] / total : null,
+      name: w.name,
+      state: w.state,
+      inService: w.inService,
+      active: activeNames.has(w.name),
+      reason: w.reason,
+      device: w.config.device,
+      address: w.facts.address ?? null,
+      gateway: w.facts.gateway,
+      weight: w.config.weight,
+      tier: w.config.tier,
+      mark: hex(w.ids.mark),
+      table: w.ids.table,
+      since: new Date(w.since).toISOString(),
+      newConnections: counts[i],
+      share: total ? counts[i] / total : null,
       // A WAN without a link has no current figures, whatever the last probe round measured.
-      ...(w.state === 'link-down' ? { rttMs: null, lossPct: null, targets: [] } : { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [] }),
-      flaps: w.flaps, lastFailure: w.lastFailure ? { at: new Date(w.lastFailure.at).toISOString(), reason: w.lastFailure.reason } : null,
+      ...(w.state === 'link-down'
+        ? { rttMs: null, lossPct: null, targets: [] }
+        : { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [] }),
+      flaps: w.flaps,
+      lastFailure: w.lastFailure
+        ? { at: new Date(w.lastFailure.at).toISOString(), reason: w.lastFailure.reason }
+        : null,
       rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
     })),
-    ...(engine.config.rules.length || Object.keys(engine.config.policies).length ? { policies: policyStatus(world) } : {}),
-    lastReconcile: last ? { at: new Date(last.at).toISOString(), reason: last.reason, ms: Math.round(last.ms * 10) / 10, changed: last.changed, error: last.error } : null,
+    ...(engine.config.rules.length || Object.keys(engine.config.policies).length
+      ? { policies: policyStatus(world) }
+      : {}),
+    lastReconcile: last
+      ? {
+          at: new Date(last.at).toISOString(),
+          reason: last.reason,
+          ms: Math.round(last.ms * 10) / 10,
+          changed: last.changed,
+          error: last.error,
+        }
+      : null,
   };
 }

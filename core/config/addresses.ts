@@ -2,7 +2,10 @@
 import { intToIPv4, ipv4ToInt, isIPv4 } from './validators.ts';
 
 /** An interface address with its prefix length, as `ip addr` shows it: 10.0.0.1/24. */
-export interface AddressWithPrefix { address: string; prefixLength: number }
+export interface AddressWithPrefix {
+  address: string;
+  prefixLength: number;
+}
 
 /** Ranges no host address may come from, with the words an error uses for them. */
 const SPECIAL: [base: string, length: number, what: string][] = [
@@ -28,7 +31,8 @@ export function inPrefix(addr: string, base: string, length: number): boolean {
 /** `a.b.c.d/len` as an address and a length; undefined when malformed. */
 export function parseAddressWithPrefix(text: string): AddressWithPrefix | undefined {
   const [address, len, extra] = text.split('/');
-  if (extra !== undefined || !isIPv4(address) || !/^(0|[1-9][0-9]?)$/.test(len ?? '') || Number(len) > 32) return undefined;
+  if (extra !== undefined || !isIPv4(address) || !/^(0|[1-9][0-9]?)$/.test(len ?? '') || Number(len) > 32)
+    return undefined;
   return { address, prefixLength: Number(len) };
 }
 

@@ -10,7 +10,11 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
 describe('example configurations', () => {
   it('there is one per seed document (000, 002, 003, 004)', () => {
-    for (const seed of ['000', '002', '003', '004']) assert.ok(files.some((f) => f.startsWith(`seed-${seed}-`)), `no example for seed ${seed}`);
+    for (const seed of ['000', '002', '003', '004'])
+      assert.ok(
+        files.some((f) => f.startsWith(`seed-${seed}-`)),
+        `no example for seed ${seed}`,
+      );
   });
 
   for (const file of files) {

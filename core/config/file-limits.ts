@@ -12,8 +12,10 @@ import { MwanError } from '../errors.ts';
  */
 export const FILE_LIMITS = { bytes: 1024 * 1024, depth: 64, aliasUses: 100, values: 200_000 } as const;
 
-const refuse = (file: string, why: string) => new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: ${why}`);
-const tooDeep = (file: string) => refuse(file, `it nests objects and lists more than ${FILE_LIMITS.depth} levels deep (the limit)`);
+const refuse = (file: string, why: string) =>
+  new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: ${why}`);
+const tooDeep = (file: string) =>
+  refuse(file, `it nests objects and lists more than ${FILE_LIMITS.depth} levels deep (the limit)`);
 
 /** Reads a regular file of at most FILE_LIMITS.bytes; returns its text and the stat of the opened file. */
 export async function readBounded(file: string): Promise<{ text: string; st: Stats }> {
@@ -21,7 +23,8 @@ export async function readBounded(file: string): Promise<{ text: string; st: Sta
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw refuse(file, 'it is not a regular file');
-    const tooBig = () => refuse(file, `it is ${(st.size / 1024 / 1024).toFixed(1)} MiB; the limit for a configuration file is 1 MiB`);
+    const tooBig = () =>
+      refuse(file, `it is ${(st.size / 1024 / 1024).toFixed(1)} MiB; the limit for a configuration file is 1 MiB`);
     if (st.size > FILE_LIMITS.bytes) throw tooBig();
     const buffer = Buffer.alloc(FILE_LIMITS.bytes + 1);
     let length = 0;
@@ -44,17 +47,20 @@ export function assertJsonDepth(file: string, text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) { if (++depth > FILE_LIMITS.depth) throw tooDeep(file); }
-    else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > FILE_LIMITS.depth) throw tooDeep(file);
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
 
 /** Turns a YAML parser's nesting failure (js-yaml's maxDepth, or a stack overflow) into the depth refusal. */
 export function yamlNestingError(file: string, error: unknown): MwanError | null {
-  if (error instanceof RangeError || /nesting exceeded maxDepth/.test((error as Error)?.message ?? '')) return tooDeep(file);
+  if (error instanceof RangeError || /nesting exceeded maxDepth/.test((error as Error)?.message ?? ''))
+    return tooDeep(file);
   return null;
 }
 
@@ -69,12 +75,16 @@ export function assertBoundedValue(file: string, value: unknown): void {
   let aliasUses = 0;
   while (stack.length) {
     const [v, depth] = stack.pop()!;
-    if (++values > FILE_LIMITS.values) throw refuse(file, `it expands to more than ${FILE_LIMITS.values} values (the limit)`);
+    if (++values > FILE_LIMITS.values)
+      throw refuse(file, `it expands to more than ${FILE_LIMITS.values} values (the limit)`);
     if (v === null || typeof v !== 'object') continue;
     if (depth > FILE_LIMITS.depth) throw tooDeep(file);
     if (seen.has(v)) {
       if (++aliasUses > FILE_LIMITS.aliasUses) {
-        throw refuse(file, `its YAML aliases (*name) are expanded more than ${FILE_LIMITS.aliasUses} times (the limit); write the values out instead of nesting aliases`);
+        throw refuse(
+          file,
+          `its YAML aliases (*name) are expanded more than ${FILE_LIMITS.aliasUses} times (the limit); write the values out instead of nesting aliases`,
+        );
       }
     } else {
       seen.add(v);

@@ -48,7 +48,10 @@ export const healthShape = {
 /** Every field optional: global `health` and per-WAN `wans[].health` override the defaults in that order. */
 export const healthSchema = z.strictObject(healthShape).partial();
 
-export function resolveHealth(global: Partial<HealthSettings> | undefined, wan: Partial<HealthSettings> | undefined): HealthSettings {
+export function resolveHealth(
+  global: Partial<HealthSettings> | undefined,
+  wan: Partial<HealthSettings> | undefined,
+): HealthSettings {
   return { ...DEFAULT_HEALTH, ...global, ...wan };
 }
 
@@ -56,7 +59,9 @@ export function resolveHealth(global: Partial<HealthSettings> | undefined, wan: 
 export function healthProblems(h: HealthSettings, targets: number): [string, string][] {
   const out: [string, string][] = [];
   if (h.lossLowPct > h.lossHighPct) out.push(['lossLowPct', `must not exceed lossHighPct (${h.lossHighPct})`]);
-  if (h.latencyLowMs > h.latencyHighMs) out.push(['latencyLowMs', `must not exceed latencyHighMs (${h.latencyHighMs})`]);
-  if (targets > 0 && h.quorum > targets) out.push(['quorum', `is ${h.quorum} but the WAN has only ${targets} probe target(s)`]);
+  if (h.latencyLowMs > h.latencyHighMs)
+    out.push(['latencyLowMs', `must not exceed latencyHighMs (${h.latencyHighMs})`]);
+  if (targets > 0 && h.quorum > targets)
+    out.push(['quorum', `is ${h.quorum} but the WAN has only ${targets} probe target(s)`]);
   return out;
 }

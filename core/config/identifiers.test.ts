@@ -69,8 +69,16 @@ describe('identifiers', () => {
       const kernel = { markMask: 0x3 };
       const reference = idsByName(wans, kernel);
       const solo = wans.map((w) => assignIds([{ name: w.name }], 3).get(w.name));
-      assert.ok(wans.some((w, i) => reference[w.name].id !== solo[i]), 'expected at least one collision to be resolved');
-      assert.deepEqual(Object.values(reference).map((w) => w.id).sort(), [1, 2, 3]);
+      assert.ok(
+        wans.some((w, i) => reference[w.name].id !== solo[i]),
+        'expected at least one collision to be resolved',
+      );
+      assert.deepEqual(
+        Object.values(reference)
+          .map((w) => w.id)
+          .sort(),
+        [1, 2, 3],
+      );
       for (const order of permutations(wans)) assert.deepEqual(idsByName(order, kernel), reference);
     });
 
@@ -105,7 +113,10 @@ describe('identifiers', () => {
       const layout = layoutOf(WANS);
       for (const w of layout.wans.values()) {
         for (const p of [w.fwmarkPriority, w.fromPriority]) {
-          assert.ok(layout.suppressPriority < p && p < layout.balancePriority, `${p} between ${layout.suppressPriority} and ${layout.balancePriority}`);
+          assert.ok(
+            layout.suppressPriority < p && p < layout.balancePriority,
+            `${p} between ${layout.suppressPriority} and ${layout.balancePriority}`,
+          );
         }
       }
     });
@@ -126,7 +137,11 @@ describe('identifiers', () => {
       for (const key of ['id', 'mark', 'table', 'fwmarkPriority', 'fromPriority'] as const) {
         assert.equal(new Set(all.map((w) => w[key])).size, all.length, key);
       }
-      const priorities = new Set([layout.suppressPriority, layout.balancePriority, ...all.flatMap((w) => [w.fwmarkPriority, w.fromPriority])]);
+      const priorities = new Set([
+        layout.suppressPriority,
+        layout.balancePriority,
+        ...all.flatMap((w) => [w.fwmarkPriority, w.fromPriority]),
+      ]);
       assert.equal(priorities.size, 2 + 2 * all.length, 'no priority is shared');
       for (const p of priorities) assert.ok(p >= layout.priorityRange[0] && p <= layout.priorityRange[1], String(p));
       for (const w of all) assert.ok(w.table > layout.tableRange[0] && w.table <= layout.tableRange[1]);
@@ -139,7 +154,11 @@ describe('identifiers', () => {
 
   describe('explicit ids and collisions', () => {
     it('keeps explicit ids', () => {
-      const ids = idsByName([{ name: 'isp1', device: 'wan1', id: 7 }, { name: 'isp2', device: 'wan2', id: 1 }, { name: 'isp3', device: 'wan3' }]);
+      const ids = idsByName([
+        { name: 'isp1', device: 'wan1', id: 7 },
+        { name: 'isp2', device: 'wan2', id: 1 },
+        { name: 'isp3', device: 'wan3' },
+      ]);
       assert.equal(ids.isp1.id, 7);
       assert.equal(ids.isp1.table, 1007);
       assert.equal(ids.isp2.id, 1);
@@ -177,7 +196,12 @@ describe('identifiers', () => {
     });
 
     it('rejects an explicit id larger than the mask allows', () => {
-      expectInvalid(() => layoutOf([{ name: 'isp1', device: 'wan1', id: 8 }], { markMask: 0x7 }), /isp1/, /\b8\b/, /at most 7/);
+      expectInvalid(
+        () => layoutOf([{ name: 'isp1', device: 'wan1', id: 8 }], { markMask: 0x7 }),
+        /isp1/,
+        /\b8\b/,
+        /at most 7/,
+      );
     });
 
     it('rejects a tableBase whose range overlaps the kernel tables 253-255', () => {
@@ -202,7 +226,12 @@ describe('identifiers', () => {
       const justFits: MwanConfig = { ...config, kernel: { ...config.kernel, rulePriorityBase: highest } };
       assert.deepEqual(computeLayout(justFits).priorityRange, [highest, 32765]);
       const tooHigh: MwanConfig = { ...config, kernel: { ...config.kernel, rulePriorityBase: highest + 1 } };
-      expectInvalid(() => computeLayout(tooHigh), /kernel\.rulePriorityBase/, new RegExp(`${highest + 1}-32766`), /below the main table's rule \(32766\)/);
+      expectInvalid(
+        () => computeLayout(tooHigh),
+        /kernel\.rulePriorityBase/,
+        new RegExp(`${highest + 1}-32766`),
+        /below the main table's rule \(32766\)/,
+      );
     });
   });
 });

@@ -8,7 +8,13 @@ import { fnv1a } from './fnv1a.ts';
 /** Rule priorities reserved for plugins, right after the `main` lookup. */
 export const PLUGIN_PRIORITY_SLOTS = 100;
 
-export interface WanIds { id: number; mark: number; table: number; fwmarkPriority: number; fromPriority: number }
+export interface WanIds {
+  id: number;
+  mark: number;
+  table: number;
+  fwmarkPriority: number;
+  fromPriority: number;
+}
 
 export interface Layout {
   mask: number;
@@ -39,13 +45,23 @@ export function assignIds(names: { name: string; id?: number }[], capacity: numb
   const used = new Set<number>();
   for (const w of names) {
     if (w.id === undefined) continue;
-    if (w.id > capacity) throw new MwanError('MWAN_CONFIG_INVALID', `wans.${w.name}.id: ${w.id} does not fit the mark mask (at most ${capacity})`);
+    if (w.id > capacity)
+      throw new MwanError(
+        'MWAN_CONFIG_INVALID',
+        `wans.${w.name}.id: ${w.id} does not fit the mark mask (at most ${capacity})`,
+      );
     ids.set(w.name, w.id);
     used.add(w.id);
   }
-  const auto = names.filter((w) => w.id === undefined).map((w) => w.name).sort();
+  const auto = names
+    .filter((w) => w.id === undefined)
+    .map((w) => w.name)
+    .sort();
   if (auto.length + used.size > capacity) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `wans: ${names.length} WANs do not fit the mark mask (room for ${capacity}); widen kernel.markMask`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `wans: ${names.length} WANs do not fit the mark mask (room for ${capacity}); widen kernel.markMask`,
+    );
   }
   for (const name of auto) {
     let id = (fnv1a(name) % capacity) + 1;
@@ -62,13 +78,19 @@ export function computeLayout(cfg: MwanConfig): Layout {
   const capacity = Math.min(mask / 2 ** shift, 1023);
   const tableRange: [number, number] = [tableBase, tableBase + capacity];
   if (tableRange[0] <= 255 && tableRange[1] >= 253) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.tableBase: tables ${tableRange[0]}-${tableRange[1]} would include the kernel's default/main/local tables (253-255); choose a base above 255 or below ${253 - capacity}`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `kernel.tableBase: tables ${tableRange[0]}-${tableRange[1]} would include the kernel's default/main/local tables (253-255); choose a base above 255 or below ${253 - capacity}`,
+    );
   }
   const pluginPriorities: [number, number] = [prio + 1, prio + PLUGIN_PRIORITY_SLOTS];
   const wanBase = prio + PLUGIN_PRIORITY_SLOTS;
   const priorityRange: [number, number] = [prio, wanBase + 2 * capacity + 1];
   if (priorityRange[1] >= 32766) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.rulePriorityBase: priorities ${priorityRange[0]}-${priorityRange[1]} must stay below the main table's rule (32766)`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `kernel.rulePriorityBase: priorities ${priorityRange[0]}-${priorityRange[1]} must stay below the main table's rule (32766)`,
+    );
   }
   const idByName = assignIds(cfg.wans, capacity);
   const wans = new Map<string, WanIds>();
@@ -83,7 +105,17 @@ export function computeLayout(cfg: MwanConfig): Layout {
     });
   }
   return {
-    mask, capacity, balanceTable: tableBase, suppressPriority: prio, balancePriority: priorityRange[1], pluginPriorities,
-    priorityRange, tableRange, routeProtocol, nftTable, wans, nfqueue: nfqueueLayout(cfg),
+    mask,
+    capacity,
+    balanceTable: tableBase,
+    suppressPriority: prio,
+    balancePriority: priorityRange[1],
+    pluginPriorities,
+    priorityRange,
+    tableRange,
+    routeProtocol,
+    nftTable,
+    wans,
+    nfqueue: nfqueueLayout(cfg),
   };
 }

@@ -14,8 +14,12 @@ const root = await mkdtemp(path.join(os.tmpdir(), 'mwan-load-'));
 
 describe('config loading', () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(path.join(root, 'case-')); });
-  after(async () => { await rm(root, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(root, 'case-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   const write = async (name: string, text: string) => {
     const file = path.join(dir, name);
@@ -25,17 +29,29 @@ describe('config loading', () => {
 
   describe('formatIssues', () => {
     it('writes one "path: got value; rule" line per issue, with array indexes in brackets', () => {
-      const result = configSchema.safeParse({ wans: [{ name: 'isp1', device: 'wan1', probes: [{ target: 'a b' }] }], kernel: { tableBase: 0 } }, { reportInput: true });
+      const result = configSchema.safeParse(
+        { wans: [{ name: 'isp1', device: 'wan1', probes: [{ target: 'a b' }] }], kernel: { tableBase: 0 } },
+        { reportInput: true },
+      );
       assert.equal(result.success, false);
       const lines = formatIssues(result.error!.issues).split('\n');
       assert.equal(lines.length, 2);
-      assert.ok(lines.some((l) => l.startsWith('wans[0].probes[0].target: got "a b"; ')), lines.join('\n'));
-      assert.ok(lines.some((l) => l.startsWith('kernel.tableBase: got 0; ')), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith('wans[0].probes[0].target: got "a b"; ')),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => l.startsWith('kernel.tableBase: got 0; ')),
+        lines.join('\n'),
+      );
     });
 
     it('shortens a long bad value', () => {
       const long = 'x'.repeat(200);
-      const result = configSchema.safeParse({ wans: [{ name: 'isp1', device: 'wan1' }], stateDir: long }, { reportInput: true });
+      const result = configSchema.safeParse(
+        { wans: [{ name: 'isp1', device: 'wan1' }], stateDir: long },
+        { reportInput: true },
+      );
       const line = formatIssues(result.error!.issues);
       assert.ok(line.startsWith('stateDir: got "xxx'));
       assert.ok(line.includes('...'));
@@ -53,65 +69,92 @@ describe('config loading', () => {
     });
 
     it('names the source in the error and uses the MWAN_CONFIG_INVALID code', () => {
-      assert.throws(() => parseConfig({ wans: [] }, '/etc/mwan/mwan.config.yaml'), (error: unknown) => {
-        assert.ok(error instanceof MwanError);
-        assert.equal(error.code, 'MWAN_CONFIG_INVALID');
-        assert.match(error.message, /^invalid configuration in \/etc\/mwan\/mwan\.config\.yaml:\nwans: /);
-        return true;
-      });
+      assert.throws(
+        () => parseConfig({ wans: [] }, '/etc/mwan/mwan.config.yaml'),
+        (error: unknown) => {
+          assert.ok(error instanceof MwanError);
+          assert.equal(error.code, 'MWAN_CONFIG_INVALID');
+          assert.match(error.message, /^invalid configuration in \/etc\/mwan\/mwan\.config\.yaml:\nwans: /);
+          return true;
+        },
+      );
     });
 
     it('reports layout problems (ids that do not fit the mask) as invalid configuration', () => {
-      assert.throws(() => parseConfig({ wans: [{ name: 'isp1', device: 'wan1', id: 300 }] }), (error: unknown) => {
-        assert.ok(error instanceof MwanError);
-        assert.equal(error.code, 'MWAN_CONFIG_INVALID');
-        assert.match(error.message, /isp1/);
-        assert.match(error.message, /300/);
-        assert.match(error.message, /at most 255/);
-        return true;
-      });
+      assert.throws(
+        () => parseConfig({ wans: [{ name: 'isp1', device: 'wan1', id: 300 }] }),
+        (error: unknown) => {
+          assert.ok(error instanceof MwanError);
+          assert.equal(error.code, 'MWAN_CONFIG_INVALID');
+          assert.match(error.message, /isp1/);
+          assert.match(error.message, /300/);
+          assert.match(error.message, /at most 255/);
+          return true;
+        },
+      );
     });
   });
 
   describe('loadConfig(file)', () => {
     it('loads a YAML file and applies defaults', async () => {
-      const file = await write('mwan.config.yaml', [
-        'mode: failover',
-        'lan:',
-        '  - device: lan0',
-        'wans:',
-        '  - name: isp1',
-        '    device: wan1',
-        '    gateway: 100.64.1.1',
-        '  - name: isp2',
-        '    device: wan2',
-        '    tier: 2',
-        '',
-      ].join('\n'));
+      const file = await write(
+        'mwan.config.yaml',
+        [
+          'mode: failover',
+          'lan:',
+          '  - device: lan0',
+          'wans:',
+          '  - name: isp1',
+          '    device: wan1',
+          '    gateway: 100.64.1.1',
+          '  - name: isp2',
+          '    device: wan2',
+          '    tier: 2',
+          '',
+        ].join('\n'),
+      );
       const loaded = await loadConfig(file);
       assert.equal(loaded.source, file);
       assert.equal(loaded.dir, dir);
       assert.equal(loaded.config.mode, 'failover');
-      assert.deepEqual(loaded.config.wans.map((w) => [w.name, w.gateway, w.tier, w.weight]), [['isp1', '100.64.1.1', 1, 1], ['isp2', 'auto', 2, 1]]);
+      assert.deepEqual(
+        loaded.config.wans.map((w) => [w.name, w.gateway, w.tier, w.weight]),
+        [
+          ['isp1', '100.64.1.1', 1, 1],
+          ['isp2', 'auto', 2, 1],
+        ],
+      );
       assert.deepEqual(loaded.config.lan, [{ device: 'lan0' }]);
       assert.deepEqual([...loaded.layout.wans.keys()].sort(), ['isp1', 'isp2']);
     });
 
     it('loads a .ts file with a default export', async () => {
-      const file = await write('mwan.config.ts', [
-        "const weights: Record<string, number> = { isp1: 3, isp2: 1 };",
-        "export default {",
-        "  wans: Object.entries(weights).map(([name, weight], i) => ({ name, device: `wan${i + 1}`, weight })),",
-        "};",
-        '',
-      ].join('\n'));
+      const file = await write(
+        'mwan.config.ts',
+        [
+          'const weights: Record<string, number> = { isp1: 3, isp2: 1 };',
+          'export default {',
+          '  wans: Object.entries(weights).map(([name, weight], i) => ({ name, device: `wan${i + 1}`, weight })),',
+          '};',
+          '',
+        ].join('\n'),
+      );
       const loaded = await loadConfig(file);
       assert.equal(loaded.source, file);
-      assert.deepEqual(loaded.config.wans.map((w) => [w.name, w.device, w.weight]), [['isp1', 'wan1', 3], ['isp2', 'wan2', 1]]);
+      assert.deepEqual(
+        loaded.config.wans.map((w) => [w.name, w.device, w.weight]),
+        [
+          ['isp1', 'wan1', 3],
+          ['isp2', 'wan2', 1],
+        ],
+      );
     });
 
     it('loads a JSON file', async () => {
-      const file = await write('config.json', JSON.stringify({ wans: [{ name: 'isp1', device: 'wan1', snat: 'none' }] }));
+      const file = await write(
+        'config.json',
+        JSON.stringify({ wans: [{ name: 'isp1', device: 'wan1', snat: 'none' }] }),
+      );
       const loaded = await loadConfig(file);
       assert.equal(loaded.config.wans[0].snat, 'none');
     });
@@ -169,7 +212,12 @@ describe('config loading', () => {
         await assert.rejects(loadConfig(undefined, system), (error: unknown) => {
           assert.ok(error instanceof MwanError);
           assert.equal(error.code, 'MWAN_CONFIG_NOT_FOUND');
-          assert.ok(error.message.includes(`config.yaml, config.yml, config.json, config.ts, config.js, mwan.config.yaml, mwan.config.yml, mwan.config.json, mwan.config.ts, mwan.config.js in ${system}`), error.message);
+          assert.ok(
+            error.message.includes(
+              `config.yaml, config.yml, config.json, config.ts, config.js, mwan.config.yaml, mwan.config.yml, mwan.config.json, mwan.config.ts, mwan.config.js in ${system}`,
+            ),
+            error.message,
+          );
           assert.match(error.message, /pass --config FILE/);
           assert.match(error.message, /the working directory is never searched/);
           return true;
@@ -190,18 +238,23 @@ describe('config loading', () => {
     it('refuses to choose between two configurations in the system directory', async () => {
       await write('config.yaml', 'wans:\n  - name: a\n    device: wan1\n');
       await write('mwan.config.json', JSON.stringify({ wans: [{ name: 'b', device: 'wan1' }] }));
-      await assert.rejects(loadConfig(undefined, dir), /several configurations in .*config\.yaml, .*mwan\.config\.json.*keep one, or pass --config FILE/);
+      await assert.rejects(
+        loadConfig(undefined, dir),
+        /several configurations in .*config\.yaml, .*mwan\.config\.json.*keep one, or pass --config FILE/,
+      );
     });
   });
 
   describe('file limits', () => {
-    const refusedFor = (file: string, ...patterns: RegExp[]) => (error: unknown) => {
-      assert.ok(error instanceof MwanError, String(error));
-      assert.equal(error.code, 'MWAN_CONFIG_INVALID');
-      assert.ok(error.message.startsWith(`refusing configuration ${file}: `), error.message);
-      for (const p of patterns) assert.match(error.message, p);
-      return true;
-    };
+    const refusedFor =
+      (file: string, ...patterns: RegExp[]) =>
+      (error: unknown) => {
+        assert.ok(error instanceof MwanError, String(error));
+        assert.equal(error.code, 'MWAN_CONFIG_INVALID');
+        assert.ok(error.message.startsWith(`refusing configuration ${file}: `), error.message);
+        for (const p of patterns) assert.match(error.message, p);
+        return true;
+      };
 
     it('refuses a file larger than 1 MiB before parsing it', async () => {
       const file = await write('big.yaml', `# ${'x'.repeat(FILE_LIMITS.bytes)}\nwans: []\n`);
@@ -209,7 +262,10 @@ describe('config loading', () => {
     });
 
     it('accepts nesting up to the limit and refuses one level more (JSON)', async () => {
-      const nest = (n: number) => ({ wans: [{ name: 'isp1', device: 'wan1' }], x: JSON.parse('['.repeat(n) + ']'.repeat(n)) });
+      const nest = (n: number) => ({
+        wans: [{ name: 'isp1', device: 'wan1' }],
+        x: JSON.parse('['.repeat(n) + ']'.repeat(n)),
+      });
       const ok = await write('ok.json', JSON.stringify(nest(FILE_LIMITS.depth - 1)));
       await assert.rejects(loadConfig(ok), /unknown field "x"/); // parsed, then refused by the schema, not by the limit
       const deep = await write('deep.json', JSON.stringify(nest(FILE_LIMITS.depth)));
@@ -229,11 +285,17 @@ describe('config loading', () => {
         previous = name;
       }
       const file = await write('bomb.yaml', `${text}wans: *i\n`);
-      await assert.rejects(loadConfig(file), refusedFor(file, /aliases \(\*name\) are expanded more than 100 times \(the limit\)/));
+      await assert.rejects(
+        loadConfig(file),
+        refusedFor(file, /aliases \(\*name\) are expanded more than 100 times \(the limit\)/),
+      );
     });
 
     it('accepts a few aliases', async () => {
-      const file = await write('aliases.yaml', 'x-probe: &probe [{ target: 192.0.2.1 }]\nwans:\n  - { name: isp1, device: wan1, probes: *probe }\n  - { name: isp2, device: wan2, probes: *probe }\n');
+      const file = await write(
+        'aliases.yaml',
+        'x-probe: &probe [{ target: 192.0.2.1 }]\nwans:\n  - { name: isp1, device: wan1, probes: *probe }\n  - { name: isp2, device: wan2, probes: *probe }\n',
+      );
       await assert.rejects(loadConfig(file), /unknown field "x-probe"/); // got past the limits to the schema
     });
   });

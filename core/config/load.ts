@@ -10,13 +10,26 @@ import { assertBoundedValue, assertJsonDepth, readBounded, yamlNestingError } fr
 import { computeLayout, type Layout } from './identifiers.ts';
 import { configSchema, type MwanConfig } from './schema.ts';
 
-export interface LoadedConfig { config: MwanConfig; layout: Layout; source: string; dir: string }
+export interface LoadedConfig {
+  config: MwanConfig;
+  layout: Layout;
+  source: string;
+  dir: string;
+}
 
 export const SYSTEM_DIR = '/etc/mwan';
 /** The names looked for in SYSTEM_DIR without --config, in this order; the working directory is never searched. */
 export const SEARCH_PLACES = [
-  'config.yaml', 'config.yml', 'config.json', 'config.ts', 'config.js',
-  'mwan.config.yaml', 'mwan.config.yml', 'mwan.config.json', 'mwan.config.ts', 'mwan.config.js',
+  'config.yaml',
+  'config.yml',
+  'config.json',
+  'config.ts',
+  'config.js',
+  'mwan.config.yaml',
+  'mwan.config.yml',
+  'mwan.config.json',
+  'mwan.config.ts',
+  'mwan.config.js',
 ];
 /** Configurations that are code: they run as the invoking user, so every file they load must be trusted like a plugin. */
 const CODE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
@@ -29,19 +42,29 @@ function describeInput(input: unknown): string {
 
 /** One line per problem: `wans[1].weight: got -3; expected ...`. */
 export function formatIssues(issues: z.core.$ZodIssue[]): string {
-  return issues.map((issue) => {
-    const field = issue.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '') || '(top level)';
-    if (issue.code === 'unrecognized_keys') return `${field}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling`;
-    const got = 'input' in issue ? `got ${describeInput(issue.input)}; ` : '';
-    return `${field}: ${got}${issue.message}`;
-  }).join('\n');
+  return issues
+    .map((issue) => {
+      const field =
+        issue.path.reduce<string>(
+          (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+          '',
+        ) || '(top level)';
+      if (issue.code === 'unrecognized_keys')
+        return `${field}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling`;
+      const got = 'input' in issue ? `got ${describeInput(issue.input)}; ` : '';
+      return `${field}: ${got}${issue.message}`;
+    })
+    .join('\n');
 }
 
 /** Validates a plain object (already read from a file or built in code). */
 export function parseConfig(data: unknown, source = '(inline)'): LoadedConfig {
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `invalid configuration in ${source}:\n${formatIssues(result.error.issues)}`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `invalid configuration in ${source}:\n${formatIssues(result.error.issues)}`,
+    );
   }
   const dir = source.startsWith('(') ? process.cwd() : path.dirname(source);
   return { config: result.data, layout: computeLayout(result.data), source, dir };
@@ -51,7 +74,10 @@ export function parseConfig(data: unknown, source = '(inline)'): LoadedConfig {
 function assertDataOwner(file: string, owner: number): void {
   const owners = trustedOwners();
   if (!owners.includes(owner)) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `refusing configuration ${file}: it is owned by uid ${owner}, not ${owners.map((u) => (u === 0 ? 'root' : `uid ${u}`)).join(' or ')}; chown root ${file}`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `refusing configuration ${file}: it is owned by uid ${owner}, not ${owners.map((u) => (u === 0 ? 'root' : `uid ${u}`)).join(' or ')}; chown root ${file}`,
+    );
   }
 }
 
@@ -72,14 +98,17 @@ async function readConfigFile(file: string): Promise<unknown> {
   const { text, st } = await readBounded(file);
   let data: unknown;
   if (CODE_EXTENSIONS.includes(path.extname(file))) {
-    const mod = await importTrusted(file, { what: `configuration ${file}`, code: 'MWAN_CONFIG_INVALID' }) as { default?: { default?: unknown } };
+    const mod = (await importTrusted(file, { what: `configuration ${file}`, code: 'MWAN_CONFIG_INVALID' })) as {
+      default?: { default?: unknown };
+    };
     data = mod.default?.default ?? mod.default ?? mod;
   } else {
     assertDataOwner(file, st.uid);
     if (!text.trim()) throw new MwanError('MWAN_CONFIG_INVALID', `configuration file ${file} is empty`);
     data = await parseData(file, text);
   }
-  if (data === undefined || data === null) throw new MwanError('MWAN_CONFIG_INVALID', `configuration file ${file} is empty`);
+  if (data === undefined || data === null)
+    throw new MwanError('MWAN_CONFIG_INVALID', `configuration file ${file} is empty`);
   assertBoundedValue(file, data);
   return data;
 }
@@ -89,13 +118,25 @@ async function searchSystemDir(dir: string): Promise<string> {
   const found: string[] = [];
   for (const name of SEARCH_PLACES) {
     const file = path.join(dir, name);
-    if (await access(file).then(() => true, () => false)) found.push(file);
+    if (
+      await access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(file);
   }
   if (found.length > 1) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `several configurations in ${dir} (${found.join(', ')}): keep one, or pass --config FILE`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `several configurations in ${dir} (${found.join(', ')}): keep one, or pass --config FILE`,
+    );
   }
   if (!found.length) {
-    throw new MwanError('MWAN_CONFIG_NOT_FOUND', `no configuration found: pass --config FILE, or create one of ${SEARCH_PLACES.join(', ')} in ${dir} (the working directory is never searched)`);
+    throw new MwanError(
+      'MWAN_CONFIG_NOT_FOUND',
+      `no configuration found: pass --config FILE, or create one of ${SEARCH_PLACES.join(', ')} in ${dir} (the working directory is never searched)`,
+    );
   }
   return found[0];
 }
@@ -110,7 +151,9 @@ export async function loadConfig(file?: string, systemDir = SYSTEM_DIR): Promise
     if (error instanceof MwanError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new MwanError('MWAN_CONFIG_NOT_FOUND', `configuration file ${source} does not exist`);
-    throw new MwanError('MWAN_CONFIG_INVALID', `cannot read configuration ${source}: ${(error as Error).message}`, { cause: error });
+    throw new MwanError('MWAN_CONFIG_INVALID', `cannot read configuration ${source}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parseConfig(data, source);
 }

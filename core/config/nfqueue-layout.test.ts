@@ -4,7 +4,10 @@ import { MwanError } from '../errors.ts';
 import { parseConfig } from './load.ts';
 import { NFQ_DONE_BIT } from './nfqueue-layout.ts';
 
-const WANS = [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }];
+const WANS = [
+  { name: 'isp1', device: 'wan1' },
+  { name: 'isp2', device: 'wan2' },
+];
 const layoutOf = (extra: Record<string, unknown>) => parseConfig({ wans: WANS, ...extra }).layout.nfqueue;
 
 function rejected(extra: Record<string, unknown>): string {
@@ -24,7 +27,12 @@ describe('NFQUEUE layout', () => {
 
   it('gives each policy a tag inside 0x7f000000 and queue 2000 + slot; only policies that rules or the default use are in use', () => {
     const l = layoutOf({
-      policies: { a: { strategy: 'nfqueue:round-robin' }, b: { strategy: 'nfqueue:least-connections' }, idle: { strategy: 'nfqueue:round-robin' }, w: { strategy: 'weighted' } },
+      policies: {
+        a: { strategy: 'nfqueue:round-robin' },
+        b: { strategy: 'nfqueue:least-connections' },
+        idle: { strategy: 'nfqueue:round-robin' },
+        w: { strategy: 'weighted' },
+      },
       rules: [{ dport: 80, policy: 'b' }],
       defaultPolicy: 'a',
     });
@@ -38,12 +46,23 @@ describe('NFQUEUE layout', () => {
       tags.add(p.tag);
     }
     assert.equal(tags.size, 3);
-    assert.deepEqual([...l.policies].map(([n, p]) => [n, p.strategy, p.inUse]), [['a', 'round-robin', true], ['b', 'least-connections', true], ['idle', 'round-robin', false]]);
+    assert.deepEqual(
+      [...l.policies].map(([n, p]) => [n, p.strategy, p.inUse]),
+      [
+        ['a', 'round-robin', true],
+        ['b', 'least-connections', true],
+        ['idle', 'round-robin', false],
+      ],
+    );
   });
 
   it('reordering the config changes no tag and no queue', () => {
     const names = ['alpha', 'beta', 'gamma', 'delta', 'eps'];
-    const cfg = (order: string[]) => layoutOf({ policies: Object.fromEntries(order.map((n) => [n, { strategy: 'nfqueue:round-robin' }])), kernel: { nfqueueTagMask: 0x07000000 } });
+    const cfg = (order: string[]) =>
+      layoutOf({
+        policies: Object.fromEntries(order.map((n) => [n, { strategy: 'nfqueue:round-robin' }])),
+        kernel: { nfqueueTagMask: 0x07000000 },
+      });
     const a = cfg(names);
     const b = cfg([...names].reverse());
     for (const n of names) assert.deepEqual(b.policies.get(n), a.policies.get(n), n);
@@ -51,18 +70,41 @@ describe('NFQUEUE layout', () => {
 
   it('a fixed queue is kept, and automatic queues step around it', () => {
     const auto = layoutOf({ policies: { a: { strategy: 'nfqueue:round-robin' } } }).policies.get('a')!;
-    const l = layoutOf({ policies: { a: { strategy: 'nfqueue:round-robin' }, z: { strategy: 'nfqueue:round-robin', nfqueue: { queue: auto.queue } } } });
+    const l = layoutOf({
+      policies: {
+        a: { strategy: 'nfqueue:round-robin' },
+        z: { strategy: 'nfqueue:round-robin', nfqueue: { queue: auto.queue } },
+      },
+    });
     assert.equal(l.policies.get('z')!.queue, auto.queue);
     assert.notEqual(l.policies.get('a')!.queue, auto.queue);
   });
 
   it('refuses overlapping fields, a full tag field and duplicate queues, naming the field', () => {
     const q = { strategy: 'nfqueue:round-robin' };
-    assert.match(rejected({ policies: { q }, kernel: { markMask: 0xff000000 } }), /^kernel\.markMask: 0xff000000 includes 0x80000000/);
-    assert.match(rejected({ policies: { q }, kernel: { nfqueueTagMask: 0xff0000, markMask: 0xfff000 } }), /^kernel\.nfqueueTagMask: 0xff0000 overlaps kernel\.markMask 0xfff000/);
-    assert.match(rejected({ policies: { q }, kernel: { nfqueueTagMask: 0xc0000000 } }), /^kernel\.nfqueueTagMask: 0xc0000000 includes 0x80000000/);
-    assert.match(rejected({ policies: { q, r: q }, kernel: { nfqueueTagMask: 0x10000 } }), /^policies: 2 NFQUEUE policies do not fit kernel\.nfqueueTagMask 0x10000 \(room for 1\)/);
-    assert.match(rejected({ policies: { q: { ...q, nfqueue: { queue: 5 } }, r: { ...q, nfqueue: { queue: 5 } } } }), /^policies\.r\.nfqueue\.queue: 5 is also the queue of policy q/);
-    assert.match(rejected({ policies: { q }, kernel: { nfqueueBase: 65535 } }), /^kernel\.nfqueueBase: no free queue number for policy q/);
+    assert.match(
+      rejected({ policies: { q }, kernel: { markMask: 0xff000000 } }),
+      /^kernel\.markMask: 0xff000000 includes 0x80000000/,
+    );
+    assert.match(
+      rejected({ policies: { q }, kernel: { nfqueueTagMask: 0xff0000, markMask: 0xfff000 } }),
+      /^kernel\.nfqueueTagMask: 0xff0000 overlaps kernel\.markMask 0xfff000/,
+    );
+    assert.match(
+      rejected({ policies: { q }, kernel: { nfqueueTagMask: 0xc0000000 } }),
+      /^kernel\.nfqueueTagMask: 0xc0000000 includes 0x80000000/,
+    );
+    assert.match(
+      rejected({ policies: { q, r: q }, kernel: { nfqueueTagMask: 0x10000 } }),
+      /^policies: 2 NFQUEUE policies do not fit kernel\.nfqueueTagMask 0x10000 \(room for 1\)/,
+    );
+    assert.match(
+      rejected({ policies: { q: { ...q, nfqueue: { queue: 5 } }, r: { ...q, nfqueue: { queue: 5 } } } }),
+      /^policies\.r\.nfqueue\.queue: 5 is also the queue of policy q/,
+    );
+    assert.match(
+      rejected({ policies: { q }, kernel: { nfqueueBase: 65535 } }),
+      /^kernel\.nfqueueBase: no free queue number for policy q/,
+    );
   });
 });

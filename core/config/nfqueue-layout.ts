@@ -38,15 +38,29 @@ type Input = Pick<MwanConfig, 'kernel' | 'policies' | 'rules' | 'defaultPolicy'>
  */
 export function nfqueueLayout(cfg: Input): NfqueueLayout {
   const { markMask, nfqueueTagMask: tagMask, nfqueueBase: base } = cfg.kernel;
-  const names = Object.keys(cfg.policies).filter((n) => nfqueueName(cfg.policies[n].strategy) !== undefined).sort();
+  const names = Object.keys(cfg.policies)
+    .filter((n) => nfqueueName(cfg.policies[n].strategy) !== undefined)
+    .sort();
   const out: NfqueueLayout = { tagMask, doneBit: NFQ_DONE_BIT, policies: new Map() };
   if (names.length === 0) return out;
-  if ((markMask & NFQ_DONE_BIT) !== 0) throw invalid(`kernel.markMask: ${hex(markMask)} includes ${hex(NFQ_DONE_BIT)}, the bit NFQUEUE policies use for "decided"; choose a mask below it (the default 0xff00 is)`);
-  if ((tagMask & NFQ_DONE_BIT) !== 0) throw invalid(`kernel.nfqueueTagMask: ${hex(tagMask)} includes ${hex(NFQ_DONE_BIT)}, the bit NFQUEUE policies use for "decided"`);
-  if ((tagMask & markMask) !== 0) throw invalid(`kernel.nfqueueTagMask: ${hex(tagMask)} overlaps kernel.markMask ${hex(markMask)}; the tags need bits of their own`);
+  if ((markMask & NFQ_DONE_BIT) !== 0)
+    throw invalid(
+      `kernel.markMask: ${hex(markMask)} includes ${hex(NFQ_DONE_BIT)}, the bit NFQUEUE policies use for "decided"; choose a mask below it (the default 0xff00 is)`,
+    );
+  if ((tagMask & NFQ_DONE_BIT) !== 0)
+    throw invalid(
+      `kernel.nfqueueTagMask: ${hex(tagMask)} includes ${hex(NFQ_DONE_BIT)}, the bit NFQUEUE policies use for "decided"`,
+    );
+  if ((tagMask & markMask) !== 0)
+    throw invalid(
+      `kernel.nfqueueTagMask: ${hex(tagMask)} overlaps kernel.markMask ${hex(markMask)}; the tags need bits of their own`,
+    );
   const shift = maskShift(tagMask);
   const capacity = tagMask / 2 ** shift;
-  if (names.length > capacity) throw invalid(`policies: ${names.length} NFQUEUE policies do not fit kernel.nfqueueTagMask ${hex(tagMask)} (room for ${capacity})`);
+  if (names.length > capacity)
+    throw invalid(
+      `policies: ${names.length} NFQUEUE policies do not fit kernel.nfqueueTagMask ${hex(tagMask)} (room for ${capacity})`,
+    );
   const fixed = new Map<number, string>();
   for (const n of names) {
     const q = cfg.policies[n].nfqueue?.queue;
@@ -62,9 +76,18 @@ export function nfqueueLayout(cfg: Input): NfqueueLayout {
     let slot = (fnv1a(n) % capacity) + 1;
     let tries = 0;
     while (!free(slot) && tries++ < capacity) slot = (slot % capacity) + 1;
-    if (!free(slot)) throw invalid(`kernel.nfqueueBase: no free queue number for policy ${n} between ${base + 1} and ${Math.min(base + capacity, 65535)}; lower the base or set policies.${n}.nfqueue.queue`);
+    if (!free(slot))
+      throw invalid(
+        `kernel.nfqueueBase: no free queue number for policy ${n} between ${base + 1} and ${Math.min(base + capacity, 65535)}; lower the base or set policies.${n}.nfqueue.queue`,
+      );
     used.add(slot);
-    out.policies.set(n, { strategy: nfqueueName(cfg.policies[n].strategy)!, slot, tag: slot * 2 ** shift, queue: own ?? base + slot, inUse: inUse.has(n) });
+    out.policies.set(n, {
+      strategy: nfqueueName(cfg.policies[n].strategy)!,
+      slot,
+      tag: slot * 2 ** shift,
+      queue: own ?? base + slot,
+      inUse: inUse.has(n),
+    });
   }
   return out;
 }

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { MwanError } from '../errors.ts';
 import { parseConfig } from './load.ts';
 
-const WANS = [{ name: 'isp1', device: 'wan1', weight: 3 }, { name: 'isp2', device: 'wan2', tier: 2 }, { name: 'isp3', device: 'wan3', probes: [{ target: '192.0.2.1' }] }];
+const WANS = [
+  { name: 'isp1', device: 'wan1', weight: 3 },
+  { name: 'isp2', device: 'wan2', tier: 2 },
+  { name: 'isp3', device: 'wan3', probes: [{ target: '192.0.2.1' }] },
+];
 
 function problems(extra: Record<string, unknown>, wans: unknown[] = WANS): string[] {
   try {
@@ -26,13 +30,22 @@ describe('policies and rules configuration', () => {
   });
 
   it('accepts ports as a number, a range or a list, and keeps them as text', () => {
-    const { config } = parseConfig({ wans: WANS, rules: [{ dport: 443, policy: 'default' }, { sport: ['1000-2000', 53], proto: 'udp', policy: 'default' }] });
+    const { config } = parseConfig({
+      wans: WANS,
+      rules: [
+        { dport: 443, policy: 'default' },
+        { sport: ['1000-2000', 53], proto: 'udp', policy: 'default' },
+      ],
+    });
     assert.deepEqual(config.rules[0].dport, ['443']);
     assert.deepEqual(config.rules[1].sport, ['1000-2000', '53']);
   });
 
   it('names the field of each malformed value', () => {
-    const lines = problems({ policies: { bad: { strategy: 'fastest' } }, rules: [{ dport: '80-20', policy: 'default' }] });
+    const lines = problems({
+      policies: { bad: { strategy: 'fastest' } },
+      rules: [{ dport: '80-20', policy: 'default' }],
+    });
     assert.match(lines[0], /^policies\.bad\.strategy: got "fastest"; expected one of weighted, priority, round-robin/);
     assert.match(lines[1], /^rules\[0\]\.dport: got "80-20"; expected a port 1-65535 or an ordered range/);
   });
@@ -44,7 +57,14 @@ describe('policies and rules configuration', () => {
         over: { strategy: 'overflow', members: [{ wan: 'isp1', capacityMbps: 10 }, { wan: 'isp2' }] },
         lat: { strategy: 'lowest-latency', members: [{ wan: 'isp1' }, { wan: 'isp3' }, { wan: 'isp3' }], overflow: {} },
       },
-      rules: [{ policy: 'nope' }, { enforce: 'isp9' }, {}, { policy: 'default', proto: 'icmp', dport: 80 }, { enforce: 'isp1', sticky: {} }, { set: 'local_nets', policy: 'default' }],
+      rules: [
+        { policy: 'nope' },
+        { enforce: 'isp9' },
+        {},
+        { policy: 'default', proto: 'icmp', dport: 80 },
+        { enforce: 'isp1', sticky: {} },
+        { set: 'local_nets', policy: 'default' },
+      ],
       defaultPolicy: 'nope',
     });
     const expected = [
@@ -61,15 +81,28 @@ describe('policies and rules configuration', () => {
       /^rules\[4\]\.sticky: .*sticky has no meaning there/,
       /^rules\[5\]\.set: got "local_nets"; this name is reserved/,
     ];
-    for (const re of expected) assert.ok(lines.some((l) => re.test(l)), `${re} not in:\n${lines.join('\n')}`);
+    for (const re of expected)
+      assert.ok(
+        lines.some((l) => re.test(l)),
+        `${re} not in:\n${lines.join('\n')}`,
+      );
     assert.equal(lines.length, expected.length, lines.join('\n'));
   });
 
   it('accepts nfqueue:<name> strategies with their queue and options; refuses malformed names, misplaced fields and sticky, naming the field', () => {
-    const { config } = parseConfig({ wans: WANS, policies: { q: { strategy: 'nfqueue:round-robin', nfqueue: { queue: 7 } } }, defaultPolicy: 'q' });
+    const { config } = parseConfig({
+      wans: WANS,
+      policies: { q: { strategy: 'nfqueue:round-robin', nfqueue: { queue: 7 } } },
+      defaultPolicy: 'q',
+    });
     assert.deepEqual(config.policies.q.nfqueue, { queue: 7, options: {} });
     const lines = problems({
-      policies: { a: { strategy: 'nfqueue:Bad_Name' }, b: { strategy: 'weighted', nfqueue: {} }, c: { strategy: 'nfqueue:x', nfqueue: { queue: 70000 } }, d: { strategy: 'nfqueue:rr' } },
+      policies: {
+        a: { strategy: 'nfqueue:Bad_Name' },
+        b: { strategy: 'weighted', nfqueue: {} },
+        c: { strategy: 'nfqueue:x', nfqueue: { queue: 70000 } },
+        d: { strategy: 'nfqueue:rr' },
+      },
       rules: [{ dport: 80, policy: 'd', sticky: {} }],
     });
     const expected = [
@@ -78,7 +111,11 @@ describe('policies and rules configuration', () => {
       /^policies\.c\.nfqueue\.queue: got 70000;/,
       /^rules\[0\]\.sticky: .*policy d decides in user space \(NFQUEUE\)/,
     ];
-    for (const re of expected) assert.ok(lines.some((l) => re.test(l)), `${re} not in:\n${lines.join('\n')}`);
+    for (const re of expected)
+      assert.ok(
+        lines.some((l) => re.test(l)),
+        `${re} not in:\n${lines.join('\n')}`,
+      );
     assert.equal(lines.length, expected.length, lines.join('\n'));
   });
 });

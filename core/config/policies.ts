@@ -4,7 +4,17 @@ import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts'
 import { LIMITS, atMost } from './limits.ts';
 
 /** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/system/nfqueue). */
-export const STRATEGIES = ['weighted', 'priority', 'round-robin', 'persistence', 'overflow', 'least-used', 'lowest-latency', 'least-connections', 'fastest-response'] as const;
+export const STRATEGIES = [
+  'weighted',
+  'priority',
+  'round-robin',
+  'persistence',
+  'overflow',
+  'least-used',
+  'lowest-latency',
+  'least-connections',
+  'fastest-response',
+] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 /** A policy's strategy: one decided in the kernel, or an NFQUEUE strategy by its registered name. */
 export type PolicyStrategy = StrategyName | `nfqueue:${string}`;
@@ -18,7 +28,9 @@ export function nfqueueName(strategy: string): string | undefined {
 export const IMPLICIT_DEFAULT = 'default';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
-const network = z.string().refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24');
+const network = z
+  .string()
+  .refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24');
 /** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. (Forwards use it too, via schema.ts.) */
 export function portRange(port: number | string): { from: number; to: number } | undefined {
   const m = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/.exec(String(port));
@@ -27,8 +39,12 @@ export function portRange(port: number | string): { from: number; to: number } |
   const to = m[2] === undefined ? from : Number(m[2]);
   return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
 }
-const portSpec = z.union([z.number(), z.string()]).refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
-const ports = z.union([portSpec, z.array(portSpec).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'ports'))]).transform((p) => (Array.isArray(p) ? p : [p]).map(String));
+const portSpec = z
+  .union([z.number(), z.string()])
+  .refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
+const ports = z
+  .union([portSpec, z.array(portSpec).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'ports'))])
+  .transform((p) => (Array.isArray(p) ? p : [p]).map(String));
 
 export const memberSchema = z.strictObject({
   wan: z.string(),
@@ -38,27 +54,50 @@ export const memberSchema = z.strictObject({
 });
 
 export const policySchema = z.strictObject({
-  strategy: z.string().refine((s) => (STRATEGIES as readonly string[]).includes(s) || /^nfqueue:/.test(s), `expected one of ${STRATEGIES.join(', ')}, or nfqueue:<name>`)
-    .refine((s) => !/^nfqueue:/.test(s) || NFQUEUE_STRATEGY.test(s), 'expected nfqueue:<name>, the name a lower-case letter, then up to 31 lower-case letters, digits or "-"'),
+  strategy: z
+    .string()
+    .refine(
+      (s) => (STRATEGIES as readonly string[]).includes(s) || /^nfqueue:/.test(s),
+      `expected one of ${STRATEGIES.join(', ')}, or nfqueue:<name>`,
+    )
+    .refine(
+      (s) => !/^nfqueue:/.test(s) || NFQUEUE_STRATEGY.test(s),
+      'expected nfqueue:<name>, the name a lower-case letter, then up to 31 lower-case letters, digits or "-"',
+    ),
   /** Default: every WAN, with its own weight and tier. */
-  members: z.array(memberSchema).min(1, 'list at least one member, or leave members out for every WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'members')).optional(),
+  members: z
+    .array(memberSchema)
+    .min(1, 'list at least one member, or leave members out for every WAN')
+    .max(LIMITS.wans, atMost(LIMITS.wans, 'members'))
+    .optional(),
   whenNone: z.enum(['unreachable', 'blackhole', 'main']).default('main'),
-  persistence: z.strictObject({ key: z.enum(['src', 'src-dst']).default('src'), timeoutSeconds: z.number().int().min(1).max(604800).default(600) }).optional(),
+  persistence: z
+    .strictObject({
+      key: z.enum(['src', 'src-dst']).default('src'),
+      timeoutSeconds: z.number().int().min(1).max(604800).default(600),
+    })
+    .optional(),
   overflow: z.strictObject({ thresholdPct: z.number().min(1).max(100).default(80) }).optional(),
-  latency: z.strictObject({
-    hysteresisMs: z.number().min(0).max(10000).default(10),
-    hysteresisPct: z.number().min(0).max(100).default(20),
-    holdSeconds: z.number().min(0).max(3600).default(3),
-  }).optional(),
-  fastest: z.strictObject({
-    prefixLength: z.number().int().min(8).max(32).default(24),
-    timeoutSeconds: z.number().int().min(5).max(86400).default(300),
-  }).optional(),
+  latency: z
+    .strictObject({
+      hysteresisMs: z.number().min(0).max(10000).default(10),
+      hysteresisPct: z.number().min(0).max(100).default(20),
+      holdSeconds: z.number().min(0).max(3600).default(3),
+    })
+    .optional(),
+  fastest: z
+    .strictObject({
+      prefixLength: z.number().int().min(8).max(32).default(24),
+      timeoutSeconds: z.number().int().min(5).max(86400).default(300),
+    })
+    .optional(),
   /** `nfqueue:<name>` strategies only: a fixed queue number (default: kernel.nfqueueBase + a slot from the policy name) and the strategy's options. */
-  nfqueue: z.strictObject({
-    queue: z.number().int().min(0).max(65535).optional(),
-    options: z.record(z.string(), z.unknown()).default({}),
-  }).optional(),
+  nfqueue: z
+    .strictObject({
+      queue: z.number().int().min(0).max(65535).optional(),
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .optional(),
   /** How often an adaptive strategy may rewrite the kernel's choice. */
   intervalMs: z.number().int().min(200).max(60000).default(1000),
 });
@@ -82,9 +121,19 @@ export type MemberConfig = z.output<typeof memberSchema>;
 export type PolicyConfig = z.output<typeof policySchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
 
-type RefineCtx = { addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void };
-interface WanLike { name: string; probes: unknown[] }
-interface Shape { wans: WanLike[]; policies: Record<string, PolicyConfig>; rules: RuleConfig[]; defaultPolicy?: string }
+type RefineCtx = {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void;
+};
+interface WanLike {
+  name: string;
+  probes: unknown[];
+}
+interface Shape {
+  wans: WanLike[];
+  policies: Record<string, PolicyConfig>;
+  rules: RuleConfig[];
+  defaultPolicy?: string;
+}
 
 /** Names mwan uses for its own nft sets: a rule's `set` may not take them. */
 const RESERVED_SET = /^(local_nets|persist_|sticky_|fastest_)/;
@@ -95,48 +144,137 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
   const policyNames = [...new Set([IMPLICIT_DEFAULT, ...Object.keys(cfg.policies)])];
   for (const [name, p] of Object.entries(cfg.policies)) {
     const at = (...path: (string | number)[]) => ['policies', name, ...path];
-    if (!OBJECT_NAME.test(name)) ctx.addIssue({ code: 'custom', path: at(), input: name, message: 'a policy name is a letter, then up to 23 letters, digits, "_" or "-"' });
+    if (!OBJECT_NAME.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: at(),
+        input: name,
+        message: 'a policy name is a letter, then up to 23 letters, digits, "_" or "-"',
+      });
     const seen = new Set<string>();
     p.members?.forEach((m, i) => {
-      if (!wanNames.includes(m.wan)) ctx.addIssue({ code: 'custom', path: at('members', i, 'wan'), input: m.wan, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
-      else if (seen.has(m.wan)) ctx.addIssue({ code: 'custom', path: at('members', i, 'wan'), input: m.wan, message: 'this WAN is already a member' });
+      if (!wanNames.includes(m.wan))
+        ctx.addIssue({
+          code: 'custom',
+          path: at('members', i, 'wan'),
+          input: m.wan,
+          message: `no WAN is named so; WANs: ${wanNames.join(', ')}`,
+        });
+      else if (seen.has(m.wan))
+        ctx.addIssue({
+          code: 'custom',
+          path: at('members', i, 'wan'),
+          input: m.wan,
+          message: 'this WAN is already a member',
+        });
       seen.add(m.wan);
     });
     const members = p.members ?? wanNames.map((wan) => ({ wan }) as MemberConfig);
     if (p.strategy === 'overflow' || p.strategy === 'least-used') {
       members.forEach((m, i) => {
-        if (m.capacityMbps === undefined) ctx.addIssue({ code: 'custom', path: p.members ? at('members', i, 'capacityMbps') : at('members'), input: m.capacityMbps, message: `strategy ${p.strategy} needs capacityMbps for every member (${m.wan})` });
+        if (m.capacityMbps === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: p.members ? at('members', i, 'capacityMbps') : at('members'),
+            input: m.capacityMbps,
+            message: `strategy ${p.strategy} needs capacityMbps for every member (${m.wan})`,
+          });
       });
     }
     if (p.strategy === 'lowest-latency') {
       members.forEach((m, i) => {
         const wan = cfg.wans.find((w) => w.name === m.wan);
-        if (wan && wan.probes.length === 0) ctx.addIssue({ code: 'custom', path: p.members ? at('members', i, 'wan') : at('members'), input: m.wan, message: `strategy lowest-latency needs health probes on WAN ${m.wan} (wans[].probes)` });
+        if (wan && wan.probes.length === 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: p.members ? at('members', i, 'wan') : at('members'),
+            input: m.wan,
+            message: `strategy lowest-latency needs health probes on WAN ${m.wan} (wans[].probes)`,
+          });
       });
     }
-    const own: [keyof PolicyConfig, StrategyName][] = [['persistence', 'persistence'], ['overflow', 'overflow'], ['latency', 'lowest-latency'], ['fastest', 'fastest-response']];
+    const own: [keyof PolicyConfig, StrategyName][] = [
+      ['persistence', 'persistence'],
+      ['overflow', 'overflow'],
+      ['latency', 'lowest-latency'],
+      ['fastest', 'fastest-response'],
+    ];
     for (const [key, strategy] of own) {
-      if (p[key] !== undefined && p.strategy !== strategy) ctx.addIssue({ code: 'custom', path: at(key), input: p[key], message: `only for strategy ${strategy}` });
+      if (p[key] !== undefined && p.strategy !== strategy)
+        ctx.addIssue({ code: 'custom', path: at(key), input: p[key], message: `only for strategy ${strategy}` });
     }
-    if (p.nfqueue !== undefined && !/^nfqueue:/.test(p.strategy)) ctx.addIssue({ code: 'custom', path: at('nfqueue'), input: p.nfqueue, message: 'only for nfqueue:<name> strategies' });
+    if (p.nfqueue !== undefined && !/^nfqueue:/.test(p.strategy))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('nfqueue'),
+        input: p.nfqueue,
+        message: 'only for nfqueue:<name> strategies',
+      });
   }
   if (cfg.defaultPolicy !== undefined && !policyNames.includes(cfg.defaultPolicy)) {
-    ctx.addIssue({ code: 'custom', path: ['defaultPolicy'], input: cfg.defaultPolicy, message: `no policy is named so; policies: ${policyNames.join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['defaultPolicy'],
+      input: cfg.defaultPolicy,
+      message: `no policy is named so; policies: ${policyNames.join(', ')}`,
+    });
   }
   const ruleNames = new Set<string>();
   cfg.rules.forEach((r, i) => {
     const at = (...path: (string | number)[]) => ['rules', i, ...path];
-    if ((r.policy === undefined) === (r.enforce === undefined)) ctx.addIssue({ code: 'custom', path: at(), input: { policy: r.policy, enforce: r.enforce }, message: 'a rule needs exactly one of policy (a policy name) or enforce (a WAN name)' });
-    if (r.policy !== undefined && !policyNames.includes(r.policy)) ctx.addIssue({ code: 'custom', path: at('policy'), input: r.policy, message: `no policy is named so; policies: ${policyNames.join(', ')}` });
-    if (r.enforce !== undefined && !wanNames.includes(r.enforce)) ctx.addIssue({ code: 'custom', path: at('enforce'), input: r.enforce, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
-    if (r.enforce !== undefined && r.sticky) ctx.addIssue({ code: 'custom', path: at('sticky'), input: r.sticky, message: 'an enforced rule always uses its WAN: sticky has no meaning there' });
+    if ((r.policy === undefined) === (r.enforce === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: at(),
+        input: { policy: r.policy, enforce: r.enforce },
+        message: 'a rule needs exactly one of policy (a policy name) or enforce (a WAN name)',
+      });
+    if (r.policy !== undefined && !policyNames.includes(r.policy))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('policy'),
+        input: r.policy,
+        message: `no policy is named so; policies: ${policyNames.join(', ')}`,
+      });
+    if (r.enforce !== undefined && !wanNames.includes(r.enforce))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('enforce'),
+        input: r.enforce,
+        message: `no WAN is named so; WANs: ${wanNames.join(', ')}`,
+      });
+    if (r.enforce !== undefined && r.sticky)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('sticky'),
+        input: r.sticky,
+        message: 'an enforced rule always uses its WAN: sticky has no meaning there',
+      });
     if (r.sticky && r.policy !== undefined && /^nfqueue:/.test(cfg.policies[r.policy]?.strategy ?? '')) {
-      ctx.addIssue({ code: 'custom', path: at('sticky'), input: r.sticky, message: `policy ${r.policy} decides in user space (NFQUEUE) after the kernel: sticky would remember the kernel's choice, not the decision; leave sticky out` });
+      ctx.addIssue({
+        code: 'custom',
+        path: at('sticky'),
+        input: r.sticky,
+        message: `policy ${r.policy} decides in user space (NFQUEUE) after the kernel: sticky would remember the kernel's choice, not the decision; leave sticky out`,
+      });
     }
-    if ((r.dport || r.sport) && r.proto === 'icmp') ctx.addIssue({ code: 'custom', path: at(r.dport ? 'dport' : 'sport'), input: r.dport ?? r.sport, message: 'ports need proto tcp or udp (or no proto: both)' });
-    if (r.set !== undefined && RESERVED_SET.test(r.set)) ctx.addIssue({ code: 'custom', path: at('set'), input: r.set, message: 'this name is reserved for mwan\'s own sets' });
+    if ((r.dport || r.sport) && r.proto === 'icmp')
+      ctx.addIssue({
+        code: 'custom',
+        path: at(r.dport ? 'dport' : 'sport'),
+        input: r.dport ?? r.sport,
+        message: 'ports need proto tcp or udp (or no proto: both)',
+      });
+    if (r.set !== undefined && RESERVED_SET.test(r.set))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('set'),
+        input: r.set,
+        message: "this name is reserved for mwan's own sets",
+      });
     if (r.name !== undefined) {
-      if (ruleNames.has(r.name)) ctx.addIssue({ code: 'custom', path: at('name'), input: r.name, message: 'another rule has this name' });
+      if (ruleNames.has(r.name))
+        ctx.addIssue({ code: 'custom', path: at('name'), input: r.name, message: 'another rule has this name' });
       ruleNames.add(r.name);
     }
   });

@@ -7,7 +7,8 @@ export const RESERVED_DEVICES = ['all', 'default', 'lo'];
 /** Why `name` cannot be a WAN or LAN device, or undefined when it can (1-15 characters, no "/", ":" or whitespace, not "." or ".."). */
 export function deviceNameProblem(name: string): string | undefined {
   if (!DEVICE_NAME.test(name)) return 'expected an interface name: 1-15 characters, no "/", ":" or spaces';
-  if (RESERVED_DEVICES.includes(name)) return `"${name}" is reserved (${RESERVED_DEVICES.join(', ')}): name the real interface`;
+  if (RESERVED_DEVICES.includes(name))
+    return `"${name}" is reserved (${RESERVED_DEVICES.join(', ')}): name the real interface`;
   return undefined;
 }
 /** Names mwan uses inside nft object names and messages: a letter, then letters, digits, '_' or '-'. */
@@ -27,7 +28,7 @@ export function isIPv4Prefix(value: string): boolean {
 }
 
 export function ipv4ToInt(addr: string): number {
-  return addr.split('.').reduce((acc, p) => (acc * 256) + Number(p), 0);
+  return addr.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
 }
 
 export function intToIPv4(n: number): string {

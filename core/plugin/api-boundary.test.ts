@@ -11,7 +11,8 @@ const API = 'core/plugin/api.ts';
  * Files exempt from the rule: the built-in list (it imports every plugin) and test helpers (they build worlds and
  * buses from core internals, as the tests do).
  */
-const EXEMPT = (file: string) => file === 'plugins/index.ts' || file.endsWith('.test.ts') || path.basename(file) === 'testing.ts';
+const EXEMPT = (file: string) =>
+  file === 'plugins/index.ts' || file.endsWith('.test.ts') || path.basename(file) === 'testing.ts';
 
 /**
  * Plugin folders still being rewritten on another branch (issue 10: policies and marker adopt the API there). The
@@ -30,7 +31,13 @@ function sources(dir: string): string[] {
 /** Every module specifier a file names: static imports and re-exports, side-effect imports, dynamic imports. */
 export function specifiers(text: string): string[] {
   const found: string[] = [];
-  for (const re of [/\bfrom\s+'([^']+)'/g, /\bfrom\s+"([^"]+)"/g, /\bimport\s+'([^']+)'/g, /\bimport\s+"([^"]+)"/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g]) {
+  for (const re of [
+    /\bfrom\s+'([^']+)'/g,
+    /\bfrom\s+"([^"]+)"/g,
+    /\bimport\s+'([^']+)'/g,
+    /\bimport\s+"([^"]+)"/g,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ]) {
     for (const m of text.matchAll(re)) found.push(m[1]);
   }
   return found;
@@ -39,7 +46,9 @@ export function specifiers(text: string): string[] {
 /** Why `spec` imported from `file` (both relative to the package root) breaks the boundary, or undefined. */
 export function boundaryProblem(file: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) {
-    return spec.startsWith('mwan/') && spec !== 'mwan/plugin' ? `imports ${spec}: only mwan/plugin is public` : undefined;
+    return spec.startsWith('mwan/') && spec !== 'mwan/plugin'
+      ? `imports ${spec}: only mwan/plugin is public`
+      : undefined;
   }
   const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
   const folder = file.split('/').slice(0, 2).join('/');
@@ -52,10 +61,12 @@ describe('plugin API boundary', () => {
   it('built-in plugins import only the public plugin API, packages and their own folder', () => {
     const files = sources('plugins').filter((f) => !EXEMPT(f) && !PENDING.has(f.split('/')[1]));
     assert.ok(files.length > 20, `found only ${files.length} plugin sources`);
-    const problems = files.flatMap((f) => specifiers(readFileSync(path.join(root, f), 'utf8')).flatMap((s) => {
-      const why = boundaryProblem(f, s);
-      return why ? [`${f}: ${why}`] : [];
-    }));
+    const problems = files.flatMap((f) =>
+      specifiers(readFileSync(path.join(root, f), 'utf8')).flatMap((s) => {
+        const why = boundaryProblem(f, s);
+        return why ? [`${f}: ${why}`] : [];
+      }),
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -68,12 +79,18 @@ describe('plugin API boundary', () => {
     for (const ok of ['../../core/plugin/api.ts', './options.ts', './sub/x.ts', 'zod', 'node:path', 'mwan/plugin']) {
       assert.equal(boundaryProblem(file, ok), undefined, ok);
     }
-    assert.deepEqual(specifiers(`import { a } from './a.ts';\nimport type { B } from "../b.ts";\nexport { c } from './c.ts';\nimport './d.ts';\nawait import('./e.ts');`),
-      ['./a.ts', './c.ts', '../b.ts', './d.ts', './e.ts']);
+    assert.deepEqual(
+      specifiers(
+        `import { a } from './a.ts';\nimport type { B } from "../b.ts";\nexport { c } from './c.ts';\nimport './d.ts';\nawait import('./e.ts');`,
+      ),
+      ['./a.ts', './c.ts', '../b.ts', './d.ts', './e.ts'],
+    );
   });
 
   it('package.json exports mwan/plugin as the public API module', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, string>;
+    };
     assert.equal(pkg.exports['./plugin'], `./${API}`);
   });
 });

@@ -4,16 +4,35 @@
 // The plugin object, its context, the world it renders from, its options.
 export {
   definePlugin,
-  type RuntimeWeights, type Disposer, type HealthReport, type LanView, type MwanPlugin, type NewConnection,
-  type NfqueueService, type NfqueueStart, type NfqueueStrategy, type PluginContext, type PluginOptions,
-  type StrategyContext, type StrategyFactory, type WanView, type WorldView,
+  type RuntimeWeights,
+  type Disposer,
+  type HealthReport,
+  type LanView,
+  type MwanPlugin,
+  type NewConnection,
+  type NfqueueService,
+  type NfqueueStart,
+  type NfqueueStrategy,
+  type PluginContext,
+  type PluginOptions,
+  type StrategyContext,
+  type StrategyFactory,
+  type WanView,
+  type WorldView,
 } from './types.ts';
 export { NO_OPTIONS, PluginOptionsError, invalidOptions, type OptionIssue } from './options.ts';
 
 // Desired state: what `contribute` describes (a plugin may build a part of it apart, then add it in order).
 export {
   DesiredBuilder,
-  type BaseChainSpec, type ChainSpec, type DesiredState, type Nexthop, type RouteSpec, type RuleSpec, type SetSpec, type SysctlSpec,
+  type BaseChainSpec,
+  type ChainSpec,
+  type DesiredState,
+  type Nexthop,
+  type RouteSpec,
+  type RuleSpec,
+  type SetSpec,
+  type SysctlSpec,
 } from '../reconcile/desired.ts';
 
 // Events: the bus and its event map.
@@ -31,8 +50,13 @@ export { hex, intToIPv4, ipv4ToInt, isIPv4 } from '../config/validators.ts';
 export { forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix } from '../config/addresses.ts';
 export { resolveHealth, type HealthSettings } from '../config/health.ts';
 export {
-  IMPLICIT_DEFAULT, defaultPolicyName,
-  type MemberConfig, type PolicyConfig, type PolicyStrategy, type RuleConfig, type StrategyName,
+  IMPLICIT_DEFAULT,
+  defaultPolicyName,
+  type MemberConfig,
+  type PolicyConfig,
+  type PolicyStrategy,
+  type RuleConfig,
+  type StrategyName,
 } from '../config/policies.ts';
 export { nfqueueLayout } from '../config/nfqueue-layout.ts';
 

@@ -13,18 +13,26 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   const fail = (why: string) => new MwanError('MWAN_PLUGIN_INVALID', `plugin from ${origin}: ${why}`);
   if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
   const plugin = p as MwanPlugin;
-  if (typeof plugin.name !== 'string' || !NAME.test(plugin.name)) throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
+  if (typeof plugin.name !== 'string' || !NAME.test(plugin.name))
+    throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
   for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive'] as const) {
-    if (plugin[key] !== undefined && typeof plugin[key] !== 'function') throw fail(`${key} of plugin '${plugin.name}' must be a function`);
+    if (plugin[key] !== undefined && typeof plugin[key] !== 'function')
+      throw fail(`${key} of plugin '${plugin.name}' must be a function`);
   }
   if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
     throw fail(`options of plugin '${plugin.name}' must be an object with a parse(raw, config) function`);
   }
   const strategies = plugin.nfqueueStrategies;
-  if (strategies !== undefined && (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))) {
+  if (
+    strategies !== undefined &&
+    (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))
+  ) {
     throw fail(`nfqueueStrategies of plugin '${plugin.name}' must map strategy names to factory functions`);
   }
-  if (plugin.dependencies !== undefined && (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))) {
+  if (
+    plugin.dependencies !== undefined &&
+    (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))
+  ) {
     throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
   }
   return plugin;
@@ -41,11 +49,16 @@ export function orderPlugins(plugins: MwanPlugin[]): MwanPlugin[] {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (p: MwanPlugin, trail: string[]) => {
     if (state.get(p.name) === 'done') return;
-    if (state.get(p.name) === 'visiting') throw new MwanError('MWAN_PLUGIN_CYCLE', `plugin dependency cycle: ${[...trail, p.name].join(' -> ')}`);
+    if (state.get(p.name) === 'visiting')
+      throw new MwanError('MWAN_PLUGIN_CYCLE', `plugin dependency cycle: ${[...trail, p.name].join(' -> ')}`);
     state.set(p.name, 'visiting');
     for (const dep of p.dependencies ?? []) {
       const target = byName.get(dep);
-      if (!target) throw new MwanError('MWAN_PLUGIN_DEPENDENCY', `the dependency '${dep}' of plugin '${p.name}' is not registered (or is disabled)`);
+      if (!target)
+        throw new MwanError(
+          'MWAN_PLUGIN_DEPENDENCY',
+          `the dependency '${dep}' of plugin '${p.name}' is not registered (or is disabled)`,
+        );
       visit(target, [...trail, p.name]);
     }
     state.set(p.name, 'done');
@@ -57,7 +70,12 @@ export function orderPlugins(plugins: MwanPlugin[]): MwanPlugin[] {
 
 async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new MwanError('MWAN_PLUGIN_TIMEOUT', `${what} did not finish within ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new MwanError('MWAN_PLUGIN_TIMEOUT', `${what} did not finish within ${ms} ms`)),
+      ms,
+    );
+  });
   try {
     return await Promise.race([Promise.resolve(work), timeout]);
   } finally {
@@ -70,9 +88,16 @@ async function withTimeout<T>(work: Promise<T> | T, ms: number, what: string): P
  * every enabled plugin's options parse, the enabled plugins' dependencies resolve, and their `check`s pass. Returns
  * them in setup order.
  */
-export function checkPlugins(plugins: MwanPlugin[], config: MwanConfig): { plugins: MwanPlugin[]; options: Map<string, unknown> } {
+export function checkPlugins(
+  plugins: MwanPlugin[],
+  config: MwanConfig,
+): { plugins: MwanPlugin[]; options: Map<string, unknown> } {
   const options = validatePluginOptions(plugins, config);
-  const disabled = new Set(Object.entries(config.plugins).filter(([, v]) => v === false).map(([k]) => k));
+  const disabled = new Set(
+    Object.entries(config.plugins)
+      .filter(([, v]) => v === false)
+      .map(([k]) => k),
+  );
   const ordered = orderPlugins(plugins.filter((p) => !disabled.has(p.name)));
   for (const p of ordered) {
     try {
@@ -105,7 +130,10 @@ export class PluginHost {
   readonly options: Map<string, unknown>;
 
   /** Validates every plugin's options first (unknown `plugins.<name>` keys included): a bad one fails before anything runs. */
-  constructor(plugins: MwanPlugin[], private readonly deps: HostDeps) {
+  constructor(
+    plugins: MwanPlugin[],
+    private readonly deps: HostDeps,
+  ) {
     ({ plugins: this.plugins, options: this.options } = checkPlugins(plugins, deps.config));
   }
 
@@ -131,12 +159,16 @@ export class PluginHost {
       const t0 = performance.now();
       let dispose: Disposer | undefined;
       try {
-        const result = p.setup ? await withTimeout(p.setup(this.context(p)), p.setupTimeoutMs ?? 5000, `setup of plugin '${p.name}'`) : undefined;
+        const result = p.setup
+          ? await withTimeout(p.setup(this.context(p)), p.setupTimeoutMs ?? 5000, `setup of plugin '${p.name}'`)
+          : undefined;
         if (typeof result === 'function') dispose = result;
       } catch (error) {
         await this.teardown();
         if (error instanceof MwanError) throw error;
-        throw new MwanError('MWAN_PLUGIN_FAILED', `setup of plugin '${p.name}' failed: ${describeError(error)}`, { cause: error });
+        throw new MwanError('MWAN_PLUGIN_FAILED', `setup of plugin '${p.name}' failed: ${describeError(error)}`, {
+          cause: error,
+        });
       }
       this.started.push({ plugin: p, dispose });
       this.timings.push({ name: p.name, ms: performance.now() - t0 });
@@ -151,7 +183,11 @@ export class PluginHost {
       try {
         p.contribute(builder.as(p.name), world);
       } catch (error) {
-        throw new MwanError('MWAN_PLUGIN_FAILED', `plugin '${p.name}' failed to describe its state: ${describeError(error)}`, { cause: error });
+        throw new MwanError(
+          'MWAN_PLUGIN_FAILED',
+          `plugin '${p.name}' failed to describe its state: ${describeError(error)}`,
+          { cause: error },
+        );
       }
     }
     return builder.state;

@@ -4,7 +4,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** One `import(x)` / `require(x)` whose module name is computed at run time: no one can tell which file it loads. */
-export interface ComputedImport { file: string; line: number; text: string }
+export interface ComputedImport {
+  file: string;
+  line: number;
+  text: string;
+}
 
 export interface ImportGraph {
   /** Absolute real paths of every file the module reads as code or data (the entry first), and the package.json files that steer resolution. */
@@ -30,7 +34,11 @@ export function findComputedImports(file: string, source: string): ComputedImpor
 /** The package.json files between `file` and the nearest node_modules: they decide what a bare import resolves to. */
 function packageJsonsOf(file: string): string[] {
   const out: string[] = [];
-  for (let dir = path.dirname(file); dir !== path.dirname(dir) && path.basename(dir) !== 'node_modules'; dir = path.dirname(dir)) {
+  for (
+    let dir = path.dirname(file);
+    dir !== path.dirname(dir) && path.basename(dir) !== 'node_modules';
+    dir = path.dirname(dir)
+  ) {
     const candidate = path.join(dir, 'package.json');
     if (existsSync(candidate)) out.push(candidate);
   }
@@ -47,17 +55,31 @@ export async function importGraph(entry: string, tsconfig?: string): Promise<Imp
   let result;
   try {
     result = await esbuild.build({
-      entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm',
-      target: 'node20', logLevel: 'silent', absWorkingDir: '/', outdir: '/mwan-import-graph', tsconfig,
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+      absWorkingDir: '/',
+      outdir: '/mwan-import-graph',
+      tsconfig,
     });
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors;
     if (!errors?.length) throw error;
-    throw new Error(errors.map((e) => (e.location ? `/${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join('; '), { cause: error });
+    throw new Error(
+      errors.map((e) => (e.location ? `/${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join('; '),
+      { cause: error },
+    );
   } finally {
     await esbuild.stop();
   }
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !/^[\w-]*:/.test(p)).map((p) => path.join('/', p));
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !/^[\w-]*:/.test(p))
+    .map((p) => path.join('/', p));
   const files = [...new Set([...inputs, ...inputs.flatMap(packageJsonsOf)])];
   const computed: ComputedImport[] = [];
   for (const file of inputs.filter((f) => !f.split(path.sep).includes('node_modules'))) {

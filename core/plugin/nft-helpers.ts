@@ -2,7 +2,8 @@
 import { forwardTarget, portRange, type ForwardConfig } from '../config/schema.ts';
 
 /** `{ "a", "b" }` for interface names, `{ 1.2.3.4, 5.6.7.8 }` for addresses; callers never pass an empty list. */
-export const nftSet = (items: string[], quote = true): string => `{ ${items.map((i) => (quote ? `"${i}"` : i)).join(', ')} }`;
+export const nftSet = (items: string[], quote = true): string =>
+  `{ ${items.map((i) => (quote ? `"${i}"` : i)).join(', ')} }`;
 
 /** `tcp dport 80`, `udp dport 8000-8010`. */
 export function portMatch(proto: 'tcp' | 'udp', port: ForwardConfig['port']): string {

@@ -4,7 +4,14 @@ import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { NO_OPTIONS, PluginOptionsError, closest, editDistance, invalidOptions, validatePluginOptions } from './options.ts';
+import {
+  NO_OPTIONS,
+  PluginOptionsError,
+  closest,
+  editDistance,
+  invalidOptions,
+  validatePluginOptions,
+} from './options.ts';
 import type { MwanPlugin } from './types.ts';
 
 const configWith = (plugins: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -26,7 +33,8 @@ const portParser: MwanPlugin = {
   name: 'probe',
   options: {
     parse(raw) {
-      if (raw.port !== undefined && typeof raw.port !== 'number') throw new PluginOptionsError([{ path: ['port'], input: raw.port, message: 'expected a port number' }]);
+      if (raw.port !== undefined && typeof raw.port !== 'number')
+        throw new PluginOptionsError([{ path: ['port'], input: raw.port, message: 'expected a port number' }]);
       return { port: (raw.port as number | undefined) ?? 80 };
     },
   },
@@ -46,58 +54,112 @@ describe('plugin options', () => {
   });
 
   it('refuses a misspelt key that disables a plugin (it would disable nothing)', () => {
-    assert.match(rejection(builtinPlugins, { 'rp_filter': false }), /^plugins\.rp_filter: no plugin is named so; did you mean 'rp-filter'\?/m);
+    assert.match(
+      rejection(builtinPlugins, { rp_filter: false }),
+      /^plugins\.rp_filter: no plugin is named so; did you mean 'rp-filter'\?/m,
+    );
   });
 
-  it('names the field inside a plugin\'s options for an issue list (zod or by hand)', () => {
-    assert.match(rejection([portParser], { probe: { port: 'http' } }), /^plugins\.probe\.port: got "http"; expected a port number$/m);
+  it("names the field inside a plugin's options for an issue list (zod or by hand)", () => {
+    assert.match(
+      rejection([portParser], { probe: { port: 'http' } }),
+      /^plugins\.probe\.port: got "http"; expected a port number$/m,
+    );
   });
 
   it('names the plugin for a parser that throws a plain Error', () => {
-    const plain: MwanPlugin = { name: 'plain', options: { parse() { throw new Error('routes must be a list'); } } };
+    const plain: MwanPlugin = {
+      name: 'plain',
+      options: {
+        parse() {
+          throw new Error('routes must be a list');
+        },
+      },
+    };
     assert.match(rejection([plain], { plain: { routes: 1 } }), /^plugins\.plain: routes must be a list$/m);
   });
 
   it('reports the problems of every plugin at once', () => {
-    const message = rejection([...builtinPlugins, portParser], { probe: { port: 'x' }, mail: { retries: 99 }, helth: {} });
+    const message = rejection([...builtinPlugins, portParser], {
+      probe: { port: 'x' },
+      mail: { retries: 99 },
+      helth: {},
+    });
     assert.match(message, /^plugins\.probe\.port:/m);
     assert.match(message, /^plugins\.mail\.retries: got 99;/m);
     assert.match(message, /^plugins\.helth: no plugin is named so; did you mean 'health'\?/m);
   });
 
   it('does not parse the options of a disabled plugin, and returns the parsed options of the others', () => {
-    const parsed = validatePluginOptions([portParser, { name: 'off', options: { parse() { throw new Error('must not run'); } } }], configWith({ off: false }));
+    const parsed = validatePluginOptions(
+      [
+        portParser,
+        {
+          name: 'off',
+          options: {
+            parse() {
+              throw new Error('must not run');
+            },
+          },
+        },
+      ],
+      configWith({ off: false }),
+    );
     assert.deepEqual(parsed.get('probe'), { port: 80 });
     assert.equal(parsed.has('off'), false);
   });
 
   it('passes a plugin without a declaration its options unchecked', () => {
-    assert.doesNotThrow(() => validatePluginOptions([{ name: 'force-route' }], configWith({ 'force-route': { routes: [] } })));
+    assert.doesNotThrow(() =>
+      validatePluginOptions([{ name: 'force-route' }], configWith({ 'force-route': { routes: [] } })),
+    );
   });
 
   it('every built-in plugin declares its options', () => {
-    for (const p of builtinPlugins) assert.equal(typeof p.options?.parse, 'function', `plugin ${p.name} declares no options`);
+    for (const p of builtinPlugins)
+      assert.equal(typeof p.options?.parse, 'function', `plugin ${p.name} declares no options`);
   });
 
   it('built-in plugins without options refuse any key, naming it', () => {
-    assert.match(rejection(builtinPlugins, { health: { intervalMs: 100 } }), /^plugins\.health\.intervalMs: got 100; this plugin takes no options$/m);
+    assert.match(
+      rejection(builtinPlugins, { health: { intervalMs: 100 } }),
+      /^plugins\.health\.intervalMs: got 100; this plugin takes no options$/m,
+    );
     assert.throws(() => NO_OPTIONS.parse({ x: 1 }, configWith({})), PluginOptionsError);
   });
 
   it('invalidOptions names each field under plugins.<name> (and a prefix), as the host reports it', () => {
-    const error = invalidOptions('probe', [{ path: ['port'], message: 'expected a port number', input: 'x' } as { path: string[]; message: string }], ['server']);
+    const error = invalidOptions(
+      'probe',
+      [{ path: ['port'], message: 'expected a port number', input: 'x' } as { path: string[]; message: string }],
+      ['server'],
+    );
     assert.equal(error.code, 'MWAN_CONFIG_INVALID');
-    assert.equal(error.message, 'invalid options of plugin \'probe\':\nplugins.probe.server.port: got "x"; expected a port number');
-    const plugin: MwanPlugin = { name: 'probe', options: { parse() { throw invalidOptions('probe', [{ path: ['a', 0], message: 'bad' }]); } } };
+    assert.equal(
+      error.message,
+      'invalid options of plugin \'probe\':\nplugins.probe.server.port: got "x"; expected a port number',
+    );
+    const plugin: MwanPlugin = {
+      name: 'probe',
+      options: {
+        parse() {
+          throw invalidOptions('probe', [{ path: ['a', 0], message: 'bad' }]);
+        },
+      },
+    };
     assert.match(rejection([plugin], { probe: {} }), /^plugins\.probe\.a\[0\]: bad$/m);
   });
 
-  it('a built-in plugin that takes options keeps their schema in its folder\'s options.ts', () => {
+  it("a built-in plugin that takes options keeps their schema in its folder's options.ts", () => {
     for (const p of builtinPlugins) {
       if (p.options === NO_OPTIONS) continue;
       const folder = new URL(`../../plugins/${p.name}/`, import.meta.url);
       assert.ok(existsSync(new URL('options.ts', folder)), `plugins/${p.name}/options.ts is missing`);
-      assert.match(readFileSync(new URL('options.ts', folder), 'utf8'), /from 'zod'/, `plugins/${p.name}/options.ts declares no zod schema`);
+      assert.match(
+        readFileSync(new URL('options.ts', folder), 'utf8'),
+        /from 'zod'/,
+        `plugins/${p.name}/options.ts declares no zod schema`,
+      );
     }
   });
 
@@ -108,7 +170,10 @@ describe('plugin options', () => {
     ['event-scripts', { timeoutMs: 5 }, 'plugins.event-scripts.timeoutMs'],
   ] as const) {
     it(`runs the built-in ${plugin} parser: ${field}`, () => {
-      assert.match(rejection(builtinPlugins, { [plugin]: options }), new RegExp(`^${field.replace(/[.]/g, '\\.')}: `, 'm'));
+      assert.match(
+        rejection(builtinPlugins, { [plugin]: options }),
+        new RegExp(`^${field.replace(/[.]/g, '\\.')}: `, 'm'),
+      );
     });
   }
 });

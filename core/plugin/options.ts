@@ -6,7 +6,11 @@ import { MwanError, describeError } from '../errors.ts';
 import type { MwanPlugin, PluginOptions } from './types.ts';
 
 /** One problem inside a plugin's options; `path` is relative to `plugins.<name>`. */
-export interface OptionIssue { path: (string | number)[]; message: string; input?: unknown }
+export interface OptionIssue {
+  path: (string | number)[];
+  message: string;
+  input?: unknown;
+}
 
 /** What a plugin's `options.parse` may throw to name the fields at fault (zod errors have the same shape). */
 export class PluginOptionsError extends Error {
@@ -20,16 +24,26 @@ export class PluginOptionsError extends Error {
  * The error an options parser throws for zod issues (or hand-made ones): one line per issue, each field named
  * `plugins.<plugin>.<prefix>.<path>`, e.g. `plugins.mail.transport.port: got "smtp"; expected number`.
  */
-export function invalidOptions(plugin: string, issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: PropertyKey[] = []): MwanError {
+export function invalidOptions(
+  plugin: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  prefix: PropertyKey[] = [],
+): MwanError {
   const named = issues.map((i) => ({ code: 'custom', ...i, path: ['plugins', plugin, ...prefix, ...i.path] }));
-  return new MwanError('MWAN_CONFIG_INVALID', `invalid options of plugin '${plugin}':\n${formatIssues(named as z.core.$ZodIssue[])}`);
+  return new MwanError(
+    'MWAN_CONFIG_INVALID',
+    `invalid options of plugin '${plugin}':\n${formatIssues(named as z.core.$ZodIssue[])}`,
+  );
 }
 
 /** A spec for plugins that take no options: any key is an error. */
 export const NO_OPTIONS: PluginOptions<Record<string, never>> = {
   parse(raw) {
     const keys = Object.keys(raw);
-    if (keys.length) throw new PluginOptionsError(keys.map((k) => ({ path: [k], input: raw[k], message: 'this plugin takes no options' })));
+    if (keys.length)
+      throw new PluginOptionsError(
+        keys.map((k) => ({ path: [k], input: raw[k], message: 'this plugin takes no options' })),
+      );
     return {};
   },
 };
@@ -39,7 +53,8 @@ export function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     row = next;
   }
   return row[b.length];
@@ -48,19 +63,31 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate within a third of the word's length (at least 2 edits), or undefined. */
 export function closest(word: string, candidates: string[]): string | undefined {
   const limit = Math.max(2, Math.floor(word.length / 3));
-  const scored = candidates.map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) })).filter((s) => s.d <= limit);
+  const scored = candidates
+    .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
+    .filter((s) => s.d <= limit);
   return scored.sort((x, y) => x.d - y.d)[0]?.c;
 }
 
 const hasIssues = (e: unknown): e is { issues: OptionIssue[] } =>
-  typeof e === 'object' && e !== null && Array.isArray((e as { issues?: unknown }).issues)
-  && (e as { issues: unknown[] }).issues.every((i) => typeof i === 'object' && i !== null && Array.isArray((i as OptionIssue).path) && typeof (i as OptionIssue).message === 'string');
+  typeof e === 'object' &&
+  e !== null &&
+  Array.isArray((e as { issues?: unknown }).issues) &&
+  (e as { issues: unknown[] }).issues.every(
+    (i) =>
+      typeof i === 'object' &&
+      i !== null &&
+      Array.isArray((i as OptionIssue).path) &&
+      typeof (i as OptionIssue).message === 'string',
+  );
 
 /** The lines naming each field at fault, whatever the plugin's parser threw. */
 function problemLines(name: string, error: unknown): string[] {
   if (error instanceof MwanError && error.code === 'MWAN_CONFIG_INVALID') {
     const lines = error.message.split('\n');
-    return lines[0].startsWith('invalid options of plugin') && lines.length > 1 ? lines.slice(1) : [`plugins.${name}: ${lines.join(' ')}`];
+    return lines[0].startsWith('invalid options of plugin') && lines.length > 1
+      ? lines.slice(1)
+      : [`plugins.${name}: ${lines.join(' ')}`];
   }
   if (hasIssues(error) && error.issues.length) {
     const named = error.issues.map((i) => ({ code: 'custom', ...i, path: ['plugins', name, ...i.path] }));
@@ -80,7 +107,9 @@ export function validatePluginOptions(plugins: MwanPlugin[], config: MwanConfig)
   for (const key of Object.keys(config.plugins)) {
     if (names.includes(key)) continue;
     const hint = closest(key, names);
-    lines.push(`plugins.${key}: no plugin is named so${hint ? `; did you mean '${hint}'?` : ''} (plugins: ${[...names].sort().join(', ')})`);
+    lines.push(
+      `plugins.${key}: no plugin is named so${hint ? `; did you mean '${hint}'?` : ''} (plugins: ${[...names].sort().join(', ')})`,
+    );
   }
   const parsed = new Map<string, unknown>();
   for (const p of plugins) {

@@ -5,25 +5,56 @@ import { MwanError } from '../errors.ts';
 import { checkPlugins, validatePlugin } from './host.ts';
 import type { MwanPlugin } from './types.ts';
 
-const configWith = (plugins: Record<string, unknown> = {}) => parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], plugins }).config;
+const configWith = (plugins: Record<string, unknown> = {}) =>
+  parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], plugins }).config;
 
 describe('plugin checks', () => {
   it('each enabled plugin checks the configuration against the enabled plugins, in setup order', () => {
     const seen: string[][] = [];
-    const watcher = (name: string, dependencies?: string[]): MwanPlugin => ({ name, dependencies, check: (_c, ps) => { seen.push([name, ...ps.map((p) => p.name)]); } });
+    const watcher = (name: string, dependencies?: string[]): MwanPlugin => ({
+      name,
+      dependencies,
+      check: (_c, ps) => {
+        seen.push([name, ...ps.map((p) => p.name)]);
+      },
+    });
     checkPlugins([watcher('b', ['a']), watcher('a'), watcher('off')], configWith({ off: false }));
-    assert.deepEqual(seen, [['a', 'a', 'b'], ['b', 'a', 'b']]);
+    assert.deepEqual(seen, [
+      ['a', 'a', 'b'],
+      ['b', 'a', 'b'],
+    ]);
   });
 
   it('an MwanError passes unchanged; another error is named after the plugin', () => {
-    const refusing: MwanPlugin = { name: 'strict', check: () => { throw new MwanError('MWAN_CONFIG_INVALID', 'policies.q.strategy: no'); } };
-    assert.throws(() => checkPlugins([refusing], configWith()), (e: unknown) => e instanceof MwanError && e.code === 'MWAN_CONFIG_INVALID' && e.message === 'policies.q.strategy: no');
-    const broken: MwanPlugin = { name: 'broken', check: () => { throw new Error('boom'); } };
-    assert.throws(() => checkPlugins([broken], configWith()), (e: unknown) => e instanceof MwanError && e.code === 'MWAN_PLUGIN_INVALID' && /^plugin 'broken': .*boom/.test(e.message));
+    const refusing: MwanPlugin = {
+      name: 'strict',
+      check: () => {
+        throw new MwanError('MWAN_CONFIG_INVALID', 'policies.q.strategy: no');
+      },
+    };
+    assert.throws(
+      () => checkPlugins([refusing], configWith()),
+      (e: unknown) =>
+        e instanceof MwanError && e.code === 'MWAN_CONFIG_INVALID' && e.message === 'policies.q.strategy: no',
+    );
+    const broken: MwanPlugin = {
+      name: 'broken',
+      check: () => {
+        throw new Error('boom');
+      },
+    };
+    assert.throws(
+      () => checkPlugins([broken], configWith()),
+      (e: unknown) =>
+        e instanceof MwanError && e.code === 'MWAN_PLUGIN_INVALID' && /^plugin 'broken': .*boom/.test(e.message),
+    );
   });
 
   it('check and selectActive must be functions', () => {
     assert.throws(() => validatePlugin({ name: 'x', check: 1 }, 'test'), /check of plugin 'x' must be a function/);
-    assert.throws(() => validatePlugin({ name: 'x', selectActive: 'all' }, 'test'), /selectActive of plugin 'x' must be a function/);
+    assert.throws(
+      () => validatePlugin({ name: 'x', selectActive: 'all' }, 'test'),
+      /selectActive of plugin 'x' must be a function/,
+    );
   });
 });

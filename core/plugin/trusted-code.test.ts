@@ -12,30 +12,49 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const root = await mkdtemp(path.join(os.tmpdir(), 'mwan-trusted-code-'));
 
 describe('trusted code', () => {
-  after(async () => { await rm(root, { recursive: true, force: true }); });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   describe('findComputedImports', () => {
     it('flags import()/require() of an expression and passes literals, comments and import.meta', () => {
       const src = [
-        "import a from './a.ts';", "const b = await import('./b.ts');", 'const c = require("./c.cjs");', 'const t = import(`./t.ts`);',
-        '// import(name) in a comment', 'const u = import.meta.url;', 'const d = await import(name);', "const e = require('./' + x);", 'const f = import(`./${x}.ts`);',
+        "import a from './a.ts';",
+        "const b = await import('./b.ts');",
+        'const c = require("./c.cjs");',
+        'const t = import(`./t.ts`);',
+        '// import(name) in a comment',
+        'const u = import.meta.url;',
+        'const d = await import(name);',
+        "const e = require('./' + x);",
+        'const f = import(`./${x}.ts`);',
       ].join('\n');
-      assert.deepEqual(findComputedImports('/p.ts', src).map((c) => c.line), [7, 8, 9]);
+      assert.deepEqual(
+        findComputedImports('/p.ts', src).map((c) => c.line),
+        [7, 8, 9],
+      );
     });
   });
 
   describe('importGraph', () => {
     it('lists the entry, relative, absolute, re-exported and literal dynamic imports, and package.json files on the way', async () => {
       const dir = await mkdtemp(path.join(root, 'graph-'));
-      const put = async (name: string, text: string) => { await writeFile(path.join(dir, name), text); return path.join(dir, name); };
+      const put = async (name: string, text: string) => {
+        await writeFile(path.join(dir, name), text);
+        return path.join(dir, name);
+      };
       const abs = await put('abs.ts', 'export const abs = 1;\n');
       const rel = await put('rel.ts', 'export const rel = 1;\n');
       const re = await put('re.mjs', 'export const re = 1;\n');
       const late = await put('late.mjs', 'export const late = 1;\n');
       const pkg = await put('package.json', '{ "type": "module" }\n');
-      const entry = await put('entry.ts', `import { rel } from './rel.ts';\nimport { abs } from ${JSON.stringify(abs)};\nexport * from './re.mjs';\nexport const later = () => import('./late.mjs');\nexport default { rel, abs };\n`);
+      const entry = await put(
+        'entry.ts',
+        `import { rel } from './rel.ts';\nimport { abs } from ${JSON.stringify(abs)};\nexport * from './re.mjs';\nexport const later = () => import('./late.mjs');\nexport default { rel, abs };\n`,
+      );
       const graph = await importGraph(entry, TSX_TSCONFIG);
-      for (const f of [entry, abs, rel, re, late, pkg]) assert.ok(graph.files.includes(f), `${f} missing from ${graph.files.join(', ')}`);
+      for (const f of [entry, abs, rel, re, late, pkg])
+        assert.ok(graph.files.includes(f), `${f} missing from ${graph.files.join(', ')}`);
       assert.deepEqual(graph.computed, []);
     });
 
@@ -74,9 +93,15 @@ describe('trusted code', () => {
       await walk(path.join(REPO, 'cli'));
       assert.deepEqual(loaders.sort(), ['cli/mwanctl.js', 'core/plugin/trusted-code.ts']);
       const code = await readFile(path.join(REPO, 'core/plugin/trusted-code.ts'), 'utf8');
-      assert.ok(code.indexOf('hardenTsxEnv();\n  const { tsImport }') > 0, 'trusted-code.ts must call hardenTsxEnv() right before it imports tsx');
+      assert.ok(
+        code.indexOf('hardenTsxEnv();\n  const { tsImport }') > 0,
+        'trusted-code.ts must call hardenTsxEnv() right before it imports tsx',
+      );
       const launcher = await readFile(path.join(REPO, 'cli/mwanctl.js'), 'utf8');
-      assert.ok(launcher.indexOf("process.env.TSX_DISABLE_CACHE = '1';") < launcher.indexOf("import('tsx"), 'the launcher must disable the cache before it imports tsx');
+      assert.ok(
+        launcher.indexOf("process.env.TSX_DISABLE_CACHE = '1';") < launcher.indexOf("import('tsx"),
+        'the launcher must disable the cache before it imports tsx',
+      );
     });
   });
 });

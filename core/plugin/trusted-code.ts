@@ -40,7 +40,10 @@ export async function assertTrustedCode(file: string, refusal: Refusal): Promise
   }
   const computed = graph.computed[0];
   if (computed) {
-    throw new MwanError(refusal.code, `refusing ${refusal.what}: ${computed.file}:${computed.line} loads a module whose name is computed at run time (${computed.text}), so mwan cannot check that file; import it by a literal name`);
+    throw new MwanError(
+      refusal.code,
+      `refusing ${refusal.what}: ${computed.file}:${computed.line} loads a module whose name is computed at run time (${computed.text}), so mwan cannot check that file; import it by a literal name`,
+    );
   }
 }
 

@@ -16,7 +16,11 @@ export function trustedOwners(uid = process.getuid?.() ?? 0): number[] {
 const ownerText = (uid: number) => (uid === 0 ? 'root' : `uid ${uid}`);
 
 /** What is being refused and why, for the error text: `plugin /etc/mwan/plugins.d/x.ts`. */
-export interface Refusal { what: string; code: MwanErrorCode; uid?: number }
+export interface Refusal {
+  what: string;
+  code: MwanErrorCode;
+  uid?: number;
+}
 
 /** Remembers directories already found safe, so checking many files under one tree stats each directory once. */
 export type CheckedDirs = Set<string>;
@@ -26,17 +30,31 @@ export type CheckedDirs = Set<string>;
  * directory above it, or a symlink. A root-owned directory with the sticky bit (like /tmp) may be writable by
  * others: they can add entries to it but never replace or rename root's.
  */
-function problemOf(p: string, st: Stats, role: 'file' | 'dir' | 'symlink', owners: number[], subject: string): string | null {
+function problemOf(
+  p: string,
+  st: Stats,
+  role: 'file' | 'dir' | 'symlink',
+  owners: number[],
+  subject: string,
+): string | null {
   const mode = `mode ${octal(st.mode)}`;
   const owned = `owned by ${ownerText(st.uid)}, not ${owners.map(ownerText).join(' or ')} (${mode})`;
-  const who = role === 'file' ? `${subject} is` : role === 'dir' ? `the directory ${p} above ${subject} is` : `the symlink ${p} on the way to ${subject} is`;
+  const who =
+    role === 'file'
+      ? `${subject} is`
+      : role === 'dir'
+        ? `the directory ${p} above ${subject} is`
+        : `the symlink ${p} on the way to ${subject} is`;
   const fix = `code that runs as ${ownerText(owners.at(-1)!)} must be writable by no one else: chown root ${p}`;
   if (!owners.includes(st.uid)) return `${who} ${owned}; ${fix}`;
   if (role === 'symlink') return null;
   if (role === 'file' && !st.isFile()) return `${who} not a regular file (${mode})`;
   if ((st.mode & 0o022) === 0) return null;
   if (role === 'dir' && st.uid === 0 && (st.mode & STICKY) !== 0) return null;
-  const sticky = role === 'dir' ? ' and has no sticky bit (only a root-owned sticky directory such as /tmp may be writable by others)' : '';
+  const sticky =
+    role === 'dir'
+      ? ' and has no sticky bit (only a root-owned sticky directory such as /tmp may be writable by others)'
+      : '';
   return `${who} writable by group or others (owner ${ownerText(st.uid)}, ${mode})${sticky}; run chmod go-w ${p}`;
 }
 
@@ -45,7 +63,11 @@ function problemOf(p: string, st: Stats, role: 'file' | 'dir' | 'symlink', owner
  * the file itself. Throws a coded MwanError naming the culprit, its owner and mode and the fix; returns the real path.
  * `subject` names the file in the message ("it", or "the file X it imports").
  */
-export async function assertTrustedFile(file: string, refusal: Refusal, opts: { subject?: string; checked?: CheckedDirs; expect?: 'file' | 'dir' } = {}): Promise<string> {
+export async function assertTrustedFile(
+  file: string,
+  refusal: Refusal,
+  opts: { subject?: string; checked?: CheckedDirs; expect?: 'file' | 'dir' } = {},
+): Promise<string> {
   const owners = trustedOwners(refusal.uid);
   const checked = opts.checked ?? new Set<string>();
   const subject = opts.subject ?? 'it';
@@ -66,7 +88,10 @@ export async function assertTrustedFile(file: string, refusal: Refusal, opts: { 
   while (pending.length) {
     const name = pending.shift()!;
     if (name === '.') continue;
-    if (name === '..') { current = path.dirname(current); continue; }
+    if (name === '..') {
+      current = path.dirname(current);
+      continue;
+    }
     const next = path.join(current, name);
     const st = await lstat(next).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? refuse(`${next} does not exist`) : error;

@@ -20,7 +20,10 @@ export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory }
 export type { NfqueueService } from '../system/nfqueue/index.ts';
 
 /** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */
-export type NfqueueStart = Pick<NfqueueServiceOptions, 'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'>;
+export type NfqueueStart = Pick<
+  NfqueueServiceOptions,
+  'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'
+>;
 
 export interface WanView {
   name: string;
@@ -47,9 +50,17 @@ export interface WanView {
 }
 
 /** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */
-export interface RuntimeWeights { weights: Record<string, number>; reason: string }
+export interface RuntimeWeights {
+  weights: Record<string, number>;
+  reason: string;
+}
 
-export interface LanView { device: string; name: string; addresses: string[]; networks: string[] }
+export interface LanView {
+  device: string;
+  name: string;
+  addresses: string[];
+  networks: string[];
+}
 
 export interface WorldView {
   mode: MwanConfig['mode'];

@@ -35,7 +35,9 @@ describe('user plugins', () => {
     dir = await mkdtemp(path.join(root, 'plugins.d-'));
     await chmod(dir, 0o755);
   });
-  after(async () => { await rm(root, { recursive: true, force: true }); });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   const put = async (name: string, text: string, mode = 0o644) => {
     const file = path.join(dir, name);
@@ -53,7 +55,10 @@ describe('user plugins', () => {
       await put('types.d.ts', 'export {};\n');
       await put('.hidden.ts', "export default { name: 'hidden' };\n");
       const plugins = await loadUserPlugins(dir);
-      assert.deepEqual(plugins.map((p) => p.name), ['from-ts', 'from-js', 'from-mjs']);
+      assert.deepEqual(
+        plugins.map((p) => p.name),
+        ['from-ts', 'from-js', 'from-mjs'],
+      );
       assert.deepEqual(plugins[0].dependencies, ['route-tables']);
       assert.equal(typeof plugins[0].contribute, 'function');
       assert.equal(typeof plugins[1].setup, 'function');
@@ -76,7 +81,10 @@ describe('user plugins', () => {
 
     it('loads a .ts plugin that uses the `plugin` named export', async () => {
       await put('10-named.ts', "export const plugin = { name: 'named-ts' };\n");
-      assert.deepEqual((await loadUserPlugins(dir)).map((p) => p.name), ['named-ts']);
+      assert.deepEqual(
+        (await loadUserPlugins(dir)).map((p) => p.name),
+        ['named-ts'],
+      );
     });
 
     it('tells a .js file without a plugin export that it must export one', async () => {
@@ -108,14 +116,25 @@ describe('user plugins', () => {
     it('refuses a group-writable plugin file when running as root', async function () {
       if (!isRoot) this.skip();
       const file = await put('10-ok.js', JS_PLUGIN, 0o664);
-      await assert.rejects(loadUserPlugins(dir), refused(new RegExp(`refusing plugin ${file}`), /writable by group or others/, /mode 664/, /chmod go-w/));
+      await assert.rejects(
+        loadUserPlugins(dir),
+        refused(new RegExp(`refusing plugin ${file}`), /writable by group or others/, /mode 664/, /chmod go-w/),
+      );
     });
 
     it('refuses a plugins directory others can write to when running as root', async function () {
       if (!isRoot) this.skip();
       await put('10-ok.js', JS_PLUGIN);
       await chmod(dir, 0o777);
-      await assert.rejects(loadUserPlugins(dir), refused(new RegExp(`refusing plugin ${dir}/10-ok\\.js: the directory ${dir} above it is writable by group or others`), /mode 777/, /no sticky bit/, /chmod go-w/));
+      await assert.rejects(
+        loadUserPlugins(dir),
+        refused(
+          new RegExp(`refusing plugin ${dir}/10-ok\\.js: the directory ${dir} above it is writable by group or others`),
+          /mode 777/,
+          /no sticky bit/,
+          /chmod go-w/,
+        ),
+      );
     });
   });
 
@@ -124,7 +143,10 @@ describe('user plugins', () => {
       const file = await put('foreign.ts', JS_PLUGIN);
       if (isRoot) await chown(file, 1, 1);
       const owner = isRoot ? 1 : process.getuid!();
-      await assert.rejects(assertSafeFile(file, 0), refused(new RegExp(`owned by uid ${owner}, not root`), /chown root/));
+      await assert.rejects(
+        assertSafeFile(file, 0),
+        refused(new RegExp(`owned by uid ${owner}, not root`), /chown root/),
+      );
     });
 
     it('refuses a file others can write to', async function () {

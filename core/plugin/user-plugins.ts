@@ -35,7 +35,9 @@ function pluginExport(mod: Record<string, unknown>): unknown {
 export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => EXTENSIONS.includes(path.extname(n)) && !n.endsWith('.d.ts') && !n.startsWith('.')).sort();
+    names = (await readdir(dir))
+      .filter((n) => EXTENSIONS.includes(path.extname(n)) && !n.endsWith('.d.ts') && !n.startsWith('.'))
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -49,7 +51,9 @@ export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {
       mod = await importTrusted(file, { what: `plugin ${file}`, code: 'MWAN_PLUGIN_UNSAFE_FILE' });
     } catch (error) {
       if (error instanceof MwanError) throw error;
-      throw new MwanError('MWAN_PLUGIN_INVALID', `cannot load plugin ${file}: ${(error as Error).message}`, { cause: error });
+      throw new MwanError('MWAN_PLUGIN_INVALID', `cannot load plugin ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     plugins.push(validatePlugin(pluginExport(mod), file));
   }

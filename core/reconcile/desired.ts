@@ -1,6 +1,11 @@
 // The desired kernel state as data: routes, ip rules and nft objects that plugins contribute and renderers turn into text.
 
-export interface Nexthop { via?: string; dev: string; weight?: number; onlink?: boolean }
+export interface Nexthop {
+  via?: string;
+  dev: string;
+  weight?: number;
+  onlink?: boolean;
+}
 
 export interface RouteSpec {
   table: number;
@@ -68,9 +73,18 @@ export interface NftDesired {
 }
 
 /** A kernel setting under /proc/sys, e.g. key `net/ipv4/conf/wan1/rp_filter`; the previous value is restored on stop. */
-export interface SysctlSpec { key: string; value: string; owner?: string }
+export interface SysctlSpec {
+  key: string;
+  value: string;
+  owner?: string;
+}
 
-export interface DesiredState { routes: RouteSpec[]; rules: RuleSpec[]; nft: NftDesired; sysctls: SysctlSpec[] }
+export interface DesiredState {
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+  nft: NftDesired;
+  sysctls: SysctlSpec[];
+}
 
 export function emptyDesired(): DesiredState {
   return { routes: [], rules: [], nft: { chains: [], sets: [], counters: [] }, sysctls: [] };
@@ -81,11 +95,32 @@ export class DesiredBuilder {
   readonly state: DesiredState = emptyDesired();
   private owner = 'core';
 
-  as(owner: string): this { this.owner = owner; return this; }
-  route(spec: RouteSpec): this { this.state.routes.push({ ...spec, owner: this.owner }); return this; }
-  rule(spec: RuleSpec): this { this.state.rules.push({ ...spec, owner: this.owner }); return this; }
-  chain(spec: ChainSpec): this { this.state.nft.chains.push({ ...spec, owner: this.owner }); return this; }
-  set(spec: SetSpec): this { this.state.nft.sets.push({ ...spec, owner: this.owner }); return this; }
-  counter(name: string): this { this.state.nft.counters.push(name); return this; }
-  sysctl(key: string, value: string | number): this { this.state.sysctls.push({ key, value: String(value), owner: this.owner }); return this; }
+  as(owner: string): this {
+    this.owner = owner;
+    return this;
+  }
+  route(spec: RouteSpec): this {
+    this.state.routes.push({ ...spec, owner: this.owner });
+    return this;
+  }
+  rule(spec: RuleSpec): this {
+    this.state.rules.push({ ...spec, owner: this.owner });
+    return this;
+  }
+  chain(spec: ChainSpec): this {
+    this.state.nft.chains.push({ ...spec, owner: this.owner });
+    return this;
+  }
+  set(spec: SetSpec): this {
+    this.state.nft.sets.push({ ...spec, owner: this.owner });
+    return this;
+  }
+  counter(name: string): this {
+    this.state.nft.counters.push(name);
+    return this;
+  }
+  sysctl(key: string, value: string | number): this {
+    this.state.sysctls.push({ key, value: String(value), owner: this.owner });
+    return this;
+  }
 }

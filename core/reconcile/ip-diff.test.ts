@@ -27,32 +27,84 @@ const RULES_JSON = JSON.stringify([
 
 /** `ip -json -4 route show table all`: mwan's routes (wan2 has lost carrier), the host's own, and foreign ones. */
 const ROUTES_JSON = JSON.stringify([
-  { dst: 'default', gateway: '192.168.0.1', dev: 'eth0', protocol: 'dhcp', prefsrc: '192.168.0.10', metric: 100, flags: [] },
+  {
+    dst: 'default',
+    gateway: '192.168.0.1',
+    dev: 'eth0',
+    protocol: 'dhcp',
+    prefsrc: '192.168.0.10',
+    metric: 100,
+    flags: [],
+  },
   { dst: '192.168.0.0/24', dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: '192.168.0.10', flags: [] },
   {
-    dst: 'default', table: '1000', protocol: '249', flags: [],
+    dst: 'default',
+    table: '1000',
+    protocol: '249',
+    flags: [],
     nexthops: [
       { gateway: '100.64.1.1', dev: 'wan1', weight: 2, flags: [] },
       { gateway: '100.64.9.1', dev: 'wan2', weight: 1, flags: ['onlink', 'linkdown'] },
     ],
   },
   { dst: 'default', gateway: '100.64.1.1', dev: 'wan1', table: '1001', protocol: '249', flags: [] },
-  { dst: '100.64.1.0/30', dev: 'wan1', table: '1001', protocol: '249', scope: 'link', prefsrc: '100.64.1.2', flags: [] },
+  {
+    dst: '100.64.1.0/30',
+    dev: 'wan1',
+    table: '1001',
+    protocol: '249',
+    scope: 'link',
+    prefsrc: '100.64.1.2',
+    flags: [],
+  },
   { dst: '203.0.113.7', dev: 'wan1', table: '1001', protocol: '249', scope: 'link', flags: [] },
   { dst: 'default', gateway: '10.8.0.1', dev: 'wg0', table: '1001', protocol: 'static', metric: 50, flags: [] },
   { dst: 'default', gateway: '100.64.9.1', dev: 'wan2', table: '1002', protocol: '249', flags: ['onlink', 'linkdown'] },
-  { dst: '100.64.2.0/30', dev: 'wan2', table: '1002', protocol: '249', scope: 'link', prefsrc: '100.64.2.2', flags: ['linkdown'] },
+  {
+    dst: '100.64.2.0/30',
+    dev: 'wan2',
+    table: '1002',
+    protocol: '249',
+    scope: 'link',
+    prefsrc: '100.64.2.2',
+    flags: ['linkdown'],
+  },
   { dst: '10.99.0.0/16', gateway: '100.64.1.1', dev: 'wan1', table: '999', protocol: '249', flags: [] },
   { dst: 'default', dev: 'wg0', table: '51820', protocol: '249', scope: 'link', flags: [] },
-  { type: 'local', dst: '100.64.1.2', table: 'local', dev: 'wan1', protocol: 'kernel', scope: 'host', prefsrc: '100.64.1.2', flags: [] },
-  { type: 'broadcast', dst: '100.64.1.3', table: 'local', dev: 'wan1', protocol: 'kernel', scope: 'link', prefsrc: '100.64.1.2', flags: [] },
+  {
+    type: 'local',
+    dst: '100.64.1.2',
+    table: 'local',
+    dev: 'wan1',
+    protocol: 'kernel',
+    scope: 'host',
+    prefsrc: '100.64.1.2',
+    flags: [],
+  },
+  {
+    type: 'broadcast',
+    dst: '100.64.1.3',
+    table: 'local',
+    dev: 'wan1',
+    protocol: 'kernel',
+    scope: 'link',
+    prefsrc: '100.64.1.2',
+    flags: [],
+  },
 ]);
 
 /** What the built-in plugins ask for on this router (fresh objects every call, so tests can change them). */
 function desired(): { routes: RouteSpec[]; rules: RuleSpec[] } {
   return {
     routes: [
-      { table: 1000, dst: 'default', nexthops: [{ via: '100.64.1.1', dev: 'wan1', weight: 2 }, { via: '100.64.9.1', dev: 'wan2', weight: 1, onlink: true }] },
+      {
+        table: 1000,
+        dst: 'default',
+        nexthops: [
+          { via: '100.64.1.1', dev: 'wan1', weight: 2 },
+          { via: '100.64.9.1', dev: 'wan2', weight: 1, onlink: true },
+        ],
+      },
       { table: 1001, dst: '100.64.1.0/30', dev: 'wan1', scope: 'link', src: '100.64.1.2' },
       { table: 1001, dst: 'default', via: '100.64.1.1', dev: 'wan1' },
       { table: 1001, dst: '203.0.113.7/32', dev: 'wan1', scope: 'link' },
@@ -75,7 +127,10 @@ const current = () => ({ routes: parseRoutes(ROUTES_JSON, OWN), rules: parseRule
 describe('ip-read', () => {
   it('keeps only rules with mwan protocol and priority inside mwan range', () => {
     const rules = parseRules(RULES_JSON, OWN);
-    assert.deepEqual(rules.map((r) => r.priority), [1000, 1001, 1002, 1256, 1257, 1511]);
+    assert.deepEqual(
+      rules.map((r) => r.priority),
+      [1000, 1001, 1002, 1256, 1257, 1511],
+    );
   });
 
   it('reads fwmark/fwmask, from, suppress_prefixlength and table names into the same text as desired rules', () => {
@@ -85,14 +140,21 @@ describe('ip-read', () => {
   it('keeps only routes with mwan protocol in mwan tables (not main, local, or tables outside the range)', () => {
     const routes = parseRoutes(ROUTES_JSON, OWN);
     assert.deepEqual(routes.map(routeIdentity).sort(), [
-      '100.64.1.0/30 table 1001', '100.64.2.0/30 table 1002', '203.0.113.7 table 1001',
-      'default table 1000', 'default table 1001', 'default table 1002',
+      '100.64.1.0/30 table 1001',
+      '100.64.2.0/30 table 1002',
+      '203.0.113.7 table 1001',
+      'default table 1000',
+      'default table 1001',
+      'default table 1002',
     ]);
   });
 
   it('reads a multipath route with its nexthops, weights and onlink flags, ignoring linkdown', () => {
     const mp = parseRoutes(ROUTES_JSON, OWN).find((r) => r.table === 1000)!;
-    assert.equal(routeArgs(mp), 'default table 1000 nexthop via 100.64.1.1 dev wan1 weight 2 nexthop via 100.64.9.1 dev wan2 weight 1 onlink');
+    assert.equal(
+      routeArgs(mp),
+      'default table 1000 nexthop via 100.64.1.1 dev wan1 weight 2 nexthop via 100.64.9.1 dev wan2 weight 1 onlink',
+    );
   });
 
   it('treats an empty answer as no state', () => {
@@ -103,8 +165,14 @@ describe('ip-read', () => {
 
 describe('ip-canonical', () => {
   it('writes a /32 destination and source like the kernel reports them', () => {
-    assert.equal(routeIdentity({ table: 1001, dst: '203.0.113.7/32' }), routeIdentity({ table: 1001, dst: '203.0.113.7' }));
-    assert.equal(ruleArgs({ priority: 1257, from: '100.64.2.2/32', table: 1002 }), ruleArgs({ priority: 1257, from: '100.64.2.2', table: 1002 }));
+    assert.equal(
+      routeIdentity({ table: 1001, dst: '203.0.113.7/32' }),
+      routeIdentity({ table: 1001, dst: '203.0.113.7' }),
+    );
+    assert.equal(
+      ruleArgs({ priority: 1257, from: '100.64.2.2/32', table: 1002 }),
+      ruleArgs({ priority: 1257, from: '100.64.2.2', table: 1002 }),
+    );
   });
 
   it('writes a one-nexthop multipath route as the single path the kernel stores', () => {
@@ -118,7 +186,10 @@ describe('ip-canonical', () => {
   });
 
   it('includes the metric in a route identity', () => {
-    assert.notEqual(routeIdentity({ table: 1001, dst: 'default', metric: 10 }), routeIdentity({ table: 1001, dst: 'default' }));
+    assert.notEqual(
+      routeIdentity({ table: 1001, dst: 'default', metric: 10 }),
+      routeIdentity({ table: 1001, dst: 'default' }),
+    );
   });
 });
 
@@ -128,8 +199,19 @@ describe('diffIp', () => {
   });
 
   it('produces no lines for a one-path multipath route the kernel stored as a plain route', () => {
-    const want = { routes: [{ table: 1000, dst: 'default', nexthops: [{ via: '100.64.1.1', dev: 'wan1', weight: 5 }] }], rules: [] };
-    const have = { routes: parseRoutes(JSON.stringify([{ dst: 'default', gateway: '100.64.1.1', dev: 'wan1', table: '1000', protocol: '249', flags: [] }]), OWN), rules: [] };
+    const want = {
+      routes: [{ table: 1000, dst: 'default', nexthops: [{ via: '100.64.1.1', dev: 'wan1', weight: 5 }] }],
+      rules: [],
+    };
+    const have = {
+      routes: parseRoutes(
+        JSON.stringify([
+          { dst: 'default', gateway: '100.64.1.1', dev: 'wan1', table: '1000', protocol: '249', flags: [] },
+        ]),
+        OWN,
+      ),
+      rules: [],
+    };
     assert.deepEqual(diffIp(want, have, 249).lines, []);
   });
 
@@ -156,7 +238,9 @@ describe('diffIp', () => {
   it('deletes a stale rule with mwan protocol', () => {
     const want = desired();
     want.rules = want.rules.filter((r) => r.priority !== 1002);
-    assert.deepEqual(diffIp(want, current(), 249).lines, ['rule del priority 1002 fwmark 0x200/0xff00 lookup 1002 protocol 249']);
+    assert.deepEqual(diffIp(want, current(), 249).lines, [
+      'rule del priority 1002 fwmark 0x200/0xff00 lookup 1002 protocol 249',
+    ]);
   });
 
   it('deletes a stale route by its identity with mwan protocol', () => {
@@ -180,13 +264,28 @@ describe('diffIp', () => {
 
   it('matches a rule with the full 0xffffffff fwmask, which `ip -json` omits', () => {
     const want = { routes: [], rules: [{ priority: 1001, fwmark: 0x1, fwmask: 0xffffffff, table: 1001 }] };
-    const have = { routes: [], rules: parseRules(JSON.stringify([{ priority: 1001, src: 'all', fwmark: '0x1', table: '1001', protocol: '249' }]), OWN) };
+    const have = {
+      routes: [],
+      rules: parseRules(
+        JSON.stringify([{ priority: 1001, src: 'all', fwmark: '0x1', table: '1001', protocol: '249' }]),
+        OWN,
+      ),
+    };
     assert.deepEqual(diffIp(want, have, 249).lines, []);
   });
 
   it('never touches foreign rules or routes', () => {
     const lines = diffIp({ routes: [], rules: [] }, current(), 249).lines;
-    for (const foreign of ['wg0', '10.8.0.0', '10.99.0.0', '192.168.0', 'priority 900 ', 'priority 20000', 'table 51820', 'lookup 51820']) {
+    for (const foreign of [
+      'wg0',
+      '10.8.0.0',
+      '10.99.0.0',
+      '192.168.0',
+      'priority 900 ',
+      'priority 20000',
+      'table 51820',
+      'lookup 51820',
+    ]) {
       assert.ok(!lines.some((l) => l.includes(foreign)), `${foreign} touched: ${lines.join('\n')}`);
     }
   });
@@ -195,7 +294,10 @@ describe('diffIp', () => {
     const lines = diffIp(desired(), { routes: [], rules: [] }, 249).lines;
     assert.equal(lines.filter((l) => l.startsWith('route replace ')).length, 6);
     assert.equal(lines.filter((l) => l.startsWith('rule add ')).length, 6);
-    assert.ok(lines.every((l) => /\b(proto|protocol) 249\b/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.every((l) => /\b(proto|protocol) 249\b/.test(l)),
+      lines.join('\n'),
+    );
   });
 });
 

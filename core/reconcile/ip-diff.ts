@@ -2,13 +2,19 @@
 import type { RouteSpec, RuleSpec } from './desired.ts';
 import { routeArgs, routeIdentity, ruleArgs } from './ip-canonical.ts';
 
-export interface IpPlan { lines: string[] }
+export interface IpPlan {
+  lines: string[];
+}
 
 /**
  * Replaces routes whose text differs, adds missing rules, then removes rules and routes mwan no longer wants.
  * Everything added carries `proto <routeProtocol>`, which is how mwan recognises its own state.
  */
-export function diffIp(desired: { routes: RouteSpec[]; rules: RuleSpec[] }, current: { routes: RouteSpec[]; rules: RuleSpec[] }, routeProtocol: number): IpPlan {
+export function diffIp(
+  desired: { routes: RouteSpec[]; rules: RuleSpec[] },
+  current: { routes: RouteSpec[]; rules: RuleSpec[] },
+  routeProtocol: number,
+): IpPlan {
   const lines: string[] = [];
   const currentRoutes = new Map(current.routes.map((r) => [routeIdentity(r), routeArgs(r)]));
   const wantedRoutes = new Map<string, string>();

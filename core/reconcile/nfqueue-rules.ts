@@ -8,7 +8,9 @@ import type { Logger } from '../log.ts';
 /** One queue rule per NFQUEUE policy in use, matching its tag; null when there is none (then iptables is never run). */
 export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
   const { tagMask, doneBit, policies } = layout.nfqueue;
-  const bindings = [...policies.values()].filter((p) => p.inUse).sort((a, b) => a.queue - b.queue)
+  const bindings = [...policies.values()]
+    .filter((p) => p.inUse)
+    .sort((a, b) => a.queue - b.queue)
     .map((p) => ({ queue: p.queue, match: ['-m', 'mark', '--mark', `${hex(p.tag)}/${hex(tagMask)}`] }));
   return bindings.length ? { mask: layout.mask, doneBit, bindings } : null;
 }
@@ -22,7 +24,11 @@ export class NfqueueRules {
   private applied = false;
   private running?: Promise<string[][]>;
 
-  constructor(private readonly kernel: NfqueueKernel, readonly spec: NfqRulesSpec | null, private readonly log: Logger) {}
+  constructor(
+    private readonly kernel: NfqueueKernel,
+    readonly spec: NfqRulesSpec | null,
+    private readonly log: Logger,
+  ) {}
 
   /** Whether `ensure` still has something to do. */
   get pending(): boolean {
@@ -32,14 +38,29 @@ export class NfqueueRules {
   /** Applies the rules unless this engine already did; resolves with the commands that ran. */
   ensure(): Promise<string[][]> {
     if (!this.pending) return Promise.resolve([]);
-    this.running ??= this.kernel.applyRules(this.spec!).then((ran) => {
-      this.applied = true;
-      if (ran.length) this.log.info({ queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length }, 'NFQUEUE rules applied');
-      return ran;
-    }, (error: unknown) => {
-      this.log.error({ err: error }, 'applying the NFQUEUE rules failed; new connections keep the kernel\'s choice (retried with the next reconcile)');
-      return [];
-    }).finally(() => { this.running = undefined; });
+    this.running ??= this.kernel
+      .applyRules(this.spec!)
+      .then(
+        (ran) => {
+          this.applied = true;
+          if (ran.length)
+            this.log.info(
+              { queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length },
+              'NFQUEUE rules applied',
+            );
+          return ran;
+        },
+        (error: unknown) => {
+          this.log.error(
+            { err: error },
+            "applying the NFQUEUE rules failed; new connections keep the kernel's choice (retried with the next reconcile)",
+          );
+          return [];
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 

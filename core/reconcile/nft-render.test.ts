@@ -12,14 +12,23 @@ function desiredNft(): NftDesired {
   return {
     counters: ['new_wan1'],
     sets: [
-      { name: 'local_nets', kind: 'set', type: 'ipv4_addr', flags: ['interval'], elements: ['192.168.1.0/24', '100.64.1.0/30'] },
+      {
+        name: 'local_nets',
+        kind: 'set',
+        type: 'ipv4_addr',
+        flags: ['interval'],
+        elements: ['192.168.1.0/24', '100.64.1.0/30'],
+      },
       { name: 'recent', kind: 'set', type: 'ipv4_addr', flags: ['dynamic', 'timeout'], timeout: '10m' },
     ],
     chains: [
       {
         name: 'mark_prerouting',
         base: { type: 'filter', hook: 'prerouting', priority: -150 },
-        rules: ['iifname "wan1" ct state new ct mark set ct mark & 0xffff00ff | 0x100', 'ct mark & 0xff00 != 0 meta mark set ct mark & 0xff00'],
+        rules: [
+          'iifname "wan1" ct state new ct mark set ct mark & 0xffff00ff | 0x100',
+          'ct mark & 0xff00 != 0 meta mark set ct mark & 0xff00',
+        ],
       },
       { name: 'to_wan1', rules: ['ct mark set ct mark & 0xffff00ff | 0x100 counter name "new_wan1"'] },
     ],
@@ -27,18 +36,55 @@ function desiredNft(): NftDesired {
 }
 
 /** `nft -j list table inet mwan` as the kernel would print it after applying `nft` with fingerprint `fp`. */
-function listedJson(fp: string, o: { preroutingHook?: string; preroutingPrio?: number; preroutingRules?: number; extra?: object[] } = {}): string {
-  const rule = (chain: string, handle: number) => ({ rule: { family: 'inet', table: TABLE, chain, handle, expr: [{ accept: null }] } });
+function listedJson(
+  fp: string,
+  o: { preroutingHook?: string; preroutingPrio?: number; preroutingRules?: number; extra?: object[] } = {},
+): string {
+  const rule = (chain: string, handle: number) => ({
+    rule: { family: 'inet', table: TABLE, chain, handle, expr: [{ accept: null }] },
+  });
   const prerouting = Array.from({ length: o.preroutingRules ?? 2 }, (_, i) => rule('mark_prerouting', 20 + i));
   return JSON.stringify({
     nftables: [
       { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
       { table: { family: 'inet', name: TABLE, handle: 12 } },
       { chain: { family: 'inet', table: TABLE, name: `${FINGERPRINT_PREFIX}${fp}`, handle: 1 } },
-      { chain: { family: 'inet', table: TABLE, name: 'mark_prerouting', handle: 2, type: 'filter', hook: o.preroutingHook ?? 'prerouting', prio: o.preroutingPrio ?? -150, policy: 'accept' } },
+      {
+        chain: {
+          family: 'inet',
+          table: TABLE,
+          name: 'mark_prerouting',
+          handle: 2,
+          type: 'filter',
+          hook: o.preroutingHook ?? 'prerouting',
+          prio: o.preroutingPrio ?? -150,
+          policy: 'accept',
+        },
+      },
       { chain: { family: 'inet', table: TABLE, name: 'to_wan1', handle: 3 } },
-      { set: { family: 'inet', name: 'local_nets', table: TABLE, type: 'ipv4_addr', handle: 4, flags: ['interval'], elem: [{ prefix: { addr: '192.168.1.0', len: 24 } }] } },
-      { set: { family: 'inet', name: 'recent', table: TABLE, type: 'ipv4_addr', handle: 5, flags: ['timeout', 'dynamic'], timeout: 600, elem: [{ elem: { val: '100.64.7.7', expires: 412 } }] } },
+      {
+        set: {
+          family: 'inet',
+          name: 'local_nets',
+          table: TABLE,
+          type: 'ipv4_addr',
+          handle: 4,
+          flags: ['interval'],
+          elem: [{ prefix: { addr: '192.168.1.0', len: 24 } }],
+        },
+      },
+      {
+        set: {
+          family: 'inet',
+          name: 'recent',
+          table: TABLE,
+          type: 'ipv4_addr',
+          handle: 5,
+          flags: ['timeout', 'dynamic'],
+          timeout: 600,
+          elem: [{ elem: { val: '100.64.7.7', expires: 412 } }],
+        },
+      },
       { counter: { family: 'inet', name: 'new_wan1', table: TABLE, handle: 6, packets: 1234, bytes: 98765 } },
       ...prerouting,
       rule('to_wan1', 30),
@@ -51,9 +97,20 @@ const lines = (script: string) => script.split('\n');
 
 describe('parseNftTable', () => {
   it('reads chains with hooks, sets, maps, counters and rule counts', () => {
-    const state = parseNftTable(listedJson('abc', { extra: [{ map: { family: 'inet', name: 'wan_of', table: TABLE, type: 'ipv4_addr', map: 'mark', handle: 9 } }] }));
+    const state = parseNftTable(
+      listedJson('abc', {
+        extra: [{ map: { family: 'inet', name: 'wan_of', table: TABLE, type: 'ipv4_addr', map: 'mark', handle: 9 } }],
+      }),
+    );
     assert.deepEqual([...state.chains.keys()].sort(), ['fingerprint_abc', 'mark_prerouting', 'to_wan1']);
-    assert.deepEqual(state.chains.get('mark_prerouting'), { name: 'mark_prerouting', type: 'filter', hook: 'prerouting', priority: -150, policy: 'accept', rules: 2 });
+    assert.deepEqual(state.chains.get('mark_prerouting'), {
+      name: 'mark_prerouting',
+      type: 'filter',
+      hook: 'prerouting',
+      priority: -150,
+      policy: 'accept',
+      rules: 2,
+    });
     assert.equal(state.chains.get('to_wan1')!.rules, 1);
     assert.equal(state.chains.get('to_wan1')!.hook, undefined);
     assert.deepEqual([...state.sets].sort(), ['local_nets', 'recent', 'wan_of']);
@@ -68,8 +125,18 @@ describe('renderNft', () => {
     const script = lines(plan.script);
     assert.equal(script.filter((l) => /^table inet mwan \{$/.test(l)).length, 1);
     assert.ok(!script.some((l) => /^(flush|delete) /.test(l)), plan.script);
-    for (const decl of ['counter new_wan1 {', 'set local_nets {', 'set recent {', 'chain mark_prerouting {', 'chain to_wan1 {', `chain ${FINGERPRINT_PREFIX}${plan.fingerprint} {`]) {
-      assert.ok(script.some((l) => l.trim() === decl), `missing ${decl}`);
+    for (const decl of [
+      'counter new_wan1 {',
+      'set local_nets {',
+      'set recent {',
+      'chain mark_prerouting {',
+      'chain to_wan1 {',
+      `chain ${FINGERPRINT_PREFIX}${plan.fingerprint} {`,
+    ]) {
+      assert.ok(
+        script.some((l) => l.trim() === decl),
+        `missing ${decl}`,
+      );
     }
     assert.ok(plan.script.includes('type filter hook prerouting priority -150; policy accept;'));
     assert.ok(plan.script.includes('elements = { 192.168.1.0/24, 100.64.1.0/30 }'));
@@ -79,7 +146,11 @@ describe('renderNft', () => {
   it('is a no-op against the table it produced, read back from `nft -j`', () => {
     const nft = desiredNft();
     const current = parseNftTable(listedJson(fingerprintOf(TABLE, nft)));
-    assert.deepEqual(renderNft(TABLE, nft, current), { script: '', fingerprint: fingerprintOf(TABLE, nft), noop: true });
+    assert.deepEqual(renderNft(TABLE, nft, current), {
+      script: '',
+      fingerprint: fingerprintOf(TABLE, nft),
+      noop: true,
+    });
   });
 
   it('is a no-op against the memory kernel after applying its own first plan', async () => {
@@ -105,7 +176,10 @@ describe('renderNft', () => {
     assert.ok(script.includes('table inet mwan {'));
     assert.ok(plan.script.includes('| 0x200 counter name "new_wan1"'));
     // The objects are kept (counters keep counting); only the old fingerprint goes.
-    assert.deepEqual(script.filter((l) => l.startsWith('delete ')), [`delete chain inet mwan ${FINGERPRINT_PREFIX}${fingerprintOf(TABLE, old)}`]);
+    assert.deepEqual(
+      script.filter((l) => l.startsWith('delete ')),
+      [`delete chain inet mwan ${FINGERPRINT_PREFIX}${fingerprintOf(TABLE, old)}`],
+    );
   });
 
   it('renders again when the kernel has a different number of rules in a chain', () => {
@@ -130,7 +204,11 @@ describe('renderNft', () => {
     };
     const flush = at('flush table inet mwan');
     const block = at('table inet mwan {');
-    for (const del of ['delete chain inet mwan to_wan1', 'delete set inet mwan recent', 'delete counter inet mwan new_wan1']) {
+    for (const del of [
+      'delete chain inet mwan to_wan1',
+      'delete set inet mwan recent',
+      'delete counter inet mwan new_wan1',
+    ]) {
       const i = at(del);
       assert.ok(flush < i && i < block, del);
     }

@@ -5,11 +5,18 @@ import type { CurrentNft } from '../system/kernel/nft-read.ts';
 
 export const FINGERPRINT_PREFIX = 'fingerprint_';
 
-export interface NftPlan { script: string; fingerprint: string; noop: boolean }
+export interface NftPlan {
+  script: string;
+  fingerprint: string;
+  noop: boolean;
+}
 
 function chainBody(c: ChainSpec): string[] {
   const lines: string[] = [];
-  if (c.base) lines.push(`type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy ${c.base.policy ?? 'accept'};`);
+  if (c.base)
+    lines.push(
+      `type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy ${c.base.policy ?? 'accept'};`,
+    );
   lines.push(...c.rules);
   return lines;
 }
@@ -39,7 +46,12 @@ export function fingerprintOf(table: string, nft: NftDesired): string {
 
 function baseChanged(c: ChainSpec, cur: CurrentNft['chains'] extends Map<string, infer V> ? V : never): boolean {
   if (!c.base) return cur.hook !== undefined;
-  return cur.type !== c.base.type || cur.hook !== c.base.hook || cur.priority !== c.base.priority || (cur.policy ?? 'accept') !== (c.base.policy ?? 'accept');
+  return (
+    cur.type !== c.base.type ||
+    cur.hook !== c.base.hook ||
+    cur.priority !== c.base.priority ||
+    (cur.policy ?? 'accept') !== (c.base.policy ?? 'accept')
+  );
 }
 
 /** Whether the kernel already holds exactly this fingerprint and the same objects and rule counts. */
@@ -76,7 +88,8 @@ export function renderNft(table: string, nft: NftDesired, current: CurrentNft | 
       if (!want) lines.push(`delete set inet ${table} ${name}`);
       else if (want.elements) lines.push(`flush ${want.kind} inet ${table} ${name}`);
     }
-    for (const name of current.counters.keys()) if (!nft.counters.includes(name)) lines.push(`delete counter inet ${table} ${name}`);
+    for (const name of current.counters.keys())
+      if (!nft.counters.includes(name)) lines.push(`delete counter inet ${table} ${name}`);
   }
   lines.push(renderTableBlock(table, nft, fingerprint));
   return { script: `${lines.join('\n')}\n`, fingerprint, noop: false };

@@ -17,7 +17,12 @@ import { link } from '../../test/kit/link.ts';
 /** Three WANs (weights 3:2:1) and one LAN, gateways learned from the main table. */
 function network(): ObservedNetwork {
   return {
-    links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('wan3', '100.64.3.2'), link('lan0', '192.168.1.1', 24)],
+    links: [
+      link('wan1', '100.64.1.2'),
+      link('wan2', '100.64.2.2'),
+      link('wan3', '100.64.3.2'),
+      link('lan0', '192.168.1.1', 24),
+    ],
     defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254, metric: 100 * i })),
   };
 }
@@ -33,35 +38,64 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     const loaded = parseConfig({
       stateDir,
       lan: [{ device: 'lan0' }],
-      wans: [{ name: 'isp1', device: 'wan1', weight: 3 }, { name: 'isp2', device: 'wan2', weight: 2 }, { name: 'isp3', device: 'wan3', weight: 1 }],
+      wans: [
+        { name: 'isp1', device: 'wan1', weight: 3 },
+        { name: 'isp2', device: 'wan2', weight: 2 },
+        { name: 'isp3', device: 'wan3', weight: 1 },
+      ],
     });
     kernel = new MemoryKernel(network());
-    engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: [...builtinPlugins, ...extraPlugins] });
+    engine = await Engine.create({
+      loaded,
+      kernel,
+      log: silentLogger(),
+      plugins: [...builtinPlugins, ...extraPlugins],
+    });
     done = [];
     failed = [];
-    engine.on('reconcile.done', (p) => { done.push(p); });
-    engine.on('reconcile.failed', (p) => { failed.push(p); });
+    engine.on('reconcile.done', (p) => {
+      done.push(p);
+    });
+    engine.on('reconcile.failed', (p) => {
+      failed.push(p);
+    });
     await engine.observe();
   }
 
   const ids = (name: string) => engine.layout.wans.get(name)!;
-  const balanceRoute = () => kernel.state.routes.find((r) => r.table === engine.layout.balanceTable && r.dst === 'default');
+  const balanceRoute = () =>
+    kernel.state.routes.find((r) => r.table === engine.layout.balanceTable && r.dst === 'default');
 
   beforeEach(async () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-reconcile-'));
     await start();
   });
-  afterEach(async () => { await rm(stateDir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
 
   it('the first reconcile applies routes, rules and the nft table', async () => {
     const result = await engine.reconcile('start');
     assert.equal(result?.changed, true);
     assert.equal(kernel.plans.length, 1);
     assert.ok(kernel.state.nft, 'nft table created');
-    assert.deepEqual(balanceRoute()?.nexthops?.map((n) => [n.dev, n.via, n.weight]), [['wan1', '100.64.1.1', 3], ['wan2', '100.64.2.1', 2], ['wan3', '100.64.3.1', 1]]);
+    assert.deepEqual(
+      balanceRoute()?.nexthops?.map((n) => [n.dev, n.via, n.weight]),
+      [
+        ['wan1', '100.64.1.1', 3],
+        ['wan2', '100.64.2.1', 2],
+        ['wan3', '100.64.3.1', 1],
+      ],
+    );
     for (const name of ['isp1', 'isp2', 'isp3']) {
-      assert.ok(kernel.state.rules.some((r) => r.priority === ids(name).fwmarkPriority && r.table === ids(name).table), `${name} fwmark rule`);
-      assert.ok(kernel.state.routes.some((r) => r.table === ids(name).table && r.dst === 'default'), `${name} default route`);
+      assert.ok(
+        kernel.state.rules.some((r) => r.priority === ids(name).fwmarkPriority && r.table === ids(name).table),
+        `${name} fwmark rule`,
+      );
+      assert.ok(
+        kernel.state.routes.some((r) => r.table === ids(name).table && r.dst === 'default'),
+        `${name} default route`,
+      );
     }
     assert.equal(done.length, 1);
     assert.deepEqual([done[0].reason, done[0].changed, done[0].ipLines], ['start', true, result!.plan.ip.length]);
@@ -75,7 +109,10 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     assert.equal(again?.plan.nft, '');
     assert.deepEqual(again?.plan.ip, []);
     assert.equal(kernel.plans.length, 1, 'nothing applied the second time');
-    assert.deepEqual(done.map((d) => d.changed), [true, false]);
+    assert.deepEqual(
+      done.map((d) => d.changed),
+      [true, false],
+    );
   });
 
   it('is still a no-op after a fresh observation of an unchanged network', async () => {
@@ -91,8 +128,17 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     const result = await engine.reconcile('wan3 down');
     assert.equal(result?.changed, true);
 
-    assert.deepEqual(balanceRoute()?.nexthops?.map((n) => [n.dev, n.weight]), [['wan1', 3], ['wan2', 2]]);
-    assert.ok(result!.plan.ip.some((l) => l.startsWith(`route replace default table ${engine.layout.balanceTable} `)), result!.plan.ip.join('\n'));
+    assert.deepEqual(
+      balanceRoute()?.nexthops?.map((n) => [n.dev, n.weight]),
+      [
+        ['wan1', 3],
+        ['wan2', 2],
+      ],
+    );
+    assert.ok(
+      result!.plan.ip.some((l) => l.startsWith(`route replace default table ${engine.layout.balanceTable} `)),
+      result!.plan.ip.join('\n'),
+    );
     const vmap = `numgen random mod 5 vmap { 0-2 : jump ${chainFor(ids('isp1').id)}, 3-4 : jump ${chainFor(ids('isp2').id)} }`;
     assert.ok(result!.plan.nft.includes(vmap), result!.plan.nft);
     assert.ok(!result!.plan.nft.includes(`: jump ${chainFor(ids('isp3').id)}`), 'isp3 left the vmap');
@@ -165,8 +211,14 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
     const p3 = engine.reconcile('c');
     const p4 = engine.reconcile('b');
     const results = await Promise.all([p1, p2, p3, p4]);
-    assert.deepEqual(done.map((d) => d.reason), ['a', 'b; c']);
-    assert.deepEqual(done.map((d) => d.changed), [true, false]);
+    assert.deepEqual(
+      done.map((d) => d.reason),
+      ['a', 'b; c'],
+    );
+    assert.deepEqual(
+      done.map((d) => d.changed),
+      [true, false],
+    );
     assert.equal(kernel.plans.length, 1);
     for (const r of results) assert.equal(r, results[0], 'every caller waits for the run that covers its request');
   });
@@ -174,14 +226,22 @@ describe('Reconciler (Engine + MemoryKernel + built-in plugins)', () => {
   it('a request after the runs have finished starts a new run', async () => {
     await engine.reconcile('first');
     await engine.reconcile('second');
-    assert.deepEqual(done.map((d) => d.reason), ['first', 'second']);
+    assert.deepEqual(
+      done.map((d) => d.reason),
+      ['first', 'second'],
+    );
   });
 
   it('a plugin failing to describe its state fails the reconcile, names the plugin, and leaves the kernel alone', async () => {
     await engine.reconcile('start');
     const before = structuredClone(kernel.state);
     let fail = false;
-    const flaky: MwanPlugin = { name: 'flaky', contribute() { if (fail) throw new Error('lost its marbles'); } };
+    const flaky: MwanPlugin = {
+      name: 'flaky',
+      contribute() {
+        if (fail) throw new Error('lost its marbles');
+      },
+    };
     await start([flaky]);
     kernel.state = before;
     fail = true;

@@ -2,7 +2,13 @@
 import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
 import { describeError } from '../errors.ts';
-import { planIsEmpty, type ApplyPlan, type KernelAdapter, type KernelOwnership, type KernelSnapshot } from '../system/kernel/adapter.ts';
+import {
+  planIsEmpty,
+  type ApplyPlan,
+  type KernelAdapter,
+  type KernelOwnership,
+  type KernelSnapshot,
+} from '../system/kernel/adapter.ts';
 import { emptyDesired, type DesiredState } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
@@ -11,7 +17,12 @@ import { stateAfter } from './state-after.ts';
 import type { Logger } from '../log.ts';
 
 export function ownershipOf(layout: Layout): KernelOwnership {
-  return { routeProtocol: layout.routeProtocol, priorityRange: layout.priorityRange, tableRange: layout.tableRange, nftTable: layout.nftTable };
+  return {
+    routeProtocol: layout.routeProtocol,
+    priorityRange: layout.priorityRange,
+    tableRange: layout.tableRange,
+    nftTable: layout.nftTable,
+  };
 }
 
 export interface ReconcileResult {
@@ -38,12 +49,25 @@ export interface RequestOptions {
 }
 
 /** Where the values a sysctl had before mwan changed it are kept (the state directory). */
-export interface SysctlMemory { load(): Promise<Record<string, string>>; save(originals: Record<string, string>): Promise<void> }
+export interface SysctlMemory {
+  load(): Promise<Record<string, string>>;
+  save(originals: Record<string, string>): Promise<void>;
+}
 
-export interface PlannedChange { plan: ApplyPlan; originals: Record<string, string>; current: KernelSnapshot }
+export interface PlannedChange {
+  plan: ApplyPlan;
+  originals: Record<string, string>;
+  current: KernelSnapshot;
+}
 
 /** What must run to get from the kernel's current state to `desired` (reads, never writes). */
-export async function planFor(kernel: KernelAdapter, layout: Layout, desired: DesiredState, originals: Record<string, string>, prefetched?: KernelSnapshot): Promise<PlannedChange> {
+export async function planFor(
+  kernel: KernelAdapter,
+  layout: Layout,
+  desired: DesiredState,
+  originals: Record<string, string>,
+  prefetched?: KernelSnapshot,
+): Promise<PlannedChange> {
   const own = ownershipOf(layout);
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
   const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
@@ -51,17 +75,31 @@ export async function planFor(kernel: KernelAdapter, layout: Layout, desired: De
   const ip = diffIp(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
   const before = { routes: current.routes, rules: current.rules, ownership: own };
-  return { plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before }, originals: sysctl.originals, current };
+  return {
+    plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before },
+    originals: sysctl.originals,
+    current,
+  };
 }
 
 /** The plan that removes everything mwan owns and restores the settings it changed. */
-export async function removalPlan(kernel: KernelAdapter, layout: Layout, originals: Record<string, string>): Promise<PlannedChange> {
+export async function removalPlan(
+  kernel: KernelAdapter,
+  layout: Layout,
+  originals: Record<string, string>,
+): Promise<PlannedChange> {
   const own = ownershipOf(layout);
   const current = await kernel.read(own);
   const sysctl = planSysctls([], await kernel.readSysctls(Object.keys(originals)), originals);
   const before = { routes: current.routes, rules: current.rules, ownership: own };
   return {
-    plan: { nft: removalNft(layout.nftTable, current.nft !== null), ip: removalIp(current, layout.routeProtocol).lines, sysctl: sysctl.writes, target: emptyDesired(), before },
+    plan: {
+      nft: removalNft(layout.nftTable, current.nft !== null),
+      ip: removalIp(current, layout.routeProtocol).lines,
+      sysctl: sysctl.writes,
+      target: emptyDesired(),
+      before,
+    },
     originals: {},
     current,
   };
@@ -143,7 +181,8 @@ export class Reconciler {
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
-      if (gate && (!changed || !gate(plan))) return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
+      if (gate && (!changed || !gate(plan)))
+        return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
       if (changed) {
         this.applies++;
         this.applying = true;
@@ -157,12 +196,33 @@ export class Reconciler {
       const ms = performance.now() - t0;
       const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };
-      this.bus.emit('reconcile.done', { reason, changed, ms, nftLines: plan.nft ? plan.nft.split('\n').length - 1 : 0, ipLines: plan.ip.length, sysctls: plan.sysctl.length });
-      if (changed) this.log.info({ reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' }, 'kernel state reconciled');
+      this.bus.emit('reconcile.done', {
+        reason,
+        changed,
+        ms,
+        nftLines: plan.nft ? plan.nft.split('\n').length - 1 : 0,
+        ipLines: plan.ip.length,
+        sysctls: plan.sysctl.length,
+      });
+      if (changed)
+        this.log.info(
+          { reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' },
+          'kernel state reconciled',
+        );
       return result;
     } catch (error) {
       const message = describeError(error);
-      this.last = { changed: false, ms: performance.now() - t0, planMs: 0, applyMs: 0, read: true, plan: { nft: '', ip: [], sysctl: [] }, at: Date.now(), reason, error: message };
+      this.last = {
+        changed: false,
+        ms: performance.now() - t0,
+        planMs: 0,
+        applyMs: 0,
+        read: true,
+        plan: { nft: '', ip: [], sysctl: [] },
+        at: Date.now(),
+        reason,
+        error: message,
+      };
       this.bus.emit('reconcile.failed', { reason, error: message });
       this.log.error({ reason, err: error }, 'reconcile failed; previous kernel state left in place');
       return undefined;

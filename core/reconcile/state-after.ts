@@ -10,7 +10,19 @@ export function stateAfter(plan: ApplyPlan, before: KernelSnapshot): KernelSnaps
   if (plan.nft.startsWith('delete table')) table = null;
   else if (plan.nft) {
     table = {
-      chains: new Map(nft.chains.map((c) => [c.name, { name: c.name, type: c.base?.type, hook: c.base?.hook, priority: c.base?.priority, policy: c.base ? c.base.policy ?? 'accept' : undefined, rules: c.rules.length }])),
+      chains: new Map(
+        nft.chains.map((c) => [
+          c.name,
+          {
+            name: c.name,
+            type: c.base?.type,
+            hook: c.base?.hook,
+            priority: c.base?.priority,
+            policy: c.base ? (c.base.policy ?? 'accept') : undefined,
+            rules: c.rules.length,
+          },
+        ]),
+      ),
       sets: new Set(nft.sets.map((s) => s.name)),
       counters: new Map(nft.counters.map((n) => [n, before.nft?.counters.get(n) ?? { packets: 0, bytes: 0 }])),
     };

@@ -4,8 +4,14 @@ import type { SysctlSpec } from './desired.ts';
 
 const KEY = /^[a-z0-9_]+(\/[A-Za-z0-9_.@-]+)+$/;
 
-export interface SysctlWrite { key: string; value: string }
-export interface SysctlPlan { writes: SysctlWrite[]; originals: Record<string, string> }
+export interface SysctlWrite {
+  key: string;
+  value: string;
+}
+export interface SysctlPlan {
+  writes: SysctlWrite[];
+  originals: Record<string, string>;
+}
 
 /**
  * The sysctls mwan itself sets (the built-in plugins' `.sysctl(...)`): the only ones it ever restores, whatever the
@@ -25,13 +31,19 @@ export function isManagedSysctl(key: string): boolean {
 
 /** Why a remembered original may not be restored, or null when it may. */
 export function unmanagedOriginal(key: string, value: unknown): string | null {
-  if (!isManagedSysctl(key)) return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter)`;
-  if (typeof value !== 'string' || !MANAGED_VALUE.test(value)) return `sysctl ${key} has an invalid saved value ${JSON.stringify(value)}`;
+  if (!isManagedSysctl(key))
+    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter)`;
+  if (typeof value !== 'string' || !MANAGED_VALUE.test(value))
+    return `sysctl ${key} has an invalid saved value ${JSON.stringify(value)}`;
   return null;
 }
 
 export function validateSysctlKey(key: string): string {
-  if (!KEY.test(key) || key.split('/').includes('..')) throw new MwanError('MWAN_INVALID_NAME', `invalid sysctl key '${key}': expected a path under /proc/sys such as net/ipv4/conf/wan1/rp_filter`);
+  if (!KEY.test(key) || key.split('/').includes('..'))
+    throw new MwanError(
+      'MWAN_INVALID_NAME',
+      `invalid sysctl key '${key}': expected a path under /proc/sys such as net/ipv4/conf/wan1/rp_filter`,
+    );
   return key;
 }
 
@@ -39,11 +51,19 @@ export function validateSysctlKey(key: string): string {
  * `current` holds the kernel's values for every key in `desired` and `originals`. Returns the writes to make
  * and the originals to keep: a key's first-seen value is kept until mwan stops wanting the key, then restored.
  */
-export function planSysctls(desired: SysctlSpec[], current: Record<string, string | null>, originals: Record<string, string>): SysctlPlan {
+export function planSysctls(
+  desired: SysctlSpec[],
+  current: Record<string, string | null>,
+  originals: Record<string, string>,
+): SysctlPlan {
   const writes: SysctlWrite[] = [];
   const kept: Record<string, string> = {};
   for (const s of desired) {
-    if (!isManagedSysctl(validateSysctlKey(s.key))) throw new MwanError('MWAN_INVALID_NAME', `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy and a WAN's rp_filter are saved and restored`);
+    if (!isManagedSysctl(validateSysctlKey(s.key)))
+      throw new MwanError(
+        'MWAN_INVALID_NAME',
+        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy and a WAN's rp_filter are saved and restored`,
+      );
   }
   const wanted = new Map(desired.map((s) => [s.key, s.value]));
   for (const [key, value] of wanted) {

@@ -11,8 +11,11 @@ export function packageRoot(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     try {
       if (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'mwan') return (found = dir);
-    } catch { /* not here: go up */ }
-    if (dir === path.dirname(dir)) throw new Error(`mwan's package.json was not found above ${fileURLToPath(import.meta.url)}`);
+    } catch {
+      /* not here: go up */
+    }
+    if (dir === path.dirname(dir))
+      throw new Error(`mwan's package.json was not found above ${fileURLToPath(import.meta.url)}`);
   }
 }
 

@@ -18,7 +18,8 @@ const trustedOwner = (uid: number) => uid === 0 || uid === process.geteuid?.();
 function problemOf(dir: string, st: Stats, parent: boolean): string | null {
   if (!st.isDirectory()) return `${dir} is not a directory`;
   const loose = (st.mode & 0o022) !== 0;
-  if (!trustedOwner(st.uid)) return `${dir} is owned by uid ${st.uid} (mode ${octal(st.mode)}); it must be owned by root: chown root:root ${dir}`;
+  if (!trustedOwner(st.uid))
+    return `${dir} is owned by uid ${st.uid} (mode ${octal(st.mode)}); it must be owned by root: chown root:root ${dir}`;
   if (loose && !(parent && st.uid === 0 && (st.mode & STICKY) !== 0)) {
     return `${dir} is writable by group or others (owner uid ${st.uid}, mode ${octal(st.mode)}): chmod go-w ${dir}`;
   }
@@ -63,5 +64,10 @@ export function checkStateDir(dir: string, opts: { create?: boolean } = {}): boo
 }
 
 function exists(p: string): boolean {
-  try { lstatSync(p); return true; } catch { return false; }
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
 }

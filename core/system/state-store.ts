@@ -26,9 +26,14 @@ export class StateStore {
   private readonly warned = new Set<string>();
 
   /** Warnings go to stderr by default (the journal for the daemon; the terminal for one-shot commands, whose logger is silent). */
-  constructor(private readonly dir: string, private readonly warn: StateWarn = (m) => process.stderr.write(`mwan: warning: ${m}\n`)) {}
+  constructor(
+    private readonly dir: string,
+    private readonly warn: StateWarn = (m) => process.stderr.write(`mwan: warning: ${m}\n`),
+  ) {}
 
-  get file(): string { return path.join(this.dir, 'state.json'); }
+  get file(): string {
+    return path.join(this.dir, 'state.json');
+  }
 
   async load(): Promise<PersistedState> {
     const empty = { disabled: [], sysctlOriginals: {} };
@@ -42,7 +47,9 @@ export class StateStore {
       this.warnOnce(`state file ${this.file} is not valid JSON; ignoring it`);
       return empty;
     }
-    const disabled = Array.isArray(data.disabled) ? data.disabled.filter((x): x is string => typeof x === 'string') : [];
+    const disabled = Array.isArray(data.disabled)
+      ? data.disabled.filter((x): x is string => typeof x === 'string')
+      : [];
     return { disabled, sysctlOriginals: this.managedOriginals(data.sysctlOriginals) };
   }
 
@@ -69,7 +76,10 @@ export class StateStore {
       await rename(tmp, this.file);
     } catch (error) {
       await unlink(tmp).catch(() => undefined);
-      throw new StateFileError(`cannot write state file ${this.file}: ${(error as Error).message}; nothing was changed`, { cause: error });
+      throw new StateFileError(
+        `cannot write state file ${this.file}: ${(error as Error).message}; nothing was changed`,
+        { cause: error },
+      );
     }
     const dirHandle = await open(this.dir, O_RDONLY | O_DIRECTORY).catch(() => undefined);
     await dirHandle?.sync().catch(() => undefined);
@@ -84,13 +94,15 @@ export class StateStore {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return null;
-      if (code === 'ELOOP') throw new StateFileError(`state file ${this.file} is a symbolic link; refusing to follow it (remove it)`);
+      if (code === 'ELOOP')
+        throw new StateFileError(`state file ${this.file} is a symbolic link; refusing to follow it (remove it)`);
       throw new StateFileError(`cannot read state file ${this.file}: ${(error as Error).message}`, { cause: error });
     }
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new StateFileError(`state file ${this.file} is not a regular file; refusing it`);
-      if (st.size > MAX_BYTES) throw new StateFileError(`state file ${this.file} is larger than ${MAX_BYTES} bytes; refusing it`);
+      if (st.size > MAX_BYTES)
+        throw new StateFileError(`state file ${this.file} is larger than ${MAX_BYTES} bytes; refusing it`);
       return await fh.readFile('utf8');
     } finally {
       await fh.close();

@@ -8,7 +8,12 @@ import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
 
 /** A probe target's answer in the last round (ok null: no probe was due). */
-export interface TargetAnswer { target: string; method: string; ok: boolean | null; rttMs: number | null }
+export interface TargetAnswer {
+  target: string;
+  method: string;
+  ok: boolean | null;
+  rttMs: number | null;
+}
 
 export interface WanFacts {
   present: boolean;
@@ -48,17 +53,30 @@ export interface WanRuntime {
 }
 
 export function emptyFacts(cfg: WanConfig): WanFacts {
-  return { present: false, adminUp: false, carrier: false, pointToPoint: false, gateway: cfg.gateway === 'auto' ? null : cfg.gateway, gatewaySource: cfg.gateway === 'auto' ? 'none' : 'config' };
+  return {
+    present: false,
+    adminUp: false,
+    carrier: false,
+    pointToPoint: false,
+    gateway: cfg.gateway === 'auto' ? null : cfg.gateway,
+    gatewaySource: cfg.gateway === 'auto' ? 'none' : 'config',
+  };
 }
 
 /** Picks the gateway: configured, else the lowest-metric foreign default route on the device (main table first). */
-export function discoverGateway(cfg: WanConfig, link: LinkState | undefined, defaults: ForeignDefault[]): Pick<WanFacts, 'gateway' | 'gatewaySource'> {
+export function discoverGateway(
+  cfg: WanConfig,
+  link: LinkState | undefined,
+  defaults: ForeignDefault[],
+): Pick<WanFacts, 'gateway' | 'gatewaySource'> {
   if (cfg.gateway !== 'auto') return { gateway: cfg.gateway, gatewaySource: 'config' };
   if (link?.pointToPoint) return { gateway: null, gatewaySource: 'point-to-point' };
   const candidates = defaults
     .filter((d) => d.dev === cfg.device && d.via)
     .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0));
-  return candidates.length ? { gateway: candidates[0].via!, gatewaySource: 'route' } : { gateway: null, gatewaySource: 'none' };
+  return candidates.length
+    ? { gateway: candidates[0].via!, gatewaySource: 'route' }
+    : { gateway: null, gatewaySource: 'none' };
 }
 
 export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defaults: ForeignDefault[]): WanFacts {
@@ -78,14 +96,19 @@ export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defau
  * The one place that decides whether a WAN takes new connections: from its facts, admin flag and the verdict health
  * published (a degraded WAN stays in service unless its trigger level takes it out).
  */
-export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>): { state: WanStateName; reason: string; inService: boolean } {
+export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>): {
+  state: WanStateName;
+  reason: string;
+  inService: boolean;
+} {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
   if (!f.adminUp) return { state: 'link-down', reason: 'device is administratively down', inService: false };
   if (!f.carrier) return { state: 'link-down', reason: 'no carrier', inService: false };
   if (!f.address) return { state: 'link-down', reason: 'no IPv4 address', inService: false };
-  if (!f.gateway && f.gatewaySource !== 'point-to-point') return { state: 'offline', reason: 'no gateway configured or discovered', inService: false };
+  if (!f.gateway && f.gatewaySource !== 'point-to-point')
+    return { state: 'offline', reason: 'no gateway configured or discovered', inService: false };
   if (w.health === 'offline') return { state: 'offline', reason: w.healthReason, inService: false };
   if (w.health === 'degraded') return { state: 'degraded', reason: w.healthReason, inService: !w.degradedOut };
   return { state: 'online', reason: w.health === 'online' ? w.healthReason : 'link up', inService: true };

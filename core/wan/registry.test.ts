@@ -9,16 +9,31 @@ import { link } from '../../test/kit/link.ts';
 
 function network(o: { wan1?: Partial<LinkState>; wan2?: Partial<LinkState>; gw1?: string } = {}): ObservedNetwork {
   return {
-    links: [link('wan1', '100.64.1.2', 30, o.wan1), link('wan2', '100.64.2.2', 30, o.wan2), link('lan0', '192.168.1.1')],
-    defaults: [{ dev: 'wan1', via: o.gw1 ?? '100.64.1.1', table: 254 }, { dev: 'wan2', via: '100.64.2.1', table: 254 }],
+    links: [
+      link('wan1', '100.64.1.2', 30, o.wan1),
+      link('wan2', '100.64.2.2', 30, o.wan2),
+      link('lan0', '192.168.1.1'),
+    ],
+    defaults: [
+      { dev: 'wan1', via: o.gw1 ?? '100.64.1.1', table: 254 },
+      { dev: 'wan2', via: '100.64.2.1', table: 254 },
+    ],
   };
 }
 
 function setup(disabled: string[] = []) {
-  const loaded = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }], lan: [{ device: 'lan0' }] });
+  const loaded = parseConfig({
+    wans: [
+      { name: 'isp1', device: 'wan1' },
+      { name: 'isp2', device: 'wan2' },
+    ],
+    lan: [{ device: 'lan0' }],
+  });
   const bus = new EventBus();
   const events: [string, unknown][] = [];
-  bus.onAny((event, payload) => { events.push([event, payload]); });
+  bus.onAny((event, payload) => {
+    events.push([event, payload]);
+  });
   const registry = new WanRegistry(loaded.config, loaded.layout, bus, disabled, 1000);
   return { registry, events, layout: loaded.layout };
 }
@@ -28,7 +43,13 @@ const only = (events: [string, unknown][], ...names: string[]) => events.filter(
 describe('WanRegistry', () => {
   it('starts every WAN unknown, out of service, with its layout ids', () => {
     const { registry, layout } = setup();
-    assert.deepEqual(registry.wans.map((w) => [w.name, w.state, w.inService, w.enabled]), [['isp1', 'unknown', false, true], ['isp2', 'unknown', false, true]]);
+    assert.deepEqual(
+      registry.wans.map((w) => [w.name, w.state, w.inService, w.enabled]),
+      [
+        ['isp1', 'unknown', false, true],
+        ['isp2', 'unknown', false, true],
+      ],
+    );
     assert.equal(registry.get('isp1').ids, layout.wans.get('isp1'));
   });
 
@@ -64,13 +85,19 @@ describe('WanRegistry', () => {
     registry.observe(network(), 1000);
     events.length = 0;
     assert.equal(registry.observe(network({ wan2: { carrier: false } }), 2000), true);
-    assert.deepEqual(events, [['link.down', { device: 'wan2' }], ['wan.offline', { wan: 'isp2', reason: 'no carrier' }]]);
+    assert.deepEqual(events, [
+      ['link.down', { device: 'wan2' }],
+      ['wan.offline', { wan: 'isp2', reason: 'no carrier' }],
+    ]);
     const w = registry.get('isp2');
     assert.deepEqual([w.state, w.inService, w.since], ['link-down', false, 2000]);
 
     events.length = 0;
     registry.observe(network(), 3000);
-    assert.deepEqual(events, [['link.up', { device: 'wan2' }], ['wan.online', { wan: 'isp2', reason: 'link up', downForMs: 1000 }]]);
+    assert.deepEqual(events, [
+      ['link.up', { device: 'wan2' }],
+      ['wan.online', { wan: 'isp2', reason: 'link up', downForMs: 1000 }],
+    ]);
     assert.equal(registry.get('isp2').since, 3000);
   });
 
@@ -93,9 +120,13 @@ describe('WanRegistry', () => {
     const { registry, events } = setup();
     registry.observe(network());
     events.length = 0;
-    const changed = registry.observe(network({ wan1: { addresses: [{ address: '100.64.1.6', prefixLength: 30 }] }, gw1: '100.64.1.5' }));
+    const changed = registry.observe(
+      network({ wan1: { addresses: [{ address: '100.64.1.6', prefixLength: 30 }] }, gw1: '100.64.1.5' }),
+    );
     assert.equal(changed, true);
-    assert.deepEqual(only(events, 'addr.changed'), [['addr.changed', { device: 'wan1', addresses: ['100.64.1.6/30'] }]]);
+    assert.deepEqual(only(events, 'addr.changed'), [
+      ['addr.changed', { device: 'wan1', addresses: ['100.64.1.6/30'] }],
+    ]);
     assert.deepEqual(only(events, 'gateway.changed'), [['gateway.changed', { device: 'wan1', gateway: '100.64.1.5' }]]);
     assert.deepEqual(only(events, 'wan.online', 'wan.offline'), [], 'the WAN stays in service');
     assert.equal(registry.get('isp1').facts.address, '100.64.1.6');
@@ -141,7 +172,10 @@ describe('WanRegistry', () => {
     const online = events[1][1] as { downForMs?: number };
     assert.equal(typeof online.downForMs, 'number', 'wan.online says how long the WAN was out');
     delete online.downForMs;
-    assert.deepEqual(events, [['wan.admin', { wan: 'isp1', enabled: true }], ['wan.online', { wan: 'isp1', reason: 'link up' }]]);
+    assert.deepEqual(events, [
+      ['wan.admin', { wan: 'isp1', enabled: true }],
+      ['wan.online', { wan: 'isp1', reason: 'link up' }],
+    ]);
   });
 
   it('a disabled WAN stays out of service when its link changes', () => {
@@ -173,30 +207,47 @@ describe('WanRegistry', () => {
     registry.observe(network());
     events.length = 0;
     const figures = { rttMs: 20, lossPct: 30 };
-    assert.equal(registry.setHealth('isp1', 'degraded', 'loss 30% (trigger loss: out of service)', figures, 1000, true), true);
-    assert.deepEqual(events.map((e) => e[0]), ['wan.degraded', 'wan.offline']);
+    assert.equal(
+      registry.setHealth('isp1', 'degraded', 'loss 30% (trigger loss: out of service)', figures, 1000, true),
+      true,
+    );
+    assert.deepEqual(
+      events.map((e) => e[0]),
+      ['wan.degraded', 'wan.offline'],
+    );
     assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['degraded', false]);
     events.length = 0;
     assert.equal(registry.setHealth('isp1', 'degraded', 'loss 30%', figures, 2000, false), true);
-    assert.deepEqual(events, [['wan.online', { wan: 'isp1', reason: 'loss 30%', rttMs: 20, lossPct: 30, downForMs: 1000 }]]);
+    assert.deepEqual(events, [
+      ['wan.online', { wan: 'isp1', reason: 'loss 30%', rttMs: 20, lossPct: 30, downForMs: 1000 }],
+    ]);
     assert.equal(registry.get('isp1').inService, true);
   });
 
   it('names the configured WANs when asked for an unknown one', () => {
     const { registry } = setup();
-    assert.throws(() => registry.setEnabled('isp9', false), (error: unknown) => {
-      assert.ok(error instanceof MwanError);
-      assert.equal(error.code, 'MWAN_UNKNOWN_WAN');
-      assert.match(error.message, /'isp9'.*isp1, isp2/);
-      return true;
-    });
+    assert.throws(
+      () => registry.setEnabled('isp9', false),
+      (error: unknown) => {
+        assert.ok(error instanceof MwanError);
+        assert.equal(error.code, 'MWAN_UNKNOWN_WAN');
+        assert.match(error.message, /'isp9'.*isp1, isp2/);
+        return true;
+      },
+    );
   });
 
   it('counts flaps (leaving service for a failure, not by hand) and keeps the last failure with its reason', () => {
     const { registry } = setup();
     registry.observe(network(), 2000);
     assert.deepEqual([registry.get('isp1').flaps, registry.get('isp1').lastFailure], [0, undefined]);
-    registry.setHealth('isp1', 'offline', 'fewer than 1 of 2 targets answered in 4 rounds', { rttMs: null, lossPct: 100 }, 3000);
+    registry.setHealth(
+      'isp1',
+      'offline',
+      'fewer than 1 of 2 targets answered in 4 rounds',
+      { rttMs: null, lossPct: 100 },
+      3000,
+    );
     registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 10, lossPct: null }, 4000);
     registry.observe(network({ wan1: { carrier: false } }), 5000);
     registry.observe(network(), 6000);

@@ -12,11 +12,29 @@ export class WanRegistry {
   /** Links seen last time, to report link.up/down and addr.changed for any device. */
   private lastLinks = new Map<string, { up: boolean; addrs: string }>();
 
-  constructor(config: MwanConfig, layout: Layout, private readonly bus: EventBus, disabled: string[] = [], now = Date.now()) {
+  constructor(
+    config: MwanConfig,
+    layout: Layout,
+    private readonly bus: EventBus,
+    disabled: string[] = [],
+    now = Date.now(),
+  ) {
     this.wans = config.wans.map((cfg) => {
       const w: WanRuntime = {
-        name: cfg.name, config: cfg, ids: layout.wans.get(cfg.name)!, facts: emptyFacts(cfg), enabled: !disabled.includes(cfg.name),
-        health: 'unknown', healthReason: '', figures: { rttMs: null, lossPct: null }, degradedOut: false, state: 'unknown', reason: 'not observed yet', inService: false, since: now, flaps: 0,
+        name: cfg.name,
+        config: cfg,
+        ids: layout.wans.get(cfg.name)!,
+        facts: emptyFacts(cfg),
+        enabled: !disabled.includes(cfg.name),
+        health: 'unknown',
+        healthReason: '',
+        figures: { rttMs: null, lossPct: null },
+        degradedOut: false,
+        state: 'unknown',
+        reason: 'not observed yet',
+        inService: false,
+        since: now,
+        flaps: 0,
       };
       return w;
     });
@@ -24,7 +42,11 @@ export class WanRegistry {
 
   get(name: string): WanRuntime {
     const w = this.wans.find((x) => x.name === name);
-    if (!w) throw new MwanError('MWAN_UNKNOWN_WAN', `no WAN named '${name}' (configured: ${this.wans.map((x) => x.name).join(', ')})`);
+    if (!w)
+      throw new MwanError(
+        'MWAN_UNKNOWN_WAN',
+        `no WAN named '${name}' (configured: ${this.wans.map((x) => x.name).join(', ')})`,
+      );
     return w;
   }
 
@@ -35,8 +57,12 @@ export class WanRegistry {
     for (const w of this.wans) {
       const link = net.links.find((l) => l.name === w.config.device);
       const facts = factsFromLink(w.config, link, net.defaults);
-      if (facts.gateway !== w.facts.gateway) this.bus.emit('gateway.changed', { device: w.config.device, gateway: facts.gateway });
-      if (JSON.stringify(facts) !== JSON.stringify(w.facts)) { w.facts = facts; changed = true; }
+      if (facts.gateway !== w.facts.gateway)
+        this.bus.emit('gateway.changed', { device: w.config.device, gateway: facts.gateway });
+      if (JSON.stringify(facts) !== JSON.stringify(w.facts)) {
+        w.facts = facts;
+        changed = true;
+      }
       changed = this.refresh(w, now) || changed;
     }
     return changed;
@@ -52,7 +78,14 @@ export class WanRegistry {
   }
 
   /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
-  setHealth(name: string, health: Health, reason: string, figures: WanRuntime['figures'] = { rttMs: null, lossPct: null }, now = Date.now(), degradedOut = false): boolean {
+  setHealth(
+    name: string,
+    health: Health,
+    reason: string,
+    figures: WanRuntime['figures'] = { rttMs: null, lossPct: null },
+    now = Date.now(),
+    degradedOut = false,
+  ): boolean {
     const w = this.get(name);
     w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
     if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
@@ -76,7 +109,11 @@ export class WanRegistry {
       w.lastFailure = { at: now, reason: `${next.state}: ${next.reason}` };
     }
     const measured = w.figures.rttMs !== null || w.figures.lossPct !== null;
-    const change: WanChange = { wan: w.name, reason: next.reason, ...(measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {}) };
+    const change: WanChange = {
+      wan: w.name,
+      reason: next.reason,
+      ...(measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {}),
+    };
     if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
     if (next.inService && !wasInService) {
       if (w.outSince !== undefined) change.downForMs = now - w.outSince;
@@ -98,11 +135,15 @@ export class WanRegistry {
       const addrs = l.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(',');
       const prev = this.lastLinks.get(l.name);
       if (prev && prev.up !== up) this.bus.emit(up ? 'link.up' : 'link.down', { device: l.name });
-      if (prev && prev.addrs !== addrs) this.bus.emit('addr.changed', { device: l.name, addresses: addrs ? addrs.split(',') : [] });
+      if (prev && prev.addrs !== addrs)
+        this.bus.emit('addr.changed', { device: l.name, addresses: addrs ? addrs.split(',') : [] });
       this.lastLinks.set(l.name, { up, addrs });
     }
     for (const name of [...this.lastLinks.keys()]) {
-      if (!seen.has(name)) { this.bus.emit('link.down', { device: name }); this.lastLinks.delete(name); }
+      if (!seen.has(name)) {
+        this.bus.emit('link.down', { device: name });
+        this.lastLinks.delete(name);
+      }
     }
   }
 }

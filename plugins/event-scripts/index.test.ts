@@ -12,19 +12,46 @@ import { silentLogger, type Logger } from '../../core/log.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createEventScripts, scriptEnv, type EventScriptsPlugin } from './index.ts';
 
-const WORLD = { wans: [{ name: 'isp1', device: 'wan1', gateway: '100.64.1.1' }, { name: 'isp2', device: 'ppp0', gateway: null }] } as unknown as WorldView;
-const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'ppp0' }] });
+const WORLD = {
+  wans: [
+    { name: 'isp1', device: 'wan1', gateway: '100.64.1.1' },
+    { name: 'isp2', device: 'ppp0', gateway: null },
+  ],
+} as unknown as WorldView;
+const { config } = parseConfig({
+  wans: [
+    { name: 'isp1', device: 'wan1' },
+    { name: 'isp2', device: 'ppp0' },
+  ],
+});
 
 function context(options: Record<string, unknown>, bus: EventBus, log: Logger = silentLogger()): PluginContext {
   return {
-    name: 'event-scripts', config, options, log, bus, world: () => WORLD, requestReconcile: () => undefined, reportHealth: () => undefined,
+    name: 'event-scripts',
+    config,
+    options,
+    log,
+    bus,
+    world: () => WORLD,
+    requestReconcile: () => undefined,
+    reportHealth: () => undefined,
     kernel: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript },
   };
 }
 
 function capturingLogger(): { log: Logger; lines: { level: number; msg: string }[] } {
   const lines: { level: number; msg: string }[] = [];
-  return { log: pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s)); } }), lines };
+  return {
+    log: pino(
+      { level: 'debug' },
+      {
+        write: (s: string) => {
+          lines.push(JSON.parse(s));
+        },
+      },
+    ),
+    lines,
+  };
 }
 
 let root: string;
@@ -40,26 +67,49 @@ async function script(name: string, body: string, mode = 0o755): Promise<void> {
 /** Records: one object of variables per run, in the order the runs happened. */
 async function records(file: string): Promise<Record<string, string>[]> {
   const text = await readFile(path.join(out, file), 'utf8').catch(() => '');
-  return text.split('---\n').filter(Boolean).map((block) => Object.fromEntries(block.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])));
+  return text
+    .split('---\n')
+    .filter(Boolean)
+    .map((block) =>
+      Object.fromEntries(
+        block
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      ),
+    );
 }
 
-const lines = async (file: string) => (await readFile(path.join(out, file), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+const lines = async (file: string) =>
+  (await readFile(path.join(out, file), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
 const recordEnv = (name: string) => `{ env; echo ---; } >> "${'$OUT_DIR'}/${name}.log"`;
 
-async function start(options: Record<string, unknown>, bus = new EventBus(), log?: Logger, deps = {}): Promise<EventBus> {
+async function start(
+  options: Record<string, unknown>,
+  bus = new EventBus(),
+  log?: Logger,
+  deps = {},
+): Promise<EventBus> {
   plugin = createEventScripts(deps);
   await plugin.setup!(context({ dir, ...options }, bus, log));
   return bus;
 }
 
 describe('event-scripts plugin', () => {
-  before(async () => { root = await mkdtemp(path.join(os.tmpdir(), 'mwan-event-scripts-')); });
-  after(async () => { await rm(root, { recursive: true, force: true }); });
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'mwan-event-scripts-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
   beforeEach(async () => {
     dir = await mkdtemp(path.join(root, 'events.d-'));
     out = await mkdtemp(path.join(root, 'out-'));
   });
-  afterEach(async () => { await plugin?.teardown?.(); plugin = undefined; });
+  afterEach(async () => {
+    await plugin?.teardown?.();
+    plugin = undefined;
+  });
 
   it('runs every executable, in name order, with the documented variables for every ACTION', async () => {
     const log = (who: string) => `echo "${'$ACTION'}.${who}" >> "${out}/order.log"`;
@@ -80,15 +130,81 @@ describe('event-scripts plugin', () => {
 
     const first = await records('first.log');
     assert.deepEqual(first, await records('second.log'));
-    assert.deepEqual(first.map((r) => r.ACTION), ['ifup', 'connected', 'degraded', 'disconnected', 'long_down', 'ifdown']);
-    const pick = (r: Record<string, string>) => ({ ACTION: r.ACTION, WAN: r.WAN, DEVICE: r.DEVICE, GATEWAY: r.GATEWAY, RTT_MS: r.RTT_MS, LOSS_PCT: r.LOSS_PCT, REASON: r.REASON, DOWN_FOR_S: r.DOWN_FOR_S });
+    assert.deepEqual(
+      first.map((r) => r.ACTION),
+      ['ifup', 'connected', 'degraded', 'disconnected', 'long_down', 'ifdown'],
+    );
+    const pick = (r: Record<string, string>) => ({
+      ACTION: r.ACTION,
+      WAN: r.WAN,
+      DEVICE: r.DEVICE,
+      GATEWAY: r.GATEWAY,
+      RTT_MS: r.RTT_MS,
+      LOSS_PCT: r.LOSS_PCT,
+      REASON: r.REASON,
+      DOWN_FOR_S: r.DOWN_FOR_S,
+    });
     assert.deepEqual(first.map(pick), [
-      { ACTION: 'ifup', WAN: 'isp1', DEVICE: 'wan1', GATEWAY: '100.64.1.1', RTT_MS: '', LOSS_PCT: '', REASON: 'link up', DOWN_FOR_S: '' },
-      { ACTION: 'connected', WAN: 'isp1', DEVICE: 'wan1', GATEWAY: '100.64.1.1', RTT_MS: '12.3', LOSS_PCT: '0', REASON: 'answers from 2 targets', DOWN_FOR_S: '' },
-      { ACTION: 'degraded', WAN: 'isp1', DEVICE: 'wan1', GATEWAY: '100.64.1.1', RTT_MS: '612', LOSS_PCT: '4', REASON: 'latency 612 ms above 500 ms', DOWN_FOR_S: '' },
-      { ACTION: 'disconnected', WAN: 'isp2', DEVICE: 'ppp0', GATEWAY: '', RTT_MS: '', LOSS_PCT: '100', REASON: 'no answer from 2 targets', DOWN_FOR_S: '' },
-      { ACTION: 'long_down', WAN: 'isp2', DEVICE: 'ppp0', GATEWAY: '', RTT_MS: '', LOSS_PCT: '', REASON: 'out of service for 120 s', DOWN_FOR_S: '120' },
-      { ACTION: 'ifdown', WAN: 'isp2', DEVICE: 'ppp0', GATEWAY: '', RTT_MS: '', LOSS_PCT: '', REASON: 'link down', DOWN_FOR_S: '' },
+      {
+        ACTION: 'ifup',
+        WAN: 'isp1',
+        DEVICE: 'wan1',
+        GATEWAY: '100.64.1.1',
+        RTT_MS: '',
+        LOSS_PCT: '',
+        REASON: 'link up',
+        DOWN_FOR_S: '',
+      },
+      {
+        ACTION: 'connected',
+        WAN: 'isp1',
+        DEVICE: 'wan1',
+        GATEWAY: '100.64.1.1',
+        RTT_MS: '12.3',
+        LOSS_PCT: '0',
+        REASON: 'answers from 2 targets',
+        DOWN_FOR_S: '',
+      },
+      {
+        ACTION: 'degraded',
+        WAN: 'isp1',
+        DEVICE: 'wan1',
+        GATEWAY: '100.64.1.1',
+        RTT_MS: '612',
+        LOSS_PCT: '4',
+        REASON: 'latency 612 ms above 500 ms',
+        DOWN_FOR_S: '',
+      },
+      {
+        ACTION: 'disconnected',
+        WAN: 'isp2',
+        DEVICE: 'ppp0',
+        GATEWAY: '',
+        RTT_MS: '',
+        LOSS_PCT: '100',
+        REASON: 'no answer from 2 targets',
+        DOWN_FOR_S: '',
+      },
+      {
+        ACTION: 'long_down',
+        WAN: 'isp2',
+        DEVICE: 'ppp0',
+        GATEWAY: '',
+        RTT_MS: '',
+        LOSS_PCT: '',
+        REASON: 'out of service for 120 s',
+        DOWN_FOR_S: '120',
+      },
+      {
+        ACTION: 'ifdown',
+        WAN: 'isp2',
+        DEVICE: 'ppp0',
+        GATEWAY: '',
+        RTT_MS: '',
+        LOSS_PCT: '',
+        REASON: 'link down',
+        DOWN_FOR_S: '',
+      },
     ]);
     assert.equal(first[0].INTERFACE, 'isp1');
     assert.equal(first[0].EVENT, 'link.up');
@@ -112,7 +228,10 @@ describe('event-scripts plugin', () => {
 
   it('kills a hanging script and its child at the limit and logs it', async () => {
     const { log, lines: logged } = capturingLogger();
-    await script('hang', `echo start >> "${out}/hang.log"; sleep 30 & echo $! > "${out}/child.pid"; wait; echo end >> "${out}/hang.log"`);
+    await script(
+      'hang',
+      `echo start >> "${out}/hang.log"; sleep 30 & echo $! > "${out}/child.pid"; wait; echo end >> "${out}/hang.log"`,
+    );
     const bus = await start({ timeoutMs: 300 }, new EventBus(), log);
     const started = Date.now();
     bus.emit('wan.offline', { wan: 'isp1', reason: 'test' });
@@ -123,16 +242,29 @@ describe('event-scripts plugin', () => {
     await new Promise((r) => setTimeout(r, 100));
     const stat = await readFile(`/proc/${child}/stat`, 'utf8').catch(() => '');
     assert.ok(!stat || stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z', `child sleep ${child} survived`);
-    assert.ok(logged.some((l) => l.level === 40 && /hang killed after 300 ms/.test(l.msg)), JSON.stringify(logged));
+    assert.ok(
+      logged.some((l) => l.level === 40 && /hang killed after 300 ms/.test(l.msg)),
+      JSON.stringify(logged),
+    );
   });
 
   it('never overlaps runs of one script, keeps their order, and logs a failing exit with stderr', async () => {
     const { log, lines: logged } = capturingLogger();
-    await script('serial', `echo "start $ACTION" >> "${out}/serial.log"; sleep 0.1; echo "end $ACTION" >> "${out}/serial.log"; echo "cannot reach $WAN" >&2; exit 2`);
+    await script(
+      'serial',
+      `echo "start $ACTION" >> "${out}/serial.log"; sleep 0.1; echo "end $ACTION" >> "${out}/serial.log"; echo "cannot reach $WAN" >&2; exit 2`,
+    );
     const bus = await start({}, new EventBus(), log);
     for (const e of ['wan.offline', 'wan.online', 'wan.degraded'] as const) bus.emit(e, { wan: 'isp1', reason: 'r' });
     await plugin!.idle();
-    assert.deepEqual(await lines('serial.log'), ['start disconnected', 'end disconnected', 'start connected', 'end connected', 'start degraded', 'end degraded']);
+    assert.deepEqual(await lines('serial.log'), [
+      'start disconnected',
+      'end disconnected',
+      'start connected',
+      'end connected',
+      'start degraded',
+      'end degraded',
+    ]);
     const failed = logged.filter((l) => /serial failed \(exit 2\)/.test(l.msg));
     assert.equal(failed.length, 3);
     assert.equal((failed[0] as unknown as { stderr: string }).stderr.trim(), 'cannot reach isp1');
@@ -162,7 +294,9 @@ describe('event-scripts plugin', () => {
     await plugin!.idle();
     assert.deepEqual(await lines('unsafe.log'), []);
     assert.deepEqual(await lines('safe.log'), ['ran', 'ran']);
-    const refused = logged.filter((l) => /event script refused: .*10-unsafe.*writable by group or others.*chmod go-w/.test(l.msg));
+    const refused = logged.filter((l) =>
+      /event script refused: .*10-unsafe.*writable by group or others.*chmod go-w/.test(l.msg),
+    );
     assert.equal(refused.length, 1, 'logged once, not on every event');
   });
 
@@ -195,8 +329,20 @@ describe('event-scripts plugin', () => {
   });
 
   it('scriptEnv leaves unknown figures empty and rounds the known ones', () => {
-    assert.deepEqual(scriptEnv('wan.offline', 'isp9', undefined, { reason: 'x', rttMs: 0.04, lossPct: 33.333, downForMs: 1499 }), {
-      ACTION: 'disconnected', EVENT: 'wan.offline', WAN: 'isp9', INTERFACE: 'isp9', DEVICE: '', GATEWAY: '', RTT_MS: '0', LOSS_PCT: '33.3', REASON: 'x', DOWN_FOR_S: '1',
-    });
+    assert.deepEqual(
+      scriptEnv('wan.offline', 'isp9', undefined, { reason: 'x', rttMs: 0.04, lossPct: 33.333, downForMs: 1499 }),
+      {
+        ACTION: 'disconnected',
+        EVENT: 'wan.offline',
+        WAN: 'isp9',
+        INTERFACE: 'isp9',
+        DEVICE: '',
+        GATEWAY: '',
+        RTT_MS: '0',
+        LOSS_PCT: '33.3',
+        REASON: 'x',
+        DOWN_FOR_S: '1',
+      },
+    );
   });
 });

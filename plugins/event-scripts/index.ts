@@ -1,11 +1,24 @@
 // Built-in plugin: runs every executable in a directory on each WAN change (mwan3.user / foolsm style), never blocking the daemon.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { assertTrustedFile, describeError, type Logger, type MwanPlugin, type PluginContext, type WanChange, type WanView } from '../../core/plugin/api.ts';
+import {
+  assertTrustedFile,
+  describeError,
+  type Logger,
+  type MwanPlugin,
+  type PluginContext,
+  type WanChange,
+  type WanView,
+} from '../../core/plugin/api.ts';
 import { parseEventScriptsOptions, PLUGIN_NAME } from './options.ts';
 import { ScriptQueues } from './queue.ts';
 
-export { parseEventScriptsOptions, eventScriptsOptionsSchema, DEFAULT_DIR, type EventScriptsOptions } from './options.ts';
+export {
+  parseEventScriptsOptions,
+  eventScriptsOptionsSchema,
+  DEFAULT_DIR,
+  type EventScriptsOptions,
+} from './options.ts';
 
 /** The bus events that run scripts, and the ACTION each one gets (mwan3.user's names, plus degraded and long_down). */
 export const ACTIONS = {
@@ -23,10 +36,16 @@ export type Action = (typeof ACTIONS)[ScriptEvent];
 /** How long teardown lets running scripts finish before killing them. */
 export const TEARDOWN_GRACE_MS = 2000;
 
-const figure = (n: number | null | undefined) => (n == null || !Number.isFinite(n) ? '' : String(Math.round(n * 10) / 10));
+const figure = (n: number | null | undefined) =>
+  n == null || !Number.isFinite(n) ? '' : String(Math.round(n * 10) / 10);
 
 /** The documented environment of one run. Unknown figures are empty strings; DOWN_FOR_S is whole seconds. */
-export function scriptEnv(event: ScriptEvent, wan: string, view: Pick<WanView, 'device' | 'gateway'> | undefined, change: Partial<WanChange> = {}): Record<string, string> {
+export function scriptEnv(
+  event: ScriptEvent,
+  wan: string,
+  view: Pick<WanView, 'device' | 'gateway'> | undefined,
+  change: Partial<WanChange> = {},
+): Record<string, string> {
   return {
     ACTION: ACTIONS[event],
     EVENT: event,
@@ -45,7 +64,12 @@ export function scriptEnv(event: ScriptEvent, wan: string, view: Pick<WanView, '
  * The scripts to run, sorted by name: executable regular files, dotfiles skipped. When running as root, a
  * directory or file that someone other than root could have written is refused (logged once per reason).
  */
-export async function listScripts(dir: string, log: Logger, uid?: number, warned = new Set<string>()): Promise<string[]> {
+export async function listScripts(
+  dir: string,
+  log: Logger,
+  uid?: number,
+  warned = new Set<string>(),
+): Promise<string[]> {
   const refuse = (what: string, error: unknown) => {
     const message = describeError(error);
     if (!warned.has(message)) log.warn({ plugin: PLUGIN_NAME, file: what }, `event script refused: ${message}`);
@@ -55,11 +79,21 @@ export async function listScripts(dir: string, log: Logger, uid?: number, warned
   try {
     names = (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ plugin: PLUGIN_NAME, dir, err: describeError(error) }, 'cannot read the event scripts directory');
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      log.warn({ plugin: PLUGIN_NAME, dir, err: describeError(error) }, 'cannot read the event scripts directory');
     return [];
   }
   if (!names.length) return [];
-  try { await assertTrustedFile(dir, { what: `event scripts directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid }, { expect: 'dir' }); } catch (error) { refuse(dir, error); return []; }
+  try {
+    await assertTrustedFile(
+      dir,
+      { what: `event scripts directory ${dir}`, code: 'MWAN_PLUGIN_UNSAFE_FILE', uid },
+      { expect: 'dir' },
+    );
+  } catch (error) {
+    refuse(dir, error);
+    return [];
+  }
   const files: string[] = [];
   for (const name of names) {
     const file = path.join(dir, name);
@@ -88,23 +122,36 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
 
   function subscribe(ctx: PluginContext, dir: string): void {
     const warned = new Set<string>();
-    const wanOf = (event: ScriptEvent, payload: { device: string } | WanChange): { wan: string; view?: WanView } | undefined => {
+    const wanOf = (
+      event: ScriptEvent,
+      payload: { device: string } | WanChange,
+    ): { wan: string; view?: WanView } | undefined => {
       const wans = ctx.world().wans;
       if ('wan' in payload) return { wan: payload.wan, view: wans.find((w) => w.name === payload.wan) };
       const view = wans.find((w) => w.device === payload.device);
       return view ? { wan: view.name, view } : undefined;
     };
     for (const event of Object.keys(ACTIONS) as ScriptEvent[]) {
-      offs.push(ctx.bus.on(event, (payload: { device: string } | WanChange) => {
-        const target = wanOf(event, payload);
-        if (!target) return; // a link event of a device that is not a WAN
-        const change = 'wan' in payload ? payload : { reason: event === 'link.up' ? 'link up' : 'link down' };
-        const env = scriptEnv(event, target.wan, target.view, change);
-        // Listing is asynchronous: chain it so runs are queued in the order the events came.
-        ordered = ordered.then(async () => {
-          for (const file of await listScripts(dir, ctx.log, deps.uid, warned)) queues?.enqueue(file, env);
-        }).catch((error) => ctx.log.error({ plugin: PLUGIN_NAME, err: describeError(error) }, 'cannot queue event scripts'));
-      }, PLUGIN_NAME));
+      offs.push(
+        ctx.bus.on(
+          event,
+          (payload: { device: string } | WanChange) => {
+            const target = wanOf(event, payload);
+            if (!target) return; // a link event of a device that is not a WAN
+            const change = 'wan' in payload ? payload : { reason: event === 'link.up' ? 'link up' : 'link down' };
+            const env = scriptEnv(event, target.wan, target.view, change);
+            // Listing is asynchronous: chain it so runs are queued in the order the events came.
+            ordered = ordered
+              .then(async () => {
+                for (const file of await listScripts(dir, ctx.log, deps.uid, warned)) queues?.enqueue(file, env);
+              })
+              .catch((error) =>
+                ctx.log.error({ plugin: PLUGIN_NAME, err: describeError(error) }, 'cannot queue event scripts'),
+              );
+          },
+          PLUGIN_NAME,
+        ),
+      );
     }
   }
 
@@ -116,15 +163,35 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
       if (!options.enabled) return;
       queues = new ScriptQueues(ctx.kernel.runScript, options.timeoutMs, options.maxQueued, {
         finished(file, env, r) {
-          const fields = { plugin: PLUGIN_NAME, script: file, action: env.ACTION, wan: env.WAN, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, ms: r.ms };
+          const fields = {
+            plugin: PLUGIN_NAME,
+            script: file,
+            action: env.ACTION,
+            wan: env.WAN,
+            exitCode: r.exitCode,
+            signal: r.signal,
+            timedOut: r.timedOut,
+            ms: r.ms,
+          };
           if (r.exitCode === 0) ctx.log.debug(fields, `event script ${path.basename(file)} done`);
-          else if (r.timedOut) ctx.log.warn({ ...fields, stderr: r.stderr }, `event script ${path.basename(file)} killed after ${options.timeoutMs} ms`);
-          else ctx.log.warn({ ...fields, stderr: r.stderr }, `event script ${path.basename(file)} failed (${r.signal ?? `exit ${r.exitCode ?? 'without starting'}`})`);
+          else if (r.timedOut)
+            ctx.log.warn(
+              { ...fields, stderr: r.stderr },
+              `event script ${path.basename(file)} killed after ${options.timeoutMs} ms`,
+            );
+          else
+            ctx.log.warn(
+              { ...fields, stderr: r.stderr },
+              `event script ${path.basename(file)} failed (${r.signal ?? `exit ${r.exitCode ?? 'without starting'}`})`,
+            );
         },
         dropped(file, env, why) {
-          ctx.log.warn({ plugin: PLUGIN_NAME, script: file, action: env.ACTION, wan: env.WAN }, why === 'full'
-            ? `event script ${path.basename(file)} has ${options.maxQueued} runs waiting; dropped the oldest`
-            : `event script ${path.basename(file)}: run dropped at shutdown`);
+          ctx.log.warn(
+            { plugin: PLUGIN_NAME, script: file, action: env.ACTION, wan: env.WAN },
+            why === 'full'
+              ? `event script ${path.basename(file)} has ${options.maxQueued} runs waiting; dropped the oldest`
+              : `event script ${path.basename(file)}: run dropped at shutdown`,
+          );
         },
       });
       subscribe(ctx, options.dir);

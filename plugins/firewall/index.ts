@@ -1,8 +1,16 @@
 // Built-in plugin: a safe firewall in mwan's own table, dropping only WAN-arriving (and group-forbidden) traffic.
 import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
 import {
-  FILTER, FORWARD_CHAIN, FORWARD_DROP_CHAIN, FORWARD_LOG_PREFIX, INPUT_CHAIN, INPUT_DROP_CHAIN, INPUT_LOG_PREFIX,
-  dropChainRules, forwardRules, inputRules,
+  FILTER,
+  FORWARD_CHAIN,
+  FORWARD_DROP_CHAIN,
+  FORWARD_LOG_PREFIX,
+  INPUT_CHAIN,
+  INPUT_DROP_CHAIN,
+  INPUT_LOG_PREFIX,
+  dropChainRules,
+  forwardRules,
+  inputRules,
 } from './rules.ts';
 
 export * from './rules.ts';
@@ -15,7 +23,15 @@ export default definePlugin({
     if (!fw.enabled) return;
     d.chain({ name: INPUT_DROP_CHAIN, rules: dropChainRules(fw, INPUT_LOG_PREFIX) });
     d.chain({ name: FORWARD_DROP_CHAIN, rules: dropChainRules(fw, FORWARD_LOG_PREFIX) });
-    d.chain({ name: INPUT_CHAIN, base: { type: 'filter', hook: 'input', priority: FILTER, policy: 'accept' }, rules: inputRules(world, fw) });
-    d.chain({ name: FORWARD_CHAIN, base: { type: 'filter', hook: 'forward', priority: FILTER, policy: 'accept' }, rules: forwardRules(world, fw) });
+    d.chain({
+      name: INPUT_CHAIN,
+      base: { type: 'filter', hook: 'input', priority: FILTER, policy: 'accept' },
+      rules: inputRules(world, fw),
+    });
+    d.chain({
+      name: FORWARD_CHAIN,
+      base: { type: 'filter', hook: 'forward', priority: FILTER, policy: 'accept' },
+      rules: forwardRules(world, fw),
+    });
   },
 });

@@ -10,7 +10,10 @@ export const INPUT_LOG_PREFIX = 'mwan drop input: ';
 export const FORWARD_LOG_PREFIX = 'mwan drop forward: ';
 
 /** One group as devices: the LANs in it (which may open connections) and every member (which they may reach). */
-export interface GroupDevices { lans: string[]; members: string[] }
+export interface GroupDevices {
+  lans: string[];
+  members: string[];
+}
 
 /** Resolves forwarding groups (names, ':lan', ':isp', ':wan') to devices; no groups means one group of everything. */
 export function groupDevices(world: WorldView, groups: string[][] | undefined): GroupDevices[] {
@@ -52,7 +55,8 @@ export function inputRules(world: WorldView, fw: FirewallConfig): string[] {
     ...(lans.length ? [`iifname ${nftSet(lans)} accept`] : []),
     'ct status dnat accept',
   ];
-  if (fw.icmpRatePerSecond > 0) rules.push(`iifname ${wans} icmp type echo-request limit rate ${fw.icmpRatePerSecond}/second accept`);
+  if (fw.icmpRatePerSecond > 0)
+    rules.push(`iifname ${wans} icmp type echo-request limit rate ${fw.icmpRatePerSecond}/second accept`);
   rules.push(`iifname ${wans} udp sport 67 udp dport 68 accept`);
   if (fw.ssh) {
     const from = fw.ssh.from.includes('0.0.0.0/0') ? '' : ` ip saddr ${nftSet(fw.ssh.from, false)}`;
@@ -78,9 +82,11 @@ export function forwardRules(world: WorldView, fw: FirewallConfig): string[] {
   ];
   const groups = groupDevices(world, fw.forwardingGroups).filter((g) => g.lans.length);
   for (const g of groups) rules.push(`iifname ${nftSet(g.lans)} oifname ${nftSet(g.members)} accept`);
-  for (const lan of lanDevs.filter((d) => !groups.some((g) => g.lans.includes(d)))) rules.push(`iifname "${lan}" oifname "${lan}" accept`);
+  for (const lan of lanDevs.filter((d) => !groups.some((g) => g.lans.includes(d))))
+    rules.push(`iifname "${lan}" oifname "${lan}" accept`);
   rules.push(`iifname ${nftSet(wanDevs)} jump ${FORWARD_DROP_CHAIN}`);
   // Only explicit groups can leave pairs of managed interfaces unallowed; the default group allows them all.
-  if (fw.forwardingGroups && lanDevs.length) rules.push(`iifname ${nftSet(lanDevs)} oifname ${nftSet([...lanDevs, ...wanDevs])} jump ${FORWARD_DROP_CHAIN}`);
+  if (fw.forwardingGroups && lanDevs.length)
+    rules.push(`iifname ${nftSet(lanDevs)} oifname ${nftSet([...lanDevs, ...wanDevs])} jump ${FORWARD_DROP_CHAIN}`);
   return rules;
 }

@@ -12,7 +12,11 @@ import { builtinPlugins } from '../index.ts';
 import { link } from '../../test/kit/link.ts';
 
 const network = (carrier2 = true, carrier1 = true): ObservedNetwork => ({
-  links: [link('wan1', '100.64.1.2', 30, { carrier: carrier1 }), link('wan2', '100.64.2.2', 30, { carrier: carrier2 }), { ...link('lan0', '10.0.0.1'), addresses: [{ address: '10.0.0.1', prefixLength: 24 }] }],
+  links: [
+    link('wan1', '100.64.1.2', 30, { carrier: carrier1 }),
+    link('wan2', '100.64.2.2', 30, { carrier: carrier2 }),
+    { ...link('lan0', '10.0.0.1'), addresses: [{ address: '10.0.0.1', prefixLength: 24 }] },
+  ],
   defaults: [1, 2].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
 });
 
@@ -22,7 +26,15 @@ describe('flow-mover plugin', () => {
   let engine: Engine;
 
   async function start(config: Record<string, unknown>) {
-    const loaded = parseConfig({ stateDir, lan: [{ device: 'lan0' }], wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }], ...config });
+    const loaded = parseConfig({
+      stateDir,
+      lan: [{ device: 'lan0' }],
+      wans: [
+        { name: 'isp1', device: 'wan1' },
+        { name: 'isp2', device: 'wan2' },
+      ],
+      ...config,
+    });
     kernel = new MemoryKernel(network());
     engine = await Engine.create({ loaded, kernel, log: silentLogger(), plugins: builtinPlugins });
     await engine.start();
@@ -41,8 +53,13 @@ describe('flow-mover plugin', () => {
     await new Promise((r) => setImmediate(r));
   }
 
-  beforeEach(async () => { stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-flow-')); });
-  afterEach(async () => { await engine?.stop(); await rm(stateDir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'mwan-flow-'));
+  });
+  afterEach(async () => {
+    await engine?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
 
   it('deletes only the entries of the WAN that went out of service', async () => {
     const mark = await start({});
@@ -51,15 +68,24 @@ describe('flow-mover plugin', () => {
   });
 
   it('keeps them when flushConntrack is off for that WAN', async () => {
-    const loadedMark = await start({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2', health: { flushConntrack: false } }] });
+    const loadedMark = await start({
+      wans: [
+        { name: 'isp1', device: 'wan1' },
+        { name: 'isp2', device: 'wan2', health: { flushConntrack: false } },
+      ],
+    });
     await carriers(false);
     assert.equal(kernel.connections.filter((m) => m === loadedMark('isp2')).length, 3);
   });
 
   it('failover with moveBack: when the preferred WAN returns, the flows of the tier it replaces move back', async () => {
     const mark = await start({
-      mode: 'failover', health: { moveBack: true },
-      wans: [{ name: 'isp1', device: 'wan1', tier: 1 }, { name: 'isp2', device: 'wan2', tier: 2 }],
+      mode: 'failover',
+      health: { moveBack: true },
+      wans: [
+        { name: 'isp1', device: 'wan1', tier: 1 },
+        { name: 'isp2', device: 'wan2', tier: 2 },
+      ],
     });
     await carriers(true, false); // isp1 (tier 1) loses carrier: its entries go, isp2 takes over
     assert.deepEqual(kernel.connections, [mark('isp2'), mark('isp2'), mark('isp2'), 0]);
@@ -67,8 +93,14 @@ describe('flow-mover plugin', () => {
     assert.deepEqual(kernel.connections, [0]);
   });
 
-  it('without moveBack, a returning preferred WAN leaves the other tier\'s flows alone', async () => {
-    const mark = await start({ mode: 'failover', wans: [{ name: 'isp1', device: 'wan1', tier: 1 }, { name: 'isp2', device: 'wan2', tier: 2 }] });
+  it("without moveBack, a returning preferred WAN leaves the other tier's flows alone", async () => {
+    const mark = await start({
+      mode: 'failover',
+      wans: [
+        { name: 'isp1', device: 'wan1', tier: 1 },
+        { name: 'isp2', device: 'wan2', tier: 2 },
+      ],
+    });
     await carriers(true, false);
     await carriers(true, true);
     assert.deepEqual(kernel.connections, [mark('isp2'), mark('isp2'), mark('isp2'), 0]);

@@ -7,8 +7,11 @@ const plugin: MwanPlugin = {
   name: 'health',
   options: NO_OPTIONS,
   setup(ctx) {
-    const settingsOf = (name: string) => resolveHealth(ctx.config.health, ctx.config.wans.find((w) => w.name === name)?.health);
-    const monitors = ctx.config.wans.filter((w) => w.probes.length > 0).map((w) => new WanMonitor(ctx, w, settingsOf(w.name)));
+    const settingsOf = (name: string) =>
+      resolveHealth(ctx.config.health, ctx.config.wans.find((w) => w.name === name)?.health);
+    const monitors = ctx.config.wans
+      .filter((w) => w.probes.length > 0)
+      .map((w) => new WanMonitor(ctx, w, settingsOf(w.name)));
     for (const m of monitors) m.start();
     const longDown = new LongDownTimers(ctx.bus, (wan) => settingsOf(wan).longDownSeconds, 'health');
     return () => {

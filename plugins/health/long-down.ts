@@ -5,7 +5,11 @@ export class LongDownTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly unsubscribe: (() => void)[];
 
-  constructor(private readonly bus: EventBus, private readonly secondsFor: (wan: string) => number, owner: string) {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly secondsFor: (wan: string) => number,
+    owner: string,
+  ) {
     this.unsubscribe = [
       bus.on('wan.offline', (e) => this.arm(e.wan, e.reason), owner),
       bus.on('wan.online', (e) => this.disarm(e.wan), owner),
@@ -17,10 +21,17 @@ export class LongDownTimers {
     const seconds = this.secondsFor(wan);
     if (seconds <= 0) return;
     const since = Date.now();
-    this.timers.set(wan, setTimeout(() => {
-      this.timers.delete(wan);
-      this.bus.emit('wan.longdown', { wan, reason: `out of service for more than ${seconds} s: ${reason}`, downForMs: Date.now() - since });
-    }, seconds * 1000));
+    this.timers.set(
+      wan,
+      setTimeout(() => {
+        this.timers.delete(wan);
+        this.bus.emit('wan.longdown', {
+          wan,
+          reason: `out of service for more than ${seconds} s: ${reason}`,
+          downForMs: Date.now() - since,
+        });
+      }, seconds * 1000),
+    );
   }
 
   private disarm(wan: string): void {

@@ -28,15 +28,24 @@ export class WanMonitor {
   private judging = false;
   private recheck?: NodeJS.Immediate;
 
-  constructor(private readonly ctx: PluginContext, private readonly wan: WanConfig, readonly settings: HealthSettings) {}
+  constructor(
+    private readonly ctx: PluginContext,
+    private readonly wan: WanConfig,
+    readonly settings: HealthSettings,
+  ) {}
 
   start(): void {
     // A link or address change is looked at once (after the events of this turn), not at the next safety tick.
     const recheck = () => {
       this.checkedAt = 0;
-      this.recheck ??= setImmediate(() => { this.recheck = undefined; this.ensureProbers(); });
+      this.recheck ??= setImmediate(() => {
+        this.recheck = undefined;
+        this.ensureProbers();
+      });
     };
-    this.offs = (['addr.changed', 'gateway.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map((e) => this.ctx.bus.on(e, recheck, 'health'));
+    this.offs = (['addr.changed', 'gateway.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map(
+      (e) => this.ctx.bus.on(e, recheck, 'health'),
+    );
     this.timer = setInterval(() => this.tick(), Math.max(this.settings.intervalMs, SAFETY_TICK_MS));
     this.tick();
   }
@@ -61,7 +70,7 @@ export class WanMonitor {
     this.checkedAt = now;
     const view = this.ctx.world().wans.find((w) => w.name === this.wan.name);
     const source = view?.routable ? view.address : undefined;
-    const gateway = this.followsGateway ? view?.gateway ?? null : undefined;
+    const gateway = this.followsGateway ? (view?.gateway ?? null) : undefined;
     if (source === this.source && gateway === this.gateway) return;
     this.stopProbers();
     this.source = source;
@@ -69,18 +78,33 @@ export class WanMonitor {
     if (!source) return;
     const { intervalMs, timeoutMs } = this.settings;
     // `target: gateway` probes the WAN's current gateway; without one (point-to-point, none discovered) it is left out.
-    const specs = this.wan.probes.flatMap((p) => (p.target !== GATEWAY_TARGET ? [p] : gateway ? [{ ...p, target: gateway }] : []));
-    const collector = new RoundCollector(specs.map((p) => ({ target: p.target, method: p.method })), intervalMs, timeoutMs, Date.now());
+    const specs = this.wan.probes.flatMap((p) =>
+      p.target !== GATEWAY_TARGET ? [p] : gateway ? [{ ...p, target: gateway }] : [],
+    );
+    const collector = new RoundCollector(
+      specs.map((p) => ({ target: p.target, method: p.method })),
+      intervalMs,
+      timeoutMs,
+      Date.now(),
+    );
     this.collector = collector;
     const context = { wan: this.wan.name, device: this.wan.device, source, intervalMs, timeoutMs };
     for (const spec of specs) {
       try {
-        this.probers.push(this.ctx.kernel.startProbe(spec, context, (sample) => {
-          if (this.collector !== collector) return;
-          collector.add(sample);
-          // A round whose targets have all reported is judged at once: once per batch of samples, after the batch.
-          if (!this.judging) { this.judging = true; queueMicrotask(() => { this.judging = false; this.judge(); }); }
-        }));
+        this.probers.push(
+          this.ctx.kernel.startProbe(spec, context, (sample) => {
+            if (this.collector !== collector) return;
+            collector.add(sample);
+            // A round whose targets have all reported is judged at once: once per batch of samples, after the batch.
+            if (!this.judging) {
+              this.judging = true;
+              queueMicrotask(() => {
+                this.judging = false;
+                this.judge();
+              });
+            }
+          }),
+        );
       } catch (error) {
         this.ctx.log.error({ wan: this.wan.name, target: spec.target, err: error }, 'cannot start probe');
       }
@@ -100,10 +124,20 @@ export class WanMonitor {
     for (const round of this.collector?.close(Date.now()) ?? []) {
       if (round.probed === 0) continue; // no probe was due (probers starting): no evidence either way
       const decision = step(this.state, round, this.settings);
-      this.ctx.bus.emit('probe.result', { wan: this.wan.name, ok: round.answered >= this.settings.quorum, targets: round.targets, rttMs: decision.rttMs, lossPct: decision.lossPct });
+      this.ctx.bus.emit('probe.result', {
+        wan: this.wan.name,
+        ok: round.answered >= this.settings.quorum,
+        targets: round.targets,
+        rttMs: decision.rttMs,
+        lossPct: decision.lossPct,
+      });
       this.ctx.reportHealth(this.wan.name, {
-        health: decision.verdict, reason: decision.reason, rttMs: decision.rttMs, lossPct: decision.lossPct,
-        outOfService: decision.outOfService, targets: round.targets,
+        health: decision.verdict,
+        reason: decision.reason,
+        rttMs: decision.rttMs,
+        lossPct: decision.lossPct,
+        outOfService: decision.outOfService,
+        targets: round.targets,
       });
     }
   }

@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { RoundCollector } from './rounds.ts';
 
-const targets = [{ target: 'a', method: 'icmp' }, { target: 'b', method: 'tcp' }];
+const targets = [
+  { target: 'a', method: 'icmp' },
+  { target: 'b', method: 'tcp' },
+];
 
 describe('RoundCollector', () => {
   it('closes an incomplete slot only after its end plus the timeout', () => {
@@ -11,7 +14,10 @@ describe('RoundCollector', () => {
     assert.deepEqual(c.close(1450), [], 'slot [1000,1200) waits for b until 1200 + 300 + grace');
     const [r] = c.close(1540);
     assert.deepEqual([r.answered, r.probed, r.rttMs], [1, 1, 5]);
-    assert.deepEqual(r.targets.map((t) => t.ok), [true, null]);
+    assert.deepEqual(
+      r.targets.map((t) => t.ok),
+      [true, null],
+    );
   });
 
   it('closes a slot as soon as every target has reported, in order', () => {
@@ -22,8 +28,17 @@ describe('RoundCollector', () => {
     assert.deepEqual(c.close(1230), [], 'slot 1 is complete but slot 0 still waits for b');
     c.add({ target: 'b', method: 'tcp', sentAt: 1020, rttMs: null });
     const rounds = c.close(1320);
-    assert.deepEqual(rounds.map((r) => [r.answered, r.probed]), [[1, 2], [2, 2]]);
-    assert.deepEqual(rounds[0].targets.map((t) => t.ok), [true, false]);
+    assert.deepEqual(
+      rounds.map((r) => [r.answered, r.probed]),
+      [
+        [1, 2],
+        [2, 2],
+      ],
+    );
+    assert.deepEqual(
+      rounds[0].targets.map((t) => t.ok),
+      [true, false],
+    );
   });
 
   it('reports a target without a sample in the slot as not probed, and rounds in order', () => {
@@ -32,7 +47,13 @@ describe('RoundCollector', () => {
     c.add({ target: 'a', method: 'icmp', sentAt: 20, rttMs: null });
     const rounds = c.close(10_000);
     assert.equal(rounds.length, 2);
-    assert.deepEqual(rounds.map((r) => [r.answered, r.probed]), [[0, 1], [1, 1]]);
+    assert.deepEqual(
+      rounds.map((r) => [r.answered, r.probed]),
+      [
+        [0, 1],
+        [1, 1],
+      ],
+    );
     assert.equal(rounds[0].targets[1].ok, null);
   });
 

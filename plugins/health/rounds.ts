@@ -1,8 +1,18 @@
 // Groups probe samples into rounds: one slot per interval (by send time); a slot closes once its probes' timeout has passed.
 import type { ProbeSample } from '../../core/plugin/api.ts';
 
-export interface TargetAnswer { target: string; method: string; ok: boolean | null; rttMs: number | null }
-export interface ClosedRound { targets: TargetAnswer[]; answered: number; probed: number; rttMs: number | null }
+export interface TargetAnswer {
+  target: string;
+  method: string;
+  ok: boolean | null;
+  rttMs: number | null;
+}
+export interface ClosedRound {
+  targets: TargetAnswer[];
+  answered: number;
+  probed: number;
+  rttMs: number | null;
+}
 
 export class RoundCollector {
   private readonly slots = new Map<number, Map<string, ProbeSample[]>>();
@@ -17,7 +27,9 @@ export class RoundCollector {
     this.keys = targets.map((t) => this.key(t));
   }
 
-  private key(t: { target: string; method: string }): string { return `${t.method}:${t.target}`; }
+  private key(t: { target: string; method: string }): string {
+    return `${t.method}:${t.target}`;
+  }
 
   add(sample: ProbeSample): void {
     const slot = Math.floor((sample.sentAt - this.origin) / this.intervalMs);
@@ -45,15 +57,25 @@ export class RoundCollector {
       if (!this.keys.every((k) => bySlot.has(k)) && end + this.timeoutMs + graceMs > now) break;
       this.slots.delete(slot);
       const targets: TargetAnswer[] = [];
-      let answered = 0, probed = 0, rttSum = 0, timed = 0;
+      let answered = 0,
+        probed = 0,
+        rttSum = 0,
+        timed = 0;
       this.targets.forEach((t, i) => {
         const samples = bySlot.get(this.keys[i]);
-        if (!samples) { targets.push({ ...t, ok: null, rttMs: null }); return; }
+        if (!samples) {
+          targets.push({ ...t, ok: null, rttMs: null });
+          return;
+        }
         let best: number | null = null;
         for (const x of samples) if (x.rttMs !== null && (best === null || x.rttMs < best)) best = x.rttMs;
         targets.push({ ...t, ok: best !== null, rttMs: best });
         probed++;
-        if (best !== null) { answered++; rttSum += best; timed++; }
+        if (best !== null) {
+          answered++;
+          rttSum += best;
+          timed++;
+        }
       });
       out.push({ targets, answered, probed, rttMs: timed ? rttSum / timed : null });
     }

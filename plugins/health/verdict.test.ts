@@ -32,7 +32,10 @@ describe('health verdict', () => {
 
   it('goes offline on exactly the downAfter-th failed round in a row', () => {
     const ds = run([good(), bad(), bad(), bad(), bad()]);
-    assert.deepEqual(ds.map((d) => d.verdict), ['online', 'online', 'online', 'online', 'offline']);
+    assert.deepEqual(
+      ds.map((d) => d.verdict),
+      ['online', 'online', 'online', 'online', 'offline'],
+    );
     assert.equal(ds[4].outOfService, false, 'the trigger flag is for degraded verdicts only');
     assert.match(ds[4].reason, /fewer than 1 of 2 targets answered in 4 rounds/);
   });
@@ -52,7 +55,10 @@ describe('health verdict', () => {
 
   it('with the defaults, detection takes about one second and recovery about three', () => {
     const s = settings();
-    assert.ok(s.intervalMs * (s.downAfter - 1) + s.timeoutMs <= 1100, 'worst-case detection after the first failed probe');
+    assert.ok(
+      s.intervalMs * (s.downAfter - 1) + s.timeoutMs <= 1100,
+      'worst-case detection after the first failed probe',
+    );
     assert.ok(s.intervalMs * s.upAfter <= 3000, 'recovery');
   });
 
@@ -70,7 +76,10 @@ describe('health verdict', () => {
   });
 
   it('quorum 2 of 2: one dead target takes the WAN down', () => {
-    const ds = run([good(), ...Array.from({ length: 4 }, () => ({ answered: 1, probed: 2, rttMs: 20 }))], settings({ quorum: 2 }));
+    const ds = run(
+      [good(), ...Array.from({ length: 4 }, () => ({ answered: 1, probed: 2, rttMs: 20 }))],
+      settings({ quorum: 2 }),
+    );
     assert.equal(ds.at(-1)!.verdict, 'offline');
   });
 
@@ -102,11 +111,23 @@ describe('health verdict', () => {
   it('quality has hysteresis: between the low and high thresholds the verdict stays', () => {
     const s = settings({ windowRounds: 10 });
     const state = initialState();
-    run(Array.from({ length: 10 }, () => good(600)), s, state);
+    run(
+      Array.from({ length: 10 }, () => good(600)),
+      s,
+      state,
+    );
     assert.equal(state.verdict, 'degraded');
-    run(Array.from({ length: 10 }, () => good(300)), s, state); // 300 ms: below high (500), above low (250)
+    run(
+      Array.from({ length: 10 }, () => good(300)),
+      s,
+      state,
+    ); // 300 ms: below high (500), above low (250)
     assert.equal(state.verdict, 'degraded');
-    run(Array.from({ length: 10 }, () => good(100)), s, state);
+    run(
+      Array.from({ length: 10 }, () => good(100)),
+      s,
+      state,
+    );
     assert.equal(state.verdict, 'online');
   });
 
@@ -114,19 +135,40 @@ describe('health verdict', () => {
     const s = settings({ windowRounds: 5 });
     const state = initialState();
     const early = run([{ answered: 2, probed: 3, rttMs: 12 }, good(10, 3), good(10, 3)], s, state);
-    assert.deepEqual(early.map((d) => [d.verdict, d.lossPct]), [['online', null], ['online', null], ['online', null]]);
+    assert.deepEqual(
+      early.map((d) => [d.verdict, d.lossPct]),
+      [
+        ['online', null],
+        ['online', null],
+        ['online', null],
+      ],
+    );
     assert.equal(early[0].rttMs, 12);
     const later = run([good(10, 3), good(10, 3)], s, state);
-    assert.deepEqual(later.map((d) => d.lossPct), [null, 6.7]); // the fifth round fills the window: 1 of 15 lost
+    assert.deepEqual(
+      later.map((d) => d.lossPct),
+      [null, 6.7],
+    ); // the fifth round fills the window: 1 of 15 lost
     // after an outage the window starts again: unknown until it has filled once more
-    run(Array.from({ length: s.downAfter }, () => bad(3)), s, state);
+    run(
+      Array.from({ length: s.downAfter }, () => bad(3)),
+      s,
+      state,
+    );
     assert.equal(state.verdict, 'offline');
-    const back = run(Array.from({ length: s.upAfter }, () => good(10, 3)), s, state);
+    const back = run(
+      Array.from({ length: s.upAfter }, () => good(10, 3)),
+      s,
+      state,
+    );
     assert.equal(back.at(-1)!.verdict, 'online');
     assert.equal(back.at(-1)!.lossPct, null);
   });
 
   it('reports loss and RTT over the window', () => {
-    assert.deepEqual(windowFigures([good(10), { answered: 1, probed: 2, rttMs: 40 }, bad()]), { lossPct: 50, rttMs: 20 });
+    assert.deepEqual(windowFigures([good(10), { answered: 1, probed: 2, rttMs: 40 }, bad()]), {
+      lossPct: 50,
+      rttMs: 20,
+    });
   });
 });

@@ -4,7 +4,11 @@ import type { HealthSettings } from '../../core/plugin/api.ts';
 export type Verdict = 'unknown' | 'online' | 'degraded' | 'offline';
 
 /** One finished probe round: how many targets answered, and the mean RTT of those answers. */
-export interface Round { answered: number; probed: number; rttMs: number | null }
+export interface Round {
+  answered: number;
+  probed: number;
+  rttMs: number | null;
+}
 
 export interface VerdictState {
   verdict: Verdict;
@@ -33,19 +37,32 @@ export function initialState(): VerdictState {
 /** Loss (% of probes unanswered) and mean RTT over the window. */
 export function windowFigures(window: Round[]): { lossPct: number | null; rttMs: number | null } {
   // Runs for every round of every WAN: plain loops, no intermediate arrays.
-  let probed = 0, answered = 0, timedAnswers = 0, rttSum = 0;
+  let probed = 0,
+    answered = 0,
+    timedAnswers = 0,
+    rttSum = 0;
   for (const r of window) {
     probed += r.probed;
     answered += r.answered;
-    if (r.rttMs !== null) { timedAnswers += r.answered; rttSum += r.rttMs * r.answered; }
+    if (r.rttMs !== null) {
+      timedAnswers += r.answered;
+      rttSum += r.rttMs * r.answered;
+    }
   }
-  return { lossPct: probed ? (100 * (probed - answered)) / probed : null, rttMs: timedAnswers ? rttSum / timedAnswers : null };
+  return {
+    lossPct: probed ? (100 * (probed - answered)) / probed : null,
+    rttMs: timedAnswers ? rttSum / timedAnswers : null,
+  };
 }
 
 /** Quality needs a few rounds of history before it can call a WAN poor. */
 const MIN_QUALITY_ROUNDS = 10;
 
-function judgeQuality(state: VerdictState, s: HealthSettings, f: { lossPct: number | null; rttMs: number | null }): void {
+function judgeQuality(
+  state: VerdictState,
+  s: HealthSettings,
+  f: { lossPct: number | null; rttMs: number | null },
+): void {
   if (state.window.length < Math.min(MIN_QUALITY_ROUNDS, s.windowRounds)) return;
   const loss = f.lossPct ?? 0;
   if (loss > s.lossHighPct) state.poor.loss = true;
@@ -54,7 +71,11 @@ function judgeQuality(state: VerdictState, s: HealthSettings, f: { lossPct: numb
   else if (f.rttMs === null || f.rttMs < s.latencyLowMs) state.poor.latency = false;
 }
 
-function qualityReason(state: VerdictState, s: HealthSettings, f: { lossPct: number | null; rttMs: number | null }): string {
+function qualityReason(
+  state: VerdictState,
+  s: HealthSettings,
+  f: { lossPct: number | null; rttMs: number | null },
+): string {
   const parts: string[] = [];
   if (state.poor.loss) parts.push(`loss ${Math.round(f.lossPct ?? 0)}% above ${s.lossHighPct}%`);
   if (state.poor.latency) parts.push(`rtt ${Math.round(f.rttMs ?? 0)} ms above ${s.latencyHighMs} ms`);
@@ -94,23 +115,44 @@ export function step(state: VerdictState, round: Round, s: HealthSettings): Deci
   // Loss is a share of the whole window: until the window has filled once (after start or an outage) it is unknown,
   // not the share of a few first rounds (one lost first ping of three once read as 33 % loss on a healthy WAN).
   const full = state.window.length >= s.windowRounds;
-  const figures = { rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10, lossPct: f.lossPct === null || !full ? null : Math.round(f.lossPct * 10) / 10 };
+  const figures = {
+    rttMs: f.rttMs === null ? null : Math.round(f.rttMs * 10) / 10,
+    lossPct: f.lossPct === null || !full ? null : Math.round(f.lossPct * 10) / 10,
+  };
 
   if (!reachable) {
-    if (state.verdict === 'unknown' && state.failStreak < s.downAfter) return { verdict: 'unknown', outOfService: false, reason: 'waiting for probe answers', ...figures };
+    if (state.verdict === 'unknown' && state.failStreak < s.downAfter)
+      return { verdict: 'unknown', outOfService: false, reason: 'waiting for probe answers', ...figures };
     state.verdict = 'offline';
-    const reason = state.failStreak >= s.downAfter
-      ? `fewer than ${s.quorum} of ${round.probed} targets answered in ${state.failStreak} rounds`
-      : `recovering: ${state.okStreak} of ${s.upAfter} good rounds`;
+    const reason =
+      state.failStreak >= s.downAfter
+        ? `fewer than ${s.quorum} of ${round.probed} targets answered in ${state.failStreak} rounds`
+        : `recovering: ${state.okStreak} of ${s.upAfter} good rounds`;
     // While out, the figures are this round's: the window only measures a reachable WAN.
     const lossPct = round.probed ? Math.round((1000 * (round.probed - round.answered)) / round.probed) / 10 : null;
-    return { verdict: 'offline', outOfService: false, reason, rttMs: round.rttMs === null ? null : Math.round(round.rttMs * 10) / 10, lossPct };
+    return {
+      verdict: 'offline',
+      outOfService: false,
+      reason,
+      rttMs: round.rttMs === null ? null : Math.round(round.rttMs * 10) / 10,
+      lossPct,
+    };
   }
   const poor = state.poor.loss || state.poor.latency;
   state.verdict = poor ? 'degraded' : 'online';
   if (poor) {
     const fires = triggerFires(state, s.trigger);
-    return { verdict: 'degraded', outOfService: fires, reason: `${qualityReason(state, s, f)}${fires ? ` (trigger ${s.trigger}: out of service)` : ''}`, ...figures };
+    return {
+      verdict: 'degraded',
+      outOfService: fires,
+      reason: `${qualityReason(state, s, f)}${fires ? ` (trigger ${s.trigger}: out of service)` : ''}`,
+      ...figures,
+    };
   }
-  return { verdict: 'online', outOfService: false, reason: `${round.answered}/${round.probed} targets answering`, ...figures };
+  return {
+    verdict: 'online',
+    outOfService: false,
+    reason: `${round.answered}/${round.probed} targets answering`,
+    ...figures,
+  };
 }

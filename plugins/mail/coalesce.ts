@@ -8,7 +8,10 @@
 export class Coalescer<T> {
   private readonly pending = new Map<string, { items: T[]; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly windowMs: number, private readonly emit: (key: string, items: T[]) => void) {}
+  constructor(
+    private readonly windowMs: number,
+    private readonly emit: (key: string, items: T[]) => void,
+  ) {}
 
   add(key: string, item: T): void {
     let group = this.pending.get(key);
@@ -33,5 +36,7 @@ export class Coalescer<T> {
   }
 
   /** Keys with an open window. */
-  get open(): string[] { return [...this.pending.keys()]; }
+  get open(): string[] {
+    return [...this.pending.keys()];
+  }
 }

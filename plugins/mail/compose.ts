@@ -4,9 +4,16 @@ import type { WanChange } from '../../core/plugin/api.ts';
 export type MailState = 'online' | 'degraded' | 'offline';
 
 /** One state change of one WAN, as it arrived on the bus. */
-export interface Transition { state: MailState; at: Date; change: WanChange }
+export interface Transition {
+  state: MailState;
+  at: Date;
+  change: WanChange;
+}
 
-export interface Message { subject: string; text: string }
+export interface Message {
+  subject: string;
+  text: string;
+}
 
 /** 850 ms, 12.3 s, 4 min 5 s, 2 h 3 min, 1 d 4 h. */
 export function formatDuration(ms: number): string {
@@ -14,13 +21,19 @@ export function formatDuration(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${Math.round(s * 10) / 10} s`;
   const whole = Math.round(s);
-  const [d, h, m, sec] = [Math.floor(whole / 86400), Math.floor(whole / 3600) % 24, Math.floor(whole / 60) % 60, whole % 60];
+  const [d, h, m, sec] = [
+    Math.floor(whole / 86400),
+    Math.floor(whole / 3600) % 24,
+    Math.floor(whole / 60) % 60,
+    whole % 60,
+  ];
   if (d) return `${d} d ${h} h`;
   if (h) return `${h} h ${m} min`;
   return `${m} min ${sec} s`;
 }
 
-const figure = (n: number | null | undefined, unit: string) => (n == null || !Number.isFinite(n) ? 'unknown' : `${Math.round(n * 10) / 10} ${unit}`);
+const figure = (n: number | null | undefined, unit: string) =>
+  n == null || !Number.isFinite(n) ? 'unknown' : `${Math.round(n * 10) / 10} ${unit}`;
 
 /** The labelled lines that describe one change: state, reason, figures, downtime, time. */
 export function describeChange(state: string, change: WanChange, at: Date): string[] {
@@ -44,14 +57,24 @@ export function composeChanges(prefix: string, host: string, transitions: Transi
   if (transitions.length === 1) {
     return {
       subject: `${prefix} ${wan} ${last.state}: ${reason}`,
-      text: [`${wan} is ${last.state}.`, '', ...describeChange(last.state, last.change, last.at), ...footer(host)].join('\n'),
+      text: [`${wan} is ${last.state}.`, '', ...describeChange(last.state, last.change, last.at), ...footer(host)].join(
+        '\n',
+      ),
     };
   }
   const span = formatDuration(last.at.getTime() - transitions[0].at.getTime());
-  const blocks = transitions.flatMap((t, i) => ['', `${i + 1}. ${t.state} at ${t.at.toISOString()}`, ...describeChange(t.state, t.change, t.at).map((l) => `   ${l}`)]);
+  const blocks = transitions.flatMap((t, i) => [
+    '',
+    `${i + 1}. ${t.state} at ${t.at.toISOString()}`,
+    ...describeChange(t.state, t.change, t.at).map((l) => `   ${l}`),
+  ]);
   return {
     subject: `${prefix} ${wan} ${last.state}: ${reason} (${transitions.length} changes in ${span})`,
-    text: [`${wan} changed state ${transitions.length} times in ${span} (flapping); it is now ${last.state}.`, ...blocks, ...footer(host)].join('\n'),
+    text: [
+      `${wan} changed state ${transitions.length} times in ${span} (flapping); it is now ${last.state}.`,
+      ...blocks,
+      ...footer(host),
+    ].join('\n'),
   };
 }
 
@@ -60,6 +83,11 @@ export function composeLongDown(prefix: string, host: string, change: WanChange,
   const down = change.downForMs == null ? '' : ` for ${formatDuration(change.downForMs)}`;
   return {
     subject: `${prefix} ${change.wan} long down${down}: ${change.reason}`,
-    text: [`${change.wan} has been out of service${down} and is still down.`, '', ...describeChange('long down', change, at), ...footer(host)].join('\n'),
+    text: [
+      `${change.wan} has been out of service${down} and is still down.`,
+      '',
+      ...describeChange('long down', change, at),
+      ...footer(host),
+    ].join('\n'),
   };
 }

@@ -13,22 +13,46 @@ import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createMail, type MailPlugin } from './index.ts';
 import { sleep, waitFor } from '../../test/kit/time.ts';
 
-interface Received { subject: string; text: string; secure: boolean; user: string; to: string[] }
-interface Server { port: number; received: Received[]; attempts: number; close(): Promise<void> }
+interface Received {
+  subject: string;
+  text: string;
+  secure: boolean;
+  user: string;
+  to: string[];
+}
+interface Server {
+  port: number;
+  received: Received[];
+  attempts: number;
+  close(): Promise<void>;
+}
 
 /** A real SMTP server on 127.0.0.1: STARTTLS (smtp-server's built-in test certificate), AUTH PLAIN as mwan/secret. */
 async function smtpServer(options: { failFirst?: number; noStartTls?: boolean } = {}): Promise<Server> {
   const state: Server = { port: 0, received: [], attempts: 0, close: async () => undefined };
   const server = new SMTPServer({
-    logger: false, authMethods: ['PLAIN'], allowInsecureAuth: options.noStartTls ?? false, disabledCommands: options.noStartTls ? ['STARTTLS'] : [],
-    onAuth(auth, _session, cb) { cb(auth.username === 'mwan' && auth.password === 'secret' ? null : new Error('bad credentials'), { user: auth.username }); },
+    logger: false,
+    authMethods: ['PLAIN'],
+    allowInsecureAuth: options.noStartTls ?? false,
+    disabledCommands: options.noStartTls ? ['STARTTLS'] : [],
+    onAuth(auth, _session, cb) {
+      cb(auth.username === 'mwan' && auth.password === 'secret' ? null : new Error('bad credentials'), {
+        user: auth.username,
+      });
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         state.attempts++;
-        if (state.attempts <= (options.failFirst ?? 0)) return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
-        state.received.push({ ...parse(Buffer.concat(chunks).toString('utf8')), secure: session.secure, user: session.user, to: session.envelope.rcptTo.map((r) => r.address) });
+        if (state.attempts <= (options.failFirst ?? 0))
+          return cb(Object.assign(new Error('try again later'), { responseCode: 451 }));
+        state.received.push({
+          ...parse(Buffer.concat(chunks).toString('utf8')),
+          secure: session.secure,
+          user: session.user,
+          to: session.envelope.rcptTo.map((r) => r.address),
+        });
         cb();
       });
     },
@@ -45,17 +69,35 @@ function parse(raw: string): { subject: string; text: string } {
   const headers = raw.slice(0, split).replace(/\r\n(?=[ \t])/g, '');
   let body = raw.slice(split + 4);
   if (/^content-transfer-encoding: quoted-printable/im.test(headers)) {
-    body = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    body = body
+      .replace(/=\r\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
   }
   return { subject: /^subject: (.*)$/im.exec(headers)![1], text: body.replace(/\r\n/g, '\n') };
 }
 
-const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }, { name: 'isp2', device: 'wan2' }] });
+const { config } = parseConfig({
+  wans: [
+    { name: 'isp1', device: 'wan1' },
+    { name: 'isp2', device: 'wan2' },
+  ],
+});
 
 function context(options: Record<string, unknown>, bus: EventBus, log: Logger): PluginContext {
   return {
-    name: 'mail', config, options, log, bus, world: () => ({ wans: [] }) as unknown as WorldView, requestReconcile: () => undefined, reportHealth: () => undefined,
-    kernel: { deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }) },
+    name: 'mail',
+    config,
+    options,
+    log,
+    bus,
+    world: () => ({ wans: [] }) as unknown as WorldView,
+    requestReconcile: () => undefined,
+    reportHealth: () => undefined,
+    kernel: {
+      deleteConnections: async () => 0,
+      startProbe: () => ({ stop: () => undefined }),
+      runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
+    },
   };
 }
 
@@ -68,10 +110,37 @@ describe('mail plugin', () => {
   async function start(options: Record<string, unknown>, smtp: Record<string, unknown> = {}): Promise<void> {
     logged = [];
     bus = new EventBus();
-    const log = pino({ level: 'debug' }, { write: (s: string) => { logged.push(JSON.parse(s)); } });
-    const transport = options.transport ?? { host: '127.0.0.1', port: server!.port, starttls: 'required', auth: { user: 'mwan', pass: 'secret' }, tls: { rejectUnauthorized: false }, ...smtp };
+    const log = pino(
+      { level: 'debug' },
+      {
+        write: (s: string) => {
+          logged.push(JSON.parse(s));
+        },
+      },
+    );
+    const transport = options.transport ?? {
+      host: '127.0.0.1',
+      port: server!.port,
+      starttls: 'required',
+      auth: { user: 'mwan', pass: 'secret' },
+      tls: { rejectUnauthorized: false },
+      ...smtp,
+    };
     plugin = createMail({ host: 'router1' });
-    await plugin.setup!(context({ to: ['noc@example.net', 'Ops <ops@example.net>'], from: 'mwan@router1.example.net', coalesceMs: 100, retryDelayMs: 20, ...options, transport }, bus, log));
+    await plugin.setup!(
+      context(
+        {
+          to: ['noc@example.net', 'Ops <ops@example.net>'],
+          from: 'mwan@router1.example.net',
+          coalesceMs: 100,
+          retryDelayMs: 20,
+          ...options,
+          transport,
+        },
+        bus,
+        log,
+      ),
+    );
   }
 
   afterEach(async () => {
@@ -86,19 +155,33 @@ describe('mail plugin', () => {
     await start({});
     bus.emit('wan.offline', { wan: 'isp2', reason: 'no answer from 2 targets', rttMs: null, lossPct: 100 });
     await waitFor(() => server!.received.length === 1, 5000, 'the offline message');
-    bus.emit('wan.online', { wan: 'isp2', reason: 'answers from 2 targets', rttMs: 23.46, lossPct: 5, downForMs: 42_000 });
+    bus.emit('wan.online', {
+      wan: 'isp2',
+      reason: 'answers from 2 targets',
+      rttMs: 23.46,
+      lossPct: 5,
+      downForMs: 42_000,
+    });
     await waitFor(() => server!.received.length === 2, 5000, 'the online message');
     const [offline, online] = server.received;
     assert.equal(offline.secure, true, 'the session was upgraded with STARTTLS');
     assert.equal(offline.user, 'mwan');
     assert.deepEqual(offline.to, ['noc@example.net', 'ops@example.net']);
     assert.equal(offline.subject, '[mwan] isp2 offline: no answer from 2 targets');
-    for (const line of ['WAN:       isp2', 'State:     offline', 'Reason:    no answer from 2 targets', 'RTT:       unknown', 'Loss:      100 %']) assert.ok(offline.text.includes(line), `${line} in\n${offline.text}`);
+    for (const line of [
+      'WAN:       isp2',
+      'State:     offline',
+      'Reason:    no answer from 2 targets',
+      'RTT:       unknown',
+      'Loss:      100 %',
+    ])
+      assert.ok(offline.text.includes(line), `${line} in\n${offline.text}`);
     assert.match(offline.text, /Time: {6}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
     assert.match(offline.text, /mwan on router1/);
     assert.doesNotMatch(offline.text, /Down for/);
     assert.equal(online.subject, '[mwan] isp2 online: answers from 2 targets');
-    for (const line of ['State:     online', 'RTT:       23.5 ms', 'Loss:      5 %', 'Down for:  42 s']) assert.ok(online.text.includes(line), `${line} in\n${online.text}`);
+    for (const line of ['State:     online', 'RTT:       23.5 ms', 'Loss:      5 %', 'Down for:  42 s'])
+      assert.ok(online.text.includes(line), `${line} in\n${online.text}`);
   });
 
   it('coalesces a flap (5 changes within coalesceMs) into one message listing every transition', async () => {
@@ -106,7 +189,13 @@ describe('mail plugin', () => {
     await start({ coalesceMs: 300 });
     const states = ['offline', 'online', 'offline', 'online', 'offline'] as const;
     for (const [i, state] of states.entries()) {
-      bus.emit(`wan.${state}`, { wan: 'isp1', reason: `${state} reason ${i + 1}`, rttMs: 10 + i, lossPct: i * 10, ...(state === 'online' ? { downForMs: 1500 } : {}) });
+      bus.emit(`wan.${state}`, {
+        wan: 'isp1',
+        reason: `${state} reason ${i + 1}`,
+        rttMs: 10 + i,
+        lossPct: i * 10,
+        ...(state === 'online' ? { downForMs: 1500 } : {}),
+      });
       await sleep(30);
     }
     bus.emit('wan.offline', { wan: 'isp2', reason: 'another WAN has its own window', lossPct: 100 });
@@ -119,19 +208,35 @@ describe('mail plugin', () => {
     const listed = [...flap.text.matchAll(/^(\d)\. (\w+) at /gm)].map((m) => `${m[1]}.${m[2]}`);
     assert.deepEqual(listed, ['1.offline', '2.online', '3.offline', '4.online', '5.offline']);
     for (let i = 1; i <= 5; i++) assert.ok(flap.text.includes(`reason ${i}`));
-    assert.ok(flap.text.includes('RTT:       14 ms') && flap.text.includes('Loss:      40 %') && flap.text.includes('Down for:  1.5 s'), flap.text);
-    assert.equal(server.received.find((m) => m.subject.includes('isp2'))!.subject, '[mwan] isp2 offline: another WAN has its own window');
+    assert.ok(
+      flap.text.includes('RTT:       14 ms') &&
+        flap.text.includes('Loss:      40 %') &&
+        flap.text.includes('Down for:  1.5 s'),
+      flap.text,
+    );
+    assert.equal(
+      server.received.find((m) => m.subject.includes('isp2'))!.subject,
+      '[mwan] isp2 offline: another WAN has its own window',
+    );
   });
 
   it('sends one long-down notice per outage', async () => {
     server = await smtpServer();
     await start({ coalesceMs: 60_000 });
     bus.emit('wan.offline', { wan: 'isp2', reason: 'no answer', lossPct: 100 });
-    bus.emit('wan.longdown', { wan: 'isp2', reason: 'out of service longer than 120 s', lossPct: 100, downForMs: 120_000 });
+    bus.emit('wan.longdown', {
+      wan: 'isp2',
+      reason: 'out of service longer than 120 s',
+      lossPct: 100,
+      downForMs: 120_000,
+    });
     bus.emit('wan.longdown', { wan: 'isp2', reason: 'again', downForMs: 121_000 });
     await waitFor(() => server!.received.length === 2, 5000, 'two messages');
     await sleep(100);
-    assert.deepEqual(server.received.map((m) => m.subject), ['[mwan] isp2 offline: no answer', '[mwan] isp2 long down for 2 min 0 s: out of service longer than 120 s']);
+    assert.deepEqual(
+      server.received.map((m) => m.subject),
+      ['[mwan] isp2 offline: no answer', '[mwan] isp2 long down for 2 min 0 s: out of service longer than 120 s'],
+    );
     assert.match(server.received[1].text, /isp2 has been out of service for 2 min 0 s and is still down\./);
     assert.ok(server.received[1].text.includes('Down for:  2 min 0 s'));
   });
@@ -177,7 +282,10 @@ describe('mail plugin', () => {
     assert.equal(server.received.length, 0);
     await plugin!.teardown!();
     plugin = undefined;
-    assert.deepEqual(server.received.map((m) => m.subject), ['[mwan] isp1 offline: pending at shutdown']);
+    assert.deepEqual(
+      server.received.map((m) => m.subject),
+      ['[mwan] isp1 offline: pending at shutdown'],
+    );
   });
 
   it('sends through a sendmail binary', async () => {

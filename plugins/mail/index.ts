@@ -13,19 +13,30 @@ export { composeChanges, composeLongDown, formatDuration, type Transition } from
 /** How long teardown waits for pending messages before closing the transport (the host allows 5 s). */
 export const FLUSH_WAIT_MS = 3000;
 
-const STATE_EVENTS = { 'wan.online': 'online', 'wan.degraded': 'degraded', 'wan.offline': 'offline' } as const satisfies Record<string, MailState>;
+const STATE_EVENTS = {
+  'wan.online': 'online',
+  'wan.degraded': 'degraded',
+  'wan.offline': 'offline',
+} as const satisfies Record<string, MailState>;
 
 /** nodemailer's transport options for our validated transport. */
 export function transportConfig(t: MailOptions['transport']): TransportConfig {
   if (isSendmail(t)) return { sendmail: true, newline: 'unix', ...(t.path ? { path: t.path } : {}) };
   return {
-    host: t.host, port: t.port, secure: t.secure,
+    host: t.host,
+    port: t.port,
+    secure: t.secure,
     requireTLS: !t.secure && t.starttls === 'required',
     opportunisticTLS: t.starttls === 'opportunistic',
     ignoreTLS: t.starttls === 'never',
     ...(t.auth ? { auth: { user: t.auth.user, pass: t.auth.pass } } : {}),
-    tls: { rejectUnauthorized: t.tls.rejectUnauthorized, ...(t.tls.servername ? { servername: t.tls.servername } : {}) },
-    connectionTimeout: t.timeoutMs, greetingTimeout: t.timeoutMs, socketTimeout: t.timeoutMs,
+    tls: {
+      rejectUnauthorized: t.tls.rejectUnauthorized,
+      ...(t.tls.servername ? { servername: t.tls.servername } : {}),
+    },
+    connectionTimeout: t.timeoutMs,
+    greetingTimeout: t.timeoutMs,
+    socketTimeout: t.timeoutMs,
   };
 }
 
@@ -35,7 +46,9 @@ export interface MailPlugin extends MwanPlugin {
 }
 
 /** A fresh plugin instance; `transport` replaces the nodemailer transport built from the options (tests). */
-export function createMail(deps: { transport?: (options: MailOptions) => Transporter; host?: string } = {}): MailPlugin {
+export function createMail(
+  deps: { transport?: (options: MailOptions) => Transporter; host?: string } = {},
+): MailPlugin {
   let sender: MailSender | undefined;
   let coalescer: Coalescer<Transition> | undefined;
   let offs: (() => void)[] = [];
@@ -46,31 +59,59 @@ export function createMail(deps: { transport?: (options: MailOptions) => Transpo
     async setup(ctx) {
       const options = parseMailOptions(ctx.options);
       if (!options.to) {
-        if (Object.keys(ctx.options).length) ctx.log.info({ plugin: PLUGIN_NAME }, 'no recipients (plugins.mail.to): not sending mail');
+        if (Object.keys(ctx.options).length)
+          ctx.log.info({ plugin: PLUGIN_NAME }, 'no recipients (plugins.mail.to): not sending mail');
         return;
       }
       const host = deps.host ?? os.hostname();
       // nodemailer is loaded only when mail is configured: it is large, and most routers do not send mail
-      const transport = deps.transport?.(options) ?? ((await import('nodemailer')).createTransport(transportConfig(options.transport)) as Transporter);
-      const out = new MailSender(transport, { from: options.from, to: options.to, retries: options.retries, retryDelayMs: options.retryDelayMs }, ctx.log);
-      const groups = new Coalescer<Transition>(options.coalesceMs, (_wan, transitions) => out.send(composeChanges(options.subjectPrefix, host, transitions)));
+      const transport =
+        deps.transport?.(options) ??
+        ((await import('nodemailer')).createTransport(transportConfig(options.transport)) as Transporter);
+      const out = new MailSender(
+        transport,
+        { from: options.from, to: options.to, retries: options.retries, retryDelayMs: options.retryDelayMs },
+        ctx.log,
+      );
+      const groups = new Coalescer<Transition>(options.coalesceMs, (_wan, transitions) =>
+        out.send(composeChanges(options.subjectPrefix, host, transitions)),
+      );
       const longDownSent = new Set<string>();
       sender = out;
       coalescer = groups;
 
       for (const [event, state] of Object.entries(STATE_EVENTS) as [keyof typeof STATE_EVENTS, MailState][]) {
-        offs.push(ctx.bus.on(event, (change: WanChange) => {
-          if (state !== 'offline') longDownSent.delete(change.wan);
-          groups.add(change.wan, { state, at: new Date(), change });
-        }, PLUGIN_NAME));
+        offs.push(
+          ctx.bus.on(
+            event,
+            (change: WanChange) => {
+              if (state !== 'offline') longDownSent.delete(change.wan);
+              groups.add(change.wan, { state, at: new Date(), change });
+            },
+            PLUGIN_NAME,
+          ),
+        );
       }
-      offs.push(ctx.bus.on('wan.longdown', (change) => {
-        if (longDownSent.has(change.wan)) return; // one notice per outage
-        longDownSent.add(change.wan);
-        groups.flush(change.wan); // the changes that led here go first
-        out.send(composeLongDown(options.subjectPrefix, host, change, new Date()));
-      }, PLUGIN_NAME));
-      ctx.log.debug({ plugin: PLUGIN_NAME, to: options.to, transport: isSendmail(options.transport) ? 'sendmail' : options.transport.host }, 'mail ready');
+      offs.push(
+        ctx.bus.on(
+          'wan.longdown',
+          (change) => {
+            if (longDownSent.has(change.wan)) return; // one notice per outage
+            longDownSent.add(change.wan);
+            groups.flush(change.wan); // the changes that led here go first
+            out.send(composeLongDown(options.subjectPrefix, host, change, new Date()));
+          },
+          PLUGIN_NAME,
+        ),
+      );
+      ctx.log.debug(
+        {
+          plugin: PLUGIN_NAME,
+          to: options.to,
+          transport: isSendmail(options.transport) ? 'sendmail' : options.transport.host,
+        },
+        'mail ready',
+      );
     },
     async idle() {
       await sender?.idle();

@@ -22,7 +22,9 @@ export const smtpSchema = z.strictObject({
   /** required: refuse to send unless STARTTLS succeeds; opportunistic: use it when offered; never: do not use it. */
   starttls: z.enum(['required', 'opportunistic', 'never']).default('required'),
   auth: z.strictObject({ user: z.string().min(1), pass: z.string() }).optional(),
-  tls: z.strictObject({ rejectUnauthorized: z.boolean().default(true), servername: z.string().optional() }).default({ rejectUnauthorized: true }),
+  tls: z
+    .strictObject({ rejectUnauthorized: z.boolean().default(true), servername: z.string().optional() })
+    .default({ rejectUnauthorized: true }),
   /** Connection, greeting and socket time limit. */
   timeoutMs: z.number().int().min(1000).max(300_000).default(15_000),
 });
@@ -44,7 +46,9 @@ export const mailOptionsSchema = z.strictObject({
   retryDelayMs: z.number().int().min(0).max(600_000).default(10_000),
 });
 
-export type MailOptions = Omit<z.output<typeof mailOptionsSchema>, 'transport'> & { transport: SendmailTransportOptions | SmtpTransportOptions };
+export type MailOptions = Omit<z.output<typeof mailOptionsSchema>, 'transport'> & {
+  transport: SendmailTransportOptions | SmtpTransportOptions;
+};
 
 function fail(issues: z.core.$ZodIssue[], prefix: PropertyKey[]): never {
   throw invalidOptions(PLUGIN_NAME, issues, prefix);

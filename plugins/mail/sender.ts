@@ -8,7 +8,12 @@ export interface Transporter {
   close(): void;
 }
 
-export interface SenderOptions { from: string; to: string[]; retries: number; retryDelayMs: number }
+export interface SenderOptions {
+  from: string;
+  to: string[];
+  retries: number;
+  retryDelayMs: number;
+}
 
 export class MailSender {
   private chain: Promise<void> = Promise.resolve();
@@ -18,7 +23,11 @@ export class MailSender {
   failed = 0;
   sent = 0;
 
-  constructor(private readonly transport: Transporter, private readonly options: SenderOptions, private readonly log: Logger) {}
+  constructor(
+    private readonly transport: Transporter,
+    private readonly options: SenderOptions,
+    private readonly log: Logger,
+  ) {}
 
   /** Queues a message; returns at once. */
   send(message: Message): void {
@@ -26,7 +35,9 @@ export class MailSender {
   }
 
   /** Resolves when every queued message was sent or given up on. */
-  idle(): Promise<void> { return this.chain; }
+  idle(): Promise<void> {
+    return this.chain;
+  }
 
   private async deliver(message: Message): Promise<void> {
     const { from, to, retries, retryDelayMs } = this.options;
@@ -34,7 +45,10 @@ export class MailSender {
       try {
         const info = await this.transport.sendMail({ from, to, subject: message.subject, text: message.text });
         this.sent++;
-        this.log.info({ plugin: 'mail', to, subject: message.subject, messageId: info.messageId, attempt }, 'mail sent');
+        this.log.info(
+          { plugin: 'mail', to, subject: message.subject, messageId: info.messageId, attempt },
+          'mail sent',
+        );
         return;
       } catch (error) {
         const fields = { plugin: 'mail', to, subject: message.subject, attempt, err: describeError(error) };
@@ -53,7 +67,11 @@ export class MailSender {
   /** Waits `ms`, or less when the sender is closing. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const wake = () => { clearTimeout(timer); this.wakers.delete(wake); resolve(); };
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
       const timer = setTimeout(wake, ms);
       this.wakers.add(wake);
     });
@@ -64,7 +82,9 @@ export class MailSender {
     this.closing = true;
     for (const wake of [...this.wakers]) wake();
     let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), waitMs); });
+    const bound = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
     const done = await Promise.race([this.chain.then(() => true), bound]);
     clearTimeout(timer);
     if (!done) this.log.warn({ plugin: 'mail' }, `mail still unsent after ${waitMs} ms at shutdown; dropped`);

@@ -10,7 +10,6 @@ import { buildWorld } from '../../core/world.ts';
 import multipathDefault from './index.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 
-
 function net(down: string[] = []): ObservedNetwork {
   return {
     links: [
@@ -50,7 +49,13 @@ describe('multipath-default plugin', () => {
     assert.equal(s.routes.length, 1);
     assert.equal(s.routes[0].table, world.layout.balanceTable);
     assert.equal(s.routes[0].dst, 'default');
-    assert.deepEqual(nexthops(s), [[['wan1', '100.64.1.1', 3], ['wan2', '100.64.2.1', 2], ['wan3', '100.64.3.1', 1]]]);
+    assert.deepEqual(nexthops(s), [
+      [
+        ['wan1', '100.64.1.1', 3],
+        ['wan2', '100.64.2.1', 2],
+        ['wan3', '100.64.3.1', 1],
+      ],
+    ]);
   });
 
   it('looks up main first without its default (suppress_prefixlength 0), then the balance table', () => {
@@ -64,7 +69,12 @@ describe('multipath-default plugin', () => {
   });
 
   it('drops a WAN that is out of service', () => {
-    assert.deepEqual(nexthops(contribution(worldOf({ wans: WANS }, net(['wan2'])))), [[['wan1', '100.64.1.1', 3], ['wan3', '100.64.3.1', 1]]]);
+    assert.deepEqual(nexthops(contribution(worldOf({ wans: WANS }, net(['wan2'])))), [
+      [
+        ['wan1', '100.64.1.1', 3],
+        ['wan3', '100.64.3.1', 1],
+      ],
+    ]);
   });
 
   it('drops a WAN disabled by an administrator', () => {
@@ -72,19 +82,46 @@ describe('multipath-default plugin', () => {
     const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus(), ['isp1']);
     registry.observe(net());
     const s = contribution(buildWorld(loaded, registry.wans, net().links));
-    assert.deepEqual(nexthops(s), [[['wan2', '100.64.2.1', 2], ['wan3', '100.64.3.1', 1]]]);
+    assert.deepEqual(nexthops(s), [
+      [
+        ['wan2', '100.64.2.1', 2],
+        ['wan3', '100.64.3.1', 1],
+      ],
+    ]);
   });
 
   it('in failover mode uses only the tier in charge', () => {
-    const cfg = { mode: 'failover', wans: [{ name: 'main', device: 'wan1', tier: 1 }, { name: 'backup', device: 'wan2', tier: 2 }] };
+    const cfg = {
+      mode: 'failover',
+      wans: [
+        { name: 'main', device: 'wan1', tier: 1 },
+        { name: 'backup', device: 'wan2', tier: 2 },
+      ],
+    };
     assert.deepEqual(nexthops(contribution(worldOf(cfg, net()))), [[['wan1', '100.64.1.1', 1]]]);
     assert.deepEqual(nexthops(contribution(worldOf(cfg, net(['wan1'])))), [[['wan2', '100.64.2.1', 1]]]);
   });
 
   it('routes a point-to-point WAN by device, without a gateway', () => {
-    const s = contribution(worldOf({ wans: [{ name: 'isp1', device: 'wan1', weight: 2 }, { name: 'dsl', device: 'ppp0' }] }, net()));
+    const s = contribution(
+      worldOf(
+        {
+          wans: [
+            { name: 'isp1', device: 'wan1', weight: 2 },
+            { name: 'dsl', device: 'ppp0' },
+          ],
+        },
+        net(),
+      ),
+    );
     const hops = s.routes[0].nexthops!;
-    assert.deepEqual(hops.map((n) => [n.dev, n.via, n.weight]), [['wan1', '100.64.1.1', 2], ['ppp0', undefined, 1]]);
+    assert.deepEqual(
+      hops.map((n) => [n.dev, n.via, n.weight]),
+      [
+        ['wan1', '100.64.1.1', 2],
+        ['ppp0', undefined, 1],
+      ],
+    );
   });
 
   it('adds no route when no WAN is in service, but keeps the rules', () => {
@@ -94,7 +131,17 @@ describe('multipath-default plugin', () => {
   });
 
   it('keeps nexthop weights within the kernel range 1-256 for a configured weight of 1000', () => {
-    const s = contribution(worldOf({ wans: [{ name: 'isp1', device: 'wan1', weight: 1000 }, { name: 'isp2', device: 'wan2', weight: 1 }] }, net()));
+    const s = contribution(
+      worldOf(
+        {
+          wans: [
+            { name: 'isp1', device: 'wan1', weight: 1000 },
+            { name: 'isp2', device: 'wan2', weight: 1 },
+          ],
+        },
+        net(),
+      ),
+    );
     for (const n of s.routes[0].nexthops!) assert.ok(n.weight! >= 1 && n.weight! <= 256, `weight ${n.weight}`);
   });
 });

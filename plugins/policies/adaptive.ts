@@ -14,10 +14,14 @@ import type { AdaptiveStrategy } from './strategies/types.ts';
 
 function strategyFor(p: ResolvedPolicy): AdaptiveStrategy {
   switch (p.strategy) {
-    case 'overflow': return overflowStrategy(p.overflow?.thresholdPct ?? 80);
-    case 'least-used': return leastUsedStrategy();
-    case 'lowest-latency': return lowestLatencyStrategy(p.latency ?? { hysteresisMs: 10, hysteresisPct: 20, holdSeconds: 3 });
-    default: return leastConnectionsStrategy();
+    case 'overflow':
+      return overflowStrategy(p.overflow?.thresholdPct ?? 80);
+    case 'least-used':
+      return leastUsedStrategy();
+    case 'lowest-latency':
+      return lowestLatencyStrategy(p.latency ?? { hysteresisMs: 10, hysteresisPct: 20, holdSeconds: 3 });
+    default:
+      return leastConnectionsStrategy();
   }
 }
 
@@ -36,7 +40,12 @@ function publisher(ctx: PluginContext): (policy: string, choice: AdaptiveWeights
   };
 }
 
-interface Running { policy: ResolvedPolicy; strategy: AdaptiveStrategy; lastRun: number; arrivalsAt: number }
+interface Running {
+  policy: ResolvedPolicy;
+  strategy: AdaptiveStrategy;
+  lastRun: number;
+  arrivalsAt: number;
+}
 
 /** Starts the measurement loop for the adaptive policies in use; returns a function that stops it. */
 export function startAdaptive(ctx: PluginContext): () => void {
@@ -57,7 +66,13 @@ export function startAdaptive(ctx: PluginContext): () => void {
     const feed = ctx.kernel.conntrack;
     const resync = () => {
       counter.beginLoad();
-      void feed.list().then((l) => counter.load(l), (err) => { counter.load([]); ctx.log.warn({ err }, 'listing conntrack failed'); });
+      void feed.list().then(
+        (l) => counter.load(l),
+        (err) => {
+          counter.load([]);
+          ctx.log.warn({ err }, 'listing conntrack failed');
+        },
+      );
     };
     unsubscribe = feed.subscribe({ event: (r) => counter.event(r), resync });
     resync();
@@ -75,8 +90,13 @@ export function startAdaptive(ctx: PluginContext): () => void {
         if (now - r.lastRun < r.policy.intervalMs - tickMs / 2) continue;
         r.lastRun = now;
         const members = usableMembers(r.policy, view.wans).map((w) => ({
-          wan: w.name, weight: w.weight, tier: w.tier, capacityMbps: w.member.capacityMbps,
-          rttMs: w.rttMs, mbps: meter.mbps(w.device), connections: counter.count(w.mark),
+          wan: w.name,
+          weight: w.weight,
+          tier: w.tier,
+          capacityMbps: w.member.capacityMbps,
+          rttMs: w.rttMs,
+          mbps: meter.mbps(w.device),
+          connections: counter.count(w.mark),
         }));
         const arrivals = counter.arrivals - r.arrivalsAt;
         r.arrivalsAt = counter.arrivals;
@@ -88,7 +108,9 @@ export function startAdaptive(ctx: PluginContext): () => void {
       busy = false;
     }
   };
-  const timer = setInterval(() => { void tick(); }, tickMs);
+  const timer = setInterval(() => {
+    void tick();
+  }, tickMs);
   void tick();
   return () => {
     clearInterval(timer);

@@ -4,7 +4,14 @@ import { randomChoice, roundRobinChoice, roundRobinOrder, scaleWeights } from '.
 
 describe('policy choice', () => {
   it('random: exact ranges by weight, a single WAN is a jump, none is nothing', () => {
-    assert.equal(randomChoice([{ id: 1, weight: 3 }, { id: 2, weight: 2 }, { id: 3, weight: 1 }]), 'numgen random mod 6 vmap { 0-2 : jump to_wan1, 3-4 : jump to_wan2, 5 : jump to_wan3 }');
+    assert.equal(
+      randomChoice([
+        { id: 1, weight: 3 },
+        { id: 2, weight: 2 },
+        { id: 3, weight: 1 },
+      ]),
+      'numgen random mod 6 vmap { 0-2 : jump to_wan1, 3-4 : jump to_wan2, 5 : jump to_wan3 }',
+    );
     assert.equal(randomChoice([{ id: 7, weight: 5 }]), 'jump to_wan7');
     assert.equal(randomChoice([]), undefined);
   });
@@ -14,8 +21,22 @@ describe('policy choice', () => {
     assert.deepEqual(roundRobinOrder([2, 2]), [0, 1]);
     const order = roundRobinOrder([5, 1, 1]);
     assert.deepEqual(order, [0, 0, 1, 0, 2, 0, 0]);
-    assert.equal(roundRobinChoice([{ id: 1, weight: 1 }, { id: 2, weight: 1 }, { id: 3, weight: 1 }]), 'numgen inc mod 3 vmap { 0 : jump to_wan1, 1 : jump to_wan2, 2 : jump to_wan3 }');
-    assert.equal(roundRobinChoice([{ id: 1, weight: 5 }, { id: 2, weight: 1 }, { id: 3, weight: 1 }]), 'numgen inc mod 7 vmap { 0-1 : jump to_wan1, 2 : jump to_wan2, 3 : jump to_wan1, 4 : jump to_wan3, 5-6 : jump to_wan1 }');
+    assert.equal(
+      roundRobinChoice([
+        { id: 1, weight: 1 },
+        { id: 2, weight: 1 },
+        { id: 3, weight: 1 },
+      ]),
+      'numgen inc mod 3 vmap { 0 : jump to_wan1, 1 : jump to_wan2, 2 : jump to_wan3 }',
+    );
+    assert.equal(
+      roundRobinChoice([
+        { id: 1, weight: 5 },
+        { id: 2, weight: 1 },
+        { id: 3, weight: 1 },
+      ]),
+      'numgen inc mod 7 vmap { 0-1 : jump to_wan1, 2 : jump to_wan2, 3 : jump to_wan1, 4 : jump to_wan3, 5-6 : jump to_wan1 }',
+    );
     assert.equal(roundRobinChoice([{ id: 4, weight: 3 }]), 'jump to_wan4');
   });
 

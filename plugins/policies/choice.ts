@@ -2,7 +2,10 @@
 import { weightRanges } from './selection.ts';
 import { chainFor } from './names.ts';
 
-export interface Slot { id: number; weight: number }
+export interface Slot {
+  id: number;
+  weight: number;
+}
 
 /** A vmap key: one value, or an inclusive range. */
 const span = (from: number, to: number) => (from === to ? String(from) : `${from}-${to}`);
@@ -49,7 +52,7 @@ export function roundRobinChoice(slots: Slot[]): string | undefined {
   if (slots.length === 1) return `jump ${chainFor(slots[0].id)}`;
   const order = roundRobinOrder(slots.map((s) => s.weight));
   const entries: string[] = [];
-  for (let i = 0; i < order.length;) {
+  for (let i = 0; i < order.length; ) {
     let j = i;
     while (j + 1 < order.length && order[j + 1] === order[i]) j++;
     entries.push(`${span(i, j)} : jump ${chainFor(slots[order[i]].id)}`);

@@ -9,7 +9,9 @@ import { FastestLearner } from './strategies/fastest.ts';
 /** Starts a learner per fastest-response policy in use; returns a function that stops them. */
 export function startFastest(ctx: PluginContext): () => void {
   const world = ctx.world();
-  const policies = policiesInUse(world).map((n) => policiesOf(world.config).policies.get(n)!).filter((p) => p.strategy === 'fastest-response');
+  const policies = policiesInUse(world)
+    .map((n) => policiesOf(world.config).policies.get(n)!)
+    .filter((p) => p.strategy === 'fastest-response');
   const feed = ctx.kernel.conntrack;
   const write = ctx.kernel.updateMap;
   if (policies.length === 0 || !feed || !write) return () => undefined;
@@ -21,7 +23,10 @@ export function startFastest(ctx: PluginContext): () => void {
   const isLocal = (dst: string) => ctx.world().wans.some((w) => w.address === dst);
   const stops: (() => void)[] = [];
   for (const policy of policies) {
-    const o = { prefixLength: policy.fastest?.prefixLength ?? 24, timeoutSeconds: policy.fastest?.timeoutSeconds ?? 300 };
+    const o = {
+      prefixLength: policy.fastest?.prefixLength ?? 24,
+      timeoutSeconds: policy.fastest?.timeoutSeconds ?? 300,
+    };
     const learner = new FastestLearner(o, wanOfMark, isLocal);
     stops.push(feed.subscribe({ event: (r) => learner.event(r) }));
     let busy = false;
@@ -29,7 +34,10 @@ export function startFastest(ctx: PluginContext): () => void {
       if (busy) return;
       const view = ctx.world();
       const live = liveOf(policy, view);
-      const changes = learner.decide(Date.now(), live.map((w) => w.name));
+      const changes = learner.decide(
+        Date.now(),
+        live.map((w) => w.name),
+      );
       if (changes.size === 0) return;
       const add = [...changes].flatMap(([key, wan]) => {
         const w = wan ? live.find((x) => x.name === wan) : undefined;
@@ -38,9 +46,16 @@ export function startFastest(ctx: PluginContext): () => void {
       const remove = [...changes].filter(([, wan]) => wan === null).map(([key]) => key);
       busy = true;
       write(fastestMap(policy.name), add, remove)
-        .then(() => ctx.log.info({ policy: policy.name, learned: Object.fromEntries(changes), answerMs: learner.snapshot() }, 'fastest response: learned choices written'))
+        .then(() =>
+          ctx.log.info(
+            { policy: policy.name, learned: Object.fromEntries(changes), answerMs: learner.snapshot() },
+            'fastest response: learned choices written',
+          ),
+        )
         .catch((err) => ctx.log.warn({ err, policy: policy.name }, 'fastest response: writing the map failed'))
-        .finally(() => { busy = false; });
+        .finally(() => {
+          busy = false;
+        });
     }, policy.intervalMs);
     stops.push(() => clearInterval(timer));
   }

@@ -2,12 +2,21 @@
 import { type ChainSpec, hex, type SetSpec } from '../../core/plugin/api.ts';
 import { chainFor, keepChain } from './names.ts';
 
-export interface LiveWan { id: number; mark: number }
-export interface Layer { rules: string[]; chains: ChainSpec[]; sets: SetSpec[] }
+export interface LiveWan {
+  id: number;
+  mark: number;
+}
+export interface Layer {
+  rules: string[];
+  chains: ChainSpec[];
+  sets: SetSpec[];
+}
 
 /** nft's key expression for a persistence key. */
 export function persistKey(key: 'src' | 'src-dst'): { expr: string; type: string } {
-  return key === 'src' ? { expr: 'ip saddr', type: 'ipv4_addr' } : { expr: 'ip saddr . ip daddr', type: 'ipv4_addr . ipv4_addr' };
+  return key === 'src'
+    ? { expr: 'ip saddr', type: 'ipv4_addr' }
+    : { expr: 'ip saddr . ip daddr', type: 'ipv4_addr . ipv4_addr' };
 }
 
 /** Clears mwan's bits of the packet mark, which the learned lookup below uses as scratch (the marker restores it from the connection mark). */
@@ -25,7 +34,15 @@ export const rememberChain = (map: string, id: number) => `remember_${map}_${id}
  * chain); entries of WANs that cannot are deleted, the `base` rules choose anew, and the choice is remembered. The
  * sets are filled at run time, so they keep their contents across applies and daemon restarts.
  */
-export function persistenceLayer(o: { map: string; key: 'src' | 'src-dst'; timeoutSeconds: number; mask: number; live: LiveWan[]; all: LiveWan[]; base: string[] }): Layer {
+export function persistenceLayer(o: {
+  map: string;
+  key: 'src' | 'src-dst';
+  timeoutSeconds: number;
+  mask: number;
+  live: LiveWan[];
+  all: LiveWan[];
+  base: string[];
+}): Layer {
   const { expr, type } = persistKey(o.key);
   const live = new Set(o.live.map((w) => w.id));
   const rules = [
@@ -33,12 +50,24 @@ export function persistenceLayer(o: { map: string; key: 'src' | 'src-dst'; timeo
     ...o.all.filter((w) => !live.has(w.id)).map((w) => `delete @${persistSet(o.map, w.id)} { ${expr} }`),
     ...o.base,
   ];
-  if (o.live.length) rules.push(`ct mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${rememberChain(o.map, w.id)}`).join(', ')} }`);
+  if (o.live.length)
+    rules.push(
+      `ct mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${rememberChain(o.map, w.id)}`).join(', ')} }`,
+    );
   const chains = o.live.flatMap((w) => [
-    { name: keepChain(o.map, w.id), rules: [`update @${persistSet(o.map, w.id)} { ${expr} }`, `jump ${chainFor(w.id)}`] },
+    {
+      name: keepChain(o.map, w.id),
+      rules: [`update @${persistSet(o.map, w.id)} { ${expr} }`, `jump ${chainFor(w.id)}`],
+    },
     { name: rememberChain(o.map, w.id), rules: [`update @${persistSet(o.map, w.id)} { ${expr} }`] },
   ]);
-  const sets: SetSpec[] = o.all.map((w) => ({ name: persistSet(o.map, w.id), kind: 'set', type, flags: ['dynamic', 'timeout'], timeout: `${o.timeoutSeconds}s` }));
+  const sets: SetSpec[] = o.all.map((w) => ({
+    name: persistSet(o.map, w.id),
+    kind: 'set',
+    type,
+    flags: ['dynamic', 'timeout'],
+    timeout: `${o.timeoutSeconds}s`,
+  }));
   return { rules, chains, sets };
 }
 
@@ -54,9 +83,18 @@ export function netmask(prefixLength: number): string {
  * lookup writes the whole packet mark, so the first packet of a new connection of such a policy loses the host's
  * mark bits (later packets keep them); a verdict map written by the daemon would lift it.
  */
-export function learnedLayer(o: { map: string; prefixLength: number; mask: number; live: LiveWan[]; base: string[] }): Layer {
+export function learnedLayer(o: {
+  map: string;
+  prefixLength: number;
+  mask: number;
+  live: LiveWan[];
+  base: string[];
+}): Layer {
   const rules = [clearScratch(o.mask), `meta mark set ip daddr & ${netmask(o.prefixLength)} map @${o.map}`];
-  if (o.live.length) rules.push(`meta mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${chainFor(w.id)}`).join(', ')} }`);
+  if (o.live.length)
+    rules.push(
+      `meta mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${chainFor(w.id)}`).join(', ')} }`,
+    );
   rules.push(...o.base);
   return { rules, chains: [], sets: [{ name: o.map, kind: 'map', type: 'ipv4_addr : mark', flags: ['timeout'] }] };
 }

@@ -8,10 +8,11 @@ import { buildWorld } from '../../core/world.ts';
 import marker, { MANGLE, chainFor, counterFor, restoreChainFor } from './marker.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 
-
 function net(down: string[] = []): ObservedNetwork {
   return {
-    links: [1, 2, 3].map((i) => link(`wan${i}`, `100.64.${i}.2`, 30, { carrier: !down.includes(`wan${i}`) })).concat(link('lan0', '192.168.1.1', 24)),
+    links: [1, 2, 3]
+      .map((i) => link(`wan${i}`, `100.64.${i}.2`, 30, { carrier: !down.includes(`wan${i}`) }))
+      .concat(link('lan0', '192.168.1.1', 24)),
     defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
   };
 }
@@ -34,29 +35,44 @@ const LAN = [{ device: 'lan0' }];
 
 const chain = (s: DesiredState, name: string) => s.nft.chains.find((c) => c.name === name);
 const idOf = (world: WorldView, name: string) => world.wans.find((w) => w.name === name)!.id;
-const restoreVmap = (world: WorldView) => `ct mark & 0xff00 vmap { ${world.wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`;
+const restoreVmap = (world: WorldView) =>
+  `ct mark & 0xff00 vmap { ${world.wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`;
 
 describe('marker plugin', () => {
   it('3:2:1 weights split new LAN connections with numgen mod 6 over exact ranges', () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net());
     const [a, b, c] = ['isp1', 'isp2', 'isp3'].map((n) => chainFor(idOf(world, n)));
-    assert.deepEqual(chain(contribution(world), 'balance')?.rules, [`numgen random mod 6 vmap { 0-2 : jump ${a}, 3-4 : jump ${b}, 5 : jump ${c} }`]);
+    assert.deepEqual(chain(contribution(world), 'balance')?.rules, [
+      `numgen random mod 6 vmap { 0-2 : jump ${a}, 3-4 : jump ${b}, 5 : jump ${c} }`,
+    ]);
   });
 
   it('equal weights get one slot each', () => {
     const world = worldOf({ wans: WANS.map((w) => ({ ...w, weight: 1 })), lan: LAN }, net());
     const [a, b, c] = ['isp1', 'isp2', 'isp3'].map((n) => chainFor(idOf(world, n)));
-    assert.deepEqual(chain(contribution(world), 'balance')?.rules, [`numgen random mod 3 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${c} }`]);
+    assert.deepEqual(chain(contribution(world), 'balance')?.rules, [
+      `numgen random mod 3 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${c} }`,
+    ]);
   });
 
   it('a WAN out of service leaves the vmap', () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net(['wan2']));
     const [a, c] = ['isp1', 'isp3'].map((n) => chainFor(idOf(world, n)));
-    assert.deepEqual(chain(contribution(world), 'balance')?.rules, [`numgen random mod 4 vmap { 0-2 : jump ${a}, 3 : jump ${c} }`]);
+    assert.deepEqual(chain(contribution(world), 'balance')?.rules, [
+      `numgen random mod 4 vmap { 0-2 : jump ${a}, 3 : jump ${c} }`,
+    ]);
   });
 
   it('failover sends every new connection to the tier-1 WAN, then to tier 2 when tier 1 is out', () => {
-    const cfg = { mode: 'failover', lan: LAN, wans: [{ name: 'main', device: 'wan1', tier: 1 }, { name: 'backup', device: 'wan2', tier: 2 }, { name: 'last', device: 'wan3', tier: 3 }] };
+    const cfg = {
+      mode: 'failover',
+      lan: LAN,
+      wans: [
+        { name: 'main', device: 'wan1', tier: 1 },
+        { name: 'backup', device: 'wan2', tier: 2 },
+        { name: 'last', device: 'wan3', tier: 3 },
+      ],
+    };
     const up = worldOf(cfg, net());
     assert.deepEqual(chain(contribution(up), 'balance')?.rules, [`jump ${chainFor(idOf(up, 'main'))}`]);
     const t1Down = worldOf(cfg, net(['wan1']));
@@ -64,7 +80,15 @@ describe('marker plugin', () => {
   });
 
   it('failover balances between WANs of the same tier', () => {
-    const cfg = { mode: 'failover', lan: LAN, wans: [{ name: 'a', device: 'wan1', tier: 1 }, { name: 'b', device: 'wan2', tier: 1 }, { name: 'c', device: 'wan3', tier: 2 }] };
+    const cfg = {
+      mode: 'failover',
+      lan: LAN,
+      wans: [
+        { name: 'a', device: 'wan1', tier: 1 },
+        { name: 'b', device: 'wan2', tier: 1 },
+        { name: 'c', device: 'wan3', tier: 2 },
+      ],
+    };
     const world = worldOf(cfg, net());
     assert.match(chain(contribution(world), 'balance')!.rules[0], /^numgen random mod 2 vmap/);
     assert.ok(!chain(contribution(world), 'balance')!.rules[0].includes(chainFor(idOf(world, 'c'))));
@@ -110,14 +134,23 @@ describe('marker plugin', () => {
   it('marks new inbound connections on each WAN with that WAN and restores the mark on every packet', () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net());
     const rules = chain(contribution(world), 'mark_prerouting')!.rules;
-    for (const w of world.wans) assert.ok(rules.includes(`iifname "${w.device}" ct state new ct mark set ct mark & 0xffff00ff | ${hex(w.mark)}`), w.name);
+    for (const w of world.wans)
+      assert.ok(
+        rules.includes(`iifname "${w.device}" ct state new ct mark set ct mark & 0xffff00ff | ${hex(w.mark)}`),
+        w.name,
+      );
     assert.equal(rules[rules.length - 1], restoreVmap(world));
   });
 
   it("restores only mwan's bits of the packet mark: per-WAN constants keep the host's bits (nft 1.0.6 has no mark | ct mark)", () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net(['wan2']));
     const s = contribution(world);
-    for (const w of world.wans) assert.deepEqual(chain(s, restoreChainFor(w.id))?.rules, [`meta mark set meta mark & 0xffff00ff | ${hex(w.mark)}`], w.name);
+    for (const w of world.wans)
+      assert.deepEqual(
+        chain(s, restoreChainFor(w.id))?.rules,
+        [`meta mark set meta mark & 0xffff00ff | ${hex(w.mark)}`],
+        w.name,
+      );
     const all = s.nft.chains.flatMap((c) => c.rules);
     assert.ok(!all.some((r) => /meta mark set (ct mark|ip |numgen)/.test(r)), 'no rule writes the whole packet mark');
   });
@@ -127,7 +160,13 @@ describe('marker plugin', () => {
     const s = contribution(world);
     const post = chain(s, 'mark_postrouting')!;
     assert.deepEqual(post.base, { type: 'filter', hook: 'postrouting', priority: MANGLE });
-    for (const w of world.wans) assert.ok(post.rules.some((r) => r.startsWith(`oifname "${w.device}" ct state new ct mark & 0xff00 == 0 `) && r.endsWith(hex(w.mark))), w.name);
+    for (const w of world.wans)
+      assert.ok(
+        post.rules.some(
+          (r) => r.startsWith(`oifname "${w.device}" ct state new ct mark & 0xff00 == 0 `) && r.endsWith(hex(w.mark)),
+        ),
+        w.name,
+      );
     const out = chain(s, 'mark_output')!;
     assert.deepEqual(out.base, { type: 'route', hook: 'output', priority: MANGLE });
     assert.deepEqual(out.rules, [restoreVmap(world)]);
@@ -139,7 +178,9 @@ describe('marker plugin', () => {
     const s = contribution(world);
     const w = world.wans[0];
     assert.equal(w.mark & ~0xf0, 0);
-    assert.deepEqual(chain(s, chainFor(w.id))?.rules, [`ct mark set ct mark & 0xffffff0f | ${hex(w.mark)} counter name "${counterFor(w.id)}"`]);
+    assert.deepEqual(chain(s, chainFor(w.id))?.rules, [
+      `ct mark set ct mark & 0xffffff0f | ${hex(w.mark)} counter name "${counterFor(w.id)}"`,
+    ]);
     assert.ok(chain(s, 'mark_prerouting')!.rules.some((r) => r.includes('ct mark & 0xf0 == 0')));
   });
 });

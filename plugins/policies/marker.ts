@@ -26,7 +26,9 @@ export const restoreChainFor = (id: number) => `mark_wan${id}`;
  */
 function restoreRules(mask: number, wans: { id: number; mark: number }[]): string[] {
   if (wans.length === 0) return [];
-  return [`ct mark & ${hex(mask)} vmap { ${wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`];
+  return [
+    `ct mark & ${hex(mask)} vmap { ${wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`,
+  ];
 }
 
 function localNetworks(world: WorldView): string[] {
@@ -42,17 +44,23 @@ const devices = (names: string[]) => `{ ${names.map((n) => `"${n}"`).join(', ')}
  * connect looks the route up again with the chosen source address, so both end in the WAN's `from` rule.
  */
 function probeExclusions(world: WorldView): string[] {
-  const lines = world.wans.flatMap((w) => w.config.probes.flatMap((p) => {
-    if (!isIPv4(p.target)) return [];
-    if (p.method === 'icmp') return [`ip daddr ${p.target} meta l4proto icmp return`];
-    if (p.method === 'tcp' || p.method === 'http' || p.method === 'https') return [`ip daddr ${p.target} tcp dport ${p.port ?? (p.method === 'https' ? 443 : 80)} return`];
-    if (p.method === 'dns') return [`ip daddr ${p.target} udp dport ${p.port ?? 53} return`];
-    return [];
-  }));
+  const lines = world.wans.flatMap((w) =>
+    w.config.probes.flatMap((p) => {
+      if (!isIPv4(p.target)) return [];
+      if (p.method === 'icmp') return [`ip daddr ${p.target} meta l4proto icmp return`];
+      if (p.method === 'tcp' || p.method === 'http' || p.method === 'https')
+        return [`ip daddr ${p.target} tcp dport ${p.port ?? (p.method === 'https' ? 443 : 80)} return`];
+      if (p.method === 'dns') return [`ip daddr ${p.target} udp dport ${p.port ?? 53} return`];
+      return [];
+    }),
+  );
   return [...new Set(lines)];
 }
 
-interface Entries { lan?: string; local?: string }
+interface Entries {
+  lan?: string;
+  local?: string;
+}
 
 /**
  * Policies, rules and the entries that send new connections to them. Without rules this is exactly the classic
@@ -70,7 +78,9 @@ function classification(d: DesiredBuilder, world: WorldView): Entries {
   const r = rules.length ? renderRules(world) : undefined;
   const local = Boolean(r?.local.length);
   if (entryDevices.length === 0 && !local) return {};
-  const rendered = policiesInUse(world).map((name) => renderPolicy(policiesOf(world.config).policies.get(name)!, world));
+  const rendered = policiesInUse(world).map((name) =>
+    renderPolicy(policiesOf(world.config).policies.get(name)!, world),
+  );
   if (!r && rendered[0].chain.rules.length === 0) return {};
   for (const p of rendered) {
     d.chain(p.chain);
@@ -93,7 +103,8 @@ function classification(d: DesiredBuilder, world: WorldView): Entries {
   d.set({ name: 'local_nets', kind: 'set', type: 'ipv4_addr', flags: ['interval'], elements: nets });
   const skipLocal = nets.length ? ' ip daddr != @local_nets' : '';
   const out: Entries = {};
-  if (entryDevices.length) out.lan = `iifname ${devices(entryDevices)} ct state new ct mark & ${hex(mask)} == 0${skipLocal} jump ${r ? CLASSIFY_CHAIN : DEFAULT_CHAIN}`;
+  if (entryDevices.length)
+    out.lan = `iifname ${devices(entryDevices)} ct state new ct mark & ${hex(mask)} == 0${skipLocal} jump ${r ? CLASSIFY_CHAIN : DEFAULT_CHAIN}`;
   if (local) {
     out.local = `ct state new ct mark & ${hex(mask)} == 0${skipLocal} jump ${CLASSIFY_LOCAL_CHAIN}`;
     // A connection moved to another WAN still has the source address of the route it was first given.
@@ -132,17 +143,26 @@ export default definePlugin({
     const queued = [...policies.values()].some((p) => p.inUse);
     for (const w of world.wans) {
       d.counter(counterFor(w.id));
-      d.chain({ name: restoreChainFor(w.id), rules: [`meta mark set meta mark & ${hex(~mask >>> 0)} | ${hex(w.mark)}`] });
+      d.chain({
+        name: restoreChainFor(w.id),
+        rules: [`meta mark set meta mark & ${hex(~mask >>> 0)} | ${hex(w.mark)}`],
+      });
       d.chain({ name: chainFor(w.id), rules: [`${setCtMark(mask, w.mark)} counter name "${counterFor(w.id)}"`] });
       if (queued) d.chain({ name: setChainFor(w.id), rules: [setCtMark(mask, w.mark)] });
     }
     // The router's own connections: the multipath route picks the WAN (unless a rule does), postrouting records it, output restores it.
-    d.chain({ name: 'mark_output', base: { type: 'route', hook: 'output', priority: MANGLE }, rules: [...(entries.local ? [entries.local] : []), ...restore] });
+    d.chain({
+      name: 'mark_output',
+      base: { type: 'route', hook: 'output', priority: MANGLE },
+      rules: [...(entries.local ? [entries.local] : []), ...restore],
+    });
     d.chain({
       name: 'mark_postrouting',
       base: { type: 'filter', hook: 'postrouting', priority: MANGLE },
       rules: [
-        ...world.wans.map((w) => `oifname "${w.device}" ct state new ct mark & ${hex(mask)} == 0 ${setCtMark(mask, w.mark)}`),
+        ...world.wans.map(
+          (w) => `oifname "${w.device}" ct state new ct mark & ${hex(mask)} == 0 ${setCtMark(mask, w.mark)}`,
+        ),
         // Only a queued connection's first packet carries a tag (later packets get the mark restored without it).
         ...(queued ? countByMark(`meta mark & ${hex(tagMask)} != 0 `, mask, world.wans) : []),
       ],

@@ -5,8 +5,21 @@ import { ConnCounter } from './conn-counter.ts';
 import { RateMeter } from './rates.ts';
 import { FastestLearner } from './strategies/fastest.ts';
 
-const rec = (type: ConntrackRecord['type'], id: number, mark: number, x: Partial<ConntrackRecord> = {}): ConntrackRecord => ({
-  type, id, mark, proto: 'tcp', state: 'SYN_SENT', src: '10.0.0.2', dst: '203.0.113.10', unreplied: true, ...x,
+const rec = (
+  type: ConntrackRecord['type'],
+  id: number,
+  mark: number,
+  x: Partial<ConntrackRecord> = {},
+): ConntrackRecord => ({
+  type,
+  id,
+  mark,
+  proto: 'tcp',
+  state: 'SYN_SENT',
+  src: '10.0.0.2',
+  dst: '203.0.113.10',
+  unreplied: true,
+  ...x,
 });
 
 describe('adaptive measurements', () => {
@@ -29,7 +42,11 @@ describe('adaptive measurements', () => {
   it('loads a listing, leaving out connections that are closing', () => {
     const c = new ConnCounter(0xff00);
     c.event(rec('NEW', 7, 0x3900));
-    c.load([rec('LIST', 1, 0x3900, { state: 'ESTABLISHED' }), rec('LIST', 2, 0x3900, { state: 'TIME_WAIT' }), rec('LIST', 3, 0xe00, { proto: 'udp', state: undefined })]);
+    c.load([
+      rec('LIST', 1, 0x3900, { state: 'ESTABLISHED' }),
+      rec('LIST', 2, 0x3900, { state: 'TIME_WAIT' }),
+      rec('LIST', 3, 0xe00, { proto: 'udp', state: undefined }),
+    ]);
     assert.deepEqual([c.count(0x3900), c.count(0xe00)], [1, 1]);
   });
 
@@ -43,7 +60,7 @@ describe('adaptive measurements', () => {
   });
 
   it('fastest response: times SYN → first reply per network and WAN, decides once both WANs answered, expires', () => {
-    const wanOf = (mark: number) => ({ 0x100: 'isp1', 0x200: 'isp2' } as Record<number, string>)[mark];
+    const wanOf = (mark: number) => (({ 0x100: 'isp1', 0x200: 'isp2' }) as Record<number, string>)[mark];
     const l = new FastestLearner({ prefixLength: 24, timeoutSeconds: 10 }, wanOf);
     const at = (s: number) => ({ ts: s });
     l.event(rec('NEW', 1, 0x100, at(100)));

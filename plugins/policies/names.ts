@@ -12,7 +12,8 @@ export const CLASSIFY_CHAIN = 'classify';
 export const CLASSIFY_LOCAL_CHAIN = 'classify_local';
 export const policyChain = (policy: string, isDefault: boolean) => (isDefault ? DEFAULT_CHAIN : `policy_${policy}`);
 /** A persistence map's name carries its key, so a key change makes a new map (nft cannot change a set's type). */
-export const persistMap = (policy: string, key: 'src' | 'src-dst') => `persist_${policy}_${key === 'src' ? 'src' : 'pair'}`;
+export const persistMap = (policy: string, key: 'src' | 'src-dst') =>
+  `persist_${policy}_${key === 'src' ? 'src' : 'pair'}`;
 export const fastestMap = (policy: string) => `fastest_${policy}`;
 export const ruleLabel = (rule: { name?: string }, index: number) => rule.name ?? String(index);
 export const ruleChain = (label: string) => `rule_${label}`;

@@ -7,7 +7,11 @@ import { learnedLayer, persistenceLayer } from './layers.ts';
 import { counterFor, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
 import { kernelSlots } from './weights.ts';
 
-export interface RenderedPolicy { chain: ChainSpec; extraChains: ChainSpec[]; sets: SetSpec[] }
+export interface RenderedPolicy {
+  chain: ChainSpec;
+  extraChains: ChainSpec[];
+  sets: SetSpec[];
+}
 
 /** What a packet meets when the policy has no usable member: an ICMP error, a silent drop, or nothing (unmarked). */
 export function whenNoneRules(whenNone: ResolvedPolicy['whenNone']): string[] {
@@ -42,7 +46,13 @@ export function countByMark(match: string, mask: number, live: { id: number; mar
  * forwarded packet is tagged for the queue and counted in mark_postrouting once the verdict is known; the router's
  * own connections (never queued) are counted here.
  */
-function nfqueueRules(choice: string, mask: number, tagMask: number, tag: number, live: { id: number; mark: number }[]): string[] {
+function nfqueueRules(
+  choice: string,
+  mask: number,
+  tagMask: number,
+  tag: number,
+  live: { id: number; mark: number }[],
+): string[] {
   return [choice, queueTag(tagMask, tag), ...countByMark('', mask, live)];
 }
 
@@ -50,21 +60,46 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
   const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy);
   const usable = liveOf(policy, world);
   const slots = kernelSlots(policy, usable, world.runtimeWeights[policy.name]);
-  const choice = policy.strategy === 'round-robin' || policy.strategy === 'persistence' ? roundRobinChoice(slots) : randomChoice(slots);
+  const choice =
+    policy.strategy === 'round-robin' || policy.strategy === 'persistence'
+      ? roundRobinChoice(slots)
+      : randomChoice(slots);
   const base = choice ? [choice] : whenNoneRules(policy.whenNone);
   const mask = world.layout.mask;
   const live = usable.map((w) => ({ id: w.id, mark: w.mark }));
   if (policy.strategy === 'persistence') {
     const p = policy.persistence ?? { key: 'src' as const, timeoutSeconds: 600 };
     const all = world.wans.map((w) => ({ id: w.id, mark: w.mark }));
-    const layer = persistenceLayer({ map: persistMap(policy.name, p.key), key: p.key, timeoutSeconds: p.timeoutSeconds, mask, live, all, base });
+    const layer = persistenceLayer({
+      map: persistMap(policy.name, p.key),
+      key: p.key,
+      timeoutSeconds: p.timeoutSeconds,
+      mask,
+      live,
+      all,
+      base,
+    });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
   if (policy.strategy === 'fastest-response') {
-    const layer = learnedLayer({ map: fastestMap(policy.name), prefixLength: policy.fastest?.prefixLength ?? 24, mask, live, base });
+    const layer = learnedLayer({
+      map: fastestMap(policy.name),
+      prefixLength: policy.fastest?.prefixLength ?? 24,
+      mask,
+      live,
+      base,
+    });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
   const nfq = world.layout.nfqueue.policies.get(policy.name);
-  if (nfq && slots.length) return { chain: { name, rules: nfqueueRules(randomChoice(slots, setChainFor)!, mask, world.layout.nfqueue.tagMask, nfq.tag, live) }, extraChains: [], sets: [] };
+  if (nfq && slots.length)
+    return {
+      chain: {
+        name,
+        rules: nfqueueRules(randomChoice(slots, setChainFor)!, mask, world.layout.nfqueue.tagMask, nfq.tag, live),
+      },
+      extraChains: [],
+      sets: [],
+    };
   return { chain: { name, rules: base }, extraChains: [], sets: [] };
 }

@@ -1,5 +1,13 @@
 // Policies resolved from the configuration: the implicit default policy, members with their weights and tiers filled in.
-import { defaultPolicyName, IMPLICIT_DEFAULT, type MemberConfig, type MwanConfig, type PolicyConfig, type PolicyStrategy, type StrategyName } from '../../core/plugin/api.ts';
+import {
+  defaultPolicyName,
+  IMPLICIT_DEFAULT,
+  type MemberConfig,
+  type MwanConfig,
+  type PolicyConfig,
+  type PolicyStrategy,
+  type StrategyName,
+} from '../../core/plugin/api.ts';
 
 /** Strategies whose kernel weights the daemon rewrites from measurements. */
 export const ADAPTIVE: readonly PolicyStrategy[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];
@@ -7,10 +15,24 @@ export const ADAPTIVE: readonly PolicyStrategy[] = ['overflow', 'least-used', 'l
 const ORDERED: readonly StrategyName[] = ['priority', 'overflow'];
 
 /** A policy with its members resolved (weights and tiers filled in). */
-export interface ResolvedMember { wan: string; weight: number; tier: number; capacityMbps?: number }
-export interface ResolvedPolicy extends Omit<PolicyConfig, 'members' | 'strategy'> { name: string; strategy: PolicyStrategy; members: ResolvedMember[] }
+export interface ResolvedMember {
+  wan: string;
+  weight: number;
+  tier: number;
+  capacityMbps?: number;
+}
+export interface ResolvedPolicy extends Omit<PolicyConfig, 'members' | 'strategy'> {
+  name: string;
+  strategy: PolicyStrategy;
+  members: ResolvedMember[];
+}
 
-interface ResolveInput { mode: 'balanced' | 'failover'; wans: { name: string; weight: number; tier: number }[]; policies: Record<string, PolicyConfig>; defaultPolicy?: string }
+interface ResolveInput {
+  mode: 'balanced' | 'failover';
+  wans: { name: string; weight: number; tier: number }[];
+  policies: Record<string, PolicyConfig>;
+  defaultPolicy?: string;
+}
 
 /**
  * Every policy, with the implicit `default` one (from `mode`: balanced = weighted, failover = priority over the WANs'
@@ -22,7 +44,10 @@ export function resolvePolicies(cfg: ResolveInput): Map<string, ResolvedPolicy> 
   const wan = (name: string) => cfg.wans.find((w) => w.name === name)!;
   if (!cfg.policies[IMPLICIT_DEFAULT]) {
     out.set(IMPLICIT_DEFAULT, {
-      name: IMPLICIT_DEFAULT, strategy: cfg.mode === 'failover' ? 'priority' : 'weighted', whenNone: 'main', intervalMs: 1000,
+      name: IMPLICIT_DEFAULT,
+      strategy: cfg.mode === 'failover' ? 'priority' : 'weighted',
+      whenNone: 'main',
+      intervalMs: 1000,
       members: cfg.wans.map((w) => ({ wan: w.name, weight: w.weight, tier: w.tier })),
     });
   }
@@ -31,7 +56,9 @@ export function resolvePolicies(cfg: ResolveInput): Map<string, ResolvedPolicy> 
     const strategy = p.strategy as PolicyStrategy;
     const byOrder = (ORDERED as readonly string[]).includes(strategy) && listed.every((m) => m.tier === undefined);
     const members = listed.map((m, i) => ({
-      wan: m.wan, weight: m.weight ?? wan(m.wan).weight, tier: byOrder ? Math.min(i + 1, 16) : m.tier ?? wan(m.wan).tier,
+      wan: m.wan,
+      weight: m.weight ?? wan(m.wan).weight,
+      tier: byOrder ? Math.min(i + 1, 16) : (m.tier ?? wan(m.wan).tier),
       ...(m.capacityMbps !== undefined ? { capacityMbps: m.capacityMbps } : {}),
     }));
     out.set(name, { ...p, name, strategy, members });
@@ -40,12 +67,15 @@ export function resolvePolicies(cfg: ResolveInput): Map<string, ResolvedPolicy> 
 }
 
 /** Every policy and the default rule's policy of a configuration, resolved once per configuration object. */
-export interface Policies { policies: Map<string, ResolvedPolicy>; defaultPolicy: string }
+export interface Policies {
+  policies: Map<string, ResolvedPolicy>;
+  defaultPolicy: string;
+}
 
 const resolved = new WeakMap<MwanConfig, Policies>();
 
 export function policiesOf(config: MwanConfig): Policies {
   let p = resolved.get(config);
-  if (!p) resolved.set(config, p = { policies: resolvePolicies(config), defaultPolicy: defaultPolicyName(config) });
+  if (!p) resolved.set(config, (p = { policies: resolvePolicies(config), defaultPolicy: defaultPolicyName(config) }));
   return p;
 }

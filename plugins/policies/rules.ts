@@ -63,7 +63,15 @@ export function renderRules(world: WorldView): RenderedRules {
     }
     const label = ruleLabel(r, i);
     const live = liveOf(policy, world).map((w) => ({ id: w.id, mark: w.mark }));
-    const layer = persistenceLayer({ map: stickyMap(label), key: 'src', timeoutSeconds: r.sticky.timeoutSeconds, mask: world.layout.mask, live, all: world.wans.map((w) => ({ id: w.id, mark: w.mark })), base: [`jump ${target}`] });
+    const layer = persistenceLayer({
+      map: stickyMap(label),
+      key: 'src',
+      timeoutSeconds: r.sticky.timeoutSeconds,
+      mask: world.layout.mask,
+      live,
+      all: world.wans.map((w) => ({ id: w.id, mark: w.mark })),
+      base: [`jump ${target}`],
+    });
     line(`goto ${ruleChain(label)}`);
     out.chains.push({ name: ruleChain(label), rules: layer.rules }, ...layer.chains);
     out.sets.push(...layer.sets);
@@ -79,5 +87,10 @@ export function ruleSets(world: WorldView): SetSpec[] {
 
 /** The policies rules and the default rule send traffic to, default first. */
 export function policiesInUse(world: WorldView): string[] {
-  return [...new Set([policiesOf(world.config).defaultPolicy, ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : []))])];
+  return [
+    ...new Set([
+      policiesOf(world.config).defaultPolicy,
+      ...world.config.rules.flatMap((r) => (r.policy ? [r.policy] : [])),
+    ]),
+  ];
 }

@@ -1,7 +1,12 @@
 // Which WANs of a policy take new connections (those in service; for priority the lowest tier among them), and exact weight ranges.
 import type { ResolvedMember, ResolvedPolicy } from './resolve.ts';
 
-export interface Selectable { name: string; inService: boolean; weight: number; tier: number }
+export interface Selectable {
+  name: string;
+  inService: boolean;
+  weight: number;
+  tier: number;
+}
 
 /**
  * Splits 0..total-1 into one contiguous range per WAN, sized by weight: the shares are exact and never overlap
@@ -20,7 +25,10 @@ export function weightRanges<T extends { weight: number }>(wans: T[]): { wan: T;
  * The members of a policy that can take new connections now: those in service, and for `priority` only the
  * lowest tier among them. Each comes back as its WAN with the member's weight and tier.
  */
-export function usableMembers<T extends Selectable>(policy: Pick<ResolvedPolicy, 'strategy' | 'members'>, wans: T[]): (T & { member: ResolvedMember })[] {
+export function usableMembers<T extends Selectable>(
+  policy: Pick<ResolvedPolicy, 'strategy' | 'members'>,
+  wans: T[],
+): (T & { member: ResolvedMember })[] {
   const live = policy.members.flatMap((m) => {
     const w = wans.find((x) => x.name === m.wan);
     return w && w.inService ? [{ ...w, weight: m.weight, tier: m.tier, member: m }] : [];

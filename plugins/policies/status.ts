@@ -4,7 +4,14 @@ import { policiesOf } from './resolve.ts';
 import { usableMembers } from './selection.ts';
 
 /** A policy in use: its strategy, the WANs it can use now, and an adaptive strategy's current weights and why. */
-export interface PolicyStatus { name: string; strategy: string; isDefault: boolean; usable: string[]; weights: Record<string, number> | null; reason: string | null }
+export interface PolicyStatus {
+  name: string;
+  strategy: string;
+  isDefault: boolean;
+  usable: string[];
+  weights: Record<string, number> | null;
+  reason: string | null;
+}
 
 /** The policies in use, the default one first. */
 export function policyStatus(world: WorldView): PolicyStatus[] {
@@ -13,6 +20,13 @@ export function policyStatus(world: WorldView): PolicyStatus[] {
   return names.map((name) => {
     const p = policies.get(name)!;
     const adaptive = world.runtimeWeights[name];
-    return { name, strategy: p.strategy, isDefault: name === defaultPolicy, usable: usableMembers(p, world.wans).map((w) => w.name), weights: adaptive?.weights ?? null, reason: adaptive?.reason ?? null };
+    return {
+      name,
+      strategy: p.strategy,
+      isDefault: name === defaultPolicy,
+      usable: usableMembers(p, world.wans).map((w) => w.name),
+      weights: adaptive?.weights ?? null,
+      reason: adaptive?.reason ?? null,
+    };
   });
 }

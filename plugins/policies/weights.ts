@@ -29,7 +29,11 @@ export function staticSlots(policy: Pick<ResolvedPolicy, 'strategy'>, usable: Us
  * The slots the kernel gets: the adaptive decision restricted to WANs usable now (a WAN may have left service since
  * it was made); when that leaves nothing, the static weights.
  */
-export function kernelSlots(policy: Pick<ResolvedPolicy, 'strategy'>, usable: UsableWan[], adaptive?: AdaptiveWeights): Slot[] {
+export function kernelSlots(
+  policy: Pick<ResolvedPolicy, 'strategy'>,
+  usable: UsableWan[],
+  adaptive?: AdaptiveWeights,
+): Slot[] {
   if (adaptive) {
     const slots = usable.map((w) => ({ id: w.id, weight: adaptive.weights[w.name] ?? 0 })).filter((s) => s.weight > 0);
     if (slots.length) return slots;

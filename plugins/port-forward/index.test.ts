@@ -14,7 +14,12 @@ import { link } from '../../test/kit/link.ts';
 
 function net(o: { down?: string[]; noAddress?: string[] } = {}): ObservedNetwork {
   return {
-    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(`wan${i}`) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(`wan${i}`) }))
+    links: [1, 2, 3]
+      .map((i) =>
+        link(`wan${i}`, o.noAddress?.includes(`wan${i}`) ? null : `100.64.${i}.2`, 30, {
+          carrier: !o.down?.includes(`wan${i}`),
+        }),
+      )
       .concat(link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24)),
     defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
   };
@@ -53,10 +58,15 @@ describe('port-forward plugin', () => {
 
   it('hairpin: LAN clients connecting to a WAN address are DNATed too, and masqueraded LAN to LAN', () => {
     const s = contribution(worldOf({ forwards: [{ port: 443, to: '10.0.0.5:8443' }] }));
-    assert.equal(chain(s, PREROUTING_CHAIN)!.rules[1], `iifname { "lan0" } ip daddr ${WAN_ADDRS} tcp dport 443 dnat ip to 10.0.0.5:8443`);
+    assert.equal(
+      chain(s, PREROUTING_CHAIN)!.rules[1],
+      `iifname { "lan0" } ip daddr ${WAN_ADDRS} tcp dport 443 dnat ip to 10.0.0.5:8443`,
+    );
     const post = chain(s, POSTROUTING_CHAIN)!;
     assert.deepEqual(post.base, { type: 'nat', hook: 'postrouting', priority: SRCNAT });
-    assert.deepEqual(post.rules, [`iifname { "lan0" } oifname { "lan0" } ct status dnat ct original ip daddr ${WAN_ADDRS} masquerade`]);
+    assert.deepEqual(post.rules, [
+      `iifname { "lan0" } oifname { "lan0" } ct status dnat ct original ip daddr ${WAN_ADDRS} masquerade`,
+    ]);
   });
 
   it('limits a forward to its chosen WANs, for DNAT and hairpin alike', () => {
@@ -65,7 +75,10 @@ describe('port-forward plugin', () => {
       'iifname { "wan1", "wan3" } fib daddr type local tcp dport 22 dnat ip to 10.0.0.9',
       'iifname { "lan0" } ip daddr { 100.64.1.2, 100.64.3.2 } tcp dport 22 dnat ip to 10.0.0.9',
     ]);
-    assert.match(chain(s, POSTROUTING_CHAIN)!.rules[0], /ct original ip daddr \{ 100\.64\.1\.2, 100\.64\.3\.2 \} masquerade$/);
+    assert.match(
+      chain(s, POSTROUTING_CHAIN)!.rules[0],
+      /ct original ip daddr \{ 100\.64\.1\.2, 100\.64\.3\.2 \} masquerade$/,
+    );
   });
 
   it('keeps forwarding on a WAN that is out of service (carrier lost or taken down): forwards follow the link, not the balancing', () => {
@@ -85,7 +98,10 @@ describe('port-forward plugin', () => {
   });
 
   it('proto both gives one rule per protocol; a range keeps its ports', () => {
-    const rules = chain(contribution(worldOf({ forwards: [{ port: '6000-6010', proto: 'both', to: '10.0.0.7', wans: ['isp1'] }] })), PREROUTING_CHAIN)!.rules;
+    const rules = chain(
+      contribution(worldOf({ forwards: [{ port: '6000-6010', proto: 'both', to: '10.0.0.7', wans: ['isp1'] }] })),
+      PREROUTING_CHAIN,
+    )!.rules;
     assert.deepEqual(rules, [
       'iifname { "wan1" } fib daddr type local tcp dport 6000-6010 dnat ip to 10.0.0.7',
       'iifname { "lan0" } ip daddr { 100.64.1.2 } tcp dport 6000-6010 dnat ip to 10.0.0.7',
@@ -95,29 +111,58 @@ describe('port-forward plugin', () => {
   });
 
   it('without a LAN there is no hairpin, only the WAN DNAT (to a host outside any LAN, allowed explicitly)', () => {
-    const loaded = parseConfig({ wans: WANS, forwards: [{ port: 80, proto: 'udp', to: '192.168.5.5', allowOutsideLan: true }] });
+    const loaded = parseConfig({
+      wans: WANS,
+      forwards: [{ port: 80, proto: 'udp', to: '192.168.5.5', allowOutsideLan: true }],
+    });
     const registry = new WanRegistry(loaded.config, loaded.layout, new EventBus());
     registry.observe(net());
     const s = contribution(buildWorld(loaded, registry.wans, net().links));
-    assert.deepEqual(chain(s, PREROUTING_CHAIN)!.rules, [`iifname ${ALL_WANS} fib daddr type local udp dport 80 dnat ip to 192.168.5.5`]);
+    assert.deepEqual(chain(s, PREROUTING_CHAIN)!.rules, [
+      `iifname ${ALL_WANS} fib daddr type local udp dport 80 dnat ip to 192.168.5.5`,
+    ]);
     assert.equal(chain(s, POSTROUTING_CHAIN), undefined);
   });
 
   it('hairpin covers every LAN device', () => {
-    const s = contribution(worldOf({ lan: [{ device: 'lan0' }, { device: 'lan1' }], forwards: [{ port: 80, to: '10.0.0.5', wans: ['isp2'] }] }));
-    assert.equal(chain(s, PREROUTING_CHAIN)!.rules[1], 'iifname { "lan0", "lan1" } ip daddr { 100.64.2.2 } tcp dport 80 dnat ip to 10.0.0.5');
-    assert.equal(chain(s, POSTROUTING_CHAIN)!.rules[0], 'iifname { "lan0", "lan1" } oifname { "lan0", "lan1" } ct status dnat ct original ip daddr { 100.64.2.2 } masquerade');
+    const s = contribution(
+      worldOf({
+        lan: [{ device: 'lan0' }, { device: 'lan1' }],
+        forwards: [{ port: 80, to: '10.0.0.5', wans: ['isp2'] }],
+      }),
+    );
+    assert.equal(
+      chain(s, PREROUTING_CHAIN)!.rules[1],
+      'iifname { "lan0", "lan1" } ip daddr { 100.64.2.2 } tcp dport 80 dnat ip to 10.0.0.5',
+    );
+    assert.equal(
+      chain(s, POSTROUTING_CHAIN)!.rules[0],
+      'iifname { "lan0", "lan1" } oifname { "lan0", "lan1" } ct status dnat ct original ip daddr { 100.64.2.2 } masquerade',
+    );
   });
 
   it('renders only forwards whose target is a LAN host now: not outside the LAN networks, not the router, not a broadcast', () => {
-    const world = worldOf({ lan: [{ device: 'lan0' }, { device: 'lan1' }], forwards: [
-      { port: 80, to: '10.0.0.5' }, { port: 81, to: '10.9.9.9' }, { port: 82, to: '10.0.0.1' }, { port: 83, to: '10.1.0.255' },
-      { port: 84, to: '100.64.2.2', allowOutsideLan: true }, { port: 85, to: '192.0.2.7', allowOutsideLan: true },
-    ] });
+    const world = worldOf({
+      lan: [{ device: 'lan0' }, { device: 'lan1' }],
+      forwards: [
+        { port: 80, to: '10.0.0.5' },
+        { port: 81, to: '10.9.9.9' },
+        { port: 82, to: '10.0.0.1' },
+        { port: 83, to: '10.1.0.255' },
+        { port: 84, to: '100.64.2.2', allowOutsideLan: true },
+        { port: 85, to: '192.0.2.7', allowOutsideLan: true },
+      ],
+    });
     const rules = chain(contribution(world), PREROUTING_CHAIN)!.rules.filter((r) => r.startsWith('iifname { "wan1"'));
-    assert.deepEqual(rules.map((r) => r.replace(/.* dnat ip to /, '')), ['10.0.0.5', '192.0.2.7']);
+    assert.deepEqual(
+      rules.map((r) => r.replace(/.* dnat ip to /, '')),
+      ['10.0.0.5', '192.0.2.7'],
+    );
     const { refused } = sortForwards(world);
-    assert.deepEqual(refused.map((r) => r.index), [1, 2, 3, 4]);
+    assert.deepEqual(
+      refused.map((r) => r.index),
+      [1, 2, 3, 4],
+    );
     assert.match(refused[0].reason, /outside every LAN network \(10\.0\.0\.0\/24, 10\.1\.0\.0\/24\)/);
     assert.match(refused[1].reason, /address of the router itself/);
     assert.match(refused[2].reason, /broadcast address of 10\.1\.0\.0\/24/);
@@ -129,7 +174,10 @@ describe('port-forward plugin', () => {
     network.links = network.links.map((l) => (l.name === 'lan0' ? { ...l, addresses: [] } : l));
     const world = worldOf({ forwards: [{ port: 80, to: '10.0.0.5' }] }, network);
     assert.deepEqual(chain(contribution(world), PREROUTING_CHAIN)!.rules, []);
-    assert.match(forwardRefusal(world.config.forwards[0], world)!, /no LAN network is known yet \(no IPv4 address on lan0\)/);
+    assert.match(
+      forwardRefusal(world.config.forwards[0], world)!,
+      /no LAN network is known yet \(no IPv4 address on lan0\)/,
+    );
   });
 
   it('declares the marker as a dependency: replies follow the connection mark it sets on inbound connections', () => {

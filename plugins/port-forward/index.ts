@@ -1,5 +1,14 @@
 // Built-in plugin: port forwards (DNAT) on the chosen WANs, and hairpin for LAN clients that use a WAN address.
-import { NO_OPTIONS, definePlugin, dnatStatement, nftSet, portMatch, type ForwardConfig, type WanView, type WorldView } from '../../core/plugin/api.ts';
+import {
+  NO_OPTIONS,
+  definePlugin,
+  dnatStatement,
+  nftSet,
+  portMatch,
+  type ForwardConfig,
+  type WanView,
+  type WorldView,
+} from '../../core/plugin/api.ts';
 import { sortForwards } from './targets.ts';
 
 export const DSTNAT = -100;
@@ -29,7 +38,8 @@ export function dnatRules(world: WorldView): string[] {
     for (const proto of protocols(f)) {
       const match = portMatch(proto, f.port);
       rules.push(`iifname ${nftSet(wans.map((w) => w.device))} fib daddr type local ${match} ${dnatStatement(f)}`);
-      if (lans.length && addresses.length) rules.push(`iifname ${nftSet(lans)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);
+      if (lans.length && addresses.length)
+        rules.push(`iifname ${nftSet(lans)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);
     }
   }
   return rules;
@@ -44,7 +54,9 @@ export function hairpinRules(world: WorldView): string[] {
   const forwarded = new Set(sortForwards(world).accepted.flatMap((f) => forwardWans(f, world)));
   const addresses = [...new Set(world.wans.filter((w) => forwarded.has(w) && w.address).map((w) => w.address!))];
   if (lans.length === 0 || addresses.length === 0) return [];
-  return [`iifname ${nftSet(lans)} oifname ${nftSet(lans)} ct status dnat ct original ip daddr ${nftSet(addresses, false)} masquerade`];
+  return [
+    `iifname ${nftSet(lans)} oifname ${nftSet(lans)} ct status dnat ct original ip daddr ${nftSet(addresses, false)} masquerade`,
+  ];
 }
 
 export default definePlugin({
@@ -56,17 +68,30 @@ export default definePlugin({
   setup(ctx) {
     // A forward refused at run time (target outside the LANs the kernel has, or the router itself) is logged once per reason.
     let reported = '';
-    return ctx.bus.on('reconcile.done', () => {
-      const { refused } = sortForwards(ctx.world());
-      const text = refused.map((r) => `forwards[${r.index}].to: ${r.reason}; not forwarded`).join('\n');
-      if (text && text !== reported) ctx.log.warn({ refused }, text);
-      reported = text;
-    }, 'port-forward');
+    return ctx.bus.on(
+      'reconcile.done',
+      () => {
+        const { refused } = sortForwards(ctx.world());
+        const text = refused.map((r) => `forwards[${r.index}].to: ${r.reason}; not forwarded`).join('\n');
+        if (text && text !== reported) ctx.log.warn({ refused }, text);
+        reported = text;
+      },
+      'port-forward',
+    );
   },
   contribute(d, world) {
     if (world.config.forwards.length === 0) return;
-    d.chain({ name: PREROUTING_CHAIN, base: { type: 'nat', hook: 'prerouting', priority: DSTNAT }, rules: dnatRules(world) });
+    d.chain({
+      name: PREROUTING_CHAIN,
+      base: { type: 'nat', hook: 'prerouting', priority: DSTNAT },
+      rules: dnatRules(world),
+    });
     const hairpin = hairpinRules(world);
-    if (hairpin.length) d.chain({ name: POSTROUTING_CHAIN, base: { type: 'nat', hook: 'postrouting', priority: SRCNAT }, rules: hairpin });
+    if (hairpin.length)
+      d.chain({
+        name: POSTROUTING_CHAIN,
+        base: { type: 'nat', hook: 'postrouting', priority: SRCNAT },
+        rules: hairpin,
+      });
   },
 });

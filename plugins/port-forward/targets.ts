@@ -1,15 +1,26 @@
 // Run-time check of port-forward targets against the LAN networks and router addresses the kernel has now.
-import { forwardTarget, forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix, type ForwardConfig, type WorldView } from '../../core/plugin/api.ts';
+import {
+  forwardTarget,
+  forwardTargetProblem,
+  parseAddressWithPrefix,
+  type AddressWithPrefix,
+  type ForwardConfig,
+  type WorldView,
+} from '../../core/plugin/api.ts';
 
 /** The LANs' addresses with prefix lengths as the kernel has them (LanView keeps addresses and networks in step). */
 function lanAddresses(world: WorldView): AddressWithPrefix[] {
-  return world.lans.flatMap((l) => l.addresses.map((address, i) => ({ address, prefixLength: Number(l.networks[i]?.split('/')[1] ?? 32) })));
+  return world.lans.flatMap((l) =>
+    l.addresses.map((address, i) => ({ address, prefixLength: Number(l.networks[i]?.split('/')[1] ?? 32) })),
+  );
 }
 
 /** Every address of the router known now: the LANs' and WANs' as observed, and those the configuration declares. */
 function routerAddresses(world: WorldView, lans: AddressWithPrefix[]): string[] {
-  const declared = [...world.config.wans.map((w) => w.address), ...world.config.lan.flatMap((l) => l.addresses ?? [])]
-    .flatMap((a) => (a === undefined ? [] : [parseAddressWithPrefix(a)?.address ?? '']));
+  const declared = [
+    ...world.config.wans.map((w) => w.address),
+    ...world.config.lan.flatMap((l) => l.addresses ?? []),
+  ].flatMap((a) => (a === undefined ? [] : [parseAddressWithPrefix(a)?.address ?? '']));
   return [...lans.map((a) => a.address), ...world.wans.flatMap((w) => (w.address ? [w.address] : [])), ...declared];
 }
 
@@ -30,7 +41,10 @@ export function forwardRefusal(f: ForwardConfig, world: WorldView): string | und
 }
 
 /** The configured forwards the kernel may carry now, and the refused ones with the reason, by config index. */
-export function sortForwards(world: WorldView): { accepted: ForwardConfig[]; refused: { index: number; reason: string }[] } {
+export function sortForwards(world: WorldView): {
+  accepted: ForwardConfig[];
+  refused: { index: number; reason: string }[];
+} {
   const accepted: ForwardConfig[] = [];
   const refused: { index: number; reason: string }[] = [];
   world.config.forwards.forEach((f, index) => {

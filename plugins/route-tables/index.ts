@@ -11,7 +11,8 @@ function gatewayIsOnlink(w: WanView): boolean {
 function wanRoutes(d: DesiredBuilder, w: WanView): void {
   if (!w.routable || !w.address) return;
   if (w.network) d.route({ table: w.table, dst: w.network, dev: w.device, scope: 'link', src: w.address });
-  if (w.gateway) d.route({ table: w.table, dst: 'default', via: w.gateway, dev: w.device, onlink: gatewayIsOnlink(w) || undefined });
+  if (w.gateway)
+    d.route({ table: w.table, dst: 'default', via: w.gateway, dev: w.device, onlink: gatewayIsOnlink(w) || undefined });
   else if (w.pointToPoint) d.route({ table: w.table, dst: 'default', dev: w.device });
 }
 

@@ -14,7 +14,8 @@ export default definePlugin({
     for (const w of world.wans) {
       const mode = w.config.snat;
       if (mode === 'masquerade') rules.push(`iifname ${lanSet} oifname "${w.device}" masquerade`);
-      else if (mode === 'snat' && w.address) rules.push(`iifname ${lanSet} oifname "${w.device}" snat ip to ${w.address}`);
+      else if (mode === 'snat' && w.address)
+        rules.push(`iifname ${lanSet} oifname "${w.device}" snat ip to ${w.address}`);
     }
     d.chain({ name: 'snat_postrouting', base: { type: 'nat', hook: 'postrouting', priority: SRCNAT }, rules });
   },

@@ -12,7 +12,11 @@ import { createUpnp } from './index.ts';
 import { PREROUTING_CHAIN } from './rules.ts';
 import { loadedWith, miniupnpdRule, miniupnpdTable, network, worldOf } from './testing.ts';
 
-interface Run { spec: ProcessSpec; events: ProcessEvents; stopped: boolean }
+interface Run {
+  spec: ProcessSpec;
+  events: ProcessEvents;
+  stopped: boolean;
+}
 
 async function until(what: string, check: () => boolean, ms = 3000): Promise<void> {
   const t0 = Date.now();
@@ -37,26 +41,55 @@ describe('upnp plugin', () => {
   const accepted = () => path.join(dir, 'upnp', 'accepted.leases');
   const logged = (re: RegExp) => logs.some((l) => re.test(l.msg));
 
-  async function start(options: Record<string, unknown>, mode: 'balanced' | 'failover' = 'failover'): Promise<ReturnType<typeof loadedWith>> {
+  async function start(
+    options: Record<string, unknown>,
+    mode: 'balanced' | 'failover' = 'failover',
+  ): Promise<ReturnType<typeof loadedWith>> {
     const loaded = loadedWith({ mode, stateDir: dir, plugins: { upnp: options } });
     world = worldOf(loaded);
-    const log = pino({ level: 'debug' }, { write: (s: string) => { logs.push(JSON.parse(s)); } });
+    const log = pino(
+      { level: 'debug' },
+      {
+        write: (s: string) => {
+          logs.push(JSON.parse(s));
+        },
+      },
+    );
     const ctx: PluginContext = {
-      name: 'upnp', config: loaded.config, options, log, bus, world: () => world, requestReconcile: (r) => { reconciles.push(r); }, reportHealth: () => undefined,
+      name: 'upnp',
+      config: loaded.config,
+      options,
+      log,
+      bus,
+      world: () => world,
+      requestReconcile: (r) => {
+        reconciles.push(r);
+      },
+      reportHealth: () => undefined,
       kernel: {
-        listNftTable: async (family, name) => { assert.equal(`${family} ${name}`, 'inet mwan_upnp'); return table && structuredClone(table); },
-        deleteConnections: async () => 0, startProbe: () => ({ stop: () => undefined }), runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
+        listNftTable: async (family, name) => {
+          assert.equal(`${family} ${name}`, 'inet mwan_upnp');
+          return table && structuredClone(table);
+        },
+        deleteConnections: async () => 0,
+        startProbe: () => ({ stop: () => undefined }),
+        runScript: async () => ({ exitCode: 0, signal: null, timedOut: false, ms: 0, stderr: '' }),
         supervise: (spec, events = {}) => {
           const run: Run = { spec, events, stopped: false };
           runs.push(run);
           events.started?.(1000 + runs.length);
-          return { name: spec.name, pid: undefined, starts: 1, stop: async () => {
-            // As the real supervisor: the exit is reported, then the after-commands delete miniupnpd's table.
-            run.stopped = true;
-            events.exited?.({ code: 0, signal: 'SIGTERM', ms: 5, restartInMs: null });
-            table = null;
-            await new Promise((r) => setTimeout(r, 30));
-          } };
+          return {
+            name: spec.name,
+            pid: undefined,
+            starts: 1,
+            stop: async () => {
+              // As the real supervisor: the exit is reported, then the after-commands delete miniupnpd's table.
+              run.stopped = true;
+              events.exited?.({ code: 0, signal: 'SIGTERM', ms: 5, restartInMs: null });
+              table = null;
+              await new Promise((r) => setTimeout(r, 30));
+            },
+          };
         },
       },
     };
@@ -65,8 +98,13 @@ describe('upnp plugin', () => {
     return loaded;
   }
 
-  const reconciled = () => bus.emit('reconcile.done', { reason: 'test', changed: true, ms: 1, nftLines: 0, ipLines: 0, sysctls: 0 });
-  const contribution = (): DesiredState => { const d = new DesiredBuilder().as('upnp'); plugin.contribute!(d, world); return d.state; };
+  const reconciled = () =>
+    bus.emit('reconcile.done', { reason: 'test', changed: true, ms: 1, nftLines: 0, ipLines: 0, sysctls: 0 });
+  const contribution = (): DesiredState => {
+    const d = new DesiredBuilder().as('upnp');
+    plugin.contribute!(d, world);
+    return d.state;
+  };
   const extIf = (r: Run) => /^ext_ifname=(.*)$/m.exec(r.spec.files![0].content)?.[1];
 
   beforeEach(async () => {
@@ -99,7 +137,15 @@ describe('upnp plugin', () => {
     await until('a start', () => runs.length === 1);
     assert.equal(extIf(runs[0]), 'wan1');
     assert.ok(logged(/^UPnP: miniupnpd serves isp1 \(wan1\)$/));
-    assert.deepEqual(contribution().rules, [{ priority: loaded.layout.pluginPriorities[1], to: '192.0.2.10', iif: 'lo', table: world.wans[0].table, owner: 'upnp' }]);
+    assert.deepEqual(contribution().rules, [
+      {
+        priority: loaded.layout.pluginPriorities[1],
+        to: '192.0.2.10',
+        iif: 'lo',
+        table: world.wans[0].table,
+        owner: 'upnp',
+      },
+    ]);
 
     reconciled();
     await new Promise((r) => setTimeout(r, 30));
@@ -120,7 +166,7 @@ describe('upnp plugin', () => {
     assert.deepEqual(contribution().rules, []);
   });
 
-  it('forwards the mappings of miniupnpd\'s table on every UPnP WAN and asks for a reconcile when they change; lease text adds nothing', async () => {
+  it("forwards the mappings of miniupnpd's table on every UPnP WAN and asks for a reconcile when they change; lease text adds nothing", async () => {
     await start({ enabled: true, wans: ['isp2', 'isp3'] });
     reconciled();
     await until('a start', () => runs.length === 1);
@@ -134,44 +180,72 @@ describe('upnp plugin', () => {
     assert.ok(logged(/^UPnP: 1 mapping, forwarded on isp2, isp3$/));
     const chain = contribution().nft.chains.find((c) => c.name === PREROUTING_CHAIN)!;
     assert.deepEqual(chain.base, { type: 'nat', hook: 'prerouting', priority: -99 });
-    assert.deepEqual(chain.rules, [
-      'iifname { "wan2", "wan3" } fib daddr type local tcp dport 9000 dnat ip to 10.0.0.5:9000',
-      'iifname { "lan0", "lan1" } ip daddr { 100.64.2.2, 100.64.3.2 } tcp dport 9000 dnat ip to 10.0.0.5:9000',
-    ], 'the forged line is not forwarded');
+    assert.deepEqual(
+      chain.rules,
+      [
+        'iifname { "wan2", "wan3" } fib daddr type local tcp dport 9000 dnat ip to 10.0.0.5:9000',
+        'iifname { "lan0", "lan1" } ip daddr { 100.64.2.2, 100.64.3.2 } tcp dport 9000 dnat ip to 10.0.0.5:9000',
+      ],
+      'the forged line is not forwarded',
+    );
     table = miniupnpdTable([]);
     await until('no mapping', () => reconciles.length === 2);
     assert.deepEqual(contribution().nft.chains, []);
   });
 
-  it('refuses a rule that breaks mwan\'s rules, logging it once (not at every read), and forwards the rest', async () => {
+  it("refuses a rule that breaks mwan's rules, logging it once (not at every read), and forwards the rest", async () => {
     await start({ enabled: true });
     reconciled();
     await until('a start', () => runs.length === 1);
     runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
-    table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000), miniupnpdRule(9, 'tcp', 6000, '10.0.0.1', 22)]);
+    table = miniupnpdTable([
+      miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000),
+      miniupnpdRule(9, 'tcp', 6000, '10.0.0.1', 22),
+    ]);
     await until('the mapping', () => reconciles.length === 1);
     await new Promise((r) => setTimeout(r, 120)); // several polls
     const warnings = logs.filter((l) => /^UPnP: refused/.test(l.msg));
-    assert.deepEqual(warnings.map((l) => [l.level, l.msg]), [[40, 'UPnP: refused tcp 6000 → 10.0.0.1:22: internal address 10.0.0.1 is one of the router\'s own addresses']]);
-    assert.equal(contribution().nft.chains.find((c) => c.name === PREROUTING_CHAIN)!.rules.length, 2, 'only the honest mapping');
+    assert.deepEqual(
+      warnings.map((l) => [l.level, l.msg]),
+      [[40, "UPnP: refused tcp 6000 → 10.0.0.1:22: internal address 10.0.0.1 is one of the router's own addresses"]],
+    );
+    assert.equal(
+      contribution().nft.chains.find((c) => c.name === PREROUTING_CHAIN)!.rules.length,
+      2,
+      'only the honest mapping',
+    );
   });
 
-  it('writes the accepted leases (checked, sanitised) for miniupnpd\'s next start, only once it has restored its own', async () => {
+  it("writes the accepted leases (checked, sanitised) for miniupnpd's next start, only once it has restored its own", async () => {
     await mkdir(path.dirname(accepted()), { recursive: true });
     await writeFile(accepted(), 'TCP:9000:10.0.0.5:9000:0:kept from the last run\n');
     await start({ enabled: true });
     reconciled();
     await until('a start', () => runs.length === 1);
-    assert.deepEqual(runs[0].spec.before?.[1], ['cp', '--remove-destination', accepted(), leases()], 'copied over the lease file before every start');
+    assert.deepEqual(
+      runs[0].spec.before?.[1],
+      ['cp', '--remove-destination', accepted(), leases()],
+      'copied over the lease file before every start',
+    );
     table = miniupnpdTable([]); // not yet restored: nothing is written
     await new Promise((r) => setTimeout(r, 80));
     assert.equal(await readFile(accepted(), 'utf8'), 'TCP:9000:10.0.0.5:9000:0:kept from the last run\n');
-    await writeFile(leases(), 'TCP:9000:10.0.0.5:9000:0:kept\nTCP:5557:10.0.0.5:5557:0:x\nTCP:6000:10.0.0.3:22:0:injected\n');
-    table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000), miniupnpdRule(9, 'tcp', 5557, '10.0.0.5', 5557)]);
+    await writeFile(
+      leases(),
+      'TCP:9000:10.0.0.5:9000:0:kept\nTCP:5557:10.0.0.5:5557:0:x\nTCP:6000:10.0.0.3:22:0:injected\n',
+    );
+    table = miniupnpdTable([
+      miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000),
+      miniupnpdRule(9, 'tcp', 5557, '10.0.0.5', 5557),
+    ]);
     runs[0].events.line?.('miniupnpd[7]: HTTP listening on port 5000', 'stderr');
     await until('the accepted leases', () => reconciles.length === 1);
     await new Promise((r) => setTimeout(r, 60));
-    assert.equal(await readFile(accepted(), 'utf8'), 'TCP:9000:10.0.0.5:9000:0:kept\nTCP:5557:10.0.0.5:5557:0:x\n', 'never the forged line');
+    assert.equal(
+      await readFile(accepted(), 'utf8'),
+      'TCP:9000:10.0.0.5:9000:0:kept\nTCP:5557:10.0.0.5:5557:0:x\n',
+      'never the forged line',
+    );
   });
 
   it('keeps forwarding the mappings while miniupnpd restarts and re-creates them; reads the table again once it listens', async () => {
@@ -209,7 +283,7 @@ describe('upnp plugin', () => {
     assert.ok(logged(/^UPnP: miniupnpd ended; restarting in 1000 ms$/));
   });
 
-  it('teardown stops miniupnpd and withdraws the mappings from mwan\'s table', async () => {
+  it("teardown stops miniupnpd and withdraws the mappings from mwan's table", async () => {
     await start({ enabled: true });
     table = miniupnpdTable([miniupnpdRule(8, 'tcp', 9000, '10.0.0.5', 9000)]);
     reconciled();

@@ -9,7 +9,17 @@ import { describeMapping, type Mapping } from './mapping.ts';
 import { MappingSource } from './mapping-source.ts';
 import { classifyLine, planInstance, processSpec, upnpPaths, upnpTable, type InstancePlan } from './miniupnpd.ts';
 import { PLUGIN_NAME, parseUpnpOptions, type UpnpOptions } from './options.ts';
-import { POSTROUTING_CHAIN, PREROUTING_CHAIN, UPNP_DSTNAT, UPNP_SRCNAT, mappingDnatRules, mappingHairpinRules, preferredWan, stunRule, upnpWans } from './rules.ts';
+import {
+  POSTROUTING_CHAIN,
+  PREROUTING_CHAIN,
+  UPNP_DSTNAT,
+  UPNP_SRCNAT,
+  mappingDnatRules,
+  mappingHairpinRules,
+  preferredWan,
+  stunRule,
+  upnpWans,
+} from './rules.ts';
 import { mappingRules } from './validate.ts';
 
 export { parseUpnpOptions, upnpOptionsSchema, type UpnpOptions } from './options.ts';
@@ -25,7 +35,10 @@ export interface UpnpDeps {
 /** Longest a start may take before the table is read again anyway (STUN alone may take 9 s). */
 const STARTUP_LIMIT_MS = 15_000;
 
-interface Live { options: UpnpOptions; mappings: Mapping[] }
+interface Live {
+  options: UpnpOptions;
+  mappings: Mapping[];
+}
 
 /** A fresh plugin instance (the registered one is `createUpnp()`). */
 export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
@@ -44,7 +57,14 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
     live = state;
     // The mappings come from miniupnpd's nft table (structured, written by miniupnpd alone), never from lease-file text:
     // a client chooses the description, newlines included. The lease file only triggers a read.
-    const source = new MappingSource({ listNftTable, table: upnpTable(ctx.world()), paths, rules: () => mappingRules(ctx.world(), options), log, now });
+    const source = new MappingSource({
+      listNftTable,
+      table: upnpTable(ctx.world()),
+      paths,
+      rules: () => mappingRules(ctx.world(), options),
+      log,
+      now,
+    });
     let running: { key: string; plan: InstancePlan; handle: Supervised } | undefined;
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
@@ -61,9 +81,17 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       phase = 'starting';
       ready = false;
       clearTimeout(thawTimer);
-      thawTimer = setTimeout(() => { ready = phase === 'restoring'; thaw(); }, STARTUP_LIMIT_MS);
+      thawTimer = setTimeout(() => {
+        ready = phase === 'restoring';
+        thaw();
+      }, STARTUP_LIMIT_MS);
     };
-    const thaw = () => { clearTimeout(thawTimer); if (phase === 'running') return; phase = 'running'; void refresh(); };
+    const thaw = () => {
+      clearTimeout(thawTimer);
+      if (phase === 'running') return;
+      phase = 'running';
+      void refresh();
+    };
     const listening = async () => {
       if (phase !== 'starting') return;
       expected = acceptedKeys(await readLeaseText(paths.accepted).catch(() => ''), now());
@@ -86,16 +114,25 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
         ready = true;
       }
       if (ready) {
-        try { await source.saveAccepted(read.mappings); saveFailed = false; } catch (error) {
-          if (!saveFailed) log.warn({ err: error, file: paths.accepted }, `UPnP: cannot write ${paths.accepted}: ${describeError(error)}`);
+        try {
+          await source.saveAccepted(read.mappings);
+          saveFailed = false;
+        } catch (error) {
+          if (!saveFailed)
+            log.warn(
+              { err: error, file: paths.accepted },
+              `UPnP: cannot write ${paths.accepted}: ${describeError(error)}`,
+            );
           saveFailed = true;
         }
       }
       const mappings = read.mappings;
       if (JSON.stringify(mappings) === JSON.stringify(state.mappings)) return;
       state.mappings = mappings;
-      log.info({ wan: running?.plan.wan.name ?? null, mappings: mappings.length, list: mappings.map(describeMapping) },
-        `UPnP: ${mappings.length} mapping${mappings.length === 1 ? '' : 's'}, forwarded on ${options.wans.join(', ')}`);
+      log.info(
+        { wan: running?.plan.wan.name ?? null, mappings: mappings.length, list: mappings.map(describeMapping) },
+        `UPnP: ${mappings.length} mapping${mappings.length === 1 ? '' : 's'}, forwarded on ${options.wans.join(', ')}`,
+      );
       ctx.requestReconcile(`${mappings.length} UPnP mapping(s)`);
     };
     // One read at a time, in order: a slow older read must not overwrite what a newer one found.
@@ -134,20 +171,30 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
         problem: (m) => log.warn({ wan: wan.name }, `UPnP: ${m}`),
       });
       running = { key, plan, handle };
-      log.info({ wan: wan.name, device: wan.device, from: previous?.plan.wan.name ?? null, mappings: state.mappings.length },
-        `UPnP: miniupnpd serves ${wan.name} (${wan.device})${previous && previous.plan.wan.name !== wan.name ? `, was ${previous.plan.wan.name}` : ''}`);
+      log.info(
+        { wan: wan.name, device: wan.device, from: previous?.plan.wan.name ?? null, mappings: state.mappings.length },
+        `UPnP: miniupnpd serves ${wan.name} (${wan.device})${previous && previous.plan.wan.name !== wan.name ? `, was ${previous.plan.wan.name}` : ''}`,
+      );
     };
-    const sync = () => { queue = queue.then(follow).catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`)); };
+    const sync = () => {
+      queue = queue.then(follow).catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`));
+    };
 
     await mkdir(paths.dir, { recursive: true, mode: 0o700 });
     await source.ensureAccepted();
     await refresh();
     let watcher: FSWatcher | undefined;
     try {
-      watcher = watch(paths.dir, (_event, file) => { if (file === path.basename(paths.leases)) void refresh(); });
+      watcher = watch(paths.dir, (_event, file) => {
+        if (file === path.basename(paths.leases)) void refresh();
+      });
       watcher.on('error', () => undefined);
-    } catch (error) { log.warn({ err: error }, 'UPnP: cannot watch the lease file; reading the table every second instead'); }
-    const poll = setInterval(() => { void refresh(); }, deps.pollMs ?? 1000);
+    } catch (error) {
+      log.warn({ err: error }, 'UPnP: cannot watch the lease file; reading the table every second instead');
+    }
+    const poll = setInterval(() => {
+      void refresh();
+    }, deps.pollMs ?? 1000);
     const offDone = ctx.bus.on('reconcile.done', sync, PLUGIN_NAME);
 
     return async () => {
@@ -175,9 +222,19 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       const wans = upnpWans(world, options.wans);
       const lans = world.lans.map((l) => l.device);
       const dnat = mappingDnatRules(mappings, wans, lans);
-      if (dnat.length) d.chain({ name: PREROUTING_CHAIN, base: { type: 'nat', hook: 'prerouting', priority: UPNP_DSTNAT }, rules: dnat });
+      if (dnat.length)
+        d.chain({
+          name: PREROUTING_CHAIN,
+          base: { type: 'nat', hook: 'prerouting', priority: UPNP_DSTNAT },
+          rules: dnat,
+        });
       const hairpin = mappingHairpinRules(mappings, wans, lans);
-      if (hairpin.length) d.chain({ name: POSTROUTING_CHAIN, base: { type: 'nat', hook: 'postrouting', priority: UPNP_SRCNAT }, rules: hairpin });
+      if (hairpin.length)
+        d.chain({
+          name: POSTROUTING_CHAIN,
+          base: { type: 'nat', hook: 'postrouting', priority: UPNP_SRCNAT },
+          rules: hairpin,
+        });
       const stun = stunRule(options, world, preferredWan(world, options.wans));
       if (stun) d.rule(stun);
     },

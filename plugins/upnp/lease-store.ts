@@ -9,7 +9,9 @@ export const MAX_LEASE_FILE = 256 * 1024;
 /** The first MAX_LEASE_FILE bytes of `file` as text; '' when it does not exist. */
 export async function readLeaseText(file: string, max = MAX_LEASE_FILE): Promise<string> {
   let handle;
-  try { handle = await open(file, 'r'); } catch (error) {
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   }
@@ -26,7 +28,10 @@ export async function readLeaseText(file: string, max = MAX_LEASE_FILE): Promise
 
 /** Replaces `file` with `content`: a new temp file (O_EXCL, mode 0600) in the same directory, then rename. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`,
+  );
   try {
     await writeFile(temp, content, { flag: 'wx', mode: 0o600 });
     await rename(temp, file);

@@ -8,10 +8,26 @@ const game: Mapping = { proto: 'tcp', externalPort: 9000, address: '10.77.0.2', 
 
 describe('upnp lease file', () => {
   it('reads the lines miniupnpd 2.3.1 writes (protocol, external port, host, port, end of lease, description)', () => {
-    assert.deepEqual(parseLeaseLine('TCP:9000:10.77.0.2:9000:1796057550:libminiupnpc'),
-      { proto: 'tcp', externalPort: 9000, address: '10.77.0.2', port: 9000, expires: 1796057550, description: 'libminiupnpc' });
-    assert.deepEqual(parseLeaseLine('UDP:3074:10.0.0.9:3074:0:Xbox: party chat'),
-      { proto: 'udp', externalPort: 3074, address: '10.0.0.9', port: 3074, expires: 0, description: 'Xbox: party chat' }, 'colons stay in the description');
+    assert.deepEqual(parseLeaseLine('TCP:9000:10.77.0.2:9000:1796057550:libminiupnpc'), {
+      proto: 'tcp',
+      externalPort: 9000,
+      address: '10.77.0.2',
+      port: 9000,
+      expires: 1796057550,
+      description: 'libminiupnpc',
+    });
+    assert.deepEqual(
+      parseLeaseLine('UDP:3074:10.0.0.9:3074:0:Xbox: party chat'),
+      {
+        proto: 'udp',
+        externalPort: 3074,
+        address: '10.0.0.9',
+        port: 3074,
+        expires: 0,
+        description: 'Xbox: party chat',
+      },
+      'colons stay in the description',
+    );
   });
 
   it('names the field of a line that is not a lease', () => {
@@ -42,11 +58,16 @@ describe('upnp lease file', () => {
     assert.deepEqual(d.get('tcp:9000:10.77.0.2:9000'), { expires: NOW + 60, description: 'first' });
     assert.deepEqual(d.get('tcp:9000:10.77.0.3:9000'), { expires: 0, description: 'other host' });
     assert.equal(d.size, 2);
-    assert.deepEqual(leaseDetails(`${text}\nTCP:9000:10.77.0.2:9000:0:forever`).get('tcp:9000:10.77.0.2:9000')?.expires, 0);
+    assert.deepEqual(
+      leaseDetails(`${text}\nTCP:9000:10.77.0.2:9000:0:forever`).get('tcp:9000:10.77.0.2:9000')?.expires,
+      0,
+    );
   });
 
-  it('writes one clean line per accepted mapping: no control characters, bounded for miniupnpd\'s 128-byte reader, ended leases left out', () => {
-    const details = leaseDetails(`TCP:9000:10.77.0.2:9000:${NOW + 60}:game\tnight ${'y'.repeat(200)}\nUDP:3074:10.77.0.9:3074:${NOW - 1}:ended\n`);
+  it("writes one clean line per accepted mapping: no control characters, bounded for miniupnpd's 128-byte reader, ended leases left out", () => {
+    const details = leaseDetails(
+      `TCP:9000:10.77.0.2:9000:${NOW + 60}:game\tnight ${'y'.repeat(200)}\nUDP:3074:10.77.0.9:3074:${NOW - 1}:ended\n`,
+    );
     const ended: Mapping = { proto: 'udp', externalPort: 3074, address: '10.77.0.9', port: 3074 };
     const unknown: Mapping = { proto: 'udp', externalPort: 5000, address: '10.77.0.4', port: 5001 };
     const text = renderLeaseFile([game, ended, unknown], details, NOW);
@@ -63,7 +84,11 @@ describe('upnp lease file', () => {
     assert.equal(sanitizeDescription('x\nTCP:6000:10.77.0.3:22:0:injected', 100), 'x?TCP:6000:10.77.0.3:22:0:injected');
     assert.equal(sanitizeDescription('  a\r\u0000b\u00e9  ', 100), 'a??b?');
     assert.equal(sanitizeDescription('abcdef', 3), 'abc');
-    const written = renderLeaseFile([game], leaseDetails('TCP:9000:10.77.0.2:9000:0:x\rTCP:6000:10.77.0.3:22:0:y'), NOW);
+    const written = renderLeaseFile(
+      [game],
+      leaseDetails('TCP:9000:10.77.0.2:9000:0:x\rTCP:6000:10.77.0.3:22:0:y'),
+      NOW,
+    );
     assert.equal(written.split('\n').length, 2, written);
   });
 });

@@ -7,7 +7,10 @@ import { mappingKey, type Mapping } from './mapping.ts';
  * (a client controls the description, newlines included); mwan only takes the end and description of mappings it
  * read from miniupnpd's nft table, to write them back before miniupnpd starts.
  */
-export interface LeaseLine extends Mapping { expires: number; description: string }
+export interface LeaseLine extends Mapping {
+  expires: number;
+  description: string;
+}
 
 /** Longest lease line mwan reads; longer lines are refused whole. */
 export const MAX_LEASE_LINE = 1024;
@@ -34,8 +37,16 @@ export function parseLeaseLine(line: string): LeaseLine | string {
   if (!isPort(eport)) return `external port ${JSON.stringify(eport.slice(0, 16))}`;
   if (!isIPv4(address)) return `internal address ${JSON.stringify(address.slice(0, 40))}`;
   if (!isPort(iport)) return `internal port ${JSON.stringify(iport.slice(0, 16))}`;
-  if (!/^(0|[1-9][0-9]{0,9})$/.test(expires) || Number(expires) > 0xffffffff) return `end of lease ${JSON.stringify(expires.slice(0, 16))}`;
-  return { proto: p as 'tcp' | 'udp', externalPort: Number(eport), address, port: Number(iport), expires: Number(expires), description: fields.slice(5).join(':') };
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(expires) || Number(expires) > 0xffffffff)
+    return `end of lease ${JSON.stringify(expires.slice(0, 16))}`;
+  return {
+    proto: p as 'tcp' | 'udp',
+    externalPort: Number(eport),
+    address,
+    port: Number(iport),
+    expires: Number(expires),
+    description: fields.slice(5).join(':'),
+  };
 }
 
 const fullKey = (m: Mapping): string => `${mappingKey(m)}:${m.address}:${m.port}`;
@@ -60,7 +71,11 @@ export function leaseDetails(text: string): Map<string, { expires: number; descr
 /** A description miniupnpd reads back as it was meant: printable ASCII only (others become '?'), trimmed, bounded. */
 export function sanitizeDescription(description: string, max: number): string {
   // eslint-disable-next-line no-control-regex
-  return description.replace(/[^\x20-\x7e]/g, '?').trim().slice(0, Math.max(0, max)).trim();
+  return description
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim()
+    .slice(0, Math.max(0, max))
+    .trim();
 }
 
 /**
@@ -68,7 +83,11 @@ export function sanitizeDescription(description: string, max: number): string {
  * description the lease file had for exactly that mapping (none known: no end, empty description). Leases that
  * ended are left out (miniupnpd would skip them too).
  */
-export function renderLeaseFile(mappings: Mapping[], details: Map<string, { expires: number; description: string }>, nowSec: number): string {
+export function renderLeaseFile(
+  mappings: Mapping[],
+  details: Map<string, { expires: number; description: string }>,
+  nowSec: number,
+): string {
   const lines = mappings.flatMap((m) => {
     const d = details.get(fullKey(m));
     const expires = d?.expires ?? 0;

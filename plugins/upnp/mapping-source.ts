@@ -21,7 +21,11 @@ export interface MappingSourceDeps {
 }
 
 /** `listed`: protocol and external port (mappingKey) of every mapping rule in the table, checked or not. */
-export interface MappingRead { mappings: Mapping[]; refused: Refusal[]; listed: Set<string> }
+export interface MappingRead {
+  mappings: Mapping[];
+  refused: Refusal[];
+  listed: Set<string>;
+}
 
 export class MappingSource {
   /** Refusals logged and still present: each is logged once, again only after it went away and came back. */
@@ -39,7 +43,8 @@ export class MappingSource {
       items = await this.deps.listNftTable('inet', table);
       this.listingFailed = false;
     } catch (error) {
-      if (!this.listingFailed) log.warn({ err: error, table }, `UPnP: cannot list miniupnpd's table inet ${table}: ${describeError(error)}`);
+      if (!this.listingFailed)
+        log.warn({ err: error, table }, `UPnP: cannot list miniupnpd's table inet ${table}: ${describeError(error)}`);
       this.listingFailed = true;
       return undefined;
     }
@@ -55,7 +60,8 @@ export class MappingSource {
     for (const r of refused) {
       const key = `${r.what}\n${r.reason}`;
       now.add(key);
-      if (!this.logged.has(key)) this.deps.log.warn({ mapping: r.what, reason: r.reason }, `UPnP: refused ${r.what}: ${r.reason}`);
+      if (!this.logged.has(key))
+        this.deps.log.warn({ mapping: r.what, reason: r.reason }, `UPnP: refused ${r.what}: ${r.reason}`);
     }
     this.logged = now;
   }
@@ -65,7 +71,11 @@ export class MappingSource {
    * with the end and description their own lease lines give, sanitised.
    */
   async saveAccepted(mappings: Mapping[]): Promise<void> {
-    const content = renderLeaseFile(mappings, leaseDetails(await readLeaseText(this.deps.paths.leases)), this.deps.now());
+    const content = renderLeaseFile(
+      mappings,
+      leaseDetails(await readLeaseText(this.deps.paths.leases)),
+      this.deps.now(),
+    );
     if (content === this.written) return;
     await writeFileAtomic(this.deps.paths.accepted, content);
     this.written = content;
@@ -73,7 +83,9 @@ export class MappingSource {
 
   /** Creates an empty accepted lease file unless one exists (the first start after an upgrade restores nothing). */
   async ensureAccepted(): Promise<void> {
-    try { await writeFile(this.deps.paths.accepted, '', { flag: 'wx', mode: 0o600 }); } catch (error) {
+    try {
+      await writeFile(this.deps.paths.accepted, '', { flag: 'wx', mode: 0o600 });
+    } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }

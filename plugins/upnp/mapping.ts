@@ -10,7 +10,10 @@ export interface Mapping {
 }
 
 /** A mapping (or a rule of miniupnpd's table) mwan does not forward, and why; `what` names it. */
-export interface Refusal { what: string; reason: string }
+export interface Refusal {
+  what: string;
+  reason: string;
+}
 
 /** `tcp 9000 → 10.0.0.5:9000`, for logs. */
 export const describeMapping = (m: Mapping): string => `${m.proto} ${m.externalPort} → ${m.address}:${m.port}`;

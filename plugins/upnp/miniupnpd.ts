@@ -6,19 +6,35 @@ import type { UpnpOptions } from './options.ts';
 import { reservedPortRanges } from './validate.ts';
 
 /** `accepted`: the leases mwan validated, copied over miniupnpd's lease file before every start. */
-export interface UpnpPaths { dir: string; config: string; leases: string; accepted: string; pid: string; nftInit: string; nftRemove: string }
+export interface UpnpPaths {
+  dir: string;
+  config: string;
+  leases: string;
+  accepted: string;
+  pid: string;
+  nftInit: string;
+  nftRemove: string;
+}
 
 export function upnpPaths(stateDir: string): UpnpPaths {
   const dir = path.join(stateDir, 'upnp');
   return {
-    dir, config: path.join(dir, 'miniupnpd.conf'), leases: path.join(dir, 'miniupnpd.leases'), accepted: path.join(dir, 'accepted.leases'),
+    dir,
+    config: path.join(dir, 'miniupnpd.conf'),
+    leases: path.join(dir, 'miniupnpd.leases'),
+    accepted: path.join(dir, 'accepted.leases'),
     pid: path.join(dir, 'miniupnpd.pid'),
-    nftInit: path.join(dir, 'nft-init.nft'), nftRemove: path.join(dir, 'nft-remove.nft'),
+    nftInit: path.join(dir, 'nft-init.nft'),
+    nftRemove: path.join(dir, 'nft-remove.nft'),
   };
 }
 
 /** miniupnpd's chains in its table: no hooks, so they only record the mappings; mwan forwards them from its own table. */
-export const CHAINS = { forward: 'miniupnpd', prerouting: 'prerouting_miniupnpd', postrouting: 'postrouting_miniupnpd' } as const;
+export const CHAINS = {
+  forward: 'miniupnpd',
+  prerouting: 'prerouting_miniupnpd',
+  postrouting: 'postrouting_miniupnpd',
+} as const;
 
 export interface InstancePlan {
   wan: Pick<WanView, 'name' | 'device'>;
@@ -42,13 +58,24 @@ export function deviceUuid(table: string, lanDevice: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function planInstance(world: WorldView, options: UpnpOptions, wan: Pick<WanView, 'name' | 'device'>, paths: UpnpPaths): InstancePlan {
+export function planInstance(
+  world: WorldView,
+  options: UpnpOptions,
+  wan: Pick<WanView, 'name' | 'device'>,
+  paths: UpnpPaths,
+): InstancePlan {
   const lan = world.lans.find((l) => l.device === options.lanDevice);
   const reservedPorts = reservedPortRanges(world.config, options.wans).map(({ from, to }) => ({ from, to }));
   const table = upnpTable(world);
   return {
-    wan: { name: wan.name, device: wan.device }, lanDevice: options.lanDevice, lanNetworks: lan?.networks ?? [], reservedPorts,
-    table, uuid: deviceUuid(table, options.lanDevice), paths, options,
+    wan: { name: wan.name, device: wan.device },
+    lanDevice: options.lanDevice,
+    lanNetworks: lan?.networks ?? [],
+    reservedPorts,
+    table,
+    uuid: deviceUuid(table, options.lanDevice),
+    paths,
+    options,
   };
 }
 
@@ -62,7 +89,11 @@ export function renderConfig(p: InstancePlan): string {
   const lines = [
     `# Written by mwan's upnp plugin for WAN ${p.wan.name}; rewritten on every start.`,
     `ext_ifname=${p.wan.device}`,
-    ...(ext ? [`ext_ip=${ext}`] : o.stun ? ['ext_perform_stun=yes', `ext_stun_host=${o.stun.host}`, `ext_stun_port=${o.stun.port}`] : []),
+    ...(ext
+      ? [`ext_ip=${ext}`]
+      : o.stun
+        ? ['ext_perform_stun=yes', `ext_stun_host=${o.stun.host}`, `ext_stun_port=${o.stun.port}`]
+        : []),
     `listening_ip=${p.lanDevice}`,
     `http_port=${o.httpPort}`,
     'ipv6_disable=yes',
@@ -87,8 +118,16 @@ export function renderConfig(p: InstancePlan): string {
 
 /** Recreates miniupnpd's table empty (it re-adds its mappings from the lease file when it starts). */
 export function renderNftInit(table: string): string {
-  const chain = (name: string) => `  chain ${name} {\n    comment "miniupnpd bookkeeping only (no hook); mwan forwards the mappings in its own table"\n  }`;
-  return [`table inet ${table} {}`, `delete table inet ${table}`, `table inet ${table} {`, ...Object.values(CHAINS).map(chain), '}', ''].join('\n');
+  const chain = (name: string) =>
+    `  chain ${name} {\n    comment "miniupnpd bookkeeping only (no hook); mwan forwards the mappings in its own table"\n  }`;
+  return [
+    `table inet ${table} {}`,
+    `delete table inet ${table}`,
+    `table inet ${table} {`,
+    ...Object.values(CHAINS).map(chain),
+    '}',
+    '',
+  ].join('\n');
 }
 
 export const renderNftRemove = (table: string): string => `table inet ${table} {}\ndelete table inet ${table}\n`;
@@ -104,7 +143,10 @@ export function processSpec(p: InstancePlan): ProcessSpec {
     ],
     // miniupnpd re-creates the mappings in its lease file at start without secure-mode checks: it gets only the ones mwan
     // validated from its nft table (never a line a client forged through a description).
-    before: [['nft', '-f', p.paths.nftInit], ['cp', '--remove-destination', p.paths.accepted, p.paths.leases]],
+    before: [
+      ['nft', '-f', p.paths.nftInit],
+      ['cp', '--remove-destination', p.paths.accepted, p.paths.leases],
+    ],
     after: [['nft', '-f', p.paths.nftRemove]],
     backoff: { firstMs: 1000, maxMs: 30_000, stableMs: 10_000 },
   };
@@ -118,7 +160,13 @@ export function classifyLine(line: string): { level: 'warn' | 'info' | 'debug'; 
   const text = line.replace(/^miniupnpd\[\d+\]:\s*/, '');
   const ready = /^HTTP listening on port/.test(text);
   if (/^Returning UPnPError|could not open lease file/.test(text)) return { level: 'debug', text, ready };
-  if (/error|fail|cannot|can't|could not|refus|impossible|disabled|not suitable|reserved|EXITING/i.test(text)) return { level: 'warn', text, ready };
-  if (/^(version .* starting|STUN: ext interface|Port forwarding is now|HTTP listening|Listening for NAT-PMP|redirecting port|shutting down)/.test(text)) return { level: 'info', text, ready };
+  if (/error|fail|cannot|can't|could not|refus|impossible|disabled|not suitable|reserved|EXITING/i.test(text))
+    return { level: 'warn', text, ready };
+  if (
+    /^(version .* starting|STUN: ext interface|Port forwarding is now|HTTP listening|Listening for NAT-PMP|redirecting port|shutting down)/.test(
+      text,
+    )
+  )
+    return { level: 'info', text, ready };
   return { level: 'debug', text, ready };
 }

@@ -3,18 +3,25 @@ import { isIPv4, type NftJsonItem } from '../../core/plugin/api.ts';
 import type { Mapping, Refusal } from './mapping.ts';
 
 /** A mapping with the rule handle it came from (handles grow with age: the oldest rules come first). */
-export interface RuleMapping extends Mapping { handle: number }
+export interface RuleMapping extends Mapping {
+  handle: number;
+}
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
 /** Short JSON of an untrusted value for a reason text. */
-const shown = (v: unknown): string => { const s = JSON.stringify(v) ?? String(v); return s.length > 80 ? `${s.slice(0, 77)}...` : s; };
+const shown = (v: unknown): string => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+};
 
 const PROTOCOLS: Record<string, 'tcp' | 'udp'> = { 6: 'tcp', 17: 'udp', tcp: 'tcp', udp: 'udp' };
 
 /** What a match's left side tests: the input device, the layer-4 protocol, the destination port; undefined: unknown. */
-function subjectOf(left: unknown): { kind: 'iif' } | { kind: 'proto' } | { kind: 'dport'; proto?: 'tcp' | 'udp' } | undefined {
+function subjectOf(
+  left: unknown,
+): { kind: 'iif' } | { kind: 'proto' } | { kind: 'dport'; proto?: 'tcp' | 'udp' } | undefined {
   if (!isObject(left)) return undefined;
   const meta = left.meta;
   if (isObject(meta) && Object.keys(left).length === 1) {
@@ -25,7 +32,8 @@ function subjectOf(left: unknown): { kind: 'iif' } | { kind: 'proto' } | { kind:
   const p = left.payload;
   if (!isObject(p) || Object.keys(left).length !== 1) return undefined;
   // miniupnpd writes the IPv4 protocol field raw (@nh,72,8); newer nft may print it by name.
-  if ((p.base === 'nh' && p.offset === 72 && p.len === 8) || (p.protocol === 'ip' && p.field === 'protocol')) return { kind: 'proto' };
+  if ((p.base === 'nh' && p.offset === 72 && p.len === 8) || (p.protocol === 'ip' && p.field === 'protocol'))
+    return { kind: 'proto' };
   if (p.field === 'dport' && (p.protocol === 'th' || p.protocol === 'tcp' || p.protocol === 'udp')) {
     return { kind: 'dport', proto: p.protocol === 'th' ? undefined : p.protocol };
   }
@@ -41,7 +49,11 @@ export function ruleMapping(rule: Json): RuleMapping | string {
   let proto: 'tcp' | 'udp' | undefined;
   let externalPort: number | undefined;
   let target: { address: string; port: number } | undefined;
-  const setProto = (p: 'tcp' | 'udp'): string | undefined => { if (proto && proto !== p) return `protocol ${p} contradicts ${proto}`; proto = p; return undefined; };
+  const setProto = (p: 'tcp' | 'udp'): string | undefined => {
+    if (proto && proto !== p) return `protocol ${p} contradicts ${proto}`;
+    proto = p;
+    return undefined;
+  };
   for (const [i, e] of expr.entries()) {
     if (!isObject(e) || Object.keys(e).length !== 1) return `expression ${i} is not one statement: ${shown(e)}`;
     const [kind] = Object.keys(e);
@@ -49,9 +61,11 @@ export function ruleMapping(rule: Json): RuleMapping | string {
     if (target) return `statement "${kind}" after the dnat`;
     if (kind === 'counter') continue;
     if (kind === 'dnat') {
-      if (!isObject(body) || Object.keys(body).some((k) => !['family', 'addr', 'port'].includes(k))) return `unrecognised dnat ${shown(body)}`;
+      if (!isObject(body) || Object.keys(body).some((k) => !['family', 'addr', 'port'].includes(k)))
+        return `unrecognised dnat ${shown(body)}`;
       if (body.family !== undefined && body.family !== 'ip') return `dnat family ${shown(body.family)} (only ip)`;
-      if (typeof body.addr !== 'string' || !isIPv4(body.addr)) return `dnat address ${shown(body.addr)} is not an IPv4 address`;
+      if (typeof body.addr !== 'string' || !isIPv4(body.addr))
+        return `dnat address ${shown(body.addr)} is not an IPv4 address`;
       if (!isPort(body.port)) return `dnat port ${shown(body.port)} is not a port 1-65535`;
       target = { address: body.addr, port: body.port };
       continue;
@@ -92,7 +106,11 @@ export function mappingsFromNft(items: NftJsonItem[], chain: string): { mappings
     const rule = item.rule;
     if (!isObject(rule) || rule.chain !== chain) continue;
     const m = ruleMapping(rule);
-    if (typeof m === 'string') refused.push({ what: `rule ${shown(rule.handle)} of chain ${chain}`, reason: `not a mapping mwan understands: ${m}` });
+    if (typeof m === 'string')
+      refused.push({
+        what: `rule ${shown(rule.handle)} of chain ${chain}`,
+        reason: `not a mapping mwan understands: ${m}`,
+      });
     else mappings.push(m);
   }
   mappings.sort((a, b) => a.handle - b.handle);

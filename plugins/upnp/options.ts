@@ -5,7 +5,8 @@ import { isReservedIPv4 } from './reserved.ts';
 
 export const PLUGIN_NAME = 'upnp';
 
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
 
 export const upnpOptionsSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -14,14 +15,24 @@ export const upnpOptionsSchema = z.strictObject({
   /** The WANs the instance may serve and on which every mapping is forwarded; all WANs by default. */
   wans: z.array(z.string()).min(1, 'expected at least one WAN name').optional(),
   /** A STUN server miniupnpd asks for the public address (an address makes mwan send the query out of the served WAN). */
-  stun: z.strictObject({
-    host: z.string().refine((h) => isIPv4(h) || HOST_NAME.test(h), 'expected an IPv4 address or a host name'),
-    port: z.number().int().min(1).max(65535).default(3478),
-  }).optional(),
+  stun: z
+    .strictObject({
+      host: z.string().refine((h) => isIPv4(h) || HOST_NAME.test(h), 'expected an IPv4 address or a host name'),
+      port: z.number().int().min(1).max(65535).default(3478),
+    })
+    .optional(),
   /** Static public address per WAN name (miniupnpd's ext_ip), for WANs behind a 1:1 NAT; takes precedence over STUN. */
-  externalAddresses: z.record(z.string(), z.string()
-    .refine(isIPv4, 'expected an IPv4 address')
-    .refine((a) => !isIPv4(a) || !isReservedIPv4(a), 'miniupnpd refuses private and reserved addresses as its external address; use stun instead'))
+  externalAddresses: z
+    .record(
+      z.string(),
+      z
+        .string()
+        .refine(isIPv4, 'expected an IPv4 address')
+        .refine(
+          (a) => !isIPv4(a) || !isReservedIPv4(a),
+          'miniupnpd refuses private and reserved addresses as its external address; use stun instead',
+        ),
+    )
     .default({}),
   natPmp: z.boolean().default(true),
   /** Clients may map ports only to their own address. */
@@ -34,10 +45,16 @@ export const upnpOptionsSchema = z.strictObject({
   maxMappings: z.number().int().min(1).max(4096).default(256),
   /** miniupnpd's HTTP port (descriptions and SOAP); fixed so clients keep their control URL across restarts. 0: any. */
   httpPort: z.number().int().min(0).max(65535).default(5000),
-  binary: z.string().regex(/^\/[^\s]*$/, 'expected an absolute path without spaces').default('/usr/sbin/miniupnpd'),
+  binary: z
+    .string()
+    .regex(/^\/[^\s]*$/, 'expected an absolute path without spaces')
+    .default('/usr/sbin/miniupnpd'),
 });
 
-export type UpnpOptions = Omit<z.output<typeof upnpOptionsSchema>, 'lanDevice' | 'wans'> & { lanDevice: string; wans: string[] };
+export type UpnpOptions = Omit<z.output<typeof upnpOptionsSchema>, 'lanDevice' | 'wans'> & {
+  lanDevice: string;
+  wans: string[];
+};
 
 type Issue = { path: (string | number)[]; input?: unknown; message: string };
 
@@ -47,18 +64,34 @@ function crossProblems(o: z.output<typeof upnpOptionsSchema>, config: MwanConfig
   const lanDevices = config.lan.map((l) => l.device);
   const issues: Issue[] = [];
   if (o.lanDevice !== undefined && !lanDevices.includes(o.lanDevice)) {
-    issues.push({ path: ['lanDevice'], input: o.lanDevice, message: `expected one of the lan[] devices: ${lanDevices.join(', ') || '(none configured)'}` });
+    issues.push({
+      path: ['lanDevice'],
+      input: o.lanDevice,
+      message: `expected one of the lan[] devices: ${lanDevices.join(', ') || '(none configured)'}`,
+    });
   }
-  if (o.enabled && lanDevices.length === 0) issues.push({ path: ['enabled'], input: true, message: 'UPnP serves a LAN: configure lan[] first' });
-  if (o.maxPerClient > o.maxMappings) issues.push({ path: ['maxPerClient'], input: o.maxPerClient, message: `must not exceed maxMappings (${o.maxMappings})` });
+  if (o.enabled && lanDevices.length === 0)
+    issues.push({ path: ['enabled'], input: true, message: 'UPnP serves a LAN: configure lan[] first' });
+  if (o.maxPerClient > o.maxMappings)
+    issues.push({
+      path: ['maxPerClient'],
+      input: o.maxPerClient,
+      message: `must not exceed maxMappings (${o.maxMappings})`,
+    });
   const seen = new Set<string>();
   o.wans?.forEach((name, i) => {
-    if (!wanNames.includes(name)) issues.push({ path: ['wans', i], input: name, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
+    if (!wanNames.includes(name))
+      issues.push({ path: ['wans', i], input: name, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
     else if (seen.has(name)) issues.push({ path: ['wans', i], input: name, message: 'listed twice' });
     seen.add(name);
   });
   for (const name of Object.keys(o.externalAddresses)) {
-    if (!wanNames.includes(name)) issues.push({ path: ['externalAddresses', name], input: name, message: `no WAN is named so; WANs: ${wanNames.join(', ')}` });
+    if (!wanNames.includes(name))
+      issues.push({
+        path: ['externalAddresses', name],
+        input: name,
+        message: `no WAN is named so; WANs: ${wanNames.join(', ')}`,
+      });
   }
   return issues;
 }
@@ -66,8 +99,14 @@ function crossProblems(o: z.output<typeof upnpOptionsSchema>, config: MwanConfig
 /** Validates `plugins.upnp`; errors name each field as `plugins.upnp.<field>`. */
 export function parseUpnpOptions(options: unknown, config: MwanConfig): UpnpOptions {
   const parsed = upnpOptionsSchema.safeParse(options ?? {}, { reportInput: true });
-  const issues: Issue[] = parsed.success ? crossProblems(parsed.data, config) : parsed.error.issues.map((i) => ({ ...i, path: i.path as (string | number)[] }));
+  const issues: Issue[] = parsed.success
+    ? crossProblems(parsed.data, config)
+    : parsed.error.issues.map((i) => ({ ...i, path: i.path as (string | number)[] }));
   if (issues.length || !parsed.success) throw invalidOptions(PLUGIN_NAME, issues);
   const o = parsed.data;
-  return { ...o, lanDevice: o.lanDevice ?? config.lan[0]?.device ?? '', wans: o.wans ?? config.wans.map((w) => w.name) };
+  return {
+    ...o,
+    lanDevice: o.lanDevice ?? config.lan[0]?.device ?? '',
+    wans: o.wans ?? config.wans.map((w) => w.name),
+  };
 }

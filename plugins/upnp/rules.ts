@@ -1,5 +1,13 @@
 // UPnP in mwan's own table: each mapping becomes a port forward on every UPnP WAN, plus the WAN the instance serves.
-import { dnatStatement, isIPv4, nftSet, portMatch, type RuleSpec, type WanView, type WorldView } from '../../core/plugin/api.ts';
+import {
+  dnatStatement,
+  isIPv4,
+  nftSet,
+  portMatch,
+  type RuleSpec,
+  type WanView,
+  type WorldView,
+} from '../../core/plugin/api.ts';
 import type { Mapping } from './mapping.ts';
 import type { UpnpOptions } from './options.ts';
 
@@ -10,7 +18,8 @@ export const UPNP_DSTNAT = -99;
 export const UPNP_SRCNAT = 101;
 
 /** The UPnP WANs in config order. */
-export const upnpWans = (world: WorldView, names: string[]): WanView[] => world.wans.filter((w) => names.includes(w.name));
+export const upnpWans = (world: WorldView, names: string[]): WanView[] =>
+  world.wans.filter((w) => names.includes(w.name));
 
 /**
  * The WAN the instance should serve: among the UPnP WANs taking new connections (else those in service), the lowest
@@ -37,7 +46,8 @@ export function mappingDnatRules(mappings: Mapping[], wans: WanView[], lanDevice
     const f = mappingForward(m);
     const match = portMatch(m.proto, m.externalPort);
     const rules = [`iifname ${nftSet(wans.map((w) => w.device))} fib daddr type local ${match} ${dnatStatement(f)}`];
-    if (lanDevices.length && addresses.length) rules.push(`iifname ${nftSet(lanDevices)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);
+    if (lanDevices.length && addresses.length)
+      rules.push(`iifname ${nftSet(lanDevices)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);
     return rules;
   });
 }
@@ -46,14 +56,21 @@ export function mappingDnatRules(mappings: Mapping[], wans: WanView[], lanDevice
 export function mappingHairpinRules(mappings: Mapping[], wans: WanView[], lanDevices: string[]): string[] {
   const addresses = [...new Set(wans.flatMap((w) => (w.address ? [w.address] : [])))];
   if (mappings.length === 0 || lanDevices.length === 0 || addresses.length === 0) return [];
-  return [`iifname ${nftSet(lanDevices)} oifname ${nftSet(lanDevices)} ct status dnat ct original ip daddr ${nftSet(addresses, false)} masquerade`];
+  return [
+    `iifname ${nftSet(lanDevices)} oifname ${nftSet(lanDevices)} ct status dnat ct original ip daddr ${nftSet(addresses, false)} masquerade`,
+  ];
 }
 
 /**
  * The router's own STUN queries (from `lo`) to the STUN server leave by the served WAN, so the answer is that WAN's
  * public address. Only for a server given as an address; it takes the last plugin rule priority.
  */
-export function stunRule(options: Pick<UpnpOptions, 'stun' | 'externalAddresses'>, world: WorldView, served: WanView | undefined): RuleSpec | undefined {
-  if (!options.stun || !isIPv4(options.stun.host) || !served || options.externalAddresses[served.name]) return undefined;
+export function stunRule(
+  options: Pick<UpnpOptions, 'stun' | 'externalAddresses'>,
+  world: WorldView,
+  served: WanView | undefined,
+): RuleSpec | undefined {
+  if (!options.stun || !isIPv4(options.stun.host) || !served || options.externalAddresses[served.name])
+    return undefined;
   return { priority: world.layout.pluginPriorities[1], to: options.stun.host, iif: 'lo', table: served.table };
 }

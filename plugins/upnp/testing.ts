@@ -11,7 +11,10 @@ export const WANS = [1, 2, 3].map((i) => ({ name: `isp${i}`, device: `wan${i}` }
 
 export function network(o: { down?: number[]; noAddress?: number[] } = {}): ObservedNetwork {
   return {
-    links: [1, 2, 3].map((i) => link(`wan${i}`, o.noAddress?.includes(i) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(i) }))
+    links: [1, 2, 3]
+      .map((i) =>
+        link(`wan${i}`, o.noAddress?.includes(i) ? null : `100.64.${i}.2`, 30, { carrier: !o.down?.includes(i) }),
+      )
       .concat(link('lan0', '10.0.0.1', 24), link('lan1', '10.1.0.1', 24)),
     defaults: [1, 2, 3].map((i) => ({ dev: `wan${i}`, via: `100.64.${i}.1`, table: 254 })),
   };
@@ -28,10 +31,20 @@ export function worldOf(loaded: LoadedConfig, net: ObservedNetwork = network(), 
 }
 
 /** A DNAT rule as miniupnpd 2.3.1 (nft backend) writes it and `nft -j` 1.0.6 lists it. */
-export function miniupnpdRule(handle: number, proto: 'tcp' | 'udp', externalPort: number, address: string, port: number, chain = 'prerouting_miniupnpd'): Record<string, Record<string, unknown>> {
+export function miniupnpdRule(
+  handle: number,
+  proto: 'tcp' | 'udp',
+  externalPort: number,
+  address: string,
+  port: number,
+  chain = 'prerouting_miniupnpd',
+): Record<string, Record<string, unknown>> {
   return {
     rule: {
-      family: 'inet', table: 'mwan_upnp', chain, handle,
+      family: 'inet',
+      table: 'mwan_upnp',
+      chain,
+      handle,
       expr: [
         { match: { op: '==', left: { meta: { key: 'iif' } }, right: 'wan1' } },
         { match: { op: '==', left: { payload: { base: 'nh', offset: 72, len: 8 } }, right: proto === 'tcp' ? 6 : 17 } },
@@ -43,8 +56,12 @@ export function miniupnpdRule(handle: number, proto: 'tcp' | 'udp', externalPort
 }
 
 /** miniupnpd's table as `nft -j list table` lists it (without metainfo), with `rules` in it. */
-export const miniupnpdTable = (rules: Record<string, Record<string, unknown>>[]): Record<string, Record<string, unknown>>[] => [
+export const miniupnpdTable = (
+  rules: Record<string, Record<string, unknown>>[],
+): Record<string, Record<string, unknown>>[] => [
   { table: { family: 'inet', name: 'mwan_upnp', handle: 3 } },
-  ...['miniupnpd', 'prerouting_miniupnpd', 'postrouting_miniupnpd'].map((name, i) => ({ chain: { family: 'inet', table: 'mwan_upnp', name, handle: i + 1 } })),
+  ...['miniupnpd', 'prerouting_miniupnpd', 'postrouting_miniupnpd'].map((name, i) => ({
+    chain: { family: 'inet', table: 'mwan_upnp', name, handle: i + 1 },
+  })),
   ...rules,
 ];

@@ -4,7 +4,11 @@ import { describeMapping, mappingKey, type Mapping, type Refusal } from './mappi
 import type { UpnpOptions } from './options.ts';
 
 /** A port range a static forward uses on a UPnP WAN: clients may not map it; `index` is its place in `forwards`. */
-export interface ReservedPorts { from: number; to: number; index: number }
+export interface ReservedPorts {
+  from: number;
+  to: number;
+  index: number;
+}
 
 export interface MappingRules {
   lanDevice: string;
@@ -26,12 +30,20 @@ export function reservedPortRanges(config: Pick<MwanConfig, 'forwards'>, wans: s
   });
 }
 
-export function mappingRules(world: WorldView, options: Pick<UpnpOptions, 'lanDevice' | 'wans' | 'minPort' | 'maxPerClient' | 'maxMappings'>): MappingRules {
+export function mappingRules(
+  world: WorldView,
+  options: Pick<UpnpOptions, 'lanDevice' | 'wans' | 'minPort' | 'maxPerClient' | 'maxMappings'>,
+): MappingRules {
   const lan = world.lans.find((l) => l.device === options.lanDevice);
   return {
     lanDevice: options.lanDevice,
     lanNetworks: lan?.networks ?? [],
-    routerAddresses: [...new Set([...world.lans.flatMap((l) => l.addresses), ...world.wans.flatMap((w) => (w.address ? [w.address] : []))])],
+    routerAddresses: [
+      ...new Set([
+        ...world.lans.flatMap((l) => l.addresses),
+        ...world.wans.flatMap((w) => (w.address ? [w.address] : [])),
+      ]),
+    ],
     minPort: options.minPort,
     reservedPorts: reservedPortRanges(world.config, options.wans),
     maxPerClient: options.maxPerClient,
@@ -52,16 +64,19 @@ function within(network: string, address: string): { first: number; last: number
 function ruleBroken(m: Mapping, rules: MappingRules): string | undefined {
   const nets = rules.lanNetworks;
   const net = nets.map((n) => ({ n, r: within(n, m.address) })).find((x) => x.r);
-  if (!net?.r) return `internal address ${m.address} is outside the networks of LAN ${rules.lanDevice} (${nets.join(', ') || 'none'})`;
+  if (!net?.r)
+    return `internal address ${m.address} is outside the networks of LAN ${rules.lanDevice} (${nets.join(', ') || 'none'})`;
   const a = ipv4ToInt(m.address);
   if (net.r.last - net.r.first >= 3 && (a === net.r.first || a === net.r.last)) {
     return `internal address ${m.address} is the ${a === net.r.first ? 'network' : 'broadcast'} address of ${net.n}`;
   }
-  if (rules.routerAddresses.includes(m.address)) return `internal address ${m.address} is one of the router's own addresses`;
+  if (rules.routerAddresses.includes(m.address))
+    return `internal address ${m.address} is one of the router's own addresses`;
   if (m.externalPort < rules.minPort) return `external port ${m.externalPort} is below minPort ${rules.minPort}`;
   if (m.port < rules.minPort) return `internal port ${m.port} is below minPort ${rules.minPort}`;
   const taken = rules.reservedPorts.find((r) => m.externalPort >= r.from && m.externalPort <= r.to);
-  if (taken) return `external port ${m.externalPort} belongs to the static forward forwards[${taken.index}] (${taken.from === taken.to ? taken.from : `${taken.from}-${taken.to}`})`;
+  if (taken)
+    return `external port ${m.externalPort} belongs to the static forward forwards[${taken.index}] (${taken.from === taken.to ? taken.from : `${taken.from}-${taken.to}`})`;
   return undefined;
 }
 
@@ -79,11 +94,23 @@ export function checkMappings(candidates: Mapping[], rules: MappingRules): { map
     const m: Mapping = { proto: c.proto, externalPort: c.externalPort, address: c.address, port: c.port };
     const refuse = (reason: string) => refused.push({ what: describeMapping(m), reason });
     const broken = ruleBroken(m, rules);
-    if (broken) { refuse(broken); continue; }
-    if (keys.has(mappingKey(m))) { refuse(`${m.proto} port ${m.externalPort} is already mapped by an older rule`); continue; }
+    if (broken) {
+      refuse(broken);
+      continue;
+    }
+    if (keys.has(mappingKey(m))) {
+      refuse(`${m.proto} port ${m.externalPort} is already mapped by an older rule`);
+      continue;
+    }
     const count = perClient.get(m.address) ?? 0;
-    if (count >= rules.maxPerClient) { refuse(`${m.address} already has ${rules.maxPerClient} mappings (maxPerClient)`); continue; }
-    if (mappings.length >= rules.maxMappings) { refuse(`${rules.maxMappings} mappings are forwarded already (maxMappings)`); continue; }
+    if (count >= rules.maxPerClient) {
+      refuse(`${m.address} already has ${rules.maxPerClient} mappings (maxPerClient)`);
+      continue;
+    }
+    if (mappings.length >= rules.maxMappings) {
+      refuse(`${rules.maxMappings} mappings are forwarded already (maxMappings)`);
+      continue;
+    }
     keys.add(mappingKey(m));
     perClient.set(m.address, count + 1);
     mappings.push(m);

@@ -14,28 +14,45 @@ import { daemonCostBench, falseVerdictBench, upstreamBench } from './health-benc
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const results: Record<string, unknown> = {};
 const rows: [string, string, string, string][] = [];
-const row = (what: string, value: string, target: string, ok: boolean | null) => rows.push([what, value, target, ok === null ? '' : ok ? 'yes' : 'NO']);
+const row = (what: string, value: string, target: string, ok: boolean | null) =>
+  rows.push([what, value, target, ok === null ? '' : ok ? 'yes' : 'NO']);
 
 async function reconcileBench(wans: number): Promise<void> {
   const out = await withLab({ wans: 1 }, async (lab) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-bench-'));
     try {
-      const r = await lab.exec(lab.ns.inet, nodeArgv(here('./reconcile-worker.ts'), [String(wans), '21', dir]), { timeout: 300000 });
+      const r = await lab.exec(lab.ns.inet, nodeArgv(here('./reconcile-worker.ts'), [String(wans), '21', dir]), {
+        timeout: 300000,
+      });
       return JSON.parse(r.stdout.trim().split('\n').pop()!);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   results[`reconcile_${wans}`] = out;
   const ratio = out.classicMedianMs / out.reconcileMedianMs;
-  row(`reconcile, ${wans} WANs (median of ${out.trials}, netlink event → committed)`, `${round(out.reconcileMedianMs)} ms (max ${round(out.reconcileMaxMs)})`, wans === 8 ? '≤ 30 ms' : '', wans === 8 ? out.reconcileMedianMs <= 30 : null);
+  row(
+    `reconcile, ${wans} WANs (median of ${out.trials}, netlink event → committed)`,
+    `${round(out.reconcileMedianMs)} ms (max ${round(out.reconcileMaxMs)})`,
+    wans === 8 ? '≤ 30 ms' : '',
+    wans === 8 ? out.reconcileMedianMs <= 30 : null,
+  );
   row('  of which: plan / apply (medians)', `${round(out.planMedianMs)} / ${round(out.applyMedianMs)} ms`, '', null);
-  row(`  one command at a time (${out.commands} commands)`, `${round(out.classicMedianMs)} ms = ${round(ratio)}× slower`, '', null);
+  row(
+    `  one command at a time (${out.commands} commands)`,
+    `${round(out.classicMedianMs)} ms = ${round(ratio)}× slower`,
+    '',
+    null,
+  );
   row('  reconcile with nothing to change', `${round(out.noopMs)} ms`, '', null);
 }
 
 async function switchBench(trials: number): Promise<void> {
   await withLab({ wans: 3 }, async (lab) => {
     await startServers(lab);
-    const mwan = mwanFor(lab, (dir) => labConfig(lab, dir, { mode: 'failover', wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 3 } } }));
+    const mwan = mwanFor(lab, (dir) =>
+      labConfig(lab, dir, { mode: 'failover', wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 3 } } }),
+    );
     try {
       await mwan.startDaemon();
       const prober = await startProber(lab, trials * 8 + 30);
@@ -53,9 +70,21 @@ async function switchBench(trials: number): Promise<void> {
       }
       await prober.stop();
       results.carrierSwitch = { trials, switchesMs: switches, recoveriesMs: recoveries };
-      row(`carrier loss → new connections on another WAN (median of ${trials})`, `${median(switches)} ms (max ${Math.max(...switches)})`, '≤ 300 ms', median(switches) <= 300);
-      row(`carrier back → new connections back on it (median of ${trials})`, `${median(recoveries)} ms (max ${Math.max(...recoveries)})`, '', null);
-    } finally { await mwan.cleanup(); }
+      row(
+        `carrier loss → new connections on another WAN (median of ${trials})`,
+        `${median(switches)} ms (max ${Math.max(...switches)})`,
+        '≤ 300 ms',
+        median(switches) <= 300,
+      );
+      row(
+        `carrier back → new connections back on it (median of ${trials})`,
+        `${median(recoveries)} ms (max ${Math.max(...recoveries)})`,
+        '',
+        null,
+      );
+    } finally {
+      await mwan.cleanup();
+    }
   });
 }
 
@@ -63,7 +92,9 @@ async function weightBench(count: number): Promise<void> {
   await withLab({ wans: 3 }, async (lab) => {
     await startServers(lab);
     const weights = [3, 2, 1];
-    const mwan = mwanFor(lab, (dir) => labConfig(lab, dir, { wans: { 1: { weight: 3 }, 2: { weight: 2 }, 3: { weight: 1 } } }));
+    const mwan = mwanFor(lab, (dir) =>
+      labConfig(lab, dir, { wans: { 1: { weight: 3 }, 2: { weight: 2 }, 3: { weight: 1 } } }),
+    );
     try {
       await mwan.startDaemon();
       const b = await burst(lab, lab.ns.client, { count, concurrency: 50, timeoutMs: 5000 });
@@ -71,8 +102,18 @@ async function weightBench(count: number): Promise<void> {
       const errors = weights.map((w, k) => Math.abs((b.byIsp[k + 1] / b.ok) * 100 - (w / total) * 100));
       const worst = Math.max(...errors);
       results.weights = { count, ok: b.ok, failed: b.failed, byIsp: b.byIsp.slice(1), errorsPoints: errors };
-      row(`weight error over ${count} connections (3:2:1)`, `${round(worst, 2)} points (shares ${b.byIsp.slice(1).map((n) => `${round((n / b.ok) * 100)}%`).join(' / ')})`, '≤ 2 points', worst <= 2);
-    } finally { await mwan.cleanup(); }
+      row(
+        `weight error over ${count} connections (3:2:1)`,
+        `${round(worst, 2)} points (shares ${b.byIsp
+          .slice(1)
+          .map((n) => `${round((n / b.ok) * 100)}%`)
+          .join(' / ')})`,
+        '≤ 2 points',
+        worst <= 2,
+      );
+    } finally {
+      await mwan.cleanup();
+    }
   });
 }
 
@@ -80,12 +121,21 @@ function printTable(): void {
   const head: [string, string, string, string] = ['measure', 'result', 'target', 'met'];
   const all = [head, ...rows];
   const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  for (const r of all) console.log(r.map((cell, c) => cell.padEnd(w[c])).join('  ').trimEnd());
+  for (const r of all)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(w[c]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 async function main(): Promise<void> {
   const priv = await hasLabPrivileges();
-  if (!priv.ok) { console.error(`bench needs the namespace lab: ${priv.why}`); process.exit(1); }
+  if (!priv.ok) {
+    console.error(`bench needs the namespace lab: ${priv.why}`);
+    process.exit(1);
+  }
   const only = process.argv[2];
   if (!only || only === 'reconcile') for (const n of [2, 8, 32]) await reconcileBench(n);
   if (!only || only === 'switch') await switchBench(10);
@@ -102,4 +152,7 @@ async function main(): Promise<void> {
   console.log(`\nraw figures written to ${file}`);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

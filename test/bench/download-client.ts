@@ -4,8 +4,13 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    to: { type: 'string' }, port: { type: 'string' }, count: { type: 'string' }, workers: { type: 'string', default: '12' },
-    bytes: { type: 'string' }, 'deadline-s': { type: 'string', default: '60' }, bind: { type: 'string' },
+    to: { type: 'string' },
+    port: { type: 'string' },
+    count: { type: 'string' },
+    workers: { type: 'string', default: '12' },
+    bytes: { type: 'string' },
+    'deadline-s': { type: 'string', default: '60' },
+    bind: { type: 'string' },
   },
 });
 const port = Number(values.port);
@@ -14,11 +19,18 @@ const bytes = Number(values.bytes);
 const workers = Math.max(1, Math.min(Number(values.workers), count));
 const deadlineMs = Number(values['deadline-s']) * 1000;
 if (!values.to || !(port > 0) || !(count > 0) || !(bytes > 0) || !(deadlineMs > 0)) {
-  throw new Error('usage: download-client --to ADDR --port P --count N --bytes B [--workers W] [--deadline-s S] [--bind SRC]');
+  throw new Error(
+    'usage: download-client --to ADDR --port P --count N --bytes B [--workers W] [--deadline-s S] [--bind SRC]',
+  );
 }
 
 /** One finished (or failed) transfer: the source the server saw, payload bytes, start and end (ms from the run's start). */
-interface Transfer { src: string | undefined; bytes: number; start: number; end: number }
+interface Transfer {
+  src: string | undefined;
+  bytes: number;
+  start: number;
+  end: number;
+}
 const t0 = performance.now();
 const now = () => performance.now() - t0;
 const done: Transfer[] = [];
@@ -31,7 +43,11 @@ function once(): Promise<Transfer> {
     let src: string | undefined;
     let head = '';
     let got = 0;
-    const finish = (): void => { open.delete(finish); sock.destroy(); resolve({ src, bytes: got, start, end: now() }); };
+    const finish = (): void => {
+      open.delete(finish);
+      sock.destroy();
+      resolve({ src, bytes: got, start, end: now() });
+    };
     open.add(finish);
     sock.on('data', (chunk: Buffer) => {
       if (src === undefined) {
@@ -67,7 +83,9 @@ function report(timedOut: boolean): never {
   }
   const makespanMs = done.length ? Math.max(...done.map((d) => d.end)) - Math.min(...done.map((d) => d.start)) : 0;
   const durations = ok.map((d) => Math.round(d.end - d.start));
-  process.stdout.write(`${JSON.stringify({ ok: ok.length, failed: done.length - ok.length, timedOut, makespanMs, totalBytes: done.reduce((a, d) => a + d.bytes, 0), bySource, durations, transfers: done.map((d) => [d.src, Math.round(d.start), Math.round(d.end)]) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ok: ok.length, failed: done.length - ok.length, timedOut, makespanMs, totalBytes: done.reduce((a, d) => a + d.bytes, 0), bySource, durations, transfers: done.map((d) => [d.src, Math.round(d.start), Math.round(d.end)]) })}\n`,
+  );
   process.exit(0);
 }
 

@@ -24,13 +24,41 @@ export function strategySpecs(capsMbps: number[], intervalMs?: number): Strategy
   const w = capacityWeights(capsMbps);
   const withCaps = capsMbps.map((c, k) => ({ wan: wan(k), capacityMbps: c }));
   return [
-    { label: 'weighted, equal (random split)', adaptive: false, policy: { strategy: 'weighted', members: capsMbps.map((_, k) => ({ wan: wan(k), weight: 1 })) } },
-    { label: `weighted by capacity (${w.join(':')})`, adaptive: false, policy: { strategy: 'weighted', members: capsMbps.map((_, k) => ({ wan: wan(k), weight: w[k] })) } },
+    {
+      label: 'weighted, equal (random split)',
+      adaptive: false,
+      policy: { strategy: 'weighted', members: capsMbps.map((_, k) => ({ wan: wan(k), weight: 1 })) },
+    },
+    {
+      label: `weighted by capacity (${w.join(':')})`,
+      adaptive: false,
+      policy: { strategy: 'weighted', members: capsMbps.map((_, k) => ({ wan: wan(k), weight: w[k] })) },
+    },
     { label: 'least-used', adaptive: true, policy: { strategy: 'least-used', members: withCaps, ...every } },
     { label: 'overflow (80 %)', adaptive: true, policy: { strategy: 'overflow', members: withCaps, ...every } },
-    { label: `least-connections (weights ${w.join(':')})`, adaptive: true, policy: { strategy: 'least-connections', members: withCaps.map((m, k) => ({ ...m, weight: w[k] })), ...every } },
-    { label: 'nfqueue:least-connections (per connection, unweighted)', adaptive: true, policy: { strategy: 'nfqueue:least-connections', members: capsMbps.map((_, k) => ({ wan: wan(k) })) } },
-    { label: `nfqueue:least-connections (per connection, weights ${w.join(':')})`, adaptive: true, policy: { strategy: 'nfqueue:least-connections', members: capsMbps.map((_, k) => ({ wan: wan(k), weight: w[k] })) } },
-    { label: 'lowest-latency', adaptive: true, probes: true, policy: { strategy: 'lowest-latency', members: capsMbps.map((_, k) => ({ wan: wan(k) })), ...every } },
+    {
+      label: `least-connections (weights ${w.join(':')})`,
+      adaptive: true,
+      policy: { strategy: 'least-connections', members: withCaps.map((m, k) => ({ ...m, weight: w[k] })), ...every },
+    },
+    {
+      label: 'nfqueue:least-connections (per connection, unweighted)',
+      adaptive: true,
+      policy: { strategy: 'nfqueue:least-connections', members: capsMbps.map((_, k) => ({ wan: wan(k) })) },
+    },
+    {
+      label: `nfqueue:least-connections (per connection, weights ${w.join(':')})`,
+      adaptive: true,
+      policy: {
+        strategy: 'nfqueue:least-connections',
+        members: capsMbps.map((_, k) => ({ wan: wan(k), weight: w[k] })),
+      },
+    },
+    {
+      label: 'lowest-latency',
+      adaptive: true,
+      probes: true,
+      policy: { strategy: 'lowest-latency', members: capsMbps.map((_, k) => ({ wan: wan(k) })), ...every },
+    },
   ];
 }

@@ -17,7 +17,9 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Sum of mwan's per-WAN new-connection counters (the kernel's numgen decisions). */
 async function kernelDecisions(lab: Lab): Promise<number> {
-  const j = JSON.parse((await lab.exec(lab.ns.router, ['nft', '-j', 'list', 'counters', 'table', 'inet', 'mwan'])).stdout) as { nftables: { counter?: { packets: number } }[] };
+  const j = JSON.parse(
+    (await lab.exec(lab.ns.router, ['nft', '-j', 'list', 'counters', 'table', 'inet', 'mwan'])).stdout,
+  ) as { nftables: { counter?: { packets: number } }[] };
   return j.nftables.reduce((n, x) => n + (x.counter?.packets ?? 0), 0);
 }
 
@@ -29,18 +31,47 @@ async function queueRuleHits(lab: Lab): Promise<number> {
 }
 
 /** SYNs to a closed port of the server, each from a new source port: bounded by count and by `seconds`. */
-async function synFlood(lab: Lab, pace: string[], count: number, seconds: number): Promise<{ sent: number; s: number }> {
+async function synFlood(
+  lab: Lab,
+  pace: string[],
+  count: number,
+  seconds: number,
+): Promise<{ sent: number; s: number }> {
   const t0 = performance.now();
-  const r = await lab.exec(lab.ns.client, ['timeout', '-s', 'INT', String(seconds), 'hping3', '-q', '-S', '-p', '9', ...pace, '-c', String(count), lab.addr.server],
-    { reject: false, timeout: (seconds + 10) * 1000 });
+  const r = await lab.exec(
+    lab.ns.client,
+    [
+      'timeout',
+      '-s',
+      'INT',
+      String(seconds),
+      'hping3',
+      '-q',
+      '-S',
+      '-p',
+      '9',
+      ...pace,
+      '-c',
+      String(count),
+      lab.addr.server,
+    ],
+    { reject: false, timeout: (seconds + 10) * 1000 },
+  );
   const s = (performance.now() - t0) / 1000;
   const sent = Number(/(\d+) packets transmitted/.exec(r.stdout + r.stderr)?.[1] ?? NaN);
   return { sent, s };
 }
 
 async function latencies(lab: Lab, count: number): Promise<{ p50: number; p99: number; failed: number }> {
-  const r = await lab.exec(lab.ns.client, nodeArgv(here('./connect-latency.ts'), ['--to', lab.addr.server, '--port', '80', '--count', String(count)]), { timeout: count * 3000 + 15000 });
-  const { samplesMs, failed } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samplesMs: number[]; failed: number };
+  const r = await lab.exec(
+    lab.ns.client,
+    nodeArgv(here('./connect-latency.ts'), ['--to', lab.addr.server, '--port', '80', '--count', String(count)]),
+    { timeout: count * 3000 + 15000 },
+  );
+  const { samplesMs, failed } = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    samplesMs: number[];
+    failed: number;
+  };
   return { p50: percentile(samplesMs, 50), p99: percentile(samplesMs, 99), failed };
 }
 
@@ -50,7 +81,11 @@ async function runnerStats(p: ManagedProcess): Promise<Stats> {
   return JSON.parse((await p.waitForLine(/^stats /, 5000)).slice('stats '.length)) as Stats;
 }
 
-export async function nfqueueBench(row: Row, results: Record<string, unknown>, o: { latencyCount?: number; floodSeconds?: number } = {}): Promise<void> {
+export async function nfqueueBench(
+  row: Row,
+  results: Record<string, unknown>,
+  o: { latencyCount?: number; floodSeconds?: number } = {},
+): Promise<void> {
   const load0 = os.loadavg()[0];
   const latencyCount = o.latencyCount ?? 1000;
   const seconds = o.floodSeconds ?? 3;
@@ -74,17 +109,38 @@ export async function nfqueueBench(row: Row, results: Record<string, unknown>, o
       await new Promise((r) => setTimeout(r, 1000));
     }
 
-    runner = lab.spawn(lab.ns.router, nodeArgv(RUNNER, ['--strategy', 'round-robin', '--wans', wansArg, '--iif', 'lan0'], NODE_FLAGS));
+    runner = lab.spawn(
+      lab.ns.router,
+      nodeArgv(RUNNER, ['--strategy', 'round-robin', '--wans', wansArg, '--iif', 'lan0'], NODE_FLAGS),
+    );
     await runner.waitForLine(/^ready /, 20000);
     const queued = await latencies(lab, latencyCount);
     out.latency = { plain, queued };
-    row(`connection setup p50 / p99, kernel numgen (${latencyCount} in a row)`, `${round(plain.p50, 3)} / ${round(plain.p99, 3)} ms`, '', null);
-    row('  with the NFQUEUE decision in TypeScript', `${round(queued.p50, 3)} / ${round(queued.p99, 3)} ms (+${round((queued.p50 - plain.p50) * 1000)} / +${round((queued.p99 - plain.p99) * 1000)} µs)`, '', null);
+    row(
+      `connection setup p50 / p99, kernel numgen (${latencyCount} in a row)`,
+      `${round(plain.p50, 3)} / ${round(plain.p99, 3)} ms`,
+      '',
+      null,
+    );
+    row(
+      '  with the NFQUEUE decision in TypeScript',
+      `${round(queued.p50, 3)} / ${round(queued.p99, 3)} ms (+${round((queued.p50 - plain.p50) * 1000)} / +${round((queued.p99 - plain.p99) * 1000)} µs)`,
+      '',
+      null,
+    );
 
     if (!hping) {
-      row('NFQUEUE decisions per second', 'not measured: hping3 is missing (apt-get install hping3)', `≥ ${fmt(TARGET)}/s`, null);
+      row(
+        'NFQUEUE decisions per second',
+        'not measured: hping3 is missing (apt-get install hping3)',
+        `≥ ${fmt(TARGET)}/s`,
+        null,
+      );
     } else {
-      for (const [label, pace] of [['paced (hping3 -i u1)', ['-i', 'u1']], ['flood (hping3 --flood)', ['--flood']]] as const) {
+      for (const [label, pace] of [
+        ['paced (hping3 -i u1)', ['-i', 'u1']],
+        ['flood (hping3 --flood)', ['--flood']],
+      ] as const) {
         await new Promise((r) => setTimeout(r, 1000));
         const s0 = await runnerStats(runner);
         const h0 = await queueRuleHits(lab);
@@ -94,11 +150,21 @@ export async function nfqueueBench(row: Row, results: Record<string, unknown>, o
         const decided = s1.verdicts - s0.verdicts;
         const passed = (await queueRuleHits(lab)) - h0 - decided;
         const rate = decided / f.s;
-        out[label.split(' ')[0]] = { sent: f.sent, seconds: f.s, decided, passedUnseen: passed, rate, perSend: decided / Math.max(1, s1.sends - s0.sends) };
+        out[label.split(' ')[0]] = {
+          sent: f.sent,
+          seconds: f.s,
+          decided,
+          passedUnseen: passed,
+          rate,
+          perSend: decided / Math.max(1, s1.sends - s0.sends),
+        };
         const flood = pace[0] === '--flood';
-        row(`NFQUEUE new TCP connections decided per second, ${label}`,
+        row(
+          `NFQUEUE new TCP connections decided per second, ${label}`,
           `${fmt(rate)}/s of ${fmt(f.sent / f.s)}/s offered; ${fmt(Math.max(0, passed))} passed by fail-open; ${round(decided / Math.max(1, s1.sends - s0.sends))} verdicts per datagram`,
-          flood ? `≥ ${fmt(TARGET)}/s` : '', flood ? rate >= TARGET : null);
+          flood ? `≥ ${fmt(TARGET)}/s` : '',
+          flood ? rate >= TARGET : null,
+        );
       }
       row('  kernel-only numgen, same flood (limited by the generator)', `${fmt(kernelRate)}/s`, '', null);
       row('  machine load when the NFQUEUE bench began (1-minute average, 2 cores)', `${round(load0, 2)}`, '', null);

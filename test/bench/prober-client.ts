@@ -44,6 +44,8 @@ export async function startProber(lab: Lab, maxSeconds: number): Promise<Prober>
         if (p.t >= since && p.src === null) lastFail = Math.max(lastFail, p.t);
       }
     },
-    stop: async () => { await proc.kill(); },
+    stop: async () => {
+      await proc.kill();
+    },
   };
 }

@@ -11,7 +11,10 @@ async function read(path: string): Promise<string | null> {
 export async function cpuSeconds(pid: number, reaped = false): Promise<number> {
   const stat = await read(`/proc/${pid}/stat`);
   if (!stat) return 0;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   const own = fields[11] + fields[12]; // utime, stime
   return (reaped ? own + fields[13] + fields[14] : own) / TICKS_PER_SECOND; // cutime, cstime
 }

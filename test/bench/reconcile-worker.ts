@@ -20,9 +20,20 @@ async function ip(lines: string[]): Promise<void> {
 
 /** N veth pairs in this namespace: wN (the WAN, 100.64.N.2/30) and pN (its "gateway" end, 100.64.N.1/30), plus a LAN. */
 async function buildLinks(): Promise<void> {
-  const lines = ['link add lan0 type veth peer name lanp', 'addr add 10.77.0.1/24 dev lan0', 'link set lan0 up', 'link set lanp up'];
+  const lines = [
+    'link add lan0 type veth peer name lanp',
+    'addr add 10.77.0.1/24 dev lan0',
+    'link set lan0 up',
+    'link set lanp up',
+  ];
   for (let i = 1; i <= wans; i++) {
-    lines.push(`link add w${i} type veth peer name p${i}`, `addr add 100.64.${i}.2/30 dev w${i}`, `addr add 100.64.${i}.1/30 dev p${i}`, `link set w${i} up`, `link set p${i} up`);
+    lines.push(
+      `link add w${i} type veth peer name p${i}`,
+      `addr add 100.64.${i}.2/30 dev w${i}`,
+      `addr add 100.64.${i}.1/30 dev p${i}`,
+      `link set w${i} up`,
+      `link set p${i} up`,
+    );
   }
   await ip(lines);
 }
@@ -33,9 +44,20 @@ async function classicApply(d: DesiredState): Promise<number> {
   for (const r of d.rules) cmds.push(['ip', 'rule', 'del', ...ruleArgs(r).split(' ')]);
   cmds.push(['nft', 'add', 'table', 'inet', 'mwan']);
   for (const c of d.nft.counters) cmds.push(['nft', 'add', 'counter', 'inet', 'mwan', c]);
-  for (const s of d.nft.sets) cmds.push(['nft', `add ${s.kind} inet mwan ${s.name} { type ${s.type}; ${s.flags?.length ? `flags ${s.flags.join(',')};` : ''} }`]);
-  for (const c of d.nft.chains) cmds.push(['nft', c.base ? `add chain inet mwan ${c.name} { type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; }` : `add chain inet mwan ${c.name}`]);
-  for (const s of d.nft.sets) if (s.elements?.length) cmds.push(['nft', `add element inet mwan ${s.name} { ${s.elements.join(', ')} }`]);
+  for (const s of d.nft.sets)
+    cmds.push([
+      'nft',
+      `add ${s.kind} inet mwan ${s.name} { type ${s.type}; ${s.flags?.length ? `flags ${s.flags.join(',')};` : ''} }`,
+    ]);
+  for (const c of d.nft.chains)
+    cmds.push([
+      'nft',
+      c.base
+        ? `add chain inet mwan ${c.name} { type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; }`
+        : `add chain inet mwan ${c.name}`,
+    ]);
+  for (const s of d.nft.sets)
+    if (s.elements?.length) cmds.push(['nft', `add element inet mwan ${s.name} { ${s.elements.join(', ')} }`]);
   for (const c of d.nft.chains) for (const r of c.rules) cmds.push(['nft', `add rule inet mwan ${c.name} ${r}`]);
   for (const r of d.routes) cmds.push(['ip', 'route', 'replace', ...routeArgs(r).split(' '), 'proto', '249']);
   for (const r of d.rules) cmds.push(['ip', 'rule', 'add', ...ruleArgs(r).split(' '), 'protocol', '249']);
@@ -47,10 +69,22 @@ async function classicApply(d: DesiredState): Promise<number> {
 async function main(): Promise<void> {
   await buildLinks();
   const config = {
-    lan: [{ device: 'lan0' }], stateDir, control: { socket: `${stateDir}/mwan.sock` },
-    wans: Array.from({ length: wans }, (_, k) => ({ name: `wan${k + 1}`, device: `w${k + 1}`, gateway: `100.64.${k + 1}.1`, weight: (k % 3) + 1 })),
+    lan: [{ device: 'lan0' }],
+    stateDir,
+    control: { socket: `${stateDir}/mwan.sock` },
+    wans: Array.from({ length: wans }, (_, k) => ({
+      name: `wan${k + 1}`,
+      device: `w${k + 1}`,
+      gateway: `100.64.${k + 1}.1`,
+      weight: (k % 3) + 1,
+    })),
   };
-  const engine = await Engine.create({ loaded: parseConfig(config), kernel: new SystemKernel(), log: silentLogger(), plugins: builtinPlugins });
+  const engine = await Engine.create({
+    loaded: parseConfig(config),
+    kernel: new SystemKernel(),
+    log: silentLogger(),
+    plugins: builtinPlugins,
+  });
   const t00 = performance.now();
   const daemon = await runDaemon(engine, silentLogger());
   const startMs = performance.now() - t00;
@@ -58,10 +92,23 @@ async function main(): Promise<void> {
   // the end of the reconcile that changed the kernel is the commit.
   let eventAt = 0;
   let done: ((r: { ms: number; planMs: number; applyMs: number; read?: boolean }) => void) | undefined;
-  engine.on('link.down', (e) => { if (e.device === 'w1') eventAt = performance.now(); });
-  engine.on('link.up', (e) => { if (e.device === 'w1') eventAt = performance.now(); });
+  engine.on('link.down', (e) => {
+    if (e.device === 'w1') eventAt = performance.now();
+  });
+  engine.on('link.up', (e) => {
+    if (e.device === 'w1') eventAt = performance.now();
+  });
   engine.on('reconcile.done', (e) => {
-    if (e.changed && eventAt && done) { done({ ms: performance.now() - eventAt, planMs: engine.lastReconcile()?.planMs ?? 0, read: engine.lastReconcile()?.read, applyMs: engine.lastReconcile()?.applyMs ?? 0 }); done = undefined; eventAt = 0; }
+    if (e.changed && eventAt && done) {
+      done({
+        ms: performance.now() - eventAt,
+        planMs: engine.lastReconcile()?.planMs ?? 0,
+        read: engine.lastReconcile()?.read,
+        applyMs: engine.lastReconcile()?.applyMs ?? 0,
+      });
+      done = undefined;
+      eventAt = 0;
+    }
   });
   const times: number[] = [];
   const planTimes: number[] = [];
@@ -89,10 +136,23 @@ async function main(): Promise<void> {
   for (let t = 0; t < 3; t++) classic.push(await classicApply(desired));
   await engine.removeKernelState();
   const d = desired;
-  process.stdout.write(`${JSON.stringify({
-    wans, trials, daemonStartMs: startMs, reconcileMedianMs: median(times), reconcileMaxMs: Math.max(...times), planMedianMs: median(planTimes), applyMedianMs: median(applyTimes), noopMs,
-    classicMedianMs: median(classic), commands: d.rules.length * 2 + d.routes.length + d.nft.chains.reduce((a, c) => a + c.rules.length + 1, 0),
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      wans,
+      trials,
+      daemonStartMs: startMs,
+      reconcileMedianMs: median(times),
+      reconcileMaxMs: Math.max(...times),
+      planMedianMs: median(planTimes),
+      applyMedianMs: median(applyTimes),
+      noopMs,
+      classicMedianMs: median(classic),
+      commands: d.rules.length * 2 + d.routes.length + d.nft.chains.reduce((a, c) => a + c.rules.length + 1, 0),
+    })}\n`,
+  );
 }
 
-main().catch((e) => { process.stderr.write(`${e.stack ?? e}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -11,7 +11,9 @@ async function shares(lab: Lab, count: number): Promise<number[]> {
   const b = await burst(lab, lab.ns.client, { count, concurrency: 25, timeoutMs: 3000 });
   const rows = b.byIsp.slice(1).map((n, k) => {
     const share = b.ok ? n / b.ok : 0;
-    console.log(`  isp${k + 1}  ${String(n).padStart(4)} connections  ${(share * 100).toFixed(1).padStart(5)}%  ${bar(share)}`);
+    console.log(
+      `  isp${k + 1}  ${String(n).padStart(4)} connections  ${(share * 100).toFixed(1).padStart(5)}%  ${bar(share)}`,
+    );
     return n;
   });
   if (b.failed) console.log(`  (${b.failed} connections failed)`);
@@ -20,7 +22,10 @@ async function shares(lab: Lab, count: number): Promise<number[]> {
 
 async function main(): Promise<void> {
   const priv = await hasLabPrivileges();
-  if (!priv.ok) { console.error(`the demo builds network namespaces and needs root: ${priv.why}`); process.exit(1); }
+  if (!priv.ok) {
+    console.error(`the demo builds network namespaces and needs root: ${priv.why}`);
+    process.exit(1);
+  }
   say('Building the lab: a LAN client, a router, three ISPs that NAT, and an "internet" with a server');
   const lab = await createLab({ wans: 3 });
   let mwan: Mwan | undefined;
@@ -30,7 +35,11 @@ async function main(): Promise<void> {
     mwan = mwanFor(lab, (dir) => {
       const cfg = labConfig(lab, dir, { wans: { 1: { weight: 3 }, 2: { weight: 2 }, 3: { weight: 1 } } });
       // two ping targets per WAN, probed through that WAN (both "internet" servers of the lab)
-      for (const w of cfg.wans as Record<string, unknown>[]) w.probes = [{ method: 'icmp', target: lab.addr.server }, { method: 'icmp', target: lab.addr.server2 }];
+      for (const w of cfg.wans as Record<string, unknown>[])
+        w.probes = [
+          { method: 'icmp', target: lab.addr.server },
+          { method: 'icmp', target: lab.addr.server2 },
+        ];
       return cfg;
     });
     say('The configuration: three WANs weighted 3:2:1, each probed with two ping targets; LAN lan0');
@@ -39,7 +48,7 @@ async function main(): Promise<void> {
     await mwan.startDaemon();
     say('mwanctl status');
     console.log((await mwan.ctl(['status'])).stdout.trimEnd());
-    say('300 new connections from the LAN client: where did they leave? (the server sees each ISP\'s address)');
+    say("300 new connections from the LAN client: where did they leave? (the server sees each ISP's address)");
     await shares(lab, 300);
     say('Cutting the carrier on isp1 (the ISP end of its cable goes down)');
     const prober = await startProber(lab, 40); // a connection attempt every 5 ms from the LAN client
@@ -47,8 +56,15 @@ async function main(): Promise<void> {
     await lab.cutCarrier(1);
     const moved = await prober.lastFailureAfter(cut, 1500);
     await prober.stop();
-    console.log(`  a new connection every 5 ms from the LAN: the last one that failed started ${moved} ms after the cut; every later one got through`);
-    console.log((await mwan.ctl(['status'])).stdout.split('\n').filter((l) => /isp1|out of service|WAN /.test(l)).join('\n'));
+    console.log(
+      `  a new connection every 5 ms from the LAN: the last one that failed started ${moved} ms after the cut; every later one got through`,
+    );
+    console.log(
+      (await mwan.ctl(['status'])).stdout
+        .split('\n')
+        .filter((l) => /isp1|out of service|WAN /.test(l))
+        .join('\n'),
+    );
     say('200 connections while isp1 is down');
     await shares(lab, 200);
     say('Restoring isp1');
@@ -61,9 +77,16 @@ async function main(): Promise<void> {
     await lab.cutUpstream(2);
     const healed = await probe2.lastFailureAfter(broken, 3000);
     await probe2.stop();
-    console.log(`  the last new connection that failed started ${healed} ms after the break; every later one got through`);
-    console.log((await mwan.ctl(['status'])).stdout.split('\n').filter((l) => /isp2|WAN /.test(l)).join('\n'));
-    say('Repairing isp2\'s upstream: it is back after enough good probe rounds');
+    console.log(
+      `  the last new connection that failed started ${healed} ms after the break; every later one got through`,
+    );
+    console.log(
+      (await mwan.ctl(['status'])).stdout
+        .split('\n')
+        .filter((l) => /isp2|WAN /.test(l))
+        .join('\n'),
+    );
+    say("Repairing isp2's upstream: it is back after enough good probe rounds");
     const repaired = Date.now();
     await lab.restoreUpstream(2);
     const prober3 = await startProber(lab, 20);
@@ -79,4 +102,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

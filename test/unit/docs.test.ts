@@ -29,8 +29,11 @@ function globPluginFiles(file: string): string[] {
 }
 
 async function load<T>(module: string, exportName: string): Promise<T> {
-  const mod = await import(path.join(root, module)) as Record<string, unknown>;
-  assert.ok(exportName in mod, `${module} exports no ${exportName}: point SOURCES in test/unit/docs.test.ts at its new place`);
+  const mod = (await import(path.join(root, module))) as Record<string, unknown>;
+  assert.ok(
+    exportName in mod,
+    `${module} exports no ${exportName}: point SOURCES in test/unit/docs.test.ts at its new place`,
+  );
   return mod[exportName] as T;
 }
 
@@ -57,16 +60,35 @@ export function schemaFields(schema: unknown, prefix = '', seen = new Set<unknow
           queue.push([child, join(at, key)]);
         }
         break;
-      case 'optional': case 'nullable': case 'default': case 'prefault': case 'nonoptional': case 'readonly': case 'catch':
+      case 'optional':
+      case 'nullable':
+      case 'default':
+      case 'prefault':
+      case 'nonoptional':
+      case 'readonly':
+      case 'catch':
         queue.push([def.innerType, at]);
         break;
-      case 'array': queue.push([def.element, `${at}[]`]); break;
-      case 'record': queue.push([def.valueType, join(at, '<name>')]); break;
-      case 'union': for (const o of def.options as unknown[]) queue.push([o, at]); break;
-      case 'intersection': queue.push([def.left, at], [def.right, at]); break;
-      case 'pipe': queue.push([def.in, at], [def.out, at]); break;
-      case 'lazy': queue.push([(def.getter as () => unknown)(), at]); break;
-      default: break;
+      case 'array':
+        queue.push([def.element, `${at}[]`]);
+        break;
+      case 'record':
+        queue.push([def.valueType, join(at, '<name>')]);
+        break;
+      case 'union':
+        for (const o of def.options as unknown[]) queue.push([o, at]);
+        break;
+      case 'intersection':
+        queue.push([def.left, at], [def.right, at]);
+        break;
+      case 'pipe':
+        queue.push([def.in, at], [def.out, at]);
+        break;
+      case 'lazy':
+        queue.push([(def.getter as () => unknown)(), at]);
+        break;
+      default:
+        break;
     }
   }
   return [...new Set(out)];
@@ -85,21 +107,29 @@ async function configObjects(): Promise<Set<unknown>> {
   return seen;
 }
 
-interface PluginLike { name: string; options?: { schema?: unknown } }
+interface PluginLike {
+  name: string;
+  options?: { schema?: unknown };
+}
 
 /** A plugin's option fields as `plugins.<name>.<path>` (main schema) or patterns for its secondary schemas (nested somewhere below). */
-async function pluginOptionFields(plugin: PluginLike, inConfig: Set<unknown>): Promise<{ exact: string[]; nested: string[] }> {
+async function pluginOptionFields(
+  plugin: PluginLike,
+  inConfig: Set<unknown>,
+): Promise<{ exact: string[]; nested: string[] }> {
   const prefix = `plugins.${plugin.name}`;
   const schemas: { name: string; schema: unknown }[] = [];
   if (isZodObject(plugin.options?.schema)) schemas.push({ name: 'schema', schema: plugin.options!.schema });
   const file = SOURCES.pluginOptionsModule(plugin.name);
   if (existsSync(path.join(root, file))) {
-    const mod = await import(path.join(root, file)) as Record<string, unknown>;
+    const mod = (await import(path.join(root, file))) as Record<string, unknown>;
     for (const [name, value] of Object.entries(mod)) {
-      if (isZodObject(value) && !inConfig.has(value) && !schemas.some((s) => s.schema === value)) schemas.push({ name, schema: value });
+      if (isZodObject(value) && !inConfig.has(value) && !schemas.some((s) => s.schema === value))
+        schemas.push({ name, schema: value });
     }
   }
-  const main = schemas.find((s) => s.name === 'schema') ?? schemas.find((s) => /options?schema$/i.test(s.name)) ?? schemas[0];
+  const main =
+    schemas.find((s) => s.name === 'schema') ?? schemas.find((s) => /options?schema$/i.test(s.name)) ?? schemas[0];
   const exact = main ? schemaFields(main.schema, prefix) : [];
   const nested = schemas.filter((s) => s !== main).flatMap((s) => schemaFields(s.schema));
   return { exact, nested };
@@ -133,10 +163,14 @@ const quoted = (text: string, token: string) => text.includes(`\`${token}\``);
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The config fields (and plugin option fields) a reference text does not name in backticks. */
-export function missingFields(text: string, fields: { exact: string[]; nested: { prefix: string; path: string }[] }): string[] {
+export function missingFields(
+  text: string,
+  fields: { exact: string[]; nested: { prefix: string; path: string }[] },
+): string[] {
   const missing = fields.exact.filter((f) => !quoted(text, f));
   for (const n of fields.nested) {
-    if (!new RegExp(`\`${escape(n.prefix)}\\.[^\`\\s]*${escape(n.path)}\``).test(text)) missing.push(`${n.prefix}.….${n.path}`);
+    if (!new RegExp(`\`${escape(n.prefix)}\\.[^\`\\s]*${escape(n.path)}\``).test(text))
+      missing.push(`${n.prefix}.….${n.path}`);
   }
   return missing;
 }
@@ -145,16 +179,23 @@ describe('docs/ names everything there is', function () {
   this.timeout(60000);
   const docs = readDocs();
   const all = [...docs.values()].join('\n');
-  const doc = (name: string) => { const t = docs.get(name); assert.ok(t, `docs/${name} is missing`); return t; };
+  const doc = (name: string) => {
+    const t = docs.get(name);
+    assert.ok(t, `docs/${name} is missing`);
+    return t;
+  };
 
   it('has every reference page the README links to', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-    for (const m of readme.matchAll(/\]\((docs\/[^)#]+)/g)) assert.ok(existsSync(path.join(root, m[1])), `README links to ${m[1]}, which does not exist`);
+    for (const m of readme.matchAll(/\]\((docs\/[^)#]+)/g))
+      assert.ok(existsSync(path.join(root, m[1])), `README links to ${m[1]}, which does not exist`);
     assert.ok(readme.split('\n').length <= 300, 'README.md is longer than 300 lines: move reference text into docs/');
   });
 
   it('the YAML examples of the README are valid configurations', async () => {
-    const { loadConfig } = await import(path.join(root, 'core/config/load.ts')) as typeof import('../../core/config/load.ts');
+    const { loadConfig } = (await import(
+      path.join(root, 'core/config/load.ts')
+    )) as typeof import('../../core/config/load.ts');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
     assert.ok(examples.length >= 1, 'the README has no YAML example');
@@ -173,8 +214,15 @@ describe('docs/ names everything there is', function () {
   it('configuration.md names every config field (walked from the runtime schema)', async () => {
     const exact: string[] = [];
     for (const s of SOURCES.configSchemas) exact.push(...schemaFields(await load(s.module, s.exportName), s.prefix));
-    assert.ok(exact.length > 50 && exact.includes('wans[].probes[].method'), `the schema walk found too little (${exact.length} fields): has the schema moved?`);
-    assert.deepEqual(missingFields(doc('configuration.md'), { exact, nested: [] }), [], 'fields missing from docs/configuration.md');
+    assert.ok(
+      exact.length > 50 && exact.includes('wans[].probes[].method'),
+      `the schema walk found too little (${exact.length} fields): has the schema moved?`,
+    );
+    assert.deepEqual(
+      missingFields(doc('configuration.md'), { exact, nested: [] }),
+      [],
+      'fields missing from docs/configuration.md',
+    );
   });
 
   it('configuration.md names every option of every built-in plugin', async () => {
@@ -187,20 +235,38 @@ describe('docs/ names everything there is', function () {
       exact.push(...f.exact);
       nested.push(...f.nested.map((n) => ({ prefix: `plugins.${p.name}`, path: n })));
     }
-    assert.ok(exact.includes('plugins.upnp.enabled'), 'found no plugin options: have they moved? (SOURCES.pluginOptionsModule)');
-    assert.deepEqual(missingFields(doc('configuration.md'), { exact, nested }), [], 'plugin options missing from docs/configuration.md');
+    assert.ok(
+      exact.includes('plugins.upnp.enabled'),
+      'found no plugin options: have they moved? (SOURCES.pluginOptionsModule)',
+    );
+    assert.deepEqual(
+      missingFields(doc('configuration.md'), { exact, nested }),
+      [],
+      'plugin options missing from docs/configuration.md',
+    );
   });
 
   it('plugins.md names every built-in plugin', async () => {
     const plugins = await load<PluginLike[]>(SOURCES.plugins.module, SOURCES.plugins.exportName);
     assert.ok(plugins.length >= 13);
-    assert.deepEqual(plugins.map((p) => p.name).filter((n) => !quoted(doc('plugins.md'), n)), [], 'plugins missing from docs/plugins.md');
+    assert.deepEqual(
+      plugins.map((p) => p.name).filter((n) => !quoted(doc('plugins.md'), n)),
+      [],
+      'plugins missing from docs/plugins.md',
+    );
   });
 
   it('docs/ names every event', () => {
     const names = SOURCES.eventFiles.flatMap((f) => eventNames(readFileSync(path.join(root, f), 'utf8')));
-    assert.ok(names.includes('wan.offline') && names.length >= 10, `found only ${names.length} events: has the event map moved?`);
-    assert.deepEqual(names.filter((n) => !quoted(all, n)), [], 'events missing from docs/');
+    assert.ok(
+      names.includes('wan.offline') && names.length >= 10,
+      `found only ${names.length} events: has the event map moved?`,
+    );
+    assert.deepEqual(
+      names.filter((n) => !quoted(all, n)),
+      [],
+      'events missing from docs/',
+    );
   });
 
   it('cli.md has a table row for every mwanctl command and flag', async () => {
@@ -208,17 +274,40 @@ describe('docs/ names everything there is', function () {
     const cli = doc('cli.md');
     const row = (token: string) => new RegExp(`^\\| \`(mwanctl )?${escape(token)}[\` ]`, 'm').test(cli);
     assert.ok(commands.includes('daemon'), `found no commands in ${SOURCES.cli.module}`);
-    assert.deepEqual(commands.filter((c) => !row(c)), [], 'commands missing from docs/cli.md');
+    assert.deepEqual(
+      commands.filter((c) => !row(c)),
+      [],
+      'commands missing from docs/cli.md',
+    );
     const main = readFileSync(path.join(root, SOURCES.cli.flagsFile), 'utf8');
-    const flags = [...main.matchAll(/flags: '([^']+)'/g)].flatMap((m) => m[1].split(/[ ,]+/).filter((f) => f.startsWith('--')));
+    const flags = [...main.matchAll(/flags: '([^']+)'/g)].flatMap((m) =>
+      m[1].split(/[ ,]+/).filter((f) => f.startsWith('--')),
+    );
     assert.ok(flags.includes('--config'), `found no flags in ${SOURCES.cli.flagsFile}`);
-    assert.deepEqual(flags.filter((f) => !row(f)), [], 'flags missing from docs/cli.md');
+    assert.deepEqual(
+      flags.filter((f) => !row(f)),
+      [],
+      'flags missing from docs/cli.md',
+    );
   });
 
   it('the checks fail when a name is missing', () => {
     const text = '`wans[].name` `plugins.mail.transport.host`';
-    assert.deepEqual(missingFields(text, { exact: ['wans[].name', 'wans[].device'], nested: [{ prefix: 'plugins.mail', path: 'host' }, { prefix: 'plugins.mail', path: 'port' }] }),
-      ['wans[].device', 'plugins.mail.….port']);
-    assert.deepEqual(eventNames("interface MwanEvents {\n  'a.b': {\n    x: 1;\n  };\n  'c.d'?: {};\n}\ninterface MwanEvents { \"e.f\": { y: 'g.h' } }\n"), ['a.b', 'c.d', 'e.f']);
+    assert.deepEqual(
+      missingFields(text, {
+        exact: ['wans[].name', 'wans[].device'],
+        nested: [
+          { prefix: 'plugins.mail', path: 'host' },
+          { prefix: 'plugins.mail', path: 'port' },
+        ],
+      }),
+      ['wans[].device', 'plugins.mail.….port'],
+    );
+    assert.deepEqual(
+      eventNames(
+        "interface MwanEvents {\n  'a.b': {\n    x: 1;\n  };\n  'c.d'?: {};\n}\ninterface MwanEvents { \"e.f\": { y: 'g.h' } }\n",
+      ),
+      ['a.b', 'c.d', 'e.f'],
+    );
   });
 });

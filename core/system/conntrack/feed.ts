@@ -19,18 +19,38 @@ export interface ConntrackFeed {
 
 const RESTART_MS = 1000;
 
-export function createConntrackFeed(run: Runner = execaRunner, spawn = (argv: string[]) => {
-  const [file, ...args] = tiedArgv(argv); // SIGKILL when the daemon dies, even by kill -9
-  return execa(file, args, { buffer: false, reject: false });
-}): ConntrackFeed {
+export function createConntrackFeed(
+  run: Runner = execaRunner,
+  spawn = (argv: string[]) => {
+    const [file, ...args] = tiedArgv(argv); // SIGKILL when the daemon dies, even by kill -9
+    return execa(file, args, { buffer: false, reject: false });
+  },
+): ConntrackFeed {
   const subscribers = new Set<ConntrackSubscriber>();
   let child: ResultPromise | undefined;
   let restart: NodeJS.Timeout | undefined;
 
-  const each = (fn: (s: ConntrackSubscriber) => void) => { for (const s of [...subscribers]) { try { fn(s); } catch { /* a subscriber's bug must not stop the feed */ } } };
+  const each = (fn: (s: ConntrackSubscriber) => void) => {
+    for (const s of [...subscribers]) {
+      try {
+        fn(s);
+      } catch {
+        /* a subscriber's bug must not stop the feed */
+      }
+    }
+  };
 
   const start = () => {
-    const proc = spawn(['conntrack', '-E', '-e', 'NEW,UPDATE,DESTROY', '-o', 'timestamp,id', '-b', String(8 * 1024 * 1024)]);
+    const proc = spawn([
+      'conntrack',
+      '-E',
+      '-e',
+      'NEW,UPDATE,DESTROY',
+      '-o',
+      'timestamp,id',
+      '-b',
+      String(8 * 1024 * 1024),
+    ]);
     child = proc;
     let partial = '';
     proc.stdout?.setEncoding('utf8');
@@ -43,11 +63,19 @@ export function createConntrackFeed(run: Runner = execaRunner, spawn = (argv: st
       }
     });
     proc.stderr?.setEncoding('utf8');
-    proc.stderr?.on('data', (text: string) => { if (/ENOBUFS/.test(text)) each((s) => s.resync?.()); });
+    proc.stderr?.on('data', (text: string) => {
+      if (/ENOBUFS/.test(text)) each((s) => s.resync?.());
+    });
     void Promise.resolve(proc).then(() => {
       if (child !== proc || subscribers.size === 0) return;
       child = undefined;
-      restart = setTimeout(() => { restart = undefined; if (subscribers.size) { start(); each((s) => s.resync?.()); } }, RESTART_MS);
+      restart = setTimeout(() => {
+        restart = undefined;
+        if (subscribers.size) {
+          start();
+          each((s) => s.resync?.());
+        }
+      }, RESTART_MS);
     });
   };
 

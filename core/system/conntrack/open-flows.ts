@@ -33,9 +33,15 @@ export class OpenFlows {
       return false;
     }
     if (!f) return false; // began before we listened: the next listing has it
-    if (f.open && f.key !== key) { this.bump(f.key, -1); this.bump(key, 1); }
+    if (f.open && f.key !== key) {
+      this.bump(f.key, -1);
+      this.bump(key, 1);
+    }
     f.key = key;
-    if (f.open && r.state && CLOSING.has(r.state)) { f.open = false; this.bump(key, -1); }
+    if (f.open && r.state && CLOSING.has(r.state)) {
+      f.open = false;
+      this.bump(key, -1);
+    }
     return false;
   }
 
@@ -47,6 +53,7 @@ export class OpenFlows {
   private bump(key: number, n: number): void {
     if (key === 0) return;
     const v = (this.open.get(key) ?? 0) + n;
-    if (v > 0) this.open.set(key, v); else this.open.delete(key);
+    if (v > 0) this.open.set(key, v);
+    else this.open.delete(key);
   }
 }

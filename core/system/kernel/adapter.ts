@@ -4,15 +4,24 @@ import type { Ownership } from './ip-read.ts';
 import type { CurrentNft } from './nft-read.ts';
 import type { NfqueueKernel } from '../nfqueue/adapters.ts';
 
-export interface KernelOwnership extends Ownership { nftTable: string }
+export interface KernelOwnership extends Ownership {
+  nftTable: string;
+}
 
 /** The nft families a table may be listed from, and one object of `nft -j` output (`{ rule: {...} }`, `{ chain: {...} }` ...). */
 export type NftFamily = 'inet' | 'ip' | 'ip6';
 export type NftJsonItem = Record<string, Record<string, unknown>>;
 
-export interface KernelSnapshot { nft: CurrentNft | null; routes: RouteSpec[]; rules: RuleSpec[] }
+export interface KernelSnapshot {
+  nft: CurrentNft | null;
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+}
 
-export interface LinkAddress { address: string; prefixLength: number }
+export interface LinkAddress {
+  address: string;
+  prefixLength: number;
+}
 export interface LinkState {
   name: string;
   /** Administratively up (`ip link set up`). */
@@ -24,9 +33,17 @@ export interface LinkState {
 }
 
 /** A default route someone else installed (DHCP client, ifupdown): used to discover a WAN's gateway. */
-export interface ForeignDefault { dev: string; via?: string; table: number; metric?: number }
+export interface ForeignDefault {
+  dev: string;
+  via?: string;
+  table: number;
+  metric?: number;
+}
 
-export interface ObservedNetwork { links: LinkState[]; defaults: ForeignDefault[] }
+export interface ObservedNetwork {
+  links: LinkState[];
+  defaults: ForeignDefault[];
+}
 
 export interface ApplyPlan {
   /** The `nft -f` script, empty when the table already matches. */
@@ -47,7 +64,12 @@ export interface ApplyPlan {
 }
 
 /** A link change as netlink reported it (name, flags), enough to act before re-reading everything. */
-export interface LinkHint { name: string; adminUp: boolean; carrier: boolean; deleted: boolean }
+export interface LinkHint {
+  name: string;
+  adminUp: boolean;
+  carrier: boolean;
+  deleted: boolean;
+}
 
 /** What a monitor saw change in mwan's own state (its nft table, an ip rule or route it owns, its NFQUEUE rules). */
 export type OwnStateKind = 'nft' | 'rule' | 'route' | 'nfqueue';
@@ -59,7 +81,10 @@ export interface OwnStateChange {
 }
 
 /** Watch mwan's own state too: changes to it (including mwan's own applies) are reported to `onChange`. */
-export interface OwnWatch { ownership: KernelOwnership; onChange(change: OwnStateChange): void }
+export interface OwnWatch {
+  ownership: KernelOwnership;
+  onChange(change: OwnStateChange): void;
+}
 
 /** Everything mwan owns in the kernel, as it was at one moment (for `apply --confirm` rollbacks). */
 export interface SavedState {

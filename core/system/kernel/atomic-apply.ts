@@ -17,7 +17,11 @@ export interface ApplySteps {
 
 /** The kernel's words for a failed command: its stderr, without the `command failed (exit N): argv` line the runner adds. */
 function kernelCause(error: unknown): string {
-  return describeError(error).split('\n').filter((l) => l.trim() && !/^command failed \(exit/.test(l) && !/^Command failed -:\d+/.test(l)).join(' ').trim();
+  return describeError(error)
+    .split('\n')
+    .filter((l) => l.trim() && !/^command failed \(exit/.test(l) && !/^Command failed -:\d+/.test(l))
+    .join(' ')
+    .trim();
 }
 
 /** Names the line of the batch `ip` stopped at (it prints `Command failed -:<line>`), with its text and the kernel's reason. */
@@ -26,7 +30,9 @@ export function describeIpFailure(lines: string[], error: unknown): string {
   const n = at ? Number(at[1]) : undefined;
   const text = n !== undefined ? lines[n - 1] : undefined;
   const cause = kernelCause(error) || describeError(error);
-  return text !== undefined ? `ip -batch failed at line ${n} of ${lines.length}: "${text}": ${cause}` : `ip -batch failed: ${cause}`;
+  return text !== undefined
+    ? `ip -batch failed at line ${n} of ${lines.length}: "${text}": ${cause}`
+    : `ip -batch failed: ${cause}`;
 }
 
 /**
@@ -44,7 +50,9 @@ export async function applyAllOrNothing(plan: ApplyPlan, steps: ApplySteps): Pro
       try {
         await steps.writeSysctl(key, value);
       } catch (error) {
-        throw new MwanError('MWAN_KERNEL_COMMAND', `sysctl ${key}=${value} failed: ${describeError(error)}`, { cause: error });
+        throw new MwanError('MWAN_KERNEL_COMMAND', `sysctl ${key}=${value} failed: ${describeError(error)}`, {
+          cause: error,
+        });
       }
       written.push(key);
     }
@@ -60,7 +68,9 @@ export async function applyAllOrNothing(plan: ApplyPlan, steps: ApplySteps): Pro
       try {
         await steps.nft(plan.nft);
       } catch (error) {
-        throw new MwanError('MWAN_KERNEL_COMMAND', `nft -f failed: ${kernelCause(error) || describeError(error)}`, { cause: error });
+        throw new MwanError('MWAN_KERNEL_COMMAND', `nft -f failed: ${kernelCause(error) || describeError(error)}`, {
+          cause: error,
+        });
       }
     }
   } catch (error) {
@@ -70,7 +80,13 @@ export async function applyAllOrNothing(plan: ApplyPlan, steps: ApplySteps): Pro
 }
 
 /** Puts routes, rules and sysctls back as they were before this apply; returns a sentence saying what it did. */
-async function rollBack(plan: ApplyPlan, steps: ApplySteps, ipRan: boolean, written: string[], previous: Record<string, string | null>): Promise<string> {
+async function rollBack(
+  plan: ApplyPlan,
+  steps: ApplySteps,
+  ipRan: boolean,
+  written: string[],
+  previous: Record<string, string | null>,
+): Promise<string> {
   const problems: string[] = [];
   let ipLines = 0;
   if (ipRan && plan.before) {
@@ -95,6 +111,9 @@ async function rollBack(plan: ApplyPlan, steps: ApplySteps, ipRan: boolean, writ
     }
   }
   if (problems.length) return `rolling back failed (${problems.join('; ')})`;
-  const parts = [...(ipLines ? [`${ipLines} ip line${ipLines === 1 ? '' : 's'} undone`] : []), ...(written.length ? [`${written.length} sysctl${written.length === 1 ? '' : 's'} restored`] : [])];
+  const parts = [
+    ...(ipLines ? [`${ipLines} ip line${ipLines === 1 ? '' : 's'} undone`] : []),
+    ...(written.length ? [`${written.length} sysctl${written.length === 1 ? '' : 's'} restored`] : []),
+  ];
   return `rolled back: nothing of this apply stays${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }

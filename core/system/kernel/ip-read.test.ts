@@ -4,13 +4,25 @@ import { routeArgs, ruleArgs } from '../../reconcile/ip-canonical.ts';
 import { diffIp } from '../../reconcile/ip-diff.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 
-const OWN = { routeProtocol: 249, priorityRange: [1000, 1611] as [number, number], tableRange: [1000, 1255] as [number, number] };
+const OWN = {
+  routeProtocol: 249,
+  priorityRange: [1000, 1611] as [number, number],
+  tableRange: [1000, 1255] as [number, number],
+};
 
 describe('ip -N -json output is read numerically', () => {
   it('reads typed routes, scopes and tables as numbers', () => {
     const json = JSON.stringify([
       { type: '7', dst: 'default', table: '1163', protocol: '249', metric: 4294967295, flags: [] },
-      { dst: '100.64.1.0/30', dev: 'wan1', table: '1001', protocol: '249', scope: '253', prefsrc: '100.64.1.2', flags: [] },
+      {
+        dst: '100.64.1.0/30',
+        dev: 'wan1',
+        table: '1001',
+        protocol: '249',
+        scope: '253',
+        prefsrc: '100.64.1.2',
+        flags: [],
+      },
       { dst: 'default', gateway: '100.64.1.1', dev: 'wan1', table: '1001', protocol: '249', flags: [] },
     ]);
     assert.deepEqual(parseRoutes(json, OWN).map(routeArgs), [
@@ -25,14 +37,20 @@ describe('ip -N -json output is read numerically', () => {
       { table: 1001, dst: '100.64.1.0/30', dev: 'wan1', scope: 'link' as const, src: '100.64.1.2' },
       { table: 1163, dst: 'default', type: 'unreachable' as const, metric: 4294967295 },
     ];
-    const numeric = parseRoutes(JSON.stringify([
-      { dst: '100.64.1.0/30', dev: 'wan1', table: '1001', protocol: '249', scope: '253', prefsrc: '100.64.1.2' },
-      { type: '7', dst: 'default', table: '1163', protocol: '249', metric: 4294967295 },
-    ]), OWN);
-    const named = parseRoutes(JSON.stringify([
-      { dst: '100.64.1.0/30', dev: 'wan1', table: '1001', protocol: '249', scope: 'link', prefsrc: '100.64.1.2' },
-      { type: 'unreachable', dst: 'default', table: '1163', protocol: '249', metric: 4294967295 },
-    ]), OWN);
+    const numeric = parseRoutes(
+      JSON.stringify([
+        { dst: '100.64.1.0/30', dev: 'wan1', table: '1001', protocol: '249', scope: '253', prefsrc: '100.64.1.2' },
+        { type: '7', dst: 'default', table: '1163', protocol: '249', metric: 4294967295 },
+      ]),
+      OWN,
+    );
+    const named = parseRoutes(
+      JSON.stringify([
+        { dst: '100.64.1.0/30', dev: 'wan1', table: '1001', protocol: '249', scope: 'link', prefsrc: '100.64.1.2' },
+        { type: 'unreachable', dst: 'default', table: '1163', protocol: '249', metric: 4294967295 },
+      ]),
+      OWN,
+    );
     assert.deepEqual(diffIp({ routes: desired, rules: [] }, { routes: numeric, rules: [] }, 249).lines, []);
     assert.deepEqual(diffIp({ routes: desired, rules: [] }, { routes: named, rules: [] }, 249).lines, []);
   });

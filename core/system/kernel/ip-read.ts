@@ -2,16 +2,44 @@
 import { routeTypeOf, scopeOf, tableNumber } from '../../reconcile/ip-canonical.ts';
 import type { Nexthop, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 
-export interface Ownership { routeProtocol: number; priorityRange: [number, number]; tableRange: [number, number] }
+export interface Ownership {
+  routeProtocol: number;
+  priorityRange: [number, number];
+  tableRange: [number, number];
+}
 
 interface JsonRule {
-  priority: number; src?: string; srclen?: number; dst?: string; dstlen?: number; fwmark?: string; fwmask?: string;
-  iif?: string; oif?: string; table?: string; suppress_prefixlen?: number; protocol?: string;
+  priority: number;
+  src?: string;
+  srclen?: number;
+  dst?: string;
+  dstlen?: number;
+  fwmark?: string;
+  fwmask?: string;
+  iif?: string;
+  oif?: string;
+  table?: string;
+  suppress_prefixlen?: number;
+  protocol?: string;
 }
-interface JsonNexthop { gateway?: string; dev: string; weight?: number; flags?: string[] }
+interface JsonNexthop {
+  gateway?: string;
+  dev: string;
+  weight?: number;
+  flags?: string[];
+}
 interface JsonRoute {
-  dst: string; gateway?: string; dev?: string; protocol?: string; scope?: string; prefsrc?: string; metric?: number;
-  flags?: string[]; table?: string; nexthops?: JsonNexthop[]; type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  scope?: string;
+  prefsrc?: string;
+  metric?: number;
+  flags?: string[];
+  table?: string;
+  nexthops?: JsonNexthop[];
+  type?: string;
 }
 
 function withLen(addr: string | undefined, len: number | undefined): string | undefined {
@@ -51,7 +79,10 @@ export function parseRoutes(json: string, own: Ownership): RouteSpec[] {
   const rows = JSON.parse(json || '[]') as JsonRoute[];
   return rows
     .filter((r) => protocolMatches(r.protocol, own.routeProtocol) && r.table !== undefined)
-    .filter((r) => { const t = tableNumber(r.table!); return t >= own.tableRange[0] && t <= own.tableRange[1]; })
+    .filter((r) => {
+      const t = tableNumber(r.table!);
+      return t >= own.tableRange[0] && t <= own.tableRange[1];
+    })
     .map((r) => ({ ...r, type: routeTypeOf(r.type), scope: scopeOf(r.scope) }))
     .map((r) => ({
       table: tableNumber(r.table!),
@@ -61,7 +92,7 @@ export function parseRoutes(json: string, own: Ownership): RouteSpec[] {
       dev: r.dev,
       nexthops: r.nexthops?.map(nexthop),
       src: r.prefsrc,
-      scope: r.scope === 'link' ? 'link' as const : undefined,
+      scope: r.scope === 'link' ? ('link' as const) : undefined,
       metric: r.metric || undefined,
       onlink: r.flags?.includes('onlink') || undefined,
     }));

@@ -17,5 +17,7 @@ export function monitorLines(argv: string[], onLines: (lines: string[]) => void)
     if (lines.length) onLines(lines);
   });
   child.catch(() => undefined);
-  return () => { child.kill('SIGTERM'); };
+  return () => {
+    child.kill('SIGTERM');
+  };
 }

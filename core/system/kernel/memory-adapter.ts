@@ -1,5 +1,16 @@
 // An in-memory kernel for unit tests: it adopts each plan's target state and records every script it was given.
-import type { ApplyPlan, KernelAdapter, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, OwnStateChange, OwnWatch, SavedState } from './adapter.ts';
+import type {
+  ApplyPlan,
+  KernelAdapter,
+  KernelSnapshot,
+  LinkHint,
+  NftFamily,
+  NftJsonItem,
+  ObservedNetwork,
+  OwnStateChange,
+  OwnWatch,
+  SavedState,
+} from './adapter.ts';
 import { stateAfter } from '../../reconcile/state-after.ts';
 import { MemoryNfqueue } from '../nfqueue/adapters.ts';
 
@@ -27,7 +38,13 @@ export class MemoryKernel implements KernelAdapter {
   }
 
   async saveState(_own: unknown, sysctlKeys: string[]): Promise<SavedState> {
-    return { nftText: this.state.nft ? JSON.stringify([...this.state.nft.chains.keys()]) : null, routes: structuredClone(this.state.routes), rules: structuredClone(this.state.rules), sysctls: await this.readSysctls(sysctlKeys), saved: structuredClone(this.state) } as SavedState;
+    return {
+      nftText: this.state.nft ? JSON.stringify([...this.state.nft.chains.keys()]) : null,
+      routes: structuredClone(this.state.routes),
+      rules: structuredClone(this.state.rules),
+      sysctls: await this.readSysctls(sysctlKeys),
+      saved: structuredClone(this.state),
+    } as SavedState;
   }
 
   async restoreState(_own: unknown, saved: SavedState): Promise<void> {
@@ -40,7 +57,7 @@ export class MemoryKernel implements KernelAdapter {
 
   async deleteConnections(mark: number, mask: number): Promise<number> {
     const before = this.connections.length;
-    this.connections = this.connections.filter((m) => ((m & mask) >>> 0) !== ((mark & mask) >>> 0));
+    this.connections = this.connections.filter((m) => (m & mask) >>> 0 !== (mark & mask) >>> 0);
     return before - this.connections.length;
   }
 
@@ -78,6 +95,9 @@ export class MemoryKernel implements KernelAdapter {
     this.listeners.add(onChange);
     const onOwn = own ? (c: OwnStateChange) => own.onChange(c) : undefined;
     if (onOwn) this.ownListeners.add(onOwn);
-    return () => { this.listeners.delete(onChange); if (onOwn) this.ownListeners.delete(onOwn); };
+    return () => {
+      this.listeners.delete(onChange);
+      if (onOwn) this.ownListeners.delete(onOwn);
+    };
   }
 }

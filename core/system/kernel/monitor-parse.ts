@@ -31,11 +31,20 @@ export function parseOwnIpLine(line: string, own: Ownership | KernelOwnership): 
     const priority = Number(rule[2]);
     const text = rule[3].trim();
     if (!inRange(priority, own.priorityRange) || Number(PROTO.exec(text)?.[1]) !== own.routeProtocol) return undefined;
-    return { kind: 'rule', deleted, what: `ip rule ${priority} ${deleted ? 'deleted' : 'changed'} (${text.replace(PROTO, ' ').trim()})` };
+    return {
+      kind: 'rule',
+      deleted,
+      what: `ip rule ${priority} ${deleted ? 'deleted' : 'changed'} (${text.replace(PROTO, ' ').trim()})`,
+    };
   }
   if (LINK_LINE.test(line) || line.startsWith(' ')) return undefined;
   const body = (deleted ? line.slice('Deleted '.length) : line).trim();
   const table = Number(TABLE.exec(body)?.[1]);
-  if (!Number.isInteger(table) || !inRange(table, own.tableRange) || Number(PROTO.exec(body)?.[1]) !== own.routeProtocol) return undefined;
+  if (
+    !Number.isInteger(table) ||
+    !inRange(table, own.tableRange) ||
+    Number(PROTO.exec(body)?.[1]) !== own.routeProtocol
+  )
+    return undefined;
   return { kind: 'route', deleted, what: `ip route ${deleted ? 'deleted' : 'changed'} (${body})` };
 }

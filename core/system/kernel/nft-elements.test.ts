@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { mapUpdateScript, parseMapKeys, updateMap } from './nft-elements.ts';
 
-const LISTING = '{"nftables": [{"metainfo": {"version": "1.0.6"}}, {"map": {"family": "inet", "name": "m", "table": "t", "type": "ipv4_addr", "map": "mark", "flags": ["timeout"], "elem": [[{"elem": {"val": "1.2.3.0", "timeout": 60, "expires": 59}}, 256], ["2.2.2.0", 512]]}}]}';
+const LISTING =
+  '{"nftables": [{"metainfo": {"version": "1.0.6"}}, {"map": {"family": "inet", "name": "m", "table": "t", "type": "ipv4_addr", "map": "mark", "flags": ["timeout"], "elem": [[{"elem": {"val": "1.2.3.0", "timeout": 60, "expires": 59}}, 256], ["2.2.2.0", 512]]}}]}';
 
 describe('run-time map writes', () => {
   it('reads the keys of a map listing, with and without timeouts', () => {
@@ -11,14 +12,29 @@ describe('run-time map writes', () => {
   });
 
   it('deletes only present keys, then adds with per-element timeouts', () => {
-    const script = mapUpdateScript('mwan', 'fastest_f', [{ key: '1.2.3.0', mark: 0x3900, timeoutSeconds: 300 }, { key: '9.9.9.0', mark: 0xa300, timeoutSeconds: 300 }], ['2.2.2.0', '7.7.7.0'], new Set(['1.2.3.0', '2.2.2.0']));
-    assert.equal(script, 'delete element inet mwan fastest_f { 2.2.2.0, 1.2.3.0 }\nadd element inet mwan fastest_f { 1.2.3.0 timeout 300s : 0x3900, 9.9.9.0 timeout 300s : 0xa300 }\n');
+    const script = mapUpdateScript(
+      'mwan',
+      'fastest_f',
+      [
+        { key: '1.2.3.0', mark: 0x3900, timeoutSeconds: 300 },
+        { key: '9.9.9.0', mark: 0xa300, timeoutSeconds: 300 },
+      ],
+      ['2.2.2.0', '7.7.7.0'],
+      new Set(['1.2.3.0', '2.2.2.0']),
+    );
+    assert.equal(
+      script,
+      'delete element inet mwan fastest_f { 2.2.2.0, 1.2.3.0 }\nadd element inet mwan fastest_f { 1.2.3.0 timeout 300s : 0x3900, 9.9.9.0 timeout 300s : 0xa300 }\n',
+    );
     assert.equal(mapUpdateScript('mwan', 'm', [], ['7.7.7.0'], new Set()), '');
   });
 
   it('refuses names and keys that are not what they should be', () => {
     assert.throws(() => mapUpdateScript('mwan', 'm; flush ruleset', [], [], new Set()), /bad nft table or map name/);
-    assert.throws(() => mapUpdateScript('mwan', 'm', [{ key: '1.2.3.0 }', mark: 1, timeoutSeconds: 1 }], [], new Set()), /not an IPv4 key/);
+    assert.throws(
+      () => mapUpdateScript('mwan', 'm', [{ key: '1.2.3.0 }', mark: 1, timeoutSeconds: 1 }], [], new Set()),
+      /not an IPv4 key/,
+    );
   });
 
   it('lists again and retries once when the write fails (an element expired in between)', async () => {

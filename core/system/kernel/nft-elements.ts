@@ -2,7 +2,11 @@
 import { OBJECT_NAME, isIPv4 } from '../../config/validators.ts';
 import { execaRunner, type Runner } from '../process/runner.ts';
 
-export interface MapElement { key: string; mark: number; timeoutSeconds: number }
+export interface MapElement {
+  key: string;
+  mark: number;
+  timeoutSeconds: number;
+}
 
 const MAP_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -15,12 +19,21 @@ function check(table: string, map: string, keys: string[]): void {
  * The nft script: delete the keys that go or change (only those present: nft 1.0.6 fails a transaction that
  * deletes a missing element, and refuses to add a present key with another value), then add the new ones.
  */
-export function mapUpdateScript(table: string, map: string, add: MapElement[], remove: string[], present: Set<string>): string {
+export function mapUpdateScript(
+  table: string,
+  map: string,
+  add: MapElement[],
+  remove: string[],
+  present: Set<string>,
+): string {
   check(table, map, [...remove, ...add.map((e) => e.key)]);
   const gone = [...new Set([...remove, ...add.map((e) => e.key)])].filter((k) => present.has(k));
   const lines: string[] = [];
   if (gone.length) lines.push(`delete element inet ${table} ${map} { ${gone.join(', ')} }`);
-  if (add.length) lines.push(`add element inet ${table} ${map} { ${add.map((e) => `${e.key} timeout ${Math.max(1, Math.round(e.timeoutSeconds))}s : 0x${e.mark.toString(16)}`).join(', ')} }`);
+  if (add.length)
+    lines.push(
+      `add element inet ${table} ${map} { ${add.map((e) => `${e.key} timeout ${Math.max(1, Math.round(e.timeoutSeconds))}s : 0x${e.mark.toString(16)}`).join(', ')} }`,
+    );
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
@@ -38,7 +51,13 @@ export function parseMapKeys(json: string): Set<string> {
 }
 
 /** Applies the change; an element that expired between the listing and the write makes it list and try once more. */
-export async function updateMap(table: string, map: string, add: MapElement[], remove: string[], run: Runner = execaRunner): Promise<void> {
+export async function updateMap(
+  table: string,
+  map: string,
+  add: MapElement[],
+  remove: string[],
+  run: Runner = execaRunner,
+): Promise<void> {
   check(table, map, []);
   for (let attempt = 0; ; attempt++) {
     const listed = await run(['nft', '-j', 'list', 'map', 'inet', table, map]);

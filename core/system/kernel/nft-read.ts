@@ -1,5 +1,12 @@
 // Parses `nft -json list table` into what the nft renderer needs: chains with their hooks, sets, counters, rule counts.
-export interface CurrentChain { name: string; type?: string; hook?: string; priority?: number; policy?: string; rules: number }
+export interface CurrentChain {
+  name: string;
+  type?: string;
+  hook?: string;
+  priority?: number;
+  policy?: string;
+  rules: number;
+}
 export interface CurrentNft {
   chains: Map<string, CurrentChain>;
   sets: Set<string>;
@@ -25,7 +32,10 @@ export function parseNftTable(json: string): CurrentNft {
     } else if (item.set || item.map) {
       state.sets.add(String((item.set ?? item.map).name));
     } else if (item.counter) {
-      state.counters.set(String(item.counter.name), { packets: Number(item.counter.packets), bytes: Number(item.counter.bytes) });
+      state.counters.set(String(item.counter.name), {
+        packets: Number(item.counter.packets),
+        bytes: Number(item.counter.bytes),
+      });
     } else if (item.rule) {
       const chain = state.chains.get(String(item.rule.chain));
       if (chain) chain.rules++;

@@ -3,7 +3,9 @@ import { tableNumber } from '../../reconcile/ip-canonical.ts';
 import type { ForeignDefault, LinkState, KernelOwnership } from './adapter.ts';
 
 interface JsonAddrLink {
-  ifname: string; flags?: string[]; operstate?: string;
+  ifname: string;
+  flags?: string[];
+  operstate?: string;
   addr_info?: { family: string; local: string; prefixlen: number }[];
 }
 
@@ -13,11 +15,21 @@ export function parseLinks(json: string): LinkState[] {
     adminUp: l.flags?.includes('UP') ?? false,
     carrier: l.flags?.includes('LOWER_UP') ?? false,
     pointToPoint: l.flags?.includes('POINTOPOINT') ?? false,
-    addresses: (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ({ address: a.local, prefixLength: a.prefixlen })),
+    addresses: (l.addr_info ?? [])
+      .filter((a) => a.family === 'inet')
+      .map((a) => ({ address: a.local, prefixLength: a.prefixlen })),
   }));
 }
 
-interface JsonRoute { dst: string; gateway?: string; dev?: string; protocol?: string; table?: string; metric?: number; nexthops?: { gateway?: string; dev: string }[] }
+interface JsonRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  table?: string;
+  metric?: number;
+  nexthops?: { gateway?: string; dev: string }[];
+}
 
 /** Default routes not installed by mwan, one entry per device they use. */
 export function parseForeignDefaults(json: string, own: KernelOwnership): ForeignDefault[] {

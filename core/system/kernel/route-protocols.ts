@@ -7,9 +7,20 @@ import { MwanError } from '../../errors.ts';
 export const RT_PROTOS_PLACES = ['/etc/iproute2', '/usr/share/iproute2'];
 
 /** 0 unspec, 1 redirect, 2 kernel, 3 boot, 4 static: set by the kernel and by `ip route` without `proto`. */
-export const KERNEL_PROTOCOLS: Record<number, string> = { 0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static' };
+export const KERNEL_PROTOCOLS: Record<number, string> = {
+  0: 'unspec',
+  1: 'redirect',
+  2: 'kernel',
+  3: 'boot',
+  4: 'static',
+};
 
-export interface NamedProtocol { value: number; name: string; file: string; line: number }
+export interface NamedProtocol {
+  value: number;
+  name: string;
+  file: string;
+  line: number;
+}
 
 /** The `number name` lines of an rt_protos file (numbers in decimal or 0x hex, `#` comments), as iproute2 reads them. */
 export function parseRtProtos(text: string, file: string): NamedProtocol[] {
@@ -26,8 +37,12 @@ async function textOf(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.routeProtocol: cannot read ${file} to check the value is free: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `kernel.routeProtocol: cannot read ${file} to check the value is free: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -41,7 +56,9 @@ export async function namedProtocols(places: string[] = RT_PROTOS_PLACES): Promi
     let confs: string[] = [];
     try {
       confs = (await readdir(join(dir, 'rt_protos.d'))).filter((n) => n.endsWith('.conf')).sort();
-    } catch { /* no such directory */ }
+    } catch {
+      /* no such directory */
+    }
     for (const name of confs) {
       const file = join(dir, 'rt_protos.d', name);
       const conf = await textOf(file);
@@ -57,10 +74,16 @@ export async function namedProtocols(places: string[] = RT_PROTOS_PLACES): Promi
  */
 export async function checkRouteProtocol(value: number, places: string[] = RT_PROTOS_PLACES): Promise<void> {
   if (KERNEL_PROTOCOLS[value] !== undefined) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.routeProtocol: ${value} is the kernel's "${KERNEL_PROTOCOLS[value]}" protocol; choose a number from 5 to 255 that no rt_protos file names (the default is 249)`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `kernel.routeProtocol: ${value} is the kernel's "${KERNEL_PROTOCOLS[value]}" protocol; choose a number from 5 to 255 that no rt_protos file names (the default is 249)`,
+    );
   }
   const named = (await namedProtocols(places)).find((p) => p.value === value);
   if (named) {
-    throw new MwanError('MWAN_CONFIG_INVALID', `kernel.routeProtocol: ${value} is named "${named.name}" in ${named.file} (line ${named.line}); another routing daemon may use it: choose a number that no rt_protos file names`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `kernel.routeProtocol: ${value} is named "${named.name}" in ${named.file} (line ${named.line}); another routing daemon may use it: choose a number that no rt_protos file names`,
+    );
   }
 }

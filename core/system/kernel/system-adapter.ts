@@ -1,6 +1,17 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `ip -batch` and one `nft -f` (all or nothing), watches `ip monitor` and `nft monitor`.
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ApplyPlan, KernelAdapter, KernelOwnership, KernelSnapshot, LinkHint, NftFamily, NftJsonItem, ObservedNetwork, OwnWatch, SavedState } from './adapter.ts';
+import type {
+  ApplyPlan,
+  KernelAdapter,
+  KernelOwnership,
+  KernelSnapshot,
+  LinkHint,
+  NftFamily,
+  NftJsonItem,
+  ObservedNetwork,
+  OwnWatch,
+  SavedState,
+} from './adapter.ts';
 import { applyAllOrNothing } from './atomic-apply.ts';
 import { monitorLines } from './line-monitor.ts';
 import { parseNftMonitorLine } from './nft-monitor.ts';
@@ -25,15 +36,21 @@ export class SystemKernel implements KernelAdapter {
   /** Queue rules applied with iptables, queues bound for real. */
   readonly nfqueue: NfqueueKernel;
 
-  constructor(protected readonly run: Runner = execaRunner, nfqueue?: NfqueueKernel) {
+  constructor(
+    protected readonly run: Runner = execaRunner,
+    nfqueue?: NfqueueKernel,
+  ) {
     this.nfqueue = nfqueue ?? new SystemNfqueue(run);
   }
 
   /** Runs several `ip -json` show commands in one process; returns one JSON text per command (`-N`: tables and protocols as numbers, whatever rt_tables/rt_protos name them). */
   private async ipShow(commands: string[]): Promise<string[]> {
-    const { stdout } = await this.run(['ip', '-json', '-N', '-4', '-batch', '-'], { input: `${commands.join('\n')}\n` });
+    const { stdout } = await this.run(['ip', '-json', '-N', '-4', '-batch', '-'], {
+      input: `${commands.join('\n')}\n`,
+    });
     const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
-    if (outputs.length !== commands.length) throw new Error(`ip -batch returned ${outputs.length} outputs for ${commands.length} commands`);
+    if (outputs.length !== commands.length)
+      throw new Error(`ip -batch returned ${outputs.length} outputs for ${commands.length} commands`);
     return outputs;
   }
 
@@ -43,7 +60,10 @@ export class SystemKernel implements KernelAdapter {
   }
 
   async read(own: KernelOwnership): Promise<KernelSnapshot> {
-    const [nft, [rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['rule show', 'route show table all'])]);
+    const [nft, [rules, routes]] = await Promise.all([
+      this.nftTable(own),
+      this.ipShow(['rule show', 'route show table all']),
+    ]);
     return { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
   }
 
@@ -60,7 +80,10 @@ export class SystemKernel implements KernelAdapter {
 
   /** Links, routes, rules and mwan's nft table in two processes run side by side. */
   async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
-    const [nft, [addrs, rules, routes]] = await Promise.all([this.nftTable(own), this.ipShow(['addr show', 'rule show', 'route show table all'])]);
+    const [nft, [addrs, rules, routes]] = await Promise.all([
+      this.nftTable(own),
+      this.ipShow(['addr show', 'rule show', 'route show table all']),
+    ]);
     return {
       observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
       current: { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) },
@@ -73,14 +96,24 @@ export class SystemKernel implements KernelAdapter {
       this.read(own),
       this.readSysctls(sysctlKeys),
     ]);
-    return { nftText: listing.exitCode === 0 ? listing.stdout : null, routes: current.routes, rules: current.rules, sysctls };
+    return {
+      nftText: listing.exitCode === 0 ? listing.stdout : null,
+      routes: current.routes,
+      rules: current.rules,
+      sysctls,
+    };
   }
 
   async restoreState(own: KernelOwnership, saved: SavedState): Promise<void> {
     const current = await this.read(own);
     const nft = `${current.nft ? `delete table inet ${own.nftTable}\n` : ''}${saved.nftText ?? ''}`;
     const sysctl = Object.entries(saved.sysctls).flatMap(([key, value]) => (value === null ? [] : [{ key, value }]));
-    await this.apply({ nft: nft.trim() ? nft : '', ip: diffIp(saved, current, own.routeProtocol).lines, sysctl, before: { routes: current.routes, rules: current.rules, ownership: own } });
+    await this.apply({
+      nft: nft.trim() ? nft : '',
+      ip: diffIp(saved, current, own.routeProtocol).lines,
+      sysctl,
+      before: { routes: current.routes, rules: current.rules, ownership: own },
+    });
   }
 
   async deleteConnections(mark: number, mask: number): Promise<number> {
@@ -92,12 +125,20 @@ export class SystemKernel implements KernelAdapter {
   }
 
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
-    const values = await Promise.all(keys.map((k) => readFile(PROC_SYS + validateSysctlKey(k), 'utf8').then((v) => v.trim(), () => null)));
+    const values = await Promise.all(
+      keys.map((k) =>
+        readFile(PROC_SYS + validateSysctlKey(k), 'utf8').then(
+          (v) => v.trim(),
+          () => null,
+        ),
+      ),
+    );
     return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
   }
 
   async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
-    if (!['inet', 'ip', 'ip6'].includes(family) || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error(`bad nft table: ${JSON.stringify(`${family} ${name}`)}`);
+    if (!['inet', 'ip', 'ip6'].includes(family) || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name))
+      throw new Error(`bad nft table: ${JSON.stringify(`${family} ${name}`)}`);
     const r = await this.run(['nft', '-j', 'list', 'table', family, name], { allowFailure: true });
     if (r.exitCode !== 0) {
       if (/No such file or directory/.test(r.stderr)) return null;
@@ -137,24 +178,32 @@ export class SystemKernel implements KernelAdapter {
 
   watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void {
     // -N: numeric tables and protocols, so names in rt_tables / rt_protos change nothing in what is recognised.
-    const stopIp = monitorLines(['ip', '-N', 'monitor', 'link', 'address', 'route', ...(own ? ['rule'] : [])], (lines) => {
-      let plain = false;
-      for (const line of lines) {
-        const hint = parseMonitorLine(line);
-        const mine = !hint && own ? parseOwnIpLine(line, own.ownership) : undefined;
-        if (hint) onChange(hint);
-        else if (mine) own!.onChange(mine);
-        else if (line.trim() && !line.startsWith(' ') && !/^(Deleted )?\d+:\t/.test(line)) plain = true;
-      }
-      if (plain) onChange();
-    });
-    const stopNft = own ? monitorLines(['nft', 'monitor'], (lines) => {
-      for (const line of lines) {
-        const change = parseNftMonitorLine(line, own.ownership.nftTable);
-        if (change) own.onChange(change);
-      }
-    }) : undefined;
-    return () => { stopIp(); stopNft?.(); };
+    const stopIp = monitorLines(
+      ['ip', '-N', 'monitor', 'link', 'address', 'route', ...(own ? ['rule'] : [])],
+      (lines) => {
+        let plain = false;
+        for (const line of lines) {
+          const hint = parseMonitorLine(line);
+          const mine = !hint && own ? parseOwnIpLine(line, own.ownership) : undefined;
+          if (hint) onChange(hint);
+          else if (mine) own!.onChange(mine);
+          else if (line.trim() && !line.startsWith(' ') && !/^(Deleted )?\d+:\t/.test(line)) plain = true;
+        }
+        if (plain) onChange();
+      },
+    );
+    const stopNft = own
+      ? monitorLines(['nft', 'monitor'], (lines) => {
+          for (const line of lines) {
+            const change = parseNftMonitorLine(line, own.ownership.nftTable);
+            if (change) own.onChange(change);
+          }
+        })
+      : undefined;
+    return () => {
+      stopIp();
+      stopNft?.();
+    };
   }
 }
 

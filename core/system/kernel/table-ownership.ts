@@ -2,15 +2,33 @@
 import { MwanError } from '../../errors.ts';
 import { tableNumber } from '../../reconcile/ip-canonical.ts';
 
-export interface TableOwnership { routeProtocol: number; tableRange: [number, number] }
+export interface TableOwnership {
+  routeProtocol: number;
+  tableRange: [number, number];
+}
 
 /** A route in mwan's range that another tool made, as `ip route` would show it (numbers, not names). */
-export interface ForeignRoute { table: number; protocol: number; text: string }
+export interface ForeignRoute {
+  table: number;
+  protocol: number;
+  text: string;
+}
 
 /** Kernels that can list every route in mwan's tables, whoever made it (the real one; test doubles need not). */
-export interface ForeignRouteReader { foreignRoutes?(own: TableOwnership): Promise<ForeignRoute[]> }
+export interface ForeignRouteReader {
+  foreignRoutes?(own: TableOwnership): Promise<ForeignRoute[]>;
+}
 
-interface JsonRoute { type?: string; dst: string; gateway?: string; dev?: string; table?: string; protocol?: string; metric?: number; nexthops?: { gateway?: string; dev?: string }[] }
+interface JsonRoute {
+  type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  table?: string;
+  protocol?: string;
+  metric?: number;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
 
 /** Routes of `ip -N -json route show table all` in mwan's table range whose protocol is not mwan's. */
 export function parseForeignRoutes(json: string, own: TableOwnership): ForeignRoute[] {
@@ -23,7 +41,9 @@ export function parseForeignRoutes(json: string, own: TableOwnership): ForeignRo
     const protocol = Number(r.protocol ?? 3);
     if (protocol === own.routeProtocol) continue;
     const paths = r.nexthops ?? [{ gateway: r.gateway, dev: r.dev }];
-    const via = paths.map((p) => `${p.gateway ? ` via ${p.gateway}` : ''}${p.dev ? ` dev ${p.dev}` : ''}`).join(' nexthop');
+    const via = paths
+      .map((p) => `${p.gateway ? ` via ${p.gateway}` : ''}${p.dev ? ` dev ${p.dev}` : ''}`)
+      .join(' nexthop');
     const text = `${r.dst}${via} table ${table} proto ${protocol}${r.metric ? ` metric ${r.metric}` : ''}`;
     out.push({ table, protocol, text });
   }
@@ -35,8 +55,10 @@ export function assertTablesOwned(foreign: ForeignRoute[], own: TableOwnership):
   if (foreign.length === 0) return;
   const first = foreign[0];
   const tables = [...new Set(foreign.map((f) => f.table))];
-  throw new MwanError('MWAN_CONFIG_INVALID',
+  throw new MwanError(
+    'MWAN_CONFIG_INVALID',
     `kernel.tableBase: routing table ${first.table} (mwan's tables are ${own.tableRange[0]}-${own.tableRange[1]}) holds a route mwan did not make: ` +
-    `"${first.text}"${foreign.length > 1 ? ` (and ${foreign.length - 1} more, in table${tables.length > 1 ? 's' : ''} ${tables.join(', ')})` : ''}; ` +
-    `mwan never replaces or deletes another tool's routes: move them, or choose another kernel.tableBase`);
+      `"${first.text}"${foreign.length > 1 ? ` (and ${foreign.length - 1} more, in table${tables.length > 1 ? 's' : ''} ${tables.join(', ')})` : ''}; ` +
+      `mwan never replaces or deletes another tool's routes: move them, or choose another kernel.tableBase`,
+  );
 }

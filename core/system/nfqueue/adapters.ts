@@ -27,7 +27,10 @@ function recording(run: Runner, dry: boolean): { run: Runner; ran: string[][] } 
     ran,
     run: async (argv, o) => {
       if (READ_OPS.has(operation(argv) ?? '')) return run(argv, o);
-      if (dry) { ran.push(argv); return { stdout: '', stderr: '', exitCode: 0 }; }
+      if (dry) {
+        ran.push(argv);
+        return { stdout: '', stderr: '', exitCode: 0 };
+      }
       const r = await run(argv, o);
       if (r.exitCode === 0) ran.push(argv);
       return r;
@@ -36,12 +39,24 @@ function recording(run: Runner, dry: boolean): { run: Runner; ran: string[][] } 
 }
 
 const idleStats = (): ReturnType<NfqueueService['stats']> => ({
-  packets: 0, verdicts: 0, batchMessages: 0, sends: 0, kernelErrors: 0, socketErrors: 0, decided: {}, kernelChoice: 0, strategyErrors: 0, notIpv4: 0,
+  packets: 0,
+  verdicts: 0,
+  batchMessages: 0,
+  sends: 0,
+  kernelErrors: 0,
+  socketErrors: 0,
+  decided: {},
+  kernelChoice: 0,
+  strategyErrors: 0,
+  notIpv4: 0,
 });
 
 /** The real kernel (`dry`: reads it, runs no change and binds no queue: what `mwanctl plan` uses). */
 export class SystemNfqueue implements NfqueueKernel {
-  constructor(private readonly run: Runner, private readonly dry = false) {}
+  constructor(
+    private readonly run: Runner,
+    private readonly dry = false,
+  ) {}
 
   async planRules(spec: NfqRulesSpec): Promise<string[][]> {
     const r = recording(this.run, true);
@@ -92,12 +107,20 @@ export class MemoryNfqueue implements NfqueueKernel {
   async start(o: NfqueueServiceOptions): Promise<NfqueueService> {
     if (this.queues.has(o.queue)) throw new Error(`nfqueue: bind queue ${o.queue}: EPERM (another listener has it)`);
     const strategy = o.factory({
-      wans: () => o.wans().map((w) => w.name), connections: () => 0, weight: (wan) => weightOf(o.wans(), wan), options: o.strategyOptions ?? {},
+      wans: () => o.wans().map((w) => w.name),
+      connections: () => 0,
+      weight: (wan) => weightOf(o.wans(), wan),
+      options: o.strategyOptions ?? {},
     });
     this.queues.set(o.queue, { options: o, strategy });
     return {
-      queue: o.queue, strategy: o.strategy, stats: idleStats,
-      close: async () => { strategy.close?.(); this.queues.delete(o.queue); },
+      queue: o.queue,
+      strategy: o.strategy,
+      stats: idleStats,
+      close: async () => {
+        strategy.close?.();
+        this.queues.delete(o.queue);
+      },
     };
   }
 

@@ -24,20 +24,28 @@ describe('nfqueue client', () => {
 
   it('sends the verdicts of one event-loop turn in one datagram', async () => {
     const t = fakeTransport();
-    const c: NfqueueClient = new NfqueueClient(t, { queue: 0 }, (p) => c.verdict({ id: p.id, verdict: NF_REPEAT, mark: p.id % 2 ? 0x100 : 0x200 }));
+    const c: NfqueueClient = new NfqueueClient(t, { queue: 0 }, (p) =>
+      c.verdict({ id: p.id, verdict: NF_REPEAT, mark: p.id % 2 ? 0x100 : 0x200 }),
+    );
     await c.bind();
     t.sent.length = 0;
     t.inject(Buffer.concat([packetMessage(1), packetMessage(2), packetMessage(3)]));
     await tick();
     assert.equal(t.sent.length, 1);
-    assert.deepEqual(verdictsIn(t.sent[0]), [['one', NF_REPEAT, 1, 0x100], ['one', NF_REPEAT, 2, 0x200], ['one', NF_REPEAT, 3, 0x100]]);
+    assert.deepEqual(verdictsIn(t.sent[0]), [
+      ['one', NF_REPEAT, 1, 0x100],
+      ['one', NF_REPEAT, 2, 0x200],
+      ['one', NF_REPEAT, 3, 0x100],
+    ]);
     assert.equal(c.stats.packets, 3);
     assert.equal(c.stats.sends, 1);
   });
 
   it('a throwing handler still gets its packet accepted', async () => {
     const t = fakeTransport();
-    const c = new NfqueueClient(t, { queue: 0 }, () => { throw new Error('bug'); });
+    const c = new NfqueueClient(t, { queue: 0 }, () => {
+      throw new Error('bug');
+    });
     t.inject(packetMessage(9));
     await tick();
     assert.deepEqual(verdictsIn(t.sent[0]), [['one', NF_ACCEPT, 9, undefined]]);
@@ -46,8 +54,16 @@ describe('nfqueue client', () => {
   it('counts kernel errors for verdicts and unbinds on close', async () => {
     const t = fakeTransport();
     const problems: string[] = [];
-    const c = new NfqueueClient(t, { queue: 0 }, () => {}, (w) => problems.push(w));
-    const err = Buffer.alloc(20); err.writeUInt32LE(20, 0); err.writeUInt16LE(NLMSG_ERROR, 4); err.writeInt32LE(-2, 16);
+    const c = new NfqueueClient(
+      t,
+      { queue: 0 },
+      () => {},
+      (w) => problems.push(w),
+    );
+    const err = Buffer.alloc(20);
+    err.writeUInt32LE(20, 0);
+    err.writeUInt16LE(NLMSG_ERROR, 4);
+    err.writeInt32LE(-2, 16);
     t.inject(err);
     assert.equal(c.stats.kernelErrors, 1);
     assert.match(problems[0], /ENOENT/);
@@ -59,12 +75,20 @@ describe('nfqueue client', () => {
 describe('verdict batching', () => {
   it('folds a run of equal verdicts with rising ids into one NFQNL_MSG_VERDICT_BATCH for the last id', () => {
     const vs = [
-      { id: 1, verdict: NF_REPEAT, mark: 5 }, { id: 2, verdict: NF_REPEAT, mark: 5 }, { id: 3, verdict: NF_REPEAT, mark: 5 },
-      { id: 4, verdict: NF_REPEAT, mark: 6 }, { id: 5, verdict: NF_ACCEPT }, { id: 6, verdict: NF_ACCEPT },
+      { id: 1, verdict: NF_REPEAT, mark: 5 },
+      { id: 2, verdict: NF_REPEAT, mark: 5 },
+      { id: 3, verdict: NF_REPEAT, mark: 5 },
+      { id: 4, verdict: NF_REPEAT, mark: 6 },
+      { id: 5, verdict: NF_ACCEPT },
+      { id: 6, verdict: NF_ACCEPT },
     ];
     const { buf, batches } = encodeVerdicts(0, vs);
     assert.equal(batches, 2);
-    assert.deepEqual(verdictsIn(buf), [['batch', NF_REPEAT, 3, 5], ['one', NF_REPEAT, 4, 6], ['batch', NF_ACCEPT, 6, undefined]]);
+    assert.deepEqual(verdictsIn(buf), [
+      ['batch', NF_REPEAT, 3, 5],
+      ['one', NF_REPEAT, 4, 6],
+      ['batch', NF_ACCEPT, 6, undefined],
+    ]);
     assert.equal(verdictsIn(encodeVerdicts(0, vs, false).buf).length, 6);
   });
 });

@@ -2,8 +2,18 @@
 import assert from 'node:assert/strict';
 import { ConnectionCounts, type FlowEvent, type FlowFeed } from './conn-counts.ts';
 
-const ev = (type: FlowEvent['type'], id: number, mark: number, extra: Partial<FlowEvent> = {}): FlowEvent =>
-  ({ type, id, mark, proto: 'tcp', src: '10.0.0.2', dst: '192.0.2.1', sport: 1000 + id, dport: 80, state: 'SYN_SENT', ...extra });
+const ev = (type: FlowEvent['type'], id: number, mark: number, extra: Partial<FlowEvent> = {}): FlowEvent => ({
+  type,
+  id,
+  mark,
+  proto: 'tcp',
+  src: '10.0.0.2',
+  dst: '192.0.2.1',
+  sport: 1000 + id,
+  dport: 80,
+  state: 'SYN_SENT',
+  ...extra,
+});
 
 describe('connection counts', () => {
   const MASK = 0xff00;
@@ -38,7 +48,15 @@ describe('connection counts', () => {
   it('follows a feed: a listing first, events after, a new listing on resync', async () => {
     let sub: { event(r: FlowEvent): void; resync?(): void } | undefined;
     let listing = [ev('LIST', 7, 0x100, { state: 'ESTABLISHED' }), ev('LIST', 8, 0x100, { state: 'TIME_WAIT' })];
-    const feed: FlowFeed = { subscribe(s) { sub = s; return () => { sub = undefined; }; }, list: async () => listing };
+    const feed: FlowFeed = {
+      subscribe(s) {
+        sub = s;
+        return () => {
+          sub = undefined;
+        };
+      },
+      list: async () => listing,
+    };
     const c = new ConnectionCounts(MASK);
     const { stop, listed } = c.follow(feed);
     await listed;
@@ -58,7 +76,16 @@ describe('connection counts during a listing', () => {
   it('keeps events that arrive while the listing is on its way (the listing may be older than them)', async () => {
     let sub: { event(r: FlowEvent): void } | undefined;
     let answer: (l: FlowEvent[]) => void = () => {};
-    const feed: FlowFeed = { subscribe(s) { sub = s; return () => {}; }, list: () => new Promise((r) => { answer = r; }) };
+    const feed: FlowFeed = {
+      subscribe(s) {
+        sub = s;
+        return () => {};
+      },
+      list: () =>
+        new Promise((r) => {
+          answer = r;
+        }),
+    };
     const c = new ConnectionCounts(0xff00);
     c.follow(feed);
     sub!.event(ev('NEW', 1, 0x100));

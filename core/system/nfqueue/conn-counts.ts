@@ -3,7 +3,10 @@ import type { ConntrackRecord } from '../conntrack/parse.ts';
 import { OpenFlows } from '../conntrack/open-flows.ts';
 
 /** What is read from a conntrack record (core/system/conntrack's parser makes them). */
-export type FlowEvent = Pick<ConntrackRecord, 'type' | 'id' | 'proto' | 'state' | 'src' | 'dst' | 'sport' | 'dport' | 'mark'>;
+export type FlowEvent = Pick<
+  ConntrackRecord,
+  'type' | 'id' | 'proto' | 'state' | 'src' | 'dst' | 'sport' | 'dport' | 'mark'
+>;
 
 /** A conntrack event source: core/system/conntrack/feed.ts's ConntrackFeed, or a test double. */
 export interface FlowFeed {
@@ -11,8 +14,13 @@ export interface FlowFeed {
   list(): Promise<FlowEvent[]>;
 }
 
-const tupleKey = (proto: string, src: string, sport: number | undefined, dst: string, dport: number | undefined): string =>
-  `${proto} ${src} ${sport ?? ''} ${dst} ${dport ?? ''}`;
+const tupleKey = (
+  proto: string,
+  src: string,
+  sport: number | undefined,
+  dst: string,
+  dport: number | undefined,
+): string => `${proto} ${src} ${sport ?? ''} ${dst} ${dport ?? ''}`;
 
 export class ConnectionCounts {
   private readonly flows: OpenFlows;
@@ -20,7 +28,11 @@ export class ConnectionCounts {
   private readonly pending = new Map<string, { key: number; at: number }>();
   private readonly pendingBy = new Map<number, number>();
 
-  constructor(private readonly mask: number, private readonly pendingMs = 3000, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly mask: number,
+    private readonly pendingMs = 3000,
+    private readonly now: () => number = Date.now,
+  ) {
     this.flows = new OpenFlows(mask);
   }
 
@@ -61,17 +73,34 @@ export class ConnectionCounts {
     const resync = (): Promise<void> => {
       if (during) return Promise.resolve();
       during = [];
-      return feed.list().then((l) => { const late = during ?? []; this.load(l); for (const r of late) this.event(r); }, onError)
-        .finally(() => { during = undefined; });
+      return feed
+        .list()
+        .then((l) => {
+          const late = during ?? [];
+          this.load(l);
+          for (const r of late) this.event(r);
+        }, onError)
+        .finally(() => {
+          during = undefined;
+        });
     };
-    const stop = feed.subscribe({ event: (r) => { during?.push(r); this.event(r); }, resync: () => { void resync(); } });
+    const stop = feed.subscribe({
+      event: (r) => {
+        during?.push(r);
+        this.event(r);
+      },
+      resync: () => {
+        void resync();
+      },
+    });
     return { stop, listed: resync() };
   }
 
   private bumpPending(key: number, n: number): void {
     if (key === 0) return;
     const v = (this.pendingBy.get(key) ?? 0) + n;
-    if (v > 0) this.pendingBy.set(key, v); else this.pendingBy.delete(key);
+    if (v > 0) this.pendingBy.set(key, v);
+    else this.pendingBy.delete(key);
   }
 
   private unpend(k: string): void {

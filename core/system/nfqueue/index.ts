@@ -6,7 +6,15 @@ import { NfqueueRuntime, weightOf, type RuntimeStats, type RuntimeWan } from './
 import type { StrategyFactory } from './strategy.ts';
 import { openNetfilterSocket, type NetlinkTransport } from './transport.ts';
 
-export { applyNfqRules, removeNfqRules, renderNfqRules, NFQ_CHAIN, NFQ_COMMENT, type NfqRulesSpec, type QueueBinding } from './rules.ts';
+export {
+  applyNfqRules,
+  removeNfqRules,
+  renderNfqRules,
+  NFQ_CHAIN,
+  NFQ_COMMENT,
+  type NfqRulesSpec,
+  type QueueBinding,
+} from './rules.ts';
 export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from './strategy.ts';
 export type { RuntimeWan } from './runtime.ts';
 
@@ -67,15 +75,27 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
     options: o.strategyOptions ?? {},
   });
   // A counting strategy starts from the table as it is, before its first decision.
-  if (strategy.usesConnections) { countsNow(); await following?.listed; }
+  if (strategy.usesConnections) {
+    countsNow();
+    await following?.listed;
+  }
   const names = interfaceNames();
   const runtime = new NfqueueRuntime({
-    mask: o.mask, doneBit: o.doneBit ?? NFQ_DONE_BIT, strategy, wans: o.wans, ifName: names,
-    onDecision: (conn, wan) => counts?.decided(conn, wan.mark), onProblem: problem,
+    mask: o.mask,
+    doneBit: o.doneBit ?? NFQ_DONE_BIT,
+    strategy,
+    wans: o.wans,
+    ifName: names,
+    onDecision: (conn, wan) => counts?.decided(conn, wan.mark),
+    onProblem: problem,
   });
-  const transport = o.transport ?? await openNetfilterSocket();
-  const client: NfqueueClient = new NfqueueClient(transport, { queue: o.queue, copyRange: o.copyRange, maxLen: o.maxLen },
-    (p) => client.verdict(runtime.handle(p)), problem);
+  const transport = o.transport ?? (await openNetfilterSocket());
+  const client: NfqueueClient = new NfqueueClient(
+    transport,
+    { queue: o.queue, copyRange: o.copyRange, maxLen: o.maxLen },
+    (p) => client.verdict(runtime.handle(p)),
+    problem,
+  );
   try {
     await client.bind();
   } catch (err) {
@@ -104,9 +124,15 @@ export function interfaceNames(root = '/sys/class/net'): (index: number) => stri
     const next = new Map<number, string>();
     try {
       for (const dev of readdirSync(root)) {
-        try { next.set(Number(readFileSync(`${root}/${dev}/ifindex`, 'utf8').trim()), dev); } catch { /* gone meanwhile */ }
+        try {
+          next.set(Number(readFileSync(`${root}/${dev}/ifindex`, 'utf8').trim()), dev);
+        } catch {
+          /* gone meanwhile */
+        }
       }
-    } catch { /* no sysfs: names stay unknown */ }
+    } catch {
+      /* no sysfs: names stay unknown */
+    }
     map = next;
   };
   return (index) => {

@@ -2,8 +2,19 @@
 import assert from 'node:assert/strict';
 import { NLMSG_ERROR, errorCode, errorSeq, eachAttr, messages } from './netlink-frame.ts';
 import {
-  NFQA, NFQA_CFG_F_FAIL_OPEN, NF_ACCEPT, NF_REPEAT, VERDICT_MSG_LEN, configCmd, configParams, decodePacket, encodeBindRequests,
-  encodeUnbind, msgType, NFQNL_MSG_PACKET, writeVerdict,
+  NFQA,
+  NFQA_CFG_F_FAIL_OPEN,
+  NF_ACCEPT,
+  NF_REPEAT,
+  VERDICT_MSG_LEN,
+  configCmd,
+  configParams,
+  decodePacket,
+  encodeBindRequests,
+  encodeUnbind,
+  msgType,
+  NFQNL_MSG_PACKET,
+  writeVerdict,
 } from './messages.ts';
 import { parseIpv4 } from './packet.ts';
 
@@ -20,15 +31,21 @@ const ACK = hex('24000000 0200 0001 40019627 6f500008  00000000  1c000000 0203 0
 describe('nfqueue messages', () => {
   it('encodes the bind command: nfqnl_msg_config_cmd { u8 command, u8 pad, be16 pf } in NFQA_CFG_CMD', () => {
     assert.deepEqual(configCmd(1, 2), hex('01 00 0002'));
-    const [bind] = encodeBindRequests({ queue: 7, copyRange: 64, maxLen: 1024, flags: NFQA_CFG_F_FAIL_OPEN }, 0x11223344);
+    const [bind] = encodeBindRequests(
+      { queue: 7, copyRange: 64, maxLen: 1024, flags: NFQA_CFG_F_FAIL_OPEN },
+      0x11223344,
+    );
     assert.deepEqual(bind, hex(`1c000000 0203 0500 44332211 00000000  00 00 0007  0800 0100 01000002`));
   });
 
   it('encodes copy mode packet, 64 bytes, queue length and the fail-open flag with its mask', () => {
     assert.deepEqual(configParams(64, 2), hex('00000040 02'));
     const [, params] = encodeBindRequests({ queue: 7, copyRange: 64, maxLen: 1024, flags: NFQA_CFG_F_FAIL_OPEN }, 9);
-    assert.deepEqual(params, hex(`38000000 0203 0500 0a000000 00000000  00 00 0007
-      0900 0200 00000040 02 000000   0800 0300 00000400   0800 0500 00000001   0800 0400 00000001`));
+    assert.deepEqual(
+      params,
+      hex(`38000000 0203 0500 0a000000 00000000  00 00 0007
+      0900 0200 00000040 02 000000   0800 0300 00000400   0800 0500 00000001   0800 0400 00000001`),
+    );
   });
 
   it('encodes unbind', () => {
@@ -39,8 +56,17 @@ describe('nfqueue messages', () => {
     const [m] = [...messages(CAPTURED)];
     assert.equal(m.type, msgType(NFQNL_MSG_PACKET));
     const p = decodePacket(CAPTURED, m.start, m.end)!;
-    assert.deepEqual({ ...p, payload: p.payload.length }, { queue: 0, id: 1, hwProtocol: 0x0800, hook: 0, mark: 0x3900, indev: 2, payload: 60 });
-    assert.deepEqual(parseIpv4(p.payload), { src: '10.77.0.2', dst: '203.0.113.10', proto: 6, sport: 51852, dport: 80 });
+    assert.deepEqual(
+      { ...p, payload: p.payload.length },
+      { queue: 0, id: 1, hwProtocol: 0x0800, hook: 0, mark: 0x3900, indev: 2, payload: 60 },
+    );
+    assert.deepEqual(parseIpv4(p.payload), {
+      src: '10.77.0.2',
+      dst: '203.0.113.10',
+      proto: 6,
+      sport: 51852,
+      dport: 80,
+    });
   });
 
   it('reads a kernel acknowledgement: error 0 and the sequence number of the request', () => {
@@ -57,18 +83,30 @@ describe('nfqueue messages', () => {
   it('encodes a verdict: nfqnl_msg_verdict_hdr { be32 verdict, be32 id } and NFQA_MARK', () => {
     const buf = Buffer.alloc(VERDICT_MSG_LEN);
     assert.equal(writeVerdict(buf, 0, 5, { id: 42, verdict: NF_REPEAT, mark: 0x80003900 }), 40);
-    assert.deepEqual(buf, hex('28000000 0103 0100 00000000 00000000  00 00 0005  0c00 0200 00000004 0000002a  0800 0300 80003900'));
+    assert.deepEqual(
+      buf,
+      hex('28000000 0103 0100 00000000 00000000  00 00 0005  0c00 0200 00000004 0000002a  0800 0300 80003900'),
+    );
     const small = Buffer.alloc(VERDICT_MSG_LEN);
     const end = writeVerdict(small, 0, 5, { id: 43, verdict: NF_ACCEPT }, true);
-    assert.deepEqual(small.subarray(0, end), hex('20000000 0303 0100 00000000 00000000  00 00 0005  0c00 0200 00000001 0000002b'));
+    assert.deepEqual(
+      small.subarray(0, end),
+      hex('20000000 0303 0100 00000000 00000000  00 00 0005  0c00 0200 00000001 0000002b'),
+    );
   });
 
   it('round-trips a verdict through the attribute walker', () => {
     const buf = Buffer.alloc(VERDICT_MSG_LEN * 2);
-    const end = writeVerdict(buf, writeVerdict(buf, 0, 1, { id: 1, verdict: NF_ACCEPT, mark: 1 }), 1, { id: 0xfffffffe, verdict: NF_REPEAT, mark: 0xffffffff });
+    const end = writeVerdict(buf, writeVerdict(buf, 0, 1, { id: 1, verdict: NF_ACCEPT, mark: 1 }), 1, {
+      id: 0xfffffffe,
+      verdict: NF_REPEAT,
+      mark: 0xffffffff,
+    });
     const seen = [...messages(buf.subarray(0, end))].map((m) => {
       const out: Record<number, string> = {};
-      eachAttr(buf, m.start + 4, m.end, (t, a, b) => { out[t] = buf.subarray(a, b).toString('hex'); });
+      eachAttr(buf, m.start + 4, m.end, (t, a, b) => {
+        out[t] = buf.subarray(a, b).toString('hex');
+      });
       return out;
     });
     assert.deepEqual(seen, [
@@ -88,15 +126,18 @@ describe('nfqueue messages', () => {
 describe('IPv4 summary', () => {
   const syn = hex('4500003c 34024000 4006c060 0a4d0002 cb00710a ca8c0050');
   it('reads a UDP datagram and an ICMP echo (no ports)', () => {
-    const udp = Buffer.from(syn); udp[9] = 17;
+    const udp = Buffer.from(syn);
+    udp[9] = 17;
     assert.deepEqual(parseIpv4(udp), { src: '10.77.0.2', dst: '203.0.113.10', proto: 17, sport: 51852, dport: 80 });
-    const icmp = Buffer.from(syn); icmp[9] = 1;
+    const icmp = Buffer.from(syn);
+    icmp[9] = 1;
     assert.deepEqual(parseIpv4(icmp), { src: '10.77.0.2', dst: '203.0.113.10', proto: 1 });
   });
   it('finds the ports after IP options (IHL 6) and leaves them out for later fragments', () => {
     const opt = Buffer.concat([hex('4600003c 34024000 4006c060 0a4d0002 cb00710a 01010101'), hex('13880035')]);
     assert.equal(parseIpv4(opt)!.dport, 53);
-    const frag = Buffer.from(syn); frag[7] = 0x10;
+    const frag = Buffer.from(syn);
+    frag[7] = 0x10;
     assert.equal(parseIpv4(frag)!.sport, undefined);
   });
   it('refuses IPv6 and short headers', () => {

@@ -1,7 +1,17 @@
 // NFQUEUE messages (linux/netfilter/nfnetlink_queue.h): queue config, packet decoding, verdicts and batch verdicts.
 import {
-  NLM_F_ACK, NLM_F_REQUEST, NLA_HDRLEN, NLMSG_HDRLEN, NFGENMSG_LEN, attrSpace, eachAttr, encodeNfMessage, finishMessage,
-  writeAttrU32be, writeNfHeader, type Attr,
+  NLM_F_ACK,
+  NLM_F_REQUEST,
+  NLA_HDRLEN,
+  NLMSG_HDRLEN,
+  NFGENMSG_LEN,
+  attrSpace,
+  eachAttr,
+  encodeNfMessage,
+  finishMessage,
+  writeAttrU32be,
+  writeNfHeader,
+  type Attr,
 } from './netlink-frame.ts';
 
 export const NETLINK_NETFILTER = 12;
@@ -19,7 +29,17 @@ export const NFQNL_CFG_CMD = { NONE: 0, BIND: 1, UNBIND: 2, PF_BIND: 3, PF_UNBIN
 export const NFQNL_COPY = { NONE: 0, META: 1, PACKET: 2 } as const;
 export const NFQA_CFG = { CMD: 1, PARAMS: 2, QUEUE_MAXLEN: 3, MASK: 4, FLAGS: 5 } as const;
 export const NFQA_CFG_F_FAIL_OPEN = 1 << 0;
-export const NFQA = { PACKET_HDR: 1, VERDICT_HDR: 2, MARK: 3, TIMESTAMP: 4, IFINDEX_INDEV: 5, IFINDEX_OUTDEV: 6, PAYLOAD: 10, CT: 11, CAP_LEN: 13 } as const;
+export const NFQA = {
+  PACKET_HDR: 1,
+  VERDICT_HDR: 2,
+  MARK: 3,
+  TIMESTAMP: 4,
+  IFINDEX_INDEV: 5,
+  IFINDEX_OUTDEV: 6,
+  PAYLOAD: 10,
+  CT: 11,
+  CAP_LEN: 13,
+} as const;
 
 /** Netfilter verdicts (linux/netfilter.h). */
 export const NF_DROP = 0;
@@ -42,7 +62,11 @@ export function configParams(copyRange: number, copyMode: number): Buffer {
   return b;
 }
 
-const u32be = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
+const u32be = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b;
+};
 
 export interface QueueConfig {
   queue: number;
@@ -56,7 +80,13 @@ export interface QueueConfig {
 
 /** The config requests that bind a queue, in order: bind, then copy mode + length + flags. Each asks for an ack. */
 export function encodeBindRequests(c: QueueConfig, seq: number): Buffer[] {
-  const hdr = (s: number) => ({ type: msgType(NFQNL_MSG_CONFIG), flags: NLM_F_REQUEST | NLM_F_ACK, seq: s, family: AF_UNSPEC, resId: c.queue });
+  const hdr = (s: number) => ({
+    type: msgType(NFQNL_MSG_CONFIG),
+    flags: NLM_F_REQUEST | NLM_F_ACK,
+    seq: s,
+    family: AF_UNSPEC,
+    resId: c.queue,
+  });
   const params: Attr[] = [
     { type: NFQA_CFG.PARAMS, value: configParams(c.copyRange, NFQNL_COPY.PACKET) },
     { type: NFQA_CFG.QUEUE_MAXLEN, value: u32be(c.maxLen) },
@@ -70,8 +100,10 @@ export function encodeBindRequests(c: QueueConfig, seq: number): Buffer[] {
 }
 
 export function encodeUnbind(queue: number, seq: number): Buffer {
-  return encodeNfMessage({ type: msgType(NFQNL_MSG_CONFIG), flags: NLM_F_REQUEST | NLM_F_ACK, seq, family: AF_UNSPEC, resId: queue },
-    [{ type: NFQA_CFG.CMD, value: configCmd(NFQNL_CFG_CMD.UNBIND, AF_INET) }]);
+  return encodeNfMessage(
+    { type: msgType(NFQNL_MSG_CONFIG), flags: NLM_F_REQUEST | NLM_F_ACK, seq, family: AF_UNSPEC, resId: queue },
+    [{ type: NFQA_CFG.CMD, value: configCmd(NFQNL_CFG_CMD.UNBIND, AF_INET) }],
+  );
 }
 
 /** One queued packet as the kernel reports it (struct nfqnl_msg_packet_hdr plus the attributes mwan reads). */
@@ -92,7 +124,15 @@ export interface QueuedPacket {
 /** Decodes an NFQNL_MSG_PACKET message whose payload (after nlmsghdr) is buf[start, end); null when it has no header. */
 export function decodePacket(buf: Buffer, start: number, end: number): QueuedPacket | null {
   if (end - start < NFGENMSG_LEN) return null;
-  const p: QueuedPacket = { queue: buf.readUInt16BE(start + 2), id: -1, hwProtocol: 0, hook: 0, mark: 0, indev: 0, payload: EMPTY };
+  const p: QueuedPacket = {
+    queue: buf.readUInt16BE(start + 2),
+    id: -1,
+    hwProtocol: 0,
+    hook: 0,
+    mark: 0,
+    indev: 0,
+    payload: EMPTY,
+  };
   eachAttr(buf, start + NFGENMSG_LEN, end, (type, from, to) => {
     if (type === NFQA.PACKET_HDR && to - from >= 7) {
       p.id = buf.readUInt32BE(from);
@@ -121,7 +161,13 @@ export const VERDICT_MSG_LEN = NLMSG_HDRLEN + NFGENMSG_LEN + attrSpace(8) + attr
  * to every packet of the queue with an id up to `v.id`. Returns the offset after it.
  */
 export function writeVerdict(buf: Buffer, off: number, queue: number, v: Verdict, batch = false): number {
-  const body = writeNfHeader(buf, off, { type: msgType(batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT), flags: NLM_F_REQUEST, seq: 0, family: AF_UNSPEC, resId: queue });
+  const body = writeNfHeader(buf, off, {
+    type: msgType(batch ? NFQNL_MSG_VERDICT_BATCH : NFQNL_MSG_VERDICT),
+    flags: NLM_F_REQUEST,
+    seq: 0,
+    family: AF_UNSPEC,
+    resId: queue,
+  });
   // VERDICT_HDR: struct nfqnl_msg_verdict_hdr { __be32 verdict; __be32 id; }
   buf.writeUInt16LE(NLA_HDRLEN + 8, body);
   buf.writeUInt16LE(NFQA.VERDICT_HDR, body + 2);

@@ -17,7 +17,10 @@ export const NFNETLINK_V0 = 0;
 
 export const align4 = (n: number): number => (n + 3) & ~3;
 
-export interface Attr { type: number; value: Buffer }
+export interface Attr {
+  type: number;
+  value: Buffer;
+}
 
 /** Total length of one attribute carrying `valueLen` bytes, padding included. */
 export const attrSpace = (valueLen: number): number => align4(NLA_HDRLEN + valueLen);
@@ -42,7 +45,11 @@ export function writeAttrU32be(buf: Buffer, off: number, type: number, value: nu
 }
 
 /** Writes nlmsghdr + nfgenmsg at `off`; the caller fixes the length with `finishMessage`. Returns the payload offset. */
-export function writeNfHeader(buf: Buffer, off: number, h: { type: number; flags: number; seq: number; family: number; resId: number }): number {
+export function writeNfHeader(
+  buf: Buffer,
+  off: number,
+  h: { type: number; flags: number; seq: number; family: number; resId: number },
+): number {
   buf.writeUInt32LE(0, off);
   buf.writeUInt16LE(h.type, off + 4);
   buf.writeUInt16LE(h.flags, off + 6);
@@ -61,7 +68,10 @@ export function finishMessage(buf: Buffer, start: number, end: number): number {
 }
 
 /** One whole nfnetlink message (header, nfgenmsg, attributes) in a fresh buffer. */
-export function encodeNfMessage(h: { type: number; flags: number; seq: number; family: number; resId: number }, attrs: Attr[]): Buffer {
+export function encodeNfMessage(
+  h: { type: number; flags: number; seq: number; family: number; resId: number },
+  attrs: Attr[],
+): Buffer {
   const size = NLMSG_HDRLEN + NFGENMSG_LEN + attrs.reduce((n, a) => n + attrSpace(a.value.length), 0);
   const buf = Buffer.alloc(size);
   let off = writeNfHeader(buf, 0, h);
@@ -86,13 +96,25 @@ export function* messages(buf: Buffer): Generator<NlMessage> {
   while (off + NLMSG_HDRLEN <= buf.length) {
     const len = buf.readUInt32LE(off);
     if (len < NLMSG_HDRLEN || off + len > buf.length) return;
-    yield { type: buf.readUInt16LE(off + 4), flags: buf.readUInt16LE(off + 6), seq: buf.readUInt32LE(off + 8), pid: buf.readUInt32LE(off + 12), start: off + NLMSG_HDRLEN, end: off + len };
+    yield {
+      type: buf.readUInt16LE(off + 4),
+      flags: buf.readUInt16LE(off + 6),
+      seq: buf.readUInt32LE(off + 8),
+      pid: buf.readUInt32LE(off + 12),
+      start: off + NLMSG_HDRLEN,
+      end: off + len,
+    };
     off += align4(len);
   }
 }
 
 /** Calls `fn(type, valueStart, valueEnd)` for each attribute in [start, end) (type without the flag bits). */
-export function eachAttr(buf: Buffer, start: number, end: number, fn: (type: number, from: number, to: number) => void): void {
+export function eachAttr(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fn: (type: number, from: number, to: number) => void,
+): void {
   let off = start;
   while (off + NLA_HDRLEN <= end) {
     const len = buf.readUInt16LE(off);

@@ -44,14 +44,27 @@ export function renderNfqRules(s: NfqRulesSpec): RenderedRules {
   const done = `${chain}_DONE`;
   const bit = `${hex(s.doneBit)}/${hex(s.doneBit)}`;
   return {
-    chain, done,
+    chain,
+    done,
     jump: ['-m', 'comment', '--comment', NFQ_COMMENT, '-j', chain],
     rules: [
       // Back from user space (NF_REPEAT): the hook runs again with the verdict's mark; save it, never queue again.
       ['-m', 'mark', '--mark', bit, '-g', done],
       ...s.bindings.map((b) => {
-        if (!Number.isInteger(b.queue) || b.queue < 0 || b.queue > 65535) throw new Error(`nfqueue: queue number ${b.queue} is not 0..65535`);
-        return [...b.match, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'NFQUEUE', '--queue-num', String(b.queue), '--queue-bypass'];
+        if (!Number.isInteger(b.queue) || b.queue < 0 || b.queue > 65535)
+          throw new Error(`nfqueue: queue number ${b.queue} is not 0..65535`);
+        return [
+          ...b.match,
+          '-m',
+          'conntrack',
+          '--ctstate',
+          'NEW',
+          '-j',
+          'NFQUEUE',
+          '--queue-num',
+          String(b.queue),
+          '--queue-bypass',
+        ];
       }),
     ],
     doneRules: [
@@ -67,7 +80,8 @@ export function applyCommands(s: NfqRulesSpec): string[][] {
   const r = renderNfqRules(s);
   const ipt = [s.iptables ?? 'iptables', '-w', '-t', TABLE];
   return [
-    [...ipt, '-N', r.done], [...ipt, '-N', r.chain],
+    [...ipt, '-N', r.done],
+    [...ipt, '-N', r.chain],
     ...r.doneRules.map((x) => [...ipt, '-A', r.done, ...x]),
     ...r.rules.map((x) => [...ipt, '-A', r.chain, ...x]),
     [...ipt, '-I', 'PREROUTING', '1', ...r.jump],
@@ -115,7 +129,10 @@ export async function removeNfqRules(run: Runner, s: Pick<NfqRulesSpec, 'chain' 
 /** `-A PREROUTING …` lines of PREROUTING that carry mwan's comment. */
 async function ownJumps(run: Runner, ipt: string[]): Promise<string[]> {
   const r = await run([...ipt, '-S', 'PREROUTING'], { allowFailure: true });
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('-A PREROUTING ') && l.split(/\s+/).includes(NFQ_COMMENT));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('-A PREROUTING ') && l.split(/\s+/).includes(NFQ_COMMENT));
 }
 
 /** `-A PREROUTING x y` → `-D PREROUTING x y` (mwan's own rules have no quoted arguments). */

@@ -58,39 +58,73 @@ export class NfqueueRuntime {
   handle(p: QueuedPacket): Verdict {
     const keep: Verdict = { id: p.id, verdict: NF_REPEAT, mark: (p.mark | this.o.doneBit) >>> 0 };
     const ip = parseIpv4(p.payload);
-    if (!ip) { this.stats.notIpv4++; return keep; }
+    if (!ip) {
+      this.stats.notIpv4++;
+      return keep;
+    }
     const conn: NewConnection = {
-      src: ip.src, dst: ip.dst, sport: ip.sport, dport: ip.dport, proto: protoName(ip.proto),
-      iif: this.ifName(p.indev), iifIndex: p.indev, mark: p.mark,
+      src: ip.src,
+      dst: ip.dst,
+      sport: ip.sport,
+      dport: ip.dport,
+      proto: protoName(ip.proto),
+      iif: this.ifName(p.indev),
+      iifIndex: p.indev,
+      mark: p.mark,
     };
     let name: string | undefined;
     try {
       name = this.o.strategy.decide(conn);
     } catch (err) {
       this.stats.strategyErrors++;
-      this.problem('throw', `nfqueue strategy ${this.o.strategy.name} threw: ${err instanceof Error ? err.message : String(err)}; the kernel's choice stands`);
+      this.problem(
+        'throw',
+        `nfqueue strategy ${this.o.strategy.name} threw: ${err instanceof Error ? err.message : String(err)}; the kernel's choice stands`,
+      );
       return keep;
     }
-    if (name === undefined) { this.stats.kernelChoice++; return keep; }
+    if (name === undefined) {
+      this.stats.kernelChoice++;
+      return keep;
+    }
     const wan = this.o.wans().find((w) => w.name === name);
     if (!wan) {
       this.stats.strategyErrors++;
-      this.problem('unknown', `nfqueue strategy ${this.o.strategy.name} chose ${JSON.stringify(name)}, which is not a WAN it may use; the kernel's choice stands`);
+      this.problem(
+        'unknown',
+        `nfqueue strategy ${this.o.strategy.name} chose ${JSON.stringify(name)}, which is not a WAN it may use; the kernel's choice stands`,
+      );
       return keep;
     }
     this.stats.decided[wan.name] = (this.stats.decided[wan.name] ?? 0) + 1;
-    try { this.o.onDecision?.(conn, wan); } catch { /* bookkeeping must not change the verdict */ }
-    return { id: p.id, verdict: NF_REPEAT, mark: ((p.mark & ~this.o.mask) | (wan.mark & this.o.mask) | this.o.doneBit) >>> 0 };
+    try {
+      this.o.onDecision?.(conn, wan);
+    } catch {
+      /* bookkeeping must not change the verdict */
+    }
+    return {
+      id: p.id,
+      verdict: NF_REPEAT,
+      mark: ((p.mark & ~this.o.mask) | (wan.mark & this.o.mask) | this.o.doneBit) >>> 0,
+    };
   }
 
   private ifName(index: number): string | undefined {
-    try { return this.o.ifName?.(index); } catch { return undefined; }
+    try {
+      return this.o.ifName?.(index);
+    } catch {
+      return undefined;
+    }
   }
 
   private problem(kind: string, what: string): void {
     const now = Date.now();
     if ((this.lastProblem.get(kind) ?? 0) > now - 1000) return;
     this.lastProblem.set(kind, now);
-    try { this.o.onProblem?.(what); } catch { /* a logger's failure is not ours */ }
+    try {
+      this.o.onProblem?.(what);
+    } catch {
+      /* a logger's failure is not ours */
+    }
   }
 }

@@ -23,12 +23,19 @@ export async function openNetfilterSocket(o: TransportOptions = {}): Promise<Net
   const { RawNetlinkSocket } = await import('netlink');
   const recv = o.recvBufferBytes ?? 4 * 1024 * 1024;
   const sock = new RawNetlinkSocket(NETLINK_NETFILTER, {
-    messagePeeking: false, msgBufferSize: o.maxMessageBytes ?? 2048, recvBufferSize: recv, sendBufferSize: 1024 * 1024,
+    messagePeeking: false,
+    msgBufferSize: o.maxMessageBytes ?? 2048,
+    recvBufferSize: recv,
+    sendBufferSize: 1024 * 1024,
   });
   return {
     send: (data, done) => sock.send(data, { port: 0 }, (err) => done?.(err)),
-    onMessage: (fn) => { sock.on('message', (msg) => fn(msg)); },
-    onError: (fn) => { sock.on('error', (err) => fn(err)); },
+    onMessage: (fn) => {
+      sock.on('message', (msg) => fn(msg));
+    },
+    onError: (fn) => {
+      sock.on('error', (err) => fn(err));
+    },
     close: () => sock.close(),
   };
 }

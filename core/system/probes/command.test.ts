@@ -8,19 +8,30 @@ import { assertTimely, bad, good, localCtx, probeFor, sleep, spec } from './test
 
 /** Running (a zombie, killed but not yet reaped by whoever inherited it, does not count). */
 const alive = (pid: number): boolean => {
-  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 };
-const pidsIn = (file: string): number[] => existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean).map(Number) : [];
+const pidsIn = (file: string): number[] =>
+  existsSync(file) ? readFileSync(file, 'utf8').split(/\s+/).filter(Boolean).map(Number) : [];
 
 describe('command prober', function () {
   this.timeout(20000);
   let dir = '';
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-probe-cmd-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-probe-cmd-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs once per interval; exit 0 is an answer; gets WAN, DEVICE, SOURCE, TARGET', async () => {
     const out = path.join(dir, 'env');
-    const s = spec({ method: 'command', target: '203.0.113.10', command: ['sh', '-c', 'echo "$WAN $DEVICE $SOURCE $TARGET" >> "$1"', 'probe', out] });
+    const s = spec({
+      method: 'command',
+      target: '203.0.113.10',
+      command: ['sh', '-c', 'echo "$WAN $DEVICE $SOURCE $TARGET" >> "$1"', 'probe', out],
+    });
     const ctx = localCtx({ wan: 'fibre', device: 'wan1', source: '100.64.1.2' });
     const run = await probeFor(s, ctx, 1000);
     assertTimely(run, s, ctx);
@@ -28,7 +39,10 @@ describe('command prober', function () {
     assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.ok(lines.length >= run.during.length);
-    assert.ok(lines.every((l) => l === 'fibre wan1 100.64.1.2 203.0.113.10'), lines[0]);
+    assert.ok(
+      lines.every((l) => l === 'fibre wan1 100.64.1.2 203.0.113.10'),
+      lines[0],
+    );
   });
 
   it('reports a non-zero exit with its code and first line of stderr, and a missing program', async () => {
@@ -36,20 +50,36 @@ describe('command prober', function () {
     const s = spec({ method: 'command', target: 'x', command: ['sh', '-c', 'echo "no route" >&2; exit 3'] });
     const run = await probeFor(s, ctx, 300);
     assertTimely(run, s, ctx);
-    assert.ok(run.during.length >= 2 && run.during.every((x) => x.rttMs === null && x.error === `sh -c echo "no route" >&2; exit 3: exit code 3: no route`), JSON.stringify(run.during));
+    assert.ok(
+      run.during.length >= 2 &&
+        run.during.every(
+          (x) => x.rttMs === null && x.error === `sh -c echo "no route" >&2; exit 3: exit code 3: no route`,
+        ),
+      JSON.stringify(run.during),
+    );
     const missing = await probeFor(spec({ method: 'command', target: 'x', command: ['/nonexistent/probe'] }), ctx, 250);
-    assert.ok(missing.during.length >= 2 && missing.during.every((x) => x.rttMs === null && /ENOENT/.test(x.error ?? '')), JSON.stringify(missing.during));
+    assert.ok(
+      missing.during.length >= 2 && missing.during.every((x) => x.rttMs === null && /ENOENT/.test(x.error ?? '')),
+      JSON.stringify(missing.during),
+    );
   });
 
   it('kills a run at the timeout, with its children, and reports it failed on time', async () => {
     const pids = path.join(dir, 'pids');
     // The script starts a grandchild and waits: both must die at the time limit.
-    const s = spec({ method: 'command', target: 'x', command: ['sh', '-c', 'sleep 30 & echo "$$ $!" >> "$1"; wait', 'probe', pids] });
+    const s = spec({
+      method: 'command',
+      target: 'x',
+      command: ['sh', '-c', 'sleep 30 & echo "$$ $!" >> "$1"; wait', 'probe', pids],
+    });
     const ctx = localCtx({ intervalMs: 200, timeoutMs: 100 });
     const run = await probeFor(s, ctx, 1000);
     assertTimely(run, s, ctx);
     assert.ok(run.during.length >= 4 && good(run).length === 0, JSON.stringify(run.during));
-    assert.ok(run.during.every((x) => x.error === 'no answer within 100 ms' && x.deliveredAt - x.sentAt >= 95), JSON.stringify(run.during));
+    assert.ok(
+      run.during.every((x) => x.error === 'no answer within 100 ms' && x.deliveredAt - x.sentAt >= 95),
+      JSON.stringify(run.during),
+    );
     const all = pidsIn(pids);
     assert.ok(all.length >= 8);
     await sleep(200);
@@ -70,8 +100,11 @@ describe('command prober', function () {
   it('stop() kills the running command and reports nothing more', async () => {
     const pids = path.join(dir, 'pids');
     const seen: unknown[] = [];
-    const p = startProbe(spec({ method: 'command', target: 'x', command: ['sh', '-c', 'echo $$ >> "$1"; exec sleep 30', 'probe', pids] }),
-      localCtx({ intervalMs: 1000, timeoutMs: 5000 }), (x) => seen.push(x));
+    const p = startProbe(
+      spec({ method: 'command', target: 'x', command: ['sh', '-c', 'echo $$ >> "$1"; exec sleep 30', 'probe', pids] }),
+      localCtx({ intervalMs: 1000, timeoutMs: 5000 }),
+      (x) => seen.push(x),
+    );
     await sleep(300);
     const [pid] = pidsIn(pids);
     assert.ok(pid && alive(pid), 'the command is running');
@@ -82,6 +115,9 @@ describe('command prober', function () {
   });
 
   it('refuses a command spec without a command', () => {
-    assert.throws(() => startProbe(spec({ method: 'command', target: 'x' }), localCtx(), () => undefined), /command probe of x: a command is required/);
+    assert.throws(
+      () => startProbe(spec({ method: 'command', target: 'x' }), localCtx(), () => undefined),
+      /command probe of x: a command is required/,
+    );
   });
 });

@@ -12,7 +12,8 @@ const STDERR_KEEP = 300;
  */
 export function startCommandProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s: ProbeSample) => void): Prober {
   const argv = spec.command;
-  if (!argv || argv.length === 0) throw new Error(`command probe of ${spec.target}: a command is required (probes[].command)`);
+  if (!argv || argv.length === 0)
+    throw new Error(`command probe of ${spec.target}: a command is required (probes[].command)`);
   const [file, ...args] = argv;
   const env = { WAN: ctx.wan, DEVICE: ctx.device, SOURCE: ctx.source, TARGET: spec.target };
   let running: { kill(): void } | undefined;
@@ -23,14 +24,26 @@ export function startCommandProbe(spec: ProbeConfig, ctx: ProbeContext, onSample
       return;
     }
     const child = execa(file, args, {
-      env, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', buffer: false, reject: false, detached: true,
+      env,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      detached: true,
     });
     let stderr = '';
     child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => { if (stderr.length < STDERR_KEEP) stderr += chunk; });
+    child.stderr?.on('data', (chunk: string) => {
+      if (stderr.length < STDERR_KEEP) stderr += chunk;
+    });
     const killGroup = (): void => {
       if (child.pid === undefined) return;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     };
     const self = { kill: killGroup };
     running = self;
@@ -47,8 +60,12 @@ export function startCommandProbe(spec: ProbeConfig, ctx: ProbeContext, onSample
     // 'exit' comes as soon as the process is gone (the promise also waits for its pipes to close); the promise
     // covers a program that could not be started at all.
     child.once('exit', (code, signal) => settle(code, signal));
-    void child.then((r) => { if (r.failed && r.exitCode === undefined && !r.signal) settle(null, null, r.cause ?? r.message); });
+    void child.then((r) => {
+      if (r.failed && r.exitCode === undefined && !r.signal) settle(null, null, r.cause ?? r.message);
+    });
     // Settled (timeout, stop) before it ended: kill it; `running` clears when it has really exited.
-    return () => { if (child.exitCode === null && child.signalCode === null) killGroup(); };
+    return () => {
+      if (child.exitCode === null && child.signalCode === null) killGroup();
+    };
   });
 }

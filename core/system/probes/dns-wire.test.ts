@@ -5,9 +5,22 @@ import { decodeMessage, encodeName, encodeQuery, encodeResponse, RCODE, TYPE_A }
 describe('DNS wire format', () => {
   it('encodes an A query exactly as RFC 1035 lays it out', () => {
     const q = encodeQuery(0xbeef, 'health.example.');
-    assert.equal(q.toString('hex'),
-      'beef' + '0100' + '0001' + '0000' + '0000' + '0000' + '06' + Buffer.from('health').toString('hex') + '07'
-      + Buffer.from('example').toString('hex') + '00' + '0001' + '0001');
+    assert.equal(
+      q.toString('hex'),
+      'beef' +
+        '0100' +
+        '0001' +
+        '0000' +
+        '0000' +
+        '0000' +
+        '06' +
+        Buffer.from('health').toString('hex') +
+        '07' +
+        Buffer.from('example').toString('hex') +
+        '00' +
+        '0001' +
+        '0001',
+    );
   });
 
   it('encodes the root and refuses bad names', () => {
@@ -21,25 +34,51 @@ describe('DNS wire format', () => {
 
   it('decodes its own query', () => {
     const m = decodeMessage(encodeQuery(7, 'mwan-probe.invalid'));
-    assert.deepEqual(m, { id: 7, response: false, opcode: 0, rcode: 0, truncated: false, questions: [{ name: 'mwan-probe.invalid', type: TYPE_A, class: 1 }], answers: [] });
+    assert.deepEqual(m, {
+      id: 7,
+      response: false,
+      opcode: 0,
+      rcode: 0,
+      truncated: false,
+      questions: [{ name: 'mwan-probe.invalid', type: TYPE_A, class: 1 }],
+      answers: [],
+    });
   });
 
   it('round-trips a response with compressed answer names', () => {
-    const r = encodeResponse({ id: 0x1234, name: 'Health.Test', rcode: RCODE.NOERROR, addresses: ['198.51.100.6', '203.0.113.10'], ttl: 60 });
+    const r = encodeResponse({
+      id: 0x1234,
+      name: 'Health.Test',
+      rcode: RCODE.NOERROR,
+      addresses: ['198.51.100.6', '203.0.113.10'],
+      ttl: 60,
+    });
     const m = decodeMessage(r);
     assert.equal(m.id, 0x1234);
     assert.equal(m.response, true);
     assert.equal(m.rcode, 0);
     assert.deepEqual(m.questions, [{ name: 'Health.Test', type: 1, class: 1 }]);
-    assert.deepEqual(m.answers.map((a) => [a.name, a.type, a.ttl, a.address]), [['Health.Test', 1, 60, '198.51.100.6'], ['Health.Test', 1, 60, '203.0.113.10']]);
+    assert.deepEqual(
+      m.answers.map((a) => [a.name, a.type, a.ttl, a.address]),
+      [
+        ['Health.Test', 1, 60, '198.51.100.6'],
+        ['Health.Test', 1, 60, '203.0.113.10'],
+      ],
+    );
   });
 
   it('decodes NXDOMAIN, the TC bit and a real resolver reply (bytes as dig shows them)', () => {
     assert.equal(decodeMessage(encodeResponse({ id: 1, name: 'x.invalid', rcode: RCODE.NXDOMAIN })).rcode, 3);
     // example.com. A 93.184.215.14 from a recursive resolver: flags 8180, one question, one answer (pointer c00c).
-    const real = Buffer.from('abcd81800001000100000000076578616d706c6503636f6d0000010001c00c000100010000012c00045db8d70e', 'hex');
+    const real = Buffer.from(
+      'abcd81800001000100000000076578616d706c6503636f6d0000010001c00c000100010000012c00045db8d70e',
+      'hex',
+    );
     const m = decodeMessage(real);
-    assert.deepEqual([m.id, m.response, m.rcode, m.questions[0].name, m.answers[0].address, m.answers[0].ttl], [0xabcd, true, 0, 'example.com', '93.184.215.14', 300]);
+    assert.deepEqual(
+      [m.id, m.response, m.rcode, m.questions[0].name, m.answers[0].address, m.answers[0].ttl],
+      [0xabcd, true, 0, 'example.com', '93.184.215.14', 300],
+    );
     const tc = Buffer.from(real);
     tc.writeUInt16BE(0x8380, 2);
     assert.equal(decodeMessage(tc).truncated, true);

@@ -4,8 +4,19 @@ export const TYPE_A = 1;
 export const CLASS_IN = 1;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
-export interface DnsQuestion { name: string; type: number; class: number }
-export interface DnsRecord { name: string; type: number; class: number; ttl: number; data: Buffer; address?: string }
+export interface DnsQuestion {
+  name: string;
+  type: number;
+  class: number;
+}
+export interface DnsRecord {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  data: Buffer;
+  address?: string;
+}
 export interface DnsMessage {
   id: number;
   /** True for a response (QR bit). */
@@ -25,7 +36,9 @@ export function encodeName(name: string): Buffer {
   for (const label of labels) {
     const bytes = Buffer.from(label, 'ascii');
     if (bytes.length < 1 || bytes.length > 63 || !/^[\x21-\x7e]+$/.test(label)) {
-      throw new Error(`DNS name ${JSON.stringify(name)}: label ${JSON.stringify(label)} must be 1..63 printable ASCII characters`);
+      throw new Error(
+        `DNS name ${JSON.stringify(name)}: label ${JSON.stringify(label)} must be 1..63 printable ASCII characters`,
+      );
     }
     parts.push(Buffer.from([bytes.length]), bytes);
   }
@@ -57,7 +70,14 @@ export function encodeQuery(id: number, name: string, type = TYPE_A): Buffer {
 }
 
 /** A response echoing the question, with A records for `addresses` (for test responders). */
-export function encodeResponse(o: { id: number; name: string; type?: number; rcode?: number; addresses?: string[]; ttl?: number }): Buffer {
+export function encodeResponse(o: {
+  id: number;
+  name: string;
+  type?: number;
+  rcode?: number;
+  addresses?: string[];
+  ttl?: number;
+}): Buffer {
   const type = o.type ?? TYPE_A;
   const addrs = o.addresses ?? [];
   // QR, opcode 0, RD and RA set, the rcode in the low 4 bits.
@@ -70,7 +90,8 @@ export function encodeResponse(o: { id: number; name: string; type?: number; rco
     rr.writeUInt32BE(o.ttl ?? 0, 6);
     rr.writeUInt16BE(4, 10);
     const octets = a.split('.').map(Number);
-    if (octets.length !== 4 || octets.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`not an IPv4 address: ${a}`);
+    if (octets.length !== 4 || octets.some((x) => !Number.isInteger(x) || x < 0 || x > 255))
+      throw new Error(`not an IPv4 address: ${a}`);
     Buffer.from(octets).copy(rr, 12);
     return rr;
   });
@@ -86,7 +107,10 @@ function readName(buf: Buffer, offset: number): [string, number] {
     if (hops > 127) throw new Error('DNS name: too many compression pointers');
     if (pos >= buf.length) throw new Error('DNS name runs past the end of the message');
     const len = buf[pos];
-    if (len === 0) { if (end < 0) end = pos + 1; break; }
+    if (len === 0) {
+      if (end < 0) end = pos + 1;
+      break;
+    }
     if ((len & 0xc0) === 0xc0) {
       if (pos + 1 >= buf.length) throw new Error('DNS name: truncated compression pointer');
       if (end < 0) end = pos + 2;
@@ -133,7 +157,12 @@ export function decodeMessage(buf: Buffer): DnsMessage {
     pos = next + 10 + len;
   }
   return {
-    id: buf.readUInt16BE(0), response: (flags & 0x8000) !== 0, opcode: (flags >> 11) & 0xf,
-    rcode: flags & 0xf, truncated: (flags & 0x0200) !== 0, questions, answers,
+    id: buf.readUInt16BE(0),
+    response: (flags & 0x8000) !== 0,
+    opcode: (flags >> 11) & 0xf,
+    rcode: flags & 0xf,
+    truncated: (flags & 0x0200) !== 0,
+    questions,
+    answers,
   };
 }

@@ -7,7 +7,12 @@ import { startProbe } from './index.ts';
 import { assertTimely, bad, good, localCtx, probeFor, sleep, spec } from './testing.ts';
 
 type Mode = 'nxdomain' | 'a' | 'servfail' | 'silent' | 'wrong-id' | 'wrong-name';
-interface Responder { port: number; mode: Mode; queries: { name: string; from: string; port: number }[]; close(): Promise<void> }
+interface Responder {
+  port: number;
+  mode: Mode;
+  queries: { name: string; from: string; port: number }[];
+  close(): Promise<void>;
+}
 
 async function responder(mode: Mode): Promise<Responder> {
   const sock = dgram.createSocket('udp4');
@@ -18,9 +23,12 @@ async function responder(mode: Mode): Promise<Responder> {
     r.queries.push({ name, from: rinfo.address, port: rinfo.port });
     const id = r.mode === 'wrong-id' ? (q.id + 1) & 0xffff : q.id;
     const answer = r.mode === 'wrong-name' ? 'other.invalid' : name;
-    const reply = r.mode === 'a' ? encodeResponse({ id, name: answer, addresses: [rinfo.address] })
-      : r.mode === 'servfail' ? encodeResponse({ id, name: answer, rcode: RCODE.SERVFAIL })
-      : encodeResponse({ id, name: answer, rcode: RCODE.NXDOMAIN });
+    const reply =
+      r.mode === 'a'
+        ? encodeResponse({ id, name: answer, addresses: [rinfo.address] })
+        : r.mode === 'servfail'
+          ? encodeResponse({ id, name: answer, rcode: RCODE.SERVFAIL })
+          : encodeResponse({ id, name: answer, rcode: RCODE.NXDOMAIN });
     if (r.mode !== 'silent') sock.send(reply, rinfo.port, rinfo.address);
   });
   await new Promise<void>((res) => sock.bind(0, '127.0.0.1', res));
@@ -43,17 +51,25 @@ describe('dns prober', function () {
         assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
         assert.ok(srv.queries.every((q) => q.name === DEFAULT_DNS_QUERY && q.from === '127.0.0.1'));
         assert.equal(new Set(srv.queries.map((q) => q.port)).size, 1, 'queries came from more than one socket');
-      } finally { await srv.close(); }
+      } finally {
+        await srv.close();
+      }
     });
   }
 
   it('asks for spec.query', async () => {
     const srv = await responder('a');
     try {
-      const run = await probeFor(spec({ method: 'dns', target: '127.0.0.1', port: srv.port, query: 'probe.test.' }), localCtx(), 250);
+      const run = await probeFor(
+        spec({ method: 'dns', target: '127.0.0.1', port: srv.port, query: 'probe.test.' }),
+        localCtx(),
+        250,
+      );
       assert.ok(good(run).length >= 2);
       assert.ok(srv.queries.every((q) => q.name === 'probe.test'));
-    } finally { await srv.close(); }
+    } finally {
+      await srv.close();
+    }
   });
 
   for (const mode of ['silent', 'wrong-id', 'wrong-name'] as const) {
@@ -66,24 +82,36 @@ describe('dns prober', function () {
         assertTimely(run, s, ctx);
         assert.ok(run.during.length >= 7 && good(run).length === 0, JSON.stringify(run.during));
         assert.ok(run.during.every((x) => x.error === 'no answer within 150 ms' && x.deliveredAt - x.sentAt >= 145));
-      } finally { await srv.close(); }
+      } finally {
+        await srv.close();
+      }
     });
   }
 
   it('reports a source address it cannot bind as a failure each round, and stop() releases it', async () => {
     const seen: { error?: string }[] = [];
     // 192.0.2.1 is on no interface here: bind fails with EADDRNOTAVAIL before anything is sent.
-    const p = startProbe(spec({ method: 'dns', target: '127.0.0.1', port: 53 }), localCtx({ source: '192.0.2.1' }), (x) => seen.push(x));
+    const p = startProbe(
+      spec({ method: 'dns', target: '127.0.0.1', port: 53 }),
+      localCtx({ source: '192.0.2.1' }),
+      (x) => seen.push(x),
+    );
     await sleep(450);
     p.stop();
     const n = seen.length;
     await sleep(300);
     assert.equal(seen.length, n);
     assert.ok(n >= 3, `${n} samples`);
-    assert.ok(seen.every((x) => /EADDRNOTAVAIL/.test(x.error ?? '')), JSON.stringify(seen));
+    assert.ok(
+      seen.every((x) => /EADDRNOTAVAIL/.test(x.error ?? '')),
+      JSON.stringify(seen),
+    );
   });
 
   it('refuses a query name that cannot be encoded', () => {
-    assert.throws(() => startProbe(spec({ method: 'dns', target: '127.0.0.1', query: 'a..b' }), localCtx(), () => undefined), /label ""/);
+    assert.throws(
+      () => startProbe(spec({ method: 'dns', target: '127.0.0.1', query: 'a..b' }), localCtx(), () => undefined),
+      /label ""/,
+    );
   });
 });

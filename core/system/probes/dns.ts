@@ -31,7 +31,11 @@ export function startDnsProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s
   const onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (!fromTarget(rinfo.address) || rinfo.port !== port) return;
     let m;
-    try { m = decodeMessage(msg); } catch { return; }
+    try {
+      m = decodeMessage(msg);
+    } catch {
+      return;
+    }
     const attempt = pending.get(m.id);
     if (!attempt || !m.response) return;
     const q = m.questions[0];
@@ -47,7 +51,11 @@ export function startDnsProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s
       const why = describeError(err);
       for (const a of [...pending.values()]) a.fail(why);
       if (sock === s) sock = undefined;
-      try { s.close(); } catch { /* never bound, or closed already */ }
+      try {
+        s.close();
+      } catch {
+        /* never bound, or closed already */
+      }
     });
     s.bind({ address: ctx.source, port: 0, exclusive: true });
     return s;
@@ -60,20 +68,35 @@ export function startDnsProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s
     }
   };
 
-  return probeLoop(spec.target, spec.method, ctx, onSample, (attempt) => {
-    sock ??= open();
-    const s = sock;
-    const id = freeId();
-    pending.set(id, attempt);
-    s.send(encodeQuery(id, name), port, spec.target, (err) => { if (err) attempt.fail(describeError(err)); });
-    return () => { pending.delete(id); };
-  }, {
-    onStop() {
-      pending.clear();
+  return probeLoop(
+    spec.target,
+    spec.method,
+    ctx,
+    onSample,
+    (attempt) => {
+      sock ??= open();
       const s = sock;
-      sock = undefined;
-      s?.removeAllListeners('message');
-      try { s?.close(); } catch { /* already closed */ }
+      const id = freeId();
+      pending.set(id, attempt);
+      s.send(encodeQuery(id, name), port, spec.target, (err) => {
+        if (err) attempt.fail(describeError(err));
+      });
+      return () => {
+        pending.delete(id);
+      };
     },
-  });
+    {
+      onStop() {
+        pending.clear();
+        const s = sock;
+        sock = undefined;
+        s?.removeAllListeners('message');
+        try {
+          s?.close();
+        } catch {
+          /* already closed */
+        }
+      },
+    },
+  );
 }

@@ -10,36 +10,58 @@ import { execa } from 'execa';
 import { statusIsGood } from './http.ts';
 import { assertTimely, bad, good, localCtx, probeFor, spec } from './testing.ts';
 
-interface Served { server: http.Server; port: number; requests: { path: string; from: string; headers: http.IncomingHttpHeaders }[]; sockets: Set<net.Socket> }
+interface Served {
+  server: http.Server;
+  port: number;
+  requests: { path: string; from: string; headers: http.IncomingHttpHeaders }[];
+  sockets: Set<net.Socket>;
+}
 
-const handler = (requests: Served['requests']) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
-  requests.push({ path: req.url ?? '', from: req.socket.remoteAddress ?? '?', headers: req.headers });
-  const m = /^\/status\/(\d{3})$/.exec(req.url ?? '');
-  if (req.url === '/hang') return; // never answers
-  res.writeHead(m ? Number(m[1]) : 200, { 'content-type': 'text/plain' });
-  res.end('x'.repeat(100000)); // a body the prober should not wait for
-};
+const handler =
+  (requests: Served['requests']) =>
+  (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    requests.push({ path: req.url ?? '', from: req.socket.remoteAddress ?? '?', headers: req.headers });
+    const m = /^\/status\/(\d{3})$/.exec(req.url ?? '');
+    if (req.url === '/hang') return; // never answers
+    res.writeHead(m ? Number(m[1]) : 200, { 'content-type': 'text/plain' });
+    res.end('x'.repeat(100000)); // a body the prober should not wait for
+  };
 
 async function serve(make: (h: http.RequestListener) => http.Server): Promise<Served> {
   const requests: Served['requests'] = [];
   const sockets = new Set<net.Socket>();
   const server = make(handler(requests));
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as net.AddressInfo).port, requests, sockets };
 }
 
-const close = (s: Served): Promise<void> => new Promise((r) => { s.server.closeAllConnections(); s.server.close(() => r()); });
+const close = (s: Served): Promise<void> =>
+  new Promise((r) => {
+    s.server.closeAllConnections();
+    s.server.close(() => r());
+  });
 
 describe('http prober', function () {
   this.timeout(20000);
   let srv: Served;
-  before(async () => { srv = await serve((h) => http.createServer(h)); });
+  before(async () => {
+    srv = await serve((h) => http.createServer(h));
+  });
   after(() => close(srv));
 
   it('treats 2xx/3xx as good by default, and only expectStatus when given', () => {
-    assert.deepEqual([200, 204, 301, 399, 400, 404, 500].map((s) => statusIsGood(s, undefined)), [true, true, true, true, false, false, false]);
-    assert.deepEqual([200, 503].map((s) => statusIsGood(s, 503)), [false, true]);
+    assert.deepEqual(
+      [200, 204, 301, 399, 400, 404, 500].map((s) => statusIsGood(s, undefined)),
+      [true, true, true, true, false, false, false],
+    );
+    assert.deepEqual(
+      [200, 503].map((s) => statusIsGood(s, 503)),
+      [false, true],
+    );
   });
 
   it('GETs the path once per interval from the source address, on fresh connections, and closes them', async () => {
@@ -50,7 +72,15 @@ describe('http prober', function () {
     assertTimely(run, s, ctx);
     assert.ok(run.during.length >= 8 && run.during.length <= 12, `${run.during.length} samples`);
     assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
-    assert.ok(srv.requests.every((r) => r.path === '/health' && r.from === '127.0.0.1' && r.headers.host === `127.0.0.1:${srv.port}` && r.headers.connection === 'close'));
+    assert.ok(
+      srv.requests.every(
+        (r) =>
+          r.path === '/health' &&
+          r.from === '127.0.0.1' &&
+          r.headers.host === `127.0.0.1:${srv.port}` &&
+          r.headers.connection === 'close',
+      ),
+    );
     assert.equal(srv.sockets.size, 0, 'connections left open');
   });
 
@@ -59,12 +89,18 @@ describe('http prober', function () {
     const s503 = spec({ method: 'http', target: '127.0.0.1', port: srv.port, path: '/status/503' });
     const run = await probeFor(s503, ctx, 350);
     assertTimely(run, s503, ctx);
-    assert.ok(run.during.length >= 3 && run.during.every((x) => x.error === 'HTTP 503, expected 2xx or 3xx'), JSON.stringify(run.during));
+    assert.ok(
+      run.during.length >= 3 && run.during.every((x) => x.error === 'HTTP 503, expected 2xx or 3xx'),
+      JSON.stringify(run.during),
+    );
     const want = { ...s503, expectStatus: 503 };
     const ok = await probeFor(want, ctx, 350);
     assert.ok(ok.during.length >= 3 && bad(ok).length === 0, JSON.stringify(ok.during));
     const wrong = await probeFor({ ...s503, path: '/', expectStatus: 503 }, ctx, 250);
-    assert.ok(wrong.during.every((x) => x.error === 'HTTP 200, expected 503'), JSON.stringify(wrong.during));
+    assert.ok(
+      wrong.during.every((x) => x.error === 'HTTP 200, expected 503'),
+      JSON.stringify(wrong.during),
+    );
   });
 
   it('fails a server that never answers at the timeout, and a refused one at once', async () => {
@@ -76,7 +112,10 @@ describe('http prober', function () {
     assert.ok(run.during.every((x) => x.deliveredAt - x.sentAt >= 145));
     assert.equal(srv.sockets.size, 0, 'the prober left hanging connections open');
     const refused = await probeFor({ ...hang, port: 1 }, ctx, 300);
-    assert.ok(refused.during.length >= 2 && refused.during.every((x) => /ECONNREFUSED/.test(x.error ?? '')), JSON.stringify(refused.during));
+    assert.ok(
+      refused.during.length >= 2 && refused.during.every((x) => /ECONNREFUSED/.test(x.error ?? '')),
+      JSON.stringify(refused.during),
+    );
   });
 
   describe('https', () => {
@@ -84,8 +123,27 @@ describe('http prober', function () {
     let tls: Served | undefined;
     before(async function () {
       dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-probe-tls-'));
-      const r = await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=probe.test', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { reject: false });
+      const r = await execa(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=probe.test',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+        { reject: false },
+      );
       if (r.exitCode !== 0) {
         console.log(`      https: skipped (needs openssl to make a test certificate): ${r.stderr || r.message}`);
         this.skip();
@@ -94,7 +152,10 @@ describe('http prober', function () {
       const cert = readFileSync(path.join(dir, 'cert.pem'));
       tls = await serve((h) => https.createServer({ key, cert }, h));
     });
-    after(async () => { if (tls) await close(tls); rmSync(dir, { recursive: true, force: true }); });
+    after(async () => {
+      if (tls) await close(tls);
+      rmSync(dir, { recursive: true, force: true });
+    });
 
     it('accepts a self-signed certificate and measures the time to the headers', async () => {
       const s = spec({ method: 'https', target: '127.0.0.1', port: tls!.port });

@@ -21,7 +21,8 @@ export function statusIsGood(status: number, expect: number | undefined): boolea
 export function startHttpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s: ProbeSample) => void): Prober {
   const secure = spec.method === 'https';
   const port = spec.port ?? (secure ? 443 : 80);
-  const path = spec.path === undefined || spec.path === '' ? '/' : spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
+  const path =
+    spec.path === undefined || spec.path === '' ? '/' : spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
   const defaultPort = port === (secure ? 443 : 80);
   const headers = {
     host: defaultPort ? spec.target : `${spec.target}:${port}`,
@@ -33,14 +34,24 @@ export function startHttpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
 
   return probeLoop(spec.target, spec.method, ctx, onSample, (attempt) => {
     const req = request({
-      host: spec.target, port, path, method: 'GET', headers, family: 4, localAddress: ctx.source, agent: false,
+      host: spec.target,
+      port,
+      path,
+      method: 'GET',
+      headers,
+      family: 4,
+      localAddress: ctx.source,
+      agent: false,
       ...(secure ? { rejectUnauthorized: false } : {}),
     });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
       if (statusIsGood(status, spec.expectStatus)) attempt.ok();
-      else attempt.fail(`HTTP ${status}${spec.expectStatus === undefined ? ', expected 2xx or 3xx' : `, expected ${spec.expectStatus}`}`);
+      else
+        attempt.fail(
+          `HTTP ${status}${spec.expectStatus === undefined ? ', expected 2xx or 3xx' : `, expected ${spec.expectStatus}`}`,
+        );
     });
     req.on('error', (err) => attempt.fail(describeError(err)));
     req.end();

@@ -7,14 +7,35 @@ import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 const schedulers = new Map<string, IcmpScheduler>();
 
 /** Probes `spec.target` from the WAN's device and address, batched with every other ICMP target of the same cadence. */
-export function startNativeIcmpProbe(addon: IcmpAddon, spec: ProbeConfig, ctx: ProbeContext, onSample: (s: ProbeSample) => void): Prober {
+export function startNativeIcmpProbe(
+  addon: IcmpAddon,
+  spec: ProbeConfig,
+  ctx: ProbeContext,
+  onSample: (s: ProbeSample) => void,
+): Prober {
   const key = `${ctx.intervalMs}/${ctx.timeoutMs}`;
   let scheduler = schedulers.get(key);
   if (!scheduler) {
-    const created = new IcmpScheduler(addon, ctx.intervalMs, ctx.timeoutMs, () => { if (schedulers.get(key) === created) schedulers.delete(key); });
+    const created = new IcmpScheduler(addon, ctx.intervalMs, ctx.timeoutMs, () => {
+      if (schedulers.get(key) === created) schedulers.delete(key);
+    });
     schedulers.set(key, (scheduler = created));
   }
   let stopped = false;
-  const remove = scheduler.add({ device: ctx.device, source: ctx.source, target: spec.target, onSample: (s) => { if (!stopped) onSample(s); } });
-  return { stop() { if (!stopped) { stopped = true; remove(); } } };
+  const remove = scheduler.add({
+    device: ctx.device,
+    source: ctx.source,
+    target: spec.target,
+    onSample: (s) => {
+      if (!stopped) onSample(s);
+    },
+  });
+  return {
+    stop() {
+      if (!stopped) {
+        stopped = true;
+        remove();
+      }
+    },
+  };
 }

@@ -33,7 +33,9 @@ function scriptedAddon(rtt: Record<string, number | undefined>, o: { openError?:
       }
       return out;
     },
-    close(fd) { calls.close.push(fd); },
+    close(fd) {
+      calls.close.push(fd);
+    },
   };
   return { addon, calls };
 }
@@ -49,7 +51,9 @@ describe('ICMP scheduler (scripted addon)', function () {
   it('sends every target in one batch per interval, one socket per WAN, and reports the kernel RTT', async () => {
     const { addon, calls } = scriptedAddon({ '203.0.113.1': 2, '203.0.113.2': 10, '198.51.100.1': 1 });
     const s = new IcmpScheduler(addon, 100, 300);
-    const a = collect(); const b = collect(); const c = collect();
+    const a = collect();
+    const b = collect();
+    const c = collect();
     const offs = [
       s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.1', onSample: a.on }),
       s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.2', onSample: b.on }),
@@ -59,9 +63,16 @@ describe('ICMP scheduler (scripted addon)', function () {
     for (const off of offs) off();
     assert.deepEqual(calls.open, ['wan1 100.64.1.2', 'wan2 100.64.2.2']);
     assert.equal(calls.close.length, 2, 'both sockets closed when their last target left');
-    for (const [x, rtt] of [[a, 2], [b, 10], [c, 1]] as const) {
+    for (const [x, rtt] of [
+      [a, 2],
+      [b, 10],
+      [c, 1],
+    ] as const) {
       assert.ok(x.samples.length >= 9 && x.samples.length <= 11, `${x.samples.length} samples`);
-      assert.ok(x.samples.every((y) => y.rttMs === rtt && y.method === 'icmp'), JSON.stringify(x.samples[0]));
+      assert.ok(
+        x.samples.every((y) => y.rttMs === rtt && y.method === 'icmp'),
+        JSON.stringify(x.samples[0]),
+      );
     }
     // At a 100 ms interval the replies are read once per tick: one wake-up per batch.
     const perInterval = calls.drain / 10 / 2;
@@ -80,22 +91,38 @@ describe('ICMP scheduler (scripted addon)', function () {
     const s = new IcmpScheduler(addon, 1000, 900);
     const seen: (ProbeSample & { at: number })[] = [];
     const on = (x: ProbeSample) => seen.push({ ...x, at: Date.now() });
-    const offs = [s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.7', onSample: on }),
-      s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.8', onSample: on })];
+    const offs = [
+      s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.7', onSample: on }),
+      s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.8', onSample: on }),
+    ];
     await sleep(500);
     for (const off of offs) off();
-    const delay = (t: string) => { const x = seen.find((y) => y.target === t)!; return x.at - x.sentAt; };
+    const delay = (t: string) => {
+      const x = seen.find((y) => y.target === t)!;
+      return x.at - x.sentAt;
+    };
     assert.equal(seen.length, 2, JSON.stringify(seen));
     // Generous bounds for a loaded machine: the exact drain times are nextDrain's, asserted above.
-    assert.ok(delay('203.0.113.7') >= 10 && delay('203.0.113.7') <= 200, `10 ms answer reported after ${delay('203.0.113.7')} ms (drain at +25)`);
-    assert.ok(delay('203.0.113.8') >= 120 && delay('203.0.113.8') <= 450, `120 ms answer reported after ${delay('203.0.113.8')} ms (drain at +275)`);
+    assert.ok(
+      delay('203.0.113.7') >= 10 && delay('203.0.113.7') <= 200,
+      `10 ms answer reported after ${delay('203.0.113.7')} ms (drain at +25)`,
+    );
+    assert.ok(
+      delay('203.0.113.8') >= 120 && delay('203.0.113.8') <= 450,
+      `120 ms answer reported after ${delay('203.0.113.8')} ms (drain at +275)`,
+    );
   });
 
   it('a target that never answers fails once per request, at its timeout', async () => {
     const { addon } = scriptedAddon({ '203.0.113.9': undefined });
     const s = new IcmpScheduler(addon, 100, 250);
     const seen: (ProbeSample & { at: number })[] = [];
-    const off = s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.9', onSample: (x) => seen.push({ ...x, at: Date.now() }) });
+    const off = s.add({
+      device: 'wan1',
+      source: '100.64.1.2',
+      target: '203.0.113.9',
+      onSample: (x) => seen.push({ ...x, at: Date.now() }),
+    });
     await sleep(1000);
     off();
     assert.ok(seen.length >= 6 && seen.length <= 9, `${seen.length} failures`);
@@ -114,9 +141,16 @@ describe('ICMP scheduler (scripted addon)', function () {
     await sleep(650);
     off();
     assert.ok(x.samples.length >= 2, `${x.samples.length} samples`);
-    assert.ok(x.samples.every((y) => y.rttMs === null), JSON.stringify(x.samples));
+    assert.ok(
+      x.samples.every((y) => y.rttMs === null),
+      JSON.stringify(x.samples),
+    );
     // The deadline usually passes before the late answer is drained; either way the sample is a failure.
-    assert.ok(x.samples.every((y) => /^(no answer within 100 ms|answer after 120 ms, over the 100 ms timeout)$/.test(y.error ?? '')));
+    assert.ok(
+      x.samples.every((y) =>
+        /^(no answer within 100 ms|answer after 120 ms, over the 100 ms timeout)$/.test(y.error ?? ''),
+      ),
+    );
   });
 
   it('send and open errors are failures with the reason, and the socket is retried once a second', async () => {
@@ -126,7 +160,10 @@ describe('ICMP scheduler (scripted addon)', function () {
     const off1 = s1.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.4', onSample: x.on });
     await sleep(350);
     off1();
-    assert.ok(x.samples.length >= 3 && x.samples.every((y) => y.error === 'could not send: send: Network is unreachable'), JSON.stringify(x.samples));
+    assert.ok(
+      x.samples.length >= 3 && x.samples.every((y) => y.error === 'could not send: send: Network is unreachable'),
+      JSON.stringify(x.samples),
+    );
 
     const open = scriptedAddon({}, { openError: 'bind to source: Cannot assign requested address' });
     const s2 = new IcmpScheduler(open.addon, 100, 300);
@@ -135,7 +172,14 @@ describe('ICMP scheduler (scripted addon)', function () {
     await sleep(1250);
     off2();
     assert.ok(y.samples.length >= 12, `${y.samples.length} samples`);
-    assert.ok(y.samples.every((z) => z.error === 'cannot open an ICMP socket on wan9 from 192.0.2.1: bind to source: Cannot assign requested address'), JSON.stringify(y.samples[0]));
+    assert.ok(
+      y.samples.every(
+        (z) =>
+          z.error ===
+          'cannot open an ICMP socket on wan9 from 192.0.2.1: bind to source: Cannot assign requested address',
+      ),
+      JSON.stringify(y.samples[0]),
+    );
     assert.equal(open.calls.open.length, 2, 'opened at start and retried once after a second');
   });
 
@@ -153,6 +197,9 @@ describe('ICMP scheduler (scripted addon)', function () {
     assert.equal(calls.send.length, sends);
     assert.equal(emptied, 1);
     assert.equal(s.size, 0);
-    assert.throws(() => s.add({ device: 'wan1', source: '100.64.1.2', target: 'example.com', onSample: x.on }), /must be an IPv4 address/);
+    assert.throws(
+      () => s.add({ device: 'wan1', source: '100.64.1.2', target: 'example.com', onSample: x.on }),
+      /must be an IPv4 address/,
+    );
   });
 });

@@ -4,7 +4,12 @@ import { ipv4ToInt } from '../../config/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import type { ProbeSample } from './types.ts';
 
-export interface IcmpTarget { device: string; source: string; target: string; onSample(s: ProbeSample): void }
+export interface IcmpTarget {
+  device: string;
+  source: string;
+  target: string;
+  onSample(s: ProbeSample): void;
+}
 
 /**
  * Replies are read at every tick, just before the next batch goes out. The kernel keeps them with their receive
@@ -28,8 +33,22 @@ const REOPEN_AFTER_MS = 1000;
 /** Timers can fire up to a millisecond before performance.now() says they are due. */
 const EARLY_MS = 1;
 
-interface Socket { device: string; source: string; fd?: number; id: number; users: number; error?: string; retryAt: number }
-interface Entry { t: IcmpTarget; addr: number; seq: number; pending: Map<number, { sentAt: number; mono: number }>; sock: Socket }
+interface Socket {
+  device: string;
+  source: string;
+  fd?: number;
+  id: number;
+  users: number;
+  error?: string;
+  retryAt: number;
+}
+interface Entry {
+  t: IcmpTarget;
+  addr: number;
+  seq: number;
+  pending: Map<number, { sentAt: number; mono: number }>;
+  sock: Socket;
+}
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 let nextId = process.pid;
@@ -41,24 +60,38 @@ export class IcmpScheduler {
   private nextTickAt = 0;
   private batchAt = -Infinity;
 
-  constructor(private readonly addon: IcmpAddon, readonly intervalMs: number, readonly timeoutMs: number,
-    private readonly onEmpty: () => void = () => {}) {}
+  constructor(
+    private readonly addon: IcmpAddon,
+    readonly intervalMs: number,
+    readonly timeoutMs: number,
+    private readonly onEmpty: () => void = () => {},
+  ) {}
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   /** Probes `t.target` from the next tick on (right after this turn if it is the first target); the result removes it. */
   add(t: IcmpTarget): () => void {
-    if (!net.isIPv4(t.target)) throw new Error(`icmp probe target must be an IPv4 address, got ${JSON.stringify(t.target)}`);
+    if (!net.isIPv4(t.target))
+      throw new Error(`icmp probe target must be an IPv4 address, got ${JSON.stringify(t.target)}`);
     const key = `${t.device}\0${t.source}`;
     let sock = this.sockets.get(key);
-    if (!sock) this.sockets.set(key, (sock = { device: t.device, source: t.source, id: (nextId++ * 7919) & 0xffff, users: 0, retryAt: 0 }));
+    if (!sock)
+      this.sockets.set(
+        key,
+        (sock = { device: t.device, source: t.source, id: (nextId++ * 7919) & 0xffff, users: 0, retryAt: 0 }),
+      );
     sock.users++;
     const entry: Entry = { t, addr: ipv4ToInt(t.target), seq: 0, pending: new Map(), sock };
     this.entries.add(entry);
     // Open now: the first socket that asks for receive timestamps turns them on for the whole kernel, a moment later.
     this.ready(sock, performance.now());
     // The first batch leaves after this turn, so every target added together (all WANs at start) is in it.
-    if (this.entries.size === 1) { this.nextTickAt = performance.now(); this.timer = setTimeout(() => this.wake(), 0); }
+    if (this.entries.size === 1) {
+      this.nextTickAt = performance.now();
+      this.timer = setTimeout(() => this.wake(), 0);
+    }
     return () => this.remove(entry, key);
   }
 
@@ -68,7 +101,11 @@ export class IcmpScheduler {
       if (entry.sock.fd !== undefined) this.addon.close(entry.sock.fd);
       this.sockets.delete(key);
     }
-    if (this.entries.size === 0) { clearTimeout(this.timer); this.timer = undefined; this.onEmpty(); }
+    if (this.entries.size === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.onEmpty();
+    }
   }
 
   private wake(): void {
@@ -87,7 +124,10 @@ export class IcmpScheduler {
     let next = this.nextTickAt;
     let pending = false;
     for (const e of this.entries) {
-      for (const p of e.pending.values()) { pending = true; next = Math.min(next, p.mono + this.timeoutMs); }
+      for (const p of e.pending.values()) {
+        pending = true;
+        next = Math.min(next, p.mono + this.timeoutMs);
+      }
     }
     const drainAt = pending ? nextDrain(this.batchAt, now + EARLY_MS, this.intervalMs) : undefined;
     if (drainAt !== undefined) next = Math.min(next, drainAt);
@@ -95,8 +135,11 @@ export class IcmpScheduler {
   }
 
   private report(e: Entry, sentAt: number, rttMs: number | null, error?: string): void {
-    e.t.onSample(error === undefined ? { target: e.t.target, method: 'icmp', sentAt, rttMs }
-      : { target: e.t.target, method: 'icmp', sentAt, rttMs: null, error });
+    e.t.onSample(
+      error === undefined
+        ? { target: e.t.target, method: 'icmp', sentAt, rttMs }
+        : { target: e.t.target, method: 'icmp', sentAt, rttMs: null, error },
+    );
   }
 
   /** Opens the socket if it is not open (at most once a second after a failure); returns why it is not usable. */
@@ -119,7 +162,10 @@ export class IcmpScheduler {
     for (const e of [...this.entries]) {
       if (!this.entries.has(e)) continue; // removed by an earlier report's listener
       const broken = this.ready(e.sock, now);
-      if (broken) { this.report(e, sentAt, null, broken); continue; }
+      if (broken) {
+        this.report(e, sentAt, null, broken);
+        continue;
+      }
       e.seq = (e.seq + 1) & 0xffff;
       try {
         this.addon.send(e.sock.fd!, e.t.target, e.sock.id, e.seq);
@@ -156,7 +202,8 @@ export class IcmpScheduler {
           e.pending.delete(seq);
           // Without a kernel timestamp (only just after timestamps were first turned on), the time until now bounds it.
           const rtt = kernelRtt >= 0 ? kernelRtt : performance.now() - p.mono;
-          if (rtt > this.timeoutMs) this.report(e, p.sentAt, null, `answer after ${Math.round(rtt)} ms, over the ${this.timeoutMs} ms timeout`);
+          if (rtt > this.timeoutMs)
+            this.report(e, p.sentAt, null, `answer after ${Math.round(rtt)} ms, over the ${this.timeoutMs} ms timeout`);
           else this.report(e, p.sentAt, round3(rtt));
         }
       }
@@ -168,7 +215,8 @@ export class IcmpScheduler {
       for (const [seq, p] of e.pending) {
         if (now - p.mono < this.timeoutMs - EARLY_MS) continue;
         e.pending.delete(seq);
-        if (this.entries.has(e)) this.report(e, p.sentAt, null, e.sock.error ?? `no answer within ${this.timeoutMs} ms`);
+        if (this.entries.has(e))
+          this.report(e, p.sentAt, null, e.sock.error ?? `no answer within ${this.timeoutMs} ms`);
       }
     }
   }

@@ -14,7 +14,9 @@ function pingsTo(target: string): number[] {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       if (argv[0].endsWith('ping') && argv.includes(target) && !/^\d+ \(.*\) Z/.test(stat)) out.push(Number(d));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -30,16 +32,29 @@ describe('icmp prober, ping processes (on loopback)', function () {
   });
 
   it('builds the documented ping command line', () => {
-    assert.deepEqual(pingArgv('203.0.113.10', { source: '100.64.1.2', intervalMs: 200 }),
-      ['ping', '-n', '-O', '-D', '-l', '2', '-i', '0.2000001', '-I', '100.64.1.2', '203.0.113.10']);
+    assert.deepEqual(pingArgv('203.0.113.10', { source: '100.64.1.2', intervalMs: 200 }), [
+      'ping',
+      '-n',
+      '-O',
+      '-D',
+      '-l',
+      '2',
+      '-i',
+      '0.2000001',
+      '-I',
+      '100.64.1.2',
+      '203.0.113.10',
+    ]);
   });
 
-  it('keeps one ping running and reports one answer per interval, with sentAt from ping\'s own clock', async () => {
+  it("keeps one ping running and reports one answer per interval, with sentAt from ping's own clock", async () => {
     const target = '127.0.0.31';
     const s = spec({ method: 'icmp', target });
     const ctx = localCtx({ intervalMs: 100, timeoutMs: 300 });
     const seenPings = new Set<number>();
-    const watch = setInterval(() => { for (const p of pingsTo(target)) seenPings.add(p); }, 150);
+    const watch = setInterval(() => {
+      for (const p of pingsTo(target)) seenPings.add(p);
+    }, 150);
     const run = await probeFor(s, ctx, 1000, undefined, startIcmpProbe).finally(() => clearInterval(watch));
     assertTimely(run, s, ctx);
     assert.equal(seenPings.size, 1, `ping processes: ${[...seenPings].join(', ')}`);
@@ -50,7 +65,10 @@ describe('icmp prober, ping processes (on loopback)', function () {
     const gaps = sent.slice(2).map((t, i) => t - sent[i + 1]);
     // One request per interval, not bursts: on a loaded machine one gap may stretch and the next shrink, the mean holds.
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-    assert.ok(gaps.every((g) => g > 20 && g < 250) && mean > 80 && mean < 130, `gaps between requests: ${gaps.join(' ')}`);
+    assert.ok(
+      gaps.every((g) => g > 20 && g < 250) && mean > 80 && mean < 130,
+      `gaps between requests: ${gaps.join(' ')}`,
+    );
     assert.deepEqual(pingsTo(target), [], 'ping outlived stop()');
   });
 
@@ -61,8 +79,14 @@ describe('icmp prober, ping processes (on loopback)', function () {
     const run = await probeFor(s, ctx, 1500, undefined, startIcmpProbe);
     assertTimely(run, s, ctx);
     assert.ok(run.during.length >= 11 && run.during.length <= 18, `${run.during.length} samples`);
-    assert.ok(run.during.every((x) => x.rttMs === null && /^ping exited \(exit code 2\): ping: bind: Cannot assign requested address/.test(x.error ?? '')),
-      JSON.stringify(run.during.slice(0, 3)));
+    assert.ok(
+      run.during.every(
+        (x) =>
+          x.rttMs === null &&
+          /^ping exited \(exit code 2\): ping: bind: Cannot assign requested address/.test(x.error ?? ''),
+      ),
+      JSON.stringify(run.during.slice(0, 3)),
+    );
     assert.deepEqual(pingsTo(target), []);
   });
 

@@ -14,7 +14,19 @@ const HEALTHY_RUN_MS = 10_000;
 
 /** The argv of the ping process for one target. */
 export function pingArgv(target: string, ctx: Pick<ProbeContext, 'source' | 'intervalMs'>): string[] {
-  return ['ping', '-n', '-O', '-D', '-l', String(PRELOAD), '-i', pingIntervalArg(ctx.intervalMs), '-I', ctx.source, target];
+  return [
+    'ping',
+    '-n',
+    '-O',
+    '-D',
+    '-l',
+    String(PRELOAD),
+    '-i',
+    pingIntervalArg(ctx.intervalMs),
+    '-I',
+    ctx.source,
+    target,
+  ];
 }
 
 /**
@@ -42,8 +54,11 @@ export function startIcmpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
     for (const s of samples) {
       if (stopped) return;
       const error = s.error === undefined ? undefined : extra && s.rttMs === null ? `${s.error}; ${extra}` : s.error;
-      onSample(error === undefined ? { target: spec.target, method: spec.method, sentAt: toEpoch(s.sentAt), rttMs: s.rttMs }
-        : { target: spec.target, method: spec.method, sentAt: toEpoch(s.sentAt), rttMs: null, error });
+      onSample(
+        error === undefined
+          ? { target: spec.target, method: spec.method, sentAt: toEpoch(s.sentAt), rttMs: s.rttMs }
+          : { target: spec.target, method: spec.method, sentAt: toEpoch(s.sentAt), rttMs: null, error },
+      );
     }
   };
 
@@ -51,26 +66,39 @@ export function startIcmpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
   const arm = (): void => {
     clearTimeout(timer);
     if (stopped || !ledger) return;
-    timer = setTimeout(() => {
-      immediate = setImmediate(() => {
-        if (stopped || !ledger) return;
-        emit(ledger.due(mono()), note());
-        arm();
-      });
-    }, Math.max(0, ledger.nextDeadline() - mono()));
+    timer = setTimeout(
+      () => {
+        immediate = setImmediate(() => {
+          if (stopped || !ledger) return;
+          emit(ledger.due(mono()), note());
+          arm();
+        });
+      },
+      Math.max(0, ledger.nextDeadline() - mono()),
+    );
   };
 
   const start = (): void => {
     if (stopped) return;
     const startedAt = mono();
-    const own = new PingLedger({ startAt: startedAt, intervalMs: ctx.intervalMs, timeoutMs: ctx.timeoutMs, preload: PRELOAD });
+    const own = new PingLedger({
+      startAt: startedAt,
+      intervalMs: ctx.intervalMs,
+      timeoutMs: ctx.timeoutMs,
+      preload: PRELOAD,
+    });
     let answered = false;
     let banner = false; // ping prints "PING …" once its socket is ready: before that it has sent nothing
     ledger = own;
     stderrLine = { text: '', at: -Infinity };
     const [file, ...args] = tiedArgv(argv); // SIGKILL when the daemon dies (kept across ping's file capabilities: root's set already holds them)
     const proc = execa(file, args, {
-      stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, env: { LC_ALL: 'C' },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      env: { LC_ALL: 'C' },
     });
     child = proc;
     let partial = '';
@@ -95,18 +123,27 @@ export function startIcmpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
     proc.stderr?.on('data', (chunk: string) => {
       const lines = (errPartial + chunk).split('\n');
       errPartial = lines.pop() ?? '';
-      const last = lines.map((l) => l.trim()).filter(Boolean).pop();
+      const last = lines
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .pop();
       if (last) stderrLine = { text: last.slice(0, 200), at: mono() };
     });
     void proc.then((r) => {
       if (stopped || ledger !== own) return;
       if (answered || mono() - startedAt >= HEALTHY_RUN_MS) failures = 0;
       const delay = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)];
-      const how = r.exitCode !== undefined ? `exit code ${r.exitCode}` : r.signal ? `killed by ${r.signal}` : (r.cause as Error | undefined)?.message ?? 'could not start';
+      const how =
+        r.exitCode !== undefined
+          ? `exit code ${r.exitCode}`
+          : r.signal
+            ? `killed by ${r.signal}`
+            : ((r.cause as Error | undefined)?.message ?? 'could not start');
       if (errPartial.trim()) stderrLine = { text: errPartial.trim().slice(0, 200), at: mono() };
       const why = `ping exited (${how})${stderrLine.text ? `: ${stderrLine.text}` : ''}`;
       // Without its banner ping sent nothing: one failure stands for the round it should have started.
-      const { samples, nextSlot } = banner ? own.close(mono(), why)
+      const { samples, nextSlot } = banner
+        ? own.close(mono(), why)
         : { samples: [{ seq: 1, sentAt: startedAt, rttMs: null, error: why }], nextSlot: startedAt + ctx.intervalMs };
       ledger = undefined;
       clearTimeout(timer);
@@ -122,7 +159,10 @@ export function startIcmpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
     let slot = nextSlot;
     const tick = (): void => {
       if (stopped) return;
-      if (mono() >= restartAt - 1) { start(); return; }
+      if (mono() >= restartAt - 1) {
+        start();
+        return;
+      }
       emit([{ seq: 0, sentAt: slot, rttMs: null, error: `${why}; restarting` }]);
       slot += ctx.intervalMs;
       timer = setTimeout(tick, Math.max(0, slot - mono()));

@@ -19,9 +19,11 @@ export function icmpBackend(): string {
 
 function checkContext(method: string, target: string, ctx: ProbeContext): void {
   const where = `${method} probe of ${target} for WAN ${ctx.wan}`;
-  if (!net.isIPv4(ctx.source)) throw new Error(`${where}: source must be the WAN's IPv4 address, got ${JSON.stringify(ctx.source)}`);
+  if (!net.isIPv4(ctx.source))
+    throw new Error(`${where}: source must be the WAN's IPv4 address, got ${JSON.stringify(ctx.source)}`);
   for (const k of ['intervalMs', 'timeoutMs'] as const) {
-    if (!Number.isFinite(ctx[k]) || ctx[k] <= 0) throw new Error(`${where}: ${k} must be a positive number of ms, got ${ctx[k]}`);
+    if (!Number.isFinite(ctx[k]) || ctx[k] <= 0)
+      throw new Error(`${where}: ${k} must be a positive number of ms, got ${ctx[k]}`);
   }
 }
 
@@ -31,13 +33,20 @@ export const startProbe: StartProbe = (spec, ctx, onSample) => {
   switch (spec.method) {
     case 'icmp': {
       const native = icmpAddon();
-      return 'addon' in native ? startNativeIcmpProbe(native.addon, spec, ctx, onSample) : startIcmpProbe(spec, ctx, onSample);
+      return 'addon' in native
+        ? startNativeIcmpProbe(native.addon, spec, ctx, onSample)
+        : startIcmpProbe(spec, ctx, onSample);
     }
-    case 'tcp': return startTcpProbe(spec, ctx, onSample);
+    case 'tcp':
+      return startTcpProbe(spec, ctx, onSample);
     case 'http':
-    case 'https': return startHttpProbe(spec, ctx, onSample);
-    case 'dns': return startDnsProbe(spec, ctx, onSample);
-    case 'command': return startCommandProbe(spec, ctx, onSample);
-    default: throw new Error(`unknown probe method ${JSON.stringify((spec as { method: unknown }).method)}`);
+    case 'https':
+      return startHttpProbe(spec, ctx, onSample);
+    case 'dns':
+      return startDnsProbe(spec, ctx, onSample);
+    case 'command':
+      return startCommandProbe(spec, ctx, onSample);
+    default:
+      throw new Error(`unknown probe method ${JSON.stringify((spec as { method: unknown }).method)}`);
   }
 };

@@ -2,7 +2,12 @@
 import { unwrapSeq, type PingLine } from './ping-output.ts';
 
 /** One request's outcome. Times are in the caller's clock (icmp.ts uses a monotonic one). */
-export interface LedgerSample { seq: number; sentAt: number; rttMs: number | null; error?: string }
+export interface LedgerSample {
+  seq: number;
+  sentAt: number;
+  rttMs: number | null;
+  error?: string;
+}
 
 export interface LedgerOptions {
   /** When the ping process was started. */
@@ -60,12 +65,18 @@ export class PingLedger {
       this.#learn(seq + 1, at);
       return [];
     }
-    if (line.kind === 'error') return this.#report({ seq, sentAt: this.sentAt(seq), rttMs: null, error: `${line.message} (from ${line.from})` });
+    if (line.kind === 'error')
+      return this.#report({ seq, sentAt: this.sentAt(seq), rttMs: null, error: `${line.message} (from ${line.from})` });
     if (line.dup) return [];
     const sentAt = at - line.rttMs;
     this.#learn(seq, sentAt);
     if (line.rttMs > this.#o.timeoutMs) {
-      return this.#report({ seq, sentAt, rttMs: null, error: `reply after ${line.rttMs} ms, over the ${this.#o.timeoutMs} ms timeout` });
+      return this.#report({
+        seq,
+        sentAt,
+        rttMs: null,
+        error: `reply after ${line.rttMs} ms, over the ${this.#o.timeoutMs} ms timeout`,
+      });
     }
     return this.#report({ seq, sentAt, rttMs: line.rttMs });
   }
@@ -74,7 +85,15 @@ export class PingLedger {
   due(now: number): LedgerSample[] {
     const out: LedgerSample[] = [];
     for (let s = this.#next; this.deadline(s) <= now; s++) {
-      if (!this.#done.has(s)) out.push(...this.#report({ seq: s, sentAt: this.sentAt(s), rttMs: null, error: `no reply within ${this.#o.timeoutMs} ms` }));
+      if (!this.#done.has(s))
+        out.push(
+          ...this.#report({
+            seq: s,
+            sentAt: this.sentAt(s),
+            rttMs: null,
+            error: `no reply within ${this.#o.timeoutMs} ms`,
+          }),
+        );
     }
     return out;
   }
@@ -87,7 +106,8 @@ export class PingLedger {
     const samples: LedgerSample[] = [];
     let s = this.#next;
     for (; this.sentAt(s) <= now; s++) {
-      if (!this.#done.has(s)) samples.push(...this.#report({ seq: s, sentAt: this.sentAt(s), rttMs: null, error: reason }));
+      if (!this.#done.has(s))
+        samples.push(...this.#report({ seq: s, sentAt: this.sentAt(s), rttMs: null, error: reason }));
     }
     return { samples, nextSlot: this.sentAt(s) };
   }

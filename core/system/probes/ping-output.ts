@@ -31,7 +31,8 @@ export function parsePingLine(line: string): PingLine {
   if (m) return withAt({ kind: 'no-answer' as const, seq: Number(m[1]) });
   m = ERROR.exec(text);
   // A redirect is advice about the next hop, not a verdict: the request may still be answered.
-  if (m && !/^Redirect/i.test(m[3])) return withAt({ kind: 'error' as const, seq: Number(m[2]), from: m[1], message: m[3] });
+  if (m && !/^Redirect/i.test(m[3]))
+    return withAt({ kind: 'error' as const, seq: Number(m[2]), from: m[1], message: m[3] });
   return { kind: 'other', text };
 }
 

@@ -38,10 +38,15 @@ describe('tcp prober', function () {
       assert.ok(run.during.length >= 8 && run.during.length <= 12, `${run.during.length} samples in 1 s at 100 ms`);
       assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
       // A probe still in flight at stop() reached the server but has no sample.
-      assert.ok(srv.seen.length >= run.during.length && srv.seen.length <= run.during.length + 1, `${srv.seen.length} connections, ${run.during.length} samples`);
+      assert.ok(
+        srv.seen.length >= run.during.length && srv.seen.length <= run.during.length + 1,
+        `${srv.seen.length} connections, ${run.during.length} samples`,
+      );
       assert.ok(srv.seen.every((a) => a === '127.0.0.1'));
       assert.equal(srv.open.size, 0, 'connections left open');
-    } finally { srv.server.close(); }
+    } finally {
+      srv.server.close();
+    }
   });
 
   it('reports a refused connection as a failure, at once', async () => {
@@ -51,13 +56,22 @@ describe('tcp prober', function () {
     assertTimely(run, s, ctx);
     assert.ok(run.during.length >= 4);
     assert.equal(good(run).length, 0);
-    assert.ok(run.during.every((x) => /ECONNREFUSED/.test(x.error ?? '') && x.deliveredAt - x.sentAt < 50), JSON.stringify(run.during[0]));
+    assert.ok(
+      run.during.every((x) => /ECONNREFUSED/.test(x.error ?? '') && x.deliveredAt - x.sentAt < 50),
+      JSON.stringify(run.during[0]),
+    );
   });
 
   it('reports a connection that hangs (SYNs dropped by a full accept queue) as a failure at the timeout', async function () {
     // A listener with backlog 0 that never accepts: once its queue is full the kernel drops further SYNs.
-    const py = execa('python3', ['-c', 'import socket,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0)\nprint(s.getsockname()[1], flush=True)\ntime.sleep(20)'],
-      { buffer: false, reject: false, stdout: 'pipe', stdin: 'ignore' });
+    const py = execa(
+      'python3',
+      [
+        '-c',
+        'import socket,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0)\nprint(s.getsockname()[1], flush=True)\ntime.sleep(20)',
+      ],
+      { buffer: false, reject: false, stdout: 'pipe', stdin: 'ignore' },
+    );
     const first = await Promise.race([
       new Promise<string>((resolve) => py.stdout?.once('data', (d: Buffer) => resolve(String(d)))),
       py.then((r) => `exit: ${r.message}`),
@@ -69,7 +83,11 @@ describe('tcp prober', function () {
     }
     const fillers: net.Socket[] = [];
     try {
-      for (let i = 0; i < 3; i++) { const f = net.connect(port, '127.0.0.1'); f.on('error', () => undefined); fillers.push(f); }
+      for (let i = 0; i < 3; i++) {
+        const f = net.connect(port, '127.0.0.1');
+        f.on('error', () => undefined);
+        fillers.push(f);
+      }
       await sleep(100);
       const s = spec({ method: 'tcp', target: '127.0.0.1', port });
       const ctx = localCtx({ timeoutMs: 150, intervalMs: 100 });
@@ -92,16 +110,23 @@ describe('tcp prober', function () {
     const srv = await listen();
     try {
       const samples: unknown[] = [];
-      const p = startProbe(spec({ method: 'tcp', target: '127.0.0.1', port: srv.port }), localCtx(), (x) => samples.push(x));
+      const p = startProbe(spec({ method: 'tcp', target: '127.0.0.1', port: srv.port }), localCtx(), (x) =>
+        samples.push(x),
+      );
       p.stop();
       const n = samples.length;
       await sleep(400);
       assert.equal(samples.length, n);
       assert.equal(srv.open.size, 0);
-    } finally { srv.server.close(); }
+    } finally {
+      srv.server.close();
+    }
   });
 
   it('refuses a tcp spec without a port, naming it', () => {
-    assert.throws(() => startProbe(spec({ method: 'tcp', target: '203.0.113.10' }), localCtx(), () => undefined), /tcp probe of 203\.0\.113\.10: a port is required/);
+    assert.throws(
+      () => startProbe(spec({ method: 'tcp', target: '203.0.113.10' }), localCtx(), () => undefined),
+      /tcp probe of 203\.0\.113\.10: a port is required/,
+    );
   });
 });

@@ -7,19 +7,35 @@ import { sleep } from '../../../test/kit/time.ts';
 
 export { sleep };
 
-export interface Seen extends ProbeSample { deliveredAt: number }
+export interface Seen extends ProbeSample {
+  deliveredAt: number;
+}
 
-export const localCtx = (o: Partial<ProbeContext> = {}): ProbeContext =>
-  ({ wan: 'isp1', device: 'lo', source: '127.0.0.1', intervalMs: 100, timeoutMs: 300, ...o });
+export const localCtx = (o: Partial<ProbeContext> = {}): ProbeContext => ({
+  wan: 'isp1',
+  device: 'lo',
+  source: '127.0.0.1',
+  intervalMs: 100,
+  timeoutMs: 300,
+  ...o,
+});
 
 /** A probe spec with the schema's defaults filled in. */
 export const spec = (o: Partial<ProbeConfig> & Pick<ProbeConfig, 'target'>): ProbeConfig => ({ method: 'icmp', ...o });
 
-export interface Run { during: Seen[]; afterStop: Seen[] }
+export interface Run {
+  during: Seen[];
+  afterStop: Seen[];
+}
 
 /** Runs a prober for `ms`, stops it, then watches for `quietMs` more: anything delivered then is a bug. */
-export async function probeFor(s: ProbeConfig, ctx: ProbeContext, ms: number, quietMs = ctx.timeoutMs + ctx.intervalMs + 50,
-  start: (s: ProbeConfig, c: ProbeContext, on: (x: ProbeSample) => void) => Prober = startProbe): Promise<Run> {
+export async function probeFor(
+  s: ProbeConfig,
+  ctx: ProbeContext,
+  ms: number,
+  quietMs = ctx.timeoutMs + ctx.intervalMs + 50,
+  start: (s: ProbeConfig, c: ProbeContext, on: (x: ProbeSample) => void) => Prober = startProbe,
+): Promise<Run> {
   const during: Seen[] = [];
   const afterStop: Seen[] = [];
   let sink = during;
@@ -40,7 +56,10 @@ export function assertTimely(run: Run, s: ProbeConfig, ctx: ProbeContext, slackM
     assert.ok(x.rttMs === null || (x.rttMs >= 0 && x.rttMs <= ctx.timeoutMs), `bad rtt ${x.rttMs}`);
     assert.ok(x.rttMs !== null || typeof x.error === 'string', 'a failure carries an error');
     const late = x.deliveredAt - x.sentAt;
-    assert.ok(late <= ctx.timeoutMs + slackMs, `sample delivered ${late} ms after it was sent (timeout ${ctx.timeoutMs}): ${JSON.stringify(x)}`);
+    assert.ok(
+      late <= ctx.timeoutMs + slackMs,
+      `sample delivered ${late} ms after it was sent (timeout ${ctx.timeoutMs}): ${JSON.stringify(x)}`,
+    );
   }
 }
 

@@ -1,7 +1,9 @@
 // Shared probe timing: a drift-free interval ticker and a loop that gives every probe exactly one sample within its timeout.
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 
-interface Ticker { stop(): void }
+interface Ticker {
+  stop(): void;
+}
 
 /**
  * Calls `tick` now and then every `intervalMs`, on a fixed schedule (start + k × interval) so it does not drift.
@@ -21,7 +23,12 @@ function startTicker(intervalMs: number, tick: () => void): Ticker {
     timer = setTimeout(run, Math.max(0, t0 + k * intervalMs - now));
   };
   run();
-  return { stop() { stopped = true; clearTimeout(timer); } };
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** One probe in flight: settle it once; later calls (a late answer after the timeout) are ignored. */
@@ -49,8 +56,14 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
  * Sends one probe per interval through `send`; each gets exactly one sample: its answer, its error, or a timeout
  * failure `timeoutMs` after it was sent. After stop() every probe in flight is cleaned up and nothing is reported.
  */
-export function probeLoop(target: string, method: string, ctx: ProbeContext, onSample: (s: ProbeSample) => void,
-  send: SendProbe, hooks: LoopHooks = {}): Prober {
+export function probeLoop(
+  target: string,
+  method: string,
+  ctx: ProbeContext,
+  onSample: (s: ProbeSample) => void,
+  send: SendProbe,
+  hooks: LoopHooks = {},
+): Prober {
   const inFlight = new Set<() => void>();
   let stopped = false;
 
@@ -76,11 +89,14 @@ export function probeLoop(target: string, method: string, ctx: ProbeContext, onS
     const attempt: Attempt = {
       ok() {
         const rtt = performance.now() - t0;
-        if (rtt > ctx.timeoutMs) settle(null, `answer after ${Math.round(rtt)} ms, over the ${ctx.timeoutMs} ms timeout`);
+        if (rtt > ctx.timeoutMs)
+          settle(null, `answer after ${Math.round(rtt)} ms, over the ${ctx.timeoutMs} ms timeout`);
         else settle(round3(rtt));
       },
       fail: (error) => settle(null, error),
-      get settled() { return settled; },
+      get settled() {
+        return settled;
+      },
     };
     inFlight.add(finish);
     timer = setTimeout(() => settle(null, `no answer within ${ctx.timeoutMs} ms`), ctx.timeoutMs);
@@ -107,6 +123,7 @@ export function probeLoop(target: string, method: string, ctx: ProbeContext, onS
 /** A short text for a socket or process error: its code and message. */
 export function describeError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e === 'object' && 'message' in e) return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+  if (e && typeof e === 'object' && 'message' in e)
+    return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
   return String(err);
 }

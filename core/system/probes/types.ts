@@ -2,7 +2,13 @@
 import type { ProbeConfig } from '../../config/schema.ts';
 
 /** One probe's outcome: when it was sent, and its round-trip time, or null when no good answer came within the timeout. */
-export interface ProbeSample { target: string; method: string; sentAt: number; rttMs: number | null; error?: string }
+export interface ProbeSample {
+  target: string;
+  method: string;
+  sentAt: number;
+  rttMs: number | null;
+  error?: string;
+}
 
 export interface ProbeContext {
   wan: string;
@@ -13,6 +19,8 @@ export interface ProbeContext {
   timeoutMs: number;
 }
 
-export interface Prober { stop(): void }
+export interface Prober {
+  stop(): void;
+}
 
 export type StartProbe = (spec: ProbeConfig, ctx: ProbeContext, onSample: (sample: ProbeSample) => void) => Prober;

@@ -19,15 +19,21 @@ async function alive(pid: number): Promise<boolean> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** Variables every POSIX shell exports by itself. */
 const SHELL_OWN = new Set(['PWD', 'OLDPWD', 'SHLVL', '_']);
 
 describe('runScript', () => {
-  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-scripts-')); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-scripts-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('passes exactly PATH, HOME, LANG and the given variables, nothing else of the daemon', async () => {
     process.env.MWAN_TEST_SECRET = 'must not leak';
@@ -36,7 +42,12 @@ describe('runScript', () => {
       const file = await script('env.sh', 'exec env > "$OUT"');
       const result = await runScript(file, { OUT: out, ACTION: 'connected', EMPTY: '', SPACED: 'a b=c' }, 5000);
       assert.equal(result.exitCode, 0, result.stderr);
-      const seen = Object.fromEntries((await readFile(out, 'utf8')).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const seen = Object.fromEntries(
+        (await readFile(out, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       for (const key of SHELL_OWN) delete seen[key];
       assert.deepEqual(seen, scriptEnvironment({ OUT: out, ACTION: 'connected', EMPTY: '', SPACED: 'a b=c' }));
       assert.equal(seen.PATH, process.env.PATH);

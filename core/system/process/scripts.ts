@@ -24,7 +24,10 @@ const CLOSE_GRACE_MS = 100;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The environment a script gets: PATH (and HOME, LANG when the daemon has them), then `env`; nothing else leaks. */
-export function scriptEnvironment(env: Record<string, string>, parent: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function scriptEnvironment(
+  env: Record<string, string>,
+  parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const base: Record<string, string> = { PATH: parent.PATH || DEFAULT_PATH };
   for (const key of ['HOME', 'LANG'] as const) if (parent[key]) base[key] = parent[key]!;
   return { ...base, ...env };
@@ -38,13 +41,18 @@ function capture(stream: Readable | null | undefined): () => string {
     size += chunk.length;
   });
   stream?.on('error', () => undefined);
-  return () => Buffer.concat(chunks).toString('utf8') + (size > OUTPUT_CAP ? `\n[${size - OUTPUT_CAP} more bytes dropped]` : '');
+  return () =>
+    Buffer.concat(chunks).toString('utf8') + (size > OUTPUT_CAP ? `\n[${size - OUTPUT_CAP} more bytes dropped]` : '');
 }
 
 /** Signals the script's whole process group (it was started as a group leader), so its children die too. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
-  try { process.kill(-pid, signal); } catch { /* the group is already gone */ }
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* the group is already gone */
+  }
 }
 
 /**
@@ -52,11 +60,23 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
  * `signal` aborts) the process group gets SIGTERM, then SIGKILL KILL_GRACE_MS later. Never rejects: a script that
  * cannot start resolves with exitCode null and the reason in stderr.
  */
-export async function runScript(file: string, env: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<ScriptResult> {
+export async function runScript(
+  file: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ScriptResult> {
   const started = performance.now();
   const sub = execa(file, [], {
-    env: scriptEnvironment(env), extendEnv: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe',
-    buffer: false, detached: true, cleanup: false, reject: false,
+    env: scriptEnvironment(env),
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    detached: true,
+    cleanup: false,
+    reject: false,
   });
   const stdout = capture(sub.stdout);
   const stderr = capture(sub.stderr);
@@ -67,7 +87,10 @@ export async function runScript(file: string, env: Record<string, string>, timeo
     killGroup(sub.pid, 'SIGTERM');
     killTimer = setTimeout(() => killGroup(sub.pid, 'SIGKILL'), KILL_GRACE_MS);
   };
-  const limit = setTimeout(() => { timedOut = true; terminate(); }, timeoutMs);
+  const limit = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, timeoutMs);
   const onAbort = () => terminate();
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) terminate();
@@ -78,17 +101,30 @@ export async function runScript(file: string, env: Record<string, string>, timeo
     sub.once('exit', (code, sig) => {
       exited = { code, signal: sig };
       // A background child may hold the pipes open: stop waiting for them shortly after the script itself is gone.
-      setTimeout(() => { sub.stdout?.destroy(); sub.stderr?.destroy(); resolve(exited!); }, CLOSE_GRACE_MS);
+      setTimeout(() => {
+        sub.stdout?.destroy();
+        sub.stderr?.destroy();
+        resolve(exited!);
+      }, CLOSE_GRACE_MS);
     });
     // execa resolves (never rejects, reject: false); a spawn failure (ENOENT, EACCES) has no exit event.
-    sub.then((r) => { if (r.failed && r.exitCode === undefined && !r.signal) resolve({ code: null, signal: null, error: r.originalMessage || r.shortMessage }); },
-      (error: Error) => resolve({ code: null, signal: null, error: error.message }));
+    sub.then(
+      (r) => {
+        if (r.failed && r.exitCode === undefined && !r.signal)
+          resolve({ code: null, signal: null, error: r.originalMessage || r.shortMessage });
+      },
+      (error: Error) => resolve({ code: null, signal: null, error: error.message }),
+    );
   });
   clearTimeout(limit);
   killTimer?.unref(); // once terminated, stragglers of the group still get their SIGKILL
   signal?.removeEventListener('abort', onAbort);
   return {
-    exitCode: ended.code, signal: ended.signal, timedOut, ms: Math.round(performance.now() - started),
-    stderr: ended.error ?? stderr(), stdout: stdout(),
+    exitCode: ended.code,
+    signal: ended.signal,
+    timedOut,
+    ms: Math.round(performance.now() - started),
+    stderr: ended.error ?? stderr(),
+    stdout: stdout(),
   };
 }

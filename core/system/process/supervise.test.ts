@@ -13,7 +13,9 @@ async function alive(pid: number): Promise<boolean> {
   try {
     const s = await readFile(`/proc/${pid}/stat`, 'utf8');
     return s.slice(s.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 async function until(check: () => boolean, ms = 3000): Promise<void> {
@@ -25,35 +27,66 @@ async function until(check: () => boolean, ms = 3000): Promise<void> {
 }
 
 describe('supervise', () => {
-  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-supervise-')); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-supervise-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('restarts a process that exits, doubling the delay after each quick failure', async () => {
     const exits: ExitInfo[] = [];
-    const p = supervise({ name: 'flaky', argv: ['sh', '-c', 'exit 3'], backoff: { firstMs: 10, maxMs: 40 } }, { exited: (i) => exits.push(i) });
+    const p = supervise(
+      { name: 'flaky', argv: ['sh', '-c', 'exit 3'], backoff: { firstMs: 10, maxMs: 40 } },
+      { exited: (i) => exits.push(i) },
+    );
     await until(() => exits.length >= 4);
     await p.stop();
-    assert.deepEqual(exits.slice(0, 4).map((e) => [e.code, e.restartInMs]), [[3, 10], [3, 20], [3, 40], [3, 40]]);
+    assert.deepEqual(
+      exits.slice(0, 4).map((e) => [e.code, e.restartInMs]),
+      [
+        [3, 10],
+        [3, 20],
+        [3, 40],
+        [3, 40],
+      ],
+    );
     assert.ok(p.starts >= 4);
   });
 
   it('a run that lasted stableMs resets the delay', async () => {
     const exits: ExitInfo[] = [];
-    const p = supervise({ name: 'steady', argv: ['sh', '-c', 'sleep 0.05'], backoff: { firstMs: 5, maxMs: 1000, stableMs: 30 } }, { exited: (i) => exits.push(i) });
+    const p = supervise(
+      { name: 'steady', argv: ['sh', '-c', 'sleep 0.05'], backoff: { firstMs: 5, maxMs: 1000, stableMs: 30 } },
+      { exited: (i) => exits.push(i) },
+    );
     await until(() => exits.length >= 3);
     await p.stop();
-    assert.deepEqual(exits.slice(0, 3).map((e) => e.restartInMs), [5, 5, 5]);
+    assert.deepEqual(
+      exits.slice(0, 3).map((e) => e.restartInMs),
+      [5, 5, 5],
+    );
   });
 
   it('writes its files and runs the before commands before every start, the after commands once on stop', async () => {
     const calls: string[] = [];
-    const run: Runner = async (argv) => { calls.push(argv.join(' ')); return { stdout: '', stderr: '', exitCode: 0 }; };
+    const run: Runner = async (argv) => {
+      calls.push(argv.join(' '));
+      return { stdout: '', stderr: '', exitCode: 0 };
+    };
     const conf = path.join(dir, 'sub', 'daemon.conf');
     const lines: string[] = [];
-    const p = supervise({
-      name: 'daemon', argv: ['sh', '-c', `cat ${conf}; echo oops >&2; exec sleep 30`],
-      files: [{ path: conf, content: 'listen=lan0\n' }], before: [['nft', '-f', 'init.nft']], after: [['nft', 'delete', 'table', 'inet', 'x']],
-    }, { line: (l, s) => lines.push(`${s}: ${l}`) }, run);
+    const p = supervise(
+      {
+        name: 'daemon',
+        argv: ['sh', '-c', `cat ${conf}; echo oops >&2; exec sleep 30`],
+        files: [{ path: conf, content: 'listen=lan0\n' }],
+        before: [['nft', '-f', 'init.nft']],
+        after: [['nft', 'delete', 'table', 'inet', 'x']],
+      },
+      { line: (l, s) => lines.push(`${s}: ${l}`) },
+      run,
+    );
     await until(() => lines.length >= 2);
     assert.deepEqual(lines.sort(), ['stderr: oops', 'stdout: listen=lan0']);
     assert.equal((await stat(conf)).mode & 0o777, 0o600);
@@ -75,17 +108,29 @@ describe('supervise', () => {
     };
     const exits: ExitInfo[] = [];
     const started: number[] = [];
-    const p = supervise({ name: 'd', argv: ['sleep', '30'], before: [['nft', '-f', 'x']], backoff: { firstMs: 5 } },
-      { exited: (i) => exits.push(i), started: (pid) => started.push(pid) }, run);
+    const p = supervise(
+      { name: 'd', argv: ['sleep', '30'], before: [['nft', '-f', 'x']], backoff: { firstMs: 5 } },
+      { exited: (i) => exits.push(i), started: (pid) => started.push(pid) },
+      run,
+    );
     await until(() => started.length === 1);
     await p.stop();
-    assert.deepEqual(exits.slice(0, 2).map((e) => [e.error, e.restartInMs]), [['nft: table busy', 5], ['nft: table busy', 10]]);
+    assert.deepEqual(
+      exits.slice(0, 2).map((e) => [e.error, e.restartInMs]),
+      [
+        ['nft: table busy', 5],
+        ['nft: table busy', 10],
+      ],
+    );
     assert.equal(exits[2].restartInMs, null, 'stopped on purpose');
   });
 
   it('a missing program is reported and retried, not thrown', async () => {
     const exits: ExitInfo[] = [];
-    const p = supervise({ name: 'missing', argv: [path.join(dir, 'no-such-daemon')], backoff: { firstMs: 5 } }, { exited: (i) => exits.push(i) });
+    const p = supervise(
+      { name: 'missing', argv: [path.join(dir, 'no-such-daemon')], backoff: { firstMs: 5 } },
+      { exited: (i) => exits.push(i) },
+    );
     await until(() => exits.length >= 2);
     await p.stop();
     assert.match(exits[0].error ?? '', /ENOENT/);
@@ -94,8 +139,18 @@ describe('supervise', () => {
 
   it('stop sends SIGKILL after the grace time to a process that ignores SIGTERM', async () => {
     let ready = false;
-    const p = supervise({ name: 'stubborn', argv: ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'], stopGraceMs: 100 },
-      { line: (l) => { if (l === 'ready') ready = true; } });
+    const p = supervise(
+      {
+        name: 'stubborn',
+        argv: ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 0.05; done'],
+        stopGraceMs: 100,
+      },
+      {
+        line: (l) => {
+          if (l === 'ready') ready = true;
+        },
+      },
+    );
     await until(() => ready);
     const pid = p.pid!;
     const t0 = Date.now();
@@ -107,8 +162,15 @@ describe('supervise', () => {
   it('stop during a pending restart cancels it; after-command failures are reported', async () => {
     const problems: string[] = [];
     const exits: ExitInfo[] = [];
-    const run: Runner = async (argv) => { if (argv[0] === 'cleanup') throw new Error('no such table'); return { stdout: '', stderr: '', exitCode: 0 }; };
-    const p = supervise({ name: 'd', argv: ['true'], after: [['cleanup']], backoff: { firstMs: 60_000 } }, { exited: (i) => exits.push(i), problem: (m) => problems.push(m) }, run);
+    const run: Runner = async (argv) => {
+      if (argv[0] === 'cleanup') throw new Error('no such table');
+      return { stdout: '', stderr: '', exitCode: 0 };
+    };
+    const p = supervise(
+      { name: 'd', argv: ['true'], after: [['cleanup']], backoff: { firstMs: 60_000 } },
+      { exited: (i) => exits.push(i), problem: (m) => problems.push(m) },
+      run,
+    );
     await until(() => exits.length === 1);
     await p.stop();
     assert.equal(p.starts, 1);
@@ -116,7 +178,7 @@ describe('supervise', () => {
   });
 });
 
-describe('supervise: tied to the supervisor\'s life', () => {
+describe("supervise: tied to the supervisor's life", () => {
   it('the supervised process gets SIGKILL when the process that supervises it is killed with kill -9', async function () {
     this.timeout(20000);
     const { execa } = await import('execa');
@@ -136,7 +198,10 @@ describe('supervise: tied to the supervisor\'s life', () => {
     await parent;
     const t1 = Date.now();
     while (await alive(pid)) {
-      if (Date.now() - t1 > 5000) { process.kill(pid, 'SIGKILL'); assert.fail(`sleep (pid ${pid}) outlived its killed supervisor`); }
+      if (Date.now() - t1 > 5000) {
+        process.kill(pid, 'SIGKILL');
+        assert.fail(`sleep (pid ${pid}) outlived its killed supervisor`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   });

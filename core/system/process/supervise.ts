@@ -71,15 +71,25 @@ function eachLine(stream: Readable | null | undefined, onLine: (line: string) =>
     partial = (parts.pop() ?? '').slice(0, LINE_CAP);
     for (const p of parts) onLine(p.slice(0, LINE_CAP));
   });
-  stream.on('end', () => { if (partial) onLine(partial); partial = ''; });
+  stream.on('end', () => {
+    if (partial) onLine(partial);
+    partial = '';
+  });
   stream.on('error', () => undefined);
 }
 
 /** Throws `spawn <file> ENOENT` unless `file` (a path, or a name looked up in PATH) is an executable. */
 async function findProgram(file: string): Promise<void> {
-  const dirs = file.includes('/') ? [''] : (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter(Boolean);
+  const dirs = file.includes('/')
+    ? ['']
+    : (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter(Boolean);
   for (const d of dirs) {
-    try { await access(d ? path.join(d, file) : file, constants.X_OK); return; } catch { /* next */ }
+    try {
+      await access(d ? path.join(d, file) : file, constants.X_OK);
+      return;
+    } catch {
+      /* next */
+    }
   }
   throw Object.assign(new Error(`spawn ${file} ENOENT`), { code: 'ENOENT' });
 }
@@ -99,7 +109,12 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
   let starts = 0;
 
   const nextDelay = (): number => Math.min(maxMs, firstMs * 2 ** failures++);
-  const schedule = (ms: number) => { timer = setTimeout(() => { timer = undefined; starting = start(); }, ms); };
+  const schedule = (ms: number) => {
+    timer = setTimeout(() => {
+      timer = undefined;
+      starting = start();
+    }, ms);
+  };
 
   async function prepare(): Promise<void> {
     await findProgram(spec.argv[0]); // setpriv would only exit 127: say plainly that the program is missing
@@ -124,7 +139,14 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
     if (stopped) return;
     const [file, ...args] = tiedArgv(spec.argv); // SIGKILL when the daemon dies, even by kill -9
     const t0 = performance.now();
-    const sub = execa(file, args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true });
+    const sub = execa(file, args, {
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+    });
     child = sub;
     starts++;
     eachLine(sub.stdout, (l) => events.line?.(l, 'stdout'));
@@ -133,17 +155,28 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
     exited = new Promise<{ code: number | null; signal: string | null; error?: string }>((resolve) => {
       sub.once('exit', (code, signal) => {
         // A descendant may keep the pipes open: stop reading them shortly after the process itself is gone.
-        setTimeout(() => { sub.stdout?.destroy(); sub.stderr?.destroy(); }, CLOSE_GRACE_MS);
+        setTimeout(() => {
+          sub.stdout?.destroy();
+          sub.stderr?.destroy();
+        }, CLOSE_GRACE_MS);
         resolve({ code, signal });
       });
       // execa never rejects here (reject: false); a spawn failure (ENOENT, EACCES) has no exit event.
-      sub.then((r) => { if (r.failed && r.exitCode === undefined && !r.signal) resolve({ code: null, signal: null, error: r.originalMessage || r.shortMessage }); },
-        (e: Error) => resolve({ code: null, signal: null, error: e.message }));
+      sub.then(
+        (r) => {
+          if (r.failed && r.exitCode === undefined && !r.signal)
+            resolve({ code: null, signal: null, error: r.originalMessage || r.shortMessage });
+        },
+        (e: Error) => resolve({ code: null, signal: null, error: e.message }),
+      );
     }).then((end) => {
       child = undefined;
       const ms = performance.now() - t0;
       const info = { ...end, ms: Math.round(ms) };
-      if (stopped) { events.exited?.({ ...info, restartInMs: null }); return; }
+      if (stopped) {
+        events.exited?.({ ...info, restartInMs: null });
+        return;
+      }
       if (ms >= stableMs) failures = 0;
       const delay = nextDelay();
       events.exited?.({ ...info, restartInMs: delay });
@@ -155,8 +188,12 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
 
   return {
     name: spec.name,
-    get pid() { return child?.pid; },
-    get starts() { return starts; },
+    get pid() {
+      return child?.pid;
+    },
+    get starts() {
+      return starts;
+    },
     stop() {
       stopped ??= (async () => {
         clearTimeout(timer);
@@ -169,7 +206,11 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
           clearTimeout(kill);
         }
         for (const argv of spec.after ?? []) {
-          try { await run(argv); } catch (error) { events.problem?.(`${spec.name}: ${describeError(error)}`); }
+          try {
+            await run(argv);
+          } catch (error) {
+            events.problem?.(`${spec.name}: ${describeError(error)}`);
+          }
         }
       })();
       return stopped;

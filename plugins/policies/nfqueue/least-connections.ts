@@ -25,7 +25,11 @@ export const leastConnections: StrategyFactory = (ctx) => {
         const load = ctx.connections(w) + 1;
         const weight = ctx.weight(w);
         // load / weight < bestLoad / bestWeight, without division (exact for integer counts and weights)
-        if (best === undefined || load * bestWeight < bestLoad * weight) { best = w; bestLoad = load; bestWeight = weight; }
+        if (best === undefined || load * bestWeight < bestLoad * weight) {
+          best = w;
+          bestLoad = load;
+          bestWeight = weight;
+        }
       }
       return best;
     },

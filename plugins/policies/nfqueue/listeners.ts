@@ -8,7 +8,16 @@ type Usable = Map<string, { name: string; mark: number; weight: number }[]>;
 
 /** Each NFQUEUE policy's members in service, in member order, with their marks and member weights. */
 function usableNow(world: WorldView, policies: string[]): Usable {
-  return new Map(policies.map((p) => [p, usableMembers(policiesOf(world.config).policies.get(p)!, world.wans).map((w) => ({ name: w.name, mark: w.mark, weight: w.weight }))]));
+  return new Map(
+    policies.map((p) => [
+      p,
+      usableMembers(policiesOf(world.config).policies.get(p)!, world.wans).map((w) => ({
+        name: w.name,
+        mark: w.mark,
+        weight: w.weight,
+      })),
+    ]),
+  );
 }
 
 /** A cached view is rebuilt after anything that may change service (each such change requests a reconcile), and at least this often. */
@@ -26,7 +35,13 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
   const names = wanted.map(([n]) => n);
   const registry = strategyRegistry(ctx.plugins ?? []);
   let cache: { at: number; usable: Usable } | undefined;
-  const off = ctx.bus.on('reconcile.requested', () => { cache = undefined; }, 'policies');
+  const off = ctx.bus.on(
+    'reconcile.requested',
+    () => {
+      cache = undefined;
+    },
+    'policies',
+  );
   // Read on every decision: cheap while the cache is fresh, and never older than the last change.
   const wansOf = (policy: string) => {
     const now = Date.now();
@@ -34,16 +49,28 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
     return cache.usable.get(policy) ?? [];
   };
   const services: NfqueueService[] = [];
-  const closeAll = async () => { off(); await Promise.all(services.splice(0).map((s) => s.close())); };
+  const closeAll = async () => {
+    off();
+    await Promise.all(services.splice(0).map((s) => s.close()));
+  };
   for (const [name, ids] of wanted) {
     try {
-      services.push(await start({
-        queue: ids.queue, strategy: ids.strategy, factory: (c) => registry.create(ids.strategy, c), strategyOptions: policiesOf(world.config).policies.get(name)!.nfqueue?.options, wans: () => wansOf(name),
-        onProblem: (what) => ctx.log.warn({ policy: name, queue: ids.queue }, what),
-      }));
+      services.push(
+        await start({
+          queue: ids.queue,
+          strategy: ids.strategy,
+          factory: (c) => registry.create(ids.strategy, c),
+          strategyOptions: policiesOf(world.config).policies.get(name)!.nfqueue?.options,
+          wans: () => wansOf(name),
+          onProblem: (what) => ctx.log.warn({ policy: name, queue: ids.queue }, what),
+        }),
+      );
     } catch (error) {
       await closeAll();
-      throw new Error(`policies.${name}: NFQUEUE queue ${ids.queue} (nfqueue:${ids.strategy}) did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(
+        `policies.${name}: NFQUEUE queue ${ids.queue} (nfqueue:${ids.strategy}) did not start: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     ctx.log.info({ policy: name, queue: ids.queue, strategy: ids.strategy }, 'NFQUEUE policy deciding new connections');
   }

@@ -14,10 +14,14 @@ export class NfqueueStrategyRegistry {
 
   /** Registers a strategy; the name is what a policy writes after `nfqueue:`. Duplicate or malformed names throw. */
   register(name: string, factory: StrategyFactory, owner = 'user'): void {
-    if (!NAME.test(name)) throw new Error(`nfqueue strategy name ${JSON.stringify(name)} (from ${owner}): use a lower-case letter, then letters, digits or '-'`);
+    if (!NAME.test(name))
+      throw new Error(
+        `nfqueue strategy name ${JSON.stringify(name)} (from ${owner}): use a lower-case letter, then letters, digits or '-'`,
+      );
     const had = this.entry(name);
     if (had) throw new Error(`nfqueue strategy '${name}' from ${owner} is already registered by ${had.owner}`);
-    if (typeof factory !== 'function') throw new Error(`nfqueue strategy '${name}' from ${owner}: the factory must be a function`);
+    if (typeof factory !== 'function')
+      throw new Error(`nfqueue strategy '${name}' from ${owner}: the factory must be a function`);
     this.factories.set(name, { factory, owner });
   }
 
@@ -42,7 +46,8 @@ export class NfqueueStrategyRegistry {
     const f = this.entry(name);
     if (!f) throw new Error(`unknown nfqueue strategy '${name}'; registered: ${this.names().join(', ') || 'none'}`);
     const s = f.factory(ctx);
-    if (!s || typeof s.decide !== 'function') throw new Error(`nfqueue strategy '${name}' (from ${f.owner}) returned no decide() function`);
+    if (!s || typeof s.decide !== 'function')
+      throw new Error(`nfqueue strategy '${name}' (from ${f.owner}) returned no decide() function`);
     return s;
   }
 }

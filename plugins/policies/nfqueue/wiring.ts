@@ -22,7 +22,10 @@ export function strategyRegistry(plugins: readonly MwanPlugin[]): NfqueueStrateg
 export function checkNfqueueStrategies(config: MwanConfig, registry: NfqueueStrategyRegistry): void {
   for (const [policy, ids] of nfqueueLayout(config).policies) {
     if (registry.has(ids.strategy)) continue;
-    throw new MwanError('MWAN_CONFIG_INVALID', `policies.${policy}.strategy: got "nfqueue:${ids.strategy}"; no NFQUEUE strategy has that name ` +
-      `(registered: ${registry.names().join(', ')}); a plugin adds its own with nfqueueStrategies: { '<name>': factory }`);
+    throw new MwanError(
+      'MWAN_CONFIG_INVALID',
+      `policies.${policy}.strategy: got "nfqueue:${ids.strategy}"; no NFQUEUE strategy has that name ` +
+        `(registered: ${registry.names().join(', ')}); a plugin adds its own with nfqueueStrategies: { '<name>': factory }`,
+    );
   }
 }

@@ -1,8 +1,15 @@
 // Fastest response: learns, per destination network, how long each WAN takes to get the first answer to a new connection (SYN → SYN-ACK), and picks the fastest.
 import { type ConntrackRecord, intToIPv4, ipv4ToInt } from '../../../core/plugin/api.ts';
 
-export interface FastestOptions { prefixLength: number; timeoutSeconds: number }
-interface Sample { ms: number; n: number; at: number }
+export interface FastestOptions {
+  prefixLength: number;
+  timeoutSeconds: number;
+}
+interface Sample {
+  ms: number;
+  n: number;
+  at: number;
+}
 
 /** A challenger must answer this much faster (ratio and ms) than the current choice to replace it. */
 const SWITCH_RATIO = 0.8;
@@ -24,7 +31,11 @@ export class FastestLearner {
   private readonly chosen = new Map<string, { wan: string; until: number }>();
   private readonly size: number;
 
-  constructor(private readonly o: FastestOptions, private readonly wanOfMark: (mark: number) => string | undefined, private readonly ignore: (dst: string) => boolean = () => false) {
+  constructor(
+    private readonly o: FastestOptions,
+    private readonly wanOfMark: (mark: number) => string | undefined,
+    private readonly ignore: (dst: string) => boolean = () => false,
+  ) {
     this.size = 2 ** (32 - o.prefixLength);
   }
 
@@ -51,7 +62,12 @@ export class FastestLearner {
     const byWan = this.samples.get(net) ?? new Map<string, Sample>();
     this.samples.set(net, byWan);
     const s = byWan.get(wan);
-    byWan.set(wan, s && now - s.at < this.o.timeoutSeconds * 1000 ? { ms: s.ms * 0.7 + ms * 0.3, n: s.n + 1, at: now } : { ms, n: 1, at: now });
+    byWan.set(
+      wan,
+      s && now - s.at < this.o.timeoutSeconds * 1000
+        ? { ms: s.ms * 0.7 + ms * 0.3, n: s.n + 1, at: now }
+        : { ms, n: 1, at: now },
+    );
   }
 
   /**
@@ -61,20 +77,34 @@ export class FastestLearner {
   decide(now: number, live: string[]): Map<string, string | null> {
     const changes = new Map<string, string | null>();
     for (const [id, p] of this.pending) if (now - p.at > PENDING_MS) this.pending.delete(id);
-    for (const [net, until] of this.chosen) if (until.until <= now) { this.chosen.delete(net); changes.set(net, null); }
+    for (const [net, until] of this.chosen)
+      if (until.until <= now) {
+        this.chosen.delete(net);
+        changes.set(net, null);
+      }
     for (const [net, byWan] of this.samples) {
       for (const [wan, s] of byWan) if (now - s.at > this.o.timeoutSeconds * 1000) byWan.delete(wan);
-      if (byWan.size === 0) { this.samples.delete(net); continue; }
+      if (byWan.size === 0) {
+        this.samples.delete(net);
+        continue;
+      }
       const fresh = [...byWan].filter(([wan]) => live.includes(wan));
       const total = fresh.reduce((a, [, s]) => a + s.n, 0);
       const current = this.chosen.get(net);
-      if (current && !live.includes(current.wan)) { this.chosen.delete(net); changes.set(net, null); }
+      if (current && !live.includes(current.wan)) {
+        this.chosen.delete(net);
+        changes.set(net, null);
+      }
       const enough = fresh.length >= 2 && (fresh.length === live.length || total >= MIN_SAMPLES);
       if (!enough) continue;
       const [bestWan, best] = fresh.reduce((a, b) => (b[1].ms < a[1].ms ? b : a));
       const cur = this.chosen.get(net);
       const curMs = cur ? byWan.get(cur.wan)?.ms : undefined;
-      if (cur && (cur.wan === bestWan || (curMs !== undefined && best.ms > Math.min(curMs * SWITCH_RATIO, curMs - SWITCH_MS)))) continue;
+      if (
+        cur &&
+        (cur.wan === bestWan || (curMs !== undefined && best.ms > Math.min(curMs * SWITCH_RATIO, curMs - SWITCH_MS)))
+      )
+        continue;
       this.chosen.set(net, { wan: bestWan, until: now + this.o.timeoutSeconds * 1000 });
       changes.set(net, bestWan);
     }
@@ -84,7 +114,11 @@ export class FastestLearner {
   /** Per network: the chosen WAN and each WAN's mean answer time (for logs and status). */
   snapshot(): Record<string, { chosen?: string; ms: Record<string, number> }> {
     const out: Record<string, { chosen?: string; ms: Record<string, number> }> = {};
-    for (const [net, byWan] of this.samples) out[net] = { chosen: this.chosen.get(net)?.wan, ms: Object.fromEntries([...byWan].map(([w, s]) => [w, Math.round(s.ms * 10) / 10])) };
+    for (const [net, byWan] of this.samples)
+      out[net] = {
+        chosen: this.chosen.get(net)?.wan,
+        ms: Object.fromEntries([...byWan].map(([w, s]) => [w, Math.round(s.ms * 10) / 10])),
+      };
     return out;
   }
 }

@@ -27,7 +27,10 @@ export function waterFill(counts: number[], weights: number[], arrivals: number)
     const width = order.slice(0, k).reduce((a, o) => a + weights[o.i], 0);
     const next = k < order.length ? order[k].level : Infinity;
     const need = (next - level) * width;
-    if (need >= left) { level += left / width; break; }
+    if (need >= left) {
+      level += left / width;
+      break;
+    }
     left -= need;
     level = next;
     k++;
@@ -43,7 +46,11 @@ export function leastConnectionsStrategy(): AdaptiveStrategy {
       if (recent.length > ARRIVAL_PEAK_DECISIONS) recent.shift();
       if (members.length === 0) return null;
       const expected = Math.max(MIN_ARRIVALS, ...recent);
-      const fill = waterFill(members.map((m) => m.connections), members.map((m) => m.weight), expected);
+      const fill = waterFill(
+        members.map((m) => m.connections),
+        members.map((m) => m.weight),
+        expected,
+      );
       const weights = scaleWeights(fill, LEAST_CONNECTIONS_STEPS);
       return {
         weights: Object.fromEntries(members.map((m, i) => [m.wan, weights[i]])),

@@ -11,7 +11,11 @@ export function leastUsedStrategy(): AdaptiveStrategy {
       if (members.length === 0 || members.some((m) => m.mbps === null)) return null;
       const free = members.map((m) => Math.max(0, (m.capacityMbps ?? 0) - (m.mbps ?? 0)));
       let weights = scaleWeights(free, LEAST_USED_STEPS);
-      if (weights.every((w) => w === 0)) weights = scaleWeights(members.map((m) => m.capacityMbps ?? 0), LEAST_USED_STEPS);
+      if (weights.every((w) => w === 0))
+        weights = scaleWeights(
+          members.map((m) => m.capacityMbps ?? 0),
+          LEAST_USED_STEPS,
+        );
       return {
         weights: Object.fromEntries(members.map((m, i) => [m.wan, weights[i]])),
         reason: `free Mbit/s ${members.map((m, i) => `${m.wan} ${fmt(free[i])}`).join(', ')}`,

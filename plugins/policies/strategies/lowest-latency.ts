@@ -1,7 +1,11 @@
 // Lowest latency: all new connections to the member with the lowest probe RTT; a challenger must be clearly and lastingly faster (hysteresis).
 import { fmt, type AdaptiveStrategy, type Decision, type DecideInput } from './types.ts';
 
-export interface LatencyOptions { hysteresisMs: number; hysteresisPct: number; holdSeconds: number }
+export interface LatencyOptions {
+  hysteresisMs: number;
+  hysteresisPct: number;
+  holdSeconds: number;
+}
 
 /**
  * Switches from the current member to a faster one only when its RTT is lower by more than
@@ -22,7 +26,10 @@ export function lowestLatencyStrategy(o: LatencyOptions): AdaptiveStrategy {
         reason = `${best.wan} has the lowest RTT (${fmt(best.rttMs!)} ms)${current ? `; ${current} has none` : ''}`;
         current = best.wan;
         challenger = undefined;
-      } else if (best.wan !== cur.wan && cur.rttMs! - best.rttMs! > Math.max(o.hysteresisMs, (cur.rttMs! * o.hysteresisPct) / 100)) {
+      } else if (
+        best.wan !== cur.wan &&
+        cur.rttMs! - best.rttMs! > Math.max(o.hysteresisMs, (cur.rttMs! * o.hysteresisPct) / 100)
+      ) {
         if (challenger?.wan !== best.wan) challenger = { wan: best.wan, since: now };
         if (now - challenger.since >= o.holdSeconds * 1000) {
           reason = `${best.wan} (${fmt(best.rttMs!)} ms) beat ${cur.wan} (${fmt(cur.rttMs!)} ms) for ${o.holdSeconds} s`;

@@ -9,7 +9,8 @@ export function overflowStrategy(thresholdPct: number): AdaptiveStrategy {
   return {
     decide({ members }: DecideInput): Decision | null {
       if (members.length === 0) return null;
-      const util = (m: DecideInput['members'][number]) => (m.mbps === null || !m.capacityMbps ? 0 : (100 * m.mbps) / m.capacityMbps);
+      const util = (m: DecideInput['members'][number]) =>
+        m.mbps === null || !m.capacityMbps ? 0 : (100 * m.mbps) / m.capacityMbps;
       for (const m of members) {
         const u = util(m);
         if (u >= thresholdPct) full.add(m.wan);
@@ -18,10 +19,14 @@ export function overflowStrategy(thresholdPct: number): AdaptiveStrategy {
       const ordered = [...members].sort((a, b) => a.tier - b.tier);
       const open = ordered.find((m) => !full.has(m.wan));
       const target = open ?? ordered.reduce((best, m) => (util(m) < util(best) ? m : best));
-      const spilled = ordered.filter((m) => m !== target && full.has(m.wan) && ordered.indexOf(m) < ordered.indexOf(target));
+      const spilled = ordered.filter(
+        (m) => m !== target && full.has(m.wan) && ordered.indexOf(m) < ordered.indexOf(target),
+      );
       const why = spilled.length
         ? `${spilled.map((m) => `${m.wan} at ${fmt(util(m))}% of ${fmt(m.capacityMbps ?? 0)} Mbit/s`).join(', ')}: new connections to ${target.wan}`
-        : open ? `${target.wan} below ${thresholdPct}% (${fmt(util(target))}%)` : `every member above ${thresholdPct}%: the least loaded, ${target.wan}`;
+        : open
+          ? `${target.wan} below ${thresholdPct}% (${fmt(util(target))}%)`
+          : `every member above ${thresholdPct}%: the least loaded, ${target.wan}`;
       return { weights: Object.fromEntries(members.map((m) => [m.wan, m === target ? 1 : 0])), reason: why };
     },
   };

@@ -6,12 +6,25 @@ import { lowestLatencyStrategy } from './lowest-latency.ts';
 import { overflowStrategy } from './overflow.ts';
 import type { MemberInput } from './types.ts';
 
-const m = (wan: string, x: Partial<MemberInput> = {}): MemberInput => ({ wan, weight: 1, tier: Number(wan.slice(-1)), rttMs: null, mbps: null, connections: 0, ...x });
+const m = (wan: string, x: Partial<MemberInput> = {}): MemberInput => ({
+  wan,
+  weight: 1,
+  tier: Number(wan.slice(-1)),
+  rttMs: null,
+  mbps: null,
+  connections: 0,
+  ...x,
+});
 
 describe('adaptive strategies', () => {
   it('overflow: the first member takes everything until it passes the threshold, then the next; back below threshold - 15', () => {
     const s = overflowStrategy(80);
-    const at = (a: number, b: number) => s.decide({ now: 0, arrivals: 0, members: [m('isp1', { capacityMbps: 10, mbps: a }), m('isp2', { capacityMbps: 10, mbps: b })] })!;
+    const at = (a: number, b: number) =>
+      s.decide({
+        now: 0,
+        arrivals: 0,
+        members: [m('isp1', { capacityMbps: 10, mbps: a }), m('isp2', { capacityMbps: 10, mbps: b })],
+      })!;
     assert.deepEqual(at(5, 0).weights, { isp1: 1, isp2: 0 });
     const spill = at(8.5, 0);
     assert.deepEqual(spill.weights, { isp1: 0, isp2: 1 });
@@ -23,11 +36,26 @@ describe('adaptive strategies', () => {
 
   it('least used: shares follow free capacity; waits for a measurement; all full falls back to capacity', () => {
     const s = leastUsedStrategy();
-    assert.equal(s.decide({ now: 0, arrivals: 0, members: [m('isp1', { capacityMbps: 10 }), m('isp2', { capacityMbps: 10, mbps: 0 })] }), null);
-    const d = s.decide({ now: 0, arrivals: 0, members: [m('isp1', { capacityMbps: 10, mbps: 9 }), m('isp2', { capacityMbps: 10, mbps: 1 })] })!;
+    assert.equal(
+      s.decide({
+        now: 0,
+        arrivals: 0,
+        members: [m('isp1', { capacityMbps: 10 }), m('isp2', { capacityMbps: 10, mbps: 0 })],
+      }),
+      null,
+    );
+    const d = s.decide({
+      now: 0,
+      arrivals: 0,
+      members: [m('isp1', { capacityMbps: 10, mbps: 9 }), m('isp2', { capacityMbps: 10, mbps: 1 })],
+    })!;
     assert.deepEqual(d.weights, { isp1: 2, isp2: 18 });
     assert.match(d.reason, /free Mbit\/s isp1 1\.0, isp2 9\.0/);
-    const full = s.decide({ now: 0, arrivals: 0, members: [m('isp1', { capacityMbps: 30, mbps: 40 }), m('isp2', { capacityMbps: 10, mbps: 12 })] })!;
+    const full = s.decide({
+      now: 0,
+      arrivals: 0,
+      members: [m('isp1', { capacityMbps: 30, mbps: 40 }), m('isp2', { capacityMbps: 10, mbps: 12 })],
+    })!;
     assert.deepEqual(full.weights, { isp1: 15, isp2: 5 });
   });
 
@@ -51,19 +79,32 @@ describe('adaptive strategies', () => {
     assert.deepEqual(waterFill([4, 4], [1, 1], 2), [1, 1]);
     assert.deepEqual(waterFill([0, 0], [3, 1], 8), [6, 2]);
     const s = leastConnectionsStrategy();
-    const d = s.decide({ now: 0, arrivals: 10, members: [m('isp1', { connections: 12 }), m('isp2', { connections: 2 }), m('isp3', { connections: 4 })] })!;
+    const d = s.decide({
+      now: 0,
+      arrivals: 10,
+      members: [m('isp1', { connections: 12 }), m('isp2', { connections: 2 }), m('isp3', { connections: 4 })],
+    })!;
     assert.deepEqual(d.weights, { isp1: 0, isp2: 12, isp3: 8 });
     assert.match(d.reason, /open connections isp1 12, isp2 2, isp3 4; 10 expected/);
   });
 
   it('least connections: plans for the most arrivals of the last few intervals, so a burst after a lull is spread', () => {
     const s = leastConnectionsStrategy();
-    const at = (arrivals: number, counts: number[]) => s.decide({ now: 0, arrivals, members: counts.map((c, i) => m(`isp${i + 1}`, { connections: c })) })!;
+    const at = (arrivals: number, counts: number[]) =>
+      s.decide({ now: 0, arrivals, members: counts.map((c, i) => m(`isp${i + 1}`, { connections: c })) })!;
     assert.match(at(12, [4, 4, 4]).reason, /12 expected/);
     const lull = at(2, [6, 0, 6]);
     assert.match(lull.reason, /12 expected/, 'a quiet interval does not shrink the plan at once');
-    assert.deepEqual(lull.weights, { isp1: 3, isp2: 13, isp3: 3 }, 'the emptiest member leads, the others keep a share (planning for 2 would give isp2 everything)');
+    assert.deepEqual(
+      lull.weights,
+      { isp1: 3, isp2: 13, isp3: 3 },
+      'the emptiest member leads, the others keep a share (planning for 2 would give isp2 everything)',
+    );
     for (let k = 0; k < ARRIVAL_PEAK_DECISIONS - 1; k++) at(2, [4, 4, 4]);
-    assert.match(at(2, [4, 4, 4]).reason, /4 expected/, 'the burst is forgotten after ARRIVAL_PEAK_DECISIONS quiet intervals');
+    assert.match(
+      at(2, [4, 4, 4]).reason,
+      /4 expected/,
+      'the burst is forgotten after ARRIVAL_PEAK_DECISIONS quiet intervals',
+    );
   });
 });

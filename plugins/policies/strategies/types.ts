@@ -21,7 +21,10 @@ export interface DecideInput {
   arrivals: number;
 }
 
-export interface Decision { weights: Record<string, number>; reason: string }
+export interface Decision {
+  weights: Record<string, number>;
+  reason: string;
+}
 
 /** A strategy instance keeps whatever state its hysteresis needs between decisions. */
 export interface AdaptiveStrategy {

@@ -7,8 +7,18 @@ import type { Lab, ManagedProcess } from './topology.ts';
 
 export const MWANCTL = fileURLToPath(new URL('../../../cli/mwanctl.js', import.meta.url));
 
-export interface WanOverrides { weight?: number; tier?: number; gateway?: string; snat?: string; id?: number }
-export interface ConfigOptions { mode?: 'balanced' | 'failover'; wans?: Record<number, WanOverrides>; extra?: Record<string, unknown> }
+export interface WanOverrides {
+  weight?: number;
+  tier?: number;
+  gateway?: string;
+  snat?: string;
+  id?: number;
+}
+export interface ConfigOptions {
+  mode?: 'balanced' | 'failover';
+  wans?: Record<number, WanOverrides>;
+  extra?: Record<string, unknown>;
+}
 
 /** A config for every WAN of the lab (isp<i> on wan<i>, gateway from the lab), LAN lan0, state kept in `dir`. */
 export function labConfig(lab: Lab, dir: string, o: ConfigOptions = {}): Record<string, unknown> {
@@ -19,7 +29,10 @@ export function labConfig(lab: Lab, dir: string, o: ConfigOptions = {}): Record<
     control: { socket: path.join(dir, 'mwan.sock') },
     pluginsDir: path.join(dir, 'plugins.d'),
     wans: Array.from({ length: lab.wans }, (_, k) => k + 1).map((i) => ({
-      name: `isp${i}`, device: `wan${i}`, gateway: lab.addr.ispGateway(i), ...o.wans?.[i],
+      name: `isp${i}`,
+      device: `wan${i}`,
+      gateway: lab.addr.ispGateway(i),
+      ...o.wans?.[i],
     })),
     ...o.extra,
   };
@@ -29,7 +42,10 @@ export interface Mwan {
   dir: string;
   configPath: string;
   /** Runs `mwanctl --config <file> ...args` in the router namespace. */
-  ctl(args: string[], opts?: { env?: Record<string, string>; timeout?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  ctl(
+    args: string[],
+    opts?: { env?: Record<string, string>; timeout?: number },
+  ): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   writeConfig(cfg: unknown): void;
   /** Starts `mwanctl daemon`; `nodeFlags` as the installed wrapper passes them (benchmarks use cli/install.ts NODE_FLAGS). */
   startDaemon(nodeFlags?: string[]): Promise<ManagedProcess>;
@@ -44,11 +60,16 @@ export function mwanFor(lab: Lab, cfg?: (dir: string) => unknown): Mwan {
   const m: Mwan = {
     dir,
     configPath,
-    writeConfig(c) { writeFileSync(configPath, JSON.stringify(c, null, 2)); },
+    writeConfig(c) {
+      writeFileSync(configPath, JSON.stringify(c, null, 2));
+    },
     async ctl(args, opts = {}) {
       // `env` goes through /usr/bin/env inside the namespace so the child sees exactly these variables.
       const envArgs = opts.env ? ['env', ...Object.entries(opts.env).map(([k, v]) => `${k}=${v}`)] : [];
-      return lab.exec(lab.ns.router, [...envArgs, process.execPath, MWANCTL, '--config', configPath, ...args], { reject: false, timeout: opts.timeout ?? 30000 });
+      return lab.exec(lab.ns.router, [...envArgs, process.execPath, MWANCTL, '--config', configPath, ...args], {
+        reject: false,
+        timeout: opts.timeout ?? 30000,
+      });
     },
     async startDaemon(nodeFlags = []) {
       const d = lab.spawn(lab.ns.router, [process.execPath, ...nodeFlags, MWANCTL, '--config', configPath, 'daemon']);

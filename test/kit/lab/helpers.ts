@@ -23,7 +23,11 @@ export async function skipWithoutLab(ctx: Mocha.Context, suite: string): Promise
 /** Runs mwanctl and insists on exit 0; returns stdout. */
 export async function ctlOk(mwan: Mwan, args: string[], opts?: Parameters<Mwan['ctl']>[1]): Promise<string> {
   const r = await mwan.ctl(args, opts);
-  assert.equal(r.exitCode, 0, `mwanctl ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.equal(
+    r.exitCode,
+    0,
+    `mwanctl ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+  );
   return r.stdout;
 }
 
@@ -52,8 +56,11 @@ export async function balancedIds(lab: Lab): Promise<number[]> {
  * `local fe80::…` routes on its own, which would make a snapshot taken right after createLab differ later.
  */
 export async function settledSnapshot(lab: Lab): Promise<string> {
-  await waitFor(async () => (await lab.exec(lab.ns.router, ['ip', '-6', 'addr', 'show', 'tentative'])).stdout.trim() === '', 10000,
-    'IPv6 duplicate address detection to finish in the router');
+  await waitFor(
+    async () => (await lab.exec(lab.ns.router, ['ip', '-6', 'addr', 'show', 'tentative'])).stdout.trim() === '',
+    10000,
+    'IPv6 duplicate address detection to finish in the router',
+  );
   return routerSnapshot(lab);
 }
 

@@ -6,13 +6,18 @@ import { burst, openLongLived, startServerInNs, startServers } from './traffic.t
 import { listNamespaces } from './netns.ts';
 
 const hostLinks = async (): Promise<string[]> =>
-  (await execa('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(':')[1]?.trim() ?? '').sort();
+  (await execa('ip', ['-o', 'link', 'show'])).stdout
+    .split('\n')
+    .map((l) => l.split(':')[1]?.trim() ?? '')
+    .sort();
 
-const remaining = async (prefix: string): Promise<string[]> => (await listNamespaces()).filter((n) => n.startsWith(prefix));
+const remaining = async (prefix: string): Promise<string[]> =>
+  (await listNamespaces()).filter((n) => n.startsWith(prefix));
 
-const masquerade = (lab: Lab, dev: string): Promise<unknown> => lab.exec(lab.ns.router, ['nft', '-f', '-'], {
-  input: `table ip t {\n  chain post { type nat hook postrouting priority srcnat; oifname "${dev}" masquerade; }\n}\n`,
-});
+const masquerade = (lab: Lab, dev: string): Promise<unknown> =>
+  lab.exec(lab.ns.router, ['nft', '-f', '-'], {
+    input: `table ip t {\n  chain post { type nat hook postrouting priority srcnat; oifname "${dev}" masquerade; }\n}\n`,
+  });
 
 describe('lab harness (network namespaces)', function () {
   this.timeout(30000);
@@ -70,7 +75,9 @@ describe('lab harness (network namespaces)', function () {
 
     it('answers UDP with the source address the server saw', async () => {
       const l = lab!;
-      const r = await l.exec(l.ns.client, ['socat', '-t', '0.3', '-T', '2', '-', `UDP:${l.addr.server}:5353`], { input: 'hello\n' });
+      const r = await l.exec(l.ns.client, ['socat', '-t', '0.3', '-T', '2', '-', `UDP:${l.addr.server}:5353`], {
+        input: 'hello\n',
+      });
       assert.equal(r.stdout.trim(), `${l.addr.ispPublic(2)} hello`);
     });
 
@@ -133,7 +140,16 @@ describe('lab harness (network namespaces)', function () {
       assert.equal(r.ok, 5, JSON.stringify(r));
       assert.deepEqual(r.bySource, { [lab.addr.inetPeer(1)]: 5 });
       // replies leaving through the other ISP break the forward: the reply path matters
-      await lab.exec(lab.ns.router, ['ip', 'route', 'replace', 'default', 'via', lab.addr.ispGateway(2), 'dev', 'wan2']);
+      await lab.exec(lab.ns.router, [
+        'ip',
+        'route',
+        'replace',
+        'default',
+        'via',
+        lab.addr.ispGateway(2),
+        'dev',
+        'wan2',
+      ]);
       const bad = await burst(lab, lab.ns.inet, { count: 3, to: lab.addr.ispPublic(1), port: 2222, timeoutMs: 400 });
       assert.equal(bad.ok, 0, JSON.stringify(bad));
     } finally {
@@ -156,7 +172,7 @@ describe('lab harness (network namespaces)', function () {
     } finally {
       await Promise.all([a.teardown(), b.teardown()]);
     }
-    assert.deepEqual([...await remaining(a.prefix), ...await remaining(b.prefix)], []);
+    assert.deepEqual([...(await remaining(a.prefix)), ...(await remaining(b.prefix))], []);
   });
 
   it('removeStaleLabs deletes namespaces of dead owners only', async () => {

@@ -43,13 +43,19 @@ export async function ipBatch(lines: string[], ns?: string, force = false): Prom
   const argv = [...(ns ? ['-n', ns] : []), ...(force ? ['-force'] : []), '-batch', '-'];
   const r = await execa('ip', argv, { input: lines.join('\n') + '\n', reject: false, timeout: 15000 });
   if (r.exitCode !== 0) {
-    throw new Error(`ip ${argv.join(' ')} failed (${r.exitCode}): ${r.stderr || r.stdout}\n--- input ---\n${lines.join('\n')}`);
+    throw new Error(
+      `ip ${argv.join(' ')} failed (${r.exitCode}): ${r.stderr || r.stdout}\n--- input ---\n${lines.join('\n')}`,
+    );
   }
 }
 
 /** Runs `nft -f -` inside a namespace. */
 export async function nftApply(ns: string, ruleset: string): Promise<void> {
-  const r = await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: ruleset, reject: false, timeout: 15000 });
+  const r = await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], {
+    input: ruleset,
+    reject: false,
+    timeout: 15000,
+  });
   if (r.exitCode !== 0) throw new Error(`nft -f - in ${ns} failed: ${r.stderr}\n--- ruleset ---\n${ruleset}`);
 }
 
@@ -57,7 +63,10 @@ export async function nftApply(ns: string, ruleset: string): Promise<void> {
 export async function listNamespaces(): Promise<string[]> {
   const r = await execa('ip', ['netns', 'list'], { reject: false, timeout: 10000 });
   if (r.exitCode !== 0) return [];
-  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((n) => n.length > 0);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((n) => n.length > 0);
 }
 
 /** Kills any process still inside the named namespaces, then deletes them (errors ignored). */
@@ -66,10 +75,22 @@ export async function deleteNamespaces(names: string[]): Promise<void> {
   const pids = await Promise.all(
     names.map(async (n) => (await execa('ip', ['netns', 'pids', n], { reject: false, timeout: 5000 })).stdout ?? ''),
   );
-  for (const pid of pids.join('\n').split(/\s+/).map(Number).filter((p) => p > 0 && p !== process.pid)) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone already */ }
+  for (const pid of pids
+    .join('\n')
+    .split(/\s+/)
+    .map(Number)
+    .filter((p) => p > 0 && p !== process.pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
   }
-  await execa('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n', reject: false, timeout: 15000 });
+  await execa('ip', ['-force', '-batch', '-'], {
+    input: names.map((n) => `netns del ${n}`).join('\n') + '\n',
+    reject: false,
+    timeout: 15000,
+  });
 }
 
 /** Deletes lab namespaces (`mwl-<pid36>-…`) whose owning process is no longer alive. */
@@ -84,10 +105,14 @@ export async function removeStaleLabs(): Promise<void> {
 /** True when we are root and can create a namespace holding a veth pair (probe created and removed). */
 export async function hasLabPrivileges(): Promise<{ ok: boolean; why?: string }> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, why: 'not running as root' };
-  if (process.platform !== 'linux') return { ok: false, why: `network namespaces need Linux (this is ${process.platform})` };
+  if (process.platform !== 'linux')
+    return { ok: false, why: `network namespaces need Linux (this is ${process.platform})` };
   const probe = `mwl-${process.pid.toString(36)}-prb-probe`;
   try {
-    for (const [tool, flag] of [['ip', '-V'], ['nft', '--version']]) {
+    for (const [tool, flag] of [
+      ['ip', '-V'],
+      ['nft', '--version'],
+    ]) {
       const r = await execa(tool, [flag], { reject: false, timeout: 5000 });
       if (r.failed && (r as { code?: string }).code === 'ENOENT') return { ok: false, why: `${tool} not installed` };
     }
@@ -95,7 +120,10 @@ export async function hasLabPrivileges(): Promise<{ ok: boolean; why?: string }>
     await ipBatch(['link add p0 type veth peer name p1', 'link set lo up'], probe);
     return { ok: true };
   } catch (err) {
-    return { ok: false, why: `cannot create a network namespace with a veth pair: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      ok: false,
+      why: `cannot create a network namespace with a veth pair: ${(err as Error).message.split('\n')[0]}`,
+    };
   } finally {
     await execa('ip', ['netns', 'del', probe], { reject: false, timeout: 5000 });
   }
@@ -103,18 +131,31 @@ export async function hasLabPrivileges(): Promise<{ ok: boolean; why?: string }>
 
 // ---- synchronous last-chance cleanup on exit / Ctrl-C ----
 
-interface LiveLab { namespaces: string[]; pids: () => number[] }
+interface LiveLab {
+  namespaces: string[];
+  pids: () => number[];
+}
 const liveLabs = new Set<LiveLab>();
 let hooksInstalled = false;
 
 function cleanupSync(): void {
   for (const lab of liveLabs) {
     for (const pid of lab.pids()) {
-      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     try {
-      execFileSync('ip', ['-force', '-batch', '-'], { input: lab.namespaces.map((n) => `netns del ${n}`).join('\n') + '\n', stdio: ['pipe', 'ignore', 'ignore'], timeout: 5000 });
-    } catch { /* best effort */ }
+      execFileSync('ip', ['-force', '-batch', '-'], {
+        input: lab.namespaces.map((n) => `netns del ${n}`).join('\n') + '\n',
+        stdio: ['pipe', 'ignore', 'ignore'],
+        timeout: 5000,
+      });
+    } catch {
+      /* best effort */
+    }
   }
   liveLabs.clear();
 }

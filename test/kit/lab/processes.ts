@@ -8,7 +8,10 @@ export interface SpawnOptions {
   cwd?: string;
 }
 
-export interface ExitInfo { exitCode: number | undefined; signal: string | undefined }
+export interface ExitInfo {
+  exitCode: number | undefined;
+  signal: string | undefined;
+}
 
 export interface ManagedProcess {
   readonly ns: string;
@@ -52,11 +55,22 @@ export class ProcessTracker {
 }
 
 /** Spawns `argv` inside namespace `ns` (via `ip netns exec`, which execs so the pid is the program's own). */
-export function spawnInNs(ns: string, argv: string[], opts: SpawnOptions = {}, tracker?: ProcessTracker): ManagedProcess {
+export function spawnInNs(
+  ns: string,
+  argv: string[],
+  opts: SpawnOptions = {},
+  tracker?: ProcessTracker,
+): ManagedProcess {
   if (argv.length === 0) throw new Error('spawnInNs: empty argv');
   const child: ResultPromise = execa('ip', ['netns', 'exec', ns, ...argv], {
-    stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false,
-    env: opts.env, cwd: opts.cwd, cleanup: true,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    env: opts.env,
+    cwd: opts.cwd,
+    cleanup: true,
   });
   const lines: string[] = [];
   let cursor = 0;
@@ -64,7 +78,9 @@ export function spawnInNs(ns: string, argv: string[], opts: SpawnOptions = {}, t
   let err = '';
   let done = false;
   const waiters = new Set<() => void>();
-  const wake = (): void => { for (const w of [...waiters]) w(); };
+  const wake = (): void => {
+    for (const w of [...waiters]) w();
+  };
 
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -75,56 +91,87 @@ export function spawnInNs(ns: string, argv: string[], opts: SpawnOptions = {}, t
     if (parts.length) wake();
   });
   child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => { err = (err + chunk).slice(-8192); });
-  child.stdin?.on('error', () => { /* process gone; writes are dropped */ });
-
-  const exited: Promise<ExitInfo> = child.then(
-    (r) => ({ exitCode: r.exitCode, signal: r.signal }),
-    () => ({ exitCode: undefined, signal: undefined }),
-  ).then((info) => {
-    done = true;
-    if (partial) { lines.push(partial); partial = ''; }
-    wake();
-    return info;
+  child.stderr?.on('data', (chunk: string) => {
+    err = (err + chunk).slice(-8192);
   });
+  child.stdin?.on('error', () => {
+    /* process gone; writes are dropped */
+  });
+
+  const exited: Promise<ExitInfo> = child
+    .then(
+      (r) => ({ exitCode: r.exitCode, signal: r.signal }),
+      () => ({ exitCode: undefined, signal: undefined }),
+    )
+    .then((info) => {
+      done = true;
+      if (partial) {
+        lines.push(partial);
+        partial = '';
+      }
+      wake();
+      return info;
+    });
 
   const describe = (): string => `[${ns}] ${argv.join(' ')}`;
 
   function waitForLine(match: string | RegExp | null, timeoutMs = 10000): Promise<string> {
     return new Promise((resolve, reject) => {
-      const test = (l: string): boolean => match === null || (typeof match === 'string' ? l.includes(match) : match.test(l));
+      const test = (l: string): boolean =>
+        match === null || (typeof match === 'string' ? l.includes(match) : match.test(l));
       const check = (): void => {
         while (cursor < lines.length) {
           const l = lines[cursor++];
-          if (test(l)) { finish(); resolve(l); return; }
+          if (test(l)) {
+            finish();
+            resolve(l);
+            return;
+          }
         }
-        if (done) { finish(); reject(new Error(`${describe()} exited before printing ${String(match ?? 'a line')}; stderr: ${err.trim()}`)); }
+        if (done) {
+          finish();
+          reject(new Error(`${describe()} exited before printing ${String(match ?? 'a line')}; stderr: ${err.trim()}`));
+        }
       };
       const timer = setTimeout(() => {
         finish();
         reject(new Error(`${describe()}: no ${String(match ?? 'line')} within ${timeoutMs} ms; stderr: ${err.trim()}`));
       }, timeoutMs);
-      const finish = (): void => { clearTimeout(timer); waiters.delete(check); };
+      const finish = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
       waiters.add(check);
       check();
     });
   }
 
   const proc: ManagedProcess = {
-    ns, argv,
-    get pid() { return child.pid; },
+    ns,
+    argv,
+    get pid() {
+      return child.pid;
+    },
     exited,
-    get hasExited() { return done; },
+    get hasExited() {
+      return done;
+    },
     lines,
     stderr: () => err,
     nextLine: (t) => waitForLine(null, t),
     waitForLine: (m, t) => waitForLine(m, t),
-    write: (data) => { if (!done) child.stdin?.write(data); },
+    write: (data) => {
+      if (!done) child.stdin?.write(data);
+    },
     async kill(graceMs = 2000) {
       if (done) return exited;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      try { return await exited; } finally { clearTimeout(timer); }
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
   tracker?.add(proc);

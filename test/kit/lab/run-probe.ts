@@ -8,18 +8,25 @@ import { startProbe } from '../../../core/system/probes/index.ts';
 import type { ProbeContext } from '../../../core/system/probes/types.ts';
 import type { ProbeConfig } from '../../../core/config/schema.ts';
 
-interface Job { durationMs: number; probes: { id: string; spec: ProbeConfig; ctx: ProbeContext }[] }
+interface Job {
+  durationMs: number;
+  probes: { id: string; spec: ProbeConfig; ctx: ProbeContext }[];
+}
 
 const job = JSON.parse(process.argv[2] ?? '') as Job;
-const out = (o: unknown): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
+const out = (o: unknown): void => {
+  process.stdout.write(`${JSON.stringify(o)}\n`);
+};
 let stopped = false;
 let afterStop = 0;
 
 out({ event: 'started', at: Date.now() });
-const probers = job.probes.map((p) => startProbe(p.spec, p.ctx, (s) => {
-  if (stopped) afterStop++;
-  out({ id: p.id, at: Date.now(), ...s });
-}));
+const probers = job.probes.map((p) =>
+  startProbe(p.spec, p.ctx, (s) => {
+    if (stopped) afterStop++;
+    out({ id: p.id, at: Date.now(), ...s });
+  }),
+);
 
 setTimeout(() => {
   for (const p of probers) p.stop();
@@ -28,6 +35,9 @@ setTimeout(() => {
   const quiet = Math.max(...job.probes.map((p) => p.ctx.timeoutMs + p.ctx.intervalMs)) + 200;
   setTimeout(() => {
     out({ event: 'done', afterStop });
-    setTimeout(() => { out({ event: 'leak' }); process.exit(3); }, 5000).unref();
+    setTimeout(() => {
+      out({ event: 'leak' });
+      process.exit(3);
+    }, 5000).unref();
   }, quiet);
 }, job.durationMs);

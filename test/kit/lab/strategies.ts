@@ -6,19 +6,40 @@ import { labConfig, mwanFor, type ConfigOptions, type Mwan } from './fixture.ts'
 import { layoutOf } from './helpers.ts';
 import { sleep } from '../time.ts';
 
-export interface StrategyLab { lab: Lab; mwan: Mwan; stop(): Promise<void> }
+export interface StrategyLab {
+  lab: Lab;
+  mwan: Mwan;
+  stop(): Promise<void>;
+}
 
 /** A 3-WAN lab, the standard servers, and a daemon whose config gets `extra` (policies, rules, defaultPolicy…). */
-export async function startStrategyLab(extra: Record<string, unknown>, o: Omit<ConfigOptions, 'extra'> & { wans?: ConfigOptions['wans'] } = {}): Promise<StrategyLab> {
+export async function startStrategyLab(
+  extra: Record<string, unknown>,
+  o: Omit<ConfigOptions, 'extra'> & { wans?: ConfigOptions['wans'] } = {},
+): Promise<StrategyLab> {
   const lab = await createLab({ wans: 3 });
   let mwan: Mwan | undefined;
   try {
     mwan = mwanFor(lab, (dir) => labConfig(lab, dir, { ...o, extra }));
     await Promise.all([startServers(lab), mwan.startDaemon()]);
     const m = mwan;
-    return { lab, mwan: m, stop: async () => { try { await m.cleanup(); } finally { await lab.teardown(); } } };
+    return {
+      lab,
+      mwan: m,
+      stop: async () => {
+        try {
+          await m.cleanup();
+        } finally {
+          await lab.teardown();
+        }
+      },
+    };
   } catch (err) {
-    try { await mwan?.cleanup(); } finally { await lab.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab.teardown();
+    }
     throw err;
   }
 }
@@ -56,21 +77,56 @@ export async function chainShares(lab: Lab, mwan: Mwan, chain: string): Promise<
 /** Shapes what an ISP sends upstream (the router's uploads) with tbf; 0 removes the shaping. */
 export async function shapeUpload(lab: Lab, isp: number, mbit: number): Promise<void> {
   await lab.exec(lab.ns.isp(isp), ['tc', 'qdisc', 'del', 'dev', 'up0', 'root'], { reject: false });
-  if (mbit > 0) await lab.exec(lab.ns.isp(isp), ['tc', 'qdisc', 'add', 'dev', 'up0', 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '32kbit', 'latency', '50ms']);
+  if (mbit > 0)
+    await lab.exec(lab.ns.isp(isp), [
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'up0',
+      'root',
+      'tbf',
+      'rate',
+      `${mbit}mbit`,
+      'burst',
+      '32kbit',
+      'latency',
+      '50ms',
+    ]);
 }
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
 
 /** A sink server in inet on the main server address (reads and discards uploads). */
 export async function startSink(lab: Lab, port: number): Promise<ManagedProcess> {
-  const p = lab.spawn(lab.ns.inet, nodeArgv(here('./servers/sink-server.ts'), ['--bind', lab.addr.server, '--port', String(port)]));
+  const p = lab.spawn(
+    lab.ns.inet,
+    nodeArgv(here('./servers/sink-server.ts'), ['--bind', lab.addr.server, '--port', String(port)]),
+  );
   await p.waitForLine('ready', 15000);
   return p;
 }
 
 /** Starts one bulk upload from the client (bounded by bytes and seconds); resolves once connected, with the ISP used. */
-export async function startBulk(lab: Lab, port: number, bytes: number, seconds: number): Promise<{ proc: ManagedProcess; isp: number | undefined; done: Promise<{ sent: number; ms: number }> }> {
-  const proc = lab.spawn(lab.ns.client, nodeArgv(here('./clients/bulk-client.ts'), ['--to', lab.addr.server, '--port', String(port), '--bytes', String(bytes), '--seconds', String(seconds)]));
+export async function startBulk(
+  lab: Lab,
+  port: number,
+  bytes: number,
+  seconds: number,
+): Promise<{ proc: ManagedProcess; isp: number | undefined; done: Promise<{ sent: number; ms: number }> }> {
+  const proc = lab.spawn(
+    lab.ns.client,
+    nodeArgv(here('./clients/bulk-client.ts'), [
+      '--to',
+      lab.addr.server,
+      '--port',
+      String(port),
+      '--bytes',
+      String(bytes),
+      '--seconds',
+      String(seconds),
+    ]),
+  );
   const first = await proc.nextLine(15000);
   if (!first.startsWith('connected ')) throw new Error(`bulk upload failed: ${first}`);
   const done = proc.nextLine((seconds + 5) * 1000).then((l) => JSON.parse(l) as { sent: number; ms: number });
@@ -78,8 +134,25 @@ export async function startBulk(lab: Lab, port: number, bytes: number, seconds: 
 }
 
 /** Opens `count` connections one after another (`intervalMs` apart) from the client and holds them; resolves with the ISP of each. */
-export async function holdConnections(lab: Lab, o: { port: number; count: number; intervalMs: number; seconds?: number }): Promise<{ proc: ManagedProcess; isps: number[] }> {
-  const proc = lab.spawn(lab.ns.client, nodeArgv(here('./clients/hold-client.ts'), ['--to', lab.addr.server, '--port', String(o.port), '--count', String(o.count), '--interval-ms', String(o.intervalMs), '--seconds', String(o.seconds ?? 40)]));
+export async function holdConnections(
+  lab: Lab,
+  o: { port: number; count: number; intervalMs: number; seconds?: number },
+): Promise<{ proc: ManagedProcess; isps: number[] }> {
+  const proc = lab.spawn(
+    lab.ns.client,
+    nodeArgv(here('./clients/hold-client.ts'), [
+      '--to',
+      lab.addr.server,
+      '--port',
+      String(o.port),
+      '--count',
+      String(o.count),
+      '--interval-ms',
+      String(o.intervalMs),
+      '--seconds',
+      String(o.seconds ?? 40),
+    ]),
+  );
   const isps: number[] = [];
   for (;;) {
     const line = await proc.nextLine(10000);
@@ -94,8 +167,9 @@ export const tally = (isps: number[]) => [1, 2, 3].map((i) => isps.filter((x) =>
 
 /** The router's transmit rate on a WAN device over `ms`, in Mbit/s (what mwan measures too). */
 export async function txMbps(lab: Lab, dev: string, ms = 1000): Promise<number> {
-  const read = async () => Number((await lab.exec(lab.ns.router, ['cat', `/sys/class/net/${dev}/statistics/tx_bytes`])).stdout.trim());
+  const read = async () =>
+    Number((await lab.exec(lab.ns.router, ['cat', `/sys/class/net/${dev}/statistics/tx_bytes`])).stdout.trim());
   const a = await read();
   await sleep(ms);
-  return ((await read()) - a) * 8 / (ms / 1000) / 1e6;
+  return (((await read()) - a) * 8) / (ms / 1000) / 1e6;
 }

@@ -15,8 +15,16 @@ export interface LabOptions {
   ispPortForward?: { isp: number; port: number }[];
 }
 
-export interface ExecOptions { timeout?: number; input?: string; reject?: boolean }
-export interface ExecResult { stdout: string; stderr: string; exitCode: number }
+export interface ExecOptions {
+  timeout?: number;
+  input?: string;
+  reject?: boolean;
+}
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
 
 export interface Lab {
   prefix: string;
@@ -25,10 +33,14 @@ export interface Lab {
   namespaces: string[];
   ns: { client: string; router: string; inet: string; isp: (i: number) => string };
   addr: {
-    client: string; routerLan: string;
-    routerWan: (i: number) => string; ispGateway: (i: number) => string;
-    ispPublic: (i: number) => string; inetPeer: (i: number) => string;
-    server: string; server2: string;
+    client: string;
+    routerLan: string;
+    routerWan: (i: number) => string;
+    ispGateway: (i: number) => string;
+    ispPublic: (i: number) => string;
+    inetPeer: (i: number) => string;
+    server: string;
+    server2: string;
   };
   exec(ns: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   ispForPublicAddress(addr: string): number | undefined;
@@ -60,7 +72,10 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const wans = opts.wans ?? 3;
   if (!Number.isInteger(wans) || wans < 1 || wans > 8) throw new Error(`wans must be 1..8, got ${wans}`);
   const isIsp = (i: number): boolean => Number.isInteger(i) && i >= 1 && i <= wans;
-  const checkIsp = (i: number): number => { if (!isIsp(i)) throw new Error(`isp index ${i} out of 1..${wans}`); return i; };
+  const checkIsp = (i: number): number => {
+    if (!isIsp(i)) throw new Error(`isp index ${i} out of 1..${wans}`);
+    return i;
+  };
   if (opts.routerDefaultVia !== undefined) checkIsp(opts.routerDefaultVia);
   for (const f of opts.ispPortForward ?? []) {
     checkIsp(f.isp);
@@ -70,16 +85,22 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   await removeStaleLabs();
   const prefix = newPrefix();
   const ns = {
-    client: `${prefix}-client`, router: `${prefix}-router`, inet: `${prefix}-inet`,
+    client: `${prefix}-client`,
+    router: `${prefix}-router`,
+    inet: `${prefix}-inet`,
     isp: (i: number) => `${prefix}-isp${checkIsp(i)}`,
   };
   const isps = Array.from({ length: wans }, (_, k) => k + 1);
   const namespaces = [ns.client, ns.router, ns.inet, ...isps.map(ns.isp)];
   const addr = {
-    client: '10.77.0.2', routerLan: '10.77.0.1',
-    routerWan: (i: number) => `100.64.${checkIsp(i)}.2`, ispGateway: (i: number) => `100.64.${checkIsp(i)}.1`,
-    ispPublic: (i: number) => `198.51.100.${4 * checkIsp(i) + 2}`, inetPeer: (i: number) => `198.51.100.${4 * checkIsp(i) + 1}`,
-    server: '203.0.113.10', server2: '203.0.113.11',
+    client: '10.77.0.2',
+    routerLan: '10.77.0.1',
+    routerWan: (i: number) => `100.64.${checkIsp(i)}.2`,
+    ispGateway: (i: number) => `100.64.${checkIsp(i)}.1`,
+    ispPublic: (i: number) => `198.51.100.${4 * checkIsp(i) + 2}`,
+    inetPeer: (i: number) => `198.51.100.${4 * checkIsp(i) + 1}`,
+    server: '203.0.113.10',
+    server2: '203.0.113.11',
   };
   const tracker = new ProcessTracker();
   const unregister = registerForExitCleanup({ namespaces, pids: () => tracker.pids() });
@@ -89,18 +110,24 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   };
 
   let torn: Promise<void> | undefined;
-  const teardown = (): Promise<void> => (torn ??= (async () => {
-    try { await tracker.killAll(2000); } finally {
-      await deleteNamespaces(namespaces);
-      unregister();
-    }
-  })());
+  const teardown = (): Promise<void> =>
+    (torn ??= (async () => {
+      try {
+        await tracker.killAll(2000);
+      } finally {
+        await deleteNamespaces(namespaces);
+        unregister();
+      }
+    })());
 
   const carrier = async (i: number, up: boolean): Promise<void> => {
     await ipBatch([`link set down0 ${up ? 'up' : 'down'}`], ns.isp(i));
     const deadline = Date.now() + 3000;
     for (;;) {
-      const r = await execa('ip', ['-n', ns.router, '-j', 'link', 'show', 'dev', `wan${i}`], { reject: false, timeout: 5000 });
+      const r = await execa('ip', ['-n', ns.router, '-j', 'link', 'show', 'dev', `wan${i}`], {
+        reject: false,
+        timeout: 5000,
+      });
       const flags: string[] = r.exitCode === 0 ? (JSON.parse(r.stdout)[0]?.flags ?? []) : [];
       if (flags.includes('LOWER_UP') === up) return;
       if (Date.now() > deadline) throw new Error(`router wan${i} carrier did not become ${up ? 'up' : 'down'}`);
@@ -109,12 +136,22 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   };
 
   const lab: Lab = {
-    prefix, wans, namespaces, ns, addr,
+    prefix,
+    wans,
+    namespaces,
+    ns,
+    addr,
     async exec(name, argv, o = {}) {
-      const r = await execa('ip', ['netns', 'exec', own(name), ...argv], { input: o.input, timeout: o.timeout ?? 10000, reject: false });
+      const r = await execa('ip', ['netns', 'exec', own(name), ...argv], {
+        input: o.input,
+        timeout: o.timeout ?? 10000,
+        reject: false,
+      });
       const res = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
       if ((o.reject ?? true) && res.exitCode !== 0) {
-        throw new Error(`[${name}] ${argv.join(' ')} failed (${r.timedOut ? 'timed out' : `exit ${res.exitCode}`}): ${res.stderr.trim()}`);
+        throw new Error(
+          `[${name}] ${argv.join(' ')} failed (${r.timedOut ? 'timed out' : `exit ${res.exitCode}`}): ${res.stderr.trim()}`,
+        );
       }
       return res;
     },
@@ -126,12 +163,25 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     },
     cutCarrier: (i) => carrier(i, false),
     restoreCarrier: (i) => carrier(i, true),
-    cutUpstream: (i) => nftApply(ns.isp(i), ['add rule ip lab forward iifname "up0" drop', 'add rule ip lab forward oifname "up0" drop',
-      'add rule ip lab input iifname "up0" drop', 'add rule ip lab output oifname "up0" drop', ''].join('\n')),
-    restoreUpstream: (i) => nftApply(ns.isp(i), 'flush chain ip lab forward\nflush chain ip lab input\nflush chain ip lab output\n'),
+    cutUpstream: (i) =>
+      nftApply(
+        ns.isp(i),
+        [
+          'add rule ip lab forward iifname "up0" drop',
+          'add rule ip lab forward oifname "up0" drop',
+          'add rule ip lab input iifname "up0" drop',
+          'add rule ip lab output oifname "up0" drop',
+          '',
+        ].join('\n'),
+      ),
+    restoreUpstream: (i) =>
+      nftApply(ns.isp(i), 'flush chain ip lab forward\nflush chain ip lab input\nflush chain ip lab output\n'),
     setLoss: (i, pct) => {
       if (!(pct >= 0 && pct <= 100)) throw new Error(`loss must be 0..100 %, got ${pct}`);
-      const drop = pct > 0 ? `add rule ip lab forward iifname "down0" numgen random mod 1000 < ${Math.round(pct * 10)} drop\n` : '';
+      const drop =
+        pct > 0
+          ? `add rule ip lab forward iifname "down0" numgen random mod 1000 < ${Math.round(pct * 10)} drop\n`
+          : '';
       return nftApply(ns.isp(i), `flush chain ip lab forward\n${drop}`);
     },
     spawn: (name, argv, o) => spawnInNs(own(name), argv, o, tracker),
@@ -142,36 +192,74 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     await ipBatch(namespaces.map((n) => `netns add ${n}`));
     // Phase 1: create every veth from inside the router / inet namespaces, peers moved straight into their namespaces.
     await Promise.all([
-      ipBatch([
-        'link set lo up',
-        `link add lan0 type veth peer name eth0 netns ${ns.client}`,
-        'addr add 10.77.0.1/24 dev lan0', 'link set lan0 up',
-        ...isps.flatMap((i) => [
-          `link add wan${i} type veth peer name down0 netns ${ns.isp(i)}`,
-          `addr add ${addr.routerWan(i)}/30 dev wan${i}`, `link set wan${i} up`,
-        ]),
-      ], ns.router),
-      ipBatch([
-        'link set lo up', `addr add ${addr.server}/32 dev lo`, `addr add ${addr.server2}/32 dev lo`,
-        ...isps.flatMap((i) => [
-          `link add isp${i} type veth peer name up0 netns ${ns.isp(i)}`,
-          `addr add ${addr.inetPeer(i)}/30 dev isp${i}`, `link set isp${i} up`,
-        ]),
-      ], ns.inet),
+      ipBatch(
+        [
+          'link set lo up',
+          `link add lan0 type veth peer name eth0 netns ${ns.client}`,
+          'addr add 10.77.0.1/24 dev lan0',
+          'link set lan0 up',
+          ...isps.flatMap((i) => [
+            `link add wan${i} type veth peer name down0 netns ${ns.isp(i)}`,
+            `addr add ${addr.routerWan(i)}/30 dev wan${i}`,
+            `link set wan${i} up`,
+          ]),
+        ],
+        ns.router,
+      ),
+      ipBatch(
+        [
+          'link set lo up',
+          `addr add ${addr.server}/32 dev lo`,
+          `addr add ${addr.server2}/32 dev lo`,
+          ...isps.flatMap((i) => [
+            `link add isp${i} type veth peer name up0 netns ${ns.isp(i)}`,
+            `addr add ${addr.inetPeer(i)}/30 dev isp${i}`,
+            `link set isp${i} up`,
+          ]),
+        ],
+        ns.inet,
+      ),
     ]);
     // Phase 2: the other ends, routes, sysctls, ISP NAT.
     await Promise.all([
-      ipBatch(['link set lo up', 'addr add 10.77.0.2/24 dev eth0', 'link set eth0 up', 'route add default via 10.77.0.1 dev eth0'], ns.client),
-      ...isps.map((i) => ipBatch([
-        'link set lo up',
-        `addr add ${addr.ispGateway(i)}/30 dev down0`, 'link set down0 up',
-        `addr add ${addr.ispPublic(i)}/30 dev up0`, 'link set up0 up',
-        `route add default via ${addr.inetPeer(i)} dev up0`,
-      ], ns.isp(i))),
+      ipBatch(
+        [
+          'link set lo up',
+          'addr add 10.77.0.2/24 dev eth0',
+          'link set eth0 up',
+          'route add default via 10.77.0.1 dev eth0',
+        ],
+        ns.client,
+      ),
+      ...isps.map((i) =>
+        ipBatch(
+          [
+            'link set lo up',
+            `addr add ${addr.ispGateway(i)}/30 dev down0`,
+            'link set down0 up',
+            `addr add ${addr.ispPublic(i)}/30 dev up0`,
+            'link set up0 up',
+            `route add default via ${addr.inetPeer(i)} dev up0`,
+          ],
+          ns.isp(i),
+        ),
+      ),
       ipBatch([ns.router, ...isps.map(ns.isp)].map((n) => `netns exec ${n} sysctl -q -w net.ipv4.ip_forward=1`)),
-      ...isps.map((i) => nftApply(ns.isp(i), ispRuleset(i, (opts.ispPortForward ?? []).filter((f) => f.isp === i).map((f) => f.port)))),
-      opts.routerDefaultVia === undefined ? Promise.resolve()
-        : ipBatch([`route add default via ${addr.ispGateway(opts.routerDefaultVia)} dev wan${opts.routerDefaultVia}`], ns.router),
+      ...isps.map((i) =>
+        nftApply(
+          ns.isp(i),
+          ispRuleset(
+            i,
+            (opts.ispPortForward ?? []).filter((f) => f.isp === i).map((f) => f.port),
+          ),
+        ),
+      ),
+      opts.routerDefaultVia === undefined
+        ? Promise.resolve()
+        : ipBatch(
+            [`route add default via ${addr.ispGateway(opts.routerDefaultVia)} dev wan${opts.routerDefaultVia}`],
+            ns.router,
+          ),
     ]);
     return lab;
   } catch (err) {

@@ -15,7 +15,13 @@ export function nodeArgv(file: string, args: string[], nodeFlags: string[] = [])
 }
 
 /** Starts report-server in `ns` bound to `bind` (TCP `ports`, optional UDP), resolved once it prints `ready`. */
-export async function startServerInNs(lab: Lab, ns: string, bind: string, port: number | number[], udpPort?: number): Promise<ManagedProcess> {
+export async function startServerInNs(
+  lab: Lab,
+  ns: string,
+  bind: string,
+  port: number | number[],
+  udpPort?: number,
+): Promise<ManagedProcess> {
   const tcp = (Array.isArray(port) ? port : [port]).join(',');
   const args = ['--bind', bind, '--tcp', tcp, ...(udpPort === undefined ? [] : ['--udp', String(udpPort)])];
   const proc = lab.spawn(ns, nodeArgv(REPORT_SERVER, args));
@@ -37,9 +43,19 @@ export async function startServers(lab: Lab): Promise<{ main: ManagedProcess; se
   return { main, second };
 }
 
-export interface BurstOptions { count: number; concurrency?: number; port?: number; to?: string; bind?: string; timeoutMs?: number }
+export interface BurstOptions {
+  count: number;
+  concurrency?: number;
+  port?: number;
+  to?: string;
+  bind?: string;
+  timeoutMs?: number;
+}
 export interface BurstResult {
-  ok: number; failed: number; bySource: Record<string, number>; ms: number;
+  ok: number;
+  failed: number;
+  bySource: Record<string, number>;
+  ms: number;
   /** The ISP of every answer, in the order the answers came (0: not an ISP's address). */
   ispOrder: number[];
   /** byIsp[i] = connections the server saw from ispPublic(i); index 0 unused. */
@@ -52,8 +68,17 @@ export interface BurstResult {
 export async function burst(lab: Lab, ns: string, o: BurstOptions): Promise<BurstResult> {
   const timeoutMs = o.timeoutMs ?? 2000;
   const args = [
-    '--to', o.to ?? lab.addr.server, '--port', String(o.port ?? 80), '--count', String(o.count),
-    '--concurrency', String(o.concurrency ?? 10), '--timeout-ms', String(timeoutMs), ...(o.bind ? ['--bind', o.bind] : []),
+    '--to',
+    o.to ?? lab.addr.server,
+    '--port',
+    String(o.port ?? 80),
+    '--count',
+    String(o.count),
+    '--concurrency',
+    String(o.concurrency ?? 10),
+    '--timeout-ms',
+    String(timeoutMs),
+    ...(o.bind ? ['--bind', o.bind] : []),
   ];
   const r = await lab.exec(ns, nodeArgv(BURST_CLIENT, args), { timeout: o.count * timeoutMs + 15000 });
   const last = r.stdout.trim().split('\n').pop() ?? '';
@@ -67,7 +92,8 @@ export async function burst(lab: Lab, ns: string, o: BurstOptions): Promise<Burs
   let other = 0;
   for (const [src, n] of Object.entries(parsed.bySource)) {
     const i = lab.ispForPublicAddress(src);
-    if (i === undefined) other += n; else byIsp[i] += n;
+    if (i === undefined) other += n;
+    else byIsp[i] += n;
   }
   const { order, ...rest } = parsed;
   return { ...rest, byIsp, other, ispOrder: order.map((src) => lab.ispForPublicAddress(src) ?? 0) };
@@ -82,7 +108,11 @@ export interface LongLived {
 }
 
 /** Opens one TCP connection from `ns` to `to:port` (default server:80) and keeps it open. */
-export async function openLongLived(lab: Lab, ns: string, o: { to?: string; port?: number; bind?: string } = {}): Promise<LongLived> {
+export async function openLongLived(
+  lab: Lab,
+  ns: string,
+  o: { to?: string; port?: number; bind?: string } = {},
+): Promise<LongLived> {
   const args = ['--to', o.to ?? lab.addr.server, '--port', String(o.port ?? 80), ...(o.bind ? ['--bind', o.bind] : [])];
   const proc = lab.spawn(ns, nodeArgv(LONG_LIVED_CLIENT, args));
   let first: string;
@@ -117,6 +147,8 @@ export async function openLongLived(lab: Lab, ns: string, o: { to?: string; port
       }
       return line.slice('reply '.length);
     },
-    async close() { await proc.kill(); },
+    async close() {
+      await proc.kill();
+    },
   };
 }

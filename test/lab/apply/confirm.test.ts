@@ -14,10 +14,16 @@ describe('mwan lab: apply --confirm', function () {
     await skipWithoutLab(this, 'confirm');
     lab = await createLab({ wans: 3 });
   });
-  afterEach(async () => { await mwan?.cleanup(); mwan = undefined; });
-  after(async () => { await lab?.teardown(); });
+  afterEach(async () => {
+    await mwan?.cleanup();
+    mwan = undefined;
+  });
+  after(async () => {
+    await lab?.teardown();
+  });
 
-  const configB = (l: Lab, dir: string) => labConfig(l, dir, { mode: 'failover', wans: { 1: { tier: 2 }, 2: { tier: 1 }, 3: { tier: 3 } } });
+  const configB = (l: Lab, dir: string) =>
+    labConfig(l, dir, { mode: 'failover', wans: { 1: { tier: 2 }, 2: { tier: 1 }, 3: { tier: 3 } } });
 
   it('with a daemon: unconfirmed, the previous state comes back byte for byte; confirmed, the new one stays', async () => {
     const l = lab!;

@@ -38,13 +38,27 @@ describe('mwan lab: ifupdown hook and install', function () {
   });
 
   /** Runs hooks/mwan in the router namespace with the variables ifupdown sets. */
-  async function runHook(iface: string, o: { config?: string; mode?: string; phase?: string } = {}): Promise<{ exitCode: number; ms: number; out: string }> {
+  async function runHook(
+    iface: string,
+    o: { config?: string; mode?: string; phase?: string } = {},
+  ): Promise<{ exitCode: number; ms: number; out: string }> {
     const env = {
-      IFACE: iface, LOGICAL: iface, MODE: o.mode ?? 'start', PHASE: o.phase ?? 'post-up', ADDRFAM: 'inet', METHOD: 'static',
-      VERBOSITY: '0', MWANCTL: `${process.execPath} ${MWANCTL}`, MWAN_CONFIG: o.config ?? mwan!.configPath,
+      IFACE: iface,
+      LOGICAL: iface,
+      MODE: o.mode ?? 'start',
+      PHASE: o.phase ?? 'post-up',
+      ADDRFAM: 'inet',
+      METHOD: 'static',
+      VERBOSITY: '0',
+      MWANCTL: `${process.execPath} ${MWANCTL}`,
+      MWAN_CONFIG: o.config ?? mwan!.configPath,
     };
     const t0 = performance.now();
-    const r = await lab!.exec(lab!.ns.router, ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'sh', HOOK], { reject: false, timeout: 10000 });
+    const r = await lab!.exec(
+      lab!.ns.router,
+      ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'sh', HOOK],
+      { reject: false, timeout: 10000 },
+    );
     return { exitCode: r.exitCode, ms: performance.now() - t0, out: r.stdout + r.stderr };
   }
 
@@ -58,7 +72,11 @@ describe('mwan lab: ifupdown hook and install', function () {
     console.log(`      hook for wan2 (daemon running) took ${Math.round(r.ms)} ms`);
     assert.equal(r.exitCode, 0, r.out);
     assert.ok(r.ms < HOOK_BUDGET_MS, `hook took ${Math.round(r.ms)} ms`);
-    await waitFor(async () => (await statusOf(mwan!)).lastHook?.iface === 'wan2', 20000, 'the daemon to hear the hook for wan2');
+    await waitFor(
+      async () => (await statusOf(mwan!)).lastHook?.iface === 'wan2',
+      20000,
+      'the daemon to hear the hook for wan2',
+    );
     const s = await statusOf(mwan!);
     assert.equal(s.lastHook?.iface, 'wan2', JSON.stringify(s.lastHook));
     assert.equal(s.lastHook?.phase, 'post-up');
@@ -66,7 +84,11 @@ describe('mwan lab: ifupdown hook and install', function () {
     const down = await runHook('wan3', { mode: 'stop', phase: 'post-down' });
     assert.equal(down.exitCode, 0, down.out);
     assert.ok(down.ms < HOOK_BUDGET_MS, `hook took ${Math.round(down.ms)} ms`);
-    await waitFor(async () => (await statusOf(mwan!)).lastHook?.iface === 'wan3', 20000, 'the daemon to hear the hook for wan3');
+    await waitFor(
+      async () => (await statusOf(mwan!)).lastHook?.iface === 'wan3',
+      20000,
+      'the daemon to hear the hook for wan3',
+    );
     const s2 = await statusOf(mwan!);
     assert.deepEqual([s2.lastHook?.iface, s2.lastHook?.phase], ['wan3', 'post-down']);
   });
@@ -121,8 +143,10 @@ describe('mwan lab: ifupdown hook and install', function () {
     const m = mwan!;
     const out = await ctlOk(m, ['install', '--root', root]);
     const files = {
-      up: 'etc/network/if-up.d/mwan', down: 'etc/network/if-down.d/mwan',
-      unit: 'etc/systemd/system/mwan.service', wrapper: 'usr/local/sbin/mwanctl',
+      up: 'etc/network/if-up.d/mwan',
+      down: 'etc/network/if-down.d/mwan',
+      unit: 'etc/systemd/system/mwan.service',
+      wrapper: 'usr/local/sbin/mwanctl',
     };
     for (const f of Object.values(files)) {
       assert.ok(existsSync(path.join(root, f)), `${f} missing; install printed:\n${out}`);
@@ -138,7 +162,10 @@ describe('mwan lab: ifupdown hook and install', function () {
     const syntax = await lab!.exec(lab!.ns.router, ['sh', '-n', path.join(root, files.up)], { reject: false });
     assert.equal(syntax.exitCode, 0, syntax.stderr);
     const unit = readFileSync(path.join(root, files.unit), 'utf8');
-    assert.match(unit, new RegExp(`^ExecStart=/usr/local/sbin/mwanctl daemon --config ${m.configPath.replace(/[.]/g, '\\.')}$`, 'm'));
+    assert.match(
+      unit,
+      new RegExp(`^ExecStart=/usr/local/sbin/mwanctl daemon --config ${m.configPath.replace(/[.]/g, '\\.')}$`, 'm'),
+    );
     assert.match(unit, /^ExecStop=\/usr\/local\/sbin\/mwanctl stop/m);
     const wrapper = readFileSync(path.join(root, files.wrapper), 'utf8');
     assert.ok(wrapper.startsWith('#!/bin/sh\n'), wrapper);
@@ -147,7 +174,8 @@ describe('mwan lab: ifupdown hook and install', function () {
     // The installed wrapper refuses a stale bundle: build it from the sources as they are now (atomic; others may run it).
     await execa(process.execPath, [BUILD_BUNDLE]);
     // The wrapper runs mwanctl with the daemon's Node flags; MWAN_NODE_FLAGS replaces them.
-    const run = (env: Record<string, string>) => execa('sh', [path.join(root, files.wrapper), 'check', '--config', m.configPath], { reject: false, env });
+    const run = (env: Record<string, string>) =>
+      execa('sh', [path.join(root, files.wrapper), 'check', '--config', m.configPath], { reject: false, env });
     const plain = await run({});
     assert.equal(plain.exitCode, 0, plain.stderr);
     const bogus = await run({ MWAN_NODE_FLAGS: '--no-such-node-flag' });

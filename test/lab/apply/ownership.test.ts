@@ -16,7 +16,9 @@ describe('mwan lab: ownership of kernel state', function () {
     const r = lab.ns.router;
     // Someone else's firewall and policy routing, including a rule inside mwan's own priority range. (A route inside
     // mwan's table range is refused at start: test/lab/hostile/host-owned.test.ts.)
-    await lab.exec(r, ['nft', '-f', '-'], { input: 'table inet foreign {\n  chain c { type filter hook input priority 0; policy accept; }\n}\n' });
+    await lab.exec(r, ['nft', '-f', '-'], {
+      input: 'table inet foreign {\n  chain c { type filter hook input priority 0; policy accept; }\n}\n',
+    });
     await lab.exec(r, ['ip', '-batch', '-'], {
       input: [
         'rule add pref 500 from 10.99.0.0/16 lookup 77',
@@ -33,7 +35,11 @@ describe('mwan lab: ownership of kernel state', function () {
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   it('with the daemon: applies are no-ops, and stop restores the router byte for byte', async () => {

@@ -16,7 +16,11 @@ describe('mwan lab: plan equals apply --print (no daemon)', function () {
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   /** plan (checking it changed nothing), then apply --print: returns both outputs and the snapshot before the apply. */
@@ -92,12 +96,15 @@ describe('mwan lab: plan equals apply --print (no daemon)', function () {
     assert.equal(await ctlOk(m, ['plan']), NOTHING_TO_DO);
   });
 
-  it('after someone deletes one of mwan\'s rules: plan shows the repair and equals apply --print', async () => {
+  it("after someone deletes one of mwan's rules: plan shows the repair and equals apply --print", async () => {
     const l = lab!;
     const ids = layoutOf(mwan!).wans.get('isp1')!;
     await l.exec(l.ns.router, ['ip', 'rule', 'del', 'priority', String(ids.fwmarkPriority)]);
     const { plan, applied } = await planThenApply();
-    assert.equal(plan, `# ip -batch -\nrule add priority ${ids.fwmarkPriority} fwmark 0x${ids.mark.toString(16)}/0xff00 lookup ${ids.table} protocol 249`);
+    assert.equal(
+      plan,
+      `# ip -batch -\nrule add priority ${ids.fwmarkPriority} fwmark 0x${ids.mark.toString(16)}/0xff00 lookup ${ids.table} protocol 249`,
+    );
     assert.equal(applied, plan);
     assert.equal(await ctlOk(mwan!, ['plan']), NOTHING_TO_DO);
   });

@@ -19,25 +19,38 @@ describe('mwan lab: balanced mode and link loss', function () {
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   it('spreads over all three WANs to begin with', async () => {
     const l = lab!;
     const r = await burst(l, l.ns.client, { count: 60, concurrency: 10 });
     assert.equal(r.ok, 60, JSON.stringify(r));
-    assert.ok([1, 2, 3].every((i) => r.byIsp[i] > 0), JSON.stringify(r.byIsp));
+    assert.ok(
+      [1, 2, 3].every((i) => r.byIsp[i] > 0),
+      JSON.stringify(r.byIsp),
+    );
   });
 
   it('sends new connections only to isp1 and isp3 while wan2 has no carrier', async () => {
     const l = lab!;
     const t0 = performance.now();
     await l.cutCarrier(2);
-    const ms = await waitFor(async () => {
-      const b = await burst(l, l.ns.client, { count: 9, concurrency: 9, timeoutMs: 400 });
-      return b.ok === 9 && b.byIsp[2] === 0;
-    }, 20000, 'a clean burst that avoids isp2');
-    console.log(`      isp2 left the balance ${Math.round(performance.now() - t0)} ms after carrier loss (burst check ${Math.round(ms)} ms)`);
+    const ms = await waitFor(
+      async () => {
+        const b = await burst(l, l.ns.client, { count: 9, concurrency: 9, timeoutMs: 400 });
+        return b.ok === 9 && b.byIsp[2] === 0;
+      },
+      20000,
+      'a clean burst that avoids isp2',
+    );
+    console.log(
+      `      isp2 left the balance ${Math.round(performance.now() - t0)} ms after carrier loss (burst check ${Math.round(ms)} ms)`,
+    );
     const r = await burst(l, l.ns.client, { count: 90, concurrency: 10 });
     console.log(`      without isp2: ${JSON.stringify(r.byIsp.slice(1))}`);
     assert.equal(r.ok, 90, JSON.stringify(r));
@@ -49,15 +62,22 @@ describe('mwan lab: balanced mode and link loss', function () {
     const l = lab!;
     const t0 = performance.now();
     await l.restoreCarrier(2);
-    await waitFor(async () => {
-      const b = await burst(l, l.ns.client, { count: 12, concurrency: 12, timeoutMs: 400 });
-      return b.ok === 12 && b.byIsp[2] > 0;
-    }, 20000, 'isp2 to take new connections again');
+    await waitFor(
+      async () => {
+        const b = await burst(l, l.ns.client, { count: 12, concurrency: 12, timeoutMs: 400 });
+        return b.ok === 12 && b.byIsp[2] > 0;
+      },
+      20000,
+      'isp2 to take new connections again',
+    );
     console.log(`      isp2 back in the balance within ${Math.round(performance.now() - t0)} ms`);
     const r = await burst(l, l.ns.client, { count: 90, concurrency: 10 });
     console.log(`      with isp2 back: ${JSON.stringify(r.byIsp.slice(1))}`);
     assert.equal(r.ok, 90, JSON.stringify(r));
-    assert.ok([1, 2, 3].every((i) => r.byIsp[i] > 0), JSON.stringify(r.byIsp));
+    assert.ok(
+      [1, 2, 3].every((i) => r.byIsp[i] > 0),
+      JSON.stringify(r.byIsp),
+    );
   });
 
   it('takes a WAN whose device is set down (ifdown) out of the balance without a failed reconcile, and back when set up', async () => {
@@ -82,11 +102,20 @@ describe('mwan lab: balanced mode and link loss', function () {
 
     await l.exec(l.ns.router, ['ip', 'link', 'set', 'wan2', 'up']);
     await waitFor(async () => (await balancedIds(l)).includes(id2), 20000, 'isp2 to rejoin the balance chain');
-    await waitFor(async () => /default via 100\.64\.2\.1 dev wan2/.test((await l.exec(l.ns.router, ['ip', 'route', 'show', 'table', String(table2)])).stdout),
-      20000, `isp2's table ${table2} to get its default route back`);
+    await waitFor(
+      async () =>
+        /default via 100\.64\.2\.1 dev wan2/.test(
+          (await l.exec(l.ns.router, ['ip', 'route', 'show', 'table', String(table2)])).stdout,
+        ),
+      20000,
+      `isp2's table ${table2} to get its default route back`,
+    );
     const up = await burst(l, l.ns.client, { count: 60, concurrency: 10 });
     assert.equal(up.ok, 60, JSON.stringify(up));
-    assert.ok([1, 2, 3].every((i) => up.byIsp[i] > 0), JSON.stringify(up.byIsp));
+    assert.ok(
+      [1, 2, 3].every((i) => up.byIsp[i] > 0),
+      JSON.stringify(up.byIsp),
+    );
     assert.deepEqual(failures(), [], 'a reconcile failed after wan2 was set up');
   });
 });

@@ -18,7 +18,11 @@ describe('mwan lab: traffic from the router itself', function () {
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   it('reaches the server and spreads over more than one WAN', async () => {
@@ -32,7 +36,7 @@ describe('mwan lab: traffic from the router itself', function () {
     assert.ok(used.length > 1, `all router connections left by one WAN: ${JSON.stringify(r.byIsp)}`);
   });
 
-  it('leaves by WAN 2 only when bound to the router\'s WAN 2 address', async () => {
+  it("leaves by WAN 2 only when bound to the router's WAN 2 address", async () => {
     const l = lab!;
     const count = 30;
     const r = await burst(l, l.ns.router, { count, concurrency: 10, bind: l.addr.routerWan(2) });

@@ -38,12 +38,18 @@ describe('mwan lab: rp_filter on the WANs', function () {
 
   async function values(): Promise<Record<string, number>> {
     const out = (await lab!.exec(lab!.ns.router, ['sysctl', ...KEYS])).stdout;
-    return Object.fromEntries(out.trim().split('\n').map((line) => {
-      const [k, v] = line.split('=').map((s) => s.trim());
-      return [k.replace(/^net\.ipv4\.conf\.|\.rp_filter$/g, ''), Number(v)];
-    }));
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [k, v] = line.split('=').map((s) => s.trim());
+          return [k.replace(/^net\.ipv4\.conf\.|\.rp_filter$/g, ''), Number(v)];
+        }),
+    );
   }
-  const viaIsp2 = (count: number, timeoutMs = 1500) => burst(lab!, lab!.ns.inet, { count, to: lab!.addr.ispPublic(2), port: WEB, timeoutMs });
+  const viaIsp2 = (count: number, timeoutMs = 1500) =>
+    burst(lab!, lab!.ns.inet, { count, to: lab!.addr.ispPublic(2), port: WEB, timeoutMs });
 
   it('control: with strict rp_filter (the plugin disabled) a forward through a WAN out of service is dropped', async () => {
     await ctlOk(strictOnly!, ['apply']);

@@ -6,7 +6,11 @@ import { labConfig, mwanFor, type Mwan } from '../../kit/lab/fixture.ts';
 import { NOTHING_TO_DO, balancedIds, ctlOk, layoutOf, skipWithoutLab } from '../../kit/lab/helpers.ts';
 import { waitFor } from '../../kit/time.ts';
 
-interface Tracked { conn: LongLived; isp: number; probes: number }
+interface Tracked {
+  conn: LongLived;
+  isp: number;
+  probes: number;
+}
 
 describe('mwan lab: sticky connections', function () {
   this.timeout(90000);
@@ -56,7 +60,11 @@ describe('mwan lab: sticky connections', function () {
     const checkAll = async (what: string, includeOther = false): Promise<void> => {
       for (const t of tracked.filter((x) => includeOther || x.isp !== other)) {
         const reply = await t.conn.check();
-        assert.equal(reply, `${t.conn.seenAs} probe-${++t.probes}`, `${what}: the server saw a connection from isp${t.isp} as ${reply}`);
+        assert.equal(
+          reply,
+          `${t.conn.seenAs} probe-${++t.probes}`,
+          `${what}: the server saw a connection from isp${t.isp} as ${reply}`,
+        );
       }
     };
     await checkAll('at start', true);
@@ -73,8 +81,11 @@ describe('mwan lab: sticky connections', function () {
       else if (down) await l.cutCarrier(other);
       else await l.restoreCarrier(other);
       const want = down ? without : all;
-      await waitFor(async () => JSON.stringify(await balancedIds(l)) === JSON.stringify(want), 20000,
-        `reconcile ${n}: the balance chain to use ids ${want.join(',')}`);
+      await waitFor(
+        async () => JSON.stringify(await balancedIds(l)) === JSON.stringify(want),
+        20000,
+        `reconcile ${n}: the balance chain to use ids ${want.join(',')}`,
+      );
       await checkAll(`after reconcile ${n}`);
     }
     const t1 = performance.now();
@@ -84,7 +95,11 @@ describe('mwan lab: sticky connections', function () {
     const exit = await m.daemon!.kill();
     assert.equal(exit.exitCode, 0, `daemon exit ${JSON.stringify(exit)}: ${m.daemon!.stderr()}`);
     await checkAll('after the daemon stopped');
-    const rotations = [[5, 1, 1], [1, 5, 1], [1, 1, 5]];
+    const rotations = [
+      [5, 1, 1],
+      [1, 5, 1],
+      [1, 1, 5],
+    ];
     while (n < 50) {
       n++;
       const w = rotations[n % 3];
@@ -96,13 +111,18 @@ describe('mwan lab: sticky connections', function () {
     }
     const t2 = performance.now();
     const ms = (a: number, b: number): string => `${Math.round(b - a)} ms`;
-    console.log(`      50 reconciles: 8 wan down/up in ${ms(t0, tAdmin)}, 36 carrier changes in ${ms(tAdmin, t1)}, 6 one-shot weight changes in ${ms(t1, t2)}; `
-      + `${tracked.reduce((a, t) => a + t.probes, 0)} echo checks, no connection moved or broke`);
+    console.log(
+      `      50 reconciles: 8 wan down/up in ${ms(t0, tAdmin)}, 36 carrier changes in ${ms(tAdmin, t1)}, 6 one-shot weight changes in ${ms(t1, t2)}; ` +
+        `${tracked.reduce((a, t) => a + t.probes, 0)} echo checks, no connection moved or broke`,
+    );
 
     // every WAN is in service again and new connections spread (the lab is not degenerate)
     const r = await burst(l, l.ns.client, { count: 60, concurrency: 10 });
     assert.equal(r.ok, 60, JSON.stringify(r));
-    assert.ok([1, 2, 3].every((i) => r.byIsp[i] > 0), `new connections should use every WAN: ${JSON.stringify(r.byIsp)}`);
+    assert.ok(
+      [1, 2, 3].every((i) => r.byIsp[i] > 0),
+      `new connections should use every WAN: ${JSON.stringify(r.byIsp)}`,
+    );
     await checkAll('after a burst of new connections');
   });
 });

@@ -21,7 +21,11 @@ describe('mwan lab: weights 3:2:1', function () {
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   it('splits 1500 new connections by weight (±5 points) and status agrees with the server', async () => {
@@ -38,7 +42,9 @@ describe('mwan lab: weights 3:2:1', function () {
     for (const i of [1, 2, 3]) {
       const seen = r.byIsp[i] / count;
       const w = status.wans.find((x) => x.name === `isp${i}`)!;
-      lines.push(`isp${i}: weight ${weights[i]} want ${pct(weights[i] / total)} server saw ${pct(seen)} (${r.byIsp[i]}) status says ${w.share === null ? '-' : pct(w.share)} (${w.newConnections})`);
+      lines.push(
+        `isp${i}: weight ${weights[i]} want ${pct(weights[i] / total)} server saw ${pct(seen)} (${r.byIsp[i]}) status says ${w.share === null ? '-' : pct(w.share)} (${w.newConnections})`,
+      );
     }
     console.log(`      ${count} connections in ${r.ms} ms\n      ${lines.join('\n      ')}`);
 
@@ -49,9 +55,16 @@ describe('mwan lab: weights 3:2:1', function () {
       assert.ok(Math.abs(seen - want) <= 0.05, `isp${i}: server saw ${pct(seen)}, weight share is ${pct(want)}`);
       const w = status.wans.find((x) => x.name === `isp${i}`)!;
       assert.ok(w.share !== null, `isp${i}: status has no share`);
-      assert.ok(Math.abs(w.share - seen) <= 0.02, `isp${i}: status share ${pct(w.share)} but the server saw ${pct(seen)}`);
+      assert.ok(
+        Math.abs(w.share - seen) <= 0.02,
+        `isp${i}: status share ${pct(w.share)} but the server saw ${pct(seen)}`,
+      );
       // Each new LAN connection passes mwan's per-WAN counter exactly once, on the WAN it really leaves by.
-      assert.equal(w.newConnections, r.byIsp[i], `isp${i}: status counted ${w.newConnections} new connections, the server saw ${r.byIsp[i]}`);
+      assert.equal(
+        w.newConnections,
+        r.byIsp[i],
+        `isp${i}: status counted ${w.newConnections} new connections, the server saw ${r.byIsp[i]}`,
+      );
     }
   });
 });

@@ -21,19 +21,50 @@ describe('mwan lab: mail and event scripts on state changes', function () {
     await skipWithoutLab(this, 'notify');
     lab = await createLab({ wans: 2 });
     await startServers(lab);
-    smtp = lab.spawn(lab.ns.router, nodeArgv(here('../../kit/lab/servers/smtp-sink.ts'), ['--bind', '127.0.0.1', '--port', '2525', '--user', 'mwan', '--pass', 'secret']));
+    smtp = lab.spawn(
+      lab.ns.router,
+      nodeArgv(here('../../kit/lab/servers/smtp-sink.ts'), [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        '2525',
+        '--user',
+        'mwan',
+        '--pass',
+        'secret',
+      ]),
+    );
     await smtp.waitForLine('ready', 15000);
     mwan = mwanFor(lab);
     const events = path.join(mwan.dir, 'events.d');
     mkdirSync(events, { mode: 0o755 });
     chmodSync(events, 0o755);
     const log = path.join(mwan.dir, 'script.log');
-    writeFileSync(path.join(events, '10-log'), `#!/bin/sh\necho "ACTION=$ACTION WAN=$WAN DEVICE=$DEVICE GATEWAY=$GATEWAY RTT_MS=$RTT_MS LOSS_PCT=$LOSS_PCT" >> ${log}\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(events, '10-log'),
+      `#!/bin/sh\necho "ACTION=$ACTION WAN=$WAN DEVICE=$DEVICE GATEWAY=$GATEWAY RTT_MS=$RTT_MS LOSS_PCT=$LOSS_PCT" >> ${log}\n`,
+      { mode: 0o755 },
+    );
     chmodSync(path.join(events, '10-log'), 0o755);
     const cfg = labConfig(lab, mwan.dir);
-    for (const w of cfg.wans as Record<string, unknown>[]) w.probes = [{ method: 'icmp', target: lab.addr.server }, { method: 'icmp', target: lab.addr.server2 }];
+    for (const w of cfg.wans as Record<string, unknown>[])
+      w.probes = [
+        { method: 'icmp', target: lab.addr.server },
+        { method: 'icmp', target: lab.addr.server2 },
+      ];
     cfg.plugins = {
-      mail: { to: 'noc@example.net', from: 'mwan@router.example.net', coalesceMs: 300, transport: { host: '127.0.0.1', port: 2525, starttls: 'required', auth: { user: 'mwan', pass: 'secret' }, tls: { rejectUnauthorized: false } } },
+      mail: {
+        to: 'noc@example.net',
+        from: 'mwan@router.example.net',
+        coalesceMs: 300,
+        transport: {
+          host: '127.0.0.1',
+          port: 2525,
+          starttls: 'required',
+          auth: { user: 'mwan', pass: 'secret' },
+          tls: { rejectUnauthorized: false },
+        },
+      },
       'event-scripts': { dir: events, timeoutMs: 5000 },
     };
     mwan.writeConfig(cfg);
@@ -41,13 +72,24 @@ describe('mwan lab: mail and event scripts on state changes', function () {
   });
 
   after(async () => {
-    try { await smtp?.kill(); await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await smtp?.kill();
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   it('an upstream failure and its recovery are mailed with the figures, over STARTTLS with auth', async () => {
     const l = lab!;
     const mails: { subject: string; raw: string; secure: boolean }[] = [];
-    const reader = (async () => { for (;;) { const line = await smtp!.nextLine(60000).catch(() => null); if (line === null) return; if (line.startsWith('{')) mails.push(JSON.parse(line)); } })();
+    const reader = (async () => {
+      for (;;) {
+        const line = await smtp!.nextLine(60000).catch(() => null);
+        if (line === null) return;
+        if (line.startsWith('{')) mails.push(JSON.parse(line));
+      }
+    })();
     await new Promise((r) => setTimeout(r, 2000)); // probes answering, start-up mails sent
     const cutAt = Date.now();
     await l.cutUpstream(2);
@@ -69,7 +111,11 @@ describe('mwan lab: mail and event scripts on state changes', function () {
 
   it('the event scripts ran with the documented variables', async () => {
     const log = path.join(mwan!.dir, 'script.log');
-    await waitFor(() => existsSync(log) && /ACTION=connected WAN=isp2 \S+ \S+ RTT_MS=\d/.test(readFileSync(log, 'utf8')), 20000, 'the connected action after recovery');
+    await waitFor(
+      () => existsSync(log) && /ACTION=connected WAN=isp2 \S+ \S+ RTT_MS=\d/.test(readFileSync(log, 'utf8')),
+      20000,
+      'the connected action after recovery',
+    );
     const text = readFileSync(log, 'utf8');
     assert.match(text, /ACTION=disconnected WAN=isp2 DEVICE=wan2 GATEWAY=100\.64\.2\.1 RTT_MS=\S* LOSS_PCT=\d/);
     assert.match(text, /ACTION=connected WAN=isp2 DEVICE=wan2 GATEWAY=100\.64\.2\.1 RTT_MS=[\d.]+ /);

@@ -20,7 +20,10 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
   const good = () => labConfig(lab!, mwan!.dir);
   const badGateway = () => labConfig(lab!, mwan!.dir, { wans: { 1: { gateway: BAD_GATEWAY } } });
   const worker = async (fault: string) => {
-    const r = await lab!.exec(lab!.ns.router, nodeArgv(WORKER, [mwan!.configPath, fault]), { reject: false, timeout: 60000 });
+    const r = await lab!.exec(lab!.ns.router, nodeArgv(WORKER, [mwan!.configPath, fault]), {
+      reject: false,
+      timeout: 60000,
+    });
     assert.equal(r.exitCode, 0, `worker: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { applied: boolean; error: string | null };
   };
@@ -33,10 +36,14 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
-  it('one-shot `apply` with a gateway outside the WAN\'s network (the issue\'s reproduction): exit 1 naming it, and no nft table, rule, route or sysctl stays', async () => {
+  it("one-shot `apply` with a gateway outside the WAN's network (the issue's reproduction): exit 1 naming it, and no nft table, rule, route or sysctl stays", async () => {
     mwan!.writeConfig(badGateway());
     const r = await mwan!.ctl(['apply']);
     assert.notEqual(r.exitCode, 0, `apply succeeded: ${r.stdout}`);
@@ -44,13 +51,21 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
     assert.equal(await routerSnapshot(lab!), pristine);
   });
 
-  it('a failing ip batch names its line: number, text and the kernel\'s reason; the lines before it are undone', async () => {
+  it("a failing ip batch names its line: number, text and the kernel's reason; the lines before it are undone", async () => {
     mwan!.writeConfig(badGateway());
     const r = await mwan!.ctl(['apply']);
     // When config validation refuses the gateway first, the kernel is never reached: then the field is named instead.
     if (!/gateway/i.test(r.stderr) || /ip -batch/.test(r.stderr)) {
-      assert.match(r.stderr, /ip -batch failed at line \d+ of \d+: "route replace [^"]*via 100\.64\.9\.1 dev wan1[^"]*": Error: Nexthop has invalid gateway/, r.stderr);
-      assert.match(r.stderr, /rolled back: nothing of this apply stays \(\d+ ip lines? undone, \d+ sysctls? restored\)/, r.stderr);
+      assert.match(
+        r.stderr,
+        /ip -batch failed at line \d+ of \d+: "route replace [^"]*via 100\.64\.9\.1 dev wan1[^"]*": Error: Nexthop has invalid gateway/,
+        r.stderr,
+      );
+      assert.match(
+        r.stderr,
+        /rolled back: nothing of this apply stays \(\d+ ip lines? undone, \d+ sysctls? restored\)/,
+        r.stderr,
+      );
     }
     assert.equal(await routerSnapshot(lab!), pristine);
   });
@@ -63,7 +78,10 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
     assert.notEqual(applied, pristine);
     const out = await worker('route');
     assert.equal(out.applied, false);
-    assert.match(String(out.error), /ip -batch failed at line \d+ of \d+: "route replace 198\.51\.100\.0\/24 via 192\.0\.2\.77 dev wan1 table \d+ proto \d+": Error: Nexthop has invalid gateway/);
+    assert.match(
+      String(out.error),
+      /ip -batch failed at line \d+ of \d+: "route replace 198\.51\.100\.0\/24 via 192\.0\.2\.77 dev wan1 table \d+ proto \d+": Error: Nexthop has invalid gateway/,
+    );
     assert.match(String(out.error), /rolled back: nothing of this apply stays/);
     assert.equal(await routerSnapshot(lab!), applied);
     assert.equal((await mwan!.ctl(['stop'])).exitCode, 0);
@@ -73,7 +91,10 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
   it('a sysctl the kernel refuses (fib_multipath_hash_policy=9): the sysctls written before it are restored, no table, rule or route stays', async () => {
     const out = await worker('sysctl');
     assert.equal(out.applied, false);
-    assert.match(String(out.error), /sysctl net\/ipv4\/fib_multipath_hash_policy=9 failed: .*(EINVAL|EIO|I\/O error|invalid)/i);
+    assert.match(
+      String(out.error),
+      /sysctl net\/ipv4\/fib_multipath_hash_policy=9 failed: .*(EINVAL|EIO|I\/O error|invalid)/i,
+    );
     assert.match(String(out.error), /rolled back: nothing of this apply stays/);
     assert.equal(await routerSnapshot(lab!), pristine);
   });
@@ -82,7 +103,10 @@ describe('hostile: apply is all or nothing across sysctls, ip and nft', function
     const out = await worker('nft');
     assert.equal(out.applied, false);
     assert.match(String(out.error), /nft -f failed: .*no_such_keyword/);
-    assert.match(String(out.error), /rolled back: nothing of this apply stays \(\d+ ip lines? undone, \d+ sysctls? restored\)/);
+    assert.match(
+      String(out.error),
+      /rolled back: nothing of this apply stays \(\d+ ip lines? undone, \d+ sysctls? restored\)/,
+    );
     assert.equal(await routerSnapshot(lab!), pristine);
   });
 

@@ -14,8 +14,12 @@ const VALID = 'wans:\n  - name: isp1\n    device: wan1\n';
 describe('hostile: configuration files (mwanctl check)', function () {
   this.timeout(60000);
   let dir: string;
-  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-hostile-config-')); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mwan-hostile-config-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const write = async (name: string, text: string) => {
     const file = path.join(dir, name);
@@ -23,13 +27,24 @@ describe('hostile: configuration files (mwanctl check)', function () {
     return file;
   };
   /** Runs `mwanctl check` (in `cwd`); returns the exit code and mwanctl's own error line (not the stale-bundle notice). */
-  async function check(config: string | undefined, cwd = dir): Promise<{ exitCode: number; line: string; stderr: string }> {
-    const r = await execa(process.execPath, [MWANCTL, ...(config ? ['--config', config] : []), 'check'], { reject: false, cwd, timeout: 30000 });
+  async function check(
+    config: string | undefined,
+    cwd = dir,
+  ): Promise<{ exitCode: number; line: string; stderr: string }> {
+    const r = await execa(process.execPath, [MWANCTL, ...(config ? ['--config', config] : []), 'check'], {
+      reject: false,
+      cwd,
+      timeout: 30000,
+    });
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('mwanctl: MWAN_'));
     return { exitCode: r.exitCode ?? -1, line: lines.join('\n'), stderr: r.stderr };
   }
   /** Exit 2, exactly one error line naming the file, each pattern matches, and no stack overflow. */
-  function assertRefused(r: { exitCode: number; line: string; stderr: string }, file: string, ...patterns: RegExp[]): void {
+  function assertRefused(
+    r: { exitCode: number; line: string; stderr: string },
+    file: string,
+    ...patterns: RegExp[]
+  ): void {
     assert.equal(r.exitCode, 2, r.stderr);
     assert.equal(r.line.split('\n').length, 1, r.stderr);
     assert.ok(r.line.includes(file), r.stderr);
@@ -50,7 +65,10 @@ describe('hostile: configuration files (mwanctl check)', function () {
   it('a billion-laughs YAML: exit 2, refused by the alias limit', async () => {
     let text = 'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n';
     let previous = 'a';
-    for (const name of 'bcdefghi') { text += `${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]\n`; previous = name; }
+    for (const name of 'bcdefghi') {
+      text += `${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]\n`;
+      previous = name;
+    }
     const file = await write('bomb.yaml', `${text}wans: *i\n`);
     assertRefused(await check(file), file, /aliases \(\*name\) are expanded more than 100 times \(the limit\)/);
   });
@@ -74,14 +92,21 @@ describe('hostile: configuration files (mwanctl check)', function () {
   it('a .js configuration others may write: exit 2 naming the file and chmod go-w, and it does not run', async function () {
     if (!isRoot) this.skip();
     const marker = path.join(dir, 'js-config-ran');
-    const file = await write('open.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default { wans: [{ name: 'isp1', device: 'wan1' }] };\n`);
+    const file = await write(
+      'open.mjs',
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport default { wans: [{ name: 'isp1', device: 'wan1' }] };\n`,
+    );
     await chmod(file, 0o666);
     assertRefused(await check(file), file, /it is writable by group or others \(owner root, mode 666\)/, /chmod go-w/);
     assert.equal(existsSync(marker), false, 'the refused configuration ran');
   });
 
   it('a configuration in the working directory is never used: without --config only /etc/mwan is searched', async function () {
-    if (['config.yaml', 'config.yml', 'config.json', 'config.ts', 'config.js'].some((n) => existsSync(`/etc/mwan/${n}`) || existsSync(`/etc/mwan/mwan.${n}`))) {
+    if (
+      ['config.yaml', 'config.yml', 'config.json', 'config.ts', 'config.js'].some(
+        (n) => existsSync(`/etc/mwan/${n}`) || existsSync(`/etc/mwan/mwan.${n}`),
+      )
+    ) {
       this.skip(); // this host has a real configuration in /etc/mwan
     }
     const cwd = await mkdtemp(path.join(dir, 'cwd-'));
@@ -89,7 +114,10 @@ describe('hostile: configuration files (mwanctl check)', function () {
     await writeFile(path.join(cwd, 'config.yaml'), VALID);
     const r = await check(undefined, cwd);
     assert.equal(r.exitCode, 2, r.stderr);
-    assert.match(r.line, /no configuration found: pass --config FILE, or create one of config\.yaml, .* in \/etc\/mwan \(the working directory is never searched\)/);
+    assert.match(
+      r.line,
+      /no configuration found: pass --config FILE, or create one of config\.yaml, .* in \/etc\/mwan \(the working directory is never searched\)/,
+    );
   });
 
   it('a sane file still passes (the limits refuse only what they should)', async () => {

@@ -1,6 +1,15 @@
 // Hostile cases for the daemon's exclusivity: a second daemon, odd things at the socket path, a non-root user, a silent daemon, kill -9.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab } from '../../kit/lab/topology.ts';
@@ -17,7 +26,9 @@ function alive(pid: number): boolean {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return s.slice(s.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** Every live descendant of `pid`, with its command line. */
@@ -28,13 +39,19 @@ function descendants(pid: number): { pid: number; cmd: string }[] {
       const s = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const out: { pid: number; cmd: string }[] = [];
   const walk = (p: number) => {
     for (const c of children.get(p) ?? []) {
       if (alive(c)) {
-        try { out.push({ pid: c, cmd: readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').join(' ').trim() }); } catch { /* gone */ }
+        try {
+          out.push({ pid: c, cmd: readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+        } catch {
+          /* gone */
+        }
       }
       walk(c);
     }
@@ -59,7 +76,8 @@ describe('hostile: one daemon, and commands that never act beside it', function 
     mwans.push(m);
     return m;
   };
-  const socketOf = (m: Mwan) => (JSON.parse(readFileSync(m.configPath, 'utf8')) as { control: { socket: string } }).control.socket;
+  const socketOf = (m: Mwan) =>
+    (JSON.parse(readFileSync(m.configPath, 'utf8')) as { control: { socket: string } }).control.socket;
 
   before(async function () {
     await skipWithoutLab(this, 'hostile/daemon');
@@ -70,10 +88,12 @@ describe('hostile: one daemon, and commands that never act beside it', function 
   after(async () => {
     try {
       for (const m of mwans) await m.cleanup().catch(() => undefined);
-    } finally { await lab?.teardown(); }
+    } finally {
+      await lab?.teardown();
+    }
   });
 
-  it('a second `mwanctl daemon` for the same state directory exits 1 naming the lock and the first daemon\'s pid, and changes nothing', async () => {
+  it("a second `mwanctl daemon` for the same state directory exits 1 naming the lock and the first daemon's pid, and changes nothing", async () => {
     const m = fresh();
     const first = await m.startDaemon();
     const running = await routerSnapshot(lab!);
@@ -83,7 +103,7 @@ describe('hostile: one daemon, and commands that never act beside it', function 
     assert.match(second.stderr, new RegExp(`mwan\\.lock is locked by mwanctl daemon \\(pid ${first.pid}\\)`));
     assert.equal(await routerSnapshot(lab!), running);
     assert.ok(!first.hasExited, 'the first daemon still runs');
-    assert.ok(existsSync(socketOf(m)), 'the first daemon\'s socket was not removed');
+    assert.ok(existsSync(socketOf(m)), "the first daemon's socket was not removed");
     await ctlOk(m, ['status']);
     await ctlOk(m, ['stop']);
     await first.exited;
@@ -138,11 +158,28 @@ describe('hostile: one daemon, and commands that never act beside it', function 
     const config = path.join(open, 'mwan.json');
     writeFileSync(config, readFileSync(m.configPath), { mode: 0o644 });
     for (const args of [['apply'], ['stop'], ['wan', 'down', 'isp1'], ['daemon'], ['status'], ['plan']]) {
-      const r = await lab!.exec(lab!.ns.router, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--',
-        process.execPath, MWANCTL, '--config', config, ...args], { reject: false, timeout: 30000 });
+      const r = await lab!.exec(
+        lab!.ns.router,
+        [
+          'setpriv',
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          '--',
+          process.execPath,
+          MWANCTL,
+          '--config',
+          config,
+          ...args,
+        ],
+        { reject: false, timeout: 30000 },
+      );
       assert.equal(r.exitCode, 1, `${args.join(' ')}: ${r.stderr}`);
       // Only the launcher's own notice (a stale bundle) may come first; then exactly this line, and no EPERM noise.
-      const lines = r.stderr.trim().split('\n').filter((x) => !/mwanctl\.bundle\.mjs/.test(x));
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((x) => !/mwanctl\.bundle\.mjs/.test(x));
       assert.deepEqual(lines, [NOT_ROOT], `mwanctl ${args.join(' ')}`);
     }
     assert.equal(await routerSnapshot(lab!), pristine);
@@ -178,20 +215,35 @@ describe('hostile: one daemon, and commands that never act beside it', function 
       const m = fresh({
         extra: {
           plugins: { upnp: { enabled: true, stun: { host: l.addr.server } } },
-          policies: { fewest: { strategy: 'least-connections', intervalMs: 500 } }, defaultPolicy: 'fewest',
+          policies: { fewest: { strategy: 'least-connections', intervalMs: 500 } },
+          defaultPolicy: 'fewest',
         },
       });
       const cfg = JSON.parse(readFileSync(m.configPath, 'utf8')) as { wans: Record<string, unknown>[] };
       cfg.wans[0].probes = [{ method: 'icmp', target: l.addr.server }];
       m.writeConfig(cfg);
-      const d = l.spawn(l.ns.router, ['env', 'MWAN_ICMP=ping', process.execPath, MWANCTL, '--config', m.configPath, 'daemon']);
+      const d = l.spawn(l.ns.router, [
+        'env',
+        'MWAN_ICMP=ping',
+        process.execPath,
+        MWANCTL,
+        '--config',
+        m.configPath,
+        'daemon',
+      ]);
       await d.waitForLine(/mwan daemon ready/, 20000);
       const wanted = [/^ip .*monitor/, /^conntrack -E/, /miniupnpd/, /^ping /];
       let started: { pid: number; cmd: string }[] = [];
-      await waitFor(() => {
-        started = descendants(d.pid!);
-        return wanted.every((re) => started.some((p) => re.test(p.cmd)));
-      }, 20000, `the daemon's helpers to run (${wanted.join(', ')})`).catch((e: Error) => { throw new Error(`${e.message}: running ${JSON.stringify(started)}`); });
+      await waitFor(
+        () => {
+          started = descendants(d.pid!);
+          return wanted.every((re) => started.some((p) => re.test(p.cmd)));
+        },
+        20000,
+        `the daemon's helpers to run (${wanted.join(', ')})`,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}: running ${JSON.stringify(started)}`);
+      });
       process.kill(d.pid!, 'SIGKILL');
       await d.exited;
       await waitFor(() => started.every((p) => !alive(p.pid)), 20000, 'the helpers to die').catch(() => undefined);

@@ -9,16 +9,23 @@ import { markerState, worldOf } from '../../../plugins/policies/testing.ts';
 
 const HOST_BITS = ~(0xff00 | 0x7f000000 | 0x80000000) >>> 0;
 
-describe('hostile (host-owned): no rendered rule writes the host\'s packet-mark bits', () => {
+describe("hostile (host-owned): no rendered rule writes the host's packet-mark bits", () => {
   const configs: Record<string, Record<string, unknown>> = {
     'the default policy': {},
     persistence: { policies: { s: { strategy: 'persistence' } }, defaultPolicy: 's' },
-    'a sticky rule and rules for the router': { rules: [{ name: 'bank', dst: ['192.0.2.0/24'], policy: 'default', sticky: { timeoutSeconds: 60 } }, { proto: 'tcp', dport: 8080, policy: 'default' }] },
+    'a sticky rule and rules for the router': {
+      rules: [
+        { name: 'bank', dst: ['192.0.2.0/24'], policy: 'default', sticky: { timeoutSeconds: 60 } },
+        { proto: 'tcp', dport: 8080, policy: 'default' },
+      ],
+    },
     'an NFQUEUE policy': { policies: { q: { strategy: 'nfqueue:round-robin' } }, rules: [{ dport: 80, policy: 'q' }] },
   };
   for (const [what, cfg] of Object.entries(configs)) {
     it(`${what}: every "meta mark set" keeps the bits outside markMask, the tag field and the done bit`, () => {
-      const rules = markerState(worldOf(cfg, ['wan2'])).nft.chains.flatMap((c) => c.rules.map((r) => ({ chain: c.name, r })));
+      const rules = markerState(worldOf(cfg, ['wan2'])).nft.chains.flatMap((c) =>
+        c.rules.map((r) => ({ chain: c.name, r })),
+      );
       const sets = rules.filter(({ r }) => r.includes('meta mark set'));
       assert.ok(sets.length > 0, 'the marker sets packet marks');
       for (const { chain, r } of sets) {
@@ -30,7 +37,7 @@ describe('hostile (host-owned): no rendered rule writes the host\'s packet-mark 
   }
 });
 
-describe('hostile (host-owned): protocols, table names and other tools\' routes', function () {
+describe("hostile (host-owned): protocols, table names and other tools' routes", function () {
   this.timeout(90000);
   let lab: Lab | undefined;
   let mwan: Mwan | undefined;
@@ -44,8 +51,16 @@ describe('hostile (host-owned): protocols, table names and other tools\' routes'
   async function refused(args: string[], status: number, names: (string | RegExp)[]): Promise<void> {
     const before = await routerSnapshot(lab!);
     const r = await mwan!.ctl(args);
-    assert.equal(r.exitCode, status, `mwanctl ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    for (const n of names) assert.ok(typeof n === 'string' ? r.stderr.includes(n) : n.test(r.stderr), `stderr does not name ${n}:\n${r.stderr}`);
+    assert.equal(
+      r.exitCode,
+      status,
+      `mwanctl ${args.join(' ')} exited ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+    );
+    for (const n of names)
+      assert.ok(
+        typeof n === 'string' ? r.stderr.includes(n) : n.test(r.stderr),
+        `stderr does not name ${n}:\n${r.stderr}`,
+      );
     assert.equal(await routerSnapshot(lab!), before, 'the router changed');
   }
 
@@ -54,7 +69,11 @@ describe('hostile (host-owned): protocols, table names and other tools\' routes'
     const before = await routerSnapshot(lab!);
     const r = await mwan!.ctl(['daemon'], { timeout: 45000 });
     assert.equal(r.exitCode, 2, `the daemon did not exit on its own with status 2:\n${r.stdout}\n${r.stderr}`);
-    for (const n of names) assert.ok(typeof n === 'string' ? r.stderr.includes(n) : n.test(r.stderr), `stderr does not name ${n}:\n${r.stderr}`);
+    for (const n of names)
+      assert.ok(
+        typeof n === 'string' ? r.stderr.includes(n) : n.test(r.stderr),
+        `stderr does not name ${n}:\n${r.stderr}`,
+      );
     assert.equal(await routerSnapshot(lab!), before, 'the router changed');
   }
 
@@ -65,15 +84,24 @@ describe('hostile (host-owned): protocols, table names and other tools\' routes'
     etc = join('/etc/netns', lab.ns.router, 'iproute2');
     mkdirSync(etc, { recursive: true });
     cpSync('/etc/iproute2', etc, { recursive: true });
-    writeFileSync(join(etc, 'rt_protos'), '0\tunspec\n1\tredirect\n2\tkernel\n3\tboot\n4\tstatic\n12\tbird\n16\tdhcp\n186\tbgp\n');
+    writeFileSync(
+      join(etc, 'rt_protos'),
+      '0\tunspec\n1\tredirect\n2\tkernel\n3\tboot\n4\tstatic\n12\tbird\n16\tdhcp\n186\tbgp\n',
+    );
     mkdirSync(join(etc, 'rt_protos.d'), { recursive: true });
     mwan = mwanFor(lab);
     baseline = await settledSnapshot(lab);
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally {
-      try { await lab?.teardown(); } finally { if (lab) rmSync(join('/etc/netns', lab.ns.router), { recursive: true, force: true }); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      try {
+        await lab?.teardown();
+      } finally {
+        if (lab) rmSync(join('/etc/netns', lab.ns.router), { recursive: true, force: true });
+      }
     }
   });
 
@@ -96,17 +124,22 @@ describe('hostile (host-owned): protocols, table names and other tools\' routes'
     config();
     writeFileSync(join(etc, 'rt_protos.d', 'hostile.conf'), '# another routing daemon\n249\tfrr-static\n');
     try {
-      await refused(['apply'], 2, ['kernel.routeProtocol: 249 is named "frr-static" in /etc/iproute2/rt_protos.d/hostile.conf']);
+      await refused(['apply'], 2, [
+        'kernel.routeProtocol: 249 is named "frr-static" in /etc/iproute2/rt_protos.d/hostile.conf',
+      ]);
       await daemonRefused(['/etc/iproute2/rt_protos.d/hostile.conf']);
     } finally {
       rmSync(join(etc, 'rt_protos.d', 'hostile.conf'));
     }
   });
 
-  it('rt_tables names for mwan\'s tables change nothing: a second apply is a no-op and stop restores the router', async () => {
+  it("rt_tables names for mwan's tables change nothing: a second apply is a no-op and stop restores the router", async () => {
     config();
     const layout = layoutOf(mwan!);
-    const names = [`${layout.balanceTable}\tmwan-balance`, ...[...layout.wans].map(([name, w]) => `${w.table}\t${name}`)];
+    const names = [
+      `${layout.balanceTable}\tmwan-balance`,
+      ...[...layout.wans].map(([name, w]) => `${w.table}\t${name}`),
+    ];
     writeFileSync(join(etc, 'rt_tables'), `255\tlocal\n254\tmain\n253\tdefault\n0\tunspec\n${names.join('\n')}\n`);
     const named = await routerSnapshot(lab!);
     await ctlOk(mwan!, ['apply']);
@@ -116,36 +149,85 @@ describe('hostile (host-owned): protocols, table names and other tools\' routes'
     assert.equal(await routerSnapshot(lab!), named);
   });
 
-  it('another tool\'s route in a WAN\'s table is refused by apply, naming the table (a number) and the route', async () => {
+  it("another tool's route in a WAN's table is refused by apply, naming the table (a number) and the route", async () => {
     config();
     const table = layoutOf(mwan!).wans.get('isp1')!.table;
-    await ip(['route', 'add', '192.0.2.0/24', 'via', lab!.addr.ispGateway(1), 'dev', 'wan1', 'table', String(table), 'proto', 'static']);
+    await ip([
+      'route',
+      'add',
+      '192.0.2.0/24',
+      'via',
+      lab!.addr.ispGateway(1),
+      'dev',
+      'wan1',
+      'table',
+      String(table),
+      'proto',
+      'static',
+    ]);
     try {
-      await refused(['apply'], 2, [`routing table ${table} `, `"192.0.2.0/24 via ${lab!.addr.ispGateway(1)} dev wan1 table ${table} proto 4"`]);
-      assert.match((await ip(['route', 'show', 'table', String(table)])).stdout, /192\.0\.2\.0\/24/, 'the route is still there');
+      await refused(['apply'], 2, [
+        `routing table ${table} `,
+        `"192.0.2.0/24 via ${lab!.addr.ispGateway(1)} dev wan1 table ${table} proto 4"`,
+      ]);
+      assert.match(
+        (await ip(['route', 'show', 'table', String(table)])).stdout,
+        /192\.0\.2\.0\/24/,
+        'the route is still there',
+      );
     } finally {
       await ip(['route', 'del', '192.0.2.0/24', 'table', String(table)]);
     }
   });
 
-  it('another tool\'s default route in mwan\'s balance table is refused by the daemon at start', async () => {
+  it("another tool's default route in mwan's balance table is refused by the daemon at start", async () => {
     config();
     const table = layoutOf(mwan!).balanceTable;
-    await ip(['route', 'add', 'default', 'via', lab!.addr.ispGateway(2), 'dev', 'wan2', 'table', String(table), 'proto', 'dhcp']);
+    await ip([
+      'route',
+      'add',
+      'default',
+      'via',
+      lab!.addr.ispGateway(2),
+      'dev',
+      'wan2',
+      'table',
+      String(table),
+      'proto',
+      'dhcp',
+    ]);
     try {
-      await daemonRefused([`routing table ${table} `, `"default via ${lab!.addr.ispGateway(2)} dev wan2 table ${table} proto 16"`]);
+      await daemonRefused([
+        `routing table ${table} `,
+        `"default via ${lab!.addr.ispGateway(2)} dev wan2 table ${table} proto 16"`,
+      ]);
     } finally {
       await ip(['route', 'del', 'default', 'table', String(table)]);
     }
   });
 
-  it('stop removes only mwan\'s routes: another tool\'s route added to mwan\'s table while it runs stays', async () => {
+  it("stop removes only mwan's routes: another tool's route added to mwan's table while it runs stays", async () => {
     config();
     await ctlOk(mwan!, ['apply']);
     const table = layoutOf(mwan!).wans.get('isp2')!.table;
-    await ip(['route', 'add', '198.51.100.0/24', 'via', lab!.addr.ispGateway(2), 'dev', 'wan2', 'table', String(table), 'proto', 'bgp']);
+    await ip([
+      'route',
+      'add',
+      '198.51.100.0/24',
+      'via',
+      lab!.addr.ispGateway(2),
+      'dev',
+      'wan2',
+      'table',
+      String(table),
+      'proto',
+      'bgp',
+    ]);
     await ctlOk(mwan!, ['stop']);
-    assert.equal((await ip(['-N', 'route', 'show', 'table', String(table)])).stdout.trim(), `198.51.100.0/24 via ${lab!.addr.ispGateway(2)} dev wan2 proto 186`);
+    assert.equal(
+      (await ip(['-N', 'route', 'show', 'table', String(table)])).stdout.trim(),
+      `198.51.100.0/24 via ${lab!.addr.ispGateway(2)} dev wan2 proto 186`,
+    );
     await ip(['route', 'del', '198.51.100.0/24', 'table', String(table)]);
     rmSync(join(etc, 'rt_tables'));
     cpSync('/etc/iproute2/rt_tables', join(etc, 'rt_tables'));

@@ -2,7 +2,20 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { chmod, chown, copyFile, lchown, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  copyFile,
+  lchown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +53,9 @@ describe('hostile: code that runs as root', function () {
     await mkdir(plugins, { mode: 0o755 });
     marker = path.join(dir, 'code-ran');
   });
-  after(async () => { await rm(base, { recursive: true, force: true }); });
+  after(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
 
   /** Writes `text` at `file` (under the case dir unless absolute) with `mode` and owner `uid`. */
   async function put(file: string, text: string, mode = 0o644, uid = 0): Promise<string> {
@@ -51,7 +66,8 @@ describe('hostile: code that runs as root', function () {
     await chown(full, uid, uid);
     return full;
   }
-  const helper = () => `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const helper = 1;\n`;
+  const helper = () =>
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const helper = 1;\n`;
 
   /** The plugins load is refused with MWAN_PLUGIN_UNSAFE_FILE, every pattern matches, and no plugin code ran. */
   async function refused(...patterns: RegExp[]): Promise<string> {
@@ -71,7 +87,11 @@ describe('hostile: code that runs as root', function () {
   it('a plugin importing a group-writable helper: refused, naming the helper, owner, mode and chmod go-w', async () => {
     const lib = await put('lib/helper.mjs', helper(), 0o664);
     await put('plugins.d/10-p.mjs', plugin("import { helper } from '../lib/helper.mjs';"));
-    await refused(re(`refusing plugin ${plugins}/10-p.mjs: the file ${lib} it imports is writable by group or others (owner root, mode 664); run chmod go-w ${lib}`));
+    await refused(
+      re(
+        `refusing plugin ${plugins}/10-p.mjs: the file ${lib} it imports is writable by group or others (owner root, mode 664); run chmod go-w ${lib}`,
+      ),
+    );
   });
 
   it('a plugin under a world-writable directory without the sticky bit: refused, naming that directory', async () => {
@@ -80,7 +100,10 @@ describe('hostile: code that runs as root', function () {
     await chmod(open, 0o777);
     plugins = path.join(open, 'plugins.d');
     await put(path.join(plugins, '10-p.mjs'), plugin(''));
-    await refused(re(`the directory ${open} above it is writable by group or others (owner root, mode 777) and has no sticky bit`), /chmod go-w/);
+    await refused(
+      re(`the directory ${open} above it is writable by group or others (owner root, mode 777) and has no sticky bit`),
+      /chmod go-w/,
+    );
   });
 
   it('a root-owned sticky directory (like /tmp) above a plugin is accepted', async () => {
@@ -89,12 +112,18 @@ describe('hostile: code that runs as root', function () {
     await chmod(sticky, 0o1777);
     plugins = path.join(sticky, 'plugins.d');
     await put(path.join(plugins, '10-p.mjs'), plugin(''));
-    assert.deepEqual((await loadUserPlugins(plugins)).map((p) => p.name), ['hostile-case']);
+    assert.deepEqual(
+      (await loadUserPlugins(plugins)).map((p) => p.name),
+      ['hostile-case'],
+    );
   });
 
   it('a plugin owned by uid 65534: refused, naming the owner and chown root', async () => {
     const file = await put('plugins.d/10-p.mjs', plugin(helper()), 0o644, NOBODY);
-    await refused(re(`refusing plugin ${file}: it is owned by uid 65534, not root (mode 644)`), re(`chown root ${file}`));
+    await refused(
+      re(`refusing plugin ${file}: it is owned by uid 65534, not root (mode 644)`),
+      re(`chown root ${file}`),
+    );
   });
 
   it('a plugin that is a symlink into a directory uid 65534 owns: refused, naming that directory', async () => {
@@ -131,30 +160,50 @@ describe('hostile: code that runs as root', function () {
   });
 
   it('an import whose module name is computed at run time: refused, naming the line', async () => {
-    const file = await put('plugins.d/10-p.mjs', plugin("const name = '../lib/' + 'x.mjs';\nexport const later = () => import(name);"));
-    await refused(re(`${file}:2 loads a module whose name is computed at run time (export const later = () => import(name);)`));
+    const file = await put(
+      'plugins.d/10-p.mjs',
+      plugin("const name = '../lib/' + 'x.mjs';\nexport const later = () => import(name);"),
+    );
+    await refused(
+      re(`${file}:2 loads a module whose name is computed at run time (export const later = () => import(name);)`),
+    );
   });
 
   it('a bare package import whose file in node_modules is group-writable: refused, naming that file', async () => {
-    await put('node_modules/evil-pkg/package.json', JSON.stringify({ name: 'evil-pkg', type: 'module', main: 'index.js' }));
+    await put(
+      'node_modules/evil-pkg/package.json',
+      JSON.stringify({ name: 'evil-pkg', type: 'module', main: 'index.js' }),
+    );
     const index = await put('node_modules/evil-pkg/index.js', helper(), 0o664);
     await put('plugins.d/10-p.mjs', plugin("import { helper } from 'evil-pkg';"));
     await refused(re(`the file ${index} it imports is writable by group or others`));
   });
 
   it('a bare package whose package.json (which steers resolution) others may write: refused', async () => {
-    const pkg = await put('node_modules/evil-pkg/package.json', JSON.stringify({ name: 'evil-pkg', type: 'module', main: 'index.js' }), 0o646);
+    const pkg = await put(
+      'node_modules/evil-pkg/package.json',
+      JSON.stringify({ name: 'evil-pkg', type: 'module', main: 'index.js' }),
+      0o646,
+    );
     await put('node_modules/evil-pkg/index.js', 'export const helper = 1;\n');
     await put('plugins.d/10-p.mjs', plugin("import { helper } from 'evil-pkg';"));
     await refused(re(`the file ${pkg} it imports is writable by group or others`));
   });
 
   it('a .ts config importing a file uid 65534 owns: the real CLI exits 2 naming it, and runs none of it', async () => {
-    const lib = await put('lib/wans.ts', `${helper()}export const wans = [{ name: 'isp1', device: 'wan1' }];\n`, 0o644, NOBODY);
+    const lib = await put(
+      'lib/wans.ts',
+      `${helper()}export const wans = [{ name: 'isp1', device: 'wan1' }];\n`,
+      0o644,
+      NOBODY,
+    );
     const config = await put('mwan.config.ts', "import { wans } from './lib/wans.ts';\nexport default { wans };\n");
     const r = await execa(process.execPath, [MWANCTL, '--config', config, 'check'], { reject: false });
     assert.equal(r.exitCode, 2, r.stderr);
-    assert.match(r.stderr, re(`refusing configuration ${config}: the file ${lib} it imports is owned by uid 65534, not root`));
+    assert.match(
+      r.stderr,
+      re(`refusing configuration ${config}: the file ${lib} it imports is owned by uid 65534, not root`),
+    );
     assert.equal(existsSync(marker), false, 'the unsafe import ran');
   });
 
@@ -162,7 +211,7 @@ describe('hostile: code that runs as root', function () {
     let tree: string;
     const STAMP_MARK = '\n//# mwan-build-stamp ';
     const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-    const source = "export const x = 1;\n";
+    const source = 'export const x = 1;\n';
 
     beforeEach(async () => {
       tree = await mkdtemp(path.join(base, 'tree-'));
@@ -170,15 +219,25 @@ describe('hostile: code that runs as root', function () {
       await mkdir(path.join(tree, 'core/plugin'), { recursive: true });
       await mkdir(path.join(tree, 'tmp'));
       await copyFile(MWANCTL, path.join(tree, 'cli/mwanctl.js'));
-      await copyFile(path.join(REPO, 'core/plugin/tsconfig.plugins.json'), path.join(tree, 'core/plugin/tsconfig.plugins.json'));
+      await copyFile(
+        path.join(REPO, 'core/plugin/tsconfig.plugins.json'),
+        path.join(tree, 'core/plugin/tsconfig.plugins.json'),
+      );
       await symlink(path.join(REPO, 'node_modules'), path.join(tree, 'node_modules'));
       await writeFile(path.join(tree, 'package.json'), '{ "type": "module" }\n');
       await writeFile(path.join(tree, 'cli/main.ts'), "const who: string = 'sources';\nconsole.log(`${who} ran`);\n");
       await writeFile(path.join(tree, 'core/source.ts'), source);
-      await writeFile(path.join(tree, 'cli/mwanctl.bundle.mjs'), `console.log('bundle ran');${STAMP_MARK}${JSON.stringify({ inputs: { 'core/source.ts': sha256(source) } })}\n`);
+      await writeFile(
+        path.join(tree, 'cli/mwanctl.bundle.mjs'),
+        `console.log('bundle ran');${STAMP_MARK}${JSON.stringify({ inputs: { 'core/source.ts': sha256(source) } })}\n`,
+      );
     });
 
-    const launch = (env: Record<string, string> = {}) => execa(process.execPath, [path.join(tree, 'cli/mwanctl.js')], { reject: false, env: { TMPDIR: path.join(tree, 'tmp'), ...env } });
+    const launch = (env: Record<string, string> = {}) =>
+      execa(process.execPath, [path.join(tree, 'cli/mwanctl.js')], {
+        reject: false,
+        env: { TMPDIR: path.join(tree, 'tmp'), ...env },
+      });
 
     it('runs the bundle while its stamp matches, whatever the file times say', async () => {
       const fresh = await launch();
@@ -196,11 +255,17 @@ describe('hostile: code that runs as root', function () {
       const installed = await launch({ MWANCTL_INSTALLED: '1' });
       assert.equal(installed.exitCode, 1);
       assert.equal(installed.stdout, '');
-      assert.match(installed.stderr, /^mwanctl: refusing to run: cli\/mwanctl\.bundle\.mjs is stale: core\/source\.ts changed since it was built; the installed mwanctl runs only an up-to-date bundle: run `npm run build`/);
+      assert.match(
+        installed.stderr,
+        /^mwanctl: refusing to run: cli\/mwanctl\.bundle\.mjs is stale: core\/source\.ts changed since it was built; the installed mwanctl runs only an up-to-date bundle: run `npm run build`/,
+      );
       const checkout = await launch();
       assert.equal(checkout.stdout, 'sources ran');
       assert.equal(checkout.stderr.trim().split('\n').length, 1, checkout.stderr);
-      assert.match(checkout.stderr, /core\/source\.ts changed since it was built; running the TypeScript sources through tsx instead/);
+      assert.match(
+        checkout.stderr,
+        /core\/source\.ts changed since it was built; running the TypeScript sources through tsx instead/,
+      );
     });
 
     it('a bundle without a build stamp is stale', async () => {
@@ -214,15 +279,33 @@ describe('hostile: code that runs as root', function () {
       await rm(path.join(tree, 'cli/mwanctl.bundle.mjs')); // the launcher runs the sources through tsx
       const cacheDir = path.join(tree, 'tmp', `tsx-${process.getuid!()}`);
       // Plant: let tsx (cache on) fill the cache for main.ts, then replace the cached code with the attacker's.
-      const fill = () => execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
-        `await import(${JSON.stringify(path.join(tree, 'cli/main.ts'))}); await new Promise((r) => setTimeout(r, 300));`],
-      { env: { TMPDIR: path.join(tree, 'tmp'), TSX_TSCONFIG_PATH: path.join(tree, 'core/plugin/tsconfig.plugins.json'), TSX_DISABLE_CACHE: '' } });
+      const fill = () =>
+        execa(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            `await import(${JSON.stringify(path.join(tree, 'cli/main.ts'))}); await new Promise((r) => setTimeout(r, 300));`,
+          ],
+          {
+            env: {
+              TMPDIR: path.join(tree, 'tmp'),
+              TSX_TSCONFIG_PATH: path.join(tree, 'core/plugin/tsconfig.plugins.json'),
+              TSX_DISABLE_CACHE: '',
+            },
+          },
+        );
       await fill();
       const planted = await readdir(cacheDir);
       assert.ok(planted.length > 0, 'tsx wrote no cache to plant');
       for (const f of planted) {
         const entry = JSON.parse(await readFile(path.join(cacheDir, f), 'utf8'));
-        await writeFile(path.join(cacheDir, f), JSON.stringify({ ...entry, code: 'console.log("planted cache ran");' }));
+        await writeFile(
+          path.join(cacheDir, f),
+          JSON.stringify({ ...entry, code: 'console.log("planted cache ran");' }),
+        );
       }
       assert.equal((await fill()).stdout, 'planted cache ran', 'the plant must work against a tsx with its cache on');
 

@@ -16,7 +16,10 @@ describe('mwan lab: the firewall', function () {
 
   before(async function () {
     await skipWithoutLab(this, 'firewall');
-    lab = await createLab({ wans: 3, ispPortForward: [1, 2, 3].flatMap((isp) => [SSH, CLOSED].map((port) => ({ isp, port }))) });
+    lab = await createLab({
+      wans: 3,
+      ispPortForward: [1, 2, 3].flatMap((isp) => [SSH, CLOSED].map((port) => ({ isp, port }))),
+    });
     const l = lab;
     mwan = mwanFor(l, (dir) => labConfig(l, dir, { extra: { firewall: { enabled: false } } }));
     const m = mwan;
@@ -28,7 +31,11 @@ describe('mwan lab: the firewall', function () {
     try {
       await lab?.exec(lab.ns.router, ['nft', 'delete', 'table', 'inet', 'hostfw'], { reject: false });
     } finally {
-      try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+      try {
+        await mwan?.cleanup();
+      } finally {
+        await lab?.teardown();
+      }
     }
   });
 
@@ -69,7 +76,10 @@ describe('mwan lab: the firewall', function () {
     const l = lab!;
     const r = await burst(l, l.ns.client, { count: 60, concurrency: 10 });
     assert.equal(r.ok, 60, JSON.stringify(r));
-    assert.ok(r.byIsp.slice(1).every((n) => n > 0), `every WAN used: ${JSON.stringify(r.byIsp)}`);
+    assert.ok(
+      r.byIsp.slice(1).every((n) => n > 0),
+      `every WAN used: ${JSON.stringify(r.byIsp)}`,
+    );
     const local = await burst(l, l.ns.client, { count: 5, to: l.addr.routerLan, port: CLOSED });
     assert.equal(local.ok, 5, JSON.stringify(local));
   });
@@ -105,7 +115,8 @@ describe('mwan lab: the firewall', function () {
   it("the host's own tables keep working beside mwan's: a host rule dropping LAN traffic to the router still applies", async () => {
     const l = lab!;
     await l.exec(l.ns.router, ['nft', '-f', '-'], {
-      input: 'table inet hostfw {\n chain input {\n  type filter hook input priority 10; policy accept;\n  iifname "lan0" tcp dport 9090 drop\n }\n}\n',
+      input:
+        'table inet hostfw {\n chain input {\n  type filter hook input priority 10; policy accept;\n  iifname "lan0" tcp dport 9090 drop\n }\n}\n',
     });
     const r = await burst(l, l.ns.client, { count: 3, to: l.addr.routerLan, port: CLOSED, timeoutMs: 800 });
     assert.equal(r.ok, 0, JSON.stringify(r));

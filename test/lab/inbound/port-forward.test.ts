@@ -19,12 +19,22 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
 
   before(async function () {
     await skipWithoutLab(this, 'inbound-forward');
-    lab = await createLab({ wans: 3, ispPortForward: [1, 2, 3].flatMap((isp) => [WEB, ONLY_ISP1, ROUTER_ONLY].map((port) => ({ isp, port }))) });
+    lab = await createLab({
+      wans: 3,
+      ispPortForward: [1, 2, 3].flatMap((isp) => [WEB, ONLY_ISP1, ROUTER_ONLY].map((port) => ({ isp, port }))),
+    });
     const l = lab;
-    mwan = mwanFor(l, (dir) => labConfig(l, dir, {
-      wans: { 1: { weight: 10 }, 2: { weight: 1 }, 3: { weight: 1 } },
-      extra: { forwards: [{ name: 'web', port: WEB, to: l.addr.client }, { port: ONLY_ISP1, to: `${l.addr.client}:9191`, wans: ['isp1'] }] },
-    }));
+    mwan = mwanFor(l, (dir) =>
+      labConfig(l, dir, {
+        wans: { 1: { weight: 10 }, 2: { weight: 1 }, 3: { weight: 1 } },
+        extra: {
+          forwards: [
+            { name: 'web', port: WEB, to: l.addr.client },
+            { port: ONLY_ISP1, to: `${l.addr.client}:9191`, wans: ['isp1'] },
+          ],
+        },
+      }),
+    );
     const layout = layoutOf(mwan);
     mask = layout.mask;
     markOf = (i) => layout.wans.get(`isp${i}`)!.mark;
@@ -37,12 +47,20 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   /** conntrack lines in `ns` for connections from `src` to port `port` (original direction). */
   async function flows(ns: string, src: string, port: number): Promise<string[]> {
-    const r = await lab!.exec(ns, ['conntrack', '-L', '-p', 'tcp', '--orig-src', src, '--orig-port-dst', String(port)], { reject: false });
+    const r = await lab!.exec(
+      ns,
+      ['conntrack', '-L', '-p', 'tcp', '--orig-src', src, '--orig-port-dst', String(port)],
+      { reject: false },
+    );
     return r.stdout.split('\n').filter((line) => line.includes(`dport=${port} `));
   }
 
@@ -62,11 +80,18 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
       const count = 20;
       const r = await viaIsp(i, WEB, count);
       assert.equal(r.ok, count, JSON.stringify(r));
-      assert.deepEqual(r.bySource, { [l.addr.inetPeer(i)]: count }, 'the LAN server sees the remote address (no SNAT inbound)');
+      assert.deepEqual(
+        r.bySource,
+        { [l.addr.inetPeer(i)]: count },
+        'the LAN server sees the remote address (no SNAT inbound)',
+      );
       // The ISP only un-NATs what comes back through it: every flow assured there means every reply took WAN i.
       const atIsp = await flows(l.ns.isp(i), l.addr.inetPeer(i), WEB);
       assert.equal(atIsp.length, count, atIsp.join('\n'));
-      assert.ok(atIsp.every((f) => f.includes('[ASSURED]') && !f.includes('UNREPLIED')), atIsp.join('\n'));
+      assert.ok(
+        atIsp.every((f) => f.includes('[ASSURED]') && !f.includes('UNREPLIED')),
+        atIsp.join('\n'),
+      );
       const atRouter = await flows(l.ns.router, l.addr.inetPeer(i), WEB);
       assert.equal(atRouter.length, count, atRouter.join('\n'));
       for (const f of atRouter) {
@@ -82,7 +107,10 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
     assert.equal(ok.ok, 5, JSON.stringify(ok));
     const refused = await viaIsp(2, ONLY_ISP1, 3, 800);
     assert.equal(refused.ok, 0, JSON.stringify(refused));
-    assert.equal((await flows(l.ns.isp(2), l.addr.inetPeer(2), ONLY_ISP1)).filter((f) => f.includes('[ASSURED]')).length, 0);
+    assert.equal(
+      (await flows(l.ns.isp(2), l.addr.inetPeer(2), ONLY_ISP1)).filter((f) => f.includes('[ASSURED]')).length,
+      0,
+    );
   });
 
   for (const i of [1, 2, 3]) {
@@ -102,14 +130,24 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
       assert.equal(s.wans.find((w) => w.name === 'isp2')?.inService, false);
       const r = await viaIsp(2, WEB, 10);
       assert.equal(r.ok, 10, JSON.stringify(r));
-      assert.ok((await flows(l.ns.isp(2), l.addr.inetPeer(2), WEB)).filter((f) => f.includes('[ASSURED]')).length >= 10);
+      assert.ok(
+        (await flows(l.ns.isp(2), l.addr.inetPeer(2), WEB)).filter((f) => f.includes('[ASSURED]')).length >= 10,
+      );
       const hairpin = await burst(l, l.ns.client, { count: 5, to: l.addr.routerWan(2), port: WEB, timeoutMs: 1500 });
       assert.equal(hairpin.ok, 5, JSON.stringify(hairpin));
       const blocked = await viaIsp(2, ROUTER_ONLY, 3, 800);
-      assert.equal(blocked.ok, 0, `the router's port ${ROUTER_ONLY} must stay closed from the WANs: ${JSON.stringify(blocked)}`);
+      assert.equal(
+        blocked.ok,
+        0,
+        `the router's port ${ROUTER_ONLY} must stay closed from the WANs: ${JSON.stringify(blocked)}`,
+      );
       const lanOut = await burst(l, l.ns.client, { count: 30, concurrency: 10 });
       assert.equal(lanOut.ok, 30, JSON.stringify(lanOut));
-      assert.equal(lanOut.byIsp[2], 0, `no new LAN connection through isp2 while it is down: ${JSON.stringify(lanOut.byIsp)}`);
+      assert.equal(
+        lanOut.byIsp[2],
+        0,
+        `no new LAN connection through isp2 while it is down: ${JSON.stringify(lanOut.byIsp)}`,
+      );
     } finally {
       await ctlOk(mwan!, ['wan', 'up', 'isp2']);
     }
@@ -119,7 +157,11 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
     const l = lab!;
     await l.cutCarrier(2);
     try {
-      await waitFor(async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.state === 'link-down', 20000, 'isp2 to be link-down');
+      await waitFor(
+        async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.state === 'link-down',
+        20000,
+        'isp2 to be link-down',
+      );
       for (const i of [1, 3]) {
         const r = await viaIsp(i, WEB, 10);
         assert.equal(r.ok, 10, `isp${i}: ${JSON.stringify(r)}`);
@@ -127,7 +169,11 @@ describe('mwan lab: port forwards on every WAN, hairpin, a WAN going offline', f
     } finally {
       await l.restoreCarrier(2);
     }
-    await waitFor(async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.inService === true, 20000, 'isp2 back in service');
+    await waitFor(
+      async () => (await statusOf(mwan!)).wans.find((w) => w.name === 'isp2')?.inService === true,
+      20000,
+      'isp2 back in service',
+    );
     const back = await viaIsp(2, WEB, 10);
     assert.equal(back.ok, 10, JSON.stringify(back));
     assert.deepEqual(back.bySource, { [l.addr.inetPeer(2)]: 10 });

@@ -43,56 +43,101 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
       console.log(`upnp: skipped (needs miniupnpd and upnpc): ${missing}`);
       this.skip();
     }
-    lab = await createLab({ wans: 3, ispPortForward: [1, 2, 3].flatMap((isp) => [PORT, HONEST, FORGED].map((port) => ({ isp, port }))) });
+    lab = await createLab({
+      wans: 3,
+      ispPortForward: [1, 2, 3].flatMap((isp) => [PORT, HONEST, FORGED].map((port) => ({ isp, port }))),
+    });
     const l = lab;
     pristine = await settledSnapshot(l);
-    mwan = mwanFor(l, (dir) => labConfig(l, dir, {
-      // isp2 and isp3 share tier 2: after isp1 fails the router's own traffic spreads over both, so the STUN queries
-      // only agree on isp2's address because mwan routes them out of the WAN miniupnpd serves.
-      mode: 'failover',
-      wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 2 } },
-      // The lab's ISPs NAT like home routers: miniupnpd learns each WAN's public address from a STUN server in inet.
-      extra: { plugins: { upnp: { enabled: true, stun: { host: l.addr.server } } } },
-    }));
+    mwan = mwanFor(l, (dir) =>
+      labConfig(l, dir, {
+        // isp2 and isp3 share tier 2: after isp1 fails the router's own traffic spreads over both, so the STUN queries
+        // only agree on isp2's address because mwan routes them out of the WAN miniupnpd serves.
+        mode: 'failover',
+        wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 2 } },
+        // The lab's ISPs NAT like home routers: miniupnpd learns each WAN's public address from a STUN server in inet.
+        extra: { plugins: { upnp: { enabled: true, stun: { host: l.addr.server } } } },
+      }),
+    );
     const stun = l.spawn(l.ns.inet, nodeArgv(STUN_SERVER, ['--bind', l.addr.server]));
     // Another LAN host (a second address of the client namespace) runs SSH-like port 22: the forged mapping's target.
     await l.exec(l.ns.client, ['ip', 'addr', 'add', `${OTHER_HOST}/24`, 'dev', 'eth0']);
-    await Promise.all([stun.waitForLine('ready', 15000), startServerInNs(l, l.ns.client, '0.0.0.0', [PORT, HONEST, 22])]);
+    await Promise.all([
+      stun.waitForLine('ready', 15000),
+      startServerInNs(l, l.ns.client, '0.0.0.0', [PORT, HONEST, 22]),
+    ]);
     daemon = await mwan.startDaemon();
   });
 
   after(async () => {
-    try { await mwan?.cleanup(); } finally { await lab?.teardown(); }
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
   });
 
   /** Waits for a daemon log line matching `re` (any line seen so far counts). */
-  const logged = (re: RegExp, ms = 15000) => waitFor(() => daemon.lines.some((l) => re.test(l)), ms, `a daemon log line matching ${re}`);
+  const logged = (re: RegExp, ms = 15000) =>
+    waitFor(() => daemon.lines.some((l) => re.test(l)), ms, `a daemon log line matching ${re}`);
 
   /** upnpc in the LAN client; `args` after the IGD selection. With `reject: false` a failure gives its output too. */
   async function upnpc(args: string[], o: { discover?: boolean; reject?: boolean } = {}): Promise<string> {
-    const r = await lab!.exec(lab!.ns.client, ['upnpc', ...(o.discover ? ['-i'] : ['-i', '-u', IGD]), ...args], { timeout: 15000, reject: o.reject });
+    const r = await lab!.exec(lab!.ns.client, ['upnpc', ...(o.discover ? ['-i'] : ['-i', '-u', IGD]), ...args], {
+      timeout: 15000,
+      reject: o.reject,
+    });
     return r.stdout;
   }
   /** Polls `upnpc -l` (the gateway may be restarting) until it reports `address` as its external address. */
-  const reports = (address: string) => waitFor(async () => (await upnpc(['-l'], { reject: false })).includes(`ExternalIPAddress = ${address}\n`), 15000,
-    `the gateway to report ${address} as its external address`);
+  const reports = (address: string) =>
+    waitFor(
+      async () => (await upnpc(['-l'], { reject: false })).includes(`ExternalIPAddress = ${address}\n`),
+      15000,
+      `the gateway to report ${address} as its external address`,
+    );
 
   /** `count` connections from inet to ISP `i`'s public address, port PORT. */
-  const viaIsp = (i: number, count = 5, port = PORT) => burst(lab!, lab!.ns.inet, { count, concurrency: 5, to: lab!.addr.ispPublic(i), port, timeoutMs: 1500 });
-  const table = async (name: string) => (await lab!.exec(lab!.ns.router, ['nft', 'list', 'table', 'inet', name])).stdout;
-  const files = () => ({ leases: path.join(mwan!.dir, 'state', 'upnp', 'miniupnpd.leases'), accepted: path.join(mwan!.dir, 'state', 'upnp', 'accepted.leases') });
+  const viaIsp = (i: number, count = 5, port = PORT) =>
+    burst(lab!, lab!.ns.inet, { count, concurrency: 5, to: lab!.addr.ispPublic(i), port, timeoutMs: 1500 });
+  const table = async (name: string) =>
+    (await lab!.exec(lab!.ns.router, ['nft', 'list', 'table', 'inet', name])).stdout;
+  const files = () => ({
+    leases: path.join(mwan!.dir, 'state', 'upnp', 'miniupnpd.leases'),
+    accepted: path.join(mwan!.dir, 'state', 'upnp', 'accepted.leases'),
+  });
 
   /** The forged mapping is nowhere: not in miniupnpd's table, not in mwan's, not in the accepted leases; WAN port FORGED does not answer. */
   async function assertForgedRefused(when: string): Promise<void> {
     assert.doesNotMatch(await table('mwan_upnp'), new RegExp(`dport ${FORGED}\\b`), `${when}: miniupnpd's table`);
-    assert.doesNotMatch(await table('mwan'), new RegExp(`dport ${FORGED}\\b|${OTHER_HOST.replaceAll('.', '\\.')}`), `${when}: mwan's table`);
-    assert.doesNotMatch(await readFile(files().accepted, 'utf8'), new RegExp(`:${FORGED}:`), `${when}: the leases miniupnpd gets back`);
-    for (const i of [1, 2, 3]) assert.equal((await viaIsp(i, 2, FORGED)).ok, 0, `${when}: WAN port ${FORGED} on isp${i} must not reach ${OTHER_HOST}:22`);
+    assert.doesNotMatch(
+      await table('mwan'),
+      new RegExp(`dport ${FORGED}\\b|${OTHER_HOST.replaceAll('.', '\\.')}`),
+      `${when}: mwan's table`,
+    );
+    assert.doesNotMatch(
+      await readFile(files().accepted, 'utf8'),
+      new RegExp(`:${FORGED}:`),
+      `${when}: the leases miniupnpd gets back`,
+    );
+    for (const i of [1, 2, 3])
+      assert.equal(
+        (await viaIsp(i, 2, FORGED)).ok,
+        0,
+        `${when}: WAN port ${FORGED} on isp${i} must not reach ${OTHER_HOST}:22`,
+      );
   }
 
   const miniupnpdPids = async (): Promise<string[]> => {
     const pids = (await execa('ip', ['netns', 'pids', lab!.ns.router])).stdout.split('\n').filter(Boolean);
-    const comms = await Promise.all(pids.map((p) => readFile(`/proc/${p}/comm`, 'utf8').then((c) => c.trim(), () => '')));
+    const comms = await Promise.all(
+      pids.map((p) =>
+        readFile(`/proc/${p}/comm`, 'utf8').then(
+          (c) => c.trim(),
+          () => '',
+        ),
+      ),
+    );
     return pids.filter((_, k) => comms[k] === 'miniupnpd');
   };
 
@@ -102,16 +147,29 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     await logged(/miniupnpd: Port forwarding is now enabled/);
     const out = await upnpc(['-a', l.addr.client, String(PORT), String(PORT), 'TCP'], { discover: true });
     assert.match(out, new RegExp(`ExternalIPAddress = ${l.addr.ispPublic(1).replaceAll('.', '\\.')}`), out);
-    assert.match(out, new RegExp(`external ${l.addr.ispPublic(1).replaceAll('.', '\\.')}:${PORT} TCP is redirected to internal ${l.addr.client.replaceAll('.', '\\.')}:${PORT}`), out);
+    assert.match(
+      out,
+      new RegExp(
+        `external ${l.addr.ispPublic(1).replaceAll('.', '\\.')}:${PORT} TCP is redirected to internal ${l.addr.client.replaceAll('.', '\\.')}:${PORT}`,
+      ),
+      out,
+    );
     await logged(/UPnP: 1 mapping, forwarded on isp1, isp2, isp3/, 5000);
     const ms = await waitFor(async () => (await viaIsp(1, 1)).ok === 1, 20000, 'the mapping to answer through isp1');
     const r = await viaIsp(1);
     assert.equal(r.ok, 5, JSON.stringify(r));
     assert.deepEqual(r.bySource, { [l.addr.inetPeer(1)]: 5 }, 'the LAN server sees the remote address');
     console.log(`      mapped port answered through isp1 ${Math.round(ms)} ms after upnpc returned`);
-    assert.equal(await ctlOk(mwan!, ['apply', '--print']), NOTHING_TO_DO, 'mwan\'s table is stable with the mapping in it');
-    assert.match((await l.exec(l.ns.router, ['nft', 'list', 'table', 'inet', 'mwan_upnp'])).stdout, /dnat ip to 10\.77\.0\.2:9000/,
-      'miniupnpd keeps its own record in its own table');
+    assert.equal(
+      await ctlOk(mwan!, ['apply', '--print']),
+      NOTHING_TO_DO,
+      "mwan's table is stable with the mapping in it",
+    );
+    assert.match(
+      (await l.exec(l.ns.router, ['nft', 'list', 'table', 'inet', 'mwan_upnp'])).stdout,
+      /dnat ip to 10\.77\.0\.2:9000/,
+      'miniupnpd keeps its own record in its own table',
+    );
   });
 
   it('mwan forwards the mapping on every WAN, not only the one the gateway reports', async () => {
@@ -126,16 +184,27 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
     const l = lab!;
     const out = await upnpc(['-e', FORGED_DESCRIPTION, '-a', l.addr.client, String(HONEST), String(HONEST), 'TCP']);
     assert.match(out, new RegExp(`is redirected to internal ${l.addr.client.replaceAll('.', '\\.')}:${HONEST}`), out);
-    await waitFor(async () => (await table('mwan')).includes(`tcp dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`), 20000, 'mwan to forward the honest mapping');
-    assert.match(await readFile(files().leases, 'utf8'), new RegExp(`^TCP:${FORGED}:${OTHER_HOST.replaceAll('.', '\\.')}:22:0:injected$`, 'm'),
-      'miniupnpd wrote the forged line into its lease file (the attack is real)');
+    await waitFor(
+      async () => (await table('mwan')).includes(`tcp dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`),
+      20000,
+      'mwan to forward the honest mapping',
+    );
+    assert.match(
+      await readFile(files().leases, 'utf8'),
+      new RegExp(`^TCP:${FORGED}:${OTHER_HOST.replaceAll('.', '\\.')}:22:0:injected$`, 'm'),
+      'miniupnpd wrote the forged line into its lease file (the attack is real)',
+    );
     await waitFor(async () => (await viaIsp(1, 1, HONEST)).ok === 1, 20000, 'the honest mapping to answer');
     for (const i of [1, 2, 3]) assert.equal((await viaIsp(i, 3, HONEST)).ok, 3, `honest mapping through isp${i}`);
-    await waitFor(async () => (await readFile(files().accepted, 'utf8')).includes(`TCP:${HONEST}:`), 20000, 'the accepted leases to hold the honest mapping');
+    await waitFor(
+      async () => (await readFile(files().accepted, 'utf8')).includes(`TCP:${HONEST}:`),
+      20000,
+      'the accepted leases to hold the honest mapping',
+    );
     await assertForgedRefused('while miniupnpd runs');
   });
 
-  it('on failover (isp1 loses carrier) miniupnpd moves to isp2 with the mapping, reports isp2\'s address, and isp2 answers', async () => {
+  it("on failover (isp1 loses carrier) miniupnpd moves to isp2 with the mapping, reports isp2's address, and isp2 answers", async () => {
     const l = lab!;
     const before = await miniupnpdPids();
     assert.equal(before.length, 1, `one miniupnpd runs: ${before}`);
@@ -146,36 +215,66 @@ describe('mwan lab: UPnP through miniupnpd, following the preferred WAN', functi
       const moved = performance.now() - t0;
       await reports(l.addr.ispPublic(2));
       const list = await upnpc(['-l']);
-      assert.match(list, new RegExp(`TCP\\s+${PORT}->${l.addr.client.replaceAll('.', '\\.')}:${PORT}`), `the mapping survived the restart:\n${list}`);
+      assert.match(
+        list,
+        new RegExp(`TCP\\s+${PORT}->${l.addr.client.replaceAll('.', '\\.')}:${PORT}`),
+        `the mapping survived the restart:\n${list}`,
+      );
       const reported = performance.now() - t0;
       const rules = (await l.exec(l.ns.router, ['ip', 'rule', 'show'])).stdout;
-      assert.match(rules, new RegExp(`to ${l.addr.server.replaceAll('.', '\\.')} iif lo .*lookup ${layoutOf(mwan!).wans.get('isp2')!.table}`), `STUN leaves by isp2:\n${rules}`);
+      assert.match(
+        rules,
+        new RegExp(
+          `to ${l.addr.server.replaceAll('.', '\\.')} iif lo .*lookup ${layoutOf(mwan!).wans.get('isp2')!.table}`,
+        ),
+        `STUN leaves by isp2:\n${rules}`,
+      );
       const r = await viaIsp(2);
       assert.equal(r.ok, 5, JSON.stringify(r));
       const after = await miniupnpdPids();
       assert.equal(after.length, 1, `still one miniupnpd: ${after}`);
       assert.notDeepEqual(after, before, 'miniupnpd was restarted');
       assert.equal((await statusOf(mwan!)).wans.find((w) => w.name === 'isp1')?.state, 'link-down');
-      console.log(`      instance moved ${Math.round(moved)} ms after the carrier cut; isp2's address reported after ${Math.round(reported)} ms`);
+      console.log(
+        `      instance moved ${Math.round(moved)} ms after the carrier cut; isp2's address reported after ${Math.round(reported)} ms`,
+      );
     } finally {
       await l.restoreCarrier(1);
     }
     await logged(/UPnP: miniupnpd serves isp1 \(wan1\), was isp2/);
     await reports(l.addr.ispPublic(1));
     assert.equal((await viaIsp(1)).ok, 5);
-    assert.ok(!daemon.lines.some((line) => /UPnP: 0 mappings/.test(line)), 'the mapping stayed forwarded while miniupnpd restarted');
+    assert.ok(
+      !daemon.lines.some((line) => /UPnP: 0 mappings/.test(line)),
+      'the mapping stayed forwarded while miniupnpd restarted',
+    );
   });
 
   it('after miniupnpd restarted (failover and back) the forged line did not come back; the honest mapping did', async () => {
     const l = lab!;
-    assert.ok(daemon.lines.filter((line) => /UPnP: miniupnpd serves/.test(line)).length >= 3, 'miniupnpd was restarted twice');
-    await waitFor(async () => (await table('mwan_upnp')).includes(`th dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`), 15000, 'miniupnpd to re-create the honest mapping');
+    assert.ok(
+      daemon.lines.filter((line) => /UPnP: miniupnpd serves/.test(line)).length >= 3,
+      'miniupnpd was restarted twice',
+    );
+    await waitFor(
+      async () => (await table('mwan_upnp')).includes(`th dport ${HONEST} dnat ip to ${l.addr.client}:${HONEST}`),
+      15000,
+      'miniupnpd to re-create the honest mapping',
+    );
     const leases = await readFile(files().leases, 'utf8');
-    assert.doesNotMatch(leases, new RegExp(`:${FORGED}:|injected`), `the lease file miniupnpd started from:\n${leases}`);
+    assert.doesNotMatch(
+      leases,
+      new RegExp(`:${FORGED}:|injected`),
+      `the lease file miniupnpd started from:\n${leases}`,
+    );
     await assertForgedRefused('after two restarts');
     assert.equal((await viaIsp(1, 3, HONEST)).ok, 3, 'the honest mapping still answers');
     await upnpc(['-d', String(HONEST), 'TCP']);
-    await waitFor(async () => !(await table('mwan')).includes(`dport ${HONEST} `), 20000, 'mwan to withdraw the deleted mapping');
+    await waitFor(
+      async () => !(await table('mwan')).includes(`dport ${HONEST} `),
+      20000,
+      'mwan to withdraw the deleted mapping',
+    );
   });
 
   it('a deleted mapping stops answering; `mwanctl stop` ends miniupnpd and leaves the router as it was, byte for byte', async () => {

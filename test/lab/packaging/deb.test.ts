@@ -1,7 +1,16 @@
 // Builds the .deb, installs it with dpkg into a scratch root, runs the installed mwanctl, then removes and purges it and checks nothing is left.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildDeb, type BuiltDeb } from '../../../cli/package/deb.ts';
@@ -9,7 +18,9 @@ import { DOC_DIR, LIB_DIR, MAN_PAGES_DIR, UNIT, WRAPPER } from '../../../cli/pac
 import { packageRoot } from '../../../core/system/package-root.ts';
 import { HOOKS } from '../../../cli/install.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 describe('Debian package (npm run deb), installed with dpkg into a scratch root', function () {
   this.timeout(15 * 60_000); // building compresses ~40 MB with xz; the machine is shared
@@ -21,8 +32,11 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
   /** dpkg on the scratch root only: its own admin dir and log; maintainer scripts see DPKG_ROOT (they then leave the host alone). */
   function dpkg(...args: string[]): string {
     // --force-depends: the scratch root has no nodejs, nftables, iproute2 or conntrack packages (the host has the programs).
-    return execFileSync('dpkg', [`--root=${root}`, `--log=${at('var/log/dpkg.log')}`, '--force-script-chrootless', '--force-depends', ...args],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(
+      'dpkg',
+      [`--root=${root}`, `--log=${at('var/log/dpkg.log')}`, '--force-script-chrootless', '--force-depends', ...args],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
   }
 
   /**
@@ -32,8 +46,11 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
    */
   function mwanctl(...args: string[]) {
     const script = 'mount -t overlay mwan-deb-test -o "lowerdir=$1/usr/lib:/usr/lib" /usr/lib && shift && exec "$@"';
-    return spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, at(WRAPPER), ...args],
-      { encoding: 'utf8', timeout: 120_000 });
+    return spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', root, at(WRAPPER), ...args],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
   }
 
   /** Every file and symlink under the scratch root except dpkg's own admin dir and log. */
@@ -53,8 +70,12 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
     writeFileSync(at('var/lib/dpkg/status'), '');
     writeFileSync(at('var/lib/dpkg/available'), '');
     deb = await buildDeb(path.join(work, 'out'));
-    const files = execFileSync('dpkg-deb', ['--contents', deb.file], { encoding: 'utf8' }).split('\n').filter((l) => /^[-l]/.test(l));
-    console.log(`      ${path.basename(deb.file)}: ${(deb.bytes / 1048576).toFixed(1)} MiB (${deb.bytes} bytes), ${files.length} files`);
+    const files = execFileSync('dpkg-deb', ['--contents', deb.file], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /^[-l]/.test(l));
+    console.log(
+      `      ${path.basename(deb.file)}: ${(deb.bytes / 1048576).toFixed(1)} MiB (${deb.bytes} bytes), ${files.length} files`,
+    );
   });
   after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -63,16 +84,31 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
     assert.match(control, /^Package: mwan$/m);
     assert.match(control, new RegExp(`^Version: ${VERSION}$`, 'm'));
     assert.match(control, /^Depends: nodejs \(>= 20\.19\) \| mwan-node-runtime, nftables, iproute2, conntrack$/m);
-    const conffiles = execFileSync('sh', ['-c', 'dpkg-deb --ctrl-tarfile "$1" | tar -xOf - ./conffiles', 'sh', deb.file], { encoding: 'utf8' });
-    assert.deepEqual(conffiles.trim().split('\n').sort(), ['/etc/mwan/config.yaml', ...HOOKS.map((h) => h.file)].sort());
+    const conffiles = execFileSync(
+      'sh',
+      ['-c', 'dpkg-deb --ctrl-tarfile "$1" | tar -xOf - ./conffiles', 'sh', deb.file],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(
+      conffiles.trim().split('\n').sort(),
+      ['/etc/mwan/config.yaml', ...HOOKS.map((h) => h.file)].sort(),
+    );
   });
 
   it('installs with dpkg -i: the wrapper, the unit, the hooks, the addon and the docs are in place', () => {
     dpkg('--install', deb.file);
     assert.match(dpkg('--status', 'mwan'), /^Status: install ok installed$/m);
-    for (const f of [WRAPPER, UNIT, `${LIB_DIR}/cli/mwanctl.bundle.mjs`, `${LIB_DIR}/node_modules/zod/package.json`,
-      `${LIB_DIR}/core/system/probes/native/build/Release/mwan_icmp.node`, `${DOC_DIR}/README.md`, `${DOC_DIR}/copyright`,
-      '/etc/mwan/config.yaml', ...HOOKS.map((h) => h.file)]) {
+    for (const f of [
+      WRAPPER,
+      UNIT,
+      `${LIB_DIR}/cli/mwanctl.bundle.mjs`,
+      `${LIB_DIR}/node_modules/zod/package.json`,
+      `${LIB_DIR}/core/system/probes/native/build/Release/mwan_icmp.node`,
+      `${DOC_DIR}/README.md`,
+      `${DOC_DIR}/copyright`,
+      '/etc/mwan/config.yaml',
+      ...HOOKS.map((h) => h.file),
+    ]) {
       assert.ok(existsSync(at(f)), `${f} is not installed`);
     }
     assert.equal(statSync(at(WRAPPER)).mode & 0o777, 0o755);
@@ -88,7 +124,10 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
       assert.ok(existsSync(at(`/usr/share/man/man${page.slice(-1)}/${page}.gz`)), `man page ${page} is not installed`);
     }
     // The addon was built for this machine: the installed copy loads.
-    execFileSync(process.execPath, ['-e', `require(${JSON.stringify(at(`${LIB_DIR}/core/system/probes/native/build/Release/mwan_icmp.node`))})`]);
+    execFileSync(process.execPath, [
+      '-e',
+      `require(${JSON.stringify(at(`${LIB_DIR}/core/system/probes/native/build/Release/mwan_icmp.node`))})`,
+    ]);
   });
 
   it('the installed mwanctl runs the bundle: its version (or usage) and `check` of a shipped example', () => {
@@ -115,7 +154,10 @@ describe('Debian package (npm run deb), installed with dpkg into a scratch root'
     assert.match(asIs.stderr, /is empty/);
     // The example is everything from its first setting on, each line behind "# ".
     const lines = readFileSync(shipped, 'utf8').split('\n');
-    const uncommented = lines.slice(lines.indexOf('# mode: balanced')).map((l) => l.replace(/^# ?/, '')).join('\n');
+    const uncommented = lines
+      .slice(lines.indexOf('# mode: balanced'))
+      .map((l) => l.replace(/^# ?/, ''))
+      .join('\n');
     const file = path.join(work, 'uncommented.yaml');
     writeFileSync(file, `${uncommented}\n`);
     const check = mwanctl('check', '--config', file);

@@ -5,16 +5,32 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 interface LockEntry {
-  version: string; integrity?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, unknown>; os?: string[]; cpu?: string[];
-  engines?: Record<string, string>; bin?: Record<string, string> | string;
+  version: string;
+  integrity?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, unknown>;
+  os?: string[];
+  cpu?: string[];
+  engines?: Record<string, string>;
+  bin?: Record<string, string> | string;
 }
 
-export interface LocalRegistry { url: string; misses: string[]; close(): Promise<void> }
+export interface LocalRegistry {
+  url: string;
+  misses: string[];
+  close(): Promise<void>;
+}
 
 /** Every package version the lockfile names, as registry documents (name → versions). */
-function packuments(root: string, base: string): Map<string, { name: string; 'dist-tags': { latest: string }; versions: Record<string, unknown> }> {
-  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+function packuments(
+  root: string,
+  base: string,
+): Map<string, { name: string; 'dist-tags': { latest: string }; versions: Record<string, unknown> }> {
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   const docs = new Map<string, { name: string; 'dist-tags': { latest: string }; versions: Record<string, unknown> }>();
   for (const [dir, e] of Object.entries(lock.packages)) {
     if (!dir || !e.integrity) continue;
@@ -22,7 +38,16 @@ function packuments(root: string, base: string): Map<string, { name: string; 'di
     const doc = docs.get(name) ?? { name, 'dist-tags': { latest: e.version }, versions: {} };
     const { dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, os, cpu, engines, bin } = e;
     doc.versions[e.version] = {
-      name, version: e.version, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, os, cpu, engines, bin,
+      name,
+      version: e.version,
+      dependencies,
+      optionalDependencies,
+      peerDependencies,
+      peerDependenciesMeta,
+      os,
+      cpu,
+      engines,
+      bin,
       dist: { integrity: e.integrity, tarball: `${base}/${name}/-/${name.split('/').pop()}-${e.version}.tgz` },
     };
     docs.set(name, doc);

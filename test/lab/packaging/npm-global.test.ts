@@ -20,7 +20,10 @@ describe('npm pack and a global install (npm i -g) into a scratch prefix', funct
     work = mkdtempSync(path.join(os.tmpdir(), 'mwan-npm-global-'));
     registry = await startLocalRegistry(root);
     // `npm pack` runs `prepare`: the bundle it packs is built from the sources it packs.
-    const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     tarball = path.join(work, name);
   });
   after(async () => {
@@ -31,17 +34,44 @@ describe('npm pack and a global install (npm i -g) into a scratch prefix', funct
   it('the tarball has the bundle and no test', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
     assert.ok(files.includes('package/cli/mwanctl.bundle.mjs'), 'the bundle is not in the tarball');
-    assert.deepEqual(files.filter((f) => /\.test\.ts$|^package\/test\//.test(f)), []);
+    assert.deepEqual(
+      files.filter((f) => /\.test\.ts$|^package\/test\//.test(f)),
+      [],
+    );
     console.log(`      ${path.basename(tarball)}: ${files.length} files`);
   });
 
   it('npm i -g installs it; its mwanctl runs the bundle (no tsx notice) and checks a shipped example', async () => {
     const prefix = path.join(work, 'prefix');
     // Offline: metadata from the local registry, tarballs from npm's cache; any other host goes to a closed port.
-    await promisify(execFile)('npm', ['install', '--global', '--prefix', prefix, '--registry', `${registry.url}/`, '--prefer-offline',
-      '--proxy', 'http://127.0.0.1:9', '--https-proxy', 'http://127.0.0.1:9', '--noproxy', '127.0.0.1',
-      '--no-audit', '--no-fund', '--no-update-notifier', tarball], { cwd: work });
-    assert.deepEqual(registry.misses.filter((m) => m.endsWith('.tgz')), [], 'npm fetched tarballs it should have had in its cache');
+    await promisify(execFile)(
+      'npm',
+      [
+        'install',
+        '--global',
+        '--prefix',
+        prefix,
+        '--registry',
+        `${registry.url}/`,
+        '--prefer-offline',
+        '--proxy',
+        'http://127.0.0.1:9',
+        '--https-proxy',
+        'http://127.0.0.1:9',
+        '--noproxy',
+        '127.0.0.1',
+        '--no-audit',
+        '--no-fund',
+        '--no-update-notifier',
+        tarball,
+      ],
+      { cwd: work },
+    );
+    assert.deepEqual(
+      registry.misses.filter((m) => m.endsWith('.tgz')),
+      [],
+      'npm fetched tarballs it should have had in its cache',
+    );
     const mwanctl = path.join(prefix, 'bin/mwanctl');
     const installed = path.join(prefix, 'lib/node_modules/mwan');
     assert.ok(existsSync(path.join(installed, 'cli/mwanctl.bundle.mjs')));
@@ -49,14 +79,22 @@ describe('npm pack and a global install (npm i -g) into a scratch prefix', funct
     const help = spawnSync(mwanctl, ['--help'], { encoding: 'utf8', timeout: 60_000 });
     assert.doesNotMatch(help.stderr, TSX_NOTICE);
     assert.match(help.stdout + help.stderr, /usage: mwanctl|Usage: mwanctl/);
-    const check = spawnSync(mwanctl, ['check', '--config', path.join(installed, 'config/seed-000-three-nat-links.yaml')], { encoding: 'utf8', timeout: 60_000 });
+    const check = spawnSync(
+      mwanctl,
+      ['check', '--config', path.join(installed, 'config/seed-000-three-nat-links.yaml')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(check.status, 0, check.stderr);
     assert.doesNotMatch(check.stderr, TSX_NOTICE);
     assert.match(check.stdout, /is valid/);
     // The stamp really is checked: after one shipped source changes, the same mwanctl falls back to tsx and says so.
     const source = path.join(installed, 'core/config/schema.ts');
     execFileSync('sh', ['-c', 'printf "\\n// changed\\n" >> "$1"', 'sh', source]);
-    const stale = spawnSync(mwanctl, ['check', '--config', path.join(installed, 'config/seed-000-three-nat-links.yaml')], { encoding: 'utf8', timeout: 120_000 });
+    const stale = spawnSync(
+      mwanctl,
+      ['check', '--config', path.join(installed, 'config/seed-000-three-nat-links.yaml')],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
     assert.match(stale.stderr, TSX_NOTICE);
     assert.ok(readFileSync(source, 'utf8').endsWith('// changed\n'));
   });

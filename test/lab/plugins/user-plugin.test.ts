@@ -33,15 +33,22 @@ describe('mwan lab: user plugins from the plugins directory', function () {
     await startServers(lab);
   });
 
-  afterEach(async () => { await mwan?.cleanup(); mwan = undefined; });
-  after(async () => { await lab?.teardown(); });
+  afterEach(async () => {
+    await mwan?.cleanup();
+    mwan = undefined;
+  });
+  after(async () => {
+    await lab?.teardown();
+  });
 
   function withPlugin(mode: number): Mwan {
     const l = lab!;
-    const m = mwanFor(l, (dir) => labConfig(l, dir, {
-      wans: { 1: { weight: 10 }, 2: { weight: 1 }, 3: { weight: 1 } },
-      extra: { plugins: { 'force-route': { routes: [{ to: `${l.addr.server2}/32`, wan: 'isp3' }] } } },
-    }));
+    const m = mwanFor(l, (dir) =>
+      labConfig(l, dir, {
+        wans: { 1: { weight: 10 }, 2: { weight: 1 }, 3: { weight: 1 } },
+        extra: { plugins: { 'force-route': { routes: [{ to: `${l.addr.server2}/32`, wan: 'isp3' }] } } },
+      }),
+    );
     const dir = path.join(m.dir, 'plugins.d');
     mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
@@ -59,7 +66,10 @@ describe('mwan lab: user plugins from the plugins directory', function () {
     assert.equal(forced.ok, 60, JSON.stringify(forced));
     assert.equal(forced.byIsp[3], 60, `forced destination left by ${JSON.stringify(forced.byIsp)}`);
     const rest = await burst(l, l.ns.client, { count: 60, concurrency: 10 });
-    assert.ok(rest.byIsp[1] > 30, `the other destination should follow the 10:1:1 weights: ${JSON.stringify(rest.byIsp)}`);
+    assert.ok(
+      rest.byIsp[1] > 30,
+      `the other destination should follow the 10:1:1 weights: ${JSON.stringify(rest.byIsp)}`,
+    );
     const rules = (await l.exec(l.ns.router, ['ip', 'rule', 'show'])).stdout;
     assert.match(rules, new RegExp(`to ${l.addr.server2.replaceAll('.', '\\.')} lookup \\d+ proto 249`));
   });
@@ -75,11 +85,13 @@ describe('mwan lab: user plugins from the plugins directory', function () {
     assert.equal(await settledSnapshot(l), before);
   });
 
-  it('a drop-in plugin\'s NFQUEUE strategy decides real connections of the policy that names it', async () => {
+  it("a drop-in plugin's NFQUEUE strategy decides real connections of the policy that names it", async () => {
     const l = lab!;
-    const m = mwanFor(l, (dir) => labConfig(l, dir, {
-      extra: { policies: { last: { strategy: 'nfqueue:last-member' } }, defaultPolicy: 'last' },
-    }));
+    const m = mwanFor(l, (dir) =>
+      labConfig(l, dir, {
+        extra: { policies: { last: { strategy: 'nfqueue:last-member' } }, defaultPolicy: 'last' },
+      }),
+    );
     mwan = m;
     const dir = path.join(m.dir, 'plugins.d');
     mkdirSync(dir, { mode: 0o755 });
@@ -92,6 +104,10 @@ describe('mwan lab: user plugins from the plugins directory', function () {
     assert.deepEqual(r.byIsp.slice(1), [0, 0, 30], JSON.stringify(r.byIsp));
     await ctlOk(m, ['wan', 'down', 'isp3']);
     const without = await burst(l, l.ns.client, { count: 20, concurrency: 5 });
-    assert.deepEqual(without.byIsp.slice(1), [0, 20, 0], `with isp3 down the last member in service is isp2: ${JSON.stringify(without.byIsp)}`);
+    assert.deepEqual(
+      without.byIsp.slice(1),
+      [0, 20, 0],
+      `with isp3 down the last member in service is isp2: ${JSON.stringify(without.byIsp)}`,
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('mwan lab: round robin and persistence', function () {
     s = await startStrategyLab(POLICIES);
     await s.lab.exec(s.lab.ns.client, ['ip', 'addr', 'add', '10.77.0.3/24', 'dev', 'eth0']);
   });
-  after(async () => { await s?.stop(); });
+  after(async () => {
+    await s?.stop();
+  });
 
   it('round robin: 30 sequential connections alternate over the three WANs, 10 each', async () => {
     const { lab } = s!;
@@ -34,8 +36,14 @@ describe('mwan lab: round robin and persistence', function () {
     console.log(`      order: ${r.ispOrder.join('')}`);
     assert.equal(r.ok, 30, JSON.stringify(r));
     assert.deepEqual(r.byIsp.slice(1), [10, 10, 10]);
-    for (let k = 1; k < r.ispOrder.length; k++) assert.notEqual(r.ispOrder[k], r.ispOrder[k - 1], `connections ${k - 1} and ${k} used the same WAN: ${r.ispOrder.join('')}`);
-    for (let k = 3; k < r.ispOrder.length; k++) assert.equal(r.ispOrder[k], r.ispOrder[k - 3], `the cycle repeats: ${r.ispOrder.join('')}`);
+    for (let k = 1; k < r.ispOrder.length; k++)
+      assert.notEqual(
+        r.ispOrder[k],
+        r.ispOrder[k - 1],
+        `connections ${k - 1} and ${k} used the same WAN: ${r.ispOrder.join('')}`,
+      );
+    for (let k = 3; k < r.ispOrder.length; k++)
+      assert.equal(r.ispOrder[k], r.ispOrder[k - 3], `the cycle repeats: ${r.ispOrder.join('')}`);
   });
 
   it('persistence: one WAN per source across 100 connections, a daemon restart and an apply; another after the timeout', async () => {
@@ -44,7 +52,9 @@ describe('mwan lab: round robin and persistence', function () {
     const b = await burst(lab, lab.ns.client, { count: 20, concurrency: 5, bind: '10.77.0.3' });
     const wanA = a.byIsp.findIndex((n) => n > 0);
     const wanB = b.byIsp.findIndex((n) => n > 0);
-    console.log(`      10.77.0.2: ${JSON.stringify(a.byIsp.slice(1))} in ${a.ms} ms; 10.77.0.3: ${JSON.stringify(b.byIsp.slice(1))}`);
+    console.log(
+      `      10.77.0.2: ${JSON.stringify(a.byIsp.slice(1))} in ${a.ms} ms; 10.77.0.3: ${JSON.stringify(b.byIsp.slice(1))}`,
+    );
     assert.equal(a.ok, 100, JSON.stringify(a));
     assert.equal(a.byIsp[wanA], 100, `10.77.0.2 used more than one WAN: ${JSON.stringify(a.byIsp)}`);
     assert.equal(b.byIsp[wanB], 20, `10.77.0.3 used more than one WAN: ${JSON.stringify(b.byIsp)}`);
@@ -59,13 +69,19 @@ describe('mwan lab: round robin and persistence', function () {
     mwan.writeConfig(cfg);
     await ctlOk(mwan, ['apply']);
     const again = await burst(lab, lab.ns.client, { count: 20, concurrency: 5 });
-    console.log(`      after a daemon restart and an apply (${Date.now() - t0} ms): ${JSON.stringify(again.byIsp.slice(1))}`);
+    console.log(
+      `      after a daemon restart and an apply (${Date.now() - t0} ms): ${JSON.stringify(again.byIsp.slice(1))}`,
+    );
     assert.equal(again.byIsp[wanA], 20, `moved after restart/apply: ${JSON.stringify(again.byIsp)}`);
 
     await sleep(TIMEOUT_S * 1000 + 1500);
     // One set of sources per WAN (persist_sticky_src_<id>): list them all.
-    const listed = JSON.parse((await lab.exec(lab.ns.router, ['nft', '-j', 'list', 'sets', 'inet'])).stdout) as { nftables: { set?: { name: string; elem?: unknown[] } }[] };
-    const map = JSON.stringify(listed.nftables.flatMap((x) => (x.set?.name.startsWith('persist_sticky_src_') ? [x.set] : [])));
+    const listed = JSON.parse((await lab.exec(lab.ns.router, ['nft', '-j', 'list', 'sets', 'inet'])).stdout) as {
+      nftables: { set?: { name: string; elem?: unknown[] } }[];
+    };
+    const map = JSON.stringify(
+      listed.nftables.flatMap((x) => (x.set?.name.startsWith('persist_sticky_src_') ? [x.set] : [])),
+    );
     assert.ok(!map.includes('"10.77.0.2"'), `the entry did not expire:\n${map}`);
     const later = await burst(lab, lab.ns.client, { count: 20, concurrency: 5 });
     const wanLater = later.byIsp.findIndex((n) => n > 0);

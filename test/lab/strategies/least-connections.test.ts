@@ -13,7 +13,10 @@ describe('mwan lab: least connections', function () {
   before(async function () {
     await skipWithoutLab(this, 'strategies-least-connections');
     s = await startStrategyLab({
-      policies: { fewest: { strategy: 'least-connections', intervalMs: 500 }, pin1: { strategy: 'priority', members: [{ wan: 'isp1' }] } },
+      policies: {
+        fewest: { strategy: 'least-connections', intervalMs: 500 },
+        pin1: { strategy: 'priority', members: [{ wan: 'isp1' }] },
+      },
       rules: [{ name: 'pinned', proto: 'tcp', dport: 8080, policy: 'pin1' }],
       defaultPolicy: 'fewest',
     });
@@ -29,9 +32,15 @@ describe('mwan lab: least connections', function () {
     holders.push(pinned.proc);
     assert.deepEqual(tally(pinned.isps), [12, 0, 0]);
     // 12 open on isp1, none elsewhere: isp1 leaves the choice.
-    await waitFor(async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined, 20000, 'isp1 to leave the choice');
+    await waitFor(
+      async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined,
+      20000,
+      'isp1 to leave the choice',
+    );
     const policy = (await statusOf(mwan)).policies!.find((p) => p.name === 'fewest')!;
-    console.log(`      12 held on isp1: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}; status: ${JSON.stringify(policy.weights)} (${policy.reason})`);
+    console.log(
+      `      12 held on isp1: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}; status: ${JSON.stringify(policy.weights)} (${policy.reason})`,
+    );
     assert.equal(policy.weights!.isp1, 0);
 
     const t0 = Date.now();
@@ -39,17 +48,25 @@ describe('mwan lab: least connections', function () {
     holders.push(fresh.proc);
     const [a, b, c] = tally(fresh.isps);
     const totals = [12 + a, b, c];
-    console.log(`      24 new long-lived connections in ${Date.now() - t0} ms: ${JSON.stringify([a, b, c])} (order ${fresh.isps.join('')}); open per WAN now ${JSON.stringify(totals)}`);
+    console.log(
+      `      24 new long-lived connections in ${Date.now() - t0} ms: ${JSON.stringify([a, b, c])} (order ${fresh.isps.join('')}); open per WAN now ${JSON.stringify(totals)}`,
+    );
     assert.ok(a <= 2, `isp1 already had 12: it should get (almost) none of the new ones: ${JSON.stringify([a, b, c])}`);
     assert.ok(Math.abs(b - c) <= 4, `isp2 and isp3 share them evenly: ${JSON.stringify([a, b, c])}`);
     assert.ok(Math.max(...totals) - Math.min(...totals) <= 6, `counts even out: ${JSON.stringify(totals)}`);
 
     // Closing the pinned ones: isp1 becomes the emptiest and takes new connections again.
     await pinned.proc.kill();
-    const backMs = await waitFor(async () => {
-      const sh = await chainShares(lab, mwan, 'balance');
-      return (sh[1] ?? 0) > Math.max(sh[2] ?? 0, sh[3] ?? 0);
-    }, 20000, 'isp1 to take the largest share');
-    console.log(`      ${Math.round(backMs)} ms after the 12 on isp1 closed: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}`);
+    const backMs = await waitFor(
+      async () => {
+        const sh = await chainShares(lab, mwan, 'balance');
+        return (sh[1] ?? 0) > Math.max(sh[2] ?? 0, sh[3] ?? 0);
+      },
+      20000,
+      'isp1 to take the largest share',
+    );
+    console.log(
+      `      ${Math.round(backMs)} ms after the 12 on isp1 closed: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}`,
+    );
   });
 });

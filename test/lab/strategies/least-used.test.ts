@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { burst } from '../../kit/lab/traffic.ts';
 import { skipWithoutLab } from '../../kit/lab/helpers.ts';
-import { chainShares, shapeUpload, startBulk, startSink, startStrategyLab, txMbps, type StrategyLab } from '../../kit/lab/strategies.ts';
+import {
+  chainShares,
+  shapeUpload,
+  startBulk,
+  startSink,
+  startStrategyLab,
+  txMbps,
+  type StrategyLab,
+} from '../../kit/lab/strategies.ts';
 import { waitFor } from '../../kit/time.ts';
 
 describe('mwan lab: least used', function () {
@@ -13,36 +21,63 @@ describe('mwan lab: least used', function () {
     await skipWithoutLab(this, 'strategies-least-used');
     const members = [1, 2, 3].map((i) => ({ wan: `isp${i}`, capacityMbps: 2 }));
     s = await startStrategyLab({
-      policies: { free: { strategy: 'least-used', members }, pin1: { strategy: 'priority', members: [{ wan: 'isp1' }] } },
+      policies: {
+        free: { strategy: 'least-used', members },
+        pin1: { strategy: 'priority', members: [{ wan: 'isp1' }] },
+      },
       // The bulk upload goes to isp1 by rule; everything else is balanced by free capacity.
       rules: [{ name: 'bulk', proto: 'tcp', dport: 9000, policy: 'pin1' }],
       defaultPolicy: 'free',
     });
-    await Promise.all([1, 2, 3].map((i) => shapeUpload(s!.lab, i, 2)).concat(startSink(s.lab, 9000).then(() => undefined)));
+    await Promise.all(
+      [1, 2, 3].map((i) => shapeUpload(s!.lab, i, 2)).concat(startSink(s.lab, 9000).then(() => undefined)),
+    );
   });
-  after(async () => { await s?.stop(); });
+  after(async () => {
+    await s?.stop();
+  });
 
   it('sends new flows away from the WAN a bulk transfer saturates, and back once it is free', async () => {
     const { lab, mwan } = s!;
     const idle = await burst(lab, lab.ns.client, { count: 60, concurrency: 10 });
-    console.log(`      idle: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}, 60 connections ${JSON.stringify(idle.byIsp.slice(1))}`);
-    assert.ok(idle.byIsp.slice(1).every((n) => n >= 8), `idle WANs share new connections: ${JSON.stringify(idle.byIsp)}`);
+    console.log(
+      `      idle: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}, 60 connections ${JSON.stringify(idle.byIsp.slice(1))}`,
+    );
+    assert.ok(
+      idle.byIsp.slice(1).every((n) => n >= 8),
+      `idle WANs share new connections: ${JSON.stringify(idle.byIsp)}`,
+    );
 
     // 3 MB at 2 Mbit/s: about 12 s, so isp1 stays saturated through the burst below even on a loaded machine.
     const bulk = await startBulk(lab, 9000, 3_000_000, 20);
     assert.equal(bulk.isp, 1);
-    const ms = await waitFor(async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined, 20000, 'isp1 to leave the choice');
+    const ms = await waitFor(
+      async () => (await chainShares(lab, mwan, 'balance'))[1] === undefined,
+      20000,
+      'isp1 to leave the choice',
+    );
     const rate = await txMbps(lab, 'wan1', 500);
     const shares = await chainShares(lab, mwan, 'balance');
     const during = await burst(lab, lab.ns.client, { count: 60, concurrency: 10 });
-    console.log(`      isp1 at ${rate.toFixed(2)} Mbit/s of 2 after ${Math.round(ms)} ms: shares ${JSON.stringify(shares)}, 60 connections ${JSON.stringify(during.byIsp.slice(1))}`);
+    console.log(
+      `      isp1 at ${rate.toFixed(2)} Mbit/s of 2 after ${Math.round(ms)} ms: shares ${JSON.stringify(shares)}, 60 connections ${JSON.stringify(during.byIsp.slice(1))}`,
+    );
     assert.equal(during.byIsp[1], 0, 'no new flow on the saturated WAN');
-    assert.ok(during.byIsp[2] >= 15 && during.byIsp[3] >= 15, `the free WANs share them: ${JSON.stringify(during.byIsp)}`);
+    assert.ok(
+      during.byIsp[2] >= 15 && during.byIsp[3] >= 15,
+      `the free WANs share them: ${JSON.stringify(during.byIsp)}`,
+    );
 
     await bulk.done;
-    const backMs = await waitFor(async () => ((await chainShares(lab, mwan, 'balance'))[1] ?? 0) >= 5, 20000, 'isp1 back in the choice');
+    const backMs = await waitFor(
+      async () => ((await chainShares(lab, mwan, 'balance'))[1] ?? 0) >= 5,
+      20000,
+      'isp1 back in the choice',
+    );
     const after = await burst(lab, lab.ns.client, { count: 60, concurrency: 10 });
-    console.log(`      ${Math.round(backMs)} ms after the upload: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}, 60 connections ${JSON.stringify(after.byIsp.slice(1))}`);
+    console.log(
+      `      ${Math.round(backMs)} ms after the upload: shares ${JSON.stringify(await chainShares(lab, mwan, 'balance'))}, 60 connections ${JSON.stringify(after.byIsp.slice(1))}`,
+    );
     assert.ok(after.byIsp[1] >= 8, JSON.stringify(after.byIsp));
   });
 });

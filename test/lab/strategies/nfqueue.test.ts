@@ -38,11 +38,15 @@ describe('mwan lab: NFQUEUE policies (nfqueue:<name>)', function () {
     await s?.stop();
   });
 
-  const nat = async (chain: string) => (await s!.lab.exec(s!.lab.ns.router, ['iptables', '-w', '-t', 'nat', '-S', chain], { reject: false })).stdout;
+  const nat = async (chain: string) =>
+    (await s!.lab.exec(s!.lab.ns.router, ['iptables', '-w', '-t', 'nat', '-S', chain], { reject: false })).stdout;
   /** Packets the queue rules have sent to user space so far (both policies). */
   const queued = async () => {
     const r = await s!.lab.exec(s!.lab.ns.router, ['iptables', '-w', '-t', 'nat', '-L', 'MWAN_NFQ', '-nvx']);
-    return r.stdout.split('\n').filter((l) => l.includes('NFQUEUE')).reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.includes('NFQUEUE'))
+      .reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
   };
 
   it('the daemon installs one queue rule per policy, each matching its tag, with the bypass', async () => {
@@ -63,20 +67,29 @@ describe('mwan lab: NFQUEUE policies (nfqueue:<name>)', function () {
     const counts0 = await counted();
     const r = await burst(lab, lab.ns.client, { count: 30, concurrency: 1, to: lab.addr.server2 });
     const counts = (await counted()).map((n, i) => n - counts0[i]);
-    console.log(`      order: ${r.ispOrder.join('')}; ${await queued() - before} packets queued; counted per WAN ${counts.join('/')}`);
-    assert.deepEqual(counts, [10, 10, 10], 'status counts the decisions, not the kernel\'s random choice');
+    console.log(
+      `      order: ${r.ispOrder.join('')}; ${(await queued()) - before} packets queued; counted per WAN ${counts.join('/')}`,
+    );
+    assert.deepEqual(counts, [10, 10, 10], "status counts the decisions, not the kernel's random choice");
     assert.equal(r.ok, 30, JSON.stringify(r));
     assert.deepEqual(r.byIsp.slice(1), [10, 10, 10]);
-    for (let k = 1; k < r.ispOrder.length; k++) assert.notEqual(r.ispOrder[k], r.ispOrder[k - 1], `connections ${k - 1} and ${k} used the same WAN: ${r.ispOrder.join('')}`);
-    for (let k = 3; k < r.ispOrder.length; k++) assert.equal(r.ispOrder[k], r.ispOrder[k - 3], `the cycle repeats: ${r.ispOrder.join('')}`);
-    assert.equal(await queued() - before, 30, 'exactly the first packet of each connection went to user space');
+    for (let k = 1; k < r.ispOrder.length; k++)
+      assert.notEqual(
+        r.ispOrder[k],
+        r.ispOrder[k - 1],
+        `connections ${k - 1} and ${k} used the same WAN: ${r.ispOrder.join('')}`,
+      );
+    for (let k = 3; k < r.ispOrder.length; k++)
+      assert.equal(r.ispOrder[k], r.ispOrder[k - 3], `the cycle repeats: ${r.ispOrder.join('')}`);
+    assert.equal((await queued()) - before, 30, 'exactly the first packet of each connection went to user space');
 
     await ctlOk(mwan, ['wan', 'down', 'isp2']);
     try {
       const without = await burst(lab, lab.ns.client, { count: 20, concurrency: 1, to: lab.addr.server2 });
       console.log(`      isp2 down: order ${without.ispOrder.join('')}`);
       assert.deepEqual(without.byIsp.slice(1), [10, 0, 10]);
-      for (let k = 1; k < without.ispOrder.length; k++) assert.notEqual(without.ispOrder[k], without.ispOrder[k - 1], without.ispOrder.join(''));
+      for (let k = 1; k < without.ispOrder.length; k++)
+        assert.notEqual(without.ispOrder[k], without.ispOrder[k - 1], without.ispOrder.join(''));
     } finally {
       await ctlOk(mwan, ['wan', 'up', 'isp2']);
     }
@@ -91,7 +104,9 @@ describe('mwan lab: NFQUEUE policies (nfqueue:<name>)', function () {
     holders.push(fresh.proc);
     const [a, b, c] = tally(fresh.isps);
     const totals = [12 + a, b, c];
-    console.log(`      24 new: ${JSON.stringify([a, b, c])} (order ${fresh.isps.join('')}); open per WAN ${JSON.stringify(totals)}`);
+    console.log(
+      `      24 new: ${JSON.stringify([a, b, c])} (order ${fresh.isps.join('')}); open per WAN ${JSON.stringify(totals)}`,
+    );
     assert.ok(a <= 1, `isp1 already had 12: it gets (almost) none of the new ones: ${JSON.stringify([a, b, c])}`);
     assert.ok(Math.abs(b - c) <= 2, `isp2 and isp3 share them evenly: ${JSON.stringify([a, b, c])}`);
     // Three more: one per WAN, now that the counts are even.
@@ -111,13 +126,22 @@ describe('mwan lab: NFQUEUE policies (nfqueue:<name>)', function () {
     process.kill(mwan.daemon!.pid!, 'SIGKILL');
     await mwan.daemon!.exited;
     const b = await running;
-    console.log(`      ${b.ok} ok, ${b.failed} failed; ${decidedBefore} queued before the kill; by ISP ${b.byIsp.slice(1).join('/')} in ${b.ms} ms`);
+    console.log(
+      `      ${b.ok} ok, ${b.failed} failed; ${decidedBefore} queued before the kill; by ISP ${b.byIsp.slice(1).join('/')} in ${b.ms} ms`,
+    );
     assert.equal(b.failed, 0, `failed connections across the kill: ${b.failed}`);
-    assert.ok(b.ok > decidedBefore + 50, `the burst went on after the kill (${b.ok} connections, ${decidedBefore} queued before it)`);
+    assert.ok(
+      b.ok > decidedBefore + 50,
+      `the burst went on after the kill (${b.ok} connections, ${decidedBefore} queued before it)`,
+    );
     const after = await burst(lab, lab.ns.client, { count: 30, concurrency: 3, to: lab.addr.server2 });
     assert.equal(after.failed, 0);
     assert.equal(after.other, 0);
-    assert.match(await nat('MWAN_NFQ'), /--queue-bypass/, 'the queue rules are still there: the bypass let traffic through');
+    assert.match(
+      await nat('MWAN_NFQ'),
+      /--queue-bypass/,
+      'the queue rules are still there: the bypass let traffic through',
+    );
     await mwan.startDaemon();
   });
 
@@ -138,16 +162,25 @@ describe('mwan lab: NFQUEUE policies (nfqueue:<name>)', function () {
     console.log(`      plan: ${lines.length} iptables commands, e.g. ${lines.find((l) => l.includes('NFQUEUE'))}`);
     assert.ok(lines.includes('iptables -w -t nat -N MWAN_NFQ'), plan);
     assert.equal(lines.filter((l) => l.includes('-j NFQUEUE')).length, 2, plan);
-    assert.doesNotMatch((await lab.exec(lab.ns.router, ['iptables', '-w', '-t', 'nat', '-S'])).stdout, /MWAN_NFQ/, 'plan ran nothing');
+    assert.doesNotMatch(
+      (await lab.exec(lab.ns.router, ['iptables', '-w', '-t', 'nat', '-S'])).stdout,
+      /MWAN_NFQ/,
+      'plan ran nothing',
+    );
   });
 
   it('an unknown strategy name is refused before anything runs, naming the field', async () => {
     const { lab } = s!;
-    const bad = mwanFor(lab, (dir) => labConfig(lab, dir, { extra: { policies: { q: { strategy: 'nfqueue:no-such' } }, defaultPolicy: 'q' } }));
+    const bad = mwanFor(lab, (dir) =>
+      labConfig(lab, dir, { extra: { policies: { q: { strategy: 'nfqueue:no-such' } }, defaultPolicy: 'q' } }),
+    );
     try {
       const r = await bad.ctl(['plan']);
       assert.equal(r.exitCode, 2, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stderr, /policies\.q\.strategy: got "nfqueue:no-such"; no NFQUEUE strategy has that name \(registered: least-connections, round-robin\)/);
+      assert.match(
+        r.stderr,
+        /policies\.q\.strategy: got "nfqueue:no-such"; no NFQUEUE strategy has that name \(registered: least-connections, round-robin\)/,
+      );
     } finally {
       await bad.cleanup();
     }

@@ -26,7 +26,9 @@ describe('mwan lab: rules', function () {
     s = await startStrategyLab(RULES);
     await s.lab.exec(s.lab.ns.client, ['ip', 'addr', 'add', '10.77.0.3/24', 'dev', 'eth0']);
   });
-  after(async () => { await s?.stop(); });
+  after(async () => {
+    await s?.stop();
+  });
 
   const run = async (o: Partial<BurstOptions>) => {
     const r = await burst(s!.lab, s!.lab.ns.client, { count: 30, concurrency: 10, ...o });
@@ -39,11 +41,16 @@ describe('mwan lab: rules', function () {
     const byNet = await run({ to: '203.0.113.11' });
     const bySrc = await run({ bind: '10.77.0.3' });
     const rest = await run({ count: 60 });
-    console.log(`      tcp 8080: ${JSON.stringify(byPort)}; to 203.0.113.11: ${JSON.stringify(byNet)}; from 10.77.0.3: ${JSON.stringify(bySrc)}; the rest: ${JSON.stringify(rest)}`);
+    console.log(
+      `      tcp 8080: ${JSON.stringify(byPort)}; to 203.0.113.11: ${JSON.stringify(byNet)}; from 10.77.0.3: ${JSON.stringify(bySrc)}; the rest: ${JSON.stringify(rest)}`,
+    );
     assert.deepEqual(byPort, [0, 30, 0]);
     assert.deepEqual(byNet, [0, 0, 30]);
     assert.deepEqual(bySrc, [30, 0, 0]);
-    assert.ok(rest.every((n) => n > 5), `the default policy spreads the rest: ${JSON.stringify(rest)}`);
+    assert.ok(
+      rest.every((n) => n > 5),
+      `the default policy spreads the rest: ${JSON.stringify(rest)}`,
+    );
   });
 
   it('routes by a set another tool fills, and the first matching rule wins', async () => {
@@ -52,7 +59,9 @@ describe('mwan lab: rules', function () {
     const r80 = await run({});
     const r8080 = await run({ port: 8080 });
     const other = await run({ to: '203.0.113.11' });
-    console.log(`      with 203.0.113.10 in set vip: port 80 ${JSON.stringify(r80)}, port 8080 ${JSON.stringify(r8080)}; 203.0.113.11 ${JSON.stringify(other)}`);
+    console.log(
+      `      with 203.0.113.10 in set vip: port 80 ${JSON.stringify(r80)}, port 8080 ${JSON.stringify(r8080)}; 203.0.113.11 ${JSON.stringify(other)}`,
+    );
     assert.deepEqual(r80, [30, 0, 0]);
     assert.deepEqual(r8080, [30, 0, 0], 'the set rule comes before the port rule');
     assert.deepEqual(other, [0, 0, 30]);

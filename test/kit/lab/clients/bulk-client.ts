@@ -2,10 +2,13 @@
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { to: { type: 'string' }, port: { type: 'string' }, bytes: { type: 'string' }, seconds: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { to: { type: 'string' }, port: { type: 'string' }, bytes: { type: 'string' }, seconds: { type: 'string' } },
+});
 const bytes = Number(values.bytes);
 const seconds = Number(values.seconds);
-if (!values.to || !(Number(values.port) > 0) || !(bytes > 0) || !(seconds > 0)) throw new Error('usage: bulk-client --to ADDR --port P --bytes N --seconds S');
+if (!values.to || !(Number(values.port) > 0) || !(bytes > 0) || !(seconds > 0))
+  throw new Error('usage: bulk-client --to ADDR --port P --bytes N --seconds S');
 
 const started = Date.now();
 const chunk = Buffer.alloc(16384, 120);
@@ -26,7 +29,10 @@ sock.once('data', (line: string) => {
   const pump = () => {
     while (sent < bytes) {
       sent += chunk.length;
-      if (!sock.write(chunk)) { sock.once('drain', pump); return; }
+      if (!sock.write(chunk)) {
+        sock.once('drain', pump);
+        return;
+      }
     }
     sock.end(() => finish('bytes'));
   };

@@ -4,8 +4,12 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    to: { type: 'string' }, port: { type: 'string' }, count: { type: 'string', default: '10' },
-    concurrency: { type: 'string', default: '10' }, 'timeout-ms': { type: 'string', default: '2000' }, bind: { type: 'string' },
+    to: { type: 'string' },
+    port: { type: 'string' },
+    count: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '10' },
+    'timeout-ms': { type: 'string', default: '2000' },
+    bind: { type: 'string' },
   },
 });
 const to = values.to;
@@ -28,7 +32,11 @@ function once(): Promise<string | undefined> {
   return new Promise((resolve) => {
     const sock = connect({ host: to, port, localAddress: values.bind });
     let buf = '';
-    const finish = (src: string | undefined): void => { clearTimeout(timer); sock.destroy(); resolve(src); };
+    const finish = (src: string | undefined): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(src);
+    };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
@@ -49,7 +57,11 @@ async function worker(): Promise<void> {
   while (next < count) {
     next++;
     const src = await once();
-    if (src) { ok++; bySource[src] = (bySource[src] ?? 0) + 1; order.push(src); } else failed++;
+    if (src) {
+      ok++;
+      bySource[src] = (bySource[src] ?? 0) + 1;
+      order.push(src);
+    } else failed++;
   }
 }
 

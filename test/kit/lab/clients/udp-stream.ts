@@ -18,7 +18,11 @@ sock.on('message', (msg) => {
 sock.bind(0, () => {
   process.stdout.write(`ready ${sock.address().port}\n`);
   const timer = setInterval(() => {
-    if (Date.now() > deadline) { clearInterval(timer); sock.close(); return; }
+    if (Date.now() > deadline) {
+      clearInterval(timer);
+      sock.close();
+      return;
+    }
     sock.send(String(seq++), port, to);
   }, intervalMs);
 });

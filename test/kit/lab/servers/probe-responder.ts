@@ -9,12 +9,20 @@ import { decodeMessage, encodeResponse } from '../../../../core/system/probes/dn
 
 const { values } = parseArgs({
   options: {
-    bind: { type: 'string' }, tcp: { type: 'string' }, http: { type: 'string' }, https: { type: 'string' },
-    key: { type: 'string' }, cert: { type: 'string' }, dns: { type: 'string' },
+    bind: { type: 'string' },
+    tcp: { type: 'string' },
+    http: { type: 'string' },
+    https: { type: 'string' },
+    key: { type: 'string' },
+    cert: { type: 'string' },
+    dns: { type: 'string' },
   },
 });
 const bind = values.bind;
-if (!bind) throw new Error('usage: probe-responder --bind ADDR [--tcp PORT] [--http PORT] [--https PORT --key FILE --cert FILE] [--dns PORT]');
+if (!bind)
+  throw new Error(
+    'usage: probe-responder --bind ADDR [--tcp PORT] [--http PORT] [--https PORT --key FILE --cert FILE] [--dns PORT]',
+  );
 
 const plain = (a: string | undefined): string => (a ?? '?').replace(/^::ffff:/, '');
 /** One JSON line per request: {"proto":"tcp","from":"198.51.100.6"}. */
@@ -22,26 +30,51 @@ const log = (proto: string, from: string | undefined, extra: Record<string, unkn
   process.stdout.write(`${JSON.stringify({ proto, from: plain(from), ...extra })}\n`);
 };
 const sockets = new Set<Socket>();
-const track = (s: Socket): void => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => undefined); };
+const track = (s: Socket): void => {
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+  s.on('error', () => undefined);
+};
 const closers: (() => void)[] = [];
 const listening: Promise<void>[] = [];
 
-const listen = (server: { listen(port: number, host: string, cb: () => void): unknown; once(e: 'error', cb: (err: Error) => void): unknown; close(): unknown }, port: string): void => {
+const listen = (
+  server: {
+    listen(port: number, host: string, cb: () => void): unknown;
+    once(e: 'error', cb: (err: Error) => void): unknown;
+    close(): unknown;
+  },
+  port: string,
+): void => {
   closers.push(() => server.close());
-  listening.push(new Promise((resolve, reject) => { server.once('error', reject); server.listen(Number(port), bind, () => resolve()); }));
+  listening.push(
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(port), bind, () => resolve());
+    }),
+  );
 };
 
 if (values.tcp) {
-  const server = createTcpServer((s) => { track(s); log('tcp', s.remoteAddress); s.end(`${plain(s.remoteAddress)}\n`); });
+  const server = createTcpServer((s) => {
+    track(s);
+    log('tcp', s.remoteAddress);
+    s.end(`${plain(s.remoteAddress)}\n`);
+  });
   listen(server, values.tcp);
 }
 
-const web = (proto: string) => (req: IncomingMessage, res: ServerResponse): void => {
-  log(proto, req.socket.remoteAddress, { path: req.url });
-  const m = /^\/status\/(\d{3})$/.exec(req.url ?? '');
-  res.writeHead(m ? Number(m[1]) : 200, { 'content-type': 'text/plain', 'x-seen-from': plain(req.socket.remoteAddress) });
-  res.end(`${plain(req.socket.remoteAddress)}\n`);
-};
+const web =
+  (proto: string) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    log(proto, req.socket.remoteAddress, { path: req.url });
+    const m = /^\/status\/(\d{3})$/.exec(req.url ?? '');
+    res.writeHead(m ? Number(m[1]) : 200, {
+      'content-type': 'text/plain',
+      'x-seen-from': plain(req.socket.remoteAddress),
+    });
+    res.end(`${plain(req.socket.remoteAddress)}\n`);
+  };
 if (values.http) {
   const server = createHttpServer(web('http'));
   server.on('connection', track);
@@ -59,13 +92,22 @@ if (values.dns) {
   const sock = createSocket('udp4');
   sock.on('message', (msg, rinfo) => {
     let q;
-    try { q = decodeMessage(msg); } catch { return; }
+    try {
+      q = decodeMessage(msg);
+    } catch {
+      return;
+    }
     const name = q.questions[0]?.name ?? '';
     log('dns', rinfo.address, { name });
     sock.send(encodeResponse({ id: q.id, name, addresses: [plain(rinfo.address)] }), rinfo.port, rinfo.address);
   });
   closers.push(() => sock.close());
-  listening.push(new Promise((resolve, reject) => { sock.once('error', reject); sock.bind(Number(values.dns), bind, () => resolve()); }));
+  listening.push(
+    new Promise((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(Number(values.dns), bind, () => resolve());
+    }),
+  );
 }
 
 await Promise.all(listening);

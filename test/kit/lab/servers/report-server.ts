@@ -21,7 +21,9 @@ function serveTcp(port: number): Promise<void> {
     sockets.add(sock);
     const remote = plain(sock.remoteAddress);
     sock.setNoDelay(true);
-    sock.on('error', () => { /* resets are the client's business */ });
+    sock.on('error', () => {
+      /* resets are the client's business */
+    });
     sock.on('close', () => sockets.delete(sock));
     sock.write(`${remote}\n`);
     let buf = '';

@@ -9,7 +9,9 @@ const server = new SMTPServer({
   logger: false,
   authMethods: ['PLAIN'],
   onAuth(auth, _session, cb) {
-    cb(auth.username === args.get('user') && auth.password === args.get('pass') ? null : new Error('bad credentials'), { user: auth.username });
+    cb(auth.username === args.get('user') && auth.password === args.get('pass') ? null : new Error('bad credentials'), {
+      user: auth.username,
+    });
   },
   onData(stream, session, cb) {
     const chunks: Buffer[] = [];

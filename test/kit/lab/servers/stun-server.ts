@@ -35,6 +35,9 @@ sock.on('message', (msg, rinfo) => {
   sock.send(response(msg, rinfo.address, rinfo.port), rinfo.port, rinfo.address);
 });
 sock.bind(port, values.bind, () => process.stdout.write('ready\n'));
-const stop = (): void => { sock.close(); process.exit(0); };
+const stop = (): void => {
+  sock.close();
+  process.exit(0);
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
