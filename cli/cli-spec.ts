@@ -115,6 +115,46 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   },
   { name: 'check', root: false, summary: 'validate the configuration and print the identifiers it gets' },
   {
+    name: 'schema',
+    root: false,
+    summary: "print the configuration's JSON Schema (for editors; shipped as mwan.schema.json)",
+    details:
+      'Generated from the schema mwanctl validates with. Point an editor at it with a first-lines comment ' +
+      '`# yaml-language-server: $schema=/path/to/mwan.schema.json`. Cross-field checks (duplicate names, gateways in ' +
+      "their networks, …) are `mwanctl check`'s.",
+  },
+  {
+    name: 'init',
+    root: false,
+    summary: 'write a commented starter configuration for this machine, to review before apply',
+    details:
+      'WANs are the interfaces with a default route (in any table) or a DHCP lease (/var/lib/dhcp/*.leases, ' +
+      '/run/systemd/netif/leases); LANs the other interfaces with private addresses. Each WAN probes its gateway; public ' +
+      'targets are suggested in comments only. An existing file is never replaced without --force, and a directory ' +
+      'its group or others may write is refused.',
+    flags: [
+      { flags: '-o, --output <file>', help: 'where to write (default /etc/mwan/config.yaml)' },
+      { flags: '--force', help: 'replace FILE when it exists' },
+    ],
+  },
+  {
+    name: 'import-balance',
+    root: false,
+    summary: "convert Net-ISP-Balance's balance.conf (and network.conf) into mwan's YAML",
+    details:
+      'Carries the isp and lan services, mode, weights, ping targets, forwarding_group, warn_email, long_down_time ' +
+      "and the link monitor's settings; every setting it cannot carry over gets a `# not carried over:` comment. " +
+      'Prints the YAML, or writes it with --output.',
+    args: [
+      { name: '<balance.conf>', help: "Net-ISP-Balance's configuration, usually /etc/network/balance.conf" },
+      { name: '[network.conf]', help: 'a second file with more services or settings' },
+    ],
+    flags: [
+      { flags: '-o, --output <file>', help: 'write the YAML to FILE instead of printing it' },
+      { flags: '--force', help: 'replace FILE when it exists' },
+    ],
+  },
+  {
     name: 'hook',
     root: false,
     summary: 'for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)',

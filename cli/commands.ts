@@ -4,13 +4,22 @@ import { fileURLToPath } from 'node:url';
 import { request, NoDaemonError } from './control/client.ts';
 import { removeStaleSocket } from './control/server.ts';
 import { acquireLock, LockHeldError, type HeldLock } from './daemon/daemon-lock.ts';
-import { loadConfig } from '../core/config/load.ts';
+import { loadConfig, type LoadedConfig } from '../core/config/load.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 import { dryRunSystem } from '../core/system/dry-run.ts';
 import { realSystem } from '../core/system/real.ts';
 import { oneShotSystem } from '../core/system/one-shot.ts';
 import { chooseLogLevel, createLogger, silentLogger } from '../core/log.ts';
+import { SystemKernel } from '../core/system/kernel/system-adapter.ts';
+import { ownershipOf } from '../core/reconcile/reconciler.ts';
+import { describeError } from '../core/errors.ts';
+import { checkFindings } from './check/check-warnings.ts';
+import { configJsonSchemaText } from './schema.ts';
+import { importBalance } from './import-balance/command.ts';
+import { writeConfigFile } from './write-config.ts';
+import { controlTarget, recordLastConfig, type ControlTarget } from './last-applied.ts';
+import { DEFAULT_OUTPUT, runInit } from './init/command.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
 import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
@@ -34,45 +43,54 @@ export interface CommandArgs {
   /** `events --type`: event name globs; `--text`: readable lines. */
   type?: string[];
   text?: boolean;
+  /** `init`, `import-balance`: where to write, and whether an existing file may be replaced. */
+  output?: string;
+  force?: boolean;
   args: string[];
 }
 type Command = (a: CommandArgs) => Promise<number>;
 
-async function socketOf(a: CommandArgs): Promise<string> {
-  return (await loadConfig(a.config)).config.control.socket;
-}
-
 /**
  * Runs the request through the daemon when one answers, `alone` when none is running. With `exclusive` (commands
  * that change the kernel), `alone` runs only while holding the state directory's lock: when a daemon holds it but
- * its socket does not answer, nothing is done.
+ * its socket does not answer, nothing is done. With `lastGood` (status, wan, stop), a broken configuration file is a
+ * warning: the daemon is found, and `alone` works, through the last good configuration (cli/last-applied.ts).
  */
 async function daemonOr<T>(
   a: CommandArgs,
   req: Parameters<typeof request>[1],
-  alone: () => Promise<T>,
-  exclusive = false,
-): Promise<{ data: T | unknown; daemon: boolean }> {
+  alone: (loaded: LoadedConfig) => Promise<T>,
+  opts: { exclusive?: boolean; lastGood?: boolean } = {},
+): Promise<{ data: T | unknown; daemon: boolean; socket: string }> {
   requireNetAdmin();
-  const { config } = await loadConfig(a.config);
+  const target: ControlTarget = opts.lastGood ? await controlTarget(a.config) : targetOf(await loadConfig(a.config));
   try {
-    return { data: await request(config.control.socket, req, { timeoutMs: 30000 }), daemon: true };
+    return { data: await request(target.socket, req, { timeoutMs: 30000 }), daemon: true, socket: target.socket };
   } catch (error) {
     if (!(error instanceof NoDaemonError)) throw error;
   }
-  if (!exclusive) return { data: await alone(), daemon: false };
+  const loaded = target.loaded;
+  if (!loaded) throw target.configError ?? new Error('no configuration');
+  const socket = loaded.config.control.socket;
+  if (!opts.exclusive) return { data: await alone(loaded), daemon: false, socket };
   const lock = lockOrExplain(
-    config.stateDir,
+    loaded.config.stateDir,
     `mwanctl ${req.cmd === 'reconcile' ? 'apply' : req.cmd}`,
     () =>
-      `its control socket ${config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`,
+      `its control socket ${loaded.config.control.socket} does not answer; not changing the kernel beside it (check the daemon, or wait for that command to finish)`,
   );
   try {
-    return { data: await alone(), daemon: false };
+    return { data: await alone(loaded), daemon: false, socket };
   } finally {
     lock.release();
   }
 }
+
+const targetOf = (loaded: LoadedConfig): ControlTarget => ({
+  socket: loaded.config.control.socket,
+  stateDir: loaded.config.stateDir,
+  loaded,
+});
 
 /** Takes the state directory's lock, or throws naming who holds it, followed by `then()`. */
 function lockOrExplain(stateDir: string, role: string, then: () => string): HeldLock {
@@ -106,13 +124,20 @@ const daemon: Command = async (a) => {
     const system = realSystem();
     const engine = await buildEngine(a.config, log, system, loaded);
     engine.emit('config.loaded', { source: loaded.source, wans: loaded.config.wans.map((w) => w.name) });
+    const warn = (m: string) => log.warn(m);
     const handle = await runDaemon(
       engine,
       log,
-      async () => buildEngine(a.config, log, realSystem(undefined, system.notifier)),
+      async () => {
+        const reloaded = await loadConfig(a.config);
+        const next = await buildEngine(a.config, log, realSystem(undefined, system.notifier), reloaded);
+        await recordLastConfig(reloaded, warn);
+        return next;
+      },
       undefined,
       system.notifier,
     );
+    await recordLastConfig(loaded, warn);
     for (const sig of ['SIGTERM', 'SIGINT'] as const)
       process.once(sig, () => {
         handle.shutdown(false).catch((err: unknown) => log.error({ err }, 'shutdown failed'));
@@ -129,11 +154,16 @@ const daemon: Command = async (a) => {
 };
 
 const status: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'status' }, async () => {
-    const engine = await buildEngine(a.config, silentLogger());
-    await engine.observe();
-    return buildStatus(engine, false);
-  });
+  const { data } = await daemonOr(
+    a,
+    { cmd: 'status' },
+    async (loaded) => {
+      const engine = await buildEngine(a.config, silentLogger(), undefined, loaded);
+      await engine.observe();
+      return buildStatus(engine, false);
+    },
+    { lastGood: true },
+  );
   process.stdout.write(
     a.json
       ? `${JSON.stringify(data, null, 2)}\n`
@@ -143,8 +173,8 @@ const status: Command = async (a) => {
 };
 
 const plan: Command = async (a) => {
-  const { data } = await daemonOr(a, { cmd: 'plan' }, async () => {
-    const engine = await buildEngine(a.config, silentLogger(), dryRunSystem());
+  const { data } = await daemonOr(a, { cmd: 'plan' }, async (loaded) => {
+    const engine = await buildEngine(a.config, silentLogger(), dryRunSystem(), loaded);
     return withPlugins(engine, () => engine.plan());
   });
   process.stdout.write(formatPlan(data as ApplyPlan));
@@ -163,20 +193,24 @@ const apply: Command = async (a) => {
   const { data, daemon: viaDaemon } = await daemonOr(
     a,
     { cmd: 'reconcile', reason: 'mwanctl apply', confirmSeconds },
-    async () => {
-      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
-      if (confirmSeconds) await removeStaleSocket((await loadConfig(a.config)).config.control.socket); // probation serves it after applying
+    async (loaded) => {
+      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()), loaded);
+      if (confirmSeconds) await removeStaleSocket(loaded.config.control.socket); // probation serves it after applying
       return withPlugins(engine, async () => {
-        if (confirmSeconds)
-          return applyOnProbation(engine, confirmSeconds, (r) => {
+        if (confirmSeconds) {
+          const kept = await applyOnProbation(engine, confirmSeconds, (r) => {
             if (a.print) process.stdout.write(printed(r));
           });
+          if (!kept.rolledBack) await recordLastConfig(loaded);
+          return kept;
+        }
         await engine.observe();
         const result = await engine.apply('mwanctl apply');
+        await recordLastConfig(loaded);
         return { changed: result.changed, plan: result.plan };
       });
     },
-    true,
+    { exclusive: true },
   );
   const result = data as { changed: boolean; plan?: ApplyPlan; rolledBack?: boolean };
   if (a.print && (viaDaemon || !confirmSeconds)) process.stdout.write(printed(result));
@@ -194,20 +228,19 @@ const printed = (r: { changed: boolean; plan?: ApplyPlan }) =>
 
 const confirm: Command = async (a) => {
   requireNetAdmin();
-  await request(await socketOf(a), { cmd: 'confirm' }, { timeoutMs: 10000 });
+  await request((await loadConfig(a.config)).config.control.socket, { cmd: 'confirm' }, { timeoutMs: 10000 });
   process.stdout.write('confirmed: the new state stays\n');
   return 0;
 };
 
 const stop: Command = async (a) => {
-  const { daemon: viaDaemon } = await daemonOr(
+  const { daemon: viaDaemon, socket } = await daemonOr(
     a,
     { cmd: 'stop' },
-    async () => (await buildEngine(a.config, silentLogger())).removeKernelState(),
-    true,
+    async (loaded) => (await buildEngine(a.config, silentLogger(), undefined, loaded)).removeKernelState(),
+    { exclusive: true, lastGood: true },
   );
   if (viaDaemon) {
-    const socket = await socketOf(a);
     for (let i = 0; i < 100; i++) {
       try {
         await request(socket, { cmd: 'status' }, { timeoutMs: 500 });
@@ -231,15 +264,15 @@ const wan: Command = async (a) => {
   await daemonOr(
     a,
     { cmd: 'wan', name, enabled },
-    async () => {
-      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()));
+    async (loaded) => {
+      const engine = await buildEngine(a.config, createLogger('warn', false), oneShotSystem(realSystem()), loaded);
       await engine.setEnabled(name, enabled);
       await withPlugins(engine, async () => {
         await engine.observe();
         await engine.apply(`wan ${name} ${action} by administrator`);
       });
     },
-    true,
+    { exclusive: true, lastGood: true },
   );
   process.stdout.write(`${name} ${enabled ? 'back in service' : 'taken out of service'}\n`);
   return 0;
@@ -249,7 +282,7 @@ const events: Command = async (a) => {
   requireNetAdmin();
   const wanted = eventFilter(a.type);
   await request(
-    await socketOf(a),
+    (await controlTarget(a.config)).socket,
     { cmd: 'events' },
     {
       onLine: (line) => {
@@ -266,6 +299,10 @@ const check: Command = async (a) => {
   const loaded = await loadConfig(a.config);
   // What building the daemon's engine checks: plugin keys and options, dependencies, the plugins' checks (NFQUEUE strategy names).
   checkPlugins(await pluginsFor(loaded), loaded.config);
+  const { warnings, errors } = checkFindings(loaded.config, await linkNames(loaded));
+  for (const e of errors) process.stderr.write(`mwanctl: error: ${e}\n`);
+  if (errors.length) return 2;
+  for (const w of warnings) process.stderr.write(`mwanctl: warning: ${w}\n`);
   process.stdout.write(`configuration ${loaded.source} is valid (mode ${loaded.config.mode})\n`);
   for (const w of loaded.config.wans) {
     const ids = loaded.layout.wans.get(w.name)!;
@@ -280,6 +317,18 @@ const check: Command = async (a) => {
   }
   return 0;
 };
+
+/** The names of this machine's links, read as the daemon reads them (undefined, with a warning, when that fails). */
+async function linkNames(loaded: LoadedConfig): Promise<string[] | undefined> {
+  try {
+    return (await new SystemKernel().observe(ownershipOf(loaded.layout))).links.map((l) => l.name);
+  } catch (error) {
+    process.stderr.write(
+      `mwanctl: warning: cannot read this machine's links (${describeError(error)}): devices not checked\n`,
+    );
+    return undefined;
+  }
+}
 
 /** The phases hooks/mwan passes on (ifupdown's, and the short forms other hook runners use). */
 const HOOK_PHASES = ['pre-up', 'post-up', 'pre-down', 'post-down', 'up', 'down'];
@@ -325,6 +374,32 @@ const completion: Command = async (a) => {
   return 0;
 };
 
+const init: Command = async (a) => {
+  const output = a.output ?? DEFAULT_OUTPUT;
+  const starter = await runInit(output, a.force ?? false);
+  process.stdout.write(
+    `wrote ${output}: WANs ${starter.wans.join(', ')}; LANs ${starter.lans.join(', ') || 'none'}\n` +
+      `review it, then: mwanctl --config ${output} check && mwanctl --config ${output} plan\n`,
+  );
+  return 0;
+};
+
+const importBalanceCmd: Command = async (a) => {
+  const yaml = await importBalance(a.args.filter((f) => f !== undefined));
+  if (a.output === undefined) {
+    process.stdout.write(yaml);
+    return 0;
+  }
+  await writeConfigFile(a.output, yaml, a.force ?? false);
+  process.stdout.write(`wrote ${a.output}: review it, then \`mwanctl check --config ${a.output}\`\n`);
+  return 0;
+};
+
+const schema: Command = async () => {
+  process.stdout.write(configJsonSchemaText());
+  return 0;
+};
+
 export const commands: Record<string, Command> = {
   daemon,
   status,
@@ -339,4 +414,7 @@ export const commands: Record<string, Command> = {
   install: installCmd,
   uninstall: uninstallCmd,
   completion,
+  schema,
+  init,
+  'import-balance': importBalanceCmd,
 };

@@ -105,7 +105,8 @@ describe('mwanctl argument parsing', function () {
         ['-c', `'${process.execPath}' '${launcher}' ${args} | ${reader}; exit \${PIPESTATUS[0]}`],
         { reject: false, timeout: 60000 },
       );
-      assert.equal(clean(r.stderr), '', `${args} | ${reader}`);
+      // check's warnings (devices this machine lacks, WANs without probes) are not failures
+      assert.equal(clean(r.stderr).replace(/^mwanctl: warning: .*\n?/gm, ''), '', `${args} | ${reader}`);
       assert.equal(r.exitCode, 0, `${args} | ${reader}`);
       if (reader === 'head -1')
         assert.match(r.stdout, /^\S.*$/, args); // one line came through

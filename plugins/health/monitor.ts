@@ -1,6 +1,9 @@
 // Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, publishes the verdict.
 import type { HealthSettings, PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
 import { RoundCollector } from './rounds.ts';
+
+/** A probe target that follows the WAN's current gateway (configured, or discovered from its default route). */
+export const GATEWAY_TARGET = 'gateway';
 import { initialState, step } from './verdict.ts';
 
 /** Safety net: the WAN's address is looked up at least this often even without a link or address event. */
@@ -15,6 +18,8 @@ export class WanMonitor {
   private probers: Prober[] = [];
   private collector?: RoundCollector;
   private source?: string;
+  /** The gateway the `gateway` targets were started with (they follow it: a new gateway restarts the probers). */
+  private gateway?: string | null;
   private state = initialState();
   private timer?: NodeJS.Timeout;
   private offs: (() => void)[] = [];
@@ -38,8 +43,8 @@ export class WanMonitor {
         this.ensureProbers();
       });
     };
-    this.offs = (['addr.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map((e) =>
-      this.ctx.bus.on(e, recheck, 'health'),
+    this.offs = (['addr.changed', 'gateway.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map(
+      (e) => this.ctx.bus.on(e, recheck, 'health'),
     );
     this.timer = setInterval(() => this.tick(), Math.max(this.settings.intervalMs, SAFETY_TICK_MS));
     this.tick();
@@ -65,20 +70,26 @@ export class WanMonitor {
     this.checkedAt = now;
     const view = this.ctx.world().wans.find((w) => w.name === this.wan.name);
     const source = view?.routable ? view.address : undefined;
-    if (source === this.source) return;
+    const gateway = this.followsGateway ? (view?.gateway ?? null) : undefined;
+    if (source === this.source && gateway === this.gateway) return;
     this.stopProbers();
     this.source = source;
+    this.gateway = gateway;
     if (!source) return;
     const { intervalMs, timeoutMs } = this.settings;
+    // `target: gateway` probes the WAN's current gateway; without one (point-to-point, none discovered) it is left out.
+    const specs = this.wan.probes.flatMap((p) =>
+      p.target !== GATEWAY_TARGET ? [p] : gateway ? [{ ...p, target: gateway }] : [],
+    );
     const collector = new RoundCollector(
-      this.wan.probes.map((p) => ({ target: p.target, method: p.method })),
+      specs.map((p) => ({ target: p.target, method: p.method })),
       intervalMs,
       timeoutMs,
       Date.now(),
     );
     this.collector = collector;
     const context = { wan: this.wan.name, device: this.wan.device, source, intervalMs, timeoutMs };
-    for (const spec of this.wan.probes) {
+    for (const spec of specs) {
       try {
         this.probers.push(
           this.ctx.system.startProbe(spec, context, (sample) => {
@@ -98,6 +109,10 @@ export class WanMonitor {
         this.ctx.log.error({ wan: this.wan.name, target: spec.target, err: error }, 'cannot start probe');
       }
     }
+  }
+
+  private get followsGateway(): boolean {
+    return this.wan.probes.some((p) => p.target === GATEWAY_TARGET);
   }
 
   private tick(): void {
