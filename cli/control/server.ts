@@ -49,6 +49,9 @@ export async function removeStaleSocket(file: string): Promise<void> {
 export async function startControlServer(file: string, handle: RequestHandler): Promise<net.Server> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
   await removeStaleSocket(file);
+  // Connections that follow a stream (`events`) stay open until the client goes: closing the server ends them, or
+  // server.close() would wait for them and a `stop` would never finish while someone watches the events.
+  const followers = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     let buffer = '';
     sock.setEncoding('utf8');
@@ -68,7 +71,11 @@ export async function startControlServer(file: string, handle: RequestHandler): 
         const data = await handle(
           req,
           (l) => sock.write(`${JSON.stringify(l)}\n`),
-          (fn) => sock.once('close', fn),
+          (fn) => {
+            followers.add(sock);
+            sock.once('close', () => followers.delete(sock));
+            sock.once('close', fn);
+          },
         );
         reply = { ok: true, data };
       } catch (error) {
@@ -88,5 +95,11 @@ export async function startControlServer(file: string, handle: RequestHandler): 
     } // bind(2) runs inside listen()
   });
   await chmod(file, 0o600);
+  const close = server.close.bind(server);
+  server.close = (done?: (err?: Error) => void) => {
+    close(done);
+    for (const sock of followers) sock.destroy();
+    return server;
+  };
   return server;
 }
