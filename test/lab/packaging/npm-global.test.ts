@@ -1,7 +1,7 @@
 // `npm pack` ships the prebuilt bundle and no tests, and `npm i -g` of that tarball gives an mwanctl that runs the bundle (no tsx fallback), all offline.
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,13 @@ describe('npm pack and a global install (npm i -g) into a scratch prefix', funct
     console.log(`      ${path.basename(tarball)}: ${files.length} files`);
   });
 
+  /** npm_config_nodedir for the running Node's install prefix when its headers are there and none is set. */
+  const nodedirEnv = (): Record<string, string> => {
+    const prefix = path.dirname(path.dirname(realpathSync(process.execPath)));
+    if (process.env.npm_config_nodedir || !existsSync(path.join(prefix, 'include/node/node.h'))) return {};
+    return { npm_config_nodedir: prefix };
+  };
+
   it('npm i -g installs it; its mwanctl runs the bundle (no tsx notice) and checks a shipped example', async () => {
     const prefix = path.join(work, 'prefix');
     // Offline: metadata from the local registry, tarballs from npm's cache; any other host goes to a closed port.
@@ -65,7 +72,9 @@ describe('npm pack and a global install (npm i -g) into a scratch prefix', funct
         '--no-update-notifier',
         tarball,
       ],
-      { cwd: work },
+      // node-gyp (netlink's build) uses the installed Node's headers, as install-deps.sh arranges, instead of
+      // downloading them: a fresh machine's npm has no nodedir configured, and every download is refused here.
+      { cwd: work, env: { ...process.env, ...nodedirEnv() } },
     );
     assert.deepEqual(
       registry.misses.filter((m) => m.endsWith('.tgz')),
