@@ -7,6 +7,22 @@ import type { WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { deriveState, emptyFacts, factsFromLink, type Health, type WanRuntime } from './model.ts';
 
+/** What a WAN keeps over a reload when its device, probes and health settings did not change. */
+const CARRIED_OVER_RELOAD = [
+  'health',
+  'healthReason',
+  'figures',
+  'degradedOut',
+  'outSince',
+  'state',
+  'reason',
+  'inService',
+  'since',
+  'flaps',
+  'lastFailure',
+  'facts',
+] as const satisfies readonly (keyof WanRuntime)[];
+
 export class WanRegistry {
   readonly wans: WanRuntime[];
   /** Links seen last time, to report link.up/down and addr.changed for any device. */
@@ -85,35 +101,8 @@ export class WanRegistry {
     for (const w of this.wans) {
       const was = previous.wans.find((p) => p.name === w.name);
       if (!was || !names.includes(w.name)) continue;
-      const {
-        health,
-        healthReason,
-        figures,
-        degradedOut,
-        outSince,
-        state,
-        reason,
-        inService,
-        since,
-        flaps,
-        lastFailure,
-        facts,
-      } = was;
-      Object.assign(w, {
-        health,
-        healthReason,
-        figures,
-        degradedOut,
-        outSince,
-        state,
-        reason,
-        inService,
-        since,
-        flaps,
-        lastFailure,
-        facts,
-      });
-      if (health !== 'unknown') this.carried.add(w.name);
+      Object.assign(w, Object.fromEntries(CARRIED_OVER_RELOAD.map((key) => [key, was[key]])));
+      if (was.health !== 'unknown') this.carried.add(w.name);
     }
   }
 
