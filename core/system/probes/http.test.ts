@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { statusIsGood } from './http.ts';
-import { assertTimely, bad, good, localCtx, probeFor, spec } from './testing.ts';
+import { assertSteady, assertTimely, bad, good, localCtx, probeFor, spec } from './testing.ts';
 
 interface Served {
   server: http.Server;
@@ -70,8 +70,7 @@ describe('http prober', function () {
     const ctx = localCtx();
     const run = await probeFor(s, ctx, 1000);
     assertTimely(run, s, ctx);
-    assert.ok(run.during.length >= 8 && run.during.length <= 12, `${run.during.length} samples`);
-    assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
+    assertSteady(run, ctx, 1000);
     assert.ok(
       srv.requests.every(
         (r) =>
@@ -162,8 +161,7 @@ describe('http prober', function () {
       const ctx = localCtx();
       const run = await probeFor(s, ctx, 1000);
       assertTimely(run, s, ctx);
-      assert.ok(run.during.length >= 8 && run.during.length <= 12, `${run.during.length} samples`);
-      assert.equal(bad(run).length, 0, JSON.stringify(bad(run)));
+      assertSteady(run, ctx, 1000);
       assert.ok(tls!.requests.every((r) => r.path === '/' && r.from === '127.0.0.1'));
     });
   });
