@@ -38,11 +38,11 @@ const restoreVmap = (world: WorldView) =>
   `ct mark & 0xff00 vmap { ${world.wans.map((w) => `${hex(w.mark)} : goto ${restoreChainFor(w.id)}`).join(', ')} }`;
 
 describe('marker plugin', () => {
-  it('3:2:1 weights split new LAN connections with numgen mod 6 over exact ranges', () => {
+  it('3:2:1 weights split new LAN connections with an exact numgen inc mod 6 cycle', () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net());
     const [a, b, c] = ['isp1', 'isp2', 'isp3'].map((n) => chainFor(idOf(world, n)));
     assert.deepEqual(chain(contribution(world), 'balance')?.rules, [
-      `numgen random mod 6 vmap { 0-2 : jump ${a}, 3-4 : jump ${b}, 5 : jump ${c} }`,
+      `numgen inc mod 6 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${a}, 3 : jump ${c}, 4 : jump ${b}, 5 : jump ${a} }`,
     ]);
   });
 
@@ -50,7 +50,7 @@ describe('marker plugin', () => {
     const world = worldOf({ wans: WANS.map((w) => ({ ...w, weight: 1 })), lan: LAN }, net());
     const [a, b, c] = ['isp1', 'isp2', 'isp3'].map((n) => chainFor(idOf(world, n)));
     assert.deepEqual(chain(contribution(world), 'balance')?.rules, [
-      `numgen random mod 3 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${c} }`,
+      `numgen inc mod 3 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${c} }`,
     ]);
   });
 
@@ -58,7 +58,7 @@ describe('marker plugin', () => {
     const world = worldOf({ wans: WANS, lan: LAN }, net(['wan2']));
     const [a, c] = ['isp1', 'isp3'].map((n) => chainFor(idOf(world, n)));
     assert.deepEqual(chain(contribution(world), 'balance')?.rules, [
-      `numgen random mod 4 vmap { 0-2 : jump ${a}, 3 : jump ${c} }`,
+      `numgen inc mod 4 vmap { 0-1 : jump ${a}, 2 : jump ${c}, 3 : jump ${a} }`,
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('marker plugin', () => {
       ],
     };
     const world = worldOf(cfg, net());
-    assert.match(chain(contribution(world), 'balance')!.rules[0], /^numgen random mod 2 vmap/);
+    assert.match(chain(contribution(world), 'balance')!.rules[0], /^numgen inc mod 2 vmap/);
     assert.ok(!chain(contribution(world), 'balance')!.rules[0].includes(chainFor(idOf(world, 'c'))));
   });
 

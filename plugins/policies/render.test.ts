@@ -13,9 +13,64 @@ describe('policy rendering', () => {
         { name: 'isp3', device: 'wan3' },
       ],
     });
+    const [a, b, c] = ['isp1', 'isp2', 'isp3'].map((n) => toWan(world, n));
     assert.deepEqual(chainRules(markerState(world), 'balance'), [
-      `numgen random mod 6 vmap { 0-2 : jump ${toWan(world, 'isp1')}, 3-4 : jump ${toWan(world, 'isp2')}, 5 : jump ${toWan(world, 'isp3')} }`,
+      `numgen inc mod 6 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${a}, 3 : jump ${c}, 4 : jump ${b}, 5 : jump ${a} }`,
     ]);
+  });
+
+  it('weighted is an exact numgen inc cycle: 3:2:1, 100:1 in three ranges, weights reduced by their gcd', () => {
+    const of = (weights: number[], down: string[] = []) =>
+      worldOf(
+        {
+          policies: {
+            w: { strategy: 'weighted', members: weights.map((weight, i) => ({ wan: `isp${i + 1}`, weight })) },
+          },
+          defaultPolicy: 'w',
+        },
+        down,
+      );
+    const w321 = of([3, 2, 1]);
+    const [a, b, c] = ['isp1', 'isp2', 'isp3'].map((n) => toWan(w321, n));
+    const cycle321 = `numgen inc mod 6 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${a}, 3 : jump ${c}, 4 : jump ${b}, 5 : jump ${a} }`;
+    assert.deepEqual(chainRules(markerState(w321), 'balance'), [cycle321]);
+    assert.deepEqual(chainRules(markerState(of([100, 1])), 'balance'), [
+      `numgen inc mod 101 vmap { 0-49 : jump ${a}, 50 : jump ${b}, 51-100 : jump ${a} }`,
+    ]);
+    assert.deepEqual(chainRules(markerState(of([300, 200, 100])), 'balance'), [cycle321]);
+    assert.deepEqual(chainRules(markerState(of([1000, 500])), 'balance'), [
+      `numgen inc mod 3 vmap { 0 : jump ${a}, 1 : jump ${b}, 2 : jump ${a} }`,
+    ]);
+  });
+
+  it('weighted after WANs leave: the cycle over those in service; one left is a jump; none left is whenNone', () => {
+    const cfg = (whenNone: string) => ({
+      policies: {
+        w: { strategy: 'weighted', whenNone, members: [3, 2, 1].map((weight, i) => ({ wan: `isp${i + 1}`, weight })) },
+      },
+      defaultPolicy: 'w',
+    });
+    const two = worldOf(cfg('main'), ['wan1']);
+    const [b, c] = ['isp2', 'isp3'].map((n) => toWan(two, n));
+    assert.deepEqual(chainRules(markerState(two), 'balance'), [
+      `numgen inc mod 3 vmap { 0 : jump ${b}, 1 : jump ${c}, 2 : jump ${b} }`,
+    ]);
+    assert.deepEqual(chainRules(markerState(worldOf(cfg('main'), ['wan1', 'wan3'])), 'balance'), [`jump ${b}`]);
+    const none = worldOf(cfg('unreachable'), ['wan1', 'wan2', 'wan3']);
+    assert.deepEqual(chainRules(markerState(none), 'balance'), ['reject with icmpx type host-unreachable']);
+    // All back: the full cycle again (a new rule: its counter restarts, and the split is exact again).
+    const back = worldOf(cfg('main'));
+    assert.match(chainRules(markerState(back), 'balance')![0], /^numgen inc mod 6 vmap/);
+  });
+
+  it('random stays where the weights are rewritten at run time or the choice explores: least used, any adaptive weights, fastest response', () => {
+    const adaptive = { w: { weights: { isp1: 3, isp2: 1, isp3: 0 }, reason: 'test' } };
+    const w = worldOf({ policies: { w: { strategy: 'weighted' } }, defaultPolicy: 'w' }, [], adaptive);
+    assert.match(chainRules(markerState(w), 'balance')![0], /^numgen random mod 4 vmap/);
+    const lc = worldOf({ policies: { lc: { strategy: 'least-connections' } }, defaultPolicy: 'lc' });
+    assert.match(chainRules(markerState(lc), 'balance')![0], /^numgen random mod 3 vmap/);
+    const f = worldOf({ policies: { f: { strategy: 'fastest-response' } }, defaultPolicy: 'f' });
+    assert.match(chainRules(markerState(f), 'balance')![3], /^numgen random mod 3 vmap/);
   });
 
   it('a named default policy takes the balance chain and its strategy', () => {
@@ -150,7 +205,7 @@ describe('policy rendering', () => {
     const count = (id: number, n: string) => `ct mark & 0xff00 == ${markOf(world, n)} counter name "new_wan${id}"`;
     const state = markerState(world);
     assert.deepEqual(chainRules(state, 'policy_q'), [
-      `numgen random mod 3 vmap { 0-1 : jump set_wan${a}, 2 : jump set_wan${c} }`,
+      `numgen inc mod 3 vmap { 0 : jump set_wan${a}, 1 : jump set_wan${c}, 2 : jump set_wan${a} }`,
       tagRule,
       count(a, 'isp1'),
       count(c, 'isp3'),

@@ -2,10 +2,10 @@
 import { policiesOf, type ResolvedPolicy } from './resolve.ts';
 import { type ChainSpec, hex, type SetSpec, type WorldView } from '../../core/plugin/api.ts';
 import { usableMembers } from './selection.ts';
-import { randomChoice, roundRobinChoice } from './choice.ts';
+import { cycleChoice, randomChoice } from './choice.ts';
 import { learnedLayer, persistenceLayer } from './layers.ts';
-import { counterFor, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
-import { kernelSlots } from './weights.ts';
+import { chainFor, counterFor, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
+import { choiceKind, kernelSlots } from './weights.ts';
 
 export interface RenderedPolicy {
   chain: ChainSpec;
@@ -42,9 +42,9 @@ export function countByMark(match: string, mask: number, live: { id: number; mar
 }
 
 /**
- * An NFQUEUE policy: the kernel's weighted choice marks the connection without counting it (`set_wan<id>`); a
- * forwarded packet is tagged for the queue and counted in mark_postrouting once the verdict is known; the router's
- * own connections (never queued) are counted here.
+ * An NFQUEUE policy: the kernel's choice (the exact cycle by member weight) marks the connection without counting it
+ * (`set_wan<id>`); a forwarded packet is tagged for the queue and counted in mark_postrouting once the verdict is
+ * known; the router's own connections (never queued) are counted here.
  */
 function nfqueueRules(
   choice: string,
@@ -59,11 +59,10 @@ function nfqueueRules(
 export function renderPolicy(policy: ResolvedPolicy, world: WorldView): RenderedPolicy {
   const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy);
   const usable = liveOf(policy, world);
-  const slots = kernelSlots(policy, usable, world.runtimeWeights[policy.name]);
-  const choice =
-    policy.strategy === 'round-robin' || policy.strategy === 'persistence'
-      ? roundRobinChoice(slots)
-      : randomChoice(slots);
+  const adaptive = world.runtimeWeights[policy.name];
+  const slots = kernelSlots(policy, usable, adaptive);
+  const choose = choiceKind(policy, adaptive) === 'cycle' ? cycleChoice : randomChoice;
+  const choice = choose(slots, chainFor);
   const base = choice ? [choice] : whenNoneRules(policy.whenNone);
   const mask = world.layout.mask;
   const live = usable.map((w) => ({ id: w.id, mark: w.mark }));
@@ -96,7 +95,7 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
     return {
       chain: {
         name,
-        rules: nfqueueRules(randomChoice(slots, setChainFor)!, mask, world.layout.nfqueue.tagMask, nfq.tag, live),
+        rules: nfqueueRules(choose(slots, setChainFor)!, mask, world.layout.nfqueue.tagMask, nfq.tag, live),
       },
       extraChains: [],
       sets: [],

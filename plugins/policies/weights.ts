@@ -1,5 +1,5 @@
-// The weights a policy's kernel choice uses now: an adaptive strategy's last decision, else the strategy's static weights.
-import type { ResolvedMember, ResolvedPolicy } from './resolve.ts';
+// The weights a policy's kernel choice uses now (an adaptive strategy's last decision, else static weights), and whether it is a cycle or random.
+import { ADAPTIVE, type ResolvedMember, type ResolvedPolicy } from './resolve.ts';
 import type { RuntimeWeights, WanView } from '../../core/plugin/api.ts';
 import { scaleWeights, type Slot } from './choice.ts';
 
@@ -39,4 +39,18 @@ export function kernelSlots(
     if (slots.length) return slots;
   }
   return staticSlots(policy, usable);
+}
+
+/**
+ * How the kernel spreads a policy's new connections: an exact `numgen inc` cycle, or `numgen random`.
+ * - `cycle` when the weights come from the config (weighted, priority, round robin, persistence's new sources, an
+ *   NFQUEUE policy's pre-choice): the rule changes only when a WAN leaves or returns, so the counter runs whole cycles.
+ * - `random` when a strategy rewrites its weights at run time (every replaced rule restarts the counter at the first
+ *   slot: with fewer than Σw connections between two rewrites a cycle would favour the first WANs), and for
+ *   fastest-response, whose exploring choice must not follow the order of connections (a client that alternates
+ *   two destinations would always send each one by the same WAN, and it would never be compared).
+ */
+export function choiceKind(policy: Pick<ResolvedPolicy, 'strategy'>, adaptive?: AdaptiveWeights): 'cycle' | 'random' {
+  if (adaptive || ADAPTIVE.includes(policy.strategy) || policy.strategy === 'fastest-response') return 'random';
+  return 'cycle';
 }

@@ -88,28 +88,49 @@ async function switchBench(trials: number): Promise<void> {
   });
 }
 
+/**
+ * The split of `count` new LAN connections at 3:2:1: the daemon's exact `numgen inc` cycle, then (daemon stopped,
+ * the same rule with `numgen random`, as `weighted` was before) three more bursts for comparison.
+ */
 async function weightBench(count: number): Promise<void> {
   await withLab({ wans: 3 }, async (lab) => {
     await startServers(lab);
     const weights = [3, 2, 1];
+    const total = weights.reduce((a, x) => a + x, 0);
     const mwan = mwanFor(lab, (dir) =>
       labConfig(lab, dir, { wans: { 1: { weight: 3 }, 2: { weight: 2 }, 3: { weight: 1 } } }),
     );
+    const split = async () => {
+      const b = await burst(lab, lab.ns.client, { count, concurrency: 50, timeoutMs: 5000 });
+      const byIsp = b.byIsp.slice(1);
+      const errors = weights.map((w, k) => Math.abs((byIsp[k] / b.ok) * 100 - (w / total) * 100));
+      return { ok: b.ok, failed: b.failed, byIsp, worst: Math.max(...errors) };
+    };
+    const shares = (byIsp: number[]) => byIsp.map((n) => `${round((n / count) * 100, 1)}%`).join(' / ');
     try {
       await mwan.startDaemon();
-      const b = await burst(lab, lab.ns.client, { count, concurrency: 50, timeoutMs: 5000 });
-      const total = weights.reduce((a, x) => a + x, 0);
-      const errors = weights.map((w, k) => Math.abs((b.byIsp[k + 1] / b.ok) * 100 - (w / total) * 100));
-      const worst = Math.max(...errors);
-      results.weights = { count, ok: b.ok, failed: b.failed, byIsp: b.byIsp.slice(1), errorsPoints: errors };
+      const cycle = await split();
+      await mwan.daemon!.kill();
+      const listed = (await lab.exec(lab.ns.router, ['nft', '-a', 'list', 'chain', 'inet', 'mwan', 'balance'])).stdout;
+      const rule = /^\s*(numgen inc .*) # handle (\d+)$/m.exec(listed);
+      const random: Awaited<ReturnType<typeof split>>[] = [];
+      if (rule) {
+        const text = rule[1].replace('numgen inc', 'numgen random');
+        await lab.exec(lab.ns.router, ['nft', `replace rule inet mwan balance handle ${rule[2]} ${text}`]);
+        for (let k = 0; k < 3; k++) random.push(await split());
+      }
+      results.weights = { count, cycle, random };
       row(
-        `weight error over ${count} connections (3:2:1)`,
-        `${round(worst, 2)} points (shares ${b.byIsp
-          .slice(1)
-          .map((n) => `${round((n / b.ok) * 100)}%`)
-          .join(' / ')})`,
-        '≤ 2 points',
-        worst <= 2,
+        `weight error over ${count} connections (3:2:1), numgen inc cycle`,
+        `${round(cycle.worst, 2)} points (${shares(cycle.byIsp)}; ${cycle.failed} failed)`,
+        '≤ 0.5 points',
+        cycle.worst <= 0.5 && cycle.failed === 0,
+      );
+      row(
+        '  the same rule with numgen random (before), 3 runs',
+        random.length ? `${random.map((r) => round(r.worst, 2)).join(' / ')} points` : `no numgen rule in ${listed}`,
+        '',
+        null,
       );
     } finally {
       await mwan.cleanup();
@@ -139,7 +160,7 @@ async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'reconcile') for (const n of [2, 8, 32]) await reconcileBench(n);
   if (!only || only === 'switch') await switchBench(10);
-  if (!only || only === 'weights') await weightBench(3000);
+  if (!only || only === 'weights') await weightBench(1200);
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);
   if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
   if (!only || only === 'cost') await daemonCostBench(row, results, 60);
