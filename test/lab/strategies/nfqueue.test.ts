@@ -10,7 +10,16 @@ import { waitFor } from '../../kit/time.ts';
 /** Connections to server2 use round robin; to server:8080 are pinned to isp1; the rest (server:80) least connections. */
 const policiesFor = (server: string, server2: string) => ({
   policies: {
-    rr: { strategy: 'nfqueue:round-robin' },
+    // Weights the kernel's pre-choice follows (exactly: 15/10/5 of 30) and round robin ignores (10/10/10), so the
+    // counts show whose decision was counted.
+    rr: {
+      strategy: 'nfqueue:round-robin',
+      members: [
+        { wan: 'isp1', weight: 3 },
+        { wan: 'isp2', weight: 2 },
+        { wan: 'isp3', weight: 1 },
+      ],
+    },
     fewest: { strategy: 'nfqueue:least-connections' },
     pin1: { strategy: 'priority', members: [{ wan: 'isp1' }] },
   },
@@ -70,7 +79,11 @@ describe('mwan lab: NFQUEUE policies (nfqueue:<name>)', function () {
     console.log(
       `      order: ${r.ispOrder.join('')}; ${(await queued()) - before} packets queued; counted per WAN ${counts.join('/')}`,
     );
-    assert.deepEqual(counts, [10, 10, 10], "status counts the decisions, not the kernel's random choice");
+    assert.deepEqual(
+      counts,
+      [10, 10, 10],
+      "status counts the decisions, not the kernel's weighted pre-choice (15/10/5)",
+    );
     assert.equal(r.ok, 30, JSON.stringify(r));
     assert.deepEqual(r.byIsp.slice(1), [10, 10, 10]);
     for (let k = 1; k < r.ispOrder.length; k++)
