@@ -77,7 +77,7 @@ function report(row: Row, variant: Variant, done: Trial[]): void {
   const what =
     variant === 'failover'
       ? 'carrier loss → new connections on another WAN, failover (tiers 1/2/3)'
-      : 'carrier loss → the last new connection still lost to the dead WAN, balanced 3:2:1 (0: none lost)';
+      : 'carrier loss → the last new connection still lost to the dead WAN, balanced 3:2:1 (a lower bound: attempts pick it at random; 0: none lost)';
   row(
     `${what}, realistic config, a connection every ${INTERVAL_MS} ms (median of ${done.length})`,
     `${median(switches)} ms (worst ${Math.max(...switches)})`,
