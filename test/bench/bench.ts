@@ -7,8 +7,7 @@ import { hasLabPrivileges } from '../kit/lab/topology.ts';
 import { burst, nodeArgv, startServers } from '../kit/lab/traffic.ts';
 import { labConfig, mwanFor } from '../kit/lab/fixture.ts';
 import { withLab } from '../kit/lab/with-lab.ts';
-import { median, round } from './stats.ts';
-import { startProber } from './prober-client.ts';
+import { round } from './stats.ts';
 import { daemonCostBench, falseVerdictBench, upstreamBench } from './health-bench.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
@@ -45,47 +44,6 @@ async function reconcileBench(wans: number): Promise<void> {
     null,
   );
   row('  reconcile with nothing to change', `${round(out.noopMs)} ms`, '', null);
-}
-
-async function switchBench(trials: number): Promise<void> {
-  await withLab({ wans: 3 }, async (lab) => {
-    await startServers(lab);
-    const mwan = mwanFor(lab, (dir) =>
-      labConfig(lab, dir, { mode: 'failover', wans: { 1: { tier: 1 }, 2: { tier: 2 }, 3: { tier: 3 } } }),
-    );
-    try {
-      await mwan.startDaemon();
-      const prober = await startProber(lab, trials * 8 + 30);
-      const switches: number[] = [];
-      const recoveries: number[] = [];
-      for (let i = 0; i < trials; i++) {
-        let t0 = Date.now();
-        await lab.cutCarrier(1);
-        switches.push(await prober.firstVia(t0, [2]));
-        await new Promise((r) => setTimeout(r, 200));
-        t0 = Date.now();
-        await lab.restoreCarrier(1);
-        recoveries.push(await prober.firstVia(t0, [1]));
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      await prober.stop();
-      results.carrierSwitch = { trials, switchesMs: switches, recoveriesMs: recoveries };
-      row(
-        `carrier loss → new connections on another WAN (median of ${trials})`,
-        `${median(switches)} ms (max ${Math.max(...switches)})`,
-        '≤ 300 ms',
-        median(switches) <= 300,
-      );
-      row(
-        `carrier back → new connections back on it (median of ${trials})`,
-        `${median(recoveries)} ms (max ${Math.max(...recoveries)})`,
-        '',
-        null,
-      );
-    } finally {
-      await mwan.cleanup();
-    }
-  });
 }
 
 /**
@@ -159,7 +117,7 @@ async function main(): Promise<void> {
   }
   const only = process.argv[2];
   if (!only || only === 'reconcile') for (const n of [2, 8, 32]) await reconcileBench(n);
-  if (!only || only === 'switch') await switchBench(10);
+  if (!only || only === 'switch') await (await import('./switch-bench.ts')).switchBench(row, results, 10);
   if (!only || only === 'weights') await weightBench(1200);
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);
   if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
@@ -167,6 +125,8 @@ async function main(): Promise<void> {
   if (!only || only === 'nfqueue') await (await import('./nfqueue-bench.ts')).nfqueueBench(row, results);
   if (!only || only === 'makespan') await (await import('./makespan-bench.ts')).makespanBench(row, results);
   if (!only || only === 'repair') await (await import('./repair-bench.ts')).repairBench(row, results, 10);
+  if (!only || only === 'conntrack') await (await import('./conntrack-bench.ts')).conntrackBench(row, results);
+  if (!only || only === 'scale') await (await import('./scale-bench.ts')).scaleBench(row, results, 25);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);

@@ -12,9 +12,10 @@ export interface Prober {
   stop(): Promise<void>;
 }
 
-/** Starts a prober that opens a connection to the lab's server every 5 ms for at most `maxSeconds`. */
-export async function startProber(lab: Lab, maxSeconds: number): Promise<Prober> {
-  const proc = lab.spawn(lab.ns.client, nodeArgv(PROBER, [lab.addr.server, '80', '5', '150', String(maxSeconds)]));
+/** Starts a prober that opens a connection to the lab's server every `intervalMs` (default 5) for at most `maxSeconds`. */
+export async function startProber(lab: Lab, maxSeconds: number, intervalMs = 5): Promise<Prober> {
+  const argv = [lab.addr.server, '80', String(intervalMs), '150', String(maxSeconds)];
+  const proc = lab.spawn(lab.ns.client, nodeArgv(PROBER, argv));
   await proc.waitForLine('ready', 15000);
   return {
     proc,

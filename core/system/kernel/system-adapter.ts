@@ -23,8 +23,8 @@ import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { parseForeignRoutes, type ForeignRoute, type TableOwnership } from './table-ownership.ts';
 import { execaRunner, type Runner } from '../process/runner.ts';
 import { validateSysctlKey } from '../../reconcile/sysctl-plan.ts';
-import { hex } from '../../config/validators.ts';
 import { SystemNfqueue, type NfqueueKernel } from '../nfqueue/adapters.ts';
+import { deleteConnectionsByMark } from '../conntrack/delete.ts';
 
 const PROC_SYS = '/proc/sys/';
 
@@ -117,11 +117,7 @@ export class SystemKernel implements KernelAdapter {
   }
 
   async deleteConnections(mark: number, mask: number): Promise<number> {
-    // conntrack exits 1 when nothing matched; its count is on stderr
-    const r = await this.run(['conntrack', '-D', '-m', `${hex(mark)}/${hex(mask)}`], { allowFailure: true });
-    const count = /(\d+) flow entries have been deleted/.exec(r.stderr);
-    if (!count) throw new Error(`conntrack -D -m ${hex(mark)}/${hex(mask)} failed: ${r.stderr.trim()}`);
-    return Number(count[1]);
+    return deleteConnectionsByMark(mark, mask, this.run);
   }
 
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
