@@ -194,8 +194,8 @@ describe('docs/ names everything there is', function () {
 
   it('the YAML examples of the README are valid configurations', async () => {
     const { loadConfig } = (await import(
-      path.join(root, 'core/config/load.ts')
-    )) as typeof import('../../core/config/load.ts');
+      path.join(root, 'core/system/config-file.ts')
+    )) as typeof import('../../core/system/config-file.ts');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
     assert.ok(examples.length >= 1, 'the README has no YAML example');
