@@ -5,7 +5,7 @@ import { request, NoDaemonError } from './control/client.ts';
 import { removeStaleSocket } from './control/server.ts';
 import { acquireLock, LockHeldError, type HeldLock } from './daemon/daemon-lock.ts';
 import type { LoadedConfig } from '../core/config/load.ts';
-import { loadConfig } from '../core/system/config-file.ts';
+import { loadConfig } from './config.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';
 import { dryRunSystem } from '../core/system/dry-run.ts';

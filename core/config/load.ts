@@ -3,13 +3,22 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { MwanError } from '../errors.ts';
 import { computeLayout, type Layout } from './identifiers.ts';
-import { configSchema, type MwanConfig } from './schema.ts';
+import { configSchemaWith, type MwanConfig, type SchemaContribution } from './schema.ts';
 
 export interface LoadedConfig {
   config: MwanConfig;
   layout: Layout;
   source: string;
   dir: string;
+}
+
+/** What a plugin adds to the configuration (MwanPlugin.configuration): its sections and checks, its part of the layout. */
+export interface ConfigContribution extends SchemaContribution {
+  /**
+   * Adds to the layout computed from the parsed configuration (the policies plugin: NFQUEUE tags and queues); may
+   * throw an MWAN_CONFIG_INVALID naming the field at fault.
+   */
+  layout?(config: MwanConfig, layout: Layout): Partial<Layout>;
 }
 
 function describeInput(input: unknown): string {
@@ -35,9 +44,17 @@ export function formatIssues(issues: z.core.$ZodIssue[]): string {
     .join('\n');
 }
 
-/** Validates a plain object (already read from a file or built in code). */
-export function parseConfig(data: unknown, source = '(inline)'): LoadedConfig {
-  const result = configSchema.safeParse(data, { reportInput: true });
+/**
+ * Validates a plain object (already read from a file or built in code) against the core's fields and the sections of
+ * `plugins` (the CLI passes the built-in plugins: cli/config.ts).
+ */
+export function parseConfig(
+  data: unknown,
+  source = '(inline)',
+  plugins: readonly { configuration?: ConfigContribution }[] = [],
+): LoadedConfig {
+  const parts = plugins.flatMap((p) => (p.configuration ? [p.configuration] : []));
+  const result = configSchemaWith(parts).safeParse(data, { reportInput: true });
   if (!result.success) {
     throw new MwanError(
       'MWAN_CONFIG_INVALID',
@@ -45,5 +62,7 @@ export function parseConfig(data: unknown, source = '(inline)'): LoadedConfig {
     );
   }
   const dir = source.startsWith('(') ? process.cwd() : path.dirname(source);
-  return { config: result.data, layout: computeLayout(result.data), source, dir };
+  let layout = computeLayout(result.data);
+  for (const part of parts) if (part.layout) layout = { ...layout, ...part.layout(result.data, layout) };
+  return { config: result.data, layout, source, dir };
 }

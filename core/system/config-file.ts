@@ -122,8 +122,15 @@ async function searchSystemDir(dir: string): Promise<string> {
   return found[0];
 }
 
-/** Loads `file` (--config), or the one configuration in /etc/mwan (`systemDir` is for tests). */
-export async function loadConfig(file?: string, systemDir = SYSTEM_DIR): Promise<LoadedConfig> {
+/**
+ * Loads `file` (--config), or the one configuration in /etc/mwan (`systemDir` is for tests), with the sections of
+ * `plugins` (see parseConfig).
+ */
+export async function loadConfig(
+  file?: string,
+  plugins: Parameters<typeof parseConfig>[2] = [],
+  systemDir = SYSTEM_DIR,
+): Promise<LoadedConfig> {
   const source = file ? path.resolve(file) : await searchSystemDir(systemDir);
   let data: unknown;
   try {
@@ -136,5 +143,5 @@ export async function loadConfig(file?: string, systemDir = SYSTEM_DIR): Promise
       cause: error,
     });
   }
-  return parseConfig(data, source);
+  return parseConfig(data, source, plugins);
 }

@@ -1,7 +1,7 @@
 // Tests the WAN monitor's `target: gateway`: probes follow the WAN's current gateway and restart when it changes.
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { resolveHealth, type PluginContext } from '../../core/plugin/api.ts';
 import { WanMonitor } from './monitor.ts';
 
