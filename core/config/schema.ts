@@ -1,7 +1,6 @@
 // The configuration schema (zod): the core's fields (WANs, LANs, kernel numbers, …) with their defaults and cross-checks, joined with the sections plugins own.
 import { z } from 'zod';
 import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4 } from './validators.ts';
-import { healthProblems, healthSchema, resolveHealth } from './health.ts';
 import { parseAddressWithPrefix } from './addresses.ts';
 import { LIMITS, atMost } from './limits.ts';
 import { networkProblems } from './network-checks.ts';
@@ -58,7 +57,6 @@ export const wanSchema = z.strictObject({
   id: z.number().int().min(1).optional(),
   snat: z.enum(['masquerade', 'snat', 'none']).default('masquerade'),
   probes: z.array(probeSchema).max(LIMITS.probesPerWan, atMost(LIMITS.probesPerWan, 'probes per WAN')).default([]),
-  health: healthSchema.optional(),
 });
 
 export const lanSchema = z.strictObject({
@@ -101,10 +99,10 @@ export const kernelSchema = z.strictObject({
     .default(0x7f000000),
 });
 
-/** The fields every configuration has, whatever the plugins. */
-const coreShape = {
+/** The fields every configuration has, whatever the plugins (`wanFields` adds to each WAN's). */
+const coreShapeWith = <W extends z.ZodRawShape>(wanFields: W) => ({
   mode: z.enum(['balanced', 'failover']).default('balanced'),
-  wans: z.array(wanSchema).min(1, 'at least one WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'WANs')),
+  wans: z.array(wanSchema.extend(wanFields)).min(1, 'at least one WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'WANs')),
   lan: z.array(lanSchema).max(LIMITS.lans, atMost(LIMITS.lans, 'LANs')).default([]),
   kernel: kernelSchema.default(kernelSchema.parse({})),
   control: z
@@ -112,7 +110,6 @@ const coreShape = {
     .default({ socket: '/run/mwan/mwan.sock' }),
   stateDir: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan'),
   pluginsDir: z.string().optional(),
-  health: healthSchema.default({}),
   plugins: z
     .record(
       z.string(),
@@ -124,14 +121,15 @@ const coreShape = {
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
-};
+});
+const coreShape = coreShapeWith({});
 
 export type RefineCtx = {
   addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void;
 };
 
-/** Cross-checks of the core's fields: WAN names and ids unique, health settings consistent, devices and addresses. */
-function coreProblems(cfg: z.output<z.ZodObject<typeof coreShape>>, ctx: RefineCtx): void {
+/** Cross-checks of the core's fields: WAN names and ids unique, devices and addresses. */
+function coreProblems(cfg: CoreConfig, ctx: RefineCtx): void {
   const seen = (key: 'name', path: string) => {
     const first = new Map<string, number>();
     cfg.wans.forEach((w, i) => {
@@ -159,16 +157,6 @@ function coreProblems(cfg: z.output<z.ZodObject<typeof coreShape>>, ctx: RefineC
       });
     ids.set(w.id, i);
   });
-  cfg.wans.forEach((w, i) => {
-    for (const [field, message] of healthProblems(resolveHealth(cfg.health, w.health), w.probes.length)) {
-      const own = w.health && field in w.health;
-      ctx.addIssue({
-        code: 'custom',
-        path: own ? ['wans', i, 'health', field] : ['health', field],
-        message: own ? message : `${message} (for wans[${i}])`,
-      });
-    }
-  });
   networkProblems(cfg, ctx);
 }
 
@@ -178,11 +166,16 @@ function coreProblems(cfg: z.output<z.ZodObject<typeof coreShape>>, ctx: RefineC
  */
 // biome-ignore lint/suspicious/noEmptyInterface: filled by the plugins' declaration merging
 export interface PluginSections {}
+/** Fields plugins add to each `wans[]` entry (the health plugin: `health`), declared like PluginSections. */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the plugins' declaration merging
+export interface PluginWanFields {}
 
 /** What a plugin adds to the configuration's schema (see MwanPlugin.configuration). */
 export interface SchemaContribution {
   /** Top-level sections by key, each a zod schema (its default fills an absent section). */
   sections?: Record<string, z.ZodType>;
+  /** Fields added to every `wans[]` entry, by key. */
+  wanFields?: Record<string, z.ZodType>;
   /** Cross-checks of the whole parsed configuration (a section against the rest); each issue's path starts at the top. */
   check?(config: MwanConfig, ctx: RefineCtx): void;
   /** Defaults that depend on the rest of the configuration: the sections it returns replace the parsed ones. */
@@ -195,11 +188,15 @@ export interface SchemaContribution {
  */
 export function configSchemaWith(parts: readonly SchemaContribution[] = []) {
   const sections: Record<string, z.ZodType> = {};
-  for (const part of parts) Object.assign(sections, part.sections);
+  const wanFields: Record<string, z.ZodType> = {};
+  for (const part of parts) {
+    Object.assign(sections, part.sections);
+    Object.assign(wanFields, part.wanFields);
+  }
   return z
-    .strictObject({ ...coreShape, ...sections })
+    .strictObject({ ...coreShapeWith(wanFields as Record<never, z.ZodType>), ...sections })
     .superRefine((cfg, ctx) => {
-      coreProblems(cfg as CoreConfig, ctx);
+      coreProblems(cfg, ctx);
       for (const part of parts) part.check?.(cfg as MwanConfig, ctx);
     })
     .transform((cfg) => {
@@ -213,7 +210,6 @@ export function configSchemaWith(parts: readonly SchemaContribution[] = []) {
 export const coreConfigSchema = configSchemaWith();
 
 type CoreConfig = z.output<z.ZodObject<typeof coreShape>>;
-export type MwanConfigInput = z.input<z.ZodObject<typeof coreShape>> & Record<string, unknown>;
-export type MwanConfig = CoreConfig & PluginSections;
-export type WanConfig = z.output<typeof wanSchema>;
+export type MwanConfig = Omit<CoreConfig, 'wans'> & { wans: WanConfig[] } & PluginSections;
+export type WanConfig = z.output<typeof wanSchema> & PluginWanFields;
 export type ProbeConfig = z.output<typeof probeSchema>;
