@@ -1,5 +1,6 @@
 // Builds an engine for the CLI: loads the config, the built-in and user plugins, and the system (real, dry-run or memory) it acts through.
-import { loadConfig, type LoadedConfig } from '../core/config/load.ts';
+import type { LoadedConfig } from '../core/config/load.ts';
+import { loadConfig } from './config.ts';
 import { Engine } from '../core/engine.ts';
 import type { System } from '../core/system/system.ts';
 import { realSystem } from '../core/system/real.ts';

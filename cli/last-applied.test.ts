@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync, symlinkSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../core/config/load.ts';
+import { parseConfig } from './config.ts';
 import { controlTarget, readLastConfig, recordLastConfig } from './last-applied.ts';
 
 describe('last good configuration', () => {

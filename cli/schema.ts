@@ -1,6 +1,6 @@
 // `mwanctl schema`: the configuration's JSON Schema, generated from the zod schema (shipped as config/mwan.schema.json).
 import { z } from 'zod';
-import { configSchema } from '../core/config/schema.ts';
+import { configSchema } from './config.ts';
 
 /** Where the shipped copy lives in a checkout and in the package; editors find it through `# yaml-language-server: $schema=`. */
 export const SCHEMA_FILE = 'config/mwan.schema.json';

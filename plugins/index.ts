@@ -7,7 +7,7 @@ import portForward from './port-forward/index.ts';
 import firewall from './firewall/index.ts';
 import rpFilter from './rp-filter/index.ts';
 import health from './health/index.ts';
-import flowMover from './flow-mover/index.ts';
+import flowMover from './health/flow-mover.ts';
 import mail from './mail/index.ts';
 import eventScripts from './event-scripts/index.ts';
 import policies from './policies/index.ts';

@@ -1,6 +1,6 @@
 // Shared helpers for plugin unit tests: links, a world built the way the engine builds it, one plugin's contribution.
 import { EventBus } from '../core/bus.ts';
-import { parseConfig } from '../core/config/load.ts';
+import { parseConfig } from '../cli/config.ts';
 import type { ObservedNetwork } from '../core/system/kernel/adapter.ts';
 import { DesiredBuilder, type DesiredState } from '../core/reconcile/desired.ts';
 import type { MwanPlugin, WorldView } from '../core/plugin/types.ts';

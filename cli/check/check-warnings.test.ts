@@ -1,6 +1,6 @@
 // Tests what `mwanctl check` warns about and refuses: missing devices, WANs without probes, host-name probe targets.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
 import { checkFindings } from './check-warnings.ts';
 
 const config = parseConfig({

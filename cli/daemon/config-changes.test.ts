@@ -1,6 +1,6 @@
 // Unit tests for the reload's description of what changed, and which WANs keep their health state.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
 import { configChanges, wansKeepingHealth } from './config-changes.ts';
 
 const base = () =>

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
 import { Engine } from '../../core/engine.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';
 import { MemorySystem } from '../../core/system/memory.ts';

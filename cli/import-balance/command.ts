@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readBounded } from '../../core/system/config-file.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
 import { defaultLoaders } from 'cosmiconfig';
 import { parseBalanceText, type BalanceFiles } from './parse-balance.ts';
 import { convertBalance } from './convert.ts';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLoaders } from 'cosmiconfig';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
 import { importBalance } from './command.ts';
 import { convertBalance } from './convert.ts';
 import { parseBalanceText } from './parse-balance.ts';

@@ -1,7 +1,8 @@
 // `mwanctl init [--output FILE] [--force]`: writes a starter configuration for this machine, checked before it is written.
 import { defaultLoaders } from 'cosmiconfig';
 import path from 'node:path';
-import { parseConfig, SYSTEM_DIR } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
+import { SYSTEM_DIR } from '../../core/system/config-file.ts';
 import { writeConfigFile } from '../write-config.ts';
 import { discoverMachine } from './discover.ts';
 import { starterConfig, type Starter } from './starter.ts';

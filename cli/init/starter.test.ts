@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultLoaders } from 'cosmiconfig';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../config.ts';
 import { link } from '../../test/kit/link.ts';
 import { parseDhclientLeases } from './leases.ts';
 import { readLeases } from './discover.ts';

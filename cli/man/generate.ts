@@ -1,7 +1,7 @@
 // `npm run man`: writes man/mwanctl.8 and man/mwan.yaml.5 (committed; test/unit checks they match these sources).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { configSchema } from '../../core/config/schema.ts';
+import { configSchema } from '../config.ts';
 import { packageVersion } from '../program.ts';
 import { configPage, topLevelFields } from './config-page.ts';
 import { mwanctlPage } from './mwanctl-page.ts';

@@ -1,4 +1,4 @@
-// IPv4 address classes and placement checks: special-use ranges, prefix membership, gateways and forward targets.
+// IPv4 address classes and placement checks: special-use ranges, prefix membership, subnets and gateways.
 import { intToIPv4, ipv4ToInt, isIPv4 } from './validators.ts';
 
 /** An interface address with its prefix length, as `ip addr` shows it: 10.0.0.1/24. */
@@ -71,29 +71,4 @@ export function gatewayProblem(gateway: string, own?: AddressWithPrefix, pointTo
   if (pointToPoint || own.prefixLength === 32) return undefined;
   const problem = hostInSubnetProblem(gateway, own);
   return problem ? `${gateway} is ${problem}, the WAN's network: a gateway is a host of that network` : undefined;
-}
-
-/** What is known about the router and its LANs when a forward target is checked. */
-export interface TargetContext {
-  /** The LANs' addresses with prefixes (their subnets are the LAN networks). */
-  lans: AddressWithPrefix[];
-  /** Every address of the router itself (LAN and WAN). */
-  own: string[];
-}
-
-/**
- * Why `addr` cannot be a port forward's target (undefined when it can): a unicast host, never the router itself,
- * inside a LAN network (any network's edges excluded) unless `allowOutsideLan`. With no LAN network known, only the
- * address class and the router's addresses are checked.
- */
-export function forwardTargetProblem(addr: string, where: TargetContext, allowOutsideLan = false): string | undefined {
-  const special = nonUnicastReason(addr);
-  if (special) return `${addr} is ${special}`;
-  if (where.own.includes(addr)) return `${addr} is an address of the router itself`;
-  const problems = where.lans.map((lan) => hostInSubnetProblem(addr, lan));
-  const edge = problems.find((p) => p !== undefined && !p.startsWith('outside'));
-  if (edge) return `${addr} is ${edge}`;
-  if (allowOutsideLan || where.lans.length === 0 || problems.some((p) => p === undefined)) return undefined;
-  const networks = [...new Set(where.lans.map(subnetOf))].join(', ');
-  return `${addr} is outside every LAN network (${networks}); set allowOutsideLan: true on the forward to forward there anyway`;
 }

@@ -1,9 +1,30 @@
-// Stable kernel identifiers per WAN (id, mark, routing table, rule priorities), independent of config order.
+// Stable kernel identifiers per WAN (id, mark, routing table, rule priorities), independent of config order; the layout's NFQUEUE part is the policies plugin's.
 import { MwanError } from '../errors.ts';
 import type { MwanConfig } from './schema.ts';
 import { maskShift } from './validators.ts';
-import { nfqueueLayout, type NfqueueLayout } from './nfqueue-layout.ts';
 import { fnv1a } from './fnv1a.ts';
+
+/** The packet-mark bit a verdict sets so the queue chain saves the decision and never queues the packet again. */
+export const NFQ_DONE_BIT = 0x80000000;
+
+export interface NfqueuePolicyIds {
+  /** The registered strategy name (after `nfqueue:`). */
+  strategy: string;
+  /** 1..capacity of the tag field; the tag is slot << the field's shift. */
+  slot: number;
+  tag: number;
+  queue: number;
+  /** The default rule or a rule sends connections to it (only these get a queue rule and a listener). */
+  inUse: boolean;
+}
+
+export interface NfqueueLayout {
+  /** The packet-mark field the tags live in (kernel.nfqueueTagMask). */
+  tagMask: number;
+  doneBit: number;
+  /** NFQUEUE policies by name (empty without any). */
+  policies: Map<string, NfqueuePolicyIds>;
+}
 
 /** Rule priorities reserved for plugins, right after the `main` lookup. */
 export const PLUGIN_PRIORITY_SLOTS = 100;
@@ -32,7 +53,7 @@ export interface Layout {
   routeProtocol: number;
   nftTable: string;
   wans: Map<string, WanIds>;
-  /** Tags and queue numbers of the `nfqueue:<name>` policies. */
+  /** Tags and queue numbers of the `nfqueue:<name>` policies (none unless the policies plugin adds them). */
   nfqueue: NfqueueLayout;
 }
 
@@ -116,6 +137,6 @@ export function computeLayout(cfg: MwanConfig): Layout {
     routeProtocol,
     nftTable,
     wans,
-    nfqueue: nfqueueLayout(cfg),
+    nfqueue: { tagMask: cfg.kernel.nfqueueTagMask, doneBit: NFQ_DONE_BIT, policies: new Map() },
   };
 }

@@ -1,6 +1,5 @@
-// Cross-checks of devices and addresses: each device used once, probe totals, declared addresses, gateways, forward targets.
+// Cross-checks of devices and addresses: each device used once, probe totals, declared addresses and gateways.
 import {
-  forwardTargetProblem,
   gatewayProblem,
   hostInSubnetProblem,
   nonUnicastReason,
@@ -16,11 +15,7 @@ type RefineCtx = {
 interface Shape {
   wans: { device: string; gateway: string; address?: string; probes: unknown[] }[];
   lan: { device: string; addresses?: string[] }[];
-  forwards: { to: string; allowOutsideLan?: boolean }[];
 }
-
-/** The forward target's address part ("10.0.0.5:8080" → "10.0.0.5"). */
-const targetAddress = (to: string): string => to.split(':')[0];
 
 /** Every WAN and LAN device appears once across `wans` and `lan`. */
 function deviceProblems(cfg: Shape, ctx: RefineCtx): void {
@@ -52,6 +47,27 @@ function declaredAddressProblem(a: AddressWithPrefix): string | undefined {
     : undefined;
 }
 
+/**
+ * The router's declared addresses that pass the checks (the others are reported by networkProblems): each WAN's
+ * (undefined when absent or refused) and every LAN's.
+ */
+export function declaredAddresses(cfg: Shape): {
+  wans: (AddressWithPrefix | undefined)[];
+  lans: AddressWithPrefix[];
+} {
+  const wans = cfg.wans.map((w) => {
+    const own = w.address === undefined ? undefined : parseAddressWithPrefix(w.address);
+    return own && !declaredAddressProblem(own) ? own : undefined;
+  });
+  const lans = cfg.lan.flatMap((l) =>
+    (l.addresses ?? []).flatMap((text) => {
+      const a = parseAddressWithPrefix(text);
+      return a && !declaredAddressProblem(a) ? [a] : [];
+    }),
+  );
+  return { wans, lans };
+}
+
 export function networkProblems(cfg: Shape, ctx: RefineCtx): void {
   deviceProblems(cfg, ctx);
   let probes = 0;
@@ -66,35 +82,21 @@ export function networkProblems(cfg: Shape, ctx: RefineCtx): void {
       });
     }
   });
-  const wanAddresses = cfg.wans.map((w, i) => {
+  const valid = declaredAddresses(cfg).wans;
+  cfg.wans.forEach((w, i) => {
     const own = w.address === undefined ? undefined : parseAddressWithPrefix(w.address);
     const bad = own && declaredAddressProblem(own);
     if (bad) ctx.addIssue({ code: 'custom', path: ['wans', i, 'address'], input: w.address, message: bad });
     if (w.gateway !== 'auto') {
-      const problem = gatewayProblem(w.gateway, bad ? undefined : own);
+      const problem = gatewayProblem(w.gateway, valid[i]);
       if (problem) ctx.addIssue({ code: 'custom', path: ['wans', i, 'gateway'], input: w.gateway, message: problem });
     }
-    return bad ? undefined : own;
   });
-  const lanAddresses: AddressWithPrefix[] = [];
   for (const [i, l] of cfg.lan.entries()) {
     for (const [j, text] of (l.addresses ?? []).entries()) {
       const a = parseAddressWithPrefix(text);
-      if (!a) continue;
-      const bad = declaredAddressProblem(a);
+      const bad = a && declaredAddressProblem(a);
       if (bad) ctx.addIssue({ code: 'custom', path: ['lan', i, 'addresses', j], input: text, message: bad });
-      else lanAddresses.push(a);
     }
   }
-  const own = [...wanAddresses.flatMap((a) => (a ? [a.address] : [])), ...lanAddresses.map((a) => a.address)];
-  cfg.forwards.forEach((f, i) => {
-    if (typeof f.to !== 'string') return;
-    const noLan =
-      cfg.lan.length === 0 && f.allowOutsideLan !== true
-        ? 'no LAN is configured (lan[]): a forward goes to a host of a LAN network; set allowOutsideLan: true to forward elsewhere'
-        : undefined;
-    const problem =
-      noLan ?? forwardTargetProblem(targetAddress(f.to), { lans: lanAddresses, own }, f.allowOutsideLan === true);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['forwards', i, 'to'], input: f.to, message: problem });
-  });
 }

@@ -1,8 +1,6 @@
-// The configuration schema (zod): every field, its default and its allowed values, plus cross-field checks.
+// The configuration schema (zod): the core's fields (WANs, LANs, kernel numbers, …) with their defaults and cross-checks, joined with the sections plugins own.
 import { z } from 'zod';
-import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4, isIPv4Prefix } from './validators.ts';
-import { healthProblems, healthSchema, resolveHealth } from './health.ts';
-import { policyProblems, policySchema, portRange, ruleSchema } from './policies.ts';
+import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4 } from './validators.ts';
 import { parseAddressWithPrefix } from './addresses.ts';
 import { LIMITS, atMost } from './limits.ts';
 import { networkProblems } from './network-checks.ts';
@@ -59,7 +57,6 @@ export const wanSchema = z.strictObject({
   id: z.number().int().min(1).optional(),
   snat: z.enum(['masquerade', 'snat', 'none']).default('masquerade'),
   probes: z.array(probeSchema).max(LIMITS.probesPerWan, atMost(LIMITS.probesPerWan, 'probes per WAN')).default([]),
-  health: healthSchema.optional(),
 });
 
 export const lanSchema = z.strictObject({
@@ -102,232 +99,117 @@ export const kernelSchema = z.strictObject({
     .default(0x7f000000),
 });
 
-export { portRange };
-
-/** A forward's target "10.0.0.5" or "10.0.0.5:8080" as `{ address, port? }`; undefined when malformed. */
-export function forwardTarget(to: string): { address: string; port?: number } | undefined {
-  const [address, port, extra] = to.split(':');
-  if (extra !== undefined || !isIPv4(address)) return undefined;
-  if (port === undefined) return { address };
-  const range = portRange(port);
-  return range && range.from === range.to ? { address, port: range.from } : undefined;
-}
-
-const portNumber = z.number().int().min(1).max(65535);
-
-export const forwardSchema = z.strictObject({
-  name: objectName.optional(),
-  port: z.union(
-    [
-      portNumber,
-      z
-        .string()
-        .refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"'),
-    ],
-    { error: 'expected a port 1-65535 or an ordered range such as "8000-8010"' },
-  ),
-  proto: z.enum(['tcp', 'udp', 'both']).default('tcp'),
-  to: z
-    .string()
-    .refine(
-      (t) => forwardTarget(t) !== undefined,
-      'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
-    ),
-  wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
-  /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
-  allowOutsideLan: z.boolean().optional(),
-});
-
-/** Forwarding-group members: LAN or WAN names, or ':lan' (every LAN) and ':isp' / ':wan' (every WAN). */
-export const GROUP_ALIASES = [':lan', ':isp', ':wan'] as const;
-
-export const firewallSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  ssh: z
-    .union(
-      [
-        z.literal(false),
-        z.strictObject({
-          port: portNumber.default(22),
-          from: z
-            .array(
-              z
-                .string()
-                .refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24'),
-            )
-            .min(1, 'list at least one network, or set ssh to false')
-            .max(LIMITS.firewallSources, atMost(LIMITS.firewallSources, 'networks'))
-            .default(['0.0.0.0/0']),
-        }),
-      ],
-      { error: 'expected false (no SSH from the WANs) or { port, from }' },
+/** The fields every configuration has, whatever the plugins (`wanFields` adds to each WAN's). */
+const coreShapeWith = <W extends z.ZodRawShape>(wanFields: W) => ({
+  mode: z.enum(['balanced', 'failover']).default('balanced'),
+  wans: z.array(wanSchema.extend(wanFields)).min(1, 'at least one WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'WANs')),
+  lan: z.array(lanSchema).max(LIMITS.lans, atMost(LIMITS.lans, 'LANs')).default([]),
+  kernel: kernelSchema.default(kernelSchema.parse({})),
+  control: z
+    .strictObject({ socket: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan/mwan.sock') })
+    .default({ socket: '/run/mwan/mwan.sock' }),
+  stateDir: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan'),
+  pluginsDir: z.string().optional(),
+  plugins: z
+    .record(
+      z.string(),
+      z.union([z.literal(false), z.record(z.string(), z.unknown())], {
+        error: 'expected false (to disable the plugin) or an object of its options',
+      }),
     )
-    .default({ port: 22, from: ['0.0.0.0/0'] }),
-  icmpRatePerSecond: z.number().int().min(0).max(100000).default(10),
-  log: z.boolean().default(true),
-  logRatePerMinute: z.number().int().min(1).max(100000).default(10),
-  forwardingGroups: z
-    .array(
-      z
-        .array(z.string())
-        .min(1, 'a group lists at least one LAN, WAN, ":lan" or ":isp"')
-        .max(LIMITS.groupMembers, atMost(LIMITS.groupMembers, 'members per group')),
-    )
-    .max(LIMITS.forwardingGroups, atMost(LIMITS.forwardingGroups, 'forwarding groups'))
-    .optional(),
+    .default({}),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .default({ level: 'info' }),
 });
+const coreShape = coreShapeWith({});
 
-export const configSchema = z
-  .strictObject({
-    mode: z.enum(['balanced', 'failover']).default('balanced'),
-    wans: z.array(wanSchema).min(1, 'at least one WAN').max(LIMITS.wans, atMost(LIMITS.wans, 'WANs')),
-    lan: z.array(lanSchema).max(LIMITS.lans, atMost(LIMITS.lans, 'LANs')).default([]),
-    kernel: kernelSchema.default(kernelSchema.parse({})),
-    control: z
-      .strictObject({ socket: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan/mwan.sock') })
-      .default({ socket: '/run/mwan/mwan.sock' }),
-    stateDir: z.string().startsWith('/', 'expected an absolute path').default('/run/mwan'),
-    pluginsDir: z.string().optional(),
-    health: healthSchema.default({}),
-    plugins: z
-      .record(
-        z.string(),
-        z.union([z.literal(false), z.record(z.string(), z.unknown())], {
-          error: 'expected false (to disable the plugin) or an object of its options',
-        }),
-      )
-      .default({}),
-    log: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-      .default({ level: 'info' }),
-    forwards: z.array(forwardSchema).max(LIMITS.forwards, atMost(LIMITS.forwards, 'forwards')).default([]),
-    firewall: firewallSchema.default(firewallSchema.parse({})),
-    policies: z
-      .record(z.string(), policySchema)
-      .refine((p) => Object.keys(p).length <= LIMITS.policies, atMost(LIMITS.policies, 'policies'))
-      .default({}),
-    rules: z.array(ruleSchema).max(LIMITS.rules, atMost(LIMITS.rules, 'rules')).default([]),
-    defaultPolicy: z.string().optional(),
-  })
-  .superRefine((cfg, ctx) => {
-    const seen = (key: 'name', path: string) => {
-      const first = new Map<string, number>();
-      cfg.wans.forEach((w, i) => {
-        const v = w[key];
-        if (first.has(v))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['wans', i, key],
-            input: v,
-            message: `duplicate ${path}: also used by wans[${first.get(v)}]`,
-          });
-        else first.set(v, i);
-      });
-    };
-    seen('name', 'WAN name');
-    const ids = new Map<number, number>();
-    cfg.wans.forEach((w, i) => {
-      if (w.id === undefined) return;
-      if (ids.has(w.id))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['wans', i, 'id'],
-          input: w.id,
-          message: `duplicate id: also used by wans[${ids.get(w.id)}]`,
-        });
-      ids.set(w.id, i);
-    });
-    cfg.wans.forEach((w, i) => {
-      for (const [field, message] of healthProblems(resolveHealth(cfg.health, w.health), w.probes.length)) {
-        const own = w.health && field in w.health;
-        ctx.addIssue({
-          code: 'custom',
-          path: own ? ['wans', i, 'health', field] : ['health', field],
-          message: own ? message : `${message} (for wans[${i}])`,
-        });
-      }
-    });
-    networkProblems(cfg, ctx);
-    inboundProblems(cfg, ctx);
-    policyProblems(cfg, ctx);
-  })
-  .transform((cfg) => ({ ...cfg, firewall: { ...cfg.firewall, enabled: cfg.firewall.enabled ?? cfg.lan.length > 0 } }));
-
-type RefineCtx = {
+export type RefineCtx = {
   addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void;
 };
 
-/** Cross-checks for forwards and the firewall: WAN and LAN names exist, no two forwards claim a port on one WAN. */
-function inboundProblems(
-  cfg: {
-    wans: { name: string }[];
-    lan: { device: string; name?: string }[];
-    forwards: z.output<typeof forwardSchema>[];
-    firewall: z.output<typeof firewallSchema>;
-  },
-  ctx: RefineCtx,
-): void {
-  const wanNames = cfg.wans.map((w) => w.name);
-  const claimed: { wan: string; proto: 'tcp' | 'udp'; from: number; to: number; index: number }[] = [];
-  cfg.forwards.forEach((f, i) => {
-    if (f.wans !== undefined && !Array.isArray(f.wans)) return;
-    f.wans?.forEach((name, j) => {
-      if (!wanNames.includes(name))
+/** Cross-checks of the core's fields: WAN names and ids unique, devices and addresses. */
+function coreProblems(cfg: CoreConfig, ctx: RefineCtx): void {
+  const seen = (key: 'name', path: string) => {
+    const first = new Map<string, number>();
+    cfg.wans.forEach((w, i) => {
+      const v = w[key];
+      if (first.has(v))
         ctx.addIssue({
           code: 'custom',
-          path: ['forwards', i, 'wans', j],
-          input: name,
-          message: `no WAN is named so; WANs: ${wanNames.join(', ')}`,
+          path: ['wans', i, key],
+          input: v,
+          message: `duplicate ${path}: also used by wans[${first.get(v)}]`,
         });
+      else first.set(v, i);
     });
-    const range = portRange(f.port);
-    const target = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
-    if (!range || !target) return;
-    if (range.from !== range.to && target.port !== undefined) {
+  };
+  seen('name', 'WAN name');
+  const ids = new Map<number, number>();
+  cfg.wans.forEach((w, i) => {
+    if (w.id === undefined) return;
+    if (ids.has(w.id))
       ctx.addIssue({
         code: 'custom',
-        path: ['forwards', i, 'to'],
-        input: f.to,
-        message: 'a port range keeps its ports: give the host without a port',
+        path: ['wans', i, 'id'],
+        input: w.id,
+        message: `duplicate id: also used by wans[${ids.get(w.id)}]`,
       });
-    }
-    const protos: ('tcp' | 'udp')[] = f.proto === 'both' ? ['tcp', 'udp'] : [f.proto];
-    for (const wan of f.wans ?? wanNames) {
-      for (const proto of protos) {
-        const clash = claimed.find(
-          (c) => c.wan === wan && c.proto === proto && c.from <= range.to && range.from <= c.to && c.index !== i,
-        );
-        if (clash) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['forwards', i, 'port'],
-            input: f.port,
-            message: `${proto} port overlaps forwards[${clash.index}] on WAN ${wan}`,
-          });
-          return;
-        }
-        claimed.push({ wan, proto, ...range, index: i });
-      }
-    }
+    ids.set(w.id, i);
   });
-  const members = new Set([...GROUP_ALIASES, ...wanNames, ...cfg.lan.map((l) => l.name ?? l.device)]);
-  for (const [i, group] of (cfg.firewall?.forwardingGroups ?? []).entries()) {
-    if (!Array.isArray(group)) continue;
-    for (const [j, m] of group.entries()) {
-      if (!members.has(m))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['firewall', 'forwardingGroups', i, j],
-          input: m,
-          message: 'expected a LAN name (lan[].name, else its device), a WAN name, ":lan" or ":isp"',
-        });
-    }
-  }
+  networkProblems(cfg, ctx);
 }
 
-export type MwanConfigInput = z.input<typeof configSchema>;
-export type MwanConfig = z.output<typeof configSchema>;
-export type WanConfig = z.output<typeof wanSchema>;
+/**
+ * Top-level sections plugins add, by key: each plugin's options.ts declares its own by augmenting this interface
+ * (`declare module '…/core/plugin/api.ts' { interface PluginSections { forwards: ForwardConfig[] } }`).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the plugins' declaration merging
+export interface PluginSections {}
+/** Fields plugins add to each `wans[]` entry (the health plugin: `health`), declared like PluginSections. */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the plugins' declaration merging
+export interface PluginWanFields {}
+
+/** What a plugin adds to the configuration's schema (see MwanPlugin.configuration). */
+export interface SchemaContribution {
+  /** Top-level sections by key, each a zod schema (its default fills an absent section). */
+  sections?: Record<string, z.ZodType>;
+  /** Fields added to every `wans[]` entry, by key. */
+  wanFields?: Record<string, z.ZodType>;
+  /** Cross-checks of the whole parsed configuration (a section against the rest); each issue's path starts at the top. */
+  check?(config: MwanConfig, ctx: RefineCtx): void;
+  /** Defaults that depend on the rest of the configuration: the sections it returns replace the parsed ones. */
+  resolve?(config: MwanConfig): Partial<PluginSections>;
+}
+
+/**
+ * The configuration's schema with the sections of `parts` (the plugins that own them): an unknown top-level field is
+ * refused, naming it; every check runs on one parse, so all problems are reported together.
+ */
+export function configSchemaWith(parts: readonly SchemaContribution[] = []) {
+  const sections: Record<string, z.ZodType> = {};
+  const wanFields: Record<string, z.ZodType> = {};
+  for (const part of parts) {
+    Object.assign(sections, part.sections);
+    Object.assign(wanFields, part.wanFields);
+  }
+  return z
+    .strictObject({ ...coreShapeWith(wanFields as Record<never, z.ZodType>), ...sections })
+    .superRefine((cfg, ctx) => {
+      coreProblems(cfg, ctx);
+      for (const part of parts) part.check?.(cfg as MwanConfig, ctx);
+    })
+    .transform((cfg) => {
+      let out = cfg as MwanConfig;
+      for (const part of parts) if (part.resolve) out = { ...out, ...part.resolve(out) };
+      return out;
+    });
+}
+
+/** The core's fields alone (plugins' sections are refused as unknown); the CLI's configSchema adds the built-ins'. */
+export const coreConfigSchema = configSchemaWith();
+
+type CoreConfig = z.output<z.ZodObject<typeof coreShape>>;
+export type MwanConfig = Omit<CoreConfig, 'wans'> & { wans: WanConfig[] } & PluginSections;
+export type WanConfig = z.output<typeof wanSchema> & PluginWanFields;
 export type ProbeConfig = z.output<typeof probeSchema>;
-export type ForwardConfig = z.output<typeof forwardSchema>;
-export type FirewallConfig = MwanConfig['firewall'];

@@ -1,4 +1,4 @@
-// Validators for names and addresses that reach the kernel: interface names, identifiers, IPv4 addresses and prefixes.
+// Validators for names and addresses that reach the kernel: interface names, identifiers, IPv4 addresses and prefixes, ports.
 
 /** Linux interface names: 1–15 characters, no slash, colon or whitespace. */
 export const DEVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,14}$/;
@@ -59,4 +59,22 @@ export function maskShift(mask: number): number {
 
 export function hex(n: number): string {
   return `0x${n.toString(16)}`;
+}
+
+/** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. */
+export function portRange(port: number | string): { from: number; to: number } | undefined {
+  const m = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/.exec(String(port));
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
+}
+
+/** A forward's target "10.0.0.5" or "10.0.0.5:8080" as `{ address, port? }`; undefined when malformed. */
+export function forwardTarget(to: string): { address: string; port?: number } | undefined {
+  const [address, port, extra] = to.split(':');
+  if (extra !== undefined || !isIPv4(address)) return undefined;
+  if (port === undefined) return { address };
+  const range = portRange(port);
+  return range && range.from === range.to ? { address, port: range.from } : undefined;
 }

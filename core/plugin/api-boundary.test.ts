@@ -87,6 +87,18 @@ describe('plugin API boundary', () => {
     );
   });
 
+  it('the core never imports a plugin (its tests aside): plugins add their sections and layout through the API', () => {
+    const problems = sources('core')
+      .filter((f) => !f.endsWith('.test.ts'))
+      .flatMap((f) =>
+        specifiers(readFileSync(path.join(root, f), 'utf8')).flatMap((s) => {
+          const target = path.posix.normalize(path.posix.join(path.posix.dirname(f), s));
+          return s.startsWith('.') && target.startsWith('plugins/') ? [`${f}: imports ${s}`] : [];
+        }),
+      );
+    assert.ok(problems.length === 0, problems.join('\n'));
+  });
+
   it('package.json exports mwan/plugin as the public API module', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, string>;

@@ -43,22 +43,34 @@ export type { EventName, HealthFigures, MwanEvents, ProbeRound, WanChange, WanSt
 export { MwanError, describeError, type MwanErrorCode } from '../errors.ts';
 export type { Logger } from '../log.ts';
 
-// The configuration plugins read, and the validators for names and addresses.
-export type { FirewallConfig, ForwardConfig, MwanConfig, WanConfig } from '../config/schema.ts';
-export { forwardTarget, portRange } from '../config/schema.ts';
-export { hex, intToIPv4, ipv4ToInt, isIPv4 } from '../config/validators.ts';
-export { forwardTargetProblem, parseAddressWithPrefix, type AddressWithPrefix } from '../config/addresses.ts';
-export { resolveHealth, type HealthSettings } from '../config/health.ts';
+// The configuration plugins read, the sections they add to it (see MwanPlugin.configuration), and the validators for
+// names, addresses and ports their schemas use.
+export type { MwanConfig, PluginSections, PluginWanFields, RefineCtx, WanConfig } from '../config/schema.ts';
+export type { ConfigContribution } from '../config/load.ts';
+export { LIMITS, atMost } from '../config/limits.ts';
 export {
-  IMPLICIT_DEFAULT,
-  defaultPolicyName,
-  type MemberConfig,
-  type PolicyConfig,
-  type PolicyStrategy,
-  type RuleConfig,
-  type StrategyName,
-} from '../config/policies.ts';
-export { nfqueueLayout } from '../config/nfqueue-layout.ts';
+  DEVICE_NAME,
+  OBJECT_NAME,
+  forwardTarget,
+  hex,
+  intToIPv4,
+  ipv4ToInt,
+  isIPv4,
+  isIPv4Prefix,
+  maskShift,
+  portRange,
+} from '../config/validators.ts';
+export {
+  hostInSubnetProblem,
+  nonUnicastReason,
+  parseAddressWithPrefix,
+  subnetOf,
+  type AddressWithPrefix,
+} from '../config/addresses.ts';
+export { declaredAddresses } from '../config/network-checks.ts';
+// The kernel layout (marks, tables, priorities; NFQUEUE tags and queues) and the stable hash ids are taken from.
+export { NFQ_DONE_BIT, type Layout, type NfqueueLayout, type NfqueuePolicyIds } from '../config/identifiers.ts';
+export { fnv1a } from '../config/fnv1a.ts';
 
 // Shared nft rule text.
 export { dnatStatement, nftSet, portMatch } from './nft-helpers.ts';

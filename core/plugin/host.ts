@@ -22,6 +22,10 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
     throw fail(`options of plugin '${plugin.name}' must be an object with a parse(raw, config) function`);
   }
+  if (plugin.configuration !== undefined)
+    throw fail(
+      `plugin '${plugin.name}' declares configuration sections, which only built-in plugins may: take options under plugins.${plugin.name}`,
+    );
   const strategies = plugin.nfqueueStrategies;
   if (
     strategies !== undefined &&

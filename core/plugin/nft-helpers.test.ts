@@ -12,7 +12,7 @@ describe('nft helpers', () => {
     assert.equal(portMatch('udp', 53), 'udp dport 53');
     assert.equal(portMatch('tcp', '8000-8010'), 'tcp dport 8000-8010');
     assert.throws(() => portMatch('tcp', '90-80'), /invalid forward port/);
-    assert.equal(dnatStatement({ port: 80, proto: 'tcp', to: '10.0.0.5:8080' }), 'dnat ip to 10.0.0.5:8080');
-    assert.equal(dnatStatement({ port: 80, proto: 'tcp', to: '10.0.0.5' }), 'dnat ip to 10.0.0.5');
+    assert.equal(dnatStatement({ to: '10.0.0.5:8080' }), 'dnat ip to 10.0.0.5:8080');
+    assert.equal(dnatStatement({ to: '10.0.0.5' }), 'dnat ip to 10.0.0.5');
   });
 });

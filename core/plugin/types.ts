@@ -1,6 +1,7 @@
 // The plugin API: what a plugin declares, the context it gets, and the read-only view of the world it renders from.
 import type { EventBus } from '../bus.ts';
 import type { Layout } from '../config/identifiers.ts';
+import type { ConfigContribution } from '../config/load.ts';
 import type { MwanConfig, WanConfig } from '../config/schema.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
@@ -126,6 +127,12 @@ export interface MwanPlugin {
    * passed on unchecked.
    */
   options?: PluginOptions;
+  /**
+   * The configuration this plugin owns beyond `plugins.<name>` (built-in plugins only): top-level sections with their
+   * zod schemas, cross-checks against the rest, its part of the layout. Parsed with the core's fields when the
+   * configuration is loaded (check, plan, apply and daemon alike).
+   */
+  configuration?: ConfigContribution;
   /**
    * NFQUEUE strategies this plugin provides, by name: a policy uses one as `strategy: nfqueue:<name>`. Registered
    * when the engine is built (before any setup); a name already taken is an error naming both plugins.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { chainFor } from '../../plugins/policies/marker.ts';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { Engine } from '../engine.ts';
 import type { MwanEvents } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { runScript } from '../../core/system/process/scripts.ts';
 import { systemFiles } from '../../core/system/files.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';

@@ -12,12 +12,15 @@ import {
   forwardRules,
   inputRules,
 } from './rules.ts';
+import { firewallConfiguration } from './options.ts';
 
 export * from './rules.ts';
 
 export default definePlugin({
   name: 'firewall',
   options: NO_OPTIONS,
+  /** `firewall`: on by default when a LAN is configured; forwarding groups name LANs and WANs that exist. */
+  configuration: firewallConfiguration,
   contribute(d, world) {
     const fw = world.config.firewall;
     if (!fw.enabled) return;

@@ -1,5 +1,6 @@
 // The firewall's rules as data: input and forward chains for WAN-arriving traffic, forwarding groups between interfaces.
-import { nftSet, type FirewallConfig, type WorldView } from '../../core/plugin/api.ts';
+import { nftSet, type WorldView } from '../../core/plugin/api.ts';
+import type { FirewallConfig } from './options.ts';
 
 export const FILTER = 0;
 export const INPUT_CHAIN = 'fw_input';

@@ -1,14 +1,16 @@
 // Built-in plugin: health monitoring — probes every WAN through itself, decides online / degraded / offline, emits long-down.
-import { NO_OPTIONS, resolveHealth, type MwanPlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, type MwanPlugin } from '../../core/plugin/api.ts';
 import { LongDownTimers } from './long-down.ts';
 import { WanMonitor } from './monitor.ts';
+import { healthConfiguration, settingsOf as settingsIn } from './sections.ts';
 
 const plugin: MwanPlugin = {
   name: 'health',
   options: NO_OPTIONS,
+  /** `health` and `wans[].health`: intervals, thresholds and the trigger, checked against each WAN's probes. */
+  configuration: healthConfiguration,
   setup(ctx) {
-    const settingsOf = (name: string) =>
-      resolveHealth(ctx.config.health, ctx.config.wans.find((w) => w.name === name)?.health);
+    const settingsOf = (name: string) => settingsIn(ctx.config, name);
     const monitors = ctx.config.wans
       .filter((w) => w.probes.length > 0)
       .map((w) => new WanMonitor(ctx, w, settingsOf(w.name)));

@@ -1,8 +1,9 @@
 // Tests the WAN monitor's `target: gateway`: probes follow the WAN's current gateway and restart when it changes.
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
-import { resolveHealth, type PluginContext } from '../../core/plugin/api.ts';
+import { parseConfig } from '../../cli/config.ts';
+import type { PluginContext } from '../../core/plugin/api.ts';
+import { resolveHealth } from './options.ts';
 import { WanMonitor } from './monitor.ts';
 
 describe('WanMonitor target gateway', () => {

@@ -1,5 +1,6 @@
 // Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, publishes the verdict.
-import type { HealthSettings, PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
+import type { PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
+import type { HealthSettings } from './options.ts';
 import { RoundCollector } from './rounds.ts';
 
 /** A probe target that follows the WAN's current gateway (configured, or discovered from its default route). */

@@ -1,6 +1,6 @@
 // Tests the health state machine: detection and recovery counts, the default arithmetic under 10 % loss, quality and triggers.
 import assert from 'node:assert/strict';
-import { DEFAULT_HEALTH, type HealthSettings } from '../../core/config/health.ts';
+import { DEFAULT_HEALTH, type HealthSettings } from './options.ts';
 import { initialState, step, windowFigures, type Decision, type Round } from './verdict.ts';
 
 const good = (rttMs = 20, probed = 2): Round => ({ answered: probed, probed, rttMs });

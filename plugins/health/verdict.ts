@@ -1,5 +1,5 @@
 // The per-WAN health state machine (pure): probe rounds in, online / degraded / offline verdicts with their reasons out.
-import type { HealthSettings } from '../../core/plugin/api.ts';
+import type { HealthSettings } from './options.ts';
 
 export type Verdict = 'unknown' | 'online' | 'degraded' | 'offline';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import { systemMail } from '../../core/system/mail.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';

@@ -1,7 +1,7 @@
 // Tests the multipath-default plugin: suppress and balance rules, weighted nexthops over the active WANs, point-to-point paths.
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';

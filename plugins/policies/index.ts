@@ -4,10 +4,18 @@ import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
 import { startNfqueuePolicies } from './nfqueue/listeners.ts';
 import { checkNfqueueStrategies, strategyRegistry } from './nfqueue/wiring.ts';
+import { nfqueueLayout } from './nfqueue/layout.ts';
+import { policyProblems, policySections } from './options.ts';
 
 const plugin: MwanPlugin = {
   name: 'policies',
   options: NO_OPTIONS,
+  /** `policies`, `rules` and `defaultPolicy`, checked against the WANs; the NFQUEUE policies' tags and queues. */
+  configuration: {
+    sections: policySections,
+    check: policyProblems,
+    layout: (config) => ({ nfqueue: nfqueueLayout(config) }),
+  },
   /** Every `nfqueue:<name>` policy names a strategy: built in, registered in-process, or one a plugin declares. */
   check(config, plugins) {
     checkNfqueueStrategies(config, strategyRegistry(plugins));

@@ -1,6 +1,6 @@
 // Tests policy resolution: the implicit default policy, inherited weights, member order as priority.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { resolvePolicies } from './resolve.ts';
 
 const WANS = [

@@ -1,13 +1,13 @@
 // Policies resolved from the configuration: the implicit default policy, members with their weights and tiers filled in.
+import type { MwanConfig } from '../../core/plugin/api.ts';
 import {
   defaultPolicyName,
   IMPLICIT_DEFAULT,
   type MemberConfig,
-  type MwanConfig,
   type PolicyConfig,
   type PolicyStrategy,
   type StrategyName,
-} from '../../core/plugin/api.ts';
+} from './options.ts';
 
 /** Strategies whose kernel weights the daemon rewrites from measurements. */
 export const ADAPTIVE: readonly PolicyStrategy[] = ['overflow', 'least-used', 'lowest-latency', 'least-connections'];

@@ -1,7 +1,7 @@
 // Tests the port-forward plugin: DNAT per forward on its WANs whatever their state, hairpin DNAT and masquerade, ports and ranges.
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';

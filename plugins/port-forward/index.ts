@@ -5,10 +5,10 @@ import {
   dnatStatement,
   nftSet,
   portMatch,
-  type ForwardConfig,
   type WanView,
   type WorldView,
 } from '../../core/plugin/api.ts';
+import { forwardsConfiguration, type ForwardConfig } from './options.ts';
 import { sortForwards } from './targets.ts';
 
 export const DSTNAT = -100;
@@ -62,6 +62,8 @@ export function hairpinRules(world: WorldView): string[] {
 export default definePlugin({
   name: 'port-forward',
   options: NO_OPTIONS,
+  /** `forwards`: their WANs exist, their ports do not overlap, their targets are LAN hosts. */
+  configuration: forwardsConfiguration,
   // Replies leave by the WAN the request came in on because the marker marks new inbound connections with
   // their WAN and restores the mark on every packet, the LAN server's replies included.
   dependencies: ['marker'],

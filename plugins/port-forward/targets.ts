@@ -1,12 +1,12 @@
 // Run-time check of port-forward targets against the LAN networks and router addresses the kernel has now.
 import {
   forwardTarget,
-  forwardTargetProblem,
   parseAddressWithPrefix,
   type AddressWithPrefix,
-  type ForwardConfig,
   type WorldView,
 } from '../../core/plugin/api.ts';
+import type { ForwardConfig } from './options.ts';
+import { forwardTargetProblem } from './target-check.ts';
 
 /** The LANs' addresses with prefix lengths as the kernel has them (LanView keeps addresses and networks in step). */
 function lanAddresses(world: WorldView): AddressWithPrefix[] {

@@ -1,6 +1,6 @@
 // Benchmark worker (runs inside a lab namespace): reconcile time for N WANs, and the same state applied one command at a time.
 import { execa } from 'execa';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { Engine } from '../../core/engine.ts';
 import { SystemKernel } from '../../core/system/kernel/system-adapter.ts';
 import { realSystem } from '../../core/system/real.ts';

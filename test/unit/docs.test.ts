@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 // Where the truth lives. When code moves, change the line here (paths are from the repository root).
 const SOURCES = {
   /** Zod schemas of the configuration file, walked at run time; `prefix` is the path their fields live under. */
-  configSchemas: [{ module: 'core/config/schema.ts', exportName: 'configSchema', prefix: '' }],
+  configSchemas: [{ module: 'cli/config.ts', exportName: 'configSchema', prefix: '' }],
   /** The built-in plugins (an exported array of plugin objects). */
   plugins: { module: 'plugins/index.ts', exportName: 'builtinPlugins' },
   /** A plugin's own options module; its exported zod objects are its options (`plugins.<name>.<field>`). */
@@ -193,9 +193,7 @@ describe('docs/ names everything there is', function () {
   });
 
   it('the YAML examples of the README are valid configurations', async () => {
-    const { loadConfig } = (await import(
-      path.join(root, 'core/config/load.ts')
-    )) as typeof import('../../core/config/load.ts');
+    const { loadConfig } = (await import(path.join(root, 'cli/config.ts'))) as typeof import('../../cli/config.ts');
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
     assert.ok(examples.length >= 1, 'the README has no YAML example');

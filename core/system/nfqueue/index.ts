@@ -19,8 +19,8 @@ export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory }
 export type { RuntimeWan } from './runtime.ts';
 
 /** The packet-mark bit a verdict sets so the queue chain saves the decision (outside the mark mask; checked with the config). */
-export { NFQ_DONE_BIT } from '../../config/nfqueue-layout.ts';
-import { NFQ_DONE_BIT } from '../../config/nfqueue-layout.ts';
+export { NFQ_DONE_BIT } from '../../config/identifiers.ts';
+import { NFQ_DONE_BIT } from '../../config/identifiers.ts';
 
 export interface NfqueueServiceOptions {
   queue: number;

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinPlugins } from '../../index.ts';
-import { parseConfig } from '../../../core/config/load.ts';
+import { parseConfig } from '../../../cli/config.ts';
 import { Engine } from '../../../core/engine.ts';
 import { MwanError } from '../../../core/errors.ts';
 import type { ObservedNetwork } from '../../../core/system/kernel/adapter.ts';

@@ -1,6 +1,6 @@
 // Hostile apply worker (runs in a lab's router namespace): applies the lab config plus a plugin whose state the kernel refuses; prints the error.
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../../core/config/load.ts';
+import { parseConfig } from '../../../cli/config.ts';
 import { Engine } from '../../../core/engine.ts';
 import { SystemKernel } from '../../../core/system/kernel/system-adapter.ts';
 import { realSystem } from '../../../core/system/real.ts';

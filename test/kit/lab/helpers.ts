@@ -1,7 +1,7 @@
 // Small shared helpers for the mwan lab tests: privilege skip, checked mwanctl calls, status, ids, kernel probes.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../../core/config/load.ts';
+import { parseConfig } from '../../../cli/config.ts';
 import type { Layout } from '../../../core/config/identifiers.ts';
 import type { StatusReport } from '../../../cli/status/status.ts';
 import { hasLabPrivileges, type Lab } from './topology.ts';

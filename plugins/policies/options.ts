@@ -1,7 +1,15 @@
-// Policies and rules as users write them in the configuration: their schema, defaults and cross-checks (the policies plugin resolves and runs them).
+// Policies and rules as users write them in the configuration (`policies`, `rules`, `defaultPolicy`): their schema, defaults and cross-checks (resolve.ts resolves them).
 import { z } from 'zod';
-import { DEVICE_NAME, OBJECT_NAME, isIPv4, isIPv4Prefix } from './validators.ts';
-import { LIMITS, atMost } from './limits.ts';
+import {
+  DEVICE_NAME,
+  LIMITS,
+  OBJECT_NAME,
+  atMost,
+  isIPv4,
+  isIPv4Prefix,
+  portRange,
+  type RefineCtx,
+} from '../../core/plugin/api.ts';
 
 /** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/system/nfqueue). */
 export const STRATEGIES = [
@@ -31,14 +39,6 @@ const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 
 const network = z
   .string()
   .refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24');
-/** A port (80) or an ordered range ("8000-8010"), as `{ from, to }`; undefined when malformed. (Forwards use it too, via schema.ts.) */
-export function portRange(port: number | string): { from: number; to: number } | undefined {
-  const m = /^([1-9][0-9]{0,4})(?:-([1-9][0-9]{0,4}))?$/.exec(String(port));
-  if (!m) return undefined;
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
-  return from <= 65535 && to <= 65535 && from <= to ? { from, to } : undefined;
-}
 const portSpec = z
   .union([z.number(), z.string()])
   .refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
@@ -117,13 +117,29 @@ export const ruleSchema = z.strictObject({
   sticky: z.strictObject({ timeoutSeconds: z.number().int().min(1).max(604800).default(600) }).optional(),
 });
 
+/** The top-level sections this plugin owns. */
+export const policySections = {
+  policies: z
+    .record(z.string(), policySchema)
+    .refine((p) => Object.keys(p).length <= LIMITS.policies, atMost(LIMITS.policies, 'policies'))
+    .default({}),
+  rules: z.array(ruleSchema).max(LIMITS.rules, atMost(LIMITS.rules, 'rules')).default([]),
+  defaultPolicy: z.string().optional(),
+};
+
+declare module '../../core/plugin/api.ts' {
+  interface PluginSections {
+    policies: Record<string, PolicyConfig>;
+    rules: RuleConfig[];
+    /** The policy the default rule uses (default: `default`). */
+    defaultPolicy?: string;
+  }
+}
+
 export type MemberConfig = z.output<typeof memberSchema>;
 export type PolicyConfig = z.output<typeof policySchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
 
-type RefineCtx = {
-  addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void;
-};
 interface WanLike {
   name: string;
   probes: unknown[];

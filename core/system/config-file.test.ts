@@ -5,8 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { MwanError } from '../errors.ts';
 import { FILE_LIMITS } from './file-limits.ts';
-import { formatIssues, loadConfig, parseConfig } from './load.ts';
-import { configSchema } from './schema.ts';
+import { formatIssues, parseConfig } from '../config/load.ts';
+import { loadConfig } from './config-file.ts';
+import { coreConfigSchema as configSchema } from '../config/schema.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load .ts configs) points its loader at a
 // path that does not exist. A top-level await makes mocha import() this file as ESM instead, as mwanctl runs.
@@ -210,7 +211,7 @@ describe('config loading', () => {
       const cwd = process.cwd();
       process.chdir(dir);
       try {
-        await assert.rejects(loadConfig(undefined, system), (error: unknown) => {
+        await assert.rejects(loadConfig(undefined, [], system), (error: unknown) => {
           assert.ok(error instanceof MwanError);
           assert.equal(error.code, 'MWAN_CONFIG_NOT_FOUND');
           assert.ok(
@@ -231,7 +232,7 @@ describe('config loading', () => {
     it('finds the one configuration in the system directory', async () => {
       const file = path.join(dir, 'config.yaml');
       await writeFile(file, 'wans:\n  - name: sys\n    device: wan1\n');
-      const loaded = await loadConfig(undefined, dir);
+      const loaded = await loadConfig(undefined, [], dir);
       assert.equal(loaded.source, file);
       assert.equal(loaded.config.wans[0].name, 'sys');
     });
@@ -240,7 +241,7 @@ describe('config loading', () => {
       await write('config.yaml', 'wans:\n  - name: a\n    device: wan1\n');
       await write('mwan.config.json', JSON.stringify({ wans: [{ name: 'b', device: 'wan1' }] }));
       await assert.rejects(
-        loadConfig(undefined, dir),
+        loadConfig(undefined, [], dir),
         /several configurations in .*config\.yaml, .*mwan\.config\.json.*keep one, or pass --config FILE/,
       );
     });

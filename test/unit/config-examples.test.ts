@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './load.ts';
+import { loadConfig } from '../../cli/config.ts';
 
 const dir = fileURLToPath(new URL('../../config/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));

@@ -1,7 +1,7 @@
 // Tests the policies and rules configuration: defaults, errors naming the field, cross-checks.
 import assert from 'node:assert/strict';
-import { MwanError } from '../errors.ts';
-import { parseConfig } from './load.ts';
+import { MwanError } from '../../core/errors.ts';
+import { parseConfig } from '../../cli/config.ts';
 
 const WANS = [
   { name: 'isp1', device: 'wan1', weight: 3 },

@@ -1,8 +1,7 @@
 // Tests the configuration schema: defaults, field rules with messages naming path, value and what is allowed, cross-field checks.
 import assert from 'node:assert/strict';
-import { MwanError } from '../errors.ts';
-import { parseConfig } from './load.ts';
-import { configSchema } from './schema.ts';
+import { MwanError } from '../../core/errors.ts';
+import { configSchema, parseConfig } from '../../cli/config.ts';
 
 const wan = (name: string, device: string, extra: Record<string, unknown> = {}) => ({ name, device, ...extra });
 

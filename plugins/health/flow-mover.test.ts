@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { Engine } from '../../core/engine.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../core/system/kernel/memory-adapter.ts';

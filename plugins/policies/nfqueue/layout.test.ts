@@ -1,8 +1,8 @@
 // Tests the NFQUEUE layout: tags in their own mark field, queues stable under reordering, fixed queues, and the checks that name the field.
 import assert from 'node:assert/strict';
-import { MwanError } from '../errors.ts';
-import { parseConfig } from './load.ts';
-import { NFQ_DONE_BIT } from './nfqueue-layout.ts';
+import { MwanError } from '../../../core/errors.ts';
+import { parseConfig } from '../../../cli/config.ts';
+import { NFQ_DONE_BIT } from '../../../core/plugin/api.ts';
 
 const WANS = [
   { name: 'isp1', device: 'wan1' },

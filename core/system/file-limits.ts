@@ -1,4 +1,4 @@
-// Bounds on a configuration file: its size, its nesting depth and how far YAML aliases expand (checks only; core/system/config-file.ts reads); each refusal names the file and the limit.
+// Bounds on a configuration file: its size, its nesting depth and how far YAML aliases expand (config-file.ts reads within them); each refusal names the file and the limit.
 import { MwanError } from '../errors.ts';
 
 /**

@@ -1,12 +1,12 @@
 // Built-in plugin: moves flows off a dead WAN by deleting only that WAN's conntrack entries (and, optionally, back to a returning preferred WAN).
-import { NO_OPTIONS, resolveHealth, type MwanPlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, type MwanPlugin } from '../../core/plugin/api.ts';
+import { settingsOf as settingsIn } from './sections.ts';
 
 const plugin: MwanPlugin = {
   name: 'flow-mover',
   options: NO_OPTIONS,
   setup(ctx) {
-    const settingsOf = (name: string) =>
-      resolveHealth(ctx.config.health, ctx.config.wans.find((w) => w.name === name)?.health);
+    const settingsOf = (name: string) => settingsIn(ctx.config, name);
     /** WANs whose connections must go once the kernel no longer sends new connections to them. */
     const pending = new Map<string, string>();
     const offs = [

@@ -1,0 +1,119 @@
+// Port forwards as users write them in the configuration (`forwards`): their schema and cross-checks against the WANs and LANs.
+import { z } from 'zod';
+import {
+  LIMITS,
+  OBJECT_NAME,
+  atMost,
+  declaredAddresses,
+  forwardTarget,
+  portRange,
+  type ConfigContribution,
+  type MwanConfig,
+  type RefineCtx,
+} from '../../core/plugin/api.ts';
+import { forwardTargetProblem } from './target-check.ts';
+
+const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
+const portNumber = z.number().int().min(1).max(65535);
+
+export const forwardSchema = z.strictObject({
+  name: objectName.optional(),
+  port: z.union(
+    [
+      portNumber,
+      z
+        .string()
+        .refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"'),
+    ],
+    { error: 'expected a port 1-65535 or an ordered range such as "8000-8010"' },
+  ),
+  proto: z.enum(['tcp', 'udp', 'both']).default('tcp'),
+  to: z
+    .string()
+    .refine(
+      (t) => forwardTarget(t) !== undefined,
+      'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
+    ),
+  wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
+  /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
+  allowOutsideLan: z.boolean().optional(),
+});
+
+export type ForwardConfig = z.output<typeof forwardSchema>;
+
+declare module '../../core/plugin/api.ts' {
+  interface PluginSections {
+    forwards: ForwardConfig[];
+  }
+}
+
+/** The forward target's address part ("10.0.0.5:8080" → "10.0.0.5"). */
+const targetAddress = (to: string): string => to.split(':')[0];
+
+/**
+ * Cross-checks of the forwards: their WANs exist, no two claim a port on one WAN, a range keeps its ports, and each
+ * target is a host of a LAN network (see target-check.ts) unless allowOutsideLan.
+ */
+export function forwardProblems(cfg: MwanConfig, ctx: RefineCtx): void {
+  const wanNames = cfg.wans.map((w) => w.name);
+  const claimed: { wan: string; proto: 'tcp' | 'udp'; from: number; to: number; index: number }[] = [];
+  cfg.forwards.forEach((f, i) => {
+    if (f.wans !== undefined && !Array.isArray(f.wans)) return;
+    f.wans?.forEach((name, j) => {
+      if (!wanNames.includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['forwards', i, 'wans', j],
+          input: name,
+          message: `no WAN is named so; WANs: ${wanNames.join(', ')}`,
+        });
+    });
+    const range = portRange(f.port);
+    const target = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
+    if (!range || !target) return;
+    if (range.from !== range.to && target.port !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forwards', i, 'to'],
+        input: f.to,
+        message: 'a port range keeps its ports: give the host without a port',
+      });
+    }
+    const protos: ('tcp' | 'udp')[] = f.proto === 'both' ? ['tcp', 'udp'] : [f.proto];
+    for (const wan of f.wans ?? wanNames) {
+      for (const proto of protos) {
+        const clash = claimed.find(
+          (c) => c.wan === wan && c.proto === proto && c.from <= range.to && range.from <= c.to && c.index !== i,
+        );
+        if (clash) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['forwards', i, 'port'],
+            input: f.port,
+            message: `${proto} port overlaps forwards[${clash.index}] on WAN ${wan}`,
+          });
+          return;
+        }
+        claimed.push({ wan, proto, ...range, index: i });
+      }
+    }
+  });
+  const declared = declaredAddresses(cfg);
+  const lans = declared.lans;
+  const own = [...declared.wans.flatMap((a) => (a ? [a.address] : [])), ...lans.map((a) => a.address)];
+  cfg.forwards.forEach((f, i) => {
+    if (typeof f.to !== 'string') return;
+    const noLan =
+      cfg.lan.length === 0 && f.allowOutsideLan !== true
+        ? 'no LAN is configured (lan[]): a forward goes to a host of a LAN network; set allowOutsideLan: true to forward elsewhere'
+        : undefined;
+    const problem = noLan ?? forwardTargetProblem(targetAddress(f.to), { lans, own }, f.allowOutsideLan === true);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['forwards', i, 'to'], input: f.to, message: problem });
+  });
+}
+
+/** The port-forward plugin's part of the configuration. */
+export const forwardsConfiguration: ConfigContribution = {
+  sections: { forwards: z.array(forwardSchema).max(LIMITS.forwards, atMost(LIMITS.forwards, 'forwards')).default([]) },
+  check: forwardProblems,
+};
