@@ -218,13 +218,20 @@ describe('health verdict', () => {
       assert.equal(roundsToReturn(wasOffline, s), s.upAfter);
     });
 
-    it('a failure after the link returned asks the full upAfter again', () => {
+    it('rounds lost while the link settles keep the shortcut; a failed round sent after blipSeconds cancels it', () => {
       const s = settings();
-      const state = online(s);
-      linkLost(state, 0);
-      linkBack(state, SEC, s, true);
-      run([good(), bad(), bad(), bad(), bad()], s, state);
-      assert.equal(roundsToReturn(state, s), s.upAfter);
+      const settling = online(s);
+      linkLost(settling, 0);
+      linkBack(settling, SEC, s, true);
+      const lost = (at: number): Round => ({ ...bad(), sentAt: at });
+      run([lost(1.1 * SEC), lost(1.2 * SEC), lost(1.3 * SEC), lost(1.4 * SEC), lost(1.5 * SEC)], s, settling);
+      assert.equal(roundsToReturn(settling, s), s.upAfterBlip, 'five lost rounds within 10 s of the loss');
+
+      const dead = online(s);
+      linkLost(dead, 0);
+      linkBack(dead, SEC, s, true);
+      run([lost(9 * SEC), lost(10.5 * SEC)], s, dead);
+      assert.equal(roundsToReturn(dead, s), s.upAfter, 'still failing 10.5 s after the loss');
     });
 
     it('held down by flap damping, good rounds do not bring it back; once released they do', () => {

@@ -8,6 +8,8 @@ export interface Round {
   answered: number;
   probed: number;
   rttMs: number | null;
+  /** When the round's first probe was sent (ms since the epoch), when known. */
+  sentAt?: number | null;
 }
 
 export interface VerdictState {
@@ -20,6 +22,8 @@ export interface VerdictState {
   poor: { loss: boolean; latency: boolean };
   /** Good rounds in a row this outage asks before the WAN returns (`upAfter` unless a short link loss set fewer). */
   need?: number;
+  /** After a blip: the shortcut holds while failed rounds were sent before this (the loss + `blipSeconds`). */
+  blipUntil?: number;
   /** While the link is lost: when it went, and whether the WAN was reachable then. */
   lost?: { at: number; reachable: boolean };
 }
@@ -117,7 +121,8 @@ export function linkLost(state: VerdictState, now: number): Decision | undefined
 /**
  * The link is back: a WAN that was reachable, lost its link for at most `blipSeconds` and had been stable
  * (`stable`: its flap penalty was below `flapReuse` when it left) returns after `upAfterBlip` good rounds; any other
- * after `upAfter`. Flap damping can still hold it down (see step).
+ * after `upAfter`. Rounds lost while the link settles (ARP, a modem) keep the shortcut as long as they were sent
+ * within `blipSeconds` of the loss; a later failed round makes it a long outage. Flap damping can still hold it down.
  */
 export function linkBack(state: VerdictState, now: number, s: HealthSettings, stable: boolean): Decision | undefined {
   const lost = state.lost;
@@ -126,6 +131,7 @@ export function linkBack(state: VerdictState, now: number, s: HealthSettings, st
   const seconds = (now - lost.at) / 1000;
   const blip = lost.reachable && seconds <= s.blipSeconds;
   state.need = blip && stable ? s.upAfterBlip : s.upAfter;
+  state.blipUntil = blip && stable ? lost.at + s.blipSeconds * 1000 : undefined;
   state.okStreak = 0;
   state.failStreak = 0;
   const why = !blip
@@ -153,7 +159,9 @@ export function step(state: VerdictState, round: Round, s: HealthSettings, held?
   if (state.failStreak >= s.downAfter) reachable = false;
   else if (state.verdict === 'unknown' && ok) reachable = true;
   else if (state.verdict === 'offline' && state.okStreak >= need && !held) reachable = true;
-  if (reachable) state.need = undefined;
+  if (reachable) state.need = state.blipUntil = undefined;
+  else if (!ok && state.blipUntil !== undefined && (round.sentAt ?? Number.POSITIVE_INFINITY) > state.blipUntil)
+    state.need = state.blipUntil = undefined; // still failing after blipSeconds: a long outage after all
 
   // Quality is measured while the WAN is reachable: an outage's rounds do not count as loss after it.
   if (reachable || state.verdict === 'unknown') state.window.push(round);
@@ -175,7 +183,6 @@ export function step(state: VerdictState, round: Round, s: HealthSettings, held?
     if (state.verdict === 'unknown' && state.failStreak < s.downAfter)
       return { verdict: 'unknown', outOfService: false, reason: 'waiting for probe answers', ...figures };
     state.verdict = 'offline';
-    if (state.failStreak >= s.downAfter) state.need = undefined; // a new failure: the full `upAfter` again
     const reason =
       state.failStreak >= s.downAfter
         ? `fewer than ${s.quorum} of ${round.probed} targets answered in ${state.failStreak} rounds`

@@ -3,6 +3,7 @@
 # net.ipv4.icmp_echo_ignore_all=1 in that namespace). Each request to ADDRESS is answered after a delay drawn
 # uniformly from MEAN ± SPREAD ms; the responder stops by itself after MAX_SECONDS.
 import heapq
+import os
 import random
 import select
 import socket
@@ -22,6 +23,11 @@ def checksum(data: bytes) -> int:
 
 def main() -> None:
     mean, spread, max_seconds = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+    # The delay must be the one drawn, not the machine's load: real-time scheduling when allowed (root in the lab).
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except (AttributeError, PermissionError, OSError):
+        pass
     addresses = sys.argv[4:]
     socks = []
     for a in addresses:
