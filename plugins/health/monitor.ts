@@ -1,11 +1,12 @@
 // Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, publishes the verdict.
 import type { PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
+import { FlapDamper } from './damping.ts';
 import type { HealthSettings } from './options.ts';
-import { RoundCollector } from './rounds.ts';
+import { type ClosedRound, RoundCollector } from './rounds.ts';
+import { type Decision, initialState, linkBack, linkLost, step } from './verdict.ts';
 
 /** A probe target that follows the WAN's current gateway (configured, or discovered from its default route). */
 export const GATEWAY_TARGET = 'gateway';
-import { initialState, step } from './verdict.ts';
 
 /** Safety net: the WAN's address is looked up at least this often even without a link or address event. */
 const ADDRESS_RECHECK_MS = 2000;
@@ -28,12 +29,25 @@ export class WanMonitor {
   private checkedAt = 0;
   private judging = false;
   private recheck?: NodeJS.Immediate;
+  private readonly damper: FlapDamper;
+  /** Whether the WAN was in service at its last wan.online / wan.offline (a departure is a flap). */
+  private inService = false;
+  /** The link (carrier, device, address) is lost: rounds are no evidence about the upstream. */
+  private linkDown = false;
+  /** When the link last came back: rounds sent before then are no evidence either. */
+  private linkBackAt = 0;
 
   constructor(
     private readonly ctx: PluginContext,
     private readonly wan: WanConfig,
     readonly settings: HealthSettings,
-  ) {}
+  ) {
+    this.damper = new FlapDamper(settings);
+  }
+
+  private view() {
+    return this.ctx.world().wans.find((w) => w.name === this.wan.name);
+  }
 
   start(): void {
     // A link or address change is looked at once (after the events of this turn), not at the next safety tick.
@@ -41,11 +55,34 @@ export class WanMonitor {
       this.checkedAt = 0;
       this.recheck ??= setImmediate(() => {
         this.recheck = undefined;
+        this.syncLink();
         this.ensureProbers();
       });
     };
+    const view = this.view();
+    this.inService = view?.inService ?? false;
+    this.linkDown = view?.state === 'link-down';
     this.offs = (['addr.changed', 'gateway.changed', 'link.up', 'link.down', 'wan.online', 'wan.offline'] as const).map(
       (e) => this.ctx.bus.on(e, recheck, 'health'),
+    );
+    this.offs.push(
+      this.ctx.bus.on(
+        'wan.online',
+        (e) => {
+          if (e.wan === this.wan.name) this.inService = true;
+        },
+        'health',
+      ),
+      this.ctx.bus.on(
+        'wan.offline',
+        (e) => {
+          if (e.wan !== this.wan.name) return;
+          // Leaving service for a failure is a flap; `mwanctl wan down` is not.
+          if (this.inService && this.view()?.state !== 'admin-down') this.damper.flap(Date.now());
+          this.inService = false;
+        },
+        'health',
+      ),
     );
     this.timer = setInterval(() => this.tick(), Math.max(this.settings.intervalMs, SAFETY_TICK_MS));
     this.tick();
@@ -117,14 +154,30 @@ export class WanMonitor {
   }
 
   private tick(): void {
+    this.syncLink();
     this.ensureProbers();
     this.judge();
   }
 
+  /** Follows the WAN's link: its loss and return are told to the verdict machine (see linkLost, linkBack). */
+  private syncLink(now = Date.now()): void {
+    const down = this.view()?.state === 'link-down';
+    if (down === this.linkDown) return;
+    this.linkDown = down;
+    if (!down) this.linkBackAt = now;
+    const decision = down
+      ? linkLost(this.state, now)
+      : linkBack(this.state, now, this.settings, this.damper.stableBeforeLastFlap);
+    if (decision) this.publish(decision);
+  }
+
   private judge(): void {
-    for (const round of this.collector?.close(Date.now()) ?? []) {
+    const now = Date.now();
+    for (const round of this.collector?.close(now) ?? []) {
       if (round.probed === 0) continue; // no probe was due (probers starting): no evidence either way
-      const decision = step(this.state, round, this.settings);
+      // Without a link (or sent before it came back) a round says nothing about the upstream.
+      if (this.linkDown || (round.sentAt ?? 0) < this.linkBackAt) continue;
+      const decision = step(this.state, round, this.settings, this.damper.held(now));
       this.ctx.bus.emit('probe.result', {
         wan: this.wan.name,
         ok: round.answered >= this.settings.quorum,
@@ -132,14 +185,18 @@ export class WanMonitor {
         rttMs: decision.rttMs,
         lossPct: decision.lossPct,
       });
-      this.ctx.reportHealth(this.wan.name, {
-        health: decision.verdict,
-        reason: decision.reason,
-        rttMs: decision.rttMs,
-        lossPct: decision.lossPct,
-        outOfService: decision.outOfService,
-        targets: round.targets,
-      });
+      this.publish(decision, round);
     }
+  }
+
+  private publish(decision: Decision, round?: ClosedRound): void {
+    this.ctx.reportHealth(this.wan.name, {
+      health: decision.verdict,
+      reason: decision.reason,
+      rttMs: decision.rttMs,
+      lossPct: decision.lossPct,
+      outOfService: decision.outOfService,
+      ...(round ? { targets: round.targets } : {}),
+    });
   }
 }

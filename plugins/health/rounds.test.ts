@@ -13,7 +13,7 @@ describe('RoundCollector', () => {
     c.add({ target: 'a', method: 'icmp', sentAt: 1010, rttMs: 5 });
     assert.deepEqual(c.close(1450), [], 'slot [1000,1200) waits for b until 1200 + 300 + grace');
     const [r] = c.close(1540);
-    assert.deepEqual([r.answered, r.probed, r.rttMs], [1, 1, 5]);
+    assert.deepEqual([r.answered, r.probed, r.rttMs, r.sentAt], [1, 1, 5, 1010]);
     assert.deepEqual(
       r.targets.map((t) => t.ok),
       [true, null],

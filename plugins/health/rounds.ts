@@ -12,6 +12,8 @@ export interface ClosedRound {
   answered: number;
   probed: number;
   rttMs: number | null;
+  /** When its first probe was sent (ms since the epoch), null when none reported. */
+  sentAt: number | null;
 }
 
 export class RoundCollector {
@@ -61,6 +63,7 @@ export class RoundCollector {
         probed = 0,
         rttSum = 0,
         timed = 0;
+      let sentAt: number | null = null;
       this.targets.forEach((t, i) => {
         const samples = bySlot.get(this.keys[i]);
         if (!samples) {
@@ -68,7 +71,10 @@ export class RoundCollector {
           return;
         }
         let best: number | null = null;
-        for (const x of samples) if (x.rttMs !== null && (best === null || x.rttMs < best)) best = x.rttMs;
+        for (const x of samples) {
+          if (x.rttMs !== null && (best === null || x.rttMs < best)) best = x.rttMs;
+          if (sentAt === null || x.sentAt < sentAt) sentAt = x.sentAt;
+        }
         targets.push({ ...t, ok: best !== null, rttMs: best });
         probed++;
         if (best !== null) {
@@ -77,7 +83,7 @@ export class RoundCollector {
           timed++;
         }
       });
-      out.push({ targets, answered, probed, rttMs: timed ? rttSum / timed : null });
+      out.push({ targets, answered, probed, rttMs: timed ? rttSum / timed : null, sentAt });
     }
     return out;
   }

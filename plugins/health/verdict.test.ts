@@ -1,7 +1,7 @@
 // Tests the health state machine: detection and recovery counts, the default arithmetic under 10 % loss, quality and triggers.
 import assert from 'node:assert/strict';
 import { DEFAULT_HEALTH, type HealthSettings } from './options.ts';
-import { initialState, step, windowFigures, type Decision, type Round } from './verdict.ts';
+import { initialState, linkBack, linkLost, step, windowFigures, type Decision, type Round } from './verdict.ts';
 
 const good = (rttMs = 20, probed = 2): Round => ({ answered: probed, probed, rttMs });
 const bad = (probed = 2): Round => ({ answered: 0, probed, rttMs: null });
@@ -53,13 +53,17 @@ describe('health verdict', () => {
     assert.equal(after[s.upAfter - 1], 'online');
   });
 
-  it('with the defaults, detection takes about one second and recovery about three', () => {
+  it('with the defaults, detection takes at most 0.6 s, recovery about two, a blip return about 0.3 s', () => {
     const s = settings();
-    assert.ok(
-      s.intervalMs * (s.downAfter - 1) + s.timeoutMs <= 1100,
-      'worst-case detection after the first failed probe',
-    );
-    assert.ok(s.intervalMs * s.upAfter <= 3000, 'recovery');
+    // The next probe after the cut (≤ one interval), downAfter - 1 more rounds, the last one's timeout.
+    assert.ok(s.intervalMs * s.downAfter + s.timeoutMs <= 600, 'worst-case detection after the cut');
+    assert.ok(s.intervalMs * (s.upAfter + 1) <= 2500, 'recovery, with the wait for the first probe');
+    assert.ok(s.intervalMs * (s.upAfterBlip + 1) <= 400, 'return after a blip');
+    // False verdicts: 10 % independent loss on two targets fails a round with p = 0.01; 300 s of rounds.
+    const rounds = (300 * 1000) / s.intervalMs;
+    assert.ok(rounds * 0.01 ** s.downAfter < 1e-4, 'expected false verdicts in 300 s at 10 % loss');
+    // Jitter: 30 ± 20 ms answers are at most 50 ms late, far from the timeout.
+    assert.ok(s.timeoutMs >= 4 * 50);
   });
 
   it('never goes offline under 10 % independent loss on two targets (20 × 1500 rounds, default settings)', () => {
@@ -169,6 +173,88 @@ describe('health verdict', () => {
     assert.deepEqual(windowFigures([good(10), { answered: 1, probed: 2, rttMs: 40 }, bad()]), {
       lossPct: 50,
       rttMs: 20,
+    });
+  });
+
+  describe('link loss and return', () => {
+    const SEC = 1000;
+    const online = (s = settings()) => {
+      const state = initialState();
+      run([good()], s, state);
+      return state;
+    };
+    /** How many good rounds after the link returned brought the WAN back (Infinity: not within 100). */
+    const roundsToReturn = (state: ReturnType<typeof initialState>, s = settings(), held?: string): number => {
+      for (let k = 1; k <= 100; k++) if (step(state, good(), s, held).verdict === 'online') return k;
+      return Infinity;
+    };
+
+    it('a short loss of a stable, reachable WAN asks upAfterBlip good rounds; a long one upAfter', () => {
+      const s = settings();
+      const blip = online(s);
+      assert.equal(linkLost(blip, 0)?.reason, 'link lost');
+      assert.equal(blip.verdict, 'offline');
+      assert.match(linkBack(blip, 5 * SEC, s, true)!.reason, /link back after 5.0 s \(a blip .*\): 3 good rounds/);
+      assert.equal(roundsToReturn(blip, s), s.upAfterBlip);
+
+      const long = online(s);
+      linkLost(long, 0);
+      assert.match(linkBack(long, 30 * SEC, s, true)!.reason, /lost for more than 10 s\): 20 good rounds/);
+      assert.equal(roundsToReturn(long, s), s.upAfter);
+      assert.ok(s.upAfterBlip < s.upAfter);
+    });
+
+    it('a blip of a flapping WAN, or of one that was offline already, asks the full upAfter', () => {
+      const s = settings();
+      const flapping = online(s);
+      linkLost(flapping, 0);
+      assert.match(linkBack(flapping, 2 * SEC, s, false)!.reason, /has been flapping\): 20 good rounds/);
+      assert.equal(roundsToReturn(flapping, s), s.upAfter);
+
+      const wasOffline = online(s);
+      run([bad(), bad(), bad(), bad()], s, wasOffline);
+      linkLost(wasOffline, 0);
+      linkBack(wasOffline, 1 * SEC, s, true);
+      assert.equal(roundsToReturn(wasOffline, s), s.upAfter);
+    });
+
+    it('rounds lost while the link settles keep the shortcut; a failed round sent after blipSeconds cancels it', () => {
+      const s = settings();
+      const settling = online(s);
+      linkLost(settling, 0);
+      linkBack(settling, SEC, s, true);
+      const lost = (at: number): Round => ({ ...bad(), sentAt: at });
+      run([lost(1.1 * SEC), lost(1.2 * SEC), lost(1.3 * SEC), lost(1.4 * SEC), lost(1.5 * SEC)], s, settling);
+      assert.equal(roundsToReturn(settling, s), s.upAfterBlip, 'five lost rounds within 10 s of the loss');
+
+      const dead = online(s);
+      linkLost(dead, 0);
+      linkBack(dead, SEC, s, true);
+      run([lost(9 * SEC), lost(10.5 * SEC)], s, dead);
+      assert.equal(roundsToReturn(dead, s), s.upAfter, 'still failing 10.5 s after the loss');
+    });
+
+    it('held down by flap damping, good rounds do not bring it back; once released they do', () => {
+      const s = settings();
+      const state = online(s);
+      linkLost(state, 0);
+      linkBack(state, SEC, s, true);
+      const d = run([good(), good(), good(), good()], s, state);
+      assert.equal(d.at(-1)!.verdict, 'online', 'not held: back after three');
+      linkLost(state, 2 * SEC);
+      linkBack(state, 3 * SEC, s, true);
+      const held = 'held down for flapping: …';
+      const ds = Array.from({ length: 50 }, () => step(state, good(), s, held));
+      assert.ok(ds.every((x) => x.verdict === 'offline'));
+      assert.equal(ds.at(-1)!.reason, held);
+      assert.equal(step(state, good(), s).verdict, 'online', 'released');
+    });
+
+    it('a WAN not judged yet stays unknown over a link loss; one good round brings it online', () => {
+      const state = initialState();
+      assert.equal(linkLost(state, 0), undefined);
+      assert.equal(linkBack(state, SEC, settings(), true), undefined);
+      assert.equal(step(state, good(), settings()).verdict, 'online');
     });
   });
 });

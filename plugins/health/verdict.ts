@@ -8,6 +8,8 @@ export interface Round {
   answered: number;
   probed: number;
   rttMs: number | null;
+  /** When the round's first probe was sent (ms since the epoch), when known. */
+  sentAt?: number | null;
 }
 
 export interface VerdictState {
@@ -18,6 +20,12 @@ export interface VerdictState {
   window: Round[];
   /** Quality below the high thresholds and not yet back under the low ones (hysteresis). */
   poor: { loss: boolean; latency: boolean };
+  /** Good rounds in a row this outage asks before the WAN returns (`upAfter` unless a short link loss set fewer). */
+  need?: number;
+  /** After a blip: the shortcut holds while failed rounds were sent before this (the loss + `blipSeconds`). */
+  blipUntil?: number;
+  /** While the link is lost: when it went, and whether the WAN was reachable then. */
+  lost?: { at: number; reachable: boolean };
 }
 
 /** The verdict health publishes; whether the WAN is in service is the WAN registry's to derive from it. */
@@ -90,19 +98,70 @@ function triggerFires(state: VerdictState, trigger: HealthSettings['trigger']): 
   return false;
 }
 
+const linkDecision = (reason: string): Decision => ({
+  verdict: 'offline',
+  outOfService: false,
+  reason,
+  rttMs: null,
+  lossPct: null,
+});
+
+/**
+ * The WAN's link went (carrier, device or address lost): rounds say nothing about the upstream until it returns,
+ * and it returns through probes (offline until then). A WAN not judged yet stays unknown (undefined: nothing to say).
+ */
+export function linkLost(state: VerdictState, now: number): Decision | undefined {
+  if (state.verdict === 'unknown') return undefined;
+  state.lost = { at: now, reachable: state.verdict !== 'offline' };
+  Object.assign(state, { verdict: 'offline', failStreak: 0, okStreak: 0, window: [] });
+  state.poor = { loss: false, latency: false };
+  return linkDecision('link lost');
+}
+
+/**
+ * The link is back: a WAN that was reachable, lost its link for at most `blipSeconds` and had been stable
+ * (`stable`: its flap penalty was below `flapReuse` when it left) returns after `upAfterBlip` good rounds; any other
+ * after `upAfter`. Rounds lost while the link settles (ARP, a modem) keep the shortcut as long as they were sent
+ * within `blipSeconds` of the loss; a later failed round makes it a long outage. Flap damping can still hold it down.
+ */
+export function linkBack(state: VerdictState, now: number, s: HealthSettings, stable: boolean): Decision | undefined {
+  const lost = state.lost;
+  state.lost = undefined;
+  if (state.verdict !== 'offline' || !lost) return undefined;
+  const seconds = (now - lost.at) / 1000;
+  const blip = lost.reachable && seconds <= s.blipSeconds;
+  state.need = blip && stable ? s.upAfterBlip : s.upAfter;
+  state.blipUntil = blip && stable ? lost.at + s.blipSeconds * 1000 : undefined;
+  state.okStreak = 0;
+  state.failStreak = 0;
+  const why = !blip
+    ? lost.reachable
+      ? `lost for more than ${s.blipSeconds} s`
+      : 'it was offline before'
+    : stable
+      ? `a blip of at most ${s.blipSeconds} s`
+      : 'a blip, but the WAN has been flapping';
+  return linkDecision(`link back after ${seconds.toFixed(1)} s (${why}): ${state.need} good rounds to return`);
+}
+
 /**
  * Folds one round into the state. Reachability: `downAfter` failed rounds in a row → offline; `upAfter` good
- * rounds in a row → back online (from unknown, one good round is enough). Quality is judged over the window.
+ * rounds in a row (fewer after a blip: `state.need`) → back online, unless `held` (flap damping) says why not;
+ * from unknown, one good round is enough. Quality is judged over the window.
  */
-export function step(state: VerdictState, round: Round, s: HealthSettings): Decision {
+export function step(state: VerdictState, round: Round, s: HealthSettings, held?: string): Decision {
   const ok = round.answered >= s.quorum;
+  const need = state.need ?? s.upAfter;
   state.failStreak = ok ? 0 : state.failStreak + 1;
   state.okStreak = ok ? state.okStreak + 1 : 0;
 
   let reachable = state.verdict !== 'offline' && state.verdict !== 'unknown';
   if (state.failStreak >= s.downAfter) reachable = false;
   else if (state.verdict === 'unknown' && ok) reachable = true;
-  else if (state.verdict === 'offline' && state.okStreak >= s.upAfter) reachable = true;
+  else if (state.verdict === 'offline' && state.okStreak >= need && !held) reachable = true;
+  if (reachable) state.need = state.blipUntil = undefined;
+  else if (!ok && state.blipUntil !== undefined && (round.sentAt ?? Number.POSITIVE_INFINITY) > state.blipUntil)
+    state.need = state.blipUntil = undefined; // still failing after blipSeconds: a long outage after all
 
   // Quality is measured while the WAN is reachable: an outage's rounds do not count as loss after it.
   if (reachable || state.verdict === 'unknown') state.window.push(round);
@@ -127,7 +186,9 @@ export function step(state: VerdictState, round: Round, s: HealthSettings): Deci
     const reason =
       state.failStreak >= s.downAfter
         ? `fewer than ${s.quorum} of ${round.probed} targets answered in ${state.failStreak} rounds`
-        : `recovering: ${state.okStreak} of ${s.upAfter} good rounds`;
+        : held && state.okStreak >= need
+          ? held
+          : `recovering: ${state.okStreak} of ${state.need ?? s.upAfter} good rounds`;
     // While out, the figures are this round's: the window only measures a reachable WAN.
     const lossPct = round.probed ? Math.round((1000 * (round.probed - round.answered)) / round.probed) / 10 : null;
     return {

@@ -120,7 +120,10 @@ async function main(): Promise<void> {
   if (!only || only === 'switch') await (await import('./switch-bench.ts')).switchBench(row, results, 10);
   if (!only || only === 'weights') await weightBench(1200);
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);
+  if (!only || only === 'blip') await (await import('./blip-bench.ts')).blipBench(row, results, 5);
   if (!only || only === 'loss') await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300));
+  if (!only || only === 'jitter')
+    await falseVerdictBench(row, results, Number(process.env.BENCH_LOSS_SECONDS ?? 300), 'jitter');
   if (!only || only === 'cost') await daemonCostBench(row, results, 60);
   if (!only || only === 'nfqueue') await (await import('./nfqueue-bench.ts')).nfqueueBench(row, results);
   if (!only || only === 'makespan') await (await import('./makespan-bench.ts')).makespanBench(row, results);

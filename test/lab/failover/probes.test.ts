@@ -17,7 +17,7 @@ import { ctlOk, skipWithoutLab, statusOf } from '../../kit/lab/helpers.ts';
 const RUN_PROBE = fileURLToPath(new URL('../../kit/lab/run-probe.ts', import.meta.url));
 const RESPONDER = fileURLToPath(new URL('../../kit/lab/servers/probe-responder.ts', import.meta.url));
 const PORTS = { tcp: 7000, http: 8000, https: 8443, dns: 53 };
-const { intervalMs, timeoutMs } = DEFAULT_HEALTH; // 200 ms, 300 ms
+const { intervalMs, timeoutMs } = DEFAULT_HEALTH; // 100 ms, 200 ms
 /** How late past the timeout a sample may be delivered on a busy test machine. */
 const SLACK_MS = 300; // a sanity bound, not a benchmark: the probe runner shares 2 cores with the whole lab
 /**
