@@ -29,8 +29,9 @@ export function usableMembers<T extends Selectable>(
   policy: Pick<ResolvedPolicy, 'strategy' | 'members'>,
   wans: T[],
 ): (T & { member: ResolvedMember })[] {
+  const byName = new Map(wans.map((w) => [w.name, w]));
   const live = policy.members.flatMap((m) => {
-    const w = wans.find((x) => x.name === m.wan);
+    const w = byName.get(m.wan);
     return w?.inService ? [{ ...w, weight: m.weight, tier: m.tier, member: m }] : [];
   });
   if (policy.strategy !== 'priority' || live.length === 0) return live;
