@@ -19,7 +19,8 @@ describe('mwan lab: enforced rules', function () {
     s = await startStrategyLab(
       {
         // Probes, so that mwan also sees an upstream cut behind a live link.
-        health: { intervalMs: 150 },
+        // Four ways down in a minute would rightly be held down by flap damping: this test is about leaks, not flaps.
+        health: { intervalMs: 150, flapPenalty: 0 },
         // Control: a plain policy over isp2 alone falls back to the other WANs (whenNone: main) when isp2 is down.
         policies: { prefer2: { strategy: 'priority', members: [{ wan: 'isp2' }] } },
         rules: [
