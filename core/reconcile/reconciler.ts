@@ -9,7 +9,7 @@ import {
   type KernelOwnership,
   type KernelSnapshot,
 } from '../system/kernel/adapter.ts';
-import { emptyDesired, type DesiredState } from './desired.ts';
+import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
@@ -60,18 +60,22 @@ export interface PlannedChange {
   current: KernelSnapshot;
 }
 
-/** What must run to get from the kernel's current state to `desired` (reads, never writes). */
+/**
+ * What must run to get from the kernel's current state to `desired` (reads, never writes). With `previousNft` (what
+ * the last apply put in mwan's table) and a kernel that still holds it, the nft part touches only what changed.
+ */
 export async function planFor(
   kernel: KernelAdapter,
   layout: Layout,
   desired: DesiredState,
   originals: Record<string, string>,
   prefetched?: KernelSnapshot,
+  previousNft?: NftDesired,
 ): Promise<PlannedChange> {
   const own = ownershipOf(layout);
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
   const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
-  const nft = renderNft(layout.nftTable, desired.nft, current.nft);
+  const nft = renderNft(layout.nftTable, desired.nft, current.nft, previousNft);
   const ip = diffIp(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
   const before = { routes: current.routes, rules: current.rules, ownership: own };
@@ -143,8 +147,12 @@ export class Reconciler {
   /** Drops the known state (after something changed the kernel behind the reconciler's back). */
   forget(): void {
     this.known = undefined;
+    this.lastNft = undefined;
     this.applies++; // a snapshot being read right now may predate that change: offerSnapshot must refuse it
   }
+
+  /** The nft objects the kernel's table was last seen to hold (the fast path diffs against them); dropped on forget. */
+  private lastNft?: NftDesired;
 
   private knownState(): KernelSnapshot | undefined {
     return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
@@ -177,7 +185,16 @@ export class Reconciler {
     try {
       const before = await this.memory.load();
       const known = this.knownState();
-      const { plan, originals, current } = await planFor(this.kernel, this.layout, this.desired(), before, known);
+      const desired = this.desired();
+      const { plan, originals, current } = await planFor(
+        this.kernel,
+        this.layout,
+        desired,
+        before,
+        known,
+        this.lastNft,
+      );
+      if (!plan.nft && current.nft) this.lastNft = desired.nft; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
@@ -188,6 +205,10 @@ export class Reconciler {
         this.applying = true;
         try {
           await this.kernel.apply(plan);
+          this.lastNft = desired.nft;
+        } catch (error) {
+          this.lastNft = undefined;
+          throw error;
         } finally {
           this.applying = false;
         }

@@ -32,6 +32,8 @@ export class SystemKernel implements KernelAdapter {
   readonly kind: 'system' | 'dry-run' = 'system';
   /** Every command the adapter ran to change state, in order (for `--print` and tests). */
   readonly applied: { tool: 'nft' | 'ip' | 'sysctl'; input: string }[] = [];
+  /** Where the last apply's time went, in ms (the bench prints it). */
+  lastApplyMs = { nft: 0, ip: 0 };
 
   /** Queue rules applied with iptables, queues bound for real. */
   readonly nfqueue: NfqueueKernel;
@@ -154,6 +156,8 @@ export class SystemKernel implements KernelAdapter {
    * When a step fails, what the earlier steps changed is put back (see ./atomic-apply.ts) and the error names the step.
    */
   async apply(plan: ApplyPlan): Promise<void> {
+    const spent = { nft: 0, ip: 0 };
+    this.lastApplyMs = spent;
     await applyAllOrNothing(plan, {
       readSysctls: (keys) => this.readSysctls(keys),
       writeSysctl: async (key, value) => {
@@ -162,11 +166,15 @@ export class SystemKernel implements KernelAdapter {
       },
       ipBatch: async (lines) => {
         const input = `${lines.join('\n')}\n`;
+        const t0 = performance.now();
         await this.run(['ip', '-batch', '-'], { input });
+        spent.ip += performance.now() - t0;
         this.applied.push({ tool: 'ip', input });
       },
       nft: async (script) => {
+        const t0 = performance.now();
         await this.run(['nft', '-f', '-'], { input: script });
+        spent.nft += performance.now() - t0;
         this.applied.push({ tool: 'nft', input: script });
       },
       readIp: async (own) => {
