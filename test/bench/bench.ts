@@ -193,7 +193,8 @@ async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'reconcile') {
     const sizes = (process.env.BENCH_WANS ?? '2,8,32,64').split(',').map(Number);
-    for (const kind of ['bare', 'realistic'] as const) for (const n of sizes) await reconcileBench(n, kind);
+    for (const kind of (process.env.BENCH_KINDS ?? 'bare,realistic').split(',') as Kind[])
+      for (const n of sizes) await reconcileBench(n, kind);
     if (!process.env.BENCH_NO_CURVES) await reconcileCurves();
   }
   if (!only || only === 'switch') await switchBench(10);

@@ -14,6 +14,8 @@ import type {
 } from './adapter.ts';
 import { applyAllOrNothing } from './atomic-apply.ts';
 import { monitorLines } from './line-monitor.ts';
+import { inProcessNft } from './nft-native.ts';
+import { IpSession } from './ip-session.ts';
 import { parseNftMonitorLine } from './nft-monitor.ts';
 import { diffIp } from '../../reconcile/ip-diff.ts';
 import { parseMonitorLine, parseOwnIpLine } from './monitor-parse.ts';
@@ -167,13 +169,13 @@ export class SystemKernel implements KernelAdapter {
       ipBatch: async (lines) => {
         const input = `${lines.join('\n')}\n`;
         const t0 = performance.now();
-        await this.run(['ip', '-batch', '-'], { input });
+        await this.ipLines(lines, input);
         spent.ip += performance.now() - t0;
         this.applied.push({ tool: 'ip', input });
       },
       nft: async (script) => {
         const t0 = performance.now();
-        await this.run(['nft', '-f', '-'], { input: script });
+        await this.nftScript(script);
         spent.nft += performance.now() - t0;
         this.applied.push({ tool: 'nft', input: script });
       },
@@ -182,6 +184,32 @@ export class SystemKernel implements KernelAdapter {
         return { rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
       },
     });
+  }
+
+  private ipSession?: IpSession;
+
+  /** An `ip -batch`: through the long-lived session (no process start) unless tests run commands or MWAN_IP=process. */
+  protected async ipLines(lines: string[], input: string): Promise<void> {
+    if (this.run !== execaRunner || process.env.MWAN_IP === 'process') {
+      await this.run(['ip', '-batch', '-'], { input });
+      return;
+    }
+    this.ipSession ??= new IpSession();
+    await this.ipSession.run(lines);
+  }
+
+  /**
+   * One nft transaction: in-process through libnftables when the addon has it (no process start: the fast path's
+   * few milliseconds), else `nft -f -`. Both read the same script; a failure throws with nft's own error text.
+   */
+  protected async nftScript(script: string): Promise<void> {
+    const lib = this.run === execaRunner ? inProcessNft() : { error: 'a test runner' };
+    if ('error' in lib) {
+      await this.run(['nft', '-f', '-'], { input: script });
+      return;
+    }
+    const error = lib.run(script);
+    if (error) throw new Error(`nft (libnftables) failed: ${error.trim()}`);
   }
 
   watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void {
