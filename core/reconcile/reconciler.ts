@@ -31,6 +31,8 @@ export interface ReconcileResult {
   ms: number;
   planMs: number;
   applyMs: number;
+  /** How long the oldest request of this run waited for an earlier run to finish (coalescing). */
+  queuedMs?: number;
   /** Whether the kernel was read for this reconcile (false when the known state was current). */
   read: boolean;
   plan: ApplyPlan;
@@ -112,7 +114,7 @@ export async function removalPlan(
 /** Serialises reconciles: requests that arrive during one are coalesced into a single follow-up run. */
 export class Reconciler {
   private running: Promise<ReconcileResult | undefined> | null = null;
-  private pending: { reason: string; opts: RequestOptions }[] = [];
+  private pending: { reason: string; opts: RequestOptions; at: number }[] = [];
   last?: ReconcileResult & { at: number; reason: string; error?: string };
 
   constructor(
@@ -160,7 +162,7 @@ export class Reconciler {
 
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
   request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
-    this.pending.push({ reason, opts });
+    this.pending.push({ reason, opts, at: performance.now() });
     if (!this.running) this.running = this.drain();
     return this.running;
   }
@@ -174,13 +176,17 @@ export class Reconciler {
       // One plain request in the batch makes it a plain reconcile; else the last gate decides.
       const gate = batch.every((p) => p.opts.gate) ? batch[batch.length - 1].opts.gate : undefined;
       if (batch.some((p) => p.opts.fresh)) this.forget();
-      result = await this.once(reason, gate);
+      result = await this.once(reason, gate, performance.now() - Math.min(...batch.map((p) => p.at)));
     }
     this.running = null;
     return result;
   }
 
-  private async once(reason: string, gate?: RequestOptions['gate']): Promise<ReconcileResult | undefined> {
+  private async once(
+    reason: string,
+    gate?: RequestOptions['gate'],
+    queuedMs = 0,
+  ): Promise<ReconcileResult | undefined> {
     const t0 = performance.now();
     try {
       const before = await this.memory.load();
@@ -215,7 +221,7 @@ export class Reconciler {
         this.known = { snapshot: stateAfter(plan, current), applies: this.applies };
       }
       const ms = performance.now() - t0;
-      const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), read: !known, plan };
+      const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), queuedMs, read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };
       this.bus.emit('reconcile.done', {
         reason,

@@ -28,7 +28,7 @@ interface ReconcileOut {
   noopMs: number;
   nftLines: number;
   ipLines: number;
-  breakdownMs: Record<'plan' | 'nft' | 'ip' | 'otherApply' | 'waiting', number> & {
+  breakdownMs: Record<'plan' | 'nft' | 'ip' | 'otherApply' | 'queued' | 'waiting', number> & {
     processStart: { nft: number; ip: number };
   };
 }
@@ -62,8 +62,8 @@ async function reconcileBench(wans: number, kind: Kind): Promise<void> {
     goal ? out.reconcileMedianMs <= goal : null,
   );
   row(
-    '  where: plan / nft / ip / other apply / waiting (event loop, coalescing)',
-    `${round(b.plan)} / ${round(b.nft)} / ${round(b.ip)} / ${round(b.otherApply)} / ${round(b.waiting)} ms`,
+    '  where: plan / nft / ip / other apply / queued behind another run / event loop',
+    `${round(b.plan)} / ${round(b.nft)} / ${round(b.ip)} / ${round(b.otherApply)} / ${round(b.queued)} / ${round(b.waiting)} ms`,
     '',
     null,
   );

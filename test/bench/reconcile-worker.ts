@@ -34,6 +34,7 @@ interface Trial {
   nft: number;
   ip: number;
   other: number;
+  queued: number;
   waiting: number;
   nftLines: number;
   ipLines: number;
@@ -164,9 +165,6 @@ async function main(): Promise<void> {
     log: silentLogger(),
     plugins: builtinPlugins,
   });
-  const t00 = performance.now();
-  const daemon = await runDaemon(engine, silentLogger());
-  const startMs = performance.now() - t00;
   // Event → committed, as the daemon does it: the netlink notification of w1's carrier change is the event,
   // the end of the reconcile that changed the kernel is the commit.
   let eventAt = 0;
@@ -194,7 +192,8 @@ async function main(): Promise<void> {
         nft: kernel.lastApplyMs.nft,
         ip: kernel.lastApplyMs.ip,
         other: (last?.applyMs ?? 0) - kernel.lastApplyMs.nft - kernel.lastApplyMs.ip,
-        waiting: total - (last?.ms ?? 0),
+        queued: last?.queuedMs ?? 0,
+        waiting: total - (last?.ms ?? 0) - (last?.queuedMs ?? 0),
         nftLines: e.nftLines,
         ipLines: e.ipLines,
       });
@@ -202,6 +201,11 @@ async function main(): Promise<void> {
       eventAt = 0;
     }
   });
+  // Subscribed before the daemon starts the plugins: these handlers run first, at the commit, not after the plugins'
+  // own reconcile.done handlers (the flow mover, port forwards) that run once the kernel is already committed.
+  const t00 = performance.now();
+  const daemon = await runDaemon(engine, silentLogger());
+  const startMs = performance.now() - t00;
   const trialsSeen: Trial[] = [];
   // Probed WANs enter service once their probes answer: wait for all (and, between trials, for w1 to return).
   const allInService = async () => {
@@ -259,6 +263,7 @@ async function main(): Promise<void> {
         nft: med('nft'),
         ip: med('ip'),
         otherApply: med('other'),
+        queued: med('queued'),
         waiting: med('waiting'),
         processStart: await processStartMs(),
       },

@@ -209,7 +209,11 @@ export class SystemKernel implements KernelAdapter {
       return;
     }
     const error = lib.run(script);
-    if (error) throw new Error(`nft (libnftables) failed: ${error.trim()}`);
+    if (!error) return;
+    // libnftables points its message at the script's first line: `nft -c` (check, never commits) says it as
+    // `nft -f` would, with the failing line; nothing was committed either way.
+    await this.run(['nft', '-c', '-f', '-'], { input: script });
+    throw new Error(`nft (libnftables) failed: ${error.trim()}`);
   }
 
   watch(onChange: (hint?: LinkHint) => void, own?: OwnWatch): () => void {
