@@ -76,7 +76,7 @@ describe('nft delta (the fast path for state changes)', () => {
     const rehooked = structuredClone(after);
     rehooked.chains[0].base!.priority = -100;
     assert.equal(renderNftDelta(TABLE, rehooked, before, held(before)), null, 'a base chain changed');
-    const full = renderNft(TABLE, rehooked, held(before), before);
+    const full = renderNft(TABLE, rehooked, held(before), { nft: before, fingerprint: fingerprintOf(TABLE, before) });
     assert.match(full.script, /^flush table inet mwan$/m, 'renderNft falls back to the whole table');
   });
 

@@ -19,8 +19,8 @@ const elementKey = (kind: SetSpec['kind'], element: string): string =>
   kind === 'map' ? element.split(' : ')[0].trim() : element;
 
 /** Whether the kernel's table is exactly what `previous` rendered: its fingerprint chain and the same objects. */
-function holds(table: string, previous: NftDesired, current: CurrentNft): boolean {
-  const fp = `${FINGERPRINT_PREFIX}${fingerprintOf(table, previous)}`;
+function holds(previous: NftDesired, fingerprint: string, current: CurrentNft): boolean {
+  const fp = `${FINGERPRINT_PREFIX}${fingerprint}`;
   if (!current.chains.has(fp) || current.chains.size !== previous.chains.length + 1) return false;
   for (const c of previous.chains) if (current.chains.get(c.name)?.rules !== c.rules.length) return false;
   return current.sets.size === previous.sets.length && previous.sets.every((s) => current.sets.has(s.name));
@@ -54,8 +54,9 @@ export function renderNftDelta(
   next: NftDesired,
   previous: NftDesired,
   current: CurrentNft,
+  previousFingerprint = fingerprintOf(table, previous),
 ): { script: string; fingerprint: string } | null {
-  if (!holds(table, previous, current)) return null;
+  if (!holds(previous, previousFingerprint, current)) return null;
   if (!sameJson(previous.counters, next.counters)) return null;
   if (
     !sameJson(
@@ -72,7 +73,7 @@ export function renderNftDelta(
   )
     return null;
   const fingerprint = fingerprintOf(table, next);
-  const old = fingerprintOf(table, previous);
+  const old = previousFingerprint;
   if (fingerprint === old) return { script: '', fingerprint };
   const lines: string[] = [];
   next.sets.forEach((s, k) => {

@@ -40,8 +40,13 @@ function alreadyApplied(nft: NftDesired, current: CurrentNft, fingerprint: strin
  * Otherwise one atomic script: flush the table's rules, delete objects no longer wanted (or whose hook changed),
  * refill static sets, then add everything back. Counters and sets without static elements keep their contents.
  */
-export function renderNft(table: string, nft: NftDesired, current: CurrentNft | null, previous?: NftDesired): NftPlan {
-  const delta = previous && current ? renderNftDelta(table, nft, previous, current) : null;
+export function renderNft(
+  table: string,
+  nft: NftDesired,
+  current: CurrentNft | null,
+  previous?: { nft: NftDesired; fingerprint: string },
+): NftPlan {
+  const delta = previous && current ? renderNftDelta(table, nft, previous.nft, current, previous.fingerprint) : null;
   if (delta) return { ...delta, noop: delta.script === '' };
   const fingerprint = fingerprintOf(table, nft);
   if (current && alreadyApplied(nft, current, fingerprint)) return { script: '', fingerprint, noop: true };

@@ -58,6 +58,8 @@ export interface SysctlMemory {
 
 export interface PlannedChange {
   plan: ApplyPlan;
+  /** The desired nft table's fingerprint (absent in a removal plan). */
+  fingerprint?: string;
   originals: Record<string, string>;
   current: KernelSnapshot;
 }
@@ -72,7 +74,7 @@ export async function planFor(
   desired: DesiredState,
   originals: Record<string, string>,
   prefetched?: KernelSnapshot,
-  previousNft?: NftDesired,
+  previousNft?: { nft: NftDesired; fingerprint: string },
 ): Promise<PlannedChange> {
   const own = ownershipOf(layout);
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
@@ -85,6 +87,7 @@ export async function planFor(
     plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before },
     originals: sysctl.originals,
     current,
+    fingerprint: nft.fingerprint,
   };
 }
 
@@ -154,7 +157,7 @@ export class Reconciler {
   }
 
   /** The nft objects the kernel's table was last seen to hold (the fast path diffs against them); dropped on forget. */
-  private lastNft?: NftDesired;
+  private lastNft?: { nft: NftDesired; fingerprint: string };
 
   private knownState(): KernelSnapshot | undefined {
     return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
@@ -192,7 +195,7 @@ export class Reconciler {
       const before = await this.memory.load();
       const known = this.knownState();
       const desired = this.desired();
-      const { plan, originals, current } = await planFor(
+      const { plan, originals, current, fingerprint } = await planFor(
         this.kernel,
         this.layout,
         desired,
@@ -200,7 +203,8 @@ export class Reconciler {
         known,
         this.lastNft,
       );
-      if (!plan.nft && current.nft) this.lastNft = desired.nft; // the table holds exactly these objects
+      const asDesired = { nft: desired.nft, fingerprint: fingerprint! };
+      if (!plan.nft && current.nft) this.lastNft = asDesired; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
@@ -211,7 +215,7 @@ export class Reconciler {
         this.applying = true;
         try {
           await this.kernel.apply(plan);
-          this.lastNft = desired.nft;
+          this.lastNft = asDesired;
         } catch (error) {
           this.lastNft = undefined;
           throw error;

@@ -211,7 +211,8 @@ async function main(): Promise<void> {
   const allInService = async () => {
     const until = performance.now() + 30000;
     // In service and answering probes (a WAN back from a carrier loss may be let in before its probes confirm it).
-    const ready = () => engine.wans().every((w) => w.inService && w.figures?.targets?.some((t) => t.ok));
+    const ready = () =>
+      engine.wans().every((w) => w.inService && (!w.config.probes?.length || w.figures?.targets?.some((t) => t.ok)));
     while (!ready()) {
       if (performance.now() > until)
         throw new Error(`WANs not in service: ${JSON.stringify(engine.wans().filter((w) => !w.inService)[0])}`);
@@ -279,6 +280,7 @@ async function main(): Promise<void> {
 main()
   .catch((e) => {
     process.stderr.write(`${e.stack ?? e}\n`);
-    process.exitCode = 1;
+    peer?.kill('SIGKILL');
+    process.exit(1); // the daemon, if it started, would keep the process alive
   })
   .finally(() => peer?.kill('SIGKILL'));
