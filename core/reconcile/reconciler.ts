@@ -194,6 +194,7 @@ export class Reconciler {
     try {
       const before = await this.memory.load();
       const known = this.knownState();
+      const readStamp = this.applies; // a forget() while reading makes the read stale
       const desired = this.desired();
       const { plan, originals, current, fingerprint } = await planFor(
         this.kernel,
@@ -203,6 +204,9 @@ export class Reconciler {
         known,
         this.lastNft,
       );
+      // A fresh read is the kernel's state until the next apply: the next plan starts from it instead of reading
+      // again (self-repair re-plans from a fresh read after every change it sees, mwan's own applies included).
+      if (!known && this.applies === readStamp) this.known = { snapshot: current, applies: readStamp };
       const asDesired = { nft: desired.nft, fingerprint: fingerprint! };
       if (!plan.nft && current.nft) this.lastNft = asDesired; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
