@@ -1,47 +1,15 @@
 // Renders the desired nft objects into one `nft -f` transaction on mwan's own table, preserving counters and run-time sets.
-import { createHash } from 'node:crypto';
-import type { ChainSpec, NftDesired, SetSpec } from './desired.ts';
-import type { CurrentNft } from '../system/kernel/nft-read.ts';
+import type { ChainSpec, NftDesired } from './desired.ts';
+import { FINGERPRINT_PREFIX, fingerprintOf, renderTableBlock } from './nft-table-block.ts';
 
-export const FINGERPRINT_PREFIX = 'fingerprint_';
+export { FINGERPRINT_PREFIX, fingerprintOf, renderTableBlock };
+import type { CurrentNft } from '../system/kernel/nft-read.ts';
+import { renderNftDelta } from './nft-delta.ts';
 
 export interface NftPlan {
   script: string;
   fingerprint: string;
   noop: boolean;
-}
-
-function chainBody(c: ChainSpec): string[] {
-  const lines: string[] = [];
-  if (c.base)
-    lines.push(
-      `type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy ${c.base.policy ?? 'accept'};`,
-    );
-  lines.push(...c.rules);
-  return lines;
-}
-
-function setBody(s: SetSpec): string[] {
-  const lines = [`type ${s.type}`];
-  if (s.flags?.length) lines.push(`flags ${s.flags.join(', ')}`);
-  if (s.timeout) lines.push(`timeout ${s.timeout}`);
-  if (s.elements?.length) lines.push(`elements = { ${s.elements.join(', ')} }`);
-  return lines;
-}
-
-/** The table's content as one block; its hash is the fingerprint that makes a second apply a no-op. */
-export function renderTableBlock(table: string, nft: NftDesired, fingerprint?: string): string {
-  const out: string[] = [`table inet ${table} {`];
-  for (const name of nft.counters) out.push(`\tcounter ${name} {`, '\t}');
-  for (const s of nft.sets) out.push(`\t${s.kind} ${s.name} {`, ...setBody(s).map((l) => `\t\t${l}`), '\t}');
-  if (fingerprint) out.push(`\tchain ${FINGERPRINT_PREFIX}${fingerprint} {`, '\t}');
-  for (const c of nft.chains) out.push(`\tchain ${c.name} {`, ...chainBody(c).map((l) => `\t\t${l}`), '\t}');
-  out.push('}');
-  return out.join('\n');
-}
-
-export function fingerprintOf(table: string, nft: NftDesired): string {
-  return createHash('sha256').update(renderTableBlock(table, nft)).digest('hex').slice(0, 16);
 }
 
 function baseChanged(c: ChainSpec, cur: CurrentNft['chains'] extends Map<string, infer V> ? V : never): boolean {
@@ -68,10 +36,18 @@ function alreadyApplied(nft: NftDesired, current: CurrentNft, fingerprint: strin
 }
 
 /**
- * One atomic script: flush the table's rules, delete objects no longer wanted (or whose hook changed),
+ * With `previous` (what the last apply rendered) and a kernel that still holds it, only what changed (./nft-delta.ts).
+ * Otherwise one atomic script: flush the table's rules, delete objects no longer wanted (or whose hook changed),
  * refill static sets, then add everything back. Counters and sets without static elements keep their contents.
  */
-export function renderNft(table: string, nft: NftDesired, current: CurrentNft | null): NftPlan {
+export function renderNft(
+  table: string,
+  nft: NftDesired,
+  current: CurrentNft | null,
+  previous?: { nft: NftDesired; fingerprint: string },
+): NftPlan {
+  const delta = previous && current ? renderNftDelta(table, nft, previous.nft, current, previous.fingerprint) : null;
+  if (delta) return { ...delta, noop: delta.script === '' };
   const fingerprint = fingerprintOf(table, nft);
   if (current && alreadyApplied(nft, current, fingerprint)) return { script: '', fingerprint, noop: true };
   const lines: string[] = [];

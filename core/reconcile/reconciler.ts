@@ -9,7 +9,7 @@ import {
   type KernelOwnership,
   type KernelSnapshot,
 } from '../system/kernel/adapter.ts';
-import { emptyDesired, type DesiredState } from './desired.ts';
+import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
@@ -31,6 +31,8 @@ export interface ReconcileResult {
   ms: number;
   planMs: number;
   applyMs: number;
+  /** How long the oldest request of this run waited for an earlier run to finish (coalescing). */
+  queuedMs?: number;
   /** Whether the kernel was read for this reconcile (false when the known state was current). */
   read: boolean;
   plan: ApplyPlan;
@@ -56,22 +58,28 @@ export interface SysctlMemory {
 
 export interface PlannedChange {
   plan: ApplyPlan;
+  /** The desired nft table's fingerprint (absent in a removal plan). */
+  fingerprint?: string;
   originals: Record<string, string>;
   current: KernelSnapshot;
 }
 
-/** What must run to get from the kernel's current state to `desired` (reads, never writes). */
+/**
+ * What must run to get from the kernel's current state to `desired` (reads, never writes). With `previousNft` (what
+ * the last apply put in mwan's table) and a kernel that still holds it, the nft part touches only what changed.
+ */
 export async function planFor(
   kernel: KernelAdapter,
   layout: Layout,
   desired: DesiredState,
   originals: Record<string, string>,
   prefetched?: KernelSnapshot,
+  previousNft?: { nft: NftDesired; fingerprint: string },
 ): Promise<PlannedChange> {
   const own = ownershipOf(layout);
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
   const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
-  const nft = renderNft(layout.nftTable, desired.nft, current.nft);
+  const nft = renderNft(layout.nftTable, desired.nft, current.nft, previousNft);
   const ip = diffIp(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
   const before = { routes: current.routes, rules: current.rules, ownership: own };
@@ -79,6 +87,7 @@ export async function planFor(
     plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before },
     originals: sysctl.originals,
     current,
+    fingerprint: nft.fingerprint,
   };
 }
 
@@ -108,7 +117,7 @@ export async function removalPlan(
 /** Serialises reconciles: requests that arrive during one are coalesced into a single follow-up run. */
 export class Reconciler {
   private running: Promise<ReconcileResult | undefined> | null = null;
-  private pending: { reason: string; opts: RequestOptions }[] = [];
+  private pending: { reason: string; opts: RequestOptions; at: number }[] = [];
   last?: ReconcileResult & { at: number; reason: string; error?: string };
 
   constructor(
@@ -143,8 +152,12 @@ export class Reconciler {
   /** Drops the known state (after something changed the kernel behind the reconciler's back). */
   forget(): void {
     this.known = undefined;
+    this.lastNft = undefined;
     this.applies++; // a snapshot being read right now may predate that change: offerSnapshot must refuse it
   }
+
+  /** The nft objects the kernel's table was last seen to hold (the fast path diffs against them); dropped on forget. */
+  private lastNft?: { nft: NftDesired; fingerprint: string };
 
   private knownState(): KernelSnapshot | undefined {
     return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
@@ -152,7 +165,7 @@ export class Reconciler {
 
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
   request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
-    this.pending.push({ reason, opts });
+    this.pending.push({ reason, opts, at: performance.now() });
     if (!this.running) this.running = this.drain();
     return this.running;
   }
@@ -166,18 +179,36 @@ export class Reconciler {
       // One plain request in the batch makes it a plain reconcile; else the last gate decides.
       const gate = batch.every((p) => p.opts.gate) ? batch[batch.length - 1].opts.gate : undefined;
       if (batch.some((p) => p.opts.fresh)) this.forget();
-      result = await this.once(reason, gate);
+      result = await this.once(reason, gate, performance.now() - Math.min(...batch.map((p) => p.at)));
     }
     this.running = null;
     return result;
   }
 
-  private async once(reason: string, gate?: RequestOptions['gate']): Promise<ReconcileResult | undefined> {
+  private async once(
+    reason: string,
+    gate?: RequestOptions['gate'],
+    queuedMs = 0,
+  ): Promise<ReconcileResult | undefined> {
     const t0 = performance.now();
     try {
       const before = await this.memory.load();
       const known = this.knownState();
-      const { plan, originals, current } = await planFor(this.kernel, this.layout, this.desired(), before, known);
+      const readStamp = this.applies; // a forget() while reading makes the read stale
+      const desired = this.desired();
+      const { plan, originals, current, fingerprint } = await planFor(
+        this.kernel,
+        this.layout,
+        desired,
+        before,
+        known,
+        this.lastNft,
+      );
+      // A fresh read is the kernel's state until the next apply: the next plan starts from it instead of reading
+      // again (self-repair re-plans from a fresh read after every change it sees, mwan's own applies included).
+      if (!known && this.applies === readStamp) this.known = { snapshot: current, applies: readStamp };
+      const asDesired = { nft: desired.nft, fingerprint: fingerprint! };
+      if (!plan.nft && current.nft) this.lastNft = asDesired; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
@@ -188,13 +219,17 @@ export class Reconciler {
         this.applying = true;
         try {
           await this.kernel.apply(plan);
+          this.lastNft = asDesired;
+        } catch (error) {
+          this.lastNft = undefined;
+          throw error;
         } finally {
           this.applying = false;
         }
         this.known = { snapshot: stateAfter(plan, current), applies: this.applies };
       }
       const ms = performance.now() - t0;
-      const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), read: !known, plan };
+      const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), queuedMs, read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };
       this.bus.emit('reconcile.done', {
         reason,

@@ -13,37 +13,103 @@ import { daemonCostBench, falseVerdictBench, upstreamBench } from './health-benc
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const results: Record<string, unknown> = {};
 const rows: [string, string, string, string][] = [];
-const row = (what: string, value: string, target: string, ok: boolean | null) =>
+const row = (what: string, value: string, target: string, ok: boolean | null) => {
   rows.push([what, value, target, ok === null ? '' : ok ? 'yes' : 'NO']);
+  if (process.env.BENCH_PROGRESS) console.error(rows[rows.length - 1].join(' | '));
+};
 
-async function reconcileBench(wans: number): Promise<void> {
-  const out = await withLab({ wans: 1 }, async (lab) => {
+type Kind = 'bare' | 'realistic';
+/** What reconcile-worker.ts prints. */
+interface ReconcileOut {
+  trials: number;
+  reconcileMedianMs: number;
+  reconcileMaxMs: number;
+  classicMedianMs: number;
+  commands: number;
+  noopMs: number;
+  nftLines: number;
+  ipLines: number;
+  breakdownMs: Record<'plan' | 'nft' | 'ip' | 'otherApply' | 'queued' | 'waiting', number> & {
+    processStart: { nft: number; ip: number };
+  };
+}
+
+async function reconcileRun(wans: number, kind: Kind, rules = 3, forwards = 2): Promise<ReconcileOut> {
+  return withLab({ wans: 1 }, async (lab) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-bench-'));
     try {
-      const r = await lab.exec(lab.ns.inet, nodeArgv(here('./reconcile-worker.ts'), [String(wans), '21', dir]), {
-        timeout: 300000,
-      });
+      const argv = [String(wans), '21', dir, kind, String(rules), String(forwards)];
+      const r = await lab.exec(lab.ns.inet, nodeArgv(here('./reconcile-worker.ts'), argv), { timeout: 600000 });
       return JSON.parse(r.stdout.trim().split('\n').pop()!);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  results[`reconcile_${wans}`] = out;
-  const ratio = out.classicMedianMs / out.reconcileMedianMs;
+}
+
+/** The goal for WAN state change → committed (issue 12): 15 ms at 8 WANs, 30 ms at 64, realistic config. */
+const reconcileGoal = (wans: number, kind: Kind): number | undefined =>
+  kind === 'realistic' ? ({ 8: 15, 64: 30 } as Record<number, number>)[wans] : undefined;
+
+async function reconcileBench(wans: number, kind: Kind): Promise<void> {
+  const out = await reconcileRun(wans, kind).catch((e: Error) => {
+    row(`reconcile, ${kind}, ${wans} WANs`, `failed: ${e.message.split('\n').pop()}`, '', false);
+    return undefined;
+  });
+  if (!out) return;
+  results[`reconcile_${kind}_${wans}`] = out;
+  const goal = reconcileGoal(wans, kind);
+  const b = out.breakdownMs;
   row(
-    `reconcile, ${wans} WANs (median of ${out.trials}, netlink event → committed)`,
+    `reconcile, ${kind}, ${wans} WANs (median of ${out.trials}, netlink carrier event → committed)`,
     `${round(out.reconcileMedianMs)} ms (max ${round(out.reconcileMaxMs)})`,
-    wans === 8 ? '≤ 30 ms' : '',
-    wans === 8 ? out.reconcileMedianMs <= 30 : null,
+    goal ? `≤ ${goal} ms` : '',
+    goal ? out.reconcileMedianMs <= goal : null,
   );
-  row('  of which: plan / apply (medians)', `${round(out.planMedianMs)} / ${round(out.applyMedianMs)} ms`, '', null);
+  row(
+    '  where: plan / nft / ip / other apply / queued behind another run / event loop',
+    `${round(b.plan)} / ${round(b.nft)} / ${round(b.ip)} / ${round(b.otherApply)} / ${round(b.queued)} / ${round(b.waiting)} ms`,
+    '',
+    null,
+  );
+  row(
+    '  commands: nft lines / ip lines; process start alone: nft / ip',
+    `${out.nftLines} / ${out.ipLines}; ${round(b.processStart.nft)} / ${round(b.processStart.ip)} ms`,
+    '',
+    null,
+  );
   row(
     `  one command at a time (${out.commands} commands)`,
-    `${round(out.classicMedianMs)} ms = ${round(ratio)}× slower`,
+    `${round(out.classicMedianMs)} ms = ${round(out.classicMedianMs / out.reconcileMedianMs)}× slower`,
     '',
     null,
   );
   row('  reconcile with nothing to change', `${round(out.noopMs)} ms`, '', null);
+}
+
+/** Reconcile time at 8 WANs (realistic) as rules, then forwards, grow 10 → 100 → 1,000: each step should cost ≤ 10×. */
+async function reconcileCurves(): Promise<void> {
+  for (const what of ['rules', 'forwards'] as const) {
+    const points: [number, number][] = [];
+    for (const n of [10, 100, 1000]) {
+      const out = await reconcileRun(8, 'realistic', what === 'rules' ? n : 3, what === 'forwards' ? n : 2).catch(
+        (e: Error) => {
+          row(`reconcile, 8 WANs, ${n} ${what}`, `failed: ${e.message.split('\n').pop()}`, '', false);
+          return undefined;
+        },
+      );
+      if (!out) return;
+      results[`reconcile_8_${what}_${n}`] = out;
+      points.push([n, out.reconcileMedianMs]);
+    }
+    const [[, a], , [, c]] = points;
+    row(
+      `reconcile vs ${what} (8 WANs, realistic; ${points.map(([n]) => n).join(' / ')})`,
+      `${points.map(([, ms]) => round(ms)).join(' / ')} ms`,
+      'linear or better',
+      c / a <= 100,
+    );
+  }
 }
 
 /**
@@ -116,7 +182,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const only = process.argv[2];
-  if (!only || only === 'reconcile') for (const n of [2, 8, 32]) await reconcileBench(n);
+  if (!only || only === 'reconcile') {
+    const sizes = (process.env.BENCH_WANS ?? '2,8,32,64').split(',').map(Number);
+    for (const kind of (process.env.BENCH_KINDS ?? 'bare,realistic').split(',') as Kind[])
+      for (const n of sizes) await reconcileBench(n, kind);
+    if (!process.env.BENCH_NO_CURVES) await reconcileCurves();
+  }
   if (!only || only === 'switch') await (await import('./switch-bench.ts')).switchBench(row, results, 10);
   if (!only || only === 'weights') await weightBench(1200);
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);

@@ -10,33 +10,96 @@ import { silentLogger } from '../../core/log.ts';
 import { runDaemon } from '../../cli/daemon/daemon.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { median } from './stats.ts';
+import { realisticConfig } from './realistic-config.ts';
+import { appendFileSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tiedArgv } from '../../core/system/process/tied-spawn.ts';
 
 const wans = Number(process.argv[2]);
 const trials = Number(process.argv[3] ?? 20);
 const stateDir = process.argv[4];
+/** `bare` (LAN + WANs) or `realistic` (probes, firewall, forwards, a policy with rules: test/bench/realistic-config.ts). */
+const kind = process.argv[5] ?? 'bare';
+const ruleCount = Number(process.argv[6] ?? 3);
+const forwardCount = Number(process.argv[7] ?? 2);
+/** The probe targets: lab documentation addresses on the peer namespace's loopback, answered through each WAN. */
+const PROBE_TARGETS: [string, string] = ['192.0.2.1', '192.0.2.2'];
 
 async function ip(lines: string[]): Promise<void> {
   await execa('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
 }
 
-/** N veth pairs in this namespace: wN (the WAN, 100.64.N.2/30) and pN (its "gateway" end, 100.64.N.1/30), plus a LAN. */
-async function buildLinks(): Promise<void> {
+interface Trial {
+  total: number;
+  plan: number;
+  nft: number;
+  ip: number;
+  other: number;
+  queued: number;
+  waiting: number;
+  nftLines: number;
+  ipLines: number;
+}
+
+/** What starting the two programs costs, doing nothing (median of 11 each): `nft -f -` and `ip -batch -` on empty input. */
+async function processStartMs(): Promise<{ nft: number; ip: number }> {
+  const time = async (argv: string[]) => {
+    const xs: number[] = [];
+    for (let k = 0; k < 11; k++) {
+      const t0 = performance.now();
+      await execa(argv[0], argv.slice(1), { input: '\n' });
+      xs.push(performance.now() - t0);
+    }
+    return median(xs);
+  };
+  return { nft: await time(['nft', '-f', '-']), ip: await time(['ip', '-batch', '-']) };
+}
+
+/**
+ * The gateways' side: an anonymous network namespace (`unshare --net`, tied to this worker's life, gone with it) that
+ * holds every WAN's peer end and answers the probes: the probe targets sit on its loopback.
+ */
+let peer: ReturnType<typeof execa> | undefined;
+async function startPeer(): Promise<number> {
+  const [file, ...args] = tiedArgv(['unshare', '--net', '--', 'sleep', '3600']);
+  peer = execa(file, args, { reject: false, stdio: 'ignore' });
+  const own = readlinkSync('/proc/self/ns/net');
+  for (let k = 0; k < 200; k++) {
+    // setpriv execs unshare, which unshares and execs sleep: the same pid throughout
+    try {
+      if (
+        readlinkSync(`/proc/${peer.pid}/ns/net`) !== own &&
+        readFileSync(`/proc/${peer.pid}/comm`, 'utf8').startsWith('sleep')
+      )
+        return peer.pid!;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the peer namespace did not start');
+}
+
+async function peerIp(pid: number, lines: string[]): Promise<void> {
+  await execa('nsenter', ['-t', String(pid), '-n', 'ip', '-batch', '-'], { input: `${lines.join('\n')}\n` });
+}
+
+/** N veth pairs: wN here (the WAN, 100.64.N.2/30), pN in the peer namespace (its gateway, 100.64.N.1/30), plus a LAN. */
+async function buildLinks(pid: number): Promise<void> {
   const lines = [
     'link add lan0 type veth peer name lanp',
     'addr add 10.77.0.1/24 dev lan0',
     'link set lan0 up',
     'link set lanp up',
   ];
+  const peerLines = ['link set lo up', ...PROBE_TARGETS.map((t) => `addr add ${t}/32 dev lo`)];
   for (let i = 1; i <= wans; i++) {
     lines.push(
-      `link add w${i} type veth peer name p${i}`,
+      `link add w${i} type veth peer name p${i} netns ${pid}`,
       `addr add 100.64.${i}.2/30 dev w${i}`,
-      `addr add 100.64.${i}.1/30 dev p${i}`,
       `link set w${i} up`,
-      `link set p${i} up`,
     );
+    peerLines.push(`addr add 100.64.${i}.1/30 dev p${i}`, `link set p${i} up`);
   }
   await ip(lines);
+  await peerIp(pid, peerLines);
 }
 
 /** What a classic script does: flush, then one `ip`/`nft` process per rule, route and nft statement. */
@@ -68,8 +131,9 @@ async function classicApply(d: DesiredState): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await buildLinks();
-  const config = {
+  const peerPid = await startPeer();
+  await buildLinks(peerPid);
+  const bare = {
     lan: [{ device: 'lan0' }],
     stateDir,
     control: { socket: `${stateDir}/mwan.sock` },
@@ -80,53 +144,106 @@ async function main(): Promise<void> {
       weight: (k % 3) + 1,
     })),
   };
+  mkdirSync(`${stateDir}/plugins.d`, { recursive: true });
+  const config =
+    kind === 'bare'
+      ? bare
+      : realisticConfig({
+          wans,
+          wan: (i) => ({ name: `wan${i}`, device: `w${i}`, gateway: `100.64.${i}.1` }),
+          lanDevice: 'lan0',
+          dir: stateDir,
+          probeTargets: PROBE_TARGETS,
+          forwardTo: '10.77.0.50',
+          rules: ruleCount,
+          forwards: forwardCount,
+        });
+  const kernel = new SystemKernel();
   const engine = await Engine.create({
     loaded: parseConfig(config),
-    system: realSystem(new SystemKernel()),
+    system: realSystem(kernel),
     log: silentLogger(),
     plugins: builtinPlugins,
   });
-  const t00 = performance.now();
-  const daemon = await runDaemon(engine, silentLogger());
-  const startMs = performance.now() - t00;
   // Event → committed, as the daemon does it: the netlink notification of w1's carrier change is the event,
   // the end of the reconcile that changed the kernel is the commit.
   let eventAt = 0;
-  let done: ((r: { ms: number; planMs: number; applyMs: number; read?: boolean }) => void) | undefined;
+  let done: ((r: Trial) => void) | undefined;
   engine.on('link.down', (e) => {
     if (e.device === 'w1') eventAt = performance.now();
   });
   engine.on('link.up', (e) => {
     if (e.device === 'w1') eventAt = performance.now();
   });
+  const seen: string[] = [];
+  if (process.env.BENCH_DEBUG)
+    engine.onEvent((name, payload) => {
+      if ((eventAt && done) || name.startsWith('reconcile.') || name.startsWith('wan.'))
+        seen.push(`${(performance.now() - eventAt).toFixed(1)} ${name} ${JSON.stringify(payload).slice(0, 80)}`);
+    });
   engine.on('reconcile.done', (e) => {
     if (e.changed && eventAt && done) {
+      if (process.env.BENCH_DEBUG) appendFileSync(process.env.BENCH_DEBUG, `${seen.splice(0).join('\n')}\n---\n`);
+      const last = engine.lastReconcile();
+      const total = performance.now() - eventAt;
       done({
-        ms: performance.now() - eventAt,
-        planMs: engine.lastReconcile()?.planMs ?? 0,
-        read: engine.lastReconcile()?.read,
-        applyMs: engine.lastReconcile()?.applyMs ?? 0,
+        total,
+        plan: last?.planMs ?? 0,
+        nft: kernel.lastApplyMs.nft,
+        ip: kernel.lastApplyMs.ip,
+        other: (last?.applyMs ?? 0) - kernel.lastApplyMs.nft - kernel.lastApplyMs.ip,
+        queued: last?.queuedMs ?? 0,
+        waiting: total - (last?.ms ?? 0) - (last?.queuedMs ?? 0),
+        nftLines: e.nftLines,
+        ipLines: e.ipLines,
       });
       done = undefined;
       eventAt = 0;
     }
   });
-  const times: number[] = [];
-  const planTimes: number[] = [];
-  const applyTimes: number[] = [];
-  for (let t = 0; t < trials; t++) {
-    await new Promise((r) => setTimeout(r, 250)); // let the confirming full read of the previous trial finish
-    const committed = new Promise<{ ms: number; planMs: number; applyMs: number }>((resolve, reject) => {
+  // Subscribed before the daemon starts the plugins: these handlers run first, at the commit, not after the plugins'
+  // own reconcile.done handlers (the flow mover, port forwards) that run once the kernel is already committed.
+  const t00 = performance.now();
+  const daemon = await runDaemon(engine, silentLogger());
+  const startMs = performance.now() - t00;
+  const trialsSeen: Trial[] = [];
+  // Probed WANs enter service once their probes answer: wait for all (and, between trials, for w1 to return).
+  const allInService = async () => {
+    const until = performance.now() + 30000;
+    // In service and answering probes (a WAN back from a carrier loss may be let in before its probes confirm it).
+    const ready = () =>
+      engine.wans().every((w) => w.inService && (!w.config.probes?.length || w.figures?.targets?.some((t) => t.ok)));
+    while (!ready()) {
+      if (performance.now() > until)
+        throw new Error(`WANs not in service: ${JSON.stringify(engine.wans().filter((w) => !w.inService)[0])}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await allInService();
+  // Carrier loss is measured (21 times); the carrier's return between two trials is not (with probes, a returning WAN
+  // waits for good probe rounds: health's business, not the reconcile's).
+  // A trial whose WAN health took out just before the cut (a probe verdict racing the carrier's return) commits
+  // nothing: it is skipped, at most `trials` times.
+  let skipped = 0;
+  while (trialsSeen.length < trials) {
+    await allInService();
+    await new Promise((r) => setTimeout(r, 250)); // let the confirming full read of the previous change finish
+    const committed = new Promise<Trial | null>((resolve) => {
       done = resolve;
-      setTimeout(() => reject(new Error('no reconcile after the carrier change within 5 s')), 5000);
+      setTimeout(() => resolve(null), 5000);
     });
-    await ip([`link set p1 ${t % 2 === 0 ? 'down' : 'up'}`]);
+    const wasIn = engine.wans()[0].inService;
+    await peerIp(peerPid, ['link set p1 down']);
     const r = await committed;
-    times.push(r.ms);
-    if (process.env.BENCH_DEBUG) process.stderr.write(`${JSON.stringify(r)}\n`);
-    planTimes.push(r.planMs);
-    applyTimes.push(r.applyMs);
+    done = undefined;
+    if (r) trialsSeen.push(r);
+    else if (wasIn || ++skipped > trials) throw new Error('no reconcile after the carrier loss within 5 s');
+    if (process.env.BENCH_DEBUG) appendFileSync(process.env.BENCH_DEBUG, `${JSON.stringify(r)}\n`);
+    await new Promise((r) => setTimeout(r, 250));
+    await peerIp(peerPid, ['link set p1 up']);
   }
+  const med = (k: keyof Trial) => median(trialsSeen.map((x) => x[k]));
+  const times = trialsSeen.map((x) => x.total);
   await new Promise((r) => setTimeout(r, 100));
   const noop = performance.now();
   await engine.reconcile('no change');
@@ -134,7 +251,7 @@ async function main(): Promise<void> {
   const desired = engine.desired();
   await daemon.shutdown(false);
   const classic: number[] = [];
-  for (let t = 0; t < 3; t++) classic.push(await classicApply(desired));
+  for (let t = 0; t < (kind === 'bare' ? 3 : 1); t++) classic.push(await classicApply(desired));
   await engine.removeKernelState();
   const d = desired;
   process.stdout.write(
@@ -144,8 +261,20 @@ async function main(): Promise<void> {
       daemonStartMs: startMs,
       reconcileMedianMs: median(times),
       reconcileMaxMs: Math.max(...times),
-      planMedianMs: median(planTimes),
-      applyMedianMs: median(applyTimes),
+      kind,
+      rules: ruleCount,
+      forwards: forwardCount,
+      breakdownMs: {
+        plan: med('plan'),
+        nft: med('nft'),
+        ip: med('ip'),
+        otherApply: med('other'),
+        queued: med('queued'),
+        waiting: med('waiting'),
+        processStart: await processStartMs(),
+      },
+      nftLines: med('nftLines'),
+      ipLines: med('ipLines'),
       noopMs,
       classicMedianMs: median(classic),
       commands: d.rules.length * 2 + d.routes.length + d.nft.chains.reduce((a, c) => a + c.rules.length + 1, 0),
@@ -153,7 +282,10 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e.stack ?? e}\n`);
-  process.exit(1);
-});
+main()
+  .catch((e) => {
+    process.stderr.write(`${e.stack ?? e}\n`);
+    peer?.kill('SIGKILL');
+    process.exit(1); // the daemon, if it started, would keep the process alive
+  })
+  .finally(() => peer?.kill('SIGKILL'));

@@ -177,6 +177,7 @@ static napi_value icmp_close(napi_env env, napi_callback_info info) {
 }
 
 void mwan_define_notify(napi_env env, napi_value exports); /* notify.c */
+void mwan_define_nft(napi_env env, napi_value exports);    /* nft.c */
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
@@ -187,6 +188,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   mwan_define_notify(env, exports);
+  mwan_define_nft(env, exports);
   return exports;
 }
 

@@ -1,0 +1,97 @@
+// A long-lived `ip -batch -` for applies: no process start per batch; a marker command tells when a batch is done.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { tiedArgv } from '../process/tied-spawn.ts';
+
+/** Printed by `link show dev lo` (the marker after each batch); no route or rule command prints it. */
+const MARKER_LINE = /^\s+link\/loopback /m;
+const TIMEOUT_MS = 30000;
+
+interface Pending {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  /** Lines the session had read before this batch (ip numbers lines from the start of its input). */
+  offset: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Runs batches of `ip` lines in one `ip -batch -` process (tied to this process's life). Without `-force` ip stops at
+ * the first failing line and exits: the batch is rejected with ip's own words, its line number counted from the
+ * batch's start, as `ip -batch -` run alone would print them; the next batch starts a new process.
+ */
+export class IpSession {
+  private child?: ChildProcess;
+  private lines = 0;
+  private out = '';
+  private err = '';
+  private pending?: Pending;
+  private queue: Promise<void> = Promise.resolve();
+
+  run(lines: string[]): Promise<void> {
+    const next = this.queue.then(() => this.once(lines));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  close(): void {
+    this.child?.stdin?.end();
+    this.child = undefined;
+  }
+
+  private start(): ChildProcess {
+    const [file, ...args] = tiedArgv(['ip', '-batch', '-']);
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // An idle session keeps no process alive (a one-shot `mwanctl apply` exits); a pending batch's timer does.
+    child.unref();
+    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
+    this.lines = 0;
+    this.out = '';
+    this.err = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.out += chunk;
+      if (this.pending && MARKER_LINE.test(this.out) && this.out.endsWith('\n')) {
+        this.out = '';
+        this.settle();
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.err += chunk;
+    });
+    child.stdin!.on('error', () => undefined); // a dead session is reported by 'close'
+    child.on('error', (error) => this.settle(error));
+    child.on('close', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      const at = this.pending?.offset ?? 0;
+      const stderr = this.err.replace(
+        /Command failed -:(\d+)/g,
+        (_, n: string) => `Command failed -:${Number(n) - at}`,
+      );
+      this.settle(new Error(`command failed (exit ${code ?? signal}): ip -batch -\n${stderr.trim()}`));
+    });
+    return child;
+  }
+
+  private settle(error?: Error): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    if (error) p.reject(error);
+    else p.resolve();
+  }
+
+  private once(lines: string[]): Promise<void> {
+    this.child ??= this.start();
+    const child = this.child;
+    this.err = '';
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        this.settle(new Error(`ip -batch - did not finish ${lines.length} lines within ${TIMEOUT_MS / 1000} s`));
+      }, TIMEOUT_MS);
+      this.pending = { resolve, reject, offset: this.lines, timer };
+      this.lines += lines.length + 1;
+      child.stdin!.write(`${lines.join('\n')}\nlink show dev lo\n`);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+// Runs nft scripts in-process through the addon's libnftables binding (native/nft.c), or says why it cannot (then `nft -f`).
+import { nativeAddon } from '../probes/icmp-addon.ts';
+
+interface NftBinding {
+  /** '' when libnftables could be opened, else why not. */
+  nftAvailable(): string;
+  /** Runs a script as one transaction; '' on success, else nft's error text. */
+  nftRun(script: string): string;
+}
+
+let binding: { run: (script: string) => string } | { error: string } | undefined;
+
+/**
+ * libnftables through the addon, unless MWAN_NFT=process asks for `nft -f` processes or the addon or library is
+ * missing. The addon opens libnftables.so.1 with dlopen: the library comes with the nftables package, so a router
+ * that has `nft` has it too.
+ */
+export function inProcessNft(): { run: (script: string) => string } | { error: string } {
+  if (binding) return binding;
+  if (process.env.MWAN_NFT === 'process') return (binding = { error: 'MWAN_NFT=process' });
+  const loaded = nativeAddon();
+  if ('error' in loaded) return (binding = { error: loaded.error });
+  const addon = loaded.addon as unknown as Partial<NftBinding>;
+  if (typeof addon.nftRun !== 'function' || typeof addon.nftAvailable !== 'function')
+    return (binding = { error: 'the addon was built without nft.c (npm run build)' });
+  const why = addon.nftAvailable();
+  if (why) return (binding = { error: why });
+  return (binding = { run: (script) => addon.nftRun!(script) });
+}
