@@ -260,4 +260,12 @@ export class DryRunKernel extends SystemKernel {
   override async apply(plan: ApplyPlan): Promise<void> {
     this.planned.push(plan);
   }
+
+  /** Conntrack deletions a plugin asked for, kept for printing: a dry run deletes nothing. */
+  readonly wouldDelete: { mark: number; mask: number }[] = [];
+
+  override async deleteConnections(mark: number, mask: number): Promise<number> {
+    this.wouldDelete.push({ mark, mask });
+    return 0;
+  }
 }
