@@ -8,7 +8,7 @@ import { renderNftDelta } from './nft-delta.ts';
 import { FINGERPRINT_PREFIX, fingerprintOf, renderNft } from './nft-render.ts';
 import type { CurrentNft } from '../system/kernel/nft-read.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { Engine } from '../engine.ts';
 import { MemoryKernel } from '../system/kernel/memory-adapter.ts';
 import { MemorySystem } from '../system/memory.ts';

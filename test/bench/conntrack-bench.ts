@@ -1,6 +1,6 @@
 // `npm run bench -- conntrack`: a dead WAN's flows moved (flow-mover) with 10k and 100k conntrack entries; others' untouched.
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../cli/config.ts';
 import type { Lab } from '../kit/lab/topology.ts';
 import { withLab } from '../kit/lab/with-lab.ts';
 import { realisticMwan, recordEvents, type Row, waitProbed } from './realistic-lab.ts';
