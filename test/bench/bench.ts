@@ -53,6 +53,7 @@ const reconcileGoal = (wans: number, kind: Kind): number | undefined =>
 
 async function reconcileBench(wans: number, kind: Kind): Promise<void> {
   const out = await reconcileRun(wans, kind).catch((e: Error) => {
+    console.error(`reconcile, ${kind}, ${wans} WANs failed:\n${e.message}`);
     row(`reconcile, ${kind}, ${wans} WANs`, `failed: ${e.message.split('\n').pop()}`, '', false);
     return undefined;
   });

@@ -157,6 +157,8 @@ async function main(): Promise<void> {
           forwardTo: '10.77.0.50',
           rules: ruleCount,
           forwards: forwardCount,
+          // 21 carrier cuts of one WAN would rightly be held down by flap damping; this measures the reconcile.
+          extra: { health: { flapPenalty: 0 } },
         });
   const kernel = new SystemKernel();
   const engine = await Engine.create({
