@@ -106,7 +106,7 @@ export class WanMonitor {
     const now = Date.now();
     if (now - this.checkedAt < ADDRESS_RECHECK_MS) return;
     this.checkedAt = now;
-    const view = this.ctx.world().wans.find((w) => w.name === this.wan.name);
+    const view = this.view();
     const source = view?.routable ? view.address : undefined;
     const gateway = this.followsGateway ? (view?.gateway ?? null) : undefined;
     if (source === this.source && gateway === this.gateway) return;

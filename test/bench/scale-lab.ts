@@ -1,6 +1,6 @@
 // A lab of many WANs for the scale benchmark: a router with N WAN veths to one "upstream" namespace that answers the probes.
 import { execa } from 'execa';
-import { deleteNamespaces, ipBatch, newPrefix, registerForExitCleanup, removeStaleLabs } from '../kit/lab/netns.ts';
+import { ipBatch, newPrefix, registerForExitCleanup, teardownOnce, removeStaleLabs } from '../kit/lab/netns.ts';
 import { ProcessTracker, spawnInNs, type ManagedProcess } from '../kit/lab/processes.ts';
 
 /** Probe targets, on the upstream namespace's loopback (documentation addresses, lab only). */
@@ -27,16 +27,7 @@ export async function createScaleLab(wans: number): Promise<ScaleLab> {
   const namespaces = [router, up];
   const tracker = new ProcessTracker();
   const unregister = registerForExitCleanup({ namespaces, pids: () => tracker.pids() });
-  let torn: Promise<void> | undefined;
-  const teardown = (): Promise<void> =>
-    (torn ??= (async () => {
-      try {
-        await tracker.killAll(2000);
-      } finally {
-        await deleteNamespaces(namespaces);
-        unregister();
-      }
-    })());
+  const teardown = teardownOnce(namespaces, tracker, unregister);
   const ids = Array.from({ length: wans }, (_, k) => k + 1);
   try {
     await ipBatch(namespaces.map((n) => `netns add ${n}`));

@@ -184,3 +184,21 @@ export function registerForExitCleanup(lab: LiveLab): () => void {
     }
   };
 }
+
+/** The lab's teardown, run once however often it is called: its processes are killed, then its namespaces deleted. */
+export function teardownOnce(
+  namespaces: string[],
+  tracker: { killAll(graceMs: number): Promise<unknown> },
+  unregister: () => void,
+): () => Promise<void> {
+  let torn: Promise<void> | undefined;
+  return () =>
+    (torn ??= (async () => {
+      try {
+        await tracker.killAll(2000);
+      } finally {
+        await deleteNamespaces(namespaces);
+        unregister();
+      }
+    })());
+}

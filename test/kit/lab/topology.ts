@@ -1,7 +1,7 @@
 // Builds and removes the multi-WAN namespace lab: client ↔ router ↔ isp1..N ↔ inet (servers), nothing in the host ns.
 import { execa } from 'execa';
 import { ProcessTracker, spawnInNs, type ManagedProcess, type SpawnOptions } from './processes.ts';
-import { deleteNamespaces, ipBatch, newPrefix, nftApply, registerForExitCleanup, removeStaleLabs } from './netns.ts';
+import { ipBatch, newPrefix, nftApply, registerForExitCleanup, teardownOnce, removeStaleLabs } from './netns.ts';
 
 export { removeStaleLabs, hasLabPrivileges } from './netns.ts';
 export type { ManagedProcess, SpawnOptions } from './processes.ts';
@@ -109,16 +109,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     return name;
   };
 
-  let torn: Promise<void> | undefined;
-  const teardown = (): Promise<void> =>
-    (torn ??= (async () => {
-      try {
-        await tracker.killAll(2000);
-      } finally {
-        await deleteNamespaces(namespaces);
-        unregister();
-      }
-    })());
+  const teardown = teardownOnce(namespaces, tracker, unregister);
 
   const carrier = async (i: number, up: boolean): Promise<void> => {
     await ipBatch([`link set down0 ${up ? 'up' : 'down'}`], ns.isp(i));
