@@ -1,5 +1,6 @@
 // Writes the starter configuration `mwanctl init` proposes for a machine: WANs, LANs and probes, every line commented.
-import { OBJECT_NAME, ipv4ToInt, networkOf } from '../../core/config/validators.ts';
+import { subnetOf } from '../../core/config/addresses.ts';
+import { OBJECT_NAME, ipv4ToInt } from '../../core/config/validators.ts';
 import type { Machine } from './discover.ts';
 
 /** RFC 1918 networks: a link with an address there (and no default route) is taken for a LAN. */
@@ -86,7 +87,7 @@ export function starterConfig(machine: Machine): Starter {
     );
     for (const l of lans) {
       const cidrs = l.addresses.map((a) => `${a.address}/${a.prefixLength}`);
-      const nets = l.addresses.map((a) => networkOf(a.address, a.prefixLength));
+      const nets = l.addresses.map(subnetOf);
       out.push(
         `  - device: ${l.device}`,
         `${`    addresses: [${cidrs.join(', ')}]`.padEnd(30)}# network ${nets.join(', ')}`,

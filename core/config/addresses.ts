@@ -44,7 +44,7 @@ export function edgesOf(a: AddressWithPrefix): { network: string; broadcast: str
   return { network: intToIPv4(base), broadcast: intToIPv4(base + size - 1) };
 }
 
-/** `10.0.0.1/24` → `10.0.0.0/24`. */
+/** `10.0.0.1/24` → `10.0.0.0/24`, `100.64.1.6/30` → `100.64.1.4/30`. */
 export function subnetOf(a: AddressWithPrefix): string {
   const size = 2 ** (32 - a.prefixLength);
   return `${intToIPv4(Math.floor(ipv4ToInt(a.address) / size) * size)}/${a.prefixLength}`;

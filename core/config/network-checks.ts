@@ -8,7 +8,8 @@ import {
 } from './addresses.ts';
 import { LIMITS, atMost } from './limits.ts';
 
-type RefineCtx = {
+/** Where a cross-check reports its problems (zod's refinement context, narrowed to custom issues). */
+export type RefineCtx = {
   addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void;
 };
 

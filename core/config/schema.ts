@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4 } from './validators.ts';
 import { parseAddressWithPrefix } from './addresses.ts';
 import { LIMITS, atMost } from './limits.ts';
-import { networkProblems } from './network-checks.ts';
+import { LOG_LEVELS } from '../log.ts';
+import { networkProblems, type RefineCtx } from './network-checks.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const deviceName = z.string().superRefine((name, ctx) => {
@@ -118,15 +119,9 @@ const coreShapeWith = <W extends z.ZodRawShape>(wanFields: W) => ({
       }),
     )
     .default({}),
-  log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-    .default({ level: 'info' }),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).default({ level: 'info' }),
 });
 const coreShape = coreShapeWith({});
-
-export type RefineCtx = {
-  addIssue(issue: { code: 'custom'; path: (string | number)[]; input?: unknown; message: string }): void;
-};
 
 /** Cross-checks of the core's fields: WAN names and ids unique, devices and addresses. */
 function coreProblems(cfg: CoreConfig, ctx: RefineCtx): void {

@@ -35,13 +35,6 @@ export function intToIPv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
-/** The network address of `addr/len`, e.g. 100.64.1.2/30 → 100.64.1.0/30. */
-export function networkOf(addr: string, len: number): string {
-  const size = 2 ** (32 - len);
-  const base = Math.floor(ipv4ToInt(addr) / size) * size;
-  return `${intToIPv4(base)}/${len}`;
-}
-
 /** Whether the bits set in `mask` form one contiguous run (0xff00 yes, 0xf0f0 no). */
 export function isContiguousMask(mask: number): boolean {
   if (mask <= 0 || mask > 0xffffffff) return false;

@@ -45,7 +45,7 @@ export type { Logger } from '../log.ts';
 
 // The configuration plugins read, the sections they add to it (see MwanPlugin.configuration), and the validators for
 // names, addresses and ports their schemas use.
-export type { MwanConfig, PluginSections, PluginWanFields, RefineCtx, WanConfig } from '../config/schema.ts';
+export type { MwanConfig, PluginSections, PluginWanFields, WanConfig } from '../config/schema.ts';
 export type { ConfigContribution } from '../config/load.ts';
 export { LIMITS, atMost } from '../config/limits.ts';
 export {
@@ -67,7 +67,7 @@ export {
   subnetOf,
   type AddressWithPrefix,
 } from '../config/addresses.ts';
-export { declaredAddresses } from '../config/network-checks.ts';
+export { declaredAddresses, type RefineCtx } from '../config/network-checks.ts';
 // The kernel layout (marks, tables, priorities; NFQUEUE tags and queues) and the stable hash ids are taken from.
 export { NFQ_DONE_BIT, type Layout, type NfqueueLayout, type NfqueuePolicyIds } from '../config/identifiers.ts';
 export { fnv1a } from '../config/fnv1a.ts';

@@ -151,10 +151,9 @@ export interface MwanPlugin {
   selectActive?(world: Omit<WorldView, 'active'>): WanView[];
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
-  /** Subscribe to events, start timers; the returned promise must settle within the timeout. */
   /**
-   * Subscribe to events, start timers. May return a function that undoes it (called at teardown, before
-   * `teardown`), which keeps per-instance state in the closure.
+   * Subscribe to events, start timers; must settle within `setupTimeoutMs`. May return a function that undoes it
+   * (called at teardown, before `teardown`), which keeps per-instance state in the closure.
    */
   setup?(ctx: PluginContext): void | Disposer | Promise<void | Disposer>;
   /** Describe the kernel state this plugin wants, from the world view alone. Called on every reconcile; must be pure. */

@@ -2,41 +2,11 @@
 import { hex } from '../config/validators.ts';
 import type { Nexthop, RouteSpec, RuleSpec } from './desired.ts';
 
-const TABLE_NAMES: Record<string, number> = { main: 254, local: 255, default: 253, unspec: 0 };
-
-export function tableNumber(t: string | number): number {
-  if (typeof t === 'number') return t;
-  return TABLE_NAMES[t] ?? Number(t);
-}
-
-/** Route types as `ip -N` prints them (numbers) or without it (names): only the ones mwan writes matter. */
-const ROUTE_TYPES: Record<string, string> = { 1: 'unicast', 6: 'blackhole', 7: 'unreachable' };
-export const routeTypeOf = (t: string | undefined): string | undefined =>
-  t === undefined ? undefined : (ROUTE_TYPES[t] ?? t);
-
-/** Route scopes, numeric (`ip -N`) or named: 0 global, 253 link, 254 host. */
-const SCOPES: Record<string, string> = {
-  0: 'global',
-  200: 'site',
-  253: 'link',
-  254: 'host',
-  255: 'nowhere',
-  universe: 'global',
-};
-export const scopeOf = (s: string | undefined): string | undefined => (s === undefined ? undefined : (SCOPES[s] ?? s));
-
-function stripHostLen(dst: string): string {
-  return dst.endsWith('/32') ? dst.slice(0, -3) : dst;
-}
+const stripHostLen = (dst: string): string => (dst.endsWith('/32') ? dst.slice(0, -3) : dst);
 
 /** The identity of a route in the kernel: two routes with the same identity replace each other. */
 export function routeIdentity(r: Pick<RouteSpec, 'table' | 'dst' | 'metric'>): string {
   return `${stripHostLen(r.dst)} table ${r.table}${r.metric ? ` metric ${r.metric}` : ''}`;
-}
-
-/** An unreachable or blackhole route: only its type, destination, table and metric matter. */
-function typedRouteArgs(r: RouteSpec): string {
-  return `${r.type} ${routeIdentity(r)}`;
 }
 
 function nexthopText(n: Nexthop): string {
@@ -48,7 +18,7 @@ function nexthopText(n: Nexthop): string {
  * as a single path, as the kernel reports it.
  */
 export function routeArgs(r: RouteSpec): string {
-  if (r.type) return typedRouteArgs(r);
+  if (r.type) return `${r.type} ${routeIdentity(r)}`; // unreachable or blackhole: only type and identity matter
   let { via, dev, onlink } = r;
   let nexthops = r.nexthops;
   if (nexthops && nexthops.length === 1) {

@@ -2,7 +2,7 @@
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { WanConfig } from '../config/schema.ts';
 import type { WanIds } from '../config/identifiers.ts';
-import { networkOf } from '../config/validators.ts';
+import { subnetOf } from '../config/addresses.ts';
 import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
@@ -120,5 +120,7 @@ export function canRoute(f: WanFacts): boolean {
 }
 
 export function wanNetwork(f: WanFacts): string | undefined {
-  return f.address && f.prefixLength !== undefined ? networkOf(f.address, f.prefixLength) : undefined;
+  return f.address && f.prefixLength !== undefined
+    ? subnetOf({ address: f.address, prefixLength: f.prefixLength })
+    : undefined;
 }

@@ -1,5 +1,5 @@
 // Parses `ip -N -json rule show` and `ip -N -json route show` (numbers, so names in rt_tables/rt_protos change nothing) into the same specs plugins write, keeping only mwan's own.
-import { routeTypeOf, scopeOf, tableNumber } from '../../reconcile/ip-canonical.ts';
+import { routeTypeOf, scopeOf, tableNumber } from './ip-names.ts';
 import type { Nexthop, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 
 export interface Ownership {

@@ -1,5 +1,5 @@
 // Parses `ip -N -json addr show` and default routes from `ip -N -json route show table all` (numeric tables and protocols) into observed links and gateways.
-import { tableNumber } from '../../reconcile/ip-canonical.ts';
+import { tableNumber } from './ip-names.ts';
 import type { ForeignDefault, LinkState, KernelOwnership } from './adapter.ts';
 
 interface JsonAddrLink {

@@ -1,6 +1,6 @@
 // Refuses to start when a routing table in mwan's range holds routes mwan did not make (another protocol): never replace or delete them.
 import { MwanError } from '../../errors.ts';
-import { tableNumber } from '../../reconcile/ip-canonical.ts';
+import { tableNumber } from './ip-names.ts';
 
 export interface TableOwnership {
   routeProtocol: number;

@@ -4,7 +4,7 @@ import { openSync, closeSync, fstatSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { chooseLogLevel, stdoutIsJournal, syslogPriority, withSyslogPrefix } from './log.ts';
+import { chooseLogLevel, stdoutIsJournal, syslogPriority, withSyslogPrefix } from './logger.ts';
 
 describe('log levels and journald priorities', () => {
   it('maps pino levels to syslog priorities: warn → 4 (journalctl -p warning shows it), info → 6, debug → 7', () => {
