@@ -12,8 +12,7 @@ import {
 import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import { NfqueueRules, nfqRulesSpec } from './reconcile/nfqueue-rules.ts';
-import type { MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
+import type { KernelExtras, MwanPlugin, PluginServices, RuntimeWeights, WorldView } from './plugin/types.ts';
 import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
@@ -42,8 +41,8 @@ export class Engine {
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
   private runtimeWeights: Record<string, RuntimeWeights> = {};
 
-  /** The queue rules of this configuration's NFQUEUE policies. */
-  private readonly nfqRules: NfqueueRules;
+  /** The plugins' kernel state outside the table, routes and rules (the NFQUEUE queue rules). */
+  private readonly extras: KernelExtras[];
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -52,10 +51,27 @@ export class Engine {
     const { loaded, system, log } = opts;
     const { kernel } = system;
     this.bus = opts.bus ?? new EventBus(log);
-    this.nfqRules = new NfqueueRules(kernel.nfqueue, nfqRulesSpec(loaded.layout), log);
     const conntrack = system.conntrackFeed();
     this.store = system.stateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
+    const services: PluginServices = {
+      deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask),
+      startProbe: system.startProbe,
+      runScript: system.runScript,
+      linkBytes: (devices) => system.linkBytes(devices),
+      conntrack,
+      files: system.files,
+      mail: system.mail,
+      updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove),
+      supervise: (spec, events) => system.supervise(spec, events),
+      listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
+      nfqueue: {
+        start: (o) =>
+          kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }),
+        planRules: (spec) => kernel.nfqueue.planRules(spec),
+        applyRules: (spec) => kernel.nfqueue.applyRules(spec),
+      },
+    };
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config,
       bus: this.bus,
@@ -71,23 +87,9 @@ export class Engine {
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
-      system: {
-        deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask),
-        startProbe: system.startProbe,
-        runScript: system.runScript,
-        linkBytes: (devices) => system.linkBytes(devices),
-        conntrack,
-        files: system.files,
-        mail: system.mail,
-        updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove),
-        supervise: (spec, events) => system.supervise(spec, events),
-        listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
-        nfqueue: {
-          start: (o) =>
-            kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }),
-        },
-      },
+      system: services,
     });
+    this.extras = this.host.plugins.flatMap((p) => p.kernelExtras?.(loaded.layout, services, log) ?? []);
     this.reconciler = new Reconciler(
       kernel,
       loaded.layout,
@@ -157,17 +159,19 @@ export class Engine {
     return this.registry.observe({ links: this.links, defaults: this.defaults });
   }
 
-  /** Brings the kernel up to date; the first one also applies the NFQUEUE queue rules (their commands join the plan). */
+  /** Brings the kernel up to date, and the plugins' kernel extras where pending (their commands join the plan). */
   reconcile(reason: string): ReturnType<Reconciler['request']> {
     // Before the first change: a table in mwan's range holding another tool's routes is refused, never taken over.
     if (!this.tablesOwned && this.foreignRouteReader().foreignRoutes)
       return this.checkTablesOwned().then(() => this.reconcile(reason));
     this.bus.emit('reconcile.requested', { reason });
     const run = this.reconciler.request(reason);
-    if (!this.nfqRules.pending) return run;
-    return Promise.all([run, this.nfqRules.ensure()]).then(([r, iptables]) =>
-      r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r,
-    );
+    const pending = this.extras.filter((x) => x.pending);
+    if (!pending.length) return run;
+    return Promise.all([run, ...pending.map((x) => x.ensure())]).then(([r, ...ran]) => {
+      const iptables = ran.flat();
+      return r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r;
+    });
   }
 
   private tablesOwned = false;
@@ -193,10 +197,11 @@ export class Engine {
   /** What an apply would run now, without running it. */
   async plan(): Promise<ApplyPlan> {
     await this.observe();
-    const [{ plan }, iptables] = await Promise.all([
+    const [{ plan }, ...planned] = await Promise.all([
       planFor(this.opts.system.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
-      this.nfqRules.pending ? this.nfqRules.plan() : [],
+      ...this.extras.filter((x) => x.pending).map((x) => x.plan()),
     ]);
+    const iptables = planned.flat();
     return iptables.length ? { ...plan, iptables } : plan;
   }
 
@@ -209,10 +214,10 @@ export class Engine {
     this.registry.setEnabled(name, enabled);
   }
 
-  /** Drops what this engine believes the kernel holds (routes, rules, nft, queue rules): the next reconcile repairs all of it. */
+  /** Drops what this engine believes the kernel holds (routes, rules, nft, extras): the next reconcile repairs all of it. */
   forgetKernelState(): void {
     this.reconciler.forget();
-    this.nfqRules.forget();
+    for (const x of this.extras) x.forget();
   }
 
   /**
@@ -301,14 +306,15 @@ export class Engine {
     this.registry.adopt(previous.registry, names);
   }
 
-  /** Whether this configuration has NFQUEUE policies in use (queue rules to keep in place). */
-  usesNfqueue(): boolean {
-    return this.nfqRules.spec !== null;
+  /** Whether this configuration has kernel extras to keep in place (the NFQUEUE policies' queue rules). */
+  keepsKernelExtras(): boolean {
+    return this.extras.length > 0;
   }
-  /** Checks the queue rules again and puts back what is missing; true when it changed them. */
-  async repairNfqueueRules(): Promise<boolean> {
-    this.nfqRules.forget();
-    return (await this.nfqRules.ensure()).length > 0;
+  /** Checks the kernel extras again and puts back what is missing; true when that changed something. */
+  async repairKernelExtras(): Promise<boolean> {
+    for (const x of this.extras) x.forget();
+    const ran = await Promise.all(this.extras.map((x) => x.ensure()));
+    return ran.some((commands) => commands.length > 0);
   }
   removeNfqueueRules(): Promise<string[][]> {
     return this.opts.system.kernel.nfqueue.removeRules();

@@ -139,7 +139,7 @@ export async function runDaemon(
     // WANs whose probes did not change keep their verdict, state and `since`: a reload is not an outage.
     next.carryWanState(engine, wansKeepingHealth(engine.config, next.config));
     // The new configuration has no NFQUEUE policy in use: the old queue rules go (they would match nothing anyway).
-    if (engine.usesNfqueue() && !next.usesNfqueue())
+    if (engine.keepsKernelExtras() && !next.keepsKernelExtras())
       await next.removeNfqueueRules().catch((err: unknown) => log.error({ err }, 'removing the NFQUEUE rules failed'));
     const rewatch = JSON.stringify(ownershipOf(engine.layout)) !== JSON.stringify(ownershipOf(next.layout));
     engine = next;

@@ -47,7 +47,7 @@ export class SelfRepair {
 
   onChange(change: OwnStateChange): void {
     if (this.stopped) return;
-    if (change.kind === 'nfqueue' && !this.engine().usesNfqueue()) return;
+    if (change.kind === 'nfqueue' && !this.engine().keepsKernelExtras()) return;
     // keep the most telling description of the burst: a deletion over a change
     if (!this.pending.has(change.kind) || change.deleted) this.pending.set(change.kind, change.what);
     this.schedule();
@@ -97,7 +97,7 @@ export class SelfRepair {
     const reason = `repair: ${kinds.map((k) => batch.get(k)).join('; ')}`;
     if (kinds.includes('nfqueue')) {
       if (this.allowed(['nfqueue'], batch)) {
-        if (await engine.repairNfqueueRules()) this.repairs.nfqueue++;
+        if (await engine.repairKernelExtras()) this.repairs.nfqueue++;
       }
     }
     const kernelKinds = kinds.filter((k) => k !== 'nfqueue');

@@ -7,6 +7,7 @@ export {
   type RuntimeWeights,
   type Disposer,
   type HealthReport,
+  type KernelExtras,
   type LanView,
   type MwanPlugin,
   type NewConnection,
@@ -80,6 +81,7 @@ export type { ProbeSample, Prober } from '../system/probes/types.ts';
 export type { ProcessSpec, Supervised } from '../system/process/supervise.ts';
 export type { ScriptResult } from '../system/process/scripts.ts';
 export type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
+export type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
 export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
 export { OpenFlows } from '../system/conntrack/open-flows.ts';

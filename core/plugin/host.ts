@@ -15,7 +15,7 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   const plugin = p as MwanPlugin;
   if (typeof plugin.name !== 'string' || !NAME.test(plugin.name))
     throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
-  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive'] as const) {
+  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive', 'kernelExtras'] as const) {
     if (plugin[key] !== undefined && typeof plugin[key] !== 'function')
       throw fail(`${key} of plugin '${plugin.name}' must be a function`);
   }

@@ -108,6 +108,21 @@ export interface PluginContext {
 export type Disposer = () => void | Promise<void>;
 
 /**
+ * Kernel state a plugin keeps outside mwan's nft table, routes and rules (the policies plugin: the NFQUEUE queue
+ * rules), as argv commands: the engine ensures it with every reconcile and shows what `ensure` would run in plans.
+ */
+export interface KernelExtras {
+  /** Whether `ensure` still has something to do. */
+  readonly pending: boolean;
+  /** Puts the state in place; resolves with the commands that ran. */
+  ensure(): Promise<string[][]>;
+  /** The state may be gone (removed or rolled back): the next `ensure` checks and applies it again. */
+  forget(): void;
+  /** The commands `ensure` would run now, running none. */
+  plan(): Promise<string[][]>;
+}
+
+/**
  * How a plugin validates its options (`plugins.<name>`): `parse` returns them typed (defaults filled in) or throws.
  * It may throw an object with `issues: { path, message }[]` (a zod error, or one built by hand: paths are inside the
  * options), an MwanError, or any Error; the host reports each as `plugins.<name>.<field>: ...`. Must be pure.
@@ -149,6 +164,8 @@ export interface MwanPlugin {
    * decides; without one, the mode's choice). Called on every world view; must be pure and fast.
    */
   selectActive?(world: Omit<WorldView, 'active'>): WanView[];
+  /** This configuration's kernel extras (null: none); asked once when the engine is built, before any setup. */
+  kernelExtras?(layout: Layout, system: PluginServices, log: Logger): KernelExtras | null;
   /** Milliseconds `setup` may take (default 5000). */
   setupTimeoutMs?: number;
   /**

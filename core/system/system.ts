@@ -7,6 +7,7 @@ import type { ConntrackFeed } from './conntrack/feed.ts';
 import type { MapElement } from './kernel/nft-elements.ts';
 import type { LinkBytes } from './kernel/link-stats.ts';
 import type { NfqueueService, NfqueueServiceOptions } from './nfqueue/index.ts';
+import type { NfqRulesSpec } from './nfqueue/rules.ts';
 import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
 
@@ -138,10 +139,15 @@ export interface PluginServices {
    */
   supervise?: Supervise;
   /**
-   * NFQUEUE: binds a queue and decides its new connections with a strategy (the core applies the queue rules).
+   * NFQUEUE: binds a queue and decides its new connections with a strategy; its queue rules send them there.
    * Closing the service unbinds it; the rule's bypass then lets the kernel's choice stand. Optional like supervise.
    */
-  nfqueue?: { start(o: NfqueueStart): Promise<NfqueueService> };
+  nfqueue?: {
+    start(o: NfqueueStart): Promise<NfqueueService>;
+    /** The queue rules (iptables): what applying `spec` would run, and applying it (the commands that changed something). */
+    planRules(spec: NfqRulesSpec): Promise<string[][]>;
+    applyRules(spec: NfqRulesSpec): Promise<string[][]>;
+  };
   /** Files the plugin reads and writes. Optional like supervise. */
   files?: FileService;
   /** The mail transport. Optional like supervise. */

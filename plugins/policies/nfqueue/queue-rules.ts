@@ -1,9 +1,12 @@
-// The core's side of NFQUEUE: the queue rules of the layout's queues, applied once per engine (strategies and listeners belong to the policies plugin).
-import type { Layout } from '../config/identifiers.ts';
-import type { NfqueueKernel } from '../system/nfqueue/adapters.ts';
-import type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
-import { hex } from '../config/validators.ts';
-import type { Logger } from '../log.ts';
+// The NFQUEUE policies' queue rules (iptables): one per policy in use, applied once per engine through the plugin's kernel extras hook.
+import {
+  type KernelExtras,
+  type Layout,
+  type Logger,
+  type NfqRulesSpec,
+  type PluginServices,
+  hex,
+} from '../../../core/plugin/api.ts';
 
 /** One queue rule per NFQUEUE policy in use, matching its tag; null when there is none (then iptables is never run). */
 export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
@@ -15,37 +18,41 @@ export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
   return bindings.length ? { mask: layout.mask, doneBit, bindings } : null;
 }
 
+/** The queue rules of this configuration (none without NFQUEUE policies in use). */
+export function queueRules(layout: Layout, system: PluginServices, log: Logger): KernelExtras | null {
+  const spec = nfqRulesSpec(layout);
+  const rules = system.nfqueue;
+  return spec && rules ? new QueueRules(rules, spec, log) : null;
+}
+
 /**
- * The queue rules of one engine (one configuration): applied with the first reconcile, then left alone (a second
- * apply is a no-op anyway) until the engine forgets its kernel state; a failure is logged and retried with the next
- * reconcile. Without NFQUEUE policies in use nothing runs.
+ * Applied with the first reconcile, then left alone (a second apply is a no-op anyway) until the engine forgets its
+ * kernel state; a failure is logged and retried with the next reconcile.
  */
-export class NfqueueRules {
+class QueueRules implements KernelExtras {
   private applied = false;
   private running?: Promise<string[][]>;
 
   constructor(
-    private readonly kernel: NfqueueKernel,
-    readonly spec: NfqRulesSpec | null,
+    private readonly kernel: NonNullable<PluginServices['nfqueue']>,
+    private readonly spec: NfqRulesSpec,
     private readonly log: Logger,
   ) {}
 
-  /** Whether `ensure` still has something to do. */
   get pending(): boolean {
-    return this.spec !== null && !this.applied;
+    return !this.applied;
   }
 
-  /** Applies the rules unless this engine already did; resolves with the commands that ran. */
   ensure(): Promise<string[][]> {
     if (!this.pending) return Promise.resolve([]);
     this.running ??= this.kernel
-      .applyRules(this.spec!)
+      .applyRules(this.spec)
       .then(
         (ran) => {
           this.applied = true;
           if (ran.length)
             this.log.debug(
-              { queues: this.spec!.bindings.map((b) => b.queue), commands: ran.length },
+              { queues: this.spec.bindings.map((b) => b.queue), commands: ran.length },
               'NFQUEUE rules applied',
             );
           return ran;
@@ -64,13 +71,11 @@ export class NfqueueRules {
     return this.running;
   }
 
-  /** The rules may be gone (mwan's state was removed or rolled back): the next `ensure` checks and applies them again. */
   forget(): void {
     this.applied = false;
   }
 
-  /** What `ensure` would run now (nothing when there are no NFQUEUE policies in use). */
   plan(): Promise<string[][]> {
-    return this.spec ? this.kernel.planRules(this.spec) : Promise.resolve([]);
+    return this.kernel.planRules(this.spec);
   }
 }
