@@ -1,13 +1,16 @@
 // The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
-import { EventBus } from './bus.ts';
+import { EventBus, type Handler } from './bus.ts';
 import type { LoadedConfig } from './config/load.ts';
 import {
   planIsEmpty,
   type ApplyPlan,
   type ForeignDefault,
   type KernelAdapter,
+  type KernelSnapshot,
   type LinkHint,
   type LinkState,
+  type OwnStateChange,
+  type SavedState,
 } from './system/kernel/adapter.ts';
 import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
@@ -18,8 +21,6 @@ import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/tabl
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
 import type { EventName, MwanEvents } from './events.ts';
-import type { Handler } from './bus.ts';
-import type { KernelSnapshot, OwnStateChange, SavedState } from './system/kernel/adapter.ts';
 import type { WanRuntime } from './wan/model.ts';
 
 export interface EngineOptions {

@@ -36,6 +36,9 @@ export function parseAddressWithPrefix(text: string): AddressWithPrefix | undefi
   return { address, prefixLength: Number(len) };
 }
 
+/** `a.b.c.d/len` with 0 ≤ len ≤ 32. */
+export const isIPv4Prefix = (text: string): boolean => parseAddressWithPrefix(text) !== undefined;
+
 /** The network and broadcast addresses of a subnet that has them (prefixes up to /30), else undefined. */
 export function edgesOf(a: AddressWithPrefix): { network: string; broadcast: string } | undefined {
   if (a.prefixLength > 30) return undefined;

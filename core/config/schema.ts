@@ -125,33 +125,24 @@ const coreShape = coreShapeWith({});
 
 /** Cross-checks of the core's fields: WAN names and ids unique, devices and addresses. */
 function coreProblems(cfg: CoreConfig, ctx: RefineCtx): void {
-  const seen = (key: 'name', path: string) => {
-    const first = new Map<string, number>();
+  for (const [key, what] of [
+    ['name', 'WAN name'],
+    ['id', 'id'],
+  ] as const) {
+    const first = new Map<unknown, number>();
     cfg.wans.forEach((w, i) => {
       const v = w[key];
+      if (v === undefined) return;
       if (first.has(v))
         ctx.addIssue({
           code: 'custom',
           path: ['wans', i, key],
           input: v,
-          message: `duplicate ${path}: also used by wans[${first.get(v)}]`,
+          message: `duplicate ${what}: also used by wans[${first.get(v)}]`,
         });
       else first.set(v, i);
     });
-  };
-  seen('name', 'WAN name');
-  const ids = new Map<number, number>();
-  cfg.wans.forEach((w, i) => {
-    if (w.id === undefined) return;
-    if (ids.has(w.id))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['wans', i, 'id'],
-        input: w.id,
-        message: `duplicate id: also used by wans[${ids.get(w.id)}]`,
-      });
-    ids.set(w.id, i);
-  });
+  }
   networkProblems(cfg, ctx);
 }
 

@@ -20,13 +20,6 @@ export function isIPv4(value: string): boolean {
   return parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
 }
 
-/** `a.b.c.d/len` with 0 ≤ len ≤ 32. */
-export function isIPv4Prefix(value: string): boolean {
-  const [addr, len, extra] = value.split('/');
-  if (extra !== undefined || len === undefined || !isIPv4(addr)) return false;
-  return /^(0|[1-9][0-9]?)$/.test(len) && Number(len) <= 32;
-}
-
 export function ipv4ToInt(addr: string): number {
   return addr.split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
 }

@@ -57,12 +57,12 @@ export {
   intToIPv4,
   ipv4ToInt,
   isIPv4,
-  isIPv4Prefix,
   maskShift,
   portRange,
 } from '../config/validators.ts';
 export {
   hostInSubnetProblem,
+  isIPv4Prefix,
   nonUnicastReason,
   parseAddressWithPrefix,
   subnetOf,

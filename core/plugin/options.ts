@@ -69,17 +69,11 @@ export function closest(word: string, candidates: string[]): string | undefined 
   return scored.sort((x, y) => x.d - y.d)[0]?.c;
 }
 
-const hasIssues = (e: unknown): e is { issues: OptionIssue[] } =>
-  typeof e === 'object' &&
-  e !== null &&
-  Array.isArray((e as { issues?: unknown }).issues) &&
-  (e as { issues: unknown[] }).issues.every(
-    (i) =>
-      typeof i === 'object' &&
-      i !== null &&
-      Array.isArray((i as OptionIssue).path) &&
-      typeof (i as OptionIssue).message === 'string',
-  );
+/** Whether `e` names its fields as `{ path, message }` issues (a zod error, a PluginOptionsError). */
+function hasIssues(e: unknown): e is { issues: OptionIssue[] } {
+  const issues: unknown = typeof e === 'object' ? (e as { issues?: unknown } | null)?.issues : undefined;
+  return Array.isArray(issues) && issues.every((i) => Array.isArray(i?.path) && typeof i?.message === 'string');
+}
 
 /** The lines naming each field at fault, whatever the plugin's parser threw. */
 function problemLines(name: string, error: unknown): string[] {

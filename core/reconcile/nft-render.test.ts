@@ -4,7 +4,8 @@ import type { NftDesired } from './desired.ts';
 import { emptyDesired } from './desired.ts';
 import { MemoryKernel } from '../system/kernel/memory-adapter.ts';
 import { parseNftTable } from '../system/kernel/nft-read.ts';
-import { FINGERPRINT_PREFIX, fingerprintOf, removalNft, renderNft } from './nft-render.ts';
+import { removalNft, renderNft } from './nft-render.ts';
+import { FINGERPRINT_PREFIX, fingerprintOf } from './nft-table-block.ts';
 
 const TABLE = 'mwan';
 

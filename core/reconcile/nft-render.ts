@@ -1,8 +1,6 @@
 // Renders the desired nft objects into one `nft -f` transaction on mwan's own table, preserving counters and run-time sets.
 import type { ChainSpec, NftDesired } from './desired.ts';
 import { FINGERPRINT_PREFIX, fingerprintOf, renderTableBlock } from './nft-table-block.ts';
-
-export { FINGERPRINT_PREFIX, fingerprintOf, renderTableBlock };
 import type { CurrentNft } from '../system/kernel/nft-read.ts';
 import { renderNftDelta } from './nft-delta.ts';
 

@@ -6,7 +6,6 @@ import {
   canRoute,
   deriveState,
   discoverGateway,
-  emptyFacts,
   factsFromLink,
   wanNetwork,
   type Health,
@@ -62,7 +61,7 @@ describe('deriveState', () => {
     },
     {
       what: 'device missing',
-      facts: { ...emptyFacts(cfg()), present: false },
+      facts: { ...factsFromLink(cfg(), undefined, []), present: false },
       state: 'link-down',
       inService: false,
       reason: /does not exist/,
@@ -249,10 +248,16 @@ describe('factsFromLink', () => {
 
   it('keeps a configured gateway in the empty facts', () => {
     assert.deepEqual(
-      [emptyFacts(cfg({ gateway: '100.64.1.1' })).gateway, emptyFacts(cfg({ gateway: '100.64.1.1' })).gatewaySource],
+      [
+        factsFromLink(cfg({ gateway: '100.64.1.1' }), undefined, []).gateway,
+        factsFromLink(cfg({ gateway: '100.64.1.1' }), undefined, []).gatewaySource,
+      ],
       ['100.64.1.1', 'config'],
     );
-    assert.deepEqual([emptyFacts(cfg()).gateway, emptyFacts(cfg()).gatewaySource], [null, 'none']);
+    assert.deepEqual(
+      [factsFromLink(cfg(), undefined, []).gateway, factsFromLink(cfg(), undefined, []).gatewaySource],
+      [null, 'none'],
+    );
   });
 });
 

@@ -52,17 +52,6 @@ export interface WanRuntime {
   lastFailure?: { at: number; reason: string };
 }
 
-export function emptyFacts(cfg: WanConfig): WanFacts {
-  return {
-    present: false,
-    adminUp: false,
-    carrier: false,
-    pointToPoint: false,
-    gateway: cfg.gateway === 'auto' ? null : cfg.gateway,
-    gatewaySource: cfg.gateway === 'auto' ? 'none' : 'config',
-  };
-}
-
 /** Picks the gateway: configured, else the lowest-metric foreign default route on the device (main table first). */
 export function discoverGateway(
   cfg: WanConfig,
@@ -79,6 +68,7 @@ export function discoverGateway(
     : { gateway: null, gatewaySource: 'none' };
 }
 
+/** What the WAN's device shows (all false without it: not observed yet, or gone). */
 export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defaults: ForeignDefault[]): WanFacts {
   const first = link?.addresses[0];
   return {

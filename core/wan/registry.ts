@@ -5,7 +5,7 @@ import type { MwanConfig } from '../config/schema.ts';
 import { MwanError } from '../errors.ts';
 import type { WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
-import { deriveState, emptyFacts, factsFromLink, type Health, type WanRuntime } from './model.ts';
+import { deriveState, factsFromLink, type Health, type WanRuntime } from './model.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
 const CARRIED_OVER_RELOAD = [
@@ -40,7 +40,7 @@ export class WanRegistry {
         name: cfg.name,
         config: cfg,
         ids: layout.wans.get(cfg.name)!,
-        facts: emptyFacts(cfg),
+        facts: factsFromLink(cfg, undefined, []),
         enabled: !disabled.includes(cfg.name),
         health: 'unknown',
         healthReason: '',
