@@ -1,29 +1,18 @@
-// Upper bounds on configuration lists: each keeps the kernel state, the probe load and validation time bounded.
+// Upper bounds on the core's configuration lists: each keeps the kernel state, the probe load and validation time bounded (plugins bound their own sections).
 
 /**
  * - wans: the hard ceiling of the mark layout (computeLayout caps the capacity at 1023); the mark mask usually allows
  *   fewer (0xff00: 255) and config validation names that capacity.
  * - probesPerWan: one round waits for every target; quorum is at most 16 as well.
  * - probesTotal: every target is probed every intervalMs (150 ms by default).
- * - rules, forwards: each is one or two nft rules per protocol and WAN.
- * - policies: each is an nft chain, and NFQUEUE ones a queue and a tag.
  * - lans, lanAddresses: nft sets of LAN devices and networks.
- * - firewallSources, ruleMatchItems: anonymous nft sets in one rule.
- * - forwardingGroups, groupMembers: each member pair becomes an nft rule.
  */
 export const LIMITS = {
   wans: 1023,
   probesPerWan: 16,
   probesTotal: 256,
-  rules: 1024,
-  forwards: 1024,
-  policies: 128,
   lans: 64,
   lanAddresses: 16,
-  firewallSources: 256,
-  ruleMatchItems: 256,
-  forwardingGroups: 64,
-  groupMembers: 64,
   probeCommandArgs: 64,
 } as const;
 

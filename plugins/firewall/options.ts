@@ -1,7 +1,6 @@
 // The firewall as users write it in the configuration (`firewall`): its schema, its default (on when there is a LAN) and the forwarding groups' check.
 import { z } from 'zod';
 import {
-  LIMITS,
   atMost,
   isIPv4,
   isIPv4Prefix,
@@ -9,6 +8,9 @@ import {
   type MwanConfig,
   type RefineCtx,
 } from '../../core/plugin/api.ts';
+
+/** Bounds: sources are an anonymous nft set in one rule; each pair of a forwarding group's members an nft rule. */
+const MAX = { sources: 256, forwardingGroups: 64, groupMembers: 64 } as const;
 
 const portNumber = z.number().int().min(1).max(65535);
 
@@ -30,7 +32,7 @@ export const firewallSchema = z.strictObject({
                 .refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24'),
             )
             .min(1, 'list at least one network, or set ssh to false')
-            .max(LIMITS.firewallSources, atMost(LIMITS.firewallSources, 'networks'))
+            .max(MAX.sources, atMost(MAX.sources, 'networks'))
             .default(['0.0.0.0/0']),
         }),
       ],
@@ -45,9 +47,9 @@ export const firewallSchema = z.strictObject({
       z
         .array(z.string())
         .min(1, 'a group lists at least one LAN, WAN, ":lan" or ":isp"')
-        .max(LIMITS.groupMembers, atMost(LIMITS.groupMembers, 'members per group')),
+        .max(MAX.groupMembers, atMost(MAX.groupMembers, 'members per group')),
     )
-    .max(LIMITS.forwardingGroups, atMost(LIMITS.forwardingGroups, 'forwarding groups'))
+    .max(MAX.forwardingGroups, atMost(MAX.forwardingGroups, 'forwarding groups'))
     .optional(),
 });
 

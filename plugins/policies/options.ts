@@ -11,6 +11,12 @@ import {
   type RefineCtx,
 } from '../../core/plugin/api.ts';
 
+/**
+ * Bounds: a rule is one or two nft rules per protocol and WAN; a policy an nft chain (an NFQUEUE one also a queue
+ * and a tag); a rule's match list an anonymous nft set.
+ */
+const MAX = { rules: 1024, policies: 128, ruleMatchItems: 256 } as const;
+
 /** Strategies decided in the kernel. `nfqueue:<name>` names a strategy decided per connection in user space (core/system/nfqueue). */
 export const STRATEGIES = [
   'weighted',
@@ -43,7 +49,7 @@ const portSpec = z
   .union([z.number(), z.string()])
   .refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
 const ports = z
-  .union([portSpec, z.array(portSpec).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'ports'))])
+  .union([portSpec, z.array(portSpec).min(1).max(MAX.ruleMatchItems, atMost(MAX.ruleMatchItems, 'ports'))])
   .transform((p) => (Array.isArray(p) ? p : [p]).map(String));
 
 export const memberSchema = z.strictObject({
@@ -104,8 +110,8 @@ export const policySchema = z.strictObject({
 
 export const ruleSchema = z.strictObject({
   name: objectName.optional(),
-  src: z.array(network).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'networks')).optional(),
-  dst: z.array(network).min(1).max(LIMITS.ruleMatchItems, atMost(LIMITS.ruleMatchItems, 'networks')).optional(),
+  src: z.array(network).min(1).max(MAX.ruleMatchItems, atMost(MAX.ruleMatchItems, 'networks')).optional(),
+  dst: z.array(network).min(1).max(MAX.ruleMatchItems, atMost(MAX.ruleMatchItems, 'networks')).optional(),
   proto: z.enum(['tcp', 'udp', 'icmp']).optional(),
   dport: ports.optional(),
   sport: ports.optional(),
@@ -121,9 +127,9 @@ export const ruleSchema = z.strictObject({
 export const policySections = {
   policies: z
     .record(z.string(), policySchema)
-    .refine((p) => Object.keys(p).length <= LIMITS.policies, atMost(LIMITS.policies, 'policies'))
+    .refine((p) => Object.keys(p).length <= MAX.policies, atMost(MAX.policies, 'policies'))
     .default({}),
-  rules: z.array(ruleSchema).max(LIMITS.rules, atMost(LIMITS.rules, 'rules')).default([]),
+  rules: z.array(ruleSchema).max(MAX.rules, atMost(MAX.rules, 'rules')).default([]),
   defaultPolicy: z.string().optional(),
 };
 

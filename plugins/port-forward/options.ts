@@ -1,7 +1,6 @@
 // Port forwards as users write them in the configuration (`forwards`): their schema and cross-checks against the WANs and LANs.
 import { z } from 'zod';
 import {
-  LIMITS,
   OBJECT_NAME,
   atMost,
   declaredAddresses,
@@ -12,6 +11,9 @@ import {
   type RefineCtx,
 } from '../../core/plugin/api.ts';
 import { forwardTargetProblem } from './target-check.ts';
+
+/** Each forward is one or two nft rules per protocol and WAN. */
+const MAX = { forwards: 1024 } as const;
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const portNumber = z.number().int().min(1).max(65535);
@@ -114,6 +116,6 @@ export function forwardProblems(cfg: MwanConfig, ctx: RefineCtx): void {
 
 /** The port-forward plugin's part of the configuration. */
 export const forwardsConfiguration: ConfigContribution = {
-  sections: { forwards: z.array(forwardSchema).max(LIMITS.forwards, atMost(LIMITS.forwards, 'forwards')).default([]) },
+  sections: { forwards: z.array(forwardSchema).max(MAX.forwards, atMost(MAX.forwards, 'forwards')).default([]) },
   check: forwardProblems,
 };
