@@ -1,6 +1,7 @@
 // Tests the event bus: isolated handler failures stamped with their owner, awaitable dispatch, unsubscribe and onAny.
 import assert from 'node:assert/strict';
-import { ALL_EVENTS, EventBus } from './bus.ts';
+import { EventBus } from './bus.ts';
+import { ALL_EVENTS } from './events.ts';
 
 /** Lets already-settled promise callbacks run. */
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -87,6 +87,3 @@ export class EventBus {
     return failure;
   }
 }
-
-/** Every event name (kept complete by the compiler in core/events.ts). */
-export { ALL_EVENTS };
