@@ -67,8 +67,7 @@ export class Engine {
       supervise: (spec, events) => system.supervise(spec, events),
       listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
       nfqueue: {
-        start: (o) =>
-          kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }),
+        start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, conntrack }),
         planRules: (spec) => kernel.nfqueue.planRules(spec),
         applyRules: (spec) => kernel.nfqueue.applyRules(spec),
       },

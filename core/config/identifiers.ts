@@ -1,30 +1,8 @@
-// Stable kernel identifiers per WAN (id, mark, routing table, rule priorities), independent of config order; the layout's NFQUEUE part is the policies plugin's.
+// Stable kernel identifiers per WAN (id, mark, routing table, rule priorities), independent of config order; plugins add their parts of the layout.
 import { MwanError } from '../errors.ts';
 import type { MwanConfig } from './schema.ts';
 import { maskShift } from './validators.ts';
 import { fnv1a } from './fnv1a.ts';
-
-/** The packet-mark bit a verdict sets so the queue chain saves the decision and never queues the packet again. */
-export const NFQ_DONE_BIT = 0x80000000;
-
-export interface NfqueuePolicyIds {
-  /** The registered strategy name (after `nfqueue:`). */
-  strategy: string;
-  /** 1..capacity of the tag field; the tag is slot << the field's shift. */
-  slot: number;
-  tag: number;
-  queue: number;
-  /** The default rule or a rule sends connections to it (only these get a queue rule and a listener). */
-  inUse: boolean;
-}
-
-export interface NfqueueLayout {
-  /** The packet-mark field the tags live in (kernel.nfqueueTagMask). */
-  tagMask: number;
-  doneBit: number;
-  /** NFQUEUE policies by name (empty without any). */
-  policies: Map<string, NfqueuePolicyIds>;
-}
 
 /** Rule priorities reserved for plugins, right after the `main` lookup. */
 export const PLUGIN_PRIORITY_SLOTS = 100;
@@ -37,7 +15,14 @@ export interface WanIds {
   fromPriority: number;
 }
 
-export interface Layout {
+/**
+ * Parts of the layout plugins add (MwanPlugin.configuration.layout), declared by merging into this interface like
+ * PluginSections (the policies plugin: `nfqueue`, its tags and queues).
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by the plugins' declaration merging
+export interface PluginLayout {}
+
+export interface Layout extends PluginLayout {
   mask: number;
   /** How many WAN ids the mark mask can carry (ids are 1..capacity). */
   capacity: number;
@@ -53,9 +38,10 @@ export interface Layout {
   routeProtocol: number;
   nftTable: string;
   wans: Map<string, WanIds>;
-  /** Tags and queue numbers of the `nfqueue:<name>` policies (none unless the policies plugin adds them). */
-  nfqueue: NfqueueLayout;
 }
+
+/** The layout before the plugins add their parts. */
+export type CoreLayout = Omit<Layout, keyof PluginLayout>;
 
 /**
  * Explicit `id`s are kept; the others hash their name into 1..capacity and probe upwards on collision,
@@ -93,7 +79,7 @@ export function assignIds(names: { name: string; id?: number }[], capacity: numb
   return ids;
 }
 
-export function computeLayout(cfg: MwanConfig): Layout {
+export function computeLayout(cfg: MwanConfig): CoreLayout {
   const { markMask: mask, tableBase, rulePriorityBase: prio, routeProtocol, nftTable } = cfg.kernel;
   const shift = maskShift(mask);
   const capacity = Math.min(mask / 2 ** shift, 1023);
@@ -137,6 +123,5 @@ export function computeLayout(cfg: MwanConfig): Layout {
     routeProtocol,
     nftTable,
     wans,
-    nfqueue: { tagMask: cfg.kernel.nfqueueTagMask, doneBit: NFQ_DONE_BIT, policies: new Map() },
   };
 }

@@ -62,7 +62,7 @@ export function parseConfig(
     );
   }
   const dir = source.startsWith('(') ? process.cwd() : path.dirname(source);
-  let layout = computeLayout(result.data);
+  let layout = computeLayout(result.data) as Layout; // each part of PluginLayout is added by the plugin that declares it
   for (const part of parts) if (part.layout) layout = { ...layout, ...part.layout(result.data, layout) };
   return { config: result.data, layout, source, dir };
 }

@@ -69,8 +69,8 @@ export {
   type AddressWithPrefix,
 } from '../config/addresses.ts';
 export { declaredAddresses, type RefineCtx } from '../config/network-checks.ts';
-// The kernel layout (marks, tables, priorities; NFQUEUE tags and queues) and the stable hash ids are taken from.
-export { NFQ_DONE_BIT, type Layout, type NfqueueLayout, type NfqueuePolicyIds } from '../config/identifiers.ts';
+// The kernel layout (marks, tables, priorities; plugins add their parts) and the stable hash ids are taken from.
+export type { Layout, PluginLayout } from '../config/identifiers.ts';
 export { fnv1a } from '../config/fnv1a.ts';
 
 // Shared nft rule text.
@@ -82,6 +82,7 @@ export type { ProcessSpec, Supervised } from '../system/process/supervise.ts';
 export type { ScriptResult } from '../system/process/scripts.ts';
 export type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
 export type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
+export { NFQ_DONE_BIT } from '../system/nfqueue/index.ts';
 export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
 export { OpenFlows } from '../system/conntrack/open-flows.ts';

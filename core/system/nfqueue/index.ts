@@ -18,9 +18,11 @@ export {
 export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from './strategy.ts';
 export type { RuntimeWan } from './runtime.ts';
 
-/** The packet-mark bit a verdict sets so the queue chain saves the decision (outside the mark mask; checked with the config). */
-export { NFQ_DONE_BIT } from '../../config/identifiers.ts';
-import { NFQ_DONE_BIT } from '../../config/identifiers.ts';
+/**
+ * The packet-mark bit a verdict sets so the queue chain saves the decision and never queues the packet again (outside
+ * the mark mask; checked with the config).
+ */
+export const NFQ_DONE_BIT = 0x80000000;
 
 export interface NfqueueServiceOptions {
   queue: number;

@@ -1,14 +1,32 @@
 // Stable NFQUEUE identifiers per policy (a tag in the packet mark, a queue number), independent of config order, and the checks that keep their bits apart from mwan's: the policies plugin's part of the layout.
-import {
-  MwanError,
-  NFQ_DONE_BIT,
-  fnv1a,
-  hex,
-  maskShift,
-  type MwanConfig,
-  type NfqueueLayout,
-} from '../../../core/plugin/api.ts';
+import { MwanError, NFQ_DONE_BIT, fnv1a, hex, maskShift, type MwanConfig } from '../../../core/plugin/api.ts';
 import { defaultPolicyName, nfqueueName } from '../options.ts';
+
+export interface NfqueuePolicyIds {
+  /** The registered strategy name (after `nfqueue:`). */
+  strategy: string;
+  /** 1..capacity of the tag field; the tag is slot << the field's shift. */
+  slot: number;
+  tag: number;
+  queue: number;
+  /** The default rule or a rule sends connections to it (only these get a queue rule and a listener). */
+  inUse: boolean;
+}
+
+export interface NfqueueLayout {
+  /** The packet-mark field the tags live in (kernel.nfqueueTagMask). */
+  tagMask: number;
+  doneBit: number;
+  /** NFQUEUE policies by name (empty without any). */
+  policies: Map<string, NfqueuePolicyIds>;
+}
+
+declare module '../../../core/plugin/api.ts' {
+  interface PluginLayout {
+    /** Tags and queues of the `nfqueue:<name>` policies (this plugin's part of the layout). */
+    nfqueue: NfqueueLayout;
+  }
+}
 
 const invalid = (message: string) => new MwanError('MWAN_CONFIG_INVALID', message);
 
