@@ -60,7 +60,7 @@ describe('validatePlugin', () => {
     });
   }
 
-  for (const hook of ['setup', 'contribute', 'teardown'] as const) {
+  for (const hook of ['setup', 'contribute', 'teardown', 'kernelExtras'] as const) {
     it(`rejects a ${hook} that is not a function`, () => {
       assert.throws(
         () => validatePlugin({ name: 'broken', [hook]: 'yes' }, 'test'),
