@@ -56,7 +56,6 @@ export const wanSchema = z.strictObject({
   weight: z.number().int().min(1).max(1000).default(1),
   tier: z.number().int().min(1).max(16).default(1),
   id: z.number().int().min(1).optional(),
-  snat: z.enum(['masquerade', 'snat', 'none']).default('masquerade'),
   probes: z.array(probeSchema).max(LIMITS.probesPerWan, atMost(LIMITS.probesPerWan, 'probes per WAN')).default([]),
 });
 

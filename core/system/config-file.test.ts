@@ -155,10 +155,10 @@ describe('config loading', () => {
     it('loads a JSON file', async () => {
       const file = await write(
         'config.json',
-        JSON.stringify({ wans: [{ name: 'isp1', device: 'wan1', snat: 'none' }] }),
+        JSON.stringify({ wans: [{ name: 'isp1', device: 'wan1', weight: 3 }] }),
       );
       const loaded = await loadConfig(file);
-      assert.equal(loaded.config.wans[0].snat, 'none');
+      assert.equal(loaded.config.wans[0].weight, 3);
     });
 
     it('names the file and the bad field when a file is invalid', async () => {

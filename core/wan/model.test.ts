@@ -13,8 +13,9 @@ import {
 } from './model.ts';
 import { link } from '../../test/kit/link.ts';
 
+/** The core's fields of a WAN (the plugins' fields play no part in its state). */
 const cfg = (extra: Record<string, unknown> = {}): WanConfig =>
-  wanSchema.parse({ name: 'isp1', device: 'wan1', ...extra });
+  wanSchema.parse({ name: 'isp1', device: 'wan1', ...extra }) as WanConfig;
 
 const upFacts = (extra: Partial<WanFacts> = {}): WanFacts => ({
   present: true,

@@ -1,11 +1,14 @@
 // Built-in plugin: source NAT for LAN traffic leaving each WAN (masquerade, or snat to the WAN's address).
 import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { snatConfiguration } from './options.ts';
 
 export const SRCNAT = 100;
 
 export default definePlugin({
   name: 'snat',
   options: NO_OPTIONS,
+  /** `wans[].snat`. */
+  configuration: snatConfiguration,
   contribute(d, world) {
     if (world.lans.length === 0) return;
     d.sysctl('net/ipv4/ip_forward', 1); // a router with LANs forwards; the value found first is restored on stop
