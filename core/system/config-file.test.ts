@@ -153,10 +153,7 @@ describe('config loading', () => {
     });
 
     it('loads a JSON file', async () => {
-      const file = await write(
-        'config.json',
-        JSON.stringify({ wans: [{ name: 'isp1', device: 'wan1', weight: 3 }] }),
-      );
+      const file = await write('config.json', JSON.stringify({ wans: [{ name: 'isp1', device: 'wan1', weight: 3 }] }));
       const loaded = await loadConfig(file);
       assert.equal(loaded.config.wans[0].weight, 3);
     });
