@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { pingArgv, startIcmpProbe } from './icmp.ts';
 import { assertSteady, assertTimely, localCtx, probeFor, sleep, spec } from './testing.ts';
 
-/** pids of ping processes whose argv contains `target` (targets are unique 127.x addresses per test). */
+/** pids of this process's ping children whose argv contains `target` (targets are unique 127.x addresses per test). */
 function pingsTo(target: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -13,7 +13,10 @@ function pingsTo(target: string): number[] {
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (argv[0].endsWith('ping') && argv.includes(target) && !/^\d+ \(.*\) Z/.test(stat)) out.push(Number(d));
+      // Only this test process's own children: a parallel test run elsewhere on the machine may ping the same target.
+      const [, state, ppid] = /^\d+ \(.*\) (\S) (\d+)/.exec(stat) ?? [];
+      const mine = Number(ppid) === process.pid;
+      if (mine && argv[0].endsWith('ping') && argv.includes(target) && state !== 'Z') out.push(Number(d));
     } catch {
       /* gone */
     }
@@ -93,9 +96,14 @@ describe('icmp prober, ping processes (on loopback)', function () {
     const target = '127.0.0.33';
     const seen: unknown[] = [];
     const p = startIcmpProbe(spec({ method: 'icmp', target }), localCtx(), (x) => seen.push(x));
-    await sleep(150);
-    assert.equal(pingsTo(target).length, 1);
-    p.stop();
+    let running: number;
+    try {
+      await sleep(150);
+      running = pingsTo(target).length;
+    } finally {
+      p.stop();
+    }
+    assert.equal(running, 1);
     const n = seen.length;
     await sleep(400);
     assert.equal(seen.length, n);
