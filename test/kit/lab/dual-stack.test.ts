@@ -4,21 +4,19 @@ import { execa } from 'execa';
 import { createLab, hasLabPrivileges, type Lab } from './topology.ts';
 import { burst, startServerInNs, startServers } from './traffic.ts';
 import { listNamespaces } from './netns.ts';
+import { sourceRouting6 } from './dual-stack.ts';
 
 const hostState = async (): Promise<string> =>
   (await Promise.all([execa('ip', ['-o', 'link', 'show']), execa('ip', ['-6', 'route', 'show', 'table', 'all'])]))
     .map((r) => r.stdout.replace(/^\d+: /gm, '').replace(/ +\\.*$/gm, ''))
     .join('\n');
 
-/** Each WAN its own table (100 + i) with an IPv6 default, chosen by `from <WAN address>`: what mwan will install. */
 const sourceRouting = (lab: Lab): Promise<unknown> =>
   lab.exec(lab.ns.router, ['ip', '-6', '-batch', '-'], {
-    input: Array.from({ length: lab.wans }, (_, k) => k + 1)
-      .flatMap((i) => [
-        `route add default via ${lab.addr6.ispGateway(i)} dev wan${i} table ${100 + i}`,
-        `rule add from ${lab.addr6.routerWan(i)} lookup ${100 + i} priority ${1000 + i}`,
-      ])
-      .join('\n'),
+    input: sourceRouting6(
+      lab.addr6,
+      Array.from({ length: lab.wans }, (_, k) => k + 1),
+    ).join('\n'),
   });
 
 describe('dual-stack lab harness (network namespaces)', function () {

@@ -77,6 +77,22 @@ export function lab6Batches(
   };
 }
 
+/**
+ * `ip -6 -batch` lines for the router: each WAN its own table (100 + i) with an IPv6 default route, chosen by
+ * `from <WAN address>` (priority 1000 + i). A socket bound to a WAN's device or address needs exactly this: with no
+ * IPv6 route for the device in the tables it consults, sending fails with "network unreachable". This is what mwan's
+ * route-tables plugin is to install in mwan's own tables (docs/ipv6.md); lab tests set it up by hand until then.
+ */
+export function sourceRouting6(a: Lab6Addresses, isps: number[]): string[] {
+  return isps.flatMap((i) => [
+    `route add default via ${a.ispGateway(i)} dev wan${i} table ${100 + i}`,
+    `rule add from ${a.routerWan(i)} lookup ${100 + i} priority ${1000 + i}`,
+  ]);
+}
+
+/** Set before any link exists: addresses (link-local ones too) skip duplicate address detection, usable at once. */
+export const NO_DAD = 'net.ipv6.conf.default.accept_dad=0';
+
 /** Sysctls that let the router and the ISPs forward IPv6 (statically addressed: no RA is accepted or needed). */
 export const FORWARD6 = 'net.ipv6.conf.all.forwarding=1';
 

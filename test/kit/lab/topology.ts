@@ -1,7 +1,15 @@
 // Builds and removes the multi-WAN namespace lab: client ↔ router ↔ isp1..N ↔ inet (servers), nothing in the host ns.
 import { execa } from 'execa';
 import { ProcessTracker, spawnInNs, type ManagedProcess, type SpawnOptions } from './processes.ts';
-import { FORWARD6, isp6Ruleset, ispForAddress6, lab6Addresses, lab6Batches, type Lab6Addresses } from './dual-stack.ts';
+import {
+  FORWARD6,
+  NO_DAD,
+  isp6Ruleset,
+  ispForAddress6,
+  lab6Addresses,
+  lab6Batches,
+  type Lab6Addresses,
+} from './dual-stack.ts';
 import { ipBatch, newPrefix, nftApply, registerForExitCleanup, teardownOnce, removeStaleLabs } from './netns.ts';
 
 export { removeStaleLabs, hasLabPrivileges } from './netns.ts';
@@ -212,6 +220,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
 
   try {
     await ipBatch(namespaces.map((n) => `netns add ${n}`));
+    // Dual stack: links get usable link-local addresses at once (neighbour discovery waits for them otherwise).
+    if (ipv6) await ipBatch(namespaces.map((n) => `netns exec ${n} sysctl -q -w ${NO_DAD}`));
     // Phase 1: create every veth from inside the router / inet namespaces, peers moved straight into their namespaces.
     await Promise.all([
       ipBatch(
