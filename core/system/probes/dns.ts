@@ -5,7 +5,8 @@ import type { ProbeConfig } from '../../config/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { decodeMessage, encodeName, encodeQuery, TYPE_A } from './dns-wire.ts';
 import { describeError, probeLoop, type Attempt } from './timing.ts';
-import { ipv6Hex, parseTarget, sourceFor, targetPort } from './target.ts';
+import { parseTarget, sourceFor, targetPort } from './target.ts';
+import { ipv6Hex } from '../ipv6-text.ts';
 
 /**
  * The default name asked for. `.invalid` is reserved (RFC 6761): resolvers answer NXDOMAIN, often without asking

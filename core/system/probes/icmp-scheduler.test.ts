@@ -6,7 +6,7 @@ import type { IcmpAddon } from './icmp-addon.ts';
 import { IcmpScheduler, nextDrain } from './icmp-scheduler.ts';
 import type { ProbeSample } from './types.ts';
 import { sleep } from './testing.ts';
-import { ipv6Hex } from './target.ts';
+import { ipv6Hex } from '../ipv6-text.ts';
 
 /** An addon whose targets answer after `rtt[target]` ms (reported by drain once that time has passed), or never. */
 function scriptedAddon(rtt: Record<string, number | undefined>, o: { openError?: string; sendError?: string } = {}) {

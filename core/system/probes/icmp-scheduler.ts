@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { ipv4ToInt } from '../../config/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
-import { ipv6Hex } from './target.ts';
+import { ipv6Hex } from '../ipv6-text.ts';
 import type { ProbeSample } from './types.ts';
 
 export interface IcmpTarget {

@@ -1,5 +1,4 @@
-// Probe targets of either family: `addr`, `[v6addr]` or `[v6addr]:port` split up, the source chosen per family, and
-// IPv6 addresses reduced to one comparable form (32 hex digits), whatever way they were written.
+// Probe targets of either family: `addr`, `[v6addr]` or `[v6addr]:port` split up, and the source chosen per family.
 import net from 'node:net';
 import type { ProbeContext } from './types.ts';
 
@@ -42,22 +41,4 @@ export function sourceFor(target: string, ctx: ProbeContext): string {
   if (ctx.source6 === undefined)
     throw new Error(`probe of ${target} for WAN ${ctx.wan}: the WAN has no IPv6 address to probe from`);
   return ctx.source6;
-}
-
-/** An IPv6 address as 32 lowercase hex digits (its 16 bytes), so differently written forms compare equal. */
-export function ipv6Hex(addr: string): string {
-  if (!net.isIPv6(addr)) throw new Error(`not an IPv6 address: ${JSON.stringify(addr)}`);
-  let text = addr.toLowerCase().replace(/%.*$/, '');
-  // A trailing dotted IPv4 part (::ffff:192.0.2.1) becomes two groups.
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number);
-    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
-  const left = groups(head);
-  const right = groups(tail);
-  const middle = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...middle, ...right].map((g) => g.padStart(4, '0')).join('');
 }
