@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import type { ProbeConfig } from '../../config/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { describeError, probeLoop } from './timing.ts';
+import { sourceFor } from './target.ts';
 
 const STDERR_KEEP = 300;
 
@@ -15,7 +16,8 @@ export function startCommandProbe(spec: ProbeConfig, ctx: ProbeContext, onSample
   if (!argv || argv.length === 0)
     throw new Error(`command probe of ${spec.target}: a command is required (probes[].command)`);
   const [file, ...args] = argv;
-  const env = { WAN: ctx.wan, DEVICE: ctx.device, SOURCE: ctx.source, TARGET: spec.target };
+  // SOURCE is the WAN's address of the target's family (its IPv6 one for an IPv6 target).
+  const env = { WAN: ctx.wan, DEVICE: ctx.device, SOURCE: sourceFor(spec.target, ctx), TARGET: spec.target };
   let running: { kill(): void } | undefined;
 
   return probeLoop(spec.target, spec.method, ctx, onSample, (attempt) => {

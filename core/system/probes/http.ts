@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { ProbeConfig } from '../../config/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { describeError, probeLoop } from './timing.ts';
+import { parseTarget, sourceFor, targetPort } from './target.ts';
 
 /** Whether `status` is a good answer: the configured one, or else any 2xx/3xx. */
 export function statusIsGood(status: number, expect: number | undefined): boolean {
@@ -11,7 +12,7 @@ export function statusIsGood(status: number, expect: number | undefined): boolea
 }
 
 /**
- * GETs `http(s)://target[:port]/path` from `ctx.source` once per interval, on a fresh connection each time (no agent,
+ * GETs `http(s)://target[:port]/path` from `ctx.source` (`source6` for IPv6) once per interval, on a fresh connection each time (no agent,
  * no keep-alive: every probe must prove the path now, not reuse a connection opened before an outage).
  *
  * HTTPS does not verify the server's certificate (`rejectUnauthorized: false`): the probe asks "does this WAN reach
@@ -20,12 +21,15 @@ export function statusIsGood(status: number, expect: number | undefined): boolea
  */
 export function startHttpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s: ProbeSample) => void): Prober {
   const secure = spec.method === 'https';
-  const port = spec.port ?? (secure ? 443 : 80);
+  const port = targetPort(spec.target, spec.port, secure ? 443 : 80)!;
+  const { host, family } = parseTarget(spec.target);
+  const localAddress = sourceFor(spec.target, ctx);
+  const hostHeader = family === 6 ? `[${host}]` : host;
   const path =
     spec.path === undefined || spec.path === '' ? '/' : spec.path.startsWith('/') ? spec.path : `/${spec.path}`;
   const defaultPort = port === (secure ? 443 : 80);
   const headers = {
-    host: defaultPort ? spec.target : `${spec.target}:${port}`,
+    host: defaultPort ? hostHeader : `${hostHeader}:${port}`,
     'user-agent': 'mwan-probe',
     accept: '*/*',
     connection: 'close',
@@ -34,13 +38,13 @@ export function startHttpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (
 
   return probeLoop(spec.target, spec.method, ctx, onSample, (attempt) => {
     const req = request({
-      host: spec.target,
+      host,
       port,
       path,
       method: 'GET',
       headers,
-      family: 4,
-      localAddress: ctx.source,
+      family: family ?? 4,
+      localAddress,
       agent: false,
       ...(secure ? { rejectUnauthorized: false } : {}),
     });

@@ -5,12 +5,15 @@ import { fileURLToPath } from 'node:url';
 
 /** The addon's functions: a raw ICMP socket per WAN, requests, and non-blocking drains of the replies. */
 export interface IcmpAddon {
-  /** A non-blocking raw socket bound to `device` and `source` that receives only echo replies. */
+  /** A non-blocking raw ICMP socket (ICMPv6 for an IPv6 source) bound to `device` and `source`: echo replies only. */
   open(device: string, source: string): number;
   /** Sends one echo request; throws an Error whose `code` is the errno name (ENETUNREACH …). */
   send(fd: number, target: string, id: number, seq: number): void;
-  /** Every waiting reply with this id, flattened: [source address as uint32, seq, rtt ms from kernel timestamps or -1 without one, …]. */
-  drain(fd: number, id: number): number[];
+  /**
+   * Every waiting reply with this id, flattened: [source address, seq, rtt ms from kernel timestamps or -1 without
+   * one, …]; the address is a uint32 on an ICMP socket, 32 hex digits (see target.ts ipv6Hex) on an ICMPv6 one.
+   */
+  drain(fd: number, id: number): (number | string)[];
   close(fd: number): void;
 }
 

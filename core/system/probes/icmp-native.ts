@@ -2,6 +2,7 @@
 import type { ProbeConfig } from '../../config/schema.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import { IcmpScheduler } from './icmp-scheduler.ts';
+import { parseTarget, sourceFor } from './target.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 
 const schedulers = new Map<string, IcmpScheduler>();
@@ -21,11 +22,14 @@ export function startNativeIcmpProbe(
     });
     schedulers.set(key, (scheduler = created));
   }
+  const target = parseTarget(spec.target);
+  if (target.port !== undefined) throw new Error(`icmp probe target ${spec.target}: an echo has no port`);
   let stopped = false;
   const remove = scheduler.add({
     device: ctx.device,
-    source: ctx.source,
-    target: spec.target,
+    source: sourceFor(spec.target, ctx),
+    target: target.host,
+    label: spec.target,
     onSample: (s) => {
       if (!stopped) onSample(s);
     },

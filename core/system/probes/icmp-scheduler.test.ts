@@ -1,10 +1,12 @@
 // Tests the ICMP scheduler against a scripted addon: batching, socket sharing, answers, timeouts, send and open errors.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { ipv4ToInt } from '../../config/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import { IcmpScheduler, nextDrain } from './icmp-scheduler.ts';
 import type { ProbeSample } from './types.ts';
 import { sleep } from './testing.ts';
+import { ipv6Hex } from '../ipv6-text.ts';
 
 /** An addon whose targets answer after `rtt[target]` ms (reported by drain once that time has passed), or never. */
 function scriptedAddon(rtt: Record<string, number | undefined>, o: { openError?: string; sendError?: string } = {}) {
@@ -24,12 +26,12 @@ function scriptedAddon(rtt: Record<string, number | undefined>, o: { openError?:
     },
     drain(fd, id) {
       calls.drain++;
-      const out: number[] = [];
+      const out: (number | string)[] = [];
       for (const p of [...inFlight]) {
         const r = rtt[p.target];
         if (p.fd !== fd || p.id !== id || r === undefined || performance.now() - p.at < r) continue;
         inFlight.splice(inFlight.indexOf(p), 1);
-        out.push(ipv4ToInt(p.target), p.seq, r);
+        out.push(net.isIPv6(p.target) ? ipv6Hex(p.target) : ipv4ToInt(p.target), p.seq, r);
       }
       return out;
     },
@@ -47,6 +49,45 @@ function collect(): { samples: ProbeSample[]; on: (s: ProbeSample) => void } {
 
 describe('ICMP scheduler (scripted addon)', function () {
   this.timeout(10000);
+
+  it('probes IPv6 targets on a socket of their own, replies matched by the address bytes', async () => {
+    const { addon, calls } = scriptedAddon({ '2001:DB8:0:0::10': 3, '203.0.113.1': 2 });
+    const s = new IcmpScheduler(addon, 100, 300);
+    const v6 = collect();
+    const v4 = collect();
+    const offs = [
+      s.add({
+        device: 'wan1',
+        source: '2001:db8:1::2',
+        target: '2001:DB8:0:0::10',
+        label: '[2001:db8::10]',
+        onSample: v6.on,
+      }),
+      s.add({ device: 'wan1', source: '100.64.1.2', target: '203.0.113.1', onSample: v4.on }),
+    ];
+    await sleep(1030);
+    for (const off of offs) off();
+    assert.deepEqual(calls.open, ['wan1 2001:db8:1::2', 'wan1 100.64.1.2']);
+    assert.ok(v6.samples.length >= 5, `${v6.samples.length} IPv6 samples`);
+    assert.ok(
+      v6.samples.every((x) => x.rttMs === 3 && x.target === '[2001:db8::10]'),
+      JSON.stringify(v6.samples[0]),
+    );
+    assert.ok(v4.samples.every((x) => x.rttMs === 2));
+  });
+
+  it('refuses a target whose family is not its source address family', () => {
+    const { addon } = scriptedAddon({});
+    const s = new IcmpScheduler(addon, 100, 300);
+    assert.throws(
+      () => s.add({ device: 'wan1', source: '100.64.1.2', target: '2001:db8::10', onSample: () => {} }),
+      /not of the target's family \(IPv6\)/,
+    );
+    assert.throws(
+      () => s.add({ device: 'wan1', source: '100.64.1.2', target: 'example.org', onSample: () => {} }),
+      /IPv4 or IPv6 address/,
+    );
+  });
 
   it('sends every target in one batch per interval, one socket per WAN, and reports the kernel RTT', async () => {
     const { addon, calls } = scriptedAddon({ '203.0.113.1': 2, '203.0.113.2': 10, '198.51.100.1': 1 });
@@ -199,7 +240,7 @@ describe('ICMP scheduler (scripted addon)', function () {
     assert.equal(s.size, 0);
     assert.throws(
       () => s.add({ device: 'wan1', source: '100.64.1.2', target: 'example.com', onSample: x.on }),
-      /must be an IPv4 address/,
+      /must be an IPv4 or IPv6 address/,
     );
   });
 });

@@ -2,12 +2,16 @@
 import net from 'node:net';
 import { ipv4ToInt } from '../../config/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
+import { ipv6Hex } from '../ipv6-text.ts';
 import type { ProbeSample } from './types.ts';
 
 export interface IcmpTarget {
   device: string;
   source: string;
+  /** An IPv4 or IPv6 address, of the same family as `source`. */
   target: string;
+  /** The target as configured (`[2001:db8::1]`), reported in samples; `target` when absent. */
+  label?: string;
   onSample(s: ProbeSample): void;
 }
 
@@ -44,7 +48,8 @@ interface Socket {
 }
 interface Entry {
   t: IcmpTarget;
-  addr: number;
+  /** The target as the addon reports reply sources: a uint32 (IPv4) or 32 hex digits (IPv6). */
+  addr: number | string;
   seq: number;
   pending: Map<number, { sentAt: number; mono: number }>;
   sock: Socket;
@@ -73,8 +78,11 @@ export class IcmpScheduler {
 
   /** Probes `t.target` from the next tick on (right after this turn if it is the first target); the result removes it. */
   add(t: IcmpTarget): () => void {
-    if (!net.isIPv4(t.target))
-      throw new Error(`icmp probe target must be an IPv4 address, got ${JSON.stringify(t.target)}`);
+    const family = net.isIP(t.target);
+    if (family === 0)
+      throw new Error(`icmp probe target must be an IPv4 or IPv6 address, got ${JSON.stringify(t.target)}`);
+    if (net.isIP(t.source) !== family)
+      throw new Error(`icmp probe of ${t.target}: source ${t.source} is not of the target's family (IPv${family})`);
     const key = `${t.device}\0${t.source}`;
     let sock = this.sockets.get(key);
     if (!sock)
@@ -83,7 +91,13 @@ export class IcmpScheduler {
         (sock = { device: t.device, source: t.source, id: (nextId++ * 7919) & 0xffff, users: 0, retryAt: 0 }),
       );
     sock.users++;
-    const entry: Entry = { t, addr: ipv4ToInt(t.target), seq: 0, pending: new Map(), sock };
+    const entry: Entry = {
+      t,
+      addr: family === 4 ? ipv4ToInt(t.target) : ipv6Hex(t.target),
+      seq: 0,
+      pending: new Map(),
+      sock,
+    };
     this.entries.add(entry);
     // Open now: the first socket that asks for receive timestamps turns them on for the whole kernel, a moment later.
     this.ready(sock, performance.now());
@@ -137,8 +151,8 @@ export class IcmpScheduler {
   private report(e: Entry, sentAt: number, rttMs: number | null, error?: string): void {
     e.t.onSample(
       error === undefined
-        ? { target: e.t.target, method: 'icmp', sentAt, rttMs }
-        : { target: e.t.target, method: 'icmp', sentAt, rttMs: null, error },
+        ? { target: e.t.label ?? e.t.target, method: 'icmp', sentAt, rttMs }
+        : { target: e.t.label ?? e.t.target, method: 'icmp', sentAt, rttMs: null, error },
     );
   }
 
@@ -185,7 +199,7 @@ export class IcmpScheduler {
       else bySocket.set(e.sock, [e]);
     }
     for (const [sock, entries] of bySocket) {
-      let replies: number[];
+      let replies: (number | string)[];
       try {
         replies = this.addon.drain(sock.fd!, sock.id);
       } catch (err) {
@@ -195,7 +209,7 @@ export class IcmpScheduler {
         continue;
       }
       for (let i = 0; i < replies.length; i += 3) {
-        const [addr, seq, kernelRtt] = [replies[i], replies[i + 1], replies[i + 2]];
+        const [addr, seq, kernelRtt] = [replies[i], Number(replies[i + 1]), Number(replies[i + 2])];
         for (const e of entries) {
           const p = e.addr === addr ? e.pending.get(seq) : undefined;
           if (!p || !this.entries.has(e)) continue;

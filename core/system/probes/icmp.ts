@@ -5,6 +5,7 @@ import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { parsePingLine, pingIntervalArg } from './ping-output.ts';
 import { PingLedger, type LedgerSample } from './ping-ledger.ts';
 import { tiedArgv } from '../process/tied-spawn.ts';
+import { parseTarget, sourceFor } from './target.ts';
 
 /** ping's -l: the token bucket then carries over the few ms its timer oversleeps, so the rate is exactly 1/interval. */
 const PRELOAD = 2;
@@ -36,7 +37,7 @@ export function pingArgv(target: string, ctx: Pick<ProbeContext, 'source' | 'int
  * flood the verdicts; sentAt is converted to epoch ms when reported.
  */
 export function startIcmpProbe(spec: ProbeConfig, ctx: ProbeContext, onSample: (s: ProbeSample) => void): Prober {
-  const argv = pingArgv(spec.target, ctx);
+  const argv = pingArgv(parseTarget(spec.target).host, { ...ctx, source: sourceFor(spec.target, ctx) });
   const mono = (): number => performance.now();
   const toEpoch = (t: number): number => Math.round(Date.now() - (mono() - t));
   let stopped = false;

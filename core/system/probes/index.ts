@@ -8,6 +8,7 @@ import { startTcpProbe } from './tcp.ts';
 import { startHttpProbe } from './http.ts';
 import { startDnsProbe } from './dns.ts';
 import { startCommandProbe } from './command.ts';
+import { sourceFor } from './target.ts';
 
 export type { ProbeSample, ProbeContext, Prober, StartProbe } from './types.ts';
 
@@ -21,6 +22,9 @@ function checkContext(method: string, target: string, ctx: ProbeContext): void {
   const where = `${method} probe of ${target} for WAN ${ctx.wan}`;
   if (!net.isIPv4(ctx.source))
     throw new Error(`${where}: source must be the WAN's IPv4 address, got ${JSON.stringify(ctx.source)}`);
+  if (ctx.source6 !== undefined && !net.isIPv6(ctx.source6))
+    throw new Error(`${where}: source6 must be the WAN's IPv6 address, got ${JSON.stringify(ctx.source6)}`);
+  sourceFor(target, ctx); // an IPv6 target needs an IPv6 source: refused now, not once per round
   for (const k of ['intervalMs', 'timeoutMs'] as const) {
     if (!Number.isFinite(ctx[k]) || ctx[k] <= 0)
       throw new Error(`${where}: ${k} must be a positive number of ms, got ${ctx[k]}`);

@@ -15,6 +15,8 @@ export interface ProbeContext {
   device: string;
   /** The WAN's IPv4 address: every probe is bound to it, so mwan's `from <address>` rule sends it out of this WAN. */
   source: string;
+  /** The WAN's IPv6 address, for IPv6 targets (`2001:db8::1`, `[2001:db8::1]:443`); without it they cannot be probed. */
+  source6?: string;
   intervalMs: number;
   timeoutMs: number;
 }

@@ -1,6 +1,15 @@
 // Builds and removes the multi-WAN namespace lab: client ↔ router ↔ isp1..N ↔ inet (servers), nothing in the host ns.
 import { execa } from 'execa';
 import { ProcessTracker, spawnInNs, type ManagedProcess, type SpawnOptions } from './processes.ts';
+import {
+  FORWARD6,
+  NO_DAD,
+  isp6Ruleset,
+  ispForAddress6,
+  lab6Addresses,
+  lab6Batches,
+  type Lab6Addresses,
+} from './dual-stack.ts';
 import { ipBatch, newPrefix, nftApply, registerForExitCleanup, teardownOnce, removeStaleLabs } from './netns.ts';
 
 export { removeStaleLabs, hasLabPrivileges } from './netns.ts';
@@ -9,11 +18,16 @@ export type { ManagedProcess, SpawnOptions } from './processes.ts';
 export interface LabOptions {
   /** Number of WANs / ISPs, 1..8 (default 3). */
   wans?: number;
-  /** Adds `default via 100.64.k.1 dev wan{k}` to the router's main table (harness self-tests only). */
+  /** Adds `default via 100.64.k.1 dev wan{k}` (and, with ipv6, via 2001:db8:k::1) to the router's main table (harness self-tests only). */
   routerDefaultVia?: number;
   /** ISP `isp` DNATs TCP `port` arriving on up0 for its public address to the router's WAN address. */
   ispPortForward?: { isp: number; port: number }[];
+  /** Dual stack (test/kit/lab/dual-stack.ts): IPv6 on every link too, a ULA LAN, each ISP's /48; off by default. */
+  ipv6?: boolean;
 }
+
+export type { Lab6Addresses } from './dual-stack.ts';
+export type Family = 'ipv4' | 'ipv6';
 
 export interface ExecOptions {
   timeout?: number;
@@ -42,12 +56,18 @@ export interface Lab {
     server: string;
     server2: string;
   };
+  /** Whether the lab is dual stack; `addr6` then holds its IPv6 addresses (without it, they throw). */
+  ipv6: boolean;
+  addr6: Lab6Addresses;
   exec(ns: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   ispForPublicAddress(addr: string): number | undefined;
+  /** The ISP whose 2001:db8:<i>::/48 holds an IPv6 address (a WAN address or a delegated prefix's). */
+  ispForAddress6(addr: string): number | undefined;
   cutCarrier(i: number): Promise<void>;
   restoreCarrier(i: number): Promise<void>;
-  cutUpstream(i: number): Promise<void>;
-  restoreUpstream(i: number): Promise<void>;
+  /** Drops everything on ISP i's upstream link: both families, or only `family`. */
+  cutUpstream(i: number, family?: Family): Promise<void>;
+  restoreUpstream(i: number, family?: Family): Promise<void>;
   /** Random loss on traffic the ISP forwards from the router (percent, 0 removes it; restoreUpstream also clears it). */
   setLoss(i: number, pct: number): Promise<void>;
   spawn(ns: string, argv: string[], opts?: SpawnOptions): ManagedProcess;
@@ -102,6 +122,13 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     server: '203.0.113.10',
     server2: '203.0.113.11',
   };
+  const ipv6 = opts.ipv6 ?? false;
+  const addr6 = lab6Addresses((i) => {
+    if (!ipv6) throw new Error('this lab has no IPv6 (createLab({ ipv6: true }))');
+    return checkIsp(i);
+  });
+  const families = (family?: Family): Family[] => (family ? [family] : ipv6 ? ['ipv4', 'ipv6'] : ['ipv4']);
+  const nftFamily = (f: Family): string => (f === 'ipv4' ? 'ip' : 'ip6');
   const tracker = new ProcessTracker();
   const unregister = registerForExitCleanup({ namespaces, pids: () => tracker.pids() });
   const own = (name: string): string => {
@@ -132,6 +159,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     namespaces,
     ns,
     addr,
+    ipv6,
+    addr6,
     async exec(name, argv, o = {}) {
       const r = await execa('ip', ['netns', 'exec', own(name), ...argv], {
         input: o.input,
@@ -152,21 +181,31 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       const i = (Number(m[1]) - 2) / 4;
       return isIsp(i) ? i : undefined;
     },
+    ispForAddress6: (a) => ispForAddress6(a, wans),
     cutCarrier: (i) => carrier(i, false),
     restoreCarrier: (i) => carrier(i, true),
-    cutUpstream: (i) =>
+    cutUpstream: (i, family) =>
       nftApply(
         ns.isp(i),
-        [
-          'add rule ip lab forward iifname "up0" drop',
-          'add rule ip lab forward oifname "up0" drop',
-          'add rule ip lab input iifname "up0" drop',
-          'add rule ip lab output oifname "up0" drop',
-          '',
-        ].join('\n'),
+        families(family)
+          .map(nftFamily)
+          .flatMap((f) => [
+            `add rule ${f} lab forward iifname "up0" drop`,
+            `add rule ${f} lab forward oifname "up0" drop`,
+            `add rule ${f} lab input iifname "up0" drop`,
+            `add rule ${f} lab output oifname "up0" drop`,
+            '',
+          ])
+          .join('\n'),
       ),
-    restoreUpstream: (i) =>
-      nftApply(ns.isp(i), 'flush chain ip lab forward\nflush chain ip lab input\nflush chain ip lab output\n'),
+    restoreUpstream: (i, family) =>
+      nftApply(
+        ns.isp(i),
+        families(family)
+          .map(nftFamily)
+          .map((f) => `flush chain ${f} lab forward\nflush chain ${f} lab input\nflush chain ${f} lab output\n`)
+          .join(''),
+      ),
     setLoss: (i, pct) => {
       if (!(pct >= 0 && pct <= 100)) throw new Error(`loss must be 0..100 %, got ${pct}`);
       const drop =
@@ -181,6 +220,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
 
   try {
     await ipBatch(namespaces.map((n) => `netns add ${n}`));
+    // Dual stack: links get usable link-local addresses at once (neighbour discovery waits for them otherwise).
+    if (ipv6) await ipBatch(namespaces.map((n) => `netns exec ${n} sysctl -q -w ${NO_DAD}`));
     // Phase 1: create every veth from inside the router / inet namespaces, peers moved straight into their namespaces.
     await Promise.all([
       ipBatch(
@@ -212,6 +253,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
       ),
     ]);
     // Phase 2: the other ends, routes, sysctls, ISP NAT.
+    const v6 = ipv6 ? lab6Batches(addr6, isps, opts.routerDefaultVia) : undefined;
     await Promise.all([
       ipBatch(
         [
@@ -219,6 +261,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
           'addr add 10.77.0.2/24 dev eth0',
           'link set eth0 up',
           'route add default via 10.77.0.1 dev eth0',
+          ...(v6?.client ?? []),
         ],
         ns.client,
       ),
@@ -231,18 +274,26 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
             `addr add ${addr.ispPublic(i)}/30 dev up0`,
             'link set up0 up',
             `route add default via ${addr.inetPeer(i)} dev up0`,
+            ...(v6?.isp(i) ?? []),
           ],
           ns.isp(i),
         ),
       ),
-      ipBatch([ns.router, ...isps.map(ns.isp)].map((n) => `netns exec ${n} sysctl -q -w net.ipv4.ip_forward=1`)),
+      ipBatch(
+        [ns.router, ...isps.map(ns.isp)].flatMap((n) => [
+          `netns exec ${n} sysctl -q -w net.ipv4.ip_forward=1`,
+          ...(v6 ? [`netns exec ${n} sysctl -q -w ${FORWARD6}`] : []),
+        ]),
+      ),
+      v6 ? ipBatch(v6.inet, ns.inet) : Promise.resolve(),
+      v6 ? ipBatch(v6.router, ns.router) : Promise.resolve(),
       ...isps.map((i) =>
         nftApply(
           ns.isp(i),
           ispRuleset(
             i,
             (opts.ispPortForward ?? []).filter((f) => f.isp === i).map((f) => f.port),
-          ),
+          ) + (v6 ? isp6Ruleset : ''),
         ),
       ),
       opts.routerDefaultVia === undefined

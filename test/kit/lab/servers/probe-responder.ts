@@ -88,8 +88,8 @@ if (values.https) {
 }
 
 if (values.dns) {
-  // Answers every A query with the address it came from, so a resolver here also tells which ISP the query used.
-  const sock = createSocket('udp4');
+  // Answers every A query with the (IPv4) address it came from, so a resolver here also tells which ISP the query used.
+  const sock = createSocket(bind.includes(':') ? 'udp6' : 'udp4');
   sock.on('message', (msg, rinfo) => {
     let q: ReturnType<typeof decodeMessage>;
     try {
@@ -99,7 +99,13 @@ if (values.dns) {
     }
     const name = q.questions[0]?.name ?? '';
     log('dns', rinfo.address, { name });
-    sock.send(encodeResponse({ id: q.id, name, addresses: [plain(rinfo.address)] }), rinfo.port, rinfo.address);
+    // An A record can only carry an IPv4 source; a query over IPv6 gets an empty answer (the log line tells who asked).
+    const from = plain(rinfo.address);
+    sock.send(
+      encodeResponse({ id: q.id, name, addresses: from.includes(':') ? [] : [from] }),
+      rinfo.port,
+      rinfo.address,
+    );
   });
   closers.push(() => sock.close());
   listening.push(

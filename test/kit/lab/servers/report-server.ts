@@ -44,7 +44,7 @@ function serveTcp(port: number): Promise<void> {
 }
 
 function serveUdp(port: number): Promise<void> {
-  const sock = createSocket('udp4');
+  const sock = createSocket(bind?.includes(':') ? 'udp6' : 'udp4');
   sock.on('message', (msg, rinfo) => {
     sock.send(`${plain(rinfo.address)} ${msg.toString('utf8')}`, rinfo.port, rinfo.address);
   });
