@@ -5,7 +5,7 @@
 // scope, unreachable/blackhole routes name `dev lo`, and addresses are printed in RFC 5952 form (desired specs may be
 // written in any spelling). Ownership is as for IPv4: mwan's route protocol, its priority and table ranges.
 import type { Nexthop, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
-import { routeTypeOf, tableNumber } from '../../reconcile/ip-canonical.ts';
+import { routeTypeOf, tableNumber } from './ip-names.ts';
 import { canonicalIPv6, canonicalPrefix6 } from '../ipv6-text.ts';
 import type { Runner } from '../process/runner.ts';
 import type { Ownership } from './ip-read.ts';
