@@ -13,6 +13,9 @@ function pingsTo(target: string): number[] {
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // Only this process's children: other test runs on the machine may ping the same loopback address.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
       if (argv[0].endsWith('ping') && argv.includes(target) && !/^\d+ \(.*\) Z/.test(stat)) out.push(Number(d));
     } catch {
       /* gone */
