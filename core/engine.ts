@@ -20,6 +20,7 @@ import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/recon
 import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
+import { WorldMemo, worldInputs } from './world-memo.ts';
 import type { EventName, MwanEvents } from './events.ts';
 import type { WanRuntime } from './wan/model.ts';
 
@@ -124,8 +125,14 @@ export class Engine {
     return this.opts.loaded.config;
   }
 
+  private readonly worldMemo = new WorldMemo();
+
   world(): WorldView {
-    return buildWorld(this.opts.loaded, this.registry.wans, this.links, this.runtimeWeights, this.host.plugins);
+    const { loaded } = this.opts;
+    return this.worldMemo.get(
+      worldInputs(this.registry.wans, loaded, this.links, this.runtimeWeights, this.host.plugins),
+      () => buildWorld(loaded, this.registry.wans, this.links, this.runtimeWeights, this.host.plugins),
+    );
   }
 
   /** Keeps weights a plugin decided at run time (null removes them) and reconciles. */

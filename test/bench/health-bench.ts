@@ -11,6 +11,7 @@ import { icmpBackend } from '../../core/system/probes/index.ts';
 import { DEFAULT_HEALTH } from '../../plugins/health/options.ts';
 import { waitFor } from '../kit/time.ts';
 import { realisticConfig } from './realistic-config.ts';
+import { assertBundleCurrent } from './installed-bundle.ts';
 
 /** How long the daemon runs before its cost is measured. */
 const SETTLE_MS = 10_000;
@@ -163,6 +164,8 @@ export async function falseVerdictBench(
 }
 
 export async function daemonCostBench(row: Row, results: Record<string, unknown>, seconds: number): Promise<void> {
+  const stale = await assertBundleCurrent().catch((e: Error) => e.message);
+  if (stale) return row('daemon probing 8 WANs: CPU and memory as installed', `not measured: ${stale}`, '', false);
   const lab = await createLab({ wans: 8 });
   let mwan: Mwan | undefined;
   try {

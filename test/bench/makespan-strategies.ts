@@ -25,7 +25,7 @@ export function strategySpecs(capsMbps: number[], intervalMs?: number): Strategy
   const withCaps = capsMbps.map((c, k) => ({ wan: wan(k), capacityMbps: c }));
   return [
     {
-      label: 'weighted, equal (random split)',
+      label: 'weighted, equal weights (exact split)',
       adaptive: false,
       policy: { strategy: 'weighted', members: capsMbps.map((_, k) => ({ wan: wan(k), weight: 1 })) },
     },
