@@ -22,6 +22,7 @@ import type { EventName, MwanEvents } from './events.ts';
 import type { Handler } from './bus.ts';
 import type { KernelSnapshot, OwnStateChange, SavedState } from './system/kernel/adapter.ts';
 import type { WanRuntime } from './wan/model.ts';
+import type { NfqueueService } from './system/nfqueue/index.ts';
 
 export interface EngineOptions {
   loaded: LoadedConfig;
@@ -41,6 +42,8 @@ export class Engine {
   private defaults: ForeignDefault[] = [];
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
   private runtimeWeights: Record<string, RuntimeWeights> = {};
+  /** The queue listeners plugins started and have not closed (their counters feed metrics). */
+  private readonly queues = new Set<NfqueueService>();
 
   /** The queue rules of this configuration's NFQUEUE policies. */
   private readonly nfqRules: NfqueueRules;
@@ -79,12 +82,30 @@ export class Engine {
         conntrack,
         files: system.files,
         mail: system.mail,
+        http: system.http,
         updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove),
         supervise: (spec, events) => system.supervise(spec, events),
         listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
         nfqueue: {
-          start: (o) =>
-            kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, doneBit: loaded.layout.nfqueue.doneBit, conntrack }),
+          start: async (o) => {
+            const service = await kernel.nfqueue.start({
+              ...o,
+              mask: loaded.layout.mask,
+              doneBit: loaded.layout.nfqueue.doneBit,
+              conntrack,
+            });
+            this.queues.add(service);
+            return {
+              queue: service.queue,
+              strategy: service.strategy,
+              stats: () => service.stats(),
+              close: () => {
+                this.queues.delete(service);
+                return service.close();
+              },
+            };
+          },
+          running: () => [...this.queues],
         },
       },
     });

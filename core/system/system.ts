@@ -9,6 +9,7 @@ import type { LinkBytes } from './kernel/link-stats.ts';
 import type { NfqueueService, NfqueueServiceOptions } from './nfqueue/index.ts';
 import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
+import type { HttpService } from './http/types.ts';
 
 /** Runs a user script with a time limit; resolves when it ends or is killed. */
 export type RunScript = (
@@ -101,6 +102,8 @@ export interface System {
   linkBytes(devices: string[]): Promise<Record<string, LinkBytes | null>>;
   readonly files: FileService;
   readonly mail: MailService;
+  /** Read-only HTTP servers (the observe plugin's metrics and status page) and the package files they serve. */
+  readonly http: HttpService;
   /** The state store of a state directory. */
   stateStore(dir: string): StateStorage;
   /** The service manager's notifications (systemd Type=notify: READY, STATUS, watchdog); a no-op without one. */
@@ -141,9 +144,15 @@ export interface PluginServices {
    * NFQUEUE: binds a queue and decides its new connections with a strategy (the core applies the queue rules).
    * Closing the service unbinds it; the rule's bypass then lets the kernel's choice stand. Optional like supervise.
    */
-  nfqueue?: { start(o: NfqueueStart): Promise<NfqueueService> };
+  nfqueue?: {
+    start(o: NfqueueStart): Promise<NfqueueService>;
+    /** The queue listeners running now (any plugin's), for their counters (the observe plugin's metrics). */
+    running?(): readonly NfqueueService[];
+  };
   /** Files the plugin reads and writes. Optional like supervise. */
   files?: FileService;
   /** The mail transport. Optional like supervise. */
   mail?: MailService;
+  /** Read-only HTTP servers and the package files they serve. Optional like supervise. */
+  http?: HttpService;
 }
