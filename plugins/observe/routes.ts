@@ -60,6 +60,8 @@ export function observeRoutes(s: RouteSources): HttpHandler {
       }
       return { status: 200, headers: { 'content-type': asset.type, 'cache-control': 'no-cache', ...SECURITY }, body };
     }
+    // browsers ask for it on every page: no icon, and no 404 in their console
+    if (r.path === '/favicon.ico') return { status: 204, headers: { 'cache-control': 'max-age=86400' }, body: '' };
     if (!['/metrics', '/api/status', '/events'].includes(r.path)) return text(404, 'not found\n');
     if (s.token !== undefined) {
       const given = tokenOf(r);

@@ -104,6 +104,8 @@ describe('observe plugin: server', () => {
         stream.chunks.some((c) => /^event: wans\n.*"isp2","device":"wan2","state":"link-down"/s.test(c)),
       );
       assert.ok(stream.chunks.some((c) => c.startsWith('event: event\n') && c.includes('"wan.offline"')));
+      const pushed = stream.chunks.filter((c) => c.startsWith('event: wans\n')).pop()!;
+      assert.deepEqual(JSON.parse(pushed.split('\ndata: ')[1]!).policies[0].shares, { isp1: 1 });
     } finally {
       await engine.stop();
     }

@@ -40,6 +40,8 @@ export async function startObserve(ctx: PluginContext, now: () => number = Date.
     offs.push(ctx.bus.on(event, handler, 'observe'));
 
   const rows = () => wanRows(ctx.world(), followed, history);
+  /** What changes with a WAN's state: the table and the policies' shares. */
+  const live = () => ({ wans: rows(), policies: policyShares(ctx.world()) });
   const status = (): StatusSnapshot & { history: ReturnType<WanHistory['all']>; sampleMs: number } => {
     const world = ctx.world();
     return {
@@ -60,7 +62,7 @@ export async function startObserve(ctx: PluginContext, now: () => number = Date.
     pushTimer ??= setTimeout(() => {
       pushTimer = undefined;
       checkStates();
-      clients.broadcast('wans', rows());
+      clients.broadcast('wans', live());
     }, PUSH_MS);
   };
 
@@ -97,7 +99,7 @@ export async function startObserve(ctx: PluginContext, now: () => number = Date.
         checkStates();
         const bytes = (await ctx.system.linkBytes?.(world.wans.map((w) => w.device))) ?? {};
         const added = history.add(world.wans, bytes, now());
-        clients.broadcast('sample', { samples: added, wans: rows() });
+        clients.broadcast('sample', { samples: added, ...live() });
       } catch (err) {
         ctx.log.warn({ err }, 'observe: taking a sample failed');
       } finally {

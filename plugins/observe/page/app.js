@@ -207,13 +207,16 @@ function follow() {
   source.addEventListener('error', () => connection('lost', 'reconnecting…'));
   source.addEventListener('status', (m) => renderStatus(JSON.parse(m.data)));
   source.addEventListener('wans', (m) => {
-    renderWans(JSON.parse(m.data));
+    const { wans, policies } = JSON.parse(m.data);
+    renderWans(wans);
+    renderPolicies(policies);
     stamp();
   });
   source.addEventListener('sample', (m) => {
-    const { samples, wans } = JSON.parse(m.data);
+    const { samples, wans, policies } = JSON.parse(m.data);
     addSamples(samples);
     renderWans(wans);
+    renderPolicies(policies);
     stamp();
   });
   source.addEventListener('event', (m) => addEvent(JSON.parse(m.data)));
