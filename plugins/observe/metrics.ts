@@ -17,6 +17,21 @@ export const WAN_STATES: readonly WanStateName[] = [
 const RTT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * prom-client's process metrics, collected once per process: each collection starts observers (GC, event-loop delay)
+ * that cannot be stopped, so a reload (a new plugin instance) reuses them.
+ */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    // The event-loop delay is sampled once a second, not every 10 ms (prom-client's default): 100 wake-ups a second of
+    // the daemon's only thread cost more than everything else here (npm run bench -- observe).
+    collectDefaultMetrics({ register: processMetrics, eventLoopMonitoringPrecision: 1000 });
+  }
+  return processMetrics;
+}
+
 export class ObserveMetrics {
   readonly registry = new Registry();
   private readonly r = [this.registry];
@@ -127,10 +142,6 @@ export class ObserveMetrics {
     }),
   );
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
-  }
-
   private cumulative(name: string, help: string): CumulativeCounter<'wan'> {
     return new CumulativeCounter(new Counter({ name, help, labelNames: ['wan'] as const, registers: this.r }));
   }
@@ -207,7 +218,14 @@ export class ObserveMetrics {
     }
   }
 
+  /** mwan's metrics and the process metrics, as one exposition. */
   async text(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const [own, process] = await Promise.all([this.registry.metrics(), processRegistry().metrics()]);
+    return { contentType: this.registry.contentType, body: `${own}\n${process}` };
+  }
+
+  /** Every metric name served (mwan's and the process metrics). */
+  names(): string[] {
+    return [...this.registry.getMetricsAsArray(), ...processRegistry().getMetricsAsArray()].map((m) => m.name);
   }
 }

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../cli/install.ts';
 import { icmpBackend } from '../../core/system/probes/index.ts';
 import { MWANCTL } from '../kit/lab/fixture.ts';
@@ -11,6 +12,11 @@ import { realisticConfig } from './realistic-config.ts';
 import type { Row } from './realistic-lab.ts';
 import { createScaleLab, LAN_HOST, TARGETS, type ScaleLab } from './scale-lab.ts';
 import { round } from './stats.ts';
+import { nodeArgv } from '../kit/lab/traffic.ts';
+
+const OBSERVE_CLIENT = fileURLToPath(new URL('./observe-client.ts', import.meta.url));
+/** What the last page-and-scrape run's client saw (printed with the figures). */
+let observeClient: unknown;
 
 /** As the health cost bench: start and first rounds are not counted. */
 const SETTLE_MS = 10_000;
@@ -39,7 +45,10 @@ async function measure(pid: number, seconds: number): Promise<Omit<Cost, 'wans' 
   return { daemonCpuPct, reapedChildrenCpuPct, liveChildrenCpuPct, totalCpuPct, rssMiB: await rssMiB(pid) };
 }
 
-async function costAt(wans: number, seconds: number): Promise<Cost> {
+/** The observe plugin during a run: off (`observe.listen: false`), or on with one page following /events and a 15 s scrape. */
+type ObserveMode = 'default' | 'off' | 'page-and-scrape';
+
+async function costAt(wans: number, seconds: number, observe: ObserveMode = 'default'): Promise<Cost> {
   const lab: ScaleLab = await createScaleLab(wans);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mwan-scale-'));
   const configPath = path.join(dir, 'mwan.config.json');
@@ -53,6 +62,7 @@ async function costAt(wans: number, seconds: number): Promise<Cost> {
       probeTargets: TARGETS,
       forwardTo: LAN_HOST,
     });
+    if (observe === 'off') config.observe = { listen: false };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
     const t0 = performance.now();
     const daemon = lab.spawn([process.execPath, ...NODE_FLAGS, MWANCTL, '--config', configPath, 'daemon']);
@@ -68,8 +78,24 @@ async function costAt(wans: number, seconds: number): Promise<Cost> {
       30000,
       `probe answers on all ${wans} WANs`,
     );
+    const client =
+      observe === 'page-and-scrape'
+        ? lab.spawn(nodeArgv(OBSERVE_CLIENT, ['http://127.0.0.1:9847', String(SETTLE_MS / 1000 + seconds + 2)]))
+        : undefined;
+    await client?.waitForLine(/following/, 20000);
     await sleep(SETTLE_MS);
-    return { wans, startMs, ...(await measure(daemon.pid!, seconds)) };
+    const cost = { wans, startMs, ...(await measure(daemon.pid!, seconds)) };
+    if (client) {
+      const summary = JSON.parse(await client.waitForLine(/^\{/, 20000)) as {
+        scrapes: number;
+        events: number;
+        errors: number;
+      };
+      if (summary.scrapes < 2 || summary.events < 2 || summary.errors)
+        throw new Error(`the observe client did not follow the page and scrape: ${JSON.stringify(summary)}`);
+      observeClient = summary;
+    }
+    return cost;
   } finally {
     await ctl(['stop']).catch(() => undefined);
     await lab.teardown();
@@ -99,5 +125,34 @@ export async function scaleBench(row: Row, results: Record<string, unknown>, sec
     `${round((big.totalCpuPct - small.totalCpuPct) / extra, 3)}% of a core, ${round(((big.rssMiB - small.rssMiB) / extra) * 1024)} KiB RSS`,
     '',
     null,
+  );
+}
+
+/** Goals of issue 14: 8 WANs probed, metrics and the page on, one page following /events and a scrape every 15 s. */
+const OBSERVE_CPU_PCT = 2;
+const OBSERVE_RSS_MB = 80;
+
+export async function observeCostBench(row: Row, results: Record<string, unknown>, seconds: number): Promise<void> {
+  const off = await costAt(8, seconds, 'off');
+  const on = await costAt(8, seconds, 'page-and-scrape');
+  results.observeCost = { seconds, settleMs: SETTLE_MS, off, on, client: observeClient };
+  const rssMB = (c: Cost) => (c.rssMiB * 1048576) / 1e6;
+  row(
+    `daemon probing 8 WANs × 2 targets, observe off (${seconds} s): CPU, RSS`,
+    `${round(off.totalCpuPct, 2)}% of a core; ${round(rssMB(off))} MB RSS`,
+    '',
+    null,
+  );
+  row(
+    `  with /metrics and the status page, one page on /events, a scrape every 15 s: CPU`,
+    `${round(on.totalCpuPct, 2)}% of a core (${round(on.totalCpuPct - off.totalCpuPct, 2)} points more than off)`,
+    `< ${OBSERVE_CPU_PCT}% of a core`,
+    on.totalCpuPct < OBSERVE_CPU_PCT,
+  );
+  row(
+    `  with /metrics and the status page, one page on /events, a scrape every 15 s: RSS`,
+    `${round(rssMB(on))} MB (${round(rssMB(on) - rssMB(off))} MB more than off)`,
+    `< ${OBSERVE_RSS_MB} MB`,
+    rssMB(on) < OBSERVE_RSS_MB,
   );
 }
