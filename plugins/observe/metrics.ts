@@ -1,5 +1,5 @@
 // The Prometheus metrics (prom-client, on a registry of their own): per WAN, per policy and the daemon's, fed by bus events and refreshed at each scrape.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
 import type { MwanEvents, NfqueueService, WanStateName, WorldView } from '../../core/plugin/api.ts';
 import { CumulativeCounter } from './cumulative.ts';
 import type { PolicyShare } from './policies.ts';
@@ -17,6 +17,15 @@ export const WAN_STATES: readonly WanStateName[] = [
 const RTT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** prom-client, loaded by createMetrics: a daemon with the server off never loads it (about 4.5 MB resident). */
+let pc: typeof import('prom-client');
+
+/** Loads prom-client (once) and builds the metrics. */
+export async function createMetrics(): Promise<ObserveMetrics> {
+  pc ??= await import('prom-client');
+  return new ObserveMetrics();
+}
+
 /**
  * prom-client's process metrics, collected once per process: each collection starts observers (GC, event-loop delay)
  * that cannot be stopped, so a reload (a new plugin instance) reuses them.
@@ -24,61 +33,62 @@ const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 let processMetrics: Registry | undefined;
 function processRegistry(): Registry {
   if (!processMetrics) {
-    processMetrics = new Registry();
+    processMetrics = new pc.Registry();
     // The event-loop delay is sampled once a second, not every 10 ms (prom-client's default): 100 wake-ups a second of
     // the daemon's only thread cost more than everything else here (npm run bench -- observe).
-    collectDefaultMetrics({ register: processMetrics, eventLoopMonitoringPrecision: 1000 });
+    pc.collectDefaultMetrics({ register: processMetrics, eventLoopMonitoringPrecision: 1000 });
   }
   return processMetrics;
 }
 
+/** Build it with createMetrics (prom-client must be loaded first). */
 export class ObserveMetrics {
-  readonly registry = new Registry();
+  readonly registry = new pc.Registry();
   private readonly r = [this.registry];
-  private readonly wanState = new Gauge({
+  private readonly wanState = new pc.Gauge({
     name: 'mwan_wan_state',
     help: 'The WAN state: 1 for its current state, 0 for the others.',
     labelNames: ['wan', 'state'] as const,
     registers: this.r,
   });
-  private readonly inService = new Gauge({
+  private readonly inService = new pc.Gauge({
     name: 'mwan_wan_in_service',
     help: '1 when the WAN takes new connections.',
     labelNames: ['wan'] as const,
     registers: this.r,
   });
-  private readonly weight = new Gauge({
+  private readonly weight = new pc.Gauge({
     name: 'mwan_wan_weight',
     help: 'The configured weight of the WAN.',
     labelNames: ['wan'] as const,
     registers: this.r,
   });
-  private readonly sinceChange = new Gauge({
+  private readonly sinceChange = new pc.Gauge({
     name: 'mwan_wan_state_age_seconds',
     help: 'Seconds since the WAN last changed state (since the daemon started when it has not).',
     labelNames: ['wan'] as const,
     registers: this.r,
   });
-  private readonly stateChanges = new Counter({
+  private readonly stateChanges = new pc.Counter({
     name: 'mwan_wan_state_changes_total',
     help: 'State changes of the WAN since the daemon started.',
     labelNames: ['wan'] as const,
     registers: this.r,
   });
-  private readonly rtt = new Histogram({
+  private readonly rtt = new pc.Histogram({
     name: 'mwan_wan_rtt_seconds',
     help: 'Round-trip times of answered probes.',
     labelNames: ['wan'] as const,
     buckets: RTT_BUCKETS,
     registers: this.r,
   });
-  private readonly loss = new Gauge({
+  private readonly loss = new pc.Gauge({
     name: 'mwan_wan_loss_ratio',
     help: 'Probe loss over the health window (0 to 1).',
     labelNames: ['wan'] as const,
     registers: this.r,
   });
-  private readonly rounds = new Counter({
+  private readonly rounds = new pc.Counter({
     name: 'mwan_wan_probe_rounds_total',
     help: 'Probe rounds by result (ok, failed).',
     labelNames: ['wan', 'result'] as const,
@@ -94,39 +104,39 @@ export class ObserveMetrics {
   private readonly quotaUsed = this.wanGauge('mwan_wan_quota_used_bytes', 'Bytes used of the WAN quota this period.');
   private readonly quotaLimit = this.wanGauge('mwan_wan_quota_limit_bytes', 'The WAN quota for the period, in bytes.');
   private readonly quotaRatio = this.wanGauge('mwan_wan_quota_used_ratio', 'The share of the WAN quota used (0 to 1).');
-  private readonly policyShare = new Gauge({
+  private readonly policyShare = new pc.Gauge({
     name: 'mwan_policy_share_ratio',
     help: "The share of the policy's new connections each WAN gets now (its current weights over its usable members).",
     labelNames: ['policy', 'wan'] as const,
     registers: this.r,
   });
   private readonly policyDecisions = new CumulativeCounter(
-    new Counter({
+    new pc.Counter({
       name: 'mwan_policy_decisions_total',
       help: 'New connections an NFQUEUE policy decided, per WAN.',
       labelNames: ['policy', 'wan'] as const,
       registers: this.r,
     }),
   );
-  private readonly reconcileSeconds = new Histogram({
+  private readonly reconcileSeconds = new pc.Histogram({
     name: 'mwan_reconcile_duration_seconds',
     help: 'Duration of reconciles that succeeded.',
     labelNames: ['changed'] as const,
     buckets: RECONCILE_BUCKETS,
     registers: this.r,
   });
-  private readonly reconcileFailures = new Counter({
+  private readonly reconcileFailures = new pc.Counter({
     name: 'mwan_reconcile_failures_total',
     help: 'Reconciles that failed (the previous kernel state stayed).',
     registers: this.r,
   });
-  private readonly repairs = new Counter({
+  private readonly repairs = new pc.Counter({
     name: 'mwan_repairs_total',
     help: "Self-repairs that changed the kernel (mwan's state deleted or changed by another tool).",
     registers: this.r,
   });
   private readonly nfqDecisions = new CumulativeCounter(
-    new Counter({
+    new pc.Counter({
       name: 'mwan_nfqueue_decisions_total',
       help: 'Packets a queue listener answered, by outcome (wan: decided; kernel: left to the kernel; error; not-ipv4).',
       labelNames: ['queue', 'strategy', 'outcome'] as const,
@@ -134,7 +144,7 @@ export class ObserveMetrics {
     }),
   );
   private readonly nfqFailOpens = new CumulativeCounter(
-    new Counter({
+    new pc.Counter({
       name: 'mwan_nfqueue_fail_opens_total',
       help: 'Times the kernel let queued packets through unseen (queue full: ENOBUFS, or verdict errors).',
       labelNames: ['queue', 'strategy'] as const,
@@ -143,11 +153,11 @@ export class ObserveMetrics {
   );
 
   private cumulative(name: string, help: string): CumulativeCounter<'wan'> {
-    return new CumulativeCounter(new Counter({ name, help, labelNames: ['wan'] as const, registers: this.r }));
+    return new CumulativeCounter(new pc.Counter({ name, help, labelNames: ['wan'] as const, registers: this.r }));
   }
 
   private wanGauge(name: string, help: string): Gauge<'wan'> {
-    return new Gauge({ name, help, labelNames: ['wan'] as const, registers: this.r });
+    return new pc.Gauge({ name, help, labelNames: ['wan'] as const, registers: this.r });
   }
 
   probe(p: MwanEvents['probe.result']): void {

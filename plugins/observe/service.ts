@@ -1,6 +1,6 @@
 // The observe plugin at run time: follows the bus, keeps the samples and events, serves /metrics, the page and /events.
 import type { HttpServer, MwanEvents, PluginContext } from '../../core/plugin/api.ts';
-import { ObserveMetrics } from './metrics.ts';
+import { createMetrics, type ObserveMetrics } from './metrics.ts';
 import { isLoopback, parseListen } from './options.ts';
 import { policyShares } from './policies.ts';
 import { observeRoutes } from './routes.ts';
@@ -29,7 +29,7 @@ export interface ObserveRuntime {
 
 export async function startObserve(ctx: PluginContext, now: () => number = Date.now): Promise<ObserveRuntime> {
   const options = ctx.config.observe;
-  const metrics = new ObserveMetrics();
+  const metrics = await createMetrics();
   const tracker = new StateTracker(now());
   const history = new WanHistory(HISTORY_SAMPLES);
   const events = new EventLog(EVENTS_KEPT);
