@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultLoaders } from 'cosmiconfig';
 import { createMetrics } from './metrics.ts';
+import { loadPromParts } from './prom-client-parts.ts';
 
 const docs = (file: string) => readFileSync(fileURLToPath(new URL(`../../docs/${file}`, import.meta.url)), 'utf8');
 
@@ -24,6 +25,12 @@ describe('observe plugin: dashboard and alert rules', () => {
   let served: Set<string>;
   before(async () => {
     served = new Set((await createMetrics()).names());
+  });
+
+  it("loads prom-client's parts from their files, not its whole index", async () => {
+    const parts = await loadPromParts();
+    assert.ok(!('Pushgateway' in parts), 'fell back to the index: prom-client-parts.ts FILES moved?');
+    assert.equal(typeof parts.Registry, 'function');
   });
 
   it('the metrics exist (so the checks below can fail)', () => {

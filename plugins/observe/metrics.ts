@@ -2,6 +2,7 @@
 import type { Gauge, Registry } from 'prom-client';
 import type { MwanEvents, NfqueueService, WanStateName, WorldView } from '../../core/plugin/api.ts';
 import { CumulativeCounter } from './cumulative.ts';
+import { loadPromParts, type PromParts } from './prom-client-parts.ts';
 import type { PolicyShare } from './policies.ts';
 import type { StateTracker } from './states.ts';
 
@@ -18,11 +19,11 @@ const RTT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** prom-client, loaded by createMetrics: a daemon with the server off never loads it (about 4.5 MB resident). */
-let pc: typeof import('prom-client');
+let pc: PromParts;
 
 /** Loads prom-client (once) and builds the metrics. */
 export async function createMetrics(): Promise<ObserveMetrics> {
-  pc ??= await import('prom-client');
+  pc ??= await loadPromParts();
   return new ObserveMetrics();
 }
 
