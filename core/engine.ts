@@ -23,6 +23,7 @@ import { buildWorld } from './world.ts';
 import { WorldMemo, worldInputs } from './world-memo.ts';
 import type { EventName, MwanEvents } from './events.ts';
 import type { WanRuntime } from './wan/model.ts';
+import type { NfqueueService } from './system/nfqueue/index.ts';
 
 export interface EngineOptions {
   loaded: LoadedConfig;
@@ -42,6 +43,8 @@ export class Engine {
   private defaults: ForeignDefault[] = [];
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
   private runtimeWeights: Record<string, RuntimeWeights> = {};
+  /** The queue listeners plugins started and have not closed (their counters feed metrics). */
+  private readonly queues = new Set<NfqueueService>();
 
   /** The plugins' kernel state outside the table, routes and rules (the NFQUEUE queue rules). */
   private readonly extras: KernelExtras[];
@@ -68,7 +71,20 @@ export class Engine {
       supervise: (spec, events) => system.supervise(spec, events),
       listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
       nfqueue: {
-        start: (o) => kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, conntrack }),
+        start: async (o) => {
+          const service = await kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, conntrack });
+          this.queues.add(service);
+          return {
+            queue: service.queue,
+            strategy: service.strategy,
+            stats: () => service.stats(),
+            close: () => {
+              this.queues.delete(service);
+              return service.close();
+            },
+          };
+        },
+        running: () => [...this.queues],
         planRules: (spec) => kernel.nfqueue.planRules(spec),
         applyRules: (spec) => kernel.nfqueue.applyRules(spec),
       },

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const PLUGINS = fileURLToPath(new URL('.', import.meta.url));
 /** Modules only core/system may import. */
-const FORBIDDEN = ['execa', 'child_process', 'net', 'dgram', 'fs', 'fs/promises', 'nodemailer'];
+const FORBIDDEN = ['execa', 'child_process', 'net', 'dgram', 'fs', 'fs/promises', 'nodemailer', 'http', 'https'];
 
 /** Every module specifier `text` imports: static, type-only, re-exported, dynamic `import('…')` and `require('…')`. */
 function importedModules(text: string): string[] {

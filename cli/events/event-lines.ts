@@ -66,6 +66,10 @@ const DESCRIBE: Describe = {
         : 'back to configured'
     }: ${p.reason}`,
   'hook.ifupdown': (p) => `ifupdown hook: ${p.iface} ${p.phase}`,
+  'wan.traffic': (p) =>
+    `${p.wan} traffic: ${p.rxBytes} B in, ${p.txBytes} B out, ${p.newConnections} new connections since start`,
+  'wan.quota': (p) =>
+    `${p.wan} quota ${p.state}: ${p.percent.toFixed(1)} % of ${p.limitBytes} B used${p.threshold !== null ? ` (threshold ${p.threshold} %)` : ''}`,
 };
 
 /** `2026-12-03T07:10:08.123Z wan.offline  isp1 offline: …` (the time as the daemon stamped it). */

@@ -91,6 +91,8 @@ export async function stageTree(root: string, stage: string): Promise<string[]> 
   copy(stage, path.join(root, 'core/plugin/tsconfig.plugins.json'), lib('core/plugin/tsconfig.plugins.json'));
   copy(stage, path.join(root, ADDON), lib(ADDON));
   copy(stage, path.join(root, 'hooks'), lib('hooks'));
+  // The status page the observe plugin serves (uPlot comes with the runtime node_modules below).
+  copy(stage, path.join(root, 'plugins/observe/page'), lib('plugins/observe/page'));
   for (const dep of runtimeDependencies(root)) {
     const from = path.join(root, dep);
     const nested = path.join(from, 'node_modules');

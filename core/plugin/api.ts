@@ -88,3 +88,12 @@ export type { ConntrackRecord } from '../system/conntrack/parse.ts';
 export { OpenFlows } from '../system/conntrack/open-flows.ts';
 export type { LinkBytes } from '../system/kernel/link-stats.ts';
 export type { FileService, MailService, PluginServices, RunScript } from '../system/system.ts';
+export type {
+  HttpHandler,
+  HttpReply,
+  HttpRequest,
+  HttpServer,
+  HttpService,
+  HttpStream,
+  HttpStreamReply,
+} from '../system/http/types.ts';

@@ -7,6 +7,7 @@ import { StateStore } from './state-store.ts';
 import type { System } from './system.ts';
 import { noNotifier } from './notify.ts';
 import { idleServices } from './one-shot.ts';
+import { idleHttp } from './http/idle.ts';
 
 /** Thrown for a side effect a dry run does not cause; the message says what would have happened. */
 export class DryRunRefusal extends Error {}
@@ -60,6 +61,7 @@ export function dryRunSystem(
       watchDir: () => () => undefined,
     },
     mail: idleServices.mail,
+    http: idleHttp,
     stateStore: store,
     notifier: noNotifier,
   };

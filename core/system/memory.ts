@@ -12,6 +12,7 @@ import type { ProcessEvents, ProcessSpec } from './process/supervise.ts';
 import type { PersistedState } from './state-store.ts';
 import type { FileService, MailMessage, MailTransportOptions, StateStorage, System } from './system.ts';
 import { notifyMessage, type ServiceNotifier } from './notify.ts';
+import { MemoryHttp } from './http/memory.ts';
 
 export interface MemoryProbe {
   spec: ProbeConfig;
@@ -97,6 +98,7 @@ export class MemorySystem implements System {
   counters: Record<string, LinkBytes> = {};
   readonly mails: { transport: MailTransportOptions; message: MailMessage }[] = [];
   readonly files = new MemoryFiles();
+  readonly http = new MemoryHttp();
   readonly states = new Map<string, PersistedState>();
   /** Every sd_notify datagram, as sent (`READY=1\nSTATUS=…\n`). */
   readonly notifications: string[] = [];

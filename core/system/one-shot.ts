@@ -3,6 +3,7 @@ import type { NfqueueKernel } from './nfqueue/adapters.ts';
 import type { NfqueueService } from './nfqueue/index.ts';
 import type { KernelAdapter } from './kernel/adapter.ts';
 import type { System } from './system.ts';
+import { idleHttp } from './http/idle.ts';
 
 /** The services a plugin starts in setup, idle: a plugin sets up and contributes its state, and nothing runs. */
 export const idleServices: Pick<System, 'startProbe' | 'supervise' | 'runScript'> & {
@@ -84,6 +85,7 @@ export function oneShotSystem(system: System): System {
     runScript: idleServices.runScript,
     conntrackFeed: () => idleServices.conntrackFeed(() => system.conntrackFeed()),
     mail: idleServices.mail,
+    http: idleHttp,
     icmpBackend: () => 'none (one-shot command)',
   };
 }

@@ -9,6 +9,7 @@ import { runScript } from './process/scripts.ts';
 import { supervise } from './process/supervise.ts';
 import { systemFiles } from './files.ts';
 import { systemMail } from './mail.ts';
+import { systemHttp } from './http/real.ts';
 import { StateStore } from './state-store.ts';
 import type { System } from './system.ts';
 import { systemNotifier, type ServiceNotifier } from './notify.ts';
@@ -30,6 +31,7 @@ export function realSystem(
     linkBytes: (devices) => readLinkBytes(devices),
     files: systemFiles,
     mail: systemMail,
+    http: systemHttp,
     stateStore: (dir) => new StateStore(dir),
     notifier,
   };

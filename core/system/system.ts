@@ -10,6 +10,7 @@ import type { NfqueueService, NfqueueServiceOptions } from './nfqueue/index.ts';
 import type { NfqRulesSpec } from './nfqueue/rules.ts';
 import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
+import type { HttpService } from './http/types.ts';
 
 /** Runs a user script with a time limit; resolves when it ends or is killed. */
 export type RunScript = (
@@ -102,6 +103,8 @@ export interface System {
   linkBytes(devices: string[]): Promise<Record<string, LinkBytes | null>>;
   readonly files: FileService;
   readonly mail: MailService;
+  /** Read-only HTTP servers (the observe plugin's metrics and status page) and the package files they serve. */
+  readonly http: HttpService;
   /** The state store of a state directory. */
   stateStore(dir: string): StateStorage;
   /** The service manager's notifications (systemd Type=notify: READY, STATUS, watchdog); a no-op without one. */
@@ -147,9 +150,13 @@ export interface PluginServices {
     /** The queue rules (iptables): what applying `spec` would run, and applying it (the commands that changed something). */
     planRules(spec: NfqRulesSpec): Promise<string[][]>;
     applyRules(spec: NfqRulesSpec): Promise<string[][]>;
+    /** The queue listeners running now (any plugin's), for their counters (the observe plugin's metrics). */
+    running?(): readonly NfqueueService[];
   };
   /** Files the plugin reads and writes. Optional like supervise. */
   files?: FileService;
   /** The mail transport. Optional like supervise. */
   mail?: MailService;
+  /** Read-only HTTP servers and the package files they serve. Optional like supervise. */
+  http?: HttpService;
 }

@@ -202,6 +202,7 @@ async function main(): Promise<void> {
   if (!only || only === 'repair') await (await import('./repair-bench.ts')).repairBench(row, results, 10);
   if (!only || only === 'conntrack') await (await import('./conntrack-bench.ts')).conntrackBench(row, results);
   if (!only || only === 'scale') await (await import('./scale-bench.ts')).scaleBench(row, results, 25);
+  if (!only || only === 'observe') await (await import('./scale-bench.ts')).observeCostBench(row, results, 60);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
