@@ -67,6 +67,7 @@ export class Engine {
       conntrack,
       files: system.files,
       mail: system.mail,
+      http: system.http,
       updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove),
       supervise: (spec, events) => system.supervise(spec, events),
       listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
