@@ -61,6 +61,8 @@ describe('bash completion', function () {
       'wan.longdown',
       'wan.offline',
       'wan.online',
+      'wan.quota',
+      'wan.traffic',
     ]);
   });
 

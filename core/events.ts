@@ -63,6 +63,24 @@ export interface MwanEvents {
   'policy.weights': { policy: string; weights: Record<string, number> | null; reason: string };
   /** An ifupdown hook reported a phase for an interface. */
   'hook.ifupdown': { iface: string; phase: string };
+  /** A WAN's kernel traffic counters: cumulative since the daemon started, published every 5 s. */
+  'wan.traffic': {
+    wan: string;
+    rxBytes: number;
+    txBytes: number;
+    rxPackets: number;
+    txPackets: number;
+    newConnections: number;
+  };
+  /** A WAN's data quota: its use, and each change of state (a threshold crossed, used up, a new period). */
+  'wan.quota': {
+    wan: string;
+    usedBytes: number;
+    limitBytes: number;
+    percent: number;
+    state: 'ok' | 'warned' | 'exhausted';
+    threshold: number | null;
+  };
 }
 
 export type EventName = keyof MwanEvents;
@@ -85,6 +103,8 @@ export const ALL_EVENTS = [
   'reconcile.failed',
   'policy.weights',
   'hook.ifupdown',
+  'wan.traffic',
+  'wan.quota',
 ] as const satisfies readonly EventName[];
 /** Names of the map missing from ALL_EVENTS: a missing one makes this `true` an error naming it. */
 type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;

@@ -12,6 +12,8 @@ describe('events: --type and --text', () => {
       'wan.offline',
       'wan.longdown',
       'wan.admin',
+      'wan.traffic',
+      'wan.quota',
     ]);
     const two = eventFilter(['wan.offline', 'reconcile.*']);
     assert.deepEqual(ALL_EVENTS.filter(two), [

@@ -66,6 +66,10 @@ const DESCRIBE: Describe = {
         : 'back to configured'
     }: ${p.reason}`,
   'hook.ifupdown': (p) => `ifupdown hook: ${p.iface} ${p.phase}`,
+  'wan.traffic': (p) =>
+    `${p.wan} traffic: in ${p.rxBytes} bytes (${p.rxPackets} packets), out ${p.txBytes} bytes (${p.txPackets} packets), ${p.newConnections} new connections`,
+  'wan.quota': (p) =>
+    `${p.wan} quota ${p.state}${p.threshold !== null ? ` (${p.threshold}% reached)` : ''}: ${p.usedBytes} of ${p.limitBytes} bytes (${p.percent.toFixed(1)}%)`,
 };
 
 /** `2026-12-03T07:10:08.123Z wan.offline  isp1 offline: …` (the time as the daemon stamped it). */

@@ -4,6 +4,7 @@ import { readLinkBytes } from './kernel/link-stats.ts';
 import { createConntrackFeed } from './conntrack/feed.ts';
 import { systemFiles } from './files.ts';
 import { StateStore } from './state-store.ts';
+import { privateFiles } from './private-files.ts';
 import type { System } from './system.ts';
 import { noNotifier } from './notify.ts';
 import { idleServices } from './one-shot.ts';
@@ -61,6 +62,10 @@ export function dryRunSystem(
     },
     mail: idleServices.mail,
     stateStore: store,
+    privateFiles: (dir, warn) => {
+      const real = privateFiles(dir, warn);
+      return { read: (name) => real.read(name), write: (name) => skip(`write ${dir}/${name}`) };
+    },
     notifier: noNotifier,
   };
 }

@@ -12,6 +12,7 @@ import type { ProcessEvents, ProcessSpec } from './process/supervise.ts';
 import type { PersistedState } from './state-store.ts';
 import type { FileService, MailMessage, MailTransportOptions, StateStorage, System } from './system.ts';
 import { notifyMessage, type ServiceNotifier } from './notify.ts';
+import { memoryPrivateFiles, type PrivateFiles } from './private-files.ts';
 
 export interface MemoryProbe {
   spec: ProbeConfig;
@@ -191,6 +192,13 @@ export class MemorySystem implements System {
       };
     },
   };
+
+  /** Record files by path (see privateFiles). */
+  readonly privateStore = new Map<string, string>();
+
+  privateFiles(dir: string): PrivateFiles {
+    return memoryPrivateFiles(this.privateStore, dir);
+  }
 
   stateStore(dir: string): StateStorage {
     const get = () => structuredClone(this.states.get(dir) ?? { disabled: [], sysctlOriginals: {} });

@@ -10,6 +10,7 @@ import { supervise } from './process/supervise.ts';
 import { systemFiles } from './files.ts';
 import { systemMail } from './mail.ts';
 import { StateStore } from './state-store.ts';
+import { privateFiles } from './private-files.ts';
 import type { System } from './system.ts';
 import { systemNotifier, type ServiceNotifier } from './notify.ts';
 
@@ -31,6 +32,7 @@ export function realSystem(
     files: systemFiles,
     mail: systemMail,
     stateStore: (dir) => new StateStore(dir),
+    privateFiles: (dir, warn) => privateFiles(dir, warn),
     notifier,
   };
 }

@@ -9,6 +9,10 @@ import type { LinkBytes } from './kernel/link-stats.ts';
 import type { NfqueueService, NfqueueServiceOptions } from './nfqueue/index.ts';
 import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
+import type { PrivateFiles } from './private-files.ts';
+import type { NftCounters } from './kernel/adapter.ts';
+
+export type { PrivateFiles };
 
 /** Runs a user script with a time limit; resolves when it ends or is killed. */
 export type RunScript = (
@@ -103,6 +107,8 @@ export interface System {
   readonly mail: MailService;
   /** The state store of a state directory. */
   stateStore(dir: string): StateStorage;
+  /** Root-only record files of a state directory (history, quota usage); refusals go to `warn`. */
+  privateFiles(dir: string, warn: (message: string) => void): PrivateFiles;
   /** The service manager's notifications (systemd Type=notify: READY, STATUS, watchdog); a no-op without one. */
   readonly notifier: ServiceNotifier;
 }
@@ -146,4 +152,8 @@ export interface PluginServices {
   files?: FileService;
   /** The mail transport. Optional like supervise. */
   mail?: MailService;
+  /** The named counters of mwan's own table (null when it does not exist): one cheap read. Optional like supervise. */
+  readCounters?: () => Promise<NftCounters | null>;
+  /** Root-only record files in the state directory (the quota plugin's usage). Optional like supervise. */
+  privateFiles?: PrivateFiles;
 }
