@@ -12,6 +12,7 @@ import mail from './mail/index.ts';
 import eventScripts from './event-scripts/index.ts';
 import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
+import traffic from './traffic/index.ts';
 import type { MwanPlugin } from '../core/plugin/api.ts';
 
 export const builtinPlugins: MwanPlugin[] = [
@@ -28,4 +29,5 @@ export const builtinPlugins: MwanPlugin[] = [
   mail,
   eventScripts,
   upnp,
+  traffic,
 ];
