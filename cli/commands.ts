@@ -22,6 +22,8 @@ import { writeConfigFile } from './write-config.ts';
 import { controlTarget, recordLastConfig, type ControlTarget } from './last-applied.ts';
 import { DEFAULT_OUTPUT, runInit } from './init/command.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
+import { readStatusExtras } from './status/status-extras.ts';
+import { historyCommand } from './history/command.ts';
 import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
@@ -44,6 +46,9 @@ export interface CommandArgs {
   /** `events --type`: event name globs; `--text`: readable lines. */
   type?: string[];
   text?: boolean;
+  /** `history --since 24h --wan NAME`. */
+  since?: string;
+  wan?: string;
   /** `init`, `import-balance`: where to write, and whether an existing file may be replaced. */
   output?: string;
   force?: boolean;
@@ -161,7 +166,7 @@ const status: Command = async (a) => {
     async (loaded) => {
       const engine = await buildEngine(a.config, silentLogger(), undefined, loaded);
       await engine.observe();
-      return buildStatus(engine, false);
+      return buildStatus(engine, false, await readStatusExtras(engine.config.stateDir));
     },
     { lastGood: true },
   );
@@ -410,6 +415,7 @@ export const commands: Record<string, Command> = {
   stop,
   wan,
   events,
+  history: historyCommand,
   check,
   hook,
   install: installCmd,
