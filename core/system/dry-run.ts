@@ -62,9 +62,10 @@ export function dryRunSystem(
     },
     mail: idleServices.mail,
     stateStore: store,
+    // Record files are the daemon's bookkeeping (history, quota use), not a change a plan shows: read, never written.
     privateFiles: (dir, warn) => {
       const real = privateFiles(dir, warn);
-      return { read: (name) => real.read(name), write: (name) => skip(`write ${dir}/${name}`) };
+      return { read: (name) => real.read(name), write: async () => undefined };
     },
     notifier: noNotifier,
   };
