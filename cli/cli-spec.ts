@@ -113,6 +113,21 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       { flags: '--text', help: 'one readable line per event instead of JSON' },
     ],
   },
+  {
+    name: 'history',
+    root: true,
+    summary: 'print the history: WAN state changes and reasons, failed reconciles, quota events',
+    details:
+      'Read from <stateDir>/history.json, which the daemon writes (root only, mode 0600) a second after each change ' +
+      'and at stop, so it outlives restarts. The ring keeps at most 5000 entries and none older than 30 days. A file ' +
+      'someone else wrote (another owner, a mode others may read or write, a link, over 4 MiB, not JSON) is ignored ' +
+      'with a warning. Entries marked FLAP are failures (status counts them as flaps).',
+    flags: [
+      { flags: '--since <duration>', help: 'only entries newer than this: 90s, 30m, 24h, 7d (default: all)' },
+      { flags: '--wan <name>', help: 'only entries about this WAN' },
+      { flags: '--json', help: 'JSON lines instead of text' },
+    ],
+  },
   { name: 'check', root: false, summary: 'validate the configuration and print the identifiers it gets' },
   {
     name: 'schema',

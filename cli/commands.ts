@@ -23,6 +23,8 @@ import { writeConfigFile } from './write-config.ts';
 import { controlTarget, recordLastConfig, type ControlTarget } from './last-applied.ts';
 import { DEFAULT_OUTPUT, runInit } from './init/command.ts';
 import { buildStatus, type StatusReport } from './status/status.ts';
+import { readStatusExtras } from './status/status-extras.ts';
+import { historyCommand } from './history/command.ts';
 import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
@@ -45,6 +47,9 @@ export interface CommandArgs {
   /** `events --type`: event name globs; `--text`: readable lines. */
   type?: string[];
   text?: boolean;
+  /** `history --since 24h --wan NAME`. */
+  since?: string;
+  wan?: string;
   /** `init`, `import-balance`: where to write, and whether an existing file may be replaced. */
   output?: string;
   force?: boolean;
@@ -162,7 +167,7 @@ const status: Command = async (a) => {
     async (loaded) => {
       const engine = await buildEngine(a.config, silentLogger(), undefined, loaded);
       await engine.observe();
-      return buildStatus(engine, false);
+      return buildStatus(engine, false, await readStatusExtras(engine.config.stateDir));
     },
     { lastGood: true },
   );
@@ -411,6 +416,7 @@ export const commands: Record<string, Command> = {
   stop,
   wan,
   events,
+  history: historyCommand,
   check,
   hook,
   install: installCmd,

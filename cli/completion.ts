@@ -10,6 +10,7 @@ function valueCompletion(f: FlagSpec): string {
   const names = flagNames(f.flags);
   if (names.includes('--config')) return 'mapfile -t COMPREPLY < <(compgen -f -- "$cur")';
   if (names.includes('--root')) return 'mapfile -t COMPREPLY < <(compgen -d -- "$cur")';
+  if (names.includes('--wan')) return 'mapfile -t COMPREPLY < <(compgen -W "$(_mwanctl_wans)" -- "$cur")';
   if (names.includes('--type')) {
     const groups = [...new Set(ALL_EVENTS.map((e) => `${e.split('.')[0]}.*`))];
     return `mapfile -t COMPREPLY < <(compgen -W '${words([...groups, ...ALL_EVENTS])}' -- "$cur")`;

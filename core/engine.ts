@@ -71,6 +71,8 @@ export class Engine {
       updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove),
       supervise: (spec, events) => system.supervise(spec, events),
       listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
+      readCounters: kernel.readCounters ? () => kernel.readCounters!(loaded.layout.nftTable) : undefined,
+      privateFiles: system.privateFiles(loaded.config.stateDir, (m) => log.warn(m)),
       nfqueue: {
         start: async (o) => {
           const service = await kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, conntrack });
@@ -105,6 +107,11 @@ export class Engine {
         if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
+      setQuotaOut: (wan, out) => {
+        const before = this.registry.wans.map((w) => w.inService).join();
+        this.registry.setQuotaOut(wan, out);
+        if (this.registry.wans.map((w) => w.inService).join() !== before) void this.reconcile(`${wan} quota`);
+      },
       system: services,
     });
     this.extras = this.host.plugins.flatMap((p) => p.kernelExtras?.(loaded.layout, services, log) ?? []);

@@ -63,7 +63,7 @@ export interface MwanEvents {
   'policy.weights': { policy: string; weights: Record<string, number> | null; reason: string };
   /** An ifupdown hook reported a phase for an interface. */
   'hook.ifupdown': { iface: string; phase: string };
-  /** A WAN's traffic: cumulative counters since the daemon started, published every 5 s. */
+  /** A WAN's kernel traffic counters: cumulative since the daemon started, published every 5 s. */
   'wan.traffic': {
     wan: string;
     rxBytes: number;
@@ -72,7 +72,7 @@ export interface MwanEvents {
     txPackets: number;
     newConnections: number;
   };
-  /** A WAN's data quota: use in the current period, and the threshold crossed (null: none). */
+  /** A WAN's data quota: its use, and each change of state (a threshold crossed, used up, a new period). */
   'wan.quota': {
     wan: string;
     usedBytes: number;

@@ -13,6 +13,7 @@ import eventScripts from './event-scripts/index.ts';
 import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
 import observe from './observe/index.ts';
+import traffic from './traffic/index.ts';
 import type { MwanPlugin } from '../core/plugin/api.ts';
 
 export const builtinPlugins: MwanPlugin[] = [
@@ -30,4 +31,5 @@ export const builtinPlugins: MwanPlugin[] = [
   eventScripts,
   upnp,
   observe,
+  traffic,
 ];

@@ -4,6 +4,7 @@ import { ConfirmWindow } from './confirm-window.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { Logger } from '../../core/log.ts';
 import { buildStatus } from '../status/status.ts';
+import type { StatusExtras } from '../status/status-extras.ts';
 
 export interface DaemonCore {
   engine(): Engine;
@@ -13,6 +14,8 @@ export interface DaemonCore {
   reload?: () => Promise<Engine>;
   nudge(): void;
   shutdown(removeState: boolean): Promise<void>;
+  /** The history and the last quota figures, for status. */
+  statusExtras?: () => StatusExtras;
 }
 
 type Stream = (line: unknown) => boolean;
@@ -59,7 +62,11 @@ export function controlHandler(core: DaemonCore, log: Logger) {
     const engine = core.engine();
     switch (req.cmd) {
       case 'status':
-        return { ...(await buildStatus(engine, true)), lastHook, confirmPending: window.pending };
+        return {
+          ...(await buildStatus(engine, true, core.statusExtras?.())),
+          lastHook,
+          confirmPending: window.pending,
+        };
       case 'plan':
         return engine.plan();
       case 'reconcile':
@@ -70,7 +77,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       case 'wan': {
         await engine.setEnabled(req.name, req.enabled); // the state file first: a full disk refuses the change here
         await engine.apply(`wan ${req.name} ${req.enabled ? 'up' : 'down'} by administrator`);
-        return buildStatus(engine, true);
+        return buildStatus(engine, true, core.statusExtras?.());
       }
       case 'hook':
         lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };

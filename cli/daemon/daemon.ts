@@ -11,6 +11,7 @@ import { logStateChanges } from './state-log.ts';
 import { ServiceNotifications } from './service-notify.ts';
 import { noNotifier, type ServiceNotifier } from '../../core/system/notify.ts';
 import { describeError } from '../../core/errors.ts';
+import { HistoryRecorder } from './history-recorder.ts';
 
 export interface DaemonHandle {
   stopped: Promise<void>;
@@ -46,6 +47,8 @@ export async function runDaemon(
   let unfollow = service.follow(engine);
   const outOfService = new Set<string>();
   let unlog = logStateChanges(engine, log, outOfService);
+  const history = await HistoryRecorder.open(engine.config.stateDir, log);
+  let unrecord = history.follow(engine);
   await engine.start();
   await engine.observe();
   const first = await engine.reconcile('daemon start');
@@ -123,6 +126,8 @@ export async function runDaemon(
     unwatch();
     unlog();
     await engine.stop();
+    unrecord();
+    await history.save();
     if (removeState) {
       const plan = await engine.removeKernelState();
       log.info({ ipLines: plan.ip.length }, 'removed all kernel state mwan created');
@@ -145,6 +150,8 @@ export async function runDaemon(
     engine = next;
     unlog();
     unlog = logStateChanges(engine, log, outOfService);
+    unrecord();
+    unrecord = history.follow(engine);
     unfollow();
     unfollow = service.follow(engine);
     if (rewatch) {
@@ -189,7 +196,17 @@ export async function runDaemon(
       service.ready(engine);
     }));
 
-  const handle = controlHandler({ engine: () => engine, swap, reload, nudge: () => onNetlink(), shutdown }, log);
+  const handle = controlHandler(
+    {
+      engine: () => engine,
+      swap,
+      reload,
+      nudge: () => onNetlink(),
+      shutdown,
+      statusExtras: () => ({ ring: history.ring, quotas: history.quotas }),
+    },
+    log,
+  );
   server = await serve(engine.config.control.socket, handle);
   log.info(
     { socket: engine.config.control.socket, plugins: engine.pluginNames(), icmpProbes: engine.icmpBackend() },

@@ -67,9 +67,9 @@ const DESCRIBE: Describe = {
     }: ${p.reason}`,
   'hook.ifupdown': (p) => `ifupdown hook: ${p.iface} ${p.phase}`,
   'wan.traffic': (p) =>
-    `${p.wan} traffic: ${p.rxBytes} B in, ${p.txBytes} B out, ${p.newConnections} new connections since start`,
+    `${p.wan} traffic: in ${p.rxBytes} bytes (${p.rxPackets} packets), out ${p.txBytes} bytes (${p.txPackets} packets), ${p.newConnections} new connections`,
   'wan.quota': (p) =>
-    `${p.wan} quota ${p.state}: ${p.percent.toFixed(1)} % of ${p.limitBytes} B used${p.threshold !== null ? ` (threshold ${p.threshold} %)` : ''}`,
+    `${p.wan} quota ${p.state}${p.threshold !== null ? ` (${p.threshold}% reached)` : ''}: ${p.usedBytes} of ${p.limitBytes} bytes (${p.percent.toFixed(1)}%)`,
 };
 
 /** `2026-12-03T07:10:08.123Z wan.offline  isp1 offline: …` (the time as the daemon stamped it). */

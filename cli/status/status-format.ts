@@ -1,5 +1,6 @@
 // Renders a status report as the table `mwanctl status` prints: 100 columns at most, or every detail with -v.
 import type { StatusReport, WanStatus } from './status.ts';
+import { formatSize } from '../../plugins/traffic/units.ts';
 
 /** The default output's width: the table and the wrapped lines below it fit. */
 export const STATUS_WIDTH = 100;
@@ -48,9 +49,9 @@ const rtt = (ms: number | null) =>
 const loss = (pct: number | null) => (pct === null ? '-' : `${Math.round(pct)}%`);
 const share = (s: number | null) => (s === null ? '-' : `${(s * 100).toFixed(1)}%`);
 
-/** WAN, state, since, RTT, loss, flaps, last failure, share: 98 columns with 24-character names. */
+/** WAN, state, since, RTT, loss, flaps in the last 24 h, last failure, share: 98 columns with 24-character names. */
 function narrowRows(report: StatusReport, now: number): string[][] {
-  const rows = [['WAN', 'STATE', 'SINCE', 'RTT', 'LOSS', 'FLAPS', 'LAST FAILURE', 'SHARE']];
+  const rows = [['WAN', 'STATE', 'SINCE', 'RTT', 'LOSS', 'FLAPS 24H', 'LAST FAIL', 'SHARE']];
   for (const w of report.wans) {
     rows.push([
       w.name,
@@ -58,13 +59,23 @@ function narrowRows(report: StatusReport, now: number): string[][] {
       ago(w.since, now),
       rtt(w.rttMs),
       loss(w.lossPct),
-      String(w.flaps ?? 0),
+      String(w.flaps24h ?? w.flaps ?? 0),
       w.lastFailure ? ago(w.lastFailure.at, now) : '-',
       share(w.share),
     ]);
   }
   return rows;
 }
+
+/** `lte: 19.5 GB of 20 GB (97.5 %), warned` per WAN with a quota. */
+const quotaLines = (report: StatusReport) =>
+  report.wans.flatMap((w) =>
+    w.quota
+      ? [
+          `  ${w.name}: ${formatSize(w.quota.usedBytes)} of ${formatSize(w.quota.limitBytes)} (${w.quota.percent.toFixed(1)} %), ${w.quota.state === 'exhausted' ? 'used up' : w.quota.state}`,
+        ]
+      : [],
+  );
 
 function wideRows(report: StatusReport, now: number): string[][] {
   const rows = [
@@ -82,6 +93,7 @@ function wideRows(report: StatusReport, now: number): string[][] {
       'RTT',
       'LOSS',
       'FLAPS',
+      'FLAPS 24H',
       'LAST FAILURE',
       'RP_FILTER',
       'NEW CONNS',
@@ -103,6 +115,7 @@ function wideRows(report: StatusReport, now: number): string[][] {
       rtt(w.rttMs),
       loss(w.lossPct),
       String(w.flaps ?? 0),
+      String(w.flaps24h ?? w.flaps ?? 0),
       w.lastFailure ? ago(w.lastFailure.at, now) : '-',
       w.rpFilter?.mode ?? '-',
       String(w.newConnections),
@@ -150,6 +163,7 @@ export function formatStatus(report: StatusReport, now = Date.now(), opts: Statu
     table(verbose ? wideRows(report, now) : narrowRows(report, now)),
     ...(verbose ? section('probes (last round):', probes) : []),
     ...section('policies:', policies),
+    ...section('data quotas (this period, both directions):', quotaLines(report)),
     ...section('out of service or degraded:', reasons),
     ...(verbose ? section('last failure:', failures) : []),
     ...(tail ? ['', tail] : []),

@@ -31,6 +31,8 @@ function wan(i: number, o: Partial<WanStatus> = {}): WanStatus {
     ],
     rpFilter: { device: 2, all: 0, mode: 'loose' },
     flaps: 12345,
+    flaps24h: 1234,
+    quota: { usedBytes: 19_500_000_000, limitBytes: 20_000_000_000, percent: 97.5, state: 'warned' },
     lastFailure: { at: iso(3 * 86400000), reason: 'offline: fewer than 1 of 2 targets answered in 4 rounds' },
     ...o,
   };
@@ -89,10 +91,11 @@ describe('status layout', () => {
     const text = formatStatus(report, now);
     const wide = text.split('\n').filter((l) => l.length > STATUS_WIDTH);
     assert.deepEqual(wide, []);
-    assert.match(text, /^WAN {23}STATE {15}SINCE {5}RTT {6}LOSS {2}FLAPS {2}LAST FAILURE {2}SHARE$/m);
+    assert.match(text, /^WAN {23}STATE {15}SINCE {5}RTT {6}LOSS {2}FLAPS 24H {2}LAST FAIL {2}SHARE$/m);
+    assert.match(text, /^ {2}uplink-1-with-a-long-nam: 19.5 GB of 20.0 GB \(97.5 %\), warned$/m);
     assert.match(
       text,
-      /^uplink-2-with-a-long-nam {2}degraded \(standby\) {2}400d ago {2}1235 ms {2}100% {2}12345 {2}3d ago {8}25\.0%$/m,
+      /^uplink-2-with-a-long-nam {2}degraded \(standby\) {2}400d ago {2}1235 ms {2}100% {2}1234 {7}3d ago {5}25\.0%$/m,
     );
     assert.match(
       text,
@@ -107,7 +110,7 @@ describe('status layout', () => {
     const text = formatStatus(report, now, { verbose: true });
     assert.match(
       text,
-      /^WAN +STATE +DEVICE +ADDRESS +GATEWAY +WEIGHT +TIER +MARK +TABLE +SINCE +RTT +LOSS +FLAPS +LAST FAILURE +RP_FILTER +NEW CONNS +SHARE$/m,
+      /^WAN +STATE +DEVICE +ADDRESS +GATEWAY +WEIGHT +TIER +MARK +TABLE +SINCE +RTT +LOSS +FLAPS +FLAPS 24H +LAST FAILURE +RP_FILTER +NEW CONNS +SHARE$/m,
     );
     assert.match(
       text,

@@ -2,6 +2,9 @@
 import { hex } from '../../core/config/validators.ts';
 import type { Engine } from '../../core/engine.ts';
 import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
+import type { QuotaFigures, StatusExtras } from './status-extras.ts';
+
+const DAY_MS = 86_400_000;
 
 export interface WanStatus {
   name: string;
@@ -27,7 +30,12 @@ export interface WanStatus {
   rpFilter: RpFilterStatus;
   /** How often the WAN left service for a failure since the daemon started, and the last time (ISO) with why. */
   flaps: number;
+  /** The same in the last 24 h, from the history (which outlives daemon restarts). */
+  flaps24h: number;
+  /** The last failure the daemon saw, else the last one in the history. */
   lastFailure: { at: string; reason: string } | null;
+  /** Its data quota's use (null without a quota, or before the first reading). */
+  quota: QuotaFigures | null;
 }
 export type { PolicyStatus };
 export interface RpFilterStatus {
@@ -49,6 +57,21 @@ export interface StatusReport {
   confirmPending?: { secondsLeft: number } | null;
 }
 
+/** Flaps in the last 24 h and the last failure: the history's, or the registry's when it knows a later one. */
+function failures(
+  w: ReturnType<Engine['wans']>[number],
+  extras: StatusExtras | undefined,
+  now: number,
+): Pick<WanStatus, 'flaps24h' | 'lastFailure'> {
+  const h = extras?.ring.failures(w.name, now - DAY_MS);
+  // This daemon's own last failure is the latest (the history records the same one); before it, the history's.
+  const last = w.lastFailure ?? (h?.last ? { at: h.last.at, reason: h.last.reason } : null);
+  return {
+    flaps24h: h ? h.flaps : w.flaps,
+    lastFailure: last ? { at: new Date(last.at).toISOString(), reason: last.reason } : null,
+  };
+}
+
 const rpKey = (dev: string) => `net/ipv4/conf/${dev}/rp_filter`;
 const num = (v: string | null | undefined): number | null =>
   v === null || v === undefined || !/^\d+$/.test(v.trim()) ? null : Number(v);
@@ -60,7 +83,8 @@ export function rpFilterStatus(device: number | null, all: number | null): RpFil
   return { device, all, mode: effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose' };
 }
 
-export async function buildStatus(engine: Engine, daemon: boolean): Promise<StatusReport> {
+export async function buildStatus(engine: Engine, daemon: boolean, extras?: StatusExtras): Promise<StatusReport> {
+  const now = Date.now();
   const devices = engine.wans().map((w) => w.config.device);
   const [current, rp] = await Promise.all([
     engine.readKernel(),
@@ -96,9 +120,8 @@ export async function buildStatus(engine: Engine, daemon: boolean): Promise<Stat
         ? { rttMs: null, lossPct: null, targets: [] }
         : { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct, targets: w.figures.targets ?? [] }),
       flaps: w.flaps,
-      lastFailure: w.lastFailure
-        ? { at: new Date(w.lastFailure.at).toISOString(), reason: w.lastFailure.reason }
-        : null,
+      ...failures(w, extras, now),
+      quota: w.config.quota ? (extras?.quotas.get(w.name) ?? null) : null,
       rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
     })),
     ...(engine.config.rules.length || Object.keys(engine.config.policies).length

@@ -122,6 +122,7 @@ export interface HostDeps {
   requestReconcile: (reason: string) => void;
   reportHealth: PluginContext['reportHealth'];
   setRuntimeWeights?: PluginContext['setRuntimeWeights'];
+  setQuotaOut?: PluginContext['setQuotaOut'];
   system: PluginContext['system'];
 }
 
@@ -154,6 +155,7 @@ export class PluginHost {
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
       reportHealth: this.deps.reportHealth,
       setRuntimeWeights: this.deps.setRuntimeWeights,
+      setQuotaOut: this.deps.setQuotaOut,
       system: this.deps.system,
     };
   }

@@ -99,6 +99,11 @@ export interface PluginContext {
    * only so that contexts built by hand in tests need not.
    */
   setRuntimeWeights?(key: string, choice: RuntimeWeights | null, reason: string): void;
+  /**
+   * A WAN's data quota is used up ('offline': out of service; 'standby': in service only while no other WAN is) or
+   * restored (null); a change of service emits wan.* events and triggers a reconcile. Optional like setRuntimeWeights.
+   */
+  setQuotaOut?(wan: string, out: 'standby' | 'offline' | null): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
   reportHealth(wan: string, report: HealthReport): void;
   /** The side effects a plugin may cause (kernel actions that are not declared state, probes, processes, files, mail). */

@@ -4,6 +4,7 @@ import { readLinkBytes } from './kernel/link-stats.ts';
 import { createConntrackFeed } from './conntrack/feed.ts';
 import { systemFiles } from './files.ts';
 import { StateStore } from './state-store.ts';
+import { privateFiles } from './private-files.ts';
 import type { System } from './system.ts';
 import { noNotifier } from './notify.ts';
 import { idleServices } from './one-shot.ts';
@@ -63,6 +64,11 @@ export function dryRunSystem(
     mail: idleServices.mail,
     http: idleHttp,
     stateStore: store,
+    // Record files are the daemon's bookkeeping (history, quota use), not a change a plan shows: read, never written.
+    privateFiles: (dir, warn) => {
+      const real = privateFiles(dir, warn);
+      return { read: (name) => real.read(name), write: async () => undefined };
+    },
     notifier: noNotifier,
   };
 }

@@ -13,6 +13,7 @@ import type { PersistedState } from './state-store.ts';
 import type { FileService, MailMessage, MailTransportOptions, StateStorage, System } from './system.ts';
 import { notifyMessage, type ServiceNotifier } from './notify.ts';
 import { MemoryHttp } from './http/memory.ts';
+import { memoryPrivateFiles, type PrivateFiles } from './private-files.ts';
 
 export interface MemoryProbe {
   spec: ProbeConfig;
@@ -193,6 +194,13 @@ export class MemorySystem implements System {
       };
     },
   };
+
+  /** Record files by path (see privateFiles). */
+  readonly privateStore = new Map<string, string>();
+
+  privateFiles(dir: string): PrivateFiles {
+    return memoryPrivateFiles(this.privateStore, dir);
+  }
 
   stateStore(dir: string): StateStorage {
     const get = () => structuredClone(this.states.get(dir) ?? { disabled: [], sysctlOriginals: {} });

@@ -79,6 +79,11 @@ export function oneShotSystem(system: System): System {
     linkBytes: (devices) => system.linkBytes(devices),
     files: system.files,
     stateStore: (dir) => system.stateStore(dir),
+    // Record files are the daemon's (history, quota usage): a one-shot command reads them and never writes.
+    privateFiles: (dir, warn) => {
+      const files = system.privateFiles(dir, warn);
+      return { read: (name) => files.read(name), write: async () => undefined };
+    },
     notifier: system.notifier,
     startProbe: idleServices.startProbe,
     supervise: idleServices.supervise,

@@ -11,6 +11,7 @@ import { systemFiles } from './files.ts';
 import { systemMail } from './mail.ts';
 import { systemHttp } from './http/real.ts';
 import { StateStore } from './state-store.ts';
+import { privateFiles } from './private-files.ts';
 import type { System } from './system.ts';
 import { systemNotifier, type ServiceNotifier } from './notify.ts';
 
@@ -33,6 +34,7 @@ export function realSystem(
     mail: systemMail,
     http: systemHttp,
     stateStore: (dir) => new StateStore(dir),
+    privateFiles: (dir, warn) => privateFiles(dir, warn),
     notifier,
   };
 }

@@ -11,6 +11,10 @@ import type { NfqRulesSpec } from './nfqueue/rules.ts';
 import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
 import type { HttpService } from './http/types.ts';
+import type { PrivateFiles } from './private-files.ts';
+import type { NftCounters } from './kernel/adapter.ts';
+
+export type { PrivateFiles };
 
 /** Runs a user script with a time limit; resolves when it ends or is killed. */
 export type RunScript = (
@@ -107,6 +111,8 @@ export interface System {
   readonly http: HttpService;
   /** The state store of a state directory. */
   stateStore(dir: string): StateStorage;
+  /** Root-only record files of a state directory (history, quota usage); refusals go to `warn`. */
+  privateFiles(dir: string, warn: (message: string) => void): PrivateFiles;
   /** The service manager's notifications (systemd Type=notify: READY, STATUS, watchdog); a no-op without one. */
   readonly notifier: ServiceNotifier;
 }
@@ -159,4 +165,8 @@ export interface PluginServices {
   mail?: MailService;
   /** Read-only HTTP servers and the package files they serve. Optional like supervise. */
   http?: HttpService;
+  /** The named counters of mwan's own table (null when it does not exist): one cheap read. Optional like supervise. */
+  readCounters?: () => Promise<NftCounters | null>;
+  /** Root-only record files in the state directory (the quota plugin's usage). Optional like supervise. */
+  privateFiles?: PrivateFiles;
 }

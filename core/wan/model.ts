@@ -50,7 +50,11 @@ export interface WanRuntime {
   flaps: number;
   /** The last time it did, and why. */
   lastFailure?: { at: number; reason: string };
+  /** Its data quota is used up (the quota plugin): 'offline' leaves service, 'standby' serves only when no other WAN does. */
+  quotaOut?: QuotaOut;
 }
+
+export type QuotaOut = 'standby' | 'offline';
 
 /** Picks the gateway: configured, else the lowest-metric foreign default route on the device (main table first). */
 export function discoverGateway(
@@ -86,7 +90,24 @@ export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defau
  * The one place that decides whether a WAN takes new connections: from its facts, admin flag and the verdict health
  * published (a degraded WAN stays in service unless its trigger level takes it out).
  */
-export function deriveState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>): {
+export function deriveState(
+  w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'quotaOut'>,
+  othersInService = false,
+): {
+  state: WanStateName;
+  reason: string;
+  inService: boolean;
+} {
+  const own = healthState(w);
+  if (!own.inService || !w.quotaOut) return own;
+  if (w.quotaOut === 'offline') return { state: 'offline', reason: 'data quota used up', inService: false };
+  // standby: a WAN whose quota is used up carries new connections only while no other WAN can.
+  return othersInService
+    ? { ...own, reason: 'data quota used up: standby while another WAN is in service', inService: false }
+    : { ...own, reason: 'data quota used up: in service as the last WAN left' };
+}
+
+function healthState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>): {
   state: WanStateName;
   reason: string;
   inService: boolean;

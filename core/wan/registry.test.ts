@@ -291,4 +291,21 @@ describe('WanRegistry', () => {
     fresh.registry.observe(network(), 9000);
     assert.equal(fresh.registry.get('isp1').since, 9000, 'a WAN not named starts afresh');
   });
+  it('a used-up quota: offline leaves service; standby serves only while no other WAN does; null restores it', () => {
+    const { registry, events } = setup();
+    registry.observe(network(), 2000);
+    registry.setQuotaOut('isp1', 'offline', 3000);
+    assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['offline', false]);
+    assert.equal(registry.get('isp1').flaps, 0, 'a used-up quota is not a failure');
+    registry.setQuotaOut('isp1', 'standby', 3500);
+    assert.equal(registry.get('isp1').inService, false, 'standby while isp2 serves');
+    assert.match(registry.get('isp1').reason, /standby/);
+    registry.observe(network({ wan2: { carrier: false } }), 4000);
+    assert.equal(registry.get('isp1').inService, true, 'the last WAN left: standby serves');
+    registry.observe(network(), 5000);
+    assert.equal(registry.get('isp1').inService, false, 'isp2 back: standby again');
+    registry.setQuotaOut('isp1', null, 6000);
+    assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['online', true]);
+    assert.ok(only(events, 'wan.offline').some((e) => (e[1] as { wan: string }).wan === 'isp1'));
+  });
 });

@@ -5,7 +5,7 @@ import type { MwanConfig } from '../config/schema.ts';
 import { MwanError } from '../errors.ts';
 import type { WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
-import { deriveState, factsFromLink, type Health, type WanRuntime } from './model.ts';
+import { deriveState, factsFromLink, type Health, type QuotaOut, type WanRuntime } from './model.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
 const CARRIED_OVER_RELOAD = [
@@ -129,16 +129,37 @@ export class WanRegistry {
     return this.refresh(w, now);
   }
 
+  /** The quota plugin: a used-up quota takes the WAN out ('offline') or to standby; null restores it (a new period). */
+  setQuotaOut(name: string, out: QuotaOut | null, now = Date.now()): boolean {
+    const w = this.get(name);
+    if ((w.quotaOut ?? null) === out) return false;
+    w.quotaOut = out ?? undefined;
+    return this.refresh(w, now);
+  }
+
+  /** Whether a WAN other than `w` and not on standby is in service (a standby WAN serves only when none is). */
+  private othersInService(w: WanRuntime): boolean {
+    return this.wans.some((x) => x !== w && x.quotaOut !== 'standby' && x.inService);
+  }
+
+  /** A WAN's state, then every standby WAN's (whether they serve depends on the others). */
   private refresh(w: WanRuntime, now: number): boolean {
-    const next = deriveState(w);
-    if (next.state === w.state && next.reason === w.reason) return false;
+    let changed = this.refreshOne(w, now);
+    if (w.quotaOut !== 'standby')
+      for (const s of this.wans) if (s.quotaOut === 'standby') changed = this.refreshOne(s, now) || changed;
+    return changed;
+  }
+
+  private refreshOne(w: WanRuntime, now: number): boolean {
+    const next = deriveState(w, this.othersInService(w));
+    if (next.state === w.state && next.reason === w.reason && next.inService === w.inService) return false;
     const wasInService = w.inService;
     const stateChanged = next.state !== w.state;
     Object.assign(w, next);
     if (stateChanged) w.since = now;
     // Figures measured before the link went away are stale: none until probes answer again.
     if (next.state === 'link-down') w.figures = { rttMs: null, lossPct: null };
-    if (wasInService && !next.inService && next.state !== 'admin-down') {
+    if (wasInService && !next.inService && next.state !== 'admin-down' && !w.quotaOut) {
       w.flaps++;
       w.lastFailure = { at: now, reason: `${next.state}: ${next.reason}` };
     }

@@ -4,6 +4,7 @@ import {
   describeError,
   type FileService,
   type Logger,
+  type MwanEvents,
   type MwanPlugin,
   type PluginContext,
   type WanChange,
@@ -27,6 +28,7 @@ export const ACTIONS = {
   'wan.offline': 'disconnected',
   'wan.degraded': 'degraded',
   'wan.longdown': 'long_down',
+  'wan.quota': 'quota',
 } as const;
 
 export type ScriptEvent = keyof typeof ACTIONS;
@@ -38,14 +40,38 @@ export const TEARDOWN_GRACE_MS = 2000;
 const figure = (n: number | null | undefined) =>
   n == null || !Number.isFinite(n) ? '' : String(Math.round(n * 10) / 10);
 
+type QuotaEvent = MwanEvents['wan.quota'];
+
+/** A quota change as a script sees it: REASON in words, and QUOTA_* with the figures. */
+function quotaEnv(q: QuotaEvent): { reason: string; extra: Record<string, string> } {
+  const reason =
+    q.state === 'exhausted'
+      ? 'data quota used up'
+      : q.threshold
+        ? `${q.threshold}% of the data quota used`
+        : 'data quota available again';
+  return {
+    reason,
+    extra: {
+      QUOTA_STATE: q.state,
+      QUOTA_THRESHOLD: String(q.threshold ?? ''),
+      QUOTA_PERCENT: String(q.percent),
+      QUOTA_USED_BYTES: String(q.usedBytes),
+      QUOTA_LIMIT_BYTES: String(q.limitBytes),
+    },
+  };
+}
+
 /** The documented environment of one run. Unknown figures are empty strings; DOWN_FOR_S is whole seconds. */
 export function scriptEnv(
   event: ScriptEvent,
   wan: string,
   view: Pick<WanView, 'device' | 'gateway'> | undefined,
   change: Partial<WanChange> = {},
+  extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
+    ...extra,
     ACTION: ACTIONS[event],
     EVENT: event,
     WAN: wan,
@@ -95,7 +121,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
     const warned = new Set<string>();
     const wanOf = (
       _event: ScriptEvent,
-      payload: { device: string } | WanChange,
+      payload: { device: string } | WanChange | QuotaEvent,
     ): { wan: string; view?: WanView } | undefined => {
       const wans = ctx.world().wans;
       if ('wan' in payload) return { wan: payload.wan, view: wans.find((w) => w.name === payload.wan) };
@@ -106,11 +132,17 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
       offs.push(
         ctx.bus.on(
           event,
-          (payload: { device: string } | WanChange) => {
+          (payload: { device: string } | WanChange | QuotaEvent) => {
+            if ('threshold' in payload && payload.threshold === null) return; // the periodic use figure, not a change
             const target = wanOf(event, payload);
             if (!target) return; // a link event of a device that is not a WAN
-            const change = 'wan' in payload ? payload : { reason: event === 'link.up' ? 'link up' : 'link down' };
-            const env = scriptEnv(event, target.wan, target.view, change);
+            const quota = 'threshold' in payload ? quotaEnv(payload) : undefined;
+            const change = quota
+              ? { reason: quota.reason }
+              : 'wan' in payload
+                ? (payload as WanChange)
+                : { reason: event === 'link.up' ? 'link up' : 'link down' };
+            const env = scriptEnv(event, target.wan, target.view, change, quota?.extra);
             // Listing is asynchronous: chain it so runs are queued in the order the events came.
             ordered = ordered
               .then(async () => {

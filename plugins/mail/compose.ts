@@ -1,5 +1,5 @@
-// Pure message composition: the subject and plain-text body of a state change, a coalesced flap, or a long-down notice.
-import type { WanChange } from '../../core/plugin/api.ts';
+// Pure message composition: the subject and plain-text body of a state change, a coalesced flap, a long-down or a quota notice.
+import type { MwanEvents, WanChange } from '../../core/plugin/api.ts';
 
 export type MailState = 'online' | 'degraded' | 'offline';
 
@@ -89,5 +89,26 @@ export function composeLongDown(prefix: string, host: string, change: WanChange,
       ...describeChange('long down', change, at),
       ...footer(host),
     ].join('\n'),
+  };
+}
+
+/** A quota notice: a threshold reached, the quota used up (and what happens to the WAN), or a new allowance. */
+export function composeQuota(
+  prefix: string,
+  host: string,
+  q: MwanEvents['wan.quota'],
+  at: Date,
+  action?: 'standby' | 'offline',
+): Message {
+  const use = `${q.usedBytes} of ${q.limitBytes} bytes (${q.percent.toFixed(1)} %)`;
+  const what =
+    q.state === 'exhausted'
+      ? `data quota used up: ${action === 'offline' ? 'out of service' : 'standby (used only while no other WAN is in service)'} until the next period`
+      : q.threshold
+        ? `${q.threshold} % of the data quota used`
+        : 'data quota available again';
+  return {
+    subject: `${prefix} ${q.wan} ${what}`,
+    text: [`${q.wan}: ${what}.`, '', `used:  ${use}`, `time:  ${at.toISOString()}`, ...footer(host)].join('\n'),
   };
 }

@@ -243,6 +243,25 @@ describe('mail plugin', () => {
     assert.ok(server.received[1].text.includes('Down for:  2 min 0 s'));
   });
 
+  it('mails each quota threshold and the quota used up, never the periodic use figure', async () => {
+    server = await smtpServer();
+    await start({ coalesceMs: 60_000 });
+    const q = { wan: 'isp1', limitBytes: 1000, state: 'warned' as const };
+    bus.emit('wan.quota', { ...q, usedBytes: 500, percent: 50, threshold: null });
+    bus.emit('wan.quota', { ...q, usedBytes: 800, percent: 80, threshold: 80 });
+    bus.emit('wan.quota', { ...q, usedBytes: 1000, percent: 100, state: 'exhausted', threshold: 100 });
+    await waitFor(() => server!.received.length === 2, 5000, 'two messages');
+    await sleep(100);
+    assert.deepEqual(
+      server.received.map((m) => m.subject),
+      [
+        '[mwan] isp1 80 % of the data quota used',
+        '[mwan] isp1 data quota used up: standby (used only while no other WAN is in service) until the next period',
+      ],
+    );
+    assert.match(server.received[1].text, /used: +1000 of 1000 bytes \(100\.0 %\)/);
+  });
+
   it('retries a failed send and logs each failure without touching the bus', async () => {
     server = await smtpServer({ failFirst: 2 });
     await start({ coalesceMs: 0, retries: 3 });

@@ -1,8 +1,8 @@
-// Built-in plugin: mails WAN state changes (flaps coalesced into one message) and long-down notices via SMTP or sendmail.
+// Built-in plugin: mails WAN state changes (flaps coalesced into one message), long-down and quota notices via SMTP or sendmail.
 import os from 'node:os';
 import type { MwanPlugin, WanChange } from '../../core/plugin/api.ts';
 import { Coalescer } from './coalesce.ts';
-import { composeChanges, composeLongDown, type MailState, type Transition } from './compose.ts';
+import { composeChanges, composeLongDown, composeQuota, type MailState, type Transition } from './compose.ts';
 import { isSendmail, parseMailOptions, PLUGIN_NAME, type MailOptions } from './options.ts';
 import { MailSender, type Transporter } from './sender.ts';
 
@@ -77,6 +77,17 @@ export function createMail(
             longDownSent.add(change.wan);
             groups.flush(change.wan); // the changes that led here go first
             out.send(composeLongDown(options.subjectPrefix, host, change, new Date()));
+          },
+          PLUGIN_NAME,
+        ),
+      );
+      offs.push(
+        ctx.bus.on(
+          'wan.quota',
+          (q) => {
+            if (q.threshold === null) return; // the periodic use figure, not a change
+            const action = ctx.config.wans.find((w) => w.name === q.wan)?.quota?.action;
+            out.send(composeQuota(options.subjectPrefix, host, q, new Date(), action));
           },
           PLUGIN_NAME,
         ),

@@ -12,6 +12,9 @@ export interface KernelOwnership extends Ownership {
 export type NftFamily = 'inet' | 'ip' | 'ip6';
 export type NftJsonItem = Record<string, Record<string, unknown>>;
 
+/** Named nft counters by name. */
+export type NftCounters = Record<string, { packets: number; bytes: number }>;
+
 export interface KernelSnapshot {
   nft: CurrentNft | null;
   routes: RouteSpec[];
@@ -117,6 +120,8 @@ export interface KernelAdapter {
    * metainfo), or null when the table does not exist. Family and name are validated; nothing is changed.
    */
   listNftTable?(family: NftFamily, name: string): Promise<NftJsonItem[] | null>;
+  /** Read-only: the named counters of mwan's table `table` (`nft -j list counters table inet …`), null without it. */
+  readCounters?(table: string): Promise<NftCounters | null>;
   /**
    * Calls `onChange` when links, addresses or routes change — with a hint when the change is a link's
    * flags — and, with `own`, reports changes to mwan's own table, rules and routes to `own.onChange` instead;

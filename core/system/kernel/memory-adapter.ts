@@ -4,6 +4,7 @@ import type {
   KernelAdapter,
   KernelSnapshot,
   LinkHint,
+  NftCounters,
   NftFamily,
   NftJsonItem,
   ObservedNetwork,
@@ -71,6 +72,16 @@ export class MemoryKernel implements KernelAdapter {
   async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
     const items = this.nftTables[`${family} ${name}`];
     return items ? structuredClone(items) : null;
+  }
+
+  /** Counter values a test sets (traffic), by name; counters of the table not named here read as they were applied. */
+  counterValues: NftCounters = {};
+
+  async readCounters(): Promise<NftCounters | null> {
+    if (!this.state.nft) return null;
+    const out: NftCounters = {};
+    for (const [name, v] of this.state.nft.counters) out[name] = { ...(this.counterValues[name] ?? v) };
+    return out;
   }
 
   async apply(plan: ApplyPlan): Promise<void> {

@@ -43,3 +43,13 @@ export function parseNftTable(json: string): CurrentNft {
   }
   return state;
 }
+
+/** `nft -j list counters …` output as counters by name. */
+export function parseNftCounters(json: string): Record<string, { packets: number; bytes: number }> {
+  const items = (JSON.parse(json) as { nftables?: JsonItem[] }).nftables ?? [];
+  const out: Record<string, { packets: number; bytes: number }> = {};
+  for (const item of items)
+    if (item.counter)
+      out[String(item.counter.name)] = { packets: Number(item.counter.packets), bytes: Number(item.counter.bytes) };
+  return out;
+}

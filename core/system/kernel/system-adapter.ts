@@ -7,6 +7,7 @@ import type {
   KernelOwnership,
   KernelSnapshot,
   LinkHint,
+  NftCounters,
   NftFamily,
   NftJsonItem,
   ObservedNetwork,
@@ -21,7 +22,7 @@ import { parseNftMonitorLine } from './nft-monitor.ts';
 import { diffIp } from '../../reconcile/ip-diff.ts';
 import { parseMonitorLine, parseOwnIpLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
-import { parseNftTable } from './nft-read.ts';
+import { parseNftCounters, parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { parseForeignRoutes, type ForeignRoute, type TableOwnership } from './table-ownership.ts';
 import { execaRunner, type Runner } from '../process/runner.ts';
@@ -152,6 +153,16 @@ export class SystemKernel implements KernelAdapter {
     const items = (JSON.parse(r.stdout) as { nftables?: NftJsonItem[] }).nftables;
     if (!Array.isArray(items)) throw new Error(`nft -j list table ${family} ${name}: no "nftables" array`);
     return items.filter((i) => !i.metainfo);
+  }
+
+  async readCounters(table: string): Promise<NftCounters | null> {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(table)) throw new Error(`bad nft table: ${JSON.stringify(table)}`);
+    const r = await this.run(['nft', '-j', 'list', 'counters', 'table', 'inet', table], { allowFailure: true });
+    if (r.exitCode !== 0) {
+      if (/No such file or directory/.test(r.stderr)) return null;
+      throw new Error(`nft -j list counters table inet ${table} failed: ${r.stderr.trim()}`);
+    }
+    return parseNftCounters(r.stdout);
   }
 
   /**

@@ -144,7 +144,7 @@ describe("hostile UPnP input (lab: mwan's table never takes a refused mapping)",
   async function ownState(): Promise<string> {
     const run = async (argv: string[]) => (await lab!.exec(lab!.ns.router, argv)).stdout;
     return [
-      await run(['nft', 'list', 'table', 'inet', 'mwan']),
+      await run(['nft', '-s', 'list', 'table', 'inet', 'mwan']), // -s: counter values are traffic, not state
       await run(['ip', 'rule', 'show']),
       await run(['ip', '-4', 'route', 'show', 'table', 'all']),
     ].join('\n## \n');
