@@ -49,9 +49,19 @@ export async function runDaemon(
   let unlog = logStateChanges(engine, log, outOfService);
   const history = await HistoryRecorder.open(engine.config.stateDir, log);
   let unrecord = history.follow(engine);
-  await engine.start();
-  await engine.observe();
-  const first = await engine.reconcile('daemon start');
+  let first: Awaited<ReturnType<Engine['reconcile']>>;
+  try {
+    await engine.start();
+    await engine.observe();
+    first = await engine.reconcile('daemon start');
+  } catch (error) {
+    // A refused start must end the process: plugins set up so far (a listening status page, timers) would keep it.
+    unrecord();
+    unlog();
+    unfollow();
+    await engine.stop().catch((err: unknown) => log.error({ err }, 'tearing the plugins down failed'));
+    throw error;
+  }
   // After a crash or restart the kernel still holds what the last daemon applied: adopting it changes nothing.
   if (first)
     log.info(
