@@ -8,7 +8,7 @@ export interface Ownership {
   tableRange: [number, number];
 }
 
-interface JsonRule {
+export interface JsonRule {
   priority: number;
   src?: string;
   srclen?: number;
@@ -22,13 +22,13 @@ interface JsonRule {
   suppress_prefixlen?: number;
   protocol?: string;
 }
-interface JsonNexthop {
+export interface JsonNexthop {
   gateway?: string;
   dev: string;
   weight?: number;
   flags?: string[];
 }
-interface JsonRoute {
+export interface JsonRoute {
   dst: string;
   gateway?: string;
   dev?: string;
@@ -47,7 +47,7 @@ function withLen(addr: string | undefined, len: number | undefined): string | un
   return len === undefined || len === 32 ? addr : `${addr}/${len}`;
 }
 
-function protocolMatches(value: string | undefined, proto: number): boolean {
+export function protocolMatches(value: string | undefined, proto: number): boolean {
   return value !== undefined && Number(value) === proto;
 }
 

@@ -8,53 +8,23 @@ import type { Nexthop, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 import { routeTypeOf, tableNumber } from './ip-names.ts';
 import { canonicalIPv6, canonicalPrefix6 } from '../ipv6-text.ts';
 import type { Runner } from '../process/runner.ts';
-import type { Ownership } from './ip-read.ts';
+import { type JsonRoute, type JsonRule, type Ownership, protocolMatches } from './ip-read.ts';
 
 /** The metric the kernel gives an IPv6 route added without one. */
 export const DEFAULT_METRIC6 = 1024;
 
-interface JsonRule6 {
-  priority: number;
-  src?: string;
-  srclen?: number;
-  dst?: string;
-  dstlen?: number;
-  fwmark?: string;
-  fwmask?: string;
-  iif?: string;
-  oif?: string;
-  table?: string;
-  suppress_prefixlen?: number;
-  protocol?: string;
-}
-interface JsonNexthop6 {
-  gateway?: string;
-  dev: string;
-  weight?: number;
-  flags?: string[];
-}
-interface JsonRoute6 {
-  dst: string;
-  type?: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-  prefsrc?: string;
-  metric?: number;
-  flags?: string[];
-  table?: string;
-  nexthops?: JsonNexthop6[];
-}
-
 const prefixOf = (addr: string | undefined, len: number | undefined): string | undefined =>
   !addr || addr === 'all' ? undefined : canonicalPrefix6(len === undefined ? addr : `${addr}/${len}`);
-const owned = (protocol: string | undefined, own: Ownership): boolean =>
-  protocol !== undefined && Number(protocol) === own.routeProtocol;
 
 /** Rules read with `ip -6 -N -json rule show`: only mwan's (its protocol, within its priority range). */
 export function parseRules6(json: string, own: Ownership): RuleSpec[] {
-  return (JSON.parse(json || '[]') as JsonRule6[])
-    .filter((r) => owned(r.protocol, own) && r.priority >= own.priorityRange[0] && r.priority <= own.priorityRange[1])
+  return (JSON.parse(json || '[]') as JsonRule[])
+    .filter(
+      (r) =>
+        protocolMatches(r.protocol, own.routeProtocol) &&
+        r.priority >= own.priorityRange[0] &&
+        r.priority <= own.priorityRange[1],
+    )
     .map((r) =>
       canonicalRule6({
         priority: r.priority,
@@ -73,8 +43,8 @@ export function parseRules6(json: string, own: Ownership): RuleSpec[] {
 
 /** Routes read with `ip -6 -N -json route show table all`: only those in mwan's tables with mwan's protocol. */
 export function parseRoutes6(json: string, own: Ownership): RouteSpec[] {
-  return (JSON.parse(json || '[]') as JsonRoute6[])
-    .filter((r) => owned(r.protocol, own) && r.table !== undefined)
+  return (JSON.parse(json || '[]') as JsonRoute[])
+    .filter((r) => protocolMatches(r.protocol, own.routeProtocol) && r.table !== undefined)
     .filter((r) => {
       const t = tableNumber(r.table!);
       return t >= own.tableRange[0] && t <= own.tableRange[1];
