@@ -1,6 +1,6 @@
 // The real file service of the system boundary: bounded text reads, atomic 0600 writes, directory watches, trusted executables.
 import { randomBytes } from 'node:crypto';
-import { watch } from 'node:fs';
+import { constants, watch } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assertTrustedFile } from './code/trusted-files.ts';
@@ -26,14 +26,27 @@ export async function readTextPrefix(file: string, max: number): Promise<string>
   }
 }
 
-/** Replaces `file` with `content`: a new temp file (O_EXCL, mode 0600) in the same directory, then rename. */
+/**
+ * Replaces `file` with `content`: a new temp file with a random name in the same directory (O_EXCL|O_NOFOLLOW: never
+ * a planted one; mode 0600), fsync, then rename (which replaces a link rather than following it).
+ */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const temp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`,
   );
   try {
-    await writeFile(temp, content, { flag: 'wx', mode: 0o600 });
+    const fh = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    try {
+      await fh.writeFile(content);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

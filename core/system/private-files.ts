@@ -1,9 +1,8 @@
-// Root-only record files in the state directory (history, quota usage): written atomically with mode 0600, and read only when no one else could have written them.
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { trustedOwners } from './code/trusted-files.ts';
+import { writeFileAtomic } from './files.ts';
 import { checkStateDir } from './state-dir.ts';
 
 /** Record files in the state directory, by name (`history.json`). */
@@ -17,7 +16,7 @@ export interface PrivateFiles {
 /** A record file larger than this is not mwan's (the history ring stays well under it). */
 export const PRIVATE_FILE_MAX_BYTES = 4 << 20;
 const NAME = /^[a-z][a-z0-9-]{0,40}\.json$/;
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+const { O_RDONLY, O_NOFOLLOW } = constants;
 
 function fileOf(dir: string, name: string): string {
   if (!NAME.test(name)) throw new Error(`bad state file name ${JSON.stringify(name)}`);
@@ -70,20 +69,9 @@ export function privateFiles(dir: string, warn: (message: string) => void): Priv
     async write(name, text) {
       const file = fileOf(dir, name);
       checkStateDir(dir, { create: true });
-      const tmp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
-      try {
-        const fh = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-        try {
-          await fh.writeFile(text);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await rename(tmp, file);
-      } catch (error) {
-        await unlink(tmp).catch(() => undefined);
-        throw new Error(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
-      }
+      await writeFileAtomic(file, text).catch((error: Error) => {
+        throw new Error(`cannot write ${file}: ${error.message}`, { cause: error });
+      });
     },
   };
 }
