@@ -28,7 +28,7 @@ import { historyCommand } from './history/command.ts';
 import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
-import { DEVICE_NAME } from '../core/config/validators.ts';
+import { DEVICE_NAME } from '../config/schema/validators.ts';
 import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
 import { requireNetAdmin } from './privilege.ts';

@@ -1,6 +1,6 @@
 // The configuration as mwanctl reads it: the core's fields and the sections the built-in plugins own (forwards, firewall, policies, rules, …).
 import { parseConfig as parseWith, type LoadedConfig } from '../core/config/load.ts';
-import { configSchemaWith } from '../core/config/schema.ts';
+import { configSchemaWith } from '../config/schema/schema.ts';
 import { loadConfig as loadWith } from '../core/system/config-file.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 

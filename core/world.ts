@@ -1,7 +1,7 @@
 // Builds the read-only world view plugins render from: WANs with their ids and state, LANs with their networks, the WANs in use by default.
 import type { LoadedConfig } from './config/load.ts';
-import type { MwanConfig } from './config/schema.ts';
-import { subnetOf } from './config/addresses.ts';
+import type { MwanConfig } from '../config/schema/schema.ts';
+import { subnetOf } from '../config/schema/addresses.ts';
 import type { LinkState } from './system/kernel/adapter.ts';
 import type { LanView, MwanPlugin, RuntimeWeights, WanView, WorldView } from './plugin/types.ts';
 import { canRoute, wanNetwork, type WanRuntime } from './wan/model.ts';

@@ -1,6 +1,6 @@
 // What `mwanctl check` warns about (devices missing here, WANs without probes, host-name probe targets, HTTPS probes with too short a timeout) and refuses (ICMP host names).
 import net from 'node:net';
-import type { MwanConfig } from '../../core/config/schema.ts';
+import type { MwanConfig } from '../../config/schema/schema.ts';
 import { GATEWAY_TARGET } from '../../plugins/health/monitor.ts';
 import { settingsOf } from '../../plugins/health/sections.ts';
 

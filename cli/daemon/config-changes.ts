@@ -1,5 +1,5 @@
 // What a configuration reload changed, in words for the log line: WANs added, removed or changed (which fields), other sections, plugins.
-import type { MwanConfig } from '../../core/config/schema.ts';
+import type { MwanConfig } from '../../config/schema/schema.ts';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -1,6 +1,6 @@
 // Converts Net-ISP-Balance's services and settings into mwan's YAML, with a `# not carried over:` comment for each thing it cannot carry.
 import { MwanError } from '../../core/errors.ts';
-import { OBJECT_NAME, deviceNameProblem, isIPv4 } from '../../core/config/validators.ts';
+import { OBJECT_NAME, deviceNameProblem, isIPv4 } from '../../config/schema/validators.ts';
 import type { BalanceFiles, ServiceRow, Setting } from './parse-balance.ts';
 
 /** A YAML scalar: plain when that is unambiguous, else a JSON (double-quoted) string. */

@@ -1,6 +1,6 @@
 // Writes the starter configuration `mwanctl init` proposes for a machine: WANs, LANs and probes, every line commented.
-import { subnetOf } from '../../core/config/addresses.ts';
-import { OBJECT_NAME, ipv4ToInt } from '../../core/config/validators.ts';
+import { subnetOf } from '../../config/schema/addresses.ts';
+import { OBJECT_NAME, ipv4ToInt } from '../../config/schema/validators.ts';
 import type { Machine } from './discover.ts';
 
 /** RFC 1918 networks: a link with an address there (and no default route) is taken for a LAN. */

@@ -1,5 +1,5 @@
 // Builds the status report (per WAN state, device, gateway, weight/tier, mark, table, since, share of new connections).
-import { hex } from '../../core/config/validators.ts';
+import { hex } from '../../config/schema/validators.ts';
 import type { Engine } from '../../core/engine.ts';
 import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
 import type { QuotaFigures, StatusExtras } from './status-extras.ts';

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { MwanError } from '../errors.ts';
-import { computeLayout, type Layout } from './identifiers.ts';
-import { configSchemaWith, type MwanConfig, type SchemaContribution } from './schema.ts';
+import { computeLayout, type Layout } from '../../config/schema/identifiers.ts';
+import { configSchemaWith, type MwanConfig, type SchemaContribution } from '../../config/schema/schema.ts';
 
 export interface LoadedConfig {
   config: MwanConfig;

@@ -72,7 +72,7 @@ describe('plugin API boundary', () => {
 
   it('refuses a core internal, another plugin and a private package path; allows the API, its own folder and packages', () => {
     const file = 'plugins/upnp/rules.ts';
-    assert.match(boundaryProblem(file, '../../core/config/validators.ts')!, /not the public plugin API/);
+    assert.match(boundaryProblem(file, '../../config/schema/validators.ts')!, /not the public plugin API/);
     assert.match(boundaryProblem(file, '../port-forward/index.ts')!, /another plugin's file/);
     assert.match(boundaryProblem(file, 'mwan/core/engine.ts')!, /only mwan\/plugin is public/);
     assert.match(boundaryProblem('plugins/index.ts', './upnp/index.ts') ?? '', /another plugin's file/);

@@ -46,9 +46,9 @@ export type { Logger } from '../log.ts';
 
 // The configuration plugins read, the sections they add to it (see MwanPlugin.configuration), and the validators for
 // names, addresses and ports their schemas use.
-export type { MwanConfig, PluginSections, PluginWanFields, WanConfig } from '../config/schema.ts';
+export type { MwanConfig, PluginSections, PluginWanFields, WanConfig } from '../../config/schema/schema.ts';
 export type { ConfigContribution } from '../config/load.ts';
-export { LIMITS, atMost } from '../config/limits.ts';
+export { LIMITS, atMost } from '../../config/schema/limits.ts';
 export {
   DEVICE_NAME,
   OBJECT_NAME,
@@ -59,7 +59,7 @@ export {
   isIPv4,
   maskShift,
   portRange,
-} from '../config/validators.ts';
+} from '../../config/schema/validators.ts';
 export {
   hostInSubnetProblem,
   isIPv4Prefix,
@@ -67,11 +67,11 @@ export {
   parseAddressWithPrefix,
   subnetOf,
   type AddressWithPrefix,
-} from '../config/addresses.ts';
-export { declaredAddresses, type RefineCtx } from '../config/network-checks.ts';
+} from '../../config/schema/addresses.ts';
+export { declaredAddresses, type RefineCtx } from '../../config/schema/network-checks.ts';
 // The kernel layout (marks, tables, priorities; plugins add their parts) and the stable hash ids are taken from.
-export type { Layout, PluginLayout } from '../config/identifiers.ts';
-export { fnv1a } from '../config/fnv1a.ts';
+export type { Layout, PluginLayout } from '../../config/schema/identifiers.ts';
+export { fnv1a } from '../../config/schema/fnv1a.ts';
 
 // Shared nft rule text.
 export { dnatStatement, nftSet, portMatch } from './nft-helpers.ts';

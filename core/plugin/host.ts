@@ -1,6 +1,6 @@
 // The plugin lifecycle: validate (the plugins and their options), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
 import type { EventBus } from '../bus.ts';
-import type { MwanConfig } from '../config/schema.ts';
+import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
 import type { Logger } from '../log.ts';

@@ -1,8 +1,8 @@
 // The plugin API: what a plugin declares, the context it gets, and the read-only view of the world it renders from.
 import type { EventBus } from '../bus.ts';
-import type { Layout } from '../config/identifiers.ts';
+import type { Layout } from '../../config/schema/identifiers.ts';
 import type { ConfigContribution } from '../config/load.ts';
-import type { MwanConfig, WanConfig } from '../config/schema.ts';
+import type { MwanConfig, WanConfig } from '../../config/schema/schema.ts';
 import type { HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { DesiredBuilder } from '../reconcile/desired.ts';

@@ -1,6 +1,6 @@
 // The reconciler: collects every plugin's desired state, diffs it against the kernel, and applies one nft and one ip transaction.
 import type { EventBus } from '../bus.ts';
-import type { Layout } from '../config/identifiers.ts';
+import type { Layout } from '../../config/schema/identifiers.ts';
 import { describeError } from '../errors.ts';
 import {
   planIsEmpty,

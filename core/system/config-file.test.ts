@@ -7,7 +7,7 @@ import { MwanError } from '../errors.ts';
 import { FILE_LIMITS } from './file-limits.ts';
 import { formatIssues, parseConfig } from '../config/load.ts';
 import { loadConfig } from './config-file.ts';
-import { coreConfigSchema as configSchema } from '../config/schema.ts';
+import { coreConfigSchema as configSchema } from '../../config/schema/schema.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load .ts configs) points its loader at a
 // path that does not exist. A top-level await makes mocha import() this file as ESM instead, as mwanctl runs.

@@ -6,7 +6,7 @@ import type { LinkBytes } from './kernel/link-stats.ts';
 import type { MapElement } from './kernel/nft-elements.ts';
 import { MemoryKernel } from './kernel/memory-adapter.ts';
 import type { ProbeContext, ProbeSample } from './probes/types.ts';
-import type { ProbeConfig } from '../config/schema.ts';
+import type { ProbeConfig } from '../../config/schema/schema.ts';
 import type { ScriptResult } from './process/scripts.ts';
 import type { ProcessEvents, ProcessSpec } from './process/supervise.ts';
 import type { PersistedState } from './state-store.ts';

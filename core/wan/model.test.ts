@@ -1,6 +1,6 @@
 // Tests the WAN model: the state derived from link facts, admin flag and health, gateway discovery and link facts.
 import assert from 'node:assert/strict';
-import { wanSchema, type WanConfig } from '../config/schema.ts';
+import { wanSchema, type WanConfig } from '../../config/schema/schema.ts';
 import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 import {
   canRoute,

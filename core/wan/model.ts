@@ -1,8 +1,8 @@
 // The WAN state model: link facts, addresses, gateway, admin and health inputs, and the state derived from them.
 import type { HealthFigures, WanStateName } from '../events.ts';
-import type { WanConfig } from '../config/schema.ts';
-import type { WanIds } from '../config/identifiers.ts';
-import { subnetOf } from '../config/addresses.ts';
+import type { WanConfig } from '../../config/schema/schema.ts';
+import type { WanIds } from '../../config/schema/identifiers.ts';
+import { subnetOf } from '../../config/schema/addresses.ts';
 import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';

@@ -1,7 +1,7 @@
 // Holds every WAN's runtime state, folds in observations, admin and health changes, and emits the resulting events.
 import type { EventBus } from '../bus.ts';
-import type { Layout } from '../config/identifiers.ts';
-import type { MwanConfig } from '../config/schema.ts';
+import type { Layout } from '../../config/schema/identifiers.ts';
+import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError } from '../errors.ts';
 import type { WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';

@@ -1,6 +1,6 @@
 // Tests the marker plugin: weighted numgen vmap, failover jump, inbound and router marks, LAN-only balancing and the local_nets set.
 import assert from 'node:assert/strict';
-import { hex } from '../../core/config/validators.ts';
+import { hex } from '../../config/schema/validators.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../core/plugin/types.ts';

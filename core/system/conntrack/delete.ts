@@ -10,7 +10,7 @@ import {
 } from '../nfqueue/netlink-frame.ts';
 import { NETLINK_NETFILTER } from '../nfqueue/messages.ts';
 import type { NetlinkTransport } from '../nfqueue/transport.ts';
-import { hex } from '../../config/validators.ts';
+import { hex } from '../../../config/schema/validators.ts';
 import type { Runner } from '../process/runner.ts';
 
 /** nfnetlink subsystem 1 (ctnetlink): IPCTNL_MSG_CT_NEW 0, _GET 1, _DELETE 2; attributes CTA_MARK 8, CTA_MARK_MASK 21. */

@@ -1,6 +1,6 @@
 // Reads interface byte counters from /sys/class/net/<dev>/statistics (the namespace's own sysfs).
 import { readFile } from 'node:fs/promises';
-import { DEVICE_NAME } from '../../config/validators.ts';
+import { DEVICE_NAME } from '../../../config/schema/validators.ts';
 
 export interface LinkBytes {
   rxBytes: number;

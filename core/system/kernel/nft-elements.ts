@@ -1,5 +1,5 @@
 // Writes elements of one of mwan's run-time maps in one `nft -f` transaction (learned choices, with timeouts).
-import { OBJECT_NAME, isIPv4 } from '../../config/validators.ts';
+import { OBJECT_NAME, isIPv4 } from '../../../config/schema/validators.ts';
 import { execaRunner, type Runner } from '../process/runner.ts';
 
 export interface MapElement {

@@ -1,5 +1,5 @@
 // The queueing rules, in a chain mwan owns in iptables-nft's nat table: render as argv, apply idempotently, remove only mwan's.
-import { hex } from '../../config/validators.ts';
+import { hex } from '../../../config/schema/validators.ts';
 import type { Runner } from '../process/runner.ts';
 
 /** One queue and the new connections it gets. */

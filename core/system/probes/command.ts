@@ -1,6 +1,6 @@
 // Command probe: the user's program (argv, no shell) runs once per interval with WAN, DEVICE, SOURCE, TARGET; exit 0 in time is good.
 import { execa } from 'execa';
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { describeError, probeLoop } from './timing.ts';
 import { sourceFor } from './target.ts';

@@ -1,7 +1,7 @@
 // DNS probe: an A query over UDP (IPv4 or IPv6) from the WAN's address on one long-lived socket; any well-formed reply is an answer.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { decodeMessage, encodeName, encodeQuery, TYPE_A } from './dns-wire.ts';
 import { describeError, probeLoop, type Attempt } from './timing.ts';

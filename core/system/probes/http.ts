@@ -1,7 +1,7 @@
 // HTTP(S) GET probe: a good answer is the expected status (default any 2xx or 3xx); rtt is the time to the response headers.
 import http from 'node:http';
 import https from 'node:https';
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { describeError, probeLoop } from './timing.ts';
 import { parseTarget, sourceFor, targetPort } from './target.ts';

@@ -1,5 +1,5 @@
 // ICMP echo probe through the addon: every target with the same interval and timeout shares one scheduler and timer.
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import { IcmpScheduler } from './icmp-scheduler.ts';
 import { parseTarget, sourceFor } from './target.ts';

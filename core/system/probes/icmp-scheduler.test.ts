@@ -1,7 +1,7 @@
 // Tests the ICMP scheduler against a scripted addon: batching, socket sharing, answers, timeouts, send and open errors.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { ipv4ToInt } from '../../config/validators.ts';
+import { ipv4ToInt } from '../../../config/schema/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import { IcmpScheduler, nextDrain } from './icmp-scheduler.ts';
 import type { ProbeSample } from './types.ts';

@@ -1,6 +1,6 @@
 // One timer for every ICMP target that shares an interval and timeout: a batch of requests per tick, a few drains per batch.
 import net from 'node:net';
-import { ipv4ToInt } from '../../config/validators.ts';
+import { ipv4ToInt } from '../../../config/schema/validators.ts';
 import type { IcmpAddon } from './icmp-addon.ts';
 import { ipv6Hex } from '../ipv6-text.ts';
 import type { ProbeSample } from './types.ts';

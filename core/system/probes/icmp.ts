@@ -1,6 +1,6 @@
 // ICMP echo probe: one long-lived iputils ping per target, bound to the WAN's address, its output turned into samples.
 import { execa, type ResultPromise } from 'execa';
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { parsePingLine, pingIntervalArg } from './ping-output.ts';
 import { PingLedger, type LedgerSample } from './ping-ledger.ts';

@@ -1,6 +1,6 @@
 // TCP connect probe: a good answer is a completed handshake from the WAN's address (IPv4 or IPv6); closed at once.
 import net from 'node:net';
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { describeError, probeLoop } from './timing.ts';
 import { parseTarget, sourceFor, targetPort } from './target.ts';

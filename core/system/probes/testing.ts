@@ -1,7 +1,7 @@
 // Helpers for the probe unit tests: run a prober for a while and keep every sample with the time it was delivered.
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample, Prober } from './types.ts';
 import { startProbe } from './index.ts';
 import { sleep } from '../../../test/kit/time.ts';

@@ -1,5 +1,5 @@
 // The probe transport contract: a prober sends one probe per interval from a WAN's address and reports every outcome.
-import type { ProbeConfig } from '../../config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 
 /** One probe's outcome: when it was sent, and its round-trip time, or null when no good answer came within the timeout. */
 export interface ProbeSample {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../../cli/config.ts';
-import type { Layout } from '../../../core/config/identifiers.ts';
+import type { Layout } from '../../../config/schema/identifiers.ts';
 import type { StatusReport } from '../../../cli/status/status.ts';
 import { hasLabPrivileges, type Lab } from './topology.ts';
 import { routerSnapshot, type Mwan } from './fixture.ts';

@@ -6,7 +6,7 @@
 // holds the event loop 5 s later it prints {"event":"leak"} and exits 3.
 import { startProbe } from '../../../core/system/probes/index.ts';
 import type { ProbeContext } from '../../../core/system/probes/types.ts';
-import type { ProbeConfig } from '../../../core/config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 
 interface Job {
   durationMs: number;

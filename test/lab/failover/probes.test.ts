@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { DEFAULT_HEALTH } from '../../../plugins/health/options.ts';
-import type { ProbeConfig } from '../../../core/config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample } from '../../../core/system/probes/types.ts';
 import { createLab, type Lab, type ManagedProcess } from '../../kit/lab/topology.ts';
 import { nodeArgv } from '../../kit/lab/traffic.ts';

@@ -2,7 +2,7 @@
 // every WAN from its IPv6 address, arrive over that ISP's link, and fail on that WAN alone while its IPv6 upstream is cut.
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import type { ProbeConfig } from '../../../core/config/schema.ts';
+import type { ProbeConfig } from '../../../config/schema/schema.ts';
 import type { ProbeContext, ProbeSample } from '../../../core/system/probes/types.ts';
 import { nativeAddon } from '../../../core/system/probes/icmp-addon.ts';
 import { sourceRouting6 } from '../../kit/lab/dual-stack.ts';

@@ -97,7 +97,7 @@ describe('npm pack and a global install (npm i -g) into a scratch prefix', funct
     assert.doesNotMatch(check.stderr, TSX_NOTICE);
     assert.match(check.stdout, /is valid/);
     // The stamp really is checked: after one shipped source changes, the same mwanctl falls back to tsx and says so.
-    const source = path.join(installed, 'core/config/schema.ts');
+    const source = path.join(installed, 'config/schema/schema.ts');
     execFileSync('sh', ['-c', 'printf "\\n// changed\\n" >> "$1"', 'sh', source]);
     const stale = spawnSync(
       mwanctl,

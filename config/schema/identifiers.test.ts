@@ -1,8 +1,8 @@
 // Tests stable kernel identifiers: ids, marks, tables and priorities independent of WAN order, explicit ids, collisions and range checks.
 import assert from 'node:assert/strict';
-import { MwanError } from '../errors.ts';
+import { MwanError } from '../../core/errors.ts';
 import { assignIds, computeLayout, type WanIds } from './identifiers.ts';
-import { parseConfig } from './load.ts';
+import { parseConfig } from '../../core/config/load.ts';
 import type { MwanConfig } from './schema.ts';
 
 type WanInput = { name: string; device: string; id?: number };

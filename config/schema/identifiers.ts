@@ -1,5 +1,5 @@
 // Stable kernel identifiers per WAN (id, mark, routing table, rule priorities), independent of config order; plugins add their parts of the layout.
-import { MwanError } from '../errors.ts';
+import { MwanError } from '../../core/errors.ts';
 import type { MwanConfig } from './schema.ts';
 import { maskShift } from './validators.ts';
 import { fnv1a } from './fnv1a.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4 } from './validators.ts';
 import { parseAddressWithPrefix } from './addresses.ts';
 import { LIMITS, atMost } from './limits.ts';
-import { LOG_LEVELS } from '../log.ts';
+import { LOG_LEVELS } from '../../core/log.ts';
 import { networkProblems, type RefineCtx } from './network-checks.ts';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
