@@ -145,24 +145,41 @@ export class SystemKernel implements KernelAdapter {
   async listNftTable(family: NftFamily, name: string): Promise<NftJsonItem[] | null> {
     if (!['inet', 'ip', 'ip6'].includes(family) || !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name))
       throw new Error(`bad nft table: ${JSON.stringify(`${family} ${name}`)}`);
-    const r = await this.run(['nft', '-j', 'list', 'table', family, name], { allowFailure: true });
-    if (r.exitCode !== 0) {
-      if (/No such file or directory/.test(r.stderr)) return null;
-      throw new Error(`nft -j list table ${family} ${name} failed: ${r.stderr.trim()}`);
-    }
-    const items = (JSON.parse(r.stdout) as { nftables?: NftJsonItem[] }).nftables;
+    const text = await this.nftJsonList(['list', 'table', family, name]);
+    if (text === null) return null;
+    const items = (JSON.parse(text) as { nftables?: NftJsonItem[] }).nftables;
     if (!Array.isArray(items)) throw new Error(`nft -j list table ${family} ${name}: no "nftables" array`);
     return items.filter((i) => !i.metainfo);
   }
 
   async readCounters(table: string): Promise<NftCounters | null> {
     if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(table)) throw new Error(`bad nft table: ${JSON.stringify(table)}`);
-    const r = await this.run(['nft', '-j', 'list', 'counters', 'table', 'inet', table], { allowFailure: true });
+    const text = await this.nftJsonList(['list', 'counters', 'table', 'inet', table]);
+    return text === null ? null : parseNftCounters(text);
+  }
+
+  /**
+   * `nft -j <command>` (a `list` of validated names): in-process through libnftables when the addon has it (no
+   * process start: the traffic plugin reads its counters every few seconds), else the `nft` process. The JSON text,
+   * or null when the table does not exist.
+   */
+  protected async nftJsonList(command: string[]): Promise<string | null> {
+    const lib = this.run === execaRunner ? inProcessNft() : { error: 'a test runner' };
+    if (!('error' in lib) && lib.list) {
+      try {
+        return lib.list(command.join(' '));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (/No such file or directory/.test(message)) return null;
+        throw new Error(`nft -j ${command.join(' ')} (libnftables) failed: ${message.trim()}`);
+      }
+    }
+    const r = await this.run(['nft', '-j', ...command], { allowFailure: true });
     if (r.exitCode !== 0) {
       if (/No such file or directory/.test(r.stderr)) return null;
-      throw new Error(`nft -j list counters table inet ${table} failed: ${r.stderr.trim()}`);
+      throw new Error(`nft -j ${command.join(' ')} failed: ${r.stderr.trim()}`);
     }
-    return parseNftCounters(r.stdout);
+    return r.stdout;
   }
 
   /**
