@@ -1,5 +1,6 @@
 // Where the installed daemon's CPU and memory go at N WANs (scale lab, realistic config): `tsx test/bench/profile-daemon.ts [wans] [seconds] [off|default|page] [out-dir]`; extra Node flags in PROFILE_FLAGS (e.g. --cpu-prof).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +104,35 @@ try {
   await sleep(10_000);
   const cpu0 = await cpuSeconds(pid, true);
   const threads0 = threadTimes(pid);
+  // PROFILE_PERF=1: `perf record` of the daemon over the measured window (with --perf-basic-prof for JS names)
+  const perf = process.env.PROFILE_PERF
+    ? spawnSync(
+        'perf',
+        [
+          'record',
+          '-q',
+          '-F',
+          '499',
+          '-g',
+          '-p',
+          String(pid),
+          '-o',
+          `${out}/perf.data`,
+          '--',
+          'sleep',
+          String(seconds),
+        ],
+        { stdio: 'ignore' },
+      )
+    : undefined;
+  void perf;
+  // PROFILE_STRACE=1: syscall counts of the daemon (all threads) over the measured window
+  if (process.env.PROFILE_STRACE) {
+    const r = spawnSync('timeout', ['-s', 'INT', String(seconds), 'strace', '-c', '-f', '-p', String(pid)], {
+      encoding: 'utf8',
+    });
+    console.log(r.stderr.split('\n').slice(0, 25).join('\n'));
+  }
   const rss: number[] = [];
   for (let s = 0; s < seconds; s++) {
     await sleep(1000);
