@@ -67,6 +67,16 @@ export class WanHistory {
     return added;
   }
 
+  /** Puts back samples kept from before a restart (oldest first), ahead of any taken since; rates restart from the next sample. */
+  restore(saved: Record<string, Sample[]>): void {
+    for (const [wan, samples] of Object.entries(saved)) {
+      const ring = new SampleRing(this.capacity);
+      const since = this.rings.get(wan)?.list() ?? [];
+      for (const s of [...samples, ...since].slice(-this.capacity)) ring.push(s);
+      this.rings.set(wan, ring);
+    }
+  }
+
   /** Every WAN's samples, oldest first. */
   all(): Record<string, Sample[]> {
     return Object.fromEntries([...this.rings].map(([wan, ring]) => [wan, ring.list()]));

@@ -4,6 +4,7 @@ import { createMetrics, type ObserveMetrics } from './metrics.ts';
 import { isLoopback, parseListen } from './options.ts';
 import { policyShares } from './policies.ts';
 import { observeRoutes } from './routes.ts';
+import { parseSamples, SAMPLES_FILE, serializeSamples } from './sample-store.ts';
 import { WanHistory } from './samples.ts';
 import { EventLog, forwardRows, wanRows, type Followed, type StatusSnapshot } from './snapshot.ts';
 import { EventClients, sseMessage } from './sse.ts';
@@ -27,11 +28,30 @@ export interface ObserveRuntime {
   stop(): Promise<void>;
 }
 
+/** The last hour's samples from before a restart, if the state directory has them. */
+async function restoreSamples(ctx: PluginContext, history: WanHistory, now: number): Promise<void> {
+  const text = await ctx.system.privateFiles?.read(SAMPLES_FILE);
+  if (!text) return;
+  const wans = ctx.config.wans.map((w) => w.name);
+  const since = (now - HISTORY_SAMPLES * SAMPLE_MS) / 1000;
+  history.restore(parseSamples(text, wans, since, now / 1000, HISTORY_SAMPLES, (m) => ctx.log.warn(m)));
+}
+
+/** Keeps the samples for the next start (a restart or reload does not empty the graphs); a failure is logged. */
+async function saveSamples(ctx: PluginContext, history: WanHistory, now: number): Promise<void> {
+  try {
+    await ctx.system.privateFiles?.write(SAMPLES_FILE, serializeSamples(history.all(), now));
+  } catch (err) {
+    ctx.log.warn({ err }, `observe: could not keep the samples in ${SAMPLES_FILE}`);
+  }
+}
+
 export async function startObserve(ctx: PluginContext, now: () => number = Date.now): Promise<ObserveRuntime> {
   const options = ctx.config.observe;
   const metrics = await createMetrics();
   const tracker = new StateTracker(now());
   const history = new WanHistory(HISTORY_SAMPLES);
+  await restoreSamples(ctx, history, now());
   const events = new EventLog(EVENTS_KEPT);
   const followed: Followed = { reasons: new Map(), quotas: new Map() };
   const clients = new EventClients();
@@ -154,6 +174,7 @@ export async function startObserve(ctx: PluginContext, now: () => number = Date.
       clients.close();
       await server?.close();
       await sampling;
+      await saveSamples(ctx, history, now());
     },
   };
 }
