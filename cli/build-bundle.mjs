@@ -40,7 +40,7 @@ const inputs = Object.fromEntries(
  * and dashes left in comments made the daemon keep its 540 KB bundle as 1 MB of heap. esbuild already escapes
  * strings and regular expressions (charset ascii); what is left (comments) becomes \u escapes, valid anywhere.
  */
-const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const ascii = (text) => text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 const code = ascii(result.outputFiles.find((f) => f.path === outfile).text);
 const tmp = `${outfile}.${process.pid}.tmp`;
 writeFileSync(tmp, `${code}${STAMP_MARK}${JSON.stringify({ inputs })}\n`, { mode: 0o644 });
