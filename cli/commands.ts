@@ -56,6 +56,7 @@ export interface CommandArgs {
   force?: boolean;
   /** `ha --socket`: the control socket, without reading the configuration. */
   socket?: string;
+  at?: string;
   args: string[];
 }
 type Command = (a: CommandArgs) => Promise<number>;

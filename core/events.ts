@@ -82,7 +82,7 @@ export interface MwanEvents {
     threshold: number | null;
   };
   /** keepalived told the daemon this node's new VRRP role (`mwanctl ha master|backup|fault` from its notify script). */
-  'ha.notify': { role: 'master' | 'backup' | 'fault' };
+  'ha.notify': { role: 'master' | 'backup' | 'fault'; at: number };
   /** This node of an HA pair changed role (the ha plugin publishes it once per change; previous null at start). */
   'ha.role': {
     node: string;

@@ -90,7 +90,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       case 'ha':
         if (!HA_ROLES.includes(req.role))
           throw new Error(`ha: expected master, backup or fault, got ${JSON.stringify(req.role)}`);
-        engine.emit('ha.notify', { role: req.role });
+        engine.emit('ha.notify', { role: req.role, at: typeof req.at === 'number' ? req.at : Date.now() });
         return { accepted: true };
       case 'stop':
         await engine.assertStateWritable(); // a full disk refuses the stop here, not halfway through it

@@ -139,6 +139,7 @@ export function renderNotify(p: NodePlan): string {
   const ctd = `${shellQuote(p.ha.conntrackd)} -C ${shellQuote(p.paths.conntrackdConf)}`;
   return [
     '#!/bin/sh',
+    'at=$(date +%s%N)',
     `# Written by mwan's ha plugin for node ${p.self.name}: keepalived runs it on every change of role.`,
     'case "$1" in',
     // Commit the peer's connections to the kernel, drop the stale internal cache, resync it, send it all to the peer.
@@ -148,7 +149,7 @@ export function renderNotify(p: NodePlan): string {
     '  fault) ;;',
     '  *) echo "usage: $0 master|backup|fault" >&2; exit 2 ;;',
     'esac',
-    `exec ${p.mwanctl.map(shellQuote).join(' ')} ha "$1" --socket ${shellQuote(p.controlSocket)}`,
+    `exec ${p.mwanctl.map(shellQuote).join(' ')} ha "$1" --at "$at" --socket ${shellQuote(p.controlSocket)}`,
     '',
   ].join('\n');
 }

@@ -18,6 +18,7 @@ export interface HaReport {
 export class HaRole {
   private role: Role | null = null;
   private since = new Date();
+  private lastAt = 0;
 
   constructor(
     private readonly ctx: PluginContext,
@@ -30,7 +31,10 @@ export class HaRole {
   listen(): () => void {
     return this.ctx.bus.on(
       'ha.notify',
-      ({ role }) => {
+      ({ role, at }) => {
+        // Notify scripts run concurrently: one that started before the last one applied is stale.
+        if (at < this.lastAt) return;
+        this.lastAt = at;
         if (role === this.role) return;
         const previous = this.role;
         this.role = role;

@@ -30,8 +30,11 @@ export interface HaLab {
   devices(): string[];
   /** Power loss: every link of the router down first (so nothing it sends gets out), then kill -9 every process in it. */
   powerOff(r: RouterName): Promise<void>;
-  /** The router's links up again (its processes are gone; the test starts the daemon again). */
-  powerOn(r: RouterName): Promise<void>;
+  /**
+   * The router's links up again (its processes are gone; the test starts the daemon again). With `reboot`, first what a
+   * reboot loses: the virtual addresses keepalived held (/32 on lan0 and the WANs) and the connection table.
+   */
+  powerOn(r: RouterName, reboot?: boolean): Promise<void>;
   /** Only the sync link down (or up), on both ends. */
   setSyncLink(up: boolean): Promise<void>;
   spawn(ns: string, argv: string[], opts?: SpawnOptions): ManagedProcess;
@@ -136,7 +139,17 @@ export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
       await setLinks(r, false, routerLinks);
       killAllIn(await pidsIn(ns.router(r)));
     },
-    powerOn: (r) => setLinks(r, true, routerLinks),
+    async powerOn(r, reboot = false) {
+      if (reboot) {
+        await ipBatch(
+          [`addr del ${addr.lanVip}/32 dev lan0`, ...isps.map((i) => `addr del ${addr.wanVip(i)}/32 dev wan${i}`)],
+          ns.router(r),
+          true,
+        ).catch(() => undefined);
+        await lab.exec(ns.router(r), ['conntrack', '-F'], { reject: false });
+      }
+      await setLinks(r, true, routerLinks);
+    },
     async setSyncLink(up) {
       await Promise.all(ROUTERS.map((r) => setLinks(r, up, ['sync0'])));
     },
