@@ -65,8 +65,11 @@ declare module '../../core/plugin/api.ts' {
 function haProblems(cfg: MwanConfig, ctx: RefineCtx): void {
   const ha = cfg.ha;
   if (!ha) return;
-  const issue = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path: ['ha', ...path], message });
+  /** The input shown is the value at the path (the section's part), never the whole configuration. */
+  const issue = (path: (string | number)[], message: string) => {
+    const input = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], ha);
+    ctx.addIssue({ code: 'custom', path: ['ha', ...path], message, input: path.length ? input : undefined });
+  };
   const [a, b] = ha.nodes;
   if (a && b) {
     if (a.name === b.name) issue(['nodes', 1, 'name'], `the same as nodes[0].name (${a.name}): name each router`);
