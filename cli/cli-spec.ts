@@ -175,6 +175,22 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'for ifupdown hooks: notify the daemon (IFACE, MODE, PHASE from the environment)',
   },
   {
+    name: 'ha',
+    root: true,
+    summary: "for keepalived's notify script: tell the daemon this node's new HA role",
+    details:
+      'The ha plugin writes the notify script; it runs the conntrackd steps first (commit, flush, resync, bulk send on ' +
+      'master; a resync request on backup), then this command. The daemon publishes ha.role.',
+    args: [{ name: '<role>', help: 'master, backup or fault', choices: ['master', 'backup', 'fault'] }],
+    flags: [
+      { flags: '--socket <path>', help: "the daemon's control socket (default: the configuration's)" },
+      {
+        flags: '--at <ns>',
+        help: 'when the role changed (date +%s%N): an older notification than the last is dropped',
+      },
+    ],
+  },
+  {
     name: 'install',
     root: false,
     summary: 'put hooks, systemd unit and wrapper in place',

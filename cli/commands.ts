@@ -29,6 +29,7 @@ import { formatStatus } from './status/status-format.ts';
 import { buildEngine, pluginsFor, withPlugins } from './engine-factory.ts';
 import { checkPlugins } from '../core/plugin/host.ts';
 import { DEVICE_NAME } from '../config/schema/validators.ts';
+import { haCommand } from './ha-command.ts';
 import { install, uninstall } from './install.ts';
 import { formatPlan } from './plan-format.ts';
 import { requireNetAdmin } from './privilege.ts';
@@ -53,6 +54,9 @@ export interface CommandArgs {
   /** `init`, `import-balance`: where to write, and whether an existing file may be replaced. */
   output?: string;
   force?: boolean;
+  /** `ha --socket`: the control socket, without reading the configuration. */
+  socket?: string;
+  at?: string;
   args: string[];
 }
 type Command = (a: CommandArgs) => Promise<number>;
@@ -419,6 +423,7 @@ export const commands: Record<string, Command> = {
   history: historyCommand,
   check,
   hook,
+  ha: haCommand,
   install: installCmd,
   uninstall: uninstallCmd,
   completion,

@@ -282,6 +282,20 @@ export class Engine {
   pluginNames(): string[] {
     return this.host.plugins.map((p) => p.name);
   }
+  /** What the plugins that report a status say now, by plugin name (a failing one reports its error). */
+  async pluginStatus(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const p of this.host.plugins) {
+      if (!p.status) continue;
+      try {
+        const s = await p.status();
+        if (s !== undefined) out[p.name] = s;
+      } catch (error) {
+        out[p.name] = { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    return out;
+  }
   /** How ICMP probes are sent here (raw sockets through the addon, or ping processes). */
   icmpBackend(): string {
     return this.opts.system.icmpBackend();

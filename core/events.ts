@@ -81,6 +81,15 @@ export interface MwanEvents {
     state: 'ok' | 'warned' | 'exhausted';
     threshold: number | null;
   };
+  /** keepalived told the daemon this node's new VRRP role (`mwanctl ha master|backup|fault` from its notify script). */
+  'ha.notify': { role: 'master' | 'backup' | 'fault'; at: number };
+  /** This node of an HA pair changed role (the ha plugin publishes it once per change; previous null at start). */
+  'ha.role': {
+    node: string;
+    peer: string;
+    role: 'master' | 'backup' | 'fault';
+    previous: 'master' | 'backup' | 'fault' | null;
+  };
 }
 
 export type EventName = keyof MwanEvents;
@@ -105,6 +114,8 @@ export const ALL_EVENTS = [
   'hook.ifupdown',
   'wan.traffic',
   'wan.quota',
+  'ha.notify',
+  'ha.role',
 ] as const satisfies readonly EventName[];
 /** Names of the map missing from ALL_EVENTS: a missing one makes this `true` an error naming it. */
 type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;

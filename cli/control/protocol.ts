@@ -6,6 +6,7 @@ export type ControlRequest =
   | { cmd: 'plan' }
   | { cmd: 'wan'; name: string; enabled: boolean }
   | { cmd: 'hook'; iface: string; phase: string }
+  | { cmd: 'ha'; role: 'master' | 'backup' | 'fault'; at?: number }
   | { cmd: 'stop' }
   | { cmd: 'events' };
 

@@ -1,4 +1,4 @@
-// The daemon's control-socket commands: status, plan, apply (reloading the config, optionally on probation), wan, hook, stop, events.
+// The daemon's control-socket commands: status, plan, apply (reloading the config, optionally on probation), wan, hook, ha, stop, events.
 import type { ControlRequest } from '../control/protocol.ts';
 import { ConfirmWindow } from './confirm-window.ts';
 import type { Engine } from '../../core/engine.ts';
@@ -17,6 +17,8 @@ export interface DaemonCore {
   /** The history and the last quota figures, for status. */
   statusExtras?: () => StatusExtras;
 }
+
+const HA_ROLES: readonly string[] = ['master', 'backup', 'fault'];
 
 type Stream = (line: unknown) => boolean;
 type OnClose = (fn: () => void) => void;
@@ -64,6 +66,7 @@ export function controlHandler(core: DaemonCore, log: Logger) {
       case 'status':
         return {
           ...(await buildStatus(engine, true, core.statusExtras?.())),
+          plugins: await engine.pluginStatus(),
           lastHook,
           confirmPending: window.pending,
         };
@@ -83,6 +86,11 @@ export function controlHandler(core: DaemonCore, log: Logger) {
         lastHook = { iface: req.iface, phase: req.phase, at: new Date().toISOString() };
         engine.emit('hook.ifupdown', { iface: req.iface, phase: req.phase });
         core.nudge();
+        return { accepted: true };
+      case 'ha':
+        if (!HA_ROLES.includes(req.role))
+          throw new Error(`ha: expected master, backup or fault, got ${JSON.stringify(req.role)}`);
+        engine.emit('ha.notify', { role: req.role, at: typeof req.at === 'number' ? req.at : Date.now() });
         return { accepted: true };
       case 'stop':
         await engine.assertStateWritable(); // a full disk refuses the stop here, not halfway through it

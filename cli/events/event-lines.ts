@@ -70,6 +70,8 @@ const DESCRIBE: Describe = {
     `${p.wan} traffic: in ${p.rxBytes} bytes (${p.rxPackets} packets), out ${p.txBytes} bytes (${p.txPackets} packets), ${p.newConnections} new connections`,
   'wan.quota': (p) =>
     `${p.wan} quota ${p.state}${p.threshold !== null ? ` (${p.threshold}% reached)` : ''}: ${p.usedBytes} of ${p.limitBytes} bytes (${p.percent.toFixed(1)}%)`,
+  'ha.notify': (p) => `keepalived: this node is ${p.role}`,
+  'ha.role': (p) => `HA node ${p.node} is ${p.role}${p.previous ? ` (was ${p.previous})` : ''}; peer ${p.peer}`,
 };
 
 /** `2026-12-03T07:10:08.123Z wan.offline  isp1 offline: …` (the time as the daemon stamped it). */

@@ -53,6 +53,8 @@ export interface StatusReport {
   lastHook?: { iface: string; phase: string; at: string } | null;
   /** With policies or rules configured: the policies in use (the default one first). */
   policies?: PolicyStatus[];
+  /** What plugins report (the ha plugin: role, peer, sync counters), by plugin name; the daemon's only. */
+  plugins?: Record<string, unknown>;
   /** Set while an `apply --confirm` waits for `mwanctl confirm`. */
   confirmPending?: { secondsLeft: number } | null;
 }

@@ -73,6 +73,9 @@ export { declaredAddresses, type RefineCtx } from '../../config/schema/network-c
 export type { Layout, PluginLayout } from '../../config/schema/identifiers.ts';
 export { fnv1a } from '../../config/schema/fnv1a.ts';
 
+// An HA pair: only the master reports WAN changes (mail, event scripts).
+export { pairGate, type PairGate } from './ha-gate.ts';
+
 // Shared nft rule text.
 export { dnatStatement, nftSet, portMatch } from './nft-helpers.ts';
 

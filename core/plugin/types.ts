@@ -180,6 +180,11 @@ export interface MwanPlugin {
   setup?(ctx: PluginContext): void | Disposer | Promise<void | Disposer>;
   /** Describe the kernel state this plugin wants, from the world view alone. Called on every reconcile; must be pure. */
   contribute?(desired: DesiredBuilder, world: WorldView): void;
+  /**
+   * What `mwanctl status` shows for this plugin under `plugins.<name>` (JSON-serialisable; undefined: nothing). Asked by
+   * the daemon on every status request; should answer within a second or two.
+   */
+  status?(): unknown;
   /** Release what setup took (timers, sockets); run in reverse setup order. */
   teardown?(): void | Promise<void>;
 }

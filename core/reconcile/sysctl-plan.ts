@@ -21,6 +21,8 @@ const MANAGED: readonly RegExp[] = [
   /^net\/ipv4\/ip_forward$/,
   /^net\/ipv4\/fib_multipath_hash_policy$/,
   /^net\/ipv4\/conf\/(?!all\/|default\/)[A-Za-z0-9_.@-]{1,15}\/rp_filter$/,
+  // The ha plugin: 0 while an HA pair runs (a mid-stream packet must not create an entry before conntrackd's commit).
+  /^net\/netfilter\/nf_conntrack_tcp_loose$/,
 ];
 const MANAGED_VALUE = /^\d{1,3}$/;
 
@@ -32,7 +34,7 @@ export function isManagedSysctl(key: string): boolean {
 /** Why a remembered original may not be restored, or null when it may. */
 export function unmanagedOriginal(key: string, value: unknown): string | null {
   if (!isManagedSysctl(key))
-    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter)`;
+    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter, nf_conntrack_tcp_loose)`;
   if (typeof value !== 'string' || !MANAGED_VALUE.test(value))
     return `sysctl ${key} has an invalid saved value ${JSON.stringify(value)}`;
   return null;
@@ -62,7 +64,7 @@ export function planSysctls(
     if (!isManagedSysctl(validateSysctlKey(s.key)))
       throw new MwanError(
         'MWAN_INVALID_NAME',
-        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy and a WAN's rp_filter are saved and restored`,
+        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy, a WAN's rp_filter and nf_conntrack_tcp_loose are saved and restored`,
       );
   }
   const wanted = new Map(desired.map((s) => [s.key, s.value]));

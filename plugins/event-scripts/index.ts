@@ -6,6 +6,7 @@ import {
   type Logger,
   type MwanEvents,
   type MwanPlugin,
+  pairGate,
   type PluginContext,
   type WanChange,
   type WanView,
@@ -119,6 +120,9 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
 
   function subscribe(ctx: PluginContext, files: FileService, dir: string): void {
     const warned = new Set<string>();
+    // In an HA pair both routers see the WANs; only the master runs the scripts about them.
+    const gate = pairGate(ctx.config, ctx.bus, PLUGIN_NAME);
+    offs.push(gate.off);
     const wanOf = (
       _event: ScriptEvent,
       payload: { device: string } | WanChange | QuotaEvent,
@@ -134,6 +138,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
           event,
           (payload: { device: string } | WanChange | QuotaEvent) => {
             if ('threshold' in payload && payload.threshold === null) return; // the periodic use figure, not a change
+            if (!gate.speaks()) return;
             const target = wanOf(event, payload);
             if (!target) return; // a link event of a device that is not a WAN
             const quota = 'threshold' in payload ? quotaEnv(payload) : undefined;

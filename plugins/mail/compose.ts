@@ -112,3 +112,12 @@ export function composeQuota(
     text: [`${q.wan}: ${what}.`, '', `used:  ${use}`, `time:  ${at.toISOString()}`, ...footer(host)].join('\n'),
   };
 }
+
+/** An HA role change of this router (every role change is mailed, by the node it happened on). */
+export function composeRole(prefix: string, host: string, r: MwanEvents['ha.role'], at: Date): Message {
+  const what = `HA node ${r.node} is ${r.role}${r.previous ? ` (was ${r.previous})` : ''}`;
+  return {
+    subject: `${prefix} ${what}`,
+    text: [`${what}; its peer is ${r.peer}.`, '', `time:  ${at.toISOString()}`, ...footer(host)].join('\n'),
+  };
+}

@@ -1,8 +1,15 @@
 // Built-in plugin: mails WAN state changes (flaps coalesced into one message), long-down and quota notices via SMTP or sendmail.
 import os from 'node:os';
-import type { MwanPlugin, WanChange } from '../../core/plugin/api.ts';
+import { pairGate, type MwanPlugin, type WanChange } from '../../core/plugin/api.ts';
 import { Coalescer } from './coalesce.ts';
-import { composeChanges, composeLongDown, composeQuota, type MailState, type Transition } from './compose.ts';
+import {
+  composeChanges,
+  composeLongDown,
+  composeQuota,
+  composeRole,
+  type MailState,
+  type Transition,
+} from './compose.ts';
 import { isSendmail, parseMailOptions, PLUGIN_NAME, type MailOptions } from './options.ts';
 import { MailSender, type Transporter } from './sender.ts';
 
@@ -56,12 +63,25 @@ export function createMail(
       const longDownSent = new Set<string>();
       sender = out;
       coalescer = groups;
+      // In an HA pair both routers see the WANs; only the master mails about them.
+      const gate = pairGate(ctx.config, ctx.bus, PLUGIN_NAME);
+      offs.push(gate.off);
+      offs.push(
+        ctx.bus.on(
+          'ha.role',
+          (r) => {
+            out.send(composeRole(options.subjectPrefix, host, r, new Date()));
+          },
+          PLUGIN_NAME,
+        ),
+      );
 
       for (const [event, state] of Object.entries(STATE_EVENTS) as [keyof typeof STATE_EVENTS, MailState][]) {
         offs.push(
           ctx.bus.on(
             event,
             (change: WanChange) => {
+              if (!gate.speaks()) return;
               if (state !== 'offline') longDownSent.delete(change.wan);
               groups.add(change.wan, { state, at: new Date(), change });
             },
@@ -73,6 +93,7 @@ export function createMail(
         ctx.bus.on(
           'wan.longdown',
           (change) => {
+            if (!gate.speaks()) return;
             if (longDownSent.has(change.wan)) return; // one notice per outage
             longDownSent.add(change.wan);
             groups.flush(change.wan); // the changes that led here go first
@@ -85,7 +106,7 @@ export function createMail(
         ctx.bus.on(
           'wan.quota',
           (q) => {
-            if (q.threshold === null) return; // the periodic use figure, not a change
+            if (q.threshold === null || !gate.speaks()) return; // the periodic use figure, not a change
             const action = ctx.config.wans.find((w) => w.name === q.wan)?.quota?.action;
             out.send(composeQuota(options.subjectPrefix, host, q, new Date(), action));
           },

@@ -153,6 +153,19 @@ export class ObserveMetrics {
     }),
   );
 
+  private readonly haRole = new pc.Gauge({
+    name: 'mwan_ha_role',
+    help: "1 for this HA node's current role (master, backup, fault), 0 for the others; absent without an HA pair.",
+    labelNames: ['node', 'role'] as const,
+    registers: this.r,
+  });
+  private readonly haRoleChanges = new pc.Counter({
+    name: 'mwan_ha_role_changes_total',
+    help: 'Role changes of this HA node since the daemon started.',
+    labelNames: ['node'] as const,
+    registers: this.r,
+  });
+
   private cumulative(name: string, help: string): CumulativeCounter<'wan'> {
     return new CumulativeCounter(new pc.Counter({ name, help, labelNames: ['wan'] as const, registers: this.r }));
   }
@@ -181,6 +194,12 @@ export class ObserveMetrics {
   reconciled(p: MwanEvents['reconcile.done']): void {
     this.reconcileSeconds.observe({ changed: String(p.changed) }, p.ms / 1000);
     if (p.changed && p.reason.startsWith('repair:')) this.repairs.inc();
+  }
+
+  role(r: MwanEvents['ha.role']): void {
+    for (const role of ['master', 'backup', 'fault'] as const)
+      this.haRole.set({ node: r.node, role }, r.role === role ? 1 : 0);
+    this.haRoleChanges.inc({ node: r.node });
   }
 
   reconcileFailed(): void {

@@ -93,6 +93,7 @@ export async function startObserve(ctx: PluginContext, now: () => number = Date.
     followed.quotas.set(q.wan, q);
   });
   on('reconcile.done', (p) => metrics.reconciled(p));
+  on('ha.role', (r) => metrics.role(r));
   on('reconcile.failed', () => metrics.reconcileFailed());
   for (const e of ['wan.online', 'wan.degraded', 'wan.offline'] as const)
     on(e, (p) => {

@@ -203,6 +203,7 @@ async function main(): Promise<void> {
   if (!only || only === 'conntrack') await (await import('./conntrack-bench.ts')).conntrackBench(row, results);
   if (!only || only === 'scale') await (await import('./scale-bench.ts')).scaleBench(row, results, 25);
   if (!only || only === 'observe') await (await import('./scale-bench.ts')).observeCostBench(row, results, 60);
+  if (!only || only === 'ha') await (await import('./ha-bench.ts')).haBench(row, results);
   printTable();
   const file = path.resolve('bench-results.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
