@@ -13,7 +13,7 @@ import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
-import { stateAfter } from './state-after.ts';
+import { stateAfter } from '../system/kernel/state-after.ts';
 import type { Logger } from '../log.ts';
 
 export function ownershipOf(layout: Layout): KernelOwnership {
