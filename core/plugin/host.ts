@@ -1,4 +1,4 @@
-// The plugin lifecycle: validate (the plugins and their options), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
+// The plugin lifecycle: validate (options, dependencies, checks), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
 import type { EventBus } from '../bus.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
@@ -6,41 +6,6 @@ import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
 import type { Logger } from '../log.ts';
 import { validatePluginOptions } from './options.ts';
 import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
-
-const NAME = /^[a-z][a-z0-9-]{0,39}$/;
-
-export function validatePlugin(p: unknown, origin: string): MwanPlugin {
-  const fail = (why: string) => new MwanError('MWAN_PLUGIN_INVALID', `plugin from ${origin}: ${why}`);
-  if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
-  const plugin = p as MwanPlugin;
-  if (typeof plugin.name !== 'string' || !NAME.test(plugin.name))
-    throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
-  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive', 'kernelExtras'] as const) {
-    if (plugin[key] !== undefined && typeof plugin[key] !== 'function')
-      throw fail(`${key} of plugin '${plugin.name}' must be a function`);
-  }
-  if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
-    throw fail(`options of plugin '${plugin.name}' must be an object with a parse(raw, config) function`);
-  }
-  if (plugin.configuration !== undefined)
-    throw fail(
-      `plugin '${plugin.name}' declares configuration sections, which only built-in plugins may: take options under plugins.${plugin.name}`,
-    );
-  const strategies = plugin.nfqueueStrategies;
-  if (
-    strategies !== undefined &&
-    (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))
-  ) {
-    throw fail(`nfqueueStrategies of plugin '${plugin.name}' must map strategy names to factory functions`);
-  }
-  if (
-    plugin.dependencies !== undefined &&
-    (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))
-  ) {
-    throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
-  }
-  return plugin;
-}
 
 /** Dependencies first; ties keep registration order. Fails on unknown dependencies and cycles. */
 export function orderPlugins(plugins: MwanPlugin[]): MwanPlugin[] {
