@@ -1,6 +1,6 @@
 // Plugin options: every `plugins.<name>` key names a registered plugin, and each enabled plugin's options parse.
 import type { z } from 'zod';
-import { formatIssues } from '../config/load.ts';
+import { formatIssues } from '../../config/schema/issues.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import type { MwanPlugin, PluginOptions } from './types.ts';
