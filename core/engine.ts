@@ -11,12 +11,13 @@ import {
   type LinkState,
   type OwnStateChange,
   type SavedState,
+  ownershipOf,
 } from './system/kernel/adapter.ts';
 import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
 import type { KernelExtras, MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
-import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
+import { Reconciler, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { TablesOwnedCheck, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';

@@ -6,8 +6,8 @@ import {
   planIsEmpty,
   type ApplyPlan,
   type KernelAdapter,
-  type KernelOwnership,
   type KernelSnapshot,
+  ownershipOf,
 } from '../system/kernel/adapter.ts';
 import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
@@ -15,15 +15,6 @@ import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
 import { stateAfter } from '../system/kernel/state-after.ts';
 import type { Logger } from '../log.ts';
-
-export function ownershipOf(layout: Layout): KernelOwnership {
-  return {
-    routeProtocol: layout.routeProtocol,
-    priorityRange: layout.priorityRange,
-    tableRange: layout.tableRange,
-    nftTable: layout.nftTable,
-  };
-}
 
 export interface ReconcileResult {
   changed: boolean;
