@@ -1,6 +1,6 @@
-// Tests the configuration's error text: one line per issue, the field path with array indexes, the value shortened.
+// Tests the configuration's error text: one line per issue, the field path with array indexes, the value shortened; the nearest name.
 import assert from 'node:assert/strict';
-import { formatIssues } from './issues.ts';
+import { closest, editDistance, formatIssues } from './issues.ts';
 import { coreConfigSchema as configSchema } from './schema.ts';
 
 describe('formatIssues', () => {
@@ -32,5 +32,14 @@ describe('formatIssues', () => {
     assert.ok(line.startsWith('stateDir: got "xxx'));
     assert.ok(line.includes('...'));
     assert.ok(line.length < 150, line);
+  });
+});
+
+describe('did you mean', () => {
+  it('editDistance and closest find a near name, and nothing for a far one', () => {
+    assert.equal(editDistance('upnpp', 'upnp'), 1);
+    assert.equal(editDistance('flowmover', 'flow-mover'), 1);
+    assert.equal(closest('evnt-scripts', ['mail', 'event-scripts']), 'event-scripts');
+    assert.equal(closest('kubernetes', ['mail', 'upnp']), undefined);
   });
 });
