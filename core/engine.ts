@@ -25,6 +25,7 @@ import { WorldMemo, worldInputs } from './world-memo.ts';
 import type { EventName, MwanEvents } from './events.ts';
 import type { WanRuntime } from './wan/model.ts';
 import { pluginServices } from './system/plugin-services.ts';
+import { KnownKernelState } from './system/kernel/known-state.ts';
 
 export interface EngineOptions {
   loaded: LoadedConfig;
@@ -48,6 +49,8 @@ export class Engine {
   /** The plugins' kernel state outside the table, routes and rules (the NFQUEUE queue rules). */
   private readonly extras: KernelExtras[];
   private readonly tables: TablesOwnedCheck;
+  /** What mwan's kernel state is between reads: the observer's reads and the reconciler's applies keep it. */
+  private readonly known = new KnownKernelState();
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -88,6 +91,7 @@ export class Engine {
       loaded.layout,
       () => this.host.collect(this.world()),
       this.sysctlMemory,
+      this.known,
       this.bus,
       log,
     );
@@ -138,9 +142,9 @@ export class Engine {
 
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */
   async observe(): Promise<boolean> {
-    const stamp = this.reconciler.stamp();
+    const stamp = this.known.stamp();
     const { observed, current } = await this.opts.system.kernel.snapshot(ownershipOf(this.layout));
-    this.reconciler.offerSnapshot(current, stamp);
+    this.known.offer(current, stamp);
     this.links = observed.links;
     this.defaults = observed.defaults;
     return this.registry.observe(observed);

@@ -13,7 +13,7 @@ import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
-import { stateAfter } from '../system/kernel/state-after.ts';
+import type { KnownKernelState } from '../system/kernel/known-state.ts';
 import type { Logger } from '../log.ts';
 
 export interface ReconcileResult {
@@ -116,43 +116,19 @@ export class Reconciler {
     private readonly layout: Layout,
     private readonly desired: () => DesiredState,
     private readonly memory: SysctlMemory,
+    private readonly known: KnownKernelState,
     private readonly bus: EventBus,
     private readonly log: Logger,
   ) {}
 
-  /** Applies made so far; a snapshot taken before the latest apply is stale. */
-  applies = 0;
-  /**
-   * mwan's kernel state as last read (by the observer) or as the last successful apply left it. The daemon's
-   * observer refreshes it on every netlink change and every periodic check, so drift is still repaired.
-   */
-  private known?: { snapshot: KernelSnapshot; applies: number };
-
-  private applying = false;
-
-  /** Taken before reading the kernel: null while an apply is running (a read then may see half of it). */
-  stamp(): number | null {
-    return this.applying ? null : this.applies;
-  }
-
-  /** Hands over a kernel snapshot read since `stamp`; ignored if an apply started meanwhile. */
-  offerSnapshot(snapshot: KernelSnapshot, stamp: number | null): void {
-    if (stamp !== null && stamp === this.applies && !this.applying) this.known = { snapshot, applies: stamp };
-  }
-
   /** Drops the known state (after something changed the kernel behind the reconciler's back). */
   forget(): void {
-    this.known = undefined;
+    this.known.forget();
     this.lastNft = undefined;
-    this.applies++; // a snapshot being read right now may predate that change: offerSnapshot must refuse it
   }
 
   /** The nft objects the kernel's table was last seen to hold (the fast path diffs against them); dropped on forget. */
   private lastNft?: { nft: NftDesired; fingerprint: string };
-
-  private knownState(): KernelSnapshot | undefined {
-    return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
-  }
 
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
   request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
@@ -184,8 +160,8 @@ export class Reconciler {
     const t0 = performance.now();
     try {
       const before = await this.memory.load();
-      const known = this.knownState();
-      const readStamp = this.applies; // a forget() while reading makes the read stale
+      const known = this.known.get();
+      const readStamp = this.known.stamp(); // a forget() while reading makes the read stale
       const desired = this.desired();
       const { plan, originals, current, fingerprint } = await planFor(
         this.kernel,
@@ -197,7 +173,7 @@ export class Reconciler {
       );
       // A fresh read is the kernel's state until the next apply: the next plan starts from it instead of reading
       // again (self-repair re-plans from a fresh read after every change it sees, mwan's own applies included).
-      if (!known && this.applies === readStamp) this.known = { snapshot: current, applies: readStamp };
+      if (!known) this.known.offer(current, readStamp);
       const asDesired = { nft: desired.nft, fingerprint: fingerprint! };
       if (!plan.nft && current.nft) this.lastNft = asDesired; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
@@ -206,18 +182,13 @@ export class Reconciler {
       if (gate && (!changed || !gate(plan)))
         return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
       if (changed) {
-        this.applies++;
-        this.applying = true;
         try {
-          await this.kernel.apply(plan);
+          await this.known.apply(this.kernel, plan, current);
           this.lastNft = asDesired;
         } catch (error) {
           this.lastNft = undefined;
           throw error;
-        } finally {
-          this.applying = false;
         }
-        this.known = { snapshot: stateAfter(plan, current), applies: this.applies };
       }
       const ms = performance.now() - t0;
       const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), queuedMs, read: !known, plan };
