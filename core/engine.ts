@@ -26,6 +26,7 @@ import type { EventName, MwanEvents } from './events.ts';
 import type { WanRuntime } from './wan/model.ts';
 import { pluginServices } from './system/plugin-services.ts';
 import { KnownKernelState } from './system/kernel/known-state.ts';
+import { sysctlMemory, type SysctlMemory } from './system/sysctl-originals.ts';
 
 export interface EngineOptions {
   loaded: LoadedConfig;
@@ -41,6 +42,8 @@ export class Engine {
   private readonly host: PluginHost;
   private readonly reconciler: Reconciler;
   private readonly store: StateStorage;
+  /** The sysctls' values before mwan changed them (the state directory's record). */
+  private readonly sysctlMemory: SysctlMemory;
   private links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
@@ -60,6 +63,7 @@ export class Engine {
     const { kernel } = system;
     this.bus = opts.bus ?? new EventBus(log);
     this.store = system.stateStore(loaded.config.stateDir);
+    this.sysctlMemory = sysctlMemory(this.store);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     const services = pluginServices(system, loaded.layout, loaded.config.stateDir, log);
     this.host = new PluginHost(opts.plugins, {
@@ -102,17 +106,6 @@ export class Engine {
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }
-
-  /** The originals are read from the state directory once, then kept here: every reconcile needs them. */
-  private sysctlOriginals?: Record<string, string>;
-
-  private readonly sysctlMemory = {
-    load: async () => (this.sysctlOriginals ??= (await this.store.load()).sysctlOriginals),
-    save: async (sysctlOriginals: Record<string, string>) => {
-      await this.store.update({ sysctlOriginals }); // the file first: when it cannot be written nothing changes
-      this.sysctlOriginals = sysctlOriginals;
-    },
-  };
 
   get layout() {
     return this.opts.loaded.layout;

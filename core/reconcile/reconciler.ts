@@ -14,6 +14,7 @@ import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
 import type { KnownKernelState } from '../system/kernel/known-state.ts';
+import type { SysctlMemory } from '../system/sysctl-originals.ts';
 import type { Logger } from '../log.ts';
 
 export interface ReconcileResult {
@@ -39,12 +40,6 @@ export interface RequestOptions {
   gate?: (plan: ApplyPlan) => boolean;
   /** Reads the kernel instead of trusting the state the last apply left (something changed behind mwan's back). */
   fresh?: boolean;
-}
-
-/** Where the values a sysctl had before mwan changed it are kept (the state directory). */
-export interface SysctlMemory {
-  load(): Promise<Record<string, string>>;
-  save(originals: Record<string, string>): Promise<void>;
 }
 
 export interface PlannedChange {
