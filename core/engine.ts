@@ -191,7 +191,7 @@ export class Engine {
 
   /** Drops what this engine believes the kernel holds (routes, rules, nft, extras): the next reconcile repairs all of it. */
   forgetKernelState(): void {
-    this.reconciler.forget();
+    this.known.forget();
     for (const x of this.extras) x.forget();
   }
 
@@ -263,7 +263,7 @@ export class Engine {
   }
   /** The kernel flushed routes on its own (a device went down or away): the next plan starts from a fresh read. */
   forgetRoutes(): void {
-    this.reconciler.forget();
+    this.known.forget();
   }
   /** Netlink changes (`onLink`) and changes to mwan's own kernel state (`onOwnChange`); returns the unwatch. */
   watch(onLink: (hint?: LinkHint) => void, onOwnChange: (change: OwnStateChange) => void): () => void {

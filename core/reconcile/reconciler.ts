@@ -116,15 +116,6 @@ export class Reconciler {
     private readonly log: Logger,
   ) {}
 
-  /** Drops the known state (after something changed the kernel behind the reconciler's back). */
-  forget(): void {
-    this.known.forget();
-    this.lastNft = undefined;
-  }
-
-  /** The nft objects the kernel's table was last seen to hold (the fast path diffs against them); dropped on forget. */
-  private lastNft?: { nft: NftDesired; fingerprint: string };
-
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
   request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
     this.pending.push({ reason, opts, at: performance.now() });
@@ -140,7 +131,7 @@ export class Reconciler {
       const reason = [...new Set(batch.map((p) => p.reason))].join('; ');
       // One plain request in the batch makes it a plain reconcile; else the last gate decides.
       const gate = batch.every((p) => p.opts.gate) ? batch[batch.length - 1].opts.gate : undefined;
-      if (batch.some((p) => p.opts.fresh)) this.forget();
+      if (batch.some((p) => p.opts.fresh)) this.known.forget();
       result = await this.once(reason, gate, performance.now() - Math.min(...batch.map((p) => p.at)));
     }
     this.running = null;
@@ -164,27 +155,19 @@ export class Reconciler {
         desired,
         before,
         known,
-        this.lastNft,
+        this.known.nft,
       );
       // A fresh read is the kernel's state until the next apply: the next plan starts from it instead of reading
       // again (self-repair re-plans from a fresh read after every change it sees, mwan's own applies included).
       if (!known) this.known.offer(current, readStamp);
       const asDesired = { nft: desired.nft, fingerprint: fingerprint! };
-      if (!plan.nft && current.nft) this.lastNft = asDesired; // the table holds exactly these objects
+      if (!plan.nft && current.nft) this.known.nft = asDesired; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
       if (gate && (!changed || !gate(plan)))
         return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
-      if (changed) {
-        try {
-          await this.known.apply(this.kernel, plan, current);
-          this.lastNft = asDesired;
-        } catch (error) {
-          this.lastNft = undefined;
-          throw error;
-        }
-      }
+      if (changed) await this.known.apply(this.kernel, plan, current, asDesired);
       const ms = performance.now() - t0;
       const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), queuedMs, read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };

@@ -1,4 +1,5 @@
-// mwan's kernel state between reads: the last read, or what the last apply left; a read that may have crossed an apply is refused.
+// mwan's kernel state between reads (the last read, or what the last apply left, and the nft objects its table holds); a read that may have crossed an apply is refused.
+import type { NftDesired } from '../../reconcile/desired.ts';
 import type { ApplyPlan, KernelAdapter, KernelSnapshot } from './adapter.ts';
 import { stateAfter } from './state-after.ts';
 
@@ -12,6 +13,8 @@ export class KnownKernelState {
   private applies = 0;
   private applying = false;
   private known?: { snapshot: KernelSnapshot; applies: number };
+  /** The nft objects the kernel's table was last seen to hold, and their fingerprint (the fast path diffs against them). */
+  nft?: { nft: NftDesired; fingerprint: string };
 
   /** Taken before reading the kernel: null while an apply is running (a read then may see half of it). */
   stamp(): number | null {
@@ -26,6 +29,7 @@ export class KnownKernelState {
   /** Drops the known state (after something changed the kernel behind mwan's back). */
   forget(): void {
     this.known = undefined;
+    this.nft = undefined;
     this.applies++; // a snapshot being read right now may predate that change: offer must refuse it
   }
 
@@ -34,15 +38,24 @@ export class KnownKernelState {
     return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
   }
 
-  /** Applies `plan`; when it succeeds, what it leaves (from `before`) is the known state. */
-  async apply(kernel: KernelAdapter, plan: ApplyPlan, before: KernelSnapshot): Promise<void> {
+  /** Applies `plan`, which renders `nft`; when it succeeds, what it leaves (from `before`) is the known state. */
+  async apply(
+    kernel: KernelAdapter,
+    plan: ApplyPlan,
+    before: KernelSnapshot,
+    nft: { nft: NftDesired; fingerprint: string },
+  ): Promise<void> {
     this.applies++;
     this.applying = true;
     try {
       await kernel.apply(plan);
+    } catch (error) {
+      this.nft = undefined;
+      throw error;
     } finally {
       this.applying = false;
     }
+    this.nft = nft;
     this.known = { snapshot: stateAfter(plan, before), applies: this.applies };
   }
 }
