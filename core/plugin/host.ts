@@ -1,9 +1,7 @@
 // The plugin lifecycle: validate (options, dependencies, checks), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
-import type { EventBus } from '../bus.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
-import type { Logger } from '../log.ts';
 import { validatePluginOptions } from './options.ts';
 import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
 
@@ -79,17 +77,8 @@ export function checkPlugins(
   return { plugins: ordered, options };
 }
 
-export interface HostDeps {
-  config: MwanConfig;
-  bus: EventBus;
-  log: Logger;
-  world: () => WorldView;
-  requestReconcile: (reason: string) => void;
-  reportHealth: PluginContext['reportHealth'];
-  setRuntimeWeights?: PluginContext['setRuntimeWeights'];
-  setQuotaOut?: PluginContext['setQuotaOut'];
-  system: PluginContext['system'];
-}
+/** What every plugin's context shares; the host adds the plugin's name, options, logger and the plugin list. */
+export type HostDeps = Omit<PluginContext, 'name' | 'options' | 'plugins'>;
 
 export class PluginHost {
   readonly plugins: MwanPlugin[];
@@ -110,18 +99,12 @@ export class PluginHost {
   private context(p: MwanPlugin): PluginContext {
     const opts = this.deps.config.plugins[p.name];
     return {
+      ...this.deps,
       name: p.name,
-      config: this.deps.config,
       options: opts && typeof opts === 'object' ? opts : {},
       log: this.deps.log.child({ plugin: p.name }),
-      bus: this.deps.bus,
-      world: this.deps.world,
       plugins: this.plugins,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
-      reportHealth: this.deps.reportHealth,
-      setRuntimeWeights: this.deps.setRuntimeWeights,
-      setQuotaOut: this.deps.setQuotaOut,
-      system: this.deps.system,
     };
   }
 
