@@ -14,7 +14,7 @@ import { oneShotSystem } from '../core/system/one-shot.ts';
 import { silentLogger } from '../core/log.ts';
 import { chooseLogLevel, createLogger } from './logger.ts';
 import { SystemKernel } from '../core/system/kernel/system-adapter.ts';
-import { ownershipOf } from '../core/reconcile/reconciler.ts';
+import { ownershipOf } from '../core/system/kernel/adapter.ts';
 import { describeError } from '../core/errors.ts';
 import { checkFindings } from './check/check-warnings.ts';
 import { configJsonSchemaText } from './schema.ts';

@@ -11,19 +11,22 @@ import {
   type LinkState,
   type OwnStateChange,
   type SavedState,
+  ownershipOf,
 } from './system/kernel/adapter.ts';
 import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import type { KernelExtras, MwanPlugin, PluginServices, RuntimeWeights, WorldView } from './plugin/types.ts';
-import { Reconciler, ownershipOf, planFor, removalPlan } from './reconcile/reconciler.ts';
-import { assertTablesOwned, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
+import type { KernelExtras, MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
+import { Reconciler, planFor, removalPlan } from './reconcile/reconciler.ts';
+import { TablesOwnedCheck, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
 import { WorldMemo, worldInputs } from './world-memo.ts';
 import type { EventName, MwanEvents } from './events.ts';
 import type { WanRuntime } from './wan/model.ts';
-import type { NfqueueService } from './system/nfqueue/index.ts';
+import { pluginServices } from './system/plugin-services.ts';
+import { KnownKernelState } from './system/kernel/known-state.ts';
+import { sysctlMemory, type SysctlMemory } from './system/sysctl-originals.ts';
 
 export interface EngineOptions {
   loaded: LoadedConfig;
@@ -39,15 +42,18 @@ export class Engine {
   private readonly host: PluginHost;
   private readonly reconciler: Reconciler;
   private readonly store: StateStorage;
+  /** The sysctls' values before mwan changed them (the state directory's record). */
+  private readonly sysctlMemory: SysctlMemory;
   private links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
   private runtimeWeights: Record<string, RuntimeWeights> = {};
-  /** The queue listeners plugins started and have not closed (their counters feed metrics). */
-  private readonly queues = new Set<NfqueueService>();
 
   /** The plugins' kernel state outside the table, routes and rules (the NFQUEUE queue rules). */
   private readonly extras: KernelExtras[];
+  private readonly tables: TablesOwnedCheck;
+  /** What mwan's kernel state is between reads: the observer's reads and the reconciler's applies keep it. */
+  private readonly known = new KnownKernelState();
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -56,42 +62,10 @@ export class Engine {
     const { loaded, system, log } = opts;
     const { kernel } = system;
     this.bus = opts.bus ?? new EventBus(log);
-    const conntrack = system.conntrackFeed();
     this.store = system.stateStore(loaded.config.stateDir);
+    this.sysctlMemory = sysctlMemory(this.store);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
-    const services: PluginServices = {
-      deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask),
-      startProbe: system.startProbe,
-      runScript: system.runScript,
-      linkBytes: (devices) => system.linkBytes(devices),
-      conntrack,
-      files: system.files,
-      mail: system.mail,
-      http: system.http,
-      updateMap: (map, add, remove) => system.updateMap(loaded.layout.nftTable, map, add, remove),
-      supervise: (spec, events) => system.supervise(spec, events),
-      listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
-      readCounters: kernel.readCounters ? () => kernel.readCounters!(loaded.layout.nftTable) : undefined,
-      privateFiles: system.privateFiles(loaded.config.stateDir, (m) => log.warn(m)),
-      nfqueue: {
-        start: async (o) => {
-          const service = await kernel.nfqueue.start({ ...o, mask: loaded.layout.mask, conntrack });
-          this.queues.add(service);
-          return {
-            queue: service.queue,
-            strategy: service.strategy,
-            stats: () => service.stats(),
-            close: () => {
-              this.queues.delete(service);
-              return service.close();
-            },
-          };
-        },
-        running: () => [...this.queues],
-        planRules: (spec) => kernel.nfqueue.planRules(spec),
-        applyRules: (spec) => kernel.nfqueue.applyRules(spec),
-      },
-    };
+    const services = pluginServices(system, loaded.layout, loaded.config.stateDir, log);
     this.host = new PluginHost(opts.plugins, {
       config: loaded.config,
       bus: this.bus,
@@ -115,11 +89,13 @@ export class Engine {
       system: services,
     });
     this.extras = this.host.plugins.flatMap((p) => p.kernelExtras?.(loaded.layout, services, log) ?? []);
+    this.tables = new TablesOwnedCheck(kernel as KernelAdapter & ForeignRouteReader, ownershipOf(loaded.layout));
     this.reconciler = new Reconciler(
       kernel,
       loaded.layout,
       () => this.host.collect(this.world()),
       this.sysctlMemory,
+      this.known,
       this.bus,
       log,
     );
@@ -130,17 +106,6 @@ export class Engine {
     const { disabled } = await store.load();
     return new Engine(opts, disabled);
   }
-
-  /** The originals are read from the state directory once, then kept here: every reconcile needs them. */
-  private sysctlOriginals?: Record<string, string>;
-
-  private readonly sysctlMemory = {
-    load: async () => (this.sysctlOriginals ??= (await this.store.load()).sysctlOriginals),
-    save: async (sysctlOriginals: Record<string, string>) => {
-      await this.store.update({ sysctlOriginals }); // the file first: when it cannot be written nothing changes
-      this.sysctlOriginals = sysctlOriginals;
-    },
-  };
 
   get layout() {
     return this.opts.loaded.layout;
@@ -170,9 +135,9 @@ export class Engine {
 
   /** Reads links, addresses and foreign default routes; returns true when any WAN changed. */
   async observe(): Promise<boolean> {
-    const stamp = this.reconciler.stamp();
+    const stamp = this.known.stamp();
     const { observed, current } = await this.opts.system.kernel.snapshot(ownershipOf(this.layout));
-    this.reconciler.offerSnapshot(current, stamp);
+    this.known.offer(current, stamp);
     this.links = observed.links;
     this.defaults = observed.defaults;
     return this.registry.observe(observed);
@@ -193,8 +158,7 @@ export class Engine {
   /** Brings the kernel up to date, and the plugins' kernel extras where pending (their commands join the plan). */
   reconcile(reason: string): ReturnType<Reconciler['request']> {
     // Before the first change: a table in mwan's range holding another tool's routes is refused, never taken over.
-    if (!this.tablesOwned && this.foreignRouteReader().foreignRoutes)
-      return this.checkTablesOwned().then(() => this.reconcile(reason));
+    if (this.tables.pending) return this.tables.check().then(() => this.reconcile(reason));
     this.bus.emit('reconcile.requested', { reason });
     const run = this.reconciler.request(reason);
     const pending = this.extras.filter((x) => x.pending);
@@ -203,26 +167,6 @@ export class Engine {
       const iptables = ran.flat();
       return r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r;
     });
-  }
-
-  private tablesOwned = false;
-
-  /** Kernels without the listing (test doubles) have nothing to check, and reconcile at once as before. */
-  private foreignRouteReader = () => this.opts.system.kernel as KernelAdapter & ForeignRouteReader;
-
-  /** One listing however many reconciles are requested while it runs; a refusal is checked afresh next time. */
-  private tablesChecking: Promise<void> | undefined;
-
-  private checkTablesOwned(): Promise<void> {
-    this.tablesChecking ??= (async () => {
-      const own = ownershipOf(this.layout);
-      assertTablesOwned(await this.foreignRouteReader().foreignRoutes!(own), own);
-      this.tablesOwned = true;
-    })().catch((error: unknown) => {
-      this.tablesChecking = undefined;
-      throw error;
-    });
-    return this.tablesChecking;
   }
 
   /** What an apply would run now, without running it. */
@@ -247,7 +191,7 @@ export class Engine {
 
   /** Drops what this engine believes the kernel holds (routes, rules, nft, extras): the next reconcile repairs all of it. */
   forgetKernelState(): void {
-    this.reconciler.forget();
+    this.known.forget();
     for (const x of this.extras) x.forget();
   }
 
@@ -333,7 +277,7 @@ export class Engine {
   }
   /** The kernel flushed routes on its own (a device went down or away): the next plan starts from a fresh read. */
   forgetRoutes(): void {
-    this.reconciler.forget();
+    this.known.forget();
   }
   /** Netlink changes (`onLink`) and changes to mwan's own kernel state (`onOwnChange`); returns the unwatch. */
   watch(onLink: (hint?: LinkHint) => void, onOwnChange: (change: OwnStateChange) => void): () => void {

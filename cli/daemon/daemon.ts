@@ -4,7 +4,7 @@ import { controlHandler } from './daemon-control.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { LinkHint } from '../../core/system/kernel/adapter.ts';
 import type { Logger } from '../../core/log.ts';
-import { ownershipOf } from '../../core/reconcile/reconciler.ts';
+import { ownershipOf } from '../../core/system/kernel/adapter.ts';
 import { SelfRepair } from './self-repair.ts';
 import { configChanges, wansKeepingHealth } from './config-changes.ts';
 import { logStateChanges } from './state-log.ts';

@@ -1,8 +1,8 @@
 // Validates a configuration already read (core/system/config-file.ts reads it); errors name the file, the field, the value and what is allowed.
 import path from 'node:path';
-import type { z } from 'zod';
 import { MwanError } from '../errors.ts';
 import { computeLayout, type Layout } from '../../config/schema/identifiers.ts';
+import { formatIssues } from '../../config/schema/issues.ts';
 import { configSchemaWith, type MwanConfig, type SchemaContribution } from '../../config/schema/schema.ts';
 
 export interface LoadedConfig {
@@ -19,29 +19,6 @@ export interface ConfigContribution extends SchemaContribution {
    * throw an MWAN_CONFIG_INVALID naming the field at fault.
    */
   layout?(config: MwanConfig, layout: Layout): Partial<Layout>;
-}
-
-function describeInput(input: unknown): string {
-  if (input === undefined) return 'nothing';
-  const text = JSON.stringify(input);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** One line per problem: `wans[1].weight: got -3; expected ...`. */
-export function formatIssues(issues: z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const field =
-        issue.path.reduce<string>(
-          (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
-          '',
-        ) || '(top level)';
-      if (issue.code === 'unrecognized_keys')
-        return `${field}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling`;
-      const got = 'input' in issue ? `got ${describeInput(issue.input)}; ` : '';
-      return `${field}: ${got}${issue.message}`;
-    })
-    .join('\n');
 }
 
 /**

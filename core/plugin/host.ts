@@ -1,46 +1,9 @@
-// The plugin lifecycle: validate (the plugins and their options), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
-import type { EventBus } from '../bus.ts';
+// The plugin lifecycle: validate (options, dependencies, checks), order by declared dependencies, set up with a timeout, collect contributions, tear down in reverse.
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
-import type { Logger } from '../log.ts';
 import { validatePluginOptions } from './options.ts';
 import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
-
-const NAME = /^[a-z][a-z0-9-]{0,39}$/;
-
-export function validatePlugin(p: unknown, origin: string): MwanPlugin {
-  const fail = (why: string) => new MwanError('MWAN_PLUGIN_INVALID', `plugin from ${origin}: ${why}`);
-  if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
-  const plugin = p as MwanPlugin;
-  if (typeof plugin.name !== 'string' || !NAME.test(plugin.name))
-    throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
-  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive', 'kernelExtras'] as const) {
-    if (plugin[key] !== undefined && typeof plugin[key] !== 'function')
-      throw fail(`${key} of plugin '${plugin.name}' must be a function`);
-  }
-  if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
-    throw fail(`options of plugin '${plugin.name}' must be an object with a parse(raw, config) function`);
-  }
-  if (plugin.configuration !== undefined)
-    throw fail(
-      `plugin '${plugin.name}' declares configuration sections, which only built-in plugins may: take options under plugins.${plugin.name}`,
-    );
-  const strategies = plugin.nfqueueStrategies;
-  if (
-    strategies !== undefined &&
-    (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))
-  ) {
-    throw fail(`nfqueueStrategies of plugin '${plugin.name}' must map strategy names to factory functions`);
-  }
-  if (
-    plugin.dependencies !== undefined &&
-    (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))
-  ) {
-    throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
-  }
-  return plugin;
-}
 
 /** Dependencies first; ties keep registration order. Fails on unknown dependencies and cycles. */
 export function orderPlugins(plugins: MwanPlugin[]): MwanPlugin[] {
@@ -114,17 +77,8 @@ export function checkPlugins(
   return { plugins: ordered, options };
 }
 
-export interface HostDeps {
-  config: MwanConfig;
-  bus: EventBus;
-  log: Logger;
-  world: () => WorldView;
-  requestReconcile: (reason: string) => void;
-  reportHealth: PluginContext['reportHealth'];
-  setRuntimeWeights?: PluginContext['setRuntimeWeights'];
-  setQuotaOut?: PluginContext['setQuotaOut'];
-  system: PluginContext['system'];
-}
+/** What every plugin's context shares; the host adds the plugin's name, options, logger and the plugin list. */
+export type HostDeps = Omit<PluginContext, 'name' | 'options' | 'plugins'>;
 
 export class PluginHost {
   readonly plugins: MwanPlugin[];
@@ -145,18 +99,12 @@ export class PluginHost {
   private context(p: MwanPlugin): PluginContext {
     const opts = this.deps.config.plugins[p.name];
     return {
+      ...this.deps,
       name: p.name,
-      config: this.deps.config,
       options: opts && typeof opts === 'object' ? opts : {},
       log: this.deps.log.child({ plugin: p.name }),
-      bus: this.deps.bus,
-      world: this.deps.world,
       plugins: this.plugins,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
-      reportHealth: this.deps.reportHealth,
-      setRuntimeWeights: this.deps.setRuntimeWeights,
-      setQuotaOut: this.deps.setQuotaOut,
-      system: this.deps.system,
     };
   }
 

@@ -4,14 +4,7 @@ import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import {
-  NO_OPTIONS,
-  PluginOptionsError,
-  closest,
-  editDistance,
-  invalidOptions,
-  validatePluginOptions,
-} from './options.ts';
+import { NO_OPTIONS, PluginOptionsError, invalidOptions, validatePluginOptions } from './options.ts';
 import type { MwanPlugin } from './types.ts';
 
 const configWith = (plugins: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
@@ -41,13 +34,6 @@ const portParser: MwanPlugin = {
 };
 
 describe('plugin options', () => {
-  it('editDistance and closest find a near name, and nothing for a far one', () => {
-    assert.equal(editDistance('upnpp', 'upnp'), 1);
-    assert.equal(editDistance('flowmover', 'flow-mover'), 1);
-    assert.equal(closest('evnt-scripts', ['mail', 'event-scripts']), 'event-scripts');
-    assert.equal(closest('kubernetes', ['mail', 'upnp']), undefined);
-  });
-
   it('refuses a plugins key that names no plugin, with a "did you mean" hint', () => {
     const message = rejection(builtinPlugins, { upnpp: { enabled: true } });
     assert.match(message, /^plugins\.upnpp: no plugin is named so; did you mean 'upnp'\?/m);

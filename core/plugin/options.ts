@@ -1,6 +1,6 @@
 // Plugin options: every `plugins.<name>` key names a registered plugin, and each enabled plugin's options parse.
 import type { z } from 'zod';
-import { formatIssues } from '../config/load.ts';
+import { closest, formatIssues } from '../../config/schema/issues.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import type { MwanPlugin, PluginOptions } from './types.ts';
@@ -47,27 +47,6 @@ export const NO_OPTIONS: PluginOptions<Record<string, never>> = {
     return {};
   },
 };
-
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++)
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length];
-}
-
-/** The closest candidate within a third of the word's length (at least 2 edits), or undefined. */
-export function closest(word: string, candidates: string[]): string | undefined {
-  const limit = Math.max(2, Math.floor(word.length / 3));
-  const scored = candidates
-    .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
-    .filter((s) => s.d <= limit);
-  return scored.sort((x, y) => x.d - y.d)[0]?.c;
-}
 
 /** Whether `e` names its fields as `{ path, message }` issues (a zod error, a PluginOptionsError). */
 function hasIssues(e: unknown): e is { issues: OptionIssue[] } {

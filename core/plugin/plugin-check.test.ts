@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
-import { checkPlugins, validatePlugin } from './host.ts';
+import { validatePlugin } from '../system/code/user-plugins.ts';
+import { checkPlugins } from './host.ts';
 import type { MwanPlugin } from './types.ts';
 
 const configWith = (plugins: Record<string, unknown> = {}) =>

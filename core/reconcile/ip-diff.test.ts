@@ -1,7 +1,7 @@
 // Tests reading `ip -json` rules and routes (ip-read, ip-canonical) and diffing them against desired state into `ip -batch` lines.
 import assert from 'node:assert/strict';
 import type { RouteSpec, RuleSpec } from './desired.ts';
-import { routeArgs, routeIdentity, ruleArgs } from './ip-canonical.ts';
+import { routeArgs, routeIdentity, ruleArgs } from '../system/kernel/ip-canonical.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { parseRoutes, parseRules, type Ownership } from '../system/kernel/ip-read.ts';
 

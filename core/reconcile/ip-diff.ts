@@ -1,6 +1,6 @@
 // Diffs desired routes and rules against mwan's current ones and renders the `ip -batch` script that converges them.
 import type { RouteSpec, RuleSpec } from './desired.ts';
-import { routeArgs, routeIdentity, ruleArgs } from './ip-canonical.ts';
+import { routeArgs, routeIdentity, ruleArgs } from '../system/kernel/ip-canonical.ts';
 
 export interface IpPlan {
   lines: string[];

@@ -35,7 +35,12 @@ function nft(jumps: string, wans: string[]): NftDesired {
 
 /** What the kernel holds after applying `d` (as `nft -j list` would show it). */
 function held(d: NftDesired): CurrentNft {
-  const chains = new Map(d.chains.map((c) => [c.name, { name: c.name, hook: c.base?.hook, rules: c.rules.length }]));
+  const chains: CurrentNft['chains'] = new Map(
+    d.chains.map((c) => [
+      c.name,
+      { name: c.name, ...c.base, policy: c.base && (c.base.policy ?? 'accept'), rules: c.rules.length },
+    ]),
+  );
   const fp = `${FINGERPRINT_PREFIX}${fingerprintOf(TABLE, d)}`;
   chains.set(fp, { name: fp, hook: undefined, rules: 0 });
   return { chains, sets: new Set(d.sets.map((s) => s.name)), counters: new Map([['c1', { packets: 0, bytes: 0 }]]) };

@@ -1,7 +1,7 @@
 // The fast path's nft script: from the table the last apply left to the desired one, touching only the changed chains and set elements.
 import type { ChainSpec, NftDesired, SetSpec } from './desired.ts';
 import type { CurrentNft } from '../system/kernel/nft-read.ts';
-import { FINGERPRINT_PREFIX, chainBody, fingerprintOf } from './nft-table-block.ts';
+import { FINGERPRINT_PREFIX, chainBody, fingerprintOf, holdsTable } from './nft-table-block.ts';
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -17,14 +17,6 @@ const setShape = (s: SetSpec) => ({
 /** The key of an element: a map element's part before ` : ` (what `delete element` names), a set element whole. */
 const elementKey = (kind: SetSpec['kind'], element: string): string =>
   kind === 'map' ? element.split(' : ')[0].trim() : element;
-
-/** Whether the kernel's table is exactly what `previous` rendered: its fingerprint chain and the same objects. */
-function holds(previous: NftDesired, fingerprint: string, current: CurrentNft): boolean {
-  const fp = `${FINGERPRINT_PREFIX}${fingerprint}`;
-  if (!current.chains.has(fp) || current.chains.size !== previous.chains.length + 1) return false;
-  for (const c of previous.chains) if (current.chains.get(c.name)?.rules !== c.rules.length) return false;
-  return current.sets.size === previous.sets.length && previous.sets.every((s) => current.sets.has(s.name));
-}
 
 /** Element lines for one set whose static elements changed: deletions (by key) first, then additions. */
 function elementLines(table: string, before: SetSpec, after: SetSpec): string[] {
@@ -56,7 +48,7 @@ export function renderNftDelta(
   current: CurrentNft,
   previousFingerprint = fingerprintOf(table, previous),
 ): { script: string; fingerprint: string } | null {
-  if (!holds(previous, previousFingerprint, current)) return null;
+  if (!holdsTable(previous, current, previousFingerprint)) return null;
   if (!sameJson(previous.counters, next.counters)) return null;
   if (
     !sameJson(

@@ -1,36 +1,13 @@
 // Renders the desired nft objects into one `nft -f` transaction on mwan's own table, preserving counters and run-time sets.
-import type { ChainSpec, NftDesired } from './desired.ts';
-import { FINGERPRINT_PREFIX, fingerprintOf, renderTableBlock } from './nft-table-block.ts';
+import type { NftDesired } from './desired.ts';
+import { baseChanged, fingerprintOf, holdsTable, renderTableBlock } from './nft-table-block.ts';
 import type { CurrentNft } from '../system/kernel/nft-read.ts';
 import { renderNftDelta } from './nft-delta.ts';
 
 export interface NftPlan {
+  /** Empty when the kernel already holds the table. */
   script: string;
   fingerprint: string;
-  noop: boolean;
-}
-
-function baseChanged(c: ChainSpec, cur: CurrentNft['chains'] extends Map<string, infer V> ? V : never): boolean {
-  if (!c.base) return cur.hook !== undefined;
-  return (
-    cur.type !== c.base.type ||
-    cur.hook !== c.base.hook ||
-    cur.priority !== c.base.priority ||
-    (cur.policy ?? 'accept') !== (c.base.policy ?? 'accept')
-  );
-}
-
-/** Whether the kernel already holds exactly this fingerprint and the same objects and rule counts. */
-function alreadyApplied(nft: NftDesired, current: CurrentNft, fingerprint: string): boolean {
-  const wantedChains = new Set([...nft.chains.map((c) => c.name), `${FINGERPRINT_PREFIX}${fingerprint}`]);
-  if (current.chains.size !== wantedChains.size) return false;
-  for (const c of nft.chains) {
-    const cur = current.chains.get(c.name);
-    if (!cur || cur.rules !== c.rules.length || baseChanged(c, cur)) return false;
-  }
-  if (!current.chains.has(`${FINGERPRINT_PREFIX}${fingerprint}`)) return false;
-  if (current.sets.size !== nft.sets.length || !nft.sets.every((s) => current.sets.has(s.name))) return false;
-  return current.counters.size === nft.counters.length && nft.counters.every((n) => current.counters.has(n));
 }
 
 /**
@@ -45,9 +22,9 @@ export function renderNft(
   previous?: { nft: NftDesired; fingerprint: string },
 ): NftPlan {
   const delta = previous && current ? renderNftDelta(table, nft, previous.nft, current, previous.fingerprint) : null;
-  if (delta) return { ...delta, noop: delta.script === '' };
+  if (delta) return delta;
   const fingerprint = fingerprintOf(table, nft);
-  if (current && alreadyApplied(nft, current, fingerprint)) return { script: '', fingerprint, noop: true };
+  if (current && holdsTable(nft, current, fingerprint)) return { script: '', fingerprint };
   const lines: string[] = [];
   if (current) {
     lines.push(`flush table inet ${table}`);
@@ -66,7 +43,7 @@ export function renderNft(
       if (!nft.counters.includes(name)) lines.push(`delete counter inet ${table} ${name}`);
   }
   lines.push(renderTableBlock(table, nft, fingerprint));
-  return { script: `${lines.join('\n')}\n`, fingerprint, noop: false };
+  return { script: `${lines.join('\n')}\n`, fingerprint };
 }
 
 /** Removes the whole table (mwan owns all of it). */

@@ -6,24 +6,16 @@ import {
   planIsEmpty,
   type ApplyPlan,
   type KernelAdapter,
-  type KernelOwnership,
   type KernelSnapshot,
+  ownershipOf,
 } from '../system/kernel/adapter.ts';
 import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
 import { diffIp, removalIp } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
-import { stateAfter } from './state-after.ts';
+import type { KnownKernelState } from '../system/kernel/known-state.ts';
+import type { SysctlMemory } from '../system/sysctl-originals.ts';
 import type { Logger } from '../log.ts';
-
-export function ownershipOf(layout: Layout): KernelOwnership {
-  return {
-    routeProtocol: layout.routeProtocol,
-    priorityRange: layout.priorityRange,
-    tableRange: layout.tableRange,
-    nftTable: layout.nftTable,
-  };
-}
 
 export interface ReconcileResult {
   changed: boolean;
@@ -48,12 +40,6 @@ export interface RequestOptions {
   gate?: (plan: ApplyPlan) => boolean;
   /** Reads the kernel instead of trusting the state the last apply left (something changed behind mwan's back). */
   fresh?: boolean;
-}
-
-/** Where the values a sysctl had before mwan changed it are kept (the state directory). */
-export interface SysctlMemory {
-  load(): Promise<Record<string, string>>;
-  save(originals: Record<string, string>): Promise<void>;
 }
 
 export interface PlannedChange {
@@ -125,43 +111,10 @@ export class Reconciler {
     private readonly layout: Layout,
     private readonly desired: () => DesiredState,
     private readonly memory: SysctlMemory,
+    private readonly known: KnownKernelState,
     private readonly bus: EventBus,
     private readonly log: Logger,
   ) {}
-
-  /** Applies made so far; a snapshot taken before the latest apply is stale. */
-  applies = 0;
-  /**
-   * mwan's kernel state as last read (by the observer) or as the last successful apply left it. The daemon's
-   * observer refreshes it on every netlink change and every periodic check, so drift is still repaired.
-   */
-  private known?: { snapshot: KernelSnapshot; applies: number };
-
-  private applying = false;
-
-  /** Taken before reading the kernel: null while an apply is running (a read then may see half of it). */
-  stamp(): number | null {
-    return this.applying ? null : this.applies;
-  }
-
-  /** Hands over a kernel snapshot read since `stamp`; ignored if an apply started meanwhile. */
-  offerSnapshot(snapshot: KernelSnapshot, stamp: number | null): void {
-    if (stamp !== null && stamp === this.applies && !this.applying) this.known = { snapshot, applies: stamp };
-  }
-
-  /** Drops the known state (after something changed the kernel behind the reconciler's back). */
-  forget(): void {
-    this.known = undefined;
-    this.lastNft = undefined;
-    this.applies++; // a snapshot being read right now may predate that change: offerSnapshot must refuse it
-  }
-
-  /** The nft objects the kernel's table was last seen to hold (the fast path diffs against them); dropped on forget. */
-  private lastNft?: { nft: NftDesired; fingerprint: string };
-
-  private knownState(): KernelSnapshot | undefined {
-    return this.known && this.known.applies === this.applies ? this.known.snapshot : undefined;
-  }
 
   /** Runs now, or after the current run; resolves when the kernel reflects this request. */
   request(reason: string, opts: RequestOptions = {}): Promise<ReconcileResult | undefined> {
@@ -178,7 +131,7 @@ export class Reconciler {
       const reason = [...new Set(batch.map((p) => p.reason))].join('; ');
       // One plain request in the batch makes it a plain reconcile; else the last gate decides.
       const gate = batch.every((p) => p.opts.gate) ? batch[batch.length - 1].opts.gate : undefined;
-      if (batch.some((p) => p.opts.fresh)) this.forget();
+      if (batch.some((p) => p.opts.fresh)) this.known.forget();
       result = await this.once(reason, gate, performance.now() - Math.min(...batch.map((p) => p.at)));
     }
     this.running = null;
@@ -193,8 +146,8 @@ export class Reconciler {
     const t0 = performance.now();
     try {
       const before = await this.memory.load();
-      const known = this.knownState();
-      const readStamp = this.applies; // a forget() while reading makes the read stale
+      const known = this.known.get();
+      const readStamp = this.known.stamp(); // a forget() while reading makes the read stale
       const desired = this.desired();
       const { plan, originals, current, fingerprint } = await planFor(
         this.kernel,
@@ -202,32 +155,19 @@ export class Reconciler {
         desired,
         before,
         known,
-        this.lastNft,
+        this.known.nft,
       );
       // A fresh read is the kernel's state until the next apply: the next plan starts from it instead of reading
       // again (self-repair re-plans from a fresh read after every change it sees, mwan's own applies included).
-      if (!known && this.applies === readStamp) this.known = { snapshot: current, applies: readStamp };
+      if (!known) this.known.offer(current, readStamp);
       const asDesired = { nft: desired.nft, fingerprint: fingerprint! };
-      if (!plan.nft && current.nft) this.lastNft = asDesired; // the table holds exactly these objects
+      if (!plan.nft && current.nft) this.known.nft = asDesired; // the table holds exactly these objects
       const changed = !planIsEmpty(plan);
       if (JSON.stringify(originals) !== JSON.stringify(before)) await this.memory.save(originals);
       const t1 = performance.now();
       if (gate && (!changed || !gate(plan)))
         return { changed: false, ms: t1 - t0, planMs: t1 - t0, applyMs: 0, read: !known, plan, refused: changed };
-      if (changed) {
-        this.applies++;
-        this.applying = true;
-        try {
-          await this.kernel.apply(plan);
-          this.lastNft = asDesired;
-        } catch (error) {
-          this.lastNft = undefined;
-          throw error;
-        } finally {
-          this.applying = false;
-        }
-        this.known = { snapshot: stateAfter(plan, current), applies: this.applies };
-      }
+      if (changed) await this.known.apply(this.kernel, plan, current, asDesired);
       const ms = performance.now() - t0;
       const result = { changed, ms, planMs: t1 - t0, applyMs: ms - (t1 - t0), queuedMs, read: !known, plan };
       this.last = { ...result, at: Date.now(), reason };

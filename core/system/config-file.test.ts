@@ -1,13 +1,12 @@
-// Tests configuration loading: parseConfig's coded errors and issue formatting, loadConfig from YAML, JSON and .ts files, missing files, the /etc/mwan search and the file limits.
+// Tests configuration loading: parseConfig's coded errors, loadConfig from YAML, JSON and .ts files, missing files, the /etc/mwan search and the file limits.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MwanError } from '../errors.ts';
 import { FILE_LIMITS } from './file-limits.ts';
-import { formatIssues, parseConfig } from '../config/load.ts';
+import { parseConfig } from '../config/load.ts';
 import { loadConfig } from './config-file.ts';
-import { coreConfigSchema as configSchema } from '../../config/schema/schema.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load .ts configs) points its loader at a
 // path that does not exist. A top-level await makes mocha import() this file as ESM instead, as mwanctl runs.
@@ -27,38 +26,6 @@ describe('config loading', () => {
     await writeFile(file, text);
     return file;
   };
-
-  describe('formatIssues', () => {
-    it('writes one "path: got value; rule" line per issue, with array indexes in brackets', () => {
-      const result = configSchema.safeParse(
-        { wans: [{ name: 'isp1', device: 'wan1', probes: [{ target: 'a b' }] }], kernel: { tableBase: 0 } },
-        { reportInput: true },
-      );
-      assert.equal(result.success, false);
-      const lines = formatIssues(result.error!.issues).split('\n');
-      assert.equal(lines.length, 2);
-      assert.ok(
-        lines.some((l) => l.startsWith('wans[0].probes[0].target: got "a b"; ')),
-        lines.join('\n'),
-      );
-      assert.ok(
-        lines.some((l) => l.startsWith('kernel.tableBase: got 0; ')),
-        lines.join('\n'),
-      );
-    });
-
-    it('shortens a long bad value', () => {
-      const long = 'x'.repeat(200);
-      const result = configSchema.safeParse(
-        { wans: [{ name: 'isp1', device: 'wan1' }], stateDir: long },
-        { reportInput: true },
-      );
-      const line = formatIssues(result.error!.issues);
-      assert.ok(line.startsWith('stateDir: got "xxx'));
-      assert.ok(line.includes('...'));
-      assert.ok(line.length < 150, line);
-    });
-  });
 
   describe('parseConfig', () => {
     it('returns the config, its layout and the source', () => {

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { unmanagedOriginal } from '../reconcile/sysctl-plan.ts';
+import { unmanagedOriginal } from './kernel/sysctl-keys.ts';
 import { checkStateDir } from './state-dir.ts';
 
 export interface PersistedState {
   /** WANs taken out of service by `mwanctl wan down`. */
   disabled: string[];
-  /** Values sysctls had before mwan changed them, restored on stop (only the sysctls mwan sets: see sysctl-plan.ts). */
+  /** Values sysctls had before mwan changed them, restored on stop (only the sysctls mwan sets: see kernel/sysctl-keys.ts). */
   sysctlOriginals: Record<string, string>;
 }
 

@@ -4,7 +4,7 @@ import { parseConfig } from '../../cli/config.ts';
 import { Engine } from '../../core/engine.ts';
 import { SystemKernel } from '../../core/system/kernel/system-adapter.ts';
 import { realSystem } from '../../core/system/real.ts';
-import { ruleArgs, routeArgs } from '../../core/reconcile/ip-canonical.ts';
+import { ruleArgs, routeArgs } from '../../core/system/kernel/ip-canonical.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
 import { silentLogger } from '../../core/log.ts';
 import { runDaemon } from '../../cli/daemon/daemon.ts';

@@ -4,7 +4,7 @@ import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MwanError } from '../../errors.ts';
-import { assertSafeFile, loadUserPlugins, pluginsDirOf } from './user-plugins.ts';
+import { assertSafeFile, loadUserPlugins, pluginsDirOf, validatePlugin } from './user-plugins.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load plugins) points its loader at a
 // path that does not exist. A top-level await makes mocha import() this file as ESM instead, as mwanctl runs.
@@ -178,5 +178,64 @@ describe('user plugins', () => {
       assert.equal(pluginsDirOf('/etc/mwan', 'extra'), '/etc/mwan/extra');
       assert.equal(pluginsDirOf('/etc/mwan', '/srv/mwan-plugins'), '/srv/mwan-plugins');
     });
+  });
+});
+
+function expectCode(code: string, ...patterns: RegExp[]) {
+  return (error: unknown) => {
+    assert.ok(error instanceof MwanError, String(error));
+    assert.equal(error.code, code);
+    for (const p of patterns) assert.match(error.message, p);
+    return true;
+  };
+}
+
+describe('validatePlugin', () => {
+  it('accepts a minimal plugin and returns it', () => {
+    const p = { name: 'probe-http', dependencies: ['route-tables'], setup() {} };
+    assert.equal(validatePlugin(p, 'test'), p);
+  });
+
+  for (const [what, value, pattern] of [
+    ['a module without a plugin object', undefined, /must export a plugin object/],
+    ['a string', 'marker', /must export a plugin object/],
+    ['an upper-case name', { name: 'Marker' }, /name "Marker" must be lower-case/],
+    ['a name with a space', { name: 'my plugin' }, /name "my plugin"/],
+    ['a missing name', {}, /name undefined/],
+    ['a name starting with a digit', { name: '1st' }, /name "1st"/],
+  ] as const) {
+    it(`rejects ${what}, naming where it came from`, () => {
+      assert.throws(
+        () => validatePlugin(value, '/etc/mwan/plugins.d/x.ts'),
+        expectCode('MWAN_PLUGIN_INVALID', /\/etc\/mwan\/plugins\.d\/x\.ts/, pattern),
+      );
+    });
+  }
+
+  for (const hook of ['setup', 'contribute', 'teardown', 'kernelExtras'] as const) {
+    it(`rejects a ${hook} that is not a function`, () => {
+      assert.throws(
+        () => validatePlugin({ name: 'broken', [hook]: 'yes' }, 'test'),
+        expectCode('MWAN_PLUGIN_INVALID', new RegExp(`${hook} of plugin 'broken' must be a function`)),
+      );
+    });
+  }
+
+  it('rejects options without a parse function', () => {
+    assert.throws(
+      () => validatePlugin({ name: 'x', options: { schema: {} } }, 'test'),
+      expectCode('MWAN_PLUGIN_INVALID', /options of plugin 'x' must be an object with a parse\(raw, config\) function/),
+    );
+  });
+
+  it('rejects dependencies that are not an array of names', () => {
+    assert.throws(
+      () => validatePlugin({ name: 'x', dependencies: 'route-tables' }, 'test'),
+      expectCode('MWAN_PLUGIN_INVALID', /dependencies of plugin 'x'/),
+    );
+    assert.throws(
+      () => validatePlugin({ name: 'x', dependencies: [1] }, 'test'),
+      expectCode('MWAN_PLUGIN_INVALID', /dependencies/),
+    );
   });
 });

@@ -2,7 +2,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MwanError } from '../../errors.ts';
-import { validatePlugin } from '../../plugin/host.ts';
 import { importTrusted } from './trusted-code.ts';
 import { assertTrustedFile } from './trusted-files.ts';
 import type { MwanPlugin } from '../../plugin/types.ts';
@@ -30,6 +29,42 @@ function pluginExport(mod: Record<string, unknown>): unknown {
   const inner = mod.default as Record<string, unknown> | undefined;
   const candidates = [mod.plugin, inner?.plugin, inner?.default, inner];
   return candidates.find((c) => c && typeof c === 'object' && 'name' in c);
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** Checks the shape of what a plugin file exports (a drop-in is untyped); `origin` is its file, named in errors. */
+export function validatePlugin(p: unknown, origin: string): MwanPlugin {
+  const fail = (why: string) => new MwanError('MWAN_PLUGIN_INVALID', `plugin from ${origin}: ${why}`);
+  if (!p || typeof p !== 'object') throw fail('the module must export a plugin object (default export or `plugin`)');
+  const plugin = p as MwanPlugin;
+  if (typeof plugin.name !== 'string' || !NAME.test(plugin.name))
+    throw fail(`name ${JSON.stringify(plugin.name)} must be lower-case letters, digits and "-"`);
+  for (const key of ['setup', 'contribute', 'teardown', 'check', 'selectActive', 'kernelExtras'] as const) {
+    if (plugin[key] !== undefined && typeof plugin[key] !== 'function')
+      throw fail(`${key} of plugin '${plugin.name}' must be a function`);
+  }
+  if (plugin.options !== undefined && (!plugin.options || typeof plugin.options.parse !== 'function')) {
+    throw fail(`options of plugin '${plugin.name}' must be an object with a parse(raw, config) function`);
+  }
+  if (plugin.configuration !== undefined)
+    throw fail(
+      `plugin '${plugin.name}' declares configuration sections, which only built-in plugins may: take options under plugins.${plugin.name}`,
+    );
+  const strategies = plugin.nfqueueStrategies;
+  if (
+    strategies !== undefined &&
+    (!strategies || typeof strategies !== 'object' || Object.values(strategies).some((f) => typeof f !== 'function'))
+  ) {
+    throw fail(`nfqueueStrategies of plugin '${plugin.name}' must map strategy names to factory functions`);
+  }
+  if (
+    plugin.dependencies !== undefined &&
+    (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string'))
+  ) {
+    throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
+  }
+  return plugin;
 }
 
 export async function loadUserPlugins(dir: string): Promise<MwanPlugin[]> {

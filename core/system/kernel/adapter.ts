@@ -1,4 +1,5 @@
 // The kernel boundary's interface: read mwan's current state and the links, apply a plan, watch for netlink changes.
+import type { Layout } from '../../../config/schema/identifiers.ts';
 import type { DesiredState, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 import type { Ownership } from './ip-read.ts';
 import type { CurrentNft } from './nft-read.ts';
@@ -6,6 +7,16 @@ import type { NfqueueKernel } from '../nfqueue/adapters.ts';
 
 export interface KernelOwnership extends Ownership {
   nftTable: string;
+}
+
+/** What of the kernel is mwan's under `layout`: its route protocol, rule priorities, tables and nft table. */
+export function ownershipOf(layout: Layout): KernelOwnership {
+  return {
+    routeProtocol: layout.routeProtocol,
+    priorityRange: layout.priorityRange,
+    tableRange: layout.tableRange,
+    nftTable: layout.nftTable,
+  };
 }
 
 /** The nft families a table may be listed from, and one object of `nft -j` output (`{ rule: {...} }`, `{ chain: {...} }` ...). */

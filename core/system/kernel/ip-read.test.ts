@@ -1,6 +1,6 @@
 // Tests reading routes and rules from `ip -N -json` (numbers): named tables and protocols in rt_tables/rt_protos change nothing.
 import assert from 'node:assert/strict';
-import { routeArgs, ruleArgs } from '../../reconcile/ip-canonical.ts';
+import { routeArgs, ruleArgs } from './ip-canonical.ts';
 import { diffIp } from '../../reconcile/ip-diff.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
 

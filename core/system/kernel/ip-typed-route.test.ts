@@ -1,7 +1,7 @@
 // Tests unreachable and blackhole routes: their canonical text, how `ip -json` reports them, and their place in the ip diff.
 import assert from 'node:assert/strict';
 import { diffIp } from '../../reconcile/ip-diff.ts';
-import { routeArgs, routeIdentity } from '../../reconcile/ip-canonical.ts';
+import { routeArgs, routeIdentity } from './ip-canonical.ts';
 import { parseRoutes } from './ip-read.ts';
 
 const OWN = {

@@ -1,7 +1,7 @@
 // Tests the IPv6 rule and route reader on `ip -6 -N -json` output captured from this kernel (iproute2 6.1), and that
 // desired specs in any spelling canonicalise to exactly what is read back.
 import assert from 'node:assert/strict';
-import { routeArgs, ruleArgs } from '../../reconcile/ip-canonical.ts';
+import { routeArgs, ruleArgs } from './ip-canonical.ts';
 import type { RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 import { canonicalRoute6, canonicalRule6, parseRoutes6, parseRules6, readOwnIp6 } from './ip6-read.ts';
 

@@ -12,7 +12,7 @@ import type {
   OwnWatch,
   SavedState,
 } from './adapter.ts';
-import { stateAfter } from '../../reconcile/state-after.ts';
+import { stateAfter } from './state-after.ts';
 import { MemoryNfqueue } from '../nfqueue/adapters.ts';
 
 export class MemoryKernel implements KernelAdapter {

@@ -26,7 +26,7 @@ import { parseNftCounters, parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { parseForeignRoutes, type ForeignRoute, type TableOwnership } from './table-ownership.ts';
 import { execaRunner, type Runner } from '../process/runner.ts';
-import { validateSysctlKey } from '../../reconcile/sysctl-plan.ts';
+import { validateSysctlKey } from './sysctl-keys.ts';
 import { SystemNfqueue, type NfqueueKernel } from '../nfqueue/adapters.ts';
 import { deleteConnectionsByMark } from '../conntrack/delete.ts';
 

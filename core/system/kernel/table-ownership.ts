@@ -62,3 +62,34 @@ export function assertTablesOwned(foreign: ForeignRoute[], own: TableOwnership):
       `mwan never replaces or deletes another tool's routes: move them, or choose another kernel.tableBase`,
   );
 }
+
+/**
+ * Asked before mwan's first change: a table in its range holding another tool's routes is refused, never taken over.
+ * One listing however many reconciles wait for it; a refusal is checked afresh next time. Kernels without the listing
+ * (test doubles) have nothing to check.
+ */
+export class TablesOwnedCheck {
+  private owned = false;
+  private checking: Promise<void> | undefined;
+
+  constructor(
+    private readonly kernel: ForeignRouteReader,
+    private readonly own: TableOwnership,
+  ) {}
+
+  /** Whether `check` must still pass before mwan changes the kernel. */
+  get pending(): boolean {
+    return !this.owned && this.kernel.foreignRoutes !== undefined;
+  }
+
+  check(): Promise<void> {
+    this.checking ??= (async () => {
+      assertTablesOwned(await this.kernel.foreignRoutes!(this.own), this.own);
+      this.owned = true;
+    })().catch((error: unknown) => {
+      this.checking = undefined;
+      throw error;
+    });
+    return this.checking;
+  }
+}

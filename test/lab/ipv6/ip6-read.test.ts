@@ -2,7 +2,7 @@
 // `ip -6 -batch` in the lab's router read back equal, a second diff is empty, removal leaves foreign entries alone.
 import assert from 'node:assert/strict';
 import type { RouteSpec, RuleSpec } from '../../../core/reconcile/desired.ts';
-import { routeArgs } from '../../../core/reconcile/ip-canonical.ts';
+import { routeArgs } from '../../../core/system/kernel/ip-canonical.ts';
 import { diffIp, removalIp } from '../../../core/reconcile/ip-diff.ts';
 import { execaRunner, type Runner } from '../../../core/system/process/runner.ts';
 import { canonicalRoute6, canonicalRule6, readOwnIp6 } from '../../../core/system/kernel/ip6-read.ts';

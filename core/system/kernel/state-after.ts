@@ -1,7 +1,7 @@
 // The kernel state a successful apply leaves behind, derived from the plan: the in-memory kernel and the reconciler's cache use it.
-import type { ApplyPlan, KernelSnapshot } from '../system/kernel/adapter.ts';
-import type { CurrentNft } from '../system/kernel/nft-read.ts';
-import { FINGERPRINT_PREFIX } from './nft-table-block.ts';
+import type { ApplyPlan, KernelSnapshot } from './adapter.ts';
+import type { CurrentNft } from './nft-read.ts';
+import { FINGERPRINT_PREFIX } from '../../reconcile/nft-table-block.ts';
 
 export function stateAfter(plan: ApplyPlan, before: KernelSnapshot): KernelSnapshot {
   if (!plan.target) return before;

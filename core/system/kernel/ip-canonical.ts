@@ -1,6 +1,6 @@
 // Canonical text for routes and rules, shared by the renderer (desired state) and the reader (`ip -json` output).
-import { hex } from '../../config/schema/validators.ts';
-import type { Nexthop, RouteSpec, RuleSpec } from './desired.ts';
+import { hex } from '../../../config/schema/validators.ts';
+import type { Nexthop, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 
 const stripHostLen = (dst: string): string => (dst.endsWith('/32') ? dst.slice(0, -3) : dst);
 
