@@ -1,4 +1,5 @@
 // Renders a status report as the table `mwanctl status` prints: 100 columns at most, or every detail with -v.
+import { haLines } from './status-ha.ts';
 import type { StatusReport, WanStatus } from './status.ts';
 import { formatSize } from '../../plugins/traffic/units.ts';
 
@@ -164,6 +165,7 @@ export function formatStatus(report: StatusReport, now = Date.now(), opts: Statu
     ...(verbose ? section('probes (last round):', probes) : []),
     ...section('policies:', policies),
     ...section('data quotas (this period, both directions):', quotaLines(report)),
+    ...section('HA pair:', haLines(report, now)),
     ...section('out of service or degraded:', reasons),
     ...(verbose ? section('last failure:', failures) : []),
     ...(tail ? ['', tail] : []),
