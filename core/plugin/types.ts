@@ -37,6 +37,18 @@ export interface WanView {
   /** Mean probe round-trip time and loss over the health window (null without probes or answers yet). */
   rttMs: number | null;
   lossPct: number | null;
+  /** The WAN's IPv6 side (issue 13); absent when the WAN has no `ipv6` configuration. */
+  ipv6?: {
+    address?: string;
+    prefixLength?: number;
+    gateway: string | null;
+    delegated?: string;
+    lanPrefix?: string;
+    state: WanStateName;
+    reason: string;
+    inService: boolean;
+    routable: boolean;
+  };
 }
 
 /** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */

@@ -27,7 +27,7 @@ export function planSysctls(
     if (!isManagedSysctl(validateSysctlKey(s.key)))
       throw new MwanError(
         'MWAN_INVALID_NAME',
-        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy, a WAN's rp_filter and nf_conntrack_tcp_loose are saved and restored`,
+        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy (IPv4, IPv6), a WAN's rp_filter, nf_conntrack_tcp_loose, IPv6 forwarding and a WAN's accept_ra are saved and restored`,
       );
   }
   const wanted = new Map(desired.map((s) => [s.key, s.value]));

@@ -11,6 +11,7 @@ import {
   type RefineCtx,
 } from '../../core/plugin/api.ts';
 import { forwardTargetProblem } from './target-check.ts';
+import { forwardTarget6, forwardTarget6Problem } from './ipv6.ts';
 
 /** Each forward is one or two nft rules per protocol and WAN. */
 const MAX = { forwards: 1024 } as const;
@@ -36,6 +37,8 @@ export const forwardSchema = z.strictObject({
       (t) => forwardTarget(t) !== undefined,
       'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
     ),
+  /** ipv6.mode npt: the LAN host's IPv6 address (`fd00:77::5` or `[fd00:77::5]:8080`), reached on the WANs' IPv6 addresses. */
+  to6: z.string().optional(),
   wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
   /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
   allowOutsideLan: z.boolean().optional(),
@@ -99,6 +102,20 @@ export function forwardProblems(cfg: MwanConfig, ctx: RefineCtx): void {
         claimed.push({ wan, proto, ...range, index: i });
       }
     }
+  });
+  cfg.forwards.forEach((f, i) => {
+    if (typeof f.to6 !== 'string') return;
+    const problem = forwardTarget6Problem(f.to6, cfg.ipv6?.lan.map((l) => l.prefix) ?? [], cfg.ipv6?.mode);
+    const t4 = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
+    const t6 = forwardTarget6(f.to6);
+    const ports = !problem && t4 && t6 && (t4.port === undefined) !== (t6.port === undefined);
+    if (problem || ports)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forwards', i, 'to6'],
+        input: f.to6,
+        message: problem ?? 'to and to6 both give a port or neither does',
+      });
   });
   const declared = declaredAddresses(cfg);
   const lans = declared.lans;

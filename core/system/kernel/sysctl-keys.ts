@@ -13,6 +13,9 @@ const MANAGED: readonly RegExp[] = [
   /^net\/ipv4\/conf\/(?!all\/|default\/)[A-Za-z0-9_.@-]{1,15}\/rp_filter$/,
   // The ha plugin: 0 while an HA pair runs (a mid-stream packet must not create an entry before conntrackd's commit).
   /^net\/netfilter\/nf_conntrack_tcp_loose$/,
+  /^net\/ipv6\/conf\/all\/forwarding$/,
+  /^net\/ipv6\/fib_multipath_hash_policy$/,
+  /^net\/ipv6\/conf\/(?!all\/|default\/)[A-Za-z0-9_.@-]{1,15}\/accept_ra$/,
 ];
 const MANAGED_VALUE = /^\d{1,3}$/;
 
@@ -24,7 +27,7 @@ export function isManagedSysctl(key: string): boolean {
 /** Why a remembered original may not be restored, or null when it may. */
 export function unmanagedOriginal(key: string, value: unknown): string | null {
   if (!isManagedSysctl(key))
-    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter, nf_conntrack_tcp_loose)`;
+    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter, nf_conntrack_tcp_loose, IPv6 forwarding, a WAN's accept_ra)`;
   if (typeof value !== 'string' || !MANAGED_VALUE.test(value))
     return `sysctl ${key} has an invalid saved value ${JSON.stringify(value)}`;
   return null;
