@@ -26,6 +26,22 @@ export function wanView(w: WanRuntime): WanView {
     routable: canRoute(w.facts),
     rttMs: w.figures.rttMs,
     lossPct: w.figures.lossPct,
+    ...(w.ipv6 ? { ipv6: ipv6View(w) } : {}),
+  };
+}
+
+function ipv6View(w: WanRuntime): NonNullable<WanView['ipv6']> {
+  const six = w.ipv6!;
+  const f = six.facts;
+  return {
+    ...(f.address ? { address: f.address, prefixLength: f.prefixLength } : {}),
+    gateway: f.gateway,
+    ...(f.delegated ? { delegated: f.delegated } : {}),
+    ...(f.lanPrefix ? { lanPrefix: f.lanPrefix } : {}),
+    state: six.state,
+    reason: six.reason,
+    inService: six.inService,
+    routable: w.facts.present && w.facts.adminUp && Boolean(f.address),
   };
 }
 

@@ -38,7 +38,15 @@ export {
 
 // Events: the bus and its event map.
 export type { EventBus } from '../bus.ts';
-export type { EventName, HealthFigures, MwanEvents, ProbeRound, WanChange, WanStateName } from '../events.ts';
+export type {
+  AddressFamily,
+  EventName,
+  HealthFigures,
+  MwanEvents,
+  ProbeRound,
+  WanChange,
+  WanStateName,
+} from '../events.ts';
 
 // Errors and logging.
 export { MwanError, describeError, type MwanErrorCode } from '../errors.ts';
@@ -97,3 +105,12 @@ export type {
   HttpStream,
   HttpStreamReply,
 } from '../system/http/types.ts';
+
+// A probe target's family (its address's; host names probe IPv4).
+export { targetFamily } from '../wan/ipv6.ts';
+
+import type { WanView } from './types.ts';
+/** Whether the WAN takes new connections of this family (IPv6: its own verdict; no IPv6: false). */
+export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
+  return family === 'ipv4' ? wan.inService : Boolean(wan.ipv6?.inService);
+}

@@ -33,6 +33,8 @@ export interface LinkState {
   carrier: boolean;
   pointToPoint: boolean;
   addresses: LinkAddress[];
+  /** Its global IPv6 addresses (RFC 5952 form), when observed: the source of the WAN's IPv6 probes. */
+  addresses6?: LinkAddress[];
 }
 
 /** A default route someone else installed (DHCP client, ifupdown): used to discover a WAN's gateway. */
