@@ -60,7 +60,7 @@ export class Engine {
     this.store = system.stateStore(loaded.config.stateDir);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
     const services: PluginServices = {
-      deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask),
+      deleteConnections: (mark, mask, family) => kernel.deleteConnections(mark, mask, family),
       startProbe: system.startProbe,
       runScript: system.runScript,
       linkBytes: (devices) => system.linkBytes(devices),

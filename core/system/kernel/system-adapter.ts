@@ -122,8 +122,8 @@ export class SystemKernel implements KernelAdapter {
     });
   }
 
-  async deleteConnections(mark: number, mask: number): Promise<number> {
-    return deleteConnectionsByMark(mark, mask, this.run);
+  async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
+    return deleteConnectionsByMark(mark, mask, this.run, undefined, family);
   }
 
   /**
@@ -273,10 +273,10 @@ export class DryRunKernel extends SystemKernel {
   }
 
   /** Conntrack deletions a plugin asked for, kept for printing: a dry run deletes nothing. */
-  readonly wouldDelete: { mark: number; mask: number }[] = [];
+  readonly wouldDelete: { mark: number; mask: number; family?: 'ipv4' | 'ipv6' }[] = [];
 
-  override async deleteConnections(mark: number, mask: number): Promise<number> {
-    this.wouldDelete.push({ mark, mask });
+  override async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
+    this.wouldDelete.push({ mark, mask, ...(family ? { family } : {}) });
     return 0;
   }
 }
