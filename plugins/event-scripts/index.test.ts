@@ -334,6 +334,17 @@ describe('event-scripts plugin', () => {
     await assert.rejects(start({ directory: '/tmp' }), /plugins\.event-scripts: unknown field "directory"/);
   });
 
+  it("scriptEnv: MWAN_FAMILY says the family of a WAN event (GATEWAY is that family's), empty for link events", () => {
+    const view = { device: 'wan1', gateway: '100.64.1.1', ipv6: { gateway: 'fe80::1' } } as Parameters<
+      typeof scriptEnv
+    >[2];
+    const six = scriptEnv('wan.offline', 'isp1', view, { wan: 'isp1', family: 'ipv6', reason: 'no answer' });
+    assert.deepEqual([six.MWAN_FAMILY, six.GATEWAY], ['ipv6', 'fe80::1']);
+    const four = scriptEnv('wan.online', 'isp1', view, { wan: 'isp1', family: 'ipv4', reason: 'ok' });
+    assert.deepEqual([four.MWAN_FAMILY, four.GATEWAY], ['ipv4', '100.64.1.1']);
+    assert.equal(scriptEnv('link.down', 'isp1', view, { reason: 'link down' }).MWAN_FAMILY, '');
+  });
+
   it('scriptEnv leaves unknown figures empty and rounds the known ones', () => {
     assert.deepEqual(
       scriptEnv('wan.offline', 'isp9', undefined, { reason: 'x', rttMs: 0.04, lossPct: 33.333, downForMs: 1499 }),
@@ -348,6 +359,7 @@ describe('event-scripts plugin', () => {
         LOSS_PCT: '33.3',
         REASON: 'x',
         DOWN_FOR_S: '1',
+        MWAN_FAMILY: 'ipv4',
       },
     );
   });
