@@ -20,7 +20,8 @@ export function parseLinks(json: string): LinkState[] {
       .filter((a) => a.family === 'inet')
       .map((a) => ({ address: a.local, prefixLength: a.prefixlen })),
     addresses6: (l.addr_info ?? [])
-      .filter((a) => a.family === 'inet6' && a.scope === 'global' && !a.tentative)
+      // `-N` prints scopes as numbers: 0 is global (universe)
+      .filter((a) => a.family === 'inet6' && (a.scope === 'global' || a.scope === '0') && !a.tentative)
       .map((a) => ({ address: canonicalIPv6(a.local), prefixLength: a.prefixlen })),
   }));
 }

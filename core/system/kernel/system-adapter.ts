@@ -50,8 +50,9 @@ export class SystemKernel implements KernelAdapter {
   }
 
   /** Runs several `ip -json` show commands in one process; returns one JSON text per command (`-N`: tables and protocols as numbers, whatever rt_tables/rt_protos name them). */
-  private async ipShow(commands: string[]): Promise<string[]> {
-    const { stdout } = await this.run(['ip', '-json', '-N', '-4', '-batch', '-'], {
+  /** `ip -json -N -4 -batch`; `allFamilies`: without `-4` (`addr show` then lists IPv6 addresses too). */
+  private async ipShow(commands: string[], allFamilies = false): Promise<string[]> {
+    const { stdout } = await this.run(['ip', '-json', '-N', ...(allFamilies ? [] : ['-4']), '-batch', '-'], {
       input: `${commands.join('\n')}\n`,
     });
     const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
@@ -80,15 +81,20 @@ export class SystemKernel implements KernelAdapter {
   }
 
   async observe(own: KernelOwnership): Promise<ObservedNetwork> {
-    const [addrs, routes] = await this.ipShow(['addr show', 'route show table all']);
+    // Addresses of both families (a WAN's IPv6 address is its IPv6 probes' source); routes IPv4's (`-4`).
+    const [[addrs], [routes]] = await Promise.all([
+      this.ipShow(['addr show'], true),
+      this.ipShow(['route show table all']),
+    ]);
     return { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) };
   }
 
   /** Links, routes, rules and mwan's nft table in two processes run side by side. */
   async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
-    const [nft, [addrs, rules, routes]] = await Promise.all([
+    const [nft, [addrs], [rules, routes]] = await Promise.all([
       this.nftTable(own),
-      this.ipShow(['addr show', 'rule show', 'route show table all']),
+      this.ipShow(['addr show'], true),
+      this.ipShow(['rule show', 'route show table all']),
     ]);
     return {
       observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
