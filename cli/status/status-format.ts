@@ -47,7 +47,7 @@ const stateOf = (w: WanStatus) => (w.active ? w.state : w.inService ? `${w.state
 /** The IPv6 row's state: `(shared)` when IPv6 takes the IPv4 verdict (the WAN probes no IPv6 target). */
 const state6 = (six: Wan6Status) => (six.sharedFate ? `${six.state} (shared)` : six.state);
 /** A WAN's IPv6 row, under its IPv4 row: `  ipv6` and its own state, then `cells` (IPv6 has no figures of its own here). */
-const ipv6Row = (w: WanStatus, now: number, cells: (six: Wan6Status) => string[]): string[][] =>
+const ipv6Row = (w: WanStatus, cells: (six: Wan6Status) => string[]): string[][] =>
   w.ipv6 ? [['  ipv6', state6(w.ipv6), ...cells(w.ipv6)]] : [];
 const rtt = (ms: number | null) =>
   ms === null ? '-' : ms >= 10000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms)} ms`;
@@ -68,7 +68,7 @@ function narrowRows(report: StatusReport, now: number): string[][] {
       w.lastFailure ? ago(w.lastFailure.at, now) : '-',
       share(w.share),
     ]);
-    rows.push(...ipv6Row(w, now, (six) => [ago(six.since, now), '-', '-', '-', '-', '-']));
+    rows.push(...ipv6Row(w, (six) => [ago(six.since, now), '-', '-', '-', '-', '-']));
   }
   return rows;
 }
@@ -128,7 +128,7 @@ function wideRows(report: StatusReport, now: number): string[][] {
       share(w.share),
     ]);
     rows.push(
-      ...ipv6Row(w, now, (six) => [
+      ...ipv6Row(w, (six) => [
         w.device,
         six.address ?? '-',
         six.gateway ?? '-',

@@ -42,6 +42,8 @@ describe('mwan lab: health per family (IPv6)', function () {
         { method: 'icmp', target: l.addr.server },
         { method: 'icmp', target: `[${l.addr6.server}]` },
       ];
+    // Generous timing: a loaded machine must not make IPv4 flap (which the test asserts it never does).
+    cfg.health = { intervalMs: 200, timeoutMs: 1000, downAfter: 5, upAfter: 10 };
     mwan.writeConfig(cfg);
     await mwan.startDaemon();
     events = l.spawn(l.ns.router, [process.execPath, MWANCTL, '--config', mwan.configPath, 'events', '--text']);
