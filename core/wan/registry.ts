@@ -92,7 +92,7 @@ export class WanRegistry {
       const six = ipv6Facts(w.config, link) ?? (w.ipv6 ? { gateway: null, gatewaySource: 'none' as const } : undefined);
       if (six && !w.ipv6) w.ipv6 = initialIpv6(six, now);
       if (six && w.ipv6 && JSON.stringify(six) !== JSON.stringify(w.ipv6.facts)) {
-        w.ipv6.facts = six;
+        w.ipv6 = { ...w.ipv6, facts: six }; // a new object on change: the world memo compares by identity
         changed = true;
       }
       changed = this.refresh(w, now) || changed;
@@ -209,14 +209,20 @@ export class WanRegistry {
       extra.own ??
       (hasIpv6Targets(w.config) ? { health: 'unknown' as const, reason: '', degradedOut: false } : undefined);
     const verdict = ipv6Verdict(w, own);
-    six.health = verdict.health;
-    six.healthReason = verdict.healthReason;
     const next = deriveIpv6(w, six, verdict, this.othersInService(w, 'ipv6'));
-    if (next.state === six.state && next.reason === six.reason && next.inService === six.inService) return false;
-    const wasInService = six.inService;
+    const same = next.state === six.state && next.reason === six.reason && next.inService === six.inService;
+    if (same && verdict.health === six.health && verdict.healthReason === six.healthReason) return false;
     const stateChanged = next.state !== six.state;
-    Object.assign(six, next);
-    if (stateChanged) six.since = now;
+    // A new object on change, never changed in place: the world memo compares WAN runtimes' parts by identity.
+    w.ipv6 = {
+      ...six,
+      health: verdict.health,
+      healthReason: verdict.healthReason,
+      ...next,
+      since: stateChanged ? now : six.since,
+    };
+    if (same) return false;
+    const wasInService = six.inService;
     const change: WanChange = { wan: w.name, family: 'ipv6', reason: next.reason };
     if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
     if (next.inService && !wasInService) {
