@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
+import { waitFor } from '../../test/kit/time.ts';
 import { parseConfig } from '../../cli/config.ts';
 import { runScript } from '../../core/system/process/scripts.ts';
 import { systemFiles } from '../../core/system/files.ts';
@@ -282,7 +283,8 @@ describe('event-scripts plugin', () => {
     await script('slow', `while [ ! -e "${release}" ]; do sleep 0.02; done; echo "$REASON" >> "${out}/slow.log"`);
     const bus = await start({ maxQueued: 2 }, new EventBus(), log);
     for (let i = 1; i <= 5; i++) bus.emit('wan.offline', { wan: 'isp1', reason: `run ${i}` });
-    await new Promise((r) => setTimeout(r, 100));
+    // Every run is queued (two dropped) before the first may end: listing is asynchronous, slower on a loaded machine.
+    await waitFor(async () => logged.filter((l) => /dropped the oldest/.test(l.msg)).length >= 2, 10000, 'two drops');
     await writeFile(release, '');
     await plugin!.idle();
     assert.deepEqual(await lines('slow.log'), ['run 1', 'run 4', 'run 5']);
