@@ -76,9 +76,13 @@ export class Engine {
       },
       reportHealth: (wan, r) => {
         const figures = { rttMs: r.rttMs, lossPct: r.lossPct, targets: r.targets };
-        const wasIn = this.registry.get(wan).inService;
-        this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false);
-        if (this.registry.get(wan).inService !== wasIn) void this.reconcile(`${wan} ${r.health}: ${r.reason}`);
+        const w = this.registry.get(wan);
+        const service = () => `${w.inService}/${w.ipv6?.inService}`;
+        const was = service();
+        const family = r.family ?? 'ipv4';
+        this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false, family);
+        if (service() !== was)
+          void this.reconcile(`${wan} ${family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
       setQuotaOut: (wan, out) => {

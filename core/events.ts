@@ -9,9 +9,17 @@ export interface HealthFigures {
   lossPct: number | null;
 }
 
-/** A WAN state change: why, the figures that decided it, and how long the WAN had been out of service. */
+/** An address family: a WAN's IPv4 and IPv6 sides each have their own verdict and service (issue 13). */
+export type AddressFamily = 'ipv4' | 'ipv6';
+
+/**
+ * A WAN state change of one family: why, the figures that decided it, and how long that family had been out of
+ * service. A WAN without IPv6 probe targets changes both families together (shared fate): one event each.
+ */
 export interface WanChange extends Partial<HealthFigures> {
   wan: string;
+  /** The registry always sets it; absent (events built elsewhere, older recordings) reads as 'ipv4'. */
+  family?: AddressFamily;
   reason: string;
   downForMs?: number;
 }
@@ -19,6 +27,8 @@ export interface WanChange extends Partial<HealthFigures> {
 /** One probe round of one WAN: each target's answer and the window's figures. */
 export interface ProbeRound extends HealthFigures {
   wan: string;
+  /** The family of the targets probed (a WAN with targets of both families has a round of each). */
+  family?: AddressFamily;
   ok: boolean;
   targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
 }

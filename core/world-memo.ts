@@ -4,8 +4,8 @@ import type { WorldView } from './plugin/types.ts';
 import type { WanRuntime } from './wan/model.ts';
 
 /**
- * What a world view is built from, compared by identity: the registry replaces a WAN's `facts` and `figures` objects
- * when they change (never edits them in place; `ipv6` too), and `state` and `inService` are plain values; the engine replaces its
+ * What a world view is built from, compared by identity: the registry replaces a WAN's `facts`, `figures` and `ipv6` objects
+ * when they change (never edits them in place), and `state` and `inService` are plain values; the engine replaces its
  * links and run-time weights on change.
  */
 export function worldInputs(wans: readonly WanRuntime[], ...others: unknown[]): unknown[] {

@@ -42,7 +42,9 @@ export class HistoryRecorder {
       const wan = (payload as { wan?: unknown })?.wan;
       const w = typeof wan === 'string' ? engine.wans().find((x) => x.name === wan) : undefined;
       // The registry counts a flap (and notes it as the last failure) before it emits the event that reports it.
-      const flap = event === 'wan.offline' && w !== undefined && w.flaps > (flaps.get(w.name) ?? 0);
+      // Flaps are counted for IPv4 (the WAN's link and its IPv4 verdict); an IPv6-only departure is recorded, not a flap.
+      const ipv6 = (payload as { family?: unknown })?.family === 'ipv6';
+      const flap = event === 'wan.offline' && !ipv6 && w !== undefined && w.flaps > (flaps.get(w.name) ?? 0);
       if (w) flaps.set(w.name, w.flaps);
       const entry = entryOf(event, payload, Date.now(), flap);
       if (!entry) return;

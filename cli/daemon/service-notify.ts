@@ -4,10 +4,13 @@ import type { Logger } from '../../core/log.ts';
 import type { ServiceNotifier } from '../../core/system/notify.ts';
 import type { WanRuntime } from '../../core/wan/model.ts';
 
-/** The one-line STATUS: `3/3 WANs in service`, or `1/2 WANs in service (isp1 link-down)`. */
+/** The one-line STATUS: `3/3 WANs in service`, `1/2 WANs in service (isp1 link-down)`, `(isp2 IPv6 offline)`. */
 export function serviceStatus(wans: readonly WanRuntime[]): string {
-  const out = wans.filter((w) => !w.inService).map((w) => `${w.name} ${w.state}`);
-  return `${wans.length - out.length}/${wans.length} WANs in service${out.length ? ` (${out.join(', ')})` : ''}`;
+  const out = wans.filter((w) => !w.inService);
+  // A WAN in service for IPv4 but not for IPv6 is named with its IPv6 state.
+  const out6 = wans.filter((w) => w.inService && w.ipv6 && !w.ipv6.inService);
+  const named = [...out.map((w) => `${w.name} ${w.state}`), ...out6.map((w) => `${w.name} IPv6 ${w.ipv6!.state}`)];
+  return `${wans.length - out.length}/${wans.length} WANs in service${named.length ? ` (${named.join(', ')})` : ''}`;
 }
 
 const WAN_EVENTS = ['wan.online', 'wan.offline', 'wan.degraded', 'wan.admin'] as const;

@@ -17,19 +17,22 @@ const duration = (ms: number) =>
       ? `${Math.round(ms / 60000)} min`
       : `${Math.round(ms / 3600000)} h`;
 
+/** `isp1` for a WAN's IPv4 side (as before), `isp1 IPv6` for its IPv6 side. */
+const side = (c: WanChange) => (c.family === 'ipv6' ? `${c.wan} IPv6` : c.wan);
+
 /** The line for each state event: `isp1 offline: no carrier`, `isp1 online: 2/2 targets answering, after 12 s out`. */
 export const STATE_LINES = {
-  'wan.offline': { level: 'warn', text: (c: WanChange) => `${c.wan} offline: ${c.reason}${figures(c)}` },
-  'wan.degraded': { level: 'warn', text: (c: WanChange) => `${c.wan} degraded: ${c.reason}${figures(c)}` },
+  'wan.offline': { level: 'warn', text: (c: WanChange) => `${side(c)} offline: ${c.reason}${figures(c)}` },
+  'wan.degraded': { level: 'warn', text: (c: WanChange) => `${side(c)} degraded: ${c.reason}${figures(c)}` },
   'wan.longdown': {
     level: 'warn',
     text: (c: WanChange) =>
-      `${c.wan} still down${c.downForMs !== undefined ? ` after ${duration(c.downForMs)}` : ''}: ${c.reason}`,
+      `${side(c)} still down${c.downForMs !== undefined ? ` after ${duration(c.downForMs)}` : ''}: ${c.reason}`,
   },
   'wan.online': {
     level: 'info',
     text: (c: WanChange) =>
-      `${c.wan} online: ${c.reason}${figures(c)}${c.downForMs !== undefined ? `, after ${duration(c.downForMs)} out` : ''}`,
+      `${side(c)} online: ${c.reason}${figures(c)}${c.downForMs !== undefined ? `, after ${duration(c.downForMs)} out` : ''}`,
   },
 } as const;
 
@@ -43,11 +46,20 @@ export function logStateChanges(engine: Engine, log: Logger, out = new Set<strin
     engine.on(event, (c) => {
       const { text } = STATE_LINES[event];
       let level: 'warn' | 'info' = STATE_LINES[event].level;
-      if (event === 'wan.offline' && out.has(c.wan)) level = 'info';
-      if (event === 'wan.offline') out.add(c.wan);
-      if (event === 'wan.online') out.delete(c.wan);
+      const key = c.family === 'ipv6' ? `${c.wan}/ipv6` : c.wan;
+      if (event === 'wan.offline' && out.has(key)) level = 'info';
+      if (event === 'wan.offline') out.add(key);
+      if (event === 'wan.online') out.delete(key);
       log[level](
-        { event, wan: c.wan, reason: c.reason, rttMs: c.rttMs, lossPct: c.lossPct, downForMs: c.downForMs },
+        {
+          event,
+          wan: c.wan,
+          ...(c.family === 'ipv6' ? { family: c.family } : {}),
+          reason: c.reason,
+          rttMs: c.rttMs,
+          lossPct: c.lossPct,
+          downForMs: c.downForMs,
+        },
         text(c),
       );
     }),

@@ -81,6 +81,14 @@ describe('events: --type and --text', () => {
     );
   });
 
+  it('names the IPv6 side of a WAN (IPv4 lines as before)', () => {
+    const at = '2026-12-03T07:10:08.123Z';
+    const line = (family: 'ipv4' | 'ipv6') =>
+      textLine({ event: 'wan.offline', at, payload: { wan: 'isp1', family, reason: 'no answer' } });
+    assert.match(line('ipv6'), /wan\.offline +isp1 IPv6 offline: no answer$/);
+    assert.match(line('ipv4'), /wan\.offline +isp1 offline: no answer$/);
+  });
+
   it('never throws: unknown events and payloads of another shape fall back to JSON', () => {
     // (the compiler makes the sentences cover every event of the map: their table is typed by MwanEvents)
     for (const event of ALL_EVENTS)

@@ -35,6 +35,9 @@ const duration = (n: number) =>
       ? `${Math.round(n / 60000)} min`
       : `${Math.round(n / 3600000)} h`;
 
+/** The WAN an event is about: `isp1` for its IPv4 side (as before), `isp1 IPv6` for its IPv6 side. */
+const fam = (p: { wan: string; family?: 'ipv4' | 'ipv6' }) => (p.family === 'ipv6' ? `${p.wan} IPv6` : p.wan);
+
 type Describe = { [K in keyof MwanEvents]: (p: MwanEvents[K]) => string };
 
 /** The human sentence for each event of the map; an event a plugin adds falls back to its JSON payload. */
@@ -44,13 +47,13 @@ const DESCRIBE: Describe = {
   'addr.changed': (p) => `${p.device} addresses ${p.addresses.join(', ') || 'none'}`,
   'gateway.changed': (p) => `${p.device} gateway ${p.gateway ?? 'none'}`,
   'wan.online': (p) =>
-    `${p.wan} online: ${p.reason}${figures(p)}${p.downForMs !== undefined ? `, after ${duration(p.downForMs)} out` : ''}`,
-  'wan.degraded': (p) => `${p.wan} degraded: ${p.reason}${figures(p)}`,
-  'wan.offline': (p) => `${p.wan} offline: ${p.reason}${figures(p)}`,
+    `${fam(p)} online: ${p.reason}${figures(p)}${p.downForMs !== undefined ? `, after ${duration(p.downForMs)} out` : ''}`,
+  'wan.degraded': (p) => `${fam(p)} degraded: ${p.reason}${figures(p)}`,
+  'wan.offline': (p) => `${fam(p)} offline: ${p.reason}${figures(p)}`,
   'wan.longdown': (p) =>
-    `${p.wan} down for long: ${p.reason}${p.downForMs !== undefined ? ` (${duration(p.downForMs)})` : ''}`,
+    `${fam(p)} down for long: ${p.reason}${p.downForMs !== undefined ? ` (${duration(p.downForMs)})` : ''}`,
   'probe.result': (p) =>
-    `${p.wan} probe round ${p.ok ? 'ok' : 'failed'}: ${p.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? ms(t.rttMs) : 'no answer'}`).join(', ')}${figures(p)}`,
+    `${fam(p)} probe round ${p.ok ? 'ok' : 'failed'}: ${p.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? ms(t.rttMs) : 'no answer'}`).join(', ')}${figures(p)}`,
   'wan.admin': (p) => `${p.wan} ${p.enabled ? 'put back in service' : 'taken out of service'} by an administrator`,
   'config.loaded': (p) => `configuration ${p.source} loaded (WANs ${p.wans.join(', ')})`,
   'reconcile.requested': (p) => `reconcile requested: ${p.reason}`,

@@ -16,7 +16,7 @@ export function parseDuration(text: string): number | null {
 /** `2026-12-03T07:10:08Z isp1  wan.offline   no carrier` (FLAP marks a failure). */
 export function historyLine(e: HistoryEntry): string {
   const at = new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `${at} ${(e.wan ?? '-').padEnd(12)} ${e.event.padEnd(16)} ${e.flap ? 'FLAP ' : ''}${e.reason}`;
+  return `${at} ${(e.wan ? (e.family === 'ipv6' ? `${e.wan} IPv6` : e.wan) : '-').padEnd(12)} ${e.event.padEnd(16)} ${e.flap ? 'FLAP ' : ''}${e.reason}`;
 }
 
 export async function historyCommand(a: CommandArgs): Promise<number> {

@@ -8,6 +8,8 @@ export interface HistoryEntry {
   event: string;
   /** The WAN, when the event is about one. */
   wan?: string;
+  /** The family of a WAN state change that is about IPv6 (absent: IPv4, or not about a family). */
+  family?: 'ipv6';
   /** Why, in words (the verdict's reason, the reconcile's error, the quota figures). */
   reason: string;
   /** The WAN left service for a failure (offline, link down, degraded out of service; not by hand, not a quota). */
@@ -60,6 +62,7 @@ export function entryOf(event: string, payload: unknown, at: number, flap = fals
     at,
     event,
     ...(wan ? { wan } : {}),
+    ...(p.family === 'ipv6' ? { family: 'ipv6' as const } : {}),
     reason: reason.slice(0, HISTORY_LIMITS.reasonChars),
     ...(flap ? { flap: true } : {}),
   };
@@ -120,7 +123,8 @@ export class HistoryRing {
         typeof e.reason === 'string' &&
         e.reason.length <= HISTORY_LIMITS.reasonChars &&
         (e.wan === undefined || (typeof e.wan === 'string' && WAN_NAME.test(e.wan))) &&
-        (e.flap === undefined || e.flap === true),
+        (e.flap === undefined || e.flap === true) &&
+        (e.family === undefined || e.family === 'ipv6'),
     );
     if (good.length < entries.length)
       problem(`${HISTORY_FILE}: ${entries.length - good.length} malformed entries left out`);
@@ -130,6 +134,7 @@ export class HistoryRing {
           at: e.at,
           event: e.event,
           ...(e.wan ? { wan: e.wan } : {}),
+          ...(e.family ? { family: e.family } : {}),
           reason: e.reason,
           ...(e.flap ? { flap: true } : {}),
         }))

@@ -1,6 +1,6 @@
 // Renders a status report as the table `mwanctl status` prints: 100 columns at most, or every detail with -v.
 import { haLines } from './status-ha.ts';
-import type { StatusReport, WanStatus } from './status.ts';
+import type { StatusReport, Wan6Status, WanStatus } from './status.ts';
 import { formatSize } from '../../plugins/traffic/units.ts';
 
 /** The default output's width: the table and the wrapped lines below it fit. */
@@ -45,6 +45,11 @@ export function wrap(line: string, width = STATUS_WIDTH, indent = '    '): strin
 }
 
 const stateOf = (w: WanStatus) => (w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state);
+/** The IPv6 row's state: `(shared)` when IPv6 takes the IPv4 verdict (the WAN probes no IPv6 target). */
+const state6 = (six: Wan6Status) => (six.sharedFate ? `${six.state} (shared)` : six.state);
+/** A WAN's IPv6 row, under its IPv4 row: `  ipv6` and its own state, then `cells` (IPv6 has no figures of its own here). */
+const ipv6Row = (w: WanStatus, cells: (six: Wan6Status) => string[]): string[][] =>
+  w.ipv6 ? [['  ipv6', state6(w.ipv6), ...cells(w.ipv6)]] : [];
 const rtt = (ms: number | null) =>
   ms === null ? '-' : ms >= 10000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms)} ms`;
 const loss = (pct: number | null) => (pct === null ? '-' : `${Math.round(pct)}%`);
@@ -64,6 +69,7 @@ function narrowRows(report: StatusReport, now: number): string[][] {
       w.lastFailure ? ago(w.lastFailure.at, now) : '-',
       share(w.share),
     ]);
+    rows.push(...ipv6Row(w, (six) => [ago(six.since, now), '-', '-', '-', '-', '-']));
   }
   return rows;
 }
@@ -122,6 +128,16 @@ function wideRows(report: StatusReport, now: number): string[][] {
       String(w.newConnections),
       share(w.share),
     ]);
+    rows.push(
+      ...ipv6Row(w, (six) => [
+        w.device,
+        six.address ?? '-',
+        six.gateway ?? '-',
+        ...['', '', '', ''],
+        ago(six.since, now),
+        ...['-', '-', '', '', '', '', '', ''],
+      ]),
+    );
   }
   return rows;
 }
@@ -131,9 +147,10 @@ const section = (title: string, lines: string[]) => (lines.length ? ['', title, 
 export function formatStatus(report: StatusReport, now = Date.now(), opts: StatusFormatOptions = {}): string {
   const verbose = opts.verbose ?? false;
   const head = `mode ${report.mode}, ${report.daemon ? `daemon running (pid ${report.pid})` : 'no daemon running (state read from the kernel)'}`;
-  const reasons = report.wans
-    .filter((w) => !w.inService || w.state === 'degraded')
-    .map((w) => `  ${w.name}: ${w.reason}`);
+  const reasons = report.wans.flatMap((w) => [
+    ...(!w.inService || w.state === 'degraded' ? [`  ${w.name}: ${w.reason}`] : []),
+    ...(w.ipv6 && (!w.ipv6.inService || w.ipv6.state === 'degraded') ? [`  ${w.name} (IPv6): ${w.ipv6.reason}`] : []),
+  ]);
   const probes = report.wans
     .filter((w) => w.targets.length)
     .map(

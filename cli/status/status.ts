@@ -3,6 +3,7 @@ import { hex } from '../../config/schema/validators.ts';
 import type { Engine } from '../../core/engine.ts';
 import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
 import type { QuotaFigures, StatusExtras } from './status-extras.ts';
+import { hasIpv6Targets } from '../../core/wan/ipv6.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -36,6 +37,19 @@ export interface WanStatus {
   lastFailure: { at: string; reason: string } | null;
   /** Its data quota's use (null without a quota, or before the first reading). */
   quota: QuotaFigures | null;
+  /** The WAN's IPv6 side, with its own state (absent: the WAN has no IPv6); the fields above are IPv4's. */
+  ipv6?: Wan6Status;
+}
+/** A WAN's IPv6 state; `sharedFate`: it has no IPv6 probe targets, so IPv6 takes the IPv4 verdict. */
+export interface Wan6Status {
+  family: 'ipv6';
+  state: string;
+  inService: boolean;
+  reason: string;
+  address: string | null;
+  gateway: string | null;
+  since: string;
+  sharedFate: boolean;
 }
 export type { PolicyStatus };
 export interface RpFilterStatus {
@@ -85,6 +99,20 @@ export function rpFilterStatus(device: number | null, all: number | null): RpFil
   return { device, all, mode: effective === 0 ? 'off' : effective === 1 ? 'strict' : 'loose' };
 }
 
+export function ipv6Status(w: ReturnType<Engine['wans']>[number]): Wan6Status {
+  const six = w.ipv6!;
+  return {
+    family: 'ipv6',
+    state: six.state,
+    inService: six.inService,
+    reason: six.reason,
+    address: six.facts.address ?? null,
+    gateway: six.facts.gateway,
+    since: new Date(six.since).toISOString(),
+    sharedFate: !hasIpv6Targets(w.config),
+  };
+}
+
 export async function buildStatus(engine: Engine, daemon: boolean, extras?: StatusExtras): Promise<StatusReport> {
   const now = Date.now();
   const devices = engine.wans().map((w) => w.config.device);
@@ -125,6 +153,7 @@ export async function buildStatus(engine: Engine, daemon: boolean, extras?: Stat
       ...failures(w, extras, now),
       quota: w.config.quota ? (extras?.quotas.get(w.name) ?? null) : null,
       rpFilter: rpFilterStatus(num(rp[rpKey(w.config.device)]), num(rp[rpKey('all')])),
+      ...(w.ipv6 ? { ipv6: ipv6Status(w) } : {}),
     })),
     ...(engine.config.rules.length || Object.keys(engine.config.policies).length
       ? { policies: policyStatus(world) }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { OBJECT_NAME, deviceNameProblem, isContiguousMask, isIPv4 } from './validators.ts';
 import { parseAddressWithPrefix } from './addresses.ts';
+import { probeTargetIPv6 } from './probe-target.ts';
 import { LIMITS, atMost } from './limits.ts';
 import { LOG_LEVELS } from '../../core/log.ts';
 import { networkProblems, type RefineCtx } from './network-checks.ts';
@@ -27,12 +28,19 @@ const ipv4 = z.string().superRefine((a, ctx) => {
     : 'expected a dotted IPv4 address such as 100.64.1.1';
   ctx.addIssue({ code: 'custom', input: a, message });
 });
-const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'expected an IPv4 address or a host name');
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/;
+/** A probe target: an IPv4 address, a host name, or an IPv6 address (bare, `[addr]`, or `[addr]:port`). */
+const probeTarget = z
+  .string()
+  .refine(
+    (t) => HOST_NAME.test(t) || probeTargetIPv6(t) !== undefined,
+    'expected an IPv4 address, a host name, or an IPv6 address (2001:db8::1, [2001:db8::1] or [2001:db8::1]:443)',
+  );
 
 export const probeSchema = z
   .strictObject({
     method: z.enum(['icmp', 'tcp', 'http', 'https', 'dns', 'command']).default('icmp'),
-    target: host,
+    target: probeTarget,
     port: z.number().int().min(1).max(65535).optional(),
     path: z.string().optional(),
     expectStatus: z.number().int().min(100).max(599).optional(),
@@ -44,7 +52,15 @@ export const probeSchema = z
       .optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.method === 'tcp' && p.port === undefined)
+    const own = probeTargetIPv6(p.target)?.port;
+    if (own !== undefined && p.port !== undefined && own !== p.port)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['port'],
+        input: p.port,
+        message: `is ${p.port} but the target ${p.target} says port ${own}`,
+      });
+    if (p.method === 'tcp' && p.port === undefined && own === undefined)
       ctx.addIssue({ code: 'custom', path: ['port'], input: p.port, message: 'a tcp probe needs a port' });
     if (p.method === 'command' && !p.command)
       ctx.addIssue({

@@ -45,7 +45,15 @@ export {
 
 // Events: the bus and its event map.
 export type { EventBus } from '../bus.ts';
-export type { EventName, HealthFigures, MwanEvents, ProbeRound, WanChange, WanStateName } from '../events.ts';
+export type {
+  AddressFamily,
+  EventName,
+  HealthFigures,
+  MwanEvents,
+  ProbeRound,
+  WanChange,
+  WanStateName,
+} from '../events.ts';
 
 // Errors and logging.
 export { MwanError, describeError, type MwanErrorCode } from '../errors.ts';
@@ -114,3 +122,6 @@ export type {
   HttpStream,
   HttpStreamReply,
 } from '../system/http/types.ts';
+
+// A probe target's family (its address's; host names probe IPv4).
+export { targetFamily } from '../wan/ipv6.ts';

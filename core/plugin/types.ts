@@ -37,7 +37,7 @@ export interface WanView {
   /** Mean probe round-trip time and loss over the health window (null without probes or answers yet). */
   rttMs: number | null;
   lossPct: number | null;
-  /** The WAN's IPv6 side (issue 13); absent when the WAN has no `ipv6` configuration. */
+  /** The WAN's IPv6 side (issue 13): its facts, and its own state and service (absent: the WAN has no IPv6). */
   ipv6?: {
     address?: string;
     prefixLength?: number;
@@ -82,6 +82,8 @@ export interface WorldView {
 
 /** A health verdict for one WAN, with the figures behind it. */
 export interface HealthReport extends HealthFigures {
+  /** The family the verdict is about (its probes' targets'); absent: 'ipv4'. */
+  family?: 'ipv4' | 'ipv6';
   health: Health;
   reason: string;
   /** For a degraded WAN: whether its trigger level takes it out of service. */

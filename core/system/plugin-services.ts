@@ -14,7 +14,7 @@ export function pluginServices(system: System, layout: Layout, stateDir: string,
   const conntrack = system.conntrackFeed();
   const queues = new Set<NfqueueService>();
   return {
-    deleteConnections: (mark, mask) => kernel.deleteConnections(mark, mask),
+    deleteConnections: (mark, mask, family) => kernel.deleteConnections(mark, mask, family),
     startProbe: system.startProbe,
     runScript: system.runScript,
     linkBytes: (devices) => system.linkBytes(devices),

@@ -125,8 +125,11 @@ export type NfqueueStart = Pick<
 
 /** The services a plugin gets as `ctx.system`: the System, bound to this engine's table and layout. */
 export interface PluginServices {
-  /** Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN); returns the count. */
-  deleteConnections(mark: number, mask: number): Promise<number>;
+  /**
+   * Deletes the conntrack entries carrying `mark` under `mask` (connections pinned to a dead WAN), of one family when
+   * given (a WAN out of service for IPv6 only loses only its IPv6 entries); returns the count.
+   */
+  deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number>;
   /** Starts probing one target from a WAN's address (see core/system/probes/types.ts). */
   startProbe: StartProbe;
   /** Runs a user script with a time limit; resolves when it ends or is killed. */

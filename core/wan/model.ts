@@ -115,12 +115,13 @@ export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defau
 export function deriveState(
   w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'quotaOut'>,
   othersInService = false,
+  family: 'ipv4' | 'ipv6' = 'ipv4',
 ): {
   state: WanStateName;
   reason: string;
   inService: boolean;
 } {
-  const own = healthState(w);
+  const own = healthState(w, family);
   if (!own.inService || !w.quotaOut) return own;
   if (w.quotaOut === 'offline') return { state: 'offline', reason: 'data quota used up', inService: false };
   // standby: a WAN whose quota is used up carries new connections only while no other WAN can.
@@ -129,7 +130,10 @@ export function deriveState(
     : { ...own, reason: 'data quota used up: in service as the last WAN left' };
 }
 
-function healthState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>): {
+function healthState(
+  w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>,
+  family: 'ipv4' | 'ipv6',
+): {
   state: WanStateName;
   reason: string;
   inService: boolean;
@@ -139,8 +143,10 @@ function healthState(w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healt
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
   if (!f.adminUp) return { state: 'link-down', reason: 'device is administratively down', inService: false };
   if (!f.carrier) return { state: 'link-down', reason: 'no carrier', inService: false };
-  if (!f.address) return { state: 'link-down', reason: 'no IPv4 address', inService: false };
-  if (!f.gateway && f.gatewaySource !== 'point-to-point')
+  if (!f.address)
+    return { state: 'link-down', reason: `no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address`, inService: false };
+  // IPv6 gateways are often link-local routes from RAs, and not discovered yet when the address is: probes judge.
+  if (family === 'ipv4' && !f.gateway && f.gatewaySource !== 'point-to-point')
     return { state: 'offline', reason: 'no gateway configured or discovered', inService: false };
   if (w.health === 'offline') return { state: 'offline', reason: w.healthReason, inService: false };
   if (w.health === 'degraded') return { state: 'degraded', reason: w.healthReason, inService: !w.degradedOut };

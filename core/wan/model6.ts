@@ -52,32 +52,3 @@ export function facts6(cfg: WanConfig, obs: Observed6 | undefined): Wan6Facts | 
   for (const k of Object.keys(out) as (keyof Wan6Facts)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
-
-/**
- * IPv6's service until per-family health verdicts exist (helper v6health): shared fate with the WAN's IPv4 state,
- * and out of service without an IPv6 address or gateway.
- */
-export function derive6(
-  w: Pick<WanRuntime, 'state' | 'reason' | 'inService'>,
-  facts: Wan6Facts,
-): Pick<Wan6Runtime, 'state' | 'reason' | 'inService'> {
-  if (!w.inService) return { state: w.state, reason: w.reason, inService: false };
-  if (!facts.address) return { state: 'link-down', reason: 'no IPv6 address', inService: false };
-  if (!facts.gateway) return { state: 'offline', reason: 'no IPv6 gateway configured or discovered', inService: false };
-  return { state: w.state, reason: `${w.reason} (IPv6 follows the IPv4 verdict)`, inService: true };
-}
-
-/** The WAN's IPv6 runtime after a change of facts or of its IPv4 state; `since` moves when the state or service does. */
-export function refresh6(w: WanRuntime, facts: Wan6Facts | undefined, now: number): Wan6Runtime | undefined {
-  if (!facts) return undefined;
-  const next = derive6(w, facts);
-  const was = w.ipv6;
-  const moved = !was || was.state !== next.state || was.inService !== next.inService;
-  return {
-    facts,
-    health: was?.health ?? 'unknown',
-    healthReason: was?.healthReason ?? '',
-    ...next,
-    since: moved ? now : was.since,
-  };
-}

@@ -57,7 +57,7 @@ describe('WanRegistry', () => {
     const { registry, events } = setup(['isp2']);
     registry.observe(network());
     assert.equal(registry.get('isp2').state, 'admin-down');
-    assert.deepEqual(only(events, 'wan.online'), [['wan.online', { wan: 'isp1', reason: 'link up' }]]);
+    assert.deepEqual(only(events, 'wan.online'), [['wan.online', { wan: 'isp1', family: 'ipv4', reason: 'link up' }]]);
   });
 
   it('the first observation brings healthy WANs online and reports no link changes', () => {
@@ -65,9 +65,9 @@ describe('WanRegistry', () => {
     assert.equal(registry.observe(network()), true);
     assert.deepEqual(events, [
       ['gateway.changed', { device: 'wan1', gateway: '100.64.1.1' }],
-      ['wan.online', { wan: 'isp1', reason: 'link up' }],
+      ['wan.online', { wan: 'isp1', family: 'ipv4', reason: 'link up' }],
       ['gateway.changed', { device: 'wan2', gateway: '100.64.2.1' }],
-      ['wan.online', { wan: 'isp2', reason: 'link up' }],
+      ['wan.online', { wan: 'isp2', family: 'ipv4', reason: 'link up' }],
     ]);
     assert.equal(registry.get('isp1').facts.gatewaySource, 'route');
   });
@@ -87,7 +87,7 @@ describe('WanRegistry', () => {
     assert.equal(registry.observe(network({ wan2: { carrier: false } }), 2000), true);
     assert.deepEqual(events, [
       ['link.down', { device: 'wan2' }],
-      ['wan.offline', { wan: 'isp2', reason: 'no carrier' }],
+      ['wan.offline', { wan: 'isp2', family: 'ipv4', reason: 'no carrier' }],
     ]);
     const w = registry.get('isp2');
     assert.deepEqual([w.state, w.inService, w.since], ['link-down', false, 2000]);
@@ -96,7 +96,7 @@ describe('WanRegistry', () => {
     registry.observe(network(), 3000);
     assert.deepEqual(events, [
       ['link.up', { device: 'wan2' }],
-      ['wan.online', { wan: 'isp2', reason: 'link up', downForMs: 1000 }],
+      ['wan.online', { wan: 'isp2', family: 'ipv4', reason: 'link up', downForMs: 1000 }],
     ]);
     assert.equal(registry.get('isp2').since, 3000);
   });
@@ -111,7 +111,7 @@ describe('WanRegistry', () => {
     const byName = (a: [string, unknown], b: [string, unknown]) => a[0].localeCompare(b[0]);
     assert.deepEqual(only(events, 'link.down', 'wan.offline').sort(byName), [
       ['link.down', { device: 'wan1' }],
-      ['wan.offline', { wan: 'isp1', reason: 'device does not exist' }],
+      ['wan.offline', { wan: 'isp1', family: 'ipv4', reason: 'device does not exist' }],
     ]);
     assert.equal(registry.get('isp1').facts.present, false);
   });
@@ -139,7 +139,7 @@ describe('WanRegistry', () => {
     registry.observe(network({ wan1: { addresses: [] } }));
     assert.deepEqual(only(events, 'addr.changed', 'wan.offline'), [
       ['addr.changed', { device: 'wan1', addresses: [] }],
-      ['wan.offline', { wan: 'isp1', reason: 'no IPv4 address' }],
+      ['wan.offline', { wan: 'isp1', family: 'ipv4', reason: 'no IPv4 address' }],
     ]);
   });
 
@@ -160,7 +160,7 @@ describe('WanRegistry', () => {
     assert.equal(registry.setEnabled('isp1', false), true);
     assert.deepEqual(events, [
       ['wan.admin', { wan: 'isp1', enabled: false }],
-      ['wan.offline', { wan: 'isp1', reason: 'taken out of service by an administrator' }],
+      ['wan.offline', { wan: 'isp1', family: 'ipv4', reason: 'taken out of service by an administrator' }],
     ]);
     assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['admin-down', false]);
 
@@ -174,7 +174,7 @@ describe('WanRegistry', () => {
     delete online.downForMs;
     assert.deepEqual(events, [
       ['wan.admin', { wan: 'isp1', enabled: true }],
-      ['wan.online', { wan: 'isp1', reason: 'link up' }],
+      ['wan.online', { wan: 'isp1', family: 'ipv4', reason: 'link up' }],
     ]);
   });
 
@@ -194,11 +194,11 @@ describe('WanRegistry', () => {
     registry.observe(network());
     events.length = 0;
     assert.equal(registry.setHealth('isp1', 'degraded', 'loss 20%'), true);
-    assert.deepEqual(events, [['wan.degraded', { wan: 'isp1', reason: 'loss 20%' }]]);
+    assert.deepEqual(events, [['wan.degraded', { wan: 'isp1', family: 'ipv4', reason: 'loss 20%' }]]);
     assert.equal(registry.get('isp1').inService, true);
     events.length = 0;
     assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), true);
-    assert.deepEqual(events, [['wan.offline', { wan: 'isp1', reason: 'loss 100%' }]]);
+    assert.deepEqual(events, [['wan.offline', { wan: 'isp1', family: 'ipv4', reason: 'loss 100%' }]]);
     assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), false, 'same verdict again');
   });
 
@@ -219,7 +219,7 @@ describe('WanRegistry', () => {
     events.length = 0;
     assert.equal(registry.setHealth('isp1', 'degraded', 'loss 30%', figures, 2000, false), true);
     assert.deepEqual(events, [
-      ['wan.online', { wan: 'isp1', reason: 'loss 30%', rttMs: 20, lossPct: 30, downForMs: 1000 }],
+      ['wan.online', { wan: 'isp1', family: 'ipv4', reason: 'loss 30%', rttMs: 20, lossPct: 30, downForMs: 1000 }],
     ]);
     assert.equal(registry.get('isp1').inService, true);
   });

@@ -6,7 +6,14 @@ import { MwanError } from '../errors.ts';
 import type { WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { deriveState, factsFromLink, type Health, type QuotaOut, type WanRuntime } from './model.ts';
-import { facts6, refresh6 } from './model6.ts';
+import { facts6 } from './model6.ts';
+import { type Family, deriveIpv6, initialIpv6, ipv6Facts, ipv6Verdict, hasIpv6Targets } from './ipv6.ts';
+
+/** What IPv6's own probes last said (absent: no IPv6 targets, IPv6 shares IPv4's verdict), and when it left service. */
+interface Ipv6Extra {
+  own?: { health: Health; reason: string; degradedOut: boolean };
+  outSince?: number;
+}
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
 const CARRIED_OVER_RELOAD = [
@@ -22,6 +29,7 @@ const CARRIED_OVER_RELOAD = [
   'flaps',
   'lastFailure',
   'facts',
+  'ipv6',
 ] as const satisfies readonly (keyof WanRuntime)[];
 
 export class WanRegistry {
@@ -53,7 +61,9 @@ export class WanRegistry {
         since: now,
         flaps: 0,
       };
-      w.ipv6 = refresh6(w, facts6(cfg, undefined), now);
+      const six =
+        facts6(cfg, undefined) ?? (hasIpv6Targets(cfg) ? { gateway: null, gatewaySource: 'none' as const } : undefined);
+      if (six) w.ipv6 = initialIpv6(six, now);
       return w;
     });
   }
@@ -81,9 +91,15 @@ export class WanRegistry {
         w.facts = facts;
         changed = true;
       }
-      const v6 = facts6(w.config, net.ipv6);
-      if (JSON.stringify(v6) !== JSON.stringify(w.ipv6?.facts)) {
-        w.ipv6 = refresh6(w, v6, now);
+      // The configured IPv6 side (wans[].ipv6: static or auto from the kernel), else the device's global address when
+      // the WAN probes IPv6. Once seen, it stays (an address that goes is link-down for IPv6, not a WAN without IPv6).
+      const six =
+        facts6(w.config, net.ipv6) ??
+        ipv6Facts(w.config, link) ??
+        (w.ipv6 ? { gateway: null, gatewaySource: 'none' as const } : undefined);
+      if (six && !w.ipv6) w.ipv6 = initialIpv6(six, now);
+      if (six && w.ipv6 && JSON.stringify(six) !== JSON.stringify(w.ipv6.facts)) {
+        w.ipv6 = { ...w.ipv6, facts: six }; // a new object on change: the world memo compares by identity
         changed = true;
       }
       changed = this.refresh(w, now) || changed;
@@ -109,12 +125,23 @@ export class WanRegistry {
       const was = previous.wans.find((p) => p.name === w.name);
       if (!was || !names.includes(w.name)) continue;
       Object.assign(w, Object.fromEntries(CARRIED_OVER_RELOAD.map((key) => [key, was[key]])));
+      const extra = previous.v6.get(w.name);
+      if (extra) this.v6.set(w.name, extra);
       if (was.health !== 'unknown') this.carried.add(w.name);
+      if (extra?.own && extra.own.health !== 'unknown') this.carried.add(`${w.name}/ipv6`);
     }
   }
 
-  /** WANs whose verdict came over a reload and whose new probes have not judged yet. */
+  /** WANs whose verdict came over a reload and whose new probes have not judged yet (`name`, `name/ipv6`). */
   private carried = new Set<string>();
+  /** Per WAN: IPv6's own verdict and when it left service. */
+  private v6 = new Map<string, Ipv6Extra>();
+
+  private extra(name: string): Ipv6Extra {
+    let e = this.v6.get(name);
+    if (!e) this.v6.set(name, (e = {}));
+    return e;
+  }
 
   /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
   setHealth(
@@ -124,8 +151,10 @@ export class WanRegistry {
     figures: WanRuntime['figures'] = { rttMs: null, lossPct: null },
     now = Date.now(),
     degradedOut = false,
+    family: Family = 'ipv4',
   ): boolean {
     const w = this.get(name);
+    if (family === 'ipv6') return this.setHealth6(w, health, reason, now, degradedOut);
     if (this.carried.has(name) && health === 'unknown') return false; // the new probes' first rounds after a reload
     this.carried.delete(name);
     w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
@@ -133,6 +162,19 @@ export class WanRegistry {
     w.health = health;
     w.healthReason = reason;
     w.degradedOut = degradedOut;
+    return this.refresh(w, now);
+  }
+
+  /** IPv6's own verdict (its probes'): the WAN's IPv6 side leaves or enters service by it, IPv4 is untouched. */
+  private setHealth6(w: WanRuntime, health: Health, reason: string, now: number, degradedOut: boolean): boolean {
+    const key = `${w.name}/ipv6`;
+    if (this.carried.has(key) && health === 'unknown') return false;
+    this.carried.delete(key);
+    const extra = this.extra(w.name);
+    const own = extra.own;
+    if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) return false;
+    extra.own = { health, reason, degradedOut };
+    w.ipv6 ??= initialIpv6({ gateway: null, gatewaySource: 'none' }, now);
     return this.refresh(w, now);
   }
 
@@ -144,9 +186,11 @@ export class WanRegistry {
     return this.refresh(w, now);
   }
 
-  /** Whether a WAN other than `w` and not on standby is in service (a standby WAN serves only when none is). */
-  private othersInService(w: WanRuntime): boolean {
-    return this.wans.some((x) => x !== w && x.quotaOut !== 'standby' && x.inService);
+  /** Whether a WAN other than `w` and not on standby is in service for `family` (a standby WAN serves only when none is). */
+  private othersInService(w: WanRuntime, family: Family = 'ipv4'): boolean {
+    return this.wans.some(
+      (x) => x !== w && x.quotaOut !== 'standby' && (family === 'ipv4' ? x.inService : x.ipv6?.inService),
+    );
   }
 
   /** A WAN's state, then every standby WAN's (whether they serve depends on the others). */
@@ -159,15 +203,49 @@ export class WanRegistry {
 
   /** The WAN's IPv4 state, then its IPv6 side (which follows it until per-family verdicts exist). */
   private refreshOne(w: WanRuntime, now: number): boolean {
-    const changed4 = this.refreshOne4(w, now);
-    if (!w.ipv6) return changed4;
-    const next = refresh6(w, w.ipv6.facts, now)!;
-    if (JSON.stringify(next) === JSON.stringify(w.ipv6)) return changed4;
-    w.ipv6 = next; // a new object on change only: the world memo compares by identity
+    const four = this.refresh4(w, now);
+    const six = this.refresh6(w, now);
+    return four || six;
+  }
+
+  private refresh6(w: WanRuntime, now: number): boolean {
+    const six = w.ipv6;
+    if (!six) return false;
+    const extra = this.extra(w.name);
+    // A WAN that probes IPv6 waits for its own verdict (unknown until then); one that does not shares IPv4's.
+    const own =
+      extra.own ??
+      (hasIpv6Targets(w.config) ? { health: 'unknown' as const, reason: '', degradedOut: false } : undefined);
+    const verdict = ipv6Verdict(w, own);
+    const next = deriveIpv6(w, six, verdict, this.othersInService(w, 'ipv6'));
+    const same = next.state === six.state && next.reason === six.reason && next.inService === six.inService;
+    if (same && verdict.health === six.health && verdict.healthReason === six.healthReason) return false;
+    const stateChanged = next.state !== six.state;
+    // A new object on change, never changed in place: the world memo compares WAN runtimes' parts by identity.
+    w.ipv6 = {
+      ...six,
+      health: verdict.health,
+      healthReason: verdict.healthReason,
+      ...next,
+      since: stateChanged ? now : six.since,
+    };
+    if (same) return false;
+    const wasInService = six.inService;
+    const change: WanChange = { wan: w.name, family: 'ipv6', reason: next.reason };
+    if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
+    if (next.inService && !wasInService) {
+      if (extra.outSince !== undefined) change.downForMs = now - extra.outSince;
+      extra.outSince = undefined;
+      this.bus.emit('wan.online', change);
+    }
+    if (!next.inService && (wasInService || stateChanged)) {
+      extra.outSince ??= now;
+      this.bus.emit('wan.offline', change);
+    }
     return true;
   }
 
-  private refreshOne4(w: WanRuntime, now: number): boolean {
+  private refresh4(w: WanRuntime, now: number): boolean {
     const next = deriveState(w, this.othersInService(w));
     if (next.state === w.state && next.reason === w.reason && next.inService === w.inService) return false;
     const wasInService = w.inService;
@@ -183,6 +261,7 @@ export class WanRegistry {
     const measured = w.figures.rttMs !== null || w.figures.lossPct !== null;
     const change: WanChange = {
       wan: w.name,
+      family: 'ipv4',
       reason: next.reason,
       ...(measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {}),
     };

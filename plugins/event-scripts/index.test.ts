@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
+import { waitFor } from '../../test/kit/time.ts';
 import { parseConfig } from '../../cli/config.ts';
 import { runScript } from '../../core/system/process/scripts.ts';
 import { systemFiles } from '../../core/system/files.ts';
@@ -282,7 +283,8 @@ describe('event-scripts plugin', () => {
     await script('slow', `while [ ! -e "${release}" ]; do sleep 0.02; done; echo "$REASON" >> "${out}/slow.log"`);
     const bus = await start({ maxQueued: 2 }, new EventBus(), log);
     for (let i = 1; i <= 5; i++) bus.emit('wan.offline', { wan: 'isp1', reason: `run ${i}` });
-    await new Promise((r) => setTimeout(r, 100));
+    // Every run is queued (two dropped) before the first may end: listing is asynchronous, slower on a loaded machine.
+    await waitFor(async () => logged.filter((l) => /dropped the oldest/.test(l.msg)).length >= 2, 10000, 'two drops');
     await writeFile(release, '');
     await plugin!.idle();
     assert.deepEqual(await lines('slow.log'), ['run 1', 'run 4', 'run 5']);
@@ -334,6 +336,17 @@ describe('event-scripts plugin', () => {
     await assert.rejects(start({ directory: '/tmp' }), /plugins\.event-scripts: unknown field "directory"/);
   });
 
+  it("scriptEnv: MWAN_FAMILY says the family of a WAN event (GATEWAY is that family's), empty for link events", () => {
+    const view = { device: 'wan1', gateway: '100.64.1.1', ipv6: { gateway: 'fe80::1' } } as Parameters<
+      typeof scriptEnv
+    >[2];
+    const six = scriptEnv('wan.offline', 'isp1', view, { wan: 'isp1', family: 'ipv6', reason: 'no answer' });
+    assert.deepEqual([six.MWAN_FAMILY, six.GATEWAY], ['ipv6', 'fe80::1']);
+    const four = scriptEnv('wan.online', 'isp1', view, { wan: 'isp1', family: 'ipv4', reason: 'ok' });
+    assert.deepEqual([four.MWAN_FAMILY, four.GATEWAY], ['ipv4', '100.64.1.1']);
+    assert.equal(scriptEnv('link.down', 'isp1', view, { reason: 'link down' }).MWAN_FAMILY, '');
+  });
+
   it('scriptEnv leaves unknown figures empty and rounds the known ones', () => {
     assert.deepEqual(
       scriptEnv('wan.offline', 'isp9', undefined, { reason: 'x', rttMs: 0.04, lossPct: 33.333, downForMs: 1499 }),
@@ -348,6 +361,7 @@ describe('event-scripts plugin', () => {
         LOSS_PCT: '33.3',
         REASON: 'x',
         DOWN_FOR_S: '1',
+        MWAN_FAMILY: 'ipv4',
       },
     );
   });

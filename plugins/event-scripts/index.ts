@@ -63,11 +63,14 @@ function quotaEnv(q: QuotaEvent): { reason: string; extra: Record<string, string
   };
 }
 
+/** The events about one family of a WAN (its IPv4 or IPv6 side), whose runs get MWAN_FAMILY. */
+const FAMILY_EVENTS = new Set<ScriptEvent>(['wan.online', 'wan.offline', 'wan.degraded', 'wan.longdown']);
+
 /** The documented environment of one run. Unknown figures are empty strings; DOWN_FOR_S is whole seconds. */
 export function scriptEnv(
   event: ScriptEvent,
   wan: string,
-  view: Pick<WanView, 'device' | 'gateway'> | undefined,
+  view: Pick<WanView, 'device' | 'gateway' | 'ipv6'> | undefined,
   change: Partial<WanChange> = {},
   extra: Record<string, string> = {},
 ): Record<string, string> {
@@ -78,11 +81,13 @@ export function scriptEnv(
     WAN: wan,
     INTERFACE: wan,
     DEVICE: view?.device ?? '',
-    GATEWAY: view?.gateway ?? '',
+    GATEWAY: (change.family === 'ipv6' ? view?.ipv6?.gateway : view?.gateway) ?? '',
     RTT_MS: figure(change.rttMs),
     LOSS_PCT: figure(change.lossPct),
     REASON: change.reason ?? '',
     DOWN_FOR_S: change.downForMs == null ? '' : String(Math.round(change.downForMs / 1000)),
+    // The family a WAN event is about (ipv4 or ipv6); empty for link and quota events, which are about the device.
+    MWAN_FAMILY: FAMILY_EVENTS.has(event) ? (change.family ?? 'ipv4') : '',
   };
 }
 

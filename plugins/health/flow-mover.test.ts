@@ -73,6 +73,33 @@ describe('flow-mover plugin', () => {
     assert.deepEqual(kernel.connections, [mark('isp1'), mark('isp1'), 0]);
   });
 
+  it('a WAN out of service for IPv6 only loses only its IPv6 entries', async () => {
+    const mark = await start({
+      wans: [
+        { name: 'isp1', device: 'wan1' },
+        { name: 'isp2', device: 'wan2', probes: [{ target: '192.0.2.1' }, { target: '[2001:db8::10]' }] },
+      ],
+    });
+    const withV6 = (v6: boolean): ObservedNetwork => {
+      const net = network();
+      const wan2 = net.links.find((l) => l.name === 'wan2')!;
+      if (v6) wan2.addresses6 = [{ address: '2001:db8:2::2', prefixLength: 64 }];
+      return net;
+    };
+    kernel.network = withV6(true);
+    await engine.observe();
+    await engine.reconcile('test');
+    kernel.connections6 = [mark('isp1'), mark('isp2'), mark('isp2')];
+    kernel.network = withV6(false); // the IPv6 address goes: link-down for IPv6 only
+    await engine.observe();
+    await engine.reconcile('test');
+    await new Promise((r) => setImmediate(r));
+    const isp2 = engine.wans().find((w) => w.name === 'isp2')!;
+    assert.deepEqual([isp2.inService, isp2.ipv6?.inService], [true, false], 'out of service for IPv6 only');
+    assert.deepEqual(kernel.connections6, [mark('isp1')]);
+    assert.deepEqual(kernel.connections, [mark('isp1'), mark('isp1'), mark('isp2'), mark('isp2'), mark('isp2'), 0]);
+  });
+
   it('keeps them when flushConntrack is off for that WAN', async () => {
     const loadedMark = await start({
       wans: [

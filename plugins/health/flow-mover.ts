@@ -1,32 +1,52 @@
-// Built-in plugin: moves flows off a dead WAN by deleting only that WAN's conntrack entries (and, optionally, back to a returning preferred WAN).
-import { NO_OPTIONS, type MwanPlugin } from '../../core/plugin/api.ts';
+// Built-in plugin: moves flows off a dead WAN by deleting only that WAN's conntrack entries of the family that left service (and, optionally, back to a returning preferred WAN).
+import {
+  type AddressFamily,
+  NO_OPTIONS,
+  type MwanPlugin,
+  type WanView,
+  type WorldView,
+  inServiceFor,
+} from '../../core/plugin/api.ts';
 import { settingsOf as settingsIn } from './sections.ts';
+
+/** The WANs the kernel gives new connections of `family` now: IPv4's `active`; IPv6's by the same rule on IPv6 service. */
+function activeFor(world: WorldView, family: AddressFamily): WanView[] {
+  if (family === 'ipv4') return world.active;
+  const live = world.wans.filter((w) => inServiceFor(w, 'ipv6'));
+  if (world.mode === 'balanced' || live.length === 0) return live;
+  const best = Math.min(...live.map((w) => w.tier));
+  return live.filter((w) => w.tier === best);
+}
 
 const plugin: MwanPlugin = {
   name: 'flow-mover',
   options: NO_OPTIONS,
   setup(ctx) {
     const settingsOf = (name: string) => settingsIn(ctx.config, name);
-    /** WANs whose connections must go once the kernel no longer sends new connections to them. */
-    const pending = new Map<string, string>();
+    /** Per `wan/family`: entries that must go once the kernel no longer sends new connections of that family there. */
+    const pending = new Map<string, { wan: string; family: AddressFamily; reason: string }>();
+    const put = (wan: string, family: AddressFamily, reason: string) =>
+      pending.set(`${wan}/${family}`, { wan, family, reason });
     const offs = [
       ctx.bus.on(
         'wan.offline',
         (e) => {
-          if (settingsOf(e.wan).flushConntrack) pending.set(e.wan, e.reason);
+          if (settingsOf(e.wan).flushConntrack) put(e.wan, e.family ?? 'ipv4', e.reason);
         },
         plugin.name,
       ),
       ctx.bus.on(
         'wan.online',
         (e) => {
-          pending.delete(e.wan);
+          const family = e.family ?? 'ipv4';
+          pending.delete(`${e.wan}/${family}`);
           const world = ctx.world();
           const back = world.wans.find((w) => w.name === e.wan);
           if (world.mode !== 'failover' || !back || !settingsOf(e.wan).moveBack) return;
           // The preferred WAN is back: flows of the WANs it replaces move to it (their entries are deleted).
           for (const w of world.wans)
-            if (w.tier > back.tier && w.inService) pending.set(w.name, `${e.wan} (tier ${back.tier}) is back`);
+            if (w.tier > back.tier && inServiceFor(w, family))
+              put(w.name, family, `${e.wan} (tier ${back.tier}) is back`);
         },
         plugin.name,
       ),
@@ -34,13 +54,12 @@ const plugin: MwanPlugin = {
       ctx.bus.on(
         'reconcile.done',
         async () => {
-          const active = new Set(ctx.world().active.map((w) => w.name));
-          for (const [wan, reason] of [...pending]) {
-            if (active.has(wan)) continue;
-            pending.delete(wan);
+          for (const [key, { wan, family, reason }] of [...pending]) {
+            if (activeFor(ctx.world(), family).some((w) => w.name === wan)) continue;
+            pending.delete(key);
             const view = ctx.world().wans.find((w) => w.name === wan)!;
-            const count = await ctx.system.deleteConnections(view.mark, ctx.world().layout.mask);
-            ctx.log.info({ wan, count, reason }, `moved ${count} connections off ${wan}`);
+            const count = await ctx.system.deleteConnections(view.mark, ctx.world().layout.mask, family);
+            ctx.log.info({ wan, family, count, reason }, `moved ${count} ${family} connections off ${wan}`);
           }
         },
         plugin.name,

@@ -1,5 +1,5 @@
 // Built-in plugin: health monitoring — probes every WAN through itself, decides online / degraded / offline, emits long-down.
-import { NO_OPTIONS, type MwanPlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, type MwanPlugin, targetFamily } from '../../core/plugin/api.ts';
 import { LongDownTimers } from './long-down.ts';
 import { WanMonitor } from './monitor.ts';
 import { healthConfiguration, settingsOf as settingsIn } from './sections.ts';
@@ -11,9 +11,12 @@ const plugin: MwanPlugin = {
   configuration: healthConfiguration,
   setup(ctx) {
     const settingsOf = (name: string) => settingsIn(ctx.config, name);
-    const monitors = ctx.config.wans
-      .filter((w) => w.probes.length > 0)
-      .map((w) => new WanMonitor(ctx, w, settingsOf(w.name)));
+    // One monitor per WAN and family its probe targets have (a probe's family is its target's).
+    const monitors = ctx.config.wans.flatMap((w) =>
+      (['ipv4', 'ipv6'] as const)
+        .filter((family) => w.probes.some((p) => targetFamily(p.target) === family))
+        .map((family) => new WanMonitor(ctx, w, settingsOf(w.name), family)),
+    );
     for (const m of monitors) m.start();
     const longDown = new LongDownTimers(ctx.bus, (wan) => settingsOf(wan).longDownSeconds, 'health');
     return () => {

@@ -1,5 +1,5 @@
 // Emits wan.longdown once a WAN has been out of service for longer than its long-down time (Net-ISP-Balance's long_down_time).
-import type { EventBus } from '../../core/plugin/api.ts';
+import type { AddressFamily, EventBus } from '../../core/plugin/api.ts';
 
 export class LongDownTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -11,22 +11,25 @@ export class LongDownTimers {
     owner: string,
   ) {
     this.unsubscribe = [
-      bus.on('wan.offline', (e) => this.arm(e.wan, e.reason), owner),
-      bus.on('wan.online', (e) => this.disarm(e.wan), owner),
+      bus.on('wan.offline', (e) => this.arm(e.wan, e.family ?? 'ipv4', e.reason), owner),
+      bus.on('wan.online', (e) => this.disarm(`${e.wan}/${e.family ?? 'ipv4'}`), owner),
     ];
   }
 
-  private arm(wan: string, reason: string): void {
-    if (this.timers.has(wan)) return;
+  /** Timers by `wan/family`: each family of a WAN is out of service on its own. */
+  private arm(wan: string, family: AddressFamily, reason: string): void {
+    const key = `${wan}/${family}`;
+    if (this.timers.has(key)) return;
     const seconds = this.secondsFor(wan);
     if (seconds <= 0) return;
     const since = Date.now();
     this.timers.set(
-      wan,
+      key,
       setTimeout(() => {
-        this.timers.delete(wan);
+        this.timers.delete(key);
         this.bus.emit('wan.longdown', {
           wan,
+          family,
           reason: `out of service for more than ${seconds} s: ${reason}`,
           downForMs: Date.now() - since,
         });
@@ -34,9 +37,9 @@ export class LongDownTimers {
     );
   }
 
-  private disarm(wan: string): void {
-    clearTimeout(this.timers.get(wan));
-    this.timers.delete(wan);
+  private disarm(key: string): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
   }
 
   stop(): void {

@@ -1,5 +1,11 @@
-// Probes one WAN: starts a prober per target from the WAN's address, closes rounds, runs the verdict machine, publishes the verdict.
-import type { PluginContext, Prober, WanConfig } from '../../core/plugin/api.ts';
+// Probes one WAN in one family: starts a prober per target of that family from the WAN's address, closes rounds, runs the verdict machine, publishes the verdict.
+import {
+  type AddressFamily,
+  type PluginContext,
+  type Prober,
+  type WanConfig,
+  targetFamily,
+} from '../../core/plugin/api.ts';
 import { FlapDamper } from './damping.ts';
 import type { HealthSettings } from './options.ts';
 import { type ClosedRound, RoundCollector } from './rounds.ts';
@@ -41,12 +47,24 @@ export class WanMonitor {
     private readonly ctx: PluginContext,
     private readonly wan: WanConfig,
     readonly settings: HealthSettings,
+    /** The family this monitor judges: it probes only the WAN's targets of that family, from its address of it. */
+    readonly family: AddressFamily = 'ipv4',
   ) {
     this.damper = new FlapDamper(settings);
   }
 
+  /** The WAN's side of this monitor's family: its address, whether it can route, its state and service. */
   private view() {
-    return this.ctx.world().wans.find((w) => w.name === this.wan.name);
+    const w = this.ctx.world().wans.find((x) => x.name === this.wan.name);
+    if (!w || this.family === 'ipv4') return w;
+    const six = w.ipv6;
+    return six
+      ? { address: six.address, routable: six.routable, state: six.state, inService: six.inService, gateway: null }
+      : undefined;
+  }
+
+  private mine(e: { wan: string; family?: AddressFamily }): boolean {
+    return e.wan === this.wan.name && (e.family ?? 'ipv4') === this.family;
   }
 
   start(): void {
@@ -69,14 +87,14 @@ export class WanMonitor {
       this.ctx.bus.on(
         'wan.online',
         (e) => {
-          if (e.wan === this.wan.name) this.inService = true;
+          if (this.mine(e)) this.inService = true;
         },
         'health',
       ),
       this.ctx.bus.on(
         'wan.offline',
         (e) => {
-          if (e.wan !== this.wan.name) return;
+          if (!this.mine(e)) return;
           // Leaving service for a failure is a flap; `mwanctl wan down` is not.
           if (this.inService && this.view()?.state !== 'admin-down') this.damper.flap(Date.now());
           this.inService = false;
@@ -116,9 +134,9 @@ export class WanMonitor {
     if (!source) return;
     const { intervalMs, timeoutMs } = this.settings;
     // `target: gateway` probes the WAN's current gateway; without one (point-to-point, none discovered) it is left out.
-    const specs = this.wan.probes.flatMap((p) =>
-      p.target !== GATEWAY_TARGET ? [p] : gateway ? [{ ...p, target: gateway }] : [],
-    );
+    const specs = this.wan.probes
+      .filter((p) => targetFamily(p.target) === this.family)
+      .flatMap((p) => (p.target !== GATEWAY_TARGET ? [p] : gateway ? [{ ...p, target: gateway }] : []));
     const collector = new RoundCollector(
       specs.map((p) => ({ target: p.target, method: p.method })),
       intervalMs,
@@ -126,7 +144,14 @@ export class WanMonitor {
       Date.now(),
     );
     this.collector = collector;
-    const context = { wan: this.wan.name, device: this.wan.device, source, intervalMs, timeoutMs };
+    const context = {
+      wan: this.wan.name,
+      device: this.wan.device,
+      source,
+      ...(this.family === 'ipv6' ? { source6: source } : {}),
+      intervalMs,
+      timeoutMs,
+    };
     for (const spec of specs) {
       try {
         this.probers.push(
@@ -150,7 +175,7 @@ export class WanMonitor {
   }
 
   private get followsGateway(): boolean {
-    return this.wan.probes.some((p) => p.target === GATEWAY_TARGET);
+    return this.family === 'ipv4' && this.wan.probes.some((p) => p.target === GATEWAY_TARGET);
   }
 
   private tick(): void {
@@ -180,6 +205,7 @@ export class WanMonitor {
       const decision = step(this.state, round, this.settings, this.damper.held(now));
       this.ctx.bus.emit('probe.result', {
         wan: this.wan.name,
+        family: this.family,
         ok: round.answered >= this.settings.quorum,
         targets: round.targets,
         rttMs: decision.rttMs,
@@ -191,6 +217,7 @@ export class WanMonitor {
 
   private publish(decision: Decision, round?: ClosedRound): void {
     this.ctx.reportHealth(this.wan.name, {
+      family: this.family,
       health: decision.verdict,
       reason: decision.reason,
       rttMs: decision.rttMs,

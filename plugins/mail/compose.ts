@@ -35,10 +35,15 @@ export function formatDuration(ms: number): string {
 const figure = (n: number | null | undefined, unit: string) =>
   n == null || !Number.isFinite(n) ? 'unknown' : `${Math.round(n * 10) / 10} ${unit}`;
 
-/** The labelled lines that describe one change: state, reason, figures, downtime, time. */
+/** The WAN as a subject names it: `isp1` for IPv4 (as before), `isp1 (IPv6)` for its IPv6 side. */
+export const wanLabel = (change: Pick<WanChange, 'wan' | 'family'>): string =>
+  change.family === 'ipv6' ? `${change.wan} (IPv6)` : change.wan;
+
+/** The labelled lines that describe one change: family, state, reason, figures, downtime, time. */
 export function describeChange(state: string, change: WanChange, at: Date): string[] {
   return [
     `WAN:       ${change.wan}`,
+    `Family:    ${change.family === 'ipv6' ? 'IPv6' : 'IPv4'}`,
     `State:     ${state}`,
     `Reason:    ${change.reason}`,
     `RTT:       ${figure(change.rttMs, 'ms')}`,
@@ -53,7 +58,8 @@ const footer = (host: string) => ['', `-- `, `mwan on ${host}`, ''];
 /** One message for the changes of one WAN within a coalescing window (one or more, oldest first). */
 export function composeChanges(prefix: string, host: string, transitions: Transition[]): Message {
   const last = transitions[transitions.length - 1];
-  const { wan, reason } = last.change;
+  const { reason } = last.change;
+  const wan = wanLabel(last.change);
   if (transitions.length === 1) {
     return {
       subject: `${prefix} ${wan} ${last.state}: ${reason}`,
@@ -82,9 +88,9 @@ export function composeChanges(prefix: string, host: string, transitions: Transi
 export function composeLongDown(prefix: string, host: string, change: WanChange, at: Date): Message {
   const down = change.downForMs == null ? '' : ` for ${formatDuration(change.downForMs)}`;
   return {
-    subject: `${prefix} ${change.wan} long down${down}: ${change.reason}`,
+    subject: `${prefix} ${wanLabel(change)} long down${down}: ${change.reason}`,
     text: [
-      `${change.wan} has been out of service${down} and is still down.`,
+      `${wanLabel(change)} has been out of service${down} and is still down.`,
       '',
       ...describeChange('long down', change, at),
       ...footer(host),

@@ -25,6 +25,9 @@ const STATE_EVENTS = {
   'wan.offline': 'offline',
 } as const satisfies Record<string, MailState>;
 
+/** Changes are grouped per WAN and family: `isp1` (IPv4, as before) and `isp1/ipv6`. */
+const familyKey = (c: WanChange) => (c.family === 'ipv6' ? `${c.wan}/ipv6` : c.wan);
+
 export interface MailPlugin extends MwanPlugin {
   /** Resolves when nothing is waiting to be sent (open coalescing windows not included). */
   idle(): Promise<void>;
@@ -82,8 +85,9 @@ export function createMail(
             event,
             (change: WanChange) => {
               if (!gate.speaks()) return;
-              if (state !== 'offline') longDownSent.delete(change.wan);
-              groups.add(change.wan, { state, at: new Date(), change });
+              // Each family of a WAN has its own changes and its own message.
+              if (state !== 'offline') longDownSent.delete(familyKey(change));
+              groups.add(familyKey(change), { state, at: new Date(), change });
             },
             PLUGIN_NAME,
           ),
@@ -94,9 +98,9 @@ export function createMail(
           'wan.longdown',
           (change) => {
             if (!gate.speaks()) return;
-            if (longDownSent.has(change.wan)) return; // one notice per outage
-            longDownSent.add(change.wan);
-            groups.flush(change.wan); // the changes that led here go first
+            if (longDownSent.has(familyKey(change))) return; // one notice per outage
+            longDownSent.add(familyKey(change));
+            groups.flush(familyKey(change)); // the changes that led here go first
             out.send(composeLongDown(options.subjectPrefix, host, change, new Date()));
           },
           PLUGIN_NAME,

@@ -42,20 +42,26 @@ function processRegistry(): Registry {
   return processMetrics;
 }
 
+/**
+ * The `family` label of a per-family series: `ipv6` on a WAN's IPv6 side; IPv4's series keep the labels they had
+ * (no `family`), so existing queries and dashboards read the same series as before.
+ */
+const familyLabel = (six: boolean): { family?: 'ipv6' } => (six ? { family: 'ipv6' } : {});
+
 /** Build it with createMetrics (prom-client must be loaded first). */
 export class ObserveMetrics {
   readonly registry = new pc.Registry();
   private readonly r = [this.registry];
   private readonly wanState = new pc.Gauge({
     name: 'mwan_wan_state',
-    help: 'The WAN state: 1 for its current state, 0 for the others.',
-    labelNames: ['wan', 'state'] as const,
+    help: 'The WAN state (family="ipv6": its IPv6 side): 1 for its current state, 0 for the others.',
+    labelNames: ['wan', 'family', 'state'] as const,
     registers: this.r,
   });
   private readonly inService = new pc.Gauge({
     name: 'mwan_wan_in_service',
-    help: '1 when the WAN takes new connections.',
-    labelNames: ['wan'] as const,
+    help: '1 when the WAN takes new connections (family="ipv6": new IPv6 connections).',
+    labelNames: ['wan', 'family'] as const,
     registers: this.r,
   });
   private readonly weight = new pc.Gauge({
@@ -78,8 +84,8 @@ export class ObserveMetrics {
   });
   private readonly rtt = new pc.Histogram({
     name: 'mwan_wan_rtt_seconds',
-    help: 'Round-trip times of answered probes.',
-    labelNames: ['wan'] as const,
+    help: 'Round-trip times of answered probes (family="ipv6": of IPv6 targets).',
+    labelNames: ['wan', 'family'] as const,
     buckets: RTT_BUCKETS,
     registers: this.r,
   });
@@ -91,8 +97,8 @@ export class ObserveMetrics {
   });
   private readonly rounds = new pc.Counter({
     name: 'mwan_wan_probe_rounds_total',
-    help: 'Probe rounds by result (ok, failed).',
-    labelNames: ['wan', 'result'] as const,
+    help: 'Probe rounds by result, ok or failed (family="ipv6": rounds of IPv6 targets).',
+    labelNames: ['wan', 'family', 'result'] as const,
     registers: this.r,
   });
   private readonly traffic = {
@@ -175,9 +181,12 @@ export class ObserveMetrics {
   }
 
   probe(p: MwanEvents['probe.result']): void {
-    this.rounds.inc({ wan: p.wan, result: p.ok ? 'ok' : 'failed' });
-    for (const t of p.targets) if (t.ok && t.rttMs !== null) this.rtt.observe({ wan: p.wan }, t.rttMs / 1000);
-    if (p.lossPct !== null) this.loss.set({ wan: p.wan }, p.lossPct / 100);
+    const six = p.family === 'ipv6';
+    this.rounds.inc({ wan: p.wan, ...familyLabel(six), result: p.ok ? 'ok' : 'failed' });
+    for (const t of p.targets)
+      if (t.ok && t.rttMs !== null) this.rtt.observe({ wan: p.wan, ...familyLabel(six) }, t.rttMs / 1000);
+    // The loss gauge is the WAN's (IPv4) health window, as before.
+    if (p.lossPct !== null && !six) this.loss.set({ wan: p.wan }, p.lossPct / 100);
   }
 
   trafficOf(t: MwanEvents['wan.traffic']): void {
@@ -219,8 +228,13 @@ export class ObserveMetrics {
     now: number,
   ): void {
     for (const w of world.wans) {
-      for (const s of WAN_STATES) this.wanState.set({ wan: w.name, state: s }, w.state === s ? 1 : 0);
-      this.inService.set({ wan: w.name }, w.inService ? 1 : 0);
+      const sides = [{ six: false, state: w.state, inService: w.inService }];
+      if (w.ipv6) sides.push({ six: true, state: w.ipv6.state, inService: w.ipv6.inService });
+      for (const side of sides) {
+        const labels = { wan: w.name, ...familyLabel(side.six) };
+        for (const s of WAN_STATES) this.wanState.set({ ...labels, state: s }, side.state === s ? 1 : 0);
+        this.inService.set(labels, side.inService ? 1 : 0);
+      }
       this.weight.set({ wan: w.name }, w.weight);
       this.sinceChange.set({ wan: w.name }, Math.max(0, (now - states.lastChangeAt(w.name)) / 1000));
       // counters exist from the start (at 0), so rate() sees the first increase

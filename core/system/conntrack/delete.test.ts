@@ -96,6 +96,24 @@ describe('conntrack deletion by mark', () => {
     );
   });
 
+  it('one family: the requests carry AF_INET6 (or AF_INET), and the fallback passes -f', async () => {
+    const six = markRequests(0x300, 0xff00, 7, 'ipv6');
+    assert.deepEqual([six.dump.readUInt8(16), six.flush.readUInt8(16)], [10, 10]);
+    assert.equal(markRequests(0x300, 0xff00, 7, 'ipv4').dump.readUInt8(16), 2);
+    assert.equal(markRequests(0x300, 0xff00, 7).dump.readUInt8(16), 0);
+    let asked: string[] = [];
+    const run: Runner = async (argv) => {
+      asked = argv;
+      return { stdout: '', stderr: '2 flow entries have been deleted.', exitCode: 0 };
+    };
+    const refused = async (_m: number, _k: number, _o: unknown, family?: string) => {
+      assert.equal(family, 'ipv6');
+      throw new Error('no native module');
+    };
+    assert.equal(await deleteConnectionsByMark(0x300, 0xff00, run, refused, 'ipv6'), 2);
+    assert.deepEqual(asked, ['conntrack', '-D', '-f', 'ipv6', '-m', '0x300/0xff00']);
+  });
+
   it('uses the flush when it works: conntrack is not run', async () => {
     const run: Runner = async () => assert.fail('conntrack -D ran');
     assert.equal(await deleteConnectionsByMark(0x300, 0xff00, run, async () => 4), 4);

@@ -20,8 +20,9 @@ export const CT_DELETE = (1 << 8) | 2;
 const CTA_MARK = 8;
 const CTA_MARK_MASK = 21;
 const NLM_F_DUMP = 0x300;
-/** AF_UNSPEC: IPv4 and IPv6 entries alike. */
+/** AF_UNSPEC: IPv4 and IPv6 entries alike; AF_INET, AF_INET6: one family's. */
 const ANY_FAMILY = 0;
+const NF_FAMILY = { ipv4: 2, ipv6: 10 } as const;
 const TIMEOUT_MS = 60_000;
 
 const u32be = (n: number): Buffer => {
@@ -34,12 +35,17 @@ const u32be = (n: number): Buffer => {
  * The two requests: a dump of the entries whose mark & mask equals mark & mask, and a delete without a tuple, which
  * the kernel runs as a flush with the same filter (Linux ≥ 4.7; mwan needs ≥ 5.2 for NAT in the inet family).
  */
-export function markRequests(mark: number, mask: number, seq: number): { dump: Buffer; flush: Buffer } {
+export function markRequests(
+  mark: number,
+  mask: number,
+  seq: number,
+  family?: 'ipv4' | 'ipv6',
+): { dump: Buffer; flush: Buffer } {
   const attrs = [
     { type: CTA_MARK, value: u32be(mark & mask) },
     { type: CTA_MARK_MASK, value: u32be(mask) },
   ];
-  const head = { family: ANY_FAMILY, resId: 0 };
+  const head = { family: family ? NF_FAMILY[family] : ANY_FAMILY, resId: 0 };
   return {
     dump: encodeNfMessage({ ...head, type: CT_GET, flags: NLM_F_REQUEST | NLM_F_DUMP, seq }, attrs),
     flush: encodeNfMessage({ ...head, type: CT_DELETE, flags: NLM_F_REQUEST | NLM_F_ACK, seq: seq + 1 }, attrs),
@@ -64,10 +70,15 @@ async function openCtnetlink(): Promise<NetlinkTransport> {
 }
 
 /** Counts the matching entries, then deletes them; resolves with the count. Rejects on a kernel error or timeout. */
-export async function flushByMark(mark: number, mask: number, open = openCtnetlink): Promise<number> {
+export async function flushByMark(
+  mark: number,
+  mask: number,
+  open = openCtnetlink,
+  family?: 'ipv4' | 'ipv6',
+): Promise<number> {
   const sock = await open();
   const seq = (Date.now() & 0x3fffffff) >>> 0;
-  const { dump, flush } = markRequests(mark, mask, seq);
+  const { dump, flush } = markRequests(mark, mask, seq, family);
   try {
     return await new Promise<number>((resolve, reject) => {
       let count = 0;
@@ -104,12 +115,14 @@ export async function deleteConnectionsByMark(
   mask: number,
   run: Runner,
   flush: typeof flushByMark = flushByMark,
+  family?: 'ipv4' | 'ipv6',
 ): Promise<number> {
   try {
-    return await flush(mark, mask);
+    return await flush(mark, mask, undefined, family);
   } catch {
     // conntrack exits 1 when nothing matched; its count is on stderr
-    const r = await run(['conntrack', '-D', '-m', `${hex(mark)}/${hex(mask)}`], { allowFailure: true });
+    const only = family ? ['-f', family] : [];
+    const r = await run(['conntrack', '-D', ...only, '-m', `${hex(mark)}/${hex(mask)}`], { allowFailure: true });
     const count = /(\d+) flow entries have been deleted/.exec(r.stderr);
     if (!count) throw new Error(`conntrack -D -m ${hex(mark)}/${hex(mask)} failed: ${r.stderr.trim()}`);
     return Number(count[1]);

@@ -44,6 +44,8 @@ export interface LinkState {
   carrier: boolean;
   pointToPoint: boolean;
   addresses: LinkAddress[];
+  /** Its global IPv6 addresses (RFC 5952 form), when observed: the source of the WAN's IPv6 probes. */
+  addresses6?: LinkAddress[];
 }
 
 /** A default route someone else installed (DHCP client, ifupdown): used to discover a WAN's gateway. */
@@ -137,7 +139,7 @@ export interface KernelAdapter {
   /** Puts a saved state back exactly: the table as listed, routes and rules via one ip batch, the sysctls. */
   restoreState(own: KernelOwnership, saved: SavedState): Promise<void>;
   /** Deletes the conntrack entries whose mark matches `mark` under `mask`; returns how many went. */
-  deleteConnections(mark: number, mask: number): Promise<number>;
+  deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number>;
   /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */
   readSysctls(keys: string[]): Promise<Record<string, string | null>>;
   /**

@@ -53,13 +53,16 @@ export class MemoryKernel implements KernelAdapter {
     for (const [k, v] of Object.entries(saved.sysctls)) if (v !== null) this.sysctls[k] = v;
   }
 
-  /** Conntrack entries as their marks; deleteConnections removes the matching ones. */
+  /** Conntrack entries as their marks (IPv4's, and IPv6's apart); deleteConnections removes the matching ones. */
   connections: number[] = [];
+  connections6: number[] = [];
 
-  async deleteConnections(mark: number, mask: number): Promise<number> {
-    const before = this.connections.length;
-    this.connections = this.connections.filter((m) => (m & mask) >>> 0 !== (mark & mask) >>> 0);
-    return before - this.connections.length;
+  async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
+    const keep = (list: number[]) => list.filter((m) => (m & mask) >>> 0 !== (mark & mask) >>> 0);
+    const before = this.connections.length + this.connections6.length;
+    if (family !== 'ipv6') this.connections = keep(this.connections);
+    if (family !== 'ipv4') this.connections6 = keep(this.connections6);
+    return before - this.connections.length - this.connections6.length;
   }
 
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {

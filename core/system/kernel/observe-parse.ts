@@ -1,12 +1,13 @@
 // Parses `ip -N -json addr show` and default routes from `ip -N -json route show table all` (numeric tables and protocols) into observed links and gateways.
 import { tableNumber } from './ip-names.ts';
+import { canonicalIPv6 } from '../ipv6-text.ts';
 import type { ForeignDefault, LinkState, KernelOwnership } from './adapter.ts';
 
 interface JsonAddrLink {
   ifname: string;
   flags?: string[];
   operstate?: string;
-  addr_info?: { family: string; local: string; prefixlen: number }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string; tentative?: boolean }[];
 }
 
 export function parseLinks(json: string): LinkState[] {
@@ -18,6 +19,10 @@ export function parseLinks(json: string): LinkState[] {
     addresses: (l.addr_info ?? [])
       .filter((a) => a.family === 'inet')
       .map((a) => ({ address: a.local, prefixLength: a.prefixlen })),
+    addresses6: (l.addr_info ?? [])
+      // `-N` prints scopes as numbers: 0 is global (universe)
+      .filter((a) => a.family === 'inet6' && (a.scope === 'global' || a.scope === '0') && !a.tentative)
+      .map((a) => ({ address: canonicalIPv6(a.local), prefixLength: a.prefixlen })),
   }));
 }
 

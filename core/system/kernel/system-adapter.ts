@@ -15,6 +15,7 @@ import type {
   ObservedNetwork,
   OwnWatch,
   SavedState,
+  LinkState,
 } from './adapter.ts';
 import { applyAllOrNothing } from './atomic-apply.ts';
 import { monitorLines } from './line-monitor.ts';
@@ -107,7 +108,7 @@ export class SystemKernel implements KernelAdapter {
     ]);
     return {
       observed: {
-        links: parseLinks(addrs),
+        links: withAddresses6(parseLinks(addrs), parseLinks(addrs6)),
         defaults: parseForeignDefaults(routes, own),
         ipv6: parseObserved6(addrs6, routes6, own),
       },
@@ -147,8 +148,8 @@ export class SystemKernel implements KernelAdapter {
     });
   }
 
-  async deleteConnections(mark: number, mask: number): Promise<number> {
-    return deleteConnectionsByMark(mark, mask, this.run);
+  async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
+    return deleteConnectionsByMark(mark, mask, this.run, undefined, family);
   }
 
   /**
@@ -316,10 +317,16 @@ export class DryRunKernel extends SystemKernel {
   }
 
   /** Conntrack deletions a plugin asked for, kept for printing: a dry run deletes nothing. */
-  readonly wouldDelete: { mark: number; mask: number }[] = [];
+  readonly wouldDelete: { mark: number; mask: number; family?: 'ipv4' | 'ipv6' }[] = [];
 
-  override async deleteConnections(mark: number, mask: number): Promise<number> {
-    this.wouldDelete.push({ mark, mask });
+  override async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
+    this.wouldDelete.push({ mark, mask, ...(family ? { family } : {}) });
     return 0;
   }
+}
+
+/** IPv4's view of the links with each device's global IPv6 addresses (from `ip -6 addr show`) added. */
+function withAddresses6(links: LinkState[], links6: LinkState[]): LinkState[] {
+  const six = new Map(links6.map((l) => [l.name, l.addresses6 ?? []]));
+  return links.map((l) => ({ ...l, addresses6: six.get(l.name) ?? [] }));
 }

@@ -8,7 +8,7 @@ import { startTcpProbe } from './tcp.ts';
 import { startHttpProbe } from './http.ts';
 import { startDnsProbe } from './dns.ts';
 import { startCommandProbe } from './command.ts';
-import { sourceFor } from './target.ts';
+import { parseTarget, sourceFor } from './target.ts';
 
 export type { ProbeSample, ProbeContext, Prober, StartProbe } from './types.ts';
 
@@ -20,7 +20,8 @@ export function icmpBackend(): string {
 
 function checkContext(method: string, target: string, ctx: ProbeContext): void {
   const where = `${method} probe of ${target} for WAN ${ctx.wan}`;
-  if (!net.isIPv4(ctx.source))
+  // An IPv6 target leaves from source6 (checked below): `source` matters only for IPv4 targets and host names.
+  if (parseTarget(target).family !== 6 && !net.isIPv4(ctx.source))
     throw new Error(`${where}: source must be the WAN's IPv4 address, got ${JSON.stringify(ctx.source)}`);
   if (ctx.source6 !== undefined && !net.isIPv6(ctx.source6))
     throw new Error(`${where}: source6 must be the WAN's IPv6 address, got ${JSON.stringify(ctx.source6)}`);
