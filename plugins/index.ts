@@ -12,6 +12,7 @@ import mail from './mail/index.ts';
 import eventScripts from './event-scripts/index.ts';
 import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
+import ra from './ra/index.ts';
 import observe from './observe/index.ts';
 import traffic from './traffic/index.ts';
 import type { MwanPlugin } from '../core/plugin/api.ts';
@@ -30,6 +31,7 @@ export const builtinPlugins: MwanPlugin[] = [
   mail,
   eventScripts,
   upnp,
+  ra,
   observe,
   traffic,
 ];

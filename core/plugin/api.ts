@@ -21,6 +21,7 @@ export {
   type WanView,
   type WorldView,
 } from './types.ts';
+import type { WanView } from './types.ts';
 export { NO_OPTIONS, PluginOptionsError, invalidOptions, type OptionIssue } from './options.ts';
 
 // Desired state: what `contribute` describes (a plugin may build a part of it apart, then add it in order).
@@ -97,3 +98,8 @@ export type {
   HttpStream,
   HttpStreamReply,
 } from '../system/http/types.ts';
+
+/** Whether the WAN takes new connections of this family (IPv6: its own verdict; no IPv6: false). */
+export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
+  return family === 'ipv4' ? wan.inService : Boolean(wan.ipv6?.inService);
+}

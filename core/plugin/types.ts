@@ -37,6 +37,17 @@ export interface WanView {
   /** Mean probe round-trip time and loss over the health window (null without probes or answers yet). */
   rttMs: number | null;
   lossPct: number | null;
+  ipv6?: {
+    address?: string;
+    prefixLength?: number;
+    gateway: string | null;
+    delegated?: string;
+    lanPrefix?: string;
+    state: WanStateName;
+    reason: string;
+    inService: boolean;
+    routable: boolean;
+  };
 }
 
 /** Weights a plugin decided at run time (the policies plugin: an adaptive strategy's choice): per WAN name, 0 = no new connections. */
