@@ -10,7 +10,7 @@ import { MemorySystem } from '../../core/system/memory.ts';
 import type { PluginContext, WanView, WorldView } from '../../core/plugin/types.ts';
 import { link, worldFrom } from '../testing.ts';
 import ra, { radvdConf, raPaths, raPlan, radvdSpec } from './index.ts';
-import { RA_DEFAULTS, prefixesProblems, raSchema } from './options.ts';
+import { RA_DEFAULTS, prefixesProblems, raSchema } from './ra-config.ts';
 import type { MwanConfig } from '../../core/plugin/api.ts';
 
 const BASE = worldFrom(

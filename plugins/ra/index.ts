@@ -7,10 +7,10 @@ import {
   type PluginContext,
   type ProcessSpec,
 } from '../../core/plugin/api.ts';
-import { PLUGIN_NAME, RA_DEFAULTS, ipv6Section, type RaConfig } from './options.ts';
+import { PLUGIN_NAME, RA_DEFAULTS, ipv6Section, type RaConfig } from './ra-config.ts';
 import { radvdConf, raPlan } from './radvd-conf.ts';
 
-export { raSchema, prefixesProblems, type RaConfig } from './options.ts';
+export { raSchema, prefixesProblems, type RaConfig } from './ra-config.ts';
 export { radvdConf, raPlan, type AdvertisedPrefix, type RaPlan } from './radvd-conf.ts';
 
 export interface RaPaths {

@@ -1,4 +1,4 @@
-// The router advertisements as users write them (`ipv6.ra`), and the checks of what `ipv6.mode: prefixes` advertises.
+// `ipv6.ra` as users write it (a part of the `ipv6` section, not plugin options), and the checks of what `ipv6.mode: prefixes` advertises.
 import { z } from 'zod';
 import type { MwanConfig, RefineCtx } from '../../core/plugin/api.ts';
 import { isIPv6Address, networkOf, parsePrefix6 } from './ipv6-text.ts';
