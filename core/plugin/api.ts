@@ -103,3 +103,10 @@ export type {
 export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
   return family === 'ipv4' ? wan.inService : Boolean(wan.ipv6?.inService);
 }
+export {
+  formatGroups,
+  ipv6Groups,
+  isIPv6Address,
+  networkOf,
+  parsePrefix6,
+} from '../../config/schema/ipv6-groups.ts';

@@ -1,7 +1,6 @@
 // `ipv6.ra` as users write it (a part of the `ipv6` section, not plugin options), and the checks of what `ipv6.mode: prefixes` advertises.
 import { z } from 'zod';
-import type { MwanConfig, RefineCtx } from '../../core/plugin/api.ts';
-import { isIPv6Address, networkOf, parsePrefix6 } from './ipv6-text.ts';
+import { isIPv6Address, networkOf, parsePrefix6, type MwanConfig, type RefineCtx } from '../../core/plugin/api.ts';
 
 export const PLUGIN_NAME = 'ra';
 

@@ -1,7 +1,6 @@
 // What the LAN is told in router advertisements (`ipv6.mode: prefixes`), as data and as radvd.conf text.
-import { inServiceFor, type WorldView } from '../../core/plugin/api.ts';
+import { inServiceFor, networkOf, parsePrefix6, type WorldView } from '../../core/plugin/api.ts';
 import { ipv6Section, RA_DEFAULTS, type RaConfig } from './ra-config.ts';
-import { parsePrefix6, networkOf } from './ipv6-text.ts';
 
 export interface AdvertisedPrefix {
   prefix: string;

@@ -1,4 +1,4 @@
-// IPv6 addresses and prefixes as the RA plugin checks them: parsed to 8 groups, no zone, no embedded IPv4.
+// IPv6 addresses and prefixes as 8 groups (no zone, no embedded IPv4): checks, networks and RFC 5952 text for config and plugins.
 
 /** The 8 groups of an IPv6 address written in hex (`::` allowed once), or undefined when it is not one. */
 export function ipv6Groups(text: string): number[] | undefined {
