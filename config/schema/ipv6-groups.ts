@@ -61,3 +61,22 @@ export function formatGroups(groups: number[]): string {
   if (best.len < 2) return hex.join(':');
   return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
 }
+
+/** An interface identifier: the upper 64 bits are zero (`::5`), the host part of an address in any /64. */
+export function isInterfaceId(groups: number[]): boolean {
+  return groups.slice(0, 4).every((g) => g === 0) && groups.slice(4).some((g) => g !== 0);
+}
+
+/**
+ * A host's address in `prefix64` (a /64): `host` itself when it is a whole address, or the /64 joined with `host`
+ * when that is an interface identifier (`::5`); undefined when either is not IPv6 or the prefix is not a /64.
+ */
+export function hostInPrefix64(host: string, prefix64: string | undefined): string | undefined {
+  const g = ipv6Groups(host);
+  if (!g) return undefined;
+  if (!isInterfaceId(g)) return formatGroups(g);
+  const [addr, len] = prefix64?.split('/') ?? [];
+  const net = addr === undefined ? undefined : ipv6Groups(addr);
+  if (!net || len !== '64') return undefined;
+  return formatGroups([...net.slice(0, 4), ...g.slice(4)]);
+}

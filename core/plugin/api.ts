@@ -105,6 +105,8 @@ export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
 }
 export {
   formatGroups,
+  hostInPrefix64,
+  isInterfaceId,
   ipv6Groups,
   isIPv6Address,
   networkOf,

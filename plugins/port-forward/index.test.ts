@@ -10,6 +10,7 @@ import { buildWorld } from '../../core/world.ts';
 import portForward, { DSTNAT, POSTROUTING_CHAIN, PREROUTING_CHAIN, SRCNAT } from './index.ts';
 import { worldFrom } from '../testing.ts';
 import { forwardRefusal, sortForwards } from './targets.ts';
+import { forwardSchema } from './options.ts';
 import { link } from '../../test/kit/link.ts';
 
 function net(o: { down?: string[]; noAddress?: string[] } = {}): ObservedNetwork {
@@ -182,5 +183,26 @@ describe('port-forward plugin', () => {
 
   it('declares the marker as a dependency: replies follow the connection mark it sets on inbound connections', () => {
     assert.deepEqual(portForward.dependencies, ['marker']);
+  });
+});
+
+describe('port-forward: the IPv6 host (to6)', () => {
+  const parse = (to6: string) => forwardSchema.safeParse({ port: 80, to: '10.0.0.5', to6 });
+  it('accepts global and ULA addresses and interface identifiers', () => {
+    for (const ok of ['2001:db8:1:100::5', 'fd00:77::5', '::5', '::1:2:3:4']) assert.ok(parse(ok).success, ok);
+  });
+  it('refuses multicast, link-local, the unspecified address and non-IPv6, saying why', () => {
+    for (const [bad, why] of [
+      ['ff02::1', /multicast/],
+      ['fe80::5', /link-local/],
+      ['::', /unspecified|not an IPv6/],
+      ['10.0.0.5', /not an IPv6/],
+      ['2001:db8::5/64', /not an IPv6/],
+    ] as const) {
+      const r = parse(bad);
+      assert.ok(!r.success, bad);
+      assert.deepEqual(r.error.issues[0].path, ['to6']);
+      assert.match(r.error.issues[0].message, why, bad);
+    }
   });
 });

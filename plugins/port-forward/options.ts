@@ -11,6 +11,7 @@ import {
   type RefineCtx,
 } from '../../core/plugin/api.ts';
 import { forwardTargetProblem } from './target-check.ts';
+import { pinholeTargetProblem } from './pinhole-target.ts';
 
 /** Each forward is one or two nft rules per protocol and WAN. */
 const MAX = { forwards: 1024 } as const;
@@ -36,6 +37,21 @@ export const forwardSchema = z.strictObject({
       (t) => forwardTarget(t) !== undefined,
       'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
     ),
+  /**
+   * The IPv6 host: a global address, or (`ipv6.mode: prefixes`) an interface identifier such as `::5` that is joined
+   * to each WAN's lanPrefix. In prefixes mode the forward is a pinhole: the port stays, nothing is translated.
+   */
+  to6: z
+    .string()
+    .superRefine((t, ctx) => {
+      const problem = pinholeTargetProblem(t);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${problem}; expected a global or ULA IPv6 address (2001:db8:1:100::5) or an interface identifier (::5)`,
+        });
+    })
+    .optional(),
   wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
   /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
   allowOutsideLan: z.boolean().optional(),
