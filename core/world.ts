@@ -26,6 +26,23 @@ export function wanView(w: WanRuntime): WanView {
     routable: canRoute(w.facts),
     rttMs: w.figures.rttMs,
     lossPct: w.figures.lossPct,
+    ...(w.ipv6 ? { ipv6: wanView6(w) } : {}),
+  };
+}
+
+/** The WAN's IPv6 side as plugins see it; routable: the device is up and the WAN has an IPv6 address. */
+function wanView6(w: WanRuntime): NonNullable<WanView['ipv6']> {
+  const v6 = w.ipv6!;
+  const f = v6.facts;
+  return {
+    ...(f.address ? { address: f.address, prefixLength: f.prefixLength } : {}),
+    gateway: f.gateway,
+    ...(f.delegated ? { delegated: f.delegated } : {}),
+    ...(f.lanPrefix ? { lanPrefix: f.lanPrefix } : {}),
+    state: v6.state,
+    reason: v6.reason,
+    inService: v6.inService,
+    routable: w.facts.present && w.facts.adminUp && Boolean(f.address),
   };
 }
 

@@ -4,7 +4,7 @@ import { controlHandler } from './daemon-control.ts';
 import type { Engine } from '../../core/engine.ts';
 import type { LinkHint } from '../../core/system/kernel/adapter.ts';
 import type { Logger } from '../../core/log.ts';
-import { ownershipOf } from '../../core/reconcile/reconciler.ts';
+import { ipLineCount, ownershipOf } from '../../core/reconcile/reconciler.ts';
 import { SelfRepair } from './self-repair.ts';
 import { configChanges, wansKeepingHealth } from './config-changes.ts';
 import { logStateChanges } from './state-log.ts';
@@ -67,7 +67,7 @@ export async function runDaemon(
     log.info(
       {
         changed: first.changed,
-        ipLines: first.changed ? first.plan.ip.length : 0,
+        ipLines: first.changed ? ipLineCount(first.plan) : 0,
         nft: first.changed && first.plan.nft !== '',
       },
       first.changed ? 'kernel state set up at start' : 'kernel state adopted at start: nothing to change',
@@ -140,7 +140,7 @@ export async function runDaemon(
     await history.save();
     if (removeState) {
       const plan = await engine.removeKernelState();
-      log.info({ ipLines: plan.ip.length }, 'removed all kernel state mwan created');
+      log.info({ ipLines: ipLineCount(plan) }, 'removed all kernel state mwan created');
     } else {
       log.info('stopping; kernel state left in place (run `mwanctl stop` to remove it)');
     }

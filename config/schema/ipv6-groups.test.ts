@@ -1,6 +1,6 @@
 // Tests the IPv6 group parser: addresses and prefixes accepted and refused, networks, RFC 5952 text.
 import assert from 'node:assert/strict';
-import { formatGroups, ipv6Groups, isIPv6Address, networkOf, parsePrefix6 } from './ipv6-groups.ts';
+import { formatGroups, ipv6Groups, isIPv6Address, networkOf, prefixGroups6 } from './ipv6-groups.ts';
 
 describe('ipv6-groups', () => {
   it('accepts IPv6 addresses in every spelling and refuses the rest', () => {
@@ -23,15 +23,15 @@ describe('ipv6-groups', () => {
   });
 
   it('prefixes: a network without host bits, its canonical text', () => {
-    const p = parsePrefix6('2001:DB8:1:100:0::/64');
+    const p = prefixGroups6('2001:DB8:1:100:0::/64');
     assert.ok(!('problem' in p));
     assert.equal(networkOf(p.groups, p.length), '2001:db8:1:100::/64');
     assert.match(
-      (parsePrefix6('2001:db8:1:100::1/64') as { problem: string }).problem,
+      (prefixGroups6('2001:db8:1:100::1/64') as { problem: string }).problem,
       /host bits.*2001:db8:1:100::\/64/,
     );
     for (const bad of ['2001:db8::', '2001:db8::/129', '2001:db8::/x', '10.0.0.0/8', '2001:db8::/64/1'])
-      assert.ok('problem' in parsePrefix6(bad), bad);
+      assert.ok('problem' in prefixGroups6(bad), bad);
     assert.equal(networkOf(ipv6Groups('2001:db8:1:1ff::5')!, 56), '2001:db8:1:100::/56');
   });
 

@@ -23,7 +23,7 @@ export function ipv6Groups(text: string): number[] | undefined {
 export const isIPv6Address = (text: string): boolean => ipv6Groups(text) !== undefined;
 
 /** `addr/len` split and checked (a network: no host bits set), or a reason it is not one. */
-export function parsePrefix6(text: string): { groups: number[]; length: number } | { problem: string } {
+export function prefixGroups6(text: string): { groups: number[]; length: number } | { problem: string } {
   const [addr, len, extra] = typeof text === 'string' ? text.split('/') : [];
   const groups = addr === undefined ? undefined : ipv6Groups(addr);
   if (!groups || extra !== undefined || len === undefined || !/^\d{1,3}$/.test(len) || Number(len) > 128)

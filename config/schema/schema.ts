@@ -5,6 +5,8 @@ import { parseAddressWithPrefix } from './addresses.ts';
 import { LIMITS, atMost } from './limits.ts';
 import { LOG_LEVELS } from '../../core/log.ts';
 import { networkProblems, type RefineCtx } from './network-checks.ts';
+import { ipv6Problems, ipv6SectionSchema, wanIpv6Schema } from './ipv6.ts';
+import { isIPv6 } from 'node:net';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
 const deviceName = z.string().superRefine((name, ctx) => {
@@ -18,7 +20,13 @@ const addressWithPrefix = z
     (a) => parseAddressWithPrefix(a) !== undefined,
     'expected an address with its prefix length, such as 10.0.0.1/24',
   );
-const ipv4 = z.string().refine(isIPv4, 'expected a dotted IPv4 address such as 100.64.1.1');
+const ipv4 = z.string().superRefine((a, ctx) => {
+  if (isIPv4(a)) return;
+  const message = isIPv6(a)
+    ? `${a} is an IPv6 address: this field takes an IPv4 one (IPv6 goes in the WAN's ipv6 fields)`
+    : 'expected a dotted IPv4 address such as 100.64.1.1';
+  ctx.addIssue({ code: 'custom', input: a, message });
+});
 const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'expected an IPv4 address or a host name');
 
 export const probeSchema = z
@@ -57,6 +65,8 @@ export const wanSchema = z.strictObject({
   tier: z.number().int().min(1).max(16).default(1),
   id: z.number().int().min(1).optional(),
   probes: z.array(probeSchema).max(LIMITS.probesPerWan, atMost(LIMITS.probesPerWan, 'probes per WAN')).default([]),
+  /** The WAN's IPv6 side (issue 13); absent: the WAN carries no IPv6. */
+  ipv6: wanIpv6Schema.optional(),
 });
 
 export const lanSchema = z.strictObject({
@@ -119,6 +129,8 @@ const coreShapeWith = <W extends z.ZodRawShape>(wanFields: W) => ({
     )
     .default({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).default({ level: 'info' }),
+  /** IPv6 for the LANs (issue 13); absent: mwan leaves LAN IPv6 alone. */
+  ipv6: ipv6SectionSchema.optional(),
 });
 const coreShape = coreShapeWith({});
 
@@ -143,6 +155,7 @@ function coreProblems(cfg: CoreConfig, ctx: RefineCtx): void {
     });
   }
   networkProblems(cfg, ctx);
+  ipv6Problems(cfg, ctx);
 }
 
 /**

@@ -22,6 +22,12 @@ export {
   type WorldView,
 } from './types.ts';
 import type { WanView } from './types.ts';
+
+/** Whether the WAN takes new connections of this family (IPv6: its own verdict; no IPv6: false). */
+export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
+  return family === 'ipv4' ? wan.inService : Boolean(wan.ipv6?.inService);
+}
+
 export { NO_OPTIONS, PluginOptionsError, invalidOptions, type OptionIssue } from './options.ts';
 
 // Desired state: what `contribute` describes (a plugin may build a part of it apart, then add it in order).
@@ -69,6 +75,14 @@ export {
   subnetOf,
   type AddressWithPrefix,
 } from '../../config/schema/addresses.ts';
+export {
+  inPrefix6,
+  isLinkLocal6,
+  network6,
+  parsePrefix6,
+  type Prefix6,
+} from '../../config/schema/addresses6.ts';
+export { RA_DEFAULTS, type RaConfig } from '../../config/schema/ipv6-ra.ts';
 export { declaredAddresses, type RefineCtx } from '../../config/schema/network-checks.ts';
 // The kernel layout (marks, tables, priorities; plugins add their parts) and the stable hash ids are taken from.
 export type { Layout, PluginLayout } from '../../config/schema/identifiers.ts';
@@ -98,11 +112,6 @@ export type {
   HttpStream,
   HttpStreamReply,
 } from '../system/http/types.ts';
-
-/** Whether the WAN takes new connections of this family (IPv6: its own verdict; no IPv6: false). */
-export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
-  return family === 'ipv4' ? wan.inService : Boolean(wan.ipv6?.inService);
-}
 export {
   formatGroups,
   hostInPrefix64,
@@ -110,5 +119,5 @@ export {
   ipv6Groups,
   isIPv6Address,
   networkOf,
-  parsePrefix6,
+  prefixGroups6,
 } from '../../config/schema/ipv6-groups.ts';

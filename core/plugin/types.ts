@@ -37,6 +37,7 @@ export interface WanView {
   /** Mean probe round-trip time and loss over the health window (null without probes or answers yet). */
   rttMs: number | null;
   lossPct: number | null;
+  /** The WAN's IPv6 side (issue 13); absent when the WAN has no `ipv6` configuration. */
   ipv6?: {
     address?: string;
     prefixLength?: number;

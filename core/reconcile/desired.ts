@@ -7,7 +7,12 @@ export interface Nexthop {
   onlink?: boolean;
 }
 
+/** The address family a route or rule belongs to (`ip` or `ip -6`); absent means IPv4. */
+export type IpFamily = 'ipv4' | 'ipv6';
+
 export interface RouteSpec {
+  /** IPv6 routes go to `ip -6` (`dst: 'default'` alone does not say which family); absent: IPv4. */
+  family?: IpFamily;
   table: number;
   /** A route that answers instead of forwarding (no via, dev or nexthops); unicast when absent. */
   type?: 'unreachable' | 'blackhole';
@@ -26,6 +31,8 @@ export interface RouteSpec {
 }
 
 export interface RuleSpec {
+  /** IPv6 rules go to `ip -6 rule`; absent: IPv4. */
+  family?: IpFamily;
   priority: number;
   from?: string;
   to?: string;
@@ -85,6 +92,9 @@ export interface DesiredState {
   nft: NftDesired;
   sysctls: SysctlSpec[];
 }
+
+/** A spec's family: IPv6 only when it says so. */
+export const familyOf = (spec: { family?: IpFamily }): IpFamily => spec.family ?? 'ipv4';
 
 export function emptyDesired(): DesiredState {
   return { routes: [], rules: [], nft: { chains: [], sets: [], counters: [] }, sysctls: [] };

@@ -1,6 +1,7 @@
 // Diffs desired routes and rules against mwan's current ones and renders the `ip -batch` script that converges them.
-import type { RouteSpec, RuleSpec } from './desired.ts';
+import { familyOf, type IpFamily, type RouteSpec, type RuleSpec } from './desired.ts';
 import { routeArgs, routeIdentity, ruleArgs } from './ip-canonical.ts';
+import { canonicalRoute6, canonicalRule6 } from '../system/kernel/ip6-read.ts';
 
 export interface IpPlan {
   lines: string[];
@@ -39,4 +40,34 @@ function withProto(args: string, proto: number): string {
 /** Removes every route and rule given (used by `stop`). */
 export function removalIp(current: { routes: RouteSpec[]; rules: RuleSpec[] }, routeProtocol: number): IpPlan {
   return diffIp({ routes: [], rules: [] }, current, routeProtocol);
+}
+
+/** The `ip -batch` lines (IPv4) and the `ip -6 -batch` lines (IPv6) that converge both families. */
+export interface IpPlans {
+  ip: string[];
+  ip6: string[];
+}
+
+type Specs = { routes: RouteSpec[]; rules: RuleSpec[] };
+
+/** One family's routes and rules; IPv6 ones in the canonical form `ip -6` reads back (RFC 5952, no default metric). */
+export function specsOf(specs: Specs, family: IpFamily): Specs {
+  const routes = specs.routes.filter((r) => familyOf(r) === family);
+  const rules = specs.rules.filter((r) => familyOf(r) === family);
+  return family === 'ipv4'
+    ? { routes, rules }
+    : { routes: routes.map(canonicalRoute6), rules: rules.map(canonicalRule6) };
+}
+
+/** diffIp per family: IPv4 specs to `ip -batch`, IPv6 specs to `ip -6 -batch`. */
+export function diffIpFamilies(desired: Specs, current: Specs, routeProtocol: number): IpPlans {
+  return {
+    ip: diffIp(specsOf(desired, 'ipv4'), specsOf(current, 'ipv4'), routeProtocol).lines,
+    ip6: diffIp(specsOf(desired, 'ipv6'), specsOf(current, 'ipv6'), routeProtocol).lines,
+  };
+}
+
+/** Removes every route and rule given, both families (used by `stop`). */
+export function removalIpFamilies(current: Specs, routeProtocol: number): IpPlans {
+  return diffIpFamilies({ routes: [], rules: [] }, current, routeProtocol);
 }

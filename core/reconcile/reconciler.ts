@@ -10,7 +10,7 @@ import {
   type KernelSnapshot,
 } from '../system/kernel/adapter.ts';
 import { emptyDesired, type DesiredState, type NftDesired } from './desired.ts';
-import { diffIp, removalIp } from './ip-diff.ts';
+import { diffIpFamilies, removalIpFamilies } from './ip-diff.ts';
 import { removalNft, renderNft } from './nft-render.ts';
 import { planSysctls } from './sysctl-plan.ts';
 import { stateAfter } from './state-after.ts';
@@ -80,11 +80,11 @@ export async function planFor(
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
   const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
   const nft = renderNft(layout.nftTable, desired.nft, current.nft, previousNft);
-  const ip = diffIp(desired, current, layout.routeProtocol);
+  const ip = diffIpFamilies(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
   const before = { routes: current.routes, rules: current.rules, ownership: own };
   return {
-    plan: { nft: nft.script, ip: ip.lines, sysctl: sysctl.writes, target: desired, before },
+    plan: { nft: nft.script, ip: ip.ip, ip6: ip.ip6, sysctl: sysctl.writes, target: desired, before },
     originals: sysctl.originals,
     current,
     fingerprint: nft.fingerprint,
@@ -104,7 +104,7 @@ export async function removalPlan(
   return {
     plan: {
       nft: removalNft(layout.nftTable, current.nft !== null),
-      ip: removalIp(current, layout.routeProtocol).lines,
+      ...ipOf(removalIpFamilies(current, layout.routeProtocol)),
       sysctl: sysctl.writes,
       target: emptyDesired(),
       before,
@@ -113,6 +113,11 @@ export async function removalPlan(
     current,
   };
 }
+
+const ipOf = (p: { ip: string[]; ip6: string[] }) => ({ ip: p.ip, ip6: p.ip6 });
+
+/** The number of `ip` lines of both families in a plan. */
+export const ipLineCount = (plan: ApplyPlan): number => plan.ip.length + (plan.ip6?.length ?? 0);
 
 /** Serialises reconciles: requests that arrive during one are coalesced into a single follow-up run. */
 export class Reconciler {
@@ -236,12 +241,12 @@ export class Reconciler {
         changed,
         ms,
         nftLines: plan.nft ? plan.nft.split('\n').length - 1 : 0,
-        ipLines: plan.ip.length,
+        ipLines: ipLineCount(plan),
         sysctls: plan.sysctl.length,
       });
       if (changed)
         this.log.debug(
-          { reason, ms: Math.round(ms * 10) / 10, ipLines: plan.ip.length, nft: plan.nft !== '' },
+          { reason, ms: Math.round(ms * 10) / 10, ipLines: ipLineCount(plan), nft: plan.nft !== '' },
           'kernel state reconciled',
         );
       return result;

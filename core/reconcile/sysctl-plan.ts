@@ -21,6 +21,9 @@ const MANAGED: readonly RegExp[] = [
   /^net\/ipv4\/ip_forward$/,
   /^net\/ipv4\/fib_multipath_hash_policy$/,
   /^net\/ipv4\/conf\/(?!all\/|default\/)[A-Za-z0-9_.@-]{1,15}\/rp_filter$/,
+  /^net\/ipv6\/conf\/all\/forwarding$/,
+  /^net\/ipv6\/fib_multipath_hash_policy$/,
+  /^net\/ipv6\/conf\/(?!all\/|default\/)[A-Za-z0-9_.@-]{1,15}\/accept_ra$/,
 ];
 const MANAGED_VALUE = /^\d{1,3}$/;
 
@@ -32,7 +35,7 @@ export function isManagedSysctl(key: string): boolean {
 /** Why a remembered original may not be restored, or null when it may. */
 export function unmanagedOriginal(key: string, value: unknown): string | null {
   if (!isManagedSysctl(key))
-    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter)`;
+    return `sysctl ${key} is not one mwan sets (ip_forward, fib_multipath_hash_policy, a WAN's rp_filter, IPv6 forwarding, a WAN's accept_ra)`;
   if (typeof value !== 'string' || !MANAGED_VALUE.test(value))
     return `sysctl ${key} has an invalid saved value ${JSON.stringify(value)}`;
   return null;
@@ -62,7 +65,7 @@ export function planSysctls(
     if (!isManagedSysctl(validateSysctlKey(s.key)))
       throw new MwanError(
         'MWAN_INVALID_NAME',
-        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy and a WAN's rp_filter are saved and restored`,
+        `sysctl ${s.key}${s.owner ? ` (from plugin ${s.owner})` : ''} is not one mwan may set: only ip_forward, fib_multipath_hash_policy (IPv4, IPv6), a WAN's rp_filter, IPv6 forwarding and a WAN's accept_ra are saved and restored`,
       );
   }
   const wanted = new Map(desired.map((s) => [s.key, s.value]));

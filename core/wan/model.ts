@@ -26,6 +26,26 @@ export interface WanFacts {
   gatewaySource: 'config' | 'route' | 'point-to-point' | 'none';
 }
 
+/** A WAN's IPv6 side as the config or the kernel gives it (issue 13); absent when the WAN has no IPv6. */
+export interface Wan6Facts {
+  address?: string; // RFC 5952 form, no /128
+  prefixLength?: number;
+  gateway: string | null; // link-local (with the WAN's device) or global
+  gatewaySource: 'config' | 'route' | 'none';
+  delegated?: string; // the delegated prefix, e.g. 2001:db8:1:100::/56
+  lanPrefix?: string; // what the LAN prefix becomes (npt) or what the LAN advertises (prefixes)
+}
+/** IPv6's own verdict and service, derived like IPv4's by deriveState (issue 13). */
+export interface Wan6Runtime {
+  facts: Wan6Facts;
+  health: Health;
+  healthReason: string;
+  state: WanStateName;
+  reason: string;
+  inService: boolean;
+  since: number;
+}
+
 export interface WanRuntime {
   name: string;
   config: WanConfig;
@@ -52,6 +72,8 @@ export interface WanRuntime {
   lastFailure?: { at: number; reason: string };
   /** Its data quota is used up (the quota plugin): 'offline' leaves service, 'standby' serves only when no other WAN does. */
   quotaOut?: QuotaOut;
+  /** The WAN's IPv6 side (issue 13): absent when its configuration has no `ipv6`. */
+  ipv6?: Wan6Runtime;
 }
 
 export type QuotaOut = 'standby' | 'offline';

@@ -6,6 +6,7 @@ import { MwanError } from '../errors.ts';
 import type { WanChange } from '../events.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { deriveState, factsFromLink, type Health, type QuotaOut, type WanRuntime } from './model.ts';
+import { facts6, refresh6 } from './model6.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
 const CARRIED_OVER_RELOAD = [
@@ -52,6 +53,7 @@ export class WanRegistry {
         since: now,
         flaps: 0,
       };
+      w.ipv6 = refresh6(w, facts6(cfg, undefined), now);
       return w;
     });
   }
@@ -77,6 +79,11 @@ export class WanRegistry {
         this.bus.emit('gateway.changed', { device: w.config.device, gateway: facts.gateway });
       if (JSON.stringify(facts) !== JSON.stringify(w.facts)) {
         w.facts = facts;
+        changed = true;
+      }
+      const v6 = facts6(w.config, net.ipv6);
+      if (JSON.stringify(v6) !== JSON.stringify(w.ipv6?.facts)) {
+        w.ipv6 = refresh6(w, v6, now);
         changed = true;
       }
       changed = this.refresh(w, now) || changed;
@@ -150,7 +157,16 @@ export class WanRegistry {
     return changed;
   }
 
+  /** The WAN's IPv4 state, then its IPv6 side (which follows it until per-family verdicts exist). */
   private refreshOne(w: WanRuntime, now: number): boolean {
+    const changed4 = this.refreshOne4(w, now);
+    if (!w.ipv6) return changed4;
+    const before = JSON.stringify(w.ipv6);
+    w.ipv6 = refresh6(w, w.ipv6.facts, now);
+    return JSON.stringify(w.ipv6) !== before || changed4;
+  }
+
+  private refreshOne4(w: WanRuntime, now: number): boolean {
     const next = deriveState(w, this.othersInService(w));
     if (next.state === w.state && next.reason === w.reason && next.inService === w.inService) return false;
     const wasInService = w.inService;

@@ -14,10 +14,8 @@ export const ERRORS_RULE =
 
 /** The firewall covers IPv6 when the configuration has an `ipv6` section; without one IPv6 passes as before. */
 export function ipv6On(world: WorldView): boolean {
-  return (world.config as { ipv6?: unknown }).ipv6 !== undefined;
+  return world.config.ipv6 !== undefined;
 }
-
-const mode = (world: WorldView): string | undefined => (world.config as { ipv6?: { mode?: string } }).ipv6?.mode;
 
 /** Input, before the invalid-state drop: ND (untracked by conntrack), MLD and ICMPv6 errors, from any interface. */
 export function input6Early(): string[] {
@@ -57,7 +55,7 @@ export function forward6FromWans(world: WorldView, fw: FirewallConfig): string[]
  * A WAN whose lanPrefix is not known yet opens nothing for an identifier.
  */
 export function pinholeRules(world: WorldView): string[] {
-  if (mode(world) !== 'prefixes') return [];
+  if (world.config.ipv6?.mode !== 'prefixes') return [];
   const rules: string[] = [];
   for (const f of world.config.forwards ?? []) {
     if (!f.to6) continue;

@@ -1,5 +1,6 @@
 // Built-in plugin: the weighted multipath default route over the active WANs, in mwan's own table after `main` (suppress_prefixlength 0).
 import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { multipath6 } from './ipv6.ts';
 
 /** The kernel takes nexthop weights 1–256: scale larger ones down, keeping the ratios as well as integers allow. */
 export function nexthopWeights(weights: number[]): number[] {
@@ -21,6 +22,7 @@ export default definePlugin({
     d.rule({ priority: layout.balancePriority, table: layout.balanceTable });
     // Hash on ports too, so the router's own connections to one server spread over the paths by weight.
     d.sysctl('net/ipv4/fib_multipath_hash_policy', 1);
+    multipath6(d, world, nexthopWeights);
     const paths = world.active.filter((w) => w.routable && (w.gateway || w.pointToPoint));
     if (paths.length === 0) return; // nothing in service: the host's main table decides
     const weights = nexthopWeights(paths.map((w) => w.weight));

@@ -2,15 +2,17 @@
 import path from 'node:path';
 import {
   NO_OPTIONS,
+  RA_DEFAULTS,
   describeError,
   type MwanPlugin,
   type PluginContext,
   type ProcessSpec,
+  type RaConfig,
 } from '../../core/plugin/api.ts';
-import { PLUGIN_NAME, RA_DEFAULTS, ipv6Section, type RaConfig } from './ra-config.ts';
+import { PLUGIN_NAME, raConfiguration } from './ra-config.ts';
 import { radvdConf, raPlan } from './radvd-conf.ts';
 
-export { raSchema, prefixesProblems, type RaConfig } from './ra-config.ts';
+export { advertisedLans, prefixesProblems } from './ra-config.ts';
 export { radvdConf, raPlan, type AdvertisedPrefix, type RaPlan } from './radvd-conf.ts';
 
 export interface RaPaths {
@@ -42,7 +44,7 @@ function logLevel(line: string): 'info' | 'warn' | 'error' {
 }
 
 async function setup(ctx: PluginContext) {
-  const v6 = ipv6Section(ctx.config);
+  const v6 = ctx.config.ipv6;
   const ra = v6?.ra ?? RA_DEFAULTS;
   if (v6?.mode !== 'prefixes' || ra.daemon === 'none') return undefined;
   const { supervise, files } = ctx.system;
@@ -98,6 +100,8 @@ async function setup(ctx: PluginContext) {
 const ra: MwanPlugin = {
   name: PLUGIN_NAME,
   options: NO_OPTIONS,
+  /** Checks of `ipv6.mode: prefixes` (one LAN link, a prefix per WAN); the `ipv6.ra` fields are the core's ipv6 section. */
+  configuration: raConfiguration,
   // The prefixes radvd advertises are routed by route-tables' `from <delegated prefix>` rules.
   dependencies: ['route-tables'],
   setup,

@@ -1,6 +1,13 @@
 // What the LAN is told in router advertisements (`ipv6.mode: prefixes`), as data and as radvd.conf text.
-import { inServiceFor, networkOf, parsePrefix6, type WorldView } from '../../core/plugin/api.ts';
-import { ipv6Section, RA_DEFAULTS, type RaConfig } from './ra-config.ts';
+import {
+  RA_DEFAULTS,
+  inServiceFor,
+  network6,
+  parsePrefix6,
+  type RaConfig,
+  type WorldView,
+} from '../../core/plugin/api.ts';
+import { advertisedLans } from './ra-config.ts';
 
 export interface AdvertisedPrefix {
   prefix: string;
@@ -19,24 +26,22 @@ export interface RaPlan {
 
 /** What mwan advertises now: null when it advertises nothing (not prefixes mode, or `ra.daemon: none`). */
 export function raPlan(world: WorldView): RaPlan | null {
-  const v6 = ipv6Section(world.config);
+  const v6 = world.config.ipv6;
   if (v6?.mode !== 'prefixes') return null;
   const ra = v6.ra ?? RA_DEFAULTS;
   if (ra.daemon === 'none') return null;
   const prefixes: AdvertisedPrefix[] = [];
   for (const w of world.wans) {
-    const lanPrefix = w.ipv6?.lanPrefix;
-    const parsed = lanPrefix ? parsePrefix6(lanPrefix) : undefined;
-    if (!parsed || 'problem' in parsed || parsed.length !== 64) continue; // config checks refuse these; auto may be unknown yet
+    const parsed = w.ipv6?.lanPrefix ? parsePrefix6(w.ipv6.lanPrefix) : undefined;
+    if (parsed?.length !== 64) continue; // the config refuses other lengths; an auto prefix may be unknown yet
     prefixes.push({
-      prefix: networkOf(parsed.groups, parsed.length),
+      prefix: network6(parsed),
       wan: w.name,
       preferredLifetime: inServiceFor(w, 'ipv6') ? ra.preferredLifetimeSeconds : 0,
       validLifetime: ra.validLifetimeSeconds,
     });
   }
-  const devices = v6.lan.length ? v6.lan.map((l) => l.device) : world.lans.map((l) => l.device);
-  return { ra, interfaces: devices.map((device) => ({ device, prefixes })) };
+  return { ra, interfaces: advertisedLans(world.config).map((device) => ({ device, prefixes })) };
 }
 
 /**

@@ -43,9 +43,21 @@ export interface ForeignDefault {
   metric?: number;
 }
 
+/** What the kernel shows of IPv6 (issue 13): the facts of a WAN's `auto` IPv6 fields come from it. */
+export interface Observed6 {
+  /** Usable global addresses (RFC 5952 form), per device, in the order `ip` lists them. */
+  addresses: { dev: string; address: string; prefixLength: number }[];
+  /** IPv6 default routes mwan did not install (an RA's `proto ra`, a DHCP client's): a WAN's gateway. */
+  defaults: ForeignDefault[];
+  /** Prefixes routed in main: unreachable/blackhole ones (a DHCPv6-PD client's delegated prefix) and on-device ones. */
+  delegated: { prefix: string; dev?: string }[];
+}
+
 export interface ObservedNetwork {
   links: LinkState[];
   defaults: ForeignDefault[];
+  /** IPv6 facts; absent when not read (the in-memory kernel of tests written before IPv6). */
+  ipv6?: Observed6;
 }
 
 export interface ApplyPlan {
@@ -53,6 +65,8 @@ export interface ApplyPlan {
   nft: string;
   /** The `ip -batch` lines, empty when routes and rules already match. */
   ip: string[];
+  /** The `ip -6 -batch` lines (IPv6 routes and rules), run after the IPv4 ones; absent or empty when they match. */
+  ip6?: string[];
   /** iptables commands (argv) for the NFQUEUE policies' queue rules, when they change (run one by one). */
   iptables?: string[][];
   /** Kernel settings to write, as `key=value` under /proc/sys. */
@@ -131,5 +145,7 @@ export interface KernelAdapter {
 }
 
 export function planIsEmpty(plan: ApplyPlan): boolean {
-  return plan.nft === '' && plan.ip.length === 0 && plan.sysctl.length === 0 && !plan.iptables?.length;
+  return (
+    plan.nft === '' && plan.ip.length === 0 && !plan.ip6?.length && plan.sysctl.length === 0 && !plan.iptables?.length
+  );
 }

@@ -1,17 +1,18 @@
 // Applies a plan all or nothing: sysctls, then the ip batch, then the nft transaction; a failure puts back what the earlier steps changed.
 import { MwanError, describeError } from '../../errors.ts';
 import type { ApplyPlan } from './adapter.ts';
-import type { RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
+import type { IpFamily, RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
 import type { Ownership } from './ip-read.ts';
-import { diffIp } from '../../reconcile/ip-diff.ts';
+import { diffIpFamilies } from '../../reconcile/ip-diff.ts';
 
 /** The kernel operations an apply is made of (the system adapter runs them with sysctl files, `ip -batch` and `nft -f`). */
 export interface ApplySteps {
   readSysctls(keys: string[]): Promise<Record<string, string | null>>;
   writeSysctl(key: string, value: string): Promise<void>;
-  ipBatch(lines: string[]): Promise<void>;
+  /** One `ip -batch` (IPv4) or `ip -6 -batch` (IPv6). */
+  ipBatch(lines: string[], family?: IpFamily): Promise<void>;
   nft(script: string): Promise<void>;
-  /** mwan's routes and rules as they are now. */
+  /** mwan's routes and rules as they are now, both families. */
   readIp(own: Ownership): Promise<{ routes: RouteSpec[]; rules: RuleSpec[] }>;
 }
 
@@ -25,14 +26,15 @@ function kernelCause(error: unknown): string {
 }
 
 /** Names the line of the batch `ip` stopped at (it prints `Command failed -:<line>`), with its text and the kernel's reason. */
-export function describeIpFailure(lines: string[], error: unknown): string {
+export function describeIpFailure(lines: string[], error: unknown, family: IpFamily = 'ipv4'): string {
+  const tool = family === 'ipv6' ? 'ip -6 -batch' : 'ip -batch';
   const at = /Command failed -:(\d+)/.exec(describeError(error));
   const n = at ? Number(at[1]) : undefined;
   const text = n !== undefined ? lines[n - 1] : undefined;
   const cause = kernelCause(error) || describeError(error);
   return text !== undefined
-    ? `ip -batch failed at line ${n} of ${lines.length}: "${text}": ${cause}`
-    : `ip -batch failed: ${cause}`;
+    ? `${tool} failed at line ${n} of ${lines.length}: "${text}": ${cause}`
+    : `${tool} failed: ${cause}`;
 }
 
 /**
@@ -56,12 +58,16 @@ export async function applyAllOrNothing(plan: ApplyPlan, steps: ApplySteps): Pro
       }
       written.push(key);
     }
-    if (plan.ip.length) {
+    for (const [family, lines] of [
+      ['ipv4', plan.ip],
+      ['ipv6', plan.ip6 ?? []],
+    ] as const) {
+      if (!lines.length) continue;
       ipRan = true;
       try {
-        await steps.ipBatch(plan.ip);
+        await steps.ipBatch(lines, family);
       } catch (error) {
-        throw new MwanError('MWAN_KERNEL_COMMAND', describeIpFailure(plan.ip, error), { cause: error });
+        throw new MwanError('MWAN_KERNEL_COMMAND', describeIpFailure(lines, error, family), { cause: error });
       }
     }
     if (plan.nft) {
@@ -92,9 +98,10 @@ async function rollBack(
   if (ipRan && plan.before) {
     try {
       const now = await steps.readIp(plan.before.ownership);
-      const undo = diffIp(plan.before, now, plan.before.ownership.routeProtocol).lines;
-      ipLines = undo.length;
-      if (undo.length) await steps.ipBatch(undo);
+      const undo = diffIpFamilies(plan.before, now, plan.before.ownership.routeProtocol);
+      ipLines = undo.ip.length + undo.ip6.length;
+      if (undo.ip.length) await steps.ipBatch(undo.ip, 'ipv4');
+      if (undo.ip6.length) await steps.ipBatch(undo.ip6, 'ipv6');
     } catch (error) {
       problems.push(`routes and rules: ${describeIpFailure([], error)}`);
     }

@@ -27,6 +27,9 @@ export class IpSession {
   private pending?: Pending;
   private queue: Promise<void> = Promise.resolve();
 
+  /** `ip -batch -` by default; `['ip', '-6', '-batch', '-']` for IPv6 routes and rules. */
+  constructor(private readonly argv: string[] = ['ip', '-batch', '-']) {}
+
   run(lines: string[]): Promise<void> {
     const next = this.queue.then(() => this.once(lines));
     this.queue = next.catch(() => undefined);
@@ -39,7 +42,7 @@ export class IpSession {
   }
 
   private start(): ChildProcess {
-    const [file, ...args] = tiedArgv(['ip', '-batch', '-']);
+    const [file, ...args] = tiedArgv(this.argv);
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     // An idle session keeps no process alive (a one-shot `mwanctl apply` exits); a pending batch's timer does.
     child.unref();
@@ -66,7 +69,7 @@ export class IpSession {
         /Command failed -:(\d+)/g,
         (_, n: string) => `Command failed -:${Number(n) - at}`,
       );
-      this.settle(new Error(`command failed (exit ${code ?? signal}): ip -batch -\n${stderr.trim()}`));
+      this.settle(new Error(`command failed (exit ${code ?? signal}): ${this.argv.join(' ')}\n${stderr.trim()}`));
     });
     return child;
   }
@@ -87,7 +90,9 @@ export class IpSession {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        this.settle(new Error(`ip -batch - did not finish ${lines.length} lines within ${TIMEOUT_MS / 1000} s`));
+        this.settle(
+          new Error(`${this.argv.join(' ')} did not finish ${lines.length} lines within ${TIMEOUT_MS / 1000} s`),
+        );
       }, TIMEOUT_MS);
       this.pending = { resolve, reject, offset: this.lines, timer };
       this.lines += lines.length + 1;

@@ -133,20 +133,21 @@ const DESIRED_ROUTES: RouteSpec[] = [
 describe('IPv6 rules and routes read from the kernel', () => {
   it('keeps only mwan rules, with addresses canonical and a host source without /128', () => {
     assert.deepEqual(parseRules6(RULES, own), [
-      { priority: 1001, fwmark: 0x100, fwmask: 0xff00, table: 1001 },
-      { priority: 1101, from: '2001:db8:1::2', table: 1001 },
-      { priority: 1102, from: '2001:db8:1:100::/56', table: 1001 },
-      { priority: 1200, fwmark: 0x100, fwmask: 0xff00, table: 254, suppressPrefixLength: 0 },
+      { family: 'ipv6', priority: 1001, fwmark: 0x100, fwmask: 0xff00, table: 1001 },
+      { family: 'ipv6', priority: 1101, from: '2001:db8:1::2', table: 1001 },
+      { family: 'ipv6', priority: 1102, from: '2001:db8:1:100::/56', table: 1001 },
+      { family: 'ipv6', priority: 1200, fwmark: 0x100, fwmask: 0xff00, table: 254, suppressPrefixLength: 0 },
     ]);
   });
 
   it('keeps only mwan routes in its tables: the default metric read as none, no dev on unreachable, multipath kept', () => {
     assert.deepEqual(parseRoutes6(ROUTES, own), [
-      { table: 1001, dst: '2001:db8:1::/64', dev: 'w1', src: '2001:db8:1::2' },
-      { table: 1001, type: 'unreachable', dst: '2001:db8:1:100::/56' },
-      { table: 1001, dst: 'default', via: 'fe80::1', dev: 'w1' },
-      { table: 1002, dst: '2001:db8:1:5::/64', via: '2001:db8:1::1', dev: 'w1', onlink: true },
+      { family: 'ipv6', table: 1001, dst: '2001:db8:1::/64', dev: 'w1', src: '2001:db8:1::2' },
+      { family: 'ipv6', table: 1001, type: 'unreachable', dst: '2001:db8:1:100::/56' },
+      { family: 'ipv6', table: 1001, dst: 'default', via: 'fe80::1', dev: 'w1' },
+      { family: 'ipv6', table: 1002, dst: '2001:db8:1:5::/64', via: '2001:db8:1::1', dev: 'w1', onlink: true },
       {
+        family: 'ipv6',
         table: 1002,
         dst: 'default',
         nexthops: [
@@ -164,23 +165,36 @@ describe('IPv6 rules and routes read from the kernel', () => {
   });
 
   it('a route with a metric of its own keeps it; a single nexthop is a plain path', () => {
-    assert.deepEqual(canonicalRoute6({ table: 1001, dst: 'default', via: 'fe80::1', dev: 'w1', metric: 10 }), {
-      table: 1001,
-      dst: 'default',
-      via: 'fe80::1',
-      dev: 'w1',
-      metric: 10,
-    });
     assert.deepEqual(
-      canonicalRoute6({ table: 1001, dst: 'default', nexthops: [{ via: 'FE80::1', dev: 'w1', weight: 2 }] }),
+      canonicalRoute6({ family: 'ipv6', table: 1001, dst: 'default', via: 'fe80::1', dev: 'w1', metric: 10 }),
       {
+        family: 'ipv6',
+        table: 1001,
+        dst: 'default',
+        via: 'fe80::1',
+        dev: 'w1',
+        metric: 10,
+      },
+    );
+    assert.deepEqual(
+      canonicalRoute6({
+        family: 'ipv6',
+        table: 1001,
+        dst: 'default',
+        nexthops: [{ via: 'FE80::1', dev: 'w1', weight: 2 }],
+      }),
+      {
+        family: 'ipv6',
         table: 1001,
         dst: 'default',
         via: 'fe80::1',
         dev: 'w1',
       },
     );
-    assert.throws(() => canonicalRoute6({ table: 1001, dst: '10.0.0.0/8', dev: 'w1' }), /not an IPv6 address/);
+    assert.throws(
+      () => canonicalRoute6({ family: 'ipv6', table: 1001, dst: '10.0.0.0/8', dev: 'w1' }),
+      /not an IPv6 address/,
+    );
   });
 
   it('reads both in one ip -6 -batch run and refuses a short answer', async () => {

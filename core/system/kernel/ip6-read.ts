@@ -77,6 +77,7 @@ const drop = <T extends object>(o: T): T =>
 export function canonicalRule6(r: RuleSpec): RuleSpec {
   return drop({
     ...r,
+    family: 'ipv6' as const,
     from: r.from === undefined ? undefined : canonicalPrefix6(r.from),
     to: r.to === undefined ? undefined : canonicalPrefix6(r.to),
   });
@@ -94,6 +95,7 @@ export function canonicalRoute6(r: RouteSpec): RouteSpec {
   const typed = r.type !== undefined;
   return drop({
     ...r,
+    family: 'ipv6' as const,
     dst: r.dst === 'default' || r.dst === '::/0' ? 'default' : canonicalPrefix6(r.dst),
     via: typed ? undefined : (single?.via ?? r.via) === undefined ? undefined : canonicalIPv6((single?.via ?? r.via)!),
     dev: typed ? undefined : (single?.dev ?? r.dev),

@@ -1,6 +1,8 @@
 // The real kernel adapter: reads with `ip -json`/`nft -json`, applies with one `ip -batch` and one `nft -f` (all or nothing), watches `ip monitor` and `nft monitor`.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import type { RouteSpec, RuleSpec } from '../../reconcile/desired.ts';
+import type { Ownership } from './ip-read.ts';
 import type {
   ApplyPlan,
   KernelAdapter,
@@ -19,9 +21,12 @@ import { monitorLines } from './line-monitor.ts';
 import { inProcessNft } from './nft-native.ts';
 import { IpSession } from './ip-session.ts';
 import { parseNftMonitorLine } from './nft-monitor.ts';
-import { diffIp } from '../../reconcile/ip-diff.ts';
+import { diffIpFamilies } from '../../reconcile/ip-diff.ts';
+import type { IpFamily } from '../../reconcile/desired.ts';
 import { parseMonitorLine, parseOwnIpLine } from './monitor-parse.ts';
 import { parseRoutes, parseRules } from './ip-read.ts';
+import { parseRoutes6, parseRules6 } from './ip6-read.ts';
+import { parseObserved6 } from './observe6-parse.ts';
 import { parseNftCounters, parseNftTable } from './nft-read.ts';
 import { parseForeignDefaults, parseLinks } from './observe-parse.ts';
 import { parseForeignRoutes, type ForeignRoute, type TableOwnership } from './table-ownership.ts';
@@ -35,7 +40,7 @@ const PROC_SYS = '/proc/sys/';
 export class SystemKernel implements KernelAdapter {
   readonly kind: 'system' | 'dry-run' = 'system';
   /** Every command the adapter ran to change state, in order (for `--print` and tests). */
-  readonly applied: { tool: 'nft' | 'ip' | 'sysctl'; input: string }[] = [];
+  readonly applied: { tool: 'nft' | 'ip' | 'ip -6' | 'sysctl'; input: string }[] = [];
   /** Where the last apply's time went, in ms (the bench prints it). */
   lastApplyMs = { nft: 0, ip: 0 };
 
@@ -50,8 +55,8 @@ export class SystemKernel implements KernelAdapter {
   }
 
   /** Runs several `ip -json` show commands in one process; returns one JSON text per command (`-N`: tables and protocols as numbers, whatever rt_tables/rt_protos name them). */
-  private async ipShow(commands: string[]): Promise<string[]> {
-    const { stdout } = await this.run(['ip', '-json', '-N', '-4', '-batch', '-'], {
+  private async ipShow(commands: string[], family: IpFamily = 'ipv4'): Promise<string[]> {
+    const { stdout } = await this.run(['ip', '-json', '-N', family === 'ipv6' ? '-6' : '-4', '-batch', '-'], {
       input: `${commands.join('\n')}\n`,
     });
     const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
@@ -65,12 +70,21 @@ export class SystemKernel implements KernelAdapter {
     return nft.exitCode === 0 ? parseNftTable(nft.stdout) : null;
   }
 
-  async read(own: KernelOwnership): Promise<KernelSnapshot> {
-    const [nft, [rules, routes]] = await Promise.all([
-      this.nftTable(own),
+  /** mwan's routes and rules of both families: one `ip -4` and one `ip -6` process, side by side. */
+  private async readIp(own: KernelOwnership | Ownership): Promise<{ rules: RuleSpec[]; routes: RouteSpec[] }> {
+    const [[rules, routes], [rules6, routes6]] = await Promise.all([
       this.ipShow(['rule show', 'route show table all']),
+      this.ipShow(['rule show', 'route show table all'], 'ipv6'),
     ]);
-    return { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
+    return {
+      rules: [...parseRules(rules, own), ...parseRules6(rules6, own)],
+      routes: [...parseRoutes(routes, own), ...parseRoutes6(routes6, own)],
+    };
+  }
+
+  async read(own: KernelOwnership): Promise<KernelSnapshot> {
+    const [nft, ip] = await Promise.all([this.nftTable(own), this.readIp(own)]);
+    return { nft, ...ip };
   }
 
   /** Routes in mwan's tables that another tool made (checked before the first apply; see table-ownership.ts). */
@@ -80,19 +94,28 @@ export class SystemKernel implements KernelAdapter {
   }
 
   async observe(own: KernelOwnership): Promise<ObservedNetwork> {
-    const [addrs, routes] = await this.ipShow(['addr show', 'route show table all']);
-    return { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) };
+    return (await this.snapshot(own)).observed;
   }
 
-  /** Links, routes, rules and mwan's nft table in two processes run side by side. */
+  /** Links, routes, rules and mwan's nft table in three processes run side by side (nft, `ip -4`, `ip -6`). */
   async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
-    const [nft, [addrs, rules, routes]] = await Promise.all([
+    const show = ['addr show', 'rule show', 'route show table all'];
+    const [nft, [addrs, rules, routes], [addrs6, rules6, routes6]] = await Promise.all([
       this.nftTable(own),
-      this.ipShow(['addr show', 'rule show', 'route show table all']),
+      this.ipShow(show),
+      this.ipShow(show, 'ipv6'),
     ]);
     return {
-      observed: { links: parseLinks(addrs), defaults: parseForeignDefaults(routes, own) },
-      current: { nft, rules: parseRules(rules, own), routes: parseRoutes(routes, own) },
+      observed: {
+        links: parseLinks(addrs),
+        defaults: parseForeignDefaults(routes, own),
+        ipv6: parseObserved6(addrs6, routes6, own),
+      },
+      current: {
+        nft,
+        rules: [...parseRules(rules, own), ...parseRules6(rules6, own)],
+        routes: [...parseRoutes(routes, own), ...parseRoutes6(routes6, own)],
+      },
     };
   }
 
@@ -114,9 +137,11 @@ export class SystemKernel implements KernelAdapter {
     const current = await this.read(own);
     const nft = `${current.nft ? `delete table inet ${own.nftTable}\n` : ''}${saved.nftText ?? ''}`;
     const sysctl = Object.entries(saved.sysctls).flatMap(([key, value]) => (value === null ? [] : [{ key, value }]));
+    const ip = diffIpFamilies(saved, current, own.routeProtocol);
     await this.apply({
       nft: nft.trim() ? nft : '',
-      ip: diffIp(saved, current, own.routeProtocol).lines,
+      ip: ip.ip,
+      ip6: ip.ip6,
       sysctl,
       before: { routes: current.routes, rules: current.rules, ownership: own },
     });
@@ -178,12 +203,12 @@ export class SystemKernel implements KernelAdapter {
         await writeFile(PROC_SYS + validateSysctlKey(key), `${value}\n`);
         this.applied.push({ tool: 'sysctl', input: `${key}=${value}` });
       },
-      ipBatch: async (lines) => {
+      ipBatch: async (lines, family = 'ipv4') => {
         const input = `${lines.join('\n')}\n`;
         const t0 = performance.now();
-        await this.ipLines(lines, input);
+        await this.ipLines(lines, input, family);
         spent.ip += performance.now() - t0;
-        this.applied.push({ tool: 'ip', input });
+        this.applied.push({ tool: family === 'ipv6' ? 'ip -6' : 'ip', input });
       },
       nft: async (script) => {
         const t0 = performance.now();
@@ -191,23 +216,24 @@ export class SystemKernel implements KernelAdapter {
         spent.nft += performance.now() - t0;
         this.applied.push({ tool: 'nft', input: script });
       },
-      readIp: async (own) => {
-        const [rules, routes] = await this.ipShow(['rule show', 'route show table all']);
-        return { rules: parseRules(rules, own), routes: parseRoutes(routes, own) };
-      },
+      readIp: (own) => this.readIp(own),
     });
   }
 
-  private ipSession?: IpSession;
+  private ipSessions: Partial<Record<IpFamily, IpSession>> = {};
 
-  /** An `ip -batch`: through the long-lived session (no process start) unless tests run commands or MWAN_IP=process. */
-  protected async ipLines(lines: string[], input: string): Promise<void> {
+  /**
+   * An `ip -batch` (`ip -6 -batch` for IPv6): through a long-lived session per family (no process start) unless tests
+   * run commands or MWAN_IP=process.
+   */
+  protected async ipLines(lines: string[], input: string, family: IpFamily = 'ipv4'): Promise<void> {
+    const argv = family === 'ipv6' ? ['ip', '-6', '-batch', '-'] : ['ip', '-batch', '-'];
     if (this.run !== execaRunner || process.env.MWAN_IP === 'process') {
-      await this.run(['ip', '-batch', '-'], { input });
+      await this.run(argv, { input });
       return;
     }
-    this.ipSession ??= new IpSession();
-    await this.ipSession.run(lines);
+    const session = (this.ipSessions[family] ??= new IpSession(argv));
+    await session.run(lines);
   }
 
   /**

@@ -1,0 +1,83 @@
+// A WAN's IPv6 side (issue 13): its facts from the configuration or the kernel, and its service derived from them.
+import type { WanConfig } from '../../config/schema/schema.ts';
+import { network6, inPrefix6, parsePrefix6 } from '../../config/schema/addresses6.ts';
+import { canonicalIPv6 } from '../system/ipv6-text.ts';
+import type { Observed6 } from '../system/kernel/adapter.ts';
+import type { Wan6Facts, Wan6Runtime, WanRuntime } from './model.ts';
+
+/** The first /64 of a delegated prefix: the LAN prefix when the configuration names none. */
+export function firstSlash64(delegated: string): string | undefined {
+  const p = parsePrefix6(delegated);
+  return p && p.length <= 64 ? network6({ address: p.address, length: 64 }) : undefined;
+}
+
+/**
+ * The delegated prefix of a WAN whose `prefix` is auto: an unreachable/blackhole prefix a DHCPv6-PD client left in
+ * main (they do not name the WAN) that shares the WAN address's /48, else the only one when exactly one exists.
+ */
+function autoDelegated(address: string | undefined, obs: Observed6 | undefined): string | undefined {
+  const candidates = (obs?.delegated ?? []).filter((d) => d.dev === undefined).map((d) => d.prefix);
+  const sameBlock = address
+    ? candidates.find((p) => inPrefix6(address, { address: parsePrefix6(p)!.address, length: 48 }))
+    : undefined;
+  return sameBlock ?? (candidates.length === 1 ? candidates[0] : undefined);
+}
+
+/** The WAN's IPv6 facts: static values from `wans[].ipv6`, `auto` ones from the kernel's IPv6 observation. */
+export function facts6(cfg: WanConfig, obs: Observed6 | undefined): Wan6Facts | undefined {
+  const c = cfg.ipv6;
+  if (!c) return undefined;
+  let address: string | undefined;
+  let prefixLength: number | undefined;
+  if (c.address !== 'auto') {
+    const p = parsePrefix6(c.address)!;
+    address = p.address;
+    prefixLength = p.length;
+  } else {
+    const found = obs?.addresses.find((a) => a.dev === cfg.device);
+    address = found?.address;
+    prefixLength = found?.prefixLength;
+  }
+  let gateway: Pick<Wan6Facts, 'gateway' | 'gatewaySource'> = { gateway: null, gatewaySource: 'none' };
+  if (c.gateway !== 'auto') gateway = { gateway: canonicalIPv6(c.gateway), gatewaySource: 'config' };
+  else {
+    const route = (obs?.defaults ?? [])
+      .filter((d) => d.dev === cfg.device && d.via)
+      .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0))[0];
+    if (route) gateway = { gateway: route.via!, gatewaySource: 'route' };
+  }
+  const delegated = c.prefix !== 'auto' ? network6(parsePrefix6(c.prefix)!) : autoDelegated(address, obs);
+  const lanPrefix = c.lanPrefix ? network6(parsePrefix6(c.lanPrefix)!) : delegated && firstSlash64(delegated);
+  const out: Wan6Facts = { address, prefixLength, ...gateway, delegated, lanPrefix };
+  for (const k of Object.keys(out) as (keyof Wan6Facts)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/**
+ * IPv6's service until per-family health verdicts exist (helper v6health): shared fate with the WAN's IPv4 state,
+ * and out of service without an IPv6 address or gateway.
+ */
+export function derive6(
+  w: Pick<WanRuntime, 'state' | 'reason' | 'inService'>,
+  facts: Wan6Facts,
+): Pick<Wan6Runtime, 'state' | 'reason' | 'inService'> {
+  if (!w.inService) return { state: w.state, reason: w.reason, inService: false };
+  if (!facts.address) return { state: 'link-down', reason: 'no IPv6 address', inService: false };
+  if (!facts.gateway) return { state: 'offline', reason: 'no IPv6 gateway configured or discovered', inService: false };
+  return { state: w.state, reason: `${w.reason} (IPv6 follows the IPv4 verdict)`, inService: true };
+}
+
+/** The WAN's IPv6 runtime after a change of facts or of its IPv4 state; `since` moves when the state or service does. */
+export function refresh6(w: WanRuntime, facts: Wan6Facts | undefined, now: number): Wan6Runtime | undefined {
+  if (!facts) return undefined;
+  const next = derive6(w, facts);
+  const was = w.ipv6;
+  const moved = !was || was.state !== next.state || was.inService !== next.inService;
+  return {
+    facts,
+    health: was?.health ?? 'unknown',
+    healthReason: was?.healthReason ?? '',
+    ...next,
+    since: moved ? now : was.since,
+  };
+}
