@@ -44,6 +44,9 @@ export function raPlan(world: WorldView): RaPlan | null {
   return { ra, interfaces: advertisedLans(world.config).map((device) => ({ device, prefixes })) };
 }
 
+/** radvd's MinRtrAdvInterval: RFC 4861's 0.33 × max, but radvd wants at least 3 s (and at most 3/4 of max). */
+export const minInterval = (max: number): number => Math.max(3, Math.floor(max / 3));
+
 /**
  * radvd.conf for the plan. Names and addresses come from the validated configuration (device names, canonical
  * prefixes, checked RDNSS addresses), so nothing here can break out of a statement. `DeprecatePrefix on`: when mwan
@@ -56,6 +59,7 @@ export function radvdConf(plan: RaPlan): string {
   for (const i of plan.interfaces) {
     lines.push(`interface ${i.device} {`);
     lines.push('  AdvSendAdvert on;');
+    lines.push(`  MinRtrAdvInterval ${minInterval(ra.maxIntervalSeconds)};`);
     lines.push(`  MaxRtrAdvInterval ${ra.maxIntervalSeconds};`);
     lines.push('  AdvDefaultPreference medium;');
     for (const p of i.prefixes) {

@@ -87,7 +87,7 @@ describe('mwan lab: IPv6 prefixes mode (radvd, deprecation, source routing, pinh
     // ISP 2 counts forwarded packets whose source is in ISP 1's block: a leak (BCP 38).
     await l.exec(l.ns.isp(2), ['nft', '-f', '-'], {
       input:
-        'table ip6 leak {\n  chain fwd {\n    type filter hook forward priority -10; policy accept;\n    ip6 saddr 2001:db8:1::/48 counter\n  }\n}\n',
+        'table ip6 leak {\n  chain forward_count {\n    type filter hook forward priority -10; policy accept;\n    ip6 saddr 2001:db8:1::/48 counter\n  }\n}\n',
     });
     await Promise.all([
       startServerInNs(l, l.ns.inet, l.addr6.server, 80),
@@ -128,7 +128,16 @@ describe('mwan lab: IPv6 prefixes mode (radvd, deprecation, source routing, pinh
   });
 
   it('the LAN host takes an address in each WAN prefix by SLAAC, both preferred', async () => {
-    await waitFor(async () => (await preferred(1)) && (await preferred(2)), 20000, 'SLAAC addresses in both prefixes');
+    try {
+      await waitFor(async () => (await preferred(1)) && (await preferred(2)), 20000, 'SLAAC addresses in both prefixes');
+    } catch (error) {
+      console.log(daemon!.lines.filter((l) => /radvd|RA:/.test(l)).join('\n'));
+      console.log(JSON.stringify(JSON.parse((await mwan!.ctl(['status', '--json'])).stdout).wans, null, 1).slice(0, 3000));
+      console.log((await lab!.exec(lab!.ns.client, ['ip', '-6', 'addr'])).stdout);
+      console.log((await lab!.exec(lab!.ns.router, ['cat', `${mwan!.dir}/state/ra/radvd.conf`], { reject: false })).stdout);
+      console.log((await lab!.exec(lab!.ns.client, ['rdisc6', '-1', '-w', '3000', 'eth0'], { reject: false })).stdout);
+      throw error;
+    }
   });
 
   it('a WAN out of service: its address turns deprecated and new connections come from the other prefix; back: preferred again', async () => {
