@@ -5,12 +5,12 @@ import type { WanRuntime } from './wan/model.ts';
 
 /**
  * What a world view is built from, compared by identity: the registry replaces a WAN's `facts` and `figures` objects
- * when they change (never edits them in place), and `state` and `inService` are plain values; the engine replaces its
+ * when they change (never edits them in place; `ipv6` too), and `state` and `inService` are plain values; the engine replaces its
  * links and run-time weights on change.
  */
 export function worldInputs(wans: readonly WanRuntime[], ...others: unknown[]): unknown[] {
   const key: unknown[] = [wans, ...others];
-  for (const w of wans) key.push(w.facts, w.figures, w.state, w.inService);
+  for (const w of wans) key.push(w.facts, w.figures, w.state, w.inService, w.ipv6);
   return key;
 }
 

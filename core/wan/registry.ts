@@ -161,9 +161,10 @@ export class WanRegistry {
   private refreshOne(w: WanRuntime, now: number): boolean {
     const changed4 = this.refreshOne4(w, now);
     if (!w.ipv6) return changed4;
-    const before = JSON.stringify(w.ipv6);
-    w.ipv6 = refresh6(w, w.ipv6.facts, now);
-    return JSON.stringify(w.ipv6) !== before || changed4;
+    const next = refresh6(w, w.ipv6.facts, now)!;
+    if (JSON.stringify(next) === JSON.stringify(w.ipv6)) return changed4;
+    w.ipv6 = next; // a new object on change only: the world memo compares by identity
+    return true;
   }
 
   private refreshOne4(w: WanRuntime, now: number): boolean {

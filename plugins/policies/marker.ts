@@ -5,6 +5,7 @@ import { countByMark, renderPolicy } from './render.ts';
 import { policiesOf } from './resolve.ts';
 import { policiesInUse, renderRules, ruleSets } from './rules.ts';
 import { usableMembers } from './selection.ts';
+import { ipv6Entry, marksIpv6 } from './marker6.ts';
 
 export const MANGLE = -150;
 export const SRCNAT = 100;
@@ -58,6 +59,8 @@ function probeExclusions(world: WorldView): string[] {
 }
 
 interface Entries {
+  /** IPv6 LAN connections (ipv6.mode npt): before the IPv4 entry. */
+  lan6?: string;
   lan?: string;
   local?: string;
 }
@@ -101,8 +104,9 @@ function classification(d: DesiredBuilder, world: WorldView): Entries {
   }
   const nets = localNetworks(world);
   d.set({ name: 'local_nets', kind: 'set', type: 'ipv4_addr', flags: ['interval'], elements: nets });
-  const skipLocal = nets.length ? ' ip daddr != @local_nets' : '';
-  const out: Entries = {};
+  // With IPv6 marked apart, the IPv4 entry says its family even without local networks (`ip daddr` implies it).
+  const skipLocal = nets.length ? ' ip daddr != @local_nets' : marksIpv6(world) ? ' meta nfproto ipv4' : '';
+  const out: Entries = { lan6: ipv6Entry(d, world, lanDevices) };
   if (entryDevices.length)
     out.lan = `iifname ${devices(entryDevices)} ct state new ct mark & ${hex(mask)} == 0${skipLocal} jump ${r ? CLASSIFY_CHAIN : DEFAULT_CHAIN}`;
   if (local) {
@@ -132,6 +136,7 @@ export default definePlugin({
     // Policy objects are declared after mark_prerouting, as they always were (the table block keeps its order).
     const objects = new DesiredBuilder().as('marker');
     const entries = classification(objects, world);
+    if (entries.lan6) rules.push(entries.lan6);
     if (entries.lan) rules.push(entries.lan);
     rules.push(...restore);
     d.chain({ name: 'mark_prerouting', base: { type: 'filter', hook: 'prerouting', priority: MANGLE }, rules });

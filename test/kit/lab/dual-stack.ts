@@ -77,6 +77,14 @@ export function lab6Batches(
   };
 }
 
+/** ISP i's IPv6 lines after its down0 came back up (the down flushed them): its address and the delegated route. */
+export function lab6CarrierBack(a: Lab6Addresses, i: number): string[] {
+  return [
+    `addr replace ${a.ispGateway(i)}/64 dev down0 nodad`,
+    `route replace ${a.delegated(i)} via ${a.routerWan(i)} dev down0`,
+  ];
+}
+
 /**
  * `ip -6 -batch` lines for the router: each WAN its own table (100 + i) with an IPv6 default route, chosen by
  * `from <WAN address>` (priority 1000 + i). A socket bound to a WAN's device or address needs exactly this: with no

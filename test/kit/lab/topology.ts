@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { ProcessTracker, spawnInNs, type ManagedProcess, type SpawnOptions } from './processes.ts';
 import {
   FORWARD6,
+  lab6CarrierBack,
   NO_DAD,
   isp6Ruleset,
   ispForAddress6,
@@ -139,7 +140,10 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   const teardown = teardownOnce(namespaces, tracker, unregister);
 
   const carrier = async (i: number, up: boolean): Promise<void> => {
-    await ipBatch([`link set down0 ${up ? 'up' : 'down'}`], ns.isp(i));
+    // Setting down0 down flushes its IPv6 addresses and the routes through it (IPv4 keeps its addresses): put back the
+    // ISP's IPv6 end and its route to the delegated prefix, as a provider's equipment does when the line returns.
+    const v6Back = up && ipv6 ? lab6CarrierBack(addr6, i) : [];
+    await ipBatch([`link set down0 ${up ? 'up' : 'down'}`, ...v6Back], ns.isp(i));
     const deadline = Date.now() + 3000;
     for (;;) {
       const r = await execa('ip', ['-n', ns.router, '-j', 'link', 'show', 'dev', `wan${i}`], {
