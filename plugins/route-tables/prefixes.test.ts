@@ -67,3 +67,13 @@ describe('route-tables in ipv6.mode prefixes: source routing (BCP 38)', () => {
     assert.ok(pfx.sysctls.some((s) => s.key === 'net/ipv6/conf/all/forwarding' && s.value === '1'));
   });
 });
+
+describe('snat in ipv6.mode prefixes', () => {
+  it("IPv6 leaves untranslated: the IPv4 rules' masquerade never sees it", async () => {
+    const snat = (await import('../snat/index.ts')).default;
+    const s = contributionOf(snat, worldFrom(config('prefixes'), network()));
+    const rules = s.nft.chains.flatMap((c) => c.rules);
+    assert.equal(rules[0], 'meta nfproto ipv6 accept');
+    assert.ok(rules.slice(1).every((r) => !r.includes('ip6')));
+  });
+});
