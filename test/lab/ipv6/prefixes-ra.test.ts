@@ -129,12 +129,20 @@ describe('mwan lab: IPv6 prefixes mode (radvd, deprecation, source routing, pinh
 
   it('the LAN host takes an address in each WAN prefix by SLAAC, both preferred', async () => {
     try {
-      await waitFor(async () => (await preferred(1)) && (await preferred(2)), 20000, 'SLAAC addresses in both prefixes');
+      await waitFor(
+        async () => (await preferred(1)) && (await preferred(2)),
+        20000,
+        'SLAAC addresses in both prefixes',
+      );
     } catch (error) {
       console.log(daemon!.lines.filter((l) => /radvd|RA:/.test(l)).join('\n'));
-      console.log(JSON.stringify(JSON.parse((await mwan!.ctl(['status', '--json'])).stdout).wans, null, 1).slice(0, 3000));
+      console.log(
+        JSON.stringify(JSON.parse((await mwan!.ctl(['status', '--json'])).stdout).wans, null, 1).slice(0, 3000),
+      );
       console.log((await lab!.exec(lab!.ns.client, ['ip', '-6', 'addr'])).stdout);
-      console.log((await lab!.exec(lab!.ns.router, ['cat', `${mwan!.dir}/state/ra/radvd.conf`], { reject: false })).stdout);
+      console.log(
+        (await lab!.exec(lab!.ns.router, ['cat', `${mwan!.dir}/state/ra/radvd.conf`], { reject: false })).stdout,
+      );
       console.log((await lab!.exec(lab!.ns.client, ['rdisc6', '-1', '-w', '3000', 'eth0'], { reject: false })).stdout);
       throw error;
     }
