@@ -214,13 +214,21 @@ describe('mwan lab: IPv6 prefixes mode (radvd, deprecation, source routing, pinh
     assert.match(pmtu, /mtu 1280/, `the host learnt the path MTU from packet-too-big: ${pmtu}`);
   });
 
-  it('stop ends radvd and leaves ip -6 rules, routes and sysctls as they were', async () => {
+  it('stop ends radvd (its final RA withdraws the router and deprecates the prefixes) and leaves ip -6 rules, routes and sysctls as they were', async () => {
     const l = lab!;
     const radvdPid = Number((await l.exec(l.ns.router, ['cat', `${mwan!.dir}/state/ra/radvd.pid`])).stdout.trim());
     assert.ok(radvdPid > 0, 'radvd wrote its own pid file');
     await ctlOk(mwan!, ['stop']);
     await waitFor(() => daemon!.hasExited, 15000, 'the daemon to exit');
     await waitFor(() => !existsSync(`/proc/${radvdPid}`), 5000, 'radvd to end');
+    // radvd's final RA: the router withdrawn (no RA default route left on the host) and both prefixes deprecated.
+    await waitFor(
+      async () => (await deprecated(1)) && (await deprecated(2)),
+      5000,
+      'both prefixes deprecated by the final RA',
+    );
+    const raRoutes = (await l.exec(l.ns.client, ['ip', '-6', 'route', 'show', 'proto', 'ra'])).stdout;
+    assert.doesNotMatch(raRoutes, /^default/m, `the host still has a default route from RAs: ${raRoutes}`);
     await sleep(500);
     assert.equal(await router6(), before6);
   });
