@@ -17,6 +17,7 @@ function world(ipv6: Record<string, unknown> | undefined, forwards: unknown[] = 
       ],
       lan: [{ device: 'lan0' }],
       forwards,
+      ...(ipv6 ? { ipv6 } : {}),
     },
     {
       links: [link('wan1', '100.64.1.2'), link('wan2', '100.64.2.2'), link('lan0', '10.0.0.1', 24)],
@@ -37,7 +38,7 @@ function world(ipv6: Record<string, unknown> | undefined, forwards: unknown[] = 
   return { ...base, config: { ...base.config, ...(ipv6 ? { ipv6 } : {}) } as MwanConfig, wans };
 }
 const fw = (w: WorldView) => w.config.firewall;
-const PREFIXES = { mode: 'prefixes', lan: [{ device: 'lan0' }] };
+const PREFIXES = { mode: 'prefixes' };
 
 describe('firewall plugin: IPv6', () => {
   it('without an ipv6 section IPv6 passes untouched, as before', () => {
@@ -100,6 +101,7 @@ describe('firewall plugin: IPv6', () => {
       rules.indexOf(pinholeRules(w)[0]) < rules.indexOf(`iifname ${W} jump ${FORWARD_DROP_CHAIN}`),
       'pinholes come before the drop',
     );
-    assert.deepEqual(pinholeRules(world({ ...PREFIXES, mode: 'npt' }, forwards)), [], 'npt mode forwards by DNAT');
+    const npt = { ...w, config: { ...w.config, ipv6: { ...w.config.ipv6!, mode: 'npt' as const } } };
+    assert.deepEqual(pinholeRules(npt), [], 'npt mode forwards by DNAT');
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '../../core/plugin/api.ts';
 import { forwardsConfiguration, type ForwardConfig } from './options.ts';
 import { sortForwards } from './targets.ts';
+import { dnat6Statement, forwards6 } from './ipv6.ts';
 
 export const DSTNAT = -100;
 export const SRCNAT = 100;
@@ -35,8 +36,14 @@ export function dnatRules(world: WorldView): string[] {
     const wans = forwardWans(f, world);
     if (wans.length === 0) continue;
     const addresses = wans.flatMap((w) => (w.address ? [w.address] : []));
+    const wans6 = forwards6(world, f) ? wans.filter((w) => w.ipv6) : [];
     for (const proto of protocols(f)) {
       const match = portMatch(proto, f.port);
+      // IPv6 first, and said: the IPv4 rule's `fib daddr type local` alone would match IPv6 packets too.
+      if (wans6.length)
+        rules.push(
+          `meta nfproto ipv6 iifname ${nftSet(wans6.map((w) => w.device))} fib daddr type local ${match} ${dnat6Statement(f.to6!)}`,
+        );
       rules.push(`iifname ${nftSet(wans.map((w) => w.device))} fib daddr type local ${match} ${dnatStatement(f)}`);
       if (lans.length && addresses.length)
         rules.push(`iifname ${nftSet(lans)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);

@@ -11,6 +11,7 @@ import {
   type RefineCtx,
 } from '../../core/plugin/api.ts';
 import { forwardTargetProblem } from './target-check.ts';
+import { forwardTarget6, forwardTarget6Problem } from './ipv6.ts';
 import { pinholeTargetProblem } from './pinhole-target.ts';
 
 /** Each forward is one or two nft rules per protocol and WAN. */
@@ -38,20 +39,11 @@ export const forwardSchema = z.strictObject({
       'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
     ),
   /**
-   * The IPv6 host: a global address, or (`ipv6.mode: prefixes`) an interface identifier such as `::5` that is joined
-   * to each WAN's lanPrefix. In prefixes mode the forward is a pinhole: the port stays, nothing is translated.
+   * The LAN host over IPv6. npt: its address (`fd00:77::5` or `[fd00:77::5]:8080`), DNAT on the WANs' IPv6 addresses;
+   * prefixes: a global address or an interface identifier (`::5`) joined to each WAN's lanPrefix, opened as a pinhole
+   * (the port stays, nothing is translated).
    */
-  to6: z
-    .string()
-    .superRefine((t, ctx) => {
-      const problem = pinholeTargetProblem(t);
-      if (problem)
-        ctx.addIssue({
-          code: 'custom',
-          message: `${problem}; expected a global or ULA IPv6 address (2001:db8:1:100::5) or an interface identifier (::5)`,
-        });
-    })
-    .optional(),
+  to6: z.string().optional(),
   wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
   /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
   allowOutsideLan: z.boolean().optional(),
@@ -115,6 +107,31 @@ export function forwardProblems(cfg: MwanConfig, ctx: RefineCtx): void {
         claimed.push({ wan, proto, ...range, index: i });
       }
     }
+  });
+  cfg.forwards.forEach((f, i) => {
+    if (typeof f.to6 !== 'string') return;
+    if (cfg.ipv6?.mode === 'prefixes') {
+      const pinhole = pinholeTargetProblem(f.to6);
+      if (pinhole)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['forwards', i, 'to6'],
+          input: f.to6,
+          message: `${pinhole}; prefixes mode opens a pinhole to a global IPv6 address (2001:db8:1:100::5) or an interface identifier (::5), without a port`,
+        });
+      return;
+    }
+    const problem = forwardTarget6Problem(f.to6, cfg.ipv6?.lan.map((l) => l.prefix) ?? [], cfg.ipv6?.mode);
+    const t4 = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
+    const t6 = forwardTarget6(f.to6);
+    const ports = !problem && t4 && t6 && (t4.port === undefined) !== (t6.port === undefined);
+    if (problem || ports)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forwards', i, 'to6'],
+        input: f.to6,
+        message: problem ?? 'to and to6 both give a port or neither does',
+      });
   });
   const declared = declaredAddresses(cfg);
   const lans = declared.lans;

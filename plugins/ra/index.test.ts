@@ -70,7 +70,10 @@ describe('ra plugin: what radvd is told', () => {
     const text = radvdConf(
       raPlan(world({ ...PREFIXES, ra: { ...RA_DEFAULTS, rdnss: ['fd00:77::1'] } }, [false, true]))!,
     );
-    assert.match(text, /^interface lan0 \{\n {2}AdvSendAdvert on;\n {2}MinRtrAdvInterval 10;\n {2}MaxRtrAdvInterval 30;/m);
+    assert.match(
+      text,
+      /^interface lan0 \{\n {2}AdvSendAdvert on;\n {2}MinRtrAdvInterval 10;\n {2}MaxRtrAdvInterval 30;/m,
+    );
     assert.match(text, /prefix 2001:db8:1:100::\/64 \{[^}]*deprecated\n[^}]*AdvPreferredLifetime 0;/);
     assert.match(text, /prefix 2001:db8:2:100::\/64 \{[^}]*AdvPreferredLifetime 14400;/);
     assert.match(text, /RDNSS fd00:77::1 \{\};/);

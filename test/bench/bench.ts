@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_NO_CURVES) await reconcileCurves();
   }
   if (!only || only === 'switch') await (await import('./switch-bench.ts')).switchBench(row, results, 10);
+  if (!only || only === 'switch6') await (await import('./switch6-bench.ts')).switch6Bench(row, results, 10);
   if (!only || only === 'weights') await weightBench(1200);
   if (!only || only === 'upstream') await upstreamBench(row, results, 10);
   if (!only || only === 'blip') await (await import('./blip-bench.ts')).blipBench(row, results, 5);

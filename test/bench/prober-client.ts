@@ -12,16 +12,26 @@ export interface Prober {
   stop(): Promise<void>;
 }
 
-/** Starts a prober that opens a connection to the lab's server every `intervalMs` (default 5) for at most `maxSeconds`. */
-export async function startProber(lab: Lab, maxSeconds: number, intervalMs = 5): Promise<Prober> {
-  const argv = [lab.addr.server, '80', String(intervalMs), '150', String(maxSeconds)];
+/**
+ * Starts a prober that opens a connection to the lab's server every `intervalMs` (default 5) for at most `maxSeconds`.
+ * IPv6 (a dual-stack lab with mwan in npt mode): to the IPv6 server; a WAN is known by its lanPrefix (2001:db8:<i>:100::).
+ */
+export async function startProber(
+  lab: Lab,
+  maxSeconds: number,
+  intervalMs = 5,
+  family: 'ipv4' | 'ipv6' = 'ipv4',
+): Promise<Prober> {
+  const to = family === 'ipv6' ? lab.addr6.server : lab.addr.server;
+  const sourceOf = (i: number) => (family === 'ipv6' ? `2001:db8:${i}:100::2` : lab.addr.ispPublic(i));
+  const argv = [to, '80', String(intervalMs), '150', String(maxSeconds)];
   const proc = lab.spawn(lab.ns.client, nodeArgv(PROBER, argv));
   await proc.waitForLine('ready', 15000);
   return {
     proc,
     /** Milliseconds from `since` (epoch ms) to the start of the first attempt after it that left by one of `isps`. */
     async firstVia(since, isps, timeoutMs = 10000) {
-      const wanted = new Set(isps.map((i) => lab.addr.ispPublic(i)));
+      const wanted = new Set(isps.map(sourceOf));
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const line = await proc.nextLine(Math.max(1, deadline - Date.now()));

@@ -10,10 +10,12 @@ export type Row = (what: string, value: string, target: string, ok: boolean | nu
 type Extra = Partial<Pick<RealisticOptions, 'rules' | 'forwards' | 'mode' | 'extra'>> & {
   /** Puts isp<i> in tier i (for failover). */
   tiers?: boolean;
+  /** A dual-stack lab: each WAN's IPv6 side and the LAN's ULA prefix, mode npt (issue 13). */
+  ipv6?: boolean;
 };
 
 /** An mwan for `lab` whose config is the one users run: probes, LAN, firewall, forwards, a policy with rules. */
-export function realisticMwan(lab: Lab, { tiers, ...o }: Extra = {}): Mwan {
+export function realisticMwan(lab: Lab, { tiers, ipv6, ...o }: Extra = {}): Mwan {
   return mwanFor(lab, (dir) => {
     const config = realisticConfig({
       wan: (i) => ({ name: `isp${i}`, device: `wan${i}`, gateway: lab.addr.ispGateway(i) }),
@@ -25,6 +27,17 @@ export function realisticMwan(lab: Lab, { tiers, ...o }: Extra = {}): Mwan {
       ...o,
     });
     if (tiers) for (const [k, w] of (config.wans as Record<string, unknown>[]).entries()) w.tier = k + 1;
+    if (ipv6) {
+      for (const [k, w] of (config.wans as Record<string, unknown>[]).entries()) {
+        const i = k + 1;
+        w.ipv6 = {
+          address: `${lab.addr6.routerWan(i)}/64`,
+          gateway: lab.addr6.ispGateway(i),
+          prefix: lab.addr6.delegated(i),
+        };
+      }
+      config.ipv6 = { mode: 'npt', lan: [{ device: 'lan0', prefix: lab.addr6.lanPrefix }] };
+    }
     return config;
   });
 }

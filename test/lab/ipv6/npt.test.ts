@@ -8,8 +8,14 @@ import { labConfig, mwanFor, type Mwan } from '../../kit/lab/fixture.ts';
 import { NOTHING_TO_DO, ctlOk, skipWithoutLab } from '../../kit/lab/helpers.ts';
 import { waitFor } from '../../kit/time.ts';
 import { ispForAddress6 } from '../../kit/lab/dual-stack.ts';
+import { nodeArgv } from '../../kit/lab/traffic.ts';
+import type { ManagedProcess } from '../../kit/lab/processes.ts';
+import { fileURLToPath } from 'node:url';
+
+const UDP_STREAM = fileURLToPath(new URL('../../kit/lab/clients/udp-stream.ts', import.meta.url));
 
 const COUNT = 300;
+const FORWARD_PORT = 8090;
 const WEIGHTS: Record<number, number> = { 1: 2, 2: 1 };
 const lanPrefix = (i: number) => `2001:db8:${i}:100::/64`;
 
@@ -62,10 +68,18 @@ describe('mwan lab: IPv6 npt (marks, multipath, NPTv6)', function () {
     mwan = mwanFor(l, (dir) =>
       labConfig(l, dir, {
         wans,
-        extra: { ipv6: { mode: 'npt', lan: [{ device: 'lan0', prefix: l.addr6.lanPrefix }] } },
+        extra: {
+          ipv6: { mode: 'npt', lan: [{ device: 'lan0', prefix: l.addr6.lanPrefix }] },
+          forwards: [{ port: FORWARD_PORT, to: l.addr.client, to6: l.addr6.client }],
+        },
       }),
     );
-    await Promise.all([startServers(l), startServerInNs(l, l.ns.inet, l.addr6.server, [80]), mwan.startDaemon()]);
+    await Promise.all([
+      startServers(l),
+      startServerInNs(l, l.ns.inet, l.addr6.server, [80], 5353),
+      startServerInNs(l, l.ns.client, l.addr6.client, [FORWARD_PORT]),
+      mwan.startDaemon(),
+    ]);
   });
 
   after(async () => {
@@ -136,6 +150,48 @@ describe('mwan lab: IPv6 npt (marks, multipath, NPTv6)', function () {
     await settleOn([1, 2]);
     const back = await split6('isp2 back');
     assert.ok(Math.abs(back[1] - 200) <= 1 && Math.abs(back[2] - 100) <= 1, `expected 200/100, got ${back.join('/')}`);
+  });
+
+  it('a forward is reached over IPv6 from outside on every WAN, and answers by the WAN it came in on', async () => {
+    const l = lab!;
+    for (const i of [1, 2]) {
+      const r = await burst(l, l.ns.inet, { count: 5, to: l.addr6.routerWan(i), port: FORWARD_PORT, timeoutMs: 5000 });
+      assert.equal(r.ok, 5, `via isp${i}: ${JSON.stringify(r)}`);
+      // inet reaches isp i over 2001:db8:0:i::/64: the LAN host sees that source, unchanged (DNAT only).
+      assert.deepEqual(Object.keys(r.bySource), [`2001:db8:0:${i}::1`], `via isp${i}`);
+    }
+  });
+
+  it("a dead WAN's IPv6 flows move: a UDP flow on isp1 continues by isp2 after isp1 loses carrier", async () => {
+    const l = lab!;
+    const flows: { proc: ManagedProcess; log: string[] }[] = [];
+    const onIsp = (f: { log: string[] }, i: number) => f.log.at(-1) === `2001:db8:${i}:100::2`;
+    try {
+      // One flow is one conntrack entry; the cycle gives isp1 two of every three, so a few flows cover both WANs.
+      for (let k = 0; k < 6 && ![1, 2].every((i) => flows.some((f) => onIsp(f, i))); k++) {
+        const args = ['--to', l.addr6.server, '--port', '5353', '--interval-ms', '20', '--seconds', '40'];
+        const proc = l.spawn(l.ns.client, nodeArgv(UDP_STREAM, args));
+        await proc.waitForLine(/^ready/, 15000);
+        const log: string[] = [];
+        void (async () => {
+          for (;;) {
+            const line = await proc.nextLine(60000).catch(() => null);
+            if (line === null) return;
+            if (line.startsWith('{')) log.push((JSON.parse(line) as { src: string }).src);
+          }
+        })();
+        await waitFor(() => log.length > 0, 20000, 'a UDP reply');
+        flows.push({ proc, log });
+      }
+      const moving = flows.find((f) => onIsp(f, 1));
+      assert.ok(moving, `a flow on isp1 (sources: ${flows.map((f) => f.log.at(-1)).join(', ')})`);
+      await l.cutCarrier(1);
+      await waitFor(() => onIsp(moving, 2), 20000, 'the isp1 flow to continue by isp2');
+      await l.restoreCarrier(1);
+      await settleOn([1, 2]);
+    } finally {
+      for (const f of flows) await f.proc.kill();
+    }
   });
 
   it('stop leaves ip -6 rules, routes of every table and the IPv6 sysctls as they were', async () => {

@@ -1,5 +1,6 @@
 // Lab client: a steady UDP flow from one socket (one conntrack entry); prints each reply's reported source as a JSON line.
 import dgram from 'node:dgram';
+import net from 'node:net';
 
 // args: --to ADDR --port P [--interval-ms 20] [--seconds 30]
 const args = new Map<string, string>();
@@ -9,7 +10,7 @@ const port = Number(args.get('port'));
 const intervalMs = Number(args.get('interval-ms') ?? 20);
 const deadline = Date.now() + Number(args.get('seconds') ?? 30) * 1000;
 
-const sock = dgram.createSocket('udp4');
+const sock = dgram.createSocket(net.isIPv6(to) ? 'udp6' : 'udp4');
 let seq = 0;
 sock.on('message', (msg) => {
   const [src] = msg.toString().trim().split(' ');
