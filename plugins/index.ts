@@ -13,6 +13,7 @@ import eventScripts from './event-scripts/index.ts';
 import policies from './policies/index.ts';
 import upnp from './upnp/index.ts';
 import ha from './ha/index.ts';
+import ra from './ra/index.ts';
 import observe from './observe/index.ts';
 import traffic from './traffic/index.ts';
 import type { MwanPlugin } from '../core/plugin/api.ts';
@@ -32,6 +33,7 @@ export const builtinPlugins: MwanPlugin[] = [
   eventScripts,
   upnp,
   ha,
+  ra,
   observe,
   traffic,
 ];

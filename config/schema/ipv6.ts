@@ -4,6 +4,7 @@ import { deviceNameProblem } from './validators.ts';
 import { LIMITS, atMost } from './limits.ts';
 import { hasHostBits6, inPrefix6, ipv6Problem, isLinkLocal6, nonUnicast6, parsePrefix6 } from './addresses6.ts';
 import type { RefineCtx } from './network-checks.ts';
+import { raSchema } from './ipv6-ra.ts';
 
 const issue = (ctx: z.RefinementCtx, input: string, message: string) =>
   ctx.addIssue({ code: 'custom', input, message });
@@ -83,6 +84,8 @@ export const ipv6SectionSchema = z.strictObject({
     )
     .max(LIMITS.lans, atMost(LIMITS.lans, 'LANs'))
     .default([]),
+  /** prefixes mode: who advertises the WANs' prefixes on the LAN (radvd, supervised; or none: the host's daemon). */
+  ra: raSchema.optional(),
 });
 
 export type WanIpv6Config = z.output<typeof wanIpv6Schema>;

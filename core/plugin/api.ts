@@ -90,6 +90,7 @@ export {
   parsePrefix6,
   type Prefix6,
 } from '../../config/schema/addresses6.ts';
+export { RA_DEFAULTS, type RaConfig } from '../../config/schema/ipv6-ra.ts';
 export { declaredAddresses, type RefineCtx } from '../../config/schema/network-checks.ts';
 // The kernel layout (marks, tables, priorities; plugins add their parts) and the stable hash ids are taken from.
 export type { Layout, PluginLayout } from '../../config/schema/identifiers.ts';
@@ -125,3 +126,12 @@ export type {
 
 // A probe target's family (its address's; host names probe IPv4).
 export { targetFamily } from '../wan/ipv6.ts';
+export {
+  formatGroups,
+  hostInPrefix64,
+  isInterfaceId,
+  ipv6Groups,
+  isIPv6Address,
+  networkOf,
+  prefixGroups6,
+} from '../../config/schema/ipv6-groups.ts';

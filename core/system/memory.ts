@@ -25,6 +25,8 @@ export interface MemoryProcess {
   spec: ProcessSpec;
   events: ProcessEvents;
   stopped: boolean;
+  /** The signals sent to it, in order. */
+  signals: string[];
 }
 
 /** Files as a map of path to content; `executable` marks scripts (trusted: the memory system owns them all). */
@@ -151,7 +153,7 @@ export class MemorySystem implements System {
 
   readonly supervise: System['supervise'] = (spec, events = {}) => {
     this.calls.push(`supervise ${spec.name}`);
-    const run: MemoryProcess = { spec, events, stopped: false };
+    const run: MemoryProcess = { spec, events, stopped: false, signals: [] };
     this.processes.push(run);
     for (const f of spec.files ?? []) this.files.put(f.path, f.content);
     events.started?.(10_000 + this.processes.length);
@@ -159,6 +161,11 @@ export class MemorySystem implements System {
       name: spec.name,
       pid: undefined,
       starts: 1,
+      signal: (name) => {
+        if (run.stopped) return false;
+        run.signals.push(name);
+        return true;
+      },
       stop: async () => {
         if (run.stopped) return;
         run.stopped = true;

@@ -11,7 +11,13 @@ export const idleServices: Pick<System, 'startProbe' | 'supervise' | 'runScript'
   mail: System['mail'];
 } = {
   startProbe: () => ({ stop: () => undefined }),
-  supervise: (spec) => ({ name: spec.name, pid: undefined, starts: 0, stop: async () => undefined }),
+  supervise: (spec) => ({
+    name: spec.name,
+    pid: undefined,
+    starts: 0,
+    signal: () => false,
+    stop: async () => undefined,
+  }),
   runScript: async () => ({
     exitCode: null,
     signal: null,

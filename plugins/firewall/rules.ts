@@ -1,6 +1,7 @@
 // The firewall's rules as data: input and forward chains for WAN-arriving traffic, forwarding groups between interfaces.
 import { nftSet, type WorldView } from '../../core/plugin/api.ts';
 import type { FirewallConfig } from './options.ts';
+import { forward6Early, forward6FromWans, input6Early, input6FromWans, ipv6On } from './ipv6.ts';
 
 export const FILTER = 0;
 export const INPUT_CHAIN = 'fw_input';
@@ -43,14 +44,17 @@ export function dropChainRules(fw: FirewallConfig, prefix: string): string[] {
 /**
  * Input: established and related traffic, loopback and the LANs pass; from the WANs only rate-limited pings,
  * DHCP replies, forwards to the router itself and SSH from the allowed networks; the rest of the WANs' traffic
- * is logged and dropped. Interfaces mwan does not manage are left alone (policy accept).
+ * is logged and dropped. Interfaces mwan does not manage are left alone (policy accept). With an `ipv6` section the
+ * same holds for IPv6, plus RFC 4890's ICMPv6 essentials and DHCPv6 replies (ipv6.ts); without one IPv6 passes.
  */
 export function inputRules(world: WorldView, fw: FirewallConfig): string[] {
   const wans = nftSet(world.wans.map((w) => w.device));
   const lans = world.lans.map((l) => l.device);
+  const v6 = ipv6On(world);
   const rules = [
-    'meta nfproto != ipv4 accept',
+    v6 ? 'meta nfproto != { ipv4, ipv6 } accept' : 'meta nfproto != ipv4 accept',
     'ct state established,related accept',
+    ...(v6 ? input6Early() : []),
     `iifname ${wans} ct state invalid drop`,
     'iifname "lo" accept',
     ...(lans.length ? [`iifname ${nftSet(lans)} accept`] : []),
@@ -59,6 +63,7 @@ export function inputRules(world: WorldView, fw: FirewallConfig): string[] {
   if (fw.icmpRatePerSecond > 0)
     rules.push(`iifname ${wans} icmp type echo-request limit rate ${fw.icmpRatePerSecond}/second accept`);
   rules.push(`iifname ${wans} udp sport 67 udp dport 68 accept`);
+  if (v6) rules.push(...input6FromWans(world, fw));
   if (fw.ssh) {
     const from = fw.ssh.from.includes('0.0.0.0/0') ? '' : ` ip saddr ${nftSet(fw.ssh.from, false)}`;
     rules.push(`iifname ${wans}${from} tcp dport ${fw.ssh.port} accept`);
@@ -70,16 +75,20 @@ export function inputRules(world: WorldView, fw: FirewallConfig): string[] {
 /**
  * Forward: established and related traffic and port forwards pass; a LAN may open connections to the members of
  * its forwarding groups and to itself (hairpin); new connections from the WANs, and between managed interfaces
- * outside any group, are logged and dropped.
+ * outside any group, are logged and dropped. With an `ipv6` section: ICMPv6 errors pass, and in prefixes mode the
+ * forwards' pinholes (ipv6.ts).
  */
 export function forwardRules(world: WorldView, fw: FirewallConfig): string[] {
   const wanDevs = world.wans.map((w) => w.device);
   const lanDevs = world.lans.map((l) => l.device);
+  const v6 = ipv6On(world);
   const rules = [
-    'meta nfproto != ipv4 accept',
+    v6 ? 'meta nfproto != { ipv4, ipv6 } accept' : 'meta nfproto != ipv4 accept',
     'ct state established,related accept',
+    ...(v6 ? forward6Early() : []),
     `iifname ${nftSet(wanDevs)} ct state invalid drop`,
     'ct status dnat accept',
+    ...(v6 ? forward6FromWans(world, fw) : []),
   ];
   const groups = groupDevices(world, fw.forwardingGroups).filter((g) => g.lans.length);
   for (const g of groups) rules.push(`iifname ${nftSet(g.lans)} oifname ${nftSet(g.members)} accept`);

@@ -184,3 +184,39 @@ describe('port-forward plugin', () => {
     assert.deepEqual(portForward.dependencies, ['marker']);
   });
 });
+
+describe('port-forward: the IPv6 host (to6) in prefixes mode', () => {
+  /** The messages the configuration gives for forwards[0].to6 in prefixes mode ([] when it loads). */
+  const problems = (to6: string): string[] => {
+    try {
+      parseConfig({
+        wans: [{ name: 'isp1', device: 'wan1', address: '100.64.1.2/30', gateway: '100.64.1.1' }],
+        lan: [{ device: 'lan0', addresses: ['10.0.0.1/24'] }],
+        ipv6: { mode: 'prefixes' },
+        forwards: [{ port: 80, to: '10.0.0.5', to6 }],
+      });
+      return [];
+    } catch (error) {
+      return String((error as Error).message)
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.startsWith('forwards[0].to6'));
+    }
+  };
+  it('accepts global and ULA addresses and interface identifiers', () => {
+    for (const ok of ['2001:db8:1:100::5', 'fd00:77::5', '::5', '::1:2:3:4']) assert.deepEqual(problems(ok), [], ok);
+  });
+  it('refuses multicast, link-local, the unspecified address, ports and non-IPv6, naming the field and why', () => {
+    for (const [bad, why] of [
+      ['ff02::1', /multicast/],
+      ['fe80::5', /link-local/],
+      ['::', /unspecified|not an IPv6/],
+      ['10.0.0.5', /not an IPv6/],
+      ['[2001:db8::5]:8080', /not an IPv6/],
+    ] as const) {
+      const p = problems(bad);
+      assert.equal(p.length, 1, `${bad}: ${p}`);
+      assert.match(p[0], why, bad);
+    }
+  });
+});

@@ -1,11 +1,11 @@
 // Port forwards over IPv6 (issue 13, ipv6.mode npt): `forwards[].to6`, a LAN host's IPv6 address, reached as `dnat ip6 to` on the router's IPv6 WAN addresses.
-import { inPrefix6, parsePrefix6, type WorldView } from '../../core/plugin/api.ts';
+import { inPrefix6, isIPv6Address, parsePrefix6, type WorldView } from '../../core/plugin/api.ts';
 
 /** `fd00:77::5` or `[fd00:77::5]:8080` as `{ address, port? }`; undefined when malformed. */
 export function forwardTarget6(to6: string): { address: string; port?: number } | undefined {
   const m = /^\[([^\]]+)\](?::([1-9][0-9]{0,4}))?$/.exec(to6);
   const address = m ? m[1] : to6;
-  if (address.includes('/') || !parsePrefix6(`${address}/128`)) return undefined;
+  if (!isIPv6Address(address)) return undefined; // no zone, no embedded IPv4
   const port = m?.[2] === undefined ? undefined : Number(m[2]);
   if (port !== undefined && port > 65535) return undefined;
   return { address, port };

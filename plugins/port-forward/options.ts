@@ -12,6 +12,7 @@ import {
 } from '../../core/plugin/api.ts';
 import { forwardTargetProblem } from './target-check.ts';
 import { forwardTarget6, forwardTarget6Problem } from './ipv6.ts';
+import { pinholeTargetProblem } from './pinhole-target.ts';
 
 /** Each forward is one or two nft rules per protocol and WAN. */
 const MAX = { forwards: 1024 } as const;
@@ -37,7 +38,11 @@ export const forwardSchema = z.strictObject({
       (t) => forwardTarget(t) !== undefined,
       'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
     ),
-  /** ipv6.mode npt: the LAN host's IPv6 address (`fd00:77::5` or `[fd00:77::5]:8080`), reached on the WANs' IPv6 addresses. */
+  /**
+   * The LAN host over IPv6. npt: its address (`fd00:77::5` or `[fd00:77::5]:8080`), DNAT on the WANs' IPv6 addresses;
+   * prefixes: a global address or an interface identifier (`::5`) joined to each WAN's lanPrefix, opened as a pinhole
+   * (the port stays, nothing is translated).
+   */
   to6: z.string().optional(),
   wans: z.array(z.string()).min(1, 'list at least one WAN, or leave wans out for every WAN').optional(),
   /** Forward to a host outside every LAN network (never to the router itself or a non-unicast address). */
@@ -105,6 +110,17 @@ export function forwardProblems(cfg: MwanConfig, ctx: RefineCtx): void {
   });
   cfg.forwards.forEach((f, i) => {
     if (typeof f.to6 !== 'string') return;
+    if (cfg.ipv6?.mode === 'prefixes') {
+      const pinhole = pinholeTargetProblem(f.to6);
+      if (pinhole)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['forwards', i, 'to6'],
+          input: f.to6,
+          message: `${pinhole}; prefixes mode opens a pinhole to a global IPv6 address (2001:db8:1:100::5) or an interface identifier (::5), without a port`,
+        });
+      return;
+    }
     const problem = forwardTarget6Problem(f.to6, cfg.ipv6?.lan.map((l) => l.prefix) ?? [], cfg.ipv6?.mode);
     const t4 = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
     const t6 = forwardTarget6(f.to6);

@@ -1,6 +1,7 @@
 // Built-in plugin: one routing table per WAN (connected and default route, IPv4 and IPv6) reached by `fwmark` and `from <wan address>` rules.
 import { NO_OPTIONS, definePlugin, ipv4ToInt, type DesiredBuilder, type WanView } from '../../core/plugin/api.ts';
 import { sysctls6, wanRoutes6, wanRules6 } from './ipv6.ts';
+import { sourceRouting6 } from './prefixes.ts';
 
 /** A gateway outside the WAN's connected network needs `onlink` (some ISPs hand out such leases). */
 function gatewayIsOnlink(w: WanView): boolean {
@@ -31,5 +32,6 @@ export default definePlugin({
       wanRules6(d, w, world);
     }
     sysctls6(d, world);
+    sourceRouting6(d, world);
   },
 });

@@ -49,7 +49,9 @@ export function wanRules6(d: DesiredBuilder, w: WanView, world: WorldView): void
  * otherwise ignores router advertisements and purges the default routes they gave), then forwarding.
  */
 export function sysctls6(d: DesiredBuilder, world: WorldView): void {
-  if (!world.config.ipv6?.lan.length) return;
+  const v6 = world.config.ipv6;
+  // prefixes mode advertises on lan[]'s devices when ipv6.lan lists none (plugins/ra)
+  if (!v6?.lan.length && !(v6?.mode === 'prefixes' && world.lans.length)) return;
   for (const w of world.wans) if (w.ipv6) d.sysctl(`net/ipv6/conf/${w.device}/accept_ra`, 2);
   d.sysctl('net/ipv6/conf/all/forwarding', 1);
 }

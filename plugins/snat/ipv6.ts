@@ -8,6 +8,8 @@ import type { WorldView } from '../../core/plugin/api.ts';
  */
 export function nat66Rules(world: WorldView): string[] {
   const v6 = world.config.ipv6;
+  // prefixes mode: IPv6 leaves with the host's own source (RFC 8678); the IPv4 rules' plain masquerade must not match it.
+  if (v6?.mode === 'prefixes') return ['meta nfproto ipv6 accept'];
   if (v6?.mode !== 'npt' || v6.lan.length === 0) return [];
   const inside = `{ ${v6.lan.map((l) => l.prefix).join(', ')} }`;
   return world.wans.flatMap((w) => {

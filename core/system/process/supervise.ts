@@ -51,6 +51,11 @@ export interface Supervised {
   readonly pid: number | undefined;
   /** How many times it was started. */
   readonly starts: number;
+  /**
+   * Sends `signal` to the running process (radvd re-reads its file on SIGHUP); false when none runs. The real, memory
+   * and idle supervisors have it; optional for supervisors written by hand in tests.
+   */
+  signal?(signal: 'SIGHUP' | 'SIGUSR1'): boolean;
   /** Ends supervision: SIGTERM (SIGKILL after the grace time), then the `after` commands. Idempotent. */
   stop(): Promise<void>;
 }
@@ -193,6 +198,9 @@ export function supervise(spec: ProcessSpec, events: ProcessEvents = {}, run: Ru
     },
     get starts() {
       return starts;
+    },
+    signal(name) {
+      return child?.pid !== undefined && !stopped && child.kill(name);
     },
     stop() {
       stopped ??= (async () => {

@@ -1,0 +1,81 @@
+// What the LAN is told in router advertisements (`ipv6.mode: prefixes`), as data and as radvd.conf text.
+import {
+  RA_DEFAULTS,
+  inServiceFor,
+  network6,
+  parsePrefix6,
+  type RaConfig,
+  type WorldView,
+} from '../../core/plugin/api.ts';
+import { advertisedLans } from './ra-config.ts';
+
+export interface AdvertisedPrefix {
+  prefix: string;
+  /** The WAN it belongs to. */
+  wan: string;
+  /** 0: deprecated (the WAN is out of service for IPv6): hosts keep it for existing connections, not new ones. */
+  preferredLifetime: number;
+  validLifetime: number;
+}
+
+export interface RaPlan {
+  ra: RaConfig;
+  /** One entry per LAN device, each advertising every WAN's prefix. */
+  interfaces: { device: string; prefixes: AdvertisedPrefix[] }[];
+}
+
+/** What mwan advertises now: null when it advertises nothing (not prefixes mode, or `ra.daemon: none`). */
+export function raPlan(world: WorldView): RaPlan | null {
+  const v6 = world.config.ipv6;
+  if (v6?.mode !== 'prefixes') return null;
+  const ra = v6.ra ?? RA_DEFAULTS;
+  if (ra.daemon === 'none') return null;
+  const prefixes: AdvertisedPrefix[] = [];
+  for (const w of world.wans) {
+    const parsed = w.ipv6?.lanPrefix ? parsePrefix6(w.ipv6.lanPrefix) : undefined;
+    if (parsed?.length !== 64) continue; // the config refuses other lengths; an auto prefix may be unknown yet
+    prefixes.push({
+      prefix: network6(parsed),
+      wan: w.name,
+      preferredLifetime: inServiceFor(w, 'ipv6') ? ra.preferredLifetimeSeconds : 0,
+      validLifetime: ra.validLifetimeSeconds,
+    });
+  }
+  return { ra, interfaces: advertisedLans(world.config).map((device) => ({ device, prefixes })) };
+}
+
+/** radvd's MinRtrAdvInterval: RFC 4861's 0.33 × max, but radvd wants at least 3 s (and at most 3/4 of max). */
+export const minInterval = (max: number): number => Math.max(3, Math.floor(max / 3));
+
+/**
+ * radvd.conf for the plan. Names and addresses come from the validated configuration (device names, canonical
+ * prefixes, checked RDNSS addresses), so nothing here can break out of a statement. `DeprecatePrefix on`: when mwan
+ * stops radvd, its final RA deprecates every prefix (preferred 0) besides withdrawing the router (lifetime 0).
+ * `DecrementLifetimes` stays off: mwan, not radvd, decides when a prefix is deprecated.
+ */
+export function radvdConf(plan: RaPlan): string {
+  const { ra } = plan;
+  const lines = ['# Written by mwan (plugins/ra) from its configuration and WAN states; rewritten on every change.'];
+  for (const i of plan.interfaces) {
+    lines.push(`interface ${i.device} {`);
+    lines.push('  AdvSendAdvert on;');
+    lines.push(`  MinRtrAdvInterval ${minInterval(ra.maxIntervalSeconds)};`);
+    lines.push(`  MaxRtrAdvInterval ${ra.maxIntervalSeconds};`);
+    lines.push('  AdvDefaultPreference medium;');
+    for (const p of i.prefixes) {
+      lines.push(
+        `  prefix ${p.prefix} {  # WAN ${p.wan}${p.preferredLifetime === 0 ? ', out of service: deprecated' : ''}`,
+      );
+      lines.push('    AdvOnLink on;');
+      lines.push('    AdvAutonomous on;');
+      lines.push(`    AdvValidLifetime ${p.validLifetime};`);
+      lines.push(`    AdvPreferredLifetime ${p.preferredLifetime};`);
+      lines.push('    DeprecatePrefix on;');
+      lines.push('    DecrementLifetimes off;');
+      lines.push('  };');
+    }
+    for (const dns of ra.rdnss) lines.push(`  RDNSS ${dns} {};`);
+    lines.push('};');
+  }
+  return `${lines.join('\n')}\n`;
+}
