@@ -3,7 +3,7 @@ import type { WanConfig } from '../../config/schema/schema.ts';
 import { network6, inPrefix6, parsePrefix6 } from '../../config/schema/addresses6.ts';
 import { canonicalIPv6 } from '../system/ipv6-text.ts';
 import type { Observed6 } from '../system/kernel/adapter.ts';
-import type { Wan6Facts, Wan6Runtime, WanRuntime } from './model.ts';
+import type { Wan6Facts } from './model.ts';
 
 /** The first /64 of a delegated prefix: the LAN prefix when the configuration names none. */
 export function firstSlash64(delegated: string): string | undefined {

@@ -27,6 +27,11 @@ describe('observe plugin: samples across a restart', () => {
       { isp1: [sample(200), sample(300)] },
       'not from the future',
     );
+    assert.deepEqual(
+      parseSamples(serializeSamples({ isp1: [sample(400.1)] }, 400_000), ['isp1'], 150, 400.06, 10, () => {}),
+      { isp1: [sample(400.1)] },
+      'a sample taken just before now, its time rounded up to the tenth, is not from the future',
+    );
   });
 
   it('leaves out malformed rows and files, saying so', () => {

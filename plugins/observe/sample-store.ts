@@ -60,7 +60,8 @@ export function parseSamples(
         continue;
       }
       last = row[0];
-      if (row[0] <= since || row[0] > now) continue;
+      // Times are kept to a tenth of a second, rounded: a sample taken just before `now` may read up to 0.05 s later.
+      if (row[0] <= since || row[0] > now + 0.1) continue;
       samples.push({ t: row[0], rttMs: row[1], lossPct: row[2], rxBps: row[3], txBps: row[4] });
     }
     if (samples.length) out[wan] = samples.slice(-capacity);
