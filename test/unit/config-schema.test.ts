@@ -168,7 +168,7 @@ describe('configSchema', () => {
         input: { wans: [wan('isp1', 'wan1', { probes: [{ target: 'example com' }] })] },
         field: 'wans[0].probes[0].target',
         got: '"example com"',
-        allowed: /IPv4 address or a host name/,
+        allowed: /an IPv4 address, a host name, or an IPv6 address/,
       },
       {
         what: 'probe port 0',

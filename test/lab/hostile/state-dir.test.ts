@@ -253,7 +253,7 @@ describe('hostile: the state directory in the lab', function () {
     const dir = stateDirOf(m);
     const file = path.join(dir, 'state.json');
     mkdirSync(dir, { mode: 0o755 });
-    // A 16 KiB tmpfs over the state directory, in a mount namespace of the daemon's own, filled before it starts.
+    // A 64 KiB tmpfs over the state directory (room, once freed, for every file mwan keeps there: tmpfs gives each a 4 KiB page), in a mount namespace of the daemon's own, filled before it starts.
     const fill = `dd if=/dev/zero of="$0/fill" bs=4k 2>/dev/null; exec "$@"`;
     const d = l.spawn(l.ns.router, [
       'unshare',
@@ -262,7 +262,7 @@ describe('hostile: the state directory in the lab', function () {
       'private',
       'sh',
       '-c',
-      `mount -t tmpfs -o size=16k,mode=0755 mwan-full "$0" && ${fill}`,
+      `mount -t tmpfs -o size=64k,mode=0755 mwan-full "$0" && ${fill}`,
       dir,
       process.execPath,
       MWANCTL,
