@@ -23,7 +23,7 @@ export function controlText(f: ControlFields): string {
     'Maintainer: mwan maintainers <mwan@localhost>',
     `Installed-Size: ${f.installedSizeKiB}`,
     `Depends: ${DEPENDS}`,
-    'Suggests: iputils-ping, networkd-dispatcher',
+    'Suggests: iputils-ping, networkd-dispatcher, miniupnpd-nftables, radvd, keepalived, conntrackd',
     'Section: net',
     'Priority: optional',
     `Description: ${summary}`,
