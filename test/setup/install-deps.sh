@@ -22,6 +22,14 @@ for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | gr
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # mwan starts its own keepalived, conntrackd and radvd (plugins ha and ra) from generated files: the distribution's
+  # units, enabled by a fresh install, would run them in the host's namespace with the default files. Only those
+  # installed just now are disabled; ones the admin had before are left as they were.
+  if [ -d /run/systemd/system ]; then
+    for unit in keepalived conntrackd radvd; do
+      if printf '%s\n' "${missing[@]}" | grep -qx "$unit"; then systemctl disable --now "$unit" >/dev/null 2>&1 || true; fi
+    done
+  fi
 fi
 node_ok || { echo "Node.js >= 20.19 is required; found $(node --version 2>/dev/null || echo none)" >&2; exit 1; }
 # node-gyp builds the ICMP addon against the installed Node's headers rather than downloading them.
