@@ -176,7 +176,7 @@ describe('hostile: mwan repairs its own kernel state when another tool deletes i
     assert.ok(warning, 'no warning about the table being deleted again and again');
     assert.match(
       String(warning.msg),
-      /nft table keeps being deleted or changed by another tool \(last: nft table inet mwan deleted\); repairs back off for \d+ s/,
+      /nft table keeps being deleted or changed by another tool \(last: nft table inet mwan (deleted|changed)\); repairs back off for \d+ s/,
     );
     await waitFor(
       async () => (await snapshot()) === healthy,
