@@ -10,9 +10,9 @@ lists=(test/setup/runtime-packages.txt)
 [ "${1:-}" = --runtime ] || lists+=(test/setup/test-packages.txt)
 # The packages the kernel path and the lab cannot do without, named here too so that a list edited by mistake never
 # drops them: nftables (nft), iproute2 (ip, tc), conntrack, iputils-ping (ping); and for the tests socat, hping3,
-# miniupnpc (upnpc), miniupnpd-nftables (miniupnpd).
+# miniupnpc (upnpc), miniupnpd-nftables (miniupnpd), ndisc6 (rdisc6), radvd, keepalived and conntrackd (the IPv6 and HA labs).
 required=(nftables iproute2 conntrack iputils-ping)
-[ "${1:-}" = --runtime ] || required+=(socat hping3 miniupnpc miniupnpd-nftables)
+[ "${1:-}" = --runtime ] || required+=(socat hping3 miniupnpc miniupnpd-nftables ndisc6 radvd keepalived conntrackd)
 mapfile -t packages < <({ sed -e 's/#.*//' "${lists[@]}" | awk 'NF { print $1 }'; printf '%s\n' "${required[@]}"; } | sort -u)
 node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; }
 node_ok || packages+=(nodejs npm libnode-dev)
