@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../bus.ts';
 import { parseConfig } from '../config/load.ts';
-import { MwanError } from '../errors.ts';
+import type { MwanError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import { PluginHost, orderPlugins, type HostDeps } from './host.ts';
 import type { MwanPlugin, WorldView } from './types.ts';
+import { expectCode } from '../../test/kit/errors.ts';
 
 function deps(plugins: Record<string, unknown> = {}, requests: string[] = []): HostDeps {
   const { config } = parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], plugins });
@@ -28,15 +29,6 @@ function deps(plugins: Record<string, unknown> = {}, requests: string[] = []): H
 }
 
 const names = (ps: MwanPlugin[]) => ps.map((p) => p.name);
-
-function expectCode(code: string, ...patterns: RegExp[]) {
-  return (error: unknown) => {
-    assert.ok(error instanceof MwanError, String(error));
-    assert.equal(error.code, code);
-    for (const p of patterns) assert.match(error.message, p);
-    return true;
-  };
-}
 
 describe('orderPlugins', () => {
   it('puts dependencies first and otherwise keeps registration order', () => {

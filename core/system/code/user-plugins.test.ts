@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MwanError } from '../../errors.ts';
 import { assertSafeFile, loadUserPlugins, pluginsDirOf, validatePlugin } from './user-plugins.ts';
+import { expectCode } from '../../../test/kit/errors.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load plugins) points its loader at a
 // path that does not exist. A top-level await makes mocha import() this file as ESM instead, as mwanctl runs.
@@ -180,15 +181,6 @@ describe('user plugins', () => {
     });
   });
 });
-
-function expectCode(code: string, ...patterns: RegExp[]) {
-  return (error: unknown) => {
-    assert.ok(error instanceof MwanError, String(error));
-    assert.equal(error.code, code);
-    for (const p of patterns) assert.match(error.message, p);
-    return true;
-  };
-}
 
 describe('validatePlugin', () => {
   it('accepts a minimal plugin and returns it', () => {
