@@ -101,19 +101,20 @@ describe('mwan lab: health monitoring', function () {
     assert.ok(median(recoveries) < 8000, `recovery median ${median(recoveries)} ms`);
   });
 
-  it('10 % random loss on one WAN for 60 s never takes it out (default settings)', async () => {
+  // The bench (`npm run bench -- loss`) holds 10 % loss for 300 s and prints false verdicts; the suite's 30 s proves the behaviour.
+  it('10 % random loss on one WAN for 30 s never takes it out (default settings)', async () => {
     const l = lab!;
     mwan = await startProbed(l);
     const follow = followEvents(l, mwan);
     try {
       await waitFor(async () => (await statusOf(mwan!)).wans.every((w) => w.rttMs !== null), 20000, 'probe answers');
       await l.setLoss(1, 10);
-      await new Promise((r) => setTimeout(r, 60000));
+      await new Promise((r) => setTimeout(r, 30000));
       const s = await statusOf(mwan);
       const isp1 = s.wans.find((w) => w.name === 'isp1')!;
-      console.log(`      after 60 s at 10 % loss: isp1 ${isp1.state}, loss ${isp1.lossPct}%, rtt ${isp1.rttMs} ms`);
+      console.log(`      after 30 s at 10 % loss: isp1 ${isp1.state}, loss ${isp1.lossPct}%, rtt ${isp1.rttMs} ms`);
       const rounds = follow.events.filter((e) => e.event === 'probe.result' && e.payload.wan === 'isp1');
-      assert.ok(rounds.length > 200, `probe rounds seen: ${rounds.length}`);
+      assert.ok(rounds.length > 100, `probe rounds seen: ${rounds.length}`);
       assert.ok(rounds.some((e) => e.payload.ok === false) || (isp1.lossPct ?? 0) > 0, 'the loss was real');
       assert.deepEqual(
         follow.events.filter((e) => e.event === 'wan.offline'),
