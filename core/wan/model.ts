@@ -35,15 +35,24 @@ export interface Wan6Facts {
   delegated?: string; // the delegated prefix, e.g. 2001:db8:1:100::/56
   lanPrefix?: string; // what the LAN prefix becomes (npt) or what the LAN advertises (prefixes)
 }
-/** IPv6's own verdict and service, derived like IPv4's by deriveState (issue 13). */
-export interface Wan6Runtime {
-  facts: Wan6Facts;
-  health: Health;
-  healthReason: string;
+/** A family's state and whether it takes new connections, as deriveState decides them. */
+export interface FamilyState {
   state: WanStateName;
   reason: string;
   inService: boolean;
+}
+
+/** IPv6's verdict and service, derived like IPv4's by deriveState (issue 13). */
+export interface Wan6Runtime extends FamilyState {
+  facts: Wan6Facts;
+  /** The verdict IPv6 is judged by: its probes' (`own`), or IPv4's when the WAN probes no IPv6 target. */
+  health: Health;
+  healthReason: string;
+  /** What IPv6's own probes last said (absent: none reported yet). */
+  own?: { health: Health; reason: string; degradedOut: boolean };
   since: number;
+  /** ms since the epoch when IPv6 last left service (undefined while in service). */
+  outSince?: number;
 }
 
 export interface WanRuntime {
@@ -116,11 +125,7 @@ export function deriveState(
   w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'quotaOut'>,
   othersInService = false,
   family: 'ipv4' | 'ipv6' = 'ipv4',
-): {
-  state: WanStateName;
-  reason: string;
-  inService: boolean;
-} {
+): FamilyState {
   const own = healthState(w, family);
   if (!own.inService || !w.quotaOut) return own;
   if (w.quotaOut === 'offline') return { state: 'offline', reason: 'data quota used up', inService: false };
@@ -133,11 +138,7 @@ export function deriveState(
 function healthState(
   w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>,
   family: 'ipv4' | 'ipv6',
-): {
-  state: WanStateName;
-  reason: string;
-  inService: boolean;
-} {
+): FamilyState {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
