@@ -3,7 +3,7 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../../config/schema/identifiers.ts';
 import type { ConfigContribution } from '../config/load.ts';
 import type { MwanConfig, WanConfig } from '../../config/schema/schema.ts';
-import type { HealthFigures, WanStateName } from '../events.ts';
+import type { EventName, HealthFigures, WanStateName } from '../events.ts';
 import type { Health, TargetAnswer } from '../wan/model.ts';
 import type { DesiredBuilder } from '../reconcile/desired.ts';
 import type { PluginServices } from '../system/system.ts';
@@ -155,6 +155,8 @@ export interface MwanPlugin {
   name: string;
   /** Plugins that must be set up before this one. */
   dependencies?: string[];
+  /** The events it declares in its `events.ts` (merged into `MwanEvents`), for `mwanctl events` completion. */
+  events?: readonly EventName[];
   /**
    * Validates `plugins.<name>`: the host parses every enabled plugin's options before anything is built or applied
    * (check, plan, apply and daemon alike), so a bad option never gets as far as setup. Without it the options are
