@@ -24,13 +24,21 @@ export interface WanChange extends Partial<HealthFigures> {
   downForMs?: number;
 }
 
+/** A probe target's answer in the last round (ok null: no probe was due). */
+export interface TargetAnswer {
+  target: string;
+  method: string;
+  ok: boolean | null;
+  rttMs: number | null;
+}
+
 /** One probe round of one WAN: each target's answer and the window's figures. */
 export interface ProbeRound extends HealthFigures {
   wan: string;
   /** The family of the targets probed (a WAN with targets of both families has a round of each). */
   family?: AddressFamily;
   ok: boolean;
-  targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
+  targets: TargetAnswer[];
 }
 
 export interface CoreEvents {

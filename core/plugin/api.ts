@@ -51,6 +51,7 @@ export type {
   HealthFigures,
   MwanEvents,
   ProbeRound,
+  TargetAnswer,
   WanChange,
   WanStateName,
 } from '../events.ts';

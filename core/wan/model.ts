@@ -1,19 +1,11 @@
 // The WAN state model: link facts, addresses, gateway, admin and health inputs, and the state derived from them.
-import type { HealthFigures, WanStateName } from '../events.ts';
+import type { HealthFigures, TargetAnswer, WanStateName } from '../events.ts';
 import type { WanConfig } from '../../config/schema/schema.ts';
 import type { WanIds } from '../../config/schema/identifiers.ts';
 import { subnetOf } from '../../config/schema/addresses.ts';
 import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
-
-/** A probe target's answer in the last round (ok null: no probe was due). */
-export interface TargetAnswer {
-  target: string;
-  method: string;
-  ok: boolean | null;
-  rttMs: number | null;
-}
 
 export interface WanFacts {
   present: boolean;
