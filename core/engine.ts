@@ -76,14 +76,12 @@ export class Engine {
         void this.reconcile(reason);
       },
       reportHealth: (wan, r) => {
-        const figures = { rttMs: r.rttMs, lossPct: r.lossPct, targets: r.targets };
         const w = this.registry.get(wan);
         const service = () => `${w.inService}/${w.ipv6?.inService}`;
         const was = service();
-        const family = r.family ?? 'ipv4';
-        this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false, family);
+        this.registry.setHealth(wan, r);
         if (service() !== was)
-          void this.reconcile(`${wan} ${family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`);
+          void this.reconcile(`${wan} ${r.family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
       setQuotaOut: (wan, out) => {

@@ -3,9 +3,10 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../../config/schema/identifiers.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError } from '../errors.ts';
-import type { WanChange } from '../events.ts';
+import type { HealthFigures, WanChange } from '../events.ts';
+import type { HealthReport } from '../plugin/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
-import { deriveState, factsFromLink, type FamilyState, type Health, type QuotaOut, type WanRuntime } from './model.ts';
+import { deriveState, factsFromLink, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
 import { type Family, NO_FACTS6, deriveIpv6, initialIpv6, ipv6Facts, ipv6Verdict } from './ipv6.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
@@ -121,16 +122,16 @@ export class WanRegistry {
     }
   }
 
-  /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
+  /**
+   * A health verdict from the probe plugin (unknown until it reports) about the family its targets probe;
+   * `outOfService`: a degraded WAN leaves service. Figures absent: none measured.
+   */
   setHealth(
     name: string,
-    health: Health,
-    reason: string,
-    figures: WanRuntime['figures'] = { rttMs: null, lossPct: null },
+    report: Omit<HealthReport, keyof HealthFigures> & Partial<HealthFigures>,
     now = Date.now(),
-    degradedOut = false,
-    family: Family = 'ipv4',
   ): boolean {
+    const { health, reason, family = 'ipv4', outOfService: degradedOut = false } = report;
     const w = this.get(name);
     const key = family === 'ipv6' ? `${name}/ipv6` : name;
     if (this.carried.has(key) && health === 'unknown') return false; // the new probes' first rounds after a reload
@@ -142,7 +143,9 @@ export class WanRegistry {
       w.ipv6 = { ...(w.ipv6 ?? initialIpv6(NO_FACTS6, now)), own: { health, reason, degradedOut } };
       return this.refresh(w, now);
     }
-    w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
+    // A round closing after the link went measured nothing.
+    const { rttMs = null, lossPct = null, targets } = w.state === 'link-down' ? {} : report;
+    w.figures = { rttMs, lossPct, ...(targets ? { targets } : {}) };
     if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
     w.health = health;
     w.healthReason = reason;
