@@ -127,11 +127,16 @@ export class PluginHost {
   }
 
   private context(p: MwanPlugin): PluginContext {
-    const opts = this.deps.config.plugins[p.name];
+    const raw = this.deps.config.plugins[p.name];
     return {
       ...this.deps,
       name: p.name,
-      options: opts && typeof opts === 'object' ? opts : {},
+      // What the plugin's parser returned (the type its setup declares), else the options as written.
+      options: (this.options.has(p.name)
+        ? this.options.get(p.name)
+        : raw && typeof raw === 'object'
+          ? raw
+          : {}) as Record<string, unknown>,
       log: this.deps.log.child({ plugin: p.name }),
       plugins: this.plugins,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),
