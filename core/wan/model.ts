@@ -79,7 +79,14 @@ export interface WanRuntime {
 
 export type QuotaOut = 'standby' | 'offline';
 
-/** Picks the gateway: configured, else the lowest-metric foreign default route on the device (main table first). */
+/** The gateway of the lowest-metric foreign default route on `device` (main table first), of either family. */
+export function defaultVia(defaults: ForeignDefault[], device: string): string | undefined {
+  return defaults
+    .filter((d) => d.dev === device && d.via)
+    .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0))[0]?.via;
+}
+
+/** Picks the gateway: configured, else the one of the device's default route (`defaultVia`). */
 export function discoverGateway(
   cfg: WanConfig,
   link: LinkState | undefined,
@@ -87,12 +94,8 @@ export function discoverGateway(
 ): Pick<WanFacts, 'gateway' | 'gatewaySource'> {
   if (cfg.gateway !== 'auto') return { gateway: cfg.gateway, gatewaySource: 'config' };
   if (link?.pointToPoint) return { gateway: null, gatewaySource: 'point-to-point' };
-  const candidates = defaults
-    .filter((d) => d.dev === cfg.device && d.via)
-    .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0));
-  return candidates.length
-    ? { gateway: candidates[0].via!, gatewaySource: 'route' }
-    : { gateway: null, gatewaySource: 'none' };
+  const via = defaultVia(defaults, cfg.device);
+  return via ? { gateway: via, gatewaySource: 'route' } : { gateway: null, gatewaySource: 'none' };
 }
 
 /** What the WAN's device shows (all false without it: not observed yet, or gone). */

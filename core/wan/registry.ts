@@ -176,7 +176,7 @@ export class WanRegistry {
     return changed;
   }
 
-  /** The WAN's IPv4 state, then its IPv6 side (which follows it until per-family verdicts exist). */
+  /** The WAN's IPv4 state, then its IPv6 side (its own verdict, or IPv4's when it probes no IPv6 target). */
   private refreshOne(w: WanRuntime, now: number): boolean {
     const four = this.refresh4(w, now);
     const six = this.refresh6(w, now);
