@@ -283,7 +283,8 @@ export class WanRegistry {
     for (const l of net.links) {
       seen.add(l.name);
       const up = l.adminUp && l.carrier;
-      const addrs = l.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(',');
+      // IPv6's usable addresses too: one leaving `tentative` (DAD done) re-arms the IPv6 probes now, not at a recheck.
+      const addrs = [...l.addresses, ...(l.addresses6 ?? [])].map((a) => `${a.address}/${a.prefixLength}`).join(',');
       const prev = this.lastLinks.get(l.name);
       if (prev && prev.up !== up) this.bus.emit(up ? 'link.up' : 'link.down', { device: l.name });
       if (prev && prev.addrs !== addrs)
