@@ -44,6 +44,8 @@ export interface Wan6Runtime {
   reason: string;
   inService: boolean;
   since: number;
+  /** The figures of IPv6's own probe rounds (absent: none yet, or no IPv6 targets: shared fate measures nothing). */
+  figures?: HealthFigures & { targets?: TargetAnswer[] };
 }
 
 export interface WanRuntime {

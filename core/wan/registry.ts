@@ -154,7 +154,7 @@ export class WanRegistry {
     family: Family = 'ipv4',
   ): boolean {
     const w = this.get(name);
-    if (family === 'ipv6') return this.setHealth6(w, health, reason, now, degradedOut);
+    if (family === 'ipv6') return this.setHealth6(w, health, reason, figures, now, degradedOut);
     if (this.carried.has(name) && health === 'unknown') return false; // the new probes' first rounds after a reload
     this.carried.delete(name);
     w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
@@ -166,15 +166,25 @@ export class WanRegistry {
   }
 
   /** IPv6's own verdict (its probes'): the WAN's IPv6 side leaves or enters service by it, IPv4 is untouched. */
-  private setHealth6(w: WanRuntime, health: Health, reason: string, now: number, degradedOut: boolean): boolean {
+  private setHealth6(
+    w: WanRuntime,
+    health: Health,
+    reason: string,
+    figures: WanRuntime['figures'],
+    now: number,
+    degradedOut: boolean,
+  ): boolean {
     const key = `${w.name}/ipv6`;
     if (this.carried.has(key) && health === 'unknown') return false;
     this.carried.delete(key);
+    w.ipv6 ??= initialIpv6({ gateway: null, gatewaySource: 'none' }, now);
+    // As IPv4's: every round's figures (a new object: the world memo compares by identity); none without a link.
+    const measured = w.ipv6.state === 'link-down' ? { rttMs: null, lossPct: null } : figures;
+    w.ipv6 = { ...w.ipv6, figures: measured };
     const extra = this.extra(w.name);
     const own = extra.own;
     if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) return false;
     extra.own = { health, reason, degradedOut };
-    w.ipv6 ??= initialIpv6({ gateway: null, gatewaySource: 'none' }, now);
     return this.refresh(w, now);
   }
 
