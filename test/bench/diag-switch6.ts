@@ -1,4 +1,4 @@
-// Diagnostic: timestamps every step of carrier back → IPv4/IPv6 in use again (kernel events, daemon events, prober).
+// Diagnostic (not part of `npm run bench`): timestamps each step of carrier back → IPv4/IPv6 in use again (kernel ip monitor, daemon events, prober). `npx tsx test/bench/diag-switch6.ts [trials] [ms down after the switch]`
 import { withLab } from '../kit/lab/with-lab.ts';
 import { startServerInNs, startServers } from '../kit/lab/traffic.ts';
 import { sleep } from '../kit/time.ts';
@@ -39,7 +39,6 @@ await withLab({ wans: 3, ipv6: true }, async (lab) => {
       await sleep(Number(process.argv[3] ?? 0));
       console.log((await lab.exec(lab.ns.router, ['ip', 'neigh', 'show', 'dev', 'wan1'])).stdout);
       const t1 = Date.now();
-      const mark = mon.length;
       const cutMark = mon.findIndex((e) => e.at >= t0);
       await lab.restoreCarrier(1);
       const [b4, b6] = await Promise.all([p4.firstVia(t1, [1], 15000), p6.firstVia(t1, [1], 15000)]);
