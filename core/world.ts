@@ -43,6 +43,8 @@ function wanView6(w: WanRuntime): NonNullable<WanView['ipv6']> {
     reason: v6.reason,
     inService: v6.inService,
     routable: canRoute({ ...w.facts, address: f.address }),
+    rttMs: v6.figures?.rttMs ?? null,
+    lossPct: v6.figures?.lossPct ?? null,
   };
 }
 

@@ -47,7 +47,7 @@ export function wrap(line: string, width = STATUS_WIDTH, indent = '    '): strin
 const stateOf = (w: WanStatus) => (w.active ? w.state : w.inService ? `${w.state} (standby)` : w.state);
 /** The IPv6 row's state: `(shared)` when IPv6 takes the IPv4 verdict (the WAN probes no IPv6 target). */
 const state6 = (six: Wan6Status) => (six.sharedFate ? `${six.state} (shared)` : six.state);
-/** A WAN's IPv6 row, under its IPv4 row: `  ipv6` and its own state, then `cells` (IPv6 has no figures of its own here). */
+/** A WAN's IPv6 row, under its IPv4 row: `  ipv6` and its own state, then `cells` (its own RTT and loss among them). */
 const ipv6Row = (w: WanStatus, cells: (six: Wan6Status) => string[]): string[][] =>
   w.ipv6 ? [['  ipv6', state6(w.ipv6), ...cells(w.ipv6)]] : [];
 const rtt = (ms: number | null) =>
@@ -69,7 +69,7 @@ function narrowRows(report: StatusReport, now: number): string[][] {
       w.lastFailure ? ago(w.lastFailure.at, now) : '-',
       share(w.share),
     ]);
-    rows.push(...ipv6Row(w, (six) => [ago(six.since, now), '-', '-', '-', '-', '-']));
+    rows.push(...ipv6Row(w, (six) => [ago(six.since, now), rtt(six.rttMs), loss(six.lossPct), '-', '-', '-']));
   }
   return rows;
 }
@@ -135,7 +135,9 @@ function wideRows(report: StatusReport, now: number): string[][] {
         six.gateway ?? '-',
         ...['', '', '', ''],
         ago(six.since, now),
-        ...['-', '-', '', '', '', '', '', ''],
+        rtt(six.rttMs),
+        loss(six.lossPct),
+        ...['', '', '', '', '', ''],
       ]),
     );
   }
@@ -151,12 +153,14 @@ export function formatStatus(report: StatusReport, now = Date.now(), opts: Statu
     ...(!w.inService || w.state === 'degraded' ? [`  ${w.name}: ${w.reason}`] : []),
     ...(w.ipv6 && (!w.ipv6.inService || w.ipv6.state === 'degraded') ? [`  ${w.name} (IPv6): ${w.ipv6.reason}`] : []),
   ]);
-  const probes = report.wans
-    .filter((w) => w.targets.length)
-    .map(
-      (w) =>
-        `  ${w.name}: ${w.targets.map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? `${t.rttMs} ms` : 'no answer'}`).join(', ')}`,
-    );
+  const answers = (targets: WanStatus['targets']) =>
+    targets
+      .map((t) => `${t.method} ${t.target} ${t.ok === null ? 'pending' : t.ok ? `${t.rttMs} ms` : 'no answer'}`)
+      .join(', ');
+  const probes = report.wans.flatMap((w) => [
+    ...(w.targets.length ? [`  ${w.name}: ${answers(w.targets)}`] : []),
+    ...(w.ipv6?.targets?.length ? [`  ${w.name} (IPv6): ${answers(w.ipv6.targets)}`] : []),
+  ]);
   const failures = report.wans
     .filter((w) => w.lastFailure)
     .map((w) => `  ${w.name}: ${w.lastFailure!.at} ${w.lastFailure!.reason}`);

@@ -46,6 +46,9 @@ function wan(name: string, ipv6?: Partial<Wan6Status>): WanStatus {
             gateway: null,
             since: iso(30_000),
             sharedFate: false,
+            rttMs: 12.4,
+            lossPct: 25,
+            targets: [{ target: '2001:db8::10', method: 'icmp', ok: true, rttMs: 12.4 }],
             ...ipv6,
           },
         }
@@ -59,7 +62,7 @@ const report: StatusReport = {
   pid: 1,
   wans: [
     wan('isp1', { state: 'offline', inService: false, reason: 'no answer from 1 target in 4 rounds' }),
-    wan('isp2', { sharedFate: true }),
+    wan('isp2', { sharedFate: true, rttMs: null, lossPct: null, targets: [] }),
     wan('isp3'),
   ],
   lastReconcile: null,
@@ -76,6 +79,18 @@ describe('status: IPv6 per family', () => {
     assert.ok(lines.includes('  isp1 (IPv6): no answer from 1 target in 4 rounds'));
     assert.ok(!lines.some((l) => /^ {2}isp1: /.test(l)), 'IPv4 is in service: no IPv4 reason');
     for (const l of lines) assert.ok(l.length <= STATUS_WIDTH, l);
+  });
+
+  it("the ipv6 row shows IPv6's own RTT and loss, '-' under shared fate; IPv6 targets are listed with -v", () => {
+    const lines = formatStatus(report, now).split('\n');
+    const at = (name: string) => lines.findIndex((l) => l.startsWith(name));
+    assert.match(lines[at('isp3') + 1] ?? '', /^$|^\S/, 'no ipv6 row for isp3');
+    const six = lines[at('isp1') + 1];
+    assert.match(six, /^ {2}ipv6\s+offline\s+30s ago\s+12 ms\s+25%/);
+    assert.match(lines[at('isp2') + 1], /^ {2}ipv6\s+online \(shared\)\s+30s ago\s+-\s+-/);
+    const verbose = formatStatus(report, now, { verbose: true }).split('\n');
+    assert.match(verbose.find((l) => l.startsWith('  ipv6') && l.includes('offline'))!, /30s ago\s+12 ms\s+25%/);
+    assert.ok(verbose.includes('  isp1 (IPv6): icmp 2001:db8::10 12.4 ms'), verbose.join('\n'));
   });
 
   it('-v: the ipv6 row has the IPv6 address in the address column', () => {
@@ -102,5 +117,15 @@ describe('status: IPv6 per family', () => {
       ['ipv6', 'online', '2001:db8:1::2', false, new Date(now).toISOString()],
     );
     assert.equal(two.sharedFate, true);
+    assert.deepEqual([one.rttMs, one.lossPct, one.targets], [null, null, []], 'no IPv6 round yet');
+    const targets = [{ target: '2001:db8::10', method: 'tcp', ok: true, rttMs: 8 }];
+    registry.setHealth(
+      'isp1',
+      { health: 'online', reason: '1/1', rttMs: 8, lossPct: 0, targets, family: 'ipv6' },
+      now + 100,
+    );
+    const after = ipv6Status(registry.get('isp1'));
+    assert.deepEqual([after.rttMs, after.lossPct, after.targets], [8, 0, targets]);
+    assert.equal(registry.get('isp1').figures.rttMs, null, "IPv4's figures untouched");
   });
 });

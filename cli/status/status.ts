@@ -51,6 +51,10 @@ export interface Wan6Status {
   gateway: string | null;
   since: string;
   sharedFate: boolean;
+  /** IPv6's own probe figures, as IPv4's above (null and none under shared fate: IPv6 is not measured then). */
+  rttMs: number | null;
+  lossPct: number | null;
+  targets: WanStatus['targets'];
 }
 export type { PolicyStatus };
 export interface RpFilterStatus {
@@ -111,6 +115,10 @@ export function ipv6Status(w: ReturnType<Engine['wans']>[number]): Wan6Status {
     gateway: six.facts.gateway,
     since: new Date(six.since).toISOString(),
     sharedFate: !hasIpv6Targets(w.config),
+    // As IPv4's: a side without a link has no current figures, whatever the last round measured.
+    ...(six.state === 'link-down' || !six.figures
+      ? { rttMs: null, lossPct: null, targets: [] }
+      : { rttMs: six.figures.rttMs, lossPct: six.figures.lossPct, targets: six.figures.targets ?? [] }),
   };
 }
 

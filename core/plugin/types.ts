@@ -48,6 +48,9 @@ export interface WanView {
     reason: string;
     inService: boolean;
     routable: boolean;
+    /** IPv6's own probe figures over its health window (null or absent: no IPv6 targets, answers or link). */
+    rttMs?: number | null;
+    lossPct?: number | null;
   };
 }
 

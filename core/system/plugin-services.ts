@@ -15,6 +15,7 @@ export function pluginServices(system: System, layout: Layout, stateDir: string,
   const queues = new Set<NfqueueService>();
   return {
     deleteConnections: (mark, mask, family) => kernel.deleteConnections(mark, mask, family),
+    refreshNeighbours: kernel.refreshNeighbours ? (d, a) => kernel.refreshNeighbours!(d, a) : undefined,
     startProbe: system.startProbe,
     runScript: system.runScript,
     linkBytes: (devices) => system.linkBytes(devices),

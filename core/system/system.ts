@@ -130,6 +130,11 @@ export interface PluginServices {
    * given (a WAN out of service for IPv6 only loses only its IPv6 entries); returns the count.
    */
   deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number>;
+  /**
+   * Drops a device's unresolved (INCOMPLETE/FAILED) neighbour entries for the given addresses, its gateways, so the
+   * next packet solicits at once; returns problems (never throws). Optional like supervise.
+   */
+  refreshNeighbours?: (device: string, addresses: string[]) => Promise<string[]>;
   /** Starts probing one target from a WAN's address (see core/system/probes/types.ts). */
   startProbe: StartProbe;
   /** Runs a user script with a time limit; resolves when it ends or is killed. */

@@ -45,6 +45,8 @@ export interface Wan6Runtime extends FamilyState {
   since: number;
   /** ms since the epoch when IPv6 last left service (undefined while in service). */
   outSince?: number;
+  /** The figures of IPv6's own probe rounds (absent: none yet, or no IPv6 targets: shared fate measures nothing). */
+  figures?: HealthFigures & { targets?: TargetAnswer[] };
 }
 
 export interface WanRuntime {

@@ -41,7 +41,7 @@ function setup() {
   });
   const registry = new WanRegistry(loaded.config, loaded.layout, bus, [], 1000);
   const said = () => events.map(([e, p]) => `${e} ${p.wan} ${p.family}`);
-  return { registry, events, said };
+  return { registry, events, said, bus };
 }
 
 describe('WanRegistry: IPv6 per family', () => {
@@ -125,5 +125,19 @@ describe('WanRegistry: IPv6 per family', () => {
     registry.observe(network({ v6: false }), 3000);
     assert.deepEqual(said().sort(), ['wan.offline isp1 ipv6', 'wan.offline isp2 ipv6']);
     assert.equal(registry.get('isp2').ipv6!.state, 'link-down');
+  });
+
+  it('an IPv6 address that becomes usable (DAD done) emits addr.changed at once, with both families', () => {
+    const { registry, bus } = setup();
+    const seen: unknown[] = [];
+    bus.on('addr.changed', (p) => {
+      seen.push(p);
+    });
+    registry.observe(network({ v6: false }), 2000);
+    registry.observe(network(), 3000);
+    assert.deepEqual(seen, [
+      { device: 'wan1', addresses: ['100.64.1.2/30', '2001:db8:1::2/64'] },
+      { device: 'wan2', addresses: ['100.64.2.2/30', '2001:db8:2::2/64'] },
+    ]);
   });
 });

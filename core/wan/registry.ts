@@ -3,7 +3,7 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../../config/schema/identifiers.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError } from '../errors.ts';
-import type { HealthFigures, WanChange } from '../events.ts';
+import type { HealthFigures, TargetAnswer, WanChange } from '../events.ts';
 import type { HealthReport } from '../plugin/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { deriveState, factsFromLink, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
@@ -136,16 +136,24 @@ export class WanRegistry {
     const key = family === 'ipv6' ? `${name}/ipv6` : name;
     if (this.carried.has(key) && health === 'unknown') return false; // the new probes' first rounds after a reload
     this.carried.delete(key);
+    // A round closing after the link went measured nothing (a new object each round: the world memo compares by identity).
+    const measured = (down: boolean): HealthFigures & { targets?: TargetAnswer[] } => {
+      const { rttMs = null, lossPct = null, targets } = down ? {} : report;
+      return { rttMs, lossPct, ...(targets ? { targets } : {}) };
+    };
     if (family === 'ipv6') {
       // IPv6's own verdict (its probes'): the WAN's IPv6 side leaves or enters service by it, IPv4 is untouched.
-      const own = w.ipv6?.own;
-      if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) return false;
-      w.ipv6 = { ...(w.ipv6 ?? initialIpv6(NO_FACTS6, now)), own: { health, reason, degradedOut } };
+      const base = w.ipv6 ?? initialIpv6(NO_FACTS6, now);
+      const figures = measured(base.state === 'link-down');
+      const own = base.own;
+      if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) {
+        w.ipv6 = { ...base, figures };
+        return false;
+      }
+      w.ipv6 = { ...base, figures, own: { health, reason, degradedOut } };
       return this.refresh(w, now);
     }
-    // A round closing after the link went measured nothing.
-    const { rttMs = null, lossPct = null, targets } = w.state === 'link-down' ? {} : report;
-    w.figures = { rttMs, lossPct, ...(targets ? { targets } : {}) };
+    w.figures = measured(w.state === 'link-down');
     if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
     w.health = health;
     w.healthReason = reason;
@@ -243,7 +251,8 @@ export class WanRegistry {
     for (const l of net.links) {
       seen.add(l.name);
       const up = l.adminUp && l.carrier;
-      const addrs = l.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(',');
+      // IPv6's usable addresses too: one leaving `tentative` (DAD done) re-arms the IPv6 probes now, not at a recheck.
+      const addrs = [...l.addresses, ...(l.addresses6 ?? [])].map((a) => `${a.address}/${a.prefixLength}`).join(',');
       const prev = this.lastLinks.get(l.name);
       if (prev && prev.up !== up) this.bus.emit(up ? 'link.up' : 'link.down', { device: l.name });
       if (prev && prev.addrs !== addrs)

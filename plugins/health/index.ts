@@ -2,6 +2,7 @@
 import { NO_OPTIONS, type MwanPlugin, targetFamily } from '../../core/plugin/api.ts';
 import { LongDownTimers } from './long-down.ts';
 import { WanMonitor } from './monitor.ts';
+import { refreshGatewaysOnLinkUp } from './neighbours.ts';
 import { healthConfiguration, settingsOf as settingsIn } from './sections.ts';
 
 const plugin: MwanPlugin = {
@@ -18,10 +19,12 @@ const plugin: MwanPlugin = {
         .map((family) => new WanMonitor(ctx, w, settingsOf(w.name), family)),
     );
     for (const m of monitors) m.start();
+    const stopRefresh = refreshGatewaysOnLinkUp(ctx, 'health');
     const longDown = new LongDownTimers(ctx.bus, (wan) => settingsOf(wan).longDownSeconds, 'health');
     return () => {
       for (const m of monitors) m.stop();
       longDown.stop();
+      stopRefresh();
     };
   },
 };

@@ -26,6 +26,9 @@ describe('observe metrics: the family label', () => {
     assert.match(body, /^mwan_wan_state\{wan="isp1",family="ipv6",state="offline"\} 1$/m);
     assert.doesNotMatch(body, /wan="isp2",family=/);
     assert.match(body, /^mwan_wan_probe_rounds_total\{wan="isp1",family="ipv6",result="failed"\} 1$/m);
-    assert.doesNotMatch(body, /^mwan_wan_loss_ratio\{wan="isp1"\}/m, 'the loss gauge stays IPv4');
+    assert.doesNotMatch(body, /^mwan_wan_loss_ratio\{wan="isp1"\}/m, 'no IPv4 round: no IPv4 loss');
+    assert.match(body, /^mwan_wan_loss_ratio\{wan="isp1",family="ipv6"\} 1$/m);
+    metrics.probe({ wan: 'isp1', family: 'ipv4', ok: true, targets: [], rttMs: 5, lossPct: 0 });
+    assert.match((await metrics.text()).body, /^mwan_wan_loss_ratio\{wan="isp1"\} 0$/m);
   });
 });

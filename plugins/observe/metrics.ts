@@ -91,8 +91,8 @@ export class ObserveMetrics {
   });
   private readonly loss = new pc.Gauge({
     name: 'mwan_wan_loss_ratio',
-    help: 'Probe loss over the health window (0 to 1).',
-    labelNames: ['wan'] as const,
+    help: 'Probe loss over the health window, 0 to 1 (family="ipv6": of IPv6 targets).',
+    labelNames: ['wan', 'family'] as const,
     registers: this.r,
   });
   private readonly rounds = new pc.Counter({
@@ -185,8 +185,8 @@ export class ObserveMetrics {
     this.rounds.inc({ wan: p.wan, ...familyLabel(six), result: p.ok ? 'ok' : 'failed' });
     for (const t of p.targets)
       if (t.ok && t.rttMs !== null) this.rtt.observe({ wan: p.wan, ...familyLabel(six) }, t.rttMs / 1000);
-    // The loss gauge is the WAN's (IPv4) health window, as before.
-    if (p.lossPct !== null && !six) this.loss.set({ wan: p.wan }, p.lossPct / 100);
+    // IPv4's series keeps its labels; IPv6's health window is its own series.
+    if (p.lossPct !== null) this.loss.set({ wan: p.wan, ...familyLabel(six) }, p.lossPct / 100);
   }
 
   trafficOf(t: MwanEvents['wan.traffic']): void {

@@ -20,6 +20,31 @@ export interface WanRow {
   /** The WAN's share of the default policy's new connections now (0 to 1). */
   share: number;
   quota: MwanEvents['wan.quota'] | null;
+  /** The WAN's IPv6 side (absent: none): its own state, service, address and probe figures (null: not measured). */
+  ipv6?: WanRow6;
+}
+
+export interface WanRow6 {
+  state: string;
+  inService: boolean;
+  reason: string;
+  address: string | null;
+  gateway: string | null;
+  rttMs: number | null;
+  lossPct: number | null;
+}
+
+/** A WAN view's IPv6 side as the page shows it, beside IPv4's row. */
+export function wanRow6(six: NonNullable<WorldView['wans'][number]['ipv6']>): WanRow6 {
+  return {
+    state: six.state,
+    inService: six.inService,
+    reason: six.reason,
+    address: six.address ? `${six.address}/${six.prefixLength ?? 128}` : null,
+    gateway: six.gateway,
+    rttMs: six.rttMs ?? null,
+    lossPct: six.lossPct ?? null,
+  };
 }
 
 export interface ForwardRow {
@@ -74,6 +99,7 @@ export function wanRows(world: WorldView, followed: Followed, history: WanHistor
       txBps: latest?.txBps ?? null,
       share: byDefault?.[w.name] ?? 0,
       quota: followed.quotas.get(w.name) ?? null,
+      ...(w.ipv6 ? { ipv6: wanRow6(w.ipv6) } : {}),
     };
   });
 }

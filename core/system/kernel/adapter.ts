@@ -140,6 +140,11 @@ export interface KernelAdapter {
   restoreState(own: KernelOwnership, saved: SavedState): Promise<void>;
   /** Deletes the conntrack entries whose mark matches `mark` under `mask`; returns how many went. */
   deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number>;
+  /**
+   * Drops `device`'s neighbour entries for `addresses` that are unresolved (INCOMPLETE or FAILED), so the next packet
+   * to them solicits at once (a carrier came back: see neighbours.ts). Returns problems, never throws. Optional.
+   */
+  refreshNeighbours?(device: string, addresses: string[]): Promise<string[]>;
   /** Reads /proc/sys values; null for a key that does not exist (for example a device that is gone). */
   readSysctls(keys: string[]): Promise<Record<string, string | null>>;
   /**

@@ -65,6 +65,14 @@ export class MemoryKernel implements KernelAdapter {
     return before - this.connections.length - this.connections6.length;
   }
 
+  /** Neighbour refreshes asked for, as `<device> <address>`. */
+  refreshed: string[] = [];
+
+  async refreshNeighbours(device: string, addresses: string[]): Promise<string[]> {
+    for (const a of addresses) this.refreshed.push(`${device} ${a}`);
+    return [];
+  }
+
   async readSysctls(keys: string[]): Promise<Record<string, string | null>> {
     return Object.fromEntries(keys.map((k) => [k, this.sysctls[k] ?? null]));
   }

@@ -35,6 +35,7 @@ import { execaRunner, type Runner } from '../process/runner.ts';
 import { validateSysctlKey } from './sysctl-keys.ts';
 import { SystemNfqueue, type NfqueueKernel } from '../nfqueue/adapters.ts';
 import { deleteConnectionsByMark } from '../conntrack/delete.ts';
+import { neighbourFlushArgv, refreshNeighbours } from './neighbours.ts';
 
 const PROC_SYS = '/proc/sys/';
 
@@ -150,6 +151,10 @@ export class SystemKernel implements KernelAdapter {
 
   async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
     return deleteConnectionsByMark(mark, mask, this.run, undefined, family);
+  }
+
+  async refreshNeighbours(device: string, addresses: string[]): Promise<string[]> {
+    return refreshNeighbours(this.run, device, addresses);
   }
 
   /**
@@ -322,6 +327,14 @@ export class DryRunKernel extends SystemKernel {
   override async deleteConnections(mark: number, mask: number, family?: 'ipv4' | 'ipv6'): Promise<number> {
     this.wouldDelete.push({ mark, mask, ...(family ? { family } : {}) });
     return 0;
+  }
+
+  /** Neighbour flushes asked for, kept for printing (validated as for real): a dry run changes nothing. */
+  readonly wouldRefresh: string[][] = [];
+
+  override async refreshNeighbours(device: string, addresses: string[]): Promise<string[]> {
+    for (const a of addresses) this.wouldRefresh.push(neighbourFlushArgv(device, a));
+    return [];
   }
 }
 

@@ -35,10 +35,30 @@ const bytes = (n) => {
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
 };
 
+/** The row of a WAN's IPv6 side under its own: its state, address, gateway, RTT and loss (issue 13). */
+function row6(w) {
+  const s = w.ipv6;
+  const tr = el('tr', undefined, `family-ipv6 state-${s.state}`);
+  tr.dataset.wan6 = w.name;
+  tr.append(
+    el('td', '\u00a0\u00a0ipv6'),
+    el('td', s.state + (s.inService ? '' : ' (out)'), 'state'),
+    el('td', s.reason ?? ''),
+    el('td', s.address ?? '\u2013'),
+    el('td', s.gateway ?? '\u2013'),
+    el('td', ''),
+    el('td', ''),
+    el('td', s.rttMs === null ? '\u2013' : `${fixed(s.rttMs, 1)} ms`, 'num'),
+    el('td', s.lossPct === null ? '\u2013' : `${fixed(s.lossPct, 1)} %`, 'num'),
+    ...['', '', '', ''].map((t) => el('td', t)),
+  );
+  return tr;
+}
+
 function renderWans(wans) {
   const body = document.querySelector('#wans tbody');
   body.replaceChildren(
-    ...wans.map((w) => {
+    ...wans.flatMap((w) => {
       const tr = el('tr', undefined, `state-${w.state}`);
       tr.dataset.wan = w.name;
       tr.dataset.state = w.state;
@@ -64,7 +84,7 @@ function renderWans(wans) {
         el('td', `${fixed(w.share * 100, 0)} %`, 'num'),
         quota,
       );
-      return tr;
+      return w.ipv6 ? [tr, row6(w)] : [tr];
     }),
   );
   const names = wans.map((w) => w.name);

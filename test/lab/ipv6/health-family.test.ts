@@ -60,6 +60,12 @@ describe('mwan lab: health per family (IPv6)', function () {
     const start = await both(1);
     assert.equal(start.w.ipv6?.address, l.addr6.routerWan(1));
     assert.equal(start.w.ipv6?.sharedFate, false);
+    // IPv6's own figures, shown as IPv4's are: a measured RTT and loss in --json and on the ipv6 row
+    await waitFor(async () => typeof (await both(1)).w.ipv6?.rttMs === 'number', 10000, 'an IPv6 RTT').catch(explain);
+    const measured = (await both(1)).w.ipv6!;
+    assert.ok(measured.rttMs! >= 0 && measured.rttMs! < 1000, `IPv6 RTT ${measured.rttMs}`);
+    assert.ok('lossPct' in measured, 'IPv6 loss in --json (null until the window has a loss figure, as IPv4)');
+    assert.match(await ctlOk(mwan, ['status']), /^ {2}ipv6 +online +\S+ ago +\d+ ms +(\d+%|-)/m);
 
     // IPv6 beyond isp1's gateway is dropped: its IPv6 probes fail, its IPv4 ones do not
     const cutAt = Date.now();
@@ -78,8 +84,11 @@ describe('mwan lab: health per family (IPv6)', function () {
       !events.lines.some((x) => /wan\.offline +isp1 offline/.test(x)),
       `no IPv4 offline event:\n${events.lines.join('\n')}`,
     );
-    const json = JSON.parse(await ctlOk(mwan, ['status', '--json'])) as { wans: { ipv6?: { state: string } }[] };
+    const json = JSON.parse(await ctlOk(mwan, ['status', '--json'])) as {
+      wans: { lossPct: number | null; ipv6?: { state: string; lossPct: number | null } }[];
+    };
     assert.equal(json.wans[0].ipv6?.state, 'offline');
+    assert.ok((json.wans[0].ipv6?.lossPct ?? 0) > 0, `IPv6 loss after the cut: ${JSON.stringify(json.wans[0])}`);
 
     // the upstream returns: IPv6 back in service, IPv4 never left
     await l.restoreUpstream(1, 'ipv6');
