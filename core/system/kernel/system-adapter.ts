@@ -41,6 +41,13 @@ import { Ipv6Reads } from './ipv6-reads.ts';
 const PROC_SYS = '/proc/sys/';
 const NFT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
+/**
+ * The long-lived `ip` sessions, one per family and use for the whole process: a reload builds a new adapter, and
+ * sessions per adapter would leave the old ones' `ip` processes running until the daemon exits.
+ */
+const READ_SESSIONS: Partial<Record<IpFamily, IpReadSession>> = {};
+const APPLY_SESSIONS: Partial<Record<IpFamily, IpSession>> = {};
+
 export class SystemKernel implements KernelAdapter {
   readonly kind: 'system' | 'dry-run' = 'system';
   /** Every command the adapter ran to change state, in order (for `--print` and tests). */
@@ -61,8 +68,6 @@ export class SystemKernel implements KernelAdapter {
     this.nfqueue = nfqueue ?? new SystemNfqueue(run);
   }
 
-  private readSessions: Partial<Record<IpFamily, IpReadSession>> = {};
-
   /**
    * Runs several `ip -json` show commands in one `ip -batch`; returns one JSON text per command (`-N`: tables and
    * protocols as numbers, whatever rt_tables/rt_protos name them). Through a long-lived read session per family (no
@@ -72,7 +77,7 @@ export class SystemKernel implements KernelAdapter {
   private async ipShow(commands: string[], family: IpFamily = 'ipv4'): Promise<string[]> {
     const argv = ['ip', '-json', '-N', family === 'ipv6' ? '-6' : '-4', '-batch', '-'];
     if (this.run === execaRunner && process.env.MWAN_IP !== 'process') {
-      const session = (this.readSessions[family] ??= new IpReadSession(argv));
+      const session = (READ_SESSIONS[family] ??= new IpReadSession(argv));
       const outputs = await session.show(commands).catch(() => undefined);
       if (outputs) return outputs;
     }
@@ -277,8 +282,6 @@ export class SystemKernel implements KernelAdapter {
     });
   }
 
-  private ipSessions: Partial<Record<IpFamily, IpSession>> = {};
-
   /**
    * An `ip -batch` (`ip -6 -batch` for IPv6): through a long-lived session per family (no process start) unless tests
    * run commands or MWAN_IP=process.
@@ -289,7 +292,7 @@ export class SystemKernel implements KernelAdapter {
       await this.run(argv, { input });
       return;
     }
-    const session = (this.ipSessions[family] ??= new IpSession(argv));
+    const session = (APPLY_SESSIONS[family] ??= new IpSession(argv));
     await session.run(lines);
   }
 
