@@ -17,9 +17,11 @@ const LEFTOVER6 = JSON.stringify([{ priority: 1000, src: 'all', table: '201', pr
 /** A fake `ip`/`nft` that records each command; `ip -6` reports `six.rules` as its rules. */
 function fakeKernel() {
   const ran: string[] = [];
+  inputs = [];
   const six = { rules: '[]' };
   const run: Runner = async (argv, opts = {}) => {
     ran.push(argv.join(' '));
+    inputs.push(opts.input ?? '');
     const lines = (opts.input ?? '').split('\n').filter(Boolean);
     const v6 = argv.includes('-6');
     const stdout = argv.includes('-json')
@@ -33,7 +35,10 @@ function fakeKernel() {
   };
   return { kernel: new SystemKernel(run), ran, six };
 }
-const ip6Reads = (ran: string[]) => ran.filter((c) => c.startsWith('ip -json -N -6')).length;
+/** `ip -6` reads of rules and routes (a snapshot without IPv6 in play still reads `ip -6 addr show`). */
+let inputs: string[] = [];
+const ip6Reads = (ran: string[]) =>
+  ran.filter((c, i) => c.startsWith('ip -json -N -6') && inputs[i].includes('rule show')).length;
 
 describe('IPv6 reads (issue 14)', () => {
   it('configUsesIpv6: no for an IPv4 configuration, yes for any IPv6 side, target, prefix or forward', () => {

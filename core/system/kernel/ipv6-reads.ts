@@ -1,10 +1,12 @@
-// When the kernel adapter reads IPv6 (`ip -6`): always while IPv6 is in play; otherwise only until it has seen that mwan holds no IPv6 state.
+// When the kernel adapter reads IPv6 rules and routes (`ip -6`): always while IPv6 is in play; otherwise only until it has seen that mwan holds none.
 import { isIPv6 } from 'node:net';
 import type { ApplyPlan } from './adapter.ts';
 
 /**
  * A configuration without IPv6 (no `ipv6` section, no WAN or forward with an IPv6 side, no IPv6 probe target or
- * address anywhere) needs no `ip -6` reads: each costs a process and its parse on every kernel snapshot (issue 14).
+ * address anywhere) needs no `ip -6` rule and route reads: they cost a parse of every IPv6 route on every kernel
+ * snapshot and read (issue 14). The links' IPv6 addresses are still read: a WAN device's global address gives the WAN
+ * an IPv6 side, and its routes and rules, once applied, put IPv6 in play.
  * Until told otherwise everything is read. When IPv6 is not in play, IPv6 is still read at first (an earlier IPv6
  * configuration may have left routes and rules that `stop` and the reconcile must remove) and again after any apply
  * that ran `ip -6` lines, until a read shows mwan holds no IPv6 state; desired IPv6 routes or rules put IPv6 in play.

@@ -139,14 +139,18 @@ export class SystemKernel implements KernelAdapter {
     return (await this.snapshot(own)).observed;
   }
 
-  /** Links, routes, rules and mwan's nft table in processes run side by side (nft, `ip -4`, `ip -6` when needed). */
+  /**
+   * Links, routes, rules and mwan's nft table, read side by side (nft, `ip -4`, `ip -6`). Without IPv6 in play only
+   * `ip -6 addr show` is read of IPv6: a WAN device's global address still gives the WAN an IPv6 side (whose routes
+   * and rules, once applied, put IPv6 in play); IPv6 rules and routes are assumed empty (see ./ipv6-reads.ts).
+   */
   async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
     const token = this.ipv6.begin();
     const show = ['addr show', 'rule show', 'route show table all'];
-    const [nft, [addrs, rules, routes], [addrs6, rules6, routes6]] = await Promise.all([
+    const [nft, [addrs, rules, routes], [addrs6, rules6 = '[]', routes6 = '[]']] = await Promise.all([
       this.nftTable(own),
       this.ipShow(show),
-      this.ipShow6(show, token),
+      this.ipShow(token.read ? show : ['addr show'], 'ipv6'),
     ]);
     const six = this.own6(token, own, rules6, routes6);
     return {
