@@ -9,6 +9,7 @@ import type { Logger } from '../core/log.ts';
 import type { MwanPlugin } from '../core/plugin/types.ts';
 import { loadUserPlugins, pluginsDirOf } from '../core/system/code/user-plugins.ts';
 import { builtinPlugins } from '../plugins/index.ts';
+import { configUsesIpv6 } from '../core/system/kernel/ipv6-reads.ts';
 
 export async function buildEngine(
   configFile: string | undefined,
@@ -19,6 +20,8 @@ export async function buildEngine(
   const cfg = loaded ?? (await loadConfig(configFile));
   // A protocol another routing daemon uses would make its routes and rules look like mwan's (and `stop` delete them).
   await checkRouteProtocol(cfg.config.kernel.routeProtocol);
+  // No IPv6 anywhere in the configuration: kernel snapshots skip `ip -6` once mwan is seen to hold no IPv6 state.
+  system.kernel.useIpv6?.(configUsesIpv6(cfg.config));
   return Engine.create({ loaded: cfg, system, log, plugins: await pluginsFor(cfg) });
 }
 

@@ -11,6 +11,9 @@ import type { HealthSettings } from './options.ts';
 import { type ClosedRound, RoundCollector } from './rounds.ts';
 import { type Decision, initialState, linkBack, linkLost, step } from './verdict.ts';
 
+/** Judging waits for the batch of samples in hand: one microtask later. */
+const AFTER_BATCH = Promise.resolve();
+
 /** A probe target that follows the WAN's current gateway (configured, or discovered from its default route). */
 export const GATEWAY_TARGET = 'gateway';
 
@@ -161,7 +164,8 @@ export class WanMonitor {
             // A round whose targets have all reported is judged at once: once per batch of samples, after the batch.
             if (!this.judging) {
               this.judging = true;
-              queueMicrotask(() => {
+              // A resolved promise, not queueMicrotask: that one wraps each callback in an AsyncResource (~80/s at 8 WANs).
+              void AFTER_BATCH.then(() => {
                 this.judging = false;
                 this.judge();
               });

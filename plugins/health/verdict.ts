@@ -164,7 +164,9 @@ export function step(state: VerdictState, round: Round, s: HealthSettings, held?
     state.need = state.blipUntil = undefined; // still failing after blipSeconds: a long outage after all
 
   // Quality is measured while the WAN is reachable: an outage's rounds do not count as loss after it.
-  if (reachable || state.verdict === 'unknown') state.window.push(round);
+  // Only the figures stay for the window's 100 rounds: the round's targets die young (no promotion, less GC).
+  if (reachable || state.verdict === 'unknown')
+    state.window.push({ answered: round.answered, probed: round.probed, rttMs: round.rttMs });
   else state.window = [];
   if (state.window.length > s.windowRounds) state.window.shift();
   if (!reachable) state.poor = { loss: false, latency: false };

@@ -72,6 +72,8 @@ try {
   const daemon = lab.spawn([
     'env',
     `MWAN_PROFILE_OUT=${out}`,
+    // PROFILE_ENV: more variables for the daemon, e.g. MALLOC_ARENA_MAX=2
+    ...(process.env.PROFILE_ENV ?? '').split(/\s+/).filter(Boolean),
     process.execPath,
     ...flags,
     MWANCTL,

@@ -160,6 +160,8 @@ const OBSERVE_CPU_PCT = 2;
 const OBSERVE_RSS_MB = 80;
 
 export async function observeCostBench(row: Row, results: Record<string, unknown>, seconds: number): Promise<void> {
+  const stale = await assertBundleCurrent().catch((e: Error) => e.message);
+  if (stale) return row('daemon probing 8 WANs, observe on and off, as installed', `not measured: ${stale}`, '', false);
   const off = await costAt(8, seconds, 'off');
   const on = await costAt(8, seconds, 'page-and-scrape');
   results.observeCost = { seconds, settleMs: SETTLE_MS, off, on, client: observeClient };

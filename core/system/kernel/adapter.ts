@@ -155,6 +155,11 @@ export interface KernelAdapter {
   /** Read-only: the named counters of mwan's table `table` (`nft -j list counters table inet …`), null without it. */
   readCounters?(table: string): Promise<NftCounters | null>;
   /**
+   * Whether the configuration puts IPv6 in play: when not, an adapter may leave out IPv6 reads once it has seen mwan
+   * holds no IPv6 state (an empty IPv6 side is assumed). Not called: everything is read.
+   */
+  useIpv6?(inPlay: boolean): void;
+  /**
    * Calls `onChange` when links, addresses or routes change — with a hint when the change is a link's
    * flags — and, with `own`, reports changes to mwan's own table, rules and routes to `own.onChange` instead;
    * returns a function that stops watching.

@@ -21,6 +21,7 @@ import { applyAllOrNothing } from './atomic-apply.ts';
 import { monitorLines } from './line-monitor.ts';
 import { inProcessNft } from './nft-native.ts';
 import { IpSession } from './ip-session.ts';
+import { IpReadSession } from './ip-read-session.ts';
 import { parseNftMonitorLine } from './nft-monitor.ts';
 import { diffIpFamilies } from '../../reconcile/ip-diff.ts';
 import type { IpFamily } from '../../reconcile/desired.ts';
@@ -36,8 +37,17 @@ import { validateSysctlKey } from './sysctl-keys.ts';
 import { SystemNfqueue, type NfqueueKernel } from '../nfqueue/adapters.ts';
 import { deleteConnectionsByMark } from '../conntrack/delete.ts';
 import { neighbourFlushArgv, refreshNeighbours } from './neighbours.ts';
+import { Ipv6Reads } from './ipv6-reads.ts';
 
 const PROC_SYS = '/proc/sys/';
+const NFT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * The long-lived `ip` sessions, one per family and use for the whole process: a reload builds a new adapter, and
+ * sessions per adapter would leave the old ones' `ip` processes running until the daemon exits.
+ */
+const READ_SESSIONS: Partial<Record<IpFamily, IpReadSession>> = {};
+const APPLY_SESSIONS: Partial<Record<IpFamily, IpSession>> = {};
 
 export class SystemKernel implements KernelAdapter {
   readonly kind: 'system' | 'dry-run' = 'system';
@@ -49,6 +59,9 @@ export class SystemKernel implements KernelAdapter {
   /** Queue rules applied with iptables, queues bound for real. */
   readonly nfqueue: NfqueueKernel;
 
+  /** Whether reads include `ip -6` (not while the configuration has no IPv6 and mwan holds none: see ./ipv6-reads.ts). */
+  private readonly ipv6 = new Ipv6Reads();
+
   constructor(
     protected readonly run: Runner = execaRunner,
     nfqueue?: NfqueueKernel,
@@ -56,31 +69,59 @@ export class SystemKernel implements KernelAdapter {
     this.nfqueue = nfqueue ?? new SystemNfqueue(run);
   }
 
-  /** Runs several `ip -json` show commands in one process; returns one JSON text per command (`-N`: tables and protocols as numbers, whatever rt_tables/rt_protos name them). */
+  /**
+   * Runs several `ip -json` show commands in one `ip -batch`; returns one JSON text per command (`-N`: tables and
+   * protocols as numbers, whatever rt_tables/rt_protos name them). Through a long-lived read session per family (no
+   * process start per read) unless tests run commands or MWAN_IP=process; a session that fails is retried once as a
+   * process of its own, whose error (a genuine one) is the one thrown.
+   */
   private async ipShow(commands: string[], family: IpFamily = 'ipv4'): Promise<string[]> {
-    const { stdout } = await this.run(['ip', '-json', '-N', family === 'ipv6' ? '-6' : '-4', '-batch', '-'], {
-      input: `${commands.join('\n')}\n`,
-    });
+    const argv = ['ip', '-json', '-N', family === 'ipv6' ? '-6' : '-4', '-batch', '-'];
+    if (this.run === execaRunner && process.env.MWAN_IP !== 'process') {
+      const session = (READ_SESSIONS[family] ??= new IpReadSession(argv));
+      const outputs = await session.show(commands).catch(() => undefined);
+      if (outputs) return outputs;
+    }
+    const { stdout } = await this.run(argv, { input: `${commands.join('\n')}\n` });
     const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
     if (outputs.length !== commands.length)
       throw new Error(`ip -batch returned ${outputs.length} outputs for ${commands.length} commands`);
     return outputs;
   }
 
+  /** mwan's nft table, read in process through libnftables when the addon has it (no `nft -j` process per snapshot). */
   private async nftTable(own: KernelOwnership) {
-    const nft = await this.run(['nft', '-j', 'list', 'table', 'inet', own.nftTable], { allowFailure: true });
-    return nft.exitCode === 0 ? parseNftTable(nft.stdout) : null;
+    if (!NFT_NAME.test(own.nftTable)) throw new Error(`bad nft table: ${JSON.stringify(own.nftTable)}`);
+    const text = await this.nftJsonList(['list', 'table', 'inet', own.nftTable]);
+    return text === null ? null : parseNftTable(text);
   }
 
-  /** mwan's routes and rules of both families: one `ip -4` and one `ip -6` process, side by side. */
+  /** Told by the engine's builder: whether the configuration puts IPv6 in play (until then both families are read). */
+  useIpv6(inPlay: boolean): void {
+    this.ipv6.setInPlay(inPlay);
+  }
+
+  /** `commands` for `ip -6`, or empty outputs without a process when IPv6 needs no read (see ./ipv6-reads.ts). */
+  private async ipShow6(commands: string[], token: { read: boolean }): Promise<string[]> {
+    return token.read ? this.ipShow(commands, 'ipv6') : commands.map(() => '[]');
+  }
+
+  /** mwan's IPv6 rules and routes parsed from `ip -6` outputs, noting whether it holds any. */
+  private own6(token: { read: boolean; generation: number }, own: Ownership, rules6: string, routes6: string) {
+    const six = { rules: parseRules6(rules6, own), routes: parseRoutes6(routes6, own) };
+    if (token.read) this.ipv6.saw(token, six.rules.length + six.routes.length);
+    return six;
+  }
+
+  /** mwan's routes and rules of both families: one `ip -4` and (when IPv6 needs reading) one `ip -6` process, side by side. */
   private async readIp(own: KernelOwnership | Ownership): Promise<{ rules: RuleSpec[]; routes: RouteSpec[] }> {
-    const [[rules, routes], [rules6, routes6]] = await Promise.all([
-      this.ipShow(['rule show', 'route show table all']),
-      this.ipShow(['rule show', 'route show table all'], 'ipv6'),
-    ]);
+    const token = this.ipv6.begin();
+    const show = ['rule show', 'route show table all'];
+    const [[rules, routes], [rules6, routes6]] = await Promise.all([this.ipShow(show), this.ipShow6(show, token)]);
+    const six = this.own6(token, own, rules6, routes6);
     return {
-      rules: [...parseRules(rules, own), ...parseRules6(rules6, own)],
-      routes: [...parseRoutes(routes, own), ...parseRoutes6(routes6, own)],
+      rules: [...parseRules(rules, own), ...six.rules],
+      routes: [...parseRoutes(routes, own), ...six.routes],
     };
   }
 
@@ -99,14 +140,20 @@ export class SystemKernel implements KernelAdapter {
     return (await this.snapshot(own)).observed;
   }
 
-  /** Links, routes, rules and mwan's nft table in three processes run side by side (nft, `ip -4`, `ip -6`). */
+  /**
+   * Links, routes, rules and mwan's nft table, read side by side (nft, `ip -4`, `ip -6`). Without IPv6 in play only
+   * `ip -6 addr show` is read of IPv6: a WAN device's global address still gives the WAN an IPv6 side (whose routes
+   * and rules, once applied, put IPv6 in play); IPv6 rules and routes are assumed empty (see ./ipv6-reads.ts).
+   */
   async snapshot(own: KernelOwnership): Promise<{ observed: ObservedNetwork; current: KernelSnapshot }> {
+    const token = this.ipv6.begin();
     const show = ['addr show', 'rule show', 'route show table all'];
-    const [nft, [addrs, rules, routes], [addrs6, rules6, routes6]] = await Promise.all([
+    const [nft, [addrs, rules, routes], [addrs6, rules6 = '[]', routes6 = '[]']] = await Promise.all([
       this.nftTable(own),
       this.ipShow(show),
-      this.ipShow(show, 'ipv6'),
+      this.ipShow(token.read ? show : ['addr show'], 'ipv6'),
     ]);
+    const six = this.own6(token, own, rules6, routes6);
     return {
       observed: {
         links: withAddresses6(parseLinks(addrs), parseLinks(addrs6)),
@@ -115,8 +162,8 @@ export class SystemKernel implements KernelAdapter {
       },
       current: {
         nft,
-        rules: [...parseRules(rules, own), ...parseRules6(rules6, own)],
-        routes: [...parseRoutes(routes, own), ...parseRoutes6(routes6, own)],
+        rules: [...parseRules(rules, own), ...six.rules],
+        routes: [...parseRoutes(routes, own), ...six.routes],
       },
     };
   }
@@ -218,6 +265,7 @@ export class SystemKernel implements KernelAdapter {
    * When a step fails, what the earlier steps changed is put back (see ./atomic-apply.ts) and the error names the step.
    */
   async apply(plan: ApplyPlan): Promise<void> {
+    this.ipv6.applying(plan);
     const spent = { nft: 0, ip: 0 };
     this.lastApplyMs = spent;
     await applyAllOrNothing(plan, {
@@ -243,8 +291,6 @@ export class SystemKernel implements KernelAdapter {
     });
   }
 
-  private ipSessions: Partial<Record<IpFamily, IpSession>> = {};
-
   /**
    * An `ip -batch` (`ip -6 -batch` for IPv6): through a long-lived session per family (no process start) unless tests
    * run commands or MWAN_IP=process.
@@ -255,7 +301,7 @@ export class SystemKernel implements KernelAdapter {
       await this.run(argv, { input });
       return;
     }
-    const session = (this.ipSessions[family] ??= new IpSession(argv));
+    const session = (APPLY_SESSIONS[family] ??= new IpSession(argv));
     await session.run(lines);
   }
 

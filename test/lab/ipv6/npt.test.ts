@@ -11,6 +11,20 @@ import { ispForAddress6 } from '../../kit/lab/dual-stack.ts';
 import { nodeArgv } from '../../kit/lab/traffic.ts';
 import type { ManagedProcess } from '../../kit/lab/processes.ts';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { configUsesIpv6 } from '../../../core/system/kernel/ipv6-reads.ts';
+
+/** A copy of a configuration without its IPv6: no `ipv6`/`to6` fields, no IPv6 probe targets. */
+function withoutIpv6(config: unknown): unknown {
+  if (Array.isArray(config))
+    return config.filter((x) => !configUsesIpv6(x) || typeof x !== 'object' || !('target' in x)).map(withoutIpv6);
+  if (!config || typeof config !== 'object') return config;
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k !== 'ipv6' && k !== 'to6')
+      .map(([k, v]) => [k, withoutIpv6(v)]),
+  );
+}
 
 const UDP_STREAM = fileURLToPath(new URL('../../kit/lab/clients/udp-stream.ts', import.meta.url));
 
@@ -202,5 +216,39 @@ describe('mwan lab: IPv6 npt (marks, multipath, NPTv6)', function () {
     await ctlOk(mwan!, ['stop']);
     await mwan!.daemon?.exited;
     assert.equal(await ipv6Snapshot(l), baseline);
+  });
+  it('an IPv6 leftover (the daemon killed) is removed by a daemon whose configuration has no IPv6, and by its stop', async () => {
+    // Without IPv6 in play the daemon skips ip -6 rule and route reads once it has seen it holds none (issue 14). The
+    // WAN devices' global IPv6 addresses go too: each would give its WAN an IPv6 side (and put IPv6 back in play).
+    const l = lab!;
+    const owned = (text: string) => text.split('\n').filter((line) => / proto 249\b/.test(line));
+    const sysctls = (text: string) => text.slice(text.indexOf('## sysctl'));
+    const ipv6Config = JSON.parse(readFileSync(mwan!.configPath, 'utf8')) as unknown;
+    await mwan!.startDaemon();
+    await waitFor(async () => /from 2001:db8:1::2 lookup/.test(await ipv6Snapshot(l)), 30000, 'the IPv6 rules');
+    process.kill(mwan!.daemon!.pid!, 'SIGKILL');
+    await mwan!.daemon!.exited;
+    assert.ok(owned(await ipv6Snapshot(l)).length > 0, 'the killed daemon left its IPv6 rules and routes');
+    for (const dev of ['wan1', 'wan2'])
+      await l.exec(l.ns.router, ['ip', '-6', 'addr', 'flush', 'dev', dev, 'scope', 'global']);
+    try {
+      const ipv4Only = withoutIpv6(labConfig(l, mwan!.dir));
+      assert.equal(configUsesIpv6(ipv4Only), false, JSON.stringify(ipv4Only));
+      mwan!.writeConfig(ipv4Only);
+      await mwan!.startDaemon();
+      let last = '';
+      await waitFor(async () => owned((last = await ipv6Snapshot(l))).length === 0, 30000, 'the leftover gone').catch(
+        (e: Error) => {
+          throw new Error(`${e.message}: ${last}\n${mwan!.daemon!.lines.join('\n')}`);
+        },
+      );
+      await ctlOk(mwan!, ['stop']);
+      await mwan!.daemon?.exited;
+      const after = await ipv6Snapshot(l);
+      assert.deepEqual(owned(after), []);
+      assert.equal(sysctls(after), sysctls(baseline), 'the IPv6 sysctls restored');
+    } finally {
+      mwan!.writeConfig(ipv6Config);
+    }
   });
 });
