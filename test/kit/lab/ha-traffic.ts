@@ -30,6 +30,8 @@ export interface FlowsResult {
 export interface FlowsRun {
   /** Resolves with the client's figures once its time is up. */
   result: Promise<FlowsResult>;
+  /** Ends the run now (the client reports as if its time were up). */
+  stop(): void;
 }
 
 /** Starts the client in the LAN namespace; resolves once every flow is connected and messages flow. */
@@ -57,5 +59,5 @@ export async function startFlows(
   const result = p
     .waitForLine(/^result /, (o.seconds + 30) * 1000)
     .then((line) => JSON.parse(line.slice('result '.length)) as FlowsResult);
-  return { result };
+  return { result, stop: () => p.write('stop\n') };
 }

@@ -1,4 +1,4 @@
-// Lab client for HA takeovers: N long TCP flows (a message every interval) and a new connection every few ms, for a bounded time.
+// Lab client for HA takeovers: N long TCP flows (a message every interval) and a new connection every few ms, for a bounded time (or until "stop" on stdin).
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -19,9 +19,9 @@ const flows = Number(values.flows);
 const interval = Number(values['interval-ms']);
 const connectEvery = Number(values['connect-every-ms']);
 const seconds = Number(values.seconds);
-if (!values.to || !(port > 0) || !(flows >= 0 && flows <= 100) || !(interval >= 10) || !(seconds > 0 && seconds <= 300))
+if (!values.to || !(port > 0) || !(flows >= 0 && flows <= 100) || !(interval >= 10) || !(seconds > 0 && seconds <= 900))
   throw new Error(
-    'usage: ha-flows --to ADDR --port P [--flows N<=100] [--interval-ms] [--connect-every-ms] [--seconds<=300]',
+    'usage: ha-flows --to ADDR --port P [--flows N<=100] [--interval-ms] [--connect-every-ms] [--seconds<=900]',
   );
 const host = values.to;
 const localAddress = values.from;
@@ -123,7 +123,16 @@ const connectTick =
     : undefined;
 console.log(`ready ${started}`);
 
-await new Promise((r) => setTimeout(r, seconds * 1000));
+// The time is up, or a "stop" line on stdin ends the run early (a test that knows when it is done).
+await new Promise<void>((resolve) => {
+  setTimeout(resolve, seconds * 1000);
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    if (d.includes('stop')) resolve();
+  });
+  process.stdin.on('error', () => undefined);
+});
+process.stdin.pause();
 clearInterval(tick);
 clearInterval(connectTick);
 await Promise.all(pending);
