@@ -81,15 +81,24 @@ describe('mwan lab: the HA peer channel (config hashes, sticky choices, NFQUEUE 
     if (res.exitCode !== 0) return null;
     return (JSON.parse(res.stdout) as { plugins?: { ha?: { peerLink?: PeerLink } } }).plugins?.ha?.peerLink ?? null;
   };
-  const bothSay = (config: PeerLink['config'], what: string) =>
-    waitFor(
-      async () => {
-        const links = await Promise.all(ROUTERS.map(peerLink));
-        return links.every((l) => l?.config === config);
-      },
-      60000,
-      what,
-    );
+  const bothSay = async (config: PeerLink['config'], what: string) => {
+    let last: unknown[] = [];
+    try {
+      await waitFor(
+        async () => {
+          const links = await Promise.all(ROUTERS.map(peerLink));
+          last = links;
+          return links.every((l) => l?.config === config);
+        },
+        // Generous: each read starts mwanctl (seconds on a loaded machine), and a reload restarts the engines.
+        90000,
+        what,
+      );
+    } catch (error) {
+      const roles = await Promise.all(ROUTERS.map((r) => nodes[r].role()));
+      throw new Error(`${(error as Error).message}; roles ${roles}; peer links ${JSON.stringify(last)}`);
+    }
+  };
   /** The ISP a new connection from `from` leaves by (the server reports the public address it saw). */
   const ispOf = async (from: string): Promise<number | undefined> => {
     const run = await startFlows(lab!, { flows: 1, seconds: 1, from });
