@@ -59,6 +59,8 @@ export async function haFlapsBench(row: Row, results: Record<string, unknown>): 
     badSettles: r.flaps.badSettles,
     mastersAfterSettle: masters,
     takeoverMs: r.flaps.takeoverMs,
+    samplesPerSettle: r.flaps.mastersAfterSettle,
+    error: r.flaps.error,
     flowsLost: lost,
     worstStallMs: worst,
   };
@@ -67,7 +69,7 @@ export async function haFlapsBench(row: Row, results: Record<string, unknown>): 
     .join(', ');
   row(
     `HA: ${FLAPS} link flaps of the master (LAN link down until the peer takes over, up, 1 s settle): flaps, settles with exactly one master (${show})`,
-    `${r.flaps.flaps} flaps, ${r.flaps.flaps - r.flaps.badSettles} of ${r.flaps.flaps} settles`,
+    `${r.flaps.flaps} flaps, ${r.flaps.flaps - r.flaps.badSettles} of ${r.flaps.flaps} settles${r.flaps.error ? ` (stopped: ${r.flaps.error})` : ''}`,
     `${FLAPS}, ${FLAPS} of ${FLAPS}`,
     r.flaps.flaps === FLAPS && r.flaps.badSettles === 0,
   );
