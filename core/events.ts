@@ -100,6 +100,17 @@ export interface MwanEvents {
     role: 'master' | 'backup' | 'fault';
     previous: 'master' | 'backup' | 'fault' | null;
   };
+  /**
+   * What this node of an HA pair knows of its peer's configuration changed: the hashes match, differ (in `sections`),
+   * or the peer does not answer on the peer channel.
+   */
+  'ha.peer': {
+    node: string;
+    peer: string;
+    config: 'matches' | 'differs' | 'unreachable';
+    previous: 'matches' | 'differs' | 'unreachable' | null;
+    sections: string[];
+  };
 }
 
 export type EventName = keyof MwanEvents;
@@ -126,6 +137,7 @@ export const ALL_EVENTS = [
   'wan.quota',
   'ha.notify',
   'ha.role',
+  'ha.peer',
 ] as const satisfies readonly EventName[];
 /** Names of the map missing from ALL_EVENTS: a missing one makes this `true` an error naming it. */
 type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;

@@ -37,7 +37,7 @@ export interface FlowsRun {
 /** Starts the client in the LAN namespace; resolves once every flow is connected and messages flow. */
 export async function startFlows(
   lab: HaLab,
-  o: { flows?: number; seconds: number; connectEveryMs?: number },
+  o: { flows?: number; seconds: number; connectEveryMs?: number; from?: string },
 ): Promise<FlowsRun> {
   const p = lab.spawn(
     lab.ns.client,
@@ -52,6 +52,7 @@ export async function startFlows(
       String(o.seconds),
       '--connect-every-ms',
       String(o.connectEveryMs ?? 0),
+      ...(o.from ? ['--from', o.from] : []),
     ]),
   );
   await p.waitForLine(/^ready/, 20000);

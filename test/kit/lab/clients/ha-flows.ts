@@ -10,6 +10,8 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '100' },
     'connect-every-ms': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
+    /** The LAN source address to connect from (default: the kernel's choice). */
+    from: { type: 'string' },
   },
 });
 const port = Number(values.port);
@@ -22,6 +24,7 @@ if (!values.to || !(port > 0) || !(flows >= 0 && flows <= 100) || !(interval >= 
     'usage: ha-flows --to ADDR --port P [--flows N<=100] [--interval-ms] [--connect-every-ms] [--seconds<=900]',
   );
 const host = values.to;
+const localAddress = values.from;
 
 interface Flow {
   sock: Socket;
@@ -47,7 +50,7 @@ function onLines(sock: Socket, fn: (line: string) => void): void {
 
 function openFlow(): Promise<Flow> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host, port });
+    const sock = connect({ host, port, localAddress });
     sock.setNoDelay(true);
     const f: Flow = {
       sock,
@@ -83,7 +86,7 @@ function openFlow(): Promise<Flow> {
 /** One short connection: resolves with the time its greeting arrived, or null (failed or over 1 s). */
 function probeConnect(): Promise<number | null> {
   return new Promise((resolve) => {
-    const sock = connect({ host, port });
+    const sock = connect({ host, port, localAddress });
     const done = (v: number | null) => {
       clearTimeout(timer);
       sock.destroy();
