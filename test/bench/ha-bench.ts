@@ -170,7 +170,7 @@ export async function haBench(row: Row, results: Record<string, unknown>): Promi
   // Several runs, each the floor and mwan in a fresh lab; BENCH_HA_RUNS (default 3; 0 runs only the flaps).
   const runs = Math.max(0, Number(process.env.BENCH_HA_RUNS ?? 3));
   if (runs > 0) await takeoverBench(row, results, runs);
-  // 100 link flaps of the master; BENCH_HA_FLAPS=0 skips them.
+  // 100 link flaps of the master; BENCH_HA_FLAPS sets how many, 0 skips them.
   if (process.env.BENCH_HA_FLAPS !== '0') await haFlapsBench(row, results);
 }
 

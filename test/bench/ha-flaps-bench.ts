@@ -1,4 +1,4 @@
-// Part of `npm run bench -- ha`: 100 link flaps of the HA master under 20 long flows: masters after each settle, flows lost.
+// Part of `npm run bench -- ha`: 100 (BENCH_HA_FLAPS) link flaps of the HA master under 20 long flows: masters after each settle, flows lost.
 import { haNode } from '../kit/lab/ha-fixture.ts';
 import { flapMaster, type FlapFigures } from '../kit/lab/ha-flaps.ts';
 import { createHaLab, ROUTERS } from '../kit/lab/ha-pair.ts';
@@ -7,7 +7,8 @@ import { waitFor } from '../kit/time.ts';
 import type { Row } from './realistic-lab.ts';
 import { median } from './stats.ts';
 
-const FLAPS = 100;
+// BENCH_HA_FLAPS: how many (default 100; 0 skips them, in ha-bench.ts).
+const FLAPS = Number(process.env.BENCH_HA_FLAPS ?? 100) || 100;
 const FLOWS = 20;
 
 interface Run {
@@ -26,7 +27,8 @@ async function flapRun(): Promise<Run | string> {
         const [a, b] = await Promise.all(nodes.map((n) => n.role()));
         return (a === 'master' && b === 'backup') || (a === 'backup' && b === 'master');
       },
-      60000,
+      // Each role read starts mwanctl: generous on a loaded machine.
+      180000,
       'one master and one backup',
     );
     const run = await startFlows(lab, { flows: FLOWS, seconds: 900 });
@@ -59,6 +61,8 @@ export async function haFlapsBench(row: Row, results: Record<string, unknown>): 
     badSettles: r.flaps.badSettles,
     mastersAfterSettle: masters,
     takeoverMs: r.flaps.takeoverMs,
+    samplesPerSettle: r.flaps.mastersAfterSettle,
+    error: r.flaps.error,
     flowsLost: lost,
     worstStallMs: worst,
   };
@@ -67,7 +71,7 @@ export async function haFlapsBench(row: Row, results: Record<string, unknown>): 
     .join(', ');
   row(
     `HA: ${FLAPS} link flaps of the master (LAN link down until the peer takes over, up, 1 s settle): flaps, settles with exactly one master (${show})`,
-    `${r.flaps.flaps} flaps, ${r.flaps.flaps - r.flaps.badSettles} of ${r.flaps.flaps} settles`,
+    `${r.flaps.flaps} flaps, ${r.flaps.flaps - r.flaps.badSettles} of ${r.flaps.flaps} settles${r.flaps.error ? ` (stopped: ${r.flaps.error})` : ''}`,
     `${FLAPS}, ${FLAPS} of ${FLAPS}`,
     r.flaps.flaps === FLAPS && r.flaps.badSettles === 0,
   );

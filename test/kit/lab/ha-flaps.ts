@@ -10,6 +10,8 @@ export interface FlapFigures {
   badSettles: number;
   /** Per flap: ms from the master's link down until the peer held the LAN virtual address. */
   takeoverMs: number[];
+  /** Why the run stopped before `count` flaps (no single master to flap, or no takeover), if it did. */
+  error?: string;
 }
 
 /** The routers holding each virtual address: LAN first, then one per WAN. */
@@ -43,34 +45,57 @@ export async function flapMaster(
   const settleMs = o.settleMs ?? 1000;
   const samples = o.samples ?? 5;
   const figures: FlapFigures = { flaps: 0, mastersAfterSettle: [], badSettles: 0, takeoverMs: [] };
-  for (let i = 0; i < o.count; i++) {
-    const master = await currentMaster(lab);
-    const peer = master === 'r1' ? 'r2' : 'r1';
-    const ns = lab.ns.router(master);
-    const t0 = performance.now();
-    await lab.exec(ns, ['ip', 'link', 'set', 'lan0', 'down']);
-    try {
-      await waitFor(
-        async () => (await holders(lab)).lan.includes(peer),
-        o.takeoverTimeoutMs ?? 15000,
-        `${peer} to take over at flap ${i + 1}`,
-      );
-    } finally {
-      figures.takeoverMs.push(Math.round(performance.now() - t0));
-      await lab.exec(ns, ['ip', 'link', 'set', 'lan0', 'up']);
-    }
-    figures.flaps++;
-    await sleep(settleMs);
-    const seen: number[] = [];
-    let bad = false;
-    for (let s = 0; s < samples; s++) {
-      const h = await holders(lab);
-      seen.push(h.lan.length);
-      if (h.lan.length !== 1 || h.all.length !== 1 || h.all[0] !== h.lan[0]) bad = true;
-      if (s < samples - 1) await sleep(50);
-    }
-    figures.mastersAfterSettle.push(seen);
-    if (bad) figures.badSettles++;
+  try {
+    for (let i = 0; i < o.count; i++)
+      await flapOnce(lab, i, figures, { settleMs, samples, timeoutMs: o.takeoverTimeoutMs ?? 15000 });
+  } catch (e) {
+    figures.error = (e as Error).message;
   }
   return figures;
+}
+
+async function flapOnce(
+  lab: HaLab,
+  i: number,
+  figures: FlapFigures,
+  o: { settleMs: number; samples: number; timeoutMs: number },
+): Promise<void> {
+  // A settle that failed may still resolve (a starved keepalived catching up): wait for one holder, bounded.
+  let master: RouterName | undefined;
+  await waitFor(
+    async () => {
+      const h = await holders(lab);
+      master = h.lan.length === 1 ? h.lan[0] : undefined;
+      return master !== undefined;
+    },
+    o.timeoutMs,
+    `exactly one router holding ${lab.addr.lanVip} before flap ${i + 1}`,
+  );
+  if (!master) throw new Error('unreachable: no master after waitFor');
+  const peer = master === 'r1' ? 'r2' : 'r1';
+  const ns = lab.ns.router(master);
+  const t0 = performance.now();
+  await lab.exec(ns, ['ip', 'link', 'set', 'lan0', 'down']);
+  try {
+    await waitFor(
+      async () => (await holders(lab)).lan.includes(peer),
+      o.timeoutMs,
+      `${peer} to take over at flap ${i + 1}`,
+    );
+  } finally {
+    figures.takeoverMs.push(Math.round(performance.now() - t0));
+    await lab.exec(ns, ['ip', 'link', 'set', 'lan0', 'up']);
+  }
+  figures.flaps++;
+  await sleep(o.settleMs);
+  const seen: number[] = [];
+  let bad = false;
+  for (let s = 0; s < o.samples; s++) {
+    const h = await holders(lab);
+    seen.push(h.lan.length);
+    if (h.lan.length !== 1 || h.all.length !== 1 || h.all[0] !== h.lan[0]) bad = true;
+    if (s < o.samples - 1) await sleep(50);
+  }
+  figures.mastersAfterSettle.push(seen);
+  if (bad) figures.badSettles++;
 }

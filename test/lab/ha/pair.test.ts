@@ -182,7 +182,7 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
     console.log(
       `      flaps: ${figures.flaps}, masters after each settle ${JSON.stringify(figures.mastersAfterSettle.map((s) => Math.max(...s)))}, takeovers ${figures.takeoverMs.join('/')} ms, worst stall ${Math.max(...res.flows.map((f) => f.maxGapMs))} ms`,
     );
-    assert.equal(figures.flaps, FLAPS);
+    assert.equal(figures.flaps, FLAPS, `every flap done (${figures.error ?? ''})`);
     assert.equal(
       figures.badSettles,
       0,
