@@ -75,6 +75,10 @@ const DESCRIBE: Describe = {
     `${p.wan} quota ${p.state}${p.threshold !== null ? ` (${p.threshold}% reached)` : ''}: ${p.usedBytes} of ${p.limitBytes} bytes (${p.percent.toFixed(1)}%)`,
   'ha.notify': (p) => `keepalived: this node is ${p.role}`,
   'ha.role': (p) => `HA node ${p.node} is ${p.role}${p.previous ? ` (was ${p.previous})` : ''}; peer ${p.peer}`,
+  'ha.peer': (p) =>
+    p.config === 'unreachable'
+      ? `HA node ${p.node}: peer ${p.peer} does not answer on the peer channel`
+      : `HA node ${p.node}: configuration ${p.config === 'matches' ? 'matches' : `differs from`} peer ${p.peer}${p.sections.length ? ` (${p.sections.join(', ')})` : ''}`,
 };
 
 /** `2026-12-03T07:10:08.123Z wan.offline  isp1 offline: …` (the time as the daemon stamped it). */

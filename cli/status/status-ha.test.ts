@@ -27,6 +27,29 @@ describe('status: HA lines', () => {
     assert.equal(none[1], '  sync: conntrackd does not answer');
   });
 
+  it('shows the peer channel: matches, differs since when and where, unreachable, copied choices', () => {
+    const since = '2026-12-03T10:00:00.000Z';
+    const base = { node: 'r2', peer: 'r1', role: 'backup', since, sync: null };
+    const link = (l: Record<string, unknown>) =>
+      haLines(
+        report({ ...base, peerLink: { sections: [], role: null, problem: null, mirrored: null, since, ...l } }),
+        0,
+      )[2];
+    assert.equal(
+      link({ config: 'matches', role: 'master', mirrored: { sets: 2, elements: 8, at: since } }),
+      `  peer channel: config matches peer; peer is master; 8 remembered choices copied from it (2 sets, ${since})`,
+    );
+    assert.equal(
+      link({ config: 'differs', sections: ['policies', 'wans'] }),
+      `  peer channel: config differs from peer since ${since} (sections: policies, wans)`,
+    );
+    assert.equal(
+      link({ config: 'unreachable', problem: 'ECONNREFUSED' }),
+      `  peer channel: peer unreachable since ${since} (ECONNREFUSED)`,
+    );
+    assert.equal(link({ config: null, since: null }), '  peer channel: peer not heard from yet');
+  });
+
   it('prints nothing without an HA pair', () => {
     assert.deepEqual(haLines(report(), Date.now()), []);
   });

@@ -12,5 +12,24 @@ export function haLines(report: StatusReport, now: number): string[] {
     s
       ? `  sync: ${s.internal} connections here, ${s.external} from the peer; ${s.sentPackets} packets sent, ${s.receivedPackets} received, ${s.sendErrors + s.receiveErrors} errors, ${s.lostMessages} lost`
       : '  sync: conntrackd does not answer',
+    ...peerLines(ha.peerLink),
   ];
+}
+
+/** The peer channel: "config matches peer" / "differs since …" / "peer unreachable", and the copied remembered choices. */
+function peerLines(p: HaReport['peerLink']): string[] {
+  if (!p) return [];
+  const config =
+    p.config === 'matches'
+      ? 'config matches peer'
+      : p.config === 'differs'
+        ? `config differs from peer since ${p.since}${p.sections.length ? ` (sections: ${p.sections.join(', ')})` : ''}`
+        : p.config === 'unreachable'
+          ? `peer unreachable since ${p.since}${p.problem ? ` (${p.problem})` : ''}`
+          : 'peer not heard from yet';
+  const role = p.role ? `; peer is ${p.role}` : '';
+  const copied = p.mirrored
+    ? `; ${p.mirrored.elements} remembered choices copied from it (${p.mirrored.sets} sets, ${p.mirrored.at})`
+    : '';
+  return [`  peer channel: ${config}${role}${copied}`];
 }

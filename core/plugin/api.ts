@@ -119,8 +119,12 @@ export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
 export { OpenFlows } from '../system/conntrack/open-flows.ts';
 export type { LinkBytes } from '../system/kernel/link-stats.ts';
+export type { TimedElement, TimedSet } from '../system/kernel/timed-sets.ts';
+export { isTimedKey } from '../system/kernel/timed-sets.ts';
 export type { FileService, MailService, PluginServices, RunScript } from '../system/system.ts';
 export type {
+  HttpGetOptions,
+  HttpGetReply,
   HttpHandler,
   HttpReply,
   HttpRequest,

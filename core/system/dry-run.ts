@@ -52,6 +52,7 @@ export function dryRunSystem(
     supervise: idleServices.supervise,
     conntrackFeed: () => idleServices.conntrackFeed(createConntrackFeed),
     updateMap: async (table, map) => refuse(`update map ${map} of table ${table}`),
+    replaceTimedSets: async (table) => refuse(`replace run-time set elements of table ${table}`),
     linkBytes: (devices) => readLinkBytes(devices),
     files: {
       readTextPrefix: (file, max) => systemFiles.readTextPrefix(file, max),

@@ -4,6 +4,7 @@ import type { ConntrackRecord } from './conntrack/parse.ts';
 import type { ConntrackFeed, ConntrackSubscriber } from './conntrack/feed.ts';
 import type { LinkBytes } from './kernel/link-stats.ts';
 import type { MapElement } from './kernel/nft-elements.ts';
+import type { TimedSet } from './kernel/timed-sets.ts';
 import { MemoryKernel } from './kernel/memory-adapter.ts';
 import type { ProbeContext, ProbeSample } from './probes/types.ts';
 import type { ProbeConfig } from '../../config/schema/schema.ts';
@@ -183,6 +184,13 @@ export class MemorySystem implements System {
   async updateMap(table: string, map: string, add: MapElement[], remove: string[]): Promise<void> {
     this.calls.push(`map ${table} ${map}`);
     this.mapUpdates.push({ table, map, add: structuredClone(add), remove: [...remove] });
+  }
+
+  readonly setReplacements: { table: string; sets: TimedSet[] }[] = [];
+
+  async replaceTimedSets(table: string, sets: TimedSet[]): Promise<void> {
+    this.calls.push(`sets ${table} ${sets.map((s) => s.name).join(' ')}`);
+    this.setReplacements.push({ table, sets: structuredClone(sets) });
   }
 
   async linkBytes(devices: string[]): Promise<Record<string, LinkBytes | null>> {

@@ -82,6 +82,7 @@ export function oneShotSystem(system: System): System {
     kind: system.kind,
     kernel: oneShotKernel,
     updateMap: (table, map, add, remove) => system.updateMap(table, map, add, remove),
+    replaceTimedSets: (table, sets) => system.replaceTimedSets(table, sets),
     linkBytes: (devices) => system.linkBytes(devices),
     files: system.files,
     stateStore: (dir) => system.stateStore(dir),

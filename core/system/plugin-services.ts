@@ -3,6 +3,7 @@ import type { Layout } from '../../config/schema/identifiers.ts';
 import type { Logger } from '../log.ts';
 import type { NfqueueService } from './nfqueue/index.ts';
 import type { PluginServices, System } from './system.ts';
+import { timedSetsOf } from './kernel/timed-sets.ts';
 
 /**
  * The plugins' services over `system`: map updates and counter reads in mwan's table, queue listeners with mwan's
@@ -24,6 +25,12 @@ export function pluginServices(system: System, layout: Layout, stateDir: string,
     mail: system.mail,
     http: system.http,
     updateMap: (map, add, remove) => system.updateMap(layout.nftTable, map, add, remove),
+    timedSets: kernel.listNftTable
+      ? {
+          read: async () => timedSetsOf((await kernel.listNftTable!('inet', layout.nftTable)) ?? []),
+          replace: (sets) => system.replaceTimedSets(layout.nftTable, sets),
+        }
+      : undefined,
     supervise: (spec, events) => system.supervise(spec, events),
     listNftTable: kernel.listNftTable ? (family, name) => kernel.listNftTable!(family, name) : undefined,
     readCounters: kernel.readCounters ? () => kernel.readCounters!(layout.nftTable) : undefined,

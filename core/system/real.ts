@@ -3,6 +3,7 @@ import type { KernelAdapter } from './kernel/adapter.ts';
 import { SystemKernel } from './kernel/system-adapter.ts';
 import { readLinkBytes } from './kernel/link-stats.ts';
 import { updateMap } from './kernel/nft-elements.ts';
+import { replaceTimedSets } from './kernel/timed-sets.ts';
 import { createConntrackFeed } from './conntrack/feed.ts';
 import { icmpBackend, startProbe } from './probes/index.ts';
 import { runScript } from './process/scripts.ts';
@@ -29,6 +30,7 @@ export function realSystem(
     supervise: (spec, events) => supervise(spec, events),
     conntrackFeed: () => createConntrackFeed(),
     updateMap: (table, map, add, remove) => updateMap(table, map, add, remove),
+    replaceTimedSets: (table, sets) => replaceTimedSets(table, sets),
     linkBytes: (devices) => readLinkBytes(devices),
     files: systemFiles,
     mail: systemMail,

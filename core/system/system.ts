@@ -5,6 +5,7 @@ import type { ScriptResult } from './process/scripts.ts';
 import type { Supervise } from './process/supervise.ts';
 import type { ConntrackFeed } from './conntrack/feed.ts';
 import type { MapElement } from './kernel/nft-elements.ts';
+import type { TimedSet } from './kernel/timed-sets.ts';
 import type { LinkBytes } from './kernel/link-stats.ts';
 import type { NfqueueService, NfqueueServiceOptions } from './nfqueue/index.ts';
 import type { NfqRulesSpec } from './nfqueue/rules.ts';
@@ -103,6 +104,8 @@ export interface System {
   conntrackFeed(): ConntrackFeed;
   /** Writes elements (with timeouts) of a run-time map of `table`, in one transaction. */
   updateMap(table: string, map: string, add: MapElement[], remove: string[]): Promise<void>;
+  /** Makes each named run-time set of `table` hold exactly the given elements (with timeouts), in one transaction. */
+  replaceTimedSets(table: string, sets: TimedSet[]): Promise<void>;
   /** Byte counters of network devices; null for a missing device. */
   linkBytes(devices: string[]): Promise<Record<string, LinkBytes | null>>;
   readonly files: FileService;
@@ -145,6 +148,11 @@ export interface PluginServices {
   conntrack?: ConntrackFeed;
   /** Writes elements (with timeouts) of one of mwan's run-time maps, in one transaction. */
   updateMap?: (map: string, add: MapElement[], remove: string[]) => Promise<void>;
+  /**
+   * The run-time sets of mwan's table that have timeouts (remembered choices: sticky, persistence), with their
+   * elements; and replacing their elements (an HA backup mirrors the master's). Optional like supervise.
+   */
+  timedSets?: { read(): Promise<TimedSet[]>; replace(sets: TimedSet[]): Promise<void> };
   /**
    * Read-only: another program's nft table as `nft -j` objects (null when it does not exist), e.g. the table
    * miniupnpd records its mappings in. Optional like supervise.

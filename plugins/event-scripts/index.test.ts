@@ -225,6 +225,38 @@ describe('event-scripts plugin', () => {
     assert.deepEqual((await lines('order.log')).slice(0, 2).sort(), ['ifup.first', 'ifup.second']);
   });
 
+  it('runs on every HA role change with HA_ROLE, HA_PREVIOUS_ROLE, HA_NODE, HA_PEER; in a pair WAN changes only on the master', async () => {
+    await script('10-rec', `OUT_DIR="${out}"; ${recordEnv('rec')}`);
+    const bus = new EventBus();
+    plugin = createEventScripts();
+    // In a pair (an ha section): only the master speaks about WANs; role changes run on every node.
+    const ctx = context({ dir }, bus);
+    await plugin.setup!({ ...ctx, config: { ...config, ha: {} as never } });
+    bus.emit('wan.offline', { wan: 'isp1', reason: 'before any role' }); // no role yet: silent
+    bus.emit('ha.role', { node: 'r1', peer: 'r2', role: 'backup', previous: null });
+    bus.emit('wan.offline', { wan: 'isp1', reason: 'seen by the backup' }); // backup: silent
+    bus.emit('ha.role', { node: 'r1', peer: 'r2', role: 'master', previous: 'backup' });
+    bus.emit('wan.online', { wan: 'isp1', reason: 'seen by the master' });
+    bus.emit('ha.role', { node: 'r1', peer: 'r2', role: 'fault', previous: 'master' });
+    await plugin.idle();
+    const runs = await records('rec.log');
+    assert.deepEqual(
+      runs.map((r) => [r.ACTION, r.EVENT, r.HA_ROLE ?? '-', r.HA_PREVIOUS_ROLE ?? '-', r.REASON]),
+      [
+        ['ha_backup', 'ha.role', 'backup', '', 'HA node r1 is backup'],
+        ['ha_master', 'ha.role', 'master', 'backup', 'HA node r1 is master (was backup)'],
+        ['connected', 'wan.online', '-', '-', 'seen by the master'],
+        ['ha_fault', 'ha.role', 'fault', 'master', 'HA node r1 is fault (was master)'],
+      ],
+    );
+    for (const r of runs.filter((x) => x.EVENT === 'ha.role')) {
+      assert.equal(r.HA_NODE, 'r1');
+      assert.equal(r.HA_PEER, 'r2');
+      assert.equal(r.WAN, '');
+      assert.equal(r.DEVICE, '');
+    }
+  });
+
   it('returns from the bus handler before the script finishes', async function () {
     this.timeout(5000); // a handler that waited for the script would wait forever: the script waits for the test
     const release = path.join(out, 'release');

@@ -1,4 +1,4 @@
-// Built-in plugin: runs every executable in a directory on each WAN change (mwan3.user / foolsm style), never blocking the daemon.
+// Built-in plugin: runs every executable in a directory on each WAN change and HA role change (mwan3.user style), never blocking the daemon.
 import path from 'node:path';
 import {
   describeError,
@@ -12,6 +12,7 @@ import {
   type WanView,
 } from '../../core/plugin/api.ts';
 import { parseEventScriptsOptions, PLUGIN_NAME, type EventScriptsOptions } from './options.ts';
+import { roleEnv } from './role.ts';
 import { ScriptQueues } from './queue.ts';
 
 export {
@@ -125,6 +126,16 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
 
   function subscribe(ctx: PluginContext, files: FileService, dir: string): void {
     const warned = new Set<string>();
+    // Listing is asynchronous: chain it so runs are queued in the order the events came.
+    const runAll = (env: Record<string, string>) => {
+      ordered = ordered
+        .then(async () => {
+          for (const file of await listScripts(files, dir, ctx.log, deps.uid, warned)) queues?.enqueue(file, env);
+        })
+        .catch((error) =>
+          ctx.log.error({ plugin: PLUGIN_NAME, err: describeError(error) }, 'cannot queue event scripts'),
+        );
+    };
     // In an HA pair both routers see the WANs; only the master runs the scripts about them.
     const gate = pairGate(ctx.config, ctx.bus, PLUGIN_NAME);
     offs.push(gate.off);
@@ -152,20 +163,14 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
               : 'wan' in payload
                 ? (payload as WanChange)
                 : { reason: event === 'link.up' ? 'link up' : 'link down' };
-            const env = scriptEnv(event, target.wan, target.view, change, quota?.extra);
-            // Listing is asynchronous: chain it so runs are queued in the order the events came.
-            ordered = ordered
-              .then(async () => {
-                for (const file of await listScripts(files, dir, ctx.log, deps.uid, warned)) queues?.enqueue(file, env);
-              })
-              .catch((error) =>
-                ctx.log.error({ plugin: PLUGIN_NAME, err: describeError(error) }, 'cannot queue event scripts'),
-              );
+            runAll(scriptEnv(event, target.wan, target.view, change, quota?.extra));
           },
           PLUGIN_NAME,
         ),
       );
     }
+    // Every node runs the scripts for its own role changes (not gated: the backup's role is news too).
+    offs.push(ctx.bus.on('ha.role', (r) => runAll(roleEnv(r)), PLUGIN_NAME));
   }
 
   return {

@@ -1,4 +1,4 @@
-// The HA pair's events, merged into the bus's event map: keepalived's notification and this node's role.
+// The HA pair's events, merged into the bus's event map: keepalived's notification, this node's role, and what it knows of its peer's config.
 export {};
 
 declare module '../../core/plugin/api.ts' {
@@ -11,6 +11,17 @@ declare module '../../core/plugin/api.ts' {
       peer: string;
       role: 'master' | 'backup' | 'fault';
       previous: 'master' | 'backup' | 'fault' | null;
+    };
+    /**
+     * What this node of an HA pair knows of its peer's configuration changed: the hashes match, differ (in `sections`),
+     * or the peer does not answer on the peer channel.
+     */
+    'ha.peer': {
+      node: string;
+      peer: string;
+      config: 'matches' | 'differs' | 'unreachable';
+      previous: 'matches' | 'differs' | 'unreachable' | null;
+      sections: string[];
     };
   }
 }

@@ -2,6 +2,8 @@
 import os from 'node:os';
 import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from '../../core/plugin/api.ts';
 import { haConfiguration } from './options.ts';
+import { configHashes } from './config-hash.ts';
+import { PeerChannel } from './peer-channel.ts';
 import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePlan } from './render.ts';
 import { HaRole } from './role.ts';
 import { conntrackdSpec, keepalivedSpec } from './specs.ts';
@@ -31,7 +33,11 @@ export function whoAmI(ctx: PluginContext, hostName: string): Pick<NodePlan, 'se
 
 export function createHa(deps: HaDeps = {}): MwanPlugin {
   let role: HaRole | undefined;
-  const report = () => role?.report();
+  let channel: PeerChannel | undefined;
+  const report = async () => {
+    const r = await role?.report();
+    return r && channel ? { ...r, peerLink: channel.view.report() } : r;
+  };
 
   async function setup(ctx: PluginContext) {
     const ha = ctx.config.ha;
@@ -73,8 +79,21 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       `HA: node ${self.name} (priority ${self.priority}), peer ${peer.name}; keepalived and conntrackd started`,
     );
     const off = current.listen();
+    const link = new PeerChannel(ctx, {
+      node: self.name,
+      peer: peer.name,
+      selfAddress: self.syncAddress,
+      peerAddress: peer.syncAddress,
+      port: ha.peerPort,
+      hashes: configHashes(ctx.config),
+      role: () => current.current,
+    });
+    channel = link;
+    link.start();
     return async () => {
       off();
+      await link.stop();
+      if (channel === link) channel = undefined;
       // keepalived first: on SIGTERM it resigns (priority 0) and removes the virtual addresses; the peer takes over.
       for (const h of handles.reverse()) await h.stop();
       if (role === current) role = undefined;
@@ -83,7 +102,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
 
   return {
     name: 'ha',
-    events: ['ha.notify', 'ha.role'],
+    events: ['ha.notify', 'ha.role', 'ha.peer'],
     // Its settings are the top-level `ha` section; `plugins.ha` takes nothing.
     options: NO_OPTIONS,
     configuration: haConfiguration,

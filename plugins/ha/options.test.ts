@@ -60,6 +60,8 @@ describe('ha options', () => {
     );
     refused({ ...good, syncDevice: 'wan1' }, /ha\.syncDevice: .*LAN or WAN device/);
     refused({ ...good, syncDevice: 'a b' }, /ha\.syncDevice/);
+    refused({ ...good, peerPort: 3780 }, /ha\.peerPort: got 3780; the same as syncPort \(3780\)/);
+    refused({ ...good, peerPort: 0 }, /ha\.peerPort/);
     refused({ ...good, lan: {} }, /ha\.lan: got \{\}; LAN lan0 has no virtual address/);
     refused({ ...good, lan: { lan0: '10.77.0.1', lan9: '10.78.0.1' } }, /ha\.lan\.lan9: .*no lan\[\] device/);
     refused({ ...good, wans: { isp1: '100.64.1.10' } }, /ha\.wans: .*WAN isp2 has no virtual address/);

@@ -32,6 +32,8 @@ export const haSchema = z.strictObject({
   syncDevice: z.string().regex(DEVICE_NAME, 'expected an interface name: 1-15 characters, no "/", ":" or spaces'),
   /** conntrackd's UDP port on the sync link. */
   syncPort: z.number().int().min(1).max(65535).default(3780),
+  /** The peer channel's TCP port on the sync addresses (each node serves its state there, to the peer's address only). */
+  peerPort: z.number().int().min(1).max(65535).default(3781),
   /** The VRRP virtual router id (one instance on the first LAN carries every virtual address); unique on that LAN. */
   virtualRouterId: z.number().int().min(1).max(255).default(51),
   /** Seconds between VRRP advertisements (VRRPv3: hundredths of a second); a backup takes over after about 3.6 of them. */
@@ -88,6 +90,8 @@ function haProblems(cfg: MwanConfig, ctx: RefineCtx): void {
   for (const name of wanNames)
     if (!(name in ha.wans))
       issue(['wans'], `WAN ${name} has no virtual address (single-address uplinks are not supported yet)`);
+  if (ha.peerPort === ha.syncPort)
+    issue(['peerPort'], `the same as syncPort (${ha.syncPort}): the peer channel needs a port of its own`);
   if (ha.syncDevice && (lanDevices.includes(ha.syncDevice) || cfg.wans.some((w) => w.device === ha.syncDevice)))
     issue(['syncDevice'], `${ha.syncDevice} is a LAN or WAN device: the sync link must be a link of its own`);
   const all = [...Object.values(ha.lan), ...Object.values(ha.wans)];

@@ -1,5 +1,6 @@
 // This node's VRRP role as keepalived reports it (ha.notify), published as ha.role, and the figures status shows.
 import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PeerReport } from './peer-view.ts';
 import { parseConntrackdStats, type SyncCounters } from './stats.ts';
 
 export type Role = 'master' | 'backup' | 'fault';
@@ -13,6 +14,8 @@ export interface HaReport {
   since: string;
   /** conntrackd's counters (`conntrackd -s`), null when it does not answer. */
   sync: SyncCounters | null;
+  /** The peer channel: whether the configurations match, the peer's role, the remembered choices copied from it. */
+  peerLink?: PeerReport;
 }
 
 export class HaRole {

@@ -119,6 +119,27 @@ export function composeQuota(
   };
 }
 
+/** The HA peers' configurations start to differ, or match again after differing. */
+export function composePeerConfig(prefix: string, host: string, p: MwanEvents['ha.peer'], at: Date): Message {
+  const what =
+    p.config === 'differs'
+      ? `HA node ${p.node}: configuration differs from peer ${p.peer}`
+      : `HA node ${p.node}: configuration matches peer ${p.peer} again`;
+  const detail =
+    p.config === 'differs'
+      ? [
+          `sections: ${p.sections.join(', ') || '(the whole)'}`,
+          '',
+          'Marks, tables and remembered choices are computed from the configuration: until both routers run the same',
+          'file, a takeover may move connections to other WANs. Copy one file to both routers and reload.',
+        ]
+      : [];
+  return {
+    subject: `${prefix} ${what}`,
+    text: [`${what}.`, ...detail, '', `time:  ${at.toISOString()}`, ...footer(host)].join('\n'),
+  };
+}
+
 /** An HA role change of this router (every role change is mailed, by the node it happened on). */
 export function composeRole(prefix: string, host: string, r: MwanEvents['ha.role'], at: Date): Message {
   const what = `HA node ${r.node} is ${r.role}${r.previous ? ` (was ${r.previous})` : ''}`;

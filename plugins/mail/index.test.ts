@@ -264,6 +264,28 @@ describe('mail plugin', () => {
     assert.match(server.received[1].text, /used: +1000 of 1000 bytes \(100\.0 %\)/);
   });
 
+  it('mails when the HA peers’ configurations start to differ and when they match again, not an unreachable peer', async () => {
+    server = await smtpServer();
+    await start({});
+    const p = { node: 'r2', peer: 'r1', sections: [] as string[] };
+    bus.emit('ha.peer', { ...p, config: 'matches', previous: null });
+    bus.emit('ha.peer', { ...p, config: 'differs', previous: 'matches', sections: ['wans'] });
+    bus.emit('ha.peer', { ...p, config: 'unreachable', previous: 'differs' });
+    bus.emit('ha.peer', { ...p, config: 'matches', previous: 'unreachable' });
+    bus.emit('ha.peer', { ...p, config: 'differs', previous: 'matches', sections: ['wans'] });
+    bus.emit('ha.peer', { ...p, config: 'matches', previous: 'differs' });
+    await waitFor(() => server!.received.length === 3, 5000, 'three messages');
+    await sleep(100);
+    assert.deepEqual(
+      server.received.map((m) => m.subject),
+      [
+        '[mwan] HA node r2: configuration differs from peer r1',
+        '[mwan] HA node r2: configuration differs from peer r1',
+        '[mwan] HA node r2: configuration matches peer r1 again',
+      ],
+    );
+  });
+
   it('retries a failed send and logs each failure without touching the bus', async () => {
     server = await smtpServer({ failFirst: 2 });
     await start({ coalesceMs: 0, retries: 3 });

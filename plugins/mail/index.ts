@@ -6,6 +6,7 @@ import {
   composeChanges,
   composeLongDown,
   composeQuota,
+  composePeerConfig,
   composeRole,
   type MailState,
   type Transition,
@@ -75,6 +76,17 @@ export function createMail(
           'ha.role',
           (r) => {
             out.send(composeRole(options.subjectPrefix, host, r, new Date()));
+          },
+          PLUGIN_NAME,
+        ),
+      );
+      // Each node mails when the pair's configurations start to differ, and when they match again.
+      offs.push(
+        ctx.bus.on(
+          'ha.peer',
+          (p) => {
+            if (p.config === 'differs' || (p.config === 'matches' && p.previous === 'differs'))
+              out.send(composePeerConfig(options.subjectPrefix, host, p, new Date()));
           },
           PLUGIN_NAME,
         ),

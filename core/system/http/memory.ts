@@ -2,6 +2,8 @@
 import { systemHttp } from './real.ts';
 import {
   isStreamReply,
+  type HttpGetOptions,
+  type HttpGetReply,
   type HttpHandler,
   type HttpListenOptions,
   type HttpReply,
@@ -95,6 +97,24 @@ export class MemoryHttp implements HttpService {
     this.streams.set(server, [...(this.streams.get(server) ?? []), mem]);
     reply.open(stream);
     return mem;
+  }
+
+  /** A GET to a server of the table by host and port, from `localAddress` (the handler sees it as the client's). */
+  async get(o: HttpGetOptions): Promise<HttpGetReply> {
+    const server = this.servers.find((s) => !s.closed && s.host === o.host && s.port === o.port);
+    if (!server) throw new Error(`GET http://${o.host}:${o.port}${o.path}: ECONNREFUSED`);
+    const url = new URL(o.path, 'http://memory');
+    const reply = await server.handler({
+      method: 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: { accept: 'application/json' },
+      remoteAddress: o.localAddress,
+    });
+    if (isStreamReply(reply)) throw new Error('a stream answer to a GET of the memory facility');
+    const body = typeof reply.body === 'string' ? reply.body : Buffer.from(reply.body).toString('utf8');
+    if (Buffer.byteLength(body) > o.maxBytes) throw new Error(`the answer is longer than ${o.maxBytes} bytes`);
+    return { status: reply.status, body };
   }
 
   async packageAsset(relative: string): Promise<Uint8Array | null> {

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { packageFile } from '../package-root.ts';
+import { httpGet } from './get.ts';
 import {
   assetPathProblem,
   isStreamReply,
@@ -17,7 +18,14 @@ function requestOf(req: IncomingMessage): HttpRequest {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  return { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers };
+  const remote = req.socket.remoteAddress;
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers,
+    remoteAddress: remote?.startsWith('::ffff:') ? remote.slice(7) : remote,
+  };
 }
 
 function streamOf(res: ServerResponse): HttpStream {
@@ -102,4 +110,5 @@ export const systemHttp: HttpService = {
       throw error;
     }
   },
+  get: httpGet,
 };

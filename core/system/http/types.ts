@@ -9,6 +9,8 @@ export interface HttpRequest {
   query: Record<string, string>;
   /** Header names in lower case. */
   headers: Record<string, string | undefined>;
+  /** The client's address (IPv4 without the `::ffff:` prefix); undefined when unknown. */
+  remoteAddress?: string;
 }
 
 /** A whole answer: status, headers, body. */
@@ -54,6 +56,24 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** One small GET to another host (the HA peer channel): bounded in time and size, never redirected. */
+export interface HttpGetOptions {
+  host: string;
+  port: number;
+  /** The path and query, starting with `/`. */
+  path: string;
+  /** The local address to send from (the peer checks it). */
+  localAddress?: string;
+  timeoutMs: number;
+  /** A longer answer is refused (the request fails naming the limit). */
+  maxBytes: number;
+}
+
+export interface HttpGetReply {
+  status: number;
+  body: string;
+}
+
 export interface HttpService {
   /** Listens on `host:port`; rejects naming the address when it cannot (EADDRINUSE, EADDRNOTAVAIL). */
   listen(options: HttpListenOptions, handler: HttpHandler): Promise<HttpServer>;
@@ -63,6 +83,8 @@ export interface HttpService {
    * Paths leaving the package are refused.
    */
   packageAsset(relative: string): Promise<Uint8Array | null>;
+  /** A GET to another host's server (optional: only the real and memory facilities send requests). */
+  get?(options: HttpGetOptions): Promise<HttpGetReply>;
 }
 
 /** Whether an answer streams. */

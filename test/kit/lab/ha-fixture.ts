@@ -31,6 +31,8 @@ export interface HaNode {
   dir: string;
   configPath: string;
   daemon?: ManagedProcess;
+  /** Rewrites the configuration file with `top` merged over the top-level fields (the daemon reads it on `apply`). */
+  writeConfig(top?: Record<string, unknown>): void;
   ctl(args: string[], timeout?: number): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   start(): Promise<ManagedProcess>;
   /** The role the daemon reports (`status --json`: plugins.ha.role), null without one. */
@@ -38,15 +40,23 @@ export interface HaNode {
   cleanup(): Promise<void>;
 }
 
-export function haNode(lab: HaLab, name: RouterName, extra?: Record<string, unknown>): HaNode {
+export function haNode(
+  lab: HaLab,
+  name: RouterName,
+  extra?: Record<string, unknown>,
+  top: Record<string, unknown> = {},
+): HaNode {
   const dir = mkdtempSync(path.join(os.tmpdir(), `mwan-ha-${name}-`));
   const configPath = path.join(dir, 'mwan.config.json');
-  writeFileSync(configPath, JSON.stringify(haConfig(lab, dir, extra), null, 2));
+  const writeConfig = (t: Record<string, unknown> = top) =>
+    writeFileSync(configPath, JSON.stringify({ ...haConfig(lab, dir, extra), ...t }, null, 2));
+  writeConfig();
   const ns = lab.ns.router(name);
   const node: HaNode = {
     name,
     dir,
     configPath,
+    writeConfig,
     ctl: (args, timeout = 30000) =>
       lab.exec(ns, [process.execPath, MWANCTL, '--config', configPath, ...args], { reject: false, timeout }),
     async start() {

@@ -30,12 +30,14 @@ export interface FlowsResult {
 export interface FlowsRun {
   /** Resolves with the client's figures once its time is up. */
   result: Promise<FlowsResult>;
+  /** Ends the run now (the client reports as if its time were up). */
+  stop(): void;
 }
 
 /** Starts the client in the LAN namespace; resolves once every flow is connected and messages flow. */
 export async function startFlows(
   lab: HaLab,
-  o: { flows?: number; seconds: number; connectEveryMs?: number },
+  o: { flows?: number; seconds: number; connectEveryMs?: number; from?: string },
 ): Promise<FlowsRun> {
   const p = lab.spawn(
     lab.ns.client,
@@ -50,11 +52,12 @@ export async function startFlows(
       String(o.seconds),
       '--connect-every-ms',
       String(o.connectEveryMs ?? 0),
+      ...(o.from ? ['--from', o.from] : []),
     ]),
   );
   await p.waitForLine(/^ready/, 20000);
   const result = p
     .waitForLine(/^result /, (o.seconds + 30) * 1000)
     .then((line) => JSON.parse(line.slice('result '.length)) as FlowsResult);
-  return { result };
+  return { result, stop: () => p.write('stop\n') };
 }

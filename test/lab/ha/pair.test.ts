@@ -1,8 +1,9 @@
-// Two mwan routers as one (keepalived VRRPv3 + conntrackd FTFW): one master, a power loss of it, its return, the sync link, stop.
+// Two mwan routers as one (keepalived VRRPv3 + conntrackd FTFW): one master, a power loss of it, its return, the sync link, flaps, stop.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { createHaLab, ROUTERS, type HaLab, type RouterName } from '../../kit/lab/ha-pair.ts';
 import { haNode, type HaNode } from '../../kit/lab/ha-fixture.ts';
+import { currentMaster, flapMaster } from '../../kit/lab/ha-flaps.ts';
 import { startFlows, startHaServer, type FlowsResult } from '../../kit/lab/ha-traffic.ts';
 import { skipWithoutLab } from '../../kit/lab/helpers.ts';
 import { sleep, waitFor } from '../../kit/time.ts';
@@ -170,6 +171,36 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
     await sleep(3000);
     assert.deepEqual(await roles(), before);
     await lab!.setSyncLink(true);
+  });
+
+  it('10 link flaps of the master (its LAN link down until the peer takes over, then up) leave one master each time and lose no flow', async () => {
+    const FLAPS = 10;
+    const run = await startFlows(lab!, { flows: 10, seconds: 300 });
+    const figures = await flapMaster(lab!, { count: FLAPS, settleMs: 1500 });
+    run.stop();
+    const res = await run.result;
+    console.log(
+      `      flaps: ${figures.flaps}, masters after each settle ${JSON.stringify(figures.mastersAfterSettle.map((s) => Math.max(...s)))}, takeovers ${figures.takeoverMs.join('/')} ms, worst stall ${Math.max(...res.flows.map((f) => f.maxGapMs))} ms`,
+    );
+    assert.equal(figures.flaps, FLAPS, `every flap done (${figures.error ?? ''})`);
+    assert.equal(
+      figures.badSettles,
+      0,
+      `exactly one router holds every virtual address after each settle: ${JSON.stringify(figures.mastersAfterSettle)}`,
+    );
+    assert.deepEqual(
+      res.flows.filter((f) => f.closed !== null),
+      [],
+      'no flow lost over the flaps',
+    );
+    for (const f of res.flows) assert.equal(f.lastSource, f.firstSource, 'the server sees the same public address');
+    // The daemons agree with the kernel: the holder's mwan says master, the other's backup.
+    master = await currentMaster(lab!);
+    await waitFor(
+      async () => (await nodes[master].role()) === 'master' && (await nodes[other(master)].role()) === 'backup',
+      45000,
+      `mwan on ${master} says master and on ${other(master)} backup`,
+    );
   });
 
   it('stop on both leaves every router namespace as it was (addresses, rules, routes, nft, sysctls)', async () => {

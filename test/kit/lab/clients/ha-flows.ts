@@ -1,4 +1,4 @@
-// Lab client for HA takeovers: N long TCP flows (a message every interval) and a new connection every few ms, for a bounded time.
+// Lab client for HA takeovers: N long TCP flows (a message every interval) and a new connection every few ms, for a bounded time (or until "stop" on stdin).
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -10,6 +10,8 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '100' },
     'connect-every-ms': { type: 'string', default: '0' },
     seconds: { type: 'string', default: '10' },
+    /** The LAN source address to connect from (default: the kernel's choice). */
+    from: { type: 'string' },
   },
 });
 const port = Number(values.port);
@@ -17,11 +19,12 @@ const flows = Number(values.flows);
 const interval = Number(values['interval-ms']);
 const connectEvery = Number(values['connect-every-ms']);
 const seconds = Number(values.seconds);
-if (!values.to || !(port > 0) || !(flows >= 0 && flows <= 100) || !(interval >= 10) || !(seconds > 0 && seconds <= 300))
+if (!values.to || !(port > 0) || !(flows >= 0 && flows <= 100) || !(interval >= 10) || !(seconds > 0 && seconds <= 900))
   throw new Error(
-    'usage: ha-flows --to ADDR --port P [--flows N<=100] [--interval-ms] [--connect-every-ms] [--seconds<=300]',
+    'usage: ha-flows --to ADDR --port P [--flows N<=100] [--interval-ms] [--connect-every-ms] [--seconds<=900]',
   );
 const host = values.to;
+const localAddress = values.from;
 
 interface Flow {
   sock: Socket;
@@ -47,7 +50,7 @@ function onLines(sock: Socket, fn: (line: string) => void): void {
 
 function openFlow(): Promise<Flow> {
   return new Promise((resolve, reject) => {
-    const sock = connect({ host, port });
+    const sock = connect({ host, port, localAddress });
     sock.setNoDelay(true);
     const f: Flow = {
       sock,
@@ -83,7 +86,7 @@ function openFlow(): Promise<Flow> {
 /** One short connection: resolves with the time its greeting arrived, or null (failed or over 1 s). */
 function probeConnect(): Promise<number | null> {
   return new Promise((resolve) => {
-    const sock = connect({ host, port });
+    const sock = connect({ host, port, localAddress });
     const done = (v: number | null) => {
       clearTimeout(timer);
       sock.destroy();
@@ -120,7 +123,16 @@ const connectTick =
     : undefined;
 console.log(`ready ${started}`);
 
-await new Promise((r) => setTimeout(r, seconds * 1000));
+// The time is up, or a "stop" line on stdin ends the run early (a test that knows when it is done).
+await new Promise<void>((resolve) => {
+  setTimeout(resolve, seconds * 1000);
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    if (d.includes('stop')) resolve();
+  });
+  process.stdin.on('error', () => undefined);
+});
+process.stdin.pause();
 clearInterval(tick);
 clearInterval(connectTick);
 await Promise.all(pending);
