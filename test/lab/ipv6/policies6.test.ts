@@ -1,0 +1,99 @@
+// Policies and rules for IPv6 connections (ipv6.mode npt) in the dual-stack lab: a rule sends the internet's
+// 2001:db8::/48 (port 80) to isp2 only, a sticky rule (port 8081) keeps a client's IPv6 connections on one WAN;
+// the server sees each connection's WAN by its lanPrefix.
+import assert from 'node:assert/strict';
+import { createLab, type Lab } from '../../kit/lab/topology.ts';
+import { burst, startServerInNs } from '../../kit/lab/traffic.ts';
+import { labConfig, mwanFor, type Mwan } from '../../kit/lab/fixture.ts';
+import { NOTHING_TO_DO, ctlOk, skipWithoutLab } from '../../kit/lab/helpers.ts';
+import { waitFor } from '../../kit/time.ts';
+import { ispForAddress6 } from '../../kit/lab/dual-stack.ts';
+
+const COUNT = 60;
+const STICKY_PORT = 8081;
+
+describe('mwan lab: IPv6 policies and rules (npt)', function () {
+  this.timeout(300000);
+  let lab: Lab | undefined;
+  let mwan: Mwan | undefined;
+
+  before(async function () {
+    await skipWithoutLab(this, 'ipv6 policies');
+    lab = await createLab({ wans: 2, ipv6: true });
+    const l = lab;
+    const wans = Object.fromEntries(
+      [1, 2].map((i) => [
+        i,
+        {
+          weight: i === 1 ? 2 : 1,
+          ipv6: {
+            address: `${l.addr6.routerWan(i)}/64`,
+            gateway: l.addr6.ispGateway(i),
+            prefix: l.addr6.delegated(i),
+            lanPrefix: `2001:db8:${i}:100::/64`,
+          },
+        },
+      ]),
+    );
+    mwan = mwanFor(l, (dir) =>
+      labConfig(l, dir, {
+        wans,
+        extra: {
+          ipv6: { mode: 'npt', lan: [{ device: 'lan0', prefix: l.addr6.lanPrefix }] },
+          policies: { only2: { strategy: 'priority', members: [{ wan: 'isp2' }] } },
+          rules: [
+            { name: 'inet6', dst: ['2001:db8::/48'], proto: 'tcp', dport: 80, policy: 'only2' },
+            { name: 'web', proto: 'tcp', dport: STICKY_PORT, policy: 'default', sticky: { timeoutSeconds: 600 } },
+          ],
+        },
+      }),
+    );
+    await Promise.all([startServerInNs(l, l.ns.inet, l.addr6.server, [80, STICKY_PORT]), mwan.startDaemon()]);
+    await waitFor(async () => (await ctlOk(mwan!, ['plan'])) === NOTHING_TO_DO, 30000, 'the daemon to settle');
+  });
+
+  after(async () => {
+    try {
+      await mwan?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
+  });
+
+  /** COUNT IPv6 connections from the client to `port`; per ISP, by the source the server saw. */
+  async function split6(port: number, what: string): Promise<number[]> {
+    const l = lab!;
+    const r = await burst(l, l.ns.client, { count: COUNT, concurrency: 10, timeoutMs: 5000, to: l.addr6.server, port });
+    assert.equal(r.ok, COUNT, `${what}: not every IPv6 connection succeeded: ${JSON.stringify(r)}`);
+    const by = [0, 0, 0];
+    for (const [src, n] of Object.entries(r.bySource)) {
+      const i = ispForAddress6(src, 2);
+      assert.ok(i, `${what}: a source no ISP owns: ${src}`);
+      by[i!] += n;
+    }
+    console.log(`      ${what}: isp1 ${by[1]}, isp2 ${by[2]} of ${COUNT}`);
+    return by;
+  }
+
+  it('a rule sends IPv6 connections to 2001:db8::/48 port 80 by isp2 only (the default policy would give isp1 2 of 3)', async () => {
+    const by = await split6(80, 'rule to isp2');
+    assert.deepEqual(by.slice(1), [0, COUNT]);
+  });
+
+  it("a sticky rule keeps a client's IPv6 connections on one WAN, remembered in an ipv6_addr set", async () => {
+    const l = lab!;
+    const by = await split6(STICKY_PORT, 'sticky');
+    assert.ok(by[1] === COUNT || by[2] === COUNT, `all on one WAN, got ${by.slice(1).join('/')}`);
+    const sets = await l.exec(l.ns.router, ['nft', 'list', 'table', 'inet', 'mwan']);
+    const client = l.addr6.client.replace(/^\[|\]$/g, '');
+    const sticky = sets.stdout.match(/set sticky6_web_\d+ \{[^}]*\}/g) ?? [];
+    assert.ok(sticky.length === 2 && sticky.every((s) => s.includes('ipv6_addr')), sticky.join('\n'));
+    assert.equal(
+      sticky.filter((s) => s.includes(client)).length,
+      1,
+      `the client in one WAN's set:\n${sticky.join('\n')}`,
+    );
+    const again = await split6(STICKY_PORT, 'sticky again');
+    assert.deepEqual(again, by, 'later connections stay on the remembered WAN');
+  });
+});
