@@ -62,9 +62,10 @@ function nfqueueRules(
 }
 
 /**
- * One policy's chain for one family. IPv6's twin (ipv6.mode npt) chooses among the members in service for IPv6 and
- * keeps its persistence keys in `ipv6_addr` sets; fastest-response's learned choices and NFQUEUE's user-space
- * decision are IPv4's only: IPv6 connections of those policies take the kernel's choice by member weight.
+ * One policy's chain for one family. IPv6's twin (ipv6.mode npt) chooses among the members in service for IPv6,
+ * keeps its persistence keys in `ipv6_addr` sets and tags NFQUEUE policies' connections for the same queue (ip6tables
+ * queues them); fastest-response's learned choices are IPv4's only: its IPv6 connections take the random choice by
+ * member weight.
  */
 export function renderPolicy(policy: ResolvedPolicy, world: WorldView, family: Family = 'ipv4'): RenderedPolicy {
   const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy, family);
@@ -91,8 +92,7 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView, family: F
     });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
-  if (family === 'ipv6') return { chain: { name, rules: base }, extraChains: [], sets: [] };
-  if (policy.strategy === 'fastest-response') {
+  if (policy.strategy === 'fastest-response' && family === 'ipv4') {
     const layer = learnedLayer({
       map: fastestMap(policy.name),
       prefixLength: policy.fastest?.prefixLength ?? 24,

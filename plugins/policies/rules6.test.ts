@@ -8,6 +8,7 @@ import { link, worldFrom } from '../testing.ts';
 import marker from './marker.ts';
 import { ENFORCE_METRIC } from './names.ts';
 import { ruleFamilies, ruleMatch } from './rules.ts';
+import { nfqRulesSpec } from './nfqueue/queue-rules.ts';
 import { chainRules, markerState } from './testing.ts';
 
 const network: ObservedNetwork = {
@@ -155,6 +156,21 @@ describe('policies and rules for IPv6 connections (npt)', () => {
     ]);
     assert.ok(!prerouting(v4only).some((r) => r.includes('ip6')));
     assert.equal(chainRules(markerState(v4only), 'classify6'), undefined);
+  });
+
+  it('an NFQUEUE policy tags IPv6 connections for its queue too, and its queue rules go to ip6tables as well', () => {
+    const world = worldOf({ policies: { q: { strategy: 'nfqueue:round-robin' } }, defaultPolicy: 'q' });
+    const s = markerState(world);
+    const { tag } = world.layout.nfqueue.policies.get('q')!;
+    const tagged = (chain: string) => chainRules(s, chain)!.some((r) => r.includes(`| 0x${tag.toString(16)} return`));
+    assert.ok(tagged('balance') && tagged('balance6'), chainRules(s, 'balance6')!.join('\n'));
+    assert.equal(nfqRulesSpec(world.layout)?.ipv6, true);
+    const v4only = worldFrom(
+      { ...config({ policies: { q: { strategy: 'nfqueue:round-robin' } }, defaultPolicy: 'q' }), ipv6: undefined },
+      network,
+      [marker],
+    );
+    assert.equal(nfqRulesSpec(v4only.layout)?.ipv6, undefined);
   });
 
   it('refuses bad IPv6 networks and family mixes that match nothing, naming the field', () => {
