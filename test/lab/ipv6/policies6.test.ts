@@ -1,6 +1,7 @@
 // Policies and rules for IPv6 connections (ipv6.mode npt) in the dual-stack lab: a rule sends the internet's
 // 2001:db8::/48 (port 80) to isp2 only, a sticky rule (port 8081) keeps a client's IPv6 connections on one WAN;
-// the server sees each connection's WAN by its lanPrefix.
+// an NFQUEUE round robin (port 8082) decides IPv6 connections in user space; the server sees each connection's WAN
+// by its lanPrefix; stop removes the ip6tables queue rules.
 import assert from 'node:assert/strict';
 import { createLab, type Lab } from '../../kit/lab/topology.ts';
 import { burst, startServerInNs } from '../../kit/lab/traffic.ts';
@@ -11,6 +12,7 @@ import { ispForAddress6 } from '../../kit/lab/dual-stack.ts';
 
 const COUNT = 60;
 const STICKY_PORT = 8081;
+const QUEUE_PORT = 8082;
 
 describe('mwan lab: IPv6 policies and rules (npt)', function () {
   this.timeout(300000);
@@ -40,15 +42,29 @@ describe('mwan lab: IPv6 policies and rules (npt)', function () {
         wans,
         extra: {
           ipv6: { mode: 'npt', lan: [{ device: 'lan0', prefix: l.addr6.lanPrefix }] },
-          policies: { only2: { strategy: 'priority', members: [{ wan: 'isp2' }] } },
+          policies: {
+            only2: { strategy: 'priority', members: [{ wan: 'isp2' }] },
+            // The kernel's pre-choice follows the weights (3:1); round robin ignores them (1:1).
+            rr: {
+              strategy: 'nfqueue:round-robin',
+              members: [
+                { wan: 'isp1', weight: 3 },
+                { wan: 'isp2', weight: 1 },
+              ],
+            },
+          },
           rules: [
             { name: 'inet6', dst: ['2001:db8::/48'], proto: 'tcp', dport: 80, policy: 'only2' },
             { name: 'web', proto: 'tcp', dport: STICKY_PORT, policy: 'default', sticky: { timeoutSeconds: 600 } },
+            { name: 'rr', proto: 'tcp', dport: QUEUE_PORT, policy: 'rr' },
           ],
         },
       }),
     );
-    await Promise.all([startServerInNs(l, l.ns.inet, l.addr6.server, [80, STICKY_PORT]), mwan.startDaemon()]);
+    await Promise.all([
+      startServerInNs(l, l.ns.inet, l.addr6.server, [80, STICKY_PORT, QUEUE_PORT]),
+      mwan.startDaemon(),
+    ]);
     await waitFor(async () => (await ctlOk(mwan!, ['plan'])) === NOTHING_TO_DO, 30000, 'the daemon to settle');
   });
 
@@ -61,9 +77,9 @@ describe('mwan lab: IPv6 policies and rules (npt)', function () {
   });
 
   /** COUNT IPv6 connections from the client to `port`; per ISP, by the source the server saw. */
-  async function split6(port: number, what: string): Promise<number[]> {
+  async function split6(port: number, what: string, concurrency = 10): Promise<number[]> {
     const l = lab!;
-    const r = await burst(l, l.ns.client, { count: COUNT, concurrency: 10, timeoutMs: 5000, to: l.addr6.server, port });
+    const r = await burst(l, l.ns.client, { count: COUNT, concurrency, timeoutMs: 5000, to: l.addr6.server, port });
     assert.equal(r.ok, COUNT, `${what}: not every IPv6 connection succeeded: ${JSON.stringify(r)}`);
     const by = [0, 0, 0];
     for (const [src, n] of Object.entries(r.bySource)) {
@@ -95,5 +111,39 @@ describe('mwan lab: IPv6 policies and rules (npt)', function () {
     );
     const again = await split6(STICKY_PORT, 'sticky again');
     assert.deepEqual(again, by, 'later connections stay on the remembered WAN');
+  });
+
+  const ip6nat = async (chain: string, list = false) =>
+    (
+      await lab!.exec(
+        lab!.ns.router,
+        ['ip6tables', '-w', '-t', 'nat', ...(list ? ['-L', chain, '-nvx'] : ['-S', chain])],
+        {
+          reject: false,
+        },
+      )
+    ).stdout;
+
+  it('nfqueue:round-robin decides IPv6 connections in user space: sequential ones alternate 1:1 (the kernel would give 3:1)', async () => {
+    const rules = (await ip6nat('MWAN_NFQ')).split('\n').filter((l) => l.includes('NFQUEUE'));
+    assert.equal(rules.length, 1, 'one IPv6 queue rule');
+    assert.match(rules[0], /--queue-bypass/);
+    const by = await split6(QUEUE_PORT, 'nfqueue round robin', 1);
+    assert.deepEqual(by.slice(1), [COUNT / 2, COUNT / 2]);
+    const queued = (await ip6nat('MWAN_NFQ', true))
+      .split('\n')
+      .filter((l) => l.includes('NFQUEUE'))
+      .reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
+    assert.ok(queued >= COUNT, `IPv6 packets queued: ${queued}`);
+  });
+
+  it('stop removes the queue rules from ip6tables (and iptables), and only them', async () => {
+    assert.match(await ip6nat('PREROUTING'), /mwan-nfqueue/);
+    await ctlOk(mwan!, ['stop']);
+    await mwan!.daemon?.exited;
+    assert.doesNotMatch(await ip6nat('PREROUTING'), /mwan-nfqueue/);
+    assert.equal(await ip6nat('MWAN_NFQ'), '');
+    const v4 = await lab!.exec(lab!.ns.router, ['iptables', '-w', '-t', 'nat', '-S', 'PREROUTING'], { reject: false });
+    assert.doesNotMatch(v4.stdout, /mwan-nfqueue/);
   });
 });
