@@ -1,5 +1,6 @@
 // `mwanctl completion bash`: a bash completion script for the commands, flags and argument values in cli-spec.ts.
-import { ALL_EVENTS } from '../core/events.ts';
+import { eventNames } from '../core/events.ts';
+import { builtinPlugins } from '../plugins/index.ts';
 import { COMMAND_SPECS, GLOBAL_FLAGS, flagNames, type FlagSpec } from './cli-spec.ts';
 
 const words = (list: readonly string[]) => list.join(' ');
@@ -12,8 +13,9 @@ function valueCompletion(f: FlagSpec): string {
   if (names.includes('--root')) return 'mapfile -t COMPREPLY < <(compgen -d -- "$cur")';
   if (names.includes('--wan')) return 'mapfile -t COMPREPLY < <(compgen -W "$(_mwanctl_wans)" -- "$cur")';
   if (names.includes('--type')) {
-    const groups = [...new Set(ALL_EVENTS.map((e) => `${e.split('.')[0]}.*`))];
-    return `mapfile -t COMPREPLY < <(compgen -W '${words([...groups, ...ALL_EVENTS])}' -- "$cur")`;
+    const events = eventNames(builtinPlugins);
+    const groups = [...new Set(events.map((e) => `${e.split('.')[0]}.*`))];
+    return `mapfile -t COMPREPLY < <(compgen -W '${words([...groups, ...events])}' -- "$cur")`;
   }
   return 'COMPREPLY=()';
 }

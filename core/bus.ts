@@ -1,6 +1,6 @@
 // The event bus: eventemitter3 with typed events, isolated handler errors and an awaitable dispatch.
 import { EventEmitter } from 'eventemitter3';
-import { ALL_EVENTS, type EventName, type MwanEvents } from './events.ts';
+import type { EventName, MwanEvents } from './events.ts';
 import type { Logger } from './log.ts';
 
 export type Handler<E extends EventName> = (payload: MwanEvents[E]) => void | Promise<void>;
@@ -24,6 +24,7 @@ interface DispatchScope {
 export class EventBus {
   private readonly emitter = new EventEmitter();
   readonly failures: HandlerFailure[] = [];
+  private readonly taps = new Set<(event: EventName, payload: unknown) => void>();
 
   constructor(private readonly log?: Logger) {}
 
@@ -56,6 +57,7 @@ export class EventBus {
   emit<E extends EventName>(event: E, payload: MwanEvents[E]): void {
     this.log?.debug({ event, payload }, 'event');
     this.emitter.emit(event, payload);
+    this.tap(event, payload);
   }
 
   /** Emits and resolves when every handler, including asynchronous ones, has finished. */
@@ -63,16 +65,27 @@ export class EventBus {
     const scope: DispatchScope = { pending: [], failures: [] };
     this.log?.debug({ event, payload }, 'event');
     this.emitter.emit(event, payload, scope);
+    this.tap(event, payload, scope);
     await Promise.all(scope.pending);
     return scope.failures;
   }
 
-  /** Subscribes to every event (for `mwanctl events`). */
+  /** Subscribes to every event, plugins' included (for `mwanctl events`); a failing listener is stamped 'tap'. */
   onAny(listener: (event: EventName, payload: unknown) => void): () => void {
-    const offs = ALL_EVENTS.map((event) => this.on(event, (payload) => listener(event, payload), 'tap'));
+    this.taps.add(listener);
     return () => {
-      for (const off of offs) off();
+      this.taps.delete(listener);
     };
+  }
+
+  private tap(event: EventName, payload: unknown, dispatch?: DispatchScope): void {
+    for (const listener of this.taps) {
+      try {
+        listener(event, payload);
+      } catch (error) {
+        dispatch?.failures.push(this.recordFailure(event, 'tap', error));
+      }
+    }
   }
 
   listenerCount(event: EventName): number {

@@ -16,7 +16,8 @@ import {
 import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import type { KernelExtras, MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
+import type { MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
+import { PluginKernelExtras, withExtras } from './system/kernel-extras.ts';
 import { Reconciler, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { TablesOwnedCheck, type ForeignRouteReader } from './system/kernel/table-ownership.ts';
 import { WanRegistry } from './wan/registry.ts';
@@ -50,7 +51,7 @@ export class Engine {
   private runtimeWeights: Record<string, RuntimeWeights> = {};
 
   /** The plugins' kernel state outside the table, routes and rules (the NFQUEUE queue rules). */
-  private readonly extras: KernelExtras[];
+  private readonly extras: PluginKernelExtras;
   private readonly tables: TablesOwnedCheck;
   /** What mwan's kernel state is between reads: the observer's reads and the reconciler's applies keep it. */
   private readonly known = new KnownKernelState();
@@ -75,14 +76,12 @@ export class Engine {
         void this.reconcile(reason);
       },
       reportHealth: (wan, r) => {
-        const figures = { rttMs: r.rttMs, lossPct: r.lossPct, targets: r.targets };
         const w = this.registry.get(wan);
         const service = () => `${w.inService}/${w.ipv6?.inService}`;
         const was = service();
-        const family = r.family ?? 'ipv4';
-        this.registry.setHealth(wan, r.health, r.reason, figures, Date.now(), r.outOfService ?? false, family);
+        this.registry.setHealth(wan, r);
         if (service() !== was)
-          void this.reconcile(`${wan} ${family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`);
+          void this.reconcile(`${wan} ${r.family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`);
       },
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
       setQuotaOut: (wan, out) => {
@@ -92,7 +91,9 @@ export class Engine {
       },
       system: services,
     });
-    this.extras = this.host.plugins.flatMap((p) => p.kernelExtras?.(loaded.layout, services, log) ?? []);
+    this.extras = new PluginKernelExtras(
+      this.host.plugins.flatMap((p) => p.kernelExtras?.(loaded.layout, services, log) ?? []),
+    );
     this.tables = new TablesOwnedCheck(kernel as KernelAdapter & ForeignRouteReader, ownershipOf(loaded.layout));
     this.reconciler = new Reconciler(
       kernel,
@@ -165,23 +166,20 @@ export class Engine {
     if (this.tables.pending) return this.tables.check().then(() => this.reconcile(reason));
     this.bus.emit('reconcile.requested', { reason });
     const run = this.reconciler.request(reason);
-    const pending = this.extras.filter((x) => x.pending);
-    if (!pending.length) return run;
-    return Promise.all([run, ...pending.map((x) => x.ensure())]).then(([r, ...ran]) => {
-      const iptables = ran.flat();
-      return r && iptables.length ? { ...r, changed: true, plan: { ...r.plan, iptables } } : r;
-    });
+    if (!this.extras.pending) return run;
+    return Promise.all([run, this.extras.ensure()]).then(([r, iptables]) =>
+      r && iptables.length ? { ...r, changed: true, plan: withExtras(r.plan, iptables) } : r,
+    );
   }
 
   /** What an apply would run now, without running it. */
   async plan(): Promise<ApplyPlan> {
     await this.observe();
-    const [{ plan }, ...planned] = await Promise.all([
+    const [{ plan }, iptables] = await Promise.all([
       planFor(this.opts.system.kernel, this.layout, this.host.collect(this.world()), await this.sysctlMemory.load()),
-      ...this.extras.filter((x) => x.pending).map((x) => x.plan()),
+      this.extras.plan(),
     ]);
-    const iptables = planned.flat();
-    return iptables.length ? { ...plan, iptables } : plan;
+    return withExtras(plan, iptables);
   }
 
   /** Writes the state file first: when it cannot be written (a full disk), the WAN stays as it was. */
@@ -196,7 +194,7 @@ export class Engine {
   /** Drops what this engine believes the kernel holds (routes, rules, nft, extras): the next reconcile repairs all of it. */
   forgetKernelState(): void {
     this.known.forget();
-    for (const x of this.extras) x.forget();
+    this.extras.forget();
   }
 
   /**
@@ -214,8 +212,7 @@ export class Engine {
       await this.sysctlMemory.save(originals).catch(() => undefined);
       throw error;
     }
-    const iptables = await this.opts.system.kernel.nfqueue.removeRules();
-    return iptables.length ? { ...plan, iptables } : plan;
+    return withExtras(plan, await this.opts.system.kernel.nfqueue.removeRules());
   }
 
   // The façade: what the daemon, the CLI, status and tests use instead of the engine's parts.
@@ -301,13 +298,11 @@ export class Engine {
 
   /** Whether this configuration has kernel extras to keep in place (the NFQUEUE policies' queue rules). */
   keepsKernelExtras(): boolean {
-    return this.extras.length > 0;
+    return this.extras.any;
   }
   /** Checks the kernel extras again and puts back what is missing; true when that changed something. */
-  async repairKernelExtras(): Promise<boolean> {
-    for (const x of this.extras) x.forget();
-    const ran = await Promise.all(this.extras.map((x) => x.ensure()));
-    return ran.some((commands) => commands.length > 0);
+  repairKernelExtras(): Promise<boolean> {
+    return this.extras.repair();
   }
   removeNfqueueRules(): Promise<string[][]> {
     return this.opts.system.kernel.nfqueue.removeRules();

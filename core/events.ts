@@ -1,4 +1,4 @@
-// The typed event map: every event name on the bus and the JSON-serialisable payload it carries.
+// The typed event map: the core's event names and JSON-serialisable payloads; plugins merge theirs into it.
 
 /** Why a WAN is (or is not) in service, as shown in status and events. */
 export type WanStateName = 'unknown' | 'online' | 'degraded' | 'offline' | 'link-down' | 'admin-down';
@@ -24,16 +24,24 @@ export interface WanChange extends Partial<HealthFigures> {
   downForMs?: number;
 }
 
+/** A probe target's answer in the last round (ok null: no probe was due). */
+export interface TargetAnswer {
+  target: string;
+  method: string;
+  ok: boolean | null;
+  rttMs: number | null;
+}
+
 /** One probe round of one WAN: each target's answer and the window's figures. */
 export interface ProbeRound extends HealthFigures {
   wan: string;
   /** The family of the targets probed (a WAN with targets of both families has a round of each). */
   family?: AddressFamily;
   ok: boolean;
-  targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
+  targets: TargetAnswer[];
 }
 
-export interface MwanEvents {
+export interface CoreEvents {
   /** Carrier (or admin state) came up on a device. */
   'link.up': { device: string };
   /** Carrier was lost or the device was set down. */
@@ -69,43 +77,20 @@ export interface MwanEvents {
   };
   /** A reconcile failed; the previous kernel state is left in place. */
   'reconcile.failed': { reason: string; error: string };
-  /** An adaptive strategy changed a policy's kernel weights (null: back to the configured weights). */
-  'policy.weights': { policy: string; weights: Record<string, number> | null; reason: string };
   /** An ifupdown hook reported a phase for an interface. */
   'hook.ifupdown': { iface: string; phase: string };
-  /** A WAN's kernel traffic counters: cumulative since the daemon started, published every 5 s. */
-  'wan.traffic': {
-    wan: string;
-    rxBytes: number;
-    txBytes: number;
-    rxPackets: number;
-    txPackets: number;
-    newConnections: number;
-  };
-  /** A WAN's data quota: its use, and each change of state (a threshold crossed, used up, a new period). */
-  'wan.quota': {
-    wan: string;
-    usedBytes: number;
-    limitBytes: number;
-    percent: number;
-    state: 'ok' | 'warned' | 'exhausted';
-    threshold: number | null;
-  };
-  /** keepalived told the daemon this node's new VRRP role (`mwanctl ha master|backup|fault` from its notify script). */
-  'ha.notify': { role: 'master' | 'backup' | 'fault'; at: number };
-  /** This node of an HA pair changed role (the ha plugin publishes it once per change; previous null at start). */
-  'ha.role': {
-    node: string;
-    peer: string;
-    role: 'master' | 'backup' | 'fault';
-    previous: 'master' | 'backup' | 'fault' | null;
-  };
 }
+
+/**
+ * Every event on the bus: the core's, and those plugins declare in their `events.ts` by declaration merging
+ * (`declare module '../../core/plugin/api.ts' { interface MwanEvents { ... } }`), listing them in `MwanPlugin.events`.
+ */
+export interface MwanEvents extends CoreEvents {}
 
 export type EventName = keyof MwanEvents;
 
-/** Every event name, for taps that follow the whole bus (`mwanctl events`). The compiler keeps it complete: */
-export const ALL_EVENTS = [
+/** The core's event names. The compiler keeps the list complete: */
+export const CORE_EVENTS = [
   'link.up',
   'link.down',
   'addr.changed',
@@ -120,14 +105,14 @@ export const ALL_EVENTS = [
   'reconcile.requested',
   'reconcile.done',
   'reconcile.failed',
-  'policy.weights',
   'hook.ifupdown',
-  'wan.traffic',
-  'wan.quota',
-  'ha.notify',
-  'ha.role',
-] as const satisfies readonly EventName[];
-/** Names of the map missing from ALL_EVENTS: a missing one makes this `true` an error naming it. */
-type MissingEvents = Exclude<EventName, (typeof ALL_EVENTS)[number]>;
+] as const satisfies readonly (keyof CoreEvents)[];
+/** Names of the core's map missing from CORE_EVENTS: a missing one makes this `true` an error naming it. */
+type MissingEvents = Exclude<keyof CoreEvents, (typeof CORE_EVENTS)[number]>;
 const allEventsListed: [MissingEvents] extends [never] ? true : MissingEvents = true;
 void allEventsListed;
+
+/** Every event name: the core's, then each plugin's (`MwanPlugin.events`), for completion and the docs. */
+export function eventNames(plugins: readonly { events?: readonly EventName[] }[]): EventName[] {
+  return [...CORE_EVENTS, ...plugins.flatMap((p) => p.events ?? [])];
+}

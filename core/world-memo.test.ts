@@ -50,7 +50,7 @@ describe('WorldMemo', () => {
   it('builds again after a health verdict, a link change or new run-time weights', () => {
     const { registry, world, builds, setWeights } = setup();
     const before = world();
-    registry.setHealth('isp1', 'offline', '2 rounds lost');
+    registry.setHealth('isp1', { health: 'offline', reason: '2 rounds lost' });
     const afterHealth = world();
     assert.notEqual(afterHealth, before);
     assert.deepEqual(
@@ -75,9 +75,9 @@ describe('WorldMemo', () => {
 
   it('builds again after new probe figures (same verdict)', () => {
     const { registry, world } = setup();
-    registry.setHealth('isp2', 'online', 'answering', { rttMs: 5, lossPct: 0 });
+    registry.setHealth('isp2', { health: 'online', reason: 'answering', rttMs: 5, lossPct: 0 });
     const one = world();
-    registry.setHealth('isp2', 'online', 'answering', { rttMs: 9, lossPct: 0 });
+    registry.setHealth('isp2', { health: 'online', reason: 'answering', rttMs: 9, lossPct: 0 });
     assert.equal(world().wans[1].rttMs, 9);
     assert.notEqual(world(), one);
   });

@@ -42,7 +42,7 @@ function wanView6(w: WanRuntime): NonNullable<WanView['ipv6']> {
     state: v6.state,
     reason: v6.reason,
     inService: v6.inService,
-    routable: w.facts.present && w.facts.adminUp && Boolean(f.address),
+    routable: canRoute({ ...w.facts, address: f.address }),
   };
 }
 

@@ -1,6 +1,9 @@
 // Tests `mwanctl events` filtering by name glob and the readable --text lines.
 import assert from 'node:assert/strict';
-import { ALL_EVENTS } from '../../core/events.ts';
+import { eventNames } from '../../core/events.ts';
+import { builtinPlugins } from '../../plugins/index.ts';
+
+const ALL_EVENTS = eventNames(builtinPlugins);
 import { eventFilter, globToRegExp, textLine } from './event-lines.ts';
 
 describe('events: --type and --text', () => {

@@ -4,6 +4,7 @@ import type { Engine } from '../../core/engine.ts';
 import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
 import type { QuotaFigures, StatusExtras } from './status-extras.ts';
 import { hasIpv6Targets } from '../../core/wan/ipv6.ts';
+import type { TargetAnswer } from '../../core/events.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -26,7 +27,7 @@ export interface WanStatus {
   /** Probe figures over the health window (null without probes), and each target's last answer. */
   rttMs: number | null;
   lossPct: number | null;
-  targets: { target: string; method: string; ok: boolean | null; rttMs: number | null }[];
+  targets: TargetAnswer[];
   /** Reverse-path filtering on the WAN device: its value, `all`'s, and the effective mode (the larger wins); null values when unreadable. */
   rpFilter: RpFilterStatus;
   /** How often the WAN left service for a failure since the daemon started, and the last time (ISO) with why. */

@@ -28,7 +28,12 @@ export function inServiceFor(wan: WanView, family: 'ipv4' | 'ipv6'): boolean {
   return family === 'ipv4' ? wan.inService : Boolean(wan.ipv6?.inService);
 }
 
-export { NO_OPTIONS, PluginOptionsError, invalidOptions, type OptionIssue } from './options.ts';
+export {
+  NO_OPTIONS,
+  PluginOptionsError,
+  invalidOptions,
+  type OptionIssue,
+} from '../../config/schema/plugin-options.ts';
 
 // Desired state: what `contribute` describes (a plugin may build a part of it apart, then add it in order).
 export {
@@ -51,6 +56,7 @@ export type {
   HealthFigures,
   MwanEvents,
   ProbeRound,
+  TargetAnswer,
   WanChange,
   WanStateName,
 } from '../events.ts';

@@ -2,8 +2,38 @@
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
-import { validatePluginOptions } from './options.ts';
+import { closest } from '../../config/schema/issues.ts';
+import { optionProblemLines } from '../../config/schema/plugin-options.ts';
 import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
+
+/**
+ * Checks `plugins.*` against the registered plugins: unknown keys (with a "did you mean" hint) and the options of
+ * every enabled plugin that declares a parser. Throws one MWAN_CONFIG_INVALID naming every field at fault; returns
+ * the parsed options by plugin name.
+ */
+export function validatePluginOptions(plugins: MwanPlugin[], config: MwanConfig): Map<string, unknown> {
+  const names = plugins.map((p) => p.name);
+  const lines: string[] = [];
+  for (const key of Object.keys(config.plugins)) {
+    if (names.includes(key)) continue;
+    const hint = closest(key, names);
+    lines.push(
+      `plugins.${key}: no plugin is named so${hint ? `; did you mean '${hint}'?` : ''} (plugins: ${[...names].sort().join(', ')})`,
+    );
+  }
+  const parsed = new Map<string, unknown>();
+  for (const p of plugins) {
+    const raw = config.plugins[p.name];
+    if (raw === false || !p.options) continue;
+    try {
+      parsed.set(p.name, p.options.parse(raw ?? {}, config));
+    } catch (error) {
+      lines.push(...optionProblemLines(p.name, error));
+    }
+  }
+  if (lines.length) throw new MwanError('MWAN_CONFIG_INVALID', `invalid plugin options:\n${lines.join('\n')}`);
+  return parsed;
+}
 
 /** Dependencies first; ties keep registration order. Fails on unknown dependencies and cycles. */
 export function orderPlugins(plugins: MwanPlugin[]): MwanPlugin[] {
@@ -97,11 +127,16 @@ export class PluginHost {
   }
 
   private context(p: MwanPlugin): PluginContext {
-    const opts = this.deps.config.plugins[p.name];
+    const raw = this.deps.config.plugins[p.name];
     return {
       ...this.deps,
       name: p.name,
-      options: opts && typeof opts === 'object' ? opts : {},
+      // What the plugin's parser returned (the type its setup declares), else the options as written.
+      options: (this.options.has(p.name)
+        ? this.options.get(p.name)
+        : raw && typeof raw === 'object'
+          ? raw
+          : {}) as Record<string, unknown>,
       log: this.deps.log.child({ plugin: p.name }),
       plugins: this.plugins,
       requestReconcile: (reason) => this.deps.requestReconcile(`${p.name}: ${reason}`),

@@ -58,4 +58,10 @@ describe('plugin checks', () => {
       /selectActive of plugin 'x' must be a function/,
     );
   });
+
+  it('events must be a list of event names', () => {
+    assert.throws(() => validatePlugin({ name: 'x', events: 'a.b' }, 'test'), /events of plugin 'x' must be an array/);
+    assert.throws(() => validatePlugin({ name: 'x', events: [1] }, 'test'), /events of plugin 'x' must be an array/);
+    assert.equal(validatePlugin({ name: 'x', events: ['x.done'] }, 'test').name, 'x');
+  });
 });

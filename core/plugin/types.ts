@@ -3,8 +3,8 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../../config/schema/identifiers.ts';
 import type { ConfigContribution } from '../config/load.ts';
 import type { MwanConfig, WanConfig } from '../../config/schema/schema.ts';
-import type { HealthFigures, WanStateName } from '../events.ts';
-import type { Health, TargetAnswer } from '../wan/model.ts';
+import type { EventName, HealthFigures, TargetAnswer, WanStateName } from '../events.ts';
+import type { Health } from '../wan/model.ts';
 import type { DesiredBuilder } from '../reconcile/desired.ts';
 import type { PluginServices } from '../system/system.ts';
 import type { StrategyFactory } from '../system/nfqueue/strategy.ts';
@@ -91,11 +91,15 @@ export interface HealthReport extends HealthFigures {
   targets?: TargetAnswer[];
 }
 
-export interface PluginContext {
+/** What a plugin's setup gets; `O`: its options' type (what its `options` parser returns). */
+export interface PluginContext<O = Record<string, unknown>> {
   readonly name: string;
   readonly config: MwanConfig;
-  /** This plugin's options: `plugins.<name>` in the config, `{}` when absent. */
-  readonly options: Record<string, unknown>;
+  /**
+   * This plugin's options: what its `options` parser returned when the host validated the configuration (defaults
+   * filled in), else `plugins.<name>` as written (`{}` when absent).
+   */
+  readonly options: O;
   readonly log: Logger;
   readonly bus: EventBus;
   /** The current view of WANs and LANs. */
@@ -150,17 +154,19 @@ export interface PluginOptions<T = unknown> {
   parse(raw: Record<string, unknown>, config: MwanConfig): T;
 }
 
-export interface MwanPlugin {
+export interface MwanPlugin<O = Record<string, unknown>> {
   /** Unique, lower-case; also the key of its options in the config. */
   name: string;
   /** Plugins that must be set up before this one. */
   dependencies?: string[];
+  /** The events it declares in its `events.ts` (merged into `MwanEvents`), for `mwanctl events` completion. */
+  events?: readonly EventName[];
   /**
    * Validates `plugins.<name>`: the host parses every enabled plugin's options before anything is built or applied
    * (check, plan, apply and daemon alike), so a bad option never gets as far as setup. Without it the options are
    * passed on unchecked.
    */
-  options?: PluginOptions;
+  options?: PluginOptions<O>;
   /**
    * The configuration this plugin owns beyond `plugins.<name>` (built-in plugins only): top-level sections with their
    * zod schemas, cross-checks against the rest, its part of the layout. Parsed with the core's fields when the
@@ -191,7 +197,7 @@ export interface MwanPlugin {
    * Subscribe to events, start timers; must settle within `setupTimeoutMs`. May return a function that undoes it
    * (called at teardown, before `teardown`), which keeps per-instance state in the closure.
    */
-  setup?(ctx: PluginContext): void | Disposer | Promise<void | Disposer>;
+  setup?(ctx: PluginContext<O>): void | Disposer | Promise<void | Disposer>;
   /** Describe the kernel state this plugin wants, from the world view alone. Called on every reconcile; must be pure. */
   contribute?(desired: DesiredBuilder, world: WorldView): void;
   /**
@@ -203,7 +209,7 @@ export interface MwanPlugin {
   teardown?(): void | Promise<void>;
 }
 
-/** Identity helper that gives a plugin object its type. */
-export function definePlugin(plugin: MwanPlugin): MwanPlugin {
-  return plugin;
+/** Identity helper that gives a plugin object its type (and its setup's `ctx.options` its parser's type). */
+export function definePlugin<O>(plugin: MwanPlugin<O>): MwanPlugin {
+  return plugin as MwanPlugin<unknown> as MwanPlugin; // the host hands setup what `options.parse` returned
 }

@@ -1,9 +1,16 @@
 // A WAN's IPv6 side (issue 13): whether it has one, its facts from the kernel, and its state derived by deriveState.
 import type { WanConfig } from '../../config/schema/schema.ts';
-import type { WanStateName } from '../events.ts';
 import { parseTarget } from '../system/probes/target.ts';
-import type { LinkState } from '../system/kernel/adapter.ts';
-import { deriveState, type Health, type Wan6Facts, type Wan6Runtime, type WanRuntime } from './model.ts';
+import type { LinkState, Observed6 } from '../system/kernel/adapter.ts';
+import { facts6 } from './model6.ts';
+import {
+  deriveState,
+  type FamilyState,
+  type Health,
+  type Wan6Facts,
+  type Wan6Runtime,
+  type WanRuntime,
+} from './model.ts';
 
 export type { AddressFamily as Family } from '../events.ts';
 import type { AddressFamily as Family } from '../events.ts';
@@ -22,18 +29,24 @@ export function hasIpv6Targets(cfg: WanConfig): boolean {
   return cfg.probes.some((p) => targetFamily(p.target) === 'ipv6');
 }
 
+/** The IPv6 side of a WAN that has one but shows nothing yet. */
+export const NO_FACTS6: Wan6Facts = Object.freeze({ gateway: null, gatewaySource: 'none' });
+
 /**
- * The IPv6 facts the kernel shows: the device's first global IPv6 address (the gateway is not discovered here:
- * the route-tables side owns IPv6 gateways). Undefined when the WAN shows no IPv6 and probes none.
+ * The WAN's IPv6 facts: the configured side (`wans[].ipv6`: static, or auto from the kernel's IPv6 observation), else
+ * the device's first global IPv6 address (the route-tables side owns IPv6 gateways). Undefined when the WAN has no
+ * configured IPv6, shows none and probes none.
  */
-export function ipv6Facts(cfg: WanConfig, link: LinkState | undefined): Wan6Facts | undefined {
+export function ipv6Facts(
+  cfg: WanConfig,
+  link: LinkState | undefined,
+  obs: Observed6 | undefined,
+): Wan6Facts | undefined {
+  const configured = facts6(cfg, obs);
+  if (configured) return configured;
   const first = link?.addresses6?.[0];
   if (!first && !hasIpv6Targets(cfg)) return undefined;
-  return {
-    ...(first ? { address: first.address, prefixLength: first.prefixLength } : {}),
-    gateway: null,
-    gatewaySource: 'none',
-  };
+  return first ? { address: first.address, prefixLength: first.prefixLength, ...NO_FACTS6 } : NO_FACTS6;
 }
 
 /** A fresh IPv6 side: not judged yet. */
@@ -49,11 +62,13 @@ export function initialIpv6(facts: Wan6Facts, now: number): Wan6Runtime {
   };
 }
 
-/** The verdict IPv6 is judged by: its own probes', or (shared fate) IPv4's, said in the reason. */
-export function ipv6Verdict(
-  w: WanRuntime,
-  own: { health: Health; reason: string; degradedOut: boolean } | undefined,
-): { health: Health; healthReason: string; degradedOut: boolean } {
+/**
+ * The verdict IPv6 is judged by: its own probes' (unknown until they report), or (shared fate: the WAN probes no
+ * IPv6 target) IPv4's, said in the reason.
+ */
+export function ipv6Verdict(w: WanRuntime): { health: Health; healthReason: string; degradedOut: boolean } {
+  const own =
+    w.ipv6?.own ?? (hasIpv6Targets(w.config) ? { health: 'unknown', reason: '', degradedOut: false } : undefined);
   if (own) return { health: own.health, healthReason: own.reason, degradedOut: own.degradedOut };
   const shared = w.healthReason ? `${w.healthReason} (shared with IPv4: no IPv6 probe targets)` : '';
   return { health: w.health, healthReason: shared, degradedOut: w.degradedOut };
@@ -68,7 +83,7 @@ export function deriveIpv6(
   six: Wan6Runtime,
   verdict: { health: Health; healthReason: string; degradedOut: boolean },
   othersInService: boolean,
-): { state: WanStateName; reason: string; inService: boolean } {
+): FamilyState {
   const facts = {
     ...w.facts,
     address: six.facts.address,

@@ -1,19 +1,11 @@
 // The WAN state model: link facts, addresses, gateway, admin and health inputs, and the state derived from them.
-import type { HealthFigures, WanStateName } from '../events.ts';
+import type { HealthFigures, TargetAnswer, WanStateName } from '../events.ts';
 import type { WanConfig } from '../../config/schema/schema.ts';
 import type { WanIds } from '../../config/schema/identifiers.ts';
 import { subnetOf } from '../../config/schema/addresses.ts';
 import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
-
-/** A probe target's answer in the last round (ok null: no probe was due). */
-export interface TargetAnswer {
-  target: string;
-  method: string;
-  ok: boolean | null;
-  rttMs: number | null;
-}
 
 export interface WanFacts {
   present: boolean;
@@ -35,15 +27,24 @@ export interface Wan6Facts {
   delegated?: string; // the delegated prefix, e.g. 2001:db8:1:100::/56
   lanPrefix?: string; // what the LAN prefix becomes (npt) or what the LAN advertises (prefixes)
 }
-/** IPv6's own verdict and service, derived like IPv4's by deriveState (issue 13). */
-export interface Wan6Runtime {
-  facts: Wan6Facts;
-  health: Health;
-  healthReason: string;
+/** A family's state and whether it takes new connections, as deriveState decides them. */
+export interface FamilyState {
   state: WanStateName;
   reason: string;
   inService: boolean;
+}
+
+/** IPv6's verdict and service, derived like IPv4's by deriveState (issue 13). */
+export interface Wan6Runtime extends FamilyState {
+  facts: Wan6Facts;
+  /** The verdict IPv6 is judged by: its probes' (`own`), or IPv4's when the WAN probes no IPv6 target. */
+  health: Health;
+  healthReason: string;
+  /** What IPv6's own probes last said (absent: none reported yet). */
+  own?: { health: Health; reason: string; degradedOut: boolean };
   since: number;
+  /** ms since the epoch when IPv6 last left service (undefined while in service). */
+  outSince?: number;
 }
 
 export interface WanRuntime {
@@ -78,7 +79,14 @@ export interface WanRuntime {
 
 export type QuotaOut = 'standby' | 'offline';
 
-/** Picks the gateway: configured, else the lowest-metric foreign default route on the device (main table first). */
+/** The gateway of the lowest-metric foreign default route on `device` (main table first), of either family. */
+export function defaultVia(defaults: ForeignDefault[], device: string): string | undefined {
+  return defaults
+    .filter((d) => d.dev === device && d.via)
+    .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0))[0]?.via;
+}
+
+/** Picks the gateway: configured, else the one of the device's default route (`defaultVia`). */
 export function discoverGateway(
   cfg: WanConfig,
   link: LinkState | undefined,
@@ -86,12 +94,8 @@ export function discoverGateway(
 ): Pick<WanFacts, 'gateway' | 'gatewaySource'> {
   if (cfg.gateway !== 'auto') return { gateway: cfg.gateway, gatewaySource: 'config' };
   if (link?.pointToPoint) return { gateway: null, gatewaySource: 'point-to-point' };
-  const candidates = defaults
-    .filter((d) => d.dev === cfg.device && d.via)
-    .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0));
-  return candidates.length
-    ? { gateway: candidates[0].via!, gatewaySource: 'route' }
-    : { gateway: null, gatewaySource: 'none' };
+  const via = defaultVia(defaults, cfg.device);
+  return via ? { gateway: via, gatewaySource: 'route' } : { gateway: null, gatewaySource: 'none' };
 }
 
 /** What the WAN's device shows (all false without it: not observed yet, or gone). */
@@ -116,11 +120,7 @@ export function deriveState(
   w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'quotaOut'>,
   othersInService = false,
   family: 'ipv4' | 'ipv6' = 'ipv4',
-): {
-  state: WanStateName;
-  reason: string;
-  inService: boolean;
-} {
+): FamilyState {
   const own = healthState(w, family);
   if (!own.inService || !w.quotaOut) return own;
   if (w.quotaOut === 'offline') return { state: 'offline', reason: 'data quota used up', inService: false };
@@ -133,11 +133,7 @@ export function deriveState(
 function healthState(
   w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>,
   family: 'ipv4' | 'ipv6',
-): {
-  state: WanStateName;
-  reason: string;
-  inService: boolean;
-} {
+): FamilyState {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };

@@ -3,7 +3,7 @@ import type { WanConfig } from '../../config/schema/schema.ts';
 import { network6, inPrefix6, parsePrefix6 } from '../../config/schema/addresses6.ts';
 import { canonicalIPv6 } from '../system/ipv6-text.ts';
 import type { Observed6 } from '../system/kernel/adapter.ts';
-import type { Wan6Facts } from './model.ts';
+import { defaultVia, type Wan6Facts } from './model.ts';
 
 /** The first /64 of a delegated prefix: the LAN prefix when the configuration names none. */
 export function firstSlash64(delegated: string): string | undefined {
@@ -38,14 +38,11 @@ export function facts6(cfg: WanConfig, obs: Observed6 | undefined): Wan6Facts | 
     address = found?.address;
     prefixLength = found?.prefixLength;
   }
-  let gateway: Pick<Wan6Facts, 'gateway' | 'gatewaySource'> = { gateway: null, gatewaySource: 'none' };
-  if (c.gateway !== 'auto') gateway = { gateway: canonicalIPv6(c.gateway), gatewaySource: 'config' };
-  else {
-    const route = (obs?.defaults ?? [])
-      .filter((d) => d.dev === cfg.device && d.via)
-      .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0))[0];
-    if (route) gateway = { gateway: route.via!, gatewaySource: 'route' };
-  }
+  const via = c.gateway === 'auto' ? defaultVia(obs?.defaults ?? [], cfg.device) : undefined;
+  const gateway: Pick<Wan6Facts, 'gateway' | 'gatewaySource'> =
+    c.gateway !== 'auto'
+      ? { gateway: canonicalIPv6(c.gateway), gatewaySource: 'config' }
+      : { gateway: via ?? null, gatewaySource: via ? 'route' : 'none' };
   const delegated = c.prefix !== 'auto' ? network6(parsePrefix6(c.prefix)!) : autoDelegated(address, obs);
   const lanPrefix = c.lanPrefix ? network6(parsePrefix6(c.lanPrefix)!) : delegated && firstSlash64(delegated);
   const out: Wan6Facts = { address, prefixLength, ...gateway, delegated, lanPrefix };

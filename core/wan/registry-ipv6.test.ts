@@ -63,9 +63,12 @@ describe('WanRegistry: IPv6 per family', () => {
   it('an IPv6 verdict takes only IPv6 out of service, and brings it back; IPv4 is untouched', () => {
     const { registry, events, said } = setup();
     registry.observe(network(), 2000);
-    registry.setHealth('isp1', 'online', '2 of 2 targets answer', undefined, 2500);
+    registry.setHealth('isp1', { health: 'online', reason: '2 of 2 targets answer' }, 2500);
     events.length = 0;
-    assert.equal(registry.setHealth('isp1', 'offline', 'no answer in 4 rounds', undefined, 3000, false, 'ipv6'), true);
+    assert.equal(
+      registry.setHealth('isp1', { health: 'offline', reason: 'no answer in 4 rounds', family: 'ipv6' }, 3000),
+      true,
+    );
     assert.deepEqual(said(), ['wan.offline isp1 ipv6']);
     assert.deepEqual(events[0][1], { wan: 'isp1', family: 'ipv6', reason: 'no answer in 4 rounds' });
     const w = registry.get('isp1');
@@ -75,7 +78,7 @@ describe('WanRegistry: IPv6 per family', () => {
       ['offline', false, 'offline', 3000],
     );
     events.length = 0;
-    registry.setHealth('isp1', 'online', '1 of 1 targets answer', undefined, 5000, false, 'ipv6');
+    registry.setHealth('isp1', { health: 'online', reason: '1 of 1 targets answer', family: 'ipv6' }, 5000);
     assert.deepEqual(said(), ['wan.online isp1 ipv6']);
     assert.equal((events[0][1] as Record<string, unknown>).downForMs, 2000);
     assert.equal(registry.get('isp1').ipv6!.inService, true);
@@ -85,7 +88,7 @@ describe('WanRegistry: IPv6 per family', () => {
     const { registry, said, events } = setup();
     registry.observe(network(), 2000);
     events.length = 0;
-    registry.setHealth('isp1', 'offline', 'no answer', undefined, 3000);
+    registry.setHealth('isp1', { health: 'offline', reason: 'no answer' }, 3000);
     assert.deepEqual(said(), ['wan.offline isp1 ipv4']);
     assert.equal(registry.get('isp1').ipv6!.inService, true);
   });
@@ -94,7 +97,7 @@ describe('WanRegistry: IPv6 per family', () => {
     const { registry, said, events } = setup();
     registry.observe(network(), 2000);
     events.length = 0;
-    registry.setHealth('isp2', 'offline', 'no answer', undefined, 3000);
+    registry.setHealth('isp2', { health: 'offline', reason: 'no answer' }, 3000);
     assert.deepEqual(said(), ['wan.offline isp2 ipv4', 'wan.offline isp2 ipv6']);
     const six = registry.get('isp2').ipv6!;
     assert.equal(six.inService, false);

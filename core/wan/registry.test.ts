@@ -193,13 +193,13 @@ describe('WanRegistry', () => {
     const { registry, events } = setup();
     registry.observe(network());
     events.length = 0;
-    assert.equal(registry.setHealth('isp1', 'degraded', 'loss 20%'), true);
+    assert.equal(registry.setHealth('isp1', { health: 'degraded', reason: 'loss 20%' }), true);
     assert.deepEqual(events, [['wan.degraded', { wan: 'isp1', family: 'ipv4', reason: 'loss 20%' }]]);
     assert.equal(registry.get('isp1').inService, true);
     events.length = 0;
-    assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), true);
+    assert.equal(registry.setHealth('isp1', { health: 'offline', reason: 'loss 100%' }), true);
     assert.deepEqual(events, [['wan.offline', { wan: 'isp1', family: 'ipv4', reason: 'loss 100%' }]]);
-    assert.equal(registry.setHealth('isp1', 'offline', 'loss 100%'), false, 'same verdict again');
+    assert.equal(registry.setHealth('isp1', { health: 'offline', reason: 'loss 100%' }), false, 'same verdict again');
   });
 
   it('health verdicts: a degraded WAN whose trigger fires leaves service (degraded, then offline), and comes back when it clears', () => {
@@ -208,7 +208,11 @@ describe('WanRegistry', () => {
     events.length = 0;
     const figures = { rttMs: 20, lossPct: 30 };
     assert.equal(
-      registry.setHealth('isp1', 'degraded', 'loss 30% (trigger loss: out of service)', figures, 1000, true),
+      registry.setHealth(
+        'isp1',
+        { health: 'degraded', reason: 'loss 30% (trigger loss: out of service)', ...figures, outOfService: true },
+        1000,
+      ),
       true,
     );
     assert.deepEqual(
@@ -217,7 +221,7 @@ describe('WanRegistry', () => {
     );
     assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['degraded', false]);
     events.length = 0;
-    assert.equal(registry.setHealth('isp1', 'degraded', 'loss 30%', figures, 2000, false), true);
+    assert.equal(registry.setHealth('isp1', { health: 'degraded', reason: 'loss 30%', ...figures }, 2000), true);
     assert.deepEqual(events, [
       ['wan.online', { wan: 'isp1', family: 'ipv4', reason: 'loss 30%', rttMs: 20, lossPct: 30, downForMs: 1000 }],
     ]);
@@ -243,12 +247,10 @@ describe('WanRegistry', () => {
     assert.deepEqual([registry.get('isp1').flaps, registry.get('isp1').lastFailure], [0, undefined]);
     registry.setHealth(
       'isp1',
-      'offline',
-      'fewer than 1 of 2 targets answered in 4 rounds',
-      { rttMs: null, lossPct: 100 },
+      { health: 'offline', reason: 'fewer than 1 of 2 targets answered in 4 rounds', rttMs: null, lossPct: 100 },
       3000,
     );
-    registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 10, lossPct: null }, 4000);
+    registry.setHealth('isp1', { health: 'online', reason: '2/2 targets answering', rttMs: 10, lossPct: null }, 4000);
     registry.observe(network({ wan1: { carrier: false } }), 5000);
     registry.observe(network(), 6000);
     registry.setEnabled('isp1', false, 7000);
@@ -262,22 +264,29 @@ describe('WanRegistry', () => {
   it('a link-down WAN keeps no RTT or loss from before, even when a late probe round reports', () => {
     const { registry } = setup();
     registry.observe(network(), 2000);
-    registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 12, lossPct: 0 }, 3000);
+    registry.setHealth('isp1', { health: 'online', reason: '2/2 targets answering', rttMs: 12, lossPct: 0 }, 3000);
     registry.observe(network({ wan1: { carrier: false } }), 4000);
     assert.deepEqual(registry.get('isp1').figures, { rttMs: null, lossPct: null });
-    registry.setHealth('isp1', 'online', '2/2 targets answering', { rttMs: 13, lossPct: 0 }, 4500);
+    registry.setHealth('isp1', { health: 'online', reason: '2/2 targets answering', rttMs: 13, lossPct: 0 }, 4500);
     assert.deepEqual(registry.get('isp1').figures, { rttMs: null, lossPct: null });
   });
   it("a reload keeps the named WANs' verdict, state and since; their new probes' first `unknown` does not replace it", () => {
     const old = setup();
     old.registry.observe(network(), 2000);
-    old.registry.setHealth('isp1', 'online', '2/2 targets answering', undefined, 3000);
-    old.registry.setHealth('isp2', 'offline', 'fewer than 1 of 2 targets answered in 4 rounds', undefined, 4000);
+    old.registry.setHealth('isp1', { health: 'online', reason: '2/2 targets answering' }, 3000);
+    old.registry.setHealth(
+      'isp2',
+      { health: 'offline', reason: 'fewer than 1 of 2 targets answered in 4 rounds' },
+      4000,
+    );
     const next = setup();
     next.registry.adopt(old.registry, ['isp1', 'isp2']);
     assert.equal(next.registry.observe(network(), 9000), false, 'nothing changed');
-    assert.equal(next.registry.setHealth('isp1', 'unknown', 'waiting for probe answers', undefined, 9500), false);
-    next.registry.setHealth('isp1', 'online', '1/2 targets answering', undefined, 9600);
+    assert.equal(
+      next.registry.setHealth('isp1', { health: 'unknown', reason: 'waiting for probe answers' }, 9500),
+      false,
+    );
+    next.registry.setHealth('isp1', { health: 'online', reason: '1/2 targets answering' }, 9600);
     assert.deepEqual(
       next.registry.wans.map((w) => [w.name, w.state, w.since, w.inService]),
       [

@@ -3,17 +3,11 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../../config/schema/identifiers.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError } from '../errors.ts';
-import type { WanChange } from '../events.ts';
+import type { HealthFigures, WanChange } from '../events.ts';
+import type { HealthReport } from '../plugin/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
-import { deriveState, factsFromLink, type Health, type QuotaOut, type WanRuntime } from './model.ts';
-import { facts6 } from './model6.ts';
-import { type Family, deriveIpv6, initialIpv6, ipv6Facts, ipv6Verdict, hasIpv6Targets } from './ipv6.ts';
-
-/** What IPv6's own probes last said (absent: no IPv6 targets, IPv6 shares IPv4's verdict), and when it left service. */
-interface Ipv6Extra {
-  own?: { health: Health; reason: string; degradedOut: boolean };
-  outSince?: number;
-}
+import { deriveState, factsFromLink, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
+import { type Family, NO_FACTS6, deriveIpv6, initialIpv6, ipv6Facts, ipv6Verdict } from './ipv6.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
 const CARRIED_OVER_RELOAD = [
@@ -36,6 +30,8 @@ export class WanRegistry {
   readonly wans: WanRuntime[];
   /** Links seen last time, to report link.up/down and addr.changed for any device. */
   private lastLinks = new Map<string, { up: boolean; addrs: string }>();
+  /** WANs whose verdict came over a reload and whose new probes have not judged yet (`name`, `name/ipv6`). */
+  private carried = new Set<string>();
 
   constructor(
     config: MwanConfig,
@@ -61,8 +57,7 @@ export class WanRegistry {
         since: now,
         flaps: 0,
       };
-      const six =
-        facts6(cfg, undefined) ?? (hasIpv6Targets(cfg) ? { gateway: null, gatewaySource: 'none' as const } : undefined);
+      const six = ipv6Facts(cfg, undefined, undefined);
       if (six) w.ipv6 = initialIpv6(six, now);
       return w;
     });
@@ -93,10 +88,7 @@ export class WanRegistry {
       }
       // The configured IPv6 side (wans[].ipv6: static or auto from the kernel), else the device's global address when
       // the WAN probes IPv6. Once seen, it stays (an address that goes is link-down for IPv6, not a WAN without IPv6).
-      const six =
-        facts6(w.config, net.ipv6) ??
-        ipv6Facts(w.config, link) ??
-        (w.ipv6 ? { gateway: null, gatewaySource: 'none' as const } : undefined);
+      const six = ipv6Facts(w.config, link, net.ipv6) ?? (w.ipv6 ? NO_FACTS6 : undefined);
       if (six && !w.ipv6) w.ipv6 = initialIpv6(six, now);
       if (six && w.ipv6 && JSON.stringify(six) !== JSON.stringify(w.ipv6.facts)) {
         w.ipv6 = { ...w.ipv6, facts: six }; // a new object on change: the world memo compares by identity
@@ -125,56 +117,39 @@ export class WanRegistry {
       const was = previous.wans.find((p) => p.name === w.name);
       if (!was || !names.includes(w.name)) continue;
       Object.assign(w, Object.fromEntries(CARRIED_OVER_RELOAD.map((key) => [key, was[key]])));
-      const extra = previous.v6.get(w.name);
-      if (extra) this.v6.set(w.name, extra);
       if (was.health !== 'unknown') this.carried.add(w.name);
-      if (extra?.own && extra.own.health !== 'unknown') this.carried.add(`${w.name}/ipv6`);
+      if (was.ipv6?.own && was.ipv6.own.health !== 'unknown') this.carried.add(`${w.name}/ipv6`);
     }
   }
 
-  /** WANs whose verdict came over a reload and whose new probes have not judged yet (`name`, `name/ipv6`). */
-  private carried = new Set<string>();
-  /** Per WAN: IPv6's own verdict and when it left service. */
-  private v6 = new Map<string, Ipv6Extra>();
-
-  private extra(name: string): Ipv6Extra {
-    let e = this.v6.get(name);
-    if (!e) this.v6.set(name, (e = {}));
-    return e;
-  }
-
-  /** Health verdicts come from the probe plugin (unknown until it reports); `degradedOut`: a degraded WAN leaves service. */
+  /**
+   * A health verdict from the probe plugin (unknown until it reports) about the family its targets probe;
+   * `outOfService`: a degraded WAN leaves service. Figures absent: none measured.
+   */
   setHealth(
     name: string,
-    health: Health,
-    reason: string,
-    figures: WanRuntime['figures'] = { rttMs: null, lossPct: null },
+    report: Omit<HealthReport, keyof HealthFigures> & Partial<HealthFigures>,
     now = Date.now(),
-    degradedOut = false,
-    family: Family = 'ipv4',
   ): boolean {
+    const { health, reason, family = 'ipv4', outOfService: degradedOut = false } = report;
     const w = this.get(name);
-    if (family === 'ipv6') return this.setHealth6(w, health, reason, now, degradedOut);
-    if (this.carried.has(name) && health === 'unknown') return false; // the new probes' first rounds after a reload
-    this.carried.delete(name);
-    w.figures = w.state === 'link-down' ? { rttMs: null, lossPct: null } : figures; // a round closing after the link went
+    const key = family === 'ipv6' ? `${name}/ipv6` : name;
+    if (this.carried.has(key) && health === 'unknown') return false; // the new probes' first rounds after a reload
+    this.carried.delete(key);
+    if (family === 'ipv6') {
+      // IPv6's own verdict (its probes'): the WAN's IPv6 side leaves or enters service by it, IPv4 is untouched.
+      const own = w.ipv6?.own;
+      if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) return false;
+      w.ipv6 = { ...(w.ipv6 ?? initialIpv6(NO_FACTS6, now)), own: { health, reason, degradedOut } };
+      return this.refresh(w, now);
+    }
+    // A round closing after the link went measured nothing.
+    const { rttMs = null, lossPct = null, targets } = w.state === 'link-down' ? {} : report;
+    w.figures = { rttMs, lossPct, ...(targets ? { targets } : {}) };
     if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
     w.health = health;
     w.healthReason = reason;
     w.degradedOut = degradedOut;
-    return this.refresh(w, now);
-  }
-
-  /** IPv6's own verdict (its probes'): the WAN's IPv6 side leaves or enters service by it, IPv4 is untouched. */
-  private setHealth6(w: WanRuntime, health: Health, reason: string, now: number, degradedOut: boolean): boolean {
-    const key = `${w.name}/ipv6`;
-    if (this.carried.has(key) && health === 'unknown') return false;
-    this.carried.delete(key);
-    const extra = this.extra(w.name);
-    const own = extra.own;
-    if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) return false;
-    extra.own = { health, reason, degradedOut };
-    w.ipv6 ??= initialIpv6({ gateway: null, gatewaySource: 'none' }, now);
     return this.refresh(w, now);
   }
 
@@ -201,7 +176,7 @@ export class WanRegistry {
     return changed;
   }
 
-  /** The WAN's IPv4 state, then its IPv6 side (which follows it until per-family verdicts exist). */
+  /** The WAN's IPv4 state, then its IPv6 side (its own verdict, or IPv4's when it probes no IPv6 target). */
   private refreshOne(w: WanRuntime, now: number): boolean {
     const four = this.refresh4(w, now);
     const six = this.refresh6(w, now);
@@ -211,71 +186,56 @@ export class WanRegistry {
   private refresh6(w: WanRuntime, now: number): boolean {
     const six = w.ipv6;
     if (!six) return false;
-    const extra = this.extra(w.name);
-    // A WAN that probes IPv6 waits for its own verdict (unknown until then); one that does not shares IPv4's.
-    const own =
-      extra.own ??
-      (hasIpv6Targets(w.config) ? { health: 'unknown' as const, reason: '', degradedOut: false } : undefined);
-    const verdict = ipv6Verdict(w, own);
+    const verdict = ipv6Verdict(w);
     const next = deriveIpv6(w, six, verdict, this.othersInService(w, 'ipv6'));
     const same = next.state === six.state && next.reason === six.reason && next.inService === six.inService;
     if (same && verdict.health === six.health && verdict.healthReason === six.healthReason) return false;
-    const stateChanged = next.state !== six.state;
     // A new object on change, never changed in place: the world memo compares WAN runtimes' parts by identity.
-    w.ipv6 = {
-      ...six,
-      health: verdict.health,
-      healthReason: verdict.healthReason,
-      ...next,
-      since: stateChanged ? now : six.since,
-    };
-    if (same) return false;
-    const wasInService = six.inService;
-    const change: WanChange = { wan: w.name, family: 'ipv6', reason: next.reason };
-    if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
-    if (next.inService && !wasInService) {
-      if (extra.outSince !== undefined) change.downForMs = now - extra.outSince;
-      extra.outSince = undefined;
-      this.bus.emit('wan.online', change);
-    }
-    if (!next.inService && (wasInService || stateChanged)) {
-      extra.outSince ??= now;
-      this.bus.emit('wan.offline', change);
-    }
-    return true;
+    w.ipv6 = { ...six, health: verdict.health, healthReason: verdict.healthReason, ...next };
+    if (next.state !== six.state) w.ipv6.since = now;
+    if (!same) this.announce({ wan: w.name, family: 'ipv6', reason: next.reason }, six, w.ipv6, now);
+    return !same;
   }
 
   private refresh4(w: WanRuntime, now: number): boolean {
     const next = deriveState(w, this.othersInService(w));
     if (next.state === w.state && next.reason === w.reason && next.inService === w.inService) return false;
-    const wasInService = w.inService;
-    const stateChanged = next.state !== w.state;
+    const was = { state: w.state, inService: w.inService };
     Object.assign(w, next);
-    if (stateChanged) w.since = now;
+    if (next.state !== was.state) w.since = now;
     // Figures measured before the link went away are stale: none until probes answer again.
     if (next.state === 'link-down') w.figures = { rttMs: null, lossPct: null };
-    if (wasInService && !next.inService && next.state !== 'admin-down' && !w.quotaOut) {
+    if (was.inService && !next.inService && next.state !== 'admin-down' && !w.quotaOut) {
       w.flaps++;
       w.lastFailure = { at: now, reason: `${next.state}: ${next.reason}` };
     }
     const measured = w.figures.rttMs !== null || w.figures.lossPct !== null;
-    const change: WanChange = {
-      wan: w.name,
-      family: 'ipv4',
-      reason: next.reason,
-      ...(measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {}),
-    };
+    const figures = measured ? { rttMs: w.figures.rttMs, lossPct: w.figures.lossPct } : {};
+    this.announce({ wan: w.name, family: 'ipv4', reason: next.reason, ...figures }, was, w, now);
+    return true;
+  }
+
+  /**
+   * The events of one family's change of state, `was` → `now` (which keeps when the family left service): degraded,
+   * back in service (with how long it was out), out of service.
+   */
+  private announce(
+    change: WanChange,
+    was: Omit<FamilyState, 'reason'>,
+    next: FamilyState & { outSince?: number },
+    now: number,
+  ): void {
+    const stateChanged = next.state !== was.state;
     if (next.state === 'degraded' && stateChanged) this.bus.emit('wan.degraded', change);
-    if (next.inService && !wasInService) {
-      if (w.outSince !== undefined) change.downForMs = now - w.outSince;
-      w.outSince = undefined;
+    if (next.inService && !was.inService) {
+      if (next.outSince !== undefined) change.downForMs = now - next.outSince;
+      next.outSince = undefined;
       this.bus.emit('wan.online', change);
     }
-    if (!next.inService && (wasInService || stateChanged)) {
-      w.outSince ??= now;
+    if (!next.inService && (was.inService || stateChanged)) {
+      next.outSince ??= now;
       this.bus.emit('wan.offline', change);
     }
-    return true;
   }
 
   private emitLinkEvents(net: ObservedNetwork): void {

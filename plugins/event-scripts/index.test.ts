@@ -13,6 +13,7 @@ import { systemFiles } from '../../core/system/files.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createEventScripts, scriptEnv, type EventScriptsPlugin } from './index.ts';
+import { parseEventScriptsOptions, type EventScriptsOptions } from './options.ts';
 
 const WORLD = {
   wans: [
@@ -27,11 +28,16 @@ const { config } = parseConfig({
   ],
 });
 
-function context(options: Record<string, unknown>, bus: EventBus, log: Logger = silentLogger()): PluginContext {
+/** A context as the host builds it: the options parsed by the plugin's parser. */
+function context(
+  options: Record<string, unknown>,
+  bus: EventBus,
+  log: Logger = silentLogger(),
+): PluginContext<EventScriptsOptions> {
   return {
     name: 'event-scripts',
     config,
-    options,
+    options: parseEventScriptsOptions(options),
     log,
     bus,
     world: () => WORLD,

@@ -11,7 +11,7 @@ import {
   type WanChange,
   type WanView,
 } from '../../core/plugin/api.ts';
-import { parseEventScriptsOptions, PLUGIN_NAME } from './options.ts';
+import { parseEventScriptsOptions, PLUGIN_NAME, type EventScriptsOptions } from './options.ts';
 import { ScriptQueues } from './queue.ts';
 
 export {
@@ -112,7 +112,7 @@ export async function listScripts(
   return files.trustedExecutables(dir, { what: 'event script', uid, refused, unreadable });
 }
 
-export interface EventScriptsPlugin extends MwanPlugin {
+export interface EventScriptsPlugin extends MwanPlugin<EventScriptsOptions> {
   /** Resolves when every queued and running script has finished (for tests and shutdown). */
   idle(): Promise<void>;
 }
@@ -172,7 +172,7 @@ export function createEventScripts(deps: { uid?: number; teardownGraceMs?: numbe
     name: PLUGIN_NAME,
     options: { parse: parseEventScriptsOptions },
     setup(ctx) {
-      const options = parseEventScriptsOptions(ctx.options);
+      const options = ctx.options;
       if (!options.enabled) return;
       const files = ctx.system.files;
       if (!files) throw new Error('the system boundary offers no file service (system.files)');

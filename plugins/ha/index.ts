@@ -83,6 +83,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
 
   return {
     name: 'ha',
+    events: ['ha.notify', 'ha.role'],
     // Its settings are the top-level `ha` section; `plugins.ha` takes nothing.
     options: NO_OPTIONS,
     configuration: haConfiguration,

@@ -1,12 +1,6 @@
 // Groups probe samples into rounds: one slot per interval (by send time); a slot closes once its probes' timeout has passed.
-import type { ProbeSample } from '../../core/plugin/api.ts';
+import type { ProbeSample, TargetAnswer } from '../../core/plugin/api.ts';
 
-export interface TargetAnswer {
-  target: string;
-  method: string;
-  ok: boolean | null;
-  rttMs: number | null;
-}
 export interface ClosedRound {
   targets: TargetAnswer[];
   answered: number;

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from '../../core/log.ts';
 import { systemMail } from '../../core/system/mail.ts';
 import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createMail, type MailPlugin } from './index.ts';
+import { parseMailOptions, type MailOptions } from './options.ts';
 import { sleep, waitFor } from '../../test/kit/time.ts';
 
 interface Received {
@@ -84,11 +85,12 @@ const { config } = parseConfig({
   ],
 });
 
-function context(options: Record<string, unknown>, bus: EventBus, log: Logger): PluginContext {
+/** A context as the host builds it: the options parsed by the plugin's parser. */
+function context(options: Record<string, unknown>, bus: EventBus, log: Logger): PluginContext<MailOptions> {
   return {
     name: 'mail',
     config,
-    options,
+    options: parseMailOptions(options),
     log,
     bus,
     world: () => ({ wans: [] }) as unknown as WorldView,

@@ -28,7 +28,7 @@ const STATE_EVENTS = {
 /** Changes are grouped per WAN and family: `isp1` (IPv4, as before) and `isp1/ipv6`. */
 const familyKey = (c: WanChange) => (c.family === 'ipv6' ? `${c.wan}/ipv6` : c.wan);
 
-export interface MailPlugin extends MwanPlugin {
+export interface MailPlugin extends MwanPlugin<MailOptions> {
   /** Resolves when nothing is waiting to be sent (open coalescing windows not included). */
   idle(): Promise<void>;
 }
@@ -45,9 +45,10 @@ export function createMail(
     name: PLUGIN_NAME,
     options: { parse: parseMailOptions },
     async setup(ctx) {
-      const options = parseMailOptions(ctx.options);
+      const options = ctx.options;
       if (!options.to) {
-        if (Object.keys(ctx.options).length)
+        const raw = ctx.config.plugins[PLUGIN_NAME];
+        if (raw && Object.keys(raw).length)
           ctx.log.info({ plugin: PLUGIN_NAME }, 'no recipients (plugins.mail.to): not sending mail');
         return;
       }

@@ -11,6 +11,7 @@ import { policyProblems, policySections } from './options.ts';
 const plugin: MwanPlugin = {
   name: 'policies',
   options: NO_OPTIONS,
+  events: ['policy.weights'],
   /** `policies`, `rules` and `defaultPolicy`, checked against the WANs; the NFQUEUE policies' tags and queues. */
   configuration: {
     sections: policySections,

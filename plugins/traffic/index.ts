@@ -31,6 +31,7 @@ export function createTraffic(timing: TrafficTiming = {}): MwanPlugin {
   return definePlugin({
     name: PLUGIN_NAME,
     options: NO_OPTIONS,
+    events: ['wan.traffic', 'wan.quota'],
     configuration: quotaConfiguration,
     contribute: contributeCounters,
     async setup(ctx) {

@@ -10,6 +10,7 @@ import type { ProcessEvents, ProcessSpec } from '../../core/system/process/super
 import { systemFiles } from '../../core/system/files.ts';
 import type { Disposer, PluginContext, WorldView } from '../../core/plugin/types.ts';
 import { createUpnp } from './index.ts';
+import { parseUpnpOptions, type UpnpOptions } from './options.ts';
 import { PREROUTING_CHAIN } from './rules.ts';
 import { loadedWith, miniupnpdRule, miniupnpdTable, network, worldOf } from './testing.ts';
 
@@ -56,10 +57,10 @@ describe('upnp plugin', () => {
         },
       },
     );
-    const ctx: PluginContext = {
+    const ctx: PluginContext<UpnpOptions> = {
       name: 'upnp',
       config: loaded.config,
-      options,
+      options: parseUpnpOptions(options, loaded.config), // as the host hands them over
       log,
       bus,
       world: () => world,

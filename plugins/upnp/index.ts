@@ -42,8 +42,8 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   let live: Live | undefined;
 
-  async function setup(ctx: PluginContext) {
-    const options = parseUpnpOptions(ctx.options, ctx.config);
+  async function setup(ctx: PluginContext<UpnpOptions>) {
+    const options = ctx.options;
     if (!options.enabled) return undefined;
     const { supervise, listNftTable, files } = ctx.system;
     if (!supervise) throw new Error('the system boundary offers no process supervisor (system.supervise)');

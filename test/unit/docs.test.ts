@@ -135,10 +135,10 @@ async function pluginOptionFields(
   return { exact, nested };
 }
 
-/** Event names declared in `interface MwanEvents { ... }` blocks. */
+/** Event names declared in `interface MwanEvents { ... }` blocks (the core's in `interface CoreEvents`). */
 function eventNames(source: string): string[] {
   const names: string[] = [];
-  for (const m of source.matchAll(/interface MwanEvents\b[^{]*\{/g)) {
+  for (const m of source.matchAll(/interface (?:Mwan|Core)Events\b[^{]*\{/g)) {
     let depth = 1;
     let body = '';
     for (let i = m.index + m[0].length; i < source.length && depth > 0; i++) {
@@ -265,6 +265,20 @@ describe('docs/ names everything there is', function () {
       [],
       'events missing from docs/',
     );
+  });
+
+  it("each plugin's events.ts declares exactly the events its `events` lists (completion and taps see them)", async () => {
+    const plugins = await load<{ name: string; events?: string[] }[]>(
+      SOURCES.plugins.module,
+      SOURCES.plugins.exportName,
+    );
+    const files = globPluginFiles('events.ts');
+    assert.ok(files.length >= 2, `found ${files.length} plugin events.ts files`);
+    for (const file of files) {
+      const name = file.split('/')[1];
+      const declared = eventNames(readFileSync(path.join(root, file), 'utf8'));
+      assert.deepEqual(plugins.find((p) => p.name === name)?.events, declared, file);
+    }
   });
 
   it('cli.md has a table row for every mwanctl command and flag', async () => {

@@ -64,6 +64,11 @@ export function validatePlugin(p: unknown, origin: string): MwanPlugin {
   ) {
     throw fail(`dependencies of plugin '${plugin.name}' must be an array of plugin names`);
   }
+  if (
+    plugin.events !== undefined &&
+    (!Array.isArray(plugin.events) || plugin.events.some((e) => typeof e !== 'string'))
+  )
+    throw fail(`events of plugin '${plugin.name}' must be an array of the event names it declares`);
   return plugin;
 }
 

@@ -5,7 +5,7 @@ import { Engine } from '../../../core/engine.ts';
 import { SystemKernel } from '../../../core/system/kernel/system-adapter.ts';
 import { realSystem } from '../../../core/system/real.ts';
 import { silentLogger } from '../../../core/log.ts';
-import { NO_OPTIONS } from '../../../core/plugin/options.ts';
+import { NO_OPTIONS } from '../../../config/schema/plugin-options.ts';
 import { definePlugin } from '../../../core/plugin/types.ts';
 import { builtinPlugins } from '../../../plugins/index.ts';
 

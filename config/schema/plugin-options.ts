@@ -1,9 +1,7 @@
-// Plugin options: every `plugins.<name>` key names a registered plugin, and each enabled plugin's options parse.
+// How a plugin's options parser names the fields at fault (`plugins.<name>.<field>: ...`), and the parser of no options.
 import type { z } from 'zod';
-import { closest, formatIssues } from '../../config/schema/issues.ts';
-import type { MwanConfig } from '../../config/schema/schema.ts';
-import { MwanError, describeError } from '../errors.ts';
-import type { MwanPlugin, PluginOptions } from './types.ts';
+import { MwanError, describeError } from '../../core/errors.ts';
+import { formatIssues } from './issues.ts';
 
 /** One problem inside a plugin's options; `path` is relative to `plugins.<name>`. */
 export interface OptionIssue {
@@ -37,8 +35,8 @@ export function invalidOptions(
 }
 
 /** A spec for plugins that take no options: any key is an error. */
-export const NO_OPTIONS: PluginOptions<Record<string, never>> = {
-  parse(raw) {
+export const NO_OPTIONS = {
+  parse(raw: Record<string, unknown>, _config?: unknown): Record<string, never> {
     const keys = Object.keys(raw);
     if (keys.length)
       throw new PluginOptionsError(
@@ -55,7 +53,7 @@ function hasIssues(e: unknown): e is { issues: OptionIssue[] } {
 }
 
 /** The lines naming each field at fault, whatever the plugin's parser threw. */
-function problemLines(name: string, error: unknown): string[] {
+export function optionProblemLines(name: string, error: unknown): string[] {
   if (error instanceof MwanError && error.code === 'MWAN_CONFIG_INVALID') {
     const lines = error.message.split('\n');
     return lines[0].startsWith('invalid options of plugin') && lines.length > 1
@@ -67,33 +65,4 @@ function problemLines(name: string, error: unknown): string[] {
     return formatIssues(named as z.core.$ZodIssue[]).split('\n');
   }
   return [`plugins.${name}: ${describeError(error)}`];
-}
-
-/**
- * Checks `plugins.*` against the registered plugins: unknown keys (with a "did you mean" hint) and the options of
- * every enabled plugin that declares a parser. Throws one MWAN_CONFIG_INVALID naming every field at fault; returns
- * the parsed options by plugin name.
- */
-export function validatePluginOptions(plugins: MwanPlugin[], config: MwanConfig): Map<string, unknown> {
-  const names = plugins.map((p) => p.name);
-  const lines: string[] = [];
-  for (const key of Object.keys(config.plugins)) {
-    if (names.includes(key)) continue;
-    const hint = closest(key, names);
-    lines.push(
-      `plugins.${key}: no plugin is named so${hint ? `; did you mean '${hint}'?` : ''} (plugins: ${[...names].sort().join(', ')})`,
-    );
-  }
-  const parsed = new Map<string, unknown>();
-  for (const p of plugins) {
-    const raw = config.plugins[p.name];
-    if (raw === false || !p.options) continue;
-    try {
-      parsed.set(p.name, p.options.parse(raw ?? {}, config));
-    } catch (error) {
-      lines.push(...problemLines(p.name, error));
-    }
-  }
-  if (lines.length) throw new MwanError('MWAN_CONFIG_INVALID', `invalid plugin options:\n${lines.join('\n')}`);
-  return parsed;
 }

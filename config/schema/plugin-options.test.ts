@@ -1,11 +1,12 @@
-// Tests plugin option validation: unknown plugin keys with a hint, each parser's errors named plugins.<name>.<field>, the built-ins' declarations.
+// Tests plugin option validation (config/schema/plugin-options.ts, the host's validatePluginOptions): unknown plugin keys with a hint, each parser's errors named plugins.<name>.<field>, the built-ins' declarations.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../config/load.ts';
-import { MwanError } from '../errors.ts';
+import { parseConfig } from '../../core/config/load.ts';
+import { MwanError } from '../../core/errors.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { NO_OPTIONS, PluginOptionsError, invalidOptions, validatePluginOptions } from './options.ts';
-import type { MwanPlugin } from './types.ts';
+import { NO_OPTIONS, PluginOptionsError, invalidOptions } from './plugin-options.ts';
+import { validatePluginOptions } from '../../core/plugin/host.ts';
+import type { MwanPlugin } from '../../core/plugin/types.ts';
 
 const configWith = (plugins: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], lan: [{ device: 'lan0' }], plugins, ...extra }).config;
