@@ -123,7 +123,7 @@ export interface System {
 /** A queue listener a plugin asks for (with its strategy's factory); the core adds mwan's mark mask, the done bit and conntrack. */
 export type NfqueueStart = Pick<
   NfqueueServiceOptions,
-  'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'onProblem'
+  'queue' | 'strategy' | 'factory' | 'strategyOptions' | 'wans' | 'wans6' | 'onProblem'
 >;
 
 /** The services a plugin gets as `ctx.system`: the System, bound to this engine's table and layout. */

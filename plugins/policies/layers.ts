@@ -1,6 +1,6 @@
 // Lookup layers in front of a policy's choice: persistence (a map of remembered WANs, refreshed per connection) and learned per-destination choices.
 import { type ChainSpec, hex, type SetSpec } from '../../core/plugin/api.ts';
-import { chainFor, keepChain } from './names.ts';
+import { chainFor, type Family, keepChain } from './names.ts';
 
 export interface LiveWan {
   id: number;
@@ -12,11 +12,12 @@ export interface Layer {
   sets: SetSpec[];
 }
 
-/** nft's key expression for a persistence key. */
-export function persistKey(key: 'src' | 'src-dst'): { expr: string; type: string } {
+/** nft's key expression for a persistence key: IPv6's twin keys on `ipv6_addr`. */
+export function persistKey(key: 'src' | 'src-dst', family: Family = 'ipv4'): { expr: string; type: string } {
+  const [ip, type] = family === 'ipv6' ? ['ip6', 'ipv6_addr'] : ['ip', 'ipv4_addr'];
   return key === 'src'
-    ? { expr: 'ip saddr', type: 'ipv4_addr' }
-    : { expr: 'ip saddr . ip daddr', type: 'ipv4_addr . ipv4_addr' };
+    ? { expr: `${ip} saddr`, type }
+    : { expr: `${ip} saddr . ${ip} daddr`, type: `${type} . ${type}` };
 }
 
 /** Clears mwan's bits of the packet mark, which the learned lookup below uses as scratch (the marker restores it from the connection mark). */
@@ -37,13 +38,15 @@ export const rememberChain = (map: string, id: number) => `remember_${map}_${id}
 export function persistenceLayer(o: {
   map: string;
   key: 'src' | 'src-dst';
+  /** Absent: IPv4. */
+  family?: Family;
   timeoutSeconds: number;
   mask: number;
   live: LiveWan[];
   all: LiveWan[];
   base: string[];
 }): Layer {
-  const { expr, type } = persistKey(o.key);
+  const { expr, type } = persistKey(o.key, o.family);
   const live = new Set(o.live.map((w) => w.id));
   const rules = [
     ...o.live.map((w) => `${expr} @${persistSet(o.map, w.id)} goto ${keepChain(o.map, w.id)}`),

@@ -1,6 +1,14 @@
 // Built-in plugin 'marker' (part of the policies feature): nftables connection marking: new LAN (and, with rules, router) connections classified into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
 import { definePlugin, DesiredBuilder, hex, isIPv4, NO_OPTIONS, type WorldView } from '../../core/plugin/api.ts';
-import { CLASSIFY_CHAIN, CLASSIFY_LOCAL_CHAIN, DEFAULT_CHAIN, chainFor, counterFor, setChainFor } from './names.ts';
+import {
+  CLASSIFY_CHAIN,
+  CLASSIFY_LOCAL_CHAIN,
+  DEFAULT_CHAIN,
+  ENFORCE_METRIC,
+  chainFor,
+  counterFor,
+  setChainFor,
+} from './names.ts';
 import { countByMark, renderPolicy } from './render.ts';
 import { policiesOf } from './resolve.ts';
 import { policiesInUse, renderRules, ruleSets } from './rules.ts';
@@ -9,9 +17,7 @@ import { ipv6Entry, marksIpv6 } from './marker6.ts';
 
 export const MANGLE = -150;
 export const SRCNAT = 100;
-export { chainFor, counterFor };
-/** Metric of the unreachable route in an enforced WAN's table: below any real default, kept when the device goes. */
-export const ENFORCE_METRIC = 4294967295;
+export { chainFor, counterFor, ENFORCE_METRIC };
 
 /** `ct mark set` that changes only mwan's bits of the connection mark. */
 function setCtMark(mask: number, mark: number): string {

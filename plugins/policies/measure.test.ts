@@ -74,6 +74,11 @@ describe('adaptive measurements', () => {
     assert.deepEqual([...l.decide(101_100, ['isp1'])], [['203.0.113.0', null]], 'the chosen WAN left service: forget');
     assert.deepEqual([...l.decide(112_000, ['isp1', 'isp2'])], [], 'samples expired');
     assert.deepEqual(l.netOf('198.51.100.77'), '198.51.100.0');
+    // An IPv6 connection on a WAN's mark is not learned (the map holds IPv4 networks).
+    l.event(rec('NEW', 3, 0x100, { ...at(120), dst: '2001:db8::10' }));
+    l.event(rec('UPDATE', 3, 0x100, { ...at(120.01), state: 'SYN_RECV', unreplied: false }));
+    assert.deepEqual(Object.keys(l.snapshot()), [], 'no network recorded');
+    assert.deepEqual([...l.decide(120_100, ['isp1', 'isp2'])], []);
   });
 
   it('fastest response: a challenger must be clearly faster to replace the choice', () => {

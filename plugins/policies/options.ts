@@ -7,6 +7,8 @@ import {
   atMost,
   isIPv4,
   isIPv4Prefix,
+  isIPv6Address,
+  prefixGroups6,
   portRange,
   type RefineCtx,
 } from '../../core/plugin/api.ts';
@@ -42,9 +44,19 @@ export function nfqueueName(strategy: string): string | undefined {
 export const IMPLICIT_DEFAULT = 'default';
 
 const objectName = z.string().regex(OBJECT_NAME, 'expected a letter, then up to 23 letters, digits, "_" or "-"');
-const network = z
-  .string()
-  .refine((n) => isIPv4(n) || isIPv4Prefix(n), 'expected an IPv4 address or prefix such as 192.0.2.0/24');
+/** Why a rule's network is not an IPv6 address or prefix (a prefix without host bits), or undefined. */
+function network6Problem(n: string): string | undefined {
+  if (isIPv6Address(n)) return undefined;
+  const p = prefixGroups6(n);
+  return 'problem' in p ? p.problem : undefined;
+}
+const network = z.string().superRefine((n, ctx) => {
+  if (isIPv4(n) || isIPv4Prefix(n)) return;
+  const problem = n.includes(':')
+    ? network6Problem(n)
+    : 'expected an IPv4 or IPv6 address or prefix such as 192.0.2.0/24 or 2001:db8:1::/48';
+  if (problem) ctx.addIssue({ code: 'custom', input: n, message: problem });
+});
 const portSpec = z
   .union([z.number(), z.string()])
   .refine((p) => portRange(p) !== undefined, 'expected a port 1-65535 or an ordered range such as "8000-8010"');
@@ -158,7 +170,7 @@ interface Shape {
 }
 
 /** Names mwan uses for its own nft sets: a rule's `set` may not take them. */
-const RESERVED_SET = /^(local_nets|persist_|sticky_|fastest_)/;
+const RESERVED_SET = /^(local_nets|persist6?_|sticky6?_|fastest_)/;
 
 /** Cross-checks: members and enforced WANs exist, strategies have what they need, rules name a policy or a WAN. */
 export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
@@ -280,6 +292,24 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
         message: `policy ${r.policy} decides in user space (NFQUEUE) after the kernel: sticky would remember the kernel's choice, not the decision; leave sticky out`,
       });
     }
+    const v6 = (nets?: string[]) => nets?.filter((n) => n.includes(':')).length ?? 0;
+    const only = (nets?: string[]) =>
+      !nets ? 'any' : v6(nets) === nets.length ? 'ipv6' : v6(nets) === 0 ? 'ipv4' : 'both';
+    const [src, dst] = [only(r.src), only(r.dst)];
+    if ((src === 'ipv4' && dst === 'ipv6') || (src === 'ipv6' && dst === 'ipv4'))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('dst'),
+        input: r.dst,
+        message: `src lists only ${src === 'ipv4' ? 'IPv4' : 'IPv6'} networks and dst only ${dst === 'ipv4' ? 'IPv4' : 'IPv6'} ones: the rule would match nothing`,
+      });
+    if (r.set !== undefined && (src === 'ipv6' || dst === 'ipv6'))
+      ctx.addIssue({
+        code: 'custom',
+        path: at('set'),
+        input: r.set,
+        message: `a set holds IPv4 addresses, and ${src === 'ipv6' ? 'src' : 'dst'} lists only IPv6 networks: the rule would match nothing`,
+      });
     if ((r.dport || r.sport) && r.proto === 'icmp')
       ctx.addIssue({
         code: 'custom',

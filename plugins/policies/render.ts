@@ -1,10 +1,10 @@
 // Renders one policy into nft: its chain (the strategy's choice, lookup layers, what to do when no WAN is usable) and its maps.
 import { policiesOf, type ResolvedPolicy } from './resolve.ts';
-import { type ChainSpec, hex, type SetSpec, type WorldView } from '../../core/plugin/api.ts';
+import { type ChainSpec, hex, inServiceFor, type SetSpec, type WorldView } from '../../core/plugin/api.ts';
 import { usableMembers } from './selection.ts';
 import { cycleChoice, randomChoice } from './choice.ts';
 import { learnedLayer, persistenceLayer } from './layers.ts';
-import { chainFor, counterFor, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
+import { chainFor, counterFor, type Family, fastestMap, persistMap, policyChain, setChainFor } from './names.ts';
 import { choiceKind, kernelSlots } from './weights.ts';
 
 export interface RenderedPolicy {
@@ -20,9 +20,14 @@ export function whenNoneRules(whenNone: ResolvedPolicy['whenNone']): string[] {
   return [];
 }
 
-/** The WANs of a policy usable now, as the kernel sees them. */
-export function liveOf(policy: ResolvedPolicy, world: WorldView) {
-  return usableMembers(policy, world.wans);
+/** The WANs as one family sees them: for IPv6, in service when in service for IPv6. */
+export function wansOf(world: WorldView, family: Family = 'ipv4') {
+  return family === 'ipv4' ? world.wans : world.wans.map((w) => ({ ...w, inService: inServiceFor(w, 'ipv6') }));
+}
+
+/** The WANs of a policy usable now for a family, as the kernel sees them. */
+export function liveOf(policy: ResolvedPolicy, world: WorldView, family: Family = 'ipv4') {
+  return usableMembers(policy, wansOf(world, family));
 }
 
 /**
@@ -56,9 +61,15 @@ function nfqueueRules(
   return [choice, queueTag(tagMask, tag), ...countByMark('', mask, live)];
 }
 
-export function renderPolicy(policy: ResolvedPolicy, world: WorldView): RenderedPolicy {
-  const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy);
-  const usable = liveOf(policy, world);
+/**
+ * One policy's chain for one family. IPv6's twin (ipv6.mode npt) chooses among the members in service for IPv6,
+ * keeps its persistence keys in `ipv6_addr` sets and tags NFQUEUE policies' connections for the same queue (ip6tables
+ * queues them); fastest-response's learned choices are IPv4's only: its IPv6 connections take the random choice by
+ * member weight.
+ */
+export function renderPolicy(policy: ResolvedPolicy, world: WorldView, family: Family = 'ipv4'): RenderedPolicy {
+  const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy, family);
+  const usable = liveOf(policy, world, family);
   const adaptive = world.runtimeWeights[policy.name];
   const slots = kernelSlots(policy, usable, adaptive);
   const choose = choiceKind(policy, adaptive) === 'cycle' ? cycleChoice : randomChoice;
@@ -70,8 +81,9 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
     const p = policy.persistence ?? { key: 'src' as const, timeoutSeconds: 600 };
     const all = world.wans.map((w) => ({ id: w.id, mark: w.mark }));
     const layer = persistenceLayer({
-      map: persistMap(policy.name, p.key),
+      map: persistMap(policy.name, p.key, family),
       key: p.key,
+      family,
       timeoutSeconds: p.timeoutSeconds,
       mask,
       live,
@@ -80,7 +92,7 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView): Rendered
     });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
-  if (policy.strategy === 'fastest-response') {
+  if (policy.strategy === 'fastest-response' && family === 'ipv4') {
     const layer = learnedLayer({
       map: fastestMap(policy.name),
       prefixLength: policy.fastest?.prefixLength ?? 24,

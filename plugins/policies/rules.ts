@@ -3,20 +3,38 @@ import type { ChainSpec, SetSpec, WorldView } from '../../core/plugin/api.ts';
 import type { RuleConfig } from './options.ts';
 import { policiesOf } from './resolve.ts';
 import { persistenceLayer } from './layers.ts';
-import { chainFor, policyChain, ruleChain, ruleLabel, stickyMap } from './names.ts';
-import { liveOf, whenNoneRules } from './render.ts';
+import { chainFor, type Family, policyChain, ruleChain, ruleLabel, stickyMap } from './names.ts';
+import { liveOf, wansOf, whenNoneRules } from './render.ts';
 
 const list = (items: string[]) => (items.length === 1 ? items[0] : `{ ${items.join(', ')} }`);
 
-/** The nft match of a rule; empty matches everything. */
-export function ruleMatch(r: RuleConfig): string {
+/** A network's family (validated before: an IPv6 address or prefix has a colon, IPv4's none). */
+export const networkFamily = (n: string): Family => (n.includes(':') ? 'ipv6' : 'ipv4');
+
+/**
+ * The families a rule can match: a source or destination list narrows them to its networks' families, a named set
+ * (`ipv4_addr`) to IPv4; a rule matching only ports, protocol or interface applies to both.
+ */
+export function ruleFamilies(r: Pick<RuleConfig, 'src' | 'dst' | 'set'>): Family[] {
+  const has = (nets: string[] | undefined, f: Family) => !nets || nets.some((n) => networkFamily(n) === f);
+  return (['ipv4', 'ipv6'] as const).filter(
+    (f) => has(r.src, f) && has(r.dst, f) && (f === 'ipv4' || r.set === undefined),
+  );
+}
+
+/** The nft match of a rule for a family (default IPv4); empty matches everything, undefined: not for this family. */
+export function ruleMatch(r: RuleConfig, family: Family = 'ipv4'): string | undefined {
+  if (!ruleFamilies(r).includes(family)) return undefined;
+  const ip = family === 'ipv6' ? 'ip6' : 'ip';
+  const mine = (nets: string[]) => nets.filter((n) => networkFamily(n) === family);
   const parts: string[] = [];
   if (r.iif) parts.push(`iifname "${r.iif}"`);
-  if (r.src) parts.push(`ip saddr ${list(r.src)}`);
-  if (r.dst) parts.push(`ip daddr ${list(r.dst)}`);
+  if (r.src) parts.push(`${ip} saddr ${list(mine(r.src))}`);
+  if (r.dst) parts.push(`${ip} daddr ${list(mine(r.dst))}`);
   if (r.set) parts.push(`ip daddr @${r.set}`);
   const ports = r.dport || r.sport;
-  if (r.proto && !(ports && r.proto !== 'icmp')) parts.push(`meta l4proto ${r.proto}`);
+  const proto = r.proto === 'icmp' && family === 'ipv6' ? 'ipv6-icmp' : r.proto;
+  if (r.proto && !(ports && r.proto !== 'icmp')) parts.push(`meta l4proto ${proto}`);
   const l4 = r.proto === 'tcp' || r.proto === 'udp' ? r.proto : undefined;
   if (ports && !l4) parts.push('meta l4proto { tcp, udp }');
   if (r.sport) parts.push(`${l4 ?? 'th'} sport ${list(r.sport)}`);
@@ -37,44 +55,48 @@ export interface RenderedRules {
 export const appliesToRouter = (r: RuleConfig) => r.src === undefined && r.iif === undefined;
 
 /**
- * One classify line per rule, first match wins (`goto` never comes back to the classify chain): to the policy's
- * chain, to a rule chain that remembers the WAN per source (sticky), or straight to an enforced WAN's chain. An
- * enforced WAN out of service answers new connections with an ICMP error at once: they fail, never leak.
+ * One classify line per rule that applies to the family, first match wins (`goto` never comes back to the classify
+ * chain): to the policy's chain (of that family), to a rule chain that remembers the WAN per source (sticky), or
+ * straight to an enforced WAN's chain. An enforced WAN out of service (for that family) answers new connections with
+ * an ICMP error at once: they fail, never leak. `local` (the router's own connections) is IPv4's only.
  */
-export function renderRules(world: WorldView): RenderedRules {
+export function renderRules(world: WorldView, family: Family = 'ipv4'): RenderedRules {
   const out: RenderedRules = { classify: [], local: [], chains: [], sets: [], enforced: [] };
+  const wans = wansOf(world, family);
   world.config.rules.forEach((r, i) => {
-    const match = ruleMatch(r);
+    const match = ruleMatch(r, family);
+    if (match === undefined) return;
     const line = (action: string) => {
       const text = match ? `${match} ${action}` : action;
       out.classify.push(text);
-      if (appliesToRouter(r)) out.local.push(text);
+      if (appliesToRouter(r) && family === 'ipv4') out.local.push(text);
     };
     if (r.enforce !== undefined) {
-      const wan = world.wans.find((w) => w.name === r.enforce)!;
+      const wan = wans.find((w) => w.name === r.enforce)!;
       line(wan.inService ? `goto ${chainFor(wan.id)}` : whenNoneRules('unreachable')[0]);
       if (!out.enforced.includes(wan.name)) out.enforced.push(wan.name);
       return;
     }
     const policy = policiesOf(world.config).policies.get(r.policy!)!;
-    const target = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy);
+    const target = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy, family);
     if (!r.sticky) {
       line(`goto ${target}`);
       return;
     }
     const label = ruleLabel(r, i);
-    const live = liveOf(policy, world).map((w) => ({ id: w.id, mark: w.mark }));
+    const live = liveOf(policy, world, family).map((w) => ({ id: w.id, mark: w.mark }));
     const layer = persistenceLayer({
-      map: stickyMap(label),
+      map: stickyMap(label, family),
       key: 'src',
+      family,
       timeoutSeconds: r.sticky.timeoutSeconds,
       mask: world.layout.mask,
       live,
       all: world.wans.map((w) => ({ id: w.id, mark: w.mark })),
       base: [`jump ${target}`],
     });
-    line(`goto ${ruleChain(label)}`);
-    out.chains.push({ name: ruleChain(label), rules: layer.rules }, ...layer.chains);
+    line(`goto ${ruleChain(label, family)}`);
+    out.chains.push({ name: ruleChain(label, family), rules: layer.rules }, ...layer.chains);
     out.sets.push(...layer.sets);
   });
   return out;
@@ -86,7 +108,7 @@ export function ruleSets(world: WorldView): SetSpec[] {
   return names.map((name) => ({ name, kind: 'set', type: 'ipv4_addr', flags: ['interval'] }));
 }
 
-/** The policies rules and the default rule send traffic to, default first. */
+/** The policies rules (of either family) and the default rule send traffic to, default first. */
 export function policiesInUse(world: WorldView): string[] {
   return [
     ...new Set([

@@ -27,7 +27,8 @@ export function forwardWans(f: ForwardConfig, world: WorldView): WanView[] {
 /**
  * Per forward and protocol: DNAT for connections arriving on its WANs addressed to the router itself, and
  * (hairpin) for LAN clients connecting to one of those WANs' addresses. Only forwards whose target is a LAN host
- * now (targets.ts) are rendered.
+ * now (targets.ts) are rendered. An IPv6-only forward (`to6`, no `to`) renders its IPv6 DNAT alone (npt mode; in
+ * prefixes mode the firewall opens its pinhole and nothing is translated).
  */
 export function dnatRules(world: WorldView): string[] {
   const lans = world.lans.map((l) => l.device);
@@ -44,9 +45,11 @@ export function dnatRules(world: WorldView): string[] {
         rules.push(
           `meta nfproto ipv6 iifname ${nftSet(wans6.map((w) => w.device))} fib daddr type local ${match} ${dnat6Statement(f.to6!)}`,
         );
-      rules.push(`iifname ${nftSet(wans.map((w) => w.device))} fib daddr type local ${match} ${dnatStatement(f)}`);
+      const to = f.to;
+      if (to === undefined) continue;
+      rules.push(`iifname ${nftSet(wans.map((w) => w.device))} fib daddr type local ${match} ${dnatStatement({ to })}`);
       if (lans.length && addresses.length)
-        rules.push(`iifname ${nftSet(lans)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement(f)}`);
+        rules.push(`iifname ${nftSet(lans)} ip daddr ${nftSet(addresses, false)} ${match} ${dnatStatement({ to })}`);
     }
   }
   return rules;
@@ -58,7 +61,9 @@ export function dnatRules(world: WorldView): string[] {
  */
 export function hairpinRules(world: WorldView): string[] {
   const lans = world.lans.map((l) => l.device);
-  const forwarded = new Set(sortForwards(world).accepted.flatMap((f) => forwardWans(f, world)));
+  const forwarded = new Set(
+    sortForwards(world).accepted.flatMap((f) => (f.to === undefined ? [] : forwardWans(f, world))),
+  );
   const addresses = [...new Set(world.wans.filter((w) => forwarded.has(w) && w.address).map((w) => w.address!))];
   if (lans.length === 0 || addresses.length === 0) return [];
   return [

@@ -32,12 +32,14 @@ export const forwardSchema = z.strictObject({
     { error: 'expected a port 1-65535 or an ordered range such as "8000-8010"' },
   ),
   proto: z.enum(['tcp', 'udp', 'both']).default('tcp'),
+  /** The LAN host over IPv4; a forward gives `to`, `to6` or both (an IPv6-only forward leaves `to` out). */
   to: z
     .string()
     .refine(
       (t) => forwardTarget(t) !== undefined,
       'expected a LAN host as an IPv4 address with an optional port, such as 10.0.0.5 or 10.0.0.5:8080',
-    ),
+    )
+    .optional(),
   /**
    * The LAN host over IPv6. npt: its address (`fd00:77::5` or `[fd00:77::5]:8080`), DNAT on the WANs' IPv6 addresses;
    * prefixes: a global address or an interface identifier (`::5`) joined to each WAN's lanPrefix, opened as a pinhole
@@ -78,14 +80,24 @@ export function forwardProblems(cfg: MwanConfig, ctx: RefineCtx): void {
           message: `no WAN is named so; WANs: ${wanNames.join(', ')}`,
         });
     });
-    const range = portRange(f.port);
-    const target = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
-    if (!range || !target) return;
-    if (range.from !== range.to && target.port !== undefined) {
+    if (f.to === undefined && f.to6 === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['forwards', i, 'to'],
         input: f.to,
+        message: 'a forward needs a LAN host: to (IPv4), to6 (IPv6), or both',
+      });
+      return;
+    }
+    const range = portRange(f.port);
+    const target = typeof f.to === 'string' ? forwardTarget(f.to) : undefined;
+    const target6 = f.to === undefined && typeof f.to6 === 'string' ? forwardTarget6(f.to6) : undefined;
+    if (!range || !(target || target6)) return;
+    if (range.from !== range.to && (target ?? target6)!.port !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forwards', i, target ? 'to' : 'to6'],
+        input: target ? f.to : f.to6,
         message: 'a port range keeps its ports: give the host without a port',
       });
     }

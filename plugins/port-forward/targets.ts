@@ -30,6 +30,7 @@ function routerAddresses(world: WorldView, lans: AddressWithPrefix[]): string[] 
  * without an address yet, never lets a forward reach the router itself or a host outside the LANs.
  */
 export function forwardRefusal(f: ForwardConfig, world: WorldView): string | undefined {
+  if (f.to === undefined) return undefined; // IPv6 only: its target was checked against ipv6.lan with the config
   const target = forwardTarget(f.to);
   if (!target) return `${f.to} is not an IPv4 target`;
   const lans = lanAddresses(world);

@@ -2,7 +2,7 @@
 import type { Runner } from '../process/runner.ts';
 import { startNfqueue, type NfqueueService, type NfqueueServiceOptions } from './index.ts';
 import { applyCommands, applyNfqRules, removeNfqRules, type NfqRulesSpec } from './rules.ts';
-import { weightOf } from './runtime.ts';
+import { weightOf, type RuntimeWan } from './runtime.ts';
 import type { NewConnection, NfqueueStrategy } from './strategy.ts';
 
 export interface NfqueueKernel {
@@ -86,7 +86,15 @@ export class SystemNfqueue implements NfqueueKernel {
 /** Queues and rules in memory, for unit tests: `decide(queue, conn)` asks a started queue's strategy, as a packet would. */
 export class MemoryNfqueue implements NfqueueKernel {
   rules: NfqRulesSpec | null = null;
-  readonly queues = new Map<number, { options: NfqueueServiceOptions; strategy: NfqueueStrategy }>();
+  readonly queues = new Map<
+    number,
+    {
+      options: NfqueueServiceOptions;
+      strategy: NfqueueStrategy;
+      /** Sets the family of the connection being decided; returns its WANs. */
+      setFamily(f: NewConnection['family']): readonly RuntimeWan[];
+    }
+  >();
 
   async planRules(spec: NfqRulesSpec): Promise<string[][]> {
     return JSON.stringify(spec) === JSON.stringify(this.rules) ? [] : applyCommands(spec);
@@ -106,13 +114,22 @@ export class MemoryNfqueue implements NfqueueKernel {
 
   async start(o: NfqueueServiceOptions): Promise<NfqueueService> {
     if (this.queues.has(o.queue)) throw new Error(`nfqueue: bind queue ${o.queue}: EPERM (another listener has it)`);
+    let family: NewConnection['family'] = 'ipv4';
+    const wansNow = () => (family === 'ipv6' && o.wans6 ? o.wans6() : o.wans());
     const strategy = o.factory({
-      wans: () => o.wans().map((w) => w.name),
+      wans: () => wansNow().map((w) => w.name),
       connections: () => 0,
-      weight: (wan) => weightOf(o.wans(), wan),
+      weight: (wan) => weightOf(wansNow(), wan),
       options: o.strategyOptions ?? {},
     });
-    this.queues.set(o.queue, { options: o, strategy });
+    this.queues.set(o.queue, {
+      options: o,
+      strategy,
+      setFamily: (f) => {
+        family = f;
+        return wansNow();
+      },
+    });
     return {
       queue: o.queue,
       strategy: o.strategy,
@@ -128,7 +145,17 @@ export class MemoryNfqueue implements NfqueueKernel {
   decide(queue: number, conn: Partial<NewConnection> = {}): string | undefined {
     const q = this.queues.get(queue);
     if (!q) throw new Error(`no listener on queue ${queue}`);
-    const name = q.strategy.decide({ src: '10.0.0.2', dst: '192.0.2.1', proto: 'tcp', iifIndex: 2, mark: 0, ...conn });
-    return q.options.wans().some((w) => w.name === name) ? name : undefined;
+    const full: NewConnection = {
+      family: 'ipv4',
+      src: '10.0.0.2',
+      dst: '192.0.2.1',
+      proto: 'tcp',
+      iifIndex: 2,
+      mark: 0,
+      ...conn,
+    };
+    const wans = q.setFamily(full.family);
+    const name = q.strategy.decide(full);
+    return wans.some((w) => w.name === name) ? name : undefined;
   }
 }

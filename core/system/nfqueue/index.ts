@@ -33,6 +33,8 @@ export interface NfqueueServiceOptions {
   strategyOptions?: Record<string, unknown>;
   /** The WANs decisions may use now, with their marks (in service, member order); read on every decision. */
   wans: () => readonly RuntimeWan[];
+  /** The same for IPv6 connections (in service for IPv6); default `wans`. */
+  wans6?: () => readonly RuntimeWan[];
   /** mwan's mark mask. */
   mask: number;
   doneBit?: number;
@@ -59,7 +61,10 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
   const problem = o.onProblem ?? (() => {});
   let counts: ConnectionCounts | undefined;
   let following: { stop(): void; listed: Promise<void> } | undefined;
-  const markOf = (wan: string) => o.wans().find((w) => w.name === wan)?.mark;
+  // The strategy asks while deciding one connection: the runtime answers with that connection's family's WANs.
+  let runtime: NfqueueRuntime | undefined;
+  const wansNow = () => runtime?.wansNow() ?? o.wans();
+  const markOf = (wan: string) => wansNow().find((w) => w.name === wan)?.mark;
   const countsNow = (): ConnectionCounts => {
     if (!counts) {
       counts = new ConnectionCounts(o.mask);
@@ -68,12 +73,12 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
     return counts;
   };
   const strategy = o.factory({
-    wans: () => o.wans().map((w) => w.name),
+    wans: () => wansNow().map((w) => w.name),
     connections: (wan) => {
       const mark = markOf(wan);
       return mark === undefined ? 0 : countsNow().count(mark);
     },
-    weight: (wan) => weightOf(o.wans(), wan),
+    weight: (wan) => weightOf(wansNow(), wan),
     options: o.strategyOptions ?? {},
   });
   // A counting strategy starts from the table as it is, before its first decision.
@@ -82,11 +87,12 @@ export async function startNfqueue(o: NfqueueServiceOptions): Promise<NfqueueSer
     await following?.listed;
   }
   const names = interfaceNames();
-  const runtime = new NfqueueRuntime({
+  runtime = new NfqueueRuntime({
     mask: o.mask,
     doneBit: o.doneBit ?? NFQ_DONE_BIT,
     strategy,
     wans: o.wans,
+    wans6: o.wans6,
     ifName: names,
     onDecision: (conn, wan) => counts?.decided(conn, wan.mark),
     onProblem: problem,

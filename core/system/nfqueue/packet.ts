@@ -1,7 +1,9 @@
-// Reads what a strategy needs from the first bytes of an IPv4 packet: addresses, protocol and TCP/UDP ports.
+// Reads what a strategy needs from the first bytes of an IPv4 or IPv6 packet: family, addresses, protocol and TCP/UDP ports.
+import { canonicalIPv6 } from '../ipv6-text.ts';
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
 
 export interface Ipv4Summary {
   src: string;
@@ -32,7 +34,56 @@ export function parseIpv4(b: Uint8Array): Ipv4Summary | null {
   return s;
 }
 
-/** A protocol's name for strategies and logs: tcp, udp, icmp, or the number. */
+/** A packet's summary with its family. */
+export type PacketSummary = Ipv4Summary & { family: 'ipv4' | 'ipv6' };
+
+/** IPv6 extension headers walked to reach the upper-layer protocol: hop-by-hop, routing, destination options, AH. */
+const EXTENSION = new Set([0, 43, 60, 51]);
+const FRAGMENT = 44;
+
+const addr6 = (b: Uint8Array, o: number): string => {
+  const groups = Array.from({ length: 8 }, (_, i) => ((b[o + 2 * i] << 8) | b[o + 2 * i + 1]).toString(16));
+  return canonicalIPv6(groups.join(':'));
+};
+
+/**
+ * Null for anything that is not a whole IPv6 header. Extension headers are skipped to find the protocol (within the
+ * copied bytes; if they run past them the protocol is the last header reached and there are no ports). Ports only
+ * for a first (or no) fragment. Addresses in RFC 5952 form.
+ */
+export function parseIpv6(b: Uint8Array): Ipv4Summary | null {
+  if (b.length < 40 || b[0] >> 4 !== 6) return null;
+  const s: Ipv4Summary = { src: addr6(b, 8), dst: addr6(b, 24), proto: b[6] };
+  let at = 40;
+  let first = true;
+  for (let hops = 0; hops < 8 && (EXTENSION.has(s.proto) || s.proto === FRAGMENT); hops++) {
+    if (b.length < at + 8) return s;
+    const next = b[at];
+    if (s.proto === FRAGMENT) {
+      first = ((b[at + 2] << 5) | (b[at + 3] >> 3)) === 0;
+      at += 8;
+    } else at += s.proto === 51 ? (b[at + 1] + 2) * 4 : (b[at + 1] + 1) * 8;
+    s.proto = next;
+  }
+  if (PORTED.has(s.proto) && first && b.length >= at + 4) {
+    s.sport = (b[at] << 8) | b[at + 1];
+    s.dport = (b[at + 2] << 8) | b[at + 3];
+  }
+  return s;
+}
+
+/** The summary of an IPv4 or IPv6 packet, by its version; null for anything else. */
+export function parsePacket(b: Uint8Array): PacketSummary | null {
+  const v4 = parseIpv4(b);
+  if (v4) return { ...v4, family: 'ipv4' };
+  const v6 = parseIpv6(b);
+  return v6 ? { ...v6, family: 'ipv6' } : null;
+}
+
+/** A protocol's name for strategies and logs: tcp, udp, icmp, icmpv6, or the number. */
 export function protoName(proto: number): string {
-  return proto === IPPROTO_TCP ? 'tcp' : proto === IPPROTO_UDP ? 'udp' : proto === 1 ? 'icmp' : String(proto);
+  if (proto === IPPROTO_TCP) return 'tcp';
+  if (proto === IPPROTO_UDP) return 'udp';
+  if (proto === 1) return 'icmp';
+  return proto === IPPROTO_ICMPV6 ? 'icmpv6' : String(proto);
 }

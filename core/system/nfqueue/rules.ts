@@ -1,4 +1,4 @@
-// The queueing rules, in a chain mwan owns in iptables-nft's nat table: render as argv, apply idempotently, remove only mwan's.
+// The queueing rules, in a chain mwan owns in iptables-nft's nat table (and ip6tables' for IPv6): render as argv, apply idempotently, remove only mwan's.
 import { hex } from '../../../config/schema/validators.ts';
 import type { Runner } from '../process/runner.ts';
 
@@ -19,6 +19,10 @@ export interface NfqRulesSpec {
   chain?: string;
   /** The iptables program (default `iptables`, i.e. iptables-nft on these systems). */
   iptables?: string;
+  /** The same rules for IPv6 new connections in ip6tables' nat table (ipv6.mode npt); absent: IPv4 only. */
+  ipv6?: boolean;
+  /** The ip6tables program (default `ip6tables`). */
+  ip6tables?: string;
 }
 
 export const NFQ_CHAIN = 'MWAN_NFQ';
@@ -75,17 +79,22 @@ export function renderNfqRules(s: NfqRulesSpec): RenderedRules {
   };
 }
 
-/** Every command apply would run on an empty table, as argv (for plans and tests). */
+const programs = (s: Pick<NfqRulesSpec, 'iptables' | 'ip6tables'>) => ({
+  ipt: [s.iptables ?? 'iptables', '-w', '-t', TABLE],
+  ipt6: [s.ip6tables ?? 'ip6tables', '-w', '-t', TABLE],
+});
+
+/** Every command apply would run on empty tables, as argv (for plans and tests). */
 export function applyCommands(s: NfqRulesSpec): string[][] {
   const r = renderNfqRules(s);
-  const ipt = [s.iptables ?? 'iptables', '-w', '-t', TABLE];
-  return [
-    [...ipt, '-N', r.done],
-    [...ipt, '-N', r.chain],
-    ...r.doneRules.map((x) => [...ipt, '-A', r.done, ...x]),
-    ...r.rules.map((x) => [...ipt, '-A', r.chain, ...x]),
-    [...ipt, '-I', 'PREROUTING', '1', ...r.jump],
-  ];
+  const { ipt, ipt6 } = programs(s);
+  return (s.ipv6 ? [ipt, ipt6] : [ipt]).flatMap((p) => [
+    [...p, '-N', r.done],
+    [...p, '-N', r.chain],
+    ...r.doneRules.map((x) => [...p, '-A', r.done, ...x]),
+    ...r.rules.map((x) => [...p, '-A', r.chain, ...x]),
+    [...p, '-I', 'PREROUTING', '1', ...r.jump],
+  ]);
 }
 
 async function syncChain(run: Runner, ipt: string[], chain: string, rules: string[][]): Promise<boolean> {
@@ -103,10 +112,24 @@ async function syncChain(run: Runner, ipt: string[], chain: string, rules: strin
   return true;
 }
 
-/** Brings mwan's chains and the jump to the wanted state; returns whether anything changed. A second call is a no-op. */
+/**
+ * Brings mwan's chains and the jump to the wanted state, in iptables and with `ipv6` in ip6tables (without it, mwan's
+ * chains left in ip6tables by an earlier configuration are removed); returns whether anything changed. A second call
+ * is a no-op.
+ */
 export async function applyNfqRules(run: Runner, s: NfqRulesSpec): Promise<boolean> {
   const r = renderNfqRules(s);
-  const ipt = [s.iptables ?? 'iptables', '-w', '-t', TABLE];
+  const { ipt, ipt6 } = programs(s);
+  let changed = await applyWith(run, ipt, r);
+  if (s.ipv6) return (await applyWith(run, ipt6, r)) || changed;
+  if ((await run([...ipt6, '-S', r.chain], { allowFailure: true })).exitCode === 0) {
+    await removeWith(run, ipt6, r.chain);
+    changed = true;
+  }
+  return changed;
+}
+
+async function applyWith(run: Runner, ipt: string[], r: RenderedRules): Promise<boolean> {
   let changed = await syncChain(run, ipt, r.done, r.doneRules);
   changed = (await syncChain(run, ipt, r.chain, r.rules)) || changed;
   const jumps = await ownJumps(run, ipt);
@@ -117,10 +140,16 @@ export async function applyNfqRules(run: Runner, s: NfqRulesSpec): Promise<boole
   return true;
 }
 
-/** Removes the jump(s) carrying mwan's comment and mwan's chains; leaves every other rule alone. */
-export async function removeNfqRules(run: Runner, s: Pick<NfqRulesSpec, 'chain' | 'iptables'> = {}): Promise<void> {
-  const chain = s.chain ?? NFQ_CHAIN;
-  const ipt = [s.iptables ?? 'iptables', '-w', '-t', TABLE];
+/** Removes the jump(s) carrying mwan's comment and mwan's chains, in iptables and ip6tables; leaves every other rule alone. */
+export async function removeNfqRules(
+  run: Runner,
+  s: Pick<NfqRulesSpec, 'chain' | 'iptables' | 'ip6tables'> = {},
+): Promise<void> {
+  const { ipt, ipt6 } = programs(s);
+  for (const p of [ipt, ipt6]) await removeWith(run, p, s.chain ?? NFQ_CHAIN);
+}
+
+async function removeWith(run: Runner, ipt: string[], chain: string): Promise<void> {
   for (const j of await ownJumps(run, ipt)) await run([...ipt, ...toDelete(j)], { allowFailure: true });
   for (const c of [chain, `${chain}_DONE`]) await run([...ipt, '-F', c], { allowFailure: true });
   for (const c of [chain, `${chain}_DONE`]) await run([...ipt, '-X', c], { allowFailure: true });

@@ -57,6 +57,7 @@ describe('nfqueue runtime', () => {
     });
     rt.handle(pkt(1, 0x3900));
     assert.deepEqual(seen, {
+      family: 'ipv4',
       src: '10.77.0.2',
       dst: '203.0.113.10',
       sport: 40000,

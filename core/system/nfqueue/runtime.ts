@@ -1,6 +1,6 @@
 // Turns queued packets into verdicts: asks the strategy, maps its WAN to a mark, counts decisions, never throws.
 import { NF_REPEAT, type QueuedPacket, type Verdict } from './messages.ts';
-import { parseIpv4, protoName } from './packet.ts';
+import { parsePacket, protoName } from './packet.ts';
 import type { NewConnection, NfqueueStrategy } from './strategy.ts';
 
 export interface RuntimeWan {
@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   strategy: NfqueueStrategy;
   /** WAN name → mark for the WANs a decision may name (the strategy's `ctx.wans()` should list the same). */
   wans: () => readonly RuntimeWan[];
+  /** The same for IPv6 connections (the WANs in service for IPv6); default `wans`. */
+  wans6?: () => readonly RuntimeWan[];
   /** Interface index → name. */
   ifName?: (index: number) => string | undefined;
   /** Called after each decision for a WAN (least-connections counts it as pending). */
@@ -39,15 +41,22 @@ export interface RuntimeStats {
   kernelChoice: number;
   /** The strategy threw or named a WAN it may not use (also left to the kernel's choice). */
   strategyErrors: number;
-  /** Packets that were not IPv4 (accepted unchanged). */
+  /** Packets that were neither IPv4 nor IPv6 (accepted unchanged; the name predates IPv6). */
   notIpv4: number;
 }
 
 export class NfqueueRuntime {
   readonly stats: RuntimeStats = { decided: {}, kernelChoice: 0, strategyErrors: 0, notIpv4: 0 };
   private lastProblem = new Map<string, number>();
+  /** The family of the connection being decided: `wansNow()` (and so a strategy's `ctx.wans()`) lists its WANs. */
+  family: 'ipv4' | 'ipv6' = 'ipv4';
 
   constructor(private readonly o: RuntimeOptions) {}
+
+  /** The WANs a decision may name now, for the family of the connection being decided. */
+  wansNow(): readonly RuntimeWan[] {
+    return this.family === 'ipv6' && this.o.wans6 ? this.o.wans6() : this.o.wans();
+  }
 
   /**
    * The verdict for one packet. Every verdict is NF_REPEAT with the done bit: the hook runs again, the queue chain
@@ -57,12 +66,14 @@ export class NfqueueRuntime {
    */
   handle(p: QueuedPacket): Verdict {
     const keep: Verdict = { id: p.id, verdict: NF_REPEAT, mark: (p.mark | this.o.doneBit) >>> 0 };
-    const ip = parseIpv4(p.payload);
+    const ip = parsePacket(p.payload);
     if (!ip) {
       this.stats.notIpv4++;
       return keep;
     }
+    this.family = ip.family;
     const conn: NewConnection = {
+      family: ip.family,
       src: ip.src,
       dst: ip.dst,
       sport: ip.sport,
@@ -87,7 +98,7 @@ export class NfqueueRuntime {
       this.stats.kernelChoice++;
       return keep;
     }
-    const wan = this.o.wans().find((w) => w.name === name);
+    const wan = this.wansNow().find((w) => w.name === name);
     if (!wan) {
       this.stats.strategyErrors++;
       this.problem(

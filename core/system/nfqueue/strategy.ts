@@ -2,12 +2,14 @@
 
 /** A new connection as its first packet shows it. */
 export interface NewConnection {
+  /** `ipv4`, or `ipv6` (ipv6.mode npt): then the addresses are IPv6 and `ctx.wans()` lists the WANs in service for IPv6. */
+  family: 'ipv4' | 'ipv6';
   src: string;
   dst: string;
   /** Ports for TCP and UDP (undefined for ICMP and others). */
   sport?: number;
   dport?: number;
-  /** `tcp`, `udp`, `icmp`, or the protocol number as text. */
+  /** `tcp`, `udp`, `icmp`, `icmpv6`, or the protocol number as text. */
   proto: string;
   /** Input interface name (undefined if it could not be resolved), and its index. */
   iif?: string;
@@ -28,7 +30,7 @@ export interface NfqueueStrategy {
 
 /** What a strategy may ask about the world when it decides. */
 export interface StrategyContext {
-  /** The WANs this queue may use now (in service), in member order. */
+  /** The WANs this queue may use now (in service for the family of the connection being decided), in member order. */
   wans(): readonly string[];
   /** Open connections on a WAN: conntrack events plus decisions the kernel has not confirmed yet. */
   connections(wan: string): number;

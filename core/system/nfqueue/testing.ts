@@ -85,12 +85,19 @@ export function verdictsIn(d: Buffer): [string, number, number, number | undefin
   });
 }
 
-/** iptables -t nat with just enough behaviour: chains of rule strings, -S/-N/-F/-X/-A/-I/-C/-D. */
+/**
+ * iptables -t nat and ip6tables -t nat with just enough behaviour: chains of rule strings, -S/-N/-F/-X/-A/-I/-C/-D.
+ * `chains` and `writes` are iptables', `chains6` and `writes6` ip6tables' (which starts with an empty PREROUTING).
+ */
 export function fakeIptables(initial: Record<string, string[]> = { PREROUTING: [] }) {
   const chains = new Map(Object.entries(initial).map(([k, v]) => [k, [...v]]));
+  const chains6 = new Map<string, string[]>([['PREROUTING', []]]);
   const writes: string[] = [];
+  const writes6: string[] = [];
   const run: Runner = async (argv, o = {}) => {
-    assert.deepEqual(argv.slice(0, 4), ['iptables', '-w', '-t', 'nat']);
+    assert.deepEqual(argv.slice(1, 4), ['-w', '-t', 'nat']);
+    assert.ok(argv[0] === 'iptables' || argv[0] === 'ip6tables', argv[0]);
+    const [chains, writes] = argv[0] === 'iptables' ? [chainsOf.v4, writesOf.v4] : [chainsOf.v6, writesOf.v6];
     const [op, chain, ...rest] = argv.slice(4);
     const rules = chains.get(chain);
     const ok = (stdout = '') => ({ stdout, stderr: '', exitCode: 0 });
@@ -132,7 +139,9 @@ export function fakeIptables(initial: Record<string, string[]> = { PREROUTING: [
     }
     throw new Error(`unexpected ${op}`);
   };
-  return { run, chains, writes };
+  const chainsOf = { v4: chains, v6: chains6 };
+  const writesOf = { v4: writes, v6: writes6 };
+  return { run, chains, writes, chains6, writes6 };
 }
 
 /** A strategy for the service's tests: the WANs in turn (the real strategies belong to the policies plugin). */

@@ -19,6 +19,8 @@ export interface NfqueueLayout {
   doneBit: number;
   /** NFQUEUE policies by name (empty without any). */
   policies: Map<string, NfqueuePolicyIds>;
+  /** IPv6 connections are marked too (ipv6.mode npt with LAN prefixes): the queue rules go to ip6tables as well. */
+  ipv6: boolean;
 }
 
 declare module '../../../core/plugin/api.ts' {
@@ -30,7 +32,7 @@ declare module '../../../core/plugin/api.ts' {
 
 const invalid = (message: string) => new MwanError('MWAN_CONFIG_INVALID', message);
 
-type Input = Pick<MwanConfig, 'kernel' | 'policies' | 'rules' | 'defaultPolicy'>;
+type Input = Pick<MwanConfig, 'kernel' | 'policies' | 'rules' | 'defaultPolicy'> & Partial<Pick<MwanConfig, 'ipv6'>>;
 
 /**
  * Tags and queues of the `nfqueue:<name>` policies. Each policy takes a slot from its name's hash (collisions probe
@@ -42,7 +44,8 @@ export function nfqueueLayout(cfg: Input): NfqueueLayout {
   const names = Object.keys(cfg.policies)
     .filter((n) => nfqueueName(cfg.policies[n].strategy) !== undefined)
     .sort();
-  const out: NfqueueLayout = { tagMask, doneBit: NFQ_DONE_BIT, policies: new Map() };
+  const ipv6 = cfg.ipv6?.mode === 'npt' && cfg.ipv6.lan.length > 0;
+  const out: NfqueueLayout = { tagMask, doneBit: NFQ_DONE_BIT, policies: new Map(), ipv6 };
   if (names.length === 0) return out;
   if ((markMask & NFQ_DONE_BIT) !== 0)
     throw invalid(

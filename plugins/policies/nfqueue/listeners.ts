@@ -1,17 +1,18 @@
 // The daemon side of nfqueue:<name> policies: one queue listener per policy in use, deciding among its members in service.
 import type { NfqueueService, PluginContext, WorldView } from '../../../core/plugin/api.ts';
 import { policiesOf } from '../resolve.ts';
-import { usableMembers } from '../selection.ts';
+import type { Family } from '../names.ts';
+import { liveOf } from '../render.ts';
 import { strategyRegistry } from './wiring.ts';
 
 type Usable = Map<string, { name: string; mark: number; weight: number }[]>;
 
-/** Each NFQUEUE policy's members in service, in member order, with their marks and member weights. */
-function usableNow(world: WorldView, policies: string[]): Usable {
+/** Each NFQUEUE policy's members in service (for a family), in member order, with their marks and member weights. */
+function usableNow(world: WorldView, policies: string[], family: Family): Usable {
   return new Map(
     policies.map((p) => [
       p,
-      usableMembers(policiesOf(world.config).policies.get(p)!, world.wans).map((w) => ({
+      liveOf(policiesOf(world.config).policies.get(p)!, world, family).map((w) => ({
         name: w.name,
         mark: w.mark,
         weight: w.weight,
@@ -34,7 +35,7 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
   if (wanted.length === 0 || !start) return async () => {};
   const names = wanted.map(([n]) => n);
   const registry = strategyRegistry(ctx.plugins ?? []);
-  let cache: { at: number; usable: Usable } | undefined;
+  let cache: { at: number; usable: Usable; usable6: Usable } | undefined;
   const off = ctx.bus.on(
     'reconcile.requested',
     () => {
@@ -43,10 +44,13 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
     'policies',
   );
   // Read on every decision: cheap while the cache is fresh, and never older than the last change.
-  const wansOf = (policy: string) => {
+  const wansOf = (policy: string, family: Family = 'ipv4') => {
     const now = Date.now();
-    if (!cache || now - cache.at > MAX_AGE_MS) cache = { at: now, usable: usableNow(ctx.world(), names) };
-    return cache.usable.get(policy) ?? [];
+    if (!cache || now - cache.at > MAX_AGE_MS) {
+      const w = ctx.world();
+      cache = { at: now, usable: usableNow(w, names, 'ipv4'), usable6: usableNow(w, names, 'ipv6') };
+    }
+    return (family === 'ipv6' ? cache.usable6 : cache.usable).get(policy) ?? [];
   };
   const services: NfqueueService[] = [];
   const closeAll = async () => {
@@ -62,6 +66,7 @@ export async function startNfqueuePolicies(ctx: PluginContext): Promise<() => Pr
           factory: (c) => registry.create(ids.strategy, c),
           strategyOptions: policiesOf(world.config).policies.get(name)!.nfqueue?.options,
           wans: () => wansOf(name),
+          wans6: () => wansOf(name, 'ipv6'),
           onProblem: (what) => ctx.log.warn({ policy: name, queue: ids.queue }, what),
         }),
       );

@@ -8,14 +8,15 @@ import {
   hex,
 } from '../../../core/plugin/api.ts';
 
-/** One queue rule per NFQUEUE policy in use, matching its tag; null when there is none (then iptables is never run). */
+/** One queue rule per NFQUEUE policy in use, matching its tag (in ip6tables too when IPv6 is marked); null when there is none (then iptables is never run). */
 export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {
-  const { tagMask, doneBit, policies } = layout.nfqueue;
+  const { tagMask, doneBit, policies, ipv6 } = layout.nfqueue;
   const bindings = [...policies.values()]
     .filter((p) => p.inUse)
     .sort((a, b) => a.queue - b.queue)
     .map((p) => ({ queue: p.queue, match: ['-m', 'mark', '--mark', `${hex(p.tag)}/${hex(tagMask)}`] }));
-  return bindings.length ? { mask: layout.mask, doneBit, bindings } : null;
+  if (!bindings.length) return null;
+  return ipv6 ? { mask: layout.mask, doneBit, bindings, ipv6 } : { mask: layout.mask, doneBit, bindings };
 }
 
 /** The queue rules of this configuration (none without NFQUEUE policies in use). */

@@ -5,6 +5,7 @@ import { NfqueueStrategyRegistry, nfqueueStrategyName } from './registry.ts';
 import { createStrategyRegistry } from './builtins.ts';
 
 const conn: NewConnection = {
+  family: 'ipv4',
   src: '10.0.0.2',
   dst: '192.0.2.1',
   sport: 1000,

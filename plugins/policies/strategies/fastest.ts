@@ -1,5 +1,5 @@
 // Fastest response: learns, per destination network, how long each WAN takes to get the first answer to a new connection (SYN → SYN-ACK), and picks the fastest.
-import { type ConntrackRecord, intToIPv4, ipv4ToInt } from '../../../core/plugin/api.ts';
+import { type ConntrackRecord, intToIPv4, ipv4ToInt, isIPv4 } from '../../../core/plugin/api.ts';
 
 export interface FastestOptions {
   prefixLength: number;
@@ -46,6 +46,8 @@ export class FastestLearner {
   event(r: ConntrackRecord, nowMs = r.ts !== undefined ? r.ts * 1000 : Date.now()): void {
     if (r.proto !== 'tcp') return;
     if (r.type === 'NEW') {
+      // IPv6 connections (npt marks them too) are not learned: the learned map is keyed by IPv4 networks.
+      if (!isIPv4(r.dst)) return;
       const wan = this.wanOfMark(r.mark);
       if (wan && r.unreplied && !this.ignore(r.dst)) this.pending.set(r.id, { at: nowMs, net: this.netOf(r.dst), wan });
     } else if (r.type === 'UPDATE' && !r.unreplied) {
