@@ -108,14 +108,21 @@ export function forwardRows(world: WorldView): ForwardRow[] {
   const forwards =
     (
       world.config as {
-        forwards?: { name?: string; port: number | string; proto: string; to: string; wans?: string[] }[];
+        forwards?: {
+          name?: string;
+          port: number | string;
+          proto: string;
+          to?: string;
+          to6?: string;
+          wans?: string[];
+        }[];
       }
     ).forwards ?? [];
   return forwards.map((f) => ({
     name: f.name ?? null,
     port: String(f.port),
     proto: f.proto,
-    to: f.to,
+    to: [f.to, f.to6].filter((t) => t !== undefined).join(', '), // an IPv6-only forward has only `to6`
     wans: f.wans ?? null,
   }));
 }
