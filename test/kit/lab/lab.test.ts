@@ -176,7 +176,8 @@ describe('lab harness (network namespaces)', function () {
   });
 
   it('removeStaleLabs deletes namespaces of dead owners only', async () => {
-    const dead = `mwl-${(60466175).toString(36)}-old-client`; // pid zzzzz (base 36) is above any pid_max
+    // A pid above any pid_max (4194304), different per test process: two suites at once must not share the name.
+    const dead = `mwl-${(60466175 - process.pid).toString(36)}-old-client`;
     const mine = `mwl-${process.pid.toString(36)}-liv-client`;
     await execa('ip', ['-batch', '-'], { input: `netns add ${dead}\nnetns add ${mine}\n` });
     try {
