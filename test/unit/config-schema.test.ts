@@ -421,7 +421,7 @@ describe('configSchema: forwards and firewall', () => {
       input: { forwards: [{ port: 80 }] },
       field: 'forwards[0].to',
       got: 'nothing',
-      allowed: /expected string/,
+      allowed: /a forward needs a LAN host: to \(IPv4\), to6 \(IPv6\), or both/,
     },
     {
       what: 'unknown WAN',

@@ -174,9 +174,13 @@ describe('mwan lab: probe transports', function () {
           s.length >= expected - 1 && s.length <= expected + 2,
           `${m} via WAN ${i}: ${s.length} samples in ${durationMs} ms at ${intervalOf(m)} ms`,
         );
-        const slowSpawn =
-          m === 'command' && failed.length === 1 && /^no answer within|^skipped/.test(failed[0].error ?? '');
-        if (slowSpawn) console.log(`      (forgiven: one slow command run via WAN ${i}: ${failed[0].error})`);
+        // On a loaded 2-core machine an answer can miss the default 200 ms timeout (the responder shares the cores with
+        // the lab): up to one in ten is forgiven when it is a timeout (a slow command spawn may be `skipped`), never an
+        // error of another kind. Routing is what this test proves; the transport's speed is the benchmark's.
+        const slow = failed.filter((x) => /^no answer within|^answer after \d+ ms, over|^skipped/.test(x.error ?? ''));
+        const forgivable = slow.length === failed.length && failed.length <= Math.max(1, Math.floor(s.length / 10));
+        if (failed.length > 0 && forgivable)
+          console.log(`      (forgiven: ${failed.length} slow ${m} answers via WAN ${i}: ${failed[0].error})`);
         else assert.deepEqual(failed, [], `${m} via WAN ${i} failed: ${JSON.stringify(failed.slice(0, 3))}`);
         const answered = s.length - failed.length;
         // A reply reaches 100.64.i.2 only through ISP i's NAT, so an answer to a probe the server saw from
