@@ -1,7 +1,7 @@
 // `mwanctl ha master|backup|fault`: keepalived's notify script tells the daemon this node's new VRRP role.
 import { NoDaemonError, request } from './control/client.ts';
 import { controlTarget } from './last-applied.ts';
-import type { CommandArgs } from './commands.ts';
+import type { CommandArgs } from './command-args.ts';
 
 const ROLES = ['master', 'backup', 'fault'] as const;
 type Role = (typeof ROLES)[number];

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { COMMAND_SPECS, GLOBAL_FLAGS, PROGRAM, type FlagSpec } from './cli-spec.ts';
-import type { CommandArgs } from './commands.ts';
+import type { CommandArgs } from './command-args.ts';
 
 /** The package's version (package.json sits one level above cli/, beside the bundle's folder too). */
 export function packageVersion(): string {

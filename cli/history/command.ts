@@ -1,6 +1,6 @@
 // `mwanctl history [--since 24h] [--wan NAME] [--json]`: the history ring the daemon keeps in the state directory, as text or JSON lines.
 import { privateFiles } from '../../core/system/private-files.ts';
-import type { CommandArgs } from '../commands.ts';
+import type { CommandArgs } from '../command-args.ts';
 import { controlTarget } from '../last-applied.ts';
 import { requireNetAdmin } from '../privilege.ts';
 import { HISTORY_FILE, HistoryRing, type HistoryEntry } from './ring.ts';

@@ -13,6 +13,9 @@ import type { PersistedState } from './state-store.ts';
 import type { ServiceNotifier } from './notify.ts';
 import type { HttpService } from './http/types.ts';
 import type { PrivateFiles } from './private-files.ts';
+import type { FileService } from './files.ts';
+
+export type { FileService };
 import type { NftCounters } from './kernel/adapter.ts';
 
 export type { PrivateFiles };
@@ -24,29 +27,6 @@ export type RunScript = (
   timeoutMs: number,
   signal?: AbortSignal,
 ) => Promise<ScriptResult>;
-
-/** The files plugins read and write (the upnp lease files, event script directories); paths are the plugin's own. */
-export interface FileService {
-  /** The first `max` bytes of a text file, a cut last line dropped; '' when the file does not exist. */
-  readTextPrefix(file: string, max: number): Promise<string>;
-  /** Replaces `file` with `content`: a new temp file (O_EXCL, mode 0600) in the same directory, then rename. */
-  writeAtomic(file: string, content: string): Promise<void>;
-  /** Creates `file` holding `content` (mode 0600) unless it exists; an existing one is left as it is. */
-  createIfMissing(file: string, content: string): Promise<void>;
-  /** Creates a directory and its parents (`mode` for the ones created). */
-  mkdir(dir: string, mode: number): Promise<void>;
-  /** Calls `onChange` with the entry's name when something in `dir` changes; throws when it cannot watch. */
-  watchDir(dir: string, onChange: (name: string | null) => void): () => void;
-  /**
-   * The executable regular files of `dir` (dotfiles skipped), sorted, each passing the trusted-code check for `uid`
-   * (the directory too); each refusal goes to `refused`, a directory that cannot be read to `unreadable`. `what` names
-   * one file in refusals (`event script`).
-   */
-  trustedExecutables(
-    dir: string,
-    o: { what: string; uid?: number; refused(file: string, error: unknown): void; unreadable(error: unknown): void },
-  ): Promise<string[]>;
-}
 
 /** A sendmail or SMTP transport, as the mail plugin validated it. */
 export type MailTransportOptions =

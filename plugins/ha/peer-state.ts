@@ -1,7 +1,7 @@
 // What one router of a pair tells the other over the peer channel, and its validation (every field, bounded sizes).
 import { z } from 'zod';
 import { isTimedKey, type TimedSet } from '../../core/plugin/api.ts';
-import { ROLES } from './role.ts';
+import { ROLES } from './roles.ts';
 
 /** The peer channel's only path (versioned: a change of this shape gets a new one). */
 export const PEER_PATH = '/mwan/ha/v1/state';

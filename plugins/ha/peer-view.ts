@@ -2,7 +2,7 @@
 import type { PluginContext } from '../../core/plugin/api.ts';
 import { differingSections, type ConfigHashes } from './config-hash.ts';
 import type { PeerState } from './peer-state.ts';
-import type { Role } from './role.ts';
+import type { Role } from './roles.ts';
 
 export type PeerConfigState = 'matches' | 'differs' | 'unreachable';
 

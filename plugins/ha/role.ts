@@ -1,10 +1,10 @@
 // This node's VRRP role as keepalived reports it (ha.notify), published as ha.role, and the figures status shows.
 import type { PluginContext } from '../../core/plugin/api.ts';
 import type { PeerReport } from './peer-view.ts';
-import { parseConntrackdStats, type SyncCounters } from './stats.ts';
+import { ROLES, type Role } from './roles.ts';
 
-export type Role = 'master' | 'backup' | 'fault';
-export const ROLES: readonly Role[] = ['master', 'backup', 'fault'];
+export { ROLES, type Role };
+import { parseConntrackdStats, type SyncCounters } from './stats.ts';
 
 export interface HaReport {
   node: string;
