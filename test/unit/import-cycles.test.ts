@@ -23,7 +23,7 @@ function sources(): string[] {
 }
 
 /** The import graph over relative imports, then every cycle found by a depth-first walk. */
-export function importCycles(files: string[], read: (file: string) => string): string[][] {
+function importCycles(files: string[], read: (file: string) => string): string[][] {
   const known = new Set(files);
   const edges = new Map<string, string[]>();
   for (const f of files)
