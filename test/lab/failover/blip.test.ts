@@ -98,8 +98,13 @@ describe('mwan lab: carrier return and flap damping', function () {
     const blip = roundsUntilOnline(f.events, await outage(f, 500));
     const long = roundsUntilOnline(f.events, await outage(f, 4500));
     console.log(`      rounds to return: blip ${JSON.stringify(blip)}, long outage ${JSON.stringify(long)}`);
-    assert.equal(blip.goodRun, 2, 'the blip: upAfterBlip good rounds');
-    assert.equal(long.goodRun, 10, 'the long outage: upAfter good rounds');
+    // On a loaded machine the next round's probe.result can reach the event stream before wan.online (both follow
+    // the verdict asynchronously): one round more is accepted, never fewer.
+    assert.ok(blip.goodRun >= 2 && blip.goodRun <= 3, `the blip: upAfterBlip (2) good rounds, got ${blip.goodRun}`);
+    assert.ok(
+      long.goodRun >= 10 && long.goodRun <= 11,
+      `the long outage: upAfter (10) good rounds, got ${long.goodRun}`,
+    );
     assert.ok(blip.rounds < long.rounds, 'the blip came back sooner, in rounds');
   });
 
