@@ -1,6 +1,6 @@
 // A long-lived `ip -json -N -batch -` for reads (the 30 s check, every snapshot): no process start per read; one JSON line per show command.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { tiedArgv } from '../process/tied-spawn.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startBatchProcess } from './batch-process.ts';
 
 /** Sent after each batch: its one JSON line names the loopback device (no route, rule or address listing does). */
 const MARKER = 'link show dev lo';
@@ -41,21 +41,17 @@ export class IpReadSession {
   }
 
   private start(): ChildProcess {
-    const [file, ...args] = tiedArgv(this.argv);
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    // An idle session keeps no process alive (a one-shot command exits); a pending batch's timer does.
-    child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
     this.out = '';
     this.err = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.out += chunk;
-      this.collect(child);
+    const child = startBatchProcess(this.argv, {
+      stdout: (chunk) => {
+        this.out += chunk;
+        this.collect(child);
+      },
+      stderr: (chunk) => {
+        this.err += chunk;
+      },
     });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.err += chunk;
-    });
-    child.stdin!.on('error', () => undefined); // a dead session is reported by 'close'
     child.on('error', (error) => this.fail(child, error));
     child.on('close', (code, signal) =>
       this.fail(child, new Error(`${this.argv.join(' ')} exited (${code ?? signal}): ${this.err.trim()}`)),

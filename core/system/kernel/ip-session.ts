@@ -1,6 +1,6 @@
 // A long-lived `ip -batch -` for applies: no process start per batch; a marker command tells when a batch is done.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { tiedArgv } from '../process/tied-spawn.ts';
+import type { ChildProcess } from 'node:child_process';
+import { startBatchProcess } from './batch-process.ts';
 
 /** Printed by `link show dev lo` (the marker after each batch); no route or rule command prints it. */
 const MARKER_LINE = /^\s+link\/loopback /m;
@@ -42,25 +42,21 @@ export class IpSession {
   }
 
   private start(): ChildProcess {
-    const [file, ...args] = tiedArgv(this.argv);
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    // An idle session keeps no process alive (a one-shot `mwanctl apply` exits); a pending batch's timer does.
-    child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
     this.lines = 0;
     this.out = '';
     this.err = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.out += chunk;
-      if (this.pending && MARKER_LINE.test(this.out) && this.out.endsWith('\n')) {
-        this.out = '';
-        this.settle();
-      }
+    const child = startBatchProcess(this.argv, {
+      stdout: (chunk) => {
+        this.out += chunk;
+        if (this.pending && MARKER_LINE.test(this.out) && this.out.endsWith('\n')) {
+          this.out = '';
+          this.settle();
+        }
+      },
+      stderr: (chunk) => {
+        this.err += chunk;
+      },
     });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.err += chunk;
-    });
-    child.stdin!.on('error', () => undefined); // a dead session is reported by 'close'
     child.on('error', (error) => this.settle(error));
     child.on('close', (code, signal) => {
       if (this.child === child) this.child = undefined;
