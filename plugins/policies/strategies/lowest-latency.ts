@@ -10,7 +10,9 @@ export interface LatencyOptions {
 /**
  * Switches from the current member to a faster one only when its RTT is lower by more than
  * max(hysteresisMs, hysteresisPct % of the current RTT), and has stayed so for holdSeconds. A current member that is
- * no longer usable, or has no RTT, is replaced at once.
+ * no longer usable is replaced at once. One whose round measured no RTT (its probes lost: on a loaded router a stall
+ * loses every WAN's round at once) is kept: nothing measured keeps it as it is, and a measured challenger replaces it
+ * only after holdSeconds, as a faster one would; a dead WAN leaves service by its health verdict, and is replaced then.
  */
 export function lowestLatencyStrategy(o: LatencyOptions): AdaptiveStrategy {
   let current: string | undefined;
@@ -18,9 +20,19 @@ export function lowestLatencyStrategy(o: LatencyOptions): AdaptiveStrategy {
   return {
     decide({ now, members }: DecideInput): Decision | null {
       const measured = members.filter((m) => m.rttMs !== null);
-      if (measured.length === 0) return null;
+      const usable = members.find((m) => m.wan === current);
+      const choose = (reason: string): Decision => ({
+        weights: Object.fromEntries(members.map((m) => [m.wan, m.wan === current ? 1 : 0])),
+        reason,
+      });
+      if (measured.length === 0) return usable ? choose(`${usable.wan}: no RTT measured this round, kept`) : null;
       const best = measured.reduce((a, b) => (b.rttMs! < a.rttMs! ? b : a));
       const cur = measured.find((m) => m.wan === current);
+      if (usable && !cur) {
+        if (challenger?.wan !== best.wan) challenger = { wan: best.wan, since: now };
+        if (now - challenger.since < o.holdSeconds * 1000)
+          return choose(`${usable.wan} kept: no RTT this round (${best.wan} ${fmt(best.rttMs!)} ms)`);
+      }
       let reason: string;
       if (!cur) {
         reason = `${best.wan} has the lowest RTT (${fmt(best.rttMs!)} ms)${current ? `; ${current} has none` : ''}`;
@@ -42,7 +54,7 @@ export function lowestLatencyStrategy(o: LatencyOptions): AdaptiveStrategy {
         challenger = undefined;
         reason = `${cur.wan} (${fmt(cur.rttMs!)} ms) within the hysteresis of the fastest`;
       }
-      return { weights: Object.fromEntries(members.map((m) => [m.wan, m.wan === current ? 1 : 0])), reason };
+      return choose(reason);
     },
   };
 }

@@ -73,6 +73,24 @@ describe('adaptive strategies', () => {
     assert.deepEqual(at(7000, 29, 30, ['isp1']), { isp1: 1 }, 'the current member left: the best remaining at once');
   });
 
+  it('lowest latency: a round without RTT keeps the choice; a member without RTT is replaced only after holdSeconds', () => {
+    const s = lowestLatencyStrategy({ hysteresisMs: 10, hysteresisPct: 20, holdSeconds: 3 });
+    const at = (now: number, a: number | null, b: number | null) =>
+      s.decide({ now, arrivals: 0, members: ['isp1', 'isp2'].map((w) => m(w, { rttMs: w === 'isp1' ? a : b })) })
+        ?.weights;
+    assert.deepEqual(at(0, 50, 60), { isp1: 1, isp2: 0 });
+    assert.deepEqual(
+      at(1000, null, null),
+      { isp1: 1, isp2: 0 },
+      'every round lost (a stall): kept, not static weights',
+    );
+    assert.deepEqual(at(2000, null, 60), { isp1: 1, isp2: 0 }, 'its own round lost once: kept');
+    assert.deepEqual(at(3000, 50, 60), { isp1: 1, isp2: 0 }, 'measured again: the challenge ends');
+    assert.deepEqual(at(4000, null, 60), { isp1: 1, isp2: 0 });
+    assert.deepEqual(at(6000, null, 60), { isp1: 1, isp2: 0 }, 'no RTT for 2 s: still inside the hold');
+    assert.deepEqual(at(7000, null, 60), { isp1: 0, isp2: 1 }, 'no RTT for holdSeconds: the measured one takes over');
+  });
+
   it('least connections: water-filling sends new connections to the emptiest members, by weight', () => {
     assert.deepEqual(waterFill([12, 0, 0], [1, 1, 1], 12), [0, 6, 6]);
     assert.deepEqual(waterFill([12, 0, 3], [1, 1, 1], 6), [0, 4.5, 1.5]);

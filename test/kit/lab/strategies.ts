@@ -74,6 +74,45 @@ export async function chainShares(lab: Lab, mwan: Mwan, chain: string): Promise<
   return out;
 }
 
+/** The chain's shares read every `everyMs` until `work` settles: what the kernel's choice was while it ran. */
+export async function sharesWhile<T>(
+  lab: Lab,
+  mwan: Mwan,
+  chain: string,
+  work: Promise<T>,
+  everyMs = 200,
+): Promise<{ result: T; seen: Record<number, number>[] }> {
+  const seen: Record<number, number>[] = [];
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      seen.push(await chainShares(lab, mwan, chain));
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  try {
+    return { result: await work, seen };
+  } finally {
+    done = true;
+    await poll;
+  }
+}
+
+/** The largest fraction of new connections `isp` was given in any of `seen`. */
+export function maxShareOf(seen: Record<number, number>[], isp: number): number {
+  return Math.max(
+    0,
+    ...seen.map(
+      (s) =>
+        (s[isp] ?? 0) /
+        Math.max(
+          1,
+          Object.values(s).reduce((a, b) => a + b, 0),
+        ),
+    ),
+  );
+}
+
 /** Shapes what an ISP sends upstream (the router's uploads) with tbf; 0 removes the shaping. */
 export async function shapeUpload(lab: Lab, isp: number, mbit: number): Promise<void> {
   await lab.exec(lab.ns.isp(isp), ['tc', 'qdisc', 'del', 'dev', 'up0', 'root'], { reject: false });
