@@ -1,19 +1,13 @@
 // Diagnostic (not part of `npm run bench`): timestamps each step of carrier back → IPv4/IPv6 in use again (kernel ip monitor, daemon events, prober). `npx tsx test/bench/diag-switch6.ts [trials] [ms down after the switch]`
 import { withLab } from '../kit/lab/with-lab.ts';
-import { startServerInNs, startServers } from '../kit/lab/traffic.ts';
 import { sleep } from '../kit/time.ts';
 import { startProber } from './prober-client.ts';
-import { realisticMwan, recordEvents, waitProbed } from './realistic-lab.ts';
+import { recordEvents, waitProbed } from './realistic-lab.ts';
+import { switch6Mwan } from './switch6-bench.ts';
 
 const count = Number(process.argv[2] ?? 3);
 await withLab({ wans: 3, ipv6: true }, async (lab) => {
-  await Promise.all([startServers(lab), startServerInNs(lab, lab.ns.inet, lab.addr6.server, [80])]);
-  const mwan = realisticMwan(lab, {
-    mode: 'failover',
-    tiers: true,
-    ipv6: true,
-    extra: { defaultPolicy: 'default', health: { flapPenalty: 0 } },
-  });
+  const mwan = await switch6Mwan(lab);
   try {
     await mwan.startDaemon();
     await waitProbed(mwan);

@@ -16,14 +16,19 @@ interface Trial {
   back6: number;
 }
 
-async function trials(lab: Lab, count: number): Promise<Trial[]> {
+/** The bench's lab set-up: IPv4 and IPv6 servers, and the realistic dual-stack failover config (also diag-switch6's). */
+export async function switch6Mwan(lab: Lab): Promise<ReturnType<typeof realisticMwan>> {
   await Promise.all([startServers(lab), startServerInNs(lab, lab.ns.inet, lab.addr6.server, [80])]);
-  const mwan = realisticMwan(lab, {
+  return realisticMwan(lab, {
     mode: 'failover',
     tiers: true,
     ipv6: true,
     extra: { defaultPolicy: 'default', health: { flapPenalty: 0 } },
   });
+}
+
+async function trials(lab: Lab, count: number): Promise<Trial[]> {
+  const mwan = await switch6Mwan(lab);
   try {
     await mwan.startDaemon();
     await waitProbed(mwan);
