@@ -88,6 +88,11 @@ describe('fastest-response runner', () => {
       handshake(f.feed, 2, m2, '2001:db8:ff:2::20', 20);
       handshake(f.feed, 3, m1, '203.0.113.10', 10);
       handshake(f.feed, 4, m2, '203.0.113.11', 300);
+      // Inbound to the router's own IPv6 (its WAN address, a LAN address behind its prefix): never learned.
+      handshake(f.feed, 5, m1, '2001:db8:1::2', 5);
+      handshake(f.feed, 6, m2, '2001:db8:1::2', 1);
+      handshake(f.feed, 7, m2, '2001:db8:2:105::9', 5);
+      handshake(f.feed, 8, m1, '2001:db8:2:105::9', 1);
       await waitFor(() => f.writes.length === 2, 5000, 'both maps written');
       const byMap = Object.fromEntries(f.writes.map((w) => [w.map, w.add.map((e) => [e.key, e.mark])]));
       assert.deepEqual(byMap, {

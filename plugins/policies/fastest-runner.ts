@@ -1,5 +1,5 @@
 // Runs the fastest-response learners: conntrack events in, learned `network → WAN` choices written to each policy's map (one per family) at a bounded rate.
-import type { PluginContext, WorldView } from '../../core/plugin/api.ts';
+import { inPrefix6, parsePrefix6, type PluginContext, type WorldView } from '../../core/plugin/api.ts';
 import type { ResolvedPolicy } from './resolve.ts';
 import { type Family, fastestMap } from './names.ts';
 import { policiesOf } from './resolve.ts';
@@ -8,12 +8,19 @@ import { fastestPrefixLength, liveOf } from './render.ts';
 import { marksIpv6 } from './marker6.ts';
 import { FastestLearner } from './strategies/fastest.ts';
 
-/** The router's own addresses of a family: connections to them are not learned. Read per event (DHCP, SLAAC). */
-const ownAddresses = (world: WorldView, family: Family) =>
-  world.wans.flatMap((w) => {
-    const a = family === 'ipv6' ? w.ipv6?.address : w.address;
-    return a ? [a] : [];
-  });
+/**
+ * Whether `dst` is the router's own (a WAN's address; for IPv6 also its delegated and LAN prefixes, which inbound
+ * connections reach): such connections are not learned. Read per NEW event (DHCP, SLAAC and PD change them).
+ */
+function isOwn(world: WorldView, family: Family, dst: string): boolean {
+  if (family === 'ipv4') return world.wans.some((w) => w.address === dst);
+  return world.wans.some((w) =>
+    [w.ipv6?.address && `${w.ipv6.address}/128`, w.ipv6?.delegated, w.ipv6?.lanPrefix].some((text) => {
+      const p = text ? parsePrefix6(text) : undefined;
+      return p !== undefined && inPrefix6(dst, p);
+    }),
+  );
+}
 
 /**
  * Starts a learner per fastest-response policy in use and per family it marks (IPv6 in ipv6.mode npt): each learns
@@ -42,7 +49,7 @@ function learn(ctx: PluginContext, policy: ResolvedPolicy, family: Family): () =
   // Marks are fixed by the layout for the plugin's lifetime: no world to build per conntrack event.
   const wanByMark = new Map(world.wans.map((w) => [w.mark, w.name]));
   const wanOfMark = (mark: number) => wanByMark.get((mark & mask) >>> 0);
-  const isLocal = (dst: string) => ownAddresses(ctx.world(), family).includes(dst);
+  const isLocal = (dst: string) => isOwn(ctx.world(), family, dst);
   const o = {
     prefixLength: fastestPrefixLength(policy, family),
     timeoutSeconds: policy.fastest?.timeoutSeconds ?? 300,
