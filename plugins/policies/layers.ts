@@ -1,5 +1,5 @@
 // Lookup layers in front of a policy's choice: persistence (a map of remembered WANs, refreshed per connection) and learned per-destination choices.
-import { type ChainSpec, hex, type SetSpec } from '../../core/plugin/api.ts';
+import { type ChainSpec, hex, network6, type SetSpec } from '../../core/plugin/api.ts';
 import { chainFor, type Family, keepChain } from './names.ts';
 
 export interface LiveWan {
@@ -80,8 +80,13 @@ export function netmask(prefixLength: number): string {
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 255).join('.');
 }
 
+/** IPv6's netmask of a prefix length as nft prints it, e.g. 48 → ffff:ffff:ffff::. */
+export function netmask6(prefixLength: number): string {
+  return network6({ address: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', length: prefixLength }).split('/')[0];
+}
+
 /**
- * Learned choices: a map `destination network → mark` that the daemon writes (with per-element timeouts). A hit
+ * Learned choices: a map `destination network → mark` (IPv6's twin: `ipv6_addr`) that the daemon writes (with per-element timeouts). A hit
  * on a WAN that can take traffic marks the connection for it; otherwise the `base` rules decide. Known limit: the
  * lookup writes the whole packet mark, so the first packet of a new connection of such a policy loses the host's
  * mark bits (later packets keep them); a verdict map written by the daemon would lift it.
@@ -89,15 +94,19 @@ export function netmask(prefixLength: number): string {
 export function learnedLayer(o: {
   map: string;
   prefixLength: number;
+  /** Absent: IPv4 (`ipv4_addr : mark`); IPv6's twin keys on `ipv6_addr`. */
+  family?: Family;
   mask: number;
   live: LiveWan[];
   base: string[];
 }): Layer {
-  const rules = [clearScratch(o.mask), `meta mark set ip daddr & ${netmask(o.prefixLength)} map @${o.map}`];
+  const key = o.family === 'ipv6' ? `ip6 daddr & ${netmask6(o.prefixLength)}` : `ip daddr & ${netmask(o.prefixLength)}`;
+  const rules = [clearScratch(o.mask), `meta mark set ${key} map @${o.map}`];
   if (o.live.length)
     rules.push(
       `meta mark & ${hex(o.mask)} vmap { ${o.live.map((w) => `${hex(w.mark)} : goto ${chainFor(w.id)}`).join(', ')} }`,
     );
   rules.push(...o.base);
-  return { rules, chains: [], sets: [{ name: o.map, kind: 'map', type: 'ipv4_addr : mark', flags: ['timeout'] }] };
+  const type = o.family === 'ipv6' ? 'ipv6_addr : mark' : 'ipv4_addr : mark';
+  return { rules, chains: [], sets: [{ name: o.map, kind: 'map', type, flags: ['timeout'] }] };
 }

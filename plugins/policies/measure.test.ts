@@ -74,11 +74,35 @@ describe('adaptive measurements', () => {
     assert.deepEqual([...l.decide(101_100, ['isp1'])], [['203.0.113.0', null]], 'the chosen WAN left service: forget');
     assert.deepEqual([...l.decide(112_000, ['isp1', 'isp2'])], [], 'samples expired');
     assert.deepEqual(l.netOf('198.51.100.77'), '198.51.100.0');
-    // An IPv6 connection on a WAN's mark is not learned (the map holds IPv4 networks).
+    // An IPv6 connection on a WAN's mark is not this learner's (its map holds IPv4 networks).
     l.event(rec('NEW', 3, 0x100, { ...at(120), dst: '2001:db8::10' }));
     l.event(rec('UPDATE', 3, 0x100, { ...at(120.01), state: 'SYN_RECV', unreplied: false }));
     assert.deepEqual(Object.keys(l.snapshot()), [], 'no network recorded');
     assert.deepEqual([...l.decide(120_100, ['isp1', 'isp2'])], []);
+  });
+
+  it("fastest response for IPv6: learns IPv6 destinations by their /prefixLength6, ignores IPv4's and the router's own", () => {
+    const wanOf = (mark: number) => (({ 256: 'isp1', 512: 'isp2' }) as Record<number, string>)[mark];
+    const own = '2001:db8:1::2';
+    const l = new FastestLearner({ prefixLength: 48, timeoutSeconds: 10, family: 'ipv6' }, wanOf, (d) => d === own);
+    const at = (s: number) => ({ ts: s });
+    const to = (dst: string) => ({ dst, src: 'fd00:77::2' });
+    l.event(rec('NEW', 1, 0x100, { ...at(100), ...to('2001:db8:ff:1::10') }));
+    l.event(rec('NEW', 2, 0x200, { ...at(100), ...to('2001:db8:ff:2::20') }));
+    l.event(rec('NEW', 3, 0x100, { ...at(100) })); // IPv4: the other learner's
+    l.event(rec('NEW', 4, 0x200, { ...at(100), ...to(own) }));
+    for (const [id, mark, s] of [
+      [1, 0x100, 101],
+      [2, 0x200, 100.03],
+      [3, 0x100, 100.001],
+      [4, 0x200, 100.001],
+    ])
+      l.event(rec('UPDATE', id, mark, { ...at(s), state: 'SYN_RECV', unreplied: false }));
+    assert.deepEqual(Object.keys(l.snapshot()), ['2001:db8:ff::'], 'one /48, nothing of IPv4 or the router');
+    assert.deepEqual([...l.decide(101_050, ['isp1', 'isp2'])], [['2001:db8:ff::', 'isp2']]);
+    assert.equal(l.netOf('2001:db8:ff:ffff::1'), '2001:db8:ff::');
+    const l56 = new FastestLearner({ prefixLength: 56, timeoutSeconds: 10, family: 'ipv6' }, wanOf);
+    assert.equal(l56.netOf('2001:db8:ff:12ab::1'), '2001:db8:ff:1200::');
   });
 
   it('fastest response: a challenger must be clearly faster to replace the choice', () => {

@@ -24,7 +24,10 @@ export const policyChain = (policy: string, isDefault: boolean, family: Family =
 /** A persistence map's name carries its key, so a key change makes a new map (nft cannot change a set's type). */
 export const persistMap = (policy: string, key: 'src' | 'src-dst', family: Family = 'ipv4') =>
   `persist${six(family)}_${policy}_${key === 'src' ? 'src' : 'pair'}`;
-export const fastestMap = (policy: string) => `fastest_${policy}`;
+/** fastest-response's learned map: `ipv4_addr : mark` (`fastest_<policy>`) and its `ipv6_addr` twin (`fastest6_<policy>`). */
+export const fastestMap = (policy: string, family: Family = 'ipv4') => `fastest${six(family)}_${policy}`;
+/** The `ipv6_addr` twin of a rule's named set: `<name>6` (dnsmasq: `nftset=/example.org/4#inet#mwan#NAME,6#inet#mwan#NAME6`). */
+export const ruleSet6 = (name: string) => `${name}6`;
 export const ruleLabel = (rule: { name?: string }, index: number) => rule.name ?? String(index);
 export const ruleChain = (label: string, family: Family = 'ipv4') => `rule${six(family)}_${label}`;
 export const stickyMap = (label: string, family: Family = 'ipv4') => `sticky${six(family)}_${label}`;

@@ -12,6 +12,7 @@ import {
   portRange,
   type RefineCtx,
 } from '../../core/plugin/api.ts';
+import { ruleSet6 } from './names.ts';
 
 /**
  * Bounds: a rule is one or two nft rules per protocol and WAN; a policy an nft chain (an NFQUEUE one also a queue
@@ -106,6 +107,8 @@ export const policySchema = z.strictObject({
   fastest: z
     .strictObject({
       prefixLength: z.number().int().min(8).max(32).default(24),
+      /** IPv6 destinations (ipv6.mode npt): /48, the longest prefix routed between networks, as /24 is IPv4's. */
+      prefixLength6: z.number().int().min(16).max(128).default(48),
       timeoutSeconds: z.number().int().min(5).max(86400).default(300),
     })
     .optional(),
@@ -170,7 +173,7 @@ interface Shape {
 }
 
 /** Names mwan uses for its own nft sets: a rule's `set` may not take them. */
-const RESERVED_SET = /^(local_nets|persist6?_|sticky6?_|fastest_)/;
+const RESERVED_SET = /^(local_nets|persist6?_|sticky6?_|fastest6?_)/;
 
 /** Cross-checks: members and enforced WANs exist, strategies have what they need, rules name a policy or a WAN. */
 export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
@@ -254,6 +257,7 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
     });
   }
   const ruleNames = new Set<string>();
+  const setNames = [...new Set(cfg.rules.flatMap((r) => (r.set === undefined ? [] : [r.set])))];
   cfg.rules.forEach((r, i) => {
     const at = (...path: (string | number)[]) => ['rules', i, ...path];
     if ((r.policy === undefined) === (r.enforce === undefined))
@@ -303,13 +307,6 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
         input: r.dst,
         message: `src lists only ${src === 'ipv4' ? 'IPv4' : 'IPv6'} networks and dst only ${dst === 'ipv4' ? 'IPv4' : 'IPv6'} ones: the rule would match nothing`,
       });
-    if (r.set !== undefined && (src === 'ipv6' || dst === 'ipv6'))
-      ctx.addIssue({
-        code: 'custom',
-        path: at('set'),
-        input: r.set,
-        message: `a set holds IPv4 addresses, and ${src === 'ipv6' ? 'src' : 'dst'} lists only IPv6 networks: the rule would match nothing`,
-      });
     if ((r.dport || r.sport) && r.proto === 'icmp')
       ctx.addIssue({
         code: 'custom',
@@ -323,6 +320,14 @@ export function policyProblems(cfg: Shape, ctx: RefineCtx): void {
         path: at('set'),
         input: r.set,
         message: "this name is reserved for mwan's own sets",
+      });
+    const twinOf = setNames.find((n) => ruleSet6(n) === r.set);
+    if (r.set !== undefined && twinOf !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: at('set'),
+        input: r.set,
+        message: `${r.set} is the IPv6 twin of set ${twinOf} (another rule's): choose another name`,
       });
     if (r.name !== undefined) {
       if (ruleNames.has(r.name))

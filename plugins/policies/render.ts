@@ -20,6 +20,11 @@ export function whenNoneRules(whenNone: ResolvedPolicy['whenNone']): string[] {
   return [];
 }
 
+/** The prefix length fastest-response learns destinations by, per family. */
+export function fastestPrefixLength(policy: ResolvedPolicy, family: Family): number {
+  return family === 'ipv6' ? (policy.fastest?.prefixLength6 ?? 48) : (policy.fastest?.prefixLength ?? 24);
+}
+
 /** The WANs as one family sees them: for IPv6, in service when in service for IPv6. */
 export function wansOf(world: WorldView, family: Family = 'ipv4') {
   return family === 'ipv4' ? world.wans : world.wans.map((w) => ({ ...w, inService: inServiceFor(w, 'ipv6') }));
@@ -64,8 +69,7 @@ function nfqueueRules(
 /**
  * One policy's chain for one family. IPv6's twin (ipv6.mode npt) chooses among the members in service for IPv6,
  * keeps its persistence keys in `ipv6_addr` sets and tags NFQUEUE policies' connections for the same queue (ip6tables
- * queues them); fastest-response's learned choices are IPv4's only: its IPv6 connections take the random choice by
- * member weight.
+ * queues them) and consults fastest-response's `ipv6_addr` map of learned choices (`fastest6_<policy>`).
  */
 export function renderPolicy(policy: ResolvedPolicy, world: WorldView, family: Family = 'ipv4'): RenderedPolicy {
   const name = policyChain(policy.name, policy.name === policiesOf(world.config).defaultPolicy, family);
@@ -92,10 +96,11 @@ export function renderPolicy(policy: ResolvedPolicy, world: WorldView, family: F
     });
     return { chain: { name, rules: layer.rules }, extraChains: layer.chains, sets: layer.sets };
   }
-  if (policy.strategy === 'fastest-response' && family === 'ipv4') {
+  if (policy.strategy === 'fastest-response') {
     const layer = learnedLayer({
-      map: fastestMap(policy.name),
-      prefixLength: policy.fastest?.prefixLength ?? 24,
+      map: fastestMap(policy.name, family),
+      prefixLength: fastestPrefixLength(policy, family),
+      family,
       mask,
       live,
       base,

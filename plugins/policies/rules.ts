@@ -3,7 +3,7 @@ import type { ChainSpec, SetSpec, WorldView } from '../../core/plugin/api.ts';
 import type { RuleConfig } from './options.ts';
 import { policiesOf } from './resolve.ts';
 import { persistenceLayer } from './layers.ts';
-import { chainFor, type Family, policyChain, ruleChain, ruleLabel, stickyMap } from './names.ts';
+import { chainFor, type Family, policyChain, ruleChain, ruleLabel, ruleSet6, stickyMap } from './names.ts';
 import { liveOf, wansOf, whenNoneRules } from './render.ts';
 
 const list = (items: string[]) => (items.length === 1 ? items[0] : `{ ${items.join(', ')} }`);
@@ -12,14 +12,12 @@ const list = (items: string[]) => (items.length === 1 ? items[0] : `{ ${items.jo
 export const networkFamily = (n: string): Family => (n.includes(':') ? 'ipv6' : 'ipv4');
 
 /**
- * The families a rule can match: a source or destination list narrows them to its networks' families, a named set
- * (`ipv4_addr`) to IPv4; a rule matching only ports, protocol or interface applies to both.
+ * The families a rule can match: a source or destination list narrows them to its networks' families; a rule
+ * matching only ports, protocol, interface or a named set (which has an IPv6 twin) applies to both.
  */
-export function ruleFamilies(r: Pick<RuleConfig, 'src' | 'dst' | 'set'>): Family[] {
+export function ruleFamilies(r: Pick<RuleConfig, 'src' | 'dst'>): Family[] {
   const has = (nets: string[] | undefined, f: Family) => !nets || nets.some((n) => networkFamily(n) === f);
-  return (['ipv4', 'ipv6'] as const).filter(
-    (f) => has(r.src, f) && has(r.dst, f) && (f === 'ipv4' || r.set === undefined),
-  );
+  return (['ipv4', 'ipv6'] as const).filter((f) => has(r.src, f) && has(r.dst, f));
 }
 
 /** The nft match of a rule for a family (default IPv4); empty matches everything, undefined: not for this family. */
@@ -31,7 +29,7 @@ export function ruleMatch(r: RuleConfig, family: Family = 'ipv4'): string | unde
   if (r.iif) parts.push(`iifname "${r.iif}"`);
   if (r.src) parts.push(`${ip} saddr ${list(mine(r.src))}`);
   if (r.dst) parts.push(`${ip} daddr ${list(mine(r.dst))}`);
-  if (r.set) parts.push(`ip daddr @${r.set}`);
+  if (r.set) parts.push(family === 'ipv6' ? `ip6 daddr @${ruleSet6(r.set)}` : `ip daddr @${r.set}`);
   const ports = r.dport || r.sport;
   const proto = r.proto === 'icmp' && family === 'ipv6' ? 'ipv6-icmp' : r.proto;
   if (r.proto && !(ports && r.proto !== 'icmp')) parts.push(`meta l4proto ${proto}`);
@@ -102,10 +100,16 @@ export function renderRules(world: WorldView, family: Family = 'ipv4'): Rendered
   return out;
 }
 
-/** The run-time sets rules name (filled by other tools, e.g. dnsmasq's nftset; their contents survive applies). */
+/**
+ * The run-time sets rules name (filled by other tools, e.g. dnsmasq's nftset; their contents survive applies): each
+ * an `ipv4_addr` set and its `ipv6_addr` twin `<name>6`, declared in every mode so one dnsmasq line fills both.
+ */
 export function ruleSets(world: WorldView): SetSpec[] {
   const names = [...new Set(world.config.rules.flatMap((r) => (r.set ? [r.set] : [])))];
-  return names.map((name) => ({ name, kind: 'set', type: 'ipv4_addr', flags: ['interval'] }));
+  return names.flatMap((name): SetSpec[] => [
+    { name, kind: 'set', type: 'ipv4_addr', flags: ['interval'] },
+    { name: ruleSet6(name), kind: 'set', type: 'ipv6_addr', flags: ['interval'] },
+  ]);
 }
 
 /** The policies rules (of either family) and the default rule send traffic to, default first. */

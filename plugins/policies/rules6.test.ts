@@ -59,7 +59,8 @@ describe('policies and rules for IPv6 connections (npt)', () => {
     assert.equal(r(mixed, 'ipv6'), 'ip6 saddr fd00:77::/64 ip6 daddr { 2001:db8:99::/48, 2001:db8:98::1 }');
     assert.equal(r({ dst: ['192.0.2.0/24'] }, 'ipv6'), undefined);
     assert.equal(r({ dst: ['2001:db8:99::/48'] }, 'ipv4'), undefined);
-    assert.equal(r({ set: 'vip' }, 'ipv6'), undefined);
+    assert.equal(r({ set: 'vip' }, 'ipv6'), 'ip6 daddr @vip6');
+    assert.equal(r({ set: 'vip', src: ['10.0.0.0/24'] }, 'ipv6'), undefined);
     assert.equal(r({ proto: 'tcp', dport: ['443'] }, 'ipv6'), 'tcp dport 443');
     assert.equal(r({ proto: 'icmp' }, 'ipv6'), 'meta l4proto ipv6-icmp');
     assert.equal(r({ iif: 'vpn0' }, 'ipv6'), 'iifname "vpn0"');
@@ -147,6 +148,71 @@ describe('policies and rules for IPv6 connections (npt)', () => {
     ]);
   });
 
+  it("a rule's named set has an ipv6_addr twin <name>6, run-time filled like IPv4's, that classify6 matches", () => {
+    const world = worldOf({
+      policies: { only2: { strategy: 'priority', members: [{ wan: 'isp2' }] } },
+      rules: [{ set: 'banks', policy: 'only2' }],
+    });
+    const s = markerState(world);
+    const set = (name: string) => s.nft.sets.find((x) => x.name === name);
+    assert.deepEqual(set('banks'), {
+      name: 'banks',
+      kind: 'set',
+      type: 'ipv4_addr',
+      flags: ['interval'],
+      owner: 'marker',
+    });
+    assert.deepEqual(set('banks6'), {
+      name: 'banks6',
+      kind: 'set',
+      type: 'ipv6_addr',
+      flags: ['interval'],
+      owner: 'marker',
+    });
+    assert.equal(chainRules(s, 'classify6')?.[0], 'ip6 daddr @banks6 goto policy6_only2');
+    assert.equal(chainRules(s, 'classify')?.[0], 'ip daddr @banks goto policy_only2');
+    // Without npt the twin is still declared (one dnsmasq line fills both), but nothing IPv6 matches it.
+    const v4only = markerState(
+      worldFrom({ ...config({ rules: [{ set: 'banks', policy: 'default' }] }), ipv6: undefined }, network, [marker]),
+    );
+    assert.equal(v4only.nft.sets.find((x) => x.name === 'banks6')?.type, 'ipv6_addr');
+    assert.equal(chainRules(v4only, 'classify6'), undefined);
+  });
+
+  it('fastest-response has an ipv6_addr twin of its learned map, keyed by /prefixLength6 (48 by default)', () => {
+    const pol = (fastest: Record<string, unknown> | undefined) =>
+      chainRules(
+        markerState(worldOf({ policies: { f: { strategy: 'fastest-response', fastest } }, defaultPolicy: 'f' })),
+        'balance6',
+      )!;
+    assert.equal(pol(undefined)[1], 'meta mark set ip6 daddr & ffff:ffff:ffff:: map @fastest6_f');
+    assert.equal(pol({ prefixLength6: 56 })[1], 'meta mark set ip6 daddr & ffff:ffff:ffff:ff00:: map @fastest6_f');
+    const world = worldOf({ policies: { f: { strategy: 'fastest-response' } }, defaultPolicy: 'f' });
+    const s = markerState(world);
+    assert.deepEqual(
+      s.nft.sets.find((x) => x.name === 'fastest6_f'),
+      {
+        name: 'fastest6_f',
+        kind: 'map',
+        type: 'ipv6_addr : mark',
+        flags: ['timeout'],
+        owner: 'marker',
+      },
+    );
+    // A hit on a WAN out of service for IPv6 is ignored: only IPv6's live members are in the vmap.
+    const down = chainRules(markerState(v6Down(world, 'isp2')), 'balance6')!;
+    assert.equal(
+      down[2],
+      `meta mark & 0xff00 vmap { 0x${world.wans.find((w) => w.name === 'isp1')!.mark.toString(16)} : goto to_wan${id(world, 'isp1')} }`,
+    );
+    assert.equal(chainRules(s, 'balance')![1], 'meta mark set ip daddr & 255.255.255.0 map @fastest_f');
+    assert.match(
+      problem({ policies: { f: { strategy: 'fastest-response', fastest: { prefixLength6: 8 } } } }),
+      /policies\.f\.fastest\.prefixLength6/,
+    );
+    assert.match(problem({ rules: [{ set: 'fastest6_x', policy: 'default' }] }), /rules\[0\]\.set.*reserved/s);
+  });
+
   it('without rules for IPv6 the IPv6 entry jumps straight to balance6; without npt nothing IPv6 is rendered', () => {
     const world = worldOf({ rules: [{ dst: ['192.0.2.0/24'], enforce: 'isp2' }] });
     assert.ok(prerouting(world).some((r) => r.endsWith('ip6 daddr != @local_nets6 jump balance6')));
@@ -179,7 +245,16 @@ describe('policies and rules for IPv6 connections (npt)', () => {
     assert.match(rule({ src: ['2001:db8::zz'] }), /rules\[0\]\.src\[0\].*IPv6 prefix/s);
     assert.match(rule({ dst: ['example'] }), /rules\[0\]\.dst\[0\].*IPv4 or IPv6/s);
     assert.match(rule({ src: ['10.0.0.0/24'], dst: ['2001:db8:99::/48'] }), /rules\[0\]\.dst.*match nothing/s);
-    assert.match(rule({ set: 'vip', dst: ['2001:db8:99::/48'] }), /rules\[0\]\.set.*IPv4 addresses/s);
+    assert.equal(rule({ set: 'vip', dst: ['2001:db8:99::/48'] }), '', 'the set has an IPv6 twin');
+    assert.match(
+      problem({
+        rules: [
+          { set: 'banks', policy: 'default' },
+          { set: 'banks6', policy: 'default' },
+        ],
+      }),
+      /rules\[1\]\.set.*IPv6 twin of set banks/s,
+    );
     assert.equal(rule({ src: ['10.0.0.0/24', 'fd00:77::/64'], dst: ['2001:db8:99::/48'] }), '');
   });
 });

@@ -22,6 +22,16 @@ describe('conntrack line parser', () => {
     });
   });
 
+  it('reads IPv6 flows (the event process reports both families) with their addresses as printed', () => {
+    const r = parseConntrackLine(
+      '[1796340531.023281]\t    [NEW] tcp      6 120 SYN_SENT src=fd00:77::2 dst=2001:db8:ff::10 sport=47786 dport=80 [UNREPLIED] src=2001:db8:ff::10 dst=2001:db8:1:100::2 sport=80 dport=47786 mark=512 id=4105078768',
+    );
+    assert.deepEqual(
+      { src: r!.src, dst: r!.dst, dport: r!.dport, unreplied: r!.unreplied, mark: r!.mark, id: r!.id },
+      { src: 'fd00:77::2', dst: '2001:db8:ff::10', dport: 80, unreplied: true, mark: 512, id: 4105078768 },
+    );
+  });
+
   it('reads UPDATE and DESTROY events, and icmp without ports or state', () => {
     const u = parseConntrackLine(
       '[1795452797.001305]\t [UPDATE] tcp      6 60 SYN_RECV src=10.77.0.2 dst=203.0.113.10 sport=4000 dport=80 src=203.0.113.10 dst=100.64.1.2 sport=80 dport=4000 mark=14592 id=7',

@@ -29,11 +29,31 @@ describe('run-time map writes', () => {
     assert.equal(mapUpdateScript('mwan', 'm', [], ['7.7.7.0'], new Set()), '');
   });
 
+  it('writes IPv6 keys (an ipv6_addr map) in the form nft lists them, so a present key is deleted first', () => {
+    const script = mapUpdateScript(
+      'mwan',
+      'fastest6_f',
+      [{ key: '2001:0db8:0003:0000::', mark: 0x200, timeoutSeconds: 30 }],
+      [],
+      parseMapKeys(
+        '{"nftables": [{"map": {"name": "fastest6_f", "elem": [[{"elem": {"val": "2001:db8:3::", "timeout": 30}}, 256]]}}]}',
+      ),
+    );
+    assert.equal(
+      script,
+      'delete element inet mwan fastest6_f { 2001:db8:3:: }\nadd element inet mwan fastest6_f { 2001:db8:3:: timeout 30s : 0x200 }\n',
+    );
+    assert.throws(
+      () => mapUpdateScript('mwan', 'm', [{ key: 'fe80::1%wan1', mark: 1, timeoutSeconds: 1 }], [], new Set()),
+      /not an IPv4 or IPv6 key/,
+    );
+  });
+
   it('refuses names and keys that are not what they should be', () => {
     assert.throws(() => mapUpdateScript('mwan', 'm; flush ruleset', [], [], new Set()), /bad nft table or map name/);
     assert.throws(
       () => mapUpdateScript('mwan', 'm', [{ key: '1.2.3.0 }', mark: 1, timeoutSeconds: 1 }], [], new Set()),
-      /not an IPv4 key/,
+      /not an IPv4 or IPv6 key/,
     );
   });
 

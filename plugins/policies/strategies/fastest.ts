@@ -1,9 +1,12 @@
 // Fastest response: learns, per destination network, how long each WAN takes to get the first answer to a new connection (SYN → SYN-ACK), and picks the fastest.
-import { type ConntrackRecord, intToIPv4, ipv4ToInt, isIPv4 } from '../../../core/plugin/api.ts';
+import { type ConntrackRecord, intToIPv4, ipv4ToInt, isIPv4, network6 } from '../../../core/plugin/api.ts';
 
 export interface FastestOptions {
+  /** The prefix length destinations are learned by (of the learner's family). */
   prefixLength: number;
   timeoutSeconds: number;
+  /** The connections learned from: IPv4's (default) or IPv6's (ipv6.mode npt marks them too); the other family is ignored. */
+  family?: 'ipv4' | 'ipv6';
 }
 interface Sample {
   ms: number;
@@ -36,18 +39,19 @@ export class FastestLearner {
     private readonly wanOfMark: (mark: number) => string | undefined,
     private readonly ignore: (dst: string) => boolean = () => false,
   ) {
-    this.size = 2 ** (32 - o.prefixLength);
+    this.size = o.family === 'ipv6' ? 0 : 2 ** (32 - o.prefixLength);
   }
 
   netOf(addr: string): string {
+    if (this.o.family === 'ipv6') return network6({ address: addr, length: this.o.prefixLength }).split('/')[0];
     return intToIPv4(Math.floor(ipv4ToInt(addr) / this.size) * this.size);
   }
 
   event(r: ConntrackRecord, nowMs = r.ts !== undefined ? r.ts * 1000 : Date.now()): void {
     if (r.proto !== 'tcp') return;
     if (r.type === 'NEW') {
-      // IPv6 connections (npt marks them too) are not learned: the learned map is keyed by IPv4 networks.
-      if (!isIPv4(r.dst)) return;
+      // One learner per family: its map is keyed by that family's networks.
+      if (isIPv4(r.dst) !== (this.o.family !== 'ipv6')) return;
       const wan = this.wanOfMark(r.mark);
       if (wan && r.unreplied && !this.ignore(r.dst)) this.pending.set(r.id, { at: nowMs, net: this.netOf(r.dst), wan });
     } else if (r.type === 'UPDATE' && !r.unreplied) {
