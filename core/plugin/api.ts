@@ -135,7 +135,7 @@ export type {
 } from '../system/http/types.ts';
 
 // A probe target's family (its address's; host names probe IPv4).
-export { targetFamily } from '../wan/ipv6.ts';
+export { targetFamily } from '../system/probes/target.ts';
 export {
   formatGroups,
   hostInPrefix64,
