@@ -34,7 +34,6 @@ export interface EngineOptions {
   system: System;
   log: Logger;
   plugins: MwanPlugin[];
-  bus?: EventBus;
 }
 
 export class Engine {
@@ -62,7 +61,7 @@ export class Engine {
   ) {
     const { loaded, system, log } = opts;
     const { kernel } = system;
-    this.bus = opts.bus ?? new EventBus(log);
+    this.bus = new EventBus(log);
     this.store = system.stateStore(loaded.config.stateDir);
     this.sysctlMemory = sysctlMemory(this.store);
     this.registry = new WanRegistry(loaded.config, loaded.layout, this.bus, disabled);
@@ -75,20 +74,13 @@ export class Engine {
       requestReconcile: (reason) => {
         void this.reconcile(reason);
       },
-      reportHealth: (wan, r) => {
-        const w = this.registry.get(wan);
-        const service = () => `${w.inService}/${w.ipv6?.inService}`;
-        const was = service();
-        this.registry.setHealth(wan, r);
-        if (service() !== was)
-          void this.reconcile(`${wan} ${r.family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`);
-      },
+      reportHealth: (wan, r) =>
+        this.changeService(
+          () => this.registry.setHealth(wan, r),
+          `${wan} ${r.family === 'ipv6' ? 'IPv6 ' : ''}${r.health}: ${r.reason}`,
+        ),
       setRuntimeWeights: (key, choice, reason) => this.setRuntimeWeights(key, choice, reason),
-      setQuotaOut: (wan, out) => {
-        const before = this.registry.wans.map((w) => w.inService).join();
-        this.registry.setQuotaOut(wan, out);
-        if (this.registry.wans.map((w) => w.inService).join() !== before) void this.reconcile(`${wan} quota`);
-      },
+      setQuotaOut: (wan, out) => this.changeService(() => this.registry.setQuotaOut(wan, out), `${wan} quota`),
       system: services,
     });
     this.extras = new PluginKernelExtras(
@@ -127,6 +119,14 @@ export class Engine {
       worldInputs(this.registry.wans, loaded, this.links, this.runtimeWeights, this.host.plugins),
       () => buildWorld(loaded, this.registry.wans, this.links, this.runtimeWeights, this.host.plugins),
     );
+  }
+
+  /** Runs a change of the registry; reconciles when it changed any WAN's service, of either family (standby WANs too). */
+  private changeService(change: () => void, reason: string): void {
+    const service = () => this.registry.wans.map((w) => `${w.inService}/${w.ipv6?.inService}`).join();
+    const was = service();
+    change();
+    if (service() !== was) void this.reconcile(reason);
   }
 
   /** Keeps weights a plugin decided at run time (null removes them) and reconciles. */

@@ -3,7 +3,7 @@ import { hex } from '../../config/schema/validators.ts';
 import type { Engine } from '../../core/engine.ts';
 import { policyStatus, type PolicyStatus } from '../../plugins/policies/status.ts';
 import type { QuotaFigures, StatusExtras } from './status-extras.ts';
-import { hasIpv6Targets } from '../../core/wan/ipv6.ts';
+import { hasIpv6Targets } from '../../core/system/probes/target.ts';
 import type { TargetAnswer } from '../../core/events.ts';
 
 const DAY_MS = 86_400_000;

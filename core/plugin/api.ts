@@ -10,14 +10,8 @@ export {
   type KernelExtras,
   type LanView,
   type MwanPlugin,
-  type NewConnection,
-  type NfqueueService,
-  type NfqueueStart,
-  type NfqueueStrategy,
   type PluginContext,
   type PluginOptions,
-  type StrategyContext,
-  type StrategyFactory,
   type WanView,
   type WorldView,
 } from './types.ts';
@@ -114,6 +108,8 @@ export type { ProcessSpec, Supervised } from '../system/process/supervise.ts';
 export type { ScriptResult } from '../system/process/scripts.ts';
 export type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
 export type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
+export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
+export type { NfqueueService } from '../system/nfqueue/index.ts';
 export { NFQ_DONE_BIT } from '../system/nfqueue/index.ts';
 export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
 export type { ConntrackRecord } from '../system/conntrack/parse.ts';
@@ -121,7 +117,7 @@ export { OpenFlows } from '../system/conntrack/open-flows.ts';
 export type { LinkBytes } from '../system/kernel/link-stats.ts';
 export type { TimedElement, TimedSet } from '../system/kernel/timed-sets.ts';
 export { isTimedKey } from '../system/kernel/timed-sets.ts';
-export type { FileService, MailService, PluginServices, RunScript } from '../system/system.ts';
+export type { FileService, MailService, NfqueueStart, PluginServices, RunScript } from '../system/system.ts';
 export type {
   HttpGetOptions,
   HttpGetReply,
@@ -135,7 +131,7 @@ export type {
 } from '../system/http/types.ts';
 
 // A probe target's family (its address's; host names probe IPv4).
-export { targetFamily } from '../wan/ipv6.ts';
+export { targetFamily } from '../system/probes/target.ts';
 export {
   formatGroups,
   hostInPrefix64,

@@ -10,11 +10,6 @@ import type { PluginServices } from '../system/system.ts';
 import type { StrategyFactory } from '../system/nfqueue/strategy.ts';
 import type { Logger } from '../log.ts';
 
-export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
-export type { NfqueueService } from '../system/nfqueue/index.ts';
-
-export type { NfqueueStart, PluginServices } from '../system/system.ts';
-
 export interface WanView {
   name: string;
   device: string;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { RouteSpec, RuleSpec } from './desired.ts';
 import { routeArgs, routeIdentity, ruleArgs } from '../system/kernel/ip-canonical.ts';
-import { diffIp, removalIp } from './ip-diff.ts';
+import { diffIp, removalIpFamilies } from './ip-diff.ts';
 import { parseRoutes, parseRules, type Ownership } from '../system/kernel/ip-read.ts';
 
 /** mwan's ownership for the default kernel section: protocol 249, priorities 1000-1511, tables 1000-1255. */
@@ -195,7 +195,7 @@ describe('ip-canonical', () => {
 
 describe('diffIp', () => {
   it('produces no lines when the kernel matches (multipath, /32 host forms, onlink and linkdown flags)', () => {
-    assert.deepEqual(diffIp(desired(), current(), 249).lines, []);
+    assert.deepEqual(diffIp(desired(), current(), 249), []);
   });
 
   it('produces no lines for a one-path multipath route the kernel stored as a plain route', () => {
@@ -212,13 +212,13 @@ describe('diffIp', () => {
       ),
       rules: [],
     };
-    assert.deepEqual(diffIp(want, have, 249).lines, []);
+    assert.deepEqual(diffIp(want, have, 249), []);
   });
 
   it('replaces the multipath route when a nexthop weight changes, with proto before the first nexthop', () => {
     const want = desired();
     want.routes[0].nexthops![1].weight = 3;
-    const lines = diffIp(want, current(), 249).lines;
+    const lines = diffIp(want, current(), 249);
     assert.equal(lines.length, 1);
     const [line] = lines;
     assert.match(line, /^route replace default table 1000 /);
@@ -229,7 +229,7 @@ describe('diffIp', () => {
   it('replaces a single-path route whose gateway changed, carrying proto', () => {
     const want = desired();
     want.routes[2].via = '100.64.1.5';
-    const lines = diffIp(want, current(), 249).lines;
+    const lines = diffIp(want, current(), 249);
     assert.equal(lines.length, 1);
     assert.match(lines[0], /^route replace default via 100\.64\.1\.5 dev wan1 table 1001\b/);
     assert.match(lines[0], /\bproto 249\b/);
@@ -238,7 +238,7 @@ describe('diffIp', () => {
   it('deletes a stale rule with mwan protocol', () => {
     const want = desired();
     want.rules = want.rules.filter((r) => r.priority !== 1002);
-    assert.deepEqual(diffIp(want, current(), 249).lines, [
+    assert.deepEqual(diffIp(want, current(), 249), [
       'rule del priority 1002 fwmark 0x200/0xff00 lookup 1002 protocol 249',
     ]);
   });
@@ -246,7 +246,7 @@ describe('diffIp', () => {
   it('deletes a stale route by its identity with mwan protocol', () => {
     const want = desired();
     want.routes = want.routes.filter((r) => r.dst !== '203.0.113.7/32');
-    const lines = diffIp(want, current(), 249).lines;
+    const lines = diffIp(want, current(), 249);
     assert.equal(lines.length, 1);
     assert.match(lines[0], /^route del 203\.0\.113\.7 table 1001\b/);
     assert.match(lines[0], /\bproto 249\b/);
@@ -255,7 +255,7 @@ describe('diffIp', () => {
   it('adds a missing rule with mwan protocol before deleting the one it replaces', () => {
     const want = desired();
     want.rules = want.rules.map((r) => (r.priority === 1256 ? { ...r, from: '100.64.1.6' } : r));
-    const lines = diffIp(want, current(), 249).lines;
+    const lines = diffIp(want, current(), 249);
     assert.deepEqual(lines, [
       'rule add priority 1256 from 100.64.1.6 lookup 1001 protocol 249',
       'rule del priority 1256 from 100.64.1.2 lookup 1001 protocol 249',
@@ -271,11 +271,11 @@ describe('diffIp', () => {
         OWN,
       ),
     };
-    assert.deepEqual(diffIp(want, have, 249).lines, []);
+    assert.deepEqual(diffIp(want, have, 249), []);
   });
 
   it('never touches foreign rules or routes', () => {
-    const lines = diffIp({ routes: [], rules: [] }, current(), 249).lines;
+    const lines = diffIp({ routes: [], rules: [] }, current(), 249);
     for (const foreign of [
       'wg0',
       '10.8.0.0',
@@ -291,7 +291,7 @@ describe('diffIp', () => {
   });
 
   it('applies everything to an empty kernel', () => {
-    const lines = diffIp(desired(), { routes: [], rules: [] }, 249).lines;
+    const lines = diffIp(desired(), { routes: [], rules: [] }, 249);
     assert.equal(lines.filter((l) => l.startsWith('route replace ')).length, 6);
     assert.equal(lines.filter((l) => l.startsWith('rule add ')).length, 6);
     assert.ok(
@@ -301,15 +301,15 @@ describe('diffIp', () => {
   });
 });
 
-describe('removalIp', () => {
+describe('removalIpFamilies', () => {
   it('deletes every rule and route mwan owns and nothing else', () => {
-    const lines = removalIp(current(), 249).lines;
+    const lines = removalIpFamilies(current(), 249).ip;
     assert.equal(lines.filter((l) => l.startsWith('rule del ')).length, 6);
     assert.equal(lines.filter((l) => l.startsWith('route del ')).length, 6);
     assert.equal(lines.length, 12);
   });
 
   it('is empty when mwan owns nothing', () => {
-    assert.deepEqual(removalIp({ routes: [], rules: [] }, 249).lines, []);
+    assert.deepEqual(removalIpFamilies({ routes: [], rules: [] }, 249), { ip: [], ip6: [] });
   });
 });

@@ -3,19 +3,13 @@ import { familyOf, type IpFamily, type RouteSpec, type RuleSpec } from './desire
 import { routeArgs, routeIdentity, ruleArgs } from '../system/kernel/ip-canonical.ts';
 import { canonicalRoute6, canonicalRule6 } from '../system/kernel/ip6-read.ts';
 
-export interface IpPlan {
-  lines: string[];
-}
+type Specs = { routes: RouteSpec[]; rules: RuleSpec[] };
 
 /**
  * Replaces routes whose text differs, adds missing rules, then removes rules and routes mwan no longer wants.
  * Everything added carries `proto <routeProtocol>`, which is how mwan recognises its own state.
  */
-export function diffIp(
-  desired: { routes: RouteSpec[]; rules: RuleSpec[] },
-  current: { routes: RouteSpec[]; rules: RuleSpec[] },
-  routeProtocol: number,
-): IpPlan {
+export function diffIp(desired: Specs, current: Specs, routeProtocol: number): string[] {
   const lines: string[] = [];
   const currentRoutes = new Map(current.routes.map((r) => [routeIdentity(r), routeArgs(r)]));
   const wantedRoutes = new Map<string, string>();
@@ -28,7 +22,7 @@ export function diffIp(
   for (const args of wantedRules) if (!currentRules.has(args)) lines.push(`rule add ${args} protocol ${routeProtocol}`);
   for (const args of currentRules) if (!wantedRules.has(args)) lines.push(`rule del ${args} protocol ${routeProtocol}`);
   for (const [id] of currentRoutes) if (!wantedRoutes.has(id)) lines.push(`route del ${id} proto ${routeProtocol}`);
-  return { lines };
+  return lines;
 }
 
 /** Inserts `proto N` before any `nexthop` clause (ip requires it there). */
@@ -37,18 +31,11 @@ function withProto(args: string, proto: number): string {
   return at < 0 ? `${args} proto ${proto}` : `${args.slice(0, at)} proto ${proto}${args.slice(at)}`;
 }
 
-/** Removes every route and rule given (used by `stop`). */
-export function removalIp(current: { routes: RouteSpec[]; rules: RuleSpec[] }, routeProtocol: number): IpPlan {
-  return diffIp({ routes: [], rules: [] }, current, routeProtocol);
-}
-
 /** The `ip -batch` lines (IPv4) and the `ip -6 -batch` lines (IPv6) that converge both families. */
 export interface IpPlans {
   ip: string[];
   ip6: string[];
 }
-
-type Specs = { routes: RouteSpec[]; rules: RuleSpec[] };
 
 /** One family's routes and rules; IPv6 ones in the canonical form `ip -6` reads back (RFC 5952, no default metric). */
 export function specsOf(specs: Specs, family: IpFamily): Specs {
@@ -62,8 +49,8 @@ export function specsOf(specs: Specs, family: IpFamily): Specs {
 /** diffIp per family: IPv4 specs to `ip -batch`, IPv6 specs to `ip -6 -batch`. */
 export function diffIpFamilies(desired: Specs, current: Specs, routeProtocol: number): IpPlans {
   return {
-    ip: diffIp(specsOf(desired, 'ipv4'), specsOf(current, 'ipv4'), routeProtocol).lines,
-    ip6: diffIp(specsOf(desired, 'ipv6'), specsOf(current, 'ipv6'), routeProtocol).lines,
+    ip: diffIp(specsOf(desired, 'ipv4'), specsOf(current, 'ipv4'), routeProtocol),
+    ip6: diffIp(specsOf(desired, 'ipv6'), specsOf(current, 'ipv6'), routeProtocol),
   };
 }
 

@@ -1,7 +1,7 @@
 // The fast path's nft script: from the table the last apply left to the desired one, touching only the changed chains and set elements.
-import type { ChainSpec, NftDesired, SetSpec } from './desired.ts';
+import type { NftDesired, SetSpec } from './desired.ts';
 import type { CurrentNft } from '../system/kernel/nft-read.ts';
-import { FINGERPRINT_PREFIX, chainBody, fingerprintOf, holdsTable } from './nft-table-block.ts';
+import { FINGERPRINT_PREFIX, chainBlock, fingerprintChain, fingerprintOf, holdsTable } from './nft-table-block.ts';
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
@@ -32,8 +32,6 @@ function elementLines(table: string, before: SetSpec, after: SetSpec): string[] 
   if (added.length) lines.push(`add element inet ${table} ${after.name} { ${added.join(', ')} }`);
   return lines;
 }
-
-const chainBlock = (c: ChainSpec): string[] => [`\tchain ${c.name} {`, ...chainBody(c).map((l) => `\t\t${l}`), '\t}'];
 
 /**
  * The script that turns the table `previous` rendered into `next` in one transaction, or null when the fast path
@@ -75,12 +73,6 @@ export function renderNftDelta(
   const changed = next.chains.filter((c, k) => !sameJson(c.rules, previous.chains[k].rules));
   for (const c of changed) lines.push(`flush chain inet ${table} ${c.name}`);
   lines.push(`delete chain inet ${table} ${FINGERPRINT_PREFIX}${old}`);
-  lines.push(
-    `table inet ${table} {`,
-    `\tchain ${FINGERPRINT_PREFIX}${fingerprint} {`,
-    '\t}',
-    ...changed.flatMap(chainBlock),
-    '}',
-  );
+  lines.push(`table inet ${table} {`, ...fingerprintChain(fingerprint), ...changed.flatMap(chainBlock), '}');
   return { script: `${lines.join('\n')}\n`, fingerprint };
 }

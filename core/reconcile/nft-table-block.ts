@@ -5,15 +5,17 @@ import type { CurrentNft } from '../system/kernel/nft-read.ts';
 
 export const FINGERPRINT_PREFIX = 'fingerprint_';
 
-export function chainBody(c: ChainSpec): string[] {
-  const lines: string[] = [];
-  if (c.base)
-    lines.push(
-      `type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy ${c.base.policy ?? 'accept'};`,
-    );
-  lines.push(...c.rules);
-  return lines;
+/** A chain as lines of the table block: its base (hook, priority, policy), then its rules. */
+export function chainBlock(c: Pick<ChainSpec, 'name' | 'base' | 'rules'>): string[] {
+  const base =
+    c.base &&
+    `type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority}; policy ${c.base.policy ?? 'accept'};`;
+  return [`\tchain ${c.name} {`, ...[...(base ? [base] : []), ...c.rules].map((l) => `\t\t${l}`), '\t}'];
 }
+
+/** The empty chain whose name carries the table's fingerprint. */
+export const fingerprintChain = (fingerprint: string): string[] =>
+  chainBlock({ name: `${FINGERPRINT_PREFIX}${fingerprint}`, rules: [] });
 
 function setBody(s: SetSpec): string[] {
   const lines = [`type ${s.type}`];
@@ -28,8 +30,8 @@ export function renderTableBlock(table: string, nft: NftDesired, fingerprint?: s
   const out: string[] = [`table inet ${table} {`];
   for (const name of nft.counters) out.push(`\tcounter ${name} {`, '\t}');
   for (const s of nft.sets) out.push(`\t${s.kind} ${s.name} {`, ...setBody(s).map((l) => `\t\t${l}`), '\t}');
-  if (fingerprint) out.push(`\tchain ${FINGERPRINT_PREFIX}${fingerprint} {`, '\t}');
-  for (const c of nft.chains) out.push(`\tchain ${c.name} {`, ...chainBody(c).map((l) => `\t\t${l}`), '\t}');
+  if (fingerprint) out.push(...fingerprintChain(fingerprint));
+  for (const c of nft.chains) out.push(...chainBlock(c));
   out.push('}');
   return out.join('\n');
 }

@@ -66,11 +66,16 @@ export async function planFor(
   const keys = [...new Set([...desired.sysctls.map((s) => s.key), ...Object.keys(originals)])];
   const [current, sysctlNow] = await Promise.all([prefetched ?? kernel.read(own), kernel.readSysctls(keys)]);
   const nft = renderNft(layout.nftTable, desired.nft, current.nft, previousNft);
-  const ip = diffIpFamilies(desired, current, layout.routeProtocol);
   const sysctl = planSysctls(desired.sysctls, sysctlNow, originals);
   const before = { routes: current.routes, rules: current.rules, ownership: own };
   return {
-    plan: { nft: nft.script, ip: ip.ip, ip6: ip.ip6, sysctl: sysctl.writes, target: desired, before },
+    plan: {
+      nft: nft.script,
+      ...diffIpFamilies(desired, current, layout.routeProtocol),
+      sysctl: sysctl.writes,
+      target: desired,
+      before,
+    },
     originals: sysctl.originals,
     current,
     fingerprint: nft.fingerprint,
@@ -90,7 +95,7 @@ export async function removalPlan(
   return {
     plan: {
       nft: removalNft(layout.nftTable, current.nft !== null),
-      ...ipOf(removalIpFamilies(current, layout.routeProtocol)),
+      ...removalIpFamilies(current, layout.routeProtocol),
       sysctl: sysctl.writes,
       target: emptyDesired(),
       before,
@@ -99,8 +104,6 @@ export async function removalPlan(
     current,
   };
 }
-
-const ipOf = (p: { ip: string[]; ip6: string[] }) => ({ ip: p.ip, ip6: p.ip6 });
 
 /** The number of `ip` lines of both families in a plan. */
 export const ipLineCount = (plan: ApplyPlan): number => plan.ip.length + (plan.ip6?.length ?? 0);

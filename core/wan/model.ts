@@ -3,30 +3,11 @@ import type { HealthFigures, TargetAnswer, WanStateName } from '../events.ts';
 import type { WanConfig } from '../../config/schema/schema.ts';
 import type { WanIds } from '../../config/schema/identifiers.ts';
 import { subnetOf } from '../../config/schema/addresses.ts';
-import type { ForeignDefault, LinkState } from '../system/kernel/adapter.ts';
+import type { WanFacts } from '../system/kernel/wan-facts.ts';
+import type { Wan6Facts } from '../system/kernel/wan-facts6.ts';
 
 export type Health = 'unknown' | 'online' | 'degraded' | 'offline';
 
-export interface WanFacts {
-  present: boolean;
-  adminUp: boolean;
-  carrier: boolean;
-  pointToPoint: boolean;
-  address?: string;
-  prefixLength?: number;
-  gateway: string | null;
-  gatewaySource: 'config' | 'route' | 'point-to-point' | 'none';
-}
-
-/** A WAN's IPv6 side as the config or the kernel gives it (issue 13); absent when the WAN has no IPv6. */
-export interface Wan6Facts {
-  address?: string; // RFC 5952 form, no /128
-  prefixLength?: number;
-  gateway: string | null; // link-local (with the WAN's device) or global
-  gatewaySource: 'config' | 'route' | 'none';
-  delegated?: string; // the delegated prefix, e.g. 2001:db8:1:100::/56
-  lanPrefix?: string; // what the LAN prefix becomes (npt) or what the LAN advertises (prefixes)
-}
 /** A family's state and whether it takes new connections, as deriveState decides them. */
 export interface FamilyState {
   state: WanStateName;
@@ -80,39 +61,6 @@ export interface WanRuntime {
 }
 
 export type QuotaOut = 'standby' | 'offline';
-
-/** The gateway of the lowest-metric foreign default route on `device` (main table first), of either family. */
-export function defaultVia(defaults: ForeignDefault[], device: string): string | undefined {
-  return defaults
-    .filter((d) => d.dev === device && d.via)
-    .sort((a, b) => Number(b.table === 254) - Number(a.table === 254) || (a.metric ?? 0) - (b.metric ?? 0))[0]?.via;
-}
-
-/** Picks the gateway: configured, else the one of the device's default route (`defaultVia`). */
-export function discoverGateway(
-  cfg: WanConfig,
-  link: LinkState | undefined,
-  defaults: ForeignDefault[],
-): Pick<WanFacts, 'gateway' | 'gatewaySource'> {
-  if (cfg.gateway !== 'auto') return { gateway: cfg.gateway, gatewaySource: 'config' };
-  if (link?.pointToPoint) return { gateway: null, gatewaySource: 'point-to-point' };
-  const via = defaultVia(defaults, cfg.device);
-  return via ? { gateway: via, gatewaySource: 'route' } : { gateway: null, gatewaySource: 'none' };
-}
-
-/** What the WAN's device shows (all false without it: not observed yet, or gone). */
-export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defaults: ForeignDefault[]): WanFacts {
-  const first = link?.addresses[0];
-  return {
-    present: Boolean(link),
-    adminUp: link?.adminUp ?? false,
-    carrier: link?.carrier ?? false,
-    pointToPoint: link?.pointToPoint ?? false,
-    address: first?.address,
-    prefixLength: first?.prefixLength,
-    ...discoverGateway(cfg, link, defaults),
-  };
-}
 
 /**
  * The one place that decides whether a WAN takes new connections: from its facts, admin flag and the verdict health

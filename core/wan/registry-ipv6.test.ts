@@ -141,3 +141,39 @@ describe('WanRegistry: IPv6 per family', () => {
     ]);
   });
 });
+
+describe('WanRegistry: a configured IPv6 side', () => {
+  const loadedAuto = parseConfig({
+    wans: [
+      { name: 'isp1', device: 'wan1', gateway: '100.64.1.1', ipv6: { gateway: 'fe80::1' } },
+      { name: 'isp2', device: 'wan2', gateway: '100.64.2.1' },
+    ],
+  });
+  const netAuto = (carrier: boolean, v6addr = true): ObservedNetwork => ({
+    links: [link('wan1', '100.64.1.2', 30, { carrier }), link('wan2', '100.64.2.2')],
+    defaults: [],
+    ipv6: {
+      addresses: v6addr ? [{ dev: 'wan1', address: '2001:db8:1::2', prefixLength: 64 }] : [],
+      defaults: [],
+      delegated: [{ prefix: '2001:db8:1:100::/56' }, { prefix: '2001:db8:7:100::/56' }],
+    },
+  });
+
+  it('IPv6 service follows IPv4 (shared fate) and needs an IPv6 address; the object changes only with it', () => {
+    const r = new WanRegistry(loadedAuto.config, loadedAuto.layout, new EventBus());
+    r.observe(netAuto(true));
+    const w = r.get('isp1');
+    assert.equal(w.ipv6?.inService, true);
+    assert.equal(w.ipv6?.health, 'unknown');
+    const same = w.ipv6;
+    r.observe(netAuto(true));
+    assert.equal(w.ipv6, same, 'nothing changed: the same object (the world memo compares by identity)');
+    r.observe(netAuto(false));
+    assert.equal(w.inService, false);
+    assert.deepEqual([w.ipv6?.inService, w.ipv6?.state], [false, 'link-down']);
+    r.observe(netAuto(true, false));
+    assert.equal(w.inService, true);
+    assert.deepEqual([w.ipv6?.inService, w.ipv6?.reason], [false, 'no IPv6 address']);
+    assert.equal(r.get('isp2').ipv6, undefined);
+  });
+});

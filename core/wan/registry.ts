@@ -3,11 +3,13 @@ import type { EventBus } from '../bus.ts';
 import type { Layout } from '../../config/schema/identifiers.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError } from '../errors.ts';
-import type { HealthFigures, TargetAnswer, WanChange } from '../events.ts';
+import type { AddressFamily, HealthFigures, TargetAnswer, WanChange } from '../events.ts';
 import type { HealthReport } from '../plugin/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
-import { deriveState, factsFromLink, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
-import { type Family, NO_FACTS6, deriveIpv6, initialIpv6, ipv6Facts, ipv6Verdict } from './ipv6.ts';
+import { factsFromLink } from '../system/kernel/wan-facts.ts';
+import { NO_FACTS6, ipv6Facts } from '../system/kernel/wan-facts6.ts';
+import { deriveState, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
+import { deriveIpv6, initialIpv6, ipv6Verdict } from './ipv6.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
 const CARRIED_OVER_RELOAD = [
@@ -170,7 +172,7 @@ export class WanRegistry {
   }
 
   /** Whether a WAN other than `w` and not on standby is in service for `family` (a standby WAN serves only when none is). */
-  private othersInService(w: WanRuntime, family: Family = 'ipv4'): boolean {
+  private othersInService(w: WanRuntime, family: AddressFamily = 'ipv4'): boolean {
     return this.wans.some(
       (x) => x !== w && x.quotaOut !== 'standby' && (family === 'ipv4' ? x.inService : x.ipv6?.inService),
     );

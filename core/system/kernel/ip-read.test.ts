@@ -51,8 +51,8 @@ describe('ip -N -json output is read numerically', () => {
       ]),
       OWN,
     );
-    assert.deepEqual(diffIp({ routes: desired, rules: [] }, { routes: numeric, rules: [] }, 249).lines, []);
-    assert.deepEqual(diffIp({ routes: desired, rules: [] }, { routes: named, rules: [] }, 249).lines, []);
+    assert.deepEqual(diffIp({ routes: desired, rules: [] }, { routes: numeric, rules: [] }, 249), []);
+    assert.deepEqual(diffIp({ routes: desired, rules: [] }, { routes: named, rules: [] }, 249), []);
   });
 
   it('reads rules with numeric tables and protocol', () => {

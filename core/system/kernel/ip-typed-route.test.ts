@@ -24,14 +24,14 @@ describe('typed routes (unreachable, blackhole)', () => {
     ]);
     const read = parseRoutes(json, OWN);
     assert.deepEqual(read.map(routeArgs), [routeArgs(route)]);
-    assert.deepEqual(diffIp({ routes: [route], rules: [] }, { routes: read, rules: [] }, 249).lines, []);
+    assert.deepEqual(diffIp({ routes: [route], rules: [] }, { routes: read, rules: [] }, 249), []);
   });
 
   it('is added with replace and removed by identity', () => {
-    assert.deepEqual(diffIp({ routes: [route], rules: [] }, { routes: [], rules: [] }, 249).lines, [
+    assert.deepEqual(diffIp({ routes: [route], rules: [] }, { routes: [], rules: [] }, 249), [
       'route replace unreachable default table 1163 metric 4294967295 proto 249',
     ]);
-    assert.deepEqual(diffIp({ routes: [], rules: [] }, { routes: [route], rules: [] }, 249).lines, [
+    assert.deepEqual(diffIp({ routes: [], rules: [] }, { routes: [route], rules: [] }, 249), [
       'route del default table 1163 metric 4294967295 proto 249',
     ]);
   });

@@ -1,5 +1,6 @@
 // Parses `ip -N -json addr show` and default routes from `ip -N -json route show table all` (numeric tables and protocols) into observed links and gateways.
 import { tableNumber } from './ip-names.ts';
+import type { JsonRoute } from './ip-read.ts';
 import { canonicalIPv6 } from '../ipv6-text.ts';
 import type { ForeignDefault, LinkState, KernelOwnership } from './adapter.ts';
 
@@ -24,16 +25,6 @@ export function parseLinks(json: string): LinkState[] {
       .filter((a) => a.family === 'inet6' && (a.scope === 'global' || a.scope === '0') && !a.tentative)
       .map((a) => ({ address: canonicalIPv6(a.local), prefixLength: a.prefixlen })),
   }));
-}
-
-interface JsonRoute {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  protocol?: string;
-  table?: string;
-  metric?: number;
-  nexthops?: { gateway?: string; dev: string }[];
 }
 
 /** Default routes not installed by mwan, one entry per device they use. */

@@ -1,6 +1,7 @@
 // Refuses to start when a routing table in mwan's range holds routes mwan did not make (another protocol): never replace or delete them.
 import { MwanError } from '../../errors.ts';
 import { tableNumber } from './ip-names.ts';
+import type { JsonRoute } from './ip-read.ts';
 
 export interface TableOwnership {
   routeProtocol: number;
@@ -17,17 +18,6 @@ export interface ForeignRoute {
 /** Kernels that can list every route in mwan's tables, whoever made it (the real one; test doubles need not). */
 export interface ForeignRouteReader {
   foreignRoutes?(own: TableOwnership): Promise<ForeignRoute[]>;
-}
-
-interface JsonRoute {
-  type?: string;
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  table?: string;
-  protocol?: string;
-  metric?: number;
-  nexthops?: { gateway?: string; dev?: string }[];
 }
 
 /** Routes of `ip -N -json route show table all` in mwan's table range whose protocol is not mwan's. */

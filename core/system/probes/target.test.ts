@@ -1,6 +1,6 @@
-// Tests probe target parsing (`[v6]:port`) and the port and source chosen per family.
+// Tests probe target parsing (`[v6]:port`), a target's family, and the port and source chosen per family.
 import assert from 'node:assert/strict';
-import { parseTarget, sourceFor, targetPort } from './target.ts';
+import { hasIpv6Targets, parseTarget, sourceFor, targetFamily, targetPort } from './target.ts';
 
 const ctx = { wan: 'isp1', device: 'wan1', source: '100.64.1.2', intervalMs: 100, timeoutMs: 200 };
 
@@ -29,5 +29,14 @@ describe('probe targets of either family', () => {
     assert.equal(sourceFor('probe.example', ctx), '100.64.1.2');
     assert.equal(sourceFor('[2001:db8::1]:80', { ...ctx, source6: '2001:db8:1::2' }), '2001:db8:1::2');
     assert.throws(() => sourceFor('2001:db8::1', ctx), /for WAN isp1: the WAN has no IPv6 address/);
+  });
+
+  it("a target's family: IPv6 addresses (bare or bracketed) probe IPv6; IPv4, host names and bad text IPv4", () => {
+    assert.deepEqual(
+      ['2001:db8::1', '[2001:db8::1]:80', '192.0.2.1', 'probe.example', '[192.0.2.1]'].map(targetFamily),
+      ['ipv6', 'ipv6', 'ipv4', 'ipv4', 'ipv4'],
+    );
+    assert.equal(hasIpv6Targets({ probes: [{ target: '192.0.2.1' }, { target: '[2001:db8::1]' }] }), true);
+    assert.equal(hasIpv6Targets({ probes: [{ target: '192.0.2.1' }] }), false);
   });
 });

@@ -42,3 +42,17 @@ export function sourceFor(target: string, ctx: ProbeContext): string {
     throw new Error(`probe of ${target} for WAN ${ctx.wan}: the WAN has no IPv6 address to probe from`);
   return ctx.source6;
 }
+
+/** A probe's family is its target's: an IPv6 address (bare or bracketed) probes IPv6; anything else IPv4. */
+export function targetFamily(target: string): 'ipv4' | 'ipv6' {
+  try {
+    return parseTarget(target).family === 6 ? 'ipv6' : 'ipv4';
+  } catch {
+    return 'ipv4';
+  }
+}
+
+/** Whether the WAN probes IPv6 targets of its own; without any, IPv6 shares the IPv4 verdict (shared fate). */
+export function hasIpv6Targets(wan: { probes: readonly { target: string }[] }): boolean {
+  return wan.probes.some((p) => targetFamily(p.target) === 'ipv6');
+}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { RouteSpec, RuleSpec } from '../../../core/reconcile/desired.ts';
 import { routeArgs } from '../../../core/system/kernel/ip-canonical.ts';
-import { diffIp, removalIp } from '../../../core/reconcile/ip-diff.ts';
+import { diffIp } from '../../../core/reconcile/ip-diff.ts';
 import { execaRunner, type Runner } from '../../../core/system/process/runner.ts';
 import { canonicalRoute6, canonicalRule6, readOwnIp6 } from '../../../core/system/kernel/ip6-read.ts';
 import { createLab, type Lab } from '../../kit/lab/topology.ts';
@@ -68,15 +68,15 @@ describe('mwan lab: IPv6 rules and routes read back', function () {
     assert.deepEqual(empty, { rules: [], routes: [] });
 
     // The IPv4 diff renders IPv6 specs as they are: applied with `ip -6 -batch`, read back equal, applied twice no-op.
-    await ip6(diffIp(desired, empty, 249).lines);
+    await ip6(diffIp(desired, empty, 249));
     const got = await readOwnIp6(run, own);
     assert.deepEqual(got.rules, desired.rules);
     const byKey = (a: RouteSpec, b: RouteSpec): number => routeArgs(a).localeCompare(routeArgs(b));
     assert.deepEqual([...got.routes].sort(byKey), [...desired.routes].sort(byKey));
-    assert.deepEqual(diffIp(desired, got, 249).lines, []);
+    assert.deepEqual(diffIp(desired, got, 249), []);
 
     // Removal takes mwan's entries only.
-    await ip6(removalIp(got, 249).lines);
+    await ip6(diffIp(empty, got, 249));
     assert.deepEqual(await readOwnIp6(run, own), { rules: [], routes: [] });
     assert.equal(await foreign(), before);
     assert.match((await l.exec(l.ns.router, ['ip', '-6', 'rule'])).stdout, /1300:\s+from 2001:db8:9::\/48 lookup 77/);

@@ -1,9 +1,20 @@
-// A WAN's IPv6 side (issue 13): its facts from the configuration or the kernel, and its service derived from them.
-import type { WanConfig } from '../../config/schema/schema.ts';
-import { network6, inPrefix6, parsePrefix6 } from '../../config/schema/addresses6.ts';
-import { canonicalIPv6 } from '../system/ipv6-text.ts';
-import type { Observed6 } from '../system/kernel/adapter.ts';
-import { defaultVia, type Wan6Facts } from './model.ts';
+// A WAN's IPv6 facts (issue 13): configured values, or `auto` ones and the device's address read from the kernel.
+import type { WanConfig } from '../../../config/schema/schema.ts';
+import { network6, inPrefix6, parsePrefix6 } from '../../../config/schema/addresses6.ts';
+import { canonicalIPv6 } from '../ipv6-text.ts';
+import { hasIpv6Targets } from '../probes/target.ts';
+import type { LinkState, Observed6 } from './adapter.ts';
+import { defaultVia } from './wan-facts.ts';
+
+/** A WAN's IPv6 side as the config or the kernel gives it (issue 13); absent when the WAN has no IPv6. */
+export interface Wan6Facts {
+  address?: string; // RFC 5952 form, no /128
+  prefixLength?: number;
+  gateway: string | null; // link-local (with the WAN's device) or global
+  gatewaySource: 'config' | 'route' | 'none';
+  delegated?: string; // the delegated prefix, e.g. 2001:db8:1:100::/56
+  lanPrefix?: string; // what the LAN prefix becomes (npt) or what the LAN advertises (prefixes)
+}
 
 /** The first /64 of a delegated prefix: the LAN prefix when the configuration names none. */
 export function firstSlash64(delegated: string): string | undefined {
@@ -48,4 +59,24 @@ export function facts6(cfg: WanConfig, obs: Observed6 | undefined): Wan6Facts | 
   const out: Wan6Facts = { address, prefixLength, ...gateway, delegated, lanPrefix };
   for (const k of Object.keys(out) as (keyof Wan6Facts)[]) if (out[k] === undefined) delete out[k];
   return out;
+}
+
+/** The IPv6 side of a WAN that has one but shows nothing yet. */
+export const NO_FACTS6: Wan6Facts = Object.freeze({ gateway: null, gatewaySource: 'none' });
+
+/**
+ * The WAN's IPv6 facts: the configured side (`wans[].ipv6`: static, or auto from the kernel's IPv6 observation), else
+ * the device's first global IPv6 address (the route-tables side owns IPv6 gateways). Undefined when the WAN has no
+ * configured IPv6, shows none and probes none.
+ */
+export function ipv6Facts(
+  cfg: WanConfig,
+  link: LinkState | undefined,
+  obs: Observed6 | undefined,
+): Wan6Facts | undefined {
+  const configured = facts6(cfg, obs);
+  if (configured) return configured;
+  const first = link?.addresses6?.[0];
+  if (!first && !hasIpv6Targets(cfg)) return undefined;
+  return first ? { address: first.address, prefixLength: first.prefixLength, ...NO_FACTS6 } : NO_FACTS6;
 }
