@@ -56,7 +56,7 @@ describe('ra plugin: several LANs', () => {
     ]);
     const text = radvdConf(plan);
     assert.equal(text.match(/^interface /gm)?.length, 2);
-    assert.match(text, /interface guest0 \{[^]*prefix 2001:db8:1:101::\/64 \{[^}]*AdvPreferredLifetime 0;/);
+    assert.match(text, /interface guest0 \{[\s\S]*prefix 2001:db8:1:101::\/64 \{[^}]*AdvPreferredLifetime 0;/);
   });
 });
 
