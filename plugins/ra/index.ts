@@ -12,6 +12,7 @@ import {
 import { PLUGIN_NAME, raConfiguration } from './ra-config.ts';
 import { radvdConf, raPlan, type RaPlan } from './radvd-conf.ts';
 import { loadMemory, memoryText, saveMemory } from './memory.ts';
+import { sameRoutes, setStaleRoutes, staleSourceRules } from './stale-routes.ts';
 import { EMPTY_MEMORY, currentPrefixes, nextExpiry, nextMemory, withStale, type RaMemory } from './stale.ts';
 
 export { prefixesProblems } from './ra-config.ts';
@@ -80,6 +81,7 @@ async function setup(ctx: PluginContext) {
   });
   if (loaded.dropped) log.warn({ dropped: loaded.dropped }, `RA: ${paths.memory}: ${loaded.dropped} entries ignored`);
   let memory: RaMemory = loaded.memory;
+  setStaleRoutes(ctx.config.stateDir, memory.stale);
   let savedMemory = memoryText(memory);
   let observed = false; // until the first reconcile, auto prefixes are unknown: nothing may turn stale yet
   let expiry: ReturnType<typeof setTimeout> | undefined;
@@ -93,7 +95,11 @@ async function setup(ctx: PluginContext) {
           { prefix: s.prefix, device: s.device, wan: s.wan, until: new Date(s.expiresAt).toISOString() },
           `RA: ${s.prefix} (${s.wan}) is no longer delegated: advertised on ${s.device} deprecated for ${Math.round((s.expiresAt - now) / 1000)} s more`,
         );
+    const routesChanged = !sameRoutes(memory.stale, next.stale);
     memory = next;
+    setStaleRoutes(ctx.config.stateDir, next.stale);
+    // The stale /64s' source rules (stale-routes.ts) follow at the next reconcile.
+    if (routesChanged) ctx.requestReconcile('stale IPv6 prefixes changed');
     const text = memoryText(next);
     if (text !== savedMemory) await saveMemory(files, paths.memory, next);
     savedMemory = text;
@@ -150,6 +156,7 @@ async function setup(ctx: PluginContext) {
     off();
     if (expiry) clearTimeout(expiry);
     await queue;
+    setStaleRoutes(ctx.config.stateDir, undefined);
     await handle.stop();
   };
 }
@@ -162,6 +169,8 @@ const ra: MwanPlugin = {
   // The prefixes radvd advertises are routed by route-tables' `from <delegated prefix>` rules.
   dependencies: ['route-tables'],
   setup,
+  // A renumbered /64's deprecated addresses still leave by their own WAN (route-tables covers the current prefixes).
+  contribute: staleSourceRules,
 };
 
 export default ra;

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
+import { DesiredBuilder } from '../../core/reconcile/desired.ts';
 import { MemorySystem } from '../../core/system/memory.ts';
 import type { MwanConfig, PluginContext, WanView, WorldView } from '../../core/plugin/api.ts';
 import { RA_DEFAULTS } from '../../config/schema/ipv6-ra.ts';
@@ -141,10 +142,17 @@ describe('ra plugin: stale prefixes (RFC 8978 flash renumbering)', () => {
       log: pino({ level: 'silent' }),
       bus,
       world: () => current,
-      requestReconcile: () => undefined,
+      requestReconcile: (reason) => requests.push(reason),
       reportHealth: () => undefined,
       system: { ...system, supervise: system.supervise, files: system.files } as unknown as PluginContext['system'],
     });
+    const requests: string[] = [];
+    /** The ip -6 rules the plugin contributes now (for the state dir of the context). */
+    const rules = () => {
+      const d = new DesiredBuilder();
+      ra.contribute!(d, { ...current, config: { ...current.config, stateDir: '/var/lib/mwan-test' } });
+      return d.state.rules.map((r) => `${r.from} ${r.table} ${r.priority === current.layout.pluginPriorities[0]}`);
+    };
     const reconciled = async () => {
       await bus.dispatch('reconcile.done', { reason: 'test', ms: 1, changed: true } as never);
       await new Promise((r) => setTimeout(r, 10));
@@ -162,6 +170,9 @@ describe('ra plugin: stale prefixes (RFC 8978 flash renumbering)', () => {
       /prefix 2001:db8:1:100::\/64 \{[^}]*stale[^}]*AdvValidLifetime 7[12]\d\d;\n {4}AdvPreferredLifetime 0;/,
     );
     assert.deepEqual(system.processes[0].signals, ['SIGHUP']);
+    // Its deprecated addresses still leave by isp1: a source rule for the stale /64, and a reconcile to install it.
+    assert.deepEqual(rules(), [`${OLD} ${current.wans[0].table} true`]);
+    assert.equal(requests.length, 1);
     await reconciled();
     assert.deepEqual(system.processes[0].signals, ['SIGHUP'], 'the countdown alone rewrites nothing');
     await dispose();
@@ -179,5 +190,6 @@ describe('ra plugin: stale prefixes (RFC 8978 flash renumbering)', () => {
     await reconciled();
     assert.match(conf(), /prefix 2001:db8:1:200::\/64 \{[^}]*stale[^}]*AdvPreferredLifetime 0;/);
     await again();
+    assert.deepEqual(rules(), [], 'stopped: no stale rules');
   });
 });
