@@ -13,7 +13,15 @@ import { PLUGIN_NAME, raConfiguration } from './ra-config.ts';
 import { radvdConf, raPlan, type RaPlan } from './radvd-conf.ts';
 import { loadMemory, memoryText, saveMemory } from './memory.ts';
 import { sameRoutes, setStaleRoutes, staleSourceRules } from './stale-routes.ts';
-import { EMPTY_MEMORY, currentPrefixes, nextExpiry, nextMemory, withStale, type RaMemory } from './stale.ts';
+import {
+  EMPTY_MEMORY,
+  STALE_TICK_MS,
+  currentPrefixes,
+  nextExpiry,
+  nextMemory,
+  withStale,
+  type RaMemory,
+} from './stale.ts';
 
 export { prefixesProblems } from './ra-config.ts';
 export { radvdConf, raPlan, type AdvertisedPrefix, type RaPlan } from './radvd-conf.ts';
@@ -103,9 +111,11 @@ async function setup(ctx: PluginContext) {
     const text = memoryText(next);
     if (text !== savedMemory) await saveMemory(files, paths.memory, next);
     savedMemory = text;
+    // While stale /64s are advertised: a rewrite every tick (their valid lifetime counts down) and one as the first expires.
     if (expiry) clearTimeout(expiry);
     const at = nextExpiry(next);
-    expiry = at === undefined ? undefined : setTimeout(() => follow(), Math.max(0, at - Date.now()) + 1000);
+    const wait = at === undefined ? undefined : Math.min(STALE_TICK_MS, Math.max(0, at - Date.now()) + 1000);
+    expiry = wait === undefined ? undefined : setTimeout(() => follow(), wait);
     expiry?.unref?.();
   };
 
@@ -116,8 +126,9 @@ async function setup(ctx: PluginContext) {
     const now = Date.now();
     if (observed) await remember(nextMemory(memory, currentPrefixes(base), now), now);
     const stale = memory.stale.filter((s) => s.expiresAt > now);
-    // Compared without the countdown: radvd decrements a stale prefix's lifetime itself between rewrites.
-    const key = JSON.stringify({ base, stale });
+    // A stale /64's countdown changes the file once a tick, not at every reconcile.
+    const tick = stale.length ? Math.floor(now / STALE_TICK_MS) : 0;
+    const key = JSON.stringify({ base, stale, tick });
     if (key === written) return false;
     const plan = withStale(base, stale, now);
     await files.writeAtomic(paths.config, radvdConf(plan)); // mode 0600, root's: radvd refuses a file others may write

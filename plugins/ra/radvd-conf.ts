@@ -54,8 +54,8 @@ export const minInterval = (max: number): number => Math.max(3, Math.floor(max /
  * radvd.conf for the plan. Names and addresses come from the validated configuration (device names, canonical
  * prefixes, checked RDNSS addresses), so nothing here can break out of a statement. `DeprecatePrefix on`: when mwan
  * stops radvd, its final RA deprecates every prefix (preferred 0) besides withdrawing the router (lifetime 0).
- * `DecrementLifetimes` is off for current prefixes (mwan, not radvd, decides when a prefix is deprecated) and on for
- * stale ones (RFC 8978/9096: their valid lifetime runs out).
+ * `DecrementLifetimes` stays off: mwan, not radvd, decides when a prefix is deprecated, and counts a stale prefix's
+ * valid lifetime down itself (RFC 8978/9096).
  */
 export function radvdConf(plan: RaPlan): string {
   const { ra } = plan;
@@ -78,8 +78,9 @@ export function radvdConf(plan: RaPlan): string {
       lines.push(`    AdvValidLifetime ${p.validLifetime};`);
       lines.push(`    AdvPreferredLifetime ${p.preferredLifetime};`);
       lines.push('    DeprecatePrefix on;');
-      // A stale prefix's valid lifetime counts down in radvd between rewrites (each rewrite says what remains).
-      lines.push(`    DecrementLifetimes ${p.stale ? 'on' : 'off'};`);
+      // Off for stale prefixes too: radvd (2.19) stops advertising a decrementing prefix whose preferred lifetime is 0.
+      // mwan rewrites a stale prefix's remaining valid lifetime itself (plugins/ra/index.ts, every STALE_TICK_MS).
+      lines.push('    DecrementLifetimes off;');
       lines.push('  };');
     }
     for (const dns of ra.rdnss) lines.push(`  RDNSS ${dns} {};`);

@@ -27,6 +27,9 @@ export interface RaMemory {
   stale: StalePrefix[];
 }
 
+/** How often radvd.conf is rewritten while stale /64s are advertised, so their valid lifetime counts down. */
+export const STALE_TICK_MS = 60_000;
+
 export const EMPTY_MEMORY: RaMemory = { advertised: [], stale: [] };
 
 const key = (p: { device: string; prefix: string }): string => `${p.device} ${p.prefix}`;
