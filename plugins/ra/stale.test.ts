@@ -76,6 +76,7 @@ describe('ra plugin: stale prefixes (RFC 8978 flash renumbering)', () => {
       [
         { device: 'lan0', prefix: OLD, wan: 'isp1', expiresAt: now + 3_600_400 },
         { device: 'other0', prefix: '2001:db8:1:300::/64', wan: 'isp1', expiresAt: now + 1000 },
+        { device: 'lan0', prefix: NEW, wan: 'isp1', expiresAt: now + 1000 },
       ],
       now,
     );

@@ -59,7 +59,7 @@ export function nextMemory(prev: RaMemory, current: RememberedPrefix[], now: num
   return { advertised: current, stale: [...stale.values()] };
 }
 
-/** The plan with the stale /64s of its LANs added: preferred lifetime 0, the valid lifetime that remains (≥ 1 s). */
+/** The plan with the stale /64s of its LANs added (not those it advertises as current): preferred lifetime 0, the valid lifetime that remains (≥ 1 s). */
 export function withStale(plan: RaPlan, stale: StalePrefix[], now: number): RaPlan {
   return {
     ...plan,
@@ -68,7 +68,8 @@ export function withStale(plan: RaPlan, stale: StalePrefix[], now: number): RaPl
       prefixes: [
         ...i.prefixes,
         ...stale
-          .filter((s) => s.device === i.device && s.expiresAt > now)
+          // Current again (a restart before the first reconcile): advertised as current only.
+          .filter((s) => s.device === i.device && s.expiresAt > now && !i.prefixes.some((p) => p.prefix === s.prefix))
           .map(
             (s): AdvertisedPrefix => ({
               prefix: s.prefix,
