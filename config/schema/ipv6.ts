@@ -32,6 +32,9 @@ const autoOr = (check: (value: string) => string | undefined) =>
       if (p) issue(ctx, v, p);
     });
 
+/** The largest `ipv6.lan[].subnet`: a /48 holds 65536 /64s. */
+export const MAX_SUBNET = 65535;
+
 /** `wans[].ipv6`: the WAN's IPv6 side; `auto` values come from the kernel (docs/ipv6.md). */
 export const wanIpv6Schema = z.strictObject({
   /** The WAN's global address with its prefix length (2001:db8:1::2/64), or auto: the device's first global address. */
@@ -80,6 +83,11 @@ export const ipv6SectionSchema = z.strictObject({
           if (p) issue(ctx, d, p);
         }),
         prefix: prefix6,
+        /**
+         * prefixes mode: this LAN advertises the /64 number `subnet` of each WAN's delegated prefix (0: its first
+         * /64); without it, each WAN's lanPrefix. Several LANs in prefixes mode give each its own subnet.
+         */
+        subnet: z.number().int().min(0).max(MAX_SUBNET).optional(),
       }),
     )
     .max(LIMITS.lans, atMost(LIMITS.lans, 'LANs'))
@@ -102,6 +110,13 @@ export function ipv6Problems(cfg: Shape, ctx: RefineCtx): void {
   const mode = cfg.ipv6?.mode ?? 'npt';
   const lans = cfg.ipv6?.lan ?? [];
   for (const [i, l] of lans.entries()) {
+    if (l.subnet !== undefined && mode !== 'prefixes')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ipv6', 'lan', i, 'subnet'],
+        input: l.subnet,
+        message: 'subnet applies in ipv6.mode prefixes only',
+      });
     if (!cfg.lan.some((x) => x.device === l.device))
       ctx.addIssue({
         code: 'custom',

@@ -132,6 +132,15 @@ export type {
 
 // A probe target's family (its address's; host names probe IPv4).
 export { targetFamily } from '../system/probes/target.ts';
+// prefixes mode: the LANs that advertise and each LAN's /64 from each WAN.
+export {
+  advertisedLans,
+  lanPrefixes6,
+  nthSlash64,
+  slash64Count,
+  type AdvertisedLan,
+  type LanPrefix6,
+} from '../../config/schema/lan-prefixes6.ts';
 export {
   formatGroups,
   hostInPrefix64,

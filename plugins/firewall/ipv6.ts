@@ -1,5 +1,14 @@
 // The firewall's IPv6 rules: RFC 4890's ICMPv6 essentials, DHCPv6 replies, and pinholes for forwards in `ipv6.mode: prefixes`.
-import { hostInPrefix64, nftSet, portMatch, type WorldView } from '../../core/plugin/api.ts';
+import {
+  hostInPrefix64,
+  hostInSubnetProblem,
+  lanPrefixes6,
+  nftSet,
+  parseAddressWithPrefix,
+  portMatch,
+  type WanView,
+  type WorldView,
+} from '../../core/plugin/api.ts';
 import type { FirewallConfig } from './options.ts';
 
 /** Neighbour discovery (RFC 4861): valid only on-link, so only with hop limit 255 (RFC 4890 4.4.1). */
@@ -49,10 +58,29 @@ export function forward6FromWans(world: WorldView, fw: FirewallConfig): string[]
   ];
 }
 
+/** The LAN device whose IPv4 network holds a forward's `to` host (`10.0.0.5` or `10.0.0.5:8080`), if any. */
+function lanOf(world: WorldView, to: string | undefined): string | undefined {
+  const host = to?.split(':')[0];
+  if (!host) return undefined;
+  return world.lans.find((l) =>
+    l.networks.some((n) => {
+      const net = parseAddressWithPrefix(n);
+      return net !== undefined && hostInSubnetProblem(host, net) === undefined;
+    }),
+  )?.device;
+}
+
+/** The /64 an interface identifier is joined to on a WAN: the forward's LAN's (found by `to`), else the first LAN's. */
+function prefixFor(world: WorldView, w: WanView, lan: string | undefined): string | undefined {
+  const prefixes = lanPrefixes6(world.config, w);
+  return (prefixes.find((p) => p.device === lan) ?? prefixes[0])?.prefix;
+}
+
 /**
  * In prefixes mode each forward with an IPv6 host (`to6`) opens its port to that host from its WANs, untranslated:
- * a whole address on every WAN of the forward, an interface identifier (`::5`) on each WAN at that WAN's lanPrefix.
- * A WAN whose lanPrefix is not known yet opens nothing for an identifier.
+ * a whole address on every WAN of the forward, an interface identifier (`::5`) on each WAN at that WAN's /64 of the
+ * host's LAN (the LAN whose IPv4 network holds `to`; without one, the first advertised LAN). A WAN whose prefix is
+ * not known yet opens nothing for an identifier.
  */
 export function pinholeRules(world: WorldView): string[] {
   if (world.config.ipv6?.mode !== 'prefixes') return [];
@@ -63,8 +91,9 @@ export function pinholeRules(world: WorldView): string[] {
     const protos: ('tcp' | 'udp')[] = f.proto === 'both' ? ['tcp', 'udp'] : [f.proto];
     // One rule per address, listing the WANs it is reached on (a whole address: all of them).
     const byAddress = new Map<string, string[]>();
+    const lan = lanOf(world, f.to);
     for (const w of wans) {
-      const addr = hostInPrefix64(f.to6, w.ipv6?.lanPrefix);
+      const addr = hostInPrefix64(f.to6, prefixFor(world, w, lan));
       if (addr) byAddress.set(addr, [...(byAddress.get(addr) ?? []), w.device]);
     }
     for (const [addr, devices] of byAddress)

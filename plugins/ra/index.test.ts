@@ -127,7 +127,7 @@ describe('ra plugin: configuration checks', () => {
     assert.deepEqual(refused({ wans: wans('2001:db8:1:100::/56'), lan, ipv6: v6() }), ['wans[0].ipv6.lanPrefix']);
   });
 
-  it('prefixes mode serves one LAN link', () => {
+  it('several LANs in prefixes mode are listed in ipv6.lan (one LAN alone needs no subnet)', () => {
     const two = [...lan, { device: 'lan1', addresses: ['10.1.0.1/24'] }];
     assert.deepEqual(refused({ wans: wans('2001:db8:1:100::/64'), lan: two, ipv6: v6() }), ['lan']);
     assert.deepEqual(

@@ -1,13 +1,12 @@
 // What the LAN is told in router advertisements (`ipv6.mode: prefixes`), as data and as radvd.conf text.
 import {
   RA_DEFAULTS,
+  advertisedLans,
   inServiceFor,
-  network6,
-  parsePrefix6,
+  lanPrefixes6,
   type RaConfig,
   type WorldView,
 } from '../../core/plugin/api.ts';
-import { advertisedLans } from './ra-config.ts';
 
 export interface AdvertisedPrefix {
   prefix: string;
@@ -16,11 +15,13 @@ export interface AdvertisedPrefix {
   /** 0: deprecated (the WAN is out of service for IPv6): hosts keep it for existing connections, not new ones. */
   preferredLifetime: number;
   validLifetime: number;
+  /** RFC 8978/9096: a /64 no longer delegated (renumbered or gone), advertised deprecated until it expires. */
+  stale?: boolean;
 }
 
 export interface RaPlan {
   ra: RaConfig;
-  /** One entry per LAN device, each advertising every WAN's prefix. */
+  /** One entry per LAN device, each advertising its /64 of every WAN (plugins/ra/stale.ts adds the stale ones). */
   interfaces: { device: string; prefixes: AdvertisedPrefix[] }[];
 }
 
@@ -30,18 +31,20 @@ export function raPlan(world: WorldView): RaPlan | null {
   if (v6?.mode !== 'prefixes') return null;
   const ra = v6.ra ?? RA_DEFAULTS;
   if (ra.daemon === 'none') return null;
-  const prefixes: AdvertisedPrefix[] = [];
+  const interfaces = advertisedLans(world.config).map(({ device }) => ({ device, prefixes: [] as AdvertisedPrefix[] }));
   for (const w of world.wans) {
-    const parsed = w.ipv6?.lanPrefix ? parsePrefix6(w.ipv6.lanPrefix) : undefined;
-    if (parsed?.length !== 64) continue; // the config refuses other lengths; an auto prefix may be unknown yet
-    prefixes.push({
-      prefix: network6(parsed),
-      wan: w.name,
-      preferredLifetime: inServiceFor(w, 'ipv6') ? ra.preferredLifetimeSeconds : 0,
-      validLifetime: ra.validLifetimeSeconds,
-    });
+    // An auto prefix may be unknown yet: the WAN then gives nothing.
+    for (const { device, prefix } of lanPrefixes6(world.config, w))
+      interfaces
+        .find((i) => i.device === device)
+        ?.prefixes.push({
+          prefix,
+          wan: w.name,
+          preferredLifetime: inServiceFor(w, 'ipv6') ? ra.preferredLifetimeSeconds : 0,
+          validLifetime: ra.validLifetimeSeconds,
+        });
   }
-  return { ra, interfaces: advertisedLans(world.config).map((device) => ({ device, prefixes })) };
+  return { ra, interfaces };
 }
 
 /** radvd's MinRtrAdvInterval: RFC 4861's 0.33 × max, but radvd wants at least 3 s (and at most 3/4 of max). */
@@ -51,7 +54,8 @@ export const minInterval = (max: number): number => Math.max(3, Math.floor(max /
  * radvd.conf for the plan. Names and addresses come from the validated configuration (device names, canonical
  * prefixes, checked RDNSS addresses), so nothing here can break out of a statement. `DeprecatePrefix on`: when mwan
  * stops radvd, its final RA deprecates every prefix (preferred 0) besides withdrawing the router (lifetime 0).
- * `DecrementLifetimes` stays off: mwan, not radvd, decides when a prefix is deprecated.
+ * `DecrementLifetimes` stays off: mwan, not radvd, decides when a prefix is deprecated, and counts a stale prefix's
+ * valid lifetime down itself (RFC 8978/9096).
  */
 export function radvdConf(plan: RaPlan): string {
   const { ra } = plan;
@@ -63,14 +67,19 @@ export function radvdConf(plan: RaPlan): string {
     lines.push(`  MaxRtrAdvInterval ${ra.maxIntervalSeconds};`);
     lines.push('  AdvDefaultPreference medium;');
     for (const p of i.prefixes) {
-      lines.push(
-        `  prefix ${p.prefix} {  # WAN ${p.wan}${p.preferredLifetime === 0 ? ', out of service: deprecated' : ''}`,
-      );
+      const why = p.stale
+        ? ', no longer delegated: stale'
+        : p.preferredLifetime === 0
+          ? ', out of service: deprecated'
+          : '';
+      lines.push(`  prefix ${p.prefix} {  # WAN ${p.wan}${why}`);
       lines.push('    AdvOnLink on;');
       lines.push('    AdvAutonomous on;');
       lines.push(`    AdvValidLifetime ${p.validLifetime};`);
       lines.push(`    AdvPreferredLifetime ${p.preferredLifetime};`);
       lines.push('    DeprecatePrefix on;');
+      // Off for stale prefixes too: radvd (2.19) stops advertising a decrementing prefix whose preferred lifetime is 0.
+      // mwan rewrites a stale prefix's remaining valid lifetime itself (plugins/ra/index.ts, every STALE_TICK_MS).
       lines.push('    DecrementLifetimes off;');
       lines.push('  };');
     }

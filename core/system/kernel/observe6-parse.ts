@@ -34,6 +34,10 @@ export function parseAddresses6(json: string): Observed6['addresses'] {
   );
 }
 
+/** `ip -N` prints route types as numbers (RTN_UNICAST 1, RTN_BLACKHOLE 6, RTN_UNREACHABLE 7); without -N, names. */
+const RTN: Record<string, string> = { '1': 'unicast', '6': 'blackhole', '7': 'unreachable' };
+const routeType = (type: string | undefined): string => (type === undefined ? 'unicast' : (RTN[type] ?? type));
+
 /**
  * What a DHCPv6-PD client leaves of a delegated prefix (dhcpcd, systemd-networkd, odhcp6c): an unreachable or
  * blackhole route for the whole prefix (shorter than /64), or a /64 routed on a device. Not mwan's own routes.
@@ -46,8 +50,9 @@ export function parseDelegated6(json: string, own: KernelOwnership): Observed6['
     if (tableNumber(r.table ?? 'main') !== 254) continue;
     const [, len] = r.dst.split('/');
     const prefix = canonicalPrefix6(r.dst);
-    if ((r.type === 'unreachable' || r.type === 'blackhole') && Number(len) < 64) out.push({ prefix });
-    else if (!r.type || r.type === 'unicast') out.push({ prefix, dev: r.dev });
+    const type = routeType(r.type);
+    if ((type === 'unreachable' || type === 'blackhole') && Number(len) < 64) out.push({ prefix });
+    else if (type === 'unicast') out.push({ prefix, dev: r.dev });
   }
   return out;
 }

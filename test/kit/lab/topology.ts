@@ -11,6 +11,7 @@ import {
   lab6Batches,
   type Lab6Addresses,
 } from './dual-stack.ts';
+import { GUEST, guestHostLines, guestRouter6Lines, guestRouterLinks, type GuestAddresses } from './guest-lan.ts';
 import { ipBatch, newPrefix, nftApply, registerForExitCleanup, teardownOnce, removeStaleLabs } from './netns.ts';
 
 export { removeStaleLabs, hasLabPrivileges } from './netns.ts';
@@ -25,6 +26,8 @@ export interface LabOptions {
   ispPortForward?: { isp: number; port: number }[];
   /** Dual stack (test/kit/lab/dual-stack.ts): IPv6 on every link too, a ULA LAN, each ISP's /48; off by default. */
   ipv6?: boolean;
+  /** A second LAN (test/kit/lab/guest-lan.ts): namespace `ns.guest` on the router's guest0; off by default. */
+  guestLan?: boolean;
 }
 
 export type { Lab6Addresses } from './dual-stack.ts';
@@ -46,7 +49,10 @@ export interface Lab {
   wans: number;
   /** Every namespace of this lab. */
   namespaces: string[];
-  ns: { client: string; router: string; inet: string; isp: (i: number) => string };
+  /** `guest` exists only with `guestLan` (exec refuses it otherwise). */
+  ns: { client: string; router: string; inet: string; guest: string; isp: (i: number) => string };
+  /** The second LAN's addresses (with `guestLan`). */
+  guest: GuestAddresses;
   addr: {
     client: string;
     routerLan: string;
@@ -109,10 +115,12 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     client: `${prefix}-client`,
     router: `${prefix}-router`,
     inet: `${prefix}-inet`,
+    guest: `${prefix}-guest`,
     isp: (i: number) => `${prefix}-isp${checkIsp(i)}`,
   };
   const isps = Array.from({ length: wans }, (_, k) => k + 1);
-  const namespaces = [ns.client, ns.router, ns.inet, ...isps.map(ns.isp)];
+  const guestLan = opts.guestLan ?? false;
+  const namespaces = [ns.client, ns.router, ns.inet, ...(guestLan ? [ns.guest] : []), ...isps.map(ns.isp)];
   const addr = {
     client: '10.77.0.2',
     routerLan: '10.77.0.1',
@@ -162,6 +170,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
     wans,
     namespaces,
     ns,
+    guest: GUEST,
     addr,
     ipv6,
     addr6,
@@ -234,6 +243,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
           `link add lan0 type veth peer name eth0 netns ${ns.client}`,
           'addr add 10.77.0.1/24 dev lan0',
           'link set lan0 up',
+          ...(guestLan ? guestRouterLinks(ns.guest) : []),
           ...isps.flatMap((i) => [
             `link add wan${i} type veth peer name down0 netns ${ns.isp(i)}`,
             `addr add ${addr.routerWan(i)}/30 dev wan${i}`,
@@ -290,7 +300,8 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
         ]),
       ),
       v6 ? ipBatch(v6.inet, ns.inet) : Promise.resolve(),
-      v6 ? ipBatch(v6.router, ns.router) : Promise.resolve(),
+      v6 ? ipBatch([...v6.router, ...(guestLan ? guestRouter6Lines() : [])], ns.router) : Promise.resolve(),
+      guestLan ? ipBatch(guestHostLines(ipv6), ns.guest) : Promise.resolve(),
       ...isps.map((i) =>
         nftApply(
           ns.isp(i),
