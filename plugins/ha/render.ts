@@ -1,6 +1,7 @@
 // keepalived.conf, conntrackd.conf and the notify script of one node, as text: pure functions of the ha section.
 import path from 'node:path';
 import type { HaConfig, HaNode } from './options.ts';
+import { excludedAddresses6, ignoredAddresses6 } from './render6.ts';
 
 export interface HaPaths {
   dir: string;
@@ -77,6 +78,7 @@ export function renderKeepalived(p: NodePlan): string {
     '  virtual_ipaddress {',
     ...vips,
     '  }',
+    ...excludedAddresses6(p),
     notify('master'),
     notify('backup'),
     notify('fault'),
@@ -124,6 +126,7 @@ export function renderConntrackd(p: NodePlan): string {
     '    Protocol Accept { TCP UDP }',
     '    Address Ignore {',
     ...ignored.map((a) => `      IPv4_address ${a}`),
+    ...ignoredAddresses6(p),
     '    }',
     '  }',
     '}',
