@@ -1,4 +1,4 @@
-// The HA pair on a dual-stack configuration: ha.lan6 / ha.wans6 validated by field, keepalived's excluded block, IPv6 SNAT.
+// The HA pair on a dual-stack configuration: ha.lan6 / ha.wans6 validated by field, keepalived's IPv6 instance and sync group, IPv6 SNAT.
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../cli/config.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
@@ -77,15 +77,37 @@ describe('ha on a dual-stack configuration', () => {
     );
   });
 
-  it('keepalived: the IPv6 addresses ride in the one instance, excluded from its adverts (the LAN one preferred, WANs /128)', () => {
+  it('keepalived: a second instance for IPv6 (the link-local gateway first), synced with the IPv4 one; the group notifies', () => {
     const text = renderKeepalived(plan(config()));
-    assert.equal((text.match(/vrrp_instance/g) ?? []).length, 1, 'one instance: both families in one election');
     assert.match(
       text,
-      / {2}virtual_ipaddress \{\n {4}10\.77\.0\.1\/32 dev lan0\n.*\n.*\n {2}\}\n {2}virtual_ipaddress_excluded \{\n {4}fe80::1\/64 dev lan0\n {4}2001:db8:1::10\/128 dev wan1\n {4}2001:db8:2::10\/128 dev wan2\n {2}\}\n/,
+      /vrrp_sync_group mwan \{\n {2}group \{\n {4}mwan\n {4}mwan6\n {2}\}\n {2}notify_master "\/var\/lib\/mwan\/ha\/notify.sh master"\n/,
+    );
+    assert.equal((text.match(/notify_master/g) ?? []).length, 1, 'one notify per role change, from the group');
+    const six = text.slice(text.indexOf('vrrp_instance mwan6 {'));
+    assert.match(
+      six,
+      /interface lan0\n {2}virtual_router_id 51\n {2}priority 150\n {2}advert_int 0.1\n {2}nopreempt\n/,
+    );
+    assert.match(
+      six,
+      / {2}virtual_ipaddress \{\n {4}fe80::1\/64 dev lan0\n {4}2001:db8:1::10\/128 dev wan1\n {4}2001:db8:2::10\/128 dev wan2\n {2}\}\n\}\n$/,
+    );
+    const four = text.slice(text.indexOf('vrrp_instance mwan {'), text.indexOf('vrrp_instance mwan6'));
+    assert.doesNotMatch(
+      four,
+      /fe80|2001|notify/,
+      'the IPv4 instance holds IPv4 only and leaves notifying to the group',
     );
     const v4only = renderKeepalived(plan(config({ lan6: undefined, wans6: undefined }, 'npt', false)));
-    assert.doesNotMatch(v4only, /excluded|fe80|2001/, 'an IPv4-only pair renders as before');
+    assert.doesNotMatch(v4only, /sync_group|mwan6|fe80|2001/, 'an IPv4-only pair renders as before');
+  });
+
+  it('refuses WAN virtual IPv6 addresses without a link-local gateway on the first LAN (the instance needs it first)', () => {
+    refused(
+      config({ lan6: undefined }, 'npt', false),
+      /ha\.lan6: .*the IPv6 VRRP instance runs on lan0 and its first address must be link-local/,
+    );
   });
 
   it('conntrackd: IPv6 flows are synced, only connections to the virtual addresses are ignored', () => {

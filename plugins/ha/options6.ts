@@ -54,6 +54,12 @@ export function ha6Problems(cfg: MwanConfig, ha: Ha6, issue: Issue): void {
         ['lan6'],
         `LAN ${l.device} has IPv6 (ipv6.lan) but no virtual link-local address: its hosts need one gateway`,
       );
+  const first = lanDevices[0];
+  if (first && Object.keys(ha.wans6 ?? {}).length > 0 && !ha.lan6?.[first])
+    issue(
+      ['lan6'],
+      `the IPv6 VRRP instance runs on ${first} and its first address must be link-local: give ${first} one (e.g. fe80::1)`,
+    );
   for (const [name, vip] of Object.entries(ha.wans6 ?? {})) {
     const wan = cfg.wans.find((w) => w.name === name);
     if (!wan) {
