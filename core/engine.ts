@@ -90,7 +90,8 @@ export class Engine {
         if (this.registry.wans.map((w) => w.inService).join() !== before) void this.reconcile(`${wan} quota`);
       },
       setHeldByPeer: (wan, held) => {
-        if (this.registry.setHeldByPeer(wan, held)) void this.reconcile(`${wan} ${held ? 'held by the HA peer' : 'ours'}`);
+        if (this.registry.setHeldByPeer(wan, held))
+          void this.reconcile(`${wan} ${held ? 'held by the HA peer' : 'ours'}`);
       },
       system: services,
     });

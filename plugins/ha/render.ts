@@ -1,6 +1,8 @@
 // keepalived.conf, conntrackd.conf and the notify script of one node, as text: pure functions of the ha section.
 import path from 'node:path';
 import type { HaConfig, HaNode } from './options.ts';
+import { uplinkAddresses } from './uplink-options.ts';
+import { renderUplinks } from './uplink-render.ts';
 
 export interface HaPaths {
   dir: string;
@@ -81,6 +83,7 @@ export function renderKeepalived(p: NodePlan): string {
     notify('backup'),
     notify('fault'),
     '}',
+    ...renderUplinks(p),
     '',
   ].join('\n');
 }
@@ -94,6 +97,7 @@ export function renderConntrackd(p: NodePlan): string {
     peer.syncAddress,
     ...Object.values(ha.lan),
     ...Object.values(ha.wans),
+    ...Object.values(uplinkAddresses(ha)),
   ];
   return [
     `# Written by mwan's ha plugin for node ${self.name}; rewritten on every start.`,
