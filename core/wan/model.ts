@@ -146,10 +146,11 @@ function healthState(
 ): FamilyState {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
+  // Before the link checks: a device without an IPv4 address is not even listed by the IPv4 read (present: false).
+  if (!f.address && w.heldByPeer) return { state: 'held-by-peer', reason: HELD_REASON, inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
   if (!f.adminUp) return { state: 'link-down', reason: 'device is administratively down', inService: false };
   if (!f.carrier) return { state: 'link-down', reason: 'no carrier', inService: false };
-  if (!f.address && w.heldByPeer) return { state: 'held-by-peer', reason: HELD_REASON, inService: false };
   if (!f.address)
     return { state: 'link-down', reason: `no ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address`, inService: false };
   // IPv6 gateways are often link-local routes from RAs, and not discovered yet when the address is: probes judge.
