@@ -4,6 +4,7 @@ import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from
 import { haConfiguration } from './options.ts';
 import { configHashes } from './config-hash.ts';
 import { PeerChannel } from './peer-channel.ts';
+import { UpnpRelay } from './peer-upnp.ts';
 import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePlan } from './render.ts';
 import { HaRole } from './role.ts';
 import { conntrackdSpec, keepalivedSpec } from './specs.ts';
@@ -79,6 +80,8 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       `HA: node ${self.name} (priority ${self.priority}), peer ${peer.name}; keepalived and conntrackd started`,
     );
     const off = current.listen();
+    const upnp = new UpnpRelay(ctx, peer.name);
+    const offUpnp = upnp.listen();
     const link = new PeerChannel(ctx, {
       node: self.name,
       peer: peer.name,
@@ -87,11 +90,13 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       port: ha.peerPort,
       hashes: configHashes(ctx.config),
       role: () => current.current,
+      upnp,
     });
     channel = link;
     link.start();
     return async () => {
       off();
+      offUpnp();
       await link.stop();
       if (channel === link) channel = undefined;
       // keepalived first: on SIGTERM it resigns (priority 0) and removes the virtual addresses; the peer takes over.
@@ -102,7 +107,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
 
   return {
     name: 'ha',
-    events: ['ha.notify', 'ha.role', 'ha.peer'],
+    events: ['ha.notify', 'ha.role', 'ha.peer', 'ha.peerUpnp'],
     // Its settings are the top-level `ha` section; `plugins.ha` takes nothing.
     options: NO_OPTIONS,
     configuration: haConfiguration,
