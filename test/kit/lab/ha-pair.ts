@@ -66,7 +66,12 @@ function killAllIn(pids: number[]): void {
   }
 }
 
-export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
+export interface HaLabOptions {
+  /** ISPs, each with a bridge both routers' WANs share (1..4, default 2). */
+  wans?: number;
+}
+
+export async function createHaLab(o: HaLabOptions = {}): Promise<HaLab> {
   const wans = o.wans ?? 2;
   if (!Number.isInteger(wans) || wans < 1 || wans > 4) throw new Error(`wans must be 1..4, got ${wans}`);
   const isps = Array.from({ length: wans }, (_, k) => k + 1);
