@@ -142,6 +142,22 @@ describe('ha peer channel: UPnP leases', () => {
     assert.equal(backupSays.upnp, undefined);
   });
 
+  it('a role change forgets the leases told so far: a new master tells only what its miniupnpd restored', async () => {
+    const http = new MemoryHttp();
+    const r1 = node(http, 'r1', { role: 'master' });
+    const ask = async () =>
+      parsePeerState(
+        String((await r1.channel.answer({ method: 'GET', path: PEER_PATH, remoteAddress: '10.99.0.2' })).body),
+      ).upnp;
+    r1.bus.emit('upnp.leases', { leases: [game] });
+    assert.equal((await ask())?.length, 1);
+    r1.bus.emit('ha.role', { node: 'r1', peer: 'r2', role: 'backup', previous: 'master' });
+    r1.bus.emit('ha.role', { node: 'r1', peer: 'r2', role: 'master', previous: 'backup' });
+    assert.equal(await ask(), undefined, 'the leases of an earlier term are not told');
+    r1.bus.emit('upnp.leases', { leases: [game, { ...game, externalPort: 9001 }] });
+    assert.equal((await ask())?.length, 2);
+  });
+
   it('a backup whose configuration differs publishes nothing', async () => {
     const http = new MemoryHttp();
     const r1 = node(http, 'r1', { role: 'master' });

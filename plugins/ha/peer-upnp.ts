@@ -89,15 +89,29 @@ export class UpnpRelay {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  /** Follows the upnp plugin's leases; returns the unsubscribe. */
+  /**
+   * Follows the upnp plugin's leases; returns the unsubscribe. A role change forgets them: a new master tells only what
+   * its own miniupnpd restored (not what it held in an earlier term), a backup tells nothing.
+   */
   listen(): () => void {
-    return this.ctx.bus.on(
+    const offLeases = this.ctx.bus.on(
       'upnp.leases',
       ({ leases }) => {
         this.own = leases;
       },
       'ha',
     );
+    const offRole = this.ctx.bus.on(
+      'ha.role',
+      () => {
+        this.own = undefined;
+      },
+      'ha',
+    );
+    return () => {
+      offLeases();
+      offRole();
+    };
   }
 
   /** What this node tells its peer (undefined: its upnp plugin has told nothing yet). */
