@@ -7,6 +7,7 @@ import { PeerChannel } from './peer-channel.ts';
 import { UpnpRelay } from './peer-upnp.ts';
 import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePlan } from './render.ts';
 import { HaRole } from './role.ts';
+import { haSnat6Rules } from './snat6.ts';
 import { conntrackdSpec, keepalivedSpec } from './specs.ts';
 
 export { haConfiguration, haSchema, type HaConfig } from './options.ts';
@@ -120,9 +121,12 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       // A mid-stream packet that reaches the new master before conntrackd's commit must not start a fresh entry.
       d.sysctl('net/netfilter/nf_conntrack_tcp_loose', 0);
       const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
-      const rules = world.wans.flatMap((w) =>
-        ha.wans[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${ha.wans[w.name]}`] : [],
-      );
+      const rules = [
+        ...haSnat6Rules(world, ha),
+        ...world.wans.flatMap((w) =>
+          ha.wans[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${ha.wans[w.name]}`] : [],
+        ),
+      ];
       d.chain({ name: 'ha_snat', base: { type: 'nat', hook: 'postrouting', priority: HA_SRCNAT }, rules });
     },
     status: report,
