@@ -4,6 +4,7 @@ import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from
 import { haConfiguration } from './options.ts';
 import { configHashes } from './config-hash.ts';
 import { PeerChannel } from './peer-channel.ts';
+import { UpnpRelay } from './peer-upnp.ts';
 import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePlan } from './render.ts';
 import { HaRole } from './role.ts';
 import { haSnat6Rules } from './snat6.ts';
@@ -99,6 +100,8 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
         : undefined;
     uplinks = ups;
     ups?.start();
+    const upnp = new UpnpRelay(ctx, peer.name);
+    const offUpnp = upnp.listen();
     const link = new PeerChannel(ctx, {
       node: self.name,
       peer: peer.name,
@@ -107,6 +110,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       port: ha.peerPort,
       hashes: configHashes(ctx.config),
       role: () => current.current,
+      upnp,
     });
     channel = link;
     link.start();
@@ -114,6 +118,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       off();
       await ups?.stop();
       if (uplinks === ups) uplinks = undefined;
+      offUpnp();
       await link.stop();
       if (channel === link) channel = undefined;
       // keepalived first: on SIGTERM it resigns (priority 0) and removes the virtual addresses; the peer takes over.
@@ -124,7 +129,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
 
   return {
     name: 'ha',
-    events: ['ha.notify', 'ha.role', 'ha.peer'],
+    events: ['ha.notify', 'ha.role', 'ha.peer', 'ha.peerUpnp'],
     // Its settings are the top-level `ha` section; `plugins.ha` takes nothing.
     options: NO_OPTIONS,
     configuration: haConfiguration,
