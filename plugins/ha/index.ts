@@ -4,8 +4,10 @@ import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from
 import { haConfiguration } from './options.ts';
 import { configHashes } from './config-hash.ts';
 import { PeerChannel } from './peer-channel.ts';
+import { UpnpRelay } from './peer-upnp.ts';
 import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePlan } from './render.ts';
 import { HaRole } from './role.ts';
+import { haSnat6Rules } from './snat6.ts';
 import { conntrackdSpec, keepalivedSpec } from './specs.ts';
 import { Uplinks } from './uplink.ts';
 import { uplinkAddresses } from './uplink-options.ts';
@@ -87,6 +89,8 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       `HA: node ${self.name} (priority ${self.priority}), peer ${peer.name}; keepalived and conntrackd started`,
     );
     const off = current.listen();
+    const upnp = new UpnpRelay(ctx, peer.name);
+    const offUpnp = upnp.listen();
     // Single-address uplinks: held by the peer until this node is master; their clients run on the master only.
     const devices = plan.wanDevices;
     const ups =
@@ -106,11 +110,13 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       port: ha.peerPort,
       hashes: configHashes(ctx.config),
       role: () => current.current,
+      upnp,
     });
     channel = link;
     link.start();
     return async () => {
       off();
+      offUpnp();
       await ups?.stop();
       if (uplinks === ups) uplinks = undefined;
       await link.stop();
@@ -123,7 +129,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
 
   return {
     name: 'ha',
-    events: ['ha.notify', 'ha.role', 'ha.peer'],
+    events: ['ha.notify', 'ha.role', 'ha.peer', 'ha.peerUpnp'],
     // Its settings are the top-level `ha` section; `plugins.ha` takes nothing.
     options: NO_OPTIONS,
     configuration: haConfiguration,
@@ -136,11 +142,14 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       // A mid-stream packet that reaches the new master before conntrackd's commit must not start a fresh entry.
       d.sysctl('net/netfilter/nf_conntrack_tcp_loose', 0);
       const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
-      // A single-address uplink's fixed address too; one its client gets is left to the snat plugin's masquerade.
       const to: Record<string, string> = { ...ha.wans, ...uplinkAddresses(ha) };
-      const rules = world.wans.flatMap((w) =>
-        to[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${to[w.name]}`] : [],
-      );
+      const rules = [
+        ...haSnat6Rules(world, ha),
+        // A single-address uplink's fixed address too; one its client gets is left to the snat plugin's masquerade.
+        ...world.wans.flatMap((w) =>
+          to[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${to[w.name]}`] : [],
+        ),
+      ];
       d.chain({ name: 'ha_snat', base: { type: 'nat', hook: 'postrouting', priority: HA_SRCNAT }, rules });
     },
     status: report,

@@ -8,6 +8,7 @@ import {
   type MwanConfig,
   type RefineCtx,
 } from '../../core/plugin/api.ts';
+import { ha6Problems, lan6Schema, wans6Schema } from './options6.ts';
 import { uplinkAddresses, uplinkProblems, uplinkSchema } from './uplink-options.ts';
 
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
@@ -45,6 +46,10 @@ export const haSchema = z.strictObject({
   lan: z.record(z.string(), address),
   /** The public (shared WAN subnet) address of each WAN, held by the master; LAN traffic leaves SNATed to it. */
   wans: z.record(z.string(), address),
+  /** IPv6: the virtual link-local gateway of each LAN device (e.g. fe80::1), held by the master with the IPv4 ones. */
+  lan6: lan6Schema.optional(),
+  /** IPv6: the virtual address of each WAN on its shared IPv6 subnet, held by the master with the IPv4 ones. */
+  wans6: wans6Schema.optional(),
   /** Single-address uplinks (one address from a modem), by WAN name: the master holds it on keepalived's VMAC (uplink-options.ts). */
   uplinks: z.record(z.string(), uplinkSchema).optional(),
   keepalived: z
@@ -98,6 +103,7 @@ function haProblems(cfg: MwanConfig, ctx: RefineCtx): void {
     issue(['peerPort'], `the same as syncPort (${ha.syncPort}): the peer channel needs a port of its own`);
   if (ha.syncDevice && (lanDevices.includes(ha.syncDevice) || cfg.wans.some((w) => w.device === ha.syncDevice)))
     issue(['syncDevice'], `${ha.syncDevice} is a LAN or WAN device: the sync link must be a link of its own`);
+  ha6Problems(cfg, ha, issue);
   const all = [...Object.values(ha.lan), ...Object.values(ha.wans), ...Object.values(uplinkAddresses(ha))];
   const seen = new Set<string>();
   for (const v of all) {

@@ -1,8 +1,9 @@
 // keepalived.conf, conntrackd.conf and the notify script of one node, as text: pure functions of the ha section.
 import path from 'node:path';
 import type { HaConfig, HaNode } from './options.ts';
+import { ignoredAddresses6, syncGroup, virtualAddresses6 } from './render6.ts';
 import { uplinkAddresses } from './uplink-options.ts';
-import { renderUplinks } from './uplink-render.ts';
+import { renderUplinks, uplinkInstance } from './uplink-render.ts';
 
 export interface HaPaths {
   dir: string;
@@ -49,7 +50,11 @@ export interface NodePlan {
 /** Single-quoted for sh: every path and argument the script names. */
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** One VRRPv3 instance on the first LAN carries every virtual address; the other LANs are tracked (their loss is a fault). */
+/**
+ * One VRRPv3 instance on the first LAN carries every IPv4 virtual address; the other LANs are tracked (their loss is
+ * a fault). With IPv6 virtual addresses a second instance (IPv6 adverts, its first address the LAN's link-local
+ * gateway) joins it in a sync group, which runs the notify script: both families move together.
+ */
 export function renderKeepalived(p: NodePlan): string {
   const { ha, self, paths } = p;
   const [lan, ...otherLans] = p.lanDevices;
@@ -57,7 +62,24 @@ export function renderKeepalived(p: NodePlan): string {
     ...p.lanDevices.flatMap((d) => (ha.lan[d] ? [`    ${ha.lan[d]}/32 dev ${d}`] : [])),
     ...Object.entries(p.wanDevices).flatMap(([name, d]) => (ha.wans[name] ? [`    ${ha.wans[name]}/32 dev ${d}`] : [])),
   ];
-  const notify = (role: string) => `  notify_${role} "${paths.notify} ${role}"`;
+  const notifies = ['master', 'backup', 'fault'].map((role) => `  notify_${role} "${paths.notify} ${role}"`);
+  const vips6 = virtualAddresses6(p);
+  const members = ['mwan', ...(vips6.length ? ['mwan6'] : []), ...Object.keys(ha.uplinks ?? {}).map(uplinkInstance)];
+  const instance = (name: string, addresses: string[], tail: string[]) => [
+    `vrrp_instance ${name} {`,
+    '  state BACKUP',
+    `  interface ${lan}`,
+    `  virtual_router_id ${ha.virtualRouterId}`,
+    `  priority ${self.priority}`,
+    `  advert_int ${ha.advertInterval}`,
+    ...(ha.nopreempt ? ['  nopreempt'] : []),
+    ...(otherLans.length ? ['  track_interface {', ...otherLans.map((d) => `    ${d}`), '  }'] : []),
+    '  virtual_ipaddress {',
+    ...addresses,
+    '  }',
+    ...tail,
+    '}',
+  ];
   return [
     `# Written by mwan's ha plugin for node ${self.name}; rewritten on every start.`,
     'global_defs {',
@@ -68,22 +90,15 @@ export function renderKeepalived(p: NodePlan): string {
     '  vrrp_garp_master_delay 1',
     '  vrrp_garp_master_repeat 3',
     '}',
-    'vrrp_instance mwan {',
-    '  state BACKUP',
-    `  interface ${lan}`,
-    `  virtual_router_id ${ha.virtualRouterId}`,
-    `  priority ${self.priority}`,
-    `  advert_int ${ha.advertInterval}`,
-    ...(ha.nopreempt ? ['  nopreempt'] : []),
-    ...(otherLans.length ? ['  track_interface {', ...otherLans.map((d) => `    ${d}`), '  }'] : []),
-    '  virtual_ipaddress {',
-    ...vips,
-    '  }',
-    notify('master'),
-    notify('backup'),
-    notify('fault'),
-    '}',
-    ...renderUplinks(p),
+    // Single-address uplinks: an instance each, with its VMAC on the uplink's link (uplink-render.ts), in the group too.
+    ...(members.length > 1
+      ? [
+          ...syncGroup(members, notifies),
+          ...instance('mwan', vips, []),
+          ...(vips6.length ? instance('mwan6', vips6, []) : []),
+          ...renderUplinks(p),
+        ]
+      : instance('mwan', vips, notifies)),
     '',
   ].join('\n');
 }
@@ -128,6 +143,7 @@ export function renderConntrackd(p: NodePlan): string {
     '    Protocol Accept { TCP UDP }',
     '    Address Ignore {',
     ...ignored.map((a) => `      IPv4_address ${a}`),
+    ...ignoredAddresses6(p),
     '    }',
     '  }',
     '}',

@@ -132,7 +132,7 @@ export interface HaPair {
 
 /**
  * Registers the suite's before/after hooks: skip without root, namespaces or the HA tools; build the lab; write the
- * same configuration on both routers; start the report server in inet and both daemons. After: stop both daemons,
+ * same configuration on both routers; start the report server in inet (on IPv6 too in a dual-stack lab) and both daemons. After: stop both daemons,
  * remove their files, tear the lab down (whatever happened).
  */
 export function useHaPair(o: HaPairOptions): HaPair {
@@ -176,7 +176,12 @@ export function useHaPair(o: HaPairOptions): HaPair {
     lab = await createHaLab(o.lab);
     await o.prepare?.(lab);
     for (const r of ROUTERS) nodes[r] = haNode(lab, r, o.ha?.(lab), o.top?.(lab));
-    await Promise.all([startHaServer(lab), ...ROUTERS.map((r) => nodes[r].start())]);
+    const l = lab;
+    await Promise.all([
+      startHaServer(l),
+      ...(l.addr6 ? [startHaServer(l, l.addr6.server)] : []),
+      ...ROUTERS.map((r) => nodes[r].start()),
+    ]);
   });
 
   after(async () => {
