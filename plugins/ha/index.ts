@@ -89,8 +89,6 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       `HA: node ${self.name} (priority ${self.priority}), peer ${peer.name}; keepalived and conntrackd started`,
     );
     const off = current.listen();
-    const upnp = new UpnpRelay(ctx, peer.name);
-    const offUpnp = upnp.listen();
     // Single-address uplinks: held by the peer until this node is master; their clients run on the master only.
     const devices = plan.wanDevices;
     const ups =
@@ -102,6 +100,8 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
         : undefined;
     uplinks = ups;
     ups?.start();
+    const upnp = new UpnpRelay(ctx, peer.name);
+    const offUpnp = upnp.listen();
     const link = new PeerChannel(ctx, {
       node: self.name,
       peer: peer.name,
@@ -116,9 +116,9 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
     link.start();
     return async () => {
       off();
-      offUpnp();
       await ups?.stop();
       if (uplinks === ups) uplinks = undefined;
+      offUpnp();
       await link.stop();
       if (channel === link) channel = undefined;
       // keepalived first: on SIGTERM it resigns (priority 0) and removes the virtual addresses; the peer takes over.
@@ -142,10 +142,10 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       // A mid-stream packet that reaches the new master before conntrackd's commit must not start a fresh entry.
       d.sysctl('net/netfilter/nf_conntrack_tcp_loose', 0);
       const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
+      // A single-address uplink's fixed address too; one its client gets is left to the snat plugin's masquerade.
       const to: Record<string, string> = { ...ha.wans, ...uplinkAddresses(ha) };
       const rules = [
         ...haSnat6Rules(world, ha),
-        // A single-address uplink's fixed address too; one its client gets is left to the snat plugin's masquerade.
         ...world.wans.flatMap((w) =>
           to[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${to[w.name]}`] : [],
         ),

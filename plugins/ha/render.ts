@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { HaConfig, HaNode } from './options.ts';
 import { ignoredAddresses6, syncGroup, virtualAddresses6 } from './render6.ts';
 import { uplinkAddresses } from './uplink-options.ts';
-import { renderUplinks, uplinkInstance } from './uplink-render.ts';
+import { renderUplinks } from './uplink-render.ts';
 
 export interface HaPaths {
   dir: string;
@@ -53,7 +53,8 @@ export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 /**
  * One VRRPv3 instance on the first LAN carries every IPv4 virtual address; the other LANs are tracked (their loss is
  * a fault). With IPv6 virtual addresses a second instance (IPv6 adverts, its first address the LAN's link-local
- * gateway) joins it in a sync group, which runs the notify script: both families move together.
+ * gateway) joins it in the pair's sync group (with the uplinks' instances, if any): both families move together; the
+ * IPv4 instance runs the notify script for all.
  */
 export function renderKeepalived(p: NodePlan): string {
   const { ha, self, paths } = p;
@@ -62,9 +63,9 @@ export function renderKeepalived(p: NodePlan): string {
     ...p.lanDevices.flatMap((d) => (ha.lan[d] ? [`    ${ha.lan[d]}/32 dev ${d}`] : [])),
     ...Object.entries(p.wanDevices).flatMap(([name, d]) => (ha.wans[name] ? [`    ${ha.wans[name]}/32 dev ${d}`] : [])),
   ];
+  // On the IPv4 instance only: every instance of the sync group changes role with it, so the script runs once.
   const notifies = ['master', 'backup', 'fault'].map((role) => `  notify_${role} "${paths.notify} ${role}"`);
   const vips6 = virtualAddresses6(p);
-  const members = ['mwan', ...(vips6.length ? ['mwan6'] : []), ...Object.keys(ha.uplinks ?? {}).map(uplinkInstance)];
   const instance = (name: string, addresses: string[], tail: string[]) => [
     `vrrp_instance ${name} {`,
     '  state BACKUP',
@@ -90,15 +91,14 @@ export function renderKeepalived(p: NodePlan): string {
     '  vrrp_garp_master_delay 1',
     '  vrrp_garp_master_repeat 3',
     '}',
-    // Single-address uplinks: an instance each, with its VMAC on the uplink's link (uplink-render.ts), in the group too.
-    ...(members.length > 1
-      ? [
-          ...syncGroup(members, notifies),
-          ...instance('mwan', vips, []),
-          ...(vips6.length ? instance('mwan6', vips6, []) : []),
-          ...renderUplinks(p),
-        ]
-      : instance('mwan', vips, notifies)),
+    ...instance('mwan', vips, notifies),
+    ...(vips6.length ? instance('mwan6', vips6, []) : []),
+    // One sync group holds every instance (keepalived allows an instance in one group only): uplinks' and IPv6's.
+    ...(Object.keys(ha.uplinks ?? {}).length
+      ? renderUplinks(p, vips6.length ? ['mwan6'] : [])
+      : vips6.length
+        ? syncGroup(['mwan', 'mwan6'])
+        : []),
     '',
   ].join('\n');
 }

@@ -6,19 +6,30 @@ import { uplinkRouterIds } from './uplink-options.ts';
 export const uplinkInstance = (wan: string): string => `mwan_${wan}`;
 
 /**
- * One instance per uplink (the group is rendered with the LAN instance), on the modem's link, with `use_vmac <the WAN's device>`: keepalived makes that macvlan (the
+ * One instance per uplink, on the modem's link, with `use_vmac <the WAN's device>`: keepalived makes that macvlan (the
  * VRRP MAC, the same on both routers) and puts the uplink's fixed address on the master's. Why a second instance: a
  * VMAC sits on the instance's own interface, and the one LAN instance's interface is the LAN. A `vrrp_sync_group` with
- * the LAN instance (render.ts) keeps every instance in the same role, and runs the notify script once per change. The routers have no address of their own on that link, so the
+ * the LAN instance keeps every instance in the same role. The routers have no address of their own on that link, so the
  * instance advertises (multicast, on the modem's segment) from this node's sync address (`unicast_src_ip` without peers:
  * keepalived 2.2 accepts it and warns that the form is deprecated). `dont_track_primary`: a dead modem link does not
  * fault the pair (mwan handles dead WANs, as for shared-subnet WANs).
  */
-export function renderUplinks(p: { ha: HaConfig; self: HaNode; wanDevices: Record<string, string> }): string[] {
+export function renderUplinks(
+  p: { ha: HaConfig; self: HaNode; wanDevices: Record<string, string> },
+  /** Other instances of the pair's sync group (the IPv6 one: render6.ts). */
+  members: string[] = [],
+): string[] {
   const uplinks = Object.entries(p.ha.uplinks ?? {});
   if (uplinks.length === 0) return [];
   const ids = uplinkRouterIds(p.ha);
   return [
+    'vrrp_sync_group mwan_pair {',
+    '  group {',
+    '    mwan',
+    ...members.map((m) => `    ${m}`),
+    ...uplinks.map(([name]) => `    ${uplinkInstance(name)}`),
+    '  }',
+    '}',
     ...uplinks.flatMap(([name, u]) => [
       `vrrp_instance ${uplinkInstance(name)} {`,
       '  state BACKUP',

@@ -84,7 +84,7 @@ describe('ha single-address uplinks (ha.uplinks)', () => {
   it('keepalived: a VMAC instance per uplink on its link, in a sync group with the LAN instance', () => {
     const text = renderKeepalived(plan());
     for (const line of [
-      'vrrp_sync_group mwan {',
+      'vrrp_sync_group mwan_pair {',
       '    mwan_modem',
       'vrrp_instance mwan_modem {',
       '  interface wan2',
