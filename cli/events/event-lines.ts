@@ -79,6 +79,8 @@ const DESCRIBE: Describe = {
     p.config === 'unreachable'
       ? `HA node ${p.node}: peer ${p.peer} does not answer on the peer channel`
       : `HA node ${p.node}: configuration ${p.config === 'matches' ? 'matches' : `differs from`} peer ${p.peer}${p.sections.length ? ` (${p.sections.join(', ')})` : ''}`,
+  'ha.peerUpnp': (p) => `HA: ${p.leases.length} UPnP lease(s) copied from peer ${p.peer}`,
+  'upnp.leases': (p) => `UPnP: ${p.leases.length} lease(s) accepted`,
 };
 
 /** `2026-12-03T07:10:08.123Z wan.offline  isp1 offline: …` (the time as the daemon stamped it). */

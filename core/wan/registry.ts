@@ -8,7 +8,7 @@ import type { HealthReport } from '../plugin/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { factsFromLink } from '../system/kernel/wan-facts.ts';
 import { NO_FACTS6, ipv6Facts } from '../system/kernel/wan-facts6.ts';
-import { deriveState, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
+import { NOT_A_FAILURE, deriveState, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
 import { deriveIpv6, initialIpv6, ipv6Verdict } from './ipv6.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
@@ -171,6 +171,14 @@ export class WanRegistry {
     return this.refresh(w, now);
   }
 
+  /** The ha plugin: a single-address uplink the peer holds now (true) or this node may hold (false). */
+  setHeldByPeer(name: string, held: boolean, now = Date.now()): boolean {
+    const w = this.get(name);
+    if (Boolean(w.heldByPeer) === held) return false;
+    w.heldByPeer = held || undefined;
+    return this.refresh(w, now);
+  }
+
   /** Whether a WAN other than `w` and not on standby is in service for `family` (a standby WAN serves only when none is). */
   private othersInService(w: WanRuntime, family: AddressFamily = 'ipv4'): boolean {
     return this.wans.some(
@@ -215,7 +223,7 @@ export class WanRegistry {
     if (next.state !== was.state) w.since = now;
     // Figures measured before the link went away are stale: none until probes answer again.
     if (next.state === 'link-down') w.figures = { rttMs: null, lossPct: null };
-    if (was.inService && !next.inService && next.state !== 'admin-down' && !w.quotaOut) {
+    if (was.inService && !next.inService && !NOT_A_FAILURE.includes(next.state) && !w.quotaOut) {
       w.flaps++;
       w.lastFailure = { at: now, reason: `${next.state}: ${next.reason}` };
     }

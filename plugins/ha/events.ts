@@ -1,4 +1,4 @@
-// The HA pair's events, merged into the bus's event map: keepalived's notification, this node's role, and what it knows of its peer's config.
+// The HA pair's events, merged into the bus's event map: keepalived's notification, this node's role, what it knows of its peer's config, the peer's UPnP leases.
 export {};
 
 declare module '../../core/plugin/api.ts' {
@@ -22,6 +22,22 @@ declare module '../../core/plugin/api.ts' {
       config: 'matches' | 'differs' | 'unreachable';
       previous: 'matches' | 'differs' | 'unreachable' | null;
       sections: string[];
+    };
+    /**
+     * A backup of an HA pair received the master's UPnP leases over the peer channel (checked: shape, bounds, LAN
+     * address; ends in Unix seconds of this node, 0: none). Published when they change and at least every few seconds;
+     * the upnp plugin keeps them for a takeover.
+     */
+    'ha.peerUpnp': {
+      peer: string;
+      leases: {
+        proto: 'tcp' | 'udp';
+        externalPort: number;
+        address: string;
+        port: number;
+        expires: number;
+        description: string;
+      }[];
     };
   }
 }

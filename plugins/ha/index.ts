@@ -4,9 +4,13 @@ import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from
 import { haConfiguration } from './options.ts';
 import { configHashes } from './config-hash.ts';
 import { PeerChannel } from './peer-channel.ts';
+import { UpnpRelay } from './peer-upnp.ts';
 import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePlan } from './render.ts';
 import { HaRole } from './role.ts';
+import { haSnat6Rules } from './snat6.ts';
 import { conntrackdSpec, keepalivedSpec } from './specs.ts';
+import { Uplinks } from './uplink.ts';
+import { uplinkAddresses } from './uplink-options.ts';
 
 export { haConfiguration, haSchema, type HaConfig } from './options.ts';
 
@@ -34,9 +38,15 @@ export function whoAmI(ctx: PluginContext, hostName: string): Pick<NodePlan, 'se
 export function createHa(deps: HaDeps = {}): MwanPlugin {
   let role: HaRole | undefined;
   let channel: PeerChannel | undefined;
+  let uplinks: Uplinks | undefined;
   const report = async () => {
     const r = await role?.report();
-    return r && channel ? { ...r, peerLink: channel.view.report() } : r;
+    if (!r) return r;
+    return {
+      ...r,
+      ...(channel ? { peerLink: channel.view.report() } : {}),
+      ...(uplinks ? { uplinks: uplinks.report() } : {}),
+    };
   };
 
   async function setup(ctx: PluginContext) {
@@ -79,6 +89,19 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       `HA: node ${self.name} (priority ${self.priority}), peer ${peer.name}; keepalived and conntrackd started`,
     );
     const off = current.listen();
+    // Single-address uplinks: held by the peer until this node is master; their clients run on the master only.
+    const devices = plan.wanDevices;
+    const ups =
+      ha.uplinks && Object.keys(ha.uplinks).length
+        ? new Uplinks(
+            ctx,
+            Object.fromEntries(Object.entries(ha.uplinks).map(([n, u]) => [n, { ...u, device: devices[n] ?? '' }])),
+          )
+        : undefined;
+    uplinks = ups;
+    ups?.start();
+    const upnp = new UpnpRelay(ctx, peer.name);
+    const offUpnp = upnp.listen();
     const link = new PeerChannel(ctx, {
       node: self.name,
       peer: peer.name,
@@ -87,11 +110,15 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       port: ha.peerPort,
       hashes: configHashes(ctx.config),
       role: () => current.current,
+      upnp,
     });
     channel = link;
     link.start();
     return async () => {
       off();
+      await ups?.stop();
+      if (uplinks === ups) uplinks = undefined;
+      offUpnp();
       await link.stop();
       if (channel === link) channel = undefined;
       // keepalived first: on SIGTERM it resigns (priority 0) and removes the virtual addresses; the peer takes over.
@@ -102,7 +129,7 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
 
   return {
     name: 'ha',
-    events: ['ha.notify', 'ha.role', 'ha.peer'],
+    events: ['ha.notify', 'ha.role', 'ha.peer', 'ha.peerUpnp'],
     // Its settings are the top-level `ha` section; `plugins.ha` takes nothing.
     options: NO_OPTIONS,
     configuration: haConfiguration,
@@ -115,9 +142,14 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       // A mid-stream packet that reaches the new master before conntrackd's commit must not start a fresh entry.
       d.sysctl('net/netfilter/nf_conntrack_tcp_loose', 0);
       const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
-      const rules = world.wans.flatMap((w) =>
-        ha.wans[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${ha.wans[w.name]}`] : [],
-      );
+      // A single-address uplink's fixed address too; one its client gets is left to the snat plugin's masquerade.
+      const to: Record<string, string> = { ...ha.wans, ...uplinkAddresses(ha) };
+      const rules = [
+        ...haSnat6Rules(world, ha),
+        ...world.wans.flatMap((w) =>
+          to[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${to[w.name]}`] : [],
+        ),
+      ];
       d.chain({ name: 'ha_snat', base: { type: 'nat', hook: 'postrouting', priority: HA_SRCNAT }, rules });
     },
     status: report,

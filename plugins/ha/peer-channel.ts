@@ -2,6 +2,7 @@
 import type { HttpReply, HttpServer, PluginContext, TimedSet } from '../../core/plugin/api.ts';
 import type { ConfigHashes } from './config-hash.ts';
 import { isRememberedSet, parsePeerState, PEER_LIMITS, PEER_PATH, type PeerState } from './peer-state.ts';
+import type { UpnpRelay } from './peer-upnp.ts';
 import { PeerView } from './peer-view.ts';
 import type { Role } from './role.ts';
 
@@ -16,6 +17,8 @@ export interface PeerChannelPlan {
   role: () => Role | null;
   /** How often the peer is asked (ms). */
   intervalMs?: number;
+  /** This node's UPnP leases for the peer, and where a backup hands the master's. */
+  upnp?: UpnpRelay;
 }
 
 /** Copies are rewritten when their keys change, and at least this often (the remaining times move on). */
@@ -69,12 +72,16 @@ export class PeerChannel {
   /** What this node tells its peer. */
   async ownState(): Promise<PeerState> {
     const sets = (await this.ctx.system.timedSets?.read().catch(() => [])) ?? [];
+    const role = this.plan.role();
+    // Only a master's leases are the pair's: a backup's are a copy (or stale from its own time as master).
+    const upnp = role === 'master' ? this.plan.upnp?.forPeer() : undefined;
     return {
       v: 1,
       node: this.plan.node,
-      role: this.plan.role(),
+      role,
       config: this.plan.hashes,
       sets: bounded(sets.filter((s) => isRememberedSet(s.name))),
+      ...(upnp ? { upnp } : {}),
     };
   }
 
@@ -95,6 +102,7 @@ export class PeerChannel {
       const state = await this.ask();
       if (!state) return;
       this.view.answered(state);
+      this.copyLeases(state);
       await this.copy(state);
     } finally {
       this.busy = false;
@@ -138,6 +146,13 @@ export class PeerChannel {
       this.view.failed((e as Error).message);
       return null;
     }
+  }
+
+  /** A backup whose configuration matches the master's hands the master's UPnP leases on (ha.peerUpnp). */
+  private copyLeases(peer: PeerState): void {
+    if (!peer.upnp || !this.plan.upnp) return;
+    if (this.plan.role() !== 'backup' || peer.role !== 'master' || !this.view.configMatches) return;
+    this.plan.upnp.received(peer.upnp);
   }
 
   /**

@@ -1,6 +1,7 @@
 // What one router of a pair tells the other over the peer channel, and its validation (every field, bounded sizes).
 import { z } from 'zod';
 import { isTimedKey, type TimedSet } from '../../core/plugin/api.ts';
+import { peerLeasesSchema } from './peer-upnp.ts';
 import { ROLES } from './roles.ts';
 
 /** The peer channel's only path (versioned: a change of this shape gets a new one). */
@@ -42,6 +43,8 @@ export const peerStateSchema = z.strictObject({
       (sets) => sets.reduce((n, s) => n + s.elements.length, 0) <= PEER_LIMITS.elements,
       `at most ${PEER_LIMITS.elements} elements in all`,
     ),
+  /** The master's UPnP leases (absent: its upnp plugin is off or has told nothing yet). */
+  upnp: peerLeasesSchema.optional(),
 });
 
 export type PeerState = Omit<z.output<typeof peerStateSchema>, 'role' | 'sets'> & {

@@ -1,11 +1,18 @@
 // Built-in plugin: one supervised miniupnpd that follows the preferred WAN; its mappings are forwarded on every UPnP WAN.
 import path from 'node:path';
-import { describeError, type MwanPlugin, type PluginContext, type Supervised } from '../../core/plugin/api.ts';
+import {
+  describeError,
+  pairGate,
+  type MwanPlugin,
+  type PluginContext,
+  type Supervised,
+} from '../../core/plugin/api.ts';
 import { acceptedKeys, MAX_LEASE_FILE } from './leases.ts';
 import { describeMapping, type Mapping } from './mapping.ts';
 import { MappingSource } from './mapping-source.ts';
 import { classifyLine, planInstance, processSpec, upnpPaths, upnpTable, type InstancePlan } from './miniupnpd.ts';
 import { PLUGIN_NAME, parseUpnpOptions, type UpnpOptions } from './options.ts';
+import { PeerCopy } from './peer-copy.ts';
 import {
   POSTROUTING_CHAIN,
   PREROUTING_CHAIN,
@@ -64,6 +71,10 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       log,
       now,
     });
+    // In an HA pair miniupnpd runs on the master only; the other node forwards the master's leases (warm, see PeerCopy).
+    const gate = pairGate(ctx.config, ctx.bus, PLUGIN_NAME);
+    const pair = Boolean(ctx.config.ha);
+    const copy = new PeerCopy({ files, paths, rules: () => mappingRules(ctx.world(), options), log, now });
     let running: { key: string; plan: InstancePlan; handle: Supervised } | undefined;
     let queue: Promise<void> = Promise.resolve();
     let closed = false;
@@ -100,8 +111,20 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
     };
     let saveFailed = false;
 
-    /** Reads and checks the table; a changed set of mappings is logged and reconciled into mwan's table. */
+    /** A changed set of mappings is logged and reconciled into mwan's table. */
+    const take = (mappings: Mapping[], from: string): void => {
+      if (JSON.stringify(mappings) === JSON.stringify(state.mappings)) return;
+      state.mappings = mappings;
+      log.info(
+        { wan: running?.plan.wan.name ?? null, mappings: mappings.length, list: mappings.map(describeMapping), from },
+        `UPnP: ${mappings.length} mapping${mappings.length === 1 ? '' : 's'}${from === 'miniupnpd' ? '' : ` (${from})`}, forwarded on ${options.wans.join(', ')}`,
+      );
+      ctx.requestReconcile(`${mappings.length} UPnP mapping(s)`);
+    };
+
+    /** Reads and checks the table (or, on an HA node without miniupnpd, the master's leases). */
     const readMappings = async (): Promise<void> => {
+      if (pair && !running) return take(copy.mappings(), "the HA master's leases");
       if (phase === 'starting') return;
       const read = await source.read();
       const after = phaseNow(); // it may have changed while the table was read
@@ -114,7 +137,8 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       }
       if (ready) {
         try {
-          await source.saveAccepted(read.mappings);
+          const leases = await source.saveAccepted(read.mappings);
+          if (leases) ctx.bus.emit('upnp.leases', { leases });
           saveFailed = false;
         } catch (error) {
           if (!saveFailed)
@@ -125,14 +149,7 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
           saveFailed = true;
         }
       }
-      const mappings = read.mappings;
-      if (JSON.stringify(mappings) === JSON.stringify(state.mappings)) return;
-      state.mappings = mappings;
-      log.info(
-        { wan: running?.plan.wan.name ?? null, mappings: mappings.length, list: mappings.map(describeMapping) },
-        `UPnP: ${mappings.length} mapping${mappings.length === 1 ? '' : 's'}, forwarded on ${options.wans.join(', ')}`,
-      );
-      ctx.requestReconcile(`${mappings.length} UPnP mapping(s)`);
+      take(read.mappings, 'miniupnpd');
     };
     // One read at a time, in order: a slow older read must not overwrite what a newer one found.
     let reading: Promise<void> = Promise.resolve();
@@ -140,6 +157,8 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
 
     /** Starts the instance on the preferred WAN, or restarts it when what it should run differs from what runs. */
     const follow = async (): Promise<void> => {
+      if (!gate.speaks()) return standBy();
+      if (pair && !running) await copy.prune(); // the master's last leases, ended ones dropped: what miniupnpd restores
       const world = ctx.world();
       const wan = preferredWan(world, options.wans) ?? running?.plan.wan ?? upnpWans(world, options.wans)[0];
       if (closed || !wan) return;
@@ -175,12 +194,27 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
         `UPnP: miniupnpd serves ${wan.name} (${wan.device})${previous && previous.plan.wan.name !== wan.name ? `, was ${previous.plan.wan.name}` : ''}`,
       );
     };
+    /** Not the master of an HA pair: no miniupnpd; the mappings it held stay forwarded until the master's copy arrives. */
+    const standBy = async (): Promise<void> => {
+      const previous = running;
+      if (!previous) return;
+      await refresh(); // the latest accepted leases: the copy this node keeps
+      running = undefined;
+      phase = 'running';
+      clearTimeout(thawTimer);
+      await previous.handle.stop();
+      await copy.load();
+      source.forgetWritten();
+      log.info({ wan: previous.plan.wan.name }, 'UPnP: miniupnpd stopped: this node is not the HA master');
+      await refresh();
+    };
     const sync = () => {
       queue = queue.then(follow).catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`));
     };
 
     await files.mkdir(paths.dir, 0o700);
     await source.ensureAccepted();
+    if (pair) await copy.load();
     await refresh();
     let unwatch: (() => void) | undefined;
     try {
@@ -194,11 +228,29 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
       void refresh();
     }, deps.pollMs ?? 1000);
     const offDone = ctx.bus.on('reconcile.done', sync, PLUGIN_NAME);
+    const offRole = ctx.bus.on('ha.role', sync, PLUGIN_NAME);
+    const offPeer = ctx.bus.on(
+      'ha.peerUpnp',
+      ({ peer, leases }) => {
+        queue = queue
+          .then(async () => {
+            if (running || closed) return; // a master keeps what its own miniupnpd holds
+            await copy.received(peer, leases);
+            source.forgetWritten();
+            await refresh();
+          })
+          .catch((error) => log.error({ err: error }, `UPnP: ${describeError(error)}`));
+      },
+      PLUGIN_NAME,
+    );
 
     return async () => {
       closed = true;
       clearTimeout(thawTimer);
       offDone();
+      offRole();
+      offPeer();
+      gate.off();
       clearInterval(poll);
       unwatch?.();
       await queue;
@@ -210,6 +262,7 @@ export function createUpnp(deps: UpnpDeps = {}): MwanPlugin {
 
   return {
     name: PLUGIN_NAME,
+    events: ['upnp.leases'],
     options: { parse: parseUpnpOptions },
     // Replies leave by the WAN the request came in on because the marker marks inbound connections with their WAN.
     dependencies: ['marker'],

@@ -82,23 +82,38 @@ export function sanitizeDescription(description: string, max: number): string {
 }
 
 /**
- * The lease file mwan writes before every miniupnpd start: one line per mapping it validated, with the end and
- * description the lease file had for exactly that mapping (none known: no end, empty description). Leases that
- * ended are left out (miniupnpd would skip them too).
+ * The leases mwan writes before every miniupnpd start: one per mapping it validated, with the end and description the
+ * lease file had for exactly that mapping (none known: no end, empty description), the description sanitised to fit
+ * a written line. Leases that ended are left out (miniupnpd would skip them too).
  */
+export function acceptedLeases(
+  mappings: Mapping[],
+  details: Map<string, { expires: number; description: string }>,
+  nowSec: number,
+): LeaseLine[] {
+  return mappings.flatMap((m) => {
+    const d = details.get(fullKey(m));
+    const expires = d?.expires ?? 0;
+    if (expires !== 0 && expires <= nowSec) return [];
+    const room = MAX_WRITTEN_LINE - leaseHead({ ...m, expires }).length;
+    return [{ ...m, expires, description: sanitizeDescription(d?.description ?? '', room) }];
+  });
+}
+
+const leaseHead = (l: Omit<LeaseLine, 'description'>): string =>
+  `${l.proto.toUpperCase()}:${l.externalPort}:${l.address}:${l.port}:${l.expires}:`;
+
+/** Leases as miniupnpd's lease file lines (the description is written as it is: sanitise it first). */
+export const renderLeases = (leases: LeaseLine[]): string =>
+  leases.map((l) => `${leaseHead(l)}${l.description}\n`).join('');
+
+/** The lease file mwan writes before every miniupnpd start (acceptedLeases, rendered). */
 export function renderLeaseFile(
   mappings: Mapping[],
   details: Map<string, { expires: number; description: string }>,
   nowSec: number,
 ): string {
-  const lines = mappings.flatMap((m) => {
-    const d = details.get(fullKey(m));
-    const expires = d?.expires ?? 0;
-    if (expires !== 0 && expires <= nowSec) return [];
-    const head = `${m.proto.toUpperCase()}:${m.externalPort}:${m.address}:${m.port}:${expires}:`;
-    return [`${head}${sanitizeDescription(d?.description ?? '', MAX_WRITTEN_LINE - head.length)}`];
-  });
-  return lines.map((l) => `${l}\n`).join('');
+  return renderLeases(acceptedLeases(mappings, details, nowSec));
 }
 
 /** Protocol and external port (mappingKey) of each lease in `text` that has not ended: what miniupnpd will re-create. */

@@ -6,7 +6,7 @@ import {
   type NftFamily,
   type NftJsonItem,
 } from '../../core/plugin/api.ts';
-import { leaseDetails, MAX_LEASE_FILE, renderLeaseFile } from './leases.ts';
+import { acceptedLeases, leaseDetails, MAX_LEASE_FILE, renderLeases, type LeaseLine } from './leases.ts';
 import { mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import { CHAINS, type UpnpPaths } from './miniupnpd.ts';
 import { mappingsFromNft } from './nft-mappings.ts';
@@ -74,17 +74,25 @@ export class MappingSource {
 
   /**
    * Writes the accepted lease file (what miniupnpd gets back at its next start) when it changed: the checked mappings
-   * with the end and description their own lease lines give, sanitised.
+   * with the end and description their own lease lines give, sanitised. Returns the leases written, undefined when
+   * the file was already so.
    */
-  async saveAccepted(mappings: Mapping[]): Promise<void> {
-    const content = renderLeaseFile(
+  async saveAccepted(mappings: Mapping[]): Promise<LeaseLine[] | undefined> {
+    const leases = acceptedLeases(
       mappings,
       leaseDetails(await this.deps.files.readTextPrefix(this.deps.paths.leases, MAX_LEASE_FILE)),
       this.deps.now(),
     );
-    if (content === this.written) return;
+    const content = renderLeases(leases);
+    if (content === this.written) return undefined;
     await this.deps.files.writeAtomic(this.deps.paths.accepted, content);
     this.written = content;
+    return leases;
+  }
+
+  /** Forgets what was written last (another writer, the HA peer's copy, replaced the file). */
+  forgetWritten(): void {
+    this.written = undefined;
   }
 
   /** Creates an empty accepted lease file unless one exists (the first start after an upgrade restores nothing). */

@@ -29,7 +29,15 @@ interface JsonRoute6 {
 export function parseAddresses6(json: string): Observed6['addresses'] {
   return (JSON.parse(json || '[]') as JsonAddr6[]).flatMap((l) =>
     (l.addr_info ?? [])
-      .filter((a) => a.family === 'inet6' && a.scope === 'global' && !a.tentative && !a.deprecated && !a.dadfailed)
+      // `-N` (as the adapter reads) prints scopes as numbers: 0 is global (universe).
+      .filter(
+        (a) =>
+          a.family === 'inet6' &&
+          (a.scope === 'global' || a.scope === '0') &&
+          !a.tentative &&
+          !a.deprecated &&
+          !a.dadfailed,
+      )
       .map((a) => ({ dev: l.ifname, address: canonicalIPv6(a.local), prefixLength: a.prefixlen })),
   );
 }

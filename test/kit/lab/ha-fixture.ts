@@ -1,10 +1,14 @@
-// mwan on both routers of the HA lab: the same configuration file, each daemon under its own host name (a UTS namespace).
+// mwan on both routers of the HA lab (the same configuration file, each daemon under its own host name), and the suite fixture.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { MWANCTL } from './fixture.ts';
-import { ROUTERS, type HaLab, type RouterName } from './ha-pair.ts';
+import { createHaLab, ROUTERS, type HaLab, type HaLabOptions, type RouterName } from './ha-pair.ts';
+import { startHaServer } from './ha-traffic.ts';
+import { skipWithoutLab } from './helpers.ts';
 import type { ManagedProcess } from './processes.ts';
+import { waitFor } from '../time.ts';
 
 /** One configuration for both routers (only the state directory and socket are per router, since they share a disk). */
 export function haConfig(lab: HaLab, dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -90,4 +94,103 @@ export function haNode(
     },
   };
   return node;
+}
+
+/** Why the HA lab cannot run here (a tool missing), or null. */
+export async function missingHaTools(): Promise<string | null> {
+  for (const tool of ['keepalived', 'conntrackd', 'unshare']) {
+    const r = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
+    if (r.exitCode !== 0) return `${tool} is not installed (Debian packages keepalived, conntrackd, util-linux)`;
+  }
+  return null;
+}
+
+export const otherRouter = (r: RouterName): RouterName => (r === 'r1' ? 'r2' : 'r1');
+
+export interface HaPairOptions {
+  /** The suite's name in the one-line skip message. */
+  suite: string;
+  /** Options for createHaLab (number of WANs, IPv6). */
+  lab?: HaLabOptions;
+  /** Fields merged into the ha section of both routers' configuration. */
+  ha?: (lab: HaLab) => Record<string, unknown>;
+  /** Top-level fields merged over both routers' configuration (e.g. wans, policies, ipv6). */
+  top?: (lab: HaLab) => Record<string, unknown>;
+  /** Runs once the lab is built, before any configuration is written or daemon started (baselines, client addresses). */
+  prepare?: (lab: HaLab) => Promise<void>;
+}
+
+/** The HA pair of one suite: valid from its `before` hook on. */
+export interface HaPair {
+  readonly lab: HaLab;
+  readonly nodes: Record<RouterName, HaNode>;
+  /** The role each router's daemon reports. */
+  roles(): Promise<Record<RouterName, string | null>>;
+  /** Waits (generously: every read starts mwanctl) until one router says master and the other backup; returns the master. */
+  elected(timeoutMs?: number): Promise<RouterName>;
+}
+
+/**
+ * Registers the suite's before/after hooks: skip without root, namespaces or the HA tools; build the lab; write the
+ * same configuration on both routers; start the report server in inet (on IPv6 too in a dual-stack lab) and both daemons. After: stop both daemons,
+ * remove their files, tear the lab down (whatever happened).
+ */
+export function useHaPair(o: HaPairOptions): HaPair {
+  let lab: HaLab | undefined;
+  const nodes = {} as Record<RouterName, HaNode>;
+  const roles = async () =>
+    Object.fromEntries(await Promise.all(ROUTERS.map(async (r) => [r, await nodes[r].role()]))) as Record<
+      RouterName,
+      string | null
+    >;
+  const pair: HaPair = {
+    get lab() {
+      if (!lab) throw new Error('the HA lab is used before its before hook built it');
+      return lab;
+    },
+    nodes,
+    roles,
+    async elected(timeoutMs = 90000) {
+      let last: Record<string, string | null> = {};
+      await waitFor(
+        async () => {
+          last = await roles();
+          return (last.r1 === 'master' && last.r2 === 'backup') || (last.r1 === 'backup' && last.r2 === 'master');
+        },
+        timeoutMs,
+        'one master and one backup',
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; roles ${JSON.stringify(last)}`);
+      });
+      return last.r1 === 'master' ? 'r1' : 'r2';
+    },
+  };
+
+  before(async function () {
+    await skipWithoutLab(this, o.suite);
+    const missing = await missingHaTools();
+    if (missing) {
+      console.log(`${o.suite}: skipped: ${missing}`);
+      this.skip();
+    }
+    lab = await createHaLab(o.lab);
+    await o.prepare?.(lab);
+    for (const r of ROUTERS) nodes[r] = haNode(lab, r, o.ha?.(lab), o.top?.(lab));
+    const l = lab;
+    await Promise.all([
+      startHaServer(l),
+      ...(l.addr6 ? [startHaServer(l, l.addr6.server)] : []),
+      ...ROUTERS.map((r) => nodes[r].start()),
+    ]);
+  });
+
+  after(async () => {
+    try {
+      for (const r of ROUTERS) await nodes[r]?.cleanup();
+    } finally {
+      await lab?.teardown();
+    }
+  });
+
+  return pair;
 }

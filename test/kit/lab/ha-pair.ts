@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { ProcessTracker, spawnInNs, type ManagedProcess, type SpawnOptions } from './processes.ts';
 import { ipBatch, newPrefix, nftApply, registerForExitCleanup, removeStaleLabs, teardownOnce } from './netns.ts';
 import type { ExecOptions, ExecResult } from './topology.ts';
+import { HA_SYSCTLS6, haLab6Addresses, haLab6Batches, haLab6RebootLines, type HaLab6Addresses } from './ha-pair6.ts';
 
 export type RouterName = 'r1' | 'r2';
 export const ROUTERS: readonly RouterName[] = ['r1', 'r2'];
@@ -24,6 +25,8 @@ export interface HaLab {
     sync: (r: RouterName) => string;
     server: string;
   };
+  /** The IPv6 addresses (ha-pair6.ts) when the lab was built with `ipv6: true`. */
+  addr6?: HaLab6Addresses;
   exec(ns: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   ispForPublicAddress(addr: string): number | undefined;
   /** The router's devices: lan0, wan1..N, sync0. */
@@ -66,7 +69,14 @@ function killAllIn(pids: number[]): void {
   }
 }
 
-export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
+export interface HaLabOptions {
+  /** ISPs, each with a bridge both routers' WANs share (1..4, default 2). */
+  wans?: number;
+  /** Dual stack: a ULA LAN behind the virtual link-local gateway, a shared IPv6 /64 per ISP (ha-pair6.ts). */
+  ipv6?: boolean;
+}
+
+export async function createHaLab(o: HaLabOptions = {}): Promise<HaLab> {
   const wans = o.wans ?? 2;
   if (!Number.isInteger(wans) || wans < 1 || wans > 4) throw new Error(`wans must be 1..4, got ${wans}`);
   const isps = Array.from({ length: wans }, (_, k) => k + 1);
@@ -92,6 +102,7 @@ export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
     sync: (r: RouterName) => `10.99.0.${NUMBER[r] - 1}`,
     server: '203.0.113.10',
   };
+  const addr6 = o.ipv6 ? haLab6Addresses : undefined;
   const tracker = new ProcessTracker();
   // Besides the tracked processes, whatever runs in the routers (keepalived, conntrackd) dies before the namespaces go.
   const killRouters = async () => killAllIn((await Promise.all(routerNs.map(pidsIn))).flat());
@@ -118,6 +129,7 @@ export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
     namespaces,
     ns,
     addr,
+    addr6,
     async exec(name, argv, opt = {}) {
       const r = await execa('ip', ['netns', 'exec', own(name), ...argv], {
         input: opt.input,
@@ -146,6 +158,7 @@ export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
           ns.router(r),
           true,
         ).catch(() => undefined);
+        if (addr6) await ipBatch(haLab6RebootLines(addr6, isps), ns.router(r), true).catch(() => undefined);
         await lab.exec(ns.router(r), ['conntrack', '-F'], { reject: false });
       }
       await setLinks(r, true, routerLinks);
@@ -159,6 +172,7 @@ export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
 
   try {
     await ipBatch(namespaces.map((n) => `netns add ${n}`));
+    if (addr6) await Promise.all(namespaces.map((n) => lab.exec(n, HA_SYSCTLS6)));
     const bridges = ['brlan', ...isps.map((i) => `brwan${i}`)];
     // The switch first: a bridge per segment, multicast flooded (VRRP advertisements).
     await ipBatch(
@@ -247,6 +261,16 @@ export async function createHaLab(o: { wans?: number } = {}): Promise<HaLab> {
       ...isps.map((i) => lab.exec(ns.isp(i), ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'])),
       ...isps.map((i) => nftApply(ns.isp(i), ispRuleset)),
     ]);
+    if (addr6) {
+      const b = haLab6Batches(addr6, isps);
+      await Promise.all([
+        ipBatch(b.client, ns.client),
+        ...ROUTERS.map((r) => ipBatch(b.router(r), ns.router(r))),
+        ipBatch(b.inet, ns.inet),
+        ...isps.map((i) => ipBatch(b.isp(i), ns.isp(i))),
+        ...isps.map((i) => lab.exec(ns.isp(i), ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'])),
+      ]);
+    }
     return lab;
   } catch (err) {
     await teardown();

@@ -8,8 +8,9 @@ const REPORT_SERVER = fileURLToPath(new URL('./servers/report-server.ts', import
 const HA_FLOWS = fileURLToPath(new URL('./clients/ha-flows.ts', import.meta.url));
 export const HA_PORT = 7100;
 
-export async function startHaServer(lab: HaLab): Promise<ManagedProcess> {
-  const p = lab.spawn(lab.ns.inet, nodeArgv(REPORT_SERVER, ['--bind', lab.addr.server, '--tcp', String(HA_PORT)]));
+/** The report server in inet on `bind` (default the IPv4 server address; the IPv6 one for IPv6 flows). */
+export async function startHaServer(lab: HaLab, bind = lab.addr.server): Promise<ManagedProcess> {
+  const p = lab.spawn(lab.ns.inet, nodeArgv(REPORT_SERVER, ['--bind', bind, '--tcp', String(HA_PORT)]));
   await p.waitForLine('ready', 15000);
   return p;
 }
@@ -37,13 +38,13 @@ export interface FlowsRun {
 /** Starts the client in the LAN namespace; resolves once every flow is connected and messages flow. */
 export async function startFlows(
   lab: HaLab,
-  o: { flows?: number; seconds: number; connectEveryMs?: number; from?: string },
+  o: { flows?: number; seconds: number; connectEveryMs?: number; from?: string; to?: string },
 ): Promise<FlowsRun> {
   const p = lab.spawn(
     lab.ns.client,
     nodeArgv(HA_FLOWS, [
       '--to',
-      lab.addr.server,
+      o.to ?? lab.addr.server,
       '--port',
       String(HA_PORT),
       '--flows',

@@ -1,11 +1,9 @@
 // Two mwan routers as one (keepalived VRRPv3 + conntrackd FTFW): one master, a power loss of it, its return, the sync link, flaps, stop.
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
-import { createHaLab, ROUTERS, type HaLab, type RouterName } from '../../kit/lab/ha-pair.ts';
-import { haNode, type HaNode } from '../../kit/lab/ha-fixture.ts';
+import { ROUTERS, type HaLab, type RouterName } from '../../kit/lab/ha-pair.ts';
+import { otherRouter, useHaPair } from '../../kit/lab/ha-fixture.ts';
 import { currentMaster, flapMaster } from '../../kit/lab/ha-flaps.ts';
-import { startFlows, startHaServer, type FlowsResult } from '../../kit/lab/ha-traffic.ts';
-import { skipWithoutLab } from '../../kit/lab/helpers.ts';
+import { startFlows, type FlowsResult } from '../../kit/lab/ha-traffic.ts';
 import { sleep, waitFor } from '../../kit/time.ts';
 
 /** A namespace's networking as text: addresses, rules, routes (without IPv6 link-local ones), nft, the sysctls mwan sets. */
@@ -28,80 +26,52 @@ async function snapshot(lab: HaLab, r: RouterName): Promise<string> {
   return [addrs, rules, routes, nft, sysctls].join('\n---\n');
 }
 
-async function hasTools(): Promise<string | null> {
-  for (const tool of ['keepalived', 'conntrackd', 'unshare']) {
-    const r = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
-    if (r.exitCode !== 0) return `${tool} is not installed (Debian packages keepalived, conntrackd, util-linux)`;
-  }
-  return null;
-}
-
 describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
   this.timeout(180000);
-  let lab: HaLab | undefined;
-  const nodes = {} as Record<RouterName, HaNode>;
   const baseline = {} as Record<RouterName, string>;
+  const pair = useHaPair({
+    suite: 'ha',
+    lab: { wans: 2 },
+    async prepare(lab) {
+      await sleep(500);
+      for (const r of ROUTERS) baseline[r] = await snapshot(lab, r);
+    },
+  });
+  const { nodes, roles } = pair;
+  let lab: HaLab;
   let master: RouterName = 'r1';
-  const other = (r: RouterName): RouterName => (r === 'r1' ? 'r2' : 'r1');
+  const other = otherRouter;
 
-  before(async function () {
-    await skipWithoutLab(this, 'ha');
-    const missing = await hasTools();
-    if (missing) {
-      console.log(`ha: skipped: ${missing}`);
-      this.skip();
-    }
-    lab = await createHaLab({ wans: 2 });
-    await sleep(500);
-    for (const r of ROUTERS) baseline[r] = await snapshot(lab, r);
-    for (const r of ROUTERS) nodes[r] = haNode(lab, r);
-    await Promise.all([startHaServer(lab), ...ROUTERS.map((r) => nodes[r].start())]);
+  before(() => {
+    lab = pair.lab;
   });
 
-  after(async () => {
-    try {
-      for (const r of ROUTERS) await nodes[r]?.cleanup();
-    } finally {
-      await lab?.teardown();
-    }
-  });
-
-  const roles = async () => Object.fromEntries(await Promise.all(ROUTERS.map(async (r) => [r, await nodes[r].role()])));
   const holdsVip = async (r: RouterName) =>
-    (await lab!.exec(lab!.ns.router(r), ['ip', '-4', '-br', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(
-      `${lab!.addr.lanVip}/32`,
+    (await lab.exec(lab.ns.router(r), ['ip', '-4', '-br', 'addr', 'show', 'dev', 'lan0'])).stdout.includes(
+      `${lab.addr.lanVip}/32`,
     );
 
   it('elects exactly one master, which holds the virtual addresses; LAN traffic leaves through it', async () => {
-    await waitFor(
-      async () => {
-        const now = await roles();
-        return (now.r1 === 'master' && now.r2 === 'backup') || (now.r1 === 'backup' && now.r2 === 'master');
-      },
-      // Generous: each role read starts mwanctl, and each notification does too (seconds each on a loaded machine).
-      90000,
-      'one master and one backup',
-    );
-    const now = await roles();
-    master = now.r1 === 'master' ? 'r1' : 'r2';
+    // Generous: each role read starts mwanctl, and each notification does too (seconds each on a loaded machine).
+    master = await pair.elected();
     assert.equal(await holdsVip(master), true);
     assert.equal(await holdsVip(other(master)), false);
-    const run = await startFlows(lab!, { flows: 2, seconds: 1 });
+    const run = await startFlows(lab, { flows: 2, seconds: 1 });
     const res = await run.result;
     for (const f of res.flows) {
       assert.equal(f.closed, null);
-      assert.ok(lab!.ispForPublicAddress(f.firstSource ?? ''), `the server saw an ISP's address, got ${f.firstSource}`);
+      assert.ok(lab.ispForPublicAddress(f.firstSource ?? ''), `the server saw an ISP's address, got ${f.firstSource}`);
     }
   });
 
   it('keeps the backup warm: its rules, routes and nft (SNAT to the virtual addresses) are applied; tcp_loose is 0 on both', async () => {
-    const backup = lab!.ns.router(other(master));
-    const nft = (await lab!.exec(backup, ['nft', 'list', 'chain', 'inet', 'mwan', 'ha_snat'])).stdout;
-    for (let i = 1; i <= lab!.wans; i++)
-      assert.match(nft, new RegExp(`oifname "wan${i}" snat ip to ${lab!.addr.wanVip(i)}`));
-    assert.match((await lab!.exec(backup, ['ip', 'rule'])).stdout, /fwmark/);
+    const backup = lab.ns.router(other(master));
+    const nft = (await lab.exec(backup, ['nft', 'list', 'chain', 'inet', 'mwan', 'ha_snat'])).stdout;
+    for (let i = 1; i <= lab.wans; i++)
+      assert.match(nft, new RegExp(`oifname "wan${i}" snat ip to ${lab.addr.wanVip(i)}`));
+    assert.match((await lab.exec(backup, ['ip', 'rule'])).stdout, /fwmark/);
     for (const r of ROUTERS) {
-      const v = (await lab!.exec(lab!.ns.router(r), ['sysctl', '-n', 'net.netfilter.nf_conntrack_tcp_loose'])).stdout;
+      const v = (await lab.exec(lab.ns.router(r), ['sysctl', '-n', 'net.netfilter.nf_conntrack_tcp_loose'])).stdout;
       assert.equal(v.trim(), '0', `${r}: nf_conntrack_tcp_loose`);
     }
   });
@@ -122,11 +92,11 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
   let takeover: FlowsResult | undefined;
 
   it('a power loss of the master: the backup takes over, long flows survive on the same public address, new connections work', async () => {
-    const run = await startFlows(lab!, { flows: 20, seconds: 12, connectEveryMs: 20 });
+    const run = await startFlows(lab, { flows: 20, seconds: 12, connectEveryMs: 20 });
     await sleep(3000);
     const old = master;
     powerLossAt = Date.now();
-    await lab!.powerOff(old);
+    await lab.powerOff(old);
     master = other(old);
     await waitFor(async () => (await nodes[master].role()) === 'master', 45000, `${master} becomes master`);
     takeover = await run.result;
@@ -150,8 +120,8 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
   it('the old master returns without a second outage (nopreempt)', async () => {
     const back = other(master);
     // Its reboot: links up, the addresses keepalived held and the connection table gone, then mwan starts.
-    await lab!.powerOn(back, true);
-    const run = await startFlows(lab!, { flows: 10, seconds: 8, connectEveryMs: 50 });
+    await lab.powerOn(back, true);
+    const run = await startFlows(lab, { flows: 10, seconds: 8, connectEveryMs: 50 });
     await nodes[back].start();
     const res = await run.result;
     assert.deepEqual(
@@ -167,16 +137,16 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
 
   it('losing the sync link alone changes no role', async () => {
     const before = await roles();
-    await lab!.setSyncLink(false);
+    await lab.setSyncLink(false);
     await sleep(3000);
     assert.deepEqual(await roles(), before);
-    await lab!.setSyncLink(true);
+    await lab.setSyncLink(true);
   });
 
   it('10 link flaps of the master (its LAN link down until the peer takes over, then up) leave one master each time and lose no flow', async () => {
     const FLAPS = 10;
-    const run = await startFlows(lab!, { flows: 10, seconds: 300 });
-    const figures = await flapMaster(lab!, { count: FLAPS, settleMs: 1500 });
+    const run = await startFlows(lab, { flows: 10, seconds: 300 });
+    const figures = await flapMaster(lab, { count: FLAPS, settleMs: 1500 });
     run.stop();
     const res = await run.result;
     console.log(
@@ -195,7 +165,7 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
     );
     for (const f of res.flows) assert.equal(f.lastSource, f.firstSource, 'the server sees the same public address');
     // The daemons agree with the kernel: the holder's mwan says master, the other's backup.
-    master = await currentMaster(lab!);
+    master = await currentMaster(lab);
     await waitFor(
       async () => (await nodes[master].role()) === 'master' && (await nodes[other(master)].role()) === 'backup',
       45000,
@@ -209,6 +179,6 @@ describe('mwan lab: an HA pair (keepalived + conntrackd)', function () {
       assert.equal(res.exitCode, 0, res.stderr);
       await nodes[r].daemon?.exited;
     }
-    for (const r of ROUTERS) assert.equal(await snapshot(lab!, r), baseline[r], `${r} as before`);
+    for (const r of ROUTERS) assert.equal(await snapshot(lab, r), baseline[r], `${r} as before`);
   });
 });

@@ -1,10 +1,8 @@
 // The HA peer channel in the lab: config hashes compared (status), sticky choices and NFQUEUE-decided flows kept across a takeover.
 import assert from 'node:assert/strict';
-import { execa } from 'execa';
-import { haNode, type HaNode } from '../../kit/lab/ha-fixture.ts';
-import { createHaLab, ROUTERS, type HaLab, type RouterName } from '../../kit/lab/ha-pair.ts';
-import { startFlows, startHaServer } from '../../kit/lab/ha-traffic.ts';
-import { skipWithoutLab } from '../../kit/lab/helpers.ts';
+import { otherRouter, useHaPair } from '../../kit/lab/ha-fixture.ts';
+import { ROUTERS, type HaLab, type RouterName } from '../../kit/lab/ha-pair.ts';
+import { startFlows } from '../../kit/lab/ha-traffic.ts';
 import { waitFor } from '../../kit/time.ts';
 
 /** Eight LAN sources with a sticky rule (round-robin spreads their first connections over both WANs). */
@@ -34,46 +32,29 @@ interface PeerLink {
   role: string | null;
 }
 
-async function hasTools(): Promise<string | null> {
-  for (const tool of ['keepalived', 'conntrackd', 'unshare']) {
-    const r = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
-    if (r.exitCode !== 0) return `${tool} is not installed (Debian packages keepalived, conntrackd, util-linux)`;
-  }
-  return null;
-}
-
 describe('mwan lab: the HA peer channel (config hashes, sticky choices, NFQUEUE flows across a takeover)', function () {
   this.timeout(240000);
-  let lab: HaLab | undefined;
-  const nodes = {} as Record<RouterName, HaNode>;
-  let master: RouterName = 'r1';
-  const other = (r: RouterName): RouterName => (r === 'r1' ? 'r2' : 'r1');
-
-  before(async function () {
-    await skipWithoutLab(this, 'ha-peer');
-    const missing = await hasTools();
-    if (missing) {
-      console.log(`ha-peer: skipped: ${missing}`);
-      this.skip();
-    }
-    lab = await createHaLab({ wans: 2 });
-    await lab.exec(lab.ns.client, [
-      'sh',
-      '-c',
-      [...STICKY, QUEUED]
-        .map((a) => `ip addr add ${a}/24 dev eth0 nodad 2>/dev/null || ip addr add ${a}/24 dev eth0`)
-        .join(' && '),
-    ]);
-    for (const r of ROUTERS) nodes[r] = haNode(lab, r, {}, { ...policiesAndRules, wans: wans(lab) });
-    await Promise.all([startHaServer(lab), ...ROUTERS.map((r) => nodes[r].start())]);
+  const pair = useHaPair({
+    suite: 'ha-peer',
+    lab: { wans: 2 },
+    async prepare(lab) {
+      await lab.exec(lab.ns.client, [
+        'sh',
+        '-c',
+        [...STICKY, QUEUED]
+          .map((a) => `ip addr add ${a}/24 dev eth0 nodad 2>/dev/null || ip addr add ${a}/24 dev eth0`)
+          .join(' && '),
+      ]);
+    },
+    top: (lab) => ({ ...policiesAndRules, wans: wans(lab) }),
   });
+  const { nodes } = pair;
+  let lab: HaLab;
+  let master: RouterName = 'r1';
+  const other = otherRouter;
 
-  after(async () => {
-    try {
-      for (const r of ROUTERS) await nodes[r]?.cleanup();
-    } finally {
-      await lab?.teardown();
-    }
+  before(() => {
+    lab = pair.lab;
   });
 
   const peerLink = async (r: RouterName): Promise<PeerLink | null> => {
@@ -101,21 +82,13 @@ describe('mwan lab: the HA peer channel (config hashes, sticky choices, NFQUEUE 
   };
   /** The ISP a new connection from `from` leaves by (the server reports the public address it saw). */
   const ispOf = async (from: string): Promise<number | undefined> => {
-    const run = await startFlows(lab!, { flows: 1, seconds: 1, from });
+    const run = await startFlows(lab, { flows: 1, seconds: 1, from });
     const res = await run.result;
-    return lab!.ispForPublicAddress(res.flows[0]?.firstSource ?? '');
+    return lab.ispForPublicAddress(res.flows[0]?.firstSource ?? '');
   };
 
   it('elects one master; both nodes say the configuration matches the peer', async () => {
-    await waitFor(
-      async () => {
-        const roles = await Promise.all(ROUTERS.map((r) => nodes[r].role()));
-        return roles.includes('master') && roles.includes('backup');
-      },
-      90000,
-      'one master and one backup',
-    );
-    master = (await nodes.r1.role()) === 'master' ? 'r1' : 'r2';
+    master = await pair.elected();
     await bothSay('matches', 'both nodes: config matches peer');
     const text = await nodes[master].ctl(['status']);
     assert.match(text.stdout, /peer channel: config matches peer; peer is backup/);
@@ -123,7 +96,7 @@ describe('mwan lab: the HA peer channel (config hashes, sticky choices, NFQUEUE 
 
   it('a changed weight on the backup: both say the configuration differs (in wans); restored, it matches again', async () => {
     const backup = other(master);
-    nodes[backup].writeConfig({ ...policiesAndRules, wans: wans(lab!, 3) });
+    nodes[backup].writeConfig({ ...policiesAndRules, wans: wans(lab, 3) });
     const applied = await nodes[backup].ctl(['apply'], 60000);
     assert.equal(applied.exitCode, 0, applied.stderr);
     await bothSay('differs', 'both nodes: config differs');
@@ -132,7 +105,7 @@ describe('mwan lab: the HA peer channel (config hashes, sticky choices, NFQUEUE 
     const text = await nodes[master].ctl(['status']);
     assert.match(text.stdout, /peer channel: config differs from peer since \S+ \(sections: wans\)/);
 
-    nodes[backup].writeConfig({ ...policiesAndRules, wans: wans(lab!) });
+    nodes[backup].writeConfig({ ...policiesAndRules, wans: wans(lab) });
     const restored = await nodes[backup].ctl(['apply'], 60000);
     assert.equal(restored.exitCode, 0, restored.stderr);
     await bothSay('matches', 'both nodes: config matches again');
@@ -148,20 +121,20 @@ describe('mwan lab: the HA peer channel (config hashes, sticky choices, NFQUEUE 
     assert.equal(used.size, 2, 'the sticky sources use both WANs (round-robin), so a fresh choice could differ');
 
     // The backup holds a copy of the master's remembered choices (the master's sets, copied over the peer channel).
-    const backupNs = lab!.ns.router(other(master));
+    const backupNs = lab.ns.router(other(master));
     await waitFor(
       async () => {
-        const nft = (await lab!.exec(backupNs, ['nft', 'list', 'table', 'inet', 'mwan'])).stdout;
+        const nft = (await lab.exec(backupNs, ['nft', 'list', 'table', 'inet', 'mwan'])).stdout;
         return STICKY.every((a) => nft.includes(a));
       },
       20000,
       'every sticky source in the backup’s sets',
     );
 
-    const queued = await startFlows(lab!, { flows: 5, seconds: 14, from: QUEUED });
+    const queued = await startFlows(lab, { flows: 5, seconds: 14, from: QUEUED });
     await new Promise((r) => setTimeout(r, 3000));
     const old = master;
-    await lab!.powerOff(old);
+    await lab.powerOff(old);
     master = other(old);
     await waitFor(async () => (await nodes[master].role()) === 'master', 45000, `${master} becomes master`);
 
