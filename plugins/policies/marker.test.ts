@@ -107,6 +107,15 @@ describe('marker plugin', () => {
     assert.ok(set?.flags?.includes('interval'));
   });
 
+  it('local_nets leaves out a network inside another (an HA virtual gateway /32 on the LAN): an interval set refuses overlaps', () => {
+    const n = net();
+    n.links = n.links.map((l) =>
+      l.name === 'lan0' ? { ...l, addresses: [...l.addresses, { address: '192.168.1.254', prefixLength: 32 }] } : l,
+    );
+    const set = contribution(worldOf({ wans: WANS, lan: LAN }, n)).nft.sets.find((x) => x.name === 'local_nets');
+    assert.deepEqual(set?.elements, ['100.64.1.0/30', '100.64.2.0/30', '100.64.3.0/30', '192.168.1.0/24']);
+  });
+
   it('without a LAN there is no balance chain, no LAN rule and no local_nets set', () => {
     const s = contribution(worldOf({ wans: WANS }, net()));
     assert.equal(chain(s, 'balance'), undefined);

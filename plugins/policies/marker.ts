@@ -1,5 +1,14 @@
 // Built-in plugin 'marker' (part of the policies feature): nftables connection marking: new LAN (and, with rules, router) connections classified into policies (the default policy's chain is `balance`), inbound WAN marks, restore.
-import { definePlugin, DesiredBuilder, hex, isIPv4, NO_OPTIONS, type WorldView } from '../../core/plugin/api.ts';
+import {
+  definePlugin,
+  DesiredBuilder,
+  hex,
+  isIPv4,
+  NO_OPTIONS,
+  parseAddressWithPrefix,
+  subnetOf,
+  type WorldView,
+} from '../../core/plugin/api.ts';
 import {
   CLASSIFY_CHAIN,
   CLASSIFY_LOCAL_CHAIN,
@@ -39,8 +48,27 @@ function restoreRules(mask: number, wans: { id: number; mark: number }[]): strin
 }
 
 function localNetworks(world: WorldView): string[] {
-  const nets = [...world.lans.flatMap((l) => l.networks), ...world.wans.flatMap((w) => (w.network ? [w.network] : []))];
-  return [...new Set(nets)].sort();
+  const nets = [
+    ...new Set([
+      ...world.lans.flatMap((l) => l.networks),
+      ...world.wans.flatMap((w) => (w.network ? [w.network] : [])),
+    ]),
+  ];
+  // An interval set refuses overlapping elements: a network inside another (an HA virtual gateway's /32 inside its
+  // LAN's /24) is left out.
+  return nets.filter((n) => !nets.some((o) => o !== n && contains(o, n))).sort();
+}
+
+/** Whether network `outer` holds network `inner` (both `a.b.c.d/len`). */
+function contains(outer: string, inner: string): boolean {
+  const o = parseAddressWithPrefix(outer);
+  const i = parseAddressWithPrefix(inner);
+  return Boolean(
+    o &&
+      i &&
+      o.prefixLength <= i.prefixLength &&
+      subnetOf({ address: i.address, prefixLength: o.prefixLength }) === outer,
+  );
 }
 
 const devices = (names: string[]) => `{ ${names.map((n) => `"${n}"`).join(', ')} }`;
