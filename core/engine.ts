@@ -89,6 +89,10 @@ export class Engine {
         this.registry.setQuotaOut(wan, out);
         if (this.registry.wans.map((w) => w.inService).join() !== before) void this.reconcile(`${wan} quota`);
       },
+      setHeldByPeer: (wan, held) => {
+        if (this.registry.setHeldByPeer(wan, held))
+          void this.reconcile(`${wan} ${held ? 'held by the HA peer' : 'ours'}`);
+      },
       system: services,
     });
     this.extras = new PluginKernelExtras(

@@ -1,7 +1,15 @@
 // The typed event map: the core's event names and JSON-serialisable payloads; plugins merge theirs into it.
 
 /** Why a WAN is (or is not) in service, as shown in status and events. */
-export type WanStateName = 'unknown' | 'online' | 'degraded' | 'offline' | 'link-down' | 'admin-down';
+export type WanStateName =
+  | 'unknown'
+  | 'online'
+  | 'degraded'
+  | 'offline'
+  | 'link-down'
+  | 'admin-down'
+  /** An HA pair's single-address uplink while the peer (the master) holds it: not a failure, not probed here. */
+  | 'held-by-peer';
 
 /** The figures behind a health verdict: round-trip time and loss over the sliding window. */
 export interface HealthFigures {

@@ -13,7 +13,23 @@ export function haLines(report: StatusReport, now: number): string[] {
       ? `  sync: ${s.internal} connections here, ${s.external} from the peer; ${s.sentPackets} packets sent, ${s.receivedPackets} received, ${s.sendErrors + s.receiveErrors} errors, ${s.lostMessages} lost`
       : '  sync: conntrackd does not answer',
     ...peerLines(ha.peerLink),
+    ...uplinkLines(report, ha.uplinks),
   ];
+}
+
+/** Each single-address uplink: held by the peer (this node is backup) or here, with its address and its client. */
+function uplinkLines(report: StatusReport, uplinks: HaReport['uplinks']): string[] {
+  return (uplinks ?? []).map((u) => {
+    const w = report.wans.find((x) => x.name === u.wan);
+    const where =
+      w?.state === 'held-by-peer'
+        ? 'held by the peer'
+        : `here (${w?.address ?? 'no address yet'}, ${w?.state ?? 'unknown'})`;
+    const client = u.client
+      ? `; client ${u.client.running ? `running (pid ${u.client.pid ?? '-'}, ${u.client.starts} starts)` : 'not running'}`
+      : '';
+    return `  uplink ${u.wan}${w ? ` on ${w.device}` : ''}: ${where}${client}`;
+  });
 }
 
 /** The peer channel: "config matches peer" / "differs since …" / "peer unreachable", and the copied remembered choices. */

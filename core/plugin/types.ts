@@ -125,6 +125,11 @@ export interface PluginContext<O = Record<string, unknown>> {
    * restored (null); a change of service emits wan.* events and triggers a reconcile. Optional like setRuntimeWeights.
    */
   setQuotaOut?(wan: string, out: 'standby' | 'offline' | null): void;
+  /**
+   * An HA pair's single-address uplink is held by the peer (true: while this node has no address on it, its state is
+   * 'held-by-peer', no failure) or may be held here (false). Optional like setQuotaOut; the ha plugin calls it.
+   */
+  setHeldByPeer?(wan: string, held: boolean): void;
   /** Reports a health verdict for a WAN; a change of state emits wan.* events and triggers a reconcile. */
   reportHealth(wan: string, report: HealthReport): void;
   /** The side effects a plugin may cause (kernel actions that are not declared state, probes, processes, files, mail). */

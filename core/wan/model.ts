@@ -75,6 +75,8 @@ export interface WanRuntime {
   lastFailure?: { at: number; reason: string };
   /** Its data quota is used up (the quota plugin): 'offline' leaves service, 'standby' serves only when no other WAN does. */
   quotaOut?: QuotaOut;
+  /** An HA pair's single-address uplink that the peer holds now (the ha plugin): 'held-by-peer' while it has no address. */
+  heldByPeer?: boolean;
   /** The WAN's IPv6 side (issue 13): absent when its configuration has no `ipv6`. */
   ipv6?: Wan6Runtime;
 }
@@ -114,12 +116,18 @@ export function factsFromLink(cfg: WanConfig, link: LinkState | undefined, defau
   };
 }
 
+/** Why an HA pair's single-address uplink is out of service on the backup (its link is fine; the master has the address). */
+export const HELD_REASON = 'held by the HA peer (a single-address uplink: only the master has its address)';
+
+/** States that are no failure of the WAN: leaving service into them is no flap. */
+export const NOT_A_FAILURE: readonly WanStateName[] = ['admin-down', 'held-by-peer'];
+
 /**
  * The one place that decides whether a WAN takes new connections: from its facts, admin flag and the verdict health
  * published (a degraded WAN stays in service unless its trigger level takes it out).
  */
 export function deriveState(
-  w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'quotaOut'>,
+  w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'quotaOut' | 'heldByPeer'>,
   othersInService = false,
   family: 'ipv4' | 'ipv6' = 'ipv4',
 ): FamilyState {
@@ -133,11 +141,13 @@ export function deriveState(
 }
 
 function healthState(
-  w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut'>,
+  w: Pick<WanRuntime, 'facts' | 'enabled' | 'health' | 'healthReason' | 'degradedOut' | 'heldByPeer'>,
   family: 'ipv4' | 'ipv6',
 ): FamilyState {
   const f = w.facts;
   if (!w.enabled) return { state: 'admin-down', reason: 'taken out of service by an administrator', inService: false };
+  // Before the link checks: a device without an IPv4 address is not even listed by the IPv4 read (present: false).
+  if (!f.address && w.heldByPeer) return { state: 'held-by-peer', reason: HELD_REASON, inService: false };
   if (!f.present) return { state: 'link-down', reason: 'device does not exist', inService: false };
   if (!f.adminUp) return { state: 'link-down', reason: 'device is administratively down', inService: false };
   if (!f.carrier) return { state: 'link-down', reason: 'no carrier', inService: false };

@@ -317,4 +317,26 @@ describe('WanRegistry', () => {
     assert.deepEqual([registry.get('isp1').state, registry.get('isp1').inService], ['online', true]);
     assert.ok(only(events, 'wan.offline').some((e) => (e[1] as { wan: string }).wan === 'isp1'));
   });
+  it('an HA single-address uplink the peer holds: held-by-peer while it has no address, no flap; ours again by its address', () => {
+    const { registry } = setup();
+    registry.observe(network(), 2000);
+    assert.equal(registry.get('isp2').inService, true);
+    // The master becomes backup: keepalived takes the address off the VMAC, the ha plugin says the peer holds it.
+    registry.setHeldByPeer('isp2', true, 3000);
+    registry.observe(network({ wan2: { addresses: [] } }), 3100);
+    const held = registry.get('isp2');
+    assert.deepEqual([held.state, held.inService], ['held-by-peer', false]);
+    assert.match(held.reason, /held by the HA peer/);
+    assert.equal(held.flaps, 0, 'held by the peer is not a failure');
+    assert.equal(held.lastFailure, undefined);
+    // Without the flag the same facts are a link-down.
+    registry.setHeldByPeer('isp2', false, 4000);
+    assert.equal(registry.get('isp2').state, 'link-down');
+    // Master again: the address comes back and the WAN serves on its facts alone (no probe verdict to wait for).
+    registry.setHeldByPeer('isp2', true, 5000);
+    registry.setHeldByPeer('isp2', false, 6000);
+    registry.observe(network(), 6100);
+    assert.deepEqual([registry.get('isp2').state, registry.get('isp2').inService], ['online', true]);
+    assert.equal(registry.get('isp2').flaps, 0, 'it never left service for a failure');
+  });
 });

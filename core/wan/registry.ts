@@ -6,7 +6,14 @@ import { MwanError } from '../errors.ts';
 import type { HealthFigures, TargetAnswer, WanChange } from '../events.ts';
 import type { HealthReport } from '../plugin/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
-import { deriveState, factsFromLink, type FamilyState, type QuotaOut, type WanRuntime } from './model.ts';
+import {
+  NOT_A_FAILURE,
+  deriveState,
+  factsFromLink,
+  type FamilyState,
+  type QuotaOut,
+  type WanRuntime,
+} from './model.ts';
 import { type Family, NO_FACTS6, deriveIpv6, initialIpv6, ipv6Facts, ipv6Verdict } from './ipv6.ts';
 
 /** What a WAN keeps over a reload when its device, probes and health settings did not change. */
@@ -169,6 +176,14 @@ export class WanRegistry {
     return this.refresh(w, now);
   }
 
+  /** The ha plugin: a single-address uplink the peer holds now (true) or this node may hold (false). */
+  setHeldByPeer(name: string, held: boolean, now = Date.now()): boolean {
+    const w = this.get(name);
+    if (Boolean(w.heldByPeer) === held) return false;
+    w.heldByPeer = held || undefined;
+    return this.refresh(w, now);
+  }
+
   /** Whether a WAN other than `w` and not on standby is in service for `family` (a standby WAN serves only when none is). */
   private othersInService(w: WanRuntime, family: Family = 'ipv4'): boolean {
     return this.wans.some(
@@ -213,7 +228,7 @@ export class WanRegistry {
     if (next.state !== was.state) w.since = now;
     // Figures measured before the link went away are stale: none until probes answer again.
     if (next.state === 'link-down') w.figures = { rttMs: null, lossPct: null };
-    if (was.inService && !next.inService && next.state !== 'admin-down' && !w.quotaOut) {
+    if (was.inService && !next.inService && !NOT_A_FAILURE.includes(next.state) && !w.quotaOut) {
       w.flaps++;
       w.lastFailure = { at: now, reason: `${next.state}: ${next.reason}` };
     }

@@ -9,6 +9,8 @@ import { haPaths, renderConntrackd, renderKeepalived, renderNotify, type NodePla
 import { HaRole } from './role.ts';
 import { haSnat6Rules } from './snat6.ts';
 import { conntrackdSpec, keepalivedSpec } from './specs.ts';
+import { Uplinks } from './uplink.ts';
+import { uplinkAddresses } from './uplink-options.ts';
 
 export { haConfiguration, haSchema, type HaConfig } from './options.ts';
 
@@ -36,9 +38,15 @@ export function whoAmI(ctx: PluginContext, hostName: string): Pick<NodePlan, 'se
 export function createHa(deps: HaDeps = {}): MwanPlugin {
   let role: HaRole | undefined;
   let channel: PeerChannel | undefined;
+  let uplinks: Uplinks | undefined;
   const report = async () => {
     const r = await role?.report();
-    return r && channel ? { ...r, peerLink: channel.view.report() } : r;
+    if (!r) return r;
+    return {
+      ...r,
+      ...(channel ? { peerLink: channel.view.report() } : {}),
+      ...(uplinks ? { uplinks: uplinks.report() } : {}),
+    };
   };
 
   async function setup(ctx: PluginContext) {
@@ -81,6 +89,17 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       `HA: node ${self.name} (priority ${self.priority}), peer ${peer.name}; keepalived and conntrackd started`,
     );
     const off = current.listen();
+    // Single-address uplinks: held by the peer until this node is master; their clients run on the master only.
+    const devices = plan.wanDevices;
+    const ups =
+      ha.uplinks && Object.keys(ha.uplinks).length
+        ? new Uplinks(
+            ctx,
+            Object.fromEntries(Object.entries(ha.uplinks).map(([n, u]) => [n, { ...u, device: devices[n] ?? '' }])),
+          )
+        : undefined;
+    uplinks = ups;
+    ups?.start();
     const upnp = new UpnpRelay(ctx, peer.name);
     const offUpnp = upnp.listen();
     const link = new PeerChannel(ctx, {
@@ -97,6 +116,8 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
     link.start();
     return async () => {
       off();
+      await ups?.stop();
+      if (uplinks === ups) uplinks = undefined;
       offUpnp();
       await link.stop();
       if (channel === link) channel = undefined;
@@ -121,10 +142,12 @@ export function createHa(deps: HaDeps = {}): MwanPlugin {
       // A mid-stream packet that reaches the new master before conntrackd's commit must not start a fresh entry.
       d.sysctl('net/netfilter/nf_conntrack_tcp_loose', 0);
       const lanSet = `{ ${world.lans.map((l) => `"${l.device}"`).join(', ')} }`;
+      // A single-address uplink's fixed address too; one its client gets is left to the snat plugin's masquerade.
+      const to: Record<string, string> = { ...ha.wans, ...uplinkAddresses(ha) };
       const rules = [
         ...haSnat6Rules(world, ha),
         ...world.wans.flatMap((w) =>
-          ha.wans[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${ha.wans[w.name]}`] : [],
+          to[w.name] ? [`iifname ${lanSet} oifname "${w.device}" snat ip to ${to[w.name]}`] : [],
         ),
       ];
       d.chain({ name: 'ha_snat', base: { type: 'nat', hook: 'postrouting', priority: HA_SRCNAT }, rules });

@@ -9,6 +9,7 @@ import {
   type RefineCtx,
 } from '../../core/plugin/api.ts';
 import { ha6Problems, lan6Schema, wans6Schema } from './options6.ts';
+import { uplinkAddresses, uplinkProblems, uplinkSchema } from './uplink-options.ts';
 
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
 
@@ -49,6 +50,8 @@ export const haSchema = z.strictObject({
   lan6: lan6Schema.optional(),
   /** IPv6: the virtual address of each WAN on its shared IPv6 subnet, held by the master with the IPv4 ones. */
   wans6: wans6Schema.optional(),
+  /** Single-address uplinks (one address from a modem), by WAN name: the master holds it on keepalived's VMAC (uplink-options.ts). */
+  uplinks: z.record(z.string(), uplinkSchema).optional(),
   keepalived: z
     .string()
     .regex(/^\/[^\s]*$/, 'expected an absolute path without spaces')
@@ -93,14 +96,15 @@ function haProblems(cfg: MwanConfig, ctx: RefineCtx): void {
   for (const name of Object.keys(ha.wans))
     if (!wanNames.includes(name)) issue(['wans', name], `no WAN is named so; WANs: ${wanNames.join(', ')}`);
   for (const name of wanNames)
-    if (!(name in ha.wans))
-      issue(['wans'], `WAN ${name} has no virtual address (single-address uplinks are not supported yet)`);
+    if (!(name in ha.wans) && !(name in (ha.uplinks ?? {})))
+      issue(['wans'], `WAN ${name} has no virtual address (ha.wans) and is no single-address uplink (ha.uplinks)`);
+  uplinkProblems(cfg, issue);
   if (ha.peerPort === ha.syncPort)
     issue(['peerPort'], `the same as syncPort (${ha.syncPort}): the peer channel needs a port of its own`);
   if (ha.syncDevice && (lanDevices.includes(ha.syncDevice) || cfg.wans.some((w) => w.device === ha.syncDevice)))
     issue(['syncDevice'], `${ha.syncDevice} is a LAN or WAN device: the sync link must be a link of its own`);
   ha6Problems(cfg, ha, issue);
-  const all = [...Object.values(ha.lan), ...Object.values(ha.wans)];
+  const all = [...Object.values(ha.lan), ...Object.values(ha.wans), ...Object.values(uplinkAddresses(ha))];
   const seen = new Set<string>();
   for (const v of all) {
     if (seen.has(v)) issue([], `virtual address ${v} is used twice`);

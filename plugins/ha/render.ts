@@ -2,6 +2,8 @@
 import path from 'node:path';
 import type { HaConfig, HaNode } from './options.ts';
 import { ignoredAddresses6, syncGroup, virtualAddresses6 } from './render6.ts';
+import { uplinkAddresses } from './uplink-options.ts';
+import { renderUplinks } from './uplink-render.ts';
 
 export interface HaPaths {
   dir: string;
@@ -51,7 +53,8 @@ export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 /**
  * One VRRPv3 instance on the first LAN carries every IPv4 virtual address; the other LANs are tracked (their loss is
  * a fault). With IPv6 virtual addresses a second instance (IPv6 adverts, its first address the LAN's link-local
- * gateway) joins it in a sync group, which runs the notify script: both families move together.
+ * gateway) joins it in the pair's sync group (with the uplinks' instances, if any): both families move together; the
+ * IPv4 instance runs the notify script for all.
  */
 export function renderKeepalived(p: NodePlan): string {
   const { ha, self, paths } = p;
@@ -60,6 +63,7 @@ export function renderKeepalived(p: NodePlan): string {
     ...p.lanDevices.flatMap((d) => (ha.lan[d] ? [`    ${ha.lan[d]}/32 dev ${d}`] : [])),
     ...Object.entries(p.wanDevices).flatMap(([name, d]) => (ha.wans[name] ? [`    ${ha.wans[name]}/32 dev ${d}`] : [])),
   ];
+  // On the IPv4 instance only: every instance of the sync group changes role with it, so the script runs once.
   const notifies = ['master', 'backup', 'fault'].map((role) => `  notify_${role} "${paths.notify} ${role}"`);
   const vips6 = virtualAddresses6(p);
   const instance = (name: string, addresses: string[], tail: string[]) => [
@@ -87,9 +91,14 @@ export function renderKeepalived(p: NodePlan): string {
     '  vrrp_garp_master_delay 1',
     '  vrrp_garp_master_repeat 3',
     '}',
-    ...(vips6.length
-      ? [...syncGroup(['mwan', 'mwan6'], notifies), ...instance('mwan', vips, []), ...instance('mwan6', vips6, [])]
-      : instance('mwan', vips, notifies)),
+    ...instance('mwan', vips, notifies),
+    ...(vips6.length ? instance('mwan6', vips6, []) : []),
+    // One sync group holds every instance (keepalived allows an instance in one group only): uplinks' and IPv6's.
+    ...(Object.keys(ha.uplinks ?? {}).length
+      ? renderUplinks(p, vips6.length ? ['mwan6'] : [])
+      : vips6.length
+        ? syncGroup(['mwan', 'mwan6'])
+        : []),
     '',
   ].join('\n');
 }
@@ -103,6 +112,7 @@ export function renderConntrackd(p: NodePlan): string {
     peer.syncAddress,
     ...Object.values(ha.lan),
     ...Object.values(ha.wans),
+    ...Object.values(uplinkAddresses(ha)),
   ];
   return [
     `# Written by mwan's ha plugin for node ${self.name}; rewritten on every start.`,

@@ -25,9 +25,9 @@ export function virtualAddresses6(p: Plan6): string[] {
   ];
 }
 
-/** The sync group: its members change role together, and the group (not each member) runs the notify script once. */
-export function syncGroup(members: string[], notifies: string[]): string[] {
-  return ['vrrp_sync_group mwan {', '  group {', ...members.map((m) => `    ${m}`), '  }', ...notifies, '}'];
+/** The sync group (named as the uplinks' one, which it replaces when there are none): its members change role together. */
+export function syncGroup(members: string[]): string[] {
+  return ['vrrp_sync_group mwan_pair {', '  group {', ...members.map((m) => `    ${m}`), '  }', '}'];
 }
 
 /** conntrackd's Address Ignore entries for IPv6: connections to the router itself (loopback, the virtual addresses). */

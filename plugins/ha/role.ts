@@ -1,6 +1,7 @@
 // This node's VRRP role as keepalived reports it (ha.notify), published as ha.role, and the figures status shows.
 import type { PluginContext } from '../../core/plugin/api.ts';
 import type { PeerReport } from './peer-view.ts';
+import type { UplinkState } from './uplink.ts';
 import { ROLES, type Role } from './roles.ts';
 
 export { ROLES, type Role };
@@ -16,6 +17,8 @@ export interface HaReport {
   sync: SyncCounters | null;
   /** The peer channel: whether the configurations match, the peer's role, the remembered choices copied from it. */
   peerLink?: PeerReport;
+  /** Single-address uplinks (ha.uplinks): whether their client runs here. */
+  uplinks?: UplinkState[];
 }
 
 export class HaRole {

@@ -31,7 +31,9 @@ const plugin: MwanPlugin = {
       ctx.bus.on(
         'wan.offline',
         (e) => {
-          if (settingsOf(e.wan).flushConntrack) put(e.wan, e.family ?? 'ipv4', e.reason);
+          // An HA backup's single-address uplink: the flows belong to the new master (conntrackd syncs them), keep them.
+          const held = ctx.world().wans.find((w) => w.name === e.wan)?.state === 'held-by-peer';
+          if (settingsOf(e.wan).flushConntrack && !held) put(e.wan, e.family ?? 'ipv4', e.reason);
         },
         plugin.name,
       ),

@@ -99,7 +99,8 @@ export class WanMonitor {
         (e) => {
           if (!this.mine(e)) return;
           // Leaving service for a failure is a flap; `mwanctl wan down` is not.
-          if (this.inService && this.view()?.state !== 'admin-down') this.damper.flap(Date.now());
+          const state = this.view()?.state;
+          if (this.inService && state !== 'admin-down' && state !== 'held-by-peer') this.damper.flap(Date.now());
           this.inService = false;
         },
         'health',

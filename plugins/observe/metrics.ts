@@ -13,6 +13,7 @@ export const WAN_STATES: readonly WanStateName[] = [
   'offline',
   'link-down',
   'admin-down',
+  'held-by-peer',
 ];
 /** Round-trip time buckets (seconds): LAN-fast to satellite-slow. */
 const RTT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
