@@ -162,8 +162,9 @@ describe('ha single-address uplinks (ha.uplinks)', () => {
       ['fixed', false],
     ]);
     assert.deepEqual(
-      started.map((s) => [s.name, s.argv]),
-      [['uplink-modem', client]],
+      started.map((s) => [s.name, s.argv, s.after]),
+      [['uplink-modem', client, [['ip', '-4', 'addr', 'flush', 'dev', 'vmac2']]]],
+      'the address the client set goes when it stops',
     );
     assert.deepEqual(ups.report(), [
       { wan: 'modem', client: { running: true, pid: 42, starts: 1 } },
