@@ -121,6 +121,7 @@ export async function startDhcp(lab: HaLab, modem: Modem, dir: string): Promise<
       '# The lab uplink client script: the leased address on the VMAC (the gateway is in the configuration).',
       'case "$1" in',
       '  deconfig) ip -4 addr flush dev "$interface" ;;',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion in the script's text
       '  bound|renew) ip -4 addr replace "$ip/${mask:-24}" dev "$interface" ;;',
       'esac',
       'exit 0',
