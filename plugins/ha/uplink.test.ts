@@ -105,7 +105,10 @@ describe('ha single-address uplinks (ha.uplinks)', () => {
     assert.doesNotMatch(plain, /vrrp_sync_group|use_vmac/);
     // A client-only uplink: an instance without an address (the client sets it).
     const dhcp = renderKeepalived(plan({ modem: { link: 'wan2', client: ['/sbin/udhcpc'] } }));
-    assert.match(dhcp, /vrrp_instance mwan_modem \{[^}]*virtual_ipaddress \{\n {2}\}/);
+    assert.match(
+      dhcp,
+      /vrrp_instance mwan_modem \{[^}]*virtual_ipaddress \{\n {4}169\.254\.52\.1\/32 dev lo scope host\n {2}\}/,
+    );
   });
 
   it('SNATs LAN traffic to a fixed uplink address; none for a client-only uplink (the masquerade takes it)', () => {
