@@ -2,6 +2,9 @@
 import type { HaConfig, HaNode } from './options.ts';
 import { uplinkRouterIds } from './uplink-options.ts';
 
+/** The address an uplink's instance holds when the client sets the real one: 169.254.<id>.1/32 (on lo). */
+export const standInAddress = (id: number): string => `169.254.${id}.1/32`;
+
 /** keepalived's name of an uplink's instance (the LAN instance is `mwan`). */
 export const uplinkInstance = (wan: string): string => `mwan_${wan}`;
 
@@ -43,9 +46,10 @@ export function renderUplinks(
       `  priority ${p.self.priority}`,
       `  advert_int ${p.ha.advertInterval}`,
       ...(p.ha.nopreempt ? ['  nopreempt'] : []),
-      // Without a fixed address the client sets it (keepalived warns "No VIP specified" and runs the instance).
+      // Without a fixed address the client sets it; keepalived refuses to run an instance without an address, so it holds
+      // a stand-in nobody uses: a link-local /32 on lo, host scope (never on the VMAC: mwan takes its first address).
       '  virtual_ipaddress {',
-      ...(u.address ? [`    ${u.address}`] : []),
+      `    ${u.address ?? `${standInAddress(ids[name] ?? 0)} dev lo scope host`}`,
       '  }',
       '}',
     ]),

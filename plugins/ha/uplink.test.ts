@@ -105,7 +105,10 @@ describe('ha single-address uplinks (ha.uplinks)', () => {
     assert.doesNotMatch(plain, /vrrp_sync_group|use_vmac/);
     // A client-only uplink: an instance without an address (the client sets it).
     const dhcp = renderKeepalived(plan({ modem: { link: 'wan2', client: ['/sbin/udhcpc'] } }));
-    assert.match(dhcp, /vrrp_instance mwan_modem \{[^}]*virtual_ipaddress \{\n {2}\}/);
+    assert.match(
+      dhcp,
+      /vrrp_instance mwan_modem \{[^}]*virtual_ipaddress \{\n {4}169\.254\.52\.1\/32 dev lo scope host\n {2}\}/,
+    );
   });
 
   it('SNATs LAN traffic to a fixed uplink address; none for a client-only uplink (the masquerade takes it)', () => {
@@ -162,8 +165,9 @@ describe('ha single-address uplinks (ha.uplinks)', () => {
       ['fixed', false],
     ]);
     assert.deepEqual(
-      started.map((s) => [s.name, s.argv]),
-      [['uplink-modem', client]],
+      started.map((s) => [s.name, s.argv, s.after]),
+      [['uplink-modem', client, [['ip', '-4', 'addr', 'flush', 'dev', 'vmac2']]]],
+      'the address the client set goes when it stops',
     );
     assert.deepEqual(ups.report(), [
       { wan: 'modem', client: { running: true, pid: 42, starts: 1 } },

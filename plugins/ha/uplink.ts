@@ -5,10 +5,15 @@ import type { UplinkConfig } from './uplink-options.ts';
 
 const BACKOFF = { firstMs: 500, maxMs: 10_000, stableMs: 10_000 };
 
-/** The supervised client of one uplink (its argv as configured). */
-export const clientSpec = (wan: string, argv: string[]): ProcessSpec => ({
+/**
+ * The supervised client of one uplink (its argv as configured). Without a fixed address the client set the address:
+ * once it is stopped (this node left master) the address goes with it (`after`), whether or not the client released
+ * it, so the old master never answers for the address with the shared MAC. A fixed address is keepalived's to remove.
+ */
+export const clientSpec = (wan: string, argv: string[], device: string, fixed: boolean): ProcessSpec => ({
   name: `uplink-${wan}`,
   argv: [...argv],
+  ...(fixed ? {} : { after: [['ip', '-4', 'addr', 'flush', 'dev', device]] }),
   backoff: BACKOFF,
   stopGraceMs: 3000,
 });
@@ -60,7 +65,8 @@ export class Uplinks {
     for (const [wan, u] of Object.entries(this.uplinks)) {
       this.ctx.setHeldByPeer?.(wan, !master);
       const running = this.clients.get(wan);
-      if (master && u.client && !running) this.clients.set(wan, this.supervise(wan, u.client));
+      if (master && u.client && !running)
+        this.clients.set(wan, this.supervise(wan, clientSpec(wan, u.client, u.device, Boolean(u.address))));
       if (!master && running) {
         this.clients.delete(wan);
         await running.stop();
@@ -69,12 +75,12 @@ export class Uplinks {
     }
   }
 
-  private supervise(wan: string, argv: string[]): Supervised {
+  private supervise(wan: string, spec: ProcessSpec): Supervised {
     const log = this.ctx.log;
     const supervise = this.ctx.system.supervise;
     if (!supervise) throw new Error('the system boundary offers no process supervisor (system.supervise)');
-    log.info({ wan, argv }, `HA: uplink ${wan}: this node is master, starting its client`);
-    return supervise(clientSpec(wan, argv), {
+    log.info({ wan, argv: spec.argv }, `HA: uplink ${wan}: this node is master, starting its client`);
+    return supervise(spec, {
       line: (l) => log.debug({ wan }, `uplink ${wan}: ${l}`),
       exited: (e) => {
         if (e.restartInMs !== null)

@@ -1,4 +1,6 @@
 // A modem for the HA lab: one address to give (a single-address uplink, kind b), both routers on its segment, NAT to inet.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { HaLab, RouterName } from './ha-pair.ts';
 import { ROUTERS } from './ha-pair.ts';
 import { ipBatch, nftApply } from './netns.ts';
@@ -83,4 +85,50 @@ export async function addModem(lab: HaLab): Promise<Modem> {
   await lab.exec(ns, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
   await nftApply(ns, modemRuleset);
   return m;
+}
+
+/** busybox (Debian's `busybox`): udhcpd for the modem, udhcpc for the routers. */
+export const BUSYBOX = '/usr/bin/busybox';
+
+/**
+ * The modem as a DHCP server with one address to give (busybox udhcpd in its namespace, tracked by the lab); files
+ * in `dir`. Returns the argv of a router's client for the uplink (udhcpc on the VMAC, with a script that sets or removes
+ * the address), the one `ha.uplinks.<wan>.client` takes.
+ */
+export async function startDhcp(lab: HaLab, modem: Modem, dir: string): Promise<string[]> {
+  const conf = path.join(dir, 'udhcpd.conf');
+  writeFileSync(
+    conf,
+    [
+      'start 192.168.1.10',
+      'end 192.168.1.10',
+      'max_leases 1',
+      'interface down0',
+      `lease_file ${path.join(dir, 'udhcpd.leases')}`,
+      `pidfile ${path.join(dir, 'udhcpd.pid')}`,
+      'option subnet 255.255.255.0',
+      `option router ${modem.gateway}`,
+      'option lease 600',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(dir, 'udhcpd.leases'), '');
+  const script = path.join(dir, 'udhcpc.sh');
+  writeFileSync(
+    script,
+    [
+      '#!/bin/sh',
+      '# The lab uplink client script: the leased address on the VMAC (the gateway is in the configuration).',
+      'case "$1" in',
+      '  deconfig) ip -4 addr flush dev "$interface" ;;',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion in the script's text
+      '  bound|renew) ip -4 addr replace "$ip/${mask:-24}" dev "$interface" ;;',
+      'esac',
+      'exit 0',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  lab.spawn(modem.ns, [BUSYBOX, 'udhcpd', '-f', conf]);
+  return [BUSYBOX, 'udhcpc', '-f', '-i', modem.vmac, '-s', script, '-t', '100', '-T', '1', '-A', '1'];
 }

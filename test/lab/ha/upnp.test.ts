@@ -109,7 +109,19 @@ describe('mwan lab: UPnP on an HA pair (miniupnpd on the master only, its leases
       new RegExp(`is redirected to internal ${pair.lab.addr.client.replaceAll('.', '\\.')}:${PORT}`),
       out,
     );
-    await waitFor(async () => (await viaIsp(1, 1)).ok === 1, 30000, 'the mapping to answer through isp1');
+    await waitFor(async () => (await viaIsp(1, 1)).ok === 1, 30000, 'the mapping to answer through isp1').catch(
+      async (error: Error) => {
+        const tables = await Promise.all(
+          ['mwan', 'mwan_upnp'].map(
+            async (t) =>
+              (await pair.lab.exec(pair.lab.ns.router(master), ['nft', 'list', 'table', 'inet', t], { reject: false }))
+                .stdout,
+          ),
+        );
+        const log = (pair.nodes[master].daemon?.lines ?? []).filter((l) => /UPnP|HA:|miniupnpd/.test(l));
+        throw new Error(`${error.message}; the master's tables:\n${tables.join('\n')}\nits log:\n${log.join('\n')}`);
+      },
+    );
     for (const i of [1, 2]) assert.equal((await viaIsp(i)).ok, 3, `the mapping answers through isp${i}`);
   });
 
@@ -126,6 +138,11 @@ describe('mwan lab: UPnP on an HA pair (miniupnpd on the master only, its leases
       "the mapping in the backup's mwan table",
     );
     assert.equal(await miniupnpdIn(backup), 0, 'still no miniupnpd on the backup');
+    const status = await pair.nodes[backup].ctl(['status', '--json']);
+    const link = (
+      JSON.parse(status.stdout) as { plugins?: { ha?: { peerLink?: { upnpLeases?: { leases: number } } } } }
+    ).plugins?.ha?.peerLink;
+    assert.equal(link?.upnpLeases?.leases, 1, `the backup's status counts the copied lease: ${JSON.stringify(link)}`);
   });
 
   it('the master loses power: the new master answers the mapping from outside within seconds, and its miniupnpd lists it', async () => {
