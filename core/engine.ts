@@ -9,6 +9,7 @@ import {
   type KernelSnapshot,
   type LinkHint,
   type LinkState,
+  type Observed6,
   type OwnStateChange,
   type SavedState,
   ownershipOf,
@@ -47,6 +48,8 @@ export class Engine {
   private readonly sysctlMemory: SysctlMemory;
   private links: LinkState[] = [];
   private defaults: ForeignDefault[] = [];
+  /** The last full read's IPv6 observation: a link hint keeps it (without it, `auto` IPv6 addresses would vanish). */
+  private observed6: Observed6 | undefined;
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
   private runtimeWeights: Record<string, RuntimeWeights> = {};
 
@@ -149,6 +152,7 @@ export class Engine {
     this.known.offer(current, stamp);
     this.links = observed.links;
     this.defaults = observed.defaults;
+    this.observed6 = observed.ipv6;
     return this.registry.observe(observed);
   }
 
@@ -161,7 +165,7 @@ export class Engine {
     if (!link) return false;
     if (hint.deleted) this.links = this.links.filter((l) => l !== link);
     else Object.assign(link, { adminUp: hint.adminUp, carrier: hint.carrier });
-    return this.registry.observe({ links: this.links, defaults: this.defaults });
+    return this.registry.observe({ links: this.links, defaults: this.defaults, ipv6: this.observed6 });
   }
 
   /** Brings the kernel up to date, and the plugins' kernel extras where pending (their commands join the plan). */

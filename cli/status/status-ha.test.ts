@@ -40,6 +40,10 @@ describe('status: HA lines', () => {
       `  peer channel: config matches peer; peer is master; 8 remembered choices copied from it (2 sets, ${since})`,
     );
     assert.equal(
+      link({ config: 'matches', role: 'master', upnpLeases: { leases: 3, at: since } }),
+      `  peer channel: config matches peer; peer is master; 3 UPnP leases copied from it (${since})`,
+    );
+    assert.equal(
       link({ config: 'differs', sections: ['policies', 'wans'] }),
       `  peer channel: config differs from peer since ${since} (sections: policies, wans)`,
     );

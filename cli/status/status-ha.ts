@@ -47,5 +47,6 @@ function peerLines(p: HaReport['peerLink']): string[] {
   const copied = p.mirrored
     ? `; ${p.mirrored.elements} remembered choices copied from it (${p.mirrored.sets} sets, ${p.mirrored.at})`
     : '';
-  return [`  peer channel: ${config}${role}${copied}`];
+  const leases = p.upnpLeases ? `; ${p.upnpLeases.leases} UPnP leases copied from it (${p.upnpLeases.at})` : '';
+  return [`  peer channel: ${config}${role}${copied}${leases}`];
 }

@@ -152,7 +152,7 @@ export class PeerChannel {
   private copyLeases(peer: PeerState): void {
     if (!peer.upnp || !this.plan.upnp) return;
     if (this.plan.role() !== 'backup' || peer.role !== 'master' || !this.view.configMatches) return;
-    this.plan.upnp.received(peer.upnp);
+    this.view.leasesCopied(this.plan.upnp.received(peer.upnp));
   }
 
   /**

@@ -129,6 +129,7 @@ describe('ha peer channel: UPnP leases', () => {
     await r1.channel.tick();
     await r2.channel.tick();
     assert.deepEqual(r2.copies, [{ peer: 'r1', leases: [game] }]);
+    assert.equal(r2.channel.view.report().upnpLeases?.leases, 1, 'status counts the copied leases');
     await r2.channel.tick();
     assert.equal(r2.copies.length, 1, 'the same leases are not published again at once');
     r1.bus.emit('upnp.leases', { leases: [] });

@@ -119,8 +119,11 @@ export class UpnpRelay {
     return this.own && leasesForPeer(this.own, Math.floor(this.nowMs() / 1000));
   }
 
-  /** The master's leases, received by this backup: checked and published when they changed (or every few seconds). */
-  received(leases: PeerLease[]): void {
+  /**
+   * The master's leases, received by this backup: checked and published when they changed (or every few seconds).
+   * Returns how many passed.
+   */
+  received(leases: PeerLease[]): number {
     const nowSec = Math.floor(this.nowMs() / 1000);
     const lanNetworks = this.ctx.world().lans.flatMap((l) => l.networks);
     const r = leasesFromPeer(leases, lanNetworks, nowSec);
@@ -135,8 +138,9 @@ export class UpnpRelay {
       .map((l) => `${l.proto}:${l.externalPort}:${l.address}:${l.port}:${l.expires === 0}:${l.description}`)
       .join('\n');
     const now = this.nowMs();
-    if (key === this.published.key && now - this.published.at < REPUBLISH_MS) return;
+    if (key === this.published.key && now - this.published.at < REPUBLISH_MS) return r.leases.length;
     this.published = { key, at: now };
     this.ctx.bus.emit('ha.peerUpnp', { peer: this.peer, leases: r.leases });
+    return r.leases.length;
   }
 }

@@ -21,6 +21,8 @@ export interface PeerReport {
   problem: string | null;
   /** The peer's remembered choices this node last copied (a backup copies the master's). */
   mirrored: { sets: number; elements: number; at: string } | null;
+  /** The master's UPnP leases this backup last received (absent: none yet). */
+  upnpLeases?: { leases: number; at: string };
 }
 
 /** Failed polls in a row before the peer counts as unreachable (a single lost answer is not news). */
@@ -35,6 +37,7 @@ export class PeerView {
   private problem: string | null = null;
   private failures = 0;
   private mirrored: PeerReport['mirrored'] = null;
+  private upnpLeases: PeerReport['upnpLeases'];
 
   constructor(
     private readonly ctx: Pick<PluginContext, 'bus' | 'log'>,
@@ -69,6 +72,10 @@ export class PeerView {
     this.mirrored = { sets, elements, at: this.now().toISOString() };
   }
 
+  leasesCopied(leases: number): void {
+    this.upnpLeases = { leases, at: this.now().toISOString() };
+  }
+
   get configMatches(): boolean {
     return this.state === 'matches';
   }
@@ -86,6 +93,7 @@ export class PeerView {
       lastContact: this.lastContact?.toISOString() ?? null,
       problem: this.problem,
       mirrored: this.mirrored,
+      ...(this.upnpLeases ? { upnpLeases: { ...this.upnpLeases } } : {}),
     };
   }
 

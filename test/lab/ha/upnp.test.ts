@@ -138,6 +138,11 @@ describe('mwan lab: UPnP on an HA pair (miniupnpd on the master only, its leases
       "the mapping in the backup's mwan table",
     );
     assert.equal(await miniupnpdIn(backup), 0, 'still no miniupnpd on the backup');
+    const status = await pair.nodes[backup].ctl(['status', '--json']);
+    const link = (
+      JSON.parse(status.stdout) as { plugins?: { ha?: { peerLink?: { upnpLeases?: { leases: number } } } } }
+    ).plugins?.ha?.peerLink;
+    assert.equal(link?.upnpLeases?.leases, 1, `the backup's status counts the copied lease: ${JSON.stringify(link)}`);
   });
 
   it('the master loses power: the new master answers the mapping from outside within seconds, and its miniupnpd lists it', async () => {
