@@ -38,11 +38,18 @@ describe('mwan lab: a dual-stack HA pair (IPv6 npt behind a virtual link-local g
     lab: { wans: 2, ipv6: true },
     async prepare(lab) {
       for (const r of ROUTERS) {
-        await waitFor(
-          async () => (await lab.exec(lab.ns.router(r), ['ip', '-6', 'addr', 'show', 'tentative'])).stdout === '',
-          10000,
-          `${r}: IPv6 addresses settled`,
-        );
+        // Settled: no address tentative, and every link up has its link-local one (a link's fe80:: address appears a
+        // moment after its carrier; a baseline taken before it would differ from the same router after a reboot).
+        const settled = async () => {
+          const ns = lab.ns.router(r);
+          if ((await lab.exec(ns, ['ip', '-6', 'addr', 'show', 'tentative'])).stdout !== '') return false;
+          const lines = (await lab.exec(ns, ['ip', '-6', '-br', 'addr', 'show', 'up'])).stdout.trim().split('\n');
+          const up = (await lab.exec(ns, ['ip', '-br', 'link', 'show', 'up'])).stdout.trim().split('\n');
+          const dev = (l: string) => l.split(/\s+/)[0].split('@')[0]; // `lan0@if5`: the name before the peer
+          const devs = up.map(dev).filter((d) => d && d !== 'lo');
+          return devs.every((d) => lines.some((l) => dev(l) === d && / fe80::/.test(l)));
+        };
+        await waitFor(settled, 10000, `${r}: IPv6 addresses settled`);
         baseline[r] = await snapshot6(lab, r);
       }
     },
