@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { ProcessTracker, spawnInNs, type ManagedProcess, type SpawnOptions } from './processes.ts';
 import { ipBatch, newPrefix, nftApply, registerForExitCleanup, removeStaleLabs, teardownOnce } from './netns.ts';
 import type { ExecOptions, ExecResult } from './topology.ts';
+import { waitFor } from '../time.ts';
 import { HA_SYSCTLS6, haLab6Addresses, haLab6Batches, haLab6RebootLines, type HaLab6Addresses } from './ha-pair6.ts';
 
 export type RouterName = 'r1' | 'r2';
@@ -271,6 +272,19 @@ export async function createHaLab(o: HaLabOptions = {}): Promise<HaLab> {
         ...isps.map((i) => lab.exec(ns.isp(i), ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'])),
       ]);
     }
+    // The kernel reports a link's operational state a moment after both ends are up (linkwatch): a lab handed over
+    // before that shows `DOWN` in a test's baseline and `UP` in the same router later.
+    const operUp = async (r: RouterName) => {
+      const out = (await lab.exec(ns.router(r), ['ip', '-br', 'link', 'show'])).stdout;
+      const state = new Map(
+        out
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .map(([d, st]) => [d?.split('@')[0], st]),
+      );
+      return routerLinks.every((l) => state.get(l) === 'UP');
+    };
+    await waitFor(async () => (await Promise.all(ROUTERS.map(operUp))).every(Boolean), 10000, 'router links up');
     return lab;
   } catch (err) {
     await teardown();

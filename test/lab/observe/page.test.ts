@@ -63,11 +63,13 @@ describe('mwan lab: the status page in a browser', function () {
     });
     await page.goto('http://127.0.0.1:9847/', { waitUntil: 'load', timeout: 30000 });
 
+    // Queried and read in one evaluation: the page redraws its rows on every update, and a row handle taken in one
+    // step ($$eval) can be detached by the next (its computed style then reads empty).
     const rows = async () =>
-      page.$$eval('#wans tbody tr', (trs) =>
-        trs.map((tr) => ({
-          wan: (tr as HTMLElement).dataset.wan,
-          state: (tr as HTMLElement).dataset.state,
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('#wans tbody tr')].map((tr) => ({
+          wan: tr.dataset.wan,
+          state: tr.dataset.state,
           color: getComputedStyle(tr.querySelector('td.state')!).backgroundColor,
         })),
       );
