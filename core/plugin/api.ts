@@ -77,6 +77,7 @@ export {
 } from '../../config/schema/validators.ts';
 export {
   hostInSubnetProblem,
+  inPrefix,
   isIPv4Prefix,
   nonUnicastReason,
   parseAddressWithPrefix,

@@ -5,8 +5,8 @@ import {
   hex,
   isIPv4,
   NO_OPTIONS,
+  inPrefix,
   parseAddressWithPrefix,
-  subnetOf,
   type WorldView,
 } from '../../core/plugin/api.ts';
 import {
@@ -63,12 +63,7 @@ function localNetworks(world: WorldView): string[] {
 function contains(outer: string, inner: string): boolean {
   const o = parseAddressWithPrefix(outer);
   const i = parseAddressWithPrefix(inner);
-  return Boolean(
-    o &&
-      i &&
-      o.prefixLength <= i.prefixLength &&
-      subnetOf({ address: i.address, prefixLength: o.prefixLength }) === outer,
-  );
+  return Boolean(o && i && o.prefixLength <= i.prefixLength && inPrefix(i.address, o.address, o.prefixLength));
 }
 
 const devices = (names: string[]) => `{ ${names.map((n) => `"${n}"`).join(', ')} }`;
