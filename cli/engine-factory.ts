@@ -6,7 +6,7 @@ import type { System } from '../core/system/system.ts';
 import { realSystem } from '../core/system/real.ts';
 import { checkRouteProtocol } from '../core/system/kernel/route-protocols.ts';
 import type { Logger } from '../core/log.ts';
-import type { MwanPlugin } from '../core/plugin/types.ts';
+import type { MwanPlugin } from '../plugin-api/types.ts';
 import { loadUserPlugins, pluginsDirOf } from '../core/system/code/user-plugins.ts';
 import { builtinPlugins } from '../plugins/index.ts';
 import { configUsesIpv6 } from '../core/system/kernel/ipv6-reads.ts';

@@ -9,7 +9,7 @@ import type { ObservedNetwork } from './system/kernel/adapter.ts';
 import { MemoryKernel } from './system/kernel/memory-adapter.ts';
 import { MemorySystem } from './system/memory.ts';
 import { silentLogger } from './log.ts';
-import type { PluginContext } from './plugin/types.ts';
+import type { PluginContext } from '../plugin-api/types.ts';
 import { link } from '../test/kit/link.ts';
 
 /** No figures measured. */

@@ -17,7 +17,7 @@ import {
 import type { StateStorage, System } from './system/system.ts';
 import type { Logger } from './log.ts';
 import { PluginHost } from './plugin/host.ts';
-import type { MwanPlugin, RuntimeWeights, WorldView } from './plugin/types.ts';
+import type { MwanPlugin, RuntimeWeights, WorldView } from '../plugin-api/types.ts';
 import { PluginKernelExtras, withExtras } from './system/kernel-extras.ts';
 import { Reconciler, planFor, removalPlan } from './reconcile/reconciler.ts';
 import { TablesOwnedCheck, type ForeignRouteReader } from './system/kernel/table-ownership.ts';

@@ -40,15 +40,6 @@ export interface TargetAnswer {
   rttMs: number | null;
 }
 
-/** One probe round of one WAN: each target's answer and the window's figures. */
-export interface ProbeRound extends HealthFigures {
-  wan: string;
-  /** The family of the targets probed (a WAN with targets of both families has a round of each). */
-  family?: AddressFamily;
-  ok: boolean;
-  targets: TargetAnswer[];
-}
-
 export interface CoreEvents {
   /** Carrier (or admin state) came up on a device. */
   'link.up': { device: string };
@@ -64,10 +55,6 @@ export interface CoreEvents {
   'wan.degraded': WanChange;
   /** A WAN left service. */
   'wan.offline': WanChange;
-  /** A WAN has been out of service longer than the configured long-down time. */
-  'wan.longdown': WanChange;
-  /** A probe round finished for a WAN. */
-  'probe.result': ProbeRound;
   /** An administrator took a WAN out of service (`mwanctl wan down`) or put it back. */
   'wan.admin': { wan: string; enabled: boolean };
   /** A configuration was loaded and validated. */
@@ -91,7 +78,7 @@ export interface CoreEvents {
 
 /**
  * Every event on the bus: the core's, and those plugins declare in their `events.ts` by declaration merging
- * (`declare module '../../core/plugin/api.ts' { interface MwanEvents { ... } }`), listing them in `MwanPlugin.events`.
+ * (`declare module '../../plugin-api/index.ts' { interface MwanEvents { ... } }`), listing them in `MwanPlugin.events`.
  */
 export interface MwanEvents extends CoreEvents {}
 
@@ -106,8 +93,6 @@ export const CORE_EVENTS = [
   'wan.online',
   'wan.degraded',
   'wan.offline',
-  'wan.longdown',
-  'probe.result',
   'wan.admin',
   'config.loaded',
   'reconcile.requested',

@@ -1,6 +1,6 @@
 // Hands out the last world view again while nothing it is built from changed: with 64 WANs every health monitor
 // reading its WAN's view on every WAN event built 64 × 64 WAN views (and 64 selections) per event.
-import type { WorldView } from './plugin/types.ts';
+import type { WorldView } from '../plugin-api/types.ts';
 import type { WanRuntime } from './wan/model.ts';
 
 /**

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EventBus } from './bus.ts';
 import { parseConfig } from './config/load.ts';
-import type { MwanPlugin } from './plugin/types.ts';
+import type { MwanPlugin } from '../plugin-api/types.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { activeWans, buildWorld } from './world.ts';
 

@@ -3,7 +3,7 @@ import type { LoadedConfig } from './config/load.ts';
 import type { MwanConfig } from '../config/schema/schema.ts';
 import { subnetOf } from '../config/schema/addresses.ts';
 import type { LinkState } from './system/kernel/adapter.ts';
-import type { LanView, MwanPlugin, RuntimeWeights, WanView, WorldView } from './plugin/types.ts';
+import type { LanView, MwanPlugin, RuntimeWeights, WanView, WorldView } from '../plugin-api/types.ts';
 import { canRoute, wanNetwork, type WanRuntime } from './wan/model.ts';
 
 export function wanView(w: WanRuntime): WanView {

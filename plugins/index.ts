@@ -16,7 +16,7 @@ import ha from './ha/index.ts';
 import ra from './ra/index.ts';
 import observe from './observe/index.ts';
 import traffic from './traffic/index.ts';
-import type { MwanPlugin } from '../core/plugin/api.ts';
+import type { MwanPlugin } from '../plugin-api/index.ts';
 
 export const builtinPlugins: MwanPlugin[] = [
   routeTables,

@@ -3,7 +3,7 @@ import { EventBus } from '../core/bus.ts';
 import { parseConfig } from '../cli/config.ts';
 import type { ObservedNetwork } from '../core/system/kernel/adapter.ts';
 import { DesiredBuilder, type DesiredState } from '../core/reconcile/desired.ts';
-import type { MwanPlugin, WorldView } from '../core/plugin/types.ts';
+import type { MwanPlugin, WorldView } from '../plugin-api/types.ts';
 import { WanRegistry } from '../core/wan/registry.ts';
 import { buildWorld } from '../core/world.ts';
 

@@ -13,8 +13,8 @@ describe('events: --type and --text', () => {
       'wan.online',
       'wan.degraded',
       'wan.offline',
-      'wan.longdown',
       'wan.admin',
+      'wan.longdown',
       'wan.traffic',
       'wan.quota',
     ]);

@@ -6,7 +6,7 @@ import { builtinPlugins } from '../../plugins/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { NO_OPTIONS, PluginOptionsError, invalidOptions } from './plugin-options.ts';
 import { validatePluginOptions } from '../../core/plugin/host.ts';
-import type { MwanPlugin } from '../../core/plugin/types.ts';
+import type { MwanPlugin } from '../../plugin-api/types.ts';
 
 const configWith = (plugins: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], lan: [{ device: 'lan0' }], plugins, ...extra }).config;

@@ -176,7 +176,7 @@ function coreProblems(cfg: CoreConfig, ctx: RefineCtx): void {
 
 /**
  * Top-level sections plugins add, by key: each plugin's options.ts declares its own by augmenting this interface
- * (`declare module '…/core/plugin/api.ts' { interface PluginSections { forwards: ForwardConfig[] } }`).
+ * (`declare module '…/plugin-api/index.ts' { interface PluginSections { forwards: ForwardConfig[] } }`).
  */
 // biome-ignore lint/suspicious/noEmptyInterface: filled by the plugins' declaration merging
 export interface PluginSections {}

@@ -5,7 +5,7 @@ import { parseConfig } from '../config/load.ts';
 import type { MwanError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import { PluginHost, orderPlugins, type HostDeps } from './host.ts';
-import type { MwanPlugin, WorldView } from './types.ts';
+import type { MwanPlugin, WorldView } from '../../plugin-api/types.ts';
 import { expectCode } from '../../test/kit/errors.ts';
 
 function deps(plugins: Record<string, unknown> = {}, requests: string[] = []): HostDeps {

@@ -4,7 +4,7 @@ import { MwanError, describeError } from '../errors.ts';
 import { DesiredBuilder, type DesiredState } from '../reconcile/desired.ts';
 import { closest } from '../../config/schema/issues.ts';
 import { optionProblemLines } from '../../config/schema/plugin-options.ts';
-import type { Disposer, MwanPlugin, PluginContext, WorldView } from './types.ts';
+import type { Disposer, MwanPlugin, PluginContext, WorldView } from '../../plugin-api/types.ts';
 
 /**
  * Checks `plugins.*` against the registered plugins: unknown keys (with a "did you mean" hint) and the options of

@@ -4,7 +4,7 @@ import { parseConfig } from '../config/load.ts';
 import { MwanError } from '../errors.ts';
 import { validatePlugin } from '../system/code/user-plugins.ts';
 import { checkPlugins } from './host.ts';
-import type { MwanPlugin } from './types.ts';
+import type { MwanPlugin } from '../../plugin-api/types.ts';
 
 const configWith = (plugins: Record<string, unknown> = {}) =>
   parseConfig({ wans: [{ name: 'isp1', device: 'wan1' }], plugins }).config;

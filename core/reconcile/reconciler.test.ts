@@ -12,7 +12,7 @@ import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { MemoryKernel } from '../system/kernel/memory-adapter.ts';
 import { MemorySystem } from '../system/memory.ts';
 import { silentLogger } from '../log.ts';
-import type { MwanPlugin } from '../plugin/types.ts';
+import type { MwanPlugin } from '../../plugin-api/types.ts';
 import { link } from '../../test/kit/link.ts';
 
 /** Three WANs (weights 3:2:1) and one LAN, gateways learned from the main table. */

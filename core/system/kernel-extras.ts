@@ -1,5 +1,5 @@
 // The plugins' kernel extras together (the NFQUEUE policies' queue rules): ensured beside each reconcile, planned, repaired.
-import type { KernelExtras } from '../plugin/types.ts';
+import type { KernelExtras } from '../../plugin-api/types.ts';
 import type { ApplyPlan } from './kernel/adapter.ts';
 
 /** `plan` with the extras' commands (shown as `iptables`), or `plan` itself when there are none. */

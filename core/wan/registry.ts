@@ -4,7 +4,7 @@ import type { Layout } from '../../config/schema/identifiers.ts';
 import type { MwanConfig } from '../../config/schema/schema.ts';
 import { MwanError } from '../errors.ts';
 import type { AddressFamily, HealthFigures, TargetAnswer, WanChange } from '../events.ts';
-import type { HealthReport } from '../plugin/types.ts';
+import type { HealthReport } from '../../plugin-api/types.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { factsFromLink } from '../system/kernel/wan-facts.ts';
 import { NO_FACTS6, ipv6Facts } from '../system/kernel/wan-facts6.ts';

@@ -11,7 +11,7 @@ import { parseConfig } from '../../cli/config.ts';
 import { runScript } from '../../core/system/process/scripts.ts';
 import { systemFiles } from '../../core/system/files.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
-import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { PluginContext, WorldView } from '../../plugin-api/types.ts';
 import { createEventScripts, scriptEnv, type EventScriptsPlugin } from './index.ts';
 import { parseEventScriptsOptions, type EventScriptsOptions } from './options.ts';
 

@@ -10,7 +10,7 @@ import {
   type PluginContext,
   type WanChange,
   type WanView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { parseEventScriptsOptions, PLUGIN_NAME, type EventScriptsOptions } from './options.ts';
 import { roleEnv } from './role.ts';
 import { ScriptQueues } from './queue.ts';

@@ -1,7 +1,7 @@
 // The event-scripts options (zod): the scripts directory, the time limit per run, and the queue bound per script.
 import path from 'node:path';
 import { z } from 'zod';
-import { invalidOptions } from '../../core/plugin/api.ts';
+import { invalidOptions } from '../../plugin-api/index.ts';
 
 export const PLUGIN_NAME = 'event-scripts';
 export const DEFAULT_DIR = '/etc/mwan/events.d';

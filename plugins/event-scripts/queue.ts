@@ -1,5 +1,5 @@
 // One queue per script: runs of the same script never overlap, waiting runs are bounded, and closing stops them all.
-import type { RunScript, ScriptResult } from '../../core/plugin/api.ts';
+import type { RunScript, ScriptResult } from '../../plugin-api/index.ts';
 
 export interface QueueHooks {
   /** Called after every run with what the script did. */

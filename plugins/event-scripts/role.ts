@@ -1,5 +1,5 @@
 // The environment of an HA role change (ha.role) for event scripts: every node of a pair runs them for its own role.
-import type { MwanEvents } from '../../core/plugin/api.ts';
+import type { MwanEvents } from '../../plugin-api/index.ts';
 
 type RoleChange = MwanEvents['ha.role'];
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import type { WorldView } from '../../plugin-api/types.ts';
 import firewall, {
   FILTER,
   FORWARD_CHAIN,

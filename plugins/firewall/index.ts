@@ -1,5 +1,5 @@
 // Built-in plugin: a safe firewall in mwan's own table, dropping only WAN-arriving (and group-forbidden) traffic.
-import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, definePlugin } from '../../plugin-api/index.ts';
 import {
   FILTER,
   FORWARD_CHAIN,

@@ -1,6 +1,6 @@
 // Tests pinholes in prefixes mode with several LANs: an interface identifier opens on the /64 of the host's own LAN (found by its IPv4 `to`).
 import assert from 'node:assert/strict';
-import type { MwanConfig, WanView, WorldView } from '../../core/plugin/api.ts';
+import type { MwanConfig, WanView, WorldView } from '../../plugin-api/index.ts';
 import { link, worldFrom } from '../testing.ts';
 import { pinholeRules } from './ipv6.ts';
 

@@ -1,6 +1,6 @@
 // Tests the firewall's IPv6 rules: ICMPv6 essentials before the invalid drop, DHCPv6 replies, rate-limited echo, pinholes.
 import assert from 'node:assert/strict';
-import type { MwanConfig, WanView, WorldView } from '../../core/plugin/api.ts';
+import type { MwanConfig, WanView, WorldView } from '../../plugin-api/index.ts';
 import { link, worldFrom } from '../testing.ts';
 import { ERRORS_RULE, MLD_RULE, ND_RULE, pinholeRules } from './ipv6.ts';
 import { FORWARD_DROP_CHAIN, forwardRules, inputRules } from './rules.ts';

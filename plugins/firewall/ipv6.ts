@@ -8,7 +8,7 @@ import {
   portMatch,
   type WanView,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import type { FirewallConfig } from './options.ts';
 
 /** Neighbour discovery (RFC 4861): valid only on-link, so only with hop limit 255 (RFC 4890 4.4.1). */

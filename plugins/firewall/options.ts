@@ -7,7 +7,7 @@ import {
   type ConfigContribution,
   type MwanConfig,
   type RefineCtx,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 
 /** Bounds: sources are an anonymous nft set in one rule; each pair of a forwarding group's members an nft rule. */
 const MAX = { sources: 256, forwardingGroups: 64, groupMembers: 64 } as const;
@@ -55,7 +55,7 @@ export const firewallSchema = z.strictObject({
 
 export type FirewallConfig = z.output<typeof firewallSchema>;
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginSections {
     firewall: FirewallConfig;
   }

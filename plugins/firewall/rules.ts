@@ -1,5 +1,5 @@
 // The firewall's rules as data: input and forward chains for WAN-arriving traffic, forwarding groups between interfaces.
-import { nftSet, type WorldView } from '../../core/plugin/api.ts';
+import { nftSet, type WorldView } from '../../plugin-api/index.ts';
 import type { FirewallConfig } from './options.ts';
 import { forward6Early, forward6FromWans, input6Early, input6FromWans, ipv6On } from './ipv6.ts';
 

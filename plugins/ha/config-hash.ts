@@ -1,5 +1,5 @@
 // The configuration hash the two routers of a pair compare: per top-level section, leaving out what may differ per node.
-import { fnv1a, type MwanConfig } from '../../core/plugin/api.ts';
+import { fnv1a, type MwanConfig } from '../../plugin-api/index.ts';
 
 /**
  * Sections that are each node's own business (where it keeps its files and socket, how much it logs); everything

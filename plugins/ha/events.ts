@@ -1,7 +1,7 @@
 // The HA pair's events, merged into the bus's event map: keepalived's notification, this node's role, what it knows of its peer's config, the peer's UPnP leases.
 export {};
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface MwanEvents {
     /** keepalived told the daemon this node's new VRRP role (`mwanctl ha master|backup|fault` from its notify script). */
     'ha.notify': { role: 'master' | 'backup' | 'fault'; at: number };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import type { MwanEvents } from '../../core/events.ts';
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 import { HA_SRCNAT, createHa, whoAmI } from './index.ts';
 import { HaRole } from './role.ts';

@@ -1,6 +1,6 @@
 // Built-in plugin: an HA pair — supervised keepalived (VRRPv3, the virtual addresses) and conntrackd (FTFW state sync), SNAT to the WAN virtual addresses.
 import os from 'node:os';
-import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, type MwanPlugin, type PluginContext, type Supervised } from '../../plugin-api/index.ts';
 import { haConfiguration } from './options.ts';
 import { configHashes } from './config-hash.ts';
 import { PeerChannel } from './peer-channel.ts';

@@ -7,7 +7,7 @@ import {
   type ConfigContribution,
   type MwanConfig,
   type RefineCtx,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { ha6Problems, lan6Schema, wans6Schema } from './options6.ts';
 import { uplinkAddresses, uplinkProblems, uplinkSchema } from './uplink-options.ts';
 
@@ -65,7 +65,7 @@ export const haSchema = z.strictObject({
 export type HaConfig = z.output<typeof haSchema>;
 export type HaNode = HaConfig['nodes'][number];
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginSections {
     ha?: HaConfig;
   }

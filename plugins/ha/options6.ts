@@ -1,6 +1,6 @@
 // The ha section's IPv6 fields (issue 16 + 13): a virtual link-local gateway per LAN, a virtual address per WAN, and their checks.
 import { z } from 'zod';
-import { inPrefix6, isIPv4, isLinkLocal6, parsePrefix6, type MwanConfig } from '../../core/plugin/api.ts';
+import { inPrefix6, isIPv4, isLinkLocal6, parsePrefix6, type MwanConfig } from '../../plugin-api/index.ts';
 
 /** Why `a` cannot be a unicast IPv6 host address, naming a family mix-up; undefined when it can. */
 function address6Problem(a: string): string | undefined {

@@ -1,5 +1,5 @@
 // The peer channel: a small HTTP server on this node's sync address that answers only the peer's, and the poll of the peer's.
-import type { HttpReply, HttpServer, PluginContext, TimedSet } from '../../core/plugin/api.ts';
+import type { HttpReply, HttpServer, PluginContext, TimedSet } from '../../plugin-api/index.ts';
 import type { ConfigHashes } from './config-hash.ts';
 import { isRememberedSet, parsePeerState, PEER_LIMITS, PEER_PATH, type PeerState } from './peer-state.ts';
 import type { UpnpRelay } from './peer-upnp.ts';

@@ -1,6 +1,6 @@
 // What one router of a pair tells the other over the peer channel, and its validation (every field, bounded sizes).
 import { z } from 'zod';
-import { isTimedKey, type TimedSet } from '../../core/plugin/api.ts';
+import { isTimedKey, type TimedSet } from '../../plugin-api/index.ts';
 import { peerLeasesSchema } from './peer-upnp.ts';
 import { ROLES } from './roles.ts';
 

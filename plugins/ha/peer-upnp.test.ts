@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import type { MwanEvents } from '../../core/events.ts';
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import { MemoryHttp } from '../../core/system/http/memory.ts';
 import type { ConfigHashes } from './config-hash.ts';
 import { PeerChannel } from './peer-channel.ts';

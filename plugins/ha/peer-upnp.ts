@@ -1,6 +1,6 @@
 // The UPnP leases over the peer channel: the master's (from upnp.leases) told to the peer, and a backup's copy checked and published (ha.peerUpnp).
 import { z } from 'zod';
-import { ipv4ToInt, isIPv4, type MwanEvents, type PluginContext } from '../../core/plugin/api.ts';
+import { ipv4ToInt, isIPv4, type MwanEvents, type PluginContext } from '../../plugin-api/index.ts';
 
 export type UpnpLease = MwanEvents['upnp.leases']['leases'][number];
 

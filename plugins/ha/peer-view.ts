@@ -1,5 +1,5 @@
 // What this node knows of its peer: whether their configurations match (since when, which sections), its role, the last contact.
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import { differingSections, type ConfigHashes } from './config-hash.ts';
 import type { PeerState } from './peer-state.ts';
 import type { Role } from './roles.ts';

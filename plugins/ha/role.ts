@@ -1,5 +1,5 @@
 // This node's VRRP role as keepalived reports it (ha.notify), published as ha.role, and the figures status shows.
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import type { PeerReport } from './peer-view.ts';
 import type { UplinkState } from './uplink.ts';
 import { ROLES, type Role } from './roles.ts';

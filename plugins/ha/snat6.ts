@@ -1,5 +1,5 @@
 // The HA pair's IPv6 source NAT (npt mode): WANs that masquerade IPv6 translate to the WAN's virtual IPv6 address instead.
-import type { WorldView } from '../../core/plugin/api.ts';
+import type { WorldView } from '../../plugin-api/index.ts';
 import type { Ha6 } from './options6.ts';
 
 /**

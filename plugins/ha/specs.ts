@@ -1,5 +1,5 @@
 // The two supervised engines as process specs: conntrackd (FTFW sync) and keepalived (VRRP only), each with its own files.
-import type { ProcessSpec } from '../../core/plugin/api.ts';
+import type { ProcessSpec } from '../../plugin-api/index.ts';
 import { shellQuote, type NodePlan } from './render.ts';
 
 const BACKOFF = { firstMs: 500, maxMs: 10_000, stableMs: 10_000 };

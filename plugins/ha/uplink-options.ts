@@ -6,7 +6,7 @@ import {
   nonUnicastReason,
   parseAddressWithPrefix,
   type MwanConfig,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 
 /** One argument of the client's argv: no NUL (an argv array never passes through a shell). */
 const arg = z

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../cli/config.ts';
 import { EventBus } from '../../core/bus.ts';
-import type { PluginContext, ProcessSpec } from '../../core/plugin/api.ts';
+import type { PluginContext, ProcessSpec } from '../../plugin-api/index.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 import { createHa } from './index.ts';
 import { haPaths, renderConntrackd, renderKeepalived, type NodePlan } from './render.ts';

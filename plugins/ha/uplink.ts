@@ -1,5 +1,5 @@
 // Single-address uplinks follow the role: held by the peer unless master; the uplink's client runs on the master only.
-import type { PluginContext, ProcessSpec, Supervised } from '../../core/plugin/api.ts';
+import type { PluginContext, ProcessSpec, Supervised } from '../../plugin-api/index.ts';
 import type { Role } from './roles.ts';
 import type { UplinkConfig } from './uplink-options.ts';
 

@@ -6,7 +6,7 @@ import {
   type WanView,
   type WorldView,
   inServiceFor,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { settingsOf as settingsIn } from './sections.ts';
 
 /** The WANs the kernel gives new connections of `family` now: IPv4's `active`; IPv6's by the same rule on IPv6 service. */

@@ -1,5 +1,5 @@
 // Built-in plugin: health monitoring — probes every WAN through itself, decides online / degraded / offline, emits long-down.
-import { NO_OPTIONS, type MwanPlugin, targetFamily } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, type MwanPlugin, targetFamily } from '../../plugin-api/index.ts';
 import { LongDownTimers } from './long-down.ts';
 import { WanMonitor } from './monitor.ts';
 import { refreshGatewaysOnLinkUp } from './neighbours.ts';
@@ -8,6 +8,7 @@ import { healthConfiguration, settingsOf as settingsIn } from './sections.ts';
 const plugin: MwanPlugin = {
   name: 'health',
   options: NO_OPTIONS,
+  events: ['wan.longdown', 'probe.result'],
   /** `health` and `wans[].health`: intervals, thresholds and the trigger, checked against each WAN's probes. */
   configuration: healthConfiguration,
   setup(ctx) {

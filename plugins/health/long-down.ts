@@ -1,5 +1,5 @@
 // Emits wan.longdown once a WAN has been out of service for longer than its long-down time (Net-ISP-Balance's long_down_time).
-import type { AddressFamily, EventBus } from '../../core/plugin/api.ts';
+import type { AddressFamily, EventBus } from '../../plugin-api/index.ts';
 
 export class LongDownTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();

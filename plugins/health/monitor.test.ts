@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../cli/config.ts';
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import { resolveHealth } from './options.ts';
 import { WanMonitor } from './monitor.ts';
 

@@ -5,7 +5,7 @@ import {
   type Prober,
   type WanConfig,
   targetFamily,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { FlapDamper } from './damping.ts';
 import type { HealthSettings } from './options.ts';
 import { type ClosedRound, RoundCollector } from './rounds.ts';

@@ -1,7 +1,7 @@
 // Tests the neighbour refresh on link.up: both gateways of the WAN on that device, nothing for other devices or without gateways.
 import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import { refreshGatewaysOnLinkUp } from './neighbours.ts';
 
 function harness(wans: unknown[], problems: string[] = []) {

@@ -1,5 +1,5 @@
 // When a WAN's carrier returns, drops its gateways' unresolved neighbour entries (both families) so the first packets solicit at once.
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 
 /**
  * Packets sent through a WAN while its carrier was down (the LAN's, before the switch; probes) leave its gateways'

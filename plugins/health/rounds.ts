@@ -1,5 +1,5 @@
 // Groups probe samples into rounds: one slot per interval (by send time); a slot closes once its probes' timeout has passed.
-import type { ProbeSample, TargetAnswer } from '../../core/plugin/api.ts';
+import type { ProbeSample, TargetAnswer } from '../../plugin-api/index.ts';
 
 export interface ClosedRound {
   targets: TargetAnswer[];

@@ -1,8 +1,8 @@
 // The health settings' place in the configuration: the top-level `health`, each WAN's `health` overriding it, and their check against the WAN's probes.
-import type { ConfigContribution, MwanConfig, RefineCtx } from '../../core/plugin/api.ts';
+import type { ConfigContribution, MwanConfig, RefineCtx } from '../../plugin-api/index.ts';
 import { healthProblems, healthSchema, resolveHealth, type HealthSettings } from './options.ts';
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginSections {
     health: Partial<HealthSettings>;
   }

@@ -1,5 +1,5 @@
 // Pure message composition: the subject and plain-text body of a state change, a coalesced flap, a long-down or a quota notice.
-import type { MwanEvents, WanChange } from '../../core/plugin/api.ts';
+import type { MwanEvents, WanChange } from '../../plugin-api/index.ts';
 
 export type MailState = 'online' | 'degraded' | 'offline';
 

@@ -10,7 +10,7 @@ import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../cli/config.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import { systemMail } from '../../core/system/mail.ts';
-import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { PluginContext, WorldView } from '../../plugin-api/types.ts';
 import { createMail, type MailPlugin } from './index.ts';
 import { parseMailOptions, type MailOptions } from './options.ts';
 import { sleep, waitFor } from '../../test/kit/time.ts';

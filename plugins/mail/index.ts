@@ -1,6 +1,6 @@
 // Built-in plugin: mails WAN state changes (flaps coalesced into one message), long-down and quota notices via SMTP or sendmail.
 import os from 'node:os';
-import { pairGate, type MwanPlugin, type WanChange } from '../../core/plugin/api.ts';
+import { pairGate, type MwanPlugin, type WanChange } from '../../plugin-api/index.ts';
 import { Coalescer } from './coalesce.ts';
 import {
   composeChanges,

@@ -1,7 +1,7 @@
 // The mail options (zod): recipients, sender, SMTP or sendmail transport, subject prefix, coalescing and retries.
 import os from 'node:os';
 import { z } from 'zod';
-import { invalidOptions } from '../../core/plugin/api.ts';
+import { invalidOptions } from '../../plugin-api/index.ts';
 
 export const PLUGIN_NAME = 'mail';
 

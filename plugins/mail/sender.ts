@@ -1,5 +1,5 @@
 // Sends composed messages one at a time through a nodemailer transport, retrying a bounded number of times; never throws.
-import { describeError, type Logger } from '../../core/plugin/api.ts';
+import { describeError, type Logger } from '../../plugin-api/index.ts';
 import type { Message } from './compose.ts';
 
 /** The part of a nodemailer transporter the sender uses (tests may pass their own). */

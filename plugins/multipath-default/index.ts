@@ -1,5 +1,5 @@
 // Built-in plugin: the weighted multipath default route over the active WANs, in mwan's own table after `main` (suppress_prefixlength 0).
-import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, definePlugin } from '../../plugin-api/index.ts';
 import { multipath6 } from './ipv6.ts';
 
 /** The kernel takes nexthop weights 1–256: scale larger ones down, keeping the ratios as well as integers allow. */

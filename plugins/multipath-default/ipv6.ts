@@ -1,5 +1,5 @@
 // The multipath-default plugin's IPv6 half (issue 13): the weighted IPv6 default over the WANs in service for IPv6, in the same balance table's IPv6 FIB.
-import { inServiceFor, type DesiredBuilder, type WanView, type WorldView } from '../../core/plugin/api.ts';
+import { inServiceFor, type DesiredBuilder, type WanView, type WorldView } from '../../plugin-api/index.ts';
 
 /**
  * The WANs that take new IPv6 connections by default: the active ones (tiers and the default policy applied) that

@@ -1,5 +1,5 @@
 // The observe plugin: Prometheus metrics (/metrics), the live status page (/) and its event stream (/events) on one small read-only server.
-import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, definePlugin } from '../../plugin-api/index.ts';
 import { observeConfiguration } from './options.ts';
 import { startObserve } from './service.ts';
 

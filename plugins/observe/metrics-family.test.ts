@@ -1,6 +1,6 @@
 // Tests the family label: a WAN's IPv6 side has series with family="ipv6"; IPv4's series keep the labels they had.
 import assert from 'node:assert/strict';
-import type { WorldView } from '../../core/plugin/api.ts';
+import type { WorldView } from '../../plugin-api/index.ts';
 import { createMetrics } from './metrics.ts';
 import { StateTracker } from './states.ts';
 

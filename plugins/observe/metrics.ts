@@ -1,6 +1,6 @@
 // The Prometheus metrics (prom-client, on a registry of their own): per WAN, per policy and the daemon's, fed by bus events and refreshed at each scrape.
 import type { Gauge, Registry } from 'prom-client';
-import type { MwanEvents, NfqueueService, WanStateName, WorldView } from '../../core/plugin/api.ts';
+import type { MwanEvents, NfqueueService, WanStateName, WorldView } from '../../plugin-api/index.ts';
 import { CumulativeCounter } from './cumulative.ts';
 import { loadPromParts, type PromParts } from './prom-client-parts.ts';
 import type { PolicyShare } from './policies.ts';

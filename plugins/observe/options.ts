@@ -1,6 +1,6 @@
 // The observe plugin's configuration (`observe`): where the metrics and status page server listens, and its token.
 import { z } from 'zod';
-import { isIPv4, type ConfigContribution, type MwanConfig, type RefineCtx } from '../../core/plugin/api.ts';
+import { isIPv4, type ConfigContribution, type MwanConfig, type RefineCtx } from '../../plugin-api/index.ts';
 
 /** A port in the registered range that no well-known software uses (not in IANA's list nor Prometheus' exporter list). */
 export const DEFAULT_PORT = 9847;
@@ -40,7 +40,7 @@ export const observeSchema = z.strictObject({
 
 export type ObserveConfig = z.output<typeof observeSchema>;
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginSections {
     observe: ObserveConfig;
   }

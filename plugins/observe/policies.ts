@@ -1,5 +1,5 @@
 // The policies as the status page and the share metric show them: strategy, members, and the share of new connections each WAN gets now.
-import type { MwanConfig, WorldView } from '../../core/plugin/api.ts';
+import type { MwanConfig, WorldView } from '../../plugin-api/index.ts';
 
 export interface PolicyShare {
   name: string;

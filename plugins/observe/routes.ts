@@ -1,5 +1,5 @@
 // The observe server's routes: the page and its bundled assets, /metrics, /api/status and the /events stream; read-only, with the token check.
-import type { HttpHandler, HttpReply, HttpRequest, HttpService, HttpStream } from '../../core/plugin/api.ts';
+import type { HttpHandler, HttpReply, HttpRequest, HttpService, HttpStream } from '../../plugin-api/index.ts';
 
 /** Files the page is made of: URL path → package file and type. Public: they hold no data. */
 export const ASSETS: Record<string, { file: string; type: string }> = {

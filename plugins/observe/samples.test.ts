@@ -1,6 +1,6 @@
 // Tests the sample history: rates from device counters, a bounded ring (oldest dropped), unknown counters as gaps.
 import assert from 'node:assert/strict';
-import type { WanView } from '../../core/plugin/api.ts';
+import type { WanView } from '../../plugin-api/index.ts';
 import { SampleRing, WanHistory } from './samples.ts';
 
 const wan = (name: string, device: string, rttMs: number | null): WanView =>

@@ -1,5 +1,5 @@
 // The bounded in-memory history the status page graphs: one sample per WAN every few seconds (RTT, loss, throughput), the last hour kept.
-import type { LinkBytes, WanView } from '../../core/plugin/api.ts';
+import type { LinkBytes, WanView } from '../../plugin-api/index.ts';
 
 export interface Sample {
   /** Seconds since the epoch. */

@@ -1,5 +1,5 @@
 // The observe plugin at run time: follows the bus, keeps the samples and events, serves /metrics, the page and /events.
-import type { HttpServer, MwanEvents, PluginContext } from '../../core/plugin/api.ts';
+import type { HttpServer, MwanEvents, PluginContext } from '../../plugin-api/index.ts';
 import { createMetrics, type ObserveMetrics } from './metrics.ts';
 import { isLoopback, parseListen } from './options.ts';
 import { policyShares } from './policies.ts';

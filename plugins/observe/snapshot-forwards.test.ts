@@ -1,6 +1,6 @@
 // Tests the status page's forward rows: the target shows `to`, `to6` or both, so an IPv6-only forward is not blank.
 import assert from 'node:assert/strict';
-import type { WorldView } from '../../core/plugin/api.ts';
+import type { WorldView } from '../../plugin-api/index.ts';
 import { forwardRows } from './snapshot.ts';
 
 describe('observe status page: forward rows', () => {

@@ -1,6 +1,6 @@
 // Tests the status page's WAN rows: a WAN with IPv6 carries its IPv6 side (state, address, its own RTT and loss); one without has none.
 import assert from 'node:assert/strict';
-import type { WorldView } from '../../core/plugin/api.ts';
+import type { WorldView } from '../../plugin-api/index.ts';
 import { wanRows } from './snapshot.ts';
 import type { WanHistory } from './samples.ts';
 

@@ -1,5 +1,5 @@
 // What the status page shows, as JSON: the WAN table, policies, forwards and recent events, built from the world view and what the plugin followed.
-import type { MwanEvents, WorldView } from '../../core/plugin/api.ts';
+import type { MwanEvents, WorldView } from '../../plugin-api/index.ts';
 import { policyShares, type PolicyShare } from './policies.ts';
 import type { Sample, WanHistory } from './samples.ts';
 

@@ -1,5 +1,5 @@
 // The /events clients: server-sent events broadcast to each, a heartbeat to keep proxies from closing them, a bound on their number.
-import type { HttpStream } from '../../core/plugin/api.ts';
+import type { HttpStream } from '../../plugin-api/index.ts';
 
 export const MAX_CLIENTS = 16;
 const HEARTBEAT_MS = 15_000;

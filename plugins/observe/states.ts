@@ -1,5 +1,5 @@
 // Follows each WAN's state from the world view: counts changes and remembers when the last one happened.
-import type { WanStateName, WanView } from '../../core/plugin/api.ts';
+import type { WanStateName, WanView } from '../../plugin-api/index.ts';
 
 export interface StateChange {
   wan: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EventBus } from '../../core/bus.ts';
 import { silentLogger } from '../../core/log.ts';
 import type { ConntrackSubscriber } from '../../core/system/conntrack/feed.ts';
-import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { PluginContext, WorldView } from '../../plugin-api/types.ts';
 import type { AdaptiveWeights } from './weights.ts';
 import { startAdaptive } from './adaptive.ts';
 import { worldOf } from './testing.ts';

@@ -1,5 +1,5 @@
 // Runs the adaptive strategies: every interval, measures (interface rates, probe RTT, open connections) and publishes each policy's kernel weights.
-import type { PluginContext } from '../../core/plugin/api.ts';
+import type { PluginContext } from '../../plugin-api/index.ts';
 import { ADAPTIVE, policiesOf, type ResolvedPolicy } from './resolve.ts';
 import { usableMembers } from './selection.ts';
 import type { AdaptiveWeights } from './weights.ts';

@@ -1,5 +1,5 @@
 // Open connections per WAN mark, kept incrementally from conntrack events (NEW, closing TCP states, DESTROY); a listing only at start and after lost events.
-import { type ConntrackRecord, OpenFlows } from '../../core/plugin/api.ts';
+import { type ConntrackRecord, OpenFlows } from '../../plugin-api/index.ts';
 
 export class ConnCounter {
   private readonly flows: OpenFlows;

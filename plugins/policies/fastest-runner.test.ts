@@ -5,7 +5,7 @@ import { silentLogger } from '../../core/log.ts';
 import type { ConntrackRecord } from '../../core/system/conntrack/parse.ts';
 import { MemoryConntrack } from '../../core/system/memory.ts';
 import type { MapElement } from '../../core/system/kernel/nft-elements.ts';
-import type { PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { PluginContext, WorldView } from '../../plugin-api/types.ts';
 import { link, worldFrom } from '../testing.ts';
 import marker from './marker.ts';
 import { startFastest } from './fastest-runner.ts';

@@ -1,5 +1,5 @@
 // Runs the fastest-response learners: conntrack events in, learned `network → WAN` choices written to each policy's map (one per family) at a bounded rate.
-import { inPrefix6, parsePrefix6, type PluginContext, type WorldView } from '../../core/plugin/api.ts';
+import { inPrefix6, parsePrefix6, type PluginContext, type WorldView } from '../../plugin-api/index.ts';
 import type { ResolvedPolicy } from './resolve.ts';
 import { type Family, fastestMap } from './names.ts';
 import { policiesOf } from './resolve.ts';

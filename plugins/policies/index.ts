@@ -1,5 +1,5 @@
 // Built-in plugin 'policies': the daemon side of policies — measures and rewrites the adaptive strategies' weights (strategies/), learns fastest-response choices, runs the NFQUEUE policies' listeners and keeps their queue rules (nfqueue/). The 'marker' plugin beside it (marker.ts) renders policies and rules; resolve.ts and selection.ts are shared by both.
-import { type MwanPlugin, NO_OPTIONS } from '../../core/plugin/api.ts';
+import { type MwanPlugin, NO_OPTIONS } from '../../plugin-api/index.ts';
 import { startAdaptive } from './adaptive.ts';
 import { startFastest } from './fastest-runner.ts';
 import { startNfqueuePolicies } from './nfqueue/listeners.ts';

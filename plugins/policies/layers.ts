@@ -1,5 +1,5 @@
 // Lookup layers in front of a policy's choice: persistence (a map of remembered WANs, refreshed per connection) and learned per-destination choices.
-import { type ChainSpec, hex, network6, type SetSpec } from '../../core/plugin/api.ts';
+import { type ChainSpec, hex, network6, type SetSpec } from '../../plugin-api/index.ts';
 import { chainFor, type Family, keepChain } from './names.ts';
 
 export interface LiveWan {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { hex } from '../../config/schema/validators.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import type { WorldView } from '../../plugin-api/types.ts';
 import marker, { MANGLE, chainFor, counterFor, restoreChainFor } from './marker.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';
 

@@ -8,7 +8,7 @@ import {
   inPrefix,
   parseAddressWithPrefix,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import {
   CLASSIFY_CHAIN,
   CLASSIFY_LOCAL_CHAIN,

@@ -1,5 +1,5 @@
 // The marker's IPv6 half (issue 13, ipv6.mode npt): new LAN IPv6 connections classified by the rules that apply to IPv6 into the policies' IPv6 chains (the default policy's is `balance6`).
-import { hex, network6, type DesiredBuilder, type WorldView } from '../../core/plugin/api.ts';
+import { hex, network6, type DesiredBuilder, type WorldView } from '../../plugin-api/index.ts';
 import { CLASSIFY_CHAIN6, DEFAULT_CHAIN6, ENFORCE_METRIC } from './names.ts';
 import { renderPolicy } from './render.ts';
 import { policiesOf } from './resolve.ts';

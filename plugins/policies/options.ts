@@ -11,7 +11,7 @@ import {
   prefixGroups6,
   portRange,
   type RefineCtx,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { ruleSet6 } from './names.ts';
 
 /**
@@ -148,7 +148,7 @@ export const policySections = {
   defaultPolicy: z.string().optional(),
 };
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginSections {
     policies: Record<string, PolicyConfig>;
     rules: RuleConfig[];

@@ -1,5 +1,5 @@
 // Traffic rates per device from successive byte-counter readings: Mbit/s over the last interval, the larger direction.
-import type { LinkBytes } from '../../core/plugin/api.ts';
+import type { LinkBytes } from '../../plugin-api/index.ts';
 
 export class RateMeter {
   private last?: { at: number; bytes: Record<string, LinkBytes | null> };

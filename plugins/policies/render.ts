@@ -1,6 +1,6 @@
 // Renders one policy into nft: its chain (the strategy's choice, lookup layers, what to do when no WAN is usable) and its maps.
 import { policiesOf, type ResolvedPolicy } from './resolve.ts';
-import { type ChainSpec, hex, inServiceFor, type SetSpec, type WorldView } from '../../core/plugin/api.ts';
+import { type ChainSpec, hex, inServiceFor, type SetSpec, type WorldView } from '../../plugin-api/index.ts';
 import { usableMembers } from './selection.ts';
 import { cycleChoice, randomChoice } from './choice.ts';
 import { learnedLayer, persistenceLayer } from './layers.ts';

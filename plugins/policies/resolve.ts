@@ -1,5 +1,5 @@
 // Policies resolved from the configuration: the implicit default policy, members with their weights and tiers filled in.
-import type { MwanConfig } from '../../core/plugin/api.ts';
+import type { MwanConfig } from '../../plugin-api/index.ts';
 import {
   defaultPolicyName,
   IMPLICIT_DEFAULT,

@@ -1,5 +1,5 @@
 // Rules in nft: each rule's match (networks, protocol, ports, input interface, a named set) and where it sends a new connection.
-import type { ChainSpec, SetSpec, WorldView } from '../../core/plugin/api.ts';
+import type { ChainSpec, SetSpec, WorldView } from '../../plugin-api/index.ts';
 import type { RuleConfig } from './options.ts';
 import { policiesOf } from './resolve.ts';
 import { persistenceLayer } from './layers.ts';

@@ -1,7 +1,7 @@
 // Tests policies and rules for IPv6 connections (ipv6.mode npt): ip6 matches, classify6, IPv6 policy chains, sticky and persistence twins, validation.
 import assert from 'node:assert/strict';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import type { WorldView } from '../../plugin-api/types.ts';
 import { MwanError } from '../../core/errors.ts';
 import { parseConfig } from '../../cli/config.ts';
 import { link, worldFrom } from '../testing.ts';

@@ -1,5 +1,5 @@
 // The policies part of `mwanctl status`: each policy in use, its strategy, the WANs it can use now, and run-time weights.
-import type { WorldView } from '../../core/plugin/api.ts';
+import type { WorldView } from '../../plugin-api/index.ts';
 import { policiesOf } from './resolve.ts';
 import { usableMembers } from './selection.ts';
 

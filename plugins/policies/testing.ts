@@ -1,7 +1,7 @@
 // Test helpers for policy rendering: a world built the way the engine builds it, and the marker's contribution to it.
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { DesiredState } from '../../core/reconcile/desired.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import type { WorldView } from '../../plugin-api/types.ts';
 import type { AdaptiveWeights } from './weights.ts';
 import marker from './marker.ts';
 import { contributionOf, link, worldFrom } from '../testing.ts';

@@ -1,6 +1,6 @@
 // The weights a policy's kernel choice uses now (an adaptive strategy's last decision, else static weights), and whether it is a cycle or random.
 import { ADAPTIVE, type ResolvedMember, type ResolvedPolicy } from './resolve.ts';
-import type { RuntimeWeights, WanView } from '../../core/plugin/api.ts';
+import type { RuntimeWeights, WanView } from '../../plugin-api/index.ts';
 import { scaleWeights, type Slot } from './choice.ts';
 
 /** An adaptive strategy's current choice for a policy, kept in the world view's run-time weights under the policy's name. */

@@ -7,7 +7,7 @@ import {
   portMatch,
   type WanView,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { forwardsConfiguration, type ForwardConfig } from './options.ts';
 import { sortForwards } from './targets.ts';
 import { dnat6Statement, forwards6 } from './ipv6.ts';

@@ -1,5 +1,5 @@
 // Port forwards over IPv6 (issue 13, ipv6.mode npt): `forwards[].to6`, a LAN host's IPv6 address, reached as `dnat ip6 to` on the router's IPv6 WAN addresses.
-import { inPrefix6, isIPv6Address, parsePrefix6, type WorldView } from '../../core/plugin/api.ts';
+import { inPrefix6, isIPv6Address, parsePrefix6, type WorldView } from '../../plugin-api/index.ts';
 
 /** `fd00:77::5` or `[fd00:77::5]:8080` as `{ address, port? }`; undefined when malformed. */
 export function forwardTarget6(to6: string): { address: string; port?: number } | undefined {

@@ -9,7 +9,7 @@ import {
   type ConfigContribution,
   type MwanConfig,
   type RefineCtx,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { forwardTargetProblem } from './target-check.ts';
 import { forwardTarget6, forwardTarget6Problem } from './ipv6.ts';
 import { pinholeTargetProblem } from './pinhole-target.ts';
@@ -53,7 +53,7 @@ export const forwardSchema = z.strictObject({
 
 export type ForwardConfig = z.output<typeof forwardSchema>;
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginSections {
     forwards: ForwardConfig[];
   }

@@ -1,5 +1,5 @@
 // A forward's IPv6 host (`forwards[].to6`): which addresses a pinhole may open (the firewall renders the pinholes).
-import { ipv6Groups, isInterfaceId } from '../../core/plugin/api.ts';
+import { ipv6Groups, isInterfaceId } from '../../plugin-api/index.ts';
 
 /** Why `to6` cannot be a pinhole's host (undefined: it can): multicast, link-local, unspecified or not IPv6. */
 export function pinholeTargetProblem(to6: string): string | undefined {

@@ -1,5 +1,5 @@
 // Where a port forward may point: a unicast host inside a LAN network, never the router itself (config validation and the run-time check share it).
-import { hostInSubnetProblem, nonUnicastReason, subnetOf, type AddressWithPrefix } from '../../core/plugin/api.ts';
+import { hostInSubnetProblem, nonUnicastReason, subnetOf, type AddressWithPrefix } from '../../plugin-api/index.ts';
 
 /** What is known about the router and its LANs when a forward target is checked. */
 export interface TargetContext {

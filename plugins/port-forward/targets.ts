@@ -4,7 +4,7 @@ import {
   parseAddressWithPrefix,
   type AddressWithPrefix,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import type { ForwardConfig } from './options.ts';
 import { forwardTargetProblem } from './target-check.ts';
 

@@ -7,12 +7,12 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
 import { MemorySystem } from '../../core/system/memory.ts';
-import type { PluginContext, WanView, WorldView } from '../../core/plugin/types.ts';
+import type { PluginContext, WanView, WorldView } from '../../plugin-api/types.ts';
 import { link, worldFrom } from '../testing.ts';
 import ra, { radvdConf, raPaths, raPlan, radvdSpec } from './index.ts';
 import { RA_DEFAULTS, raSchema } from '../../config/schema/ipv6-ra.ts';
 import { parseConfig } from '../../cli/config.ts';
-import type { MwanConfig } from '../../core/plugin/api.ts';
+import type { MwanConfig } from '../../plugin-api/index.ts';
 
 const BASE = worldFrom(
   {

@@ -8,7 +8,7 @@ import {
   type PluginContext,
   type ProcessSpec,
   type RaConfig,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { PLUGIN_NAME, raConfiguration } from './ra-config.ts';
 import { radvdConf, raPlan, type RaPlan } from './radvd-conf.ts';
 import { loadMemory, memoryText, saveMemory } from './memory.ts';

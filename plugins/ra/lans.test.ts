@@ -1,7 +1,7 @@
 // Tests prefixes mode on several LANs: each LAN its own /64 of every WAN in RAs, deprecated on all when the WAN leaves service; the config checks name the field.
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../cli/config.ts';
-import type { MwanConfig, WanView, WorldView } from '../../core/plugin/api.ts';
+import type { MwanConfig, WanView, WorldView } from '../../plugin-api/index.ts';
 import { RA_DEFAULTS } from '../../config/schema/ipv6-ra.ts';
 import { link, worldFrom } from '../testing.ts';
 import { radvdConf, raPlan } from './index.ts';

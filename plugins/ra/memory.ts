@@ -1,5 +1,5 @@
 // The ra plugin's memory on disk (<stateDir>/ra/prefixes.json): what it advertised and the stale /64s, so a restarted daemon keeps deprecating them.
-import { network6, parsePrefix6, type FileService } from '../../core/plugin/api.ts';
+import { network6, parsePrefix6, type FileService } from '../../plugin-api/index.ts';
 import { EMPTY_MEMORY, STALE_LIMIT_SECONDS, type RaMemory, type RememberedPrefix, type StalePrefix } from './stale.ts';
 
 /** Far more than any router's LANs × WANs × stale prefixes; a longer file is not ours to trust. */

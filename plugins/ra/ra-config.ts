@@ -8,7 +8,7 @@ import {
   type ConfigContribution,
   type MwanConfig,
   type RefineCtx,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 
 export const PLUGIN_NAME = 'ra';
 

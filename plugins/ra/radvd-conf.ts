@@ -6,7 +6,7 @@ import {
   lanPrefixes6,
   type RaConfig,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 
 export interface AdvertisedPrefix {
   prefix: string;

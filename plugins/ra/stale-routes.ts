@@ -1,5 +1,5 @@
 // Source routing for stale /64s (RFC 8978 renumbering): a host's deprecated address keeps leaving by the WAN it came from, never another (BCP 38).
-import type { DesiredBuilder, WorldView } from '../../core/plugin/api.ts';
+import type { DesiredBuilder, WorldView } from '../../plugin-api/index.ts';
 import type { StalePrefix } from './stale.ts';
 
 /**

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { EventBus } from '../../core/bus.ts';
 import { DesiredBuilder } from '../../core/reconcile/desired.ts';
 import { MemorySystem } from '../../core/system/memory.ts';
-import type { MwanConfig, PluginContext, WanView, WorldView } from '../../core/plugin/api.ts';
+import type { MwanConfig, PluginContext, WanView, WorldView } from '../../plugin-api/index.ts';
 import { RA_DEFAULTS } from '../../config/schema/ipv6-ra.ts';
 import { link, worldFrom } from '../testing.ts';
 import ra, { radvdConf, raPaths, raPlan } from './index.ts';

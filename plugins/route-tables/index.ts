@@ -1,5 +1,5 @@
 // Built-in plugin: one routing table per WAN (connected and default route, IPv4 and IPv6) reached by `fwmark` and `from <wan address>` rules.
-import { NO_OPTIONS, definePlugin, ipv4ToInt, type DesiredBuilder, type WanView } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, definePlugin, ipv4ToInt, type DesiredBuilder, type WanView } from '../../plugin-api/index.ts';
 import { sysctls6, wanRoutes6, wanRules6 } from './ipv6.ts';
 import { sourceRouting6 } from './prefixes.ts';
 

@@ -6,7 +6,7 @@ import {
   type DesiredBuilder,
   type WanView,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 
 /** A global gateway outside the WAN's IPv6 network needs `onlink`; a link-local one is always on the link. */
 function onlink6(v6: NonNullable<WanView['ipv6']>): boolean {

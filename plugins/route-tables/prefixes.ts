@@ -1,5 +1,5 @@
 // ipv6.mode prefixes (RFC 8678): `from <delegated prefix> lookup <WAN table>` for every WAN, so a source leaves only by its own WAN.
-import type { DesiredBuilder, WanView, WorldView } from '../../core/plugin/api.ts';
+import type { DesiredBuilder, WanView, WorldView } from '../../plugin-api/index.ts';
 
 /** The prefix a WAN's LAN addresses come from: the delegated prefix, else (not learnt yet) the LAN prefix itself. */
 export const sourcePrefix = (w: WanView): string | undefined => w.ipv6?.delegated ?? w.ipv6?.lanPrefix;

@@ -1,5 +1,5 @@
 // Built-in plugin: loose reverse-path filtering (rp_filter = 2) on every WAN device while mwan runs.
-import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, definePlugin } from '../../plugin-api/index.ts';
 
 export const LOOSE = 2;
 

@@ -1,5 +1,5 @@
 // Built-in plugin: source NAT for LAN traffic leaving each WAN (masquerade, or snat to the WAN's address; IPv6: NPTv6 or masquerade).
-import { NO_OPTIONS, definePlugin } from '../../core/plugin/api.ts';
+import { NO_OPTIONS, definePlugin } from '../../plugin-api/index.ts';
 import { snatConfiguration } from './options.ts';
 import { nat66Rules } from './ipv6.ts';
 

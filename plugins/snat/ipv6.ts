@@ -1,5 +1,5 @@
 // The snat plugin's IPv6 half (issue 13, ipv6.mode npt): LAN IPv6 leaving a WAN is translated to its lanPrefix (NPTv6, host part kept) or masqueraded.
-import type { WorldView } from '../../core/plugin/api.ts';
+import type { WorldView } from '../../plugin-api/index.ts';
 
 /**
  * `ip6 saddr <LAN prefix> oifname <wan> snat ip6 prefix to <lanPrefix>` per WAN with `nat66: npt` (nft's prefix NAT:

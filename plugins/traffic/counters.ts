@@ -1,5 +1,5 @@
 // The traffic plugin's nft objects: named counters per WAN (bytes and packets in, out; new connections out) and the two chains that feed them.
-import type { DesiredBuilder, WorldView } from '../../core/plugin/api.ts';
+import type { DesiredBuilder, WorldView } from '../../plugin-api/index.ts';
 
 export const rxCounter = (id: number) => `rx_wan${id}`;
 export const txCounter = (id: number) => `tx_wan${id}`;

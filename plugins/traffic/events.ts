@@ -1,7 +1,7 @@
 // The events the traffic plugin publishes, merged into the bus's event map: each WAN's counters and its data quota.
 export {};
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface MwanEvents {
     /** A WAN's kernel traffic counters: cumulative since the daemon started, published every 5 s. */
     'wan.traffic': {

@@ -1,5 +1,11 @@
 // Built-in plugin 'traffic': per-WAN kernel counters published as `wan.traffic` every 5 s, and data quotas (`wans[].quota`) accounted from them.
-import { definePlugin, describeError, NO_OPTIONS, type MwanPlugin, type PluginContext } from '../../core/plugin/api.ts';
+import {
+  definePlugin,
+  describeError,
+  NO_OPTIONS,
+  type MwanPlugin,
+  type PluginContext,
+} from '../../plugin-api/index.ts';
 import { contributeCounters } from './counters.ts';
 import { Meter, rawOf } from './meter.ts';
 import { QuotaLedger } from './quota-ledger.ts';

@@ -1,5 +1,5 @@
 // Turns successive readings of the kernel's per-WAN counters into totals since the daemon started, surviving counter resets.
-import type { MwanEvents } from '../../core/plugin/api.ts';
+import type { MwanEvents } from '../../plugin-api/index.ts';
 import { connCounter, rxCounter, txCounter } from './counters.ts';
 
 export type Counters = Record<string, { packets: number; bytes: number }>;

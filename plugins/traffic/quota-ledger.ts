@@ -1,5 +1,5 @@
 // Accounts each WAN's data quota from its kernel counters: period resets, warnings at each threshold, standby/offline at 100 %.
-import type { MwanEvents } from '../../core/plugin/api.ts';
+import type { MwanEvents } from '../../plugin-api/index.ts';
 import { growth } from './meter.ts';
 import { periodStart } from './period.ts';
 import type { QuotaConfig } from './quota-options.ts';

@@ -1,6 +1,6 @@
 // A WAN's data quota in the configuration (`wans[].quota`): size with units, period and reset day, warning thresholds, the action at 100 %.
 import { z } from 'zod';
-import type { ConfigContribution, MwanConfig, RefineCtx } from '../../core/plugin/api.ts';
+import type { ConfigContribution, MwanConfig, RefineCtx } from '../../plugin-api/index.ts';
 import { parseSize, SIZE_HINT } from './units.ts';
 
 export const quotaSchema = z.strictObject({
@@ -24,7 +24,7 @@ export const quotaSchema = z.strictObject({
 
 export type QuotaConfig = z.output<typeof quotaSchema>;
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface PluginWanFields {
     quota?: QuotaConfig;
   }

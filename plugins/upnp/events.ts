@@ -1,7 +1,7 @@
 // The upnp plugin's event, merged into the bus's event map: the leases this node's miniupnpd holds, as mwan accepted them.
 export {};
 
-declare module '../../core/plugin/api.ts' {
+declare module '../../plugin-api/index.ts' {
   interface MwanEvents {
     /**
      * The leases mwan accepted from this node's miniupnpd changed (the accepted lease file was rewritten): each mapping

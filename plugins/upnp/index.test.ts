@@ -8,7 +8,7 @@ import { EventBus } from '../../core/bus.ts';
 import { DesiredBuilder, type DesiredState } from '../../core/reconcile/desired.ts';
 import type { ProcessEvents, ProcessSpec } from '../../core/system/process/supervise.ts';
 import { systemFiles } from '../../core/system/files.ts';
-import type { Disposer, PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { Disposer, PluginContext, WorldView } from '../../plugin-api/types.ts';
 import { createUpnp } from './index.ts';
 import { parseUpnpOptions, type UpnpOptions } from './options.ts';
 import { PREROUTING_CHAIN } from './rules.ts';

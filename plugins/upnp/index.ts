@@ -6,7 +6,7 @@ import {
   type MwanPlugin,
   type PluginContext,
   type Supervised,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { acceptedKeys, MAX_LEASE_FILE } from './leases.ts';
 import { describeMapping, type Mapping } from './mapping.ts';
 import { MappingSource } from './mapping-source.ts';

@@ -1,5 +1,5 @@
 // miniupnpd's lease file (`TCP:9000:10.0.0.5:9000:1700000000:description` per line): read strictly, written clean.
-import { isIPv4 } from '../../core/plugin/api.ts';
+import { isIPv4 } from '../../plugin-api/index.ts';
 import { mappingKey, type Mapping } from './mapping.ts';
 
 /**

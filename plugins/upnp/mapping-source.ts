@@ -5,7 +5,7 @@ import {
   type Logger,
   type NftFamily,
   type NftJsonItem,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import { acceptedLeases, leaseDetails, MAX_LEASE_FILE, renderLeases, type LeaseLine } from './leases.ts';
 import { mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import { CHAINS, type UpnpPaths } from './miniupnpd.ts';

@@ -1,7 +1,7 @@
 // The miniupnpd instance as data: its configuration file, its bookkeeping nft table, and the process spec mwan supervises.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { ProcessSpec, WanView, WorldView } from '../../core/plugin/api.ts';
+import type { ProcessSpec, WanView, WorldView } from '../../plugin-api/index.ts';
 import type { UpnpOptions } from './options.ts';
 import { reservedPortRanges } from './validate.ts';
 

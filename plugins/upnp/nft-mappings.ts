@@ -1,5 +1,5 @@
 // Reads the mappings miniupnpd recorded as DNAT rules in its nft table (`nft -j`): structured fields, never lease text.
-import { isIPv4, type NftJsonItem } from '../../core/plugin/api.ts';
+import { isIPv4, type NftJsonItem } from '../../plugin-api/index.ts';
 import type { Mapping, Refusal } from './mapping.ts';
 
 /** A mapping with the rule handle it came from (handles grow with age: the oldest rules come first). */

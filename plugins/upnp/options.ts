@@ -1,6 +1,6 @@
 // The upnp options (zod): on/off, the LAN it serves, the WANs it may use, how miniupnpd learns the public address, limits.
 import { z } from 'zod';
-import { invalidOptions, isIPv4, type MwanConfig } from '../../core/plugin/api.ts';
+import { invalidOptions, isIPv4, type MwanConfig } from '../../plugin-api/index.ts';
 import { isReservedIPv4 } from './reserved.ts';
 
 export const PLUGIN_NAME = 'upnp';

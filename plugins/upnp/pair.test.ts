@@ -8,7 +8,7 @@ import type { MwanEvents } from '../../core/events.ts';
 import { DesiredBuilder } from '../../core/reconcile/desired.ts';
 import { systemFiles } from '../../core/system/files.ts';
 import type { ProcessEvents, ProcessSpec } from '../../core/system/process/supervise.ts';
-import type { Disposer, PluginContext, WorldView } from '../../core/plugin/types.ts';
+import type { Disposer, PluginContext, WorldView } from '../../plugin-api/types.ts';
 import { createUpnp } from './index.ts';
 import { parseUpnpOptions, type UpnpOptions } from './options.ts';
 import { checkLeaseLines, peerLeaseLines } from './peer-copy.ts';

@@ -1,5 +1,5 @@
 // On a node of an HA pair that does not run miniupnpd: the master's leases, checked as a lease file is, kept as accepted.leases and forwarded warm.
-import { describeError, type FileService, type Logger, type MwanEvents } from '../../core/plugin/api.ts';
+import { describeError, type FileService, type Logger, type MwanEvents } from '../../plugin-api/index.ts';
 import { MAX_LEASE_FILE, MAX_WRITTEN_LINE, parseLeaseLine, renderLeases, type LeaseLine } from './leases.ts';
 import { describeMapping, mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import type { UpnpPaths } from './miniupnpd.ts';

@@ -1,5 +1,5 @@
 // The IPv4 blocks miniupnpd 2.3 treats as private or reserved (it refuses them as external address): RFC 6890 and friends.
-import { ipv4ToInt } from '../../core/plugin/api.ts';
+import { ipv4ToInt } from '../../plugin-api/index.ts';
 
 export const RESERVED_IPV4 = [
   '0.0.0.0/8',

@@ -7,7 +7,7 @@ import {
   type RuleSpec,
   type WanView,
   type WorldView,
-} from '../../core/plugin/api.ts';
+} from '../../plugin-api/index.ts';
 import type { Mapping } from './mapping.ts';
 import type { UpnpOptions } from './options.ts';
 

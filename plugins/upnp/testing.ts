@@ -3,7 +3,7 @@ import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../cli/config.ts';
 import type { LoadedConfig } from '../../core/config/load.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
-import type { WorldView } from '../../core/plugin/types.ts';
+import type { WorldView } from '../../plugin-api/types.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { buildWorld } from '../../core/world.ts';
 import { link } from '../../test/kit/link.ts';

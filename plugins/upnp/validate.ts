@@ -1,5 +1,5 @@
 // mwan's own rules for every UPnP mapping it forwards: a LAN host of the served LAN, never the router, ports, bounds.
-import { ipv4ToInt, portRange, type MwanConfig, type WorldView } from '../../core/plugin/api.ts';
+import { ipv4ToInt, portRange, type MwanConfig, type WorldView } from '../../plugin-api/index.ts';
 import { describeMapping, mappingKey, type Mapping, type Refusal } from './mapping.ts';
 import type { UpnpOptions } from './options.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FOLDERS = ['core', 'config', 'cli', 'plugins', 'hooks'];
+const FOLDERS = ['core', 'plugin-api', 'config', 'cli', 'plugins', 'hooks'];
 const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'";]*?\bfrom\s+['"](\.[^'"]+)['"]/g;
 
 /** Every non-test .ts source file under the project's folders, relative to the root. */

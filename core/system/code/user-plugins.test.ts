@@ -13,7 +13,7 @@ const root = await mkdtemp(path.join(os.tmpdir(), 'mwan-plugins-'));
 const isRoot = process.getuid?.() === 0;
 
 const TS_PLUGIN = [
-  `import type { MwanPlugin } from '${path.resolve('core/plugin/types.ts')}';`,
+  `import type { MwanPlugin } from '${path.resolve('plugin-api/types.ts')}';`,
   "const plugin: MwanPlugin = { name: 'from-ts', dependencies: ['route-tables'], contribute(d) { d.counter('ts'); } };",
   'export default plugin;',
   '',

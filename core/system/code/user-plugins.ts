@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MwanError } from '../../errors.ts';
 import { importTrusted } from './trusted-code.ts';
 import { assertTrustedFile } from './trusted-files.ts';
-import type { MwanPlugin } from '../../plugin/types.ts';
+import type { MwanPlugin } from '../../../plugin-api/types.ts';
 
 const EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 

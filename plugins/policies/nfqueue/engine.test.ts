@@ -11,7 +11,7 @@ import type { ObservedNetwork } from '../../../core/system/kernel/adapter.ts';
 import { MemoryKernel } from '../../../core/system/kernel/memory-adapter.ts';
 import { MemorySystem } from '../../../core/system/memory.ts';
 import { silentLogger } from '../../../core/log.ts';
-import type { MwanPlugin } from '../../../core/plugin/types.ts';
+import type { MwanPlugin } from '../../../plugin-api/types.ts';
 import { link } from '../../../test/kit/link.ts';
 
 const network = (down: string[] = []): ObservedNetwork => ({

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { MwanError } from '../../../core/errors.ts';
 import { parseConfig } from '../../../cli/config.ts';
-import { NFQ_DONE_BIT } from '../../../core/plugin/api.ts';
+import { NFQ_DONE_BIT } from '../../../plugin-api/index.ts';
 
 const WANS = [
   { name: 'isp1', device: 'wan1' },

@@ -1,5 +1,5 @@
 // Stable NFQUEUE identifiers per policy (a tag in the packet mark, a queue number), independent of config order, and the checks that keep their bits apart from mwan's: the policies plugin's part of the layout.
-import { MwanError, NFQ_DONE_BIT, fnv1a, hex, maskShift, type MwanConfig } from '../../../core/plugin/api.ts';
+import { MwanError, NFQ_DONE_BIT, fnv1a, hex, maskShift, type MwanConfig } from '../../../plugin-api/index.ts';
 import { defaultPolicyName, nfqueueName } from '../options.ts';
 
 export interface NfqueuePolicyIds {
@@ -23,7 +23,7 @@ export interface NfqueueLayout {
   ipv6: boolean;
 }
 
-declare module '../../../core/plugin/api.ts' {
+declare module '../../../plugin-api/index.ts' {
   interface PluginLayout {
     /** Tags and queues of the `nfqueue:<name>` policies (this plugin's part of the layout). */
     nfqueue: NfqueueLayout;

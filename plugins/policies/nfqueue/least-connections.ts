@@ -1,5 +1,5 @@
 // NFQUEUE least connections: the WAN with the fewest open connections per unit of member weight (conntrack, kept incrementally); ties in turn.
-import type { StrategyFactory } from '../../../core/plugin/api.ts';
+import type { StrategyFactory } from '../../../plugin-api/index.ts';
 
 /**
  * Chooses argmin (open + 1) / weight: the WAN where one more connection leaves the lowest load per unit of weight, so

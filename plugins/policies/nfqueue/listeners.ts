@@ -1,5 +1,5 @@
 // The daemon side of nfqueue:<name> policies: one queue listener per policy in use, deciding among its members in service.
-import type { NfqueueService, PluginContext, WorldView } from '../../../core/plugin/api.ts';
+import type { NfqueueService, PluginContext, WorldView } from '../../../plugin-api/index.ts';
 import { policiesOf } from '../resolve.ts';
 import type { Family } from '../names.ts';
 import { liveOf } from '../render.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../cli/config.ts';
 import { silentLogger } from '../../../core/log.ts';
-import type { NfqRulesSpec, PluginServices } from '../../../core/plugin/api.ts';
+import type { NfqRulesSpec, PluginServices } from '../../../plugin-api/index.ts';
 import { nfqRulesSpec, queueRules } from './queue-rules.ts';
 
 const layoutWith = (policies: Record<string, unknown>, extra: Record<string, unknown> = {}) =>

@@ -6,7 +6,7 @@ import {
   type NfqRulesSpec,
   type PluginServices,
   hex,
-} from '../../../core/plugin/api.ts';
+} from '../../../plugin-api/index.ts';
 
 /** One queue rule per NFQUEUE policy in use, matching its tag (in ip6tables too when IPv6 is marked); null when there is none (then iptables is never run). */
 export function nfqRulesSpec(layout: Layout): NfqRulesSpec | null {

@@ -1,5 +1,5 @@
 // The NFQUEUE strategy registry: strategies by name, the built-in ones (policies' own) under those of plugins and in-process registrations.
-import type { NfqueueStrategy, StrategyContext, StrategyFactory } from '../../../core/plugin/api.ts';
+import type { NfqueueStrategy, StrategyContext, StrategyFactory } from '../../../plugin-api/index.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 

@@ -1,5 +1,5 @@
 // NFQUEUE round robin: each new connection goes to the next WAN in service, in member order.
-import type { StrategyFactory } from '../../../core/plugin/api.ts';
+import type { StrategyFactory } from '../../../plugin-api/index.ts';
 
 export const roundRobin: StrategyFactory = (ctx) => {
   let next = 0;

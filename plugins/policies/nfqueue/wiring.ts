@@ -1,5 +1,5 @@
 // The registry an engine's NFQUEUE policies use (built-ins, in-process registrations, every plugin's nfqueueStrategies) and the check that each policy names one.
-import { describeError, type MwanConfig, MwanError, type MwanPlugin } from '../../../core/plugin/api.ts';
+import { describeError, type MwanConfig, MwanError, type MwanPlugin } from '../../../plugin-api/index.ts';
 import { nfqueueLayout } from './layout.ts';
 import { nfqueueStrategies } from './builtins.ts';
 import { NfqueueStrategyRegistry } from './registry.ts';

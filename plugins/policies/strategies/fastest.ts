@@ -1,5 +1,5 @@
 // Fastest response: learns, per destination network, how long each WAN takes to get the first answer to a new connection (SYN → SYN-ACK), and picks the fastest.
-import { type ConntrackRecord, intToIPv4, ipv4ToInt, isIPv4, network6 } from '../../../core/plugin/api.ts';
+import { type ConntrackRecord, intToIPv4, ipv4ToInt, isIPv4, network6 } from '../../../plugin-api/index.ts';
 
 export interface FastestOptions {
   /** The prefix length destinations are learned by (of the learner's family). */

@@ -6,7 +6,7 @@ import { SystemKernel } from '../../../core/system/kernel/system-adapter.ts';
 import { realSystem } from '../../../core/system/real.ts';
 import { silentLogger } from '../../../core/log.ts';
 import { NO_OPTIONS } from '../../../config/schema/plugin-options.ts';
-import { definePlugin } from '../../../core/plugin/types.ts';
+import { definePlugin } from '../../../plugin-api/types.ts';
 import { builtinPlugins } from '../../../plugins/index.ts';
 
 /** What the hostile plugin adds after everything the built-in plugins want. */

@@ -1,6 +1,6 @@
 // Whether this router speaks for an HA pair (mail, event scripts about WANs): always alone, only while master in a pair.
-import type { EventBus } from '../bus.ts';
-import type { MwanConfig } from '../../config/schema/schema.ts';
+import type { EventBus } from '../core/bus.ts';
+import type { MwanConfig } from '../config/schema/schema.ts';
 
 export interface PairGate {
   /** True without an `ha` section; with one, only while this node is master (false until the first role). */

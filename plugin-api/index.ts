@@ -1,5 +1,5 @@
 // The public plugin API (`mwan/plugin`): everything a plugin, built-in or a user's drop-in, may import from mwan.
-// Built-in plugins import only this module and their own folder's files (core/plugin/api-boundary.test.ts checks it).
+// Built-in plugins import only this module and their own folder's files (plugin-api/boundary.test.ts checks it).
 
 // The plugin object, its context, the world it renders from, its options.
 export {
@@ -27,7 +27,7 @@ export {
   PluginOptionsError,
   invalidOptions,
   type OptionIssue,
-} from '../../config/schema/plugin-options.ts';
+} from '../config/schema/plugin-options.ts';
 
 // Desired state: what `contribute` describes (a plugin may build a part of it apart, then add it in order).
 export {
@@ -40,30 +40,29 @@ export {
   type RuleSpec,
   type SetSpec,
   type SysctlSpec,
-} from '../reconcile/desired.ts';
+} from '../core/reconcile/desired.ts';
 
 // Events: the bus and its event map.
-export type { EventBus } from '../bus.ts';
+export type { EventBus } from '../core/bus.ts';
 export type {
   AddressFamily,
   EventName,
   HealthFigures,
   MwanEvents,
-  ProbeRound,
   TargetAnswer,
   WanChange,
   WanStateName,
-} from '../events.ts';
+} from '../core/events.ts';
 
 // Errors and logging.
-export { MwanError, describeError, type MwanErrorCode } from '../errors.ts';
-export type { Logger } from '../log.ts';
+export { MwanError, describeError, type MwanErrorCode } from '../core/errors.ts';
+export type { Logger } from '../core/log.ts';
 
 // The configuration plugins read, the sections they add to it (see MwanPlugin.configuration), and the validators for
 // names, addresses and ports their schemas use.
-export type { MwanConfig, PluginSections, PluginWanFields, WanConfig } from '../../config/schema/schema.ts';
-export type { ConfigContribution } from '../config/load.ts';
-export { LIMITS, atMost } from '../../config/schema/limits.ts';
+export type { MwanConfig, PluginSections, PluginWanFields, WanConfig } from '../config/schema/schema.ts';
+export type { ConfigContribution } from '../core/config/load.ts';
+export { LIMITS, atMost } from '../config/schema/limits.ts';
 export {
   DEVICE_NAME,
   OBJECT_NAME,
@@ -74,7 +73,7 @@ export {
   isIPv4,
   maskShift,
   portRange,
-} from '../../config/schema/validators.ts';
+} from '../config/schema/validators.ts';
 export {
   hostInSubnetProblem,
   inPrefix,
@@ -83,19 +82,19 @@ export {
   parseAddressWithPrefix,
   subnetOf,
   type AddressWithPrefix,
-} from '../../config/schema/addresses.ts';
+} from '../config/schema/addresses.ts';
 export {
   inPrefix6,
   isLinkLocal6,
   network6,
   parsePrefix6,
   type Prefix6,
-} from '../../config/schema/addresses6.ts';
-export { RA_DEFAULTS, type RaConfig } from '../../config/schema/ipv6-ra.ts';
-export { declaredAddresses, type RefineCtx } from '../../config/schema/network-checks.ts';
+} from '../config/schema/addresses6.ts';
+export { RA_DEFAULTS, type RaConfig } from '../config/schema/ipv6-ra.ts';
+export { declaredAddresses, type RefineCtx } from '../config/schema/network-checks.ts';
 // The kernel layout (marks, tables, priorities; plugins add their parts) and the stable hash ids are taken from.
-export type { Layout, PluginLayout } from '../../config/schema/identifiers.ts';
-export { fnv1a } from '../../config/schema/fnv1a.ts';
+export type { Layout, PluginLayout } from '../config/schema/identifiers.ts';
+export { fnv1a } from '../config/schema/fnv1a.ts';
 
 // An HA pair: only the master reports WAN changes (mail, event scripts).
 export { pairGate, type PairGate } from './ha-gate.ts';
@@ -104,21 +103,26 @@ export { pairGate, type PairGate } from './ha-gate.ts';
 export { dnatStatement, nftSet, portMatch } from './nft-helpers.ts';
 
 // Types of what the context's kernel actions take and return.
-export type { ProbeSample, Prober } from '../system/probes/types.ts';
-export type { ProcessSpec, Supervised } from '../system/process/supervise.ts';
-export type { ScriptResult } from '../system/process/scripts.ts';
-export type { NftFamily, NftJsonItem } from '../system/kernel/adapter.ts';
-export type { NfqRulesSpec } from '../system/nfqueue/rules.ts';
-export type { NewConnection, NfqueueStrategy, StrategyContext, StrategyFactory } from '../system/nfqueue/strategy.ts';
-export type { NfqueueService } from '../system/nfqueue/index.ts';
-export { NFQ_DONE_BIT } from '../system/nfqueue/index.ts';
-export type { ConntrackSubscriber } from '../system/conntrack/feed.ts';
-export type { ConntrackRecord } from '../system/conntrack/parse.ts';
-export { OpenFlows } from '../system/conntrack/open-flows.ts';
-export type { LinkBytes } from '../system/kernel/link-stats.ts';
-export type { TimedElement, TimedSet } from '../system/kernel/timed-sets.ts';
-export { isTimedKey } from '../system/kernel/timed-sets.ts';
-export type { FileService, MailService, NfqueueStart, PluginServices, RunScript } from '../system/system.ts';
+export type { ProbeSample, Prober } from '../core/system/probes/types.ts';
+export type { ProcessSpec, Supervised } from '../core/system/process/supervise.ts';
+export type { ScriptResult } from '../core/system/process/scripts.ts';
+export type { NftFamily, NftJsonItem } from '../core/system/kernel/adapter.ts';
+export type { NfqRulesSpec } from '../core/system/nfqueue/rules.ts';
+export type {
+  NewConnection,
+  NfqueueStrategy,
+  StrategyContext,
+  StrategyFactory,
+} from '../core/system/nfqueue/strategy.ts';
+export type { NfqueueService } from '../core/system/nfqueue/index.ts';
+export { NFQ_DONE_BIT } from '../core/system/nfqueue/index.ts';
+export type { ConntrackSubscriber } from '../core/system/conntrack/feed.ts';
+export type { ConntrackRecord } from '../core/system/conntrack/parse.ts';
+export { OpenFlows } from '../core/system/conntrack/open-flows.ts';
+export type { LinkBytes } from '../core/system/kernel/link-stats.ts';
+export type { TimedElement, TimedSet } from '../core/system/kernel/timed-sets.ts';
+export { isTimedKey } from '../core/system/kernel/timed-sets.ts';
+export type { FileService, MailService, NfqueueStart, PluginServices, RunScript } from '../core/system/system.ts';
 export type {
   HttpGetOptions,
   HttpGetReply,
@@ -129,10 +133,10 @@ export type {
   HttpService,
   HttpStream,
   HttpStreamReply,
-} from '../system/http/types.ts';
+} from '../core/system/http/types.ts';
 
 // A probe target's family (its address's; host names probe IPv4).
-export { targetFamily } from '../system/probes/target.ts';
+export { targetFamily } from '../core/system/probes/target.ts';
 // prefixes mode: the LANs that advertise and each LAN's /64 from each WAN.
 export {
   advertisedLans,
@@ -141,7 +145,7 @@ export {
   slash64Count,
   type AdvertisedLan,
   type LanPrefix6,
-} from '../../config/schema/lan-prefixes6.ts';
+} from '../config/schema/lan-prefixes6.ts';
 export {
   formatGroups,
   hostInPrefix64,
@@ -150,4 +154,4 @@ export {
   isIPv6Address,
   networkOf,
   prefixGroups6,
-} from '../../config/schema/ipv6-groups.ts';
+} from '../config/schema/ipv6-groups.ts';

@@ -1,14 +1,14 @@
 // The plugin API: what a plugin declares, the context it gets, and the read-only view of the world it renders from.
-import type { EventBus } from '../bus.ts';
-import type { Layout } from '../../config/schema/identifiers.ts';
-import type { ConfigContribution } from '../config/load.ts';
-import type { MwanConfig, WanConfig } from '../../config/schema/schema.ts';
-import type { EventName, HealthFigures, TargetAnswer, WanStateName } from '../events.ts';
-import type { Health } from '../wan/model.ts';
-import type { DesiredBuilder } from '../reconcile/desired.ts';
-import type { PluginServices } from '../system/system.ts';
-import type { StrategyFactory } from '../system/nfqueue/strategy.ts';
-import type { Logger } from '../log.ts';
+import type { EventBus } from '../core/bus.ts';
+import type { Layout } from '../config/schema/identifiers.ts';
+import type { ConfigContribution } from '../core/config/load.ts';
+import type { MwanConfig, WanConfig } from '../config/schema/schema.ts';
+import type { EventName, HealthFigures, TargetAnswer, WanStateName } from '../core/events.ts';
+import type { Health } from '../core/wan/model.ts';
+import type { DesiredBuilder } from '../core/reconcile/desired.ts';
+import type { PluginServices } from '../core/system/system.ts';
+import type { StrategyFactory } from '../core/system/nfqueue/strategy.ts';
+import type { Logger } from '../core/log.ts';
 
 export interface WanView {
   name: string;

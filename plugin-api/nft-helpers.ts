@@ -1,5 +1,5 @@
 // Small nft rule-text helpers several plugins share (sets, port matches, DNAT statements); exported through the plugin API.
-import { forwardTarget, portRange } from '../../config/schema/validators.ts';
+import { forwardTarget, portRange } from '../config/schema/validators.ts';
 
 /** `{ "a", "b" }` for interface names, `{ 1.2.3.4, 5.6.7.8 }` for addresses; callers never pass an empty list. */
 export const nftSet = (items: string[], quote = true): string =>

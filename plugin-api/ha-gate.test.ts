@@ -1,6 +1,6 @@
 // pairGate: a single router always speaks; a node of a pair only while master.
 import assert from 'node:assert/strict';
-import { EventBus } from '../bus.ts';
+import { EventBus } from '../core/bus.ts';
 import { pairGate } from './ha-gate.ts';
 
 describe('pairGate', () => {
