@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { request, NoDaemonError } from './control/client.ts';
 import { removeStaleSocket } from './control/server.ts';
 import { acquireLock, LockHeldError, type HeldLock } from './daemon/daemon-lock.ts';
-import type { LoadedConfig } from '../core/config/load.ts';
+import type { LoadedConfig } from '../config/schema/parse.ts';
 import { loadConfig } from './config.ts';
 import { runDaemon } from './daemon/daemon.ts';
 import type { ApplyPlan } from '../core/system/kernel/adapter.ts';

@@ -1,5 +1,5 @@
 // The configuration as mwanctl reads it: the core's fields and the sections the built-in plugins own (forwards, firewall, policies, rules, …).
-import { parseConfig as parseWith, type LoadedConfig } from '../core/config/load.ts';
+import { parseConfig as parseWith, type LoadedConfig } from '../config/schema/parse.ts';
 import { configSchemaWith } from '../config/schema/schema.ts';
 import { loadConfig as loadWith } from '../core/system/config-file.ts';
 import { builtinPlugins } from '../plugins/index.ts';
@@ -7,7 +7,7 @@ import { builtinPlugins } from '../plugins/index.ts';
 /** The whole schema (`mwanctl schema`, the man page, the docs test walk it). */
 export const configSchema = configSchemaWith(builtinPlugins.flatMap((p) => (p.configuration ? [p.configuration] : [])));
 
-/** Validates a configuration already read or built in code (see core/config/load.ts). */
+/** Validates a configuration already read or built in code (see config/schema/parse.ts). */
 export function parseConfig(data: unknown, source?: string): LoadedConfig {
   return parseWith(data, source, builtinPlugins);
 }

@@ -1,5 +1,5 @@
 // Builds an engine for the CLI: loads the config, the built-in and user plugins, and the system (real, dry-run or memory) it acts through.
-import type { LoadedConfig } from '../core/config/load.ts';
+import type { LoadedConfig } from '../config/schema/parse.ts';
 import { loadConfig } from './config.ts';
 import { Engine } from '../core/engine.ts';
 import type { System } from '../core/system/system.ts';

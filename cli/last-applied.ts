@@ -5,7 +5,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultLoaders } from 'cosmiconfig';
 import { loadConfig, parseConfig } from './config.ts';
-import type { LoadedConfig } from '../core/config/load.ts';
+import type { LoadedConfig } from '../config/schema/parse.ts';
 import { SEARCH_PLACES, SYSTEM_DIR, readBounded } from '../core/system/config-file.ts';
 import { MwanError, describeError } from '../core/errors.ts';
 import { trustedOwners } from '../core/system/code/trusted-files.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from './config/load.ts';
+import { parseConfig } from '../config/schema/parse.ts';
 import { Engine } from './engine.ts';
 import type { ObservedNetwork } from './system/kernel/adapter.ts';
 import { MemoryKernel } from './system/kernel/memory-adapter.ts';

@@ -1,15 +1,13 @@
 // The engine: config, bus, WAN registry, plugin host and reconciler wired together; used by the daemon and one-shot commands.
 import { EventBus, type Handler } from './bus.ts';
-import type { LoadedConfig } from './config/load.ts';
+import type { LoadedConfig } from '../config/schema/parse.ts';
 import {
   planIsEmpty,
   type ApplyPlan,
-  type ForeignDefault,
   type KernelAdapter,
   type KernelSnapshot,
   type LinkHint,
-  type LinkState,
-  type Observed6,
+  type ObservedNetwork,
   type OwnStateChange,
   type SavedState,
   ownershipOf,
@@ -45,10 +43,8 @@ export class Engine {
   private readonly store: StateStorage;
   /** The sysctls' values before mwan changed them (the state directory's record). */
   private readonly sysctlMemory: SysctlMemory;
-  private links: LinkState[] = [];
-  private defaults: ForeignDefault[] = [];
-  /** The last full read's IPv6 observation: a link hint keeps it (without it, `auto` IPv6 addresses would vanish). */
-  private observed6: Observed6 | undefined;
+  /** The last full read: a link hint edits its links and keeps the rest (its IPv6 too: `auto` addresses would vanish). */
+  private observed: ObservedNetwork = { links: [], defaults: [] };
   /** Weights plugins decided at run time, by key (see PluginContext.setRuntimeWeights). */
   private runtimeWeights: Record<string, RuntimeWeights> = {};
 
@@ -123,8 +119,8 @@ export class Engine {
   world(): WorldView {
     const { loaded } = this.opts;
     return this.worldMemo.get(
-      worldInputs(this.registry.wans, loaded, this.links, this.runtimeWeights, this.host.plugins),
-      () => buildWorld(loaded, this.registry.wans, this.links, this.runtimeWeights, this.host.plugins),
+      worldInputs(this.registry.wans, loaded, this.observed.links, this.runtimeWeights, this.host.plugins),
+      () => buildWorld(loaded, this.registry.wans, this.observed.links, this.runtimeWeights, this.host.plugins),
     );
   }
 
@@ -150,9 +146,7 @@ export class Engine {
     const stamp = this.known.stamp();
     const { observed, current } = await this.opts.system.kernel.snapshot(ownershipOf(this.layout));
     this.known.offer(current, stamp);
-    this.links = observed.links;
-    this.defaults = observed.defaults;
-    this.observed6 = observed.ipv6;
+    this.observed = observed;
     return this.registry.observe(observed);
   }
 
@@ -161,11 +155,12 @@ export class Engine {
    * (the fast path for carrier loss). Returns true when a WAN changed; false also when the link is unknown.
    */
   applyLinkHint(hint: LinkHint): boolean {
-    const link = this.links.find((l) => l.name === hint.name);
+    const { links } = this.observed;
+    const link = links.find((l) => l.name === hint.name);
     if (!link) return false;
-    if (hint.deleted) this.links = this.links.filter((l) => l !== link);
+    if (hint.deleted) this.observed = { ...this.observed, links: links.filter((l) => l !== link) };
     else Object.assign(link, { adminUp: hint.adminUp, carrier: hint.carrier });
-    return this.registry.observe({ links: this.links, defaults: this.defaults, ipv6: this.observed6 });
+    return this.registry.observe(this.observed);
   }
 
   /** Brings the kernel up to date, and the plugins' kernel extras where pending (their commands join the plan). */

@@ -1,7 +1,7 @@
 // Tests the world view memo: one view while nothing changed, a new one after any change a WAN's view depends on.
 import assert from 'node:assert/strict';
 import { EventBus } from './bus.ts';
-import { parseConfig } from './config/load.ts';
+import { parseConfig } from '../config/schema/parse.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { buildWorld } from './world.ts';
 import { WorldMemo, worldInputs } from './world-memo.ts';

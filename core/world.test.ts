@@ -1,7 +1,7 @@
 // Tests the world view's active WANs: the mode's choice (balanced, failover) without a selecting plugin, and a plugin's selectActive.
 import assert from 'node:assert/strict';
 import { EventBus } from './bus.ts';
-import { parseConfig } from './config/load.ts';
+import { parseConfig } from '../config/schema/parse.ts';
 import type { MwanPlugin } from '../plugin-api/types.ts';
 import { WanRegistry } from './wan/registry.ts';
 import { activeWans, buildWorld } from './world.ts';

@@ -1,5 +1,5 @@
 // Builds the read-only world view plugins render from: WANs with their ids and state, LANs with their networks, the WANs in use by default.
-import type { LoadedConfig } from './config/load.ts';
+import type { LoadedConfig } from '../config/schema/parse.ts';
 import type { MwanConfig } from '../config/schema/schema.ts';
 import { subnetOf } from '../config/schema/addresses.ts';
 import type { LinkState } from './system/kernel/adapter.ts';

@@ -93,6 +93,21 @@ describe('plugin API boundary', () => {
     assert.ok(problems.length === 0, problems.join('\n'));
   });
 
+  it('the core imports only types from the plugin API (the contract it runs plugins by): at run time the API stands on the core', () => {
+    const problems = sources('core')
+      .filter((f) => !f.endsWith('.test.ts') && path.basename(f) !== 'testing.ts')
+      .flatMap((f) =>
+        [
+          ...readFileSync(path.join(root, f), 'utf8').matchAll(
+            /^(import|export)\b(?!\s+type\b)[^;]*?from\s+'([^']+)'/gms,
+          ),
+        ]
+          .filter((m) => path.posix.normalize(path.posix.join(path.posix.dirname(f), m[2])).startsWith('plugin-api/'))
+          .map((m) => `${f}: ${m[0].split('\n')[0]}`),
+      );
+    assert.ok(problems.length === 0, problems.join('\n'));
+  });
+
   it('package.json exports mwan/plugin as the public API module', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, string>;

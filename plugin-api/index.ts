@@ -61,7 +61,7 @@ export type { Logger } from '../core/log.ts';
 // The configuration plugins read, the sections they add to it (see MwanPlugin.configuration), and the validators for
 // names, addresses and ports their schemas use.
 export type { MwanConfig, PluginSections, PluginWanFields, WanConfig } from '../config/schema/schema.ts';
-export type { ConfigContribution } from '../core/config/load.ts';
+export type { ConfigContribution } from '../config/schema/parse.ts';
 export { LIMITS, atMost } from '../config/schema/limits.ts';
 export {
   DEVICE_NAME,

@@ -1,7 +1,7 @@
 // The plugin API: what a plugin declares, the context it gets, and the read-only view of the world it renders from.
 import type { EventBus } from '../core/bus.ts';
 import type { Layout } from '../config/schema/identifiers.ts';
-import type { ConfigContribution } from '../core/config/load.ts';
+import type { ConfigContribution } from '../config/schema/parse.ts';
 import type { MwanConfig, WanConfig } from '../config/schema/schema.ts';
 import type { EventName, HealthFigures, TargetAnswer, WanStateName } from '../core/events.ts';
 import type { Health } from '../core/wan/model.ts';

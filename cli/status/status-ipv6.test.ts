@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { formatStatus, STATUS_WIDTH } from './status-format.ts';
 import { ipv6Status, type StatusReport, type Wan6Status, type WanStatus } from './status.ts';
 import { EventBus } from '../../core/bus.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from '../../config/schema/parse.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';
 import { link } from '../../test/kit/link.ts';
 

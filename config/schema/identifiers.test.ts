@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { MwanError } from '../../core/errors.ts';
 import { assignIds, computeLayout, type WanIds } from './identifiers.ts';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from './parse.ts';
 import type { MwanConfig } from './schema.ts';
 
 type WanInput = { name: string; device: string; id?: number };

@@ -1,6 +1,6 @@
 // Tests plugin option validation (config/schema/plugin-options.ts, the host's validatePluginOptions): unknown plugin keys with a hint, each parser's errors named plugins.<name>.<field>, the built-ins' declarations.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../core/config/load.ts';
+import { parseConfig } from './parse.ts';
 import { MwanError } from '../../core/errors.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { existsSync, readFileSync } from 'node:fs';

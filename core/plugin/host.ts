@@ -113,7 +113,6 @@ export type HostDeps = Omit<PluginContext, 'name' | 'options' | 'plugins'>;
 export class PluginHost {
   readonly plugins: MwanPlugin[];
   private readonly started: { plugin: MwanPlugin; dispose?: Disposer }[] = [];
-  readonly timings: { name: string; ms: number }[] = [];
 
   /** Every enabled plugin's parsed options (plugins that declare a parser), by name. */
   readonly options: Map<string, unknown>;
@@ -145,7 +144,6 @@ export class PluginHost {
 
   async setup(): Promise<void> {
     for (const p of this.plugins) {
-      const t0 = performance.now();
       let dispose: Disposer | undefined;
       try {
         const result = p.setup
@@ -160,7 +158,6 @@ export class PluginHost {
         });
       }
       this.started.push({ plugin: p, dispose });
-      this.timings.push({ name: p.name, ms: performance.now() - t0 });
     }
   }
 

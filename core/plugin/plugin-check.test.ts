@@ -1,6 +1,6 @@
 // Tests the plugins' own checks: run for enabled plugins with the options check, see the enabled plugins, refuse with their error.
 import assert from 'node:assert/strict';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig } from '../../config/schema/parse.ts';
 import { MwanError } from '../errors.ts';
 import { validatePlugin } from '../system/code/user-plugins.ts';
 import { checkPlugins } from './host.ts';

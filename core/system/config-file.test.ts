@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MwanError } from '../errors.ts';
 import { FILE_LIMITS } from './file-limits.ts';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig } from '../../config/schema/parse.ts';
 import { loadConfig } from './config-file.ts';
 
 // Mocha require()s spec files, and under require() tsx's `tsImport` (used to load .ts configs) points its loader at a

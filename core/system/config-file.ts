@@ -1,10 +1,10 @@
-// Finds and reads the configuration (--config FILE, or a fixed list of names in /etc/mwan): data within the file limits, code through the trusted-code check; core/config/load.ts validates it.
+// Finds and reads the configuration (--config FILE, or a fixed list of names in /etc/mwan): data within the file limits, code through the trusted-code check; config/schema/parse.ts validates it.
 import { access, open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { defaultLoaders } from 'cosmiconfig';
 import path from 'node:path';
 import { MwanError } from '../errors.ts';
-import { parseConfig, type LoadedConfig } from '../config/load.ts';
+import { parseConfig, type LoadedConfig } from '../../config/schema/parse.ts';
 import { importTrusted } from './code/trusted-code.ts';
 import { trustedOwners } from './code/trusted-files.ts';
 import { FILE_LIMITS, assertBoundedValue, assertJsonDepth, refuse, yamlNestingError } from './file-limits.ts';

@@ -1,7 +1,7 @@
 // Tests the registry's IPv6 side (issue 13): its own verdict and service, link-down without an address, shared fate.
 import assert from 'node:assert/strict';
 import { EventBus } from '../bus.ts';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig } from '../../config/schema/parse.ts';
 import type { ObservedNetwork } from '../system/kernel/adapter.ts';
 import { WanRegistry } from './registry.ts';
 import { link } from '../../test/kit/link.ts';

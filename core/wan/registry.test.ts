@@ -1,7 +1,7 @@
 // Tests the WAN registry: observations turned into link, address, gateway and WAN state events; admin and health changes.
 import assert from 'node:assert/strict';
 import { EventBus } from '../bus.ts';
-import { parseConfig } from '../config/load.ts';
+import { parseConfig } from '../../config/schema/parse.ts';
 import { MwanError } from '../errors.ts';
 import type { LinkState, ObservedNetwork } from '../system/kernel/adapter.ts';
 import { WanRegistry } from './registry.ts';

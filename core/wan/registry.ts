@@ -146,21 +146,14 @@ export class WanRegistry {
     if (family === 'ipv6') {
       // IPv6's own verdict (its probes'): the WAN's IPv6 side leaves or enters service by it, IPv4 is untouched.
       const base = w.ipv6 ?? initialIpv6(NO_FACTS6, now);
-      const figures = measured(base.state === 'link-down');
-      const own = base.own;
-      if (own && own.health === health && own.reason === reason && own.degradedOut === degradedOut) {
-        w.ipv6 = { ...base, figures };
-        return false;
-      }
-      w.ipv6 = { ...base, figures, own: { health, reason, degradedOut } };
-      return this.refresh(w, now);
+      const was = base.own;
+      w.ipv6 = { ...base, figures: measured(base.state === 'link-down'), own: { health, reason, degradedOut } };
+      const same = was?.health === health && was.reason === reason && was.degradedOut === degradedOut;
+      return !same && this.refresh(w, now);
     }
-    w.figures = measured(w.state === 'link-down');
-    if (w.health === health && w.healthReason === reason && w.degradedOut === degradedOut) return false;
-    w.health = health;
-    w.healthReason = reason;
-    w.degradedOut = degradedOut;
-    return this.refresh(w, now);
+    const same = w.health === health && w.healthReason === reason && w.degradedOut === degradedOut;
+    Object.assign(w, { figures: measured(w.state === 'link-down'), health, healthReason: reason, degradedOut });
+    return !same && this.refresh(w, now);
   }
 
   /** The quota plugin: a used-up quota takes the WAN out ('offline') or to standby; null restores it (a new period). */

@@ -1,7 +1,7 @@
 // Helpers for the upnp unit tests: a world of three WANs (wan1..3, 100.64.N.2/30) and a LAN, with links cut or admin-down.
 import { EventBus } from '../../core/bus.ts';
 import { parseConfig } from '../../cli/config.ts';
-import type { LoadedConfig } from '../../core/config/load.ts';
+import type { LoadedConfig } from '../../config/schema/parse.ts';
 import type { ObservedNetwork } from '../../core/system/kernel/adapter.ts';
 import type { WorldView } from '../../plugin-api/types.ts';
 import { WanRegistry } from '../../core/wan/registry.ts';

@@ -1,9 +1,9 @@
-// Validates a configuration already read (core/system/config-file.ts reads it); errors name the file, the field, the value and what is allowed.
+// Parses a configuration already read (core/system/config-file.ts reads it): the schema with the plugins' sections, then its layout.
 import path from 'node:path';
-import { MwanError } from '../errors.ts';
-import { computeLayout, type Layout } from '../../config/schema/identifiers.ts';
-import { formatIssues } from '../../config/schema/issues.ts';
-import { configSchemaWith, type MwanConfig, type SchemaContribution } from '../../config/schema/schema.ts';
+import { MwanError } from '../../core/errors.ts';
+import { computeLayout, type Layout } from './identifiers.ts';
+import { formatIssues } from './issues.ts';
+import { configSchemaWith, type MwanConfig, type SchemaContribution } from './schema.ts';
 
 export interface LoadedConfig {
   config: MwanConfig;
