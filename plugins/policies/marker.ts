@@ -5,7 +5,7 @@ import {
   hex,
   isIPv4,
   NO_OPTIONS,
-  inPrefix,
+  ipv4ToInt,
   parseAddressWithPrefix,
   type WorldView,
 } from '../../plugin-api/index.ts';
@@ -55,15 +55,17 @@ function localNetworks(world: WorldView): string[] {
     ]),
   ];
   // An interval set refuses overlapping elements: a network inside another (an HA virtual gateway's /32 inside its
-  // LAN's /24) is left out.
-  return nets.filter((n) => !nets.some((o) => o !== n && contains(o, n))).sort();
-}
-
-/** Whether network `outer` holds network `inner` (both `a.b.c.d/len`). */
-function contains(outer: string, inner: string): boolean {
-  const o = parseAddressWithPrefix(outer);
-  const i = parseAddressWithPrefix(inner);
-  return Boolean(o && i && o.prefixLength <= i.prefixLength && inPrefix(i.address, o.address, o.prefixLength));
+  // LAN's /24) is left out. Each network is parsed once: this runs at every reconcile, over every WAN's network.
+  const parsed = nets.flatMap((text) => {
+    const p = parseAddressWithPrefix(text);
+    return p ? [{ text, start: ipv4ToInt(p.address), size: 2 ** (32 - p.prefixLength) }] : [];
+  });
+  const inside = (i: (typeof parsed)[number], o: (typeof parsed)[number]) =>
+    o !== i && o.size >= i.size && Math.floor(i.start / o.size) === Math.floor(o.start / o.size);
+  return parsed
+    .filter((i) => !parsed.some((o) => inside(i, o)))
+    .map((n) => n.text)
+    .sort();
 }
 
 const devices = (names: string[]) => `{ ${names.map((n) => `"${n}"`).join(', ')} }`;
