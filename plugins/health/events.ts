@@ -1,11 +1,11 @@
 // The events the health plugin publishes, merged into the bus's event map: each probe round, and a WAN long out of service.
-import type { HealthFigures, TargetAnswer, WanChange } from '../../plugin-api/index.ts';
+import type { AddressFamily, HealthFigures, TargetAnswer, WanChange } from '../../plugin-api/index.ts';
 
 /** One probe round of one WAN: each target's answer and the window's figures. */
 export interface ProbeRound extends HealthFigures {
   wan: string;
   /** The family of the targets probed (a WAN with targets of both families has a round of each). */
-  family?: 'ipv4' | 'ipv6';
+  family?: AddressFamily;
   ok: boolean;
   targets: TargetAnswer[];
 }

@@ -56,12 +56,13 @@ function localNetworks(world: WorldView): string[] {
   ];
   // An interval set refuses overlapping elements: a network inside another (an HA virtual gateway's /32 inside its
   // LAN's /24) is left out. Each network is parsed once: this runs at every reconcile, over every WAN's network.
-  const parsed = nets.flatMap((text) => {
+  // A text that does not parse is kept, as before (it is never inside another).
+  const parsed = nets.map((text) => {
     const p = parseAddressWithPrefix(text);
-    return p ? [{ text, start: ipv4ToInt(p.address), size: 2 ** (32 - p.prefixLength) }] : [];
+    return { text, range: p && { start: ipv4ToInt(p.address), size: 2 ** (32 - p.prefixLength) } };
   });
-  const inside = (i: (typeof parsed)[number], o: (typeof parsed)[number]) =>
-    o !== i && o.size >= i.size && Math.floor(i.start / o.size) === Math.floor(o.start / o.size);
+  const inside = ({ range: i }: (typeof parsed)[number], { range: o }: (typeof parsed)[number]) =>
+    Boolean(i && o && o !== i && o.size >= i.size && Math.floor(i.start / o.size) === Math.floor(o.start / o.size));
   return parsed
     .filter((i) => !parsed.some((o) => inside(i, o)))
     .map((n) => n.text)
